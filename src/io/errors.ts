@@ -1,0 +1,18 @@
+/**
+ * Bad input or bad usage: the CLI prints `message` as one line and exits 2.
+ * `file` names the offending input so the message can always say which file.
+ */
+export class InputError extends Error {
+  readonly file?: string;
+  constructor(message: string, file?: string) {
+    super(file ? `${file}: ${message}` : message);
+    this.name = 'InputError';
+    this.file = file;
+  }
+}
+
+/** A warning about input that is usable but suspicious (e.g. implausible voxel size metadata). */
+export interface InputWarning {
+  file?: string;
+  message: string;
+}

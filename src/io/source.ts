@@ -1,0 +1,22 @@
+import type { DType, Shape3, Spacing3, VolumeFormat, VoxelArray } from './volume.js';
+import type { InputWarning } from './errors.js';
+
+/**
+ * An opened volume on disk: header parsed, voxels not yet read.
+ * Stages read slabs of whole z-slices, so large files never need to be read whole.
+ */
+export interface VolumeSource {
+  path: string;
+  format: VolumeFormat;
+  shape: Shape3;
+  dtype: DType;
+  /** From file metadata (null if absent or not trusted); a user override is applied by the caller. */
+  spacing: Spacing3 | null;
+  spacingOrigin: string;
+  warnings: InputWarning[];
+  /** Human-readable description: compression, layout, dataset path. */
+  detail: string;
+  /** Read slices [z0, z1) into a new array (or into `into`, which must have room for them). */
+  readSlices(z0: number, z1: number, into?: VoxelArray): Promise<VoxelArray>;
+  close(): Promise<void>;
+}
