@@ -49,6 +49,17 @@ const CONSTRUCTORS = {
   float64: Float64Array,
 } as const;
 
+/** One constructor signature for all typed-array kinds (TypeScript cannot call a union of constructors). */
+type VoxelArrayConstructor = {
+  new (length: number): VoxelArray;
+  new (buffer: ArrayBufferLike, byteOffset?: number, length?: number): VoxelArray;
+  readonly BYTES_PER_ELEMENT: number;
+};
+
+export function arrayConstructor(dtype: DType): VoxelArrayConstructor {
+  return CONSTRUCTORS[dtype] as unknown as VoxelArrayConstructor;
+}
+
 export function bytesPerVoxel(dtype: DType): number {
   return CONSTRUCTORS[dtype].BYTES_PER_ELEMENT;
 }
@@ -59,14 +70,14 @@ export function voxelCount(shape: Shape3): number {
 
 /** Allocate a zeroed array; `shared` puts it in a SharedArrayBuffer so worker threads can fill slabs. */
 export function allocate(dtype: DType, length: number, shared = false): VoxelArray {
-  const Ctor = CONSTRUCTORS[dtype];
+  const Ctor = arrayConstructor(dtype);
   if (!shared) return new Ctor(length);
   return new Ctor(new SharedArrayBuffer(length * Ctor.BYTES_PER_ELEMENT));
 }
 
 /** View raw bytes as a typed array of `dtype` (copies only when the offset is misaligned). */
 export function viewAs(dtype: DType, bytes: Uint8Array): VoxelArray {
-  const Ctor = CONSTRUCTORS[dtype];
+  const Ctor = arrayConstructor(dtype);
   const size = Ctor.BYTES_PER_ELEMENT;
   if (bytes.byteLength % size !== 0) throw new RangeError(`byte length ${bytes.byteLength} is not a multiple of ${size}`);
   if (bytes.byteOffset % size === 0) return new Ctor(bytes.buffer, bytes.byteOffset, bytes.byteLength / size);
