@@ -1,0 +1,56 @@
+import { promises as fs } from 'node:fs';
+import type { Command } from 'commander';
+import { InputError } from '../io/errors.js';
+import { parseVoxelOption } from '../io/spacing.js';
+import { parseDType, parseShape } from '../io/raw.js';
+import type { OpenOptions } from '../io/open.js';
+
+export interface InputFlags {
+  voxel?: string;
+  shape?: string;
+  dtype?: string;
+  endian?: string;
+  headerBytes?: string;
+}
+
+/** Options every command that reads a volume accepts. */
+export function addInputOptions(cmd: Command): Command {
+  return cmd
+    .option('--voxel <um>', 'voxel size in µm: one value (isotropic) or DZ,DY,DX; overrides file metadata')
+    .option('--shape <nz,ny,nx>', 'raw input: volume shape')
+    .option('--dtype <type>', 'raw input: uint8|int8|uint16|int16|uint32|int32|float32|float64')
+    .option('--endian <order>', 'raw input: little|big', 'little')
+    .option('--header-bytes <n>', 'raw input: bytes to skip before the voxels', '0');
+}
+
+export function openOptionsFrom(flags: InputFlags): OpenOptions {
+  const options: OpenOptions = {};
+  if (flags.voxel !== undefined) options.voxel = parseVoxelOption(flags.voxel);
+  if (flags.shape !== undefined || flags.dtype !== undefined) {
+    if (flags.shape === undefined || flags.dtype === undefined) {
+      throw new InputError('raw input needs both --shape NZ,NY,NX and --dtype');
+    }
+    const endian = flags.endian ?? 'little';
+    if (endian !== 'little' && endian !== 'big') throw new InputError(`--endian must be little or big, got '${endian}'`);
+    const headerBytes = Number(flags.headerBytes ?? 0);
+    if (!Number.isInteger(headerBytes) || headerBytes < 0) throw new InputError(`--header-bytes must be a non-negative integer, got '${flags.headerBytes}'`);
+    options.raw = { shape: parseShape(flags.shape), dtype: parseDType(flags.dtype), endian, headerBytes };
+  }
+  return options;
+}
+
+/** Create the output directory; an existing file of that name is bad input. */
+export async function ensureOutputDir(dir: string): Promise<void> {
+  try {
+    const stat = await fs.stat(dir);
+    if (!stat.isDirectory()) throw new InputError('output directory exists and is not a directory', dir);
+    return;
+  } catch (err) {
+    if (err instanceof InputError) throw err;
+  }
+  try {
+    await fs.mkdir(dir, { recursive: true });
+  } catch (err) {
+    throw new InputError(`cannot create output directory (${(err as NodeJS.ErrnoException).code ?? 'error'})`, dir);
+  }
+}

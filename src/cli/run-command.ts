@@ -1,0 +1,38 @@
+import { InputError, type InputWarning } from '../io/errors.js';
+
+/** Exit codes shared by every command (contract): 0 ok, 1 internal error, 2 bad usage or input. */
+export const EXIT_OK = 0;
+export const EXIT_INTERNAL = 1;
+export const EXIT_BAD_INPUT = 2;
+
+export function printWarnings(warnings: InputWarning[]): void {
+  for (const w of warnings) process.stderr.write(`buried: warning: ${w.file && !w.message.startsWith(w.file) ? `${w.file}: ` : ''}${w.message}\n`);
+}
+
+/** Print a result: JSON on stdout with --json, else the human text. */
+export function emit(json: boolean, summary: unknown, text: string): void {
+  if (json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+  else process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+}
+
+/**
+ * Wrap a command action: bad input becomes one line on stderr and exit 2, anything else an internal
+ * error (exit 1, stack with BURIED_DEBUG=1).
+ */
+export function action<A extends unknown[]>(fn: (...args: A) => Promise<void>): (...args: A) => Promise<void> {
+  return async (...args: A) => {
+    try {
+      await fn(...args);
+    } catch (err) {
+      if (err instanceof InputError) {
+        process.stderr.write(`buried: ${err.message}\n`);
+        process.exitCode = EXIT_BAD_INPUT;
+      } else {
+        const e = err as Error;
+        process.stderr.write(`buried: internal error: ${e?.message ?? String(err)}\n`);
+        if (process.env.BURIED_DEBUG) process.stderr.write(`${e?.stack ?? ''}\n`);
+        process.exitCode = EXIT_INTERNAL;
+      }
+    }
+  };
+}
