@@ -1,0 +1,11 @@
+/** TIFF volume I/O: reading (TIFF, BigTIFF, folders of slices) and writing (ImageJ-compatible). */
+export { openTiff, openTiffFolder, parseImageJDescription, naturalCompare } from './reader.js';
+export {
+  writeTiff,
+  createTiffWriter,
+  imagejDescription,
+  toRational,
+  type TiffSlabWriter,
+  type TiffWriterOptions,
+  type TiffCompression,
+} from './writer.js';
