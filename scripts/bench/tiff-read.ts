@@ -90,7 +90,7 @@ async function main(): Promise<void> {
       let t = performance.now();
       await writeStack(file, compression);
       const size = (await fs.stat(file)).size;
-      console.log(`\n[${compression}] written in ${((performance.now() - t) / 1000).toFixed(2)} s, file ${(size / 1e6).toFixed(0)} MB`);
+      console.log(`\n[${compression}] generated and written in ${((performance.now() - t) / 1000).toFixed(2)} s, file ${(size / 1e6).toFixed(0)} MB`);
       await fs.readFile(file).then(() => undefined); // page cache
 
       let check = 0;
