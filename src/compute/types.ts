@@ -1,0 +1,61 @@
+import type { Shape3, VoxelArray } from '../io/volume.js';
+
+export type BackendName = 'cpu' | 'gpu';
+export type BackendChoice = 'auto' | BackendName;
+
+/** Arrays the voxel kernels accept as input (grey levels and masks). */
+export type GreyArray = Uint8Array | Uint16Array | Float32Array;
+
+/**
+ * Histogram binning. Bin i holds values v with lo + i·width <= v < lo + (i+1)·width; values below lo
+ * go to bin 0 and values at or above lo + bins·width go to the last bin. For integer inputs, lo and
+ * width are integers and the index is computed in integer arithmetic, so every backend agrees
+ * exactly; for float inputs the index is floor((v − lo) / width) in float32 on every backend.
+ */
+export interface HistogramSpec {
+  lo: number;
+  width: number;
+  bins: number;
+}
+
+export interface ComponentResult {
+  /** 0 = background, 1..count = components, numbered in order of first voxel (z, y, x raster order). */
+  labels: Uint32Array;
+  count: number;
+  /** sizes[k] = voxels in component k (sizes[0] = background voxels). */
+  sizes: Float64Array;
+}
+
+/**
+ * One interface for voxel operations, two backends (cpu: worker threads over z-slabs sharing
+ * memory; gpu: WebGPU kernels). Arrays are [nz, ny, nx] with x fastest. Boundary handling is edge
+ * replication ('nearest') everywhere, which for 3-wide windows equals SciPy's default 'reflect'.
+ * Every method may be called with a SharedArrayBuffer-backed input (avoids copies on the cpu
+ * backend). Results are new arrays unless `out` is given.
+ */
+export interface ComputeBackend {
+  readonly name: BackendName;
+  /** What actually ran: e.g. "cpu: 2 worker threads" or "gpu: WebGPU on NVIDIA H100 (vulkan)". */
+  readonly description: string;
+
+  /** (v − lo) / (hi − lo) clamped to [0, 1]. */
+  normalize(input: GreyArray, lo: number, hi: number, out?: Float32Array): Promise<Float32Array>;
+  /** min(max(v, lo), hi), same type as the input. */
+  clip<A extends GreyArray>(input: A, lo: number, hi: number, out?: A): Promise<A>;
+  /** 3×3×3 median, same type as the input; `out` may be the input itself (in place). */
+  median3<A extends GreyArray>(input: A, shape: Shape3, out?: A): Promise<A>;
+  /** Separable Gaussian, σ per axis [σz, σy, σx] in voxels, kernel radius ceil(truncate·σ), truncate 4. */
+  gaussian(input: GreyArray, shape: Shape3, sigma: [number, number, number], out?: Float32Array): Promise<Float32Array>;
+  /** Counts per bin (Float64Array: exact beyond 2³² voxels). */
+  histogram(input: GreyArray, spec: HistogramSpec): Promise<Float64Array>;
+  /** label = number of thresholds t (ascending, compared in float32) with v >= t — NumPy's digitize. */
+  classify(input: GreyArray, thresholds: readonly number[], out?: Uint8Array): Promise<Uint8Array>;
+  /** Mean and variance over the (2r+1)³ box around each voxel (edge-replicated). */
+  localMeanVariance(input: GreyArray, shape: Shape3, radius: number): Promise<{ mean: Float32Array; variance: Float32Array }>;
+  /** Connected components of mask != 0 (connectivity 6 or 26). */
+  connectedComponents(mask: Uint8Array, shape: Shape3, connectivity: 6 | 26): Promise<ComponentResult>;
+
+  dispose(): Promise<void>;
+}
+
+export type { Shape3, VoxelArray };
