@@ -1,0 +1,56 @@
+/**
+ * piscina worker of the cpu backend (runs as compiled JS: dist/src/compute/cpu/worker.js).
+ * Rebuilds typed-array views on the shared buffers of a task and runs the slab kernel.
+ */
+import type { GreyArray } from '../types.js';
+import type { SharedRef, Task } from './protocol.js';
+import {
+  classifyRange, clipRange, componentsSlab, gaussianXYSlab, gaussianZSlab, histogramRange, localMeanVarianceSlab,
+  median3Slab, normalizeRange, relabelRange,
+} from './kernels.js';
+
+function view(ref: SharedRef): GreyArray | Uint32Array {
+  switch (ref.dtype) {
+    case 'uint8': return new Uint8Array(ref.buffer, ref.byteOffset, ref.length);
+    case 'uint16': return new Uint16Array(ref.buffer, ref.byteOffset, ref.length);
+    case 'float32': return new Float32Array(ref.buffer, ref.byteOffset, ref.length);
+    case 'uint32': return new Uint32Array(ref.buffer, ref.byteOffset, ref.length);
+  }
+}
+const grey = (ref: SharedRef) => view(ref) as GreyArray;
+const f32 = (ref: SharedRef) => view(ref) as Float32Array;
+const u32 = (ref: SharedRef) => view(ref) as Uint32Array;
+
+export default function run(task: Task): Float64Array | null {
+  switch (task.op) {
+    case 'normalize':
+      normalizeRange(grey(task.input), f32(task.out), task.i0, task.i1, task.lo, task.hi);
+      return null;
+    case 'clip':
+      clipRange(grey(task.input), grey(task.out), task.i0, task.i1, task.lo, task.hi);
+      return null;
+    case 'classify':
+      classifyRange(grey(task.input), view(task.out) as Uint8Array, task.i0, task.i1, task.thresholds);
+      return null;
+    case 'histogram':
+      return histogramRange(grey(task.input), task.i0, task.i1, task.spec);
+    case 'median3':
+      median3Slab(grey(task.input), grey(task.out), task.shape, task.z0, task.z1,
+        task.haloLo ? grey(task.haloLo) : null, task.haloHi ? grey(task.haloHi) : null);
+      return null;
+    case 'gaussianXY':
+      gaussianXYSlab(grey(task.input), f32(task.tmp), task.shape, task.z0, task.z1, Float32Array.from(task.wx), Float32Array.from(task.wy));
+      return null;
+    case 'gaussianZ':
+      gaussianZSlab(f32(task.tmp), f32(task.out), task.shape, task.z0, task.z1, Float32Array.from(task.wz));
+      return null;
+    case 'localMeanVariance':
+      localMeanVarianceSlab(grey(task.input), f32(task.mean), f32(task.variance), task.shape, task.z0, task.z1, task.radius);
+      return null;
+    case 'components':
+      return componentsSlab(view(task.mask) as Uint8Array, u32(task.labels), task.shape, task.z0, task.z1, task.connectivity);
+    case 'relabel':
+      relabelRange(u32(task.labels), u32(task.map), task.offset, task.i0, task.i1);
+      return null;
+  }
+}

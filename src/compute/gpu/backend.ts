@@ -1,0 +1,402 @@
+/**
+ * gpu backend: WGSL compute pipelines (kernels/*.wgsl.ts) on the WebGPU device shared with gpu.js
+ * (src/compute/gpu/device.ts).
+ *
+ * - Grey inputs are uploaded as raw bytes (uint8/uint16 packed in u32 words) and unpacked in the
+ *   shader; uint8/uint16 results are packed the same way, so what is read back is the typed
+ *   array's own byte layout.
+ * - Volumes are processed in z-slabs (element-wise ops in index chunks) sized so that no buffer
+ *   exceeds the device's maxStorageBufferBindingSize / maxBufferSize (or `maxSlabBytes`); filters
+ *   upload their halo slices with each slab. median3 in place delays writing a slab's result until
+ *   the next slab (whose halo overlaps it) has been uploaded.
+ * - connectedComponents runs on the cpu backend (union-find on worker threads): a union-find over
+ *   a GPU buffer is not worth its complexity here. The `description` says so.
+ * - Integer histograms with non-integer lo/width (outside the documented contract) also run on cpu.
+ */
+import type { Shape3 } from '../../io/volume.js';
+import { gaussianWeights } from '../reference.js';
+import type { ComponentResult, ComputeBackend, GreyArray, HistogramSpec } from '../types.js';
+import { CpuBackend, splitRange } from '../cpu/backend.js';
+import { acquireDevice, describeAdapter, isSoftwareAdapter } from './device.js';
+import { perWord, WORKGROUP, type GpuDType } from '../../../kernels/common.wgsl.js';
+import { classifyWGSL, clipWGSL, normalizeWGSL } from '../../../kernels/elementwise.wgsl.js';
+import { histogramWGSL, HIST_PER_THREAD } from '../../../kernels/histogram.wgsl.js';
+import { median3WGSL } from '../../../kernels/median3.wgsl.js';
+import { boxPassWGSL, gaussianPassWGSL } from '../../../kernels/separable.wgsl.js';
+
+// GPUBufferUsage / GPUMapMode values (spec constants), so this module does not depend on globals
+const USAGE = { MAP_READ: 0x0001, COPY_SRC: 0x0004, COPY_DST: 0x0008, UNIFORM: 0x0040, STORAGE: 0x0080 } as const;
+const MAP_READ = 0x0001;
+
+type Field = ['u32' | 'i32' | 'f32', number];
+
+function dtypeOf(a: GreyArray): GpuDType {
+  if (a instanceof Uint8Array) return 'uint8';
+  if (a instanceof Uint16Array) return 'uint16';
+  if (a instanceof Float32Array) return 'float32';
+  throw new TypeError('gpu backend: unsupported array type ' + (a as object).constructor.name);
+}
+
+const ceil4 = (n: number) => Math.ceil(n / 4) * 4;
+
+function bytesOf(a: ArrayBufferView, byteStart = 0, byteLength = a.byteLength - byteStart): Uint8Array {
+  return new Uint8Array(a.buffer, a.byteOffset + byteStart, byteLength);
+}
+
+function checkShape(a: { length: number }, shape: Shape3): void {
+  if (a.length !== shape[0] * shape[1] * shape[2]) throw new RangeError(`array length ${a.length} does not match shape ${shape.join('×')}`);
+}
+
+export interface GpuBackendOptions {
+  /** Cap on any one buffer (bytes); default: the device limits. Small values force many slabs (tests). */
+  maxSlabBytes?: number;
+  /** Worker threads of the cpu backend used for connected components. */
+  workers?: number;
+}
+
+export class GpuBackend implements ComputeBackend {
+  readonly name = 'gpu' as const;
+  readonly description: string;
+  private readonly pipelines = new Map<string, GPUComputePipeline>();
+  private cpu: CpuBackend | null = null;
+  private readonly maxBytes: number;
+
+  private constructor(
+    private readonly device: GPUDevice,
+    adapter: GPUAdapter,
+    private readonly options: GpuBackendOptions,
+  ) {
+    const limit = Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize);
+    this.maxBytes = Math.max(1024, Math.min(limit, options.maxSlabBytes ?? Infinity)) & ~3;
+    const soft = isSoftwareAdapter(adapter) ? ' (software)' : '';
+    this.description = `gpu: WebGPU, ${describeAdapter(adapter)}${soft}; connected components on cpu worker threads`;
+  }
+
+  static async create(options: GpuBackendOptions = {}): Promise<GpuBackend> {
+    const { adapter, device } = await acquireDevice();
+    return new GpuBackend(device, adapter, options);
+  }
+
+  /** Largest single buffer this backend will create. */
+  get bufferLimit(): number {
+    return this.maxBytes;
+  }
+
+  // ------------------------------------------------------------------ plumbing
+
+  private pipeline(key: string, code: () => string): GPUComputePipeline {
+    let p = this.pipelines.get(key);
+    if (!p) {
+      const module = this.device.createShaderModule({ code: code(), label: key });
+      p = this.device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint: 'main' }, label: key });
+      this.pipelines.set(key, p);
+    }
+    return p;
+  }
+
+  private storage(bytes: number, extra = 0): GPUBuffer {
+    return this.device.createBuffer({ size: Math.max(16, ceil4(bytes)), usage: USAGE.STORAGE | USAGE.COPY_SRC | USAGE.COPY_DST | extra });
+  }
+
+  /** Storage buffer holding `data` (copied when not 4-byte sized or not in an ordinary ArrayBuffer). */
+  private upload(data: Uint8Array): GPUBuffer {
+    const buf = this.storage(data.byteLength);
+    let src = data;
+    if (data.byteLength % 4 !== 0 || !(data.buffer instanceof ArrayBuffer)) {
+      src = new Uint8Array(ceil4(data.byteLength));
+      src.set(data);
+    }
+    if (src.byteLength) this.device.queue.writeBuffer(buf, 0, src.buffer as ArrayBuffer, src.byteOffset, src.byteLength);
+    return buf;
+  }
+
+  private uniform(fields: Field[]): GPUBuffer {
+    const bytes = Math.max(16, Math.ceil((fields.length * 4) / 16) * 16);
+    const view = new DataView(new ArrayBuffer(bytes));
+    fields.forEach(([t, v], i) => {
+      if (t === 'u32') view.setUint32(i * 4, v, true);
+      else if (t === 'i32') view.setInt32(i * 4, v, true);
+      else view.setFloat32(i * 4, v, true);
+    });
+    const buf = this.device.createBuffer({ size: bytes, usage: USAGE.UNIFORM | USAGE.COPY_DST });
+    this.device.queue.writeBuffer(buf, 0, view.buffer);
+    return buf;
+  }
+
+  private dispatch(pipeline: GPUComputePipeline, bindings: Record<number, GPUBuffer>, threads: number): void {
+    if (threads <= 0) return;
+    const groups = Math.ceil(threads / WORKGROUP);
+    const gx = Math.min(groups, 65535), gy = Math.ceil(groups / gx);
+    const bindGroup = this.device.createBindGroup({
+      layout: pipeline.getBindGroupLayout(0),
+      entries: Object.entries(bindings).map(([b, buffer]) => ({ binding: Number(b), resource: { buffer } })),
+    });
+    const enc = this.device.createCommandEncoder();
+    const pass = enc.beginComputePass();
+    pass.setPipeline(pipeline);
+    pass.setBindGroup(0, bindGroup);
+    pass.dispatchWorkgroups(gx, gy);
+    pass.end();
+    this.device.queue.submit([enc.finish()]);
+  }
+
+  /** Copy `byteLength` bytes of `buffer` into `target`. */
+  private async readInto(buffer: GPUBuffer, target: Uint8Array): Promise<void> {
+    const size = ceil4(target.byteLength);
+    if (!size) return;
+    const staging = this.device.createBuffer({ size, usage: USAGE.MAP_READ | USAGE.COPY_DST });
+    const enc = this.device.createCommandEncoder();
+    enc.copyBufferToBuffer(buffer, 0, staging, 0, size);
+    this.device.queue.submit([enc.finish()]);
+    await staging.mapAsync(MAP_READ);
+    target.set(new Uint8Array(staging.getMappedRange(), 0, target.byteLength));
+    staging.unmap();
+    staging.destroy();
+  }
+
+  private destroy(...buffers: GPUBuffer[]): void {
+    for (const b of buffers) b.destroy();
+  }
+
+  /** Element-wise chunks: multiples of 4 voxels, at most maxBytes of f32 each. */
+  private chunks(n: number): [number, number][] {
+    const per = Math.max(4, Math.floor(this.maxBytes / 16) * 4);
+    const out: [number, number][] = [];
+    for (let i = 0; i < n; i += per) out.push([i, Math.min(n, i + per)]);
+    return out;
+  }
+
+  /** z-slabs whose source region (slab plus `halo` slices each side) fits `maxBytes` at 4 bytes/voxel. */
+  private slabs(shape: Shape3, halo: number): [number, number][] {
+    const [nz, ny, nx] = shape;
+    const planeBytes = nx * ny * 4;
+    const slices = Math.floor(this.maxBytes / planeBytes) - 2 * halo;
+    if (slices < 1) throw new RangeError(`gpu backend: a ${ny}×${nx} slice with ${halo} halo slices exceeds the buffer limit of ${this.maxBytes} bytes`);
+    return splitRange(nz, Math.ceil(nz / slices));
+  }
+
+  private cpuBackend(): CpuBackend {
+    this.cpu ??= new CpuBackend({ workers: this.options.workers });
+    return this.cpu;
+  }
+
+  // ------------------------------------------------------------------ element-wise
+
+  async normalize(input: GreyArray, lo: number, hi: number, out?: Float32Array): Promise<Float32Array> {
+    const dtype = dtypeOf(input);
+    const result = out ?? new Float32Array(input.length);
+    if (result.length !== input.length) throw new RangeError('out has the wrong length');
+    const pipe = this.pipeline(`normalize:${dtype}`, () => normalizeWGSL(dtype));
+    const bpe = input.BYTES_PER_ELEMENT;
+    const staged: Promise<void>[] = [];
+    for (const [i0, i1] of this.chunks(input.length)) {
+      const n = i1 - i0;
+      const src = this.upload(bytesOf(input, i0 * bpe, n * bpe));
+      const dst = this.storage(n * 4);
+      const p = this.uniform([['u32', n], ['f32', lo], ['f32', 1 / (hi - lo)], ['u32', 0]]);
+      this.dispatch(pipe, { 0: p, 1: src, 2: dst }, n);
+      staged.push(this.readInto(dst, bytesOf(result, i0 * 4, n * 4)).then(() => this.destroy(src, dst, p)));
+    }
+    await Promise.all(staged);
+    return result;
+  }
+
+  async clip<A extends GreyArray>(input: A, lo: number, hi: number, out?: A): Promise<A> {
+    const dtype = dtypeOf(input);
+    const result = out ?? (new (input.constructor as new (n: number) => A)(input.length));
+    if (result.length !== input.length) throw new RangeError('out has the wrong length');
+    const pipe = this.pipeline(`clip:${dtype}`, () => clipWGSL(dtype));
+    const bpe = input.BYTES_PER_ELEMENT;
+    const per = perWord(dtype);
+    let fields: (words: number) => Field[];
+    if (dtype === 'float32') {
+      fields = (words) => [['u32', words], ['f32', lo], ['f32', hi], ['u32', 0]];
+    } else {
+      // v < ceil(lo) ⇔ v < lo for integer v; then the typed-array store truncates and wraps
+      const wrap = (v: number) => { const t = new (input.constructor as new (n: number) => A)(1); t[0] = v; return t[0]; };
+      const cLo = Math.max(-(2 ** 31), Math.min(2 ** 31 - 1, Math.ceil(lo)));
+      const fHi = Math.max(-(2 ** 31), Math.min(2 ** 31 - 1, Math.floor(hi)));
+      fields = (words) => [['u32', words], ['i32', cLo], ['i32', fHi], ['u32', wrap(Math.min(hi, lo))], ['u32', wrap(hi)]];
+    }
+    const staged: Promise<void>[] = [];
+    for (const [i0, i1] of this.chunks(input.length)) {
+      const n = i1 - i0;
+      const words = Math.ceil(n / per);
+      const src = this.upload(bytesOf(input, i0 * bpe, n * bpe));
+      const dst = this.storage(words * 4);
+      const p = this.uniform(fields(words));
+      this.dispatch(pipe, { 0: p, 1: src, 2: dst }, words);
+      staged.push(this.readInto(dst, bytesOf(result, i0 * bpe, n * bpe)).then(() => this.destroy(src, dst, p)));
+    }
+    await Promise.all(staged);
+    return result;
+  }
+
+  async classify(input: GreyArray, thresholds: readonly number[], out?: Uint8Array): Promise<Uint8Array> {
+    const dtype = dtypeOf(input);
+    if (thresholds.length > 255) throw new RangeError('classify: at most 255 thresholds');
+    const result = out ?? new Uint8Array(input.length);
+    if (result.length !== input.length) throw new RangeError('out has the wrong length');
+    const pipe = this.pipeline(`classify:${dtype}`, () => classifyWGSL(dtype));
+    const thr = this.upload(bytesOf(Float32Array.from(thresholds.length ? thresholds : [0])));
+    const bpe = input.BYTES_PER_ELEMENT;
+    const staged: Promise<void>[] = [];
+    for (const [i0, i1] of this.chunks(input.length)) {
+      const n = i1 - i0;
+      const words = Math.ceil(n / 4);
+      const src = this.upload(bytesOf(input, i0 * bpe, n * bpe));
+      const dst = this.storage(words * 4);
+      const p = this.uniform([['u32', n], ['u32', thresholds.length], ['u32', 0], ['u32', 0]]);
+      this.dispatch(pipe, { 0: p, 1: src, 2: dst, 3: thr }, words);
+      staged.push(this.readInto(dst, bytesOf(result, i0, n)).then(() => this.destroy(src, dst, p)));
+    }
+    await Promise.all(staged);
+    thr.destroy();
+    return result;
+  }
+
+  async histogram(input: GreyArray, spec: HistogramSpec): Promise<Float64Array> {
+    const dtype = dtypeOf(input);
+    const { lo, width, bins } = spec;
+    if (!(bins >= 1) || !Number.isInteger(bins)) throw new RangeError('histogram: bins must be a positive integer');
+    const intOk = Number.isInteger(lo) && Number.isInteger(width) && width >= 1 && Math.abs(lo) < 2 ** 31 && width < 2 ** 31;
+    if (dtype !== 'float32' && !intOk) return this.cpuBackend().histogram(input, spec);
+    const pipe = this.pipeline(`histogram:${dtype}:${bins}`, () => histogramWGSL(dtype, bins));
+    const counts = new Float64Array(bins);
+    const bpe = input.BYTES_PER_ELEMENT;
+    const part = new Uint32Array(bins);
+    for (const [i0, i1] of this.chunks(input.length)) {
+      const n = i1 - i0;
+      const src = this.upload(bytesOf(input, i0 * bpe, n * bpe));
+      const dst = this.storage(bins * 4);
+      const p = this.uniform([
+        ['u32', n], ['u32', bins], ['i32', intOk ? lo : 0], ['i32', intOk ? width : 1], ['f32', lo], ['f32', width], ['u32', 0], ['u32', 0],
+      ]);
+      this.dispatch(pipe, { 0: p, 1: src, 2: dst }, Math.ceil(n / HIST_PER_THREAD));
+      await this.readInto(dst, bytesOf(part));
+      for (let b = 0; b < bins; b++) counts[b] += part[b];
+      this.destroy(src, dst, p);
+    }
+    return counts;
+  }
+
+  // ------------------------------------------------------------------ neighbourhood filters
+
+  async median3<A extends GreyArray>(input: A, shape: Shape3, out?: A): Promise<A> {
+    checkShape(input, shape);
+    const dtype = dtypeOf(input);
+    const [nz, ny, nx] = shape;
+    const plane = nx * ny;
+    const result = out ?? (new (input.constructor as new (n: number) => A)(input.length));
+    if (result.length !== input.length) throw new RangeError('out has the wrong length');
+    const pipe = this.pipeline(`median3:${dtype}`, () => median3WGSL(dtype));
+    const bpe = input.BYTES_PER_ELEMENT;
+    const per = perWord(dtype);
+    // a slab's result is written only after the next slab's source (whose lower halo is the last
+    // slice of this slab) has been uploaded, so in-place operation reads original values
+    let pending: { data: Uint8Array; at: number } | null = null;
+    const flush = () => {
+      if (pending) bytesOf(result).set(pending.data, pending.at);
+      pending = null;
+    };
+    for (const [z0, z1] of this.slabs(shape, 1)) {
+      const s0 = Math.max(0, z0 - 1), s1 = Math.min(nz, z1 + 1);
+      const src = this.upload(bytesOf(input, s0 * plane * bpe, (s1 - s0) * plane * bpe));
+      flush();
+      const n = (z1 - z0) * plane;
+      const words = Math.ceil(n / per);
+      const dst = this.storage(words * 4);
+      const p = this.uniform([['u32', nx], ['u32', ny], ['u32', nz], ['u32', s0], ['u32', z0], ['u32', n], ['u32', 0], ['u32', 0]]);
+      this.dispatch(pipe, { 0: p, 1: src, 2: dst }, words);
+      const data = new Uint8Array(n * bpe);
+      await this.readInto(dst, data);
+      pending = { data, at: z0 * plane * bpe };
+      this.destroy(src, dst, p);
+    }
+    flush();
+    return result;
+  }
+
+  async gaussian(input: GreyArray, shape: Shape3, sigma: [number, number, number], out?: Float32Array): Promise<Float32Array> {
+    checkShape(input, shape);
+    const dtype = dtypeOf(input);
+    const [nz, ny, nx] = shape;
+    const plane = nx * ny;
+    if (out && out.length !== input.length) throw new RangeError('out has the wrong length');
+    // out aliasing the input would be overwritten before later slabs read their halos
+    const aliased = !!out && out.buffer === input.buffer;
+    const result = out && !aliased ? out : new Float32Array(input.length);
+    const wz = gaussianWeights(sigma[0]), wy = gaussianWeights(sigma[1]), wx = gaussianWeights(sigma[2]);
+    const rz = (wz.length - 1) / 2;
+    const first = this.pipeline(`gauss:${dtype}`, () => gaussianPassWGSL(dtype));
+    const next = this.pipeline('gauss:float32', () => gaussianPassWGSL('float32'));
+    const wbufs = [wx, wy, wz].map((w) => this.upload(bytesOf(w)));
+    const bpe = input.BYTES_PER_ELEMENT;
+    for (const [z0, z1] of this.slabs(shape, rz)) {
+      const s0 = Math.max(0, z0 - rz), s1 = Math.min(nz, z1 + rz);
+      const ns = (s1 - s0) * plane, n = (z1 - z0) * plane;
+      const src = this.upload(bytesOf(input, s0 * plane * bpe, ns * bpe));
+      const a = this.storage(ns * 4), b = this.storage(ns * 4), c = this.storage(n * 4);
+      const params = (axis: number, r: number, dstZ0: number, count: number) =>
+        this.uniform([['u32', nx], ['u32', ny], ['u32', nz], ['u32', s0], ['u32', dstZ0], ['u32', count], ['u32', axis], ['u32', r], ['f32', 0], ['f32', 0], ['u32', 0], ['u32', 0]]);
+      const px = params(0, (wx.length - 1) / 2, s0, ns), py = params(1, (wy.length - 1) / 2, s0, ns), pz = params(2, rz, z0, n);
+      this.dispatch(first, { 0: px, 1: src, 2: a, 3: wbufs[0] }, ns);
+      this.dispatch(next, { 0: py, 1: a, 2: b, 3: wbufs[1] }, ns);
+      this.dispatch(next, { 0: pz, 1: b, 2: c, 3: wbufs[2] }, n);
+      await this.readInto(c, bytesOf(result, z0 * plane * 4, n * 4));
+      this.destroy(src, a, b, c, px, py, pz);
+    }
+    this.destroy(...wbufs);
+    if (out && aliased) {
+      out.set(result);
+      return out;
+    }
+    return result;
+  }
+
+  async localMeanVariance(input: GreyArray, shape: Shape3, radius: number): Promise<{ mean: Float32Array; variance: Float32Array }> {
+    checkShape(input, shape);
+    if (!(radius >= 0) || !Number.isInteger(radius)) throw new RangeError('localMeanVariance: radius must be a non-negative integer');
+    const dtype = dtypeOf(input);
+    const [nz, ny, nx] = shape;
+    const plane = nx * ny;
+    const mean = new Float32Array(input.length), variance = new Float32Array(input.length);
+    // sums of (v − shift) in f32: shifting by a typical value keeps the variance from cancelling
+    const step = Math.max(1, Math.floor(input.length / 4096));
+    let acc = 0, cnt = 0;
+    for (let i = 0; i < input.length; i += step) { acc += input[i]; cnt++; }
+    const shift = cnt ? Math.fround(acc / cnt) : 0;
+    const count = (2 * radius + 1) ** 3;
+    const firstP = this.pipeline(`box-first:${dtype}`, () => boxPassWGSL('first', dtype));
+    const sumP = this.pipeline('box-sum', () => boxPassWGSL('sum', 'float32'));
+    const finalP = this.pipeline('box-final', () => boxPassWGSL('final', 'float32'));
+    const bpe = input.BYTES_PER_ELEMENT;
+    for (const [z0, z1] of this.slabs(shape, radius)) {
+      const s0 = Math.max(0, z0 - radius), s1 = Math.min(nz, z1 + radius);
+      const ns = (s1 - s0) * plane, n = (z1 - z0) * plane;
+      const src = this.upload(bytesOf(input, s0 * plane * bpe, ns * bpe));
+      const s1b = this.storage(ns * 4), q1 = this.storage(ns * 4), s2 = this.storage(ns * 4), q2 = this.storage(ns * 4);
+      const m = this.storage(n * 4), v = this.storage(n * 4);
+      const params = (axis: number, dstZ0: number, cnt: number) =>
+        this.uniform([['u32', nx], ['u32', ny], ['u32', nz], ['u32', s0], ['u32', dstZ0], ['u32', cnt], ['u32', axis], ['u32', radius], ['f32', shift], ['f32', count], ['u32', 0], ['u32', 0]]);
+      const px = params(0, s0, ns), py = params(1, s0, ns), pz = params(2, z0, n);
+      this.dispatch(firstP, { 0: px, 1: src, 2: s1b, 3: q1 }, ns);
+      this.dispatch(sumP, { 0: py, 1: s1b, 4: q1, 2: s2, 3: q2 }, ns);
+      this.dispatch(finalP, { 0: pz, 1: s2, 4: q2, 2: m, 3: v }, n);
+      await this.readInto(m, bytesOf(mean, z0 * plane * 4, n * 4));
+      await this.readInto(v, bytesOf(variance, z0 * plane * 4, n * 4));
+      this.destroy(src, s1b, q1, s2, q2, m, v, px, py, pz);
+    }
+    return { mean, variance };
+  }
+
+  connectedComponents(mask: Uint8Array, shape: Shape3, connectivity: 6 | 26): Promise<ComponentResult> {
+    return this.cpuBackend().connectedComponents(mask, shape, connectivity);
+  }
+
+  async dispose(): Promise<void> {
+    this.pipelines.clear();
+    if (this.cpu) await this.cpu.dispose();
+    this.cpu = null;
+  }
+}

@@ -1,0 +1,112 @@
+/**
+ * Voxel compute layer: pick a backend.
+ *
+ * - 'cpu': worker threads (piscina) over z-slabs of SharedArrayBuffers.
+ * - 'gpu': WebGPU (Dawn) compute shaders on any adapter, software ones (SwiftShader) included;
+ *   throws when there is no adapter at all.
+ * - 'auto': gpu only on a hardware adapter whose buffer limits hold `bytesNeeded`; otherwise cpu,
+ *   and `onWarning` (when given) hears why.
+ */
+import { CpuBackend } from './cpu/backend.js';
+import { GpuBackend } from './gpu/backend.js';
+import { probeAdapter } from './gpu/device.js';
+import type { BackendChoice, ComputeBackend } from './types.js';
+
+export type * from './types.js';
+export { CpuBackend } from './cpu/backend.js';
+export { GpuBackend } from './gpu/backend.js';
+
+export interface CreateBackendOptions {
+  /** Bytes of the largest array the caller will hand over (checked against the GPU's buffer limits). */
+  bytesNeeded?: number;
+  /** Worker threads of the cpu backend (default: available parallelism). */
+  workers?: number;
+  onWarning?: (msg: string) => void;
+}
+
+export interface GpuAvailability {
+  available: boolean;
+  hardware: boolean;
+  description: string;
+}
+
+/** Whether a WebGPU adapter exists and whether it is real hardware. Never throws. */
+export async function gpuAvailability(): Promise<GpuAvailability> {
+  try {
+    const probe = await probeAdapter();
+    if (!probe) return { available: false, hardware: false, description: 'no WebGPU adapter' };
+    const { summary } = probe;
+    return {
+      available: true,
+      hardware: !summary.software,
+      description: `${summary.description}${summary.software ? ' (software)' : ''}, maxBufferSize ${summary.maxBufferSize}, maxStorageBufferBindingSize ${summary.maxStorageBufferBindingSize}`,
+    };
+  } catch (e) {
+    return { available: false, hardware: false, description: `WebGPU probe failed: ${(e as Error).message}` };
+  }
+}
+
+/** Why 'auto' would not use the gpu for this request (null: it would). */
+export async function gpuRefusal(bytesNeeded?: number): Promise<string | null> {
+  let probe: Awaited<ReturnType<typeof probeAdapter>> = null;
+  try {
+    probe = await probeAdapter();
+  } catch (e) {
+    return `WebGPU probe failed (${(e as Error).message})`;
+  }
+  if (!probe) return 'no WebGPU adapter';
+  const { summary } = probe;
+  if (summary.software) return `the only WebGPU adapter is a software renderer (${summary.description})`;
+  const limit = Math.min(summary.maxBufferSize, summary.maxStorageBufferBindingSize);
+  // the gpu backend works in z-slabs, so `bytesNeeded` must fit the device buffers once (as f32
+  // intermediates of one slab it is usually much smaller); refuse when even one array cannot
+  if (bytesNeeded !== undefined && bytesNeeded > limit) {
+    return `${bytesNeeded} bytes exceed the GPU buffer limit (${limit} bytes) of ${summary.description}`;
+  }
+  return null;
+}
+
+export async function createBackend(choice: BackendChoice, options: CreateBackendOptions = {}): Promise<ComputeBackend> {
+  if (choice === 'cpu') return new CpuBackend({ workers: options.workers });
+  if (choice === 'gpu') {
+    const probe = await probeAdapter();
+    if (!probe) {
+      throw new Error(
+        'gpu backend requested but no WebGPU adapter is available (no GPU driver; without a GPU, ' +
+          'set VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json to use SwiftShader)',
+      );
+    }
+    return GpuBackend.create({ workers: options.workers });
+  }
+  if (choice !== 'auto') throw new Error(`unknown backend '${choice as string}' (expected auto, cpu or gpu)`);
+  const refusal = await gpuRefusal(options.bytesNeeded);
+  if (refusal === null) {
+    try {
+      return await GpuBackend.create({ workers: options.workers });
+    } catch (e) {
+      options.onWarning?.(`auto: gpu device creation failed (${(e as Error).message}); using cpu`);
+      return new CpuBackend({ workers: options.workers });
+    }
+  }
+  const cpu = new CpuBackend({ workers: options.workers });
+  options.onWarning?.(`auto: using cpu because ${refusal}`);
+  return new AutoCpuBackend(cpu, refusal);
+}
+
+/** The cpu backend as chosen by 'auto', with the reason in its description. */
+class AutoCpuBackend implements ComputeBackend {
+  readonly name = 'cpu' as const;
+  readonly description: string;
+  constructor(private readonly inner: CpuBackend, readonly reason: string) {
+    this.description = `${inner.description}; auto: ${reason}`;
+  }
+  normalize: ComputeBackend['normalize'] = (...a) => this.inner.normalize(...a);
+  clip: ComputeBackend['clip'] = (...a) => this.inner.clip(...a);
+  median3: ComputeBackend['median3'] = (...a) => this.inner.median3(...a);
+  gaussian: ComputeBackend['gaussian'] = (...a) => this.inner.gaussian(...a);
+  histogram: ComputeBackend['histogram'] = (...a) => this.inner.histogram(...a);
+  classify: ComputeBackend['classify'] = (...a) => this.inner.classify(...a);
+  localMeanVariance: ComputeBackend['localMeanVariance'] = (...a) => this.inner.localMeanVariance(...a);
+  connectedComponents: ComputeBackend['connectedComponents'] = (...a) => this.inner.connectedComponents(...a);
+  dispose = () => this.inner.dispose();
+}
