@@ -1,0 +1,115 @@
+import path from 'node:path';
+import type { Command } from 'commander';
+import { loadVolume } from '../../io/open.js';
+import { InputError } from '../../io/errors.js';
+import { writeTiff } from '../../io/tiff/index.js';
+import { writeFileAtomically } from '../../io/atomic.js';
+import { makeVolume } from '../../io/volume.js';
+import { runCurrent, type CurrentSummary } from '../../current/index.js';
+import { addInputOptions, ensureOutputDir, openOptionsFrom, type InputFlags } from '../input-options.js';
+import { action, emit } from '../run-command.js';
+import { createProgress } from '../progress.js';
+
+interface CurrentFlags extends InputFlags {
+  out: string;
+  thickness?: string;
+  layers?: string;
+  sigma: string;
+  rct: string;
+  sides: string;
+  labels?: string;
+  jNominal?: string;
+  jCrit?: string;
+  tol: string;
+  json?: boolean;
+}
+
+function positive(flag: string, text: string | undefined, allowZero = false): number | undefined {
+  if (text === undefined) return undefined;
+  const v = Number(text);
+  if (!Number.isFinite(v) || v < 0 || (!allowZero && v === 0)) throw new InputError(`${flag} must be a ${allowZero ? 'non-negative' : 'positive'} number, got '${text}'`);
+  return v;
+}
+
+export function registerCurrent(program: Command): void {
+  addInputOptions(
+    program
+      .command('current')
+      .description('current constriction under a contact map: 3D conduction through the electrolyte slab (MG-preconditioned CG)')
+      .argument('<contact>', 'contact map [1, ny, nx] (nonzero = Li in contact), any readable volume format')
+      .requiredOption('-o, --out <dir>', 'output folder (created if missing)')
+      .option('--thickness <um>', 'electrolyte slab thickness L in µm (required unless --labels gives the slab)')
+      .option('--layers <n>', 'layers across L (default L / pixel size, 4…512)')
+      .option('--sigma <mS_per_cm>', 'electrolyte conductivity in mS/cm', '2')
+      .option('--rct <ohm_cm2>', 'charge-transfer resistance in Ω·cm² (0 = equipotential contacts)', '0')
+      .option('--sides <kind>', 'lateral boundaries: periodic|insulating', 'periodic')
+      .option('--labels <file>', 'label volume [nz, ny, nx] of the slab: only electrolyte (code 2) conducts; layer 0 touches the contacts')
+      .option('--j-nominal <mA_cm2>', 'nominal (mean) current density, for --j-crit')
+      .option('--j-crit <mA_cm2>', 'critical local current density: report the area fraction above it')
+      .option('--tol <r>', 'relative residual for CG', '1e-8')
+      .option('--json', 'print the summary as JSON on stdout'),
+  ).action(
+    action(async (input: string, flags: CurrentFlags) => {
+      const sigma = positive('--sigma', flags.sigma)!;
+      const rct = positive('--rct', flags.rct, true)!;
+      const tol = positive('--tol', flags.tol)!;
+      if (flags.sides !== 'periodic' && flags.sides !== 'insulating') throw new InputError(`--sides must be periodic or insulating, got '${flags.sides}'`);
+      const jNominal = positive('--j-nominal', flags.jNominal);
+      const jCrit = positive('--j-crit', flags.jCrit);
+      if ((jNominal === undefined) !== (jCrit === undefined)) throw new InputError('--j-nominal and --j-crit go together');
+      const layers = flags.layers !== undefined ? Number(flags.layers) : undefined;
+      if (layers !== undefined && !(Number.isInteger(layers) && layers >= 1)) throw new InputError(`--layers must be a positive integer, got '${flags.layers}'`);
+      const openOptions = openOptionsFrom(flags);
+      const vol = await loadVolume(input, openOptions);
+      const [nz, ny, nx] = vol.shape;
+      if (nz !== 1) throw new InputError(`contact map must be a single slice [1, ny, nx], got ${vol.shape.join('×')}`, input);
+      if (!vol.spacing) throw new InputError('no voxel size in the file: give --voxel UM (the current density and resistances need physical units)', input);
+      const [, dy, dx] = vol.spacing;
+      let conducting: { mask: Uint8Array; nz: number; dz: number } | null = null;
+      let thickness = positive('--thickness', flags.thickness);
+      if (flags.labels) {
+        const lab = await loadVolume(flags.labels, openOptions.voxel ? { voxel: openOptions.voxel } : {});
+        if (lab.shape[1] !== ny || lab.shape[2] !== nx) throw new InputError(`labels are ${lab.shape.join('×')}, the contact map is ${ny}×${nx}`, flags.labels);
+        const dz = lab.spacing ? lab.spacing[0] : vol.spacing[0];
+        const mask = new Uint8Array(lab.data.length);
+        for (let i = 0; i < mask.length; i++) mask[i] = lab.data[i] === 2 ? 1 : 0;
+        conducting = { mask, nz: lab.shape[0], dz };
+        thickness = lab.shape[0] * dz;
+      }
+      if (thickness === undefined) throw new InputError('give --thickness UM (electrolyte slab thickness) or --labels');
+      await ensureOutputDir(flags.out);
+      const progress = createProgress('current: CG');
+      const result = runCurrent(vol.data, ny, nx, dx, dy, {
+        thicknessUm: thickness,
+        layers,
+        sigmaMsPerCm: sigma,
+        rctOhmCm2: rct,
+        sides: flags.sides,
+        conducting,
+        jNominalMaCm2: jNominal,
+        jCritMaCm2: jCrit,
+        tol,
+        solve: { onIteration: (it) => progress.update(Math.min(it, 200), 200) },
+      });
+      const s: CurrentSummary = result.summary;
+      progress.finish(`${s.solver.iterations} iterations, residual ${s.solver.relative_residual.toExponential(2)}`);
+      const files = { json: path.join(flags.out, 'current.json'), density: path.join(flags.out, 'current_density.tif') };
+      await writeTiff(files.density, makeVolume(result.density, [1, ny, nx], vol.spacing), { description: { quantity: 'interface current density / nominal mean' } });
+      const json = { input, files, ...s };
+      await writeFileAtomically(files.json, `${JSON.stringify(json, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2)}\n`);
+      if (!s.solver.converged) process.stderr.write(`buried: warning: CG stopped at relative residual ${s.solver.relative_residual.toExponential(2)} (tol ${tol})\n`);
+      emit(
+        Boolean(flags.json),
+        json,
+        [
+          `contact fraction ${(s.contact_fraction * 100).toFixed(1)} %, slab ${s.thickness_um.toPrecision(4)} µm, σ ${s.sigma_mS_cm} mS/cm, Rct ${s.rct_ohm_cm2} Ω·cm²`,
+          `resistance ${s.resistance_ohm_cm2.toPrecision(5)} Ω·cm² (bulk L/σ ${s.bulk_ohm_cm2.toPrecision(5)}, constriction ${s.constriction_ohm_cm2.toPrecision(4)})`,
+          `Wa ${s.wagner_number === null ? 'n/a' : s.wagner_number.toPrecision(3)} (λ ${s.lambda_um === null ? 'n/a' : s.lambda_um.toPrecision(4)} µm)`,
+          `j/j_nominal on contacts: p99 ${s.hotspots.p99.toFixed(2)}, p99.9 ${s.hotspots.p999.toFixed(2)}, max ${s.hotspots.max.toFixed(2)}` +
+            (s.hotspots.area_fraction_above_jcrit !== undefined ? `; ${(s.hotspots.area_fraction_above_jcrit * 100).toFixed(2)} % of the area above j_crit` : ''),
+          `wrote ${files.json}, ${files.density}`,
+        ].join('\n'),
+      );
+    }),
+  );
+}

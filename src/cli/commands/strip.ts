@@ -1,0 +1,167 @@
+import type { Command } from 'commander';
+import { loadVolume } from '../../io/open.js';
+import { InputError } from '../../io/errors.js';
+import {
+  remainingAfter,
+  stripUniform,
+  writeStripOutputs,
+  type SnapshotSpec,
+  type StepMode,
+  type StripRow,
+} from '../../strip/index.js';
+import { stripCurrent, CURRENT_EXTRA_COLUMNS, type CurrentStripResult } from '../../strip/current-mode.js';
+import type { ChartSeries } from '../../strip/chart.js';
+import { addInputOptions, ensureOutputDir, openOptionsFrom, type InputFlags } from '../input-options.js';
+import { action, emit } from '../run-command.js';
+import { createProgress } from '../progress.js';
+
+interface StripFlags extends InputFlags {
+  out: string;
+  steps: string;
+  at?: string;
+  by: string;
+  minIsland: string;
+  mode: string;
+  thickness?: string;
+  solveGrid: string;
+  sigma: string;
+  jNominal?: string;
+  jVoid?: string;
+  json?: boolean;
+}
+
+const DEFAULT_SNAPSHOTS = [0.25, 0.5, 0.64, 0.85, 0.95];
+
+function parseFractions(text: string): number[] {
+  const v = text.split(',').map((s) => Number(s.trim()));
+  if (!v.length || v.some((f) => !(f >= 0 && f <= 1))) throw new InputError(`--at must be comma-separated stripped fractions in [0, 1], got '${text}'`);
+  return v;
+}
+
+function num(flag: string, text: string | undefined, check: (v: number) => boolean, what: string): number | undefined {
+  if (text === undefined) return undefined;
+  const v = Number(text);
+  if (!Number.isFinite(v) || !check(v)) throw new InputError(`${flag} must be ${what}, got '${text}'`);
+  return v;
+}
+
+const pct = (v: number) => `${(v * 100).toFixed(1)} %`;
+
+export function registerStrip(program: Command): void {
+  addInputOptions(
+    program
+      .command('strip')
+      .description('layer-by-layer stripping replay of a Li thickness map: active area, current multiplier, islands (S002 Fig 5e–g)')
+      .argument('<thickness>', 'Li thickness map in µm [1, ny, nx] (NaN or < 0 = outside the map)')
+      .requiredOption('-o, --out <dir>', 'output folder (created if missing)')
+      .option('--steps <n>', 'number of steps (rows = steps + 1)', '100')
+      .option('--at <fractions>', 'also report exactly these stripped fractions, e.g. 0.64,0.85 (and snapshot them)')
+      .option('--by <kind>', 'steps uniform in removed depth or in stripped fraction: depth|fraction', 'fraction')
+      .option('--min-island <px>', 'islands of at least this many pixels are counted in islands_ge_min', '10')
+      .option('--mode <mode>', 'uniform|current|both (current: each pixel strips at its local current density)', 'uniform')
+      .option('--thickness <um>', 'current mode: electrolyte slab thickness in µm (default: the map width)')
+      .option('--solve-grid <n>', 'current mode: long side of the solve grid in pixels', '64')
+      .option('--sigma <mS_per_cm>', 'current mode: electrolyte conductivity', '2')
+      .option('--j-nominal <mA_cm2>', 'current mode: nominal stripping current density (with --j-void)')
+      .option('--j-void <mA_cm2>', 'current mode: local current density above which a pixel voids (loses contact)')
+      .option('--json', 'print the summary as JSON on stdout'),
+  ).action(
+    action(async (input: string, flags: StripFlags) => {
+      const steps = num('--steps', flags.steps, (v) => Number.isInteger(v) && v >= 1 && v <= 1e6, 'a positive integer')!;
+      const minIsland = num('--min-island', flags.minIsland, (v) => Number.isInteger(v) && v >= 1, 'a positive integer')!;
+      if (flags.by !== 'depth' && flags.by !== 'fraction') throw new InputError(`--by must be depth or fraction, got '${flags.by}'`);
+      if (!['uniform', 'current', 'both'].includes(flags.mode)) throw new InputError(`--mode must be uniform, current or both, got '${flags.mode}'`);
+      const at = flags.at ? parseFractions(flags.at) : [];
+      const slab = num('--thickness', flags.thickness, (v) => v > 0, 'a positive number');
+      const solveGrid = num('--solve-grid', flags.solveGrid, (v) => Number.isInteger(v) && v >= 4 && v <= 512, 'an integer in 4…512')!;
+      const sigma = num('--sigma', flags.sigma, (v) => v > 0, 'a positive number')!;
+      const jNominal = num('--j-nominal', flags.jNominal, (v) => v > 0, 'a positive number');
+      const jVoid = num('--j-void', flags.jVoid, (v) => v > 0, 'a positive number');
+      if ((jNominal === undefined) !== (jVoid === undefined)) throw new InputError('--j-nominal and --j-void go together');
+
+      const vol = await loadVolume(input, openOptionsFrom(flags));
+      const [nz, ny, nx] = vol.shape;
+      if (nz !== 1) throw new InputError(`thickness map must be a single slice [1, ny, nx], got ${vol.shape.join('×')}`, input);
+      const wantCurrent = flags.mode !== 'uniform';
+      if (wantCurrent && !vol.spacing) throw new InputError('current mode needs the pixel size: give --voxel UM', input);
+      const pixelUm = vol.spacing ? vol.spacing[2] : null;
+      await ensureOutputDir(flags.out);
+
+      const progress = createProgress('strip: uniform');
+      const uni = stripUniform(vol.data, ny, nx, { steps, by: flags.by as StepMode, at, minIsland });
+      progress.finish(`${uni.rows.length} rows`);
+      if (uni.summary.map_pixels === 0) throw new InputError('the map has no pixels with a thickness ≥ 0', input);
+      const snapFractions = at.length ? at : DEFAULT_SNAPSHOTS;
+      const snapshots: SnapshotSpec[] = [];
+      const chart: ChartSeries[] = [];
+      if (flags.mode !== 'current') {
+        // uniform snapshots: exact depth for each snapshot fraction
+        const snap = stripUniform(vol.data, ny, nx, { steps: 1, by: 'fraction', at: snapFractions, minIsland });
+        snap.at_rows.forEach((r, i) =>
+          snapshots.push({ stripped_fraction: snapFractions[i], active_fraction: r.active_fraction, remaining: remainingAfter(vol.data, r.removed_depth_um), ny, nx, pixelUm, mode: 'uniform' }),
+        );
+        chart.push({ label: 'uniform stripping', color: '#1f77b4', points: uni.rows.map((r) => ({ x: r.stripped_fraction, active: r.active_fraction, multiplier: r.current_multiplier })) });
+      }
+      let cur: CurrentStripResult | null = null;
+      if (wantCurrent) {
+        const p2 = createProgress('strip: current');
+        cur = stripCurrent(vol.data, ny, nx, pixelUm!, {
+          fractions: uni.rows.map((r) => r.stripped_fraction),
+          at: snapFractions,
+          minIsland,
+          solveGrid,
+          slabUm: slab,
+          sigmaMsPerCm: sigma,
+          jNominalMaCm2: jNominal,
+          jVoidMaCm2: jVoid,
+          onStep: (d, t) => p2.update(d, t),
+        });
+        p2.finish(`${cur.summary.total_solves} solves, ${cur.summary.total_iterations} CG iterations`);
+        const c = cur;
+        c.at_rows.forEach((r, i) =>
+          snapshots.push({
+            stripped_fraction: r.stripped_fraction,
+            active_fraction: r.active_fraction,
+            remaining: c.at_states[i].remaining,
+            voided: jVoid !== undefined ? c.at_states[i].voided : undefined,
+            ny: c.grid.ny,
+            nx: c.grid.nx,
+            pixelUm: c.grid.pixel_um,
+            mode: 'current',
+          }),
+        );
+        chart.push({ label: `current-aware (${c.grid.ny}×${c.grid.nx} solve grid)`, color: '#ff7f0e', dashed: true, points: c.rows.map((r) => ({ x: r.stripped_fraction, active: r.active_fraction, multiplier: r.current_multiplier })) });
+      }
+      const csvRows: StripRow[] = flags.mode === 'current' ? cur!.rows : uni.rows;
+      const json = {
+        input,
+        mode: flags.mode,
+        columns: ['step', 'stripped_fraction', 'active_fraction', 'current_multiplier', 'islands', 'removed_depth_um', 'largest_island_px', 'median_island_px', 'islands_ge_min'],
+        pixel_um: pixelUm,
+        summary: uni.summary,
+        uniform: flags.mode !== 'current' ? { rows: uni.rows, at_rows: uni.at_rows } : undefined,
+        at: at,
+        at_rows: flags.mode === 'current' ? cur!.at_rows : uni.at_rows,
+        current: cur ? { rows: cur.rows, at_rows: cur.at_rows, grid: cur.grid, summary: cur.summary } : undefined,
+        rows: csvRows,
+      };
+      const files = await writeStripOutputs(flags.out, {
+        json,
+        csvRows,
+        csvExtra: flags.mode === 'current' ? CURRENT_EXTRA_COLUMNS : [],
+        chart,
+        snapshots,
+        title: 'Stripping replay: active area and current multiplier',
+      });
+      const s002 = uni.summary.s002_comparison;
+      const lines = [
+        `${uni.summary.map_pixels} map pixels (${uni.summary.masked_pixels} masked), mean ${uni.summary.mean_thickness_um.toFixed(2)} µm, max ${uni.summary.max_thickness_um.toFixed(2)} µm`,
+        ...s002.map((r) => `uniform: ${pct(r.stripped_fraction)} stripped → ${pct(r.active_fraction)} active (×${r.current_multiplier.toFixed(2)}; paper ${pct(r.paper_active_fraction)})`),
+        ...uni.at_rows.map((r) => `uniform --at ${pct(r.stripped_fraction)}: ${pct(r.active_fraction)} active, ${r.islands} islands, depth ${r.removed_depth_um.toFixed(3)} µm`),
+        ...(cur ? cur.at_rows.map((r) => `current: ${pct(r.stripped_fraction)} stripped → ${pct(r.active_fraction)} active, j p99.9 ${r.j_p999.toFixed(2)}× nominal`) : []),
+        `wrote ${files.join(', ')} in ${flags.out}`,
+      ];
+      emit(Boolean(flags.json), { out: flags.out, files, summary: uni.summary, at_rows: json.at_rows, current: cur ? cur.summary : undefined }, lines.join('\n'));
+    }),
+  );
+}

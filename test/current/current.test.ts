@@ -1,0 +1,218 @@
+import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Command } from 'commander';
+import { contactSpacing, runCurrent, solveConduction } from '../../src/current/index.js';
+import { buildFineLevel, Multigrid } from '../../src/current/solver.js';
+import { registerCurrent } from '../../src/cli/commands/current.js';
+import { registerStrip } from '../../src/cli/commands/strip.js';
+import { writeTiff } from '../../src/io/tiff/index.js';
+import { loadVolume } from '../../src/io/open.js';
+import { makeVolume } from '../../src/io/volume.js';
+import { lognormalMap } from '../../src/strip/synthetic.js';
+import { tempDir } from '../helpers.js';
+
+/** Stripes along y (2D problem): contact on x ∈ [0, w) of each period; ny = 1, periodic. */
+function stripes(lam: number, f: number): Uint8Array {
+  const c = new Uint8Array(lam);
+  for (let x = 0; x < Math.round(f * lam); x++) c[x] = 1;
+  return c;
+}
+
+/** Area-specific constriction / λ (σ = 1) of periodic equipotential stripes, L = 2λ. */
+function stripeConstriction(lam: number, f: number, rho = 0): number {
+  const s = solveConduction({ nx: lam, ny: 1, nz: 2 * lam, dx: 1, dy: 1, dz: 1, contact: stripes(lam, f), rho }, { tol: 1e-10 });
+  expect(s.stats.relative_residual).toBeLessThan(1e-10);
+  return (s.resistanceUm - 2 * lam - rho / f) / lam;
+}
+
+describe('conduction solver vs closed forms (fem-verification §3)', () => {
+  it('full contact gives exactly L/σ (item 15) in Ω·cm²', () => {
+    const contact = new Uint8Array(24 * 20).fill(1);
+    const r = runCurrent(contact, 20, 24, 1.5, 1.5, { thicknessUm: 50, layers: 37, sigmaMsPerCm: 2, tol: 1e-12 });
+    // L/σ = 50e-4 cm / 2e-3 S/cm = 2.5 Ω·cm²
+    expect(Math.abs(r.summary.resistance_ohm_cm2 - 2.5) / 2.5).toBeLessThan(1e-10);
+    expect(Math.abs(r.summary.constriction_ohm_cm2)).toBeLessThan(1e-9);
+    expect(r.summary.hotspots.max).toBeCloseTo(1, 9);
+    expect(r.summary.lambda_um).toBeNull();
+  });
+
+  it('periodic stripes: Rc = λ/(πσ)·ln(1/sin(πf/2)) within 2 % (Richardson over λ = 50, 100 px), first-order convergence', () => {
+    for (const f of [0.1, 0.3, 0.5, 0.8]) {
+      const exact = Math.log(1 / Math.sin((Math.PI * f) / 2)) / Math.PI;
+      const r50 = stripeConstriction(50, f);
+      const r100 = stripeConstriction(100, f);
+      const rich = 2 * r100 - r50;
+      const e50 = r50 / exact - 1;
+      const e100 = r100 / exact - 1;
+      // raw errors (λ/h = 50 → 100): f=0.1: 8.0 → 3.9 %, 0.3: 5.6 → 2.8 %, 0.5: 6.5 → 3.2 %, 0.8: 14.7 → 7.3 %
+      expect(Math.abs(e100)).toBeLessThan(Math.abs(e50) * 0.6); // converges (≈ halves with h)
+      expect(Math.abs(rich / exact - 1)).toBeLessThan(0.02);
+    }
+    // the item 11 check values
+    expect(Math.log(1 / Math.sin(Math.PI * 0.05)) / Math.PI).toBeCloseTo(0.5905, 4);
+  });
+
+  it('large Rct approaches the isoflux limit (item 13), Wa = σRct/λ reported', () => {
+    for (const [f, iso] of [[0.5, 0.1357], [0.1, 0.6263]] as const) {
+      const lam = 100;
+      const hi = stripeConstriction(lam, f, 100 * lam); // Wa = 100
+      expect(Math.abs(hi / iso - 1)).toBeLessThan(0.02); // measured +0.24 % (f = 0.5), +1.0 % (f = 0.1)
+      const prim = stripeConstriction(lam, f, 0);
+      expect(prim).toBeLessThan(hi); // primary (equipotential) constriction is smaller than isoflux
+    }
+    const r = runCurrent(stripes(40, 0.5), 1, 40, 1, 1, { thicknessUm: 80, layers: 80, sigmaMsPerCm: 2, rctOhmCm2: 10 });
+    expect(r.summary.lambda_um).toBe(40);
+    // Wa = σ·Rct/λ = 2e-3 S/cm · 10 Ω·cm² / 40e-4 cm = 5
+    expect(r.summary.wagner_number).toBeCloseTo(5, 12);
+  });
+
+  it('disk of radius a: R → 1/(4σa) within 3 % after Richardson extrapolation in the cell size', () => {
+    // Quarter symmetry: a quarter disk at the corner of an H×H cell with insulating sides is a disk
+    // centred in a 2H×2H insulated cell. Finite-cell correction is linear in a/W to O((a/W)³)
+    // (Roess), so R∞ = 2·R(W = 128) − R(W = 64).
+    const a = 8;
+    const R4a = (H: number) => {
+      const c = new Uint8Array(H * H);
+      for (let y = 0; y < H; y++) for (let x = 0; x < H; x++) if ((x + 0.5) ** 2 + (y + 0.5) ** 2 <= a * a) c[y * H + x] = 1;
+      const s = solveConduction({ nx: H, ny: H, nz: 2 * H, dx: 1, dy: 1, dz: 1, contact: c, sides: 'insulating' }, { tol: 1e-9 });
+      const quarter = (s.resistanceUm - 2 * H) / (H * H); // absolute resistance of the quarter cell (σ = 1)
+      return (quarter / 4) * 4 * a;
+    };
+    const r64 = R4a(32);
+    const r128 = R4a(64);
+    const rich = 2 * r128 - r64; // measured 0.7158, 0.8678 → 1.020
+    expect(r64).toBeLessThan(r128);
+    expect(Math.abs(rich - 1)).toBeLessThan(0.03);
+  });
+
+  it('results converge under refinement: same physical stripes at two resolutions, hot-spot percentiles stable', () => {
+    const run = (k: number) => {
+      const lam = 32 * k;
+      const c = new Uint8Array(lam * 4);
+      for (let y = 0; y < 4; y++) for (let x = 0; x < 12 * k; x++) c[y * lam + x] = 1;
+      return runCurrent(c, 4, lam, 64 / lam, 64 / lam, { thicknessUm: 128, layers: 64 * k, sigmaMsPerCm: 2, tol: 1e-9 }).summary;
+    };
+    const a = run(1);
+    const b = run(2);
+    const exact = (64e-4 / (Math.PI * 2e-3)) * Math.log(1 / Math.sin((Math.PI * 0.375) / 2));
+    expect(Math.abs(b.constriction_ohm_cm2 / exact - 1)).toBeLessThan(Math.abs(a.constriction_ohm_cm2 / exact - 1));
+    expect(Math.abs(b.hotspots.p50 / a.hotspots.p50 - 1)).toBeLessThan(0.08); // measured 5.2 %
+    expect(b.hotspots.mean_on_contact).toBeCloseTo(1 / 0.375, 6);
+  });
+
+  it('the V-cycle preconditioner is symmetric (CG requirement), also with odd periodic sizes', () => {
+    const c = new Uint8Array(15 * 12);
+    for (let i = 0; i < c.length; i += 3) c[i] = 1;
+    const L = buildFineLevel({ nx: 15, ny: 12, nz: 16, dx: 1, dy: 1.3, dz: 0.8, contact: c, sides: 'periodic' });
+    const mg = new Multigrid(L, 0, 1, 64);
+    const n = 15 * 12 * 16;
+    const u = Float64Array.from({ length: n }, (_, i) => Math.sin(i * 1.7));
+    const v = Float64Array.from({ length: n }, (_, i) => Math.cos(i * 0.37 + 1));
+    const Mu = new Float64Array(n);
+    const Mv = new Float64Array(n);
+    mg.precondition(u, Mu);
+    mg.precondition(v, Mv);
+    let a = 0;
+    let b = 0;
+    for (let i = 0; i < n; i++) ((a += v[i] * Mu[i]), (b += u[i] * Mv[i]));
+    expect(Math.abs(a - b) / Math.abs(a)).toBeLessThan(1e-10);
+  });
+
+  it('insulating pores from labels: blocked columns carry nothing and raise the resistance', () => {
+    const nx = 16;
+    const ny = 16;
+    const nz = 8;
+    const mask = new Uint8Array(nx * ny * nz).fill(1);
+    for (let z = 0; z < nz; z++) for (let y = 0; y < 8; y++) for (let x = 0; x < nx; x++) mask[z * nx * ny + y * nx + x] = 0; // half the slab is pore
+    const contact = new Uint8Array(nx * ny).fill(1);
+    const r = runCurrent(contact, ny, nx, 1, 1, { thicknessUm: 8, conducting: { mask, nz, dz: 1 }, sigmaMsPerCm: 1, tol: 1e-10 });
+    // half the area conducts straight through: R = 2 L/σ
+    expect(r.summary.resistance_ohm_cm2 / r.summary.bulk_ohm_cm2).toBeCloseTo(2, 8);
+    expect(r.density[0]).toBe(0);
+    expect(r.density[15 * nx]).toBeCloseTo(2, 8);
+  });
+
+  it('contactSpacing: λ = period for stripes, wrap edges counted with periodic sides', () => {
+    const c = stripes(20, 0.25);
+    const twoRows = new Uint8Array(40);
+    twoRows.set(c, 0);
+    twoRows.set(c, 20);
+    expect(contactSpacing(twoRows, 2, 20, 1, 1, true).lambdaUm).toBe(20);
+    expect(contactSpacing(twoRows, 2, 20, 1, 1, false).lambdaUm).toBe(40); // one edge per period inside, wrap edge not counted
+  });
+});
+
+describe('CLI (commander) for current and strip', () => {
+  const program = () => {
+    const p = new Command('buried').exitOverride();
+    registerCurrent(p);
+    registerStrip(p);
+    return p;
+  };
+
+  it('buried current writes current.json and current_density.tif; missing voxel size → exit 2 naming --voxel', async () => {
+    const dir = tempDir('current-cli-');
+    const c = new Uint8Array(32 * 32);
+    for (let y = 8; y < 24; y++) for (let x = 8; x < 24; x++) c[y * 32 + x] = 1;
+    const withVoxel = path.join(dir, 'contact.tif');
+    const noVoxel = path.join(dir, 'contact_novox.tif');
+    await writeTiff(withVoxel, makeVolume(c, [1, 32, 32], [2, 2, 2]));
+    await writeTiff(noVoxel, makeVolume(c, [1, 32, 32], null));
+    const out = path.join(dir, 'out');
+    const writes: string[] = [];
+    const orig = process.stdout.write.bind(process.stdout);
+    const origErr = process.stderr.write.bind(process.stderr);
+    process.stdout.write = ((s: string) => (writes.push(String(s)), true)) as typeof process.stdout.write;
+    process.stderr.write = ((s: string) => (writes.push(String(s)), true)) as typeof process.stderr.write;
+    try {
+      process.exitCode = undefined;
+      await program().parseAsync(['current', withVoxel, '-o', out, '--thickness', '64', '--j-nominal', '1', '--j-crit', '3', '--json'], { from: 'user' });
+      expect(process.exitCode ?? 0).toBe(0);
+      await program().parseAsync(['current', noVoxel, '-o', out, '--thickness', '64'], { from: 'user' });
+      expect(process.exitCode).toBe(2);
+      process.exitCode = undefined;
+    } finally {
+      process.stdout.write = orig;
+      process.stderr.write = origErr;
+    }
+    expect(writes.join('')).toContain('--voxel');
+    const json = JSON.parse(readFileSync(path.join(out, 'current.json'), 'utf8'));
+    expect(json.contact_fraction).toBe(0.25);
+    expect(json.constriction_ohm_cm2).toBeGreaterThan(0);
+    expect(json.solver.relative_residual).toBeLessThan(1e-8);
+    expect(json.hotspots.area_fraction_above_jcrit).toBeGreaterThan(0);
+    const dens = await loadVolume(path.join(out, 'current_density.tif'));
+    expect(dens.shape).toEqual([1, 32, 32]);
+    expect(dens.data[0]).toBe(0);
+    let mean = 0;
+    for (let i = 0; i < dens.data.length; i++) mean += dens.data[i];
+    expect(mean / dens.data.length).toBeCloseTo(1, 5); // normalised by the nominal mean current density
+  });
+
+  it('buried strip --mode both --at 0.64,0.85 writes csv/json/svg and snapshots', async () => {
+    const dir = tempDir('strip-cli-');
+    const t = lognormalMap(48, 48, { median: 20, sigmaLog: 0.32, corrPx: 10, seed: 8 });
+    const file = path.join(dir, 'thickness_um.tif');
+    await writeTiff(file, makeVolume(t, [1, 48, 48], [1.7, 1.7, 1.7]));
+    const out = path.join(dir, 'out');
+    const orig = process.stdout.write.bind(process.stdout);
+    const origErr = process.stderr.write.bind(process.stderr);
+    process.stdout.write = (() => true) as typeof process.stdout.write;
+    process.stderr.write = (() => true) as typeof process.stderr.write;
+    try {
+      process.exitCode = undefined;
+      await program().parseAsync(['strip', file, '-o', out, '--steps', '10', '--at', '0.64,0.85', '--mode', 'both', '--solve-grid', '24', '--json'], { from: 'user' });
+    } finally {
+      process.stdout.write = orig;
+      process.stderr.write = origErr;
+    }
+    expect(process.exitCode ?? 0).toBe(0);
+    const json = JSON.parse(readFileSync(path.join(out, 'stripping.json'), 'utf8'));
+    expect(json.at_rows.map((r: { stripped_fraction: number }) => r.stripped_fraction)).toEqual([0.64, 0.85]);
+    expect(json.current.rows.length).toBe(11);
+    const csv = readFileSync(path.join(out, 'stripping.csv'), 'utf8');
+    expect(csv.split('\n')[0]).toBe('step,stripped_fraction,active_fraction,current_multiplier,islands,removed_depth_um,largest_island_px,median_island_px,islands_ge_min');
+    for (const f of ['stripping.svg', 'snapshot_uniform_64pct.png', 'snapshot_current_85pct.png']) expect(readFileSync(path.join(out, f)).length).toBeGreaterThan(100);
+  });
+});
