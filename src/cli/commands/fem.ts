@@ -1,0 +1,248 @@
+import path from 'node:path';
+import { promises as fs } from 'node:fs';
+import type { Command } from 'commander';
+import { InputError } from '../../io/errors.js';
+import { writeFileAtomically } from '../../io/atomic.js';
+import { loadVolume } from '../../io/open.js';
+import { ensureOutputDir } from '../input-options.js';
+import { action, emit } from '../run-command.js';
+import { createProgress } from '../progress.js';
+import { ContactCell, type HistoryPoint, type StepRecord } from '../../fem/contact.js';
+import { solveConduction, type ConductionResult } from '../../fem/conduction.js';
+import { LI_DEFAULTS, LPSCL_DEFAULTS, arrhenius, type Material } from '../../fem/material.js';
+import { parseProfileCsv, resamplePeriodic, selfAffineProfile, wavyProfile } from '../../fem/profile.js';
+
+interface FemFlags {
+  output: string;
+  profile?: string;
+  wavy?: string;
+  fromHeightMap?: string;
+  row?: string;
+  rough?: string;
+  seed: string;
+  lambda?: string;
+  pressure?: string;
+  history?: string;
+  hold?: string;
+  li: string;
+  electrolyte: string;
+  yield?: string;
+  temperature: string;
+  sigma: string;
+  rct: string;
+  thickness?: string;
+  nx: string;
+  ny: string;
+  stepTol: string;
+  json?: boolean;
+}
+
+function num(flag: string, text: string, opts: { positive?: boolean; min?: number } = {}): number {
+  const v = Number(text);
+  if (!Number.isFinite(v)) throw new InputError(`${flag} must be a number, got '${text}'`);
+  if (opts.positive && !(v > 0)) throw new InputError(`${flag} must be positive, got '${text}'`);
+  if (opts.min !== undefined && v < opts.min) throw new InputError(`${flag} must be ≥ ${opts.min}, got '${text}'`);
+  return v;
+}
+
+function list(flag: string, text: string, n: number): number[] {
+  const parts = text.split(',').map((s) => s.trim());
+  if (parts.length !== n) throw new InputError(`${flag} needs ${n} comma-separated numbers, got '${text}'`);
+  return parts.map((p) => num(flag, p));
+}
+
+export function parseHistory(text: string): HistoryPoint[] {
+  const pts = text.split(',').map((s) => s.trim()).filter(Boolean).map((s) => {
+    const [t, p] = s.split(':');
+    if (p === undefined) throw new InputError(`--history entries are time:pressure, got '${s}'`);
+    return { t: num('--history time', t, { min: 0 }), p: num('--history pressure', p, { positive: true }) };
+  });
+  if (pts.length === 0) throw new InputError('--history is empty');
+  for (let k = 1; k < pts.length; k++) if (!(pts[k].t >= pts[k - 1].t)) throw new InputError('--history times must not decrease');
+  return pts;
+}
+
+async function profileFrom(flags: FemFlags, nx: number): Promise<{ lambda: number; h: Float64Array; source: string }> {
+  const given = [flags.profile, flags.wavy, flags.fromHeightMap, flags.rough].filter((v) => v !== undefined).length;
+  if (given !== 1) throw new InputError('give exactly one of --profile, --wavy, --from-height-map, --rough');
+  if (flags.wavy) {
+    const [H, lambda] = list('--wavy', flags.wavy, 2);
+    if (!(H > 0) || !(lambda > 0)) throw new InputError('--wavy H,LAMBDA must be positive');
+    return { lambda, h: wavyProfile(H, lambda, nx), source: `wavy h(x) = ${H}(1 − cos 2πx/${lambda}) µm` };
+  }
+  if (flags.rough) {
+    const [rms, hurst, lmin, lmax] = list('--rough', flags.rough, 4);
+    const lambda = flags.lambda ? num('--lambda', flags.lambda, { positive: true }) : lmax;
+    const seed = Number(flags.seed);
+    if (!Number.isInteger(seed)) throw new InputError(`--seed must be an integer, got '${flags.seed}'`);
+    try {
+      return { lambda, h: selfAffineProfile(rms, hurst, lmin, lmax, lambda, nx, seed), source: `self-affine rms ${rms} µm, H ${hurst}, ${lmin}–${lmax} µm, seed ${seed}` };
+    } catch (e) {
+      throw new InputError(`--rough: ${(e as Error).message}`);
+    }
+  }
+  if (flags.profile) {
+    let text: string;
+    try { text = await fs.readFile(flags.profile, 'utf8'); } catch { throw new InputError('cannot read profile', flags.profile); }
+    let parsed;
+    try { parsed = parseProfileCsv(text); } catch (e) { throw new InputError((e as Error).message, flags.profile); }
+    return { lambda: parsed.lambda, h: resamplePeriodic(parsed.h, nx), source: `profile ${flags.profile}` };
+  }
+  const vol = await loadVolume(flags.fromHeightMap!);
+  const [nz, ny, nxv] = vol.shape;
+  const row = flags.row === undefined ? Math.floor(ny / 2) : num('--row', flags.row, { min: 0 });
+  if (!Number.isInteger(row) || row >= ny) throw new InputError(`--row must be an integer in 0..${ny - 1}`, flags.fromHeightMap);
+  if (nz < 1 || nxv < 4) throw new InputError('height map too small', flags.fromHeightMap);
+  const dx = vol.spacing ? vol.spacing[2] : 1;
+  const samples = new Float64Array(nxv);
+  for (let i = 0; i < nxv; i++) {
+    const v = Number(vol.data[row * nxv + i]);
+    if (!Number.isFinite(v)) throw new InputError(`non-finite height at row ${row}, column ${i}`, flags.fromHeightMap);
+    samples[i] = v;
+  }
+  return { lambda: dx * nxv, h: resamplePeriodic(samples, nx), source: `height map ${flags.fromHeightMap} row ${row} (dx ${dx} µm${vol.spacing ? '' : ', voxel size unknown: 1 µm assumed'})` };
+}
+
+const r6 = (v: number) => +v.toPrecision(6);
+
+export function registerFem(program: Command): void {
+  const fem = program.command('fem').description('2D finite-element models of the buried interface');
+  fem
+    .command('contact')
+    .description('periodic plane-strain contact of Li creeping onto a rough electrolyte under stack pressure, with conduction')
+    .requiredOption('-o, --output <dir>', 'output folder (created if missing)')
+    .option('--profile <file.csv>', 'interface profile: x µm, h µm (uniform, one period)')
+    .option('--wavy <H,LAMBDA>', 'wavy electrolyte h(x) = H(1 − cos 2πx/λ) (µm; peak-to-valley 2H, p* = πE*H/λ)')
+    .option('--from-height-map <file>', 'float32 TIFF height map (µm), e.g. thickness surface_height_um.tif')
+    .option('--row <n>', 'row of the height map (default: middle)')
+    .option('--rough <RMS,HURST,LMIN,LMAX>', 'synthetic self-affine roughness (µm)')
+    .option('--seed <n>', 'seed for --rough', '1')
+    .option('--lambda <um>', 'cell width for --rough (default LMAX)')
+    .option('--pressure <mpa>', 'constant stack pressure (MPa)')
+    .option('--history <t:p,...>', 'pressure history, seconds:MPa, linear in between')
+    .option('--hold <s>', 'hold the last pressure this long (s)')
+    .option('--li <law>', 'Li model: elastic|creep|plastic', 'creep')
+    .option('--electrolyte <kind>', 'electrolyte: elastic|rigid', 'elastic')
+    .option('--yield <mpa>', 'Li yield stress (plastic) or creep threshold (creep; default 0)')
+    .option('--temperature <K>', 'temperature for the Arrhenius creep factor (Q = 37 kJ/mol)', '298')
+    .option('--sigma <mS_per_cm>', 'electrolyte ionic conductivity', '2')
+    .option('--rct <ohm_cm2>', 'charge-transfer resistance (0 = equipotential contacts)', '0')
+    .option('--thickness <um>', 'electrolyte thickness for conduction (default λ)')
+    .option('--nx <n>', 'columns (interface nodes) per period', '256')
+    .option('--ny <n>', 'element rows in the Li block (electrolyte: 2/3 of it)', '24')
+    .option('--step-tol <x>', 'max Δεeq per creep step', '1e-3')
+    .option('--json', 'print the summary as JSON on stdout')
+    .action(
+      action(async (flags: FemFlags) => {
+        const nx = num('--nx', flags.nx, { positive: true });
+        const ny = num('--ny', flags.ny, { positive: true });
+        if (!Number.isInteger(nx) || nx < 8) throw new InputError('--nx must be an integer ≥ 8');
+        if (!Number.isInteger(ny) || ny < 2) throw new InputError('--ny must be an integer ≥ 2');
+        if (!['elastic', 'creep', 'plastic'].includes(flags.li)) throw new InputError(`--li must be elastic, creep or plastic, got '${flags.li}'`);
+        if (!['elastic', 'rigid'].includes(flags.electrolyte)) throw new InputError(`--electrolyte must be elastic or rigid, got '${flags.electrolyte}'`);
+        if ((flags.pressure === undefined) === (flags.history === undefined)) throw new InputError('give exactly one of --pressure and --history');
+        let history: HistoryPoint[] = flags.pressure !== undefined ? [{ t: 0, p: num('--pressure', flags.pressure, { positive: true }) }] : parseHistory(flags.history!);
+        const defaultHold = flags.li === 'creep' && history.length === 1 ? 1800 : 0;
+        const hold = flags.hold !== undefined ? num('--hold', flags.hold, { min: 0 }) : defaultHold;
+        if (hold > 0) history = [...history, { t: history[history.length - 1].t + hold, p: history[history.length - 1].p }];
+        const T = num('--temperature', flags.temperature, { positive: true });
+        const sigma = num('--sigma', flags.sigma, { positive: true });
+        const rct = num('--rct', flags.rct, { min: 0 });
+        const stepTol = num('--step-tol', flags.stepTol, { positive: true });
+        await ensureOutputDir(flags.output);
+        const prof = await profileFrom(flags, nx);
+        const thickness = flags.thickness ? num('--thickness', flags.thickness, { positive: true }) : prof.lambda;
+        const yieldStress = flags.yield !== undefined ? num('--yield', flags.yield, { min: 0 }) : undefined;
+        const li: Material = { E: LI_DEFAULTS.E, nu: LI_DEFAULTS.nu, law: flags.li as Material['law'], bbar: true };
+        if (li.law === 'creep') { li.A = LI_DEFAULTS.A * arrhenius(T); li.n = LI_DEFAULTS.n; li.sigmaY = yieldStress ?? 0; }
+        if (li.law === 'plastic') li.sigmaY = yieldStress ?? LI_DEFAULTS.sigmaY;
+        const electrolyte: Material | null = flags.electrolyte === 'rigid' ? null : { E: LPSCL_DEFAULTS.E, nu: LPSCL_DEFAULTS.nu, law: 'elastic' };
+
+        const cell = new ContactCell({
+          lambda: prof.lambda, h: prof.h, li, electrolyte, history, stepTol,
+          nyLi: ny, nyEl: Math.max(2, Math.round((2 * ny) / 3)),
+        });
+        const progress = createProgress('fem contact');
+        const tEnd = history[history.length - 1].t;
+        let lastContact: Uint8Array | null = null;
+        let cond: ConductionResult | null = null;
+        const rows: (StepRecord & { constriction_ohm_cm2: number; hotspot_p99: number })[] = [];
+        const snapshots: { t: number; p: Float64Array; gap: Float64Array }[] = [];
+        const conduct = (active: Uint8Array): ConductionResult => {
+          if (!cond || !lastContact || lastContact.some((v, i) => v !== active[i])) {
+            cond = solveConduction({ lambda: prof.lambda, h: prof.h, contact: active, thickness, sigmaMsPerCm: sigma, rctOhmCm2: rct });
+            lastContact = active.slice();
+          }
+          return cond;
+        };
+        const records = cell.run(
+          (rec, c) => {
+            const cr = conduct(c.active);
+            rows.push({ ...rec, constriction_ohm_cm2: cr.constriction_ohm_cm2, hotspot_p99: cr.hotspot_p99 });
+            if (snapshots.length === 0) snapshots.push({ t: rec.t, p: c.contactPressure(), gap: c.gap.slice() });
+          },
+          (t) => progress.update(Math.round((1000 * t) / Math.max(tEnd, 1e-30)), 1000),
+        );
+        const last = records[records.length - 1];
+        snapshots.push({ t: last.t, p: cell.contactPressure(), gap: cell.gap.slice() });
+        progress.finish(`${records.length} records, contact fraction ${r6(last.contact_fraction)}`);
+        const finalCond = conduct(cell.active);
+        let worstFb = 0, minGap = Infinity;
+        for (const r of records) { worstFb = Math.max(worstFb, r.force_balance_error); minGap = Math.min(minGap, r.min_gap_um); }
+        const summary = {
+          profile: prof.source,
+          lambda_um: prof.lambda,
+          nx,
+          li: li.law,
+          electrolyte: flags.electrolyte,
+          temperature_K: T,
+          creep_A: li.A ?? null,
+          history_input: history,
+          contact_fraction: r6(last.contact_fraction),
+          mean_contact_pressure_mpa: r6(last.mean_contact_pressure),
+          max_contact_pressure_mpa: r6(last.max_contact_pressure),
+          void_area_um2: r6(last.void_area_um2),
+          li_top_displacement_um: r6(last.li_top_displacement_um),
+          min_gap_um: minGap,
+          max_force_balance_error: worstFb,
+          conduction: {
+            sigma_mS_per_cm: sigma,
+            rct_ohm_cm2: rct,
+            thickness_um: thickness,
+            wagner: r6(finalCond.wagner),
+            total_ohm_cm2: r6(finalCond.total_ohm_cm2),
+            bulk_ohm_cm2: r6(finalCond.bulk_ohm_cm2),
+            constriction_ohm_cm2: r6(finalCond.constriction_ohm_cm2),
+            hotspot_p99: r6(finalCond.hotspot_p99),
+            hotspot_window_max: r6(finalCond.hotspot_window_max),
+            hotspot_window_um: r6(finalCond.hotspot_window_um),
+          },
+          history: rows.map((r) => ({
+            t: r.t, pressure: r.pressure, contact_fraction: r6(r.contact_fraction), mean_contact_pressure: r6(r.mean_contact_pressure),
+            max_contact_pressure: r6(r.max_contact_pressure), void_area_um2: r6(r.void_area_um2), li_top_displacement_um: r6(r.li_top_displacement_um),
+            constriction_ohm_cm2: r6(r.constriction_ohm_cm2), hotspot_p99: r6(r.hotspot_p99),
+          })),
+          solver: cell.stats,
+        };
+        const csvHead = 't_s,pressure_mpa,contact_fraction,mean_contact_pressure_mpa,max_contact_pressure_mpa,void_area_um2,li_top_displacement_um,constriction_ohm_cm2,hotspot_p99';
+        const csv = [csvHead, ...summary.history.map((r) => [r.t, r.pressure, r.contact_fraction, r.mean_contact_pressure, r.max_contact_pressure, r.void_area_um2, r.li_top_displacement_um, r.constriction_ohm_cm2, r.hotspot_p99].join(','))].join('\n') + '\n';
+        const ph = ['x_um', 'h_um', ...snapshots.flatMap((s) => [`p_mpa_t${r6(s.t)}`, `gap_um_t${r6(s.t)}`]), 'current_ratio_end'].join(',');
+        const plines = [ph];
+        for (let i = 0; i < nx; i++) plines.push([r6(cell.mesh.xs[i]), r6(prof.h[i]), ...snapshots.flatMap((s) => [r6(s.p[i]), r6(s.gap[i])]), r6(finalCond.current_ratio[i])].join(','));
+        await writeFileAtomically(path.join(flags.output, 'contact.json'), `${JSON.stringify(summary, null, 2)}\n`);
+        await writeFileAtomically(path.join(flags.output, 'contact.csv'), csv);
+        await writeFileAtomically(path.join(flags.output, 'profiles.csv'), plines.join('\n') + '\n');
+        const text = [
+          `profile            ${prof.source}, λ = ${r6(prof.lambda)} µm, ${nx} columns`,
+          `model              Li ${li.law}, electrolyte ${flags.electrolyte}, T = ${T} K`,
+          `final time         ${r6(last.t)} s at ${r6(last.pressure)} MPa (${records.length} records)`,
+          `contact fraction   ${r6(last.contact_fraction)}`,
+          `contact pressure   mean ${r6(last.mean_contact_pressure)} MPa, max ${r6(last.max_contact_pressure)} MPa`,
+          `void area          ${r6(last.void_area_um2)} µm² per period`,
+          `constriction       ${r6(finalCond.constriction_ohm_cm2)} Ω·cm² (Wa = ${r6(finalCond.wagner)}, hotspot p99 ${r6(finalCond.hotspot_p99)})`,
+          `outputs            ${path.join(flags.output, 'contact.json')}, contact.csv, profiles.csv`,
+        ].join('\n');
+        emit(Boolean(flags.json), summary, text);
+      }),
+    );
+}

@@ -1,0 +1,144 @@
+/**
+ * Small-strain J2 material updates for plane strain (4-component stress xx, yy, zz, xy).
+ *
+ * - elastic: isotropic linear.
+ * - creep: Norton ε̇eq = A·⟨σeq − σ0⟩ⁿ (σ0 = threshold, default 0), deviatoric flow (3/2)ε̇eq s/σeq,
+ *   backward-Euler radial return: the scalar equation for σeq after the step is solved by a bracketed
+ *   Newton iteration in log(σeq − σ0), robust from seconds to days.
+ * - plastic: rate-independent perfectly plastic J2 with yield stress σy (radial return).
+ * The algorithmic tangent (symmetric) is returned for Newton iterations.
+ * Strain vector: [εxx, εyy, εzz, γxy] (γ engineering); plastic/creep strain: tensor [xx, yy, zz, xy].
+ */
+
+export type Law = 'elastic' | 'creep' | 'plastic';
+
+export interface Material {
+  E: number;
+  nu: number;
+  law: Law;
+  /** Norton prefactor (MPa^-n s^-1), already including any Arrhenius factor. */
+  A?: number;
+  n?: number;
+  /** Creep threshold σ0 (creep law) or yield stress σy (plastic law), MPa. */
+  sigmaY?: number;
+  /** Mean-dilatation B-bar (default true). */
+  bbar?: boolean;
+}
+
+/** Li defaults (fem-verification.md §2). */
+export const LI_DEFAULTS = { E: 7820, nu: 0.38, n: 6.6, A: 6.85e-3, Q: 37e3, T0: 298, sigmaY: 0.77 } as const;
+export const LPSCL_DEFAULTS = { E: 25000, nu: 0.28 } as const;
+
+/** Arrhenius factor exp(−Q/R (1/T − 1/T0)). */
+export function arrhenius(T: number, Q: number = LI_DEFAULTS.Q, T0: number = LI_DEFAULTS.T0): number {
+  return Math.exp((-Q / 8.314462618) * (1 / T - 1 / T0));
+}
+
+export function lameOf(m: Material): { K: number; G: number; lam: number } {
+  const G = m.E / (2 * (1 + m.nu));
+  const K = m.E / (3 * (1 - 2 * m.nu));
+  return { K, G, lam: K - (2 / 3) * G };
+}
+
+/** Elastic 4×4 matrix (row-major) for [xx, yy, zz, γ]. */
+export function elasticMatrix(m: Material, out = new Float64Array(16)): Float64Array {
+  const { G, lam } = lameOf(m);
+  out.fill(0);
+  for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) out[i * 4 + j] = lam + (i === j ? 2 * G : 0);
+  out[15] = G;
+  return out;
+}
+
+/**
+ * Solve (q_tr − q) = 3G·dt·A·(q − σ0)ⁿ for q ∈ (σ0, q_tr). Returns q.
+ */
+export function nortonReturn(qtr: number, G: number, dtA: number, n: number, s0: number): number {
+  const Q = qtr - s0;
+  if (!(Q > 0) || !(dtA > 0)) return qtr;
+  const c = Math.log(3 * G * dtA);
+  const lnQ = Math.log(Q);
+  const sStar = (lnQ - c) / n;
+  let hi = Math.min(lnQ, sStar);
+  let lo = hi - 60;
+  let s = hi - 1e-3;
+  if (sStar < lnQ - 1) s = sStar; // creep dominated: q − σ0 ≈ (Q/(3G dt A))^(1/n)
+  else s = lnQ + Math.log1p(-Math.min(0.5, Math.exp(c + (n - 1) * lnQ))); // elastic dominated: small correction
+  if (!(s > lo && s < hi)) s = 0.5 * (lo + hi);
+  for (let it = 0; it < 200; it++) {
+    const es = Math.exp(s);
+    const rem = Q - es;
+    if (!(rem > 0)) { hi = s; s = 0.5 * (lo + hi); continue; }
+    const F = Math.log(rem) - n * s - c;
+    if (F > 0) lo = s;
+    else hi = s;
+    const dF = -es / rem - n;
+    let sn = s - F / dF;
+    if (!(sn > lo && sn < hi)) sn = 0.5 * (lo + hi);
+    if (Math.abs(sn - s) < 1e-14 * Math.max(1, Math.abs(s))) { s = sn; break; }
+    s = sn;
+  }
+  return s0 + Math.exp(s);
+}
+
+/**
+ * Stress update at one Gauss point.
+ * @param eps total strain [xx, yy, zz, γ]
+ * @param ep  committed plastic/creep strain (tensor xx, yy, zz, xy), not modified
+ * @param epOut updated plastic/creep strain
+ * @param sig  stress out [xx, yy, zz, xy]
+ * @param C    algorithmic tangent out (4×4) or null
+ * @returns Δεeq of the step
+ */
+export function stressUpdate(m: Material, eps: ArrayLike<number>, ep: ArrayLike<number>, dt: number, epOut: Float64Array, sig: Float64Array, C: Float64Array | null): number {
+  const G = m.E / (2 * (1 + m.nu));
+  const K = m.E / (3 * (1 - 2 * m.nu));
+  const exx = eps[0] - ep[0], eyy = eps[1] - ep[1], ezz = eps[2] - ep[2], exy = 0.5 * eps[3] - ep[3];
+  const tr = exx + eyy + ezz;
+  const p = K * tr;
+  const t3 = tr / 3;
+  let sxx = 2 * G * (exx - t3), syy = 2 * G * (eyy - t3), szz = 2 * G * (ezz - t3), sxy = 2 * G * exy;
+  const qtr = Math.sqrt(1.5 * (sxx * sxx + syy * syy + szz * szz + 2 * sxy * sxy));
+  let q = qtr;
+  let dphi = 0; // φ'(q) (∞ for plasticity → flagged by perfect)
+  let perfect = false;
+  if (m.law === 'creep' && dt > 0 && qtr > 0) {
+    const s0 = m.sigmaY ?? 0;
+    const n = m.n ?? 1;
+    const dtA = dt * (m.A ?? 0);
+    if (qtr > s0 && dtA > 0) {
+      q = nortonReturn(qtr, G, dtA, n, s0);
+      const de = (qtr - q) / (3 * G);
+      dphi = q - s0 > 0 ? (n * de) / (q - s0) : 0;
+    }
+  } else if (m.law === 'plastic') {
+    const sy = m.sigmaY ?? Infinity;
+    if (qtr > sy) { q = sy; perfect = true; }
+  }
+  const de = (qtr - q) / (3 * G);
+  epOut[0] = ep[0]; epOut[1] = ep[1]; epOut[2] = ep[2]; epOut[3] = ep[3];
+  let theta = 1;
+  let nxx = 0, nyy = 0, nzz = 0, nxy = 0;
+  if (de > 0 && qtr > 0) {
+    const f = (1.5 * de) / qtr; // Δε_p = (3/2) Δe s_tr / q_tr
+    epOut[0] += f * sxx; epOut[1] += f * syy; epOut[2] += f * szz; epOut[3] += f * sxy;
+    theta = q / qtr;
+    const norm = Math.sqrt(sxx * sxx + syy * syy + szz * szz + 2 * sxy * sxy);
+    nxx = sxx / norm; nyy = syy / norm; nzz = szz / norm; nxy = sxy / norm;
+    sxx *= theta; syy *= theta; szz *= theta; sxy *= theta;
+  }
+  sig[0] = p + sxx; sig[1] = p + syy; sig[2] = p + szz; sig[3] = sxy;
+  if (C) {
+    const a = 2 * G * theta;
+    for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) C[i * 4 + j] = K + a * ((i === j ? 1 : 0) - 1 / 3);
+    C[3] = C[7] = C[11] = C[12] = C[13] = C[14] = 0;
+    C[15] = 0.5 * a;
+    if (de > 0) {
+      // perfect plasticity: the consistent tangent is only semi-definite along n; keep 1e-6·2G there
+      const tb = perfect ? theta - 1e-6 : theta - 1 / (1 + 3 * G * dphi);
+      const nv = [nxx, nyy, nzz, nxy];
+      const c = 2 * G * tb;
+      for (let i = 0; i < 4; i++) for (let j = 0; j < 4; j++) C[i * 4 + j] -= c * nv[i] * nv[j];
+    }
+  }
+  return de;
+}

@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { solveConduction } from '../../src/fem/conduction.js';
+
+function strip(nx: number, f: number): { contact: Uint8Array; ft: number } {
+  const contact = new Uint8Array(nx);
+  const nC = Math.round(f * nx);
+  for (let k = 0; k < nC; k++) contact[Math.floor(nx / 2 - nC / 2) + k] = 1;
+  return { contact, ft: nC / nx };
+}
+
+describe('periodic-strip constriction resistance (primary distribution)', () => {
+  const table: [number, number][] = [[0.1, 0.5905], [0.3, 0.2514], [0.5, 0.1103], [0.8, 0.0160]];
+  for (const [f, tab] of table) {
+    it(`f = ${f}: Rc·σ = (1/π) ln(1/sin(πf/2)) within 1 %`, () => {
+      const lambda = 10, nx = 800;
+      const { contact, ft } = strip(nx, f);
+      const ref = Math.log(1 / Math.sin((Math.PI * ft) / 2)) / Math.PI;
+      expect(Math.abs(ref - tab) / tab).toBeLessThan(2e-3); // formula matches the documented table
+      const r = solveConduction({ lambda, h: new Float64Array(nx), contact, thickness: lambda, sigmaMsPerCm: 2, ny: 24 });
+      expect(Math.abs(r.constriction_dimensionless - ref) / ref).toBeLessThan(0.01);
+      expect(r.bulk_ohm_cm2).toBeCloseTo((lambda * 1e-4) / 2e-3, 12); // L/σ in Ω·cm²
+    });
+  }
+  it('uniform full contact gives R = L/σ exactly', () => {
+    const nx = 64;
+    const r = solveConduction({ lambda: 10, h: new Float64Array(nx), contact: new Uint8Array(nx).fill(1), thickness: 25, sigmaMsPerCm: 2, ny: 12 });
+    expect(Math.abs(r.constriction_ohm_cm2) / r.total_ohm_cm2).toBeLessThan(1e-10);
+  });
+});
+
+describe('Butler–Volmer (Robin) hotspots on periodic strips', () => {
+  it('max i/ī falls with Wa towards 1/f; Wa reported as σRct/λ', () => {
+    const lambda = 10, nx = 400, sigma = 2;
+    for (const f of [0.1, 0.5]) {
+      const { contact, ft } = strip(nx, f);
+      const maxes: number[] = [];
+      for (const Wa of [0.01, 0.1, 1, 10]) {
+        const rct = (Wa * lambda) / (sigma * 1e-7) * 1e-8; // Ω·cm²
+        const r = solveConduction({ lambda, h: new Float64Array(nx), contact, thickness: lambda, sigmaMsPerCm: sigma, rctOhmCm2: rct, ny: 24 });
+        expect(r.wagner).toBeCloseTo(Wa, 10);
+        maxes.push(r.raw_nodal_max);
+      }
+      for (let k = 1; k < maxes.length; k++) expect(maxes[k]).toBeLessThan(maxes[k - 1]);
+      expect(Math.abs(maxes[3] - 1 / ft) * ft).toBeLessThan(0.02); // Wa = 10: within 2 % of 1/f
+      expect(maxes[2]).toBeGreaterThan(1 / ft); // Wa = 1: still above the uniform limit
+    }
+  });
+  it('primary hotspot metrics are finite and ordered (p99 ≤ window max ≤ raw max)', () => {
+    const nx = 400;
+    const { contact } = strip(nx, 0.3);
+    const r = solveConduction({ lambda: 10, h: new Float64Array(nx), contact, thickness: 10, sigmaMsPerCm: 2, ny: 24 });
+    expect(r.hotspot_p99).toBeGreaterThan(1);
+    expect(r.hotspot_window_max).toBeLessThanOrEqual(r.raw_nodal_max);
+  });
+});
