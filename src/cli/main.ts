@@ -5,6 +5,9 @@ import { Command, CommanderError } from 'commander';
 import { registerInfo } from './commands/info.js';
 import { registerSynth } from './commands/synth.js';
 import { registerConvert } from './commands/convert.js';
+import { registerStrip } from './commands/strip.js';
+import { registerCurrent } from './commands/current.js';
+import { registerFem } from './commands/fem.js';
 import { EXIT_BAD_INPUT } from './run-command.js';
 
 /** The package's version, found by walking up from this module (works from src/ and from dist/). */
@@ -31,6 +34,9 @@ export function buildProgram(): Command {
   registerInfo(program);
   registerSynth(program);
   registerConvert(program);
+  registerStrip(program);
+  registerCurrent(program);
+  registerFem(program);
   for (const cmd of program.commands) cmd.exitOverride();
   return program;
 }
