@@ -77,13 +77,17 @@ export function slabDepth(source: Pick<VolumeSource, 'shape' | 'dtype'>, targetB
   return Math.max(1, Math.min(source.shape[0], Math.floor(targetBytes / sliceBytes)));
 }
 
+export interface ReadOptions {
+  /** Put the voxels in a SharedArrayBuffer, so the cpu backend's worker threads use them without a copy. */
+  shared?: boolean;
+  onProgress?: (done: number, total: number) => void;
+}
+
 /** Read a whole volume into memory slab by slab, reporting progress in slices. */
-export async function readVolume(
-  source: VolumeSource,
-  onProgress?: (done: number, total: number) => void,
-): Promise<Volume> {
+export async function readVolume(source: VolumeSource, options: ReadOptions = {}): Promise<Volume> {
+  const { onProgress } = options;
   const [nz, ny, nx] = source.shape;
-  const data = allocate(source.dtype, voxelCount(source.shape));
+  const data = allocate(source.dtype, voxelCount(source.shape), options.shared ?? false);
   const step = slabDepth(source);
   for (let z = 0; z < nz; z += step) {
     const z1 = Math.min(nz, z + step);
@@ -101,10 +105,10 @@ export async function readVolume(
 }
 
 /** Open, read whole, close. */
-export async function loadVolume(input: string, options: OpenOptions = {}): Promise<Volume> {
+export async function loadVolume(input: string, options: OpenOptions & ReadOptions = {}): Promise<Volume> {
   const source = await openVolume(input, options);
   try {
-    return await readVolume(source);
+    return await readVolume(source, options);
   } finally {
     await source.close();
   }

@@ -33,7 +33,7 @@ export function registerConvert(program: Command): void {
       const progress = createProgress('convert: read');
       let volume;
       try {
-        volume = await readVolume(source, (d, t) => progress.update(d, t));
+        volume = await readVolume(source, { onProgress: (d, t) => progress.update(d, t) });
       } finally {
         await source.close();
       }

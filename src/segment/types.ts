@@ -1,0 +1,96 @@
+import type { Spacing3 } from '../io/volume.js';
+import type { HistogramSummary, ThresholdConvention } from './histogram.js';
+import type { GaussianComponent } from './gmm.js';
+
+export type DenoiseChoice = 'auto' | 'none' | 'median' | 'gaussian';
+
+export interface SegmentOptions {
+  /** 'phases' (default): contract codes 0 void, 1 Li, 2 electrolyte, 3 collector. 'classes': 0..K−1 by intensity. */
+  mode: 'phases' | 'classes';
+  /** Generic mode: number of classes K (2..16). */
+  classes?: number;
+  method: 'otsu' | 'gmm';
+  denoise?: DenoiseChoice;
+  /** Gaussian σ in voxels when denoise is 'gaussian' (auto picks one). */
+  sigma?: number;
+  /** 'bright': inverted rendering (Li appears bright); the grey scale is inverted before the analysis. */
+  liContrast?: 'dark' | 'bright';
+  collector?: 'auto' | 'carbon' | 'metal' | 'none';
+  /** Islands (26-connected) smaller than this are relabelled to the surrounding majority. */
+  minIslandVoxels?: number;
+  /** Fill enclosed holes of each phase (off by default: pores are holes of the electrolyte). */
+  fillHoles?: boolean;
+  /** Voxel size (µm); defaults to the scan's. Needed for the Li volume and areal capacity. */
+  spacing?: Spacing3 | null;
+  onProgress?: (stage: string, done: number, total: number) => void;
+  /**
+   * Allow overwriting scan.data (denoised in place) to keep peak memory near input + labels.
+   * Off by default: inputs are never modified.
+   */
+  inPlace?: boolean;
+  /** Float data: histogram bins (default 256 in classes mode like scikit-image, 4096 in phases mode). */
+  floatBins?: number;
+  /**
+   * Generic mode, method otsu: 'exact' (default) maximises the between-class variance exactly;
+   * 'skimage' reproduces scikit-image 0.19 bit for bit, including its first-moment slip.
+   */
+  otsuVariant?: 'exact' | 'skimage';
+  /** Phase mode: boundary refinement passes with the half-way rule (default 3; 0 disables). */
+  refinePasses?: number;
+}
+
+export interface DenoiseReport {
+  requested: DenoiseChoice;
+  applied: 'none' | 'median' | 'gaussian';
+  sigma_voxels: number | null;
+  noise_sigma: number;
+  noise_sigma_per_class: (number | null)[];
+  /** Smallest separation of adjacent class means divided by the noise σ of the pair. */
+  min_cnr: number | null;
+  class_means_quick: number[];
+  reason: string;
+  noise_method: string;
+}
+
+export interface PhaseDecision {
+  step: string;
+  decision: string;
+  evidence?: Record<string, unknown>;
+}
+
+export interface SegmentReport {
+  version: 1;
+  mode: 'phases' | 'classes';
+  method: 'otsu' | 'gmm';
+  classes: number;
+  shape: [number, number, number];
+  input_dtype: string;
+  spacing_um: Spacing3 | null;
+  li_contrast: 'dark' | 'bright';
+  grey_inverted: boolean;
+  /** Thresholds applied to the (denoised, possibly inverted) grey levels, ascending. */
+  thresholds: number[];
+  threshold_convention: ThresholdConvention;
+  otsu_variant?: 'exact' | 'skimage';
+  /** Phase mode: the low-density split (void | Li) threshold on the fringe-corrected grey. */
+  void_li_threshold?: number | null;
+  histogram: HistogramSummary;
+  gmm?: { components: GaussianComponent[]; iterations: number; converged: boolean; fallback: string[] } | null;
+  /** Mean grey level (of the image the labels were decided on) per output label. */
+  class_means: Record<string, number | null>;
+  /** Voxel fraction per output label (keys: label codes). */
+  phase_fractions: Record<string, number>;
+  phase_names: Record<string, string>;
+  li?: { voxels: number; volume_um3: number | null; map_area_um2: number | null; mean_thickness_um: number | null; areal_capacity_mah_cm2: number | null; um_per_mah_cm2: 4.85 } | null;
+  denoise: DenoiseReport;
+  decisions: PhaseDecision[];
+  cleanup: { min_island_voxels: number; islands_removed: Record<string, number>; voxels_relabelled: Record<string, number>; fill_holes: boolean; holes_filled_voxels: Record<string, number> };
+  refinement?: { passes: number; changed_per_pass: number[] } | null;
+  backend: string;
+  timings_ms: Record<string, number>;
+}
+
+export interface SegmentResult {
+  labels: Uint8Array;
+  report: SegmentReport;
+}

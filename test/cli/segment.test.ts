@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { generatePhantom } from '../../src/synth/index.js';
+import { writeTiff } from '../../src/io/tiff/index.js';
+import { loadVolume } from '../../src/io/open.js';
+import { cli, tempDir } from '../helpers.js';
+
+const SWIFTSHADER = '/usr/lib/chromium/vk_swiftshader_icd.json';
+
+async function smallScan(): Promise<{ dir: string; scan: string; truth: Uint8Array }> {
+  const dir = tempDir();
+  const phantom = generatePhantom({ preset: 'plated', seed: 3, shape: [96, 64, 64] });
+  const scan = path.join(dir, 'scan.tif');
+  await writeTiff(scan, phantom.scan);
+  return { dir, scan, truth: phantom.labels.data };
+}
+
+function dice(a: Uint8Array, b: Uint8Array, code: number): number {
+  let both = 0, na = 0, nb = 0;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i] === code, y = b[i] === code;
+    if (x) na++;
+    if (y) nb++;
+    if (x && y) both++;
+  }
+  return (2 * both) / (na + nb);
+}
+
+describe('buried segment (CLI)', () => {
+  it('writes labels.tif with the voxel size and segment.json with backend, thresholds and memory', async () => {
+    const { dir, scan, truth } = await smallScan();
+    const out = path.join(dir, 'seg');
+    const r = cli(['segment', scan, '-o', out, '--backend', 'cpu', '--json']);
+    expect(r.status, r.stderr).toBe(0);
+    const summary = JSON.parse(r.stdout) as { backend: string; thresholds: number[]; memory: { peak_rss_bytes: number }; phase_fractions: Record<string, number> };
+    expect(summary.backend).toMatch(/^cpu: 2 worker threads|^cpu: \d+ worker threads/);
+    expect(summary.thresholds.length).toBeGreaterThanOrEqual(2);
+    expect(summary.memory.peak_rss_bytes).toBeGreaterThan(0);
+    const labels = await loadVolume(path.join(out, 'labels.tif'));
+    expect(labels.dtype).toBe('uint8');
+    expect(labels.spacing).toEqual([1.7, 1.7, 1.7]);
+    const report = JSON.parse(readFileSync(path.join(out, 'segment.json'), 'utf8')) as { mode: string };
+    expect(report.mode).toBe('phases');
+    // the phantom truth: electrolyte and collector are easy, Li layer ~14 voxels thick
+    expect(dice(labels.data as Uint8Array, truth, 2)).toBeGreaterThan(0.95);
+    expect(dice(labels.data as Uint8Array, truth, 1)).toBeGreaterThan(0.93);
+  });
+
+  it.skipIf(!existsSync(SWIFTSHADER))('gpu backend (SwiftShader) gives the same generic-mode labels as cpu, and records it', async () => {
+    const { dir, scan } = await smallScan();
+    const env = { VK_ICD_FILENAMES: SWIFTSHADER };
+    const cpu = cli(['segment', scan, '-o', path.join(dir, 'cpu'), '--classes', '4', '--denoise', 'median', '--backend', 'cpu', '--json'], { env });
+    const gpu = cli(['segment', scan, '-o', path.join(dir, 'gpu'), '--classes', '4', '--denoise', 'median', '--backend', 'gpu', '--json'], { env });
+    expect(cpu.status, cpu.stderr).toBe(0);
+    expect(gpu.status, gpu.stderr).toBe(0);
+    expect((JSON.parse(gpu.stdout) as { backend: string }).backend).toMatch(/^gpu: WebGPU/);
+    expect((JSON.parse(gpu.stdout) as { thresholds: number[] }).thresholds).toEqual((JSON.parse(cpu.stdout) as { thresholds: number[] }).thresholds);
+    const a = await loadVolume(path.join(dir, 'cpu', 'labels.tif'));
+    const b = await loadVolume(path.join(dir, 'gpu', 'labels.tif'));
+    expect(Buffer.from(a.data.buffer).equals(Buffer.from(b.data.buffer))).toBe(true);
+  });
+
+  it('bad options exit 2 with one line and write nothing', () => {
+    const dir = tempDir();
+    const out = path.join(dir, 'never');
+    for (const args of [
+      ['--backend', 'quantum'],
+      ['--classes', '1'],
+      ['--method', 'kmeans'],
+      ['--denoise', 'bilateral'],
+    ]) {
+      const r = cli(['segment', path.join(dir, 'missing.tif'), '-o', out, ...args]);
+      expect(r.status).toBe(2);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    }
+    expect(existsSync(out)).toBe(false);
+  });
+});
