@@ -1,0 +1,155 @@
+/**
+ * EDT benchmark: ours (cpu, worker threads) vs SciPy `distance_transform_edt` on the same mask,
+ * plus local thickness at 256³.
+ *
+ *   npm run build && node dist/scripts/bench/edt.js [--size 512] [--lt-size 256] [--threads N] [--no-scipy]
+ *
+ * The mask is a thresholded smooth random field (sum of random plane waves, ~50 % foreground).
+ * SciPy is timed inside Python around the transform call only (load excluded); its peak memory is
+ * the child's ru_maxrss. Our peak is process.resourceUsage().maxRSS of this process, measured in a
+ * fresh child process per measurement (`--child`) so the two do not mix.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { distanceTransformMask } from '../../src/thickness/edt.js';
+import { localThickness, summarizeLocalThickness } from '../../src/thickness/local-thickness.js';
+import { defaultThreads } from '../../src/thickness/pool.js';
+
+const PYTHON = '/usr/bin/python3';
+
+function arg(name: string, def: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : def;
+}
+const flag = (name: string) => process.argv.includes(`--${name}`);
+
+/** Smooth random binary field, ~50 % foreground, deterministic. */
+export function smoothMask(size: number, seed = 1): Uint8Array {
+  const n = size;
+  const mask = new Uint8Array(n * n * n);
+  let s = seed >>> 0;
+  const rnd = () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+  const waves = Array.from({ length: 12 }, () => {
+    const th = Math.acos(2 * rnd() - 1);
+    const ph = 2 * Math.PI * rnd();
+    const k = ((2 * Math.PI) / n) * (3 + 9 * rnd());
+    return { kz: k * Math.cos(th), ky: k * Math.sin(th) * Math.sin(ph), kx: k * Math.sin(th) * Math.cos(ph), p: 2 * Math.PI * rnd() };
+  });
+  // cos(a + kx·i) = cos a · cos(kx·i) − sin a · sin(kx·i): per-wave tables along x
+  const W = waves.length;
+  const cx = waves.map((w) => Float64Array.from({ length: n }, (_, i) => Math.cos(w.kx * i)));
+  const sx = waves.map((w) => Float64Array.from({ length: n }, (_, i) => Math.sin(w.kx * i)));
+  const ca = new Float64Array(W);
+  const sa = new Float64Array(W);
+  const row = new Float64Array(n);
+  for (let k = 0; k < n; k++)
+    for (let j = 0; j < n; j++) {
+      row.fill(0);
+      for (let w = 0; w < W; w++) {
+        const a = waves[w].kz * k + waves[w].ky * j + waves[w].p;
+        ca[w] = Math.cos(a);
+        sa[w] = Math.sin(a);
+        const c = cx[w];
+        const sn = sx[w];
+        const cw = ca[w];
+        const sw = sa[w];
+        for (let i = 0; i < n; i++) row[i] += cw * c[i] - sw * sn[i];
+      }
+      const base = (k * n + j) * n;
+      for (let i = 0; i < n; i++) mask[base + i] = row[i] > 0 ? 1 : 0;
+    }
+  return mask;
+}
+
+const SCIPY = `
+import sys, time, resource, numpy as np
+from scipy import ndimage as nd
+n = int(sys.argv[2])
+a = np.fromfile(sys.argv[1], dtype=np.uint8).reshape(n, n, n)
+t = time.perf_counter()
+d = nd.distance_transform_edt(a != 0)
+el = time.perf_counter() - t
+d.astype(np.float32).tofile(sys.argv[3])
+print(el, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
+`;
+
+const MiB = 1 << 20;
+const fmtMiB = (b: number) => `${(b / MiB).toFixed(0)} MiB`;
+
+async function child(): Promise<void> {
+  // --child edt|lt file size threads out
+  const [, kind, file, sizeText, threadsText, out] = process.argv.slice(process.argv.indexOf('--child'));
+  const size = Number(sizeText);
+  const threads = Number(threadsText);
+  const bytes = readFileSync(file);
+  const mask = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const shape: [number, number, number] = [size, size, size];
+  const t = performance.now();
+  let extra: Record<string, unknown> = {};
+  if (kind === 'edt') {
+    const r = await distanceTransformMask(mask, shape, { threads });
+    const seconds = (performance.now() - t) / 1000;
+    writeFileSync(out, new Uint8Array(r.distance.buffer as ArrayBuffer, 0, r.distance.byteLength));
+    extra = { seconds, threads: r.threads };
+  } else {
+    const r = await localThickness(mask, shape, 1, { threads });
+    const seconds = (performance.now() - t) / 1000;
+    const s = summarizeLocalThickness(r.thickness, mask, 1, r.ridgeVoxels);
+    extra = { seconds, threads: r.threads, timings_ms: r.timings_ms, mean: s.mean_um, max: s.max_um, ridge: r.ridgeVoxels };
+  }
+  // maxRSS is in KiB
+  process.stdout.write(JSON.stringify({ ...extra, maxRss: process.resourceUsage().maxRSS * 1024 }));
+}
+
+async function main(): Promise<void> {
+  if (flag('child')) return child();
+  const size = Number(arg('size', '512'));
+  const ltSize = Number(arg('lt-size', '256'));
+  const threads = Number(arg('threads', String(defaultThreads())));
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'buried-bench-edt-'));
+  const self = fileURLToPath(import.meta.url);
+  try {
+    console.log(`EDT benchmark: ${size}³ binary mask, ${threads} threads, ${os.cpus()[0]?.model ?? 'cpu'} × ${os.cpus().length}`);
+    const t0 = performance.now();
+    const mask = smoothMask(size);
+    let fg = 0;
+    for (let i = 0; i < mask.length; i++) fg += mask[i];
+    console.log(`mask: ${(fg / mask.length * 100).toFixed(1)} % foreground (made in ${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+    const maskFile = path.join(dir, 'mask.u8');
+    writeFileSync(maskFile, mask);
+    const oursFile = path.join(dir, 'ours.f32');
+    const ours = JSON.parse(execFileSync(process.execPath, [self, '--child', 'edt', maskFile, String(size), String(threads), oursFile], { encoding: 'utf8', maxBuffer: 1 << 20 }));
+    const budget = 2 * (mask.length + 4 * mask.length);
+    console.log(`ours : ${ours.seconds.toFixed(2)} s, peak RSS ${fmtMiB(ours.maxRss)} (target ≤ 2 × (input + float32 output) = ${fmtMiB(budget)})`);
+    if (!flag('no-scipy') && existsSync(PYTHON)) {
+      const refFile = path.join(dir, 'scipy.f32');
+      try {
+        const [sec, rss] = execFileSync(PYTHON, ['-c', SCIPY, maskFile, String(size), refFile], { encoding: 'utf8' }).trim().split(/\s+/).map(Number);
+        const a = readFileSync(oursFile);
+        const b = readFileSync(refFile);
+        const fa = new Float32Array(a.buffer, a.byteOffset, a.byteLength / 4);
+        const fb = new Float32Array(b.buffer, b.byteOffset, b.byteLength / 4);
+        let maxAbs = 0;
+        for (let i = 0; i < fa.length; i++) maxAbs = Math.max(maxAbs, Math.abs(fa[i] - fb[i]));
+        console.log(`scipy: ${sec.toFixed(2)} s (transform call only), peak RSS ${fmtMiB(rss)}`);
+        console.log(`speed-up ours vs SciPy: ${(sec / ours.seconds).toFixed(1)}× (target ≥ 3×); max |ours − SciPy| = ${maxAbs}`);
+      } catch (err) {
+        console.log(`scipy: not run (${(err as Error).message.split('\n')[0]})`);
+      }
+    }
+    if (ltSize > 0) {
+      const ltMask = ltSize === size ? mask : smoothMask(ltSize);
+      const ltFile = path.join(dir, 'lt.u8');
+      writeFileSync(ltFile, ltMask);
+      const lt = JSON.parse(execFileSync(process.execPath, [self, '--child', 'lt', ltFile, String(ltSize), String(threads), '-'], { encoding: 'utf8' }));
+      console.log(`local thickness ${ltSize}³ (smooth field phase): ${lt.seconds.toFixed(2)} s (edt ${(lt.timings_ms.distance / 1000).toFixed(2)} s, ridge ${(lt.timings_ms.ridge / 1000).toFixed(2)} s, balls ${(lt.timings_ms.balls / 1000).toFixed(2)} s; ${lt.ridge} ridge voxels), mean ${lt.mean.toFixed(2)} max ${lt.max.toFixed(2)} voxels, peak RSS ${fmtMiB(lt.maxRss)}`);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
