@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { multiOtsu, multiOtsuBruteForce, fitGmm, densityCrossing, segment, writeSegmentation } from '../../src/segment/index.js';
 import { loadVolume } from '../../src/io/open.js';
 import { makeVolume } from '../../src/io/volume.js';
-import { testBackend } from './fast-backend.js';
+import { testBackend } from './backend.js';
 
 function rng(seed: number) {
   let s = seed >>> 0;

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { generatePhantom, type PresetName } from '../../src/synth/index.js';
 import { segment } from '../../src/segment/index.js';
-import { testBackend } from './fast-backend.js';
+import { testBackend } from './backend.js';
 import { accuracy, formatAccuracy } from './metrics.js';
 
 const SHAPES: Record<PresetName, [number, number, number]> = {

@@ -10,7 +10,7 @@ import { loadVolume } from '../../src/io/open.js';
 import type { Volume } from '../../src/io/volume.js';
 import { segment } from '../../src/segment/index.js';
 import { REPO, SHARED_DATA } from '../helpers.js';
-import { testBackend } from './fast-backend.js';
+import { testBackend } from './backend.js';
 
 interface Run { classes: number; thresholds: number[]; label_sha256: string; label_counts: number[] }
 const FIX = path.join(REPO, 'test', 'fixtures', 'skimage');
