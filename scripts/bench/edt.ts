@@ -3,6 +3,12 @@
  * plus local thickness at 256³.
  *
  *   npm run build && node dist/scripts/bench/edt.js [--size 512] [--lt-size 256] [--threads N] [--no-scipy]
+ *     [--backend cpu|gpu|both]
+ *
+ * --backend gpu (or both) also times the WebGPU transform (src/compute/gpu/edt.ts) in its own child
+ * and reports its agreement with the cpu result (max relative difference) and with SciPy. Without
+ * a GPU, VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json runs it on SwiftShader (slow;
+ * use a small --size). Default: cpu.
  *
  * The mask is a thresholded smooth random field (sum of random plane waves, ~50 % foreground).
  * SciPy is timed inside Python around the transform call only (load excluded); its peak memory is
@@ -80,8 +86,9 @@ const MiB = 1 << 20;
 const fmtMiB = (b: number) => `${(b / MiB).toFixed(0)} MiB`;
 
 async function child(): Promise<void> {
-  // --child edt|lt file size threads out
-  const [, kind, file, sizeText, threadsText, out] = process.argv.slice(process.argv.indexOf('--child'));
+  // --child edt|lt file size threads out backend
+  const [, kind, file, sizeText, threadsText, out, backendText] = process.argv.slice(process.argv.indexOf('--child'));
+  const backend = (backendText ?? 'cpu') as 'cpu' | 'gpu';
   const size = Number(sizeText);
   const threads = Number(threadsText);
   const bytes = readFileSync(file);
@@ -90,15 +97,15 @@ async function child(): Promise<void> {
   const t = performance.now();
   let extra: Record<string, unknown> = {};
   if (kind === 'edt') {
-    const r = await distanceTransformMask(mask, shape, { threads });
+    const r = await distanceTransformMask(mask, shape, { threads, backend });
     const seconds = (performance.now() - t) / 1000;
-    writeFileSync(out, new Uint8Array(r.distance.buffer as ArrayBuffer, 0, r.distance.byteLength));
-    extra = { seconds, threads: r.threads };
+    writeFileSync(out, new Uint8Array(r.distance.buffer as ArrayBuffer, r.distance.byteOffset, r.distance.byteLength));
+    extra = { seconds, threads: r.threads, backend: r.backendDescription };
   } else {
-    const r = await localThickness(mask, shape, 1, { threads });
+    const r = await localThickness(mask, shape, 1, { threads, backend });
     const seconds = (performance.now() - t) / 1000;
     const s = summarizeLocalThickness(r.thickness, mask, 1, r.ridgeVoxels);
-    extra = { seconds, threads: r.threads, timings_ms: r.timings_ms, mean: s.mean_um, max: s.max_um, ridge: r.ridgeVoxels };
+    extra = { seconds, threads: r.threads, backend: r.backendDescription, timings_ms: r.timings_ms, mean: s.mean_um, max: s.max_um, ridge: r.ridgeVoxels };
   }
   // maxRSS is in KiB
   process.stdout.write(JSON.stringify({ ...extra, maxRss: process.resourceUsage().maxRSS * 1024 }));
@@ -109,6 +116,9 @@ async function main(): Promise<void> {
   const size = Number(arg('size', '512'));
   const ltSize = Number(arg('lt-size', '256'));
   const threads = Number(arg('threads', String(defaultThreads())));
+  const backendArg = arg('backend', 'cpu');
+  if (!['cpu', 'gpu', 'both'].includes(backendArg)) throw new Error(`--backend must be cpu, gpu or both, got '${backendArg}'`);
+  const backends = (backendArg === 'both' ? ['cpu', 'gpu'] : [backendArg]) as Array<'cpu' | 'gpu'>;
   const dir = mkdtempSync(path.join(os.tmpdir(), 'buried-bench-edt-'));
   const self = fileURLToPath(import.meta.url);
   try {
@@ -120,22 +130,44 @@ async function main(): Promise<void> {
     console.log(`mask: ${(fg / mask.length * 100).toFixed(1)} % foreground (made in ${((performance.now() - t0) / 1000).toFixed(1)} s)`);
     const maskFile = path.join(dir, 'mask.u8');
     writeFileSync(maskFile, mask);
-    const oursFile = path.join(dir, 'ours.f32');
-    const ours = JSON.parse(execFileSync(process.execPath, [self, '--child', 'edt', maskFile, String(size), String(threads), oursFile], { encoding: 'utf8', maxBuffer: 1 << 20 }));
     const budget = 2 * (mask.length + 4 * mask.length);
-    console.log(`ours : ${ours.seconds.toFixed(2)} s, peak RSS ${fmtMiB(ours.maxRss)} (target ≤ 2 × (input + float32 output) = ${fmtMiB(budget)})`);
+    const files: Partial<Record<'cpu' | 'gpu', string>> = {};
+    const seconds: Partial<Record<'cpu' | 'gpu', number>> = {};
+    const readF32 = (file: string) => {
+      const b = readFileSync(file);
+      return new Float32Array(b.buffer, b.byteOffset, b.byteLength / 4);
+    };
+    for (const b of backends) {
+      const file = path.join(dir, `ours-${b}.f32`);
+      try {
+        const r = JSON.parse(execFileSync(process.execPath, [self, '--child', 'edt', maskFile, String(size), String(threads), file, b], { encoding: 'utf8', maxBuffer: 1 << 20 }));
+        files[b] = file;
+        seconds[b] = r.seconds;
+        console.log(`ours ${b}: ${r.seconds.toFixed(2)} s, peak RSS ${fmtMiB(r.maxRss)}${b === 'cpu' ? ` (target ≤ 2 × (input + float32 output) = ${fmtMiB(budget)})` : ''} [${r.backend}]`);
+      } catch (err) {
+        console.log(`ours ${b}: not run (${(err as Error).message.split('\n').filter(Boolean).slice(-1)[0]})`);
+      }
+    }
+    if (files.cpu && files.gpu) {
+      const c = readF32(files.cpu);
+      const g = readF32(files.gpu);
+      let maxRel = 0;
+      for (let i = 0; i < c.length; i++) if (c[i] !== g[i]) maxRel = Math.max(maxRel, c[i] === 0 ? Infinity : Math.abs(g[i] - c[i]) / c[i]);
+      console.log(`gpu vs cpu: max relative difference ${maxRel.toExponential(2)}; gpu ${(seconds.cpu! / seconds.gpu!).toFixed(2)}× the cpu speed`);
+    }
     if (!flag('no-scipy') && existsSync(PYTHON)) {
       const refFile = path.join(dir, 'scipy.f32');
       try {
         const [sec, rss] = execFileSync(PYTHON, ['-c', SCIPY, maskFile, String(size), refFile], { encoding: 'utf8' }).trim().split(/\s+/).map(Number);
-        const a = readFileSync(oursFile);
-        const b = readFileSync(refFile);
-        const fa = new Float32Array(a.buffer, a.byteOffset, a.byteLength / 4);
-        const fb = new Float32Array(b.buffer, b.byteOffset, b.byteLength / 4);
-        let maxAbs = 0;
-        for (let i = 0; i < fa.length; i++) maxAbs = Math.max(maxAbs, Math.abs(fa[i] - fb[i]));
+        const fb = readF32(refFile);
         console.log(`scipy: ${sec.toFixed(2)} s (transform call only), peak RSS ${fmtMiB(rss)}`);
-        console.log(`speed-up ours vs SciPy: ${(sec / ours.seconds).toFixed(1)}× (target ≥ 3×); max |ours − SciPy| = ${maxAbs}`);
+        for (const b of backends) {
+          if (!files[b]) continue;
+          const fa = readF32(files[b]!);
+          let maxAbs = 0;
+          for (let i = 0; i < fa.length; i++) maxAbs = Math.max(maxAbs, Math.abs(fa[i] - fb[i]));
+          console.log(`speed-up ours ${b} vs SciPy: ${(sec / seconds[b]!).toFixed(1)}×${b === 'cpu' ? ' (target ≥ 3×)' : ''}; max |ours − SciPy| = ${maxAbs}`);
+        }
       } catch (err) {
         console.log(`scipy: not run (${(err as Error).message.split('\n')[0]})`);
       }
@@ -144,8 +176,10 @@ async function main(): Promise<void> {
       const ltMask = ltSize === size ? mask : smoothMask(ltSize);
       const ltFile = path.join(dir, 'lt.u8');
       writeFileSync(ltFile, ltMask);
-      const lt = JSON.parse(execFileSync(process.execPath, [self, '--child', 'lt', ltFile, String(ltSize), String(threads), '-'], { encoding: 'utf8' }));
-      console.log(`local thickness ${ltSize}³ (smooth field phase): ${lt.seconds.toFixed(2)} s (edt ${(lt.timings_ms.distance / 1000).toFixed(2)} s, ridge ${(lt.timings_ms.ridge / 1000).toFixed(2)} s, balls ${(lt.timings_ms.balls / 1000).toFixed(2)} s; ${lt.ridge} ridge voxels), mean ${lt.mean.toFixed(2)} max ${lt.max.toFixed(2)} voxels, peak RSS ${fmtMiB(lt.maxRss)}`);
+      for (const b of backends) {
+      const lt = JSON.parse(execFileSync(process.execPath, [self, '--child', 'lt', ltFile, String(ltSize), String(threads), '-', b], { encoding: 'utf8' }));
+      console.log(`local thickness ${ltSize}³ ${b} (smooth field phase): ${lt.seconds.toFixed(2)} s (edt ${(lt.timings_ms.distance / 1000).toFixed(2)} s, ridge ${(lt.timings_ms.ridge / 1000).toFixed(2)} s, balls ${(lt.timings_ms.balls / 1000).toFixed(2)} s; ${lt.ridge} ridge voxels), mean ${lt.mean.toFixed(2)} max ${lt.max.toFixed(2)} voxels, peak RSS ${fmtMiB(lt.maxRss)}`);
+      }
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -13,7 +13,14 @@
  *
  * Memory: one float32 output (a SharedArrayBuffer so workers pass over it in place) plus per-thread
  * line scratch; the input is read once. Peak ≈ input + 4 bytes/voxel.
+ *
+ * Backends (`options.backend`): 'cpu' (default; worker threads, float64 line arithmetic, bit-identical
+ * to SciPy on real data), 'gpu' (WebGPU, src/compute/gpu/edt.ts: the same passes with f32 line
+ * arithmetic, within ~1e-6 relative of the cpu), 'auto' (gpu only on a hardware adapter whose buffer
+ * limits hold one slice, as the compute layer's 'auto'), or a ComputeBackend (its `name` decides).
+ * The result says which ran (`backend`, `backendDescription`).
  */
+import type { BackendChoice, BackendName, ComputeBackend } from '../compute/types.js';
 import type { Shape3, Spacing3 } from '../io/volume.js';
 import { passXY, passZ, volumeScratch } from './edt-kernel.js';
 import { defaultThreads, openPool, ranges, type TaskPool } from './pool.js';
@@ -28,6 +35,12 @@ export interface DistanceOptions {
   /** An open pool to reuse (not closed here). */
   pool?: TaskPool | null;
   onProgress?: (done: number, total: number) => void;
+  /** Where the passes run: 'cpu' (default), 'gpu', 'auto', or a compute backend (by its name). */
+  backend?: ComputeBackend | BackendChoice;
+  /** gpu only: cap on one device buffer (bytes; small values force slabs, for tests). */
+  gpuMaxBufferBytes?: number;
+  /** Hears why 'auto' chose the cpu. */
+  onWarning?: (message: string) => void;
 }
 
 export interface DistanceResult {
@@ -35,8 +48,50 @@ export interface DistanceResult {
   distance: Float32Array;
   /** True when no voxel lies outside the phase (the distance is +Infinity everywhere). */
   noBackground: boolean;
-  /** Threads that did the passes (1 = this thread). */
+  /** Threads that did the passes (1 = this thread; 1 on the gpu). */
   threads: number;
+  /** Which backend ran the passes. */
+  backend: BackendName;
+  /** What ran, e.g. "cpu: 8 worker threads" or "gpu: WebGPU EDT, NVIDIA H100 …". */
+  backendDescription: string;
+}
+
+/** The backend a distance transform will use, resolved from `options.backend`. */
+export interface ResolvedEdtBackend {
+  name: BackendName;
+  /** Why 'auto' chose the cpu (absent otherwise). */
+  reason?: string;
+  /** gpu: the buffer cap of a GpuBackend handed over (its `bufferLimit`). */
+  maxBufferBytes?: number;
+}
+
+/** Resolve 'auto' / a backend object to cpu or gpu for a volume of this shape. Throws for 'gpu' without an adapter. */
+export async function resolveEdtBackend(backend: DistanceOptions['backend'], shape: Shape3, onWarning?: (message: string) => void): Promise<ResolvedEdtBackend> {
+  if (backend === undefined || backend === 'cpu') return { name: 'cpu' };
+  if (typeof backend === 'object') {
+    if (backend.name === 'gpu') {
+      const limit = (backend as { bufferLimit?: unknown }).bufferLimit;
+      return { name: 'gpu', maxBufferBytes: typeof limit === 'number' ? limit : undefined };
+    }
+    return { name: 'cpu' };
+  }
+  if (backend === 'gpu') {
+    const { probeAdapter } = await import('../compute/gpu/device.js');
+    if (!(await probeAdapter())) {
+      throw new Error(
+        'gpu backend requested but no WebGPU adapter is available (no GPU driver; without a GPU, ' +
+          'set VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json to use SwiftShader)',
+      );
+    }
+    return { name: 'gpu' };
+  }
+  if (backend !== 'auto') throw new Error(`unknown backend '${backend as string}' (expected auto, cpu or gpu)`);
+  const { gpuRefusal } = await import('../compute/index.js');
+  const { gpuEdtMinBufferBytes } = await import('../compute/gpu/edt.js');
+  const refusal = await gpuRefusal(gpuEdtMinBufferBytes(shape));
+  if (refusal === null) return { name: 'gpu' };
+  onWarning?.(`auto: distance transform on cpu because ${refusal}`);
+  return { name: 'cpu', reason: refusal };
 }
 
 function checkSpacing(spacing: Spacing3 | null | undefined): [number, number, number] {
@@ -107,35 +162,55 @@ export async function distanceTransformLabel(
 ): Promise<DistanceResult> {
   const n = shape[0] * shape[1] * shape[2];
   if (data.length !== n) throw new RangeError(`data length ${data.length} does not match shape ${shape.join('×')}`);
+  const resolved = await resolveEdtBackend(options.backend, shape, options.onWarning);
+  if (resolved.name === 'gpu') return onGpu(data, shape, label, resolved, options);
   const buf = sharedFloat32(n);
   let background = 0;
   for (let i = 0; i < n; i++) {
     if (data[i] === label) buf[i] = Infinity;
     else background++;
   }
-  return finish(buf, shape, background, options);
+  return finish(buf, shape, background, options, resolved);
 }
 
 /** EDT of the non-zero voxels of a mask (SciPy `distance_transform_edt(mask != 0, sampling)`). */
 export async function distanceTransformMask(mask: ArrayLike<number>, shape: Shape3, options: DistanceOptions = {}): Promise<DistanceResult> {
   const n = shape[0] * shape[1] * shape[2];
   if (mask.length !== n) throw new RangeError(`mask length ${mask.length} does not match shape ${shape.join('×')}`);
+  const resolved = await resolveEdtBackend(options.backend, shape, options.onWarning);
+  if (resolved.name === 'gpu') return onGpu(mask, shape, undefined, resolved, options);
   const buf = sharedFloat32(n);
   let background = 0;
   for (let i = 0; i < n; i++) {
     if (mask[i] !== 0) buf[i] = Infinity;
     else background++;
   }
-  return finish(buf, shape, background, options);
+  return finish(buf, shape, background, options, resolved);
 }
 
-async function finish(buf: Float32Array, shape: Shape3, background: number, options: DistanceOptions): Promise<DistanceResult> {
+async function onGpu(data: ArrayLike<number>, shape: Shape3, label: number | undefined, resolved: ResolvedEdtBackend, options: DistanceOptions): Promise<DistanceResult> {
+  const { distanceTransformGpu } = await import('../compute/gpu/edt.js');
+  const r = await distanceTransformGpu(data, shape, {
+    label,
+    spacing: options.spacing,
+    maxBufferBytes: options.gpuMaxBufferBytes ?? resolved.maxBufferBytes,
+    onProgress: options.onProgress,
+  });
+  return { distance: r.distance, noBackground: r.noBackground, threads: 1, backend: 'gpu', backendDescription: r.description };
+}
+
+function cpuDescription(threads: number, resolved: ResolvedEdtBackend): string {
+  const main = threads > 1 ? `cpu: ${threads} worker threads` : 'cpu: main thread';
+  return resolved.reason ? `${main}; auto: ${resolved.reason}` : main;
+}
+
+async function finish(buf: Float32Array, shape: Shape3, background: number, options: DistanceOptions, resolved: ResolvedEdtBackend): Promise<DistanceResult> {
   if (background === 0) {
     options.onProgress?.(1, 1);
-    return { distance: buf, noBackground: true, threads: 1 };
+    return { distance: buf, noBackground: true, threads: 1, backend: 'cpu', backendDescription: cpuDescription(1, resolved) };
   }
   const threads = await runPasses(buf, shape, options);
-  return { distance: buf, noBackground: false, threads };
+  return { distance: buf, noBackground: false, threads, backend: 'cpu', backendDescription: cpuDescription(threads, resolved) };
 }
 
 export interface DistanceSummary {

@@ -10,6 +10,7 @@
  * ball or cylinder of radius R (voxels with |x − c| ≤ R), 2·√(R² + 1) ≈ 2R + 1/R.
  * Output in µm; 0 outside the phase.
  */
+import type { BackendName } from '../compute/types.js';
 import type { Shape3, Spacing3 } from '../io/volume.js';
 import { distanceTransformLabel, type DistanceOptions } from './edt.js';
 import { distanceRidge, rasterBalls } from './local-thickness-kernel.js';
@@ -24,6 +25,9 @@ export interface LocalThicknessResult {
   ridgeVoxels: number;
   noBackground: boolean;
   threads: number;
+  /** Backend of the distance transform (options.backend: cpu by default; the ridge and balls run on the cpu). */
+  backend: BackendName;
+  backendDescription: string;
   timings_ms: { distance: number; ridge: number; balls: number };
 }
 
@@ -52,7 +56,7 @@ export async function localThickness(
   const report = options.onProgress;
   try {
     const t0 = performance.now();
-    const { distance, noBackground } = await distanceTransformLabel(data, shape, label, {
+    const { distance, noBackground, backend, backendDescription } = await distanceTransformLabel(data, shape, label, {
       ...options,
       pool,
       onProgress: report ? (d, t) => report((d / t) * 0.4, 1) : undefined,
@@ -61,7 +65,7 @@ export async function localThickness(
     const out = new Float32Array(new SharedArrayBuffer(n * 4));
     if (noBackground) {
       out.fill(Infinity);
-      return { thickness: out, distance, ridgeVoxels: 0, noBackground, threads: 1, timings_ms: { distance: t1 - t0, ridge: 0, balls: 0 } };
+      return { thickness: out, distance, ridgeVoxels: 0, noBackground, threads: 1, backend, backendDescription, timings_ms: { distance: t1 - t0, ridge: 0, balls: 0 } };
     }
     const ridge = distanceRidge(distance, data, label, shape, spacing, 0, shape[0]);
     const count = ridge.radii.length;
@@ -100,7 +104,7 @@ export async function localThickness(
       used = pool.threads;
     }
     const t3 = performance.now();
-    return { thickness: out, distance, ridgeVoxels: count, noBackground, threads: used, timings_ms: { distance: t1 - t0, ridge: t2 - t1, balls: t3 - t2 } };
+    return { thickness: out, distance, ridgeVoxels: count, noBackground, threads: used, backend, backendDescription, timings_ms: { distance: t1 - t0, ridge: t2 - t1, balls: t3 - t2 } };
   } finally {
     if (options.pool === undefined && pool) await pool.close();
   }

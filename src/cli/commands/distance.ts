@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { writeFileAtomically } from '../../io/atomic.js';
 import { InputError } from '../../io/errors.js';
 import { loadVolume } from '../../io/open.js';
+import type { BackendChoice } from '../../compute/types.js';
 import type { Spacing3, Volume } from '../../io/volume.js';
 import { distanceTransformLabel, summarizeDistance } from '../../thickness/edt.js';
 import { localThickness, summarizeLocalThickness } from '../../thickness/local-thickness.js';
@@ -16,8 +17,16 @@ interface PhaseFlags extends InputFlags {
   out: string;
   label: string;
   threads?: string;
+  backend: string;
   json?: boolean;
 }
+
+function parseBackend(text: string): BackendChoice {
+  if (text === 'auto' || text === 'cpu' || text === 'gpu') return text;
+  throw new InputError(`--backend must be auto, cpu or gpu, got '${text}'`);
+}
+
+const note = (message: string) => process.stderr.write(`buried: note: ${message}\n`);
 
 function parseLabel(text: string): number {
   const v = Number(text);
@@ -54,6 +63,7 @@ function phaseCommand(program: Command, name: string, description: string): Comm
       .requiredOption('--label <n>', 'label code of the phase')
       .requiredOption('-o, --out <dir>', 'output folder (created if missing)')
       .option('--threads <n>', 'worker threads (default: all cores)')
+      .option('--backend <b>', 'distance transform on: auto (gpu on a hardware adapter, else cpu) | cpu | gpu', 'auto')
       .option('--json', 'print the summary as JSON on stdout'),
   );
 }
@@ -61,6 +71,7 @@ function phaseCommand(program: Command, name: string, description: string): Comm
 export function registerDistance(program: Command): void {
   phaseCommand(program, 'distance', 'exact Euclidean distance (µm) from each voxel of a phase to the nearest voxel outside it').action(
     action(async (input: string, flags: PhaseFlags) => {
+      const backend = parseBackend(flags.backend);
       const { labels, label, spacing } = await loadPhase(input, flags);
       await ensureOutputDir(flags.out);
       const progress = createProgress('distance');
@@ -68,6 +79,8 @@ export function registerDistance(program: Command): void {
       const r = await distanceTransformLabel(labels.data, labels.shape, label, {
         spacing,
         threads: parseThreads(flags.threads),
+        backend,
+        onWarning: note,
         onProgress: (d, t) => progress.update(d, t),
       });
       const seconds = (performance.now() - t0) / 1000;
@@ -75,11 +88,12 @@ export function registerDistance(program: Command): void {
       const file = path.join(flags.out, 'distance_um.tif');
       await writeFloatVolume(file, r.distance, labels.shape, spacing);
       const s = summarizeDistance(r.distance, labels.data, label);
-      const summary = { ...s, input, shape: labels.shape, spacing_um: spacing, threads: r.threads, seconds: +seconds.toFixed(3), files: { distance: 'distance_um.tif' } };
+      const summary = { ...s, input, shape: labels.shape, spacing_um: spacing, threads: r.threads, backend: r.backend, backend_description: r.backendDescription, seconds: +seconds.toFixed(3), files: { distance: 'distance_um.tif' } };
       await writeFileAtomically(path.join(flags.out, 'distance.json'), `${JSON.stringify(summary, null, 2)}\n`);
       emit(Boolean(flags.json), summary, [
         `label ${label}: ${s.voxels} voxels (${(s.volume_fraction * 100).toFixed(2)} %)`,
         `distance to the nearest voxel outside: max ${s.max_um.toPrecision(5)} µm, mean ${s.mean_um.toPrecision(5)} µm`,
+        `backend ${r.backendDescription}`,
         `wrote ${file}`,
       ].join('\n'));
     }),
@@ -89,6 +103,7 @@ export function registerDistance(program: Command): void {
 export function registerLocalThickness(program: Command): void {
   phaseCommand(program, 'local-thickness', 'local thickness (diameter of the largest inscribed ball, µm; Hildebrand–Rüegsegger) of a phase').action(
     action(async (input: string, flags: PhaseFlags) => {
+      const backend = parseBackend(flags.backend);
       const { labels, label, spacing } = await loadPhase(input, flags);
       await ensureOutputDir(flags.out);
       const progress = createProgress('local-thickness');
@@ -97,6 +112,8 @@ export function registerLocalThickness(program: Command): void {
       const r = await localThickness(data, labels.shape, label, {
         spacing,
         threads: parseThreads(flags.threads),
+        backend,
+        onWarning: note,
         onProgress: (d, t) => progress.update(d, t),
       });
       const seconds = (performance.now() - t0) / 1000;
@@ -111,6 +128,8 @@ export function registerLocalThickness(program: Command): void {
         spacing_um: spacing,
         convention: 'diameter = 2 × distance from the ball centre to the nearest voxel centre outside the phase',
         threads: r.threads,
+        backend: r.backend,
+        backend_description: r.backendDescription,
         seconds: +seconds.toFixed(3),
         timings_ms: r.timings_ms,
         files: { local_thickness: 'local_thickness_um.tif', distance: 'distance_um.tif' },
@@ -119,6 +138,7 @@ export function registerLocalThickness(program: Command): void {
       emit(Boolean(flags.json), summary, [
         `label ${label}: ${s.voxels} voxels, ${s.ridge_voxels} ridge voxels`,
         `local thickness: mean ${s.mean_um.toPrecision(5)} µm, std ${s.std_um.toPrecision(4)}, median ${s.median_um.toPrecision(5)}, max ${s.max_um.toPrecision(5)} µm`,
+        `distance transform: ${r.backendDescription}`,
         `wrote ${path.join(flags.out, 'local_thickness_um.tif')}, distance_um.tif`,
       ].join('\n'));
     }),
