@@ -5,7 +5,8 @@ import { InputError } from '../../io/errors.js';
 import { writeTiff } from '../../io/tiff/index.js';
 import { writeFileAtomically } from '../../io/atomic.js';
 import { makeVolume } from '../../io/volume.js';
-import { runCurrent, type CurrentSummary } from '../../current/index.js';
+import { type CurrentSummary } from '../../current/index.js';
+import { runCurrentOn, type CurrentBackend } from '../../current/gpu.js';
 import { addInputOptions, ensureOutputDir, openOptionsFrom, type InputFlags } from '../input-options.js';
 import { action, emit } from '../run-command.js';
 import { createProgress } from '../progress.js';
@@ -21,6 +22,9 @@ interface CurrentFlags extends InputFlags {
   jNominal?: string;
   jCrit?: string;
   tol: string;
+  backend: string;
+  extrapolate: boolean;
+  hotspotTile: string;
   json?: boolean;
 }
 
@@ -47,12 +51,17 @@ export function registerCurrent(program: Command): void {
       .option('--j-nominal <mA_cm2>', 'nominal (mean) current density, for --j-crit')
       .option('--j-crit <mA_cm2>', 'critical local current density: report the area fraction above it')
       .option('--tol <r>', 'relative residual for CG', '1e-8')
+      .option('--backend <kind>', 'auto|cpu|gpu: gpu runs the multigrid V-cycle as WGSL kernels (CG stays float64 on the cpu); auto = gpu on a hardware adapter', 'auto')
+      .option('--no-extrapolate', 'report the map-resolution resistance only (skip the 2×-refined solve of the Richardson extrapolation)')
+      .option('--hotspot-tile <um>', 'side of the square tiles the hot-spot current density is averaged over (µm)', '2')
       .option('--json', 'print the summary as JSON on stdout'),
   ).action(
     action(async (input: string, flags: CurrentFlags) => {
       const sigma = positive('--sigma', flags.sigma)!;
       const rct = positive('--rct', flags.rct, true)!;
       const tol = positive('--tol', flags.tol)!;
+      if (!['auto', 'cpu', 'gpu'].includes(flags.backend)) throw new InputError(`--backend must be auto, cpu or gpu, got '${flags.backend}'`);
+      const hotspotTile = positive('--hotspot-tile', flags.hotspotTile)!;
       if (flags.sides !== 'periodic' && flags.sides !== 'insulating') throw new InputError(`--sides must be periodic or insulating, got '${flags.sides}'`);
       const jNominal = positive('--j-nominal', flags.jNominal);
       const jCrit = positive('--j-crit', flags.jCrit);
@@ -79,7 +88,7 @@ export function registerCurrent(program: Command): void {
       if (thickness === undefined) throw new InputError('give --thickness UM (electrolyte slab thickness) or --labels');
       await ensureOutputDir(flags.out);
       const progress = createProgress('current: CG');
-      const result = runCurrent(vol.data, ny, nx, dx, dy, {
+      const result = await runCurrentOn(flags.backend as CurrentBackend, vol.data, ny, nx, dx, dy, {
         thicknessUm: thickness,
         layers,
         sigmaMsPerCm: sigma,
@@ -89,8 +98,10 @@ export function registerCurrent(program: Command): void {
         jNominalMaCm2: jNominal,
         jCritMaCm2: jCrit,
         tol,
+        extrapolate: flags.extrapolate,
+        hotspotTileUm: hotspotTile,
         solve: { onIteration: (it) => progress.update(Math.min(it, 200), 200) },
-      });
+      }, (msg) => process.stderr.write(`buried: ${msg}\n`));
       const s: CurrentSummary = result.summary;
       progress.finish(`${s.solver.iterations} iterations, residual ${s.solver.relative_residual.toExponential(2)}`);
       const files = { json: path.join(flags.out, 'current.json'), density: path.join(flags.out, 'current_density.tif') };
@@ -103,9 +114,11 @@ export function registerCurrent(program: Command): void {
         json,
         [
           `contact fraction ${(s.contact_fraction * 100).toFixed(1)} %, slab ${s.thickness_um.toPrecision(4)} µm, σ ${s.sigma_mS_cm} mS/cm, Rct ${s.rct_ohm_cm2} Ω·cm²`,
-          `resistance ${s.resistance_ohm_cm2.toPrecision(5)} Ω·cm² (bulk L/σ ${s.bulk_ohm_cm2.toPrecision(5)}, constriction ${s.constriction_ohm_cm2.toPrecision(4)})`,
+          `resistance ${s.resistance_ohm_cm2.toPrecision(5)} Ω·cm² (bulk L/σ ${s.bulk_ohm_cm2.toPrecision(5)}, constriction ${s.constriction_ohm_cm2.toPrecision(4)})` +
+            (s.extrapolation.applied ? `; extrapolated to zero cell size (map resolution: ${s.resistance_raw_ohm_cm2.toPrecision(5)})` : ''),
           `Wa ${s.wagner_number === null ? 'n/a' : s.wagner_number.toPrecision(3)} (λ ${s.lambda_um === null ? 'n/a' : s.lambda_um.toPrecision(4)} µm)`,
-          `j/j_nominal on contacts: p99 ${s.hotspots.p99.toFixed(2)}, p99.9 ${s.hotspots.p999.toFixed(2)}, max ${s.hotspots.max.toFixed(2)}` +
+          `backend ${s.backend}`,
+          `j/j_nominal on contacts (${s.hotspots.tile_um} µm tiles): p99 ${s.hotspots.p99.toFixed(2)}, p99.9 ${s.hotspots.p999.toFixed(2)}, max ${s.hotspots.max.toFixed(2)}` +
             (s.hotspots.area_fraction_above_jcrit !== undefined ? `; ${(s.hotspots.area_fraction_above_jcrit * 100).toFixed(2)} % of the area above j_crit` : ''),
           `wrote ${files.json}, ${files.density}`,
         ].join('\n'),
