@@ -133,6 +133,8 @@ export function stripCurrent(t: ArrayLike<number>, ny: number, nx: number, pixel
       sides: o.sides ?? 'insulating',
       tol: o.tol ?? 1e-6,
       solve: phi ? { x0: phi } : undefined,
+      // only the current distribution is used here, not the resistance: skip the refined correction solve
+      extrapolate: false,
     });
     phi = r.solution.phi;
     solves++;
