@@ -5,6 +5,7 @@ import { generatePhantom } from '../../src/synth/index.js';
 import { writeTiff } from '../../src/io/tiff/index.js';
 import { loadVolume } from '../../src/io/open.js';
 import { cli, tempDir } from '../helpers.js';
+import { dice } from '../segment/metrics.js';
 
 const SWIFTSHADER = '/usr/lib/chromium/vk_swiftshader_icd.json';
 
@@ -14,17 +15,6 @@ async function smallScan(): Promise<{ dir: string; scan: string; truth: Uint8Arr
   const scan = path.join(dir, 'scan.tif');
   await writeTiff(scan, phantom.scan);
   return { dir, scan, truth: phantom.labels.data };
-}
-
-function dice(a: Uint8Array, b: Uint8Array, code: number): number {
-  let both = 0, na = 0, nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i] === code, y = b[i] === code;
-    if (x) na++;
-    if (y) nb++;
-    if (x && y) both++;
-  }
-  return (2 * both) / (na + nb);
 }
 
 describe('buried segment (CLI)', () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { generatePhantom, PRESETS, type Phantom, type PresetName, type SynthOptions } from '../../src/synth/index.js';
 import { InputError } from '../../src/io/errors.js';
+import { layerThickness } from '../segment/metrics.js';
 
 const SHAPES: Record<PresetName, [number, number, number]> = {
   plated: [80, 96, 96],
@@ -34,20 +35,6 @@ function meansByLabel(p: Phantom): number[] {
   return s.map((v, i) => v / c[i]);
 }
 
-/** Li layer thickness from labels: label-1 voxels with centre above the electrolyte surface × dz. */
-function labelThickness(p: Phantom): Float64Array {
-  const [nz, ny, nx] = p.labels.shape;
-  const dz = p.truth.voxel_um;
-  const plane = ny * nx;
-  const out = new Float64Array(plane);
-  for (let k = 0; k < nz; k++) {
-    const zc = (k + 0.5) * dz;
-    for (let col = 0; col < plane; col++) {
-      if (zc < p.surface.data[col] && p.labels.data[k * plane + col] === 1) out[col] += dz;
-    }
-  }
-  return out;
-}
 
 describe('synth: determinism', () => {
   it('same seed gives identical bytes, another seed differs', () => {
@@ -92,7 +79,7 @@ describe.each(['plated', 'depleted', 'foil'] as PresetName[])('synth preset %s',
 
   it('thickness truth matches the label column counts within 0.5 voxel MAE', () => {
     const p = base(preset);
-    const counted = labelThickness(p);
+    const counted = layerThickness(p.labels.data, p);
     let mae = 0;
     let worst = 0;
     for (let i = 0; i < counted.length; i++) {
