@@ -11,6 +11,8 @@ import { registerDistance, registerLocalThickness } from './commands/distance.js
 import { registerStrip } from './commands/strip.js';
 import { registerCurrent } from './commands/current.js';
 import { registerFem } from './commands/fem.js';
+import { registerView } from './commands/view.js';
+import { registerFigure } from './commands/figure.js';
 import { EXIT_BAD_INPUT } from './run-command.js';
 
 /** The package's version, found by walking up from this module (works from src/ and from dist/). */
@@ -44,6 +46,8 @@ export function buildProgram(): Command {
   registerStrip(program);
   registerCurrent(program);
   registerFem(program);
+  registerView(program);
+  registerFigure(program);
   for (const cmd of program.commands) cmd.exitOverride();
   return program;
 }

@@ -1,0 +1,70 @@
+import { spawn } from 'node:child_process';
+import type { Command } from 'commander';
+import { InputError } from '../../io/errors.js';
+import { startViewServer, viewerBuildProblem } from '../../view/server.js';
+import { findBrowser } from '../../view/browser.js';
+import { action } from '../run-command.js';
+
+interface ViewFlags {
+  port: string;
+  open?: boolean;
+  scan?: string;
+  maxDim: string;
+  browser?: string;
+}
+
+export function parsePort(text: string): number {
+  const v = Number(text);
+  if (!Number.isInteger(v) || v < 0 || v > 65535) throw new InputError(`--port must be an integer in 0…65535, got '${text}'`);
+  return v;
+}
+
+export function parseMaxDim(text: string): number {
+  const v = Number(text);
+  if (!Number.isInteger(v) || v < 16 || v > 2048) throw new InputError(`--max-dim must be an integer in 16…2048 (the 3D-texture limit), got '${text}'`);
+  return v;
+}
+
+export function registerView(program: Command): void {
+  program
+    .command('view')
+    .description('interactive 3D viewer of a run directory (vtk.js in the browser), served on 127.0.0.1')
+    .argument('<dir>', 'run directory (output of buried run, or of the stage commands)')
+    .option('--port <n>', 'port on 127.0.0.1 (0 = any free port)', '8765')
+    .option('--open', 'open the viewer in a browser')
+    .option('--scan <file>', 'grey-level scan (default: the one manifest.json names, or input/scan.tif)')
+    .option('--max-dim <n>', 'largest 3D level per axis in voxels (≤ 2048)', '512')
+    .option('--browser <path>', 'browser for --open (default: xdg-open, or Chromium)')
+    .action(
+      action(async (dir: string, flags: ViewFlags) => {
+        const port = parsePort(flags.port);
+        const maxDim = parseMaxDim(flags.maxDim);
+        const problem = viewerBuildProblem();
+        if (problem) throw new InputError(problem);
+        const server = await startViewServer({ dir, scan: flags.scan, port, maxDim });
+        const views = Object.entries((await (await fetch(`${server.url}api/run`)).json() as { views: Record<string, boolean> }).views)
+          .filter(([, v]) => v)
+          .map(([k]) => k);
+        process.stdout.write(`buried viewer for ${server.files.dir}\n  ${server.url}\n  views: ${views.join(', ')}\n  scan: ${server.files.scan ?? 'none (give --scan FILE)'}\n(Ctrl-C to stop)\n`);
+        if (flags.open) {
+          const exe = flags.browser ?? (process.platform === 'darwin' ? 'open' : process.platform === 'win32' ? 'explorer' : 'xdg-open');
+          const child = spawn(exe, [server.url], { stdio: 'ignore', detached: true });
+          child.on('error', () => {
+            const chromium = findBrowser();
+            if (chromium) spawn(chromium, [server.url], { stdio: 'ignore', detached: true }).unref();
+            else process.stderr.write(`buried: cannot open a browser (${exe}); open ${server.url} yourself\n`);
+          });
+          child.unref();
+        }
+        await new Promise<void>((resolve) => {
+          const stop = () => {
+            process.off('SIGINT', stop);
+            process.off('SIGTERM', stop);
+            void server.close().then(resolve);
+          };
+          process.on('SIGINT', stop);
+          process.on('SIGTERM', stop);
+        });
+      }),
+    );
+}

@@ -1,0 +1,102 @@
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { InputError } from '../io/errors.js';
+
+/** Files of a run directory the viewer knows about (absolute paths, null when absent). */
+export interface RunFiles {
+  dir: string;
+  scan: string | null;
+  labels: string | null;
+  segment_json: string | null;
+  thickness: string | null;
+  surface_height: string | null;
+  penetration: string | null;
+  thickness_json: string | null;
+  stripping_json: string | null;
+  current_density: string | null;
+  current_json: string | null;
+  contact_json: string | null;
+  contact_csv: string | null;
+  profiles_csv: string | null;
+  manifest: string | null;
+}
+
+const CANDIDATES: Record<Exclude<keyof RunFiles, 'dir' | 'scan'>, string[]> = {
+  labels: ['segment/labels.tif', 'labels.tif'],
+  segment_json: ['segment/segment.json', 'segment.json'],
+  thickness: ['thickness/thickness_um.tif', 'thickness_um.tif'],
+  surface_height: ['thickness/surface_height_um.tif', 'surface_height_um.tif'],
+  penetration: ['thickness/penetration_um.tif', 'penetration_um.tif'],
+  thickness_json: ['thickness/thickness.json', 'thickness.json'],
+  stripping_json: ['strip/stripping.json', 'stripping.json'],
+  current_density: ['current/current_density.tif', 'current_density.tif'],
+  current_json: ['current/current.json', 'current.json'],
+  contact_json: ['fem/contact.json', 'contact.json'],
+  contact_csv: ['fem/contact.csv', 'contact.csv'],
+  profiles_csv: ['fem/profiles.csv', 'profiles.csv'],
+  manifest: ['manifest.json'],
+};
+
+function firstFile(dir: string, rels: string[]): string | null {
+  for (const rel of rels) {
+    const p = path.join(dir, rel);
+    try {
+      if (statSync(p).isFile()) return p;
+    } catch {
+      /* absent */
+    }
+  }
+  return null;
+}
+
+/** Every string value in a JSON document (depth-first), with the key it sits under. */
+function stringsOf(value: unknown, key = '', out: Array<[string, string]> = []): Array<[string, string]> {
+  if (typeof value === 'string') out.push([key, value]);
+  else if (Array.isArray(value)) for (const v of value) stringsOf(v, key, out);
+  else if (value && typeof value === 'object') for (const [k, v] of Object.entries(value)) stringsOf(v, k, out);
+  return out;
+}
+
+/** The grey scan a run came from: manifest.json names it (key input/scan), else input/scan.tif or scan.tif. */
+function scanFromManifest(dir: string, manifest: string | null): string | null {
+  if (manifest) {
+    try {
+      const doc = JSON.parse(readFileSync(manifest, 'utf8')) as unknown;
+      const strings = stringsOf(doc);
+      const preferred = strings.filter(([k]) => /^(scan|input|inputs|source)$/i.test(k)).concat(strings);
+      for (const [, v] of preferred) {
+        const file = path.resolve(dir, v.replace(/(\.(?:h5|hdf5|nxs)):.*$/i, '$1'));
+        if (!/\.(tiff?|h5|hdf5|nxs)$/i.test(file)) continue;
+        if (/labels|thickness|current|penetration|height|contact/i.test(path.basename(file))) continue;
+        if (existsSync(file)) return path.resolve(dir, v);
+      }
+    } catch {
+      /* unreadable manifest: fall through */
+    }
+  }
+  return firstFile(dir, ['input/scan.tif', 'scan.tif']);
+}
+
+/** Find what a run directory holds. A missing directory is bad input; missing stages are just absent. */
+export function discoverRun(dir: string, options: { scan?: string } = {}): RunFiles {
+  const abs = path.resolve(dir);
+  let st;
+  try {
+    st = statSync(abs);
+  } catch {
+    throw new InputError('no such run directory', dir);
+  }
+  if (!st.isDirectory()) throw new InputError('not a directory (give the output folder of buried run)', dir);
+  const files = { dir: abs } as RunFiles;
+  for (const [k, rels] of Object.entries(CANDIDATES)) (files as unknown as Record<string, string | null>)[k] = firstFile(abs, rels);
+  if (options.scan) {
+    const file = path.resolve(options.scan).replace(/:[^/]*$/, '');
+    if (!existsSync(file)) throw new InputError('no such scan file', options.scan);
+    files.scan = path.resolve(options.scan);
+  } else {
+    files.scan = scanFromManifest(abs, files.manifest);
+  }
+  const any = Object.entries(files).some(([k, v]) => k !== 'dir' && k !== 'manifest' && v !== null);
+  if (!any) throw new InputError('nothing to view here: no segment/, thickness/, strip/, current/ or fem/ outputs (and no scan)', dir);
+  return files;
+}

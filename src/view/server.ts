@@ -1,0 +1,358 @@
+import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
+import { promises as fs } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { InputError } from '../io/errors.js';
+import { openVolume, readVolume } from '../io/open.js';
+import type { VolumeSource } from '../io/source.js';
+import { bytesPerVoxel, voxelCount, type Volume, type VoxelArray } from '../io/volume.js';
+import { clampMaxDim, DEFAULT_MAX_DIM, downsampleMap, downsampleSource, levelFor } from './downsample.js';
+import { discoverRun, type RunFiles } from './run-dir.js';
+
+export interface ViewServerOptions {
+  /** Run directory (output of `buried run` or of the stage commands). */
+  dir: string;
+  /** Grey-level scan, when the run's manifest does not name it. */
+  scan?: string;
+  /** 0 (default) = any free port. */
+  port?: number;
+  /** Default per-axis size of the 3D level (≤ 2048). */
+  maxDim?: number;
+  /** Folder holding the built viewer (default: the package's viewer/dist). */
+  viewerDir?: string;
+  /** Volumes up to this many bytes are held whole in memory for x/y slices (default 1 GiB). */
+  cacheBytes?: number;
+}
+
+export interface ViewServer {
+  url: string;
+  port: number;
+  files: RunFiles;
+  close(): Promise<void>;
+}
+
+/** The package root (holds package.json named buried-li), found from this module in src/ or dist/src/. */
+export function packageRoot(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const pj = path.join(dir, 'package.json');
+    if (existsSync(pj)) {
+      try {
+        if ((JSON.parse(readFileSync(pj, 'utf8')) as { name?: string }).name === 'buried-li') return dir;
+      } catch {
+        /* keep looking */
+      }
+    }
+    const up = path.dirname(dir);
+    if (up === dir) throw new Error('cannot find the buried-li package root');
+    dir = up;
+  }
+}
+
+export function defaultViewerDir(): string {
+  return path.join(packageRoot(), 'viewer', 'dist');
+}
+
+/** Is the built viewer there? Returns the reason when it is not. */
+export function viewerBuildProblem(viewerDir = defaultViewerDir()): string | null {
+  return existsSync(path.join(viewerDir, 'index.html'))
+    ? null
+    : `the viewer is not built (${viewerDir}/index.html missing): run 'npx vite build viewer' in the package folder`;
+}
+
+const MIME: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.wasm': 'application/wasm',
+  '.csv': 'text/csv; charset=utf-8',
+};
+
+type VolumeName = 'labels' | 'scan';
+type MapName = 'thickness' | 'surface_height' | 'penetration' | 'current_density';
+const MAP_FILES: Record<MapName, keyof RunFiles> = {
+  thickness: 'thickness',
+  surface_height: 'surface_height',
+  penetration: 'penetration',
+  current_density: 'current_density',
+};
+const TEXT_FILES: Record<string, keyof RunFiles> = {
+  segment: 'segment_json',
+  thickness: 'thickness_json',
+  stripping: 'stripping_json',
+  current: 'current_json',
+  contact: 'contact_json',
+  contact_csv: 'contact_csv',
+  profiles: 'profiles_csv',
+  manifest: 'manifest',
+};
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function toBytes(a: VoxelArray | Uint8Array | Float32Array): Buffer {
+  return Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+}
+
+function float32Of(a: VoxelArray): Float32Array {
+  return a instanceof Float32Array ? a : Float32Array.from(a as ArrayLike<number>);
+}
+
+/**
+ * Serve the viewer and a run directory's outputs on 127.0.0.1. Volumes are read with the project's
+ * readers and served as raw little-endian typed arrays; the 3D level is downsampled here (mode for
+ * labels, mean for grey), slices come at full resolution.
+ */
+export async function startViewServer(options: ViewServerOptions): Promise<ViewServer> {
+  const files = discoverRun(options.dir, { scan: options.scan });
+  const viewerDir = path.resolve(options.viewerDir ?? defaultViewerDir());
+  const defaultMax = clampMaxDim(options.maxDim ?? DEFAULT_MAX_DIM);
+  const cacheBytes = options.cacheBytes ?? 1 << 30;
+
+  const sources = new Map<string, Promise<VolumeSource>>();
+  const wholes = new Map<string, Promise<Volume>>();
+  const levels = new Map<string, Promise<Uint8Array | Float32Array>>();
+
+  const pathOf = (name: VolumeName): string => {
+    const p = name === 'labels' ? files.labels : files.scan;
+    if (!p) throw new HttpError(404, `no ${name} volume in this run`);
+    return p;
+  };
+  const source = (p: string): Promise<VolumeSource> => {
+    let s = sources.get(p);
+    if (!s) {
+      s = openVolume(p);
+      s.catch(() => sources.delete(p));
+      sources.set(p, s);
+    }
+    return s;
+  };
+  const whole = async (p: string): Promise<Volume> => {
+    let w = wholes.get(p);
+    if (!w) {
+      w = source(p).then((s) => readVolume(s));
+      w.catch(() => wholes.delete(p));
+      wholes.set(p, w);
+    }
+    return w;
+  };
+  const maxParam = (url: URL): number => {
+    const m = url.searchParams.get('max');
+    if (m === null) return defaultMax;
+    const v = Number(m);
+    if (!Number.isFinite(v) || v < 1) throw new HttpError(400, `max must be a positive number, got '${m}'`);
+    return clampMaxDim(v);
+  };
+
+  async function volumeInfo(name: VolumeName, max: number) {
+    const s = await source(pathOf(name));
+    const level = levelFor(s.shape, s.spacing, max);
+    return {
+      name,
+      file: path.relative(files.dir, s.path) || s.path,
+      dtype: s.dtype,
+      shape: s.shape,
+      spacing_um: s.spacing,
+      level: { ...level, spacing_um: level.spacing, dtype: name === 'labels' ? 'uint8' : 'float32', max },
+      slice_dtype: name === 'labels' ? 'uint8' : 'float32',
+    };
+  }
+
+  async function volumeLevel(name: VolumeName, max: number): Promise<Buffer> {
+    const p = pathOf(name);
+    const s = await source(p);
+    if (name === 'labels' && s.dtype !== 'uint8') throw new HttpError(422, `labels must be uint8 (got ${s.dtype})`);
+    const level = levelFor(s.shape, s.spacing, max);
+    const key = `${p}|${level.shape.join(',')}`;
+    let l = levels.get(key);
+    if (!l) {
+      l = downsampleSource(s, level, name === 'labels' ? 'mode' : 'mean');
+      l.catch(() => levels.delete(key));
+      levels.set(key, l);
+    }
+    return toBytes(await l);
+  }
+
+  async function slice(name: VolumeName, axis: string, index: number): Promise<{ bytes: Buffer; shape: [number, number] }> {
+    const p = pathOf(name);
+    const s = await source(p);
+    const [nz, ny, nx] = s.shape;
+    const n = axis === 'z' ? nz : axis === 'y' ? ny : axis === 'x' ? nx : -1;
+    if (n < 0) throw new HttpError(400, `axis must be x, y or z, got '${axis}'`);
+    if (!Number.isInteger(index) || index < 0 || index >= n) throw new HttpError(400, `index must be an integer in 0…${n - 1}`);
+    const conv = (a: VoxelArray) => (name === 'labels' ? (a as Uint8Array) : float32Of(a));
+    if (axis === 'z') return { bytes: toBytes(conv(await s.readSlices(index, index + 1))), shape: [ny, nx] };
+    const rows = nz;
+    const cols = axis === 'y' ? nx : ny;
+    const out = name === 'labels' ? new Uint8Array(rows * cols) : new Float32Array(rows * cols);
+    const fill = (data: VoxelArray, z0: number, z1: number) => {
+      for (let z = z0; z < z1; z++) {
+        const base = (z - z0) * ny * nx;
+        if (axis === 'y') for (let x = 0; x < nx; x++) out[z * cols + x] = data[base + index * nx + x] as number;
+        else for (let y = 0; y < ny; y++) out[z * cols + y] = data[base + y * nx + index] as number;
+      }
+    };
+    if (voxelCount(s.shape) * bytesPerVoxel(s.dtype) <= cacheBytes) {
+      fill((await whole(p)).data, 0, nz);
+    } else {
+      const step = Math.max(1, Math.floor((64 << 20) / (ny * nx * bytesPerVoxel(s.dtype))));
+      for (let z = 0; z < nz; z += step) {
+        const z1 = Math.min(nz, z + step);
+        fill(await s.readSlices(z, z1), z, z1);
+      }
+    }
+    return { bytes: toBytes(out), shape: [rows, cols] };
+  }
+
+  async function map(name: MapName, max: number) {
+    const p = files[MAP_FILES[name]] as string | null;
+    if (!p) throw new HttpError(404, `no ${name} map in this run`);
+    const s = await source(p);
+    const [nz, ny, nx] = s.shape;
+    if (nz !== 1) throw new HttpError(422, `${name} map must be a single slice, got ${s.shape.join('×')}`);
+    const data = await s.readSlices(0, 1);
+    const d = downsampleMap(data as ArrayLike<number>, ny, nx, Math.min(max, 2048));
+    const spacing = s.spacing;
+    return {
+      info: {
+        name,
+        file: path.relative(files.dir, p),
+        full_shape: [ny, nx],
+        shape: d.shape,
+        factors: d.factors,
+        pixel_um: spacing ? [spacing[1] * d.factors[0], spacing[2] * d.factors[1]] : null,
+        dtype: 'float32',
+      },
+      data: d.data,
+    };
+  }
+
+  function runInfo() {
+    const rel = (p: string | null) => (p ? path.relative(files.dir, p) || p : null);
+    return {
+      dir: files.dir,
+      default_max_dim: defaultMax,
+      texture_limit: 2048,
+      files: Object.fromEntries(Object.entries(files).filter(([k]) => k !== 'dir').map(([k, v]) => [k, rel(v as string | null)])),
+      views: {
+        labels: Boolean(files.labels),
+        slices: Boolean(files.scan || files.labels),
+        thickness: Boolean(files.thickness),
+        strip: Boolean(files.thickness && files.stripping_json),
+        current: Boolean(files.current_density),
+        fem: Boolean(files.profiles_csv || files.contact_json),
+      },
+    };
+  }
+
+  async function serveStatic(res: http.ServerResponse, urlPath: string): Promise<void> {
+    const problem = viewerBuildProblem(viewerDir);
+    if (problem) throw new HttpError(500, problem);
+    let rel = decodeURIComponent(urlPath);
+    if (rel === '/' || rel === '') rel = '/index.html';
+    const p = path.resolve(viewerDir, `.${rel}`);
+    if (!p.startsWith(viewerDir + path.sep)) throw new HttpError(403, 'outside the viewer folder');
+    let st;
+    try {
+      st = statSync(p);
+    } catch {
+      throw new HttpError(404, `not found: ${rel}`);
+    }
+    if (!st.isFile()) throw new HttpError(404, `not found: ${rel}`);
+    res.writeHead(200, { 'content-type': MIME[path.extname(p)] ?? 'application/octet-stream', 'content-length': st.size, 'cache-control': 'no-cache' });
+    await new Promise<void>((resolve, reject) => createReadStream(p).on('error', reject).on('end', resolve).pipe(res));
+  }
+
+  const binary = (res: http.ServerResponse, bytes: Buffer, headers: Record<string, string>) => {
+    res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': bytes.length, 'cache-control': 'no-store', ...headers });
+    res.end(bytes);
+  };
+  const json = (res: http.ServerResponse, value: unknown) => {
+    const body = JSON.stringify(value);
+    res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+    res.end(body);
+  };
+
+  async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, 'GET only');
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const parts = url.pathname.split('/').filter(Boolean);
+    if (parts[0] !== 'api') return serveStatic(res, url.pathname);
+    const [, kind, name, sub] = parts;
+    if (kind === 'run' && !name) return json(res, runInfo());
+    if (kind === 'volume' && (name === 'labels' || name === 'scan')) {
+      const max = maxParam(url);
+      if (sub === 'info') return json(res, await volumeInfo(name, max));
+      if (sub) throw new HttpError(404, 'unknown volume endpoint');
+      const info = await volumeInfo(name, max);
+      return binary(res, await volumeLevel(name, max), { 'x-dtype': info.level.dtype, 'x-shape': info.level.shape.join(',') });
+    }
+    if (kind === 'slice' && (name === 'labels' || name === 'scan') && !sub) {
+      const s = await slice(name, url.searchParams.get('axis') ?? 'z', Number(url.searchParams.get('index') ?? '0'));
+      return binary(res, s.bytes, { 'x-dtype': name === 'labels' ? 'uint8' : 'float32', 'x-shape': s.shape.join(',') });
+    }
+    if (kind === 'map' && name && name in MAP_FILES) {
+      const m = await map(name as MapName, maxParam(url));
+      if (sub === 'info') return json(res, m.info);
+      if (sub) throw new HttpError(404, 'unknown map endpoint');
+      return binary(res, toBytes(m.data), { 'x-dtype': 'float32', 'x-shape': m.info.shape.join(',') });
+    }
+    if (kind === 'file' && name && name in TEXT_FILES && !sub) {
+      const p = files[TEXT_FILES[name]] as string | null;
+      if (!p) throw new HttpError(404, `no ${name} file in this run`);
+      const body = await fs.readFile(p);
+      res.writeHead(200, { 'content-type': MIME[path.extname(p)] ?? 'text/plain', 'cache-control': 'no-store' });
+      res.end(body);
+      return;
+    }
+    throw new HttpError(404, `unknown endpoint ${url.pathname}`);
+  }
+
+  const server = http.createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      const status = err instanceof HttpError ? err.status : err instanceof InputError ? 422 : 500;
+      const message = (err as Error)?.message ?? String(err);
+      if (!res.headersSent) {
+        res.writeHead(status, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ error: message }));
+      } else {
+        res.destroy();
+      }
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) =>
+      reject(err.code === 'EADDRINUSE' ? new InputError(`port ${options.port} is in use: give another --port or 0 for any free one`) : err),
+    );
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    port,
+    files,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const s of sources.values()) {
+        try {
+          await (await s).close();
+        } catch {
+          /* already failed */
+        }
+      }
+    },
+  };
+}

@@ -1,0 +1,111 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeTiff } from '../../src/io/tiff/index.js';
+import { makeVolume } from '../../src/io/volume.js';
+import { openVolume } from '../../src/io/open.js';
+import { downsampleSource, levelFor, clampMaxDim } from '../../src/view/downsample.js';
+import { discoverRun } from '../../src/view/run-dir.js';
+import { startViewServer, type ViewServer } from '../../src/view/server.js';
+import { tempDir } from '../helpers.js';
+
+// A small hand-made run: labels with known blocks, a grey ramp, a thickness map.
+const [nz, ny, nx] = [6, 5, 7];
+const dir = tempDir('buried-view-srv-');
+const labels = new Uint8Array(nz * ny * nx);
+const grey = new Uint16Array(nz * ny * nx);
+for (let z = 0; z < nz; z++) for (let y = 0; y < ny; y++) for (let x = 0; x < nx; x++) {
+  const i = (z * ny + y) * nx + x;
+  labels[i] = z < 2 ? 1 : z < 4 ? 2 : x === 0 ? 0 : 3;
+  grey[i] = 1000 * z + 10 * y + x;
+}
+let server: ViewServer;
+
+beforeAll(async () => {
+  mkdirSync(path.join(dir, 'segment'), { recursive: true });
+  mkdirSync(path.join(dir, 'thickness'), { recursive: true });
+  mkdirSync(path.join(dir, 'input'), { recursive: true });
+  await writeTiff(path.join(dir, 'segment', 'labels.tif'), makeVolume(labels, [nz, ny, nx], [2, 1, 1]));
+  await writeTiff(path.join(dir, 'input', 'grey.tif'), makeVolume(grey, [nz, ny, nx], [2, 1, 1]));
+  const t = new Float32Array(ny * nx).map((_, i) => i * 0.5);
+  t[3] = Number.NaN;
+  await writeTiff(path.join(dir, 'thickness', 'thickness_um.tif'), makeVolume(t, [1, ny, nx], [1, 1, 1]));
+  writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify({ input: 'input/grey.tif', outputs: { labels: 'segment/labels.tif' } }));
+  server = await startViewServer({ dir, maxDim: 512 });
+});
+afterAll(async () => server?.close());
+
+const get = async (p: string) => {
+  const r = await fetch(server.url + p);
+  return { status: r.status, headers: r.headers, buf: Buffer.from(await r.arrayBuffer()) };
+};
+
+describe('view server', () => {
+  it('finds the run files, the scan named in manifest.json, and says which views have data', async () => {
+    const files = discoverRun(dir);
+    expect(files.scan).toBe(path.join(dir, 'input', 'grey.tif'));
+    expect(files.labels).toBe(path.join(dir, 'segment', 'labels.tif'));
+    expect(files.current_density).toBeNull();
+    const run = JSON.parse((await get('api/run')).buf.toString()) as { views: Record<string, boolean> };
+    expect(run.views).toMatchObject({ labels: true, slices: true, thickness: true, strip: false, current: false, fem: false });
+  });
+
+  it('serves a z, y and x slice at full resolution, equal to the voxels', async () => {
+    const z = await get('api/slice/scan?axis=z&index=3');
+    expect(z.headers.get('x-shape')).toBe(`${ny},${nx}`);
+    const zf = new Float32Array(z.buf.buffer, z.buf.byteOffset, ny * nx);
+    expect(zf[2 * nx + 4]).toBe(3000 + 20 + 4);
+    const y = await get('api/slice/scan?axis=y&index=2');
+    const yf = new Float32Array(y.buf.buffer, y.buf.byteOffset, nz * nx);
+    expect(y.headers.get('x-shape')).toBe(`${nz},${nx}`);
+    expect(yf[5 * nx + 6]).toBe(5000 + 20 + 6);
+    const x = await get('api/slice/labels?axis=x&index=0');
+    expect(x.headers.get('x-shape')).toBe(`${nz},${ny}`);
+    expect(Array.from(x.buf.subarray(4 * ny, 5 * ny))).toEqual(new Array(ny).fill(0));
+    expect((await get('api/slice/scan?axis=q&index=0')).status).toBe(400);
+    expect((await get('api/slice/scan?axis=z&index=6')).status).toBe(400);
+  });
+
+  it('downsamples labels by the mode and grey by the mean, never past the 3D-texture limit', async () => {
+    const info = JSON.parse((await get('api/volume/labels/info?max=3')).buf.toString());
+    expect(info.shape).toEqual([nz, ny, nx]);
+    expect(info.level.factors).toEqual([2, 2, 3]);
+    expect(info.level.shape).toEqual([3, 3, 3]);
+    expect(info.level.spacing_um).toEqual([4, 2, 3]);
+    const lv = await get('api/volume/labels?max=3');
+    expect(lv.buf.length).toBe(27);
+    // z blocks: [0,1] → Li, [2,3] → electrolyte, [4,5] → collector except x=0 (void): block x 0..2 has 1 void of 3 → collector
+    expect(Array.from(lv.buf.subarray(0, 9))).toEqual(new Array(9).fill(1));
+    expect(Array.from(lv.buf.subarray(9, 18))).toEqual(new Array(9).fill(2));
+    expect(Array.from(lv.buf.subarray(18, 27))).toEqual(new Array(9).fill(3));
+    const gv = await get('api/volume/scan?max=3');
+    const g = new Float32Array(gv.buf.buffer, gv.buf.byteOffset, 27);
+    // block (0,0,0): z 0..1, y 0..1, x 0..2 → mean = 500 + 5 + 1
+    expect(g[0]).toBeCloseTo(506, 4);
+    // last block (2,2,2): z 4..5, y 4, x 6 → 4500 + 40 + 6
+    expect(g[26]).toBeCloseTo(4546, 4);
+    expect(clampMaxDim(100000)).toBe(2048);
+    expect(levelFor([5000, 100, 100], null, 100000).shape[0]).toBeLessThanOrEqual(2048);
+  });
+
+  it('mode ties go to the smaller code', async () => {
+    const d = tempDir('buried-view-mode-');
+    const v = new Uint8Array([3, 1, 3, 1]);
+    await writeTiff(path.join(d, 'l.tif'), makeVolume(v, [1, 1, 4], null));
+    const src = await openVolume(path.join(d, 'l.tif'));
+    const out = await downsampleSource(src, levelFor(src.shape, null, 1), 'mode');
+    await src.close();
+    expect(Array.from(out)).toEqual([1]);
+  });
+
+  it('serves maps as float32 with NaN kept, and 404s what the run lacks', async () => {
+    const m = await get('api/map/thickness');
+    const f = new Float32Array(m.buf.buffer, m.buf.byteOffset, ny * nx);
+    expect(f[5]).toBe(2.5);
+    expect(Number.isNaN(f[3])).toBe(true);
+    expect((await get('api/map/current_density')).status).toBe(404);
+    expect((await get('api/file/stripping')).status).toBe(404);
+    expect((await get('api/nope')).status).toBe(404);
+    expect((await get('../../etc/passwd')).status).not.toBe(200);
+  });
+});

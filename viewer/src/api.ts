@@ -1,0 +1,52 @@
+/** Client side of the server in src/view/server.ts. */
+export interface RunInfo {
+  dir: string;
+  default_max_dim: number;
+  texture_limit: number;
+  files: Record<string, string | null>;
+  views: Record<string, boolean>;
+}
+export interface VolumeInfo {
+  name: string;
+  dtype: string;
+  shape: [number, number, number];
+  spacing_um: [number, number, number] | null;
+  level: { shape: [number, number, number]; spacing_um: [number, number, number] | null; factors: [number, number, number]; dtype: string; max: number };
+}
+export interface MapInfo {
+  name: string;
+  full_shape: [number, number];
+  shape: [number, number];
+  factors: [number, number];
+  pixel_um: [number, number] | null;
+}
+
+async function ok(r: Response): Promise<Response> {
+  if (!r.ok) {
+    let msg = `${r.status} ${r.statusText}`;
+    try {
+      msg = ((await r.json()) as { error?: string }).error ?? msg;
+    } catch {
+      /* not JSON */
+    }
+    throw new Error(`${r.url.replace(location.origin, '')}: ${msg}`);
+  }
+  return r;
+}
+export const getJson = async <T>(url: string): Promise<T> => (await (await ok(await fetch(url))).json()) as T;
+export const getText = async (url: string): Promise<string> => (await ok(await fetch(url))).text();
+export async function getBytes(url: string): Promise<{ buf: ArrayBuffer; shape: number[] }> {
+  const r = await ok(await fetch(url));
+  return { buf: await r.arrayBuffer(), shape: (r.headers.get('x-shape') ?? '').split(',').map(Number) };
+}
+export async function getMap(name: string, max: number): Promise<{ info: MapInfo; data: Float32Array }> {
+  const [info, b] = await Promise.all([getJson<MapInfo>(`api/map/${name}/info?max=${max}`), getBytes(`api/map/${name}?max=${max}`)]);
+  return { info, data: new Float32Array(b.buf) };
+}
+
+/** Parse a numeric CSV with a header row. */
+export function parseCsv(text: string): { columns: string[]; rows: number[][] } {
+  const lines = text.trim().split(/\r?\n/);
+  const columns = lines[0].split(',').map((s) => s.trim());
+  return { columns, rows: lines.slice(1).map((l) => l.split(',').map(Number)) };
+}

@@ -1,0 +1,44 @@
+export type RGB = [number, number, number];
+
+/** Label code → colour and name (contract: 0 void, 1 Li, 2 electrolyte, 3 collector). */
+export const PHASES: Array<{ code: number; name: string; color: RGB; opacity: number }> = [
+  { code: 0, name: 'void / pore', color: [70, 120, 230], opacity: 0.6 },
+  { code: 1, name: 'Li metal', color: [235, 190, 60], opacity: 0.9 },
+  { code: 2, name: 'electrolyte', color: [80, 185, 130], opacity: 0.12 },
+  { code: 3, name: 'current collector', color: [205, 105, 60], opacity: 0.8 },
+];
+export const phaseName = (c: number): string => PHASES.find((p) => p.code === c)?.name ?? (c === 255 ? 'outside / masked' : `class ${c}`);
+export const phaseColor = (c: number): RGB => PHASES.find((p) => p.code === c)?.color ?? [200, 200, 200];
+
+const VIRIDIS: RGB[] = [[68, 1, 84], [72, 40, 120], [62, 74, 137], [49, 104, 142], [38, 130, 142], [31, 158, 137], [53, 183, 121], [109, 205, 89], [180, 222, 44], [253, 231, 37]];
+const INFERNO: RGB[] = [[0, 0, 4], [31, 12, 72], [85, 15, 109], [136, 34, 106], [186, 54, 85], [227, 89, 51], [249, 140, 10], [249, 201, 50], [252, 255, 164]];
+export const COLORMAPS = { viridis: VIRIDIS, inferno: INFERNO };
+export type ColormapName = keyof typeof COLORMAPS;
+
+export function colormap(name: ColormapName, t: number): RGB {
+  const table = COLORMAPS[name];
+  const x = Math.min(1, Math.max(0, Number.isFinite(t) ? t : 0)) * (table.length - 1);
+  const i = Math.min(table.length - 2, Math.floor(x));
+  const f = x - i;
+  const a = table[i];
+  const b = table[i + 1];
+  return [a[0] + (b[0] - a[0]) * f, a[1] + (b[1] - a[1]) * f, a[2] + (b[2] - a[2]) * f];
+}
+
+/** Percentile of the finite values (sampled for big arrays). */
+export function percentile(data: ArrayLike<number>, q: number): number {
+  const step = Math.max(1, Math.floor(data.length / 200000));
+  const v: number[] = [];
+  for (let i = 0; i < data.length; i += step) if (Number.isFinite(data[i])) v.push(data[i]);
+  if (!v.length) return 0;
+  v.sort((a, b) => a - b);
+  return v[Math.min(v.length - 1, Math.max(0, Math.round(q * (v.length - 1))))];
+}
+
+/** "Nice" length for a scale bar: 1, 2 or 5 × 10^k not longer than `max`. */
+export function niceLength(max: number): number {
+  const p = 10 ** Math.floor(Math.log10(max));
+  for (const m of [5, 2, 1]) if (m * p <= max) return m * p;
+  return p;
+}
+export const fmt = (v: number, digits = 3): string => (Number.isFinite(v) ? (Math.abs(v) >= 1000 || (Math.abs(v) < 0.01 && v !== 0) ? v.toExponential(2) : (+v.toPrecision(digits)).toString()) : '—');
