@@ -11,6 +11,7 @@ import { registerDistance, registerLocalThickness } from './commands/distance.js
 import { registerStrip } from './commands/strip.js';
 import { registerCurrent } from './commands/current.js';
 import { registerFem } from './commands/fem.js';
+import { registerRun } from './commands/run.js';
 import { registerView } from './commands/view.js';
 import { registerFigure } from './commands/figure.js';
 import { EXIT_BAD_INPUT } from './run-command.js';
@@ -46,6 +47,7 @@ export function buildProgram(): Command {
   registerStrip(program);
   registerCurrent(program);
   registerFem(program);
+  registerRun(program);
   registerView(program);
   registerFigure(program);
   for (const cmd of program.commands) cmd.exitOverride();

@@ -1,0 +1,322 @@
+/**
+ * The configuration of `buried run`: ONE schema (sections per stage, every field with a default,
+ * a validator, a flag and a line of documentation). Sources, later wins:
+ *   defaults  <  --config FILE (JSON or YAML)  <  --set section.key=value  <  --section-key flags.
+ * Errors are InputErrors naming the key (`config: unknown key 'segment.methd'`,
+ * `config: segment.method must be one of otsu, gmm, got 'x'`), so the CLI exits 2.
+ */
+import { promises as fs } from 'node:fs';
+import YAML from 'yaml';
+import { InputError } from '../io/errors.js';
+
+/** A field of the schema: default, validator of a file value, parser of a flag string. */
+export interface Field<T> {
+  default: T;
+  doc: string;
+  /** Human description of the allowed values (used in messages and --help). */
+  allowed: string;
+  /** Validate a value from a file (already typed by JSON/YAML); throw a message (without the key) when bad. */
+  check(value: unknown): T;
+  /** Parse a flag / --set string. */
+  parse(text: string): T;
+}
+
+class FieldError extends Error {}
+
+const show = (v: unknown): string => (typeof v === 'string' ? v : JSON.stringify(v));
+const bad = (allowed: string, v: unknown): never => {
+  throw new FieldError(`must be ${allowed}, got '${show(v)}'`);
+};
+
+function enumField<T extends string>(values: readonly T[], def: T, doc: string): Field<T> {
+  const allowed = `one of ${values.join(', ')}`;
+  const check = (v: unknown) => ((values as readonly unknown[]).includes(v) ? (v as T) : bad(allowed, v));
+  return { default: def, doc, allowed, check, parse: check };
+}
+
+interface NumRange { min?: number; max?: number; exclusiveMin?: boolean; integer?: boolean }
+
+function rangeText(r: NumRange): string {
+  const what = r.integer ? 'an integer' : 'a number';
+  if (r.min !== undefined && r.max !== undefined) return `${what} in ${r.min}…${r.max}`;
+  if (r.min !== undefined) return r.exclusiveMin ? (r.min === 0 ? `a positive ${r.integer ? 'integer' : 'number'}` : `${what} > ${r.min}`) : `${what} ≥ ${r.min}`;
+  return what;
+}
+
+function checkNumber(v: unknown, r: NumRange, allowed: string): number {
+  const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
+  if (!Number.isFinite(n)) return bad(allowed, v);
+  if (r.integer && !Number.isInteger(n)) return bad(allowed, v);
+  if (r.min !== undefined && (r.exclusiveMin ? !(n > r.min) : !(n >= r.min))) return bad(allowed, v);
+  if (r.max !== undefined && !(n <= r.max)) return bad(allowed, v);
+  return n;
+}
+
+function numField(r: NumRange, def: number, doc: string): Field<number> {
+  const allowed = rangeText(r);
+  const check = (v: unknown) => (typeof v === 'number' ? checkNumber(v, r, allowed) : bad(allowed, v));
+  return { default: def, doc, allowed, check, parse: (t) => checkNumber(t, r, allowed) };
+}
+
+/** null or a number (flag: 'null'/'none'/'auto' for null when `nullWord` is given). */
+function optNumField(r: NumRange, def: number | null, doc: string, nullWord = 'null'): Field<number | null> {
+  const allowed = `${rangeText(r)} or ${nullWord}`;
+  const check = (v: unknown) => (v === null || v === nullWord ? null : typeof v === 'number' ? checkNumber(v, r, allowed) : bad(allowed, v));
+  return { default: def, doc, allowed, check, parse: (t) => (t === 'null' || t === 'none' || t === nullWord ? null : checkNumber(t, r, allowed)) };
+}
+
+function boolField(def: boolean, doc: string): Field<boolean> {
+  const allowed = 'true or false';
+  const parse = (t: string) => (['true', 'yes', '1', 'on'].includes(t) ? true : ['false', 'no', '0', 'off'].includes(t) ? false : bad(allowed, t));
+  return { default: def, doc, allowed, check: (v) => (typeof v === 'boolean' ? v : bad(allowed, v)), parse };
+}
+
+function numListField(r: NumRange, def: number[], doc: string, opts: { minLength?: number; increasing?: boolean } = {}): Field<number[]> {
+  const allowed = `a list of ${rangeText(r).replace(/^an? /, '')}s${opts.increasing ? ', increasing' : ''}${opts.minLength ? ` (at least ${opts.minLength})` : ''}`;
+  const check = (v: unknown): number[] => {
+    if (!Array.isArray(v)) return bad(allowed, v);
+    if (v.length < (opts.minLength ?? 0)) return bad(allowed, v);
+    const out = v.map((x) => (typeof x === 'number' ? checkNumber(x, r, allowed) : bad(allowed, v)));
+    if (opts.increasing) for (let i = 1; i < out.length; i++) if (!(out[i] > out[i - 1])) return bad(allowed, v);
+    return out;
+  };
+  const parse = (t: string) => check(t.trim() === '' ? [] : t.split(',').map((s) => (s.trim() === '' ? NaN : Number(s.trim()))).map((x) => (Number.isFinite(x) ? x : bad(allowed, t))));
+  return { default: def, doc, allowed, check, parse };
+}
+
+function enumListField<T extends string>(values: readonly T[], def: T[], doc: string): Field<T[]> {
+  const allowed = `a non-empty list of ${values.join(', ')}`;
+  const check = (v: unknown): T[] => {
+    if (!Array.isArray(v) || v.length === 0 || v.some((x) => !(values as readonly unknown[]).includes(x))) return bad(allowed, v);
+    return [...new Set(v as T[])];
+  };
+  return { default: def, doc, allowed, check, parse: (t) => check(t.split(',').map((s) => s.trim())) };
+}
+
+function optStringField(def: string | null, doc: string): Field<string | null> {
+  const allowed = 'a string or null';
+  return { default: def, doc, allowed, check: (v) => (v === null || typeof v === 'string' ? v : bad(allowed, v)), parse: (t) => t };
+}
+
+/** Voxel size override: null (from the file), one number (isotropic) or [dz, dy, dx]. */
+function voxelField(doc: string): Field<number[] | null> {
+  const allowed = 'a positive number (µm), a list [dz, dy, dx] or null';
+  const check = (v: unknown): number[] | null => {
+    if (v === null) return null;
+    const list = typeof v === 'number' ? [v, v, v] : Array.isArray(v) && v.length === 3 ? v : null;
+    if (!list || list.some((x) => typeof x !== 'number' || !(x > 0) || !Number.isFinite(x))) return bad(allowed, v);
+    return list as number[];
+  };
+  const parse = (t: string) => (t === 'null' || t === 'none' ? null : check(t.includes(',') ? t.split(',').map(Number) : Number(t)));
+  return { default: null, doc, allowed, check, parse };
+}
+
+/** Row of the surface height map: 'middle' or a row index. */
+function rowField(doc: string): Field<number | 'middle'> {
+  const allowed = "'middle' or an integer ≥ 0";
+  const check = (v: unknown) => (v === 'middle' ? 'middle' : typeof v === 'number' || typeof v === 'string' ? (checkNumber(v, { min: 0, integer: true }, allowed) as number) : bad(allowed, v));
+  return { default: 'middle', doc, allowed, check, parse: check };
+}
+
+/** 'auto' or a positive number. */
+function autoNumField(doc: string, def: number | 'auto' = 'auto'): Field<number | 'auto'> {
+  const allowed = "'auto' or a positive number";
+  const check = (v: unknown) => (v === 'auto' ? 'auto' : typeof v === 'number' || typeof v === 'string' ? checkNumber(v, { min: 0, exclusiveMin: true }, allowed) : bad(allowed, v));
+  return { default: def, doc, allowed, check, parse: check };
+}
+
+export const STAGES = ['segment', 'thickness', 'strip', 'current', 'fem', 'report'] as const;
+export type StageName = (typeof STAGES)[number];
+
+/** THE schema. Add a parameter here and it gets a default, validation, a flag and a manifest entry. */
+export const SCHEMA = {
+  input: {
+    shape: optStringField(null, 'raw input only: volume shape NZ,NY,NX'),
+    dtype: optStringField(null, 'raw input only: uint8|int8|uint16|int16|uint32|int32|float32|float64'),
+    endian: enumField(['little', 'big'] as const, 'little', 'raw input only: byte order'),
+    header_bytes: numField({ min: 0, integer: true }, 0, 'raw input only: bytes before the voxels'),
+  },
+  run: {
+    voxel: voxelField('voxel size override in µm (one value or [dz, dy, dx]); null = from the file'),
+    workers: optNumField({ min: 1, max: 256, integer: true }, null, 'cpu worker threads (null = all cores)'),
+    note: optStringField(null, 'free text copied into manifest.json (e.g. the machine or a memory remark)'),
+  },
+  segment: {
+    method: enumField(['otsu', 'gmm'] as const, 'otsu', 'thresholds: exact multi-Otsu or Gaussian mixture (EM)'),
+    denoise: enumField(['auto', 'none', 'median', 'gaussian'] as const, 'auto', 'denoising before thresholding (auto decides from the contrast-to-noise ratio)'),
+    sigma: optNumField({ min: 0, exclusiveMin: true }, null, 'Gaussian σ in voxels for denoise gaussian (null = automatic)'),
+    li_contrast: enumField(['dark', 'bright'] as const, 'dark', 'Li darker than the electrolyte (attenuation) or brighter (inverted rendering)'),
+    collector: enumField(['auto', 'carbon', 'metal', 'none'] as const, 'auto', 'current collector kind'),
+    min_island: numField({ min: 0, integer: true }, 0, 'relabel islands smaller than this many voxels (0 = off)'),
+    fill_holes: boolField(false, 'fill enclosed holes of each phase'),
+    backend: enumField(['auto', 'cpu', 'gpu'] as const, 'auto', 'compute backend for the voxel kernels'),
+  },
+  thickness: {
+    normal: enumField(['x', 'y', 'z', 'auto'] as const, 'z', 'interface normal (auto fits the interface plane)'),
+    scan_refinement: boolField(true, 'refine the Li boundaries to sub-voxel positions with the grey-level scan'),
+    window: numField({ min: 1, max: 64, integer: true }, 6, 'voxels looked ahead to accept an electrolyte surface'),
+    outlier_voxels: numField({ min: 0, exclusiveMin: true }, 2.5, 'surface deeper than the local median by more than this is repaired'),
+    median_radius: numField({ min: 1, max: 64, integer: true }, 6, 'half-width (columns) of the surface median neighbourhood'),
+  },
+  strip: {
+    modes: enumListField(['uniform', 'current'] as const, ['uniform', 'current'], 'replays to run: uniform rate and/or current-aware'),
+    steps: numField({ min: 1, max: 100000, integer: true }, 100, 'replay steps (rows = steps + 1)'),
+    by: enumField(['fraction', 'depth'] as const, 'fraction', 'steps uniform in stripped fraction or in removed depth'),
+    at: numListField({ min: 0, max: 1 }, [0.25, 0.5, 0.64, 0.85, 0.95], 'stripped fractions reported exactly and snapshotted'),
+    min_island: numField({ min: 1, integer: true }, 10, 'islands of at least this many pixels count in islands_ge_min'),
+    current_steps: numField({ min: 1, max: 100000, integer: true }, 25, 'current-aware mode: conduction solves along the replay (rows at evenly spaced uniform-replay fractions)'),
+    solve_grid: numField({ min: 4, max: 512, integer: true }, 32, 'current-aware mode: long side of the solve grid (pixels)'),
+    sigma: numField({ min: 0, exclusiveMin: true }, 2, 'current-aware mode: electrolyte conductivity (mS/cm)'),
+    thickness_um: optNumField({ min: 0, exclusiveMin: true }, null, 'current-aware mode: electrolyte slab thickness (µm; null = map width)'),
+    j_nominal: optNumField({ min: 0, exclusiveMin: true }, null, 'current-aware mode: nominal stripping current density (mA/cm², with j_void)'),
+    j_void: optNumField({ min: 0, exclusiveMin: true }, null, 'current-aware mode: local current density above which a pixel voids (mA/cm²)'),
+  },
+  current: {
+    thickness_um: autoNumField('electrolyte slab thickness (µm); auto = the electrolyte depth seen in the scan (at least the map width / 4)'),
+    sigma: numField({ min: 0, exclusiveMin: true }, 2, 'electrolyte conductivity (mS/cm)'),
+    rct: numField({ min: 0 }, 0, 'charge-transfer resistance (Ω·cm²; 0 = equipotential contacts)'),
+    sides: enumField(['periodic', 'insulating'] as const, 'periodic', 'lateral boundaries'),
+    grid: numField({ min: 8, max: 2048, integer: true }, 96, 'long side of the solve grid (the contact map is block-averaged onto it)'),
+    layers: optNumField({ min: 4, max: 512, integer: true }, 32, 'layers across the slab (null = slab / pixel)'),
+    extrapolate: boolField(false, 'Richardson extrapolation to zero cell size (one 8× costlier extra solve)'),
+    j_nominal: optNumField({ min: 0, exclusiveMin: true }, null, 'nominal current density (mA/cm², with j_crit)'),
+    j_crit: optNumField({ min: 0, exclusiveMin: true }, null, 'critical local current density (mA/cm²): area fraction above it'),
+    tol: numField({ min: 0, exclusiveMin: true, max: 0.1 }, 1e-8, 'relative CG residual'),
+  },
+  fem: {
+    pressures: numListField({ min: 0, exclusiveMin: true }, [1, 5], 'stack pressures (MPa), one contact run each', { minLength: 1, increasing: true }),
+    hold_s: numField({ min: 0 }, 1800, 'hold time at each pressure (s)'),
+    li: enumField(['elastic', 'creep', 'plastic'] as const, 'creep', 'Li constitutive model'),
+    electrolyte: enumField(['elastic', 'rigid'] as const, 'elastic', 'electrolyte model'),
+    yield_mpa: optNumField({ min: 0 }, null, 'Li yield stress (plastic) or creep threshold (creep; null = model default)'),
+    temperature_k: numField({ min: 0, exclusiveMin: true }, 298, 'temperature for the Arrhenius creep factor (K)'),
+    nx: numField({ min: 8, max: 4096, integer: true }, 32, 'interface nodes per period'),
+    ny: numField({ min: 2, max: 256, integer: true }, 4, 'element rows in the Li block'),
+    row: rowField('row of the electrolyte surface height map taken as the profile'),
+    step_tol: numField({ min: 0, exclusiveMin: true }, 5e-3, 'max Δεeq per creep step'),
+    sigma: numField({ min: 0, exclusiveMin: true }, 2, 'electrolyte conductivity for the contact conduction (mS/cm)'),
+    rct: numField({ min: 0 }, 0, 'charge-transfer resistance for the contact conduction (Ω·cm²)'),
+  },
+  report: {
+    title: optStringField(null, 'report title (null = from the input name)'),
+    figure_width_px: numField({ min: 300, max: 10000, integer: true }, 2400, 'PNG width of the figures in figures/ (2400 px = 300 dpi at 8 in)'),
+  },
+} as const;
+
+type Schema = typeof SCHEMA;
+type ValueOf<F> = F extends Field<infer T> ? T : never;
+export type RunConfig = { -readonly [S in keyof Schema]: { -readonly [K in keyof Schema[S]]: ValueOf<Schema[S][K]> } };
+export type SectionName = keyof Schema;
+
+export function defaultConfig(): RunConfig {
+  const out: Record<string, Record<string, unknown>> = {};
+  for (const [s, fields] of Object.entries(SCHEMA)) {
+    out[s] = {};
+    for (const [k, f] of Object.entries(fields as Record<string, Field<unknown>>)) out[s][k] = structuredClone(f.default);
+  }
+  return out as RunConfig;
+}
+
+function fieldOf(key: string): Field<unknown> {
+  const [section, name, ...rest] = key.split('.');
+  const fields = (SCHEMA as Record<string, Record<string, Field<unknown>>>)[section];
+  if (!fields || name === undefined || rest.length || !Object.hasOwn(fields, name)) throw new InputError(`config: unknown key '${key}'`);
+  return fields[name];
+}
+
+function setChecked(cfg: RunConfig, key: string, value: unknown, fromText: boolean): void {
+  const f = fieldOf(key);
+  let v: unknown;
+  try {
+    v = fromText ? f.parse(String(value)) : f.check(value);
+  } catch (e) {
+    if (e instanceof FieldError) throw new InputError(`config: ${key} ${e.message}`);
+    throw e;
+  }
+  const [s, k] = key.split('.');
+  (cfg as unknown as Record<string, Record<string, unknown>>)[s][k] = v;
+}
+
+/** Cross-field rules (after all sources are merged). */
+export function validateConfig(cfg: RunConfig): void {
+  const pair = (a: string, b: string, va: unknown, vb: unknown) => {
+    if ((va === null) !== (vb === null)) throw new InputError(`config: ${a} and ${b} go together (set both or neither)`);
+  };
+  pair('strip.j_nominal', 'strip.j_void', cfg.strip.j_nominal, cfg.strip.j_void);
+  pair('current.j_nominal', 'current.j_crit', cfg.current.j_nominal, cfg.current.j_crit);
+  pair('input.shape', 'input.dtype', cfg.input.shape, cfg.input.dtype);
+}
+
+/** Merge a parsed config object (from a file) into `cfg`, rejecting unknown keys and bad values. */
+export function applyConfigObject(cfg: RunConfig, obj: unknown, origin = 'config'): void {
+  if (obj === null || obj === undefined) return;
+  if (typeof obj !== 'object' || Array.isArray(obj)) throw new InputError(`config: ${origin} must be a mapping of sections (${Object.keys(SCHEMA).join(', ')})`);
+  for (const [section, values] of Object.entries(obj as Record<string, unknown>)) {
+    if (!Object.hasOwn(SCHEMA, section)) throw new InputError(`config: unknown key '${section}'`);
+    if (values === null) continue;
+    if (typeof values !== 'object' || Array.isArray(values)) throw new InputError(`config: ${section} must be a mapping of keys`);
+    for (const [k, v] of Object.entries(values as Record<string, unknown>)) setChecked(cfg, `${section}.${k}`, v, false);
+  }
+}
+
+/** Read a JSON or YAML config file (YAML is a superset of JSON; the extension does not matter). */
+export async function readConfigFile(file: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch (e) {
+    throw new InputError(`cannot read config file (${(e as NodeJS.ErrnoException).code ?? 'error'})`, file);
+  }
+  try {
+    return file.endsWith('.json') ? JSON.parse(text) : YAML.parse(text);
+  } catch (e) {
+    throw new InputError(`config file is not valid ${file.endsWith('.json') ? 'JSON' : 'YAML/JSON'}: ${(e as Error).message.split('\n')[0]}`, file);
+  }
+}
+
+/** Flag name of a key: segment.min_island → --segment-min-island. */
+export const flagOf = (key: string) => `--${key.replace(/[._]/g, '-')}`;
+/** Commander's attribute name of that flag. */
+export const attributeOf = (key: string) => key.replace(/[._]([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
+
+/** Every key of the schema, `section.name`. */
+export function allKeys(): string[] {
+  return Object.entries(SCHEMA).flatMap(([s, fields]) => Object.keys(fields).map((k) => `${s}.${k}`));
+}
+
+export function fieldFor(key: string): Field<unknown> {
+  return fieldOf(key);
+}
+
+export interface ConfigSources {
+  /** --config FILE */
+  file?: string;
+  /** --set key=value, in order. */
+  sets?: string[];
+  /** Flag values by key (`segment.method` → 'gmm'), strings as typed. */
+  flags?: Record<string, string>;
+}
+
+/** defaults < file < --set < flags, validated. */
+export async function resolveConfig(sources: ConfigSources): Promise<RunConfig> {
+  const cfg = defaultConfig();
+  if (sources.file) applyConfigObject(cfg, await readConfigFile(sources.file), sources.file);
+  for (const s of sources.sets ?? []) {
+    const eq = s.indexOf('=');
+    if (eq <= 0) throw new InputError(`config: --set needs key=value, got '${s}'`);
+    setChecked(cfg, s.slice(0, eq).trim(), s.slice(eq + 1).trim(), true);
+  }
+  for (const [k, v] of Object.entries(sources.flags ?? {})) setChecked(cfg, k, v, true);
+  validateConfig(cfg);
+  return cfg;
+}
+
+/** Rows (key, value, default, doc) for the report's parameter table. */
+export function configTable(cfg: RunConfig): { key: string; value: unknown; default: unknown; changed: boolean; doc: string }[] {
+  return allKeys().map((key) => {
+    const [s, k] = key.split('.');
+    const value = (cfg as unknown as Record<string, Record<string, unknown>>)[s][k];
+    const f = fieldOf(key);
+    return { key, value, default: f.default, changed: JSON.stringify(value) !== JSON.stringify(f.default), doc: f.doc };
+  });
+}

@@ -1,0 +1,283 @@
+/**
+ * The report stage: reads every stage's outputs (so it works on a resumed run), renders the charts
+ * (vega-lite → SVG) and maps (src/report/figures), writes each figure as SVG and print-resolution
+ * PNG into DIR/figures/ and assembles DIR/report.html. With a synth `truth.json` beside the input
+ * (the sample data has one) the tables get a ground-truth column.
+ */
+import path from 'node:path';
+import { existsSync, promises as fs } from 'node:fs';
+import { writeFileAtomically } from '../io/atomic.js';
+import { loadVolume } from '../io/open.js';
+import { svgToPng } from '../report/figures/index.js';
+import {
+  contactPressureSpec,
+  contactTimeSpec,
+  phaseFractionsSpec,
+  renderVegaLite,
+  strippingSpec,
+  surfaceProfileSpec,
+  thicknessHistogramSpec,
+  type StripPoint,
+} from '../report/charts/index.js';
+import { configTableHtml, esc, gridTableHtml, renderReportHtml, type Figure, type Row, type Section } from '../report/html/index.js';
+import { snapshotName, S002_REFERENCE } from '../strip/index.js';
+import { configTable } from './config.js';
+import { scanFile, stageDir, type RunContext, type StageSpec } from './stages.js';
+import { readStageRecord } from './fingerprint.js';
+import { STAGES } from './config.js';
+
+const UM_PER_MAH_CM2 = 4.85;
+const PHASES: [code: string, name: string, truthKey: string][] = [
+  ['0', 'void/pore', 'void'],
+  ['1', 'Li', 'li'],
+  ['2', 'electrolyte', 'electrolyte'],
+  ['3', 'collector', 'collector'],
+];
+
+/** truth.json (and the truth thickness map) beside a synth scan, if any. */
+export function truthFilesFor(input: string): { truth: string; thickness: string | null } | null {
+  const file = scanFile(input);
+  const dir = existsSync(file) && !file.endsWith(path.sep) ? path.dirname(file) : null;
+  if (!dir) return null;
+  const truth = path.join(dir, 'truth.json');
+  if (!existsSync(truth)) return null;
+  const thickness = path.join(dir, 'thickness_um.tif');
+  return { truth, thickness: existsSync(thickness) ? thickness : null };
+}
+
+async function json<T = any>(file: string): Promise<T> {
+  return JSON.parse(await fs.readFile(file, 'utf8')) as T;
+}
+
+const f = (v: number | null | undefined, digits = 3) => (v === null || v === undefined || !Number.isFinite(v) ? '—' : (+v.toPrecision(digits)).toString());
+const fx = (v: number | null | undefined, d = 2) => (v === null || v === undefined || !Number.isFinite(v) ? '—' : v.toFixed(d));
+const pct = (v: number | null | undefined, d = 2) => (v === null || v === undefined || !Number.isFinite(v) ? '—' : `${(v * 100).toFixed(d)} %`);
+const signed = (v: number, d = 2, unit = '') => `${v >= 0 ? '+' : '−'}${Math.abs(v).toFixed(d)}${unit}`;
+
+export const REPORT_FIGURES = ['phase_fractions', 'thickness_map', 'thickness_histogram', 'surface_profile', 'stripping', 'current_density', 'contact_time', 'contact_pressure'] as const;
+
+export const reportStage: StageSpec = {
+  name: 'report',
+  folder: (ctx) => path.join(ctx.dir, 'figures'),
+  params: (ctx) => ({ report: ctx.cfg.report, config: ctx.cfg }),
+  async inputs(ctx) {
+    const d = (s: Parameters<typeof stageDir>[1], f: string) => path.join(stageDir(ctx, s), f);
+    const files: Record<string, string> = {
+      segment: d('segment', 'segment.json'),
+      thickness: d('thickness', 'thickness.json'),
+      thickness_map: d('thickness', 'thickness_um.tif'),
+      interface: d('thickness', 'interface.json'),
+      strip: d('strip', 'stripping.json'),
+      current: d('current', 'current.json'),
+      current_density: d('current', 'current_density.tif'),
+      fem: d('fem', 'contact.json'),
+    };
+    const truth = truthFilesFor(ctx.input);
+    if (truth) {
+      files.truth = truth.truth;
+      if (truth.thickness) files.truth_thickness = truth.thickness;
+    }
+    return files;
+  },
+  async run(ctx, figDir) {
+    const bar = ctx.progress('report');
+    const width = ctx.cfg.report.figure_width_px;
+    const dir = ctx.dir;
+    const seg = await json(path.join(dir, 'segment', 'segment.json'));
+    const th = await json(path.join(dir, 'thickness', 'thickness.json'));
+    const iface = await json(path.join(dir, 'thickness', 'interface.json'));
+    const strip = await json(path.join(dir, 'strip', 'stripping.json'));
+    const cur = await json(path.join(dir, 'current', 'current.json'));
+    const fem = await json(path.join(dir, 'fem', 'contact.json'));
+    const truthFiles = truthFilesFor(ctx.input);
+    const truth = truthFiles ? await json(truthFiles.truth) : null;
+    const voxel: number = seg.spacing_um?.[0] ?? NaN;
+    const steps = 10;
+    let done = 0;
+    const tick = () => bar.update(++done, steps);
+
+    // thickness map vs the truth map, column by column
+    let mapCompare: { mae: number; bias: number; rmse: number; n: number } | null = null;
+    if (truthFiles?.thickness) {
+      const meas = await loadVolume(path.join(dir, 'thickness', 'thickness_um.tif'));
+      const tru = await loadVolume(truthFiles.thickness);
+      if (meas.shape.join() === tru.shape.join()) {
+        let s = 0, a = 0, q = 0, n = 0;
+        for (let i = 0; i < meas.data.length; i++) {
+          const m = Number(meas.data[i]);
+          const t = Number(tru.data[i]);
+          if (!Number.isFinite(m) || !Number.isFinite(t)) continue;
+          s += m - t;
+          a += Math.abs(m - t);
+          q += (m - t) ** 2;
+          n++;
+        }
+        if (n) mapCompare = { mae: a / n, bias: s / n, rmse: Math.sqrt(q / n), n };
+      }
+    }
+    tick();
+
+    const figures: Record<string, Figure> = {};
+    const save = async (id: string, svg: string, caption: string) => {
+      await writeFileAtomically(path.join(figDir, `${id}.svg`), svg);
+      await writeFileAtomically(path.join(figDir, `${id}.png`), svgToPng(svg, width));
+      figures[id] = { id, svg, caption };
+    };
+
+    // 1. phases
+    const phaseRows = PHASES.flatMap(([code, name, key]) => [
+      { phase: name, source: 'measured', fraction: seg.phase_fractions?.[code] ?? 0 },
+      ...(truth ? [{ phase: name, source: 'ground truth', fraction: truth.phase_fractions?.[key] ?? 0 }] : []),
+    ]);
+    await save('phase_fractions', await renderVegaLite(phaseFractionsSpec(phaseRows)), 'Volume fraction of each phase in the scan' + (truth ? ', measured and ground truth (phantom).' : '.'));
+    tick();
+
+    // 2. thickness map (the thickness stage's map figure: colour bar + scale bar) and histogram
+    await save('thickness_map', await fs.readFile(path.join(dir, 'thickness', 'thickness.svg'), 'utf8'), 'Li layer thickness per column (colour bar in µm, scale bar in µm). Grey: no electrolyte surface found in the column.');
+    const markers = [{ label: `measured mean ${fx(th.mean_um)} µm`, value: th.mean_um }];
+    if (truth) markers.push({ label: `true mean ${fx(truth.thickness.mean_um)} µm`, value: truth.thickness.mean_um });
+    await save('thickness_histogram', await renderVegaLite(thicknessHistogramSpec(th.histogram.edges, th.histogram.counts, markers)), 'Distribution of the Li layer thickness over the map columns.');
+    tick();
+
+    // 3. roughness: the profile the contact model used
+    const profText = await fs.readFile(path.join(dir, 'fem', 'profile.csv'), 'utf8');
+    const profile = profText.trim().split('\n').slice(1).map((l) => l.split(',').map(Number)).map(([x, h]) => ({ x_um: x, h_um: h }));
+    await save('surface_profile', await renderVegaLite(surfaceProfileSpec(profile, 'Electrolyte surface profile used by the contact model')), `${fem.profile.source}; Rq ${fx(fem.profile.rq_um)} µm over λ = ${f(fem.profile.lambda_um, 4)} µm, ${fem.profile.nx} nodes.`);
+    tick();
+
+    // 4. stripping
+    const points: StripPoint[] = [];
+    for (const r of strip.uniform?.rows ?? []) points.push({ mode: 'uniform', stripped_fraction: r.stripped_fraction, active_fraction: r.active_fraction, current_multiplier: r.current_multiplier ?? Infinity });
+    for (const r of strip.current?.rows ?? []) points.push({ mode: 'current-aware', stripped_fraction: r.stripped_fraction, active_fraction: r.active_fraction, current_multiplier: r.current_multiplier ?? Infinity });
+    const refs = S002_REFERENCE.map((r) => ({ stripped_fraction: r.stripped_fraction, active_fraction: r.active_fraction, label: `${r.source}` }));
+    await save('stripping', await renderVegaLite(strippingSpec(points, refs)), 'Active (Li-covered) area fraction and current multiplier 1/active vs the fraction of Li stripped; uniform-rate replay (solid) and current-aware replay (dashed). Diamonds: S002 reference points.');
+    tick();
+
+    // 5. current density map
+    await save('current_density', await fs.readFile(path.join(dir, 'current', 'current_density.svg'), 'utf8'), 'Interface current density over its nominal mean on the solve grid (0 off contact).');
+    tick();
+
+    // 6. contact mechanics
+    const timeRows = (fem.runs as any[]).flatMap((r) => (r.history as any[]).map((h) => ({ pressure: `${r.pressure_mpa} MPa`, t: h.t, contact_fraction: h.contact_fraction })));
+    await save('contact_time', await renderVegaLite(contactTimeSpec(timeRows)), `Contact fraction of Li (${fem.model.li}) on the measured electrolyte profile during a ${fem.model.hold_s} s hold at each stack pressure (symmetric-log time axis).`);
+    const pRows = (fem.runs as any[]).flatMap((r) => [
+      { pressure_mpa: r.pressure_mpa, contact_fraction: r.contact_fraction_initial, stage: 'at load (t = 0)' },
+      { pressure_mpa: r.pressure_mpa, contact_fraction: r.contact_fraction, stage: 'after the hold' },
+    ]);
+    await save('contact_pressure', await renderVegaLite(contactPressureSpec(pRows)), 'Contact fraction right after loading and at the end of the hold, per stack pressure.');
+    tick();
+
+    // ── tables
+    const sections: Section[] = [];
+    const tcol = truth !== null;
+    const phaseTable: Row[] = PHASES.map(([code, name, key]) => {
+      const m = seg.phase_fractions?.[code];
+      const t = truth?.phase_fractions?.[key];
+      return { label: `${name} fraction`, value: pct(m), truth: t !== undefined ? pct(t) : undefined, diff: t !== undefined && m !== undefined ? `${signed((m - t) * 100, 2)} pp` : undefined };
+    });
+    const li = seg.li ?? {};
+    const tMean = truth?.thickness?.mean_um;
+    const inventory: Row[] = [
+      { label: 'Li mean thickness (layer, thickness map)', value: `${fx(th.mean_um)} µm`, truth: tMean !== undefined ? `${fx(tMean)} µm` : undefined, diff: tMean !== undefined ? `${signed(th.mean_um - tMean)} µm (${signed((th.mean_um - tMean) / voxel, 2)} voxels)` : undefined },
+      { label: 'Li areal capacity (layer)', value: `${fx(th.mean_capacity_mah_cm2, 3)} mAh/cm²`, truth: tMean !== undefined ? `${fx(tMean / UM_PER_MAH_CM2, 3)} mAh/cm²` : undefined, diff: tMean !== undefined ? `${signed(th.mean_um / UM_PER_MAH_CM2 - tMean / UM_PER_MAH_CM2, 3)} mAh/cm²` : undefined },
+      { label: 'Li inventory (all Li voxels / map area)', value: `${fx(li.mean_thickness_um)} µm = ${fx(li.areal_capacity_mah_cm2, 3)} mAh/cm²`, note: 'includes Li below the electrolyte surface (filaments) and specks' },
+      { label: 'Li thickness std', value: `${fx(th.std_um)} µm`, truth: truth ? `${fx(truth.thickness.std_um)} µm` : undefined, diff: truth ? `${signed(th.std_um - truth.thickness.std_um)} µm` : undefined },
+      { label: 'Li thickness p05 / p50 / p95', value: `${fx(th.p05_um, 1)} / ${fx(th.p50_um, 1)} / ${fx(th.p95_um, 1)} µm`, truth: truth ? `${fx(truth.thickness.p05_um, 1)} / ${fx(truth.thickness.p50_um, 1)} / ${fx(truth.thickness.p95_um, 1)} µm` : undefined },
+      { label: 'bare area (no Li)', value: pct(th.zero_fraction, 1), truth: truth ? pct(truth.thickness.zero_fraction, 1) : undefined },
+    ];
+    if (mapCompare) inventory.push({ label: 'thickness map vs true map (per column)', value: `MAE ${fx(mapCompare.mae)} µm, RMSE ${fx(mapCompare.rmse)} µm, bias ${signed(mapCompare.bias)} µm`, note: `${mapCompare.n} columns` });
+    sections.push({
+      id: 'phases',
+      title: 'Phases and Li inventory',
+      intro: `Segmentation (${seg.method}, denoise ${seg.denoise?.applied}, thresholds ${(seg.thresholds ?? []).map((t: number) => f(t, 5)).join(', ')}) of a ${seg.shape?.join(' × ')} scan at ${seg.spacing_um?.join(' × ')} µm. Areal capacity uses 4.85 µm of Li per mAh/cm².`,
+      tables: [{ caption: 'Phase fractions', rows: phaseTable, truthColumn: tcol }, { caption: 'Li inventory', rows: inventory, truthColumn: tcol }],
+      figures: [figures.phase_fractions],
+    });
+    sections.push({
+      id: 'thickness',
+      title: 'Li thickness map',
+      intro: `Per-column Li layer thickness between the collector side and the electrolyte surface along ${th.normal?.axis} (Li on the ${th.normal?.li_side} side)${th.refined_with_scan ? ', boundaries refined to sub-voxel positions with the grey levels' : ''}. Map ${th.map?.shape?.join(' × ')} px over ${f(th.map?.area_mm2, 4)} mm².`,
+      figures: [figures.thickness_map, figures.thickness_histogram],
+    });
+    const rough: Row[] = [
+      { label: 'electrolyte surface Rq / Ra', value: `${fx(th.roughness.electrolyte_surface.rq_um)} / ${fx(th.roughness.electrolyte_surface.ra_um)} µm`, truth: truth?.geometry?.surface_rq_um !== undefined ? `Rq ${fx(truth.geometry.surface_rq_um)} µm (generated)` : undefined },
+      { label: 'Li top (collector side) Rq / Ra', value: `${fx(th.roughness.li_top.rq_um)} / ${fx(th.roughness.li_top.ra_um)} µm` },
+      { label: 'Li penetration below the surface', value: `max ${fx(th.penetration.max_um)} µm over ${pct(th.penetration.area_fraction, 2)} of the area`, truth: truth ? `max ${fx(truth.penetration.max_um)} µm over ${pct(truth.penetration.area_fraction, 2)}` : undefined },
+      { label: 'Li in contact with the electrolyte surface', value: pct(iface.contact_fraction, 1), note: 'contact map: voxel next to the surface on the Li side is Li' },
+      { label: 'surface columns repaired / invalid', value: `${th.surface_repaired_columns} / ${th.map?.invalid_columns}` },
+    ];
+    sections.push({ id: 'roughness', title: 'Interface roughness', tables: [{ rows: rough, truthColumn: tcol }], figures: [figures.surface_profile] });
+
+    const atRows = (strip.uniform?.at_rows ?? []) as any[];
+    const curAt = (strip.current?.at_rows ?? []) as any[];
+    const stripTable = gridTableHtml(
+      'Replay at the requested stripped fractions',
+      ['stripped', 'active (uniform)', 'multiplier (uniform)', 'islands (uniform)', 'active (current-aware)', 'multiplier (current-aware)', 'j p99.9 / nominal'],
+      (strip.at as number[]).map((fr: number, i: number) => [pct(fr, 1), pct(atRows[i]?.active_fraction, 1), fx(atRows[i]?.current_multiplier), atRows[i]?.islands ?? '—', pct(curAt[i]?.active_fraction, 1), fx(curAt[i]?.current_multiplier), fx(curAt[i]?.j_p999)]),
+    );
+    const s002 = gridTableHtml('Uniform replay vs S002 (Fig 5e–f)', ['stripped', 'active here', 'active in S002', 'multiplier here'], (strip.summary?.s002_comparison ?? []).map((r: any) => [pct(r.stripped_fraction, 0), pct(r.active_fraction, 1), pct(r.paper_active_fraction, 0), fx(r.current_multiplier)]));
+    sections.push({
+      id: 'stripping',
+      title: 'Stripping replay',
+      intro: `Layer-by-layer removal of the measured Li map (${strip.summary?.steps} steps by ${strip.summary?.by}). Uniform: every covered pixel loses Li at the same rate. Current-aware: each pixel strips at its local current density from a 3D conduction solve on the remaining contact map${strip.current ? ` (${strip.current.grid.ny}×${strip.current.grid.nx} solve grid, slab ${f(strip.current.grid.slab_um, 4)} µm)` : ''}.`,
+      figures: [figures.stripping],
+      html: [stripTable, s002],
+    });
+    const snapshots: Figure[] = [];
+    for (const mode of ['uniform', 'current']) {
+      for (const fr of strip.at as number[]) {
+        const name = snapshotName(mode, fr);
+        const file = path.join(dir, 'strip', name);
+        if (existsSync(file)) snapshots.push({ id: `snap-${mode}-${fr}`, caption: `${mode === 'current' ? 'current-aware' : 'uniform'} replay, ${pct(fr, 1)} stripped`, png: await fs.readFile(file) });
+      }
+    }
+    sections.push({ id: 'snapshots', title: 'Depletion snapshots', intro: 'Remaining Li (colour: thickness left), black = depleted, dark red = voided (current-aware with j_void).', figures: snapshots });
+    tick();
+
+    const hs = cur.hotspots ?? {};
+    const curRows: Row[] = [
+      { label: 'contact fraction (solve grid)', value: pct(cur.contact_fraction, 1) },
+      { label: 'electrolyte slab', value: `${f(cur.thickness_um, 4)} µm (${cur.thickness_source}), σ ${cur.sigma_mS_cm} mS/cm, Rct ${cur.rct_ohm_cm2} Ω·cm²` },
+      { label: 'area-specific resistance', value: `${f(cur.resistance_ohm_cm2, 5)} Ω·cm²`, note: `bulk L/σ ${f(cur.bulk_ohm_cm2, 5)}, constriction ${f(cur.constriction_ohm_cm2, 4)} Ω·cm²` },
+      { label: 'j / j̄ on contacts: p50 / p99 / p99.9 / max', value: `${fx(hs.p50)} / ${fx(hs.p99)} / ${fx(hs.p999)} / ${fx(hs.max)}`, note: hs.definition },
+      { label: 'pixel j / j̄: p99 / p99.9 / max', value: `${fx(hs.pixel_p99)} / ${fx(hs.pixel_p999)} / ${fx(hs.pixel_max)}`, note: 'raw solve-grid pixels (resolution dependent at contact edges)' },
+      { label: 'Wagner number', value: cur.wagner_number === null ? 'n/a (no contact boundary)' : f(cur.wagner_number, 3) },
+      ...(hs.area_fraction_above_jcrit !== undefined ? [{ label: 'area above j_crit', value: pct(hs.area_fraction_above_jcrit, 2) }] : []),
+      { label: 'solver', value: `${cur.solver?.iterations} CG iterations, residual ${Number(cur.solver?.relative_residual).toExponential(1)}, ${cur.solve_grid?.ny}×${cur.solve_grid?.nx}×${cur.grid?.nz} cells` },
+    ];
+    sections.push({ id: 'current', title: 'Current density and hot spots', intro: 'Steady conduction through the electrolyte slab under the measured contact map (block-averaged onto the solve grid).', tables: [{ rows: curRows }], figures: [figures.current_density] });
+
+    const femTable = gridTableHtml(
+      `Contact model: Li ${fem.model.li} on a ${fem.model.electrolyte} electrolyte, ${fem.model.hold_s} s hold, T = ${fem.model.temperature_K} K`,
+      ['pressure', 'contact at load', 'contact after hold', 'mean contact pressure', 'void area / period', 'constriction (final)'],
+      (fem.runs as any[]).map((r) => [`${r.pressure_mpa} MPa`, pct(r.contact_fraction_initial, 1), pct(r.contact_fraction, 1), `${f(r.mean_contact_pressure_mpa, 4)} MPa`, `${f(r.void_area_um2, 3)} µm²`, `${f(r.conduction.constriction_ohm_cm2, 3)} Ω·cm²`]),
+    );
+    sections.push({ id: 'contact', title: 'Contact under stack pressure', intro: 'Periodic plane-strain finite-element contact of Li pressed onto the electrolyte profile measured in this scan.', figures: [figures.contact_time, figures.contact_pressure], html: [femTable] });
+
+    // provenance: effective configuration, stage records
+    const stageRows: (string | number)[][] = [];
+    for (const s of STAGES) {
+      if (s === 'report') continue;
+      const rec = await readStageRecord(stageDir(ctx, s));
+      if (rec) stageRows.push([s, `${rec.seconds.toFixed(2)} s`, `${(rec.peak_rss_bytes / 2 ** 20).toFixed(0)} MiB`, rec.finished, rec.fingerprint.slice(0, 12)]);
+    }
+    sections.push({
+      id: 'parameters',
+      title: 'Parameters and provenance',
+      intro: `Input ${ctx.input}${truthFiles ? ` (ground truth: ${truthFiles.truth})` : ''}; buried-li ${ctx.version}, Node ${process.version}. Full details (checksums, versions, memory) in manifest.json.`,
+      html: [configTableHtml(configTable(ctx.cfg)), gridTableHtml('Stages (when each last ran)', ['stage', 'time', 'peak RSS (process)', 'finished', 'fingerprint'], stageRows)],
+    });
+    tick();
+
+    const title = ctx.cfg.report.title ?? `Buried interface report: ${path.basename(scanFile(ctx.input))}`;
+    const html = renderReportHtml({
+      title,
+      subtitle: `Li ${fx(th.mean_um)} µm ≈ ${fx(th.mean_capacity_mah_cm2, 3)} mAh/cm² · ${seg.shape?.join('×')} voxels at ${f(voxel, 4)} µm · ${esc(new Date().toISOString().slice(0, 10))}`,
+      sections,
+      footer: `buried-li ${ctx.version} · generated offline; every figure is also in figures/ as SVG and ${width}-px PNG`,
+    });
+    await writeFileAtomically(path.join(dir, 'report.html'), html);
+    bar.finish(`${Object.keys(figures).length} figures`);
+    return { figures: Object.keys(figures).length, truth: Boolean(truth), report: path.join(dir, 'report.html') };
+  },
+};

@@ -1,0 +1,315 @@
+/**
+ * `buried run`: read → segment → thickness → strip → current → fem → report, resumable.
+ *
+ * For each stage: compute its fingerprint (inputs' sha256 + effective parameters + package
+ * version); skip it when DIR/<stage>/.stage.json has that fingerprint and its outputs are intact;
+ * otherwise remove the record first, then stale outputs, run the stage (every file written
+ * atomically) and write the record LAST. A killed run therefore never leaves a stage that looks
+ * complete, and the next run resumes at the first stage without a valid record.
+ */
+import path from 'node:path';
+import { existsSync, readFileSync, promises as fs } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import v8 from 'node:v8';
+import vm from 'node:vm';
+import { InputError } from '../io/errors.js';
+import { writeFileAtomically } from '../io/atomic.js';
+import { createProgress, formatDuration, type Progress } from '../cli/progress.js';
+import { peakRssBytes } from '../report/memory.js';
+import { STAGES, type RunConfig, type StageName } from './config.js';
+import {
+  contentDigest,
+  listOutputs,
+  outputsIntact,
+  readStageRecord,
+  removeStalePartials,
+  sha256File,
+  stageFingerprint,
+  writeStageRecord,
+  STAGE_RECORD,
+  type FileDigest,
+  type StageRecord,
+} from './fingerprint.js';
+import { currentStage, femStage, openOptionsOf, scanFile, segmentStage, stripStage, thicknessStage, type RunContext, type StageSpec } from './stages.js';
+import { reportStage } from './report.js';
+
+export const STAGE_SPECS: StageSpec[] = [segmentStage, thicknessStage, stripStage, currentStage, femStage, reportStage];
+
+/** Walk up from this module to the package root (works from src/ and dist/src/). */
+export function packageRoot(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const candidate = path.join(dir, 'package.json');
+    if (existsSync(candidate)) {
+      try {
+        if ((JSON.parse(readFileSync(candidate, 'utf8')) as { name?: string }).name === 'buried-li') return dir;
+      } catch {
+        /* keep walking */
+      }
+    }
+    const parent = path.dirname(dir);
+    if (parent === dir) throw new Error('package root (package.json of buried-li) not found');
+    dir = parent;
+  }
+}
+
+export function packageVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** The bundled sample scan (data/sample/scan.tif), used when `buried run` gets no input. */
+export function sampleInput(): string {
+  return path.join(packageRoot(), 'data', 'sample', 'scan.tif');
+}
+
+/** Versions of the runtime and of the dependencies whose behaviour shapes the outputs. */
+export function versions(): Record<string, string> {
+  const out: Record<string, string> = { 'buried-li': packageVersion(), node: process.version, v8: process.versions.v8, platform: `${process.platform}-${process.arch}` };
+  const require = createRequire(path.join(packageRoot(), 'package.json'));
+  for (const dep of ['vega', 'vega-lite', '@resvg/resvg-js', 'fast-png', 'geotiff', 'h5wasm', 'piscina', 'webgpu', 'yaml', 'commander']) {
+    try {
+      const pkgPath = path.join(path.dirname(require.resolve(`${dep}/package.json`)), 'package.json');
+      out[dep] = (JSON.parse(readFileSync(pkgPath, 'utf8')) as { version: string }).version;
+    } catch {
+      // some packages do not export package.json: find it under node_modules
+      const p = path.join(packageRoot(), 'node_modules', dep, 'package.json');
+      out[dep] = existsSync(p) ? (JSON.parse(readFileSync(p, 'utf8')) as { version: string }).version : 'not installed';
+    }
+  }
+  return out;
+}
+
+let gcFn: (() => void) | null | undefined;
+/** Full garbage collection between stages, so a dropped volume's memory is returned before the next stage allocates. */
+function collectGarbage(): void {
+  if (gcFn === undefined) {
+    try {
+      v8.setFlagsFromString('--expose-gc');
+      gcFn = vm.runInNewContext('gc') as () => void;
+    } catch {
+      gcFn = null;
+    }
+  }
+  gcFn?.();
+}
+
+export interface RunOptions {
+  input?: string;
+  out: string;
+  cfg: RunConfig;
+  /** true: redo every stage; a list: redo these stages. */
+  force?: boolean | StageName[];
+  /** Stop after this stage (tests and partial runs). */
+  until?: StageName;
+  quiet?: boolean;
+  stream?: NodeJS.WriteStream;
+  tty?: boolean;
+  configFile?: string | null;
+}
+
+export interface StageReport {
+  stage: StageName;
+  status: 'ran' | 'skipped';
+  /** Wall time of this invocation (skipped: the check only). */
+  seconds: number;
+  /** Wall time recorded when the stage last ran. */
+  recorded_seconds: number;
+  fingerprint: string;
+  peak_rss_bytes_after: number;
+  rss_bytes_after: number;
+  summary?: unknown;
+  reason: string;
+}
+
+export interface RunResult {
+  out: string;
+  input: string;
+  sample: boolean;
+  stages: StageReport[];
+  manifest: string;
+  report: string | null;
+  seconds: number;
+  peak_rss_bytes: number;
+}
+
+export async function runPipeline(o: RunOptions): Promise<RunResult> {
+  const t0 = performance.now();
+  const started = new Date().toISOString();
+  const sample = !o.input;
+  const input = o.input ?? sampleInput();
+  if (!existsSync(scanFile(input))) {
+    throw new InputError(sample ? 'sample data missing (data/sample/scan.tif); run scripts/make-sample-data or give an input' : 'no such file or folder', scanFile(input));
+  }
+  const out = path.resolve(o.out);
+  try {
+    const st = await fs.stat(out);
+    if (!st.isDirectory()) throw new InputError('output directory exists and is not a directory', o.out);
+  } catch (e) {
+    if (e instanceof InputError) throw e;
+    await fs.mkdir(out, { recursive: true }).catch((err: NodeJS.ErrnoException) => {
+      throw new InputError(`cannot create output directory (${err.code ?? 'error'})`, o.out);
+    });
+  }
+  const stream = o.stream ?? process.stderr;
+  const tty = o.tty ?? Boolean(stream.isTTY);
+  const write = (line: string) => {
+    if (!o.quiet) stream.write(`${line}\n`);
+  };
+  for (const p of await removeStalePartials(out)) write(`run: removed stale temporary file ${path.relative(out, p)}`);
+
+  const version = packageVersion();
+  const ctx: RunContext = {
+    dir: out,
+    cfg: o.cfg,
+    input,
+    openOptions: openOptionsOf(o.cfg),
+    version,
+    cache: {},
+    progress: (label: string): Progress => createProgress(label, { stream, quiet: o.quiet, tty }),
+    note: (line) => write(`run: ${line}`),
+  };
+
+  const specs = o.until ? STAGE_SPECS.slice(0, STAGE_SPECS.findIndex((s) => s.name === o.until) + 1) : STAGE_SPECS;
+  const reports: StageReport[] = [];
+  const digests = new Map<string, FileDigest>();
+  const digestOf = async (file: string): Promise<FileDigest> => {
+    const key = path.resolve(file);
+    let d = digests.get(key);
+    if (!d) {
+      try {
+        d = await contentDigest(file);
+      } catch {
+        throw new InputError('missing input of a stage (an earlier stage did not complete)', file);
+      }
+      digests.set(key, d);
+    }
+    return d;
+  };
+  let inputDigest: FileDigest | null = null;
+
+  for (let k = 0; k < specs.length; k++) {
+    const spec = specs[k];
+    const ts = performance.now();
+    const folder = spec.folder ? spec.folder(ctx) : path.join(out, spec.name);
+    const inputPaths = await spec.inputs(ctx);
+    const inputs: Record<string, FileDigest> = {};
+    for (const [role, p] of Object.entries(inputPaths)) inputs[role] = await digestOf(p);
+    if (spec.name === 'segment') inputDigest = inputs.scan;
+    const params = spec.params(ctx);
+    const fingerprint = stageFingerprint(spec.name, version, params, inputs);
+    const forced = o.force === true || (Array.isArray(o.force) && o.force.includes(spec.name));
+    const record = await readStageRecord(folder);
+    let reason: string;
+    if (forced) reason = 'forced';
+    else if (!record) reason = 'no record';
+    else if (record.fingerprint !== fingerprint) reason = 'inputs or parameters changed';
+    else if (!(await outputsIntact(folder, record))) reason = 'outputs missing or changed';
+    else reason = '';
+
+    write(`stage ${k + 1}/${specs.length}: ${spec.name}${reason ? '' : ' — up to date, skipped'}`);
+    if (!reason && record) {
+      if (spec.name === 'segment') ctx.backend = (record.summary as { backend?: string } | undefined)?.backend;
+      reports.push({ stage: spec.name, status: 'skipped', seconds: (performance.now() - ts) / 1000, recorded_seconds: record.seconds, fingerprint, peak_rss_bytes_after: peakRssBytes(), rss_bytes_after: process.memoryUsage.rss(), summary: record.summary, reason: 'fingerprint matches and outputs are intact' });
+      continue;
+    }
+
+    // the record goes first, then stale outputs: a crash from here on leaves the stage incomplete
+    await fs.mkdir(folder, { recursive: true });
+    await fs.rm(path.join(folder, STAGE_RECORD), { force: true });
+    for (const rel of await listOutputs(folder)) await fs.rm(path.join(folder, rel), { force: true });
+    if (spec.name === 'report') await fs.rm(path.join(out, 'report.html'), { force: true });
+
+    const startedAt = new Date().toISOString();
+    const summary = await spec.run(ctx, folder);
+    collectGarbage();
+    const rels = await listOutputs(folder);
+    if (spec.name === 'report') rels.push('../report.html');
+    const outputs: StageRecord['outputs'] = {};
+    for (const rel of rels) {
+      const p = path.join(folder, rel);
+      const bytes = (await fs.stat(p)).size;
+      const sha256 = await sha256File(p);
+      outputs[rel] = { bytes, sha256 };
+      digests.delete(path.resolve(p));
+    }
+    const seconds = (performance.now() - ts) / 1000;
+    const peak = peakRssBytes();
+    await writeStageRecord(folder, {
+      stage: spec.name,
+      fingerprint,
+      package_version: version,
+      params,
+      inputs,
+      outputs,
+      started: startedAt,
+      finished: new Date().toISOString(),
+      seconds: +seconds.toFixed(3),
+      peak_rss_bytes: peak,
+      summary,
+    });
+    reports.push({ stage: spec.name, status: 'ran', seconds, recorded_seconds: seconds, fingerprint, peak_rss_bytes_after: peak, rss_bytes_after: process.memoryUsage.rss(), summary, reason });
+    write(`stage ${k + 1}/${specs.length}: ${spec.name} done in ${formatDuration(seconds * 1000)} (${reason}; peak RSS ${(peak / 2 ** 20).toFixed(0)} MiB)`);
+  }
+
+  const seconds = (performance.now() - t0) / 1000;
+  const scanBytes = await scanBytesOf(ctx);
+  const peak = peakRssBytes();
+  // the stage after which the process peak first reached its final value
+  const dominant = reports.find((r) => r.status === 'ran' && r.peak_rss_bytes_after >= peak)?.stage ?? null;
+  const manifest = {
+    tool: 'buried run',
+    version,
+    started,
+    finished: new Date().toISOString(),
+    wall_seconds: +seconds.toFixed(3),
+    input: { path: input, sample, ...(inputDigest ? { sha256: inputDigest.sha256, bytes: inputDigest.bytes } : {}) },
+    input_checksums: inputDigest ? [{ path: input, sha256: inputDigest.sha256, bytes: inputDigest.bytes }] : [],
+    config_file: o.configFile ?? null,
+    config: o.cfg,
+    versions: versions(),
+    backend: ctx.backend ?? null,
+    cpu: { available_parallelism: (await import('node:os')).availableParallelism(), workers: o.cfg.run.workers },
+    memory: {
+      peak_rss_bytes: peak,
+      peak_rss_mib: +(peak / 2 ** 20).toFixed(1),
+      scan_bytes: scanBytes,
+      peak_over_scan: scanBytes ? +(peak / scanBytes).toFixed(3) : null,
+      peak_reached_in_stage: dominant,
+      note: 'process peak resident set size (worker threads included) after each stage; it only grows, so the stage where it first reaches its final value dominates. A skipped stage costs nothing.',
+      run_note: o.cfg.run.note,
+    },
+    stages: reports.map((r) => ({
+      stage: r.stage,
+      status: r.status,
+      reason: r.reason,
+      seconds: +r.seconds.toFixed(3),
+      recorded_seconds: +r.recorded_seconds.toFixed(3),
+      peak_rss_bytes_after: r.peak_rss_bytes_after,
+      rss_bytes_after: r.rss_bytes_after,
+      fingerprint: r.fingerprint,
+      summary: r.summary,
+    })),
+    outputs: { report: existsSync(path.join(out, 'report.html')) ? 'report.html' : null, figures: 'figures/', stages: specs.map((s) => s.name) },
+  };
+  const manifestPath = path.join(out, 'manifest.json');
+  await writeFileAtomically(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
+  return { out, input, sample, stages: reports, manifest: manifestPath, report: manifest.outputs.report ? path.join(out, 'report.html') : null, seconds, peak_rss_bytes: peak };
+}
+
+async function scanBytesOf(ctx: RunContext): Promise<number | null> {
+  try {
+    const rec = await readStageRecord(path.join(ctx.dir, 'segment'));
+    const shape = (rec?.summary as { shape?: number[] } | undefined)?.shape;
+    const seg = JSON.parse(await fs.readFile(path.join(ctx.dir, 'segment', 'segment.json'), 'utf8')) as { shape: number[]; input_dtype: string };
+    const s = shape ?? seg.shape;
+    const bpv: Record<string, number> = { uint8: 1, int8: 1, uint16: 2, int16: 2, uint32: 4, int32: 4, float32: 4, float64: 8 };
+    return s[0] * s[1] * s[2] * (bpv[seg.input_dtype] ?? 2);
+  } catch {
+    return null;
+  }
+}

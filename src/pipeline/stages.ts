@@ -1,0 +1,507 @@
+/**
+ * The stages of `buried run`, each a thin wrapper over a stage library that reads its inputs from
+ * the previous stages' folders (or from memory when the previous stage just ran), writes its
+ * outputs atomically into DIR/<stage>/ and returns a small JSON summary.
+ */
+import path from 'node:path';
+import { promises as fs } from 'node:fs';
+import { InputError } from '../io/errors.js';
+import { loadVolume, openVolume, readVolume, type OpenOptions } from '../io/open.js';
+import { writeTiff } from '../io/tiff/index.js';
+import { writeFileAtomically } from '../io/atomic.js';
+import { bytesPerVoxel, makeVolume, voxelCount, type Shape3, type Spacing3, type Volume } from '../io/volume.js';
+import { createBackend } from '../compute/index.js';
+import { segment, writeSegmentation, type SegmentOptions } from '../segment/index.js';
+import { summarizeThickness, thicknessMap } from '../thickness/map.js';
+import { writeThicknessOutputs } from '../thickness/outputs.js';
+import { remainingAfter, stripUniform, writeStripOutputs, type SnapshotSpec, type StripRow } from '../strip/index.js';
+import { stripCurrent, CURRENT_EXTRA_COLUMNS, type CurrentStripResult } from '../strip/current-mode.js';
+import type { ChartSeries } from '../strip/chart.js';
+import { runCurrent } from '../current/index.js';
+import { ContactCell, type HistoryPoint } from '../fem/contact.js';
+import { solveConduction } from '../fem/conduction.js';
+import { LI_DEFAULTS, LPSCL_DEFAULTS, arrhenius, type Material } from '../fem/material.js';
+import { resamplePeriodic } from '../fem/profile.js';
+import { mapFigureSvg, svgToPng } from '../report/figures/index.js';
+import type { Progress } from '../cli/progress.js';
+import type { RunConfig, StageName } from './config.js';
+
+export interface RunContext {
+  dir: string;
+  cfg: RunConfig;
+  /** The scan (file, folder or file.h5:/dataset). */
+  input: string;
+  openOptions: OpenOptions;
+  version: string;
+  /** Volumes kept in memory from one stage to the next (dropped as soon as they are not needed). */
+  cache: { labels?: Volume | null };
+  /** Set by the segment stage (or taken from its record when it is skipped). */
+  backend?: string;
+  progress(label: string): Progress;
+  note(line: string): void;
+}
+
+export interface StageSpec {
+  name: StageName;
+  /** The stage's effective parameters (hashed into its fingerprint). */
+  params(ctx: RunContext): unknown;
+  /** Files the stage reads, by role (hashed into its fingerprint). */
+  inputs(ctx: RunContext): Promise<Record<string, string>>;
+  /** Output folder (default DIR/<name>). */
+  folder?(ctx: RunContext): string;
+  run(ctx: RunContext, out: string): Promise<Record<string, unknown>>;
+}
+
+export const stageDir = (ctx: Pick<RunContext, 'dir'>, name: StageName) => path.join(ctx.dir, name);
+const r6 = (v: number) => (Number.isFinite(v) ? +v.toPrecision(6) : v);
+const jsonText = (v: unknown) => `${JSON.stringify(v, (_k, x) => (typeof x === 'number' && !Number.isFinite(x) ? null : x), 2)}\n`;
+
+async function readJson<T>(file: string): Promise<T> {
+  try {
+    return JSON.parse(await fs.readFile(file, 'utf8')) as T;
+  } catch (e) {
+    throw new InputError(`cannot read a previous stage's output (${(e as Error).message.split('\n')[0]})`, file);
+  }
+}
+
+export function openOptionsOf(cfg: RunConfig): OpenOptions {
+  const o: OpenOptions = {};
+  if (cfg.run.voxel) o.voxel = cfg.run.voxel as Spacing3;
+  if (cfg.input.shape !== null && cfg.input.dtype !== null) {
+    const shape = cfg.input.shape.split(',').map((s) => Number(s.trim()));
+    if (shape.length !== 3 || shape.some((v) => !Number.isInteger(v) || v < 1)) throw new InputError(`config: input.shape must be NZ,NY,NX, got '${cfg.input.shape}'`);
+    const dtypes = ['uint8', 'int8', 'uint16', 'int16', 'uint32', 'int32', 'float32', 'float64'];
+    if (!dtypes.includes(cfg.input.dtype)) throw new InputError(`config: input.dtype must be one of ${dtypes.join(', ')}, got '${cfg.input.dtype}'`);
+    o.raw = { shape: shape as Shape3, dtype: cfg.input.dtype as never, endian: cfg.input.endian, headerBytes: cfg.input.header_bytes };
+  }
+  return o;
+}
+
+/** The scan file(s) to fingerprint (the HDF5 file for file.h5:/dataset). */
+export function scanFile(input: string): string {
+  const m = /^(.*\.(?:h5|hdf5|hdf|nxs)):(\/.*)$/i.exec(input);
+  return m ? m[1] : input;
+}
+
+// ───────────────────────────────────────── segment
+
+export const segmentStage: StageSpec = {
+  name: 'segment',
+  params: (ctx) => ({ ...ctx.cfg.segment, input: ctx.cfg.input, voxel: ctx.cfg.run.voxel, dataset: ctx.input === scanFile(ctx.input) ? null : ctx.input.slice(scanFile(ctx.input).length + 1) }),
+  inputs: async (ctx) => ({ scan: scanFile(ctx.input) }),
+  async run(ctx, out) {
+    const c = ctx.cfg.segment;
+    const source = await openVolume(ctx.input, ctx.openOptions);
+    for (const w of source.warnings) ctx.note(`warning: ${w.message}`);
+    if (!source.spacing) {
+      await source.close();
+      throw new InputError('voxel size unknown (no spacing in the file): give --voxel UM (or run.voxel in the config)', ctx.input);
+    }
+    const inputBytes = voxelCount(source.shape) * bytesPerVoxel(source.dtype);
+    const reading = ctx.progress('segment: read');
+    let scan: Volume | null;
+    try {
+      // shared: the cpu backend's workers use the voxels without a copy
+      scan = await readVolume(source, { shared: true, onProgress: (d, t) => reading.update(d, t) });
+    } finally {
+      await source.close();
+    }
+    reading.finish();
+    const backend = await createBackend(c.backend, {
+      bytesNeeded: inputBytes * 2,
+      workers: ctx.cfg.run.workers ?? undefined,
+      onWarning: (m) => ctx.note(`note: ${m}`),
+    });
+    ctx.backend = backend.description;
+    // one bar per segmentation step (histogram, denoise, thresholds, components, ...)
+    let step: Progress | null = null;
+    let stepName = '';
+    const options: SegmentOptions = {
+      mode: 'phases',
+      method: c.method,
+      denoise: c.denoise,
+      sigma: c.sigma ?? undefined,
+      liContrast: c.li_contrast,
+      collector: c.collector,
+      minIslandVoxels: c.min_island,
+      fillHoles: c.fill_holes,
+      // the scan is re-read from the file when needed again: denoise in place, peak ≈ scan + labels
+      inPlace: true,
+      onProgress: (name, done, total) => {
+        if (name === 'done') return;
+        if (name !== stepName) {
+          step?.finish();
+          stepName = name;
+          step = ctx.progress(`segment: ${name}`);
+        }
+        step?.update(done, total);
+      },
+    };
+    try {
+      const result = await segment(scan, backend, options);
+      (step as Progress | null)?.finish();
+      ctx.note(`segment: backend ${backend.description}`);
+      const shapeInfo = { shape: scan.shape, spacing: scan.spacing, origin: scan.origin };
+      scan = null; // release the (denoised) scan before writing
+      const report = { ...result.report, input: ctx.input };
+      await writeSegmentation(out, { ...result, report }, shapeInfo);
+      ctx.cache.labels = makeVolume(result.labels, shapeInfo.shape, report.spacing_um ?? shapeInfo.spacing);
+      return { phase_fractions: report.phase_fractions, li: report.li ?? null, backend: backend.description, denoise: report.denoise.applied, thresholds: report.thresholds, shape: report.shape, spacing_um: report.spacing_um };
+    } finally {
+      await backend.dispose();
+    }
+  },
+};
+
+// ───────────────────────────────────────── thickness
+
+const LI = 1;
+const ELECTROLYTE = 2;
+
+/**
+ * Contact map (1 where the voxel next to the electrolyte surface on the Li side is Li, 0 where it is
+ * a void, 255 where the column has no surface) and the mean electrolyte depth of the columns (µm).
+ */
+export function interfaceContact(labels: Volume, axis: 'x' | 'y' | 'z', liSide: 'low' | 'high', surface: Float32Array): { contact: Uint8Array; electrolyteDepthUm: number; contactFraction: number } {
+  const [nz, ny, nx] = labels.shape;
+  const sp = labels.spacing ?? [1, 1, 1];
+  const plane = ny * nx;
+  const g =
+    axis === 'z' ? { n: nz, rows: ny, cols: nx, stride: plane, base: (r: number, c: number) => r * nx + c, d: sp[0] }
+    : axis === 'y' ? { n: ny, rows: nz, cols: nx, stride: nx, base: (r: number, c: number) => r * plane + c, d: sp[1] }
+    : { n: nx, rows: nz, cols: ny, stride: 1, base: (r: number, c: number) => r * plane + c * nx, d: sp[2] };
+  const data = labels.data as Uint8Array;
+  const m = g.rows * g.cols;
+  const contact = new Uint8Array(m);
+  let el = 0, inContact = 0, valid = 0;
+  for (let r = 0; r < g.rows; r++)
+    for (let c = 0; c < g.cols; c++) {
+      const i = r * g.cols + c;
+      const b = g.base(r, c);
+      for (let k = 0; k < g.n; k++) if (data[b + k * g.stride] === ELECTROLYTE) el++;
+      const s = surface[i];
+      if (!Number.isFinite(s)) {
+        contact[i] = 255;
+        continue;
+      }
+      // surface height s µm from index 0: low side → surface voxel k = s/d, Li-side neighbour k − 1;
+      // high side → s = (n − k)·d, neighbour k + 1 = n − s/d
+      const k = liSide === 'low' ? Math.round(s / g.d) - 1 : Math.round(g.n - s / g.d);
+      const v = k >= 0 && k < g.n ? data[b + k * g.stride] : 0;
+      contact[i] = v === LI ? 1 : 0;
+      valid++;
+      inContact += contact[i];
+    }
+  return { contact, electrolyteDepthUm: (el / m) * g.d, contactFraction: valid ? inContact / valid : 0 };
+}
+
+export const thicknessStage: StageSpec = {
+  name: 'thickness',
+  params: (ctx) => ctx.cfg.thickness,
+  inputs: async (ctx) => ({
+    labels: path.join(stageDir(ctx, 'segment'), 'labels.tif'),
+    ...(ctx.cfg.thickness.scan_refinement ? { scan: scanFile(ctx.input) } : {}),
+  }),
+  async run(ctx, out) {
+    const c = ctx.cfg.thickness;
+    const labelsFile = path.join(stageDir(ctx, 'segment'), 'labels.tif');
+    let labels: Volume | null = ctx.cache.labels ?? (await loadVolume(labelsFile, ctx.cfg.run.voxel ? { voxel: ctx.openOptions.voxel } : {}));
+    ctx.cache.labels = null;
+    let scan: Volume | null = null;
+    if (c.scan_refinement) {
+      const reading = ctx.progress('thickness: read scan');
+      scan = await loadVolume(ctx.input, { ...ctx.openOptions, onProgress: (d, t) => reading.update(d, t) });
+      reading.finish();
+    }
+    const bar = ctx.progress('thickness');
+    const res = thicknessMap(labels, { normal: c.normal, scan, window: c.window, outlierVoxels: c.outlier_voxels, medianRadius: c.median_radius, onProgress: (d, t) => bar.update(d, t) });
+    scan = null;
+    const summary = summarizeThickness(res);
+    bar.finish(`mean ${summary.mean_um} µm`);
+    const iface = interfaceContact(labels, res.axis, res.li_side, res.surface);
+    labels = null;
+    await writeThicknessOutputs(out, res, summary, { input: labelsFile, scan: c.scan_refinement ? ctx.input : null, spacing_um: ctx.cfg.run.voxel, volume_shape: null });
+    const mapSpacing: Spacing3 = [res.axis_um, res.pixel_um[0], res.pixel_um[1]];
+    await writeTiff(path.join(out, 'contact.tif'), makeVolume(iface.contact, [1, res.shape[0], res.shape[1]], mapSpacing), {
+      compression: 'deflate',
+      description: { contact: '1: Li touches the electrolyte surface, 0: void at the surface, 255: no surface in the column' },
+    });
+    const interfaceJson = {
+      contact_fraction: r6(iface.contactFraction),
+      electrolyte_depth_um: r6(iface.electrolyteDepthUm),
+      li_side: res.li_side,
+      axis: res.axis,
+      map_shape: res.shape,
+      pixel_um: res.pixel_um,
+      definition: 'contact.tif: the voxel next to the electrolyte surface on the Li side is Li (1) or not (0); electrolyte_depth_um: mean electrolyte voxels per column × voxel size',
+    };
+    await writeFileAtomically(path.join(out, 'interface.json'), jsonText(interfaceJson));
+    return { mean_um: summary.mean_um, mean_capacity_mah_cm2: summary.mean_capacity_mah_cm2, contact_fraction: interfaceJson.contact_fraction };
+  },
+};
+
+// ───────────────────────────────────────── strip
+
+/** Every k-th fraction of the uniform rows (first and last kept) so the current-aware replay makes about `steps` solves. */
+export function currentFractions(all: number[], steps: number): number[] {
+  if (all.length <= steps + 1) return all;
+  const out: number[] = [];
+  for (let i = 0; i <= steps; i++) out.push(all[Math.round((i * (all.length - 1)) / steps)]);
+  return out;
+}
+
+export const stripStage: StageSpec = {
+  name: 'strip',
+  params: (ctx) => ctx.cfg.strip,
+  inputs: async (ctx) => ({ thickness: path.join(stageDir(ctx, 'thickness'), 'thickness_um.tif') }),
+  async run(ctx, out) {
+    const c = ctx.cfg.strip;
+    const vol = await loadVolume(path.join(stageDir(ctx, 'thickness'), 'thickness_um.tif'));
+    const [, ny, nx] = vol.shape;
+    const pixelUm = vol.spacing ? vol.spacing[2] : null;
+    const map = vol.data as Float32Array;
+    const uniformWanted = c.modes.includes('uniform');
+    const currentWanted = c.modes.includes('current');
+    const at = [...c.at];
+    const p1 = ctx.progress('strip: uniform');
+    const uni = stripUniform(map, ny, nx, { steps: c.steps, by: c.by, at, minIsland: c.min_island });
+    p1.finish(`${uni.rows.length} rows`);
+    if (uni.summary.map_pixels === 0) throw new InputError('the thickness map has no pixels with a thickness ≥ 0 (nothing to strip)');
+    const snapshots: SnapshotSpec[] = [];
+    const chart: ChartSeries[] = [];
+    if (uniformWanted) {
+      uni.at_rows.forEach((r, i) =>
+        snapshots.push({ stripped_fraction: at[i], active_fraction: r.active_fraction, remaining: remainingAfter(map, r.removed_depth_um), ny, nx, pixelUm, mode: 'uniform' }),
+      );
+      chart.push({ label: 'uniform stripping', color: '#1f77b4', points: uni.rows.map((r) => ({ x: r.stripped_fraction, active: r.active_fraction, multiplier: r.current_multiplier })) });
+    }
+    let cur: CurrentStripResult | null = null;
+    if (currentWanted) {
+      if (!pixelUm) throw new InputError('current-aware stripping needs the pixel size: give --voxel UM');
+      const p2 = ctx.progress('strip: current-aware');
+      cur = stripCurrent(map, ny, nx, pixelUm, {
+        fractions: currentFractions(uni.rows.map((r) => r.stripped_fraction), c.current_steps),
+        at,
+        minIsland: c.min_island,
+        solveGrid: c.solve_grid,
+        slabUm: c.thickness_um ?? undefined,
+        sigmaMsPerCm: c.sigma,
+        jNominalMaCm2: c.j_nominal ?? undefined,
+        jVoidMaCm2: c.j_void ?? undefined,
+        onStep: (d, t) => p2.update(d, t),
+      });
+      p2.finish(`${cur.summary.total_solves} solves`);
+      const cr = cur;
+      cr.at_rows.forEach((r, i) =>
+        snapshots.push({
+          stripped_fraction: r.stripped_fraction,
+          active_fraction: r.active_fraction,
+          remaining: cr.at_states[i].remaining,
+          voided: c.j_void !== null ? cr.at_states[i].voided : undefined,
+          ny: cr.grid.ny,
+          nx: cr.grid.nx,
+          pixelUm: cr.grid.pixel_um,
+          mode: 'current',
+        }),
+      );
+      chart.push({ label: `current-aware (${cr.grid.ny}×${cr.grid.nx} solve grid)`, color: '#ff7f0e', dashed: true, points: cr.rows.map((r) => ({ x: r.stripped_fraction, active: r.active_fraction, multiplier: r.current_multiplier })) });
+    }
+    const csvRows: StripRow[] = uniformWanted ? uni.rows : cur!.rows;
+    const mode = uniformWanted && currentWanted ? 'both' : uniformWanted ? 'uniform' : 'current';
+    const json = {
+      input: path.join(stageDir(ctx, 'thickness'), 'thickness_um.tif'),
+      mode,
+      columns: ['step', 'stripped_fraction', 'active_fraction', 'current_multiplier', 'islands', 'removed_depth_um', 'largest_island_px', 'median_island_px', 'islands_ge_min'],
+      pixel_um: pixelUm,
+      summary: uni.summary,
+      uniform: uniformWanted ? { rows: uni.rows, at_rows: uni.at_rows } : undefined,
+      at,
+      at_rows: uniformWanted ? uni.at_rows : cur!.at_rows,
+      current: cur ? { rows: cur.rows, at_rows: cur.at_rows, grid: cur.grid, summary: cur.summary } : undefined,
+      rows: csvRows,
+    };
+    const files = await writeStripOutputs(out, { json, csvRows, csvExtra: uniformWanted ? [] : CURRENT_EXTRA_COLUMNS, chart, snapshots, title: 'Stripping replay: active area and current multiplier' });
+    if (cur) {
+      // the current-aware rows as their own CSV (stripping.csv holds the uniform rows when both ran)
+      const { stripCsv } = await import('../strip/index.js');
+      await writeFileAtomically(path.join(out, 'stripping_current.csv'), stripCsv(cur.rows, CURRENT_EXTRA_COLUMNS));
+    }
+    return { files: files.length, mode, s002: uni.summary.s002_comparison };
+  },
+};
+
+// ───────────────────────────────────────── current
+
+/** Block-average a 0/1 contact map (255 = outside, counted as no contact) onto ≤ grid × grid pixels. */
+export function coarsenContact(contact: Uint8Array, ny: number, nx: number, grid: number): { map: Uint8Array; ny: number; nx: number; block: number } {
+  const block = Math.max(1, Math.ceil(Math.max(ny, nx) / grid));
+  if (block === 1) return { map: Uint8Array.from(contact, (v) => (v === 1 ? 1 : 0)), ny, nx, block };
+  const cny = Math.floor(ny / block) || 1;
+  const cnx = Math.floor(nx / block) || 1;
+  const sum = new Float64Array(cny * cnx);
+  const cnt = new Float64Array(cny * cnx);
+  for (let y = 0; y < cny * block && y < ny; y++)
+    for (let x = 0; x < cnx * block && x < nx; x++) {
+      const b = ((y / block) | 0) * cnx + ((x / block) | 0);
+      sum[b] += contact[y * nx + x] === 1 ? 1 : 0;
+      cnt[b]++;
+    }
+  const map = new Uint8Array(cny * cnx);
+  for (let i = 0; i < map.length; i++) map[i] = cnt[i] > 0 && sum[i] / cnt[i] >= 0.5 ? 1 : 0;
+  return { map, ny: cny, nx: cnx, block };
+}
+
+export const currentStage: StageSpec = {
+  name: 'current',
+  params: (ctx) => ctx.cfg.current,
+  inputs: async (ctx) => ({
+    contact: path.join(stageDir(ctx, 'thickness'), 'contact.tif'),
+    interface: path.join(stageDir(ctx, 'thickness'), 'interface.json'),
+  }),
+  async run(ctx, out) {
+    const c = ctx.cfg.current;
+    const vol = await loadVolume(path.join(stageDir(ctx, 'thickness'), 'contact.tif'));
+    const iface = await readJson<{ electrolyte_depth_um: number }>(path.join(stageDir(ctx, 'thickness'), 'interface.json'));
+    if (!vol.spacing) throw new InputError('contact map without pixel size', path.join(stageDir(ctx, 'thickness'), 'contact.tif'));
+    const [, ny, nx] = vol.shape;
+    const [, dy, dx] = vol.spacing;
+    const coarse = coarsenContact(vol.data as Uint8Array, ny, nx, c.grid);
+    const cdx = dx * coarse.block;
+    const cdy = dy * coarse.block;
+    const thickness = c.thickness_um === 'auto' ? Math.max(iface.electrolyte_depth_um, 4 * Math.max(cdx, cdy)) : c.thickness_um;
+    const bar = ctx.progress('current');
+    let contactCount = 0;
+    for (const v of coarse.map) contactCount += v;
+    if (contactCount === 0) throw new InputError('no Li in contact with the electrolyte surface: the current stage has nothing to solve');
+    const result = runCurrent(coarse.map, coarse.ny, coarse.nx, cdx, cdy, {
+      thicknessUm: thickness,
+      layers: c.layers ?? undefined,
+      sigmaMsPerCm: c.sigma,
+      rctOhmCm2: c.rct,
+      sides: c.sides,
+      jNominalMaCm2: c.j_nominal ?? undefined,
+      jCritMaCm2: c.j_crit ?? undefined,
+      tol: c.tol,
+      extrapolate: c.extrapolate,
+      solve: { onIteration: (it) => bar.update(Math.min(it, 200), 200) },
+    });
+    const s = result.summary;
+    bar.finish(`${s.solver.iterations} CG iterations`);
+    const spacing: Spacing3 = [vol.spacing[0], cdy, cdx];
+    await writeTiff(path.join(out, 'current_density.tif'), makeVolume(result.density, [1, coarse.ny, coarse.nx], spacing), { description: { quantity: 'interface current density / nominal mean' } });
+    await writeTiff(path.join(out, 'contact_solve_grid.tif'), makeVolume(coarse.map, [1, coarse.ny, coarse.nx], spacing), { compression: 'deflate' });
+    const json = {
+      input: path.join(stageDir(ctx, 'thickness'), 'contact.tif'),
+      solve_grid: { ny: coarse.ny, nx: coarse.nx, block: coarse.block, dx_um: cdx, dy_um: cdy, rule: 'block contact fraction ≥ 0.5 → contact' },
+      thickness_source: c.thickness_um === 'auto' ? 'auto: electrolyte depth seen in the scan' : 'config',
+      ...s,
+    };
+    await writeFileAtomically(path.join(out, 'current.json'), jsonText(json));
+    const svg = mapFigureSvg({
+      values: result.density,
+      rows: coarse.ny,
+      cols: coarse.nx,
+      pixelUm: [cdy, cdx],
+      title: 'Interface current density',
+      subtitle: `j / j̄ on the ${coarse.ny}×${coarse.nx} solve grid; contact ${(s.contact_fraction * 100).toFixed(1)} %, p99 ${s.hotspots.p99.toFixed(2)}, max ${s.hotspots.max.toFixed(2)}`,
+      label: 'j / j nominal',
+      colormap: 'viridis',
+      vmin: 0,
+    });
+    await writeFileAtomically(path.join(out, 'current_density.svg'), svg);
+    await writeFileAtomically(path.join(out, 'current_density.png'), svgToPng(svg, 1200));
+    return { resistance_ohm_cm2: s.resistance_ohm_cm2, contact_fraction: s.contact_fraction, p99: s.hotspots.p99 };
+  },
+};
+
+// ───────────────────────────────────────── fem
+
+/** Profile h(x) (µm, electrolyte heights towards the Li, mean 0) from a row of the surface height map. */
+export function profileFromSurface(surface: Float32Array, rows: number, cols: number, row: number, liSide: 'low' | 'high'): Float64Array {
+  const h = new Float64Array(cols);
+  let sum = 0, n = 0;
+  for (let i = 0; i < cols; i++) {
+    const v = surface[row * cols + i];
+    if (Number.isFinite(v)) {
+      sum += v;
+      n++;
+    }
+  }
+  if (n < Math.max(4, cols / 2)) throw new InputError(`surface height map row ${row} has only ${n} of ${cols} valid columns; choose another with fem.row`);
+  const mean = sum / n;
+  // Li on the low side: the electrolyte rises towards the Li where its surface height is smaller
+  const sign = liSide === 'low' ? -1 : 1;
+  for (let i = 0; i < cols; i++) {
+    const v = surface[row * cols + i];
+    h[i] = Number.isFinite(v) ? sign * (v - mean) : 0;
+  }
+  return h;
+}
+
+export const femStage: StageSpec = {
+  name: 'fem',
+  params: (ctx) => ctx.cfg.fem,
+  inputs: async (ctx) => ({
+    surface: path.join(stageDir(ctx, 'thickness'), 'surface_height_um.tif'),
+    interface: path.join(stageDir(ctx, 'thickness'), 'interface.json'),
+  }),
+  async run(ctx, out) {
+    const c = ctx.cfg.fem;
+    const vol = await loadVolume(path.join(stageDir(ctx, 'thickness'), 'surface_height_um.tif'));
+    const iface = await readJson<{ li_side: 'low' | 'high' }>(path.join(stageDir(ctx, 'thickness'), 'interface.json'));
+    const [, rows, cols] = vol.shape;
+    const row = c.row === 'middle' ? Math.floor(rows / 2) : c.row;
+    if (row >= rows) throw new InputError(`config: fem.row must be an integer in 0..${rows - 1}, got '${row}'`);
+    const dx = vol.spacing ? vol.spacing[2] : 1;
+    const lambda = dx * cols;
+    const h = resamplePeriodic(profileFromSurface(vol.data as Float32Array, rows, cols, row, iface.li_side), c.nx);
+    const li: Material = { E: LI_DEFAULTS.E, nu: LI_DEFAULTS.nu, law: c.li, bbar: true };
+    if (li.law === 'creep') {
+      li.A = LI_DEFAULTS.A * arrhenius(c.temperature_k);
+      li.n = LI_DEFAULTS.n;
+      li.sigmaY = c.yield_mpa ?? 0;
+    }
+    if (li.law === 'plastic') li.sigmaY = c.yield_mpa ?? LI_DEFAULTS.sigmaY;
+    const electrolyte: Material | null = c.electrolyte === 'rigid' ? null : { E: LPSCL_DEFAULTS.E, nu: LPSCL_DEFAULTS.nu, law: 'elastic' };
+    const bar = ctx.progress('fem');
+    const runs: Record<string, unknown>[] = [];
+    const csv = ['pressure_mpa,t_s,contact_fraction,mean_contact_pressure_mpa,max_contact_pressure_mpa,void_area_um2,li_top_displacement_um'];
+    const total = c.pressures.length;
+    for (let k = 0; k < total; k++) {
+      const p = c.pressures[k];
+      const history: HistoryPoint[] = c.hold_s > 0 ? [{ t: 0, p }, { t: c.hold_s, p }] : [{ t: 0, p }];
+      const cell = new ContactCell({ lambda, h, li, electrolyte, history, stepTol: c.step_tol, nyLi: c.ny, nyEl: Math.max(2, Math.round((2 * c.ny) / 3)) });
+      const tEnd = history[history.length - 1].t;
+      const records = cell.run(undefined, (t) => bar.update(Math.round(1000 * (k + (tEnd > 0 ? Math.min(1, t / tEnd) : 1))), 1000 * total));
+      const last = records[records.length - 1];
+      const cond = solveConduction({ lambda, h, contact: cell.active, thickness: lambda, sigmaMsPerCm: c.sigma, rctOhmCm2: c.rct });
+      for (const r of records) csv.push([p, r6(r.t), r6(r.contact_fraction), r6(r.mean_contact_pressure), r6(r.max_contact_pressure), r6(r.void_area_um2), r6(r.li_top_displacement_um)].join(','));
+      runs.push({
+        pressure_mpa: p,
+        final_time_s: r6(last.t),
+        contact_fraction_initial: r6(records[0].contact_fraction),
+        contact_fraction: r6(last.contact_fraction),
+        mean_contact_pressure_mpa: r6(last.mean_contact_pressure),
+        max_contact_pressure_mpa: r6(last.max_contact_pressure),
+        void_area_um2: r6(last.void_area_um2),
+        records: records.length,
+        conduction: { constriction_ohm_cm2: r6(cond.constriction_ohm_cm2), total_ohm_cm2: r6(cond.total_ohm_cm2), wagner: r6(cond.wagner), hotspot_p99: r6(cond.hotspot_p99) },
+        history: records.map((r) => ({ t: r6(r.t), contact_fraction: r6(r.contact_fraction), mean_contact_pressure: r6(r.mean_contact_pressure), void_area_um2: r6(r.void_area_um2) })),
+        solver: cell.stats,
+      });
+    }
+    bar.finish(`${total} pressure${total > 1 ? 's' : ''}`);
+    let rms = 0;
+    for (const v of h) rms += v * v;
+    const json = {
+      profile: { source: `electrolyte surface height map row ${row} of ${rows} (thickness/surface_height_um.tif), mean removed`, lambda_um: lambda, nx: c.nx, rq_um: r6(Math.sqrt(rms / h.length)), pixel_um: dx },
+      model: { li: c.li, electrolyte: c.electrolyte, temperature_K: c.temperature_k, hold_s: c.hold_s, ny: c.ny, step_tol: c.step_tol },
+      runs,
+    };
+    await writeFileAtomically(path.join(out, 'contact.json'), jsonText(json));
+    await writeFileAtomically(path.join(out, 'contact.csv'), csv.join('\n') + '\n');
+    const prof = ['x_um,h_um', ...Array.from(h, (v, i) => `${r6((i * lambda) / c.nx)},${r6(v)}`)];
+    await writeFileAtomically(path.join(out, 'profile.csv'), prof.join('\n') + '\n');
+    return { final_contact_fraction: Object.fromEntries(runs.map((r) => [String(r.pressure_mpa), r.contact_fraction])) };
+  },
+};
