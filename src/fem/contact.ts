@@ -1,17 +1,24 @@
 /**
  * Li on a rough electrolyte under stack pressure: periodic 2D plane-strain contact with creep.
  *
- * Per Newton iteration the Li tangent is factorised with the interface v unknowns and the platen δ
- * ordered last (nested dissection elsewhere), which yields the dense interface Schur complement; the
- * contact problem is solved exactly on the interface (lcp.ts), then the bulk is back-substituted.
- * The electrolyte is linear: its Schur complement is computed once. For elastic Li the factorisation
- * is reused for the whole history; for creep/plasticity a modified Newton reuses it while the
- * iteration contracts fast and refactorises otherwise.
+ * Two solvers (fem-verification.md §4):
+ * - 'fixed-k' (default for elastic and creep Li): the elastic Li stiffness is factorised once, with
+ *   the interface v unknowns and the platen δ ordered last, which yields the dense interface Schur
+ *   complement; its inverse plus the electrolyte's gives the constant interface compliance W. Creep
+ *   strain is an eigenstrain load; each iteration is a stress update (local backward-Euler return),
+ *   one condense/expand back-solve and a dense contact solve on W with ΣP = p̄λ as a constraint,
+ *   accelerated by Anderson mixing. Optionally (refreshAfter) the creep-softened tangent replaces K
+ *   after slow steps.
+ * - 'newton': consistent-tangent Newton, the tangent refactorised while the iteration is slow; the
+ *   contact problem is solved exactly on the interface (lcp.ts) each iteration. Always used for
+ *   rate-independent plasticity.
+ * The electrolyte is linear: its Schur complement is computed once.
  */
 import { buildCell, type CellMesh, type CellOptions } from './mesh.js';
 import { Solid } from './solid.js';
 import { SparseLdl } from './sparse.js';
-import { solveContactLcp } from './lcp.js';
+import { solveContactLcp, solveComplianceLcp, newComplianceCache, denseSpdInverse, type ComplianceLcpCache } from './lcp.js';
+import { symMatVec } from './sparse.js';
 import type { Material } from './material.js';
 
 export interface HistoryPoint { t: number; p: number }
@@ -33,6 +40,24 @@ export interface ContactSetup extends CellOptions {
   /** Plasticity: substeps per loading segment (default 20). */
   loadSteps?: number;
   maxSteps?: number;
+  /**
+   * 'fixed-k' (default for elastic and creep Li): the elastic stiffness K is factorised once, creep
+   * strain enters as an eigenstrain load (fint = K u − f_c), each iteration is one back-solve plus a
+   * dense contact solve on the constant interface compliance, accelerated by Anderson mixing.
+   * 'newton': consistent-tangent Newton, refactorising when the iteration slows (always used for
+   * rate-independent plasticity).
+   */
+  solver?: 'fixed-k' | 'newton';
+  /** Anderson history length for 'fixed-k' (default 6; 0 = plain fixed point). */
+  anderson?: number;
+  /** Max iterations per step for 'fixed-k' before the step is cut (default 40). */
+  maxIter?: number;
+  /**
+   * 'fixed-k' only: when a step needed more than this many iterations, refactorise the algorithmic
+   * (creep-softened) tangent at the start of the next step and use it, and its interface compliance,
+   * as the constant iteration matrix from then on (0 = never: the elastic K is factorised once).
+   */
+  refreshAfter?: number;
 }
 
 export interface StepRecord {
@@ -64,6 +89,11 @@ export interface SolverStats {
   steps_accepted: number;
   steps_rejected: number;
   wall_seconds: number;
+  solver: 'fixed-k' | 'newton';
+  back_solves: number;
+  lcp_factorizations: number;
+  compliance_seconds: number;
+  stress_update_seconds: number;
 }
 
 export function pressureAt(history: HistoryPoint[], t: number): number {
@@ -100,6 +130,12 @@ export class ContactCell {
   private t0 = performance.now();
   private lastIters = 0;
   private lastDt = -1;
+  readonly solverKind: 'fixed-k' | 'newton';
+  /** Constant interface compliances (fixed-k): Li (δ held), electrolyte, and their sum. */
+  private Cli: Float64Array | null = null;
+  private Ce: Float64Array | null = null;
+  private Wc: Float64Array | null = null;
+  private lcpCache: ComplianceLcpCache = newComplianceCache();
 
   constructor(readonly setup: ContactSetup) {
     const mesh = buildCell(setup.lambda, setup.h, { ...setup, elDepth: setup.electrolyte ? (setup.elDepth ?? setup.lambda) : null });
@@ -130,11 +166,34 @@ export class ContactCell {
       this.elLdl.factor(el.values);
       this.Se = this.elLdl.schur.slice();
     }
+    this.solverKind = setup.solver ?? (setup.li.law === 'plastic' ? 'newton' : 'fixed-k');
+    if (this.solverKind === 'fixed-k' && setup.li.law === 'plastic') throw new Error("solver 'fixed-k' needs an elastic or creep Li law");
     this.stats = {
       li_unknowns: mesh.li.nEq, electrolyte_unknowns: mesh.el?.nEq ?? 0, interface_nodes: nc, nnz_L_li: this.ldl.stats.nnzL,
       factorizations: 0, factor_seconds_total: 0, factor_seconds_last: 0, solve_seconds_total: 0, lcp_iterations: 0,
-      newton_iterations: 0, steps_accepted: 0, steps_rejected: 0, wall_seconds: 0,
+      newton_iterations: 0, steps_accepted: 0, steps_rejected: 0, wall_seconds: 0, solver: this.solverKind, back_solves: 0,
+      lcp_factorizations: 0, compliance_seconds: 0, stress_update_seconds: 0,
     };
+    if (this.solverKind === 'fixed-k') this.prepareFixedK();
+  }
+
+  /** Factorise the elastic Li stiffness once and build the constant interface compliance W = S_vv⁻¹ + S_e⁻¹. */
+  private prepareFixedK(u: Float64Array | null = null, dt = 0): void {
+    const { mesh, li } = this;
+    const nc = mesh.nx, nL = nc + 1;
+    // elastic tangent at zero strain and zero creep increment (dt = 0 → no creep branch), or the
+    // algorithmic tangent at the given state and step
+    li.assemble(u ?? new Float64Array(2 * mesh.li.nNodes), dt, this.fint, true);
+    this.refactor();
+    const t0 = performance.now();
+    const Svv = new Float64Array(nc * nc);
+    for (let i = 0; i < nc; i++) for (let j = 0; j < nc; j++) Svv[i * nc + j] = this.S![i * nL + j];
+    this.Cli = denseSpdInverse(Svv, nc);
+    this.Ce = this.Se ? denseSpdInverse(this.Se, nc) : null;
+    const W = this.Cli.slice();
+    if (this.Ce) for (let k = 0; k < W.length; k++) W[k] += this.Ce[k];
+    this.Wc = W;
+    this.stats.compliance_seconds = (performance.now() - t0) / 1000;
   }
 
   private refactor(): void {
@@ -156,6 +215,7 @@ export class ContactCell {
    * Returns iterations and max Δεeq, or null when Newton failed (state untouched except U, restored by caller).
    */
   solveStep(p: number, dt: number): { iterations: number; maxDe: number } | null {
+    if (this.solverKind === 'fixed-k') return this.solveStepFixedK(p, dt);
     const { mesh, li, U } = this;
     const nc = mesh.nx;
     const fext = new Float64Array(mesh.li.nEq);
@@ -204,6 +264,135 @@ export class ContactCell {
       if (lcp.we) this.we = lcp.we;
       for (let i = 0; i < nc; i++) this.gap[i] = this.g0[i] + this.interfaceDisp(i) - this.we[i];
     }
+    return null;
+  }
+
+  /**
+   * One implicit (backward-Euler) step with the constant elastic factorisation: the map
+   * U → U + K⁻¹(fext − fint(U) + Gᵀ P) with P from the contact problem on the constant compliance
+   * (fint(U) = K U − f_c(εc(U)) carries the creep strain of the local return mapping as an
+   * eigenstrain load), accelerated by Anderson mixing. Converged when ‖K ΔU‖∞ ≤ tol·p·dx (the force
+   * residual with the new contact forces) and the contact set is unchanged.
+   */
+  private solveStepFixedK(p: number, dt: number): { iterations: number; maxDe: number } | null {
+    const { mesh, li, U } = this;
+    const nc = mesh.nx, nL = nc + 1;
+    const nEq = mesh.li.nEq;
+    const fext = new Float64Array(nEq);
+    fext[mesh.deltaEq] = -p * mesh.lambda;
+    const scale = p * mesh.dx;
+    const tol = this.setup.tol ?? 1e-8;
+    const m = this.setup.anderson ?? 6;
+    const maxIt = this.setup.maxIter ?? 40;
+    const refresh = this.setup.refreshAfter ?? 0;
+    if (refresh > 0 && dt > 0 && this.lastIters > refresh) {
+      li.fullDisplacement(U, this.uFull);
+      this.prepareFixedK(this.uFull, dt);
+      this.lcpCache.key = null; // W changed
+    }
+    const Cli = this.Cli!, Ce = this.Ce, W = this.Wc!;
+    const r = new Float64Array(nEq);
+    const Kdu = new Float64Array(nEq);
+    const dX: Float64Array[] = [], dF: Float64Array[] = [];
+    const gram: number[][] = []; // gram[i][j] = dF_i·dF_j for j ≤ i
+    let xPrev: Float64Array | null = null, fPrev: Float64Array | null = null;
+    let lastActive = this.active;
+    let maxDe = 0;
+    const Kmat = li.matrix;
+    for (let it = 0; it < maxIt; it++) {
+      li.fullDisplacement(U, this.uFull);
+      const ts = performance.now();
+      maxDe = li.assemble(this.uFull, dt, this.fint, false);
+      this.stats.stress_update_seconds += (performance.now() - ts) / 1000;
+      if (!Number.isFinite(maxDe)) return null;
+      for (let k = 0; k < nEq; k++) r[k] = fext[k] - this.fint[k];
+      const b = this.ldl.condense(r, this.work);
+      let sumB = 0;
+      for (let k = 0; k < nL; k++) sumB += b[k];
+      const q = new Float64Array(nc);
+      for (let i = 0; i < nc; i++) {
+        let s = this.g0[i] + this.interfaceDisp(i);
+        const ri = i * nc;
+        for (let j = 0; j < nc; j++) s += Cli[ri + j] * b[j];
+        q[i] = s;
+      }
+      const lcp = solveComplianceLcp(nc, W, q, -sumB, this.active, this.lcpCache);
+      this.stats.lcp_iterations += lcp.iterations;
+      this.stats.lcp_factorizations = this.lcpCache.factorizations;
+      const dz = new Float64Array(nL);
+      for (let i = 0; i < nc; i++) {
+        let s = lcp.c;
+        const ri = i * nc;
+        for (let j = 0; j < nc; j++) s += Cli[ri + j] * (b[j] + lcp.P[j]);
+        dz[i] = s;
+      }
+      dz[nc] = lcp.c;
+      const du = this.ldl.expand(this.work, dz);
+      this.stats.back_solves++;
+      symMatVec(Kmat, du, Kdu);
+      let res = 0;
+      for (let k = 0; k < nEq; k++) res = Math.max(res, Math.abs(Kdu[k]));
+      lastActive = this.active;
+      this.active = lcp.active;
+      this.P = lcp.P;
+      if (Ce) {
+        const we = new Float64Array(nc);
+        for (let i = 0; i < nc; i++) {
+          let s = 0;
+          const ri = i * nc;
+          for (let j = 0; j < nc; j++) s -= Ce[ri + j] * lcp.P[j];
+          we[i] = s;
+        }
+        this.we = we;
+      }
+      const converged = res <= tol * scale && sameSet(lastActive, this.active);
+      if (converged || m === 0 || !sameSet(lastActive, this.active)) {
+        // plain update (exact contact); the mixing history restarts when the contact set changes
+        for (let k = 0; k < nEq; k++) U[k] += du[k];
+        dX.length = 0; dF.length = 0; gram.length = 0; xPrev = null; fPrev = null;
+      } else {
+        // Anderson (type II) on the fixed-point map x → x + f(x), f = du
+        const x = U.slice();
+        const f = du.slice();
+        if (xPrev && fPrev) {
+          const ddx = new Float64Array(nEq), ddf = new Float64Array(nEq);
+          for (let k = 0; k < nEq; k++) { ddx[k] = x[k] - xPrev[k]; ddf[k] = f[k] - fPrev[k]; }
+          // Gram matrix of the residual differences, updated by one row per iteration
+          const row: number[] = [];
+          for (let j = 0; j < dF.length; j++) {
+            const o = dF[j];
+            let sdot = 0;
+            for (let k = 0; k < nEq; k++) sdot += o[k] * ddf[k];
+            row.push(sdot);
+          }
+          let sself = 0;
+          for (let k = 0; k < nEq; k++) sself += ddf[k] * ddf[k];
+          row.push(sself);
+          dX.push(ddx); dF.push(ddf); gram.push(row);
+          if (dX.length > m) { dX.shift(); dF.shift(); gram.shift(); for (const g of gram) g.shift(); }
+        }
+        xPrev = x; fPrev = f;
+        const mk = dF.length;
+        for (let k = 0; k < nEq; k++) U[k] = x[k] + f[k];
+        if (mk > 0) {
+          const gamma = andersonCoefficients(dF, f, gram);
+          for (let j = 0; j < mk; j++) {
+            const g = gamma[j];
+            if (g === 0) continue;
+            const a = dX[j], c = dF[j];
+            for (let k = 0; k < nEq; k++) U[k] -= g * (a[k] + c[k]);
+          }
+        }
+      }
+      for (let i = 0; i < nc; i++) this.gap[i] = this.g0[i] + this.interfaceDisp(i) - this.we[i];
+      if (converged) {
+        this.lastIters = it + 1;
+        this.stats.newton_iterations += it + 1;
+        this.stats.solve_seconds_total = this.ldl.solveSeconds;
+        return { iterations: it + 1, maxDe };
+      }
+    }
+    this.lastIters = maxIt;
     return null;
   }
 
@@ -335,6 +524,51 @@ export class ContactCell {
     this.stats.solve_seconds_total = this.ldl.solveSeconds;
     this.stats.wall_seconds = (performance.now() - this.t0) / 1000;
   }
+}
+
+/** Least-squares coefficients γ = argmin ‖f − Σ γ_j dF_j‖₂ (normal equations, Tikhonov-regularised). */
+function andersonCoefficients(dF: Float64Array[], f: Float64Array, gram: number[][]): Float64Array {
+  const m = dF.length;
+  const A = new Float64Array(m * m);
+  const rhs = new Float64Array(m);
+  for (let i = 0; i < m; i++) {
+    const fi = dF[i];
+    for (let j = 0; j <= i; j++) {
+      const s = gram[i][j];
+      A[i * m + j] = s; A[j * m + i] = s;
+    }
+    let s = 0;
+    for (let k = 0; k < fi.length; k++) s += fi[k] * f[k];
+    rhs[i] = s;
+  }
+  let tr = 0;
+  for (let i = 0; i < m; i++) tr += A[i * m + i];
+  for (let i = 0; i < m; i++) A[i * m + i] += 1e-10 * (tr / m) + 1e-300;
+  // Gaussian elimination with partial pivoting
+  const x = Float64Array.from(rhs);
+  const M = A.slice();
+  for (let c = 0; c < m; c++) {
+    let piv = c;
+    for (let r2 = c + 1; r2 < m; r2++) if (Math.abs(M[r2 * m + c]) > Math.abs(M[piv * m + c])) piv = r2;
+    if (piv !== c) {
+      for (let k = 0; k < m; k++) { const t = M[c * m + k]; M[c * m + k] = M[piv * m + k]; M[piv * m + k] = t; }
+      const t = x[c]; x[c] = x[piv]; x[piv] = t;
+    }
+    const d = M[c * m + c];
+    if (d === 0) return new Float64Array(m);
+    for (let r2 = c + 1; r2 < m; r2++) {
+      const fct = M[r2 * m + c] / d;
+      if (fct === 0) continue;
+      for (let k = c; k < m; k++) M[r2 * m + k] -= fct * M[c * m + k];
+      x[r2] -= fct * x[c];
+    }
+  }
+  for (let c = m - 1; c >= 0; c--) {
+    let s = x[c];
+    for (let k = c + 1; k < m; k++) s -= M[c * m + k] * x[k];
+    x[c] = s / M[c * m + c];
+  }
+  return x;
 }
 
 function sameSet(a: Uint8Array, b: Uint8Array): boolean {

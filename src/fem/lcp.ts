@@ -122,3 +122,144 @@ export function solveContactLcp(inp: LcpInput, maxIt = 200): LcpResult {
   }
   throw new Error('contact active-set iteration did not converge');
 }
+
+/**
+ * Contact on a constant interface compliance (Tamaas-style "pressure primal with mean constraint").
+ *
+ * gap = q + W·P + c·1 ≥ 0, P ≥ 0, P·gap = 0, ΣP = F, with the rigid approach c as the extra unknown.
+ * W (nc × nc, SPD, row-major) is the combined Li + electrolyte interface compliance, computed once
+ * from the Schur complements of one factorisation. Primal–dual active set: on A solve
+ * [W_AA 1; 1ᵀ 0][P_A; c] = [−q_A; F] (dense Cholesky of W_AA, cached while A does not change).
+ */
+export interface ComplianceLcpCache {
+  key: Uint8Array | null;
+  idx: Int32Array;
+  L: Float64Array;
+  /** W_AA⁻¹ 1 for the cached set. */
+  w1: Float64Array;
+  factorizations: number;
+}
+
+export function newComplianceCache(): ComplianceLcpCache {
+  return { key: null, idx: new Int32Array(0), L: new Float64Array(0), w1: new Float64Array(0), factorizations: 0 };
+}
+
+function choleskyInPlace(a: Float64Array, n: number): void {
+  for (let j = 0; j < n; j++) {
+    const rj = j * n;
+    let s = a[rj + j];
+    for (let k = 0; k < j; k++) s -= a[rj + k] * a[rj + k];
+    if (!(s > 0)) throw new Error(`compliance contact: W_AA not positive definite at ${j} (${s})`);
+    const ljj = Math.sqrt(s);
+    a[rj + j] = ljj;
+    const inv = 1 / ljj;
+    for (let i = j + 1; i < n; i++) {
+      const ri = i * n;
+      let t = a[ri + j];
+      for (let k = 0; k < j; k++) t -= a[ri + k] * a[rj + k];
+      a[ri + j] = t * inv;
+    }
+  }
+}
+
+function choleskySolve(L: Float64Array, n: number, b: Float64Array): Float64Array {
+  const x = Float64Array.from(b);
+  for (let i = 0; i < n; i++) {
+    const ri = i * n;
+    let s = x[i];
+    for (let k = 0; k < i; k++) s -= L[ri + k] * x[k];
+    x[i] = s / L[ri + i];
+  }
+  for (let i = n - 1; i >= 0; i--) {
+    let s = x[i];
+    for (let k = i + 1; k < n; k++) s -= L[k * n + i] * x[k];
+    x[i] = s / L[i * n + i];
+  }
+  return x;
+}
+
+export function solveComplianceLcp(
+  nc: number, W: Float64Array, q: Float64Array, F: number, warm: Uint8Array, cache: ComplianceLcpCache, maxIt = 200,
+): { P: Float64Array; gap: Float64Array; c: number; active: Uint8Array; iterations: number } {
+  let active = Uint8Array.from(warm);
+  if (!active.some((v) => v === 1)) {
+    let best = 0;
+    for (let i = 1; i < nc; i++) if (q[i] < q[best]) best = i;
+    active[best] = 1;
+  }
+  const P = new Float64Array(nc);
+  const gap = new Float64Array(nc);
+  for (let it = 1; it <= maxIt; it++) {
+    if (!cache.key || !sameBytes(cache.key, active)) {
+      let na = 0;
+      for (let i = 0; i < nc; i++) if (active[i]) na++;
+      const idx = new Int32Array(na);
+      for (let i = 0, k = 0; i < nc; i++) if (active[i]) idx[k++] = i;
+      const L = new Float64Array(na * na);
+      for (let a = 0; a < na; a++) {
+        const ra = idx[a] * nc;
+        for (let b = 0; b <= a; b++) L[a * na + b] = W[ra + idx[b]];
+      }
+      choleskyInPlace(L, na);
+      cache.key = active.slice();
+      cache.idx = idx;
+      cache.L = L;
+      cache.w1 = choleskySolve(L, na, new Float64Array(na).fill(1));
+      cache.factorizations++;
+    }
+    const { idx, L, w1 } = cache;
+    const na = idx.length;
+    const qa = new Float64Array(na);
+    for (let a = 0; a < na; a++) qa[a] = q[idx[a]];
+    const wq = choleskySolve(L, na, qa);
+    let s1 = 0, sq = 0;
+    for (let a = 0; a < na; a++) { s1 += w1[a]; sq += wq[a]; }
+    const c = -(F + sq) / s1;
+    P.fill(0);
+    for (let a = 0; a < na; a++) P[idx[a]] = -(wq[a] + c * w1[a]);
+    const next = new Uint8Array(nc);
+    let changed = false;
+    for (let i = 0; i < nc; i++) {
+      if (active[i]) {
+        gap[i] = 0;
+        next[i] = P[i] > 0 ? 1 : 0;
+      } else {
+        const ri = i * nc;
+        let g = q[i] + c;
+        for (let a = 0; a < na; a++) g += W[ri + idx[a]] * P[idx[a]];
+        gap[i] = g;
+        next[i] = g < 0 ? 1 : 0;
+      }
+      if (next[i] !== active[i]) changed = true;
+    }
+    if (!next.some((v) => v === 1)) {
+      let best = 0;
+      for (let i = 1; i < nc; i++) if (gap[i] - P[i] < gap[best] - P[best]) best = i;
+      next[best] = 1;
+      changed = changed || !active[best];
+    }
+    if (!changed) return { P, gap, c, active, iterations: it };
+    active = next;
+  }
+  throw new Error('compliance contact: active-set iteration did not converge');
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Inverse of a dense SPD matrix (row-major), by Cholesky. */
+export function denseSpdInverse(a: Float64Array, n: number): Float64Array {
+  const L = a.slice();
+  choleskyInPlace(L, n);
+  const inv = new Float64Array(n * n);
+  const e = new Float64Array(n);
+  for (let j = 0; j < n; j++) {
+    e.fill(0);
+    e[j] = 1;
+    const x = choleskySolve(L, n, e);
+    for (let i = 0; i < n; i++) inv[i * n + j] = x[i];
+  }
+  return inv;
+}

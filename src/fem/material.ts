@@ -51,48 +51,52 @@ export function elasticMatrix(m: Material, out = new Float64Array(16)): Float64A
 
 /**
  * Solve (q_tr − q) = 3G·dt·A·(q − σ0)ⁿ for q ∈ (σ0, q_tr). Returns q.
+ *
+ * With x = q − σ0, Q = q_tr − σ0, c = 3G·dt·A: h(x) = x + c·xⁿ − Q is increasing and convex on x > 0,
+ * so Newton started at x0 = min(Q, (Q/c)^(1/n)) (where h ≥ 0) decreases monotonically to the root:
+ * no bracketing is needed, typically 2–6 iterations from seconds to days.
  */
-export function nortonReturn(qtr: number, G: number, dtA: number, n: number, s0: number): number {
+export function nortonReturn(qtr: number, G: number, dtA: number, n: number, s0: number, guess = 0): number {
   const Q = qtr - s0;
   if (!(Q > 0) || !(dtA > 0)) return qtr;
-  const c = Math.log(3 * G * dtA);
-  const lnQ = Math.log(Q);
-  const sStar = (lnQ - c) / n;
-  let hi = Math.min(lnQ, sStar);
-  let lo = hi - 60;
-  let s = hi - 1e-3;
-  if (sStar < lnQ - 1) s = sStar; // creep dominated: q − σ0 ≈ (Q/(3G dt A))^(1/n)
-  else s = lnQ + Math.log1p(-Math.min(0.5, Math.exp(c + (n - 1) * lnQ))); // elastic dominated: small correction
-  if (!(s > lo && s < hi)) s = 0.5 * (lo + hi);
-  for (let it = 0; it < 200; it++) {
-    const es = Math.exp(s);
-    const rem = Q - es;
-    if (!(rem > 0)) { hi = s; s = 0.5 * (lo + hi); continue; }
-    const F = Math.log(rem) - n * s - c;
-    if (F > 0) lo = s;
-    else hi = s;
-    const dF = -es / rem - n;
-    let sn = s - F / dF;
-    if (!(sn > lo && sn < hi)) sn = 0.5 * (lo + hi);
-    if (Math.abs(sn - s) < 1e-14 * Math.max(1, Math.abs(s))) { s = sn; break; }
-    s = sn;
+  const c = 3 * G * dtA;
+  if (n === 1) return s0 + Q / (1 + c);
+  let x: number;
+  if (guess > s0 && guess < qtr) x = guess - s0; // warm start (previous iterate): Newton from below steps above in one step
+  else {
+    const cq = c * Math.exp((n - 1) * Math.log(Q)); // relative size of the creep term at x = Q
+    if (cq < 1e-17) return qtr;
+    x = cq > 1 ? Math.exp(Math.log(Q / c) / n) : Q;
+    if (!(x <= Q)) x = Q;
   }
-  return s0 + Math.exp(s);
+  for (let it = 0; it < 100; it++) {
+    const xn1 = Math.exp((n - 1) * Math.log(x));
+    const hx = x + c * xn1 * x - Q;
+    const dh = 1 + n * c * xn1;
+    const dx = hx / dh;
+    let xn = x - dx;
+    if (!(xn > 0)) xn = 0.5 * x; // cannot happen from above (convex h); guards round-off
+    // quadratic convergence: after a step of relative size 1e-8 the error is ~n·1e-16
+    if (Math.abs(dx) <= 1e-8 * xn) { x = xn; break; }
+    x = xn;
+  }
+  return s0 + x;
 }
 
 /**
  * Stress update at one Gauss point.
  * @param eps total strain [xx, yy, zz, γ]
- * @param ep  committed plastic/creep strain (tensor xx, yy, zz, xy), not modified
+ * @param ep  committed plastic/creep strain (tensor xx, yy, zz, xy) at ep[epOff..epOff+3], not modified
  * @param epOut updated plastic/creep strain
  * @param sig  stress out [xx, yy, zz, xy]
  * @param C    algorithmic tangent out (4×4) or null
+ * @param qGuess previous σeq of the same step (warm start of the creep return), 0 = none
  * @returns Δεeq of the step
  */
-export function stressUpdate(m: Material, eps: ArrayLike<number>, ep: ArrayLike<number>, dt: number, epOut: Float64Array, sig: Float64Array, C: Float64Array | null): number {
+export function stressUpdate(m: Material, eps: ArrayLike<number>, ep: ArrayLike<number>, dt: number, epOut: Float64Array, sig: Float64Array, C: Float64Array | null, epOff = 0, qGuess = 0): number {
   const G = m.E / (2 * (1 + m.nu));
   const K = m.E / (3 * (1 - 2 * m.nu));
-  const exx = eps[0] - ep[0], eyy = eps[1] - ep[1], ezz = eps[2] - ep[2], exy = 0.5 * eps[3] - ep[3];
+  const exx = eps[0] - ep[epOff], eyy = eps[1] - ep[epOff + 1], ezz = eps[2] - ep[epOff + 2], exy = 0.5 * eps[3] - ep[epOff + 3];
   const tr = exx + eyy + ezz;
   const p = K * tr;
   const t3 = tr / 3;
@@ -106,7 +110,7 @@ export function stressUpdate(m: Material, eps: ArrayLike<number>, ep: ArrayLike<
     const n = m.n ?? 1;
     const dtA = dt * (m.A ?? 0);
     if (qtr > s0 && dtA > 0) {
-      q = nortonReturn(qtr, G, dtA, n, s0);
+      q = nortonReturn(qtr, G, dtA, n, s0, qGuess);
       const de = (qtr - q) / (3 * G);
       dphi = q - s0 > 0 ? (n * de) / (q - s0) : 0;
     }
@@ -115,7 +119,7 @@ export function stressUpdate(m: Material, eps: ArrayLike<number>, ep: ArrayLike<
     if (qtr > sy) { q = sy; perfect = true; }
   }
   const de = (qtr - q) / (3 * G);
-  epOut[0] = ep[0]; epOut[1] = ep[1]; epOut[2] = ep[2]; epOut[3] = ep[3];
+  epOut[0] = ep[epOff]; epOut[1] = ep[epOff + 1]; epOut[2] = ep[epOff + 2]; epOut[3] = ep[epOff + 3];
   let theta = 1;
   let nxx = 0, nyy = 0, nzz = 0, nxy = 0;
   if (de > 0 && qtr > 0) {

@@ -31,6 +31,9 @@ export class Solid {
   /** Trial stress (4 per GP) and Δεeq of the current step per GP. */
   sigma: Float64Array;
   dEeq: Float64Array;
+  /** σeq of the last stress update per GP and the (dt) it was computed with: warm start of the creep return. */
+  private qLast: Float64Array;
+  private qLastDt = -1;
 
   constructor(body: Body, materials: Material[]) {
     this.body = body;
@@ -77,6 +80,7 @@ export class Solid {
     this.eeqTrial = new Float64Array(nGp);
     this.sigma = new Float64Array(nGp * 4);
     this.dEeq = new Float64Array(nGp);
+    this.qLast = new Float64Array(nGp);
   }
 
   get matrix(): UpperCsc {
@@ -149,6 +153,9 @@ export class Solid {
     const fe = new Float64Array(8);
     const epo = new Float64Array(4);
     let maxDe = 0;
+    const { qLast } = this;
+    const warm = dt > 0 && dt === this.qLastDt;
+    this.qLastDt = dt;
     for (let e = 0; e < this.nEl; e++) {
       const mat = this.materials[group[e]];
       const bbar = mat.bbar !== false;
@@ -178,9 +185,15 @@ export class Solid {
           eps[r] = s;
         }
         const gi = e * 4 + g;
-        const de = stressUpdate(mat, eps, ep.subarray(gi * 4, gi * 4 + 4), dt, epo, sig, wantK ? C : null);
-        epTrial.set(epo, gi * 4);
-        sigma.set(sig, gi * 4);
+        const de = stressUpdate(mat, eps, ep, dt, epo, sig, wantK ? C : null, gi * 4, warm ? qLast[gi] : 0);
+        const o4 = gi * 4;
+        epTrial[o4] = epo[0]; epTrial[o4 + 1] = epo[1]; epTrial[o4 + 2] = epo[2]; epTrial[o4 + 3] = epo[3];
+        sigma[o4] = sig[0]; sigma[o4 + 1] = sig[1]; sigma[o4 + 2] = sig[2]; sigma[o4 + 3] = sig[3];
+        {
+          const mm = (sig[0] + sig[1] + sig[2]) / 3;
+          const a0 = sig[0] - mm, a1 = sig[1] - mm, a2 = sig[2] - mm;
+          qLast[gi] = Math.sqrt(1.5 * (a0 * a0 + a1 * a1 + a2 * a2 + 2 * sig[3] * sig[3]));
+        }
         dEeq[gi] = de;
         eeqTrial[gi] = eeq[gi] + de;
         if (de > maxDe) maxDe = de;

@@ -34,6 +34,7 @@ interface FemFlags {
   nx: string;
   ny: string;
   stepTol: string;
+  solver?: string;
   json?: boolean;
 }
 
@@ -131,6 +132,7 @@ export function registerFem(program: Command): void {
     .option('--nx <n>', 'columns (interface nodes) per period', '256')
     .option('--ny <n>', 'element rows in the Li block (electrolyte: 2/3 of it)', '24')
     .option('--step-tol <x>', 'max Δεeq per creep step', '1e-3')
+    .option('--solver <kind>', 'fixed-k (elastic K factorised once, creep as eigenstrain; default for elastic/creep Li) or newton (consistent tangent; always for plastic)')
     .option('--json', 'print the summary as JSON on stdout')
     .action(
       action(async (flags: FemFlags) => {
@@ -139,6 +141,8 @@ export function registerFem(program: Command): void {
         if (!Number.isInteger(nx) || nx < 8) throw new InputError('--nx must be an integer ≥ 8');
         if (!Number.isInteger(ny) || ny < 2) throw new InputError('--ny must be an integer ≥ 2');
         if (!['elastic', 'creep', 'plastic'].includes(flags.li)) throw new InputError(`--li must be elastic, creep or plastic, got '${flags.li}'`);
+        if (flags.solver !== undefined && !['fixed-k', 'newton'].includes(flags.solver)) throw new InputError(`--solver must be fixed-k or newton, got '${flags.solver}'`);
+        if (flags.solver === 'fixed-k' && flags.li === 'plastic') throw new InputError('--solver fixed-k needs --li elastic or creep');
         if (!['elastic', 'rigid'].includes(flags.electrolyte)) throw new InputError(`--electrolyte must be elastic or rigid, got '${flags.electrolyte}'`);
         if ((flags.pressure === undefined) === (flags.history === undefined)) throw new InputError('give exactly one of --pressure and --history');
         let history: HistoryPoint[] = flags.pressure !== undefined ? [{ t: 0, p: num('--pressure', flags.pressure, { positive: true }) }] : parseHistory(flags.history!);
@@ -161,6 +165,7 @@ export function registerFem(program: Command): void {
         const cell = new ContactCell({
           lambda: prof.lambda, h: prof.h, li, electrolyte, history, stepTol,
           nyLi: ny, nyEl: Math.max(2, Math.round((2 * ny) / 3)),
+          solver: flags.solver as 'fixed-k' | 'newton' | undefined,
         });
         const progress = createProgress('fem contact');
         const tEnd = history[history.length - 1].t;
