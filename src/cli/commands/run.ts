@@ -26,6 +26,12 @@ function parseStages(flag: string, text: string): StageName[] {
   return list as StageName[];
 }
 
+/** A path as the user would type it: relative when inside the working folder, absolute otherwise. */
+function displayPath(p: string): string {
+  const rel = path.relative(process.cwd(), p);
+  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : path.resolve(p);
+}
+
 export function registerRun(program: Command): void {
   const cmd = program
     .command('run')
@@ -67,8 +73,8 @@ export function registerRun(program: Command): void {
           `input ${result.input}${result.sample ? ' (bundled sample phantom)' : ''}`,
           `ran ${ran.join(', ') || 'nothing'}${skipped.length ? `; up to date: ${skipped.join(', ')}` : ''}`,
           `${result.seconds.toFixed(1)} s, peak memory ${(result.peak_rss_bytes / 2 ** 20).toFixed(0)} MiB`,
-          ...(result.report ? [`report ${path.relative(process.cwd(), result.report) || result.report}`] : []),
-          `manifest ${path.relative(process.cwd(), result.manifest) || result.manifest}`,
+          ...(result.report ? [`report ${displayPath(result.report)}`] : []),
+          `manifest ${displayPath(result.manifest)}`,
         ].join('\n'),
       );
     }),
