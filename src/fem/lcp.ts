@@ -7,7 +7,7 @@
  * gap_i = ĝ_i + Δz_i − w_e,i ≥ 0, P_i ≥ 0, P_i·gap_i = 0. The platen force sits in b (δ row), so the
  * total contact force equals the stack force exactly at every solve.
  */
-import { denseSolveSpd } from './sparse.js';
+import { choleskyInPlace, choleskySolve, denseSolveSpd } from './sparse.js';
 
 export interface LcpInput {
   nc: number;
@@ -144,40 +144,6 @@ export function newComplianceCache(): ComplianceLcpCache {
   return { key: null, idx: new Int32Array(0), L: new Float64Array(0), w1: new Float64Array(0), factorizations: 0 };
 }
 
-function choleskyInPlace(a: Float64Array, n: number): void {
-  for (let j = 0; j < n; j++) {
-    const rj = j * n;
-    let s = a[rj + j];
-    for (let k = 0; k < j; k++) s -= a[rj + k] * a[rj + k];
-    if (!(s > 0)) throw new Error(`compliance contact: W_AA not positive definite at ${j} (${s})`);
-    const ljj = Math.sqrt(s);
-    a[rj + j] = ljj;
-    const inv = 1 / ljj;
-    for (let i = j + 1; i < n; i++) {
-      const ri = i * n;
-      let t = a[ri + j];
-      for (let k = 0; k < j; k++) t -= a[ri + k] * a[rj + k];
-      a[ri + j] = t * inv;
-    }
-  }
-}
-
-function choleskySolve(L: Float64Array, n: number, b: Float64Array): Float64Array {
-  const x = Float64Array.from(b);
-  for (let i = 0; i < n; i++) {
-    const ri = i * n;
-    let s = x[i];
-    for (let k = 0; k < i; k++) s -= L[ri + k] * x[k];
-    x[i] = s / L[ri + i];
-  }
-  for (let i = n - 1; i >= 0; i--) {
-    let s = x[i];
-    for (let k = i + 1; k < n; k++) s -= L[k * n + i] * x[k];
-    x[i] = s / L[i * n + i];
-  }
-  return x;
-}
-
 export function solveComplianceLcp(
   nc: number, W: Float64Array, q: Float64Array, F: number, warm: Uint8Array, cache: ComplianceLcpCache, maxIt = 200,
 ): { P: Float64Array; gap: Float64Array; c: number; active: Uint8Array; iterations: number } {
@@ -200,7 +166,7 @@ export function solveComplianceLcp(
         const ra = idx[a] * nc;
         for (let b = 0; b <= a; b++) L[a * na + b] = W[ra + idx[b]];
       }
-      choleskyInPlace(L, na);
+      choleskyInPlace(L, na, 'compliance contact: W_AA');
       cache.key = active.slice();
       cache.idx = idx;
       cache.L = L;

@@ -241,14 +241,13 @@ export class SparseLdl {
   }
 }
 
-/** In-place dense LDLᵀ solve of a symmetric (positive definite) n×n row-major system. Returns x. */
-export function denseSolveSpd(a: Float64Array, n: number, b: Float64Array): Float64Array {
-  // Cholesky, lower triangle in place
+/** Dense Cholesky of a symmetric positive definite n×n row-major matrix; the lower triangle of `a` becomes L. */
+export function choleskyInPlace(a: Float64Array, n: number, what = 'dense Cholesky'): void {
   for (let j = 0; j < n; j++) {
     const rj = j * n;
     let s = a[rj + j];
     for (let k = 0; k < j; k++) s -= a[rj + k] * a[rj + k];
-    if (!(s > 0)) throw new Error(`dense Cholesky: matrix not positive definite at ${j} (${s})`);
+    if (!(s > 0)) throw new Error(`${what}: matrix not positive definite at ${j} (${s})`);
     const ljj = Math.sqrt(s);
     a[rj + j] = ljj;
     const inv = 1 / ljj;
@@ -259,19 +258,29 @@ export function denseSolveSpd(a: Float64Array, n: number, b: Float64Array): Floa
       a[ri + j] = t * inv;
     }
   }
+}
+
+/** Solve L·Lᵀ·x = b with the factor from `choleskyInPlace`. */
+export function choleskySolve(L: Float64Array, n: number, b: Float64Array): Float64Array {
   const x = Float64Array.from(b);
   for (let i = 0; i < n; i++) {
     const ri = i * n;
     let s = x[i];
-    for (let k = 0; k < i; k++) s -= a[ri + k] * x[k];
-    x[i] = s / a[ri + i];
+    for (let k = 0; k < i; k++) s -= L[ri + k] * x[k];
+    x[i] = s / L[ri + i];
   }
   for (let i = n - 1; i >= 0; i--) {
     let s = x[i];
-    for (let k = i + 1; k < n; k++) s -= a[k * n + i] * x[k];
-    x[i] = s / a[i * n + i];
+    for (let k = i + 1; k < n; k++) s -= L[k * n + i] * x[k];
+    x[i] = s / L[i * n + i];
   }
   return x;
+}
+
+/** In-place dense Cholesky solve of a symmetric positive definite n×n row-major system. Returns x. */
+export function denseSolveSpd(a: Float64Array, n: number, b: Float64Array): Float64Array {
+  choleskyInPlace(a, n);
+  return choleskySolve(a, n, b);
 }
 
 /** Jacobi-preconditioned conjugate gradients (for the solver comparison in the benchmark). */
