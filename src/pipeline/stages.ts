@@ -14,9 +14,7 @@ import { createBackend } from '../compute/index.js';
 import { segment, writeSegmentation, type SegmentOptions } from '../segment/index.js';
 import { summarizeThickness, thicknessMap } from '../thickness/map.js';
 import { writeThicknessOutputs } from '../thickness/outputs.js';
-import { remainingAfter, stripUniform, writeStripOutputs, type SnapshotSpec, type StripRow } from '../strip/index.js';
-import { stripCurrent, CURRENT_EXTRA_COLUMNS, type CurrentStripResult } from '../strip/current-mode.js';
-import type { ChartSeries } from '../strip/chart.js';
+import { runStripping } from '../strip/run.js';
 import { runCurrent } from '../current/index.js';
 import { ContactCell, type HistoryPoint } from '../fem/contact.js';
 import { solveConduction } from '../fem/conduction.js';
@@ -243,90 +241,31 @@ export const thicknessStage: StageSpec = {
 // ───────────────────────────────────────── strip
 
 /** Every k-th fraction of the uniform rows (first and last kept) so the current-aware replay makes about `steps` solves. */
-export function currentFractions(all: number[], steps: number): number[] {
-  if (all.length <= steps + 1) return all;
-  const out: number[] = [];
-  for (let i = 0; i <= steps; i++) out.push(all[Math.round((i * (all.length - 1)) / steps)]);
-  return out;
-}
-
 export const stripStage: StageSpec = {
   name: 'strip',
   params: (ctx) => ctx.cfg.strip,
   inputs: async (ctx) => ({ thickness: path.join(stageDir(ctx, 'thickness'), 'thickness_um.tif') }),
   async run(ctx, out) {
     const c = ctx.cfg.strip;
-    const vol = await loadVolume(path.join(stageDir(ctx, 'thickness'), 'thickness_um.tif'));
+    const input = path.join(stageDir(ctx, 'thickness'), 'thickness_um.tif');
+    const vol = await loadVolume(input);
     const [, ny, nx] = vol.shape;
-    const pixelUm = vol.spacing ? vol.spacing[2] : null;
-    const map = vol.data as Float32Array;
-    const uniformWanted = c.modes.includes('uniform');
-    const currentWanted = c.modes.includes('current');
-    const at = [...c.at];
-    const p1 = ctx.progress('strip: uniform');
-    const uni = stripUniform(map, ny, nx, { steps: c.steps, by: c.by, at, minIsland: c.min_island });
-    p1.finish(`${uni.rows.length} rows`);
-    if (uni.summary.map_pixels === 0) throw new InputError('the thickness map has no pixels with a thickness ≥ 0 (nothing to strip)');
-    const snapshots: SnapshotSpec[] = [];
-    const chart: ChartSeries[] = [];
-    if (uniformWanted) {
-      uni.at_rows.forEach((r, i) =>
-        snapshots.push({ stripped_fraction: at[i], active_fraction: r.active_fraction, remaining: remainingAfter(map, r.removed_depth_um), ny, nx, pixelUm, mode: 'uniform' }),
-      );
-      chart.push({ label: 'uniform stripping', color: '#1f77b4', points: uni.rows.map((r) => ({ x: r.stripped_fraction, active: r.active_fraction, multiplier: r.current_multiplier })) });
-    }
-    let cur: CurrentStripResult | null = null;
-    if (currentWanted) {
-      if (!pixelUm) throw new InputError('current-aware stripping needs the pixel size: give --voxel UM');
-      const p2 = ctx.progress('strip: current-aware');
-      cur = stripCurrent(map, ny, nx, pixelUm, {
-        fractions: currentFractions(uni.rows.map((r) => r.stripped_fraction), c.current_steps),
-        at,
-        minIsland: c.min_island,
-        solveGrid: c.solve_grid,
-        slabUm: c.thickness_um ?? undefined,
-        sigmaMsPerCm: c.sigma,
-        jNominalMaCm2: c.j_nominal ?? undefined,
-        jVoidMaCm2: c.j_void ?? undefined,
-        onStep: (d, t) => p2.update(d, t),
-      });
-      p2.finish(`${cur.summary.total_solves} solves`);
-      const cr = cur;
-      cr.at_rows.forEach((r, i) =>
-        snapshots.push({
-          stripped_fraction: r.stripped_fraction,
-          active_fraction: r.active_fraction,
-          remaining: cr.at_states[i].remaining,
-          voided: c.j_void !== null ? cr.at_states[i].voided : undefined,
-          ny: cr.grid.ny,
-          nx: cr.grid.nx,
-          pixelUm: cr.grid.pixel_um,
-          mode: 'current',
-        }),
-      );
-      chart.push({ label: `current-aware (${cr.grid.ny}×${cr.grid.nx} solve grid)`, color: '#ff7f0e', dashed: true, points: cr.rows.map((r) => ({ x: r.stripped_fraction, active: r.active_fraction, multiplier: r.current_multiplier })) });
-    }
-    const csvRows: StripRow[] = uniformWanted ? uni.rows : cur!.rows;
-    const mode = uniformWanted && currentWanted ? 'both' : uniformWanted ? 'uniform' : 'current';
-    const json = {
-      input: path.join(stageDir(ctx, 'thickness'), 'thickness_um.tif'),
-      mode,
-      columns: ['step', 'stripped_fraction', 'active_fraction', 'current_multiplier', 'islands', 'removed_depth_um', 'largest_island_px', 'median_island_px', 'islands_ge_min'],
-      pixel_um: pixelUm,
-      summary: uni.summary,
-      uniform: uniformWanted ? { rows: uni.rows, at_rows: uni.at_rows } : undefined,
-      at,
-      at_rows: uniformWanted ? uni.at_rows : cur!.at_rows,
-      current: cur ? { rows: cur.rows, at_rows: cur.at_rows, grid: cur.grid, summary: cur.summary } : undefined,
-      rows: csvRows,
-    };
-    const files = await writeStripOutputs(out, { json, csvRows, csvExtra: uniformWanted ? [] : CURRENT_EXTRA_COLUMNS, chart, snapshots, title: 'Stripping replay: active area and current multiplier' });
-    if (cur) {
-      // the current-aware rows as their own CSV (stripping.csv holds the uniform rows when both ran)
-      const { stripCsv } = await import('../strip/index.js');
-      await writeFileAtomically(path.join(out, 'stripping_current.csv'), stripCsv(cur.rows, CURRENT_EXTRA_COLUMNS));
-    }
-    return { files: files.length, mode, s002: uni.summary.s002_comparison };
+    const r = await runStripping(vol.data as Float32Array, ny, nx, vol.spacing ? vol.spacing[2] : null, out, input, {
+      uniform: c.modes.includes('uniform'),
+      current: c.modes.includes('current'),
+      steps: c.steps,
+      by: c.by,
+      at: [...c.at],
+      minIsland: c.min_island,
+      currentSteps: c.current_steps,
+      solveGrid: c.solve_grid,
+      slabUm: c.thickness_um ?? undefined,
+      sigmaMsPerCm: c.sigma,
+      jNominalMaCm2: c.j_nominal ?? undefined,
+      jVoidMaCm2: c.j_void ?? undefined,
+      onPhase: (phase) => ctx.progress(phase === 'uniform' ? 'strip: uniform' : 'strip: current-aware'),
+    });
+    return { files: r.files.length, mode: r.mode, s002: r.uniform.summary.s002_comparison };
   },
 };
 

@@ -1,16 +1,8 @@
 import type { Command } from 'commander';
 import { loadVolume } from '../../io/open.js';
 import { InputError } from '../../io/errors.js';
-import {
-  remainingAfter,
-  stripUniform,
-  writeStripOutputs,
-  type SnapshotSpec,
-  type StepMode,
-  type StripRow,
-} from '../../strip/index.js';
-import { stripCurrent, CURRENT_EXTRA_COLUMNS, type CurrentStripResult } from '../../strip/current-mode.js';
-import type { ChartSeries } from '../../strip/chart.js';
+import type { StepMode } from '../../strip/index.js';
+import { runStripping } from '../../strip/run.js';
 import { addInputOptions, ensureOutputDir, openOptionsFrom, type InputFlags } from '../input-options.js';
 import { action, emit } from '../run-command.js';
 import { createProgress } from '../progress.js';
@@ -30,7 +22,6 @@ interface StripFlags extends InputFlags {
   json?: boolean;
 }
 
-const DEFAULT_SNAPSHOTS = [0.25, 0.5, 0.64, 0.85, 0.95];
 
 function parseFractions(text: string): number[] {
   const v = text.split(',').map((s) => Number(s.trim()));
@@ -87,71 +78,19 @@ export function registerStrip(program: Command): void {
       const pixelUm = vol.spacing ? vol.spacing[2] : null;
       await ensureOutputDir(flags.out);
 
-      const progress = createProgress('strip: uniform');
-      const uni = stripUniform(vol.data, ny, nx, { steps, by: flags.by as StepMode, at, minIsland });
-      progress.finish(`${uni.rows.length} rows`);
-      if (uni.summary.map_pixels === 0) throw new InputError('the map has no pixels with a thickness ≥ 0', input);
-      const snapFractions = at.length ? at : DEFAULT_SNAPSHOTS;
-      const snapshots: SnapshotSpec[] = [];
-      const chart: ChartSeries[] = [];
-      if (flags.mode !== 'current') {
-        // uniform snapshots: exact depth for each snapshot fraction
-        const snap = stripUniform(vol.data, ny, nx, { steps: 1, by: 'fraction', at: snapFractions, minIsland });
-        snap.at_rows.forEach((r, i) =>
-          snapshots.push({ stripped_fraction: snapFractions[i], active_fraction: r.active_fraction, remaining: remainingAfter(vol.data, r.removed_depth_um), ny, nx, pixelUm, mode: 'uniform' }),
-        );
-        chart.push({ label: 'uniform stripping', color: '#1f77b4', points: uni.rows.map((r) => ({ x: r.stripped_fraction, active: r.active_fraction, multiplier: r.current_multiplier })) });
-      }
-      let cur: CurrentStripResult | null = null;
-      if (wantCurrent) {
-        const p2 = createProgress('strip: current');
-        cur = stripCurrent(vol.data, ny, nx, pixelUm!, {
-          fractions: uni.rows.map((r) => r.stripped_fraction),
-          at: snapFractions,
-          minIsland,
-          solveGrid,
-          slabUm: slab,
-          sigmaMsPerCm: sigma,
-          jNominalMaCm2: jNominal,
-          jVoidMaCm2: jVoid,
-          onStep: (d, t) => p2.update(d, t),
-        });
-        p2.finish(`${cur.summary.total_solves} solves, ${cur.summary.total_iterations} CG iterations`);
-        const c = cur;
-        c.at_rows.forEach((r, i) =>
-          snapshots.push({
-            stripped_fraction: r.stripped_fraction,
-            active_fraction: r.active_fraction,
-            remaining: c.at_states[i].remaining,
-            voided: jVoid !== undefined ? c.at_states[i].voided : undefined,
-            ny: c.grid.ny,
-            nx: c.grid.nx,
-            pixelUm: c.grid.pixel_um,
-            mode: 'current',
-          }),
-        );
-        chart.push({ label: `current-aware (${c.grid.ny}×${c.grid.nx} solve grid)`, color: '#ff7f0e', dashed: true, points: c.rows.map((r) => ({ x: r.stripped_fraction, active: r.active_fraction, multiplier: r.current_multiplier })) });
-      }
-      const csvRows: StripRow[] = flags.mode === 'current' ? cur!.rows : uni.rows;
-      const json = {
-        input,
-        mode: flags.mode,
-        columns: ['step', 'stripped_fraction', 'active_fraction', 'current_multiplier', 'islands', 'removed_depth_um', 'largest_island_px', 'median_island_px', 'islands_ge_min'],
-        pixel_um: pixelUm,
-        summary: uni.summary,
-        uniform: flags.mode !== 'current' ? { rows: uni.rows, at_rows: uni.at_rows } : undefined,
-        at: at,
-        at_rows: flags.mode === 'current' ? cur!.at_rows : uni.at_rows,
-        current: cur ? { rows: cur.rows, at_rows: cur.at_rows, grid: cur.grid, summary: cur.summary } : undefined,
-        rows: csvRows,
-      };
-      const files = await writeStripOutputs(flags.out, {
-        json,
-        csvRows,
-        csvExtra: flags.mode === 'current' ? CURRENT_EXTRA_COLUMNS : [],
-        chart,
-        snapshots,
-        title: 'Stripping replay: active area and current multiplier',
+      const { uniform: uni, current: cur, files, atRows } = await runStripping(vol.data as Float32Array, ny, nx, pixelUm, flags.out, input, {
+        uniform: flags.mode !== 'current',
+        current: wantCurrent,
+        steps,
+        by: flags.by as StepMode,
+        at,
+        minIsland,
+        solveGrid,
+        slabUm: slab,
+        sigmaMsPerCm: sigma,
+        jNominalMaCm2: jNominal,
+        jVoidMaCm2: jVoid,
+        onPhase: (phase) => createProgress(`strip: ${phase}`),
       });
       const s002 = uni.summary.s002_comparison;
       const lines = [
@@ -161,7 +100,7 @@ export function registerStrip(program: Command): void {
         ...(cur ? cur.at_rows.map((r) => `current: ${pct(r.stripped_fraction)} stripped → ${pct(r.active_fraction)} active, j p99.9 ${r.j_p999.toFixed(2)}× nominal`) : []),
         `wrote ${files.join(', ')} in ${flags.out}`,
       ];
-      emit(Boolean(flags.json), { out: flags.out, files, summary: uni.summary, at_rows: json.at_rows, current: cur ? cur.summary : undefined }, lines.join('\n'));
+      emit(Boolean(flags.json), { out: flags.out, files, summary: uni.summary, at_rows: atRows, current: cur ? cur.summary : undefined }, lines.join('\n'));
     }),
   );
 }
