@@ -52,8 +52,11 @@ export interface ComputeBackend {
   classify(input: GreyArray, thresholds: readonly number[], out?: Uint8Array): Promise<Uint8Array>;
   /** Mean and variance over the (2r+1)³ box around each voxel (edge-replicated). */
   localMeanVariance(input: GreyArray, shape: Shape3, radius: number): Promise<{ mean: Float32Array; variance: Float32Array }>;
-  /** Connected components of mask != 0 (connectivity 6 or 26). */
-  connectedComponents(mask: Uint8Array, shape: Shape3, connectivity: 6 | 26): Promise<ComponentResult>;
+  /**
+   * Connected components of mask != 0 (connectivity 6 or 26). `out` (length of the mask): a label
+   * buffer to reuse across calls (slab loops), used when the backend can write into it.
+   */
+  connectedComponents(mask: Uint8Array, shape: Shape3, connectivity: 6 | 26, out?: Uint32Array): Promise<ComponentResult>;
 
   dispose(): Promise<void>;
 }

@@ -25,14 +25,30 @@
  *    their grey level (half-way rule), propagating inwards.
  * 5. Boundary refinement: voxels at a boundary between phases a and b are re-assigned to whichever
  *    mean is nearer (the boundary sits where the grey crosses (μa + μb)/2), a few passes.
+ *
+ * Memory: besides the grey volume, one uint8 volume (the labels; while the low-density phase is
+ * decided, its high nibble holds the fringe distance bin). Intensity classes are recomputed from the
+ * grey level where needed rather than stored, connected components run slab by slab
+ * (slab-components.ts) and never hold a full-volume label array, and voxel lists are typed arrays.
  */
 import type { ComputeBackend, GreyArray } from '../compute/types.js';
 import type { Shape3, Spacing3 } from '../io/volume.js';
 import { fullHistogram, gmmOnHistogram, thresholdsFromHistogram, type Histogram } from './histogram.js';
+import { slabComponents } from './slab-components.js';
 import type { GaussianComponent } from './gmm.js';
 import type { PhaseDecision, SegmentOptions } from './types.js';
 
 export const VOID = 0, LI = 1, ELECTROLYTE = 2, COLLECTOR = 3, UNDECIDED = 255;
+/**
+ * Working states (low nibble of the label byte) before the final codes: a low-density voxel of an
+ * electrode component (Li or void, decided by grey level), a candidate filament voxel below the
+ * electrolyte surface, and undecided. The high nibble carries the fringe bin, then growth markers.
+ */
+const ELECTRODE = 4, CAND = 5, OPEN = 15;
+/** A decision taken in the current pass of step 7 (low 2 bits: the phase), committed after the pass. */
+const PENDING = 0x80;
+/** Slices per connected-components slab: bounded scratch (≈ 5 bytes per slab voxel). */
+const CC_SLAB_VOXELS = 1 << 20;
 
 export interface PhaseContext {
   grey: GreyArray;
@@ -57,14 +73,41 @@ export interface PhaseResult {
 
 const DMAX = 4;
 
-function sliceFractions(cls: Uint8Array, shape: Shape3, K: number): Float64Array[] {
+/** Intensity class of every voxel, computed on demand (thresholds rounded to float32 like `classify`). */
+type ClassOf = (i: number) => number;
+
+function classifier(grey: GreyArray, thresholds: readonly number[]): ClassOf {
+  const t0 = Math.fround(thresholds[0]);
+  if (thresholds.length === 1) return (i) => (grey[i] >= t0 ? 1 : 0);
+  const t1 = Math.fround(thresholds[1]);
+  return (i) => {
+    const g = grey[i];
+    return g >= t1 ? 2 : g >= t0 ? 1 : 0;
+  };
+}
+
+/** Growable list of voxel indices (typed, not a JS array: lists may hold millions). */
+class IndexList {
+  data = new Int32Array(1024);
+  length = 0;
+  push(i: number): void {
+    if (this.length === this.data.length) {
+      const d = new Int32Array(this.data.length * 2);
+      d.set(this.data);
+      this.data = d;
+    }
+    this.data[this.length++] = i;
+  }
+}
+
+function sliceFractions(cls: ClassOf, shape: Shape3, K: number): Float64Array[] {
   const [nz, ny, nx] = shape;
   const plane = ny * nx;
   const f = Array.from({ length: K }, () => new Float64Array(nz));
   for (let z = 0; z < nz; z++) {
     const base = z * plane;
     for (let p = 0; p < plane; p++) {
-      const c = cls[base + p];
+      const c = cls(base + p);
       if (c < K) f[c][z]++;
     }
     for (let k = 0; k < K; k++) f[k][z] /= plane;
@@ -87,7 +130,7 @@ interface Slab {
  * slice, so a collector that undulates with the Li thickness or a tilted cell still counts; the layer
  * is accepted when at least half of the (sampled) columns show it. z0..z1 spans all supporting runs.
  */
-function slabAtEnds(cls: Uint8Array, shape: Shape3, c: number, low: number): Slab[] {
+function slabAtEnds(cls: ClassOf, shape: Shape3, c: number, low: number): Slab[] {
   const [nz, ny, nx] = shape;
   const plane = ny * nx;
   const maxSkip = Math.max(2, Math.floor(nz / 2));
@@ -103,9 +146,9 @@ function slabAtEnds(cls: Uint8Array, shape: Shape3, c: number, low: number): Sla
     for (let p = 0; p < plane; p += stride) {
       sampled++;
       let k = 0;
-      while (k < nz && k < maxSkip && cls[at(k) * plane + p] === low) k++;
+      while (k < nz && k < maxSkip && cls(at(k) * plane + p) === low) k++;
       const skip = k;
-      while (k < nz && cls[at(k) * plane + p] === c) k++;
+      while (k < nz && cls(at(k) * plane + p) === c) k++;
       const run = k - skip;
       if (run < 2 || k >= nz) continue;
       runs.push(run);
@@ -145,6 +188,7 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
   const n = grey.length;
   const decisions: PhaseDecision[] = [];
   const floatBins = options.floatBins ?? 4096;
+  const slabDepth = Math.max(1, Math.floor(CC_SLAB_VOXELS / plane));
 
   // 1. Intensity classes and the layout of the bright ones.
   progress('thresholds', 0, 1);
@@ -178,7 +222,7 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
     } else fallback.push('no density crossing Li | middle or middle | brightest: multi-Otsu thresholds kept');
     gmmInfo = { components: g.components, iterations: g.iterations, converged: g.converged, fallback };
   }
-  let cls = await backend.classify(grey, th3.thresholds);
+  let cls = classifier(grey, th3.thresholds);
   lap('classify');
   const f3 = sliceFractions(cls, shape, 3);
   const wanted = options.collector ?? 'auto';
@@ -219,7 +263,7 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
     const th2 = thresholdsFromHistogram(hist, 2, method, 'partition');
     thresholds = th2.thresholds;
     gmm = th2.gmm ?? gmm;
-    cls = await backend.classify(grey, th2.thresholds);
+    cls = classifier(grey, th2.thresholds);
     electrolyteClass = 1;
     decisions.push({
       step: 'collector',
@@ -235,29 +279,52 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
   }
   const collectorAtStart = slab ? slab.end === 'start' : endFraction(f3, electrolyteClass, 'end') >= endFraction(f3, electrolyteClass, 'start');
   const oz = (z: number) => (collectorAtStart ? z : nz - 1 - z);
+  const classMask = (c: number) => (z0: number, z1: number, m: Uint8Array) => {
+    const base = z0 * plane;
+    for (let i = 0; i < m.length; i++) m[i] = cls(base + i) === c ? 1 : 0;
+  };
 
-  // 2. Main collector and electrolyte components.
+  // 2. Main collector and electrolyte components (slab by slab; membership written on a second pass,
+  //    skipped when the class is one component).
   progress('components', 0, 3);
-  const labels = new Uint8Array(n).fill(UNDECIDED);
-  const mask = new Uint8Array(n);
+  const labels = new Uint8Array(n).fill(OPEN);
+  /** Set `code` on voxels of class c that belong to component `keep` (all of class c when it is the only one). */
+  const keepComponent = async (cc: Awaited<ReturnType<typeof slabComponents>>, c: number, keep: number, code: number) => {
+    if (cc.count === 1 && keep === 1) {
+      for (let i = 0; i < n; i++) if (cls(i) === c) labels[i] = code;
+      return;
+    }
+    await cc.revisit((z0, _z1, lab, finalId) => {
+      const base = z0 * plane;
+      let lastLocal = -1, lastKeep = false;
+      for (let i = 0; i < lab.length; i++) {
+        const l = lab[i];
+        if (!l) continue;
+        if (l !== lastLocal) {
+          lastLocal = l;
+          lastKeep = finalId(l) === keep;
+        }
+        if (lastKeep) labels[base + i] = code;
+      }
+    });
+  };
   if (collectorClass >= 0 && slab) {
-    for (let i = 0; i < n; i++) mask[i] = cls[i] === collectorClass ? 1 : 0;
-    const cc = await backend.connectedComponents(mask, shape, 26);
-    const inSlab = new Float64Array(cc.count + 1);
-    for (let z = slab.z0; z <= slab.z1; z++) for (let p = 0; p < plane; p++) inSlab[cc.labels[z * plane + p]]++;
+    const s = slab;
+    const cc = await slabComponents({
+      backend, shape, connectivity: 26, slabDepth, fillMask: classMask(collectorClass),
+      channels: 1, channelOf: (i) => { const z = Math.floor(i / plane); return z >= s.z0 && z <= s.z1 ? 0 : -1; },
+    });
     let best = 0;
-    for (let c = 1; c <= cc.count; c++) if (inSlab[c] > inSlab[best] || best === 0) best = c;
-    let kept = 0;
-    for (let i = 0; i < n; i++) if (cc.labels[i] === best) { labels[i] = COLLECTOR; kept++; }
-    decisions.push({ step: 'collector component', decision: `largest 26-connected component of class ${collectorClass} in the slab kept as collector; ${cc.count - 1} other components left undecided`, evidence: { voxels: kept, components: cc.count } });
+    for (let c = 1; c <= cc.count; c++) if (cc.stats[c] > cc.stats[best] || best === 0) best = c;
+    if (best) await keepComponent(cc, collectorClass, best, COLLECTOR);
+    decisions.push({ step: 'collector component', decision: `largest 26-connected component of class ${collectorClass} in the slab kept as collector; ${cc.count - 1} other components left undecided`, evidence: { voxels: best ? cc.sizes[best] : 0, components: cc.count } });
   }
   progress('components', 1, 3);
   {
-    for (let i = 0; i < n; i++) mask[i] = cls[i] === electrolyteClass ? 1 : 0;
-    const cc = await backend.connectedComponents(mask, shape, 26);
+    const cc = await slabComponents({ backend, shape, connectivity: 26, slabDepth, fillMask: classMask(electrolyteClass) });
     let best = 0;
     for (let c = 1; c <= cc.count; c++) if (best === 0 || cc.sizes[c] > cc.sizes[best]) best = c;
-    for (let i = 0; i < n; i++) if (cc.labels[i] === best && best) labels[i] = ELECTROLYTE;
+    if (best) await keepComponent(cc, electrolyteClass, best, ELECTROLYTE);
     decisions.push({ step: 'electrolyte component', decision: `largest 26-connected component of class ${electrolyteClass} is the electrolyte; ${Math.max(0, cc.count - 1)} small components left undecided`, evidence: { voxels: best ? cc.sizes[best] : 0, components: cc.count } });
   }
   lap('components');
@@ -289,7 +356,7 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
     const base = (collectorAtStart ? k : nz - 1 - k) * plane;
     for (let p = 0; p < plane; p++) {
       if (labels[base + p] === COLLECTOR && k > collInner[p]) {
-        labels[base + p] = UNDECIDED;
+        labels[base + p] = OPEN;
         demoted++;
       }
     }
@@ -300,118 +367,112 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
     const base = z * plane;
     for (let p = 0; p < plane; p++) if (labels[base + p] === ELECTROLYTE && k > collInner[p] && elSurf[p] === nz) elSurf[p] = k;
   }
+  // Zone of a voxel: 0 outside (beyond the collector), 1 in the collector run, 2 layer, 3 inside the electrolyte.
+  const zoneAt = (p: number, k: number): number => (collOuter[p] >= 0 && k < collOuter[p] ? 0 : k <= collInner[p] ? 1 : k < elSurf[p] ? 2 : 3);
+  const zoneOf = (i: number): number => {
+    const z = Math.floor(i / plane);
+    return zoneAt(i - z * plane, oz(z));
+  };
 
-  // 4. Low-density components by layout.
+  // 4. Low-density components by layout: zone counts per component, then its role written per voxel
+  //    (ELECTRODE for the Li electrode's components, VOID for air and pores).
   progress('components', 2, 3);
-  for (let i = 0; i < n; i++) mask[i] = cls[i] === 0 ? 1 : 0;
-  const low = await backend.connectedComponents(mask, shape, 26);
-  const zone = Array.from({ length: 4 }, () => new Float64Array(low.count + 1)); // out, inColl, layer, inside
-  for (let z = 0; z < nz; z++) {
-    const k = oz(z);
-    const base = z * plane;
-    for (let p = 0; p < plane; p++) {
-      const c = low.labels[base + p];
-      if (!c) continue;
-      const zi = collOuter[p] >= 0 && k < collOuter[p] ? 0 : k <= collInner[p] ? 1 : k < elSurf[p] ? 2 : 3;
-      zone[zi][c]++;
-    }
-  }
+  const low = await slabComponents({ backend, shape, connectivity: 26, slabDepth, fillMask: classMask(0), channels: 4, channelOf: zoneOf });
+  const zone = (zi: number, c: number) => low.stats[zi * (low.count + 1) + c]; // out, inColl, layer, inside
   // role: 1 electrode, 2 outside air, 3 pore
   const role = new Uint8Array(low.count + 1);
   const roleVoxels = [0, 0, 0, 0];
   const roleCount = [0, 0, 0, 0];
   for (let c = 1; c <= low.count; c++) {
     const size = low.sizes[c];
-    const r = zone[2][c] >= 0.25 * size ? 1 : zone[0][c] + zone[1][c] >= zone[3][c] ? 2 : 3;
+    const r = zone(2, c) >= 0.25 * size ? 1 : zone(0, c) + zone(1, c) >= zone(3, c) ? 2 : 3;
     role[c] = r;
     roleVoxels[r] += size;
     roleCount[r]++;
   }
+  await low.revisit((z0, _z1, lab, finalId) => {
+    const base = z0 * plane;
+    for (let i = 0; i < lab.length; i++) if (lab[i]) labels[base + i] = role[finalId(lab[i])] === 1 ? ELECTRODE : VOID;
+  });
   lap('low_components');
 
-  // 5. Fringe correction: distance (6-connected steps, ≤ DMAX) of low voxels from bright decided phases.
-  const dist = new Uint8Array(n); // 0: not low, or farther than DMAX; else steps
-  const src = new Uint8Array(n);
-  let frontier: number[] = [];
-  for (let z = 0; z < nz; z++)
-    for (let y = 0; y < ny; y++)
-      for (let x = 0; x < nx; x++) {
-        const i = z * plane + y * nx + x;
-        if (!mask[i]) continue;
-        let s = 0;
-        if (x > 0 && (labels[i - 1] === ELECTROLYTE || labels[i - 1] === COLLECTOR)) s = labels[i - 1];
-        else if (x < nx - 1 && (labels[i + 1] === ELECTROLYTE || labels[i + 1] === COLLECTOR)) s = labels[i + 1];
-        else if (y > 0 && (labels[i - nx] === ELECTROLYTE || labels[i - nx] === COLLECTOR)) s = labels[i - nx];
-        else if (y < ny - 1 && (labels[i + nx] === ELECTROLYTE || labels[i + nx] === COLLECTOR)) s = labels[i + nx];
-        else if (z > 0 && (labels[i - plane] === ELECTROLYTE || labels[i - plane] === COLLECTOR)) s = labels[i - plane];
-        else if (z < nz - 1 && (labels[i + plane] === ELECTROLYTE || labels[i + plane] === COLLECTOR)) s = labels[i + plane];
-        if (s) {
-          dist[i] = 1;
-          src[i] = s;
-          frontier.push(i);
+  // 5. Fringe correction: distance (6-connected steps, ≤ DMAX, through low-density voxels) from the
+  //    bright decided phases, as a bin in the high nibble: 0 far, 1..4 from the electrolyte, 5..8 from
+  //    the collector. One sweep per distance (a voxel set at distance d is not read as d - 1).
+  const isLowState = (s: number) => s === VOID || s === ELECTRODE;
+  const distOfBin = (b: number) => (b ? ((b - 1) % DMAX) + 1 : 0);
+  // bin a voxel takes from neighbour j in sweep d (0: none): d = 1 from a bright phase, else from a
+  // low voxel whose bin is at distance d - 1 (its source kept)
+  const brightBin = (j: number) => {
+    const s = labels[j] & 15;
+    return s === ELECTROLYTE ? 1 : s === COLLECTOR ? DMAX + 1 : 0;
+  };
+  let sweepDistance = 0;
+  const nextBin = (j: number) => {
+    const bj = labels[j] >> 4;
+    return bj && distOfBin(bj) === sweepDistance - 1 ? bj + 1 : 0;
+  };
+  for (let d = 1; d <= DMAX; d++) {
+    sweepDistance = d;
+    const from = d === 1 ? brightBin : nextBin;
+    for (let z = 0; z < nz; z++)
+      for (let y = 0; y < ny; y++)
+        for (let x = 0; x < nx; x++) {
+          const i = z * plane + y * nx + x;
+          const li = labels[i];
+          if (li >> 4 || !isLowState(li)) continue;
+          let b = 0;
+          if (x > 0) b = from(i - 1);
+          if (!b && x < nx - 1) b = from(i + 1);
+          if (!b && y > 0) b = from(i - nx);
+          if (!b && y < ny - 1) b = from(i + nx);
+          if (!b && z > 0) b = from(i - plane);
+          if (!b && z < nz - 1) b = from(i + plane);
+          if (b) labels[i] = li | (b << 4);
         }
-      }
-  for (let d = 2; d <= DMAX; d++) {
-    const next: number[] = [];
-    for (const i of frontier) {
-      const x = i % nx, y = Math.floor(i / nx) % ny, z = Math.floor(i / plane);
-      const visit = (j: number) => {
-        if (mask[j] && !dist[j]) {
-          dist[j] = d;
-          src[j] = src[i];
-          next.push(j);
-        }
-      };
-      if (x > 0) visit(i - 1);
-      if (x < nx - 1) visit(i + 1);
-      if (y > 0) visit(i - nx);
-      if (y < ny - 1) visit(i + nx);
-      if (z > 0) visit(i - plane);
-      if (z < nz - 1) visit(i + plane);
-    }
-    frontier = next;
   }
-  // Zone of a voxel: 0 outside (beyond the collector), 1 in the collector run, 2 layer, 3 inside the electrolyte.
-  const zoneOf = (i: number): number => {
-    const z = Math.floor(i / plane);
-    const p = i - z * plane;
-    const k = oz(z);
-    return collOuter[p] >= 0 && k < collOuter[p] ? 0 : k <= collInner[p] ? 1 : k < elSurf[p] ? 2 : 3;
+  const binOf = (i: number) => labels[i] >> 4;
+  // Electrode voxels in the layer (between collector and electrolyte surface), visited in raster order.
+  const forEachLayer = (visit: (i: number) => void) => {
+    for (let z = 0; z < nz; z++) {
+      const k = oz(z);
+      const base = z * plane;
+      for (let p = 0; p < plane; p++) if ((labels[base + p] & 15) === ELECTRODE && zoneAt(p, k) === 2) visit(base + p);
+    }
   };
   // Fringe profile: median grey per (source phase, distance) over electrode voxels in the layer
   // (where Li dominates), minus the far-field (Li) median.
-  const binOf = (i: number) => (dist[i] ? (src[i] === COLLECTOR ? DMAX : 0) + dist[i] : 0); // 0 far, 1..4 electrolyte, 5..8 collector
   const NB = 2 * DMAX + 1;
-  const inLayer = new Uint8Array(n);
   const binCounts = new Float64Array(NB);
   let deep = 0;
-  for (let i = 0; i < n; i++) {
-    if (!mask[i] || role[low.labels[i]] !== 1 || zoneOf(i) !== 2) continue;
-    inLayer[i] = 1;
-    binCounts[binOf(i)]++;
-    if (!dist[i] || dist[i] >= 3) deep++;
-  }
+  forEachLayer((i) => {
+    const b = binOf(i);
+    binCounts[b]++;
+    if (!b || distOfBin(b) >= 3) deep++;
+  });
   const sampleMedian = (select: (i: number) => boolean, count: number): number => {
     if (count <= 0) return NaN;
     const stride = Math.max(1, Math.ceil(count / 200_000));
     const buf = new Float32Array(Math.ceil(count / stride) + 1);
     let m = 0, seen = 0;
-    for (let i = 0; i < n; i++) if (inLayer[i] && select(i) && seen++ % stride === 0 && m < buf.length) buf[m++] = grey[i];
+    forEachLayer((i) => {
+      if (select(i) && seen++ % stride === 0 && m < buf.length) buf[m++] = grey[i];
+    });
     return median(buf.subarray(0, m));
   };
   const med = Array.from(binCounts, (c, b) => (c >= 200 ? sampleMedian((i) => binOf(i) === b, c) : NaN));
   let totalLayer = 0;
   for (const c of binCounts) totalLayer += c;
   // Li level: far-field median; thin layers: voxels ≥ 3 steps from bright phases; else all layer voxels.
-  const reference = binCounts[0] >= 1000 ? med[0] : deep >= 1000 ? sampleMedian((i) => !dist[i] || dist[i] >= 3, deep) : sampleMedian(() => true, totalLayer);
+  const reference = binCounts[0] >= 1000 ? med[0] : deep >= 1000 ? sampleMedian((i) => !binOf(i) || distOfBin(binOf(i)) >= 3, deep) : sampleMedian(() => true, totalLayer);
   const shift = new Float64Array(NB);
   for (let b = 1; b < NB; b++) shift[b] = Number.isFinite(med[b]) && Number.isFinite(reference) ? med[b] - reference : 0;
   lap('fringe_profile');
 
   // 6. Void | Li threshold: Li level fixed at the reference, void level = mean of the corrected
   //    low-density grey below the threshold, threshold half-way between (iterated to a fixed point).
-  const corrected = new Float32Array(n);
-  for (let i = 0; i < n; i++) if (mask[i]) corrected[i] = grey[i] - shift[binOf(i)];
+  //    Corrected grey = grey − shift[bin], computed where needed (no float copy of the volume).
+  const corrected = (i: number) => Math.fround(grey[i] - shift[labels[i] >> 4]);
   const muLi = reference;
   let liSpread = NaN;
   {
@@ -419,7 +480,9 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
     const stride = Math.max(1, Math.ceil(totalLayer / 200_000));
     const dev: number[] = [];
     let seen = 0;
-    for (let i = 0; i < n; i++) if (inLayer[i] && seen++ % stride === 0) dev.push(Math.abs(corrected[i] - muLi));
+    forEachLayer((i) => {
+      if (seen++ % stride === 0) dev.push(Math.abs(corrected(i) - muLi));
+    });
     dev.sort((x, y) => x - y);
     liSpread = dev.length ? 1.4826 * dev[dev.length >> 1] : NaN;
   }
@@ -428,7 +491,11 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
   let voidCount = 0;
   for (let it = 0; it < 50; it++) {
     let s = 0, c = 0;
-    for (let i = 0; i < n; i++) if (mask[i] && corrected[i] < tVL) { s += corrected[i]; c++; }
+    for (let i = 0; i < n; i++) {
+      if (!isLowState(labels[i] & 15)) continue;
+      const v = corrected(i);
+      if (v < tVL) { s += v; c++; }
+    }
     if (!c) { muVoid = NaN; voidCount = 0; break; }
     muVoid = s / c;
     voidCount = c;
@@ -439,48 +506,60 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
   // Voxel decisions. Layer: Li unless darker than the void|Li threshold (interfacial voids).
   // Inside the electrolyte (filaments or pores attached to the electrode): void near a void core
   // (geodesic growth of dark cores by 2 steps inside the low-density mask), Li otherwise.
-  let liVox = 0, electrodeVoid = 0;
-  const insideCore: number[] = [];
-  for (let i = 0; i < n; i++) {
-    if (!mask[i]) continue;
-    const r = role[low.labels[i]];
-    if (r !== 1) { labels[i] = VOID; continue; }
-    const zn = zoneOf(i);
-    if (corrected[i] < tVL) {
-      labels[i] = VOID;
-      electrodeVoid++;
-      if (zn === 3) insideCore.push(i);
-    } else if (zn === 3) {
-      labels[i] = UNDECIDED - 1; // inside-zone candidate, decided below
-    } else {
-      labels[i] = LI;
-      liVox++;
-    }
-  }
-  const CAND = UNDECIDED - 1;
-  let frontierV = insideCore;
-  for (let step = 0; step < 2 && frontierV.length; step++) {
-    const next: number[] = [];
-    for (const i of frontierV) {
-      const x = i % nx, y = Math.floor(i / nx) % ny, z = Math.floor(i / plane);
-      for (let dz = -1; dz <= 1; dz++) {
-        const zz = z + dz;
-        if (zz < 0 || zz >= nz) continue;
-        for (let dy = -1; dy <= 1; dy++) {
-          const yy = y + dy;
-          if (yy < 0 || yy >= ny) continue;
-          for (let dx = -1; dx <= 1; dx++) {
-            const xx = x + dx;
-            if (xx < 0 || xx >= nx) continue;
-            const j = zz * plane + yy * nx + xx;
-            if (labels[j] === CAND) { labels[j] = VOID; electrodeVoid++; next.push(j); }
-          }
-        }
+  // Dark cores carry growth marker 1 in the high nibble; voxels reached at step s carry s + 1.
+  let liVox = 0, electrodeVoid = 0, cores = 0;
+  for (let z = 0; z < nz; z++) {
+    const k = oz(z);
+    const base = z * plane;
+    for (let p = 0; p < plane; p++) {
+      const i = base + p;
+      const s = labels[i] & 15;
+      if (s === VOID) { labels[i] = VOID; continue; }
+      if (s !== ELECTRODE) continue;
+      const inside = zoneAt(p, k) === 3;
+      if (corrected(i) < tVL) {
+        electrodeVoid++;
+        if (inside) cores++;
+        labels[i] = inside ? VOID | (1 << 4) : VOID;
+      } else if (inside) {
+        labels[i] = CAND;
+      } else {
+        labels[i] = LI;
+        liVox++;
       }
     }
-    frontierV = next;
   }
-  for (let i = 0; i < n; i++) if (labels[i] === CAND) { labels[i] = LI; liVox++; }
+  for (let step = 1; step <= 2 && cores; step++) {
+    const from = VOID | (step << 4);
+    let grown = 0;
+    for (let z = 0; z < nz; z++)
+      for (let y = 0; y < ny; y++)
+        for (let x = 0; x < nx; x++) {
+          const i = z * plane + y * nx + x;
+          if (labels[i] !== CAND) continue;
+          let hit = false;
+          for (let dz = -1; dz <= 1 && !hit; dz++) {
+            const zz = z + dz;
+            if (zz < 0 || zz >= nz) continue;
+            for (let dy = -1; dy <= 1 && !hit; dy++) {
+              const yy = y + dy;
+              if (yy < 0 || yy >= ny) continue;
+              for (let dx = -1; dx <= 1; dx++) {
+                const xx = x + dx;
+                if (xx >= 0 && xx < nx && labels[zz * plane + yy * nx + xx] === from) { hit = true; break; }
+              }
+            }
+          }
+          if (hit) { labels[i] = VOID | ((step + 1) << 4); electrodeVoid++; grown++; }
+        }
+    if (!grown) break;
+  }
+  // Final codes: candidates → Li, markers cleared, still-open voxels → UNDECIDED.
+  for (let i = 0; i < n; i++) {
+    const s = labels[i] & 15;
+    if (s === CAND) { labels[i] = LI; liVox++; }
+    else labels[i] = s === OPEN ? UNDECIDED : s;
+  }
   decisions.push({
     step: 'low density',
     decision: `low-density 26-connected components: ${roleCount[1]} in the layer between collector and electrolyte → Li electrode (${roleVoxels[1]} voxels), ${roleCount[2]} beyond the collector → void/air (${roleVoxels[2]} voxels), ${roleCount[3]} enclosed by the electrolyte → pores (${roleVoxels[3]} voxels). Electrode voxels in the layer are Li unless their fringe-corrected grey < ${tVL.toFixed(1)} (half-way between the void level ${muVoid.toFixed(1)} and the Li level ${muLi.toFixed(1)}) → interfacial void; electrode voxels below the electrolyte surface are void within 2 voxels of a dark core, else Li (filaments)`,
@@ -499,26 +578,30 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
   });
   lap('void_li');
 
-  // 7. Undecided voxels → nearest mean among decided neighbours (propagating inwards).
+  // 7. Undecided voxels → nearest mean among decided neighbours (propagating inwards). A pass's
+  //    decisions are written as PENDING | phase (not yet visible as decided to their neighbours) and
+  //    committed after the pass: no list of voxels is kept.
   let mu = phaseMeans(labels, grey, shape, [muVoid, muLi, NaN, NaN]);
-  let undecided: number[] = [];
-  for (let i = 0; i < n; i++) if (labels[i] === UNDECIDED) undecided.push(i);
-  const nUndecided = undecided.length;
+  let nUndecided = 0;
+  for (let i = 0; i < n; i++) if (labels[i] === UNDECIDED) nUndecided++;
+  let remaining = nUndecided;
   let passes = 0;
-  while (undecided.length && passes < 64) {
+  while (remaining && passes < 64) {
     passes++;
-    const changes: number[] = [];
-    const rest: number[] = [];
-    for (const i of undecided) {
+    let changed = 0;
+    for (let i = 0; i < n; i++) {
+      if (labels[i] !== UNDECIDED) continue;
       const best = nearestNeighbourPhase(i, labels, grey[i], mu, shape, -1);
-      if (best >= 0) changes.push(i, best);
-      else rest.push(i);
+      if (best >= 0) {
+        labels[i] = PENDING | best;
+        changed++;
+      }
     }
-    if (!changes.length) break;
-    for (let k = 0; k < changes.length; k += 2) labels[changes[k]] = changes[k + 1];
-    undecided = rest;
+    if (!changed) break;
+    for (let i = 0; i < n; i++) if ((labels[i] & ~3) === PENDING) labels[i] &= 3;
+    remaining -= changed;
   }
-  for (const i of undecided) labels[i] = cls[i] === 0 ? VOID : ELECTROLYTE; // isolated (no decided neighbour at all)
+  if (remaining) for (let i = 0; i < n; i++) if (labels[i] === UNDECIDED) labels[i] = cls(i) === 0 ? VOID : ELECTROLYTE; // isolated (no decided neighbour at all)
   decisions.push({ step: 'undecided', decision: `${nUndecided} bright-class voxels outside the main collector/electrolyte components assigned to the neighbouring phase with the nearest mean (${passes} passes)`, evidence: { means: mu } });
   lap('undecided');
 
@@ -527,7 +610,8 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
   mu = phaseMeans(labels, grey, shape, [muVoid, muLi, NaN, NaN]);
   const changedPerPass: number[] = [];
   for (let pass = 0; pass < refinePasses; pass++) {
-    const changes: number[] = [];
+    const changes = new IndexList();
+    const to = new IndexList();
     for (let z = 0; z < nz; z++)
       for (let y = 0; y < ny; y++)
         for (let x = 0; x < nx; x++) {
@@ -535,10 +619,13 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
           const a = labels[i];
           if (!hasOtherNeighbour(i, a, labels, x, y, z, shape)) continue;
           const best = nearestNeighbourPhase(i, labels, grey[i], mu, shape, a);
-          if (best >= 0 && best !== a) changes.push(i, best);
+          if (best >= 0 && best !== a) {
+            changes.push(i);
+            to.push(best);
+          }
         }
-    for (let k = 0; k < changes.length; k += 2) labels[changes[k]] = changes[k + 1];
-    changedPerPass.push(changes.length / 2);
+    for (let k = 0; k < changes.length; k++) labels[changes.data[k]] = to.data[k];
+    changedPerPass.push(changes.length);
     if (!changes.length) break;
   }
   decisions.push({ step: 'boundaries', decision: `half-way rule at phase boundaries: a boundary voxel takes the adjacent phase whose mean is nearest (boundary where the grey crosses (μa+μb)/2); void|Li keep the fringe-corrected split`, evidence: { means: mu, changed_per_pass: changedPerPass } });

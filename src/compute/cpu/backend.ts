@@ -226,7 +226,7 @@ export class CpuBackend implements ComputeBackend {
     return { mean, variance };
   }
 
-  async connectedComponents(mask: Uint8Array, shape: Shape3, connectivity: 6 | 26): Promise<ComponentResult> {
+  async connectedComponents(mask: Uint8Array, shape: Shape3, connectivity: 6 | 26, out?: Uint32Array): Promise<ComponentResult> {
     checkShape(mask, shape);
     if (connectivity !== 6 && connectivity !== 26) throw new RangeError('connectivity must be 6 or 26');
     const [nz, ny, nx] = shape;
@@ -234,7 +234,8 @@ export class CpuBackend implements ComputeBackend {
     const n = mask.length;
     if (n >= 2 ** 32 - 1) throw new RangeError('connectedComponents: volume too large for uint32 labels');
     const src = toShared(mask);
-    const labels = sharedLike(new Uint32Array(0), n);
+    // a shared `out` of the right length is written directly (the workers overwrite every voxel)
+    const labels = out && out.length === n && isShared(out) ? out : sharedLike(new Uint32Array(0), n);
     const slabs = splitRange(nz, this.parts);
     // 1. union-find inside every slab; slab-local ids in raster order of first voxel
     const pieceSizes = await Promise.all(slabs.map(([z0, z1]) => this.run<Float64Array>({

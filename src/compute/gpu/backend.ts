@@ -521,8 +521,8 @@ export class GpuBackend implements ComputeBackend {
     return { mean, variance };
   }
 
-  connectedComponents(mask: Uint8Array, shape: Shape3, connectivity: 6 | 26): Promise<ComponentResult> {
-    return this.cpuBackend().connectedComponents(mask, shape, connectivity);
+  connectedComponents(mask: Uint8Array, shape: Shape3, connectivity: 6 | 26, out?: Uint32Array): Promise<ComponentResult> {
+    return this.cpuBackend().connectedComponents(mask, shape, connectivity, out);
   }
 
   async dispose(): Promise<void> {

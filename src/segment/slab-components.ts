@@ -1,0 +1,159 @@
+/**
+ * Connected components of a mask that is never held whole: the mask is produced slab by slab
+ * (`fillMask`), each slab is labelled by the compute backend, and slabs are joined by a union-find
+ * over their provisional ids across each slab boundary (the 9 (26-conn.) or 1 (6-conn.) neighbours in
+ * the previous slab's last plane). Memory: one slab of mask + uint32 labels, one plane of ids, and
+ * O(provisional components) for the union-find and per-component statistics — never a full-volume
+ * label array. Callers that need per-voxel membership call `revisit`, which labels every slab again
+ * (deterministic: same slabs, same ids) and hands each slab's labels with their final component ids.
+ */
+import type { ComputeBackend } from '../compute/types.js';
+import type { Shape3 } from '../io/volume.js';
+
+export interface SlabComponentsOptions {
+  backend: ComputeBackend;
+  shape: Shape3;
+  connectivity: 6 | 26;
+  /** Slices per slab (memory ≈ 5 bytes × slab voxels). */
+  slabDepth: number;
+  /** Write the mask (0/1) of slices [z0, z1) into `mask` (length (z1 - z0) × ny × nx). */
+  fillMask(z0: number, z1: number, mask: Uint8Array): void;
+  /** Number of statistics channels accumulated per component. */
+  channels?: number;
+  /** Channel (0..channels-1) a foreground voxel (global index) counts in, or -1 for none. */
+  channelOf?(index: number): number;
+}
+
+export interface SlabComponents {
+  /** Components 1..count, numbered in order of first voxel (raster order), as the backend does. */
+  count: number;
+  /** sizes[k]: voxels of component k (sizes[0] unused). */
+  sizes: Float64Array;
+  /** stats[c * (count + 1) + k]: voxels of component k counted in channel c. */
+  stats: Float64Array;
+  /**
+   * Labels every slab again and calls `visit(z0, z1, labels, finalId)`: `labels` holds the slab's
+   * local labels (0 background) and finalId(local) the component 1..count it belongs to.
+   */
+  revisit(visit: (z0: number, z1: number, labels: Uint32Array, finalId: (local: number) => number) => void): Promise<void>;
+}
+
+/** Growable Int32 / Uint32 storage indexed by provisional id. */
+class Grow<A extends Int32Array | Uint32Array> {
+  constructor(public a: A, private readonly make: (n: number) => A) {}
+  ensure(n: number): void {
+    if (n <= this.a.length) return;
+    const b = this.make(Math.max(n, Math.ceil(this.a.length * 1.5)));
+    b.set(this.a);
+    this.a = b;
+  }
+}
+
+export async function slabComponents(o: SlabComponentsOptions): Promise<SlabComponents> {
+  const [nz, ny, nx] = o.shape;
+  const plane = ny * nx;
+  const depth = Math.max(1, Math.min(nz, Math.floor(o.slabDepth)));
+  const channels = o.channels ?? 0;
+  // shared and reused across slabs: the cpu backend's workers read and write them without copies,
+  // and no per-slab garbage piles up between collections
+  const mask = new Uint8Array(new SharedArrayBuffer(depth * plane));
+  const labelBuffer = new Uint32Array(new SharedArrayBuffer(4 * depth * plane));
+  const slabs: [number, number][] = [];
+  for (let z0 = 0; z0 < nz; z0 += depth) slabs.push([z0, Math.min(nz, z0 + depth)]);
+  const cross: [number, number][] = o.connectivity === 26 ? [-1, 0, 1].flatMap((dy) => [-1, 0, 1].map((dx) => [dy, dx] as [number, number])) : [[0, 0]];
+
+  const label = async (z0: number, z1: number) => {
+    const m = mask.subarray(0, (z1 - z0) * plane);
+    o.fillMask(z0, z1, m);
+    return o.backend.connectedComponents(m, [z1 - z0, ny, nx], o.connectivity, labelBuffer.subarray(0, m.length));
+  };
+
+  // Pass 1: provisional ids (offset + local), sizes and statistics per provisional id, unions.
+  const parent = new Grow(new Int32Array(1024), (n) => new Int32Array(n));
+  const size = new Grow(new Uint32Array(1024), (n) => new Uint32Array(n));
+  const stat = Array.from({ length: channels }, () => new Grow(new Uint32Array(1024), (n) => new Uint32Array(n)));
+  const offsets: number[] = [];
+  let total = 0;
+  const lastPlane = new Uint32Array(plane); // provisional ids of the previous slab's last plane
+  const find = (g: number): number => {
+    const p = parent.a;
+    while (p[g] !== g) {
+      p[g] = p[p[g]];
+      g = p[g];
+    }
+    return g;
+  };
+  for (const [z0, z1] of slabs) {
+    const cc = await label(z0, z1);
+    const off = total;
+    offsets.push(off);
+    total += cc.count;
+    parent.ensure(total + 1);
+    size.ensure(total + 1);
+    for (const s of stat) s.ensure(total + 1);
+    for (let l = 1; l <= cc.count; l++) {
+      parent.a[off + l] = off + l;
+      size.a[off + l] = cc.sizes[l];
+    }
+    const lab = cc.labels;
+    if (channels && o.channelOf) {
+      const base = z0 * plane;
+      for (let i = 0; i < lab.length; i++) {
+        const l = lab[i];
+        if (!l) continue;
+        const c = o.channelOf(base + i);
+        if (c >= 0) stat[c].a[off + l]++;
+      }
+    }
+    if (z0 > 0) {
+      // join across the boundary plane: smaller root wins, so roots stay in raster order of first voxel
+      for (let y = 0; y < ny; y++)
+        for (let x = 0; x < nx; x++) {
+          const l = lab[y * nx + x];
+          if (!l) continue;
+          for (const [dy, dx] of cross) {
+            const yy = y + dy, xx = x + dx;
+            if (yy < 0 || yy >= ny || xx < 0 || xx >= nx) continue;
+            const g = lastPlane[yy * nx + xx];
+            if (!g) continue;
+            const a = find(off + l), b = find(g);
+            if (a !== b) {
+              if (a < b) parent.a[b] = a;
+              else parent.a[a] = b;
+            }
+          }
+        }
+    }
+    const last = lab.subarray((z1 - z0 - 1) * plane, (z1 - z0) * plane);
+    for (let p = 0; p < plane; p++) lastPlane[p] = last[p] ? off + last[p] : 0;
+  }
+
+  // Final ids in order of first voxel (provisional ids are in that order within and across slabs).
+  const finalOf = new Int32Array(total + 1);
+  let count = 0;
+  for (let g = 1; g <= total; g++) {
+    const r = find(g);
+    finalOf[g] = r === g ? ++count : finalOf[r];
+  }
+  const sizes = new Float64Array(count + 1);
+  const stats = new Float64Array(channels * (count + 1));
+  for (let g = 1; g <= total; g++) {
+    const k = finalOf[g];
+    sizes[k] += size.a[g];
+    for (let c = 0; c < channels; c++) stats[c * (count + 1) + k] += stat[c].a[g];
+  }
+
+  return {
+    count,
+    sizes,
+    stats,
+    async revisit(visit) {
+      for (let s = 0; s < slabs.length; s++) {
+        const [z0, z1] = slabs[s];
+        const cc = await label(z0, z1);
+        const off = offsets[s];
+        visit(z0, z1, cc.labels, (local) => (local ? finalOf[off + local] : 0));
+      }
+    },
+  };
+}
