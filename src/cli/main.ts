@@ -2,18 +2,6 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
-import { registerInfo } from './commands/info.js';
-import { registerSynth } from './commands/synth.js';
-import { registerConvert } from './commands/convert.js';
-import { registerSegment } from './commands/segment.js';
-import { registerThickness } from './commands/thickness.js';
-import { registerDistance, registerLocalThickness } from './commands/distance.js';
-import { registerStrip } from './commands/strip.js';
-import { registerCurrent } from './commands/current.js';
-import { registerFem } from './commands/fem.js';
-import { registerRun } from './commands/run.js';
-import { registerView } from './commands/view.js';
-import { registerFigure } from './commands/figure.js';
 import { EXIT_BAD_INPUT } from './run-command.js';
 
 /** The package's version, found by walking up from this module (works from src/ and from dist/). */
@@ -31,31 +19,44 @@ function packageVersion(): string {
   }
 }
 
-export function buildProgram(): Command {
+/**
+ * Commands, each loaded only when it runs (or for the full help): a command's libraries (charts,
+ * HDF5, WebGPU, ...) otherwise sit in every process's memory, including the voxel stages' peak.
+ */
+const COMMANDS: { names: string[]; register: (program: Command) => Promise<void> }[] = [
+  { names: ['info'], register: async (p) => (await import('./commands/info.js')).registerInfo(p) },
+  { names: ['synth'], register: async (p) => (await import('./commands/synth.js')).registerSynth(p) },
+  { names: ['convert'], register: async (p) => (await import('./commands/convert.js')).registerConvert(p) },
+  { names: ['segment'], register: async (p) => (await import('./commands/segment.js')).registerSegment(p) },
+  { names: ['thickness'], register: async (p) => (await import('./commands/thickness.js')).registerThickness(p) },
+  { names: ['distance'], register: async (p) => (await import('./commands/distance.js')).registerDistance(p) },
+  { names: ['local-thickness'], register: async (p) => (await import('./commands/distance.js')).registerLocalThickness(p) },
+  { names: ['strip'], register: async (p) => (await import('./commands/strip.js')).registerStrip(p) },
+  { names: ['current'], register: async (p) => (await import('./commands/current.js')).registerCurrent(p) },
+  { names: ['fem'], register: async (p) => (await import('./commands/fem.js')).registerFem(p) },
+  { names: ['run'], register: async (p) => (await import('./commands/run.js')).registerRun(p) },
+  { names: ['view'], register: async (p) => (await import('./commands/view.js')).registerView(p) },
+  { names: ['figure'], register: async (p) => (await import('./commands/figure.js')).registerFigure(p) },
+  { names: ['batch'], register: async (p) => (await import('./commands/batch.js')).registerBatch(p) },
+  { names: ['worker'], register: async (p) => (await import('./commands/worker.js')).registerWorker(p) },
+];
+
+/** The program with every command, or only the one named by `argv` (argv[2]) when it is known. */
+export async function buildProgram(argv?: string[]): Promise<Command> {
   const program = new Command('buried')
     .description('X-ray tomography of solid-state batteries → numbers and pictures about the buried Li / electrolyte interface')
     .version(packageVersion(), '-V, --version')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  registerInfo(program);
-  registerSynth(program);
-  registerConvert(program);
-  registerSegment(program);
-  registerThickness(program);
-  registerDistance(program);
-  registerLocalThickness(program);
-  registerStrip(program);
-  registerCurrent(program);
-  registerFem(program);
-  registerRun(program);
-  registerView(program);
-  registerFigure(program);
+  const named = argv?.[2];
+  const only = COMMANDS.find((c) => named !== undefined && c.names.includes(named));
+  for (const c of only ? [only] : COMMANDS) await c.register(program);
   for (const cmd of program.commands) cmd.exitOverride();
   return program;
 }
 
 export async function main(argv: string[]): Promise<void> {
-  const program = buildProgram();
+  const program = await buildProgram(argv);
   try {
     await program.parseAsync(argv);
   } catch (err) {

@@ -8,13 +8,14 @@
  *   and `onWarning` (when given) hears why.
  */
 import { CpuBackend } from './cpu/backend.js';
-import { GpuBackend } from './gpu/backend.js';
-import { probeAdapter } from './gpu/device.js';
+import { probeAdapterSummary } from './gpu/probe-child.js';
 import type { BackendChoice, ComputeBackend } from './types.js';
 
 export type * from './types.js';
 export { CpuBackend } from './cpu/backend.js';
-export { GpuBackend } from './gpu/backend.js';
+
+/** The WebGPU backend's module, loaded only when it is used (Dawn is ≈ 60 MB resident). */
+const gpuBackend = async () => (await import('./gpu/backend.js')).GpuBackend;
 
 export interface CreateBackendOptions {
   /** Bytes of the largest array the caller will hand over (checked against the GPU's buffer limits). */
@@ -33,9 +34,8 @@ export interface GpuAvailability {
 /** Whether a WebGPU adapter exists and whether it is real hardware. Never throws. */
 export async function gpuAvailability(): Promise<GpuAvailability> {
   try {
-    const probe = await probeAdapter();
-    if (!probe) return { available: false, hardware: false, description: 'no WebGPU adapter' };
-    const { summary } = probe;
+    const summary = await probeAdapterSummary();
+    if (!summary) return { available: false, hardware: false, description: 'no WebGPU adapter' };
     return {
       available: true,
       hardware: !summary.software,
@@ -48,14 +48,13 @@ export async function gpuAvailability(): Promise<GpuAvailability> {
 
 /** Why 'auto' would not use the gpu for this request (null: it would). */
 export async function gpuRefusal(bytesNeeded?: number): Promise<string | null> {
-  let probe: Awaited<ReturnType<typeof probeAdapter>> = null;
+  let summary: Awaited<ReturnType<typeof probeAdapterSummary>> = null;
   try {
-    probe = await probeAdapter();
+    summary = await probeAdapterSummary();
   } catch (e) {
     return `WebGPU probe failed (${(e as Error).message})`;
   }
-  if (!probe) return 'no WebGPU adapter';
-  const { summary } = probe;
+  if (!summary) return 'no WebGPU adapter';
   if (summary.software) return `the only WebGPU adapter is a software renderer (${summary.description})`;
   const limit = Math.min(summary.maxBufferSize, summary.maxStorageBufferBindingSize);
   // the gpu backend works in z-slabs, so `bytesNeeded` must fit the device buffers once (as f32
@@ -69,20 +68,19 @@ export async function gpuRefusal(bytesNeeded?: number): Promise<string | null> {
 export async function createBackend(choice: BackendChoice, options: CreateBackendOptions = {}): Promise<ComputeBackend> {
   if (choice === 'cpu') return new CpuBackend({ workers: options.workers });
   if (choice === 'gpu') {
-    const probe = await probeAdapter();
-    if (!probe) {
+    if (!(await probeAdapterSummary().catch(() => null))) {
       throw new Error(
         'gpu backend requested but no WebGPU adapter is available (no GPU driver; without a GPU, ' +
           'set VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json to use SwiftShader)',
       );
     }
-    return GpuBackend.create({ workers: options.workers });
+    return (await gpuBackend()).create({ workers: options.workers });
   }
   if (choice !== 'auto') throw new Error(`unknown backend '${choice as string}' (expected auto, cpu or gpu)`);
   const refusal = await gpuRefusal(options.bytesNeeded);
   if (refusal === null) {
     try {
-      return await GpuBackend.create({ workers: options.workers });
+      return await (await gpuBackend()).create({ workers: options.workers });
     } catch (e) {
       options.onWarning?.(`auto: gpu device creation failed (${(e as Error).message}); using cpu`);
       return new CpuBackend({ workers: options.workers });

@@ -6,36 +6,14 @@ import { arrayConstructor } from './volume.js';
 import type { VolumeSource } from './source.js';
 import { InputError, type InputWarning } from './errors.js';
 import { isPlausibleVoxel, micronsPerUnit } from './spacing.js';
+import { hasHdf5Signature, splitHdf5Input } from './hdf5-detect.js';
+export { hasHdf5Signature, splitHdf5Input };
 
-const HDF5_SIGNATURE = Buffer.from([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]);
 /** Data Exchange (APS, tomopy/dxchange) puts the projections or reconstruction here. */
 const DATA_EXCHANGE_PATH = '/exchange/data';
 
 type H5File = InstanceType<typeof h5wasm.File>;
 type H5Dataset = InstanceType<typeof h5wasm.Dataset>;
-
-/** Split `file.h5:/path/to/dataset` into file and dataset path (a drive letter's colon is not a separator). */
-export function splitHdf5Input(input: string): { file: string; dataset?: string } {
-  const m = /^(.*\.(?:h5|hdf5|hdf|nxs|he5|cxi)):(\/?.*)$/i.exec(input);
-  if (m) return { file: m[1], dataset: m[2].startsWith('/') ? m[2] : `/${m[2]}` };
-  return { file: input };
-}
-
-/** HDF5 files start with the signature at offset 0, 512, 1024, … (after an optional user block). */
-export async function hasHdf5Signature(file: string): Promise<boolean> {
-  const handle = await fs.open(file, 'r');
-  try {
-    const { size } = await handle.stat();
-    const buf = Buffer.alloc(8);
-    for (let offset = 0; offset + 8 <= size && offset <= 1 << 20; offset = offset === 0 ? 512 : offset * 2) {
-      await handle.read(buf, 0, 8, offset);
-      if (buf.equals(HDF5_SIGNATURE)) return true;
-    }
-    return false;
-  } finally {
-    await handle.close();
-  }
-}
 
 function dtypeOfDataset(ds: H5Dataset, label: string): DType {
   const meta = ds.metadata;

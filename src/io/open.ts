@@ -4,7 +4,7 @@ import { allocate, voxelCount } from './volume.js';
 import type { VolumeSource } from './source.js';
 import { InputError } from './errors.js';
 import { openTiff, openTiffFolder } from './tiff/index.js';
-import { hasHdf5Signature, openHdf5, splitHdf5Input } from './hdf5.js';
+import { hasHdf5Signature, splitHdf5Input } from './hdf5-detect.js';
 import { openRaw, type RawLayout } from './raw.js';
 
 export interface OpenOptions {
@@ -54,7 +54,7 @@ export async function openVolume(input: string, options: OpenOptions = {}): Prom
     } else {
       const kind = await sniff(file);
       if (dataset !== undefined || kind === 'hdf5') {
-        source = await openHdf5(input);
+        source = await (await import('./hdf5.js')).openHdf5(input); // h5wasm loaded only for HDF5 inputs
       } else if (kind === 'tiff') {
         source = await openTiff(file);
       } else if (stat.size === 0) {

@@ -8,19 +8,8 @@ import path from 'node:path';
 import { existsSync, promises as fs } from 'node:fs';
 import { writeFileAtomically } from '../io/atomic.js';
 import { loadVolume } from '../io/open.js';
-import { svgToPng } from '../report/figures/index.js';
-import {
-  contactPressureSpec,
-  contactTimeSpec,
-  phaseFractionsSpec,
-  renderVegaLite,
-  strippingSpec,
-  surfaceProfileSpec,
-  thicknessHistogramSpec,
-  type StripPoint,
-} from '../report/charts/index.js';
-import { configTableHtml, esc, gridTableHtml, renderReportHtml, type Figure, type Row, type Section } from '../report/html/index.js';
-import { snapshotName, S002_REFERENCE } from '../strip/index.js';
+import type { StripPoint } from '../report/charts/index.js';
+import type { Figure, Row, Section } from '../report/html/index.js';
 import { configTable } from './config.js';
 import { scanFile, stageDir, type RunContext, type StageSpec } from './stages.js';
 import { readStageRecord } from './fingerprint.js';
@@ -80,6 +69,12 @@ export const reportStage: StageSpec = {
     return files;
   },
   async run(ctx, figDir) {
+    // charting (vega, vega-lite) and rasterising (resvg) load here, not with the pipeline: they would
+    // otherwise sit in memory through the voxel stages
+    const { contactPressureSpec, contactTimeSpec, phaseFractionsSpec, renderVegaLite, strippingSpec, surfaceProfileSpec, thicknessHistogramSpec } = await import('../report/charts/index.js');
+    const { configTableHtml, esc, gridTableHtml, renderReportHtml } = await import('../report/html/index.js');
+    const { svgToPng } = await import('../report/figures/index.js');
+    const { snapshotName, S002_REFERENCE } = await import('../strip/index.js');
     const bar = ctx.progress('report');
     const width = ctx.cfg.report.figure_width_px;
     const dir = ctx.dir;

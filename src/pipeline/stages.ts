@@ -13,14 +13,11 @@ import { bytesPerVoxel, makeVolume, voxelCount, type Shape3, type Spacing3, type
 import { createBackend } from '../compute/index.js';
 import { segment, writeSegmentation, type SegmentOptions } from '../segment/index.js';
 import { summarizeThickness, thicknessMap } from '../thickness/map.js';
-import { writeThicknessOutputs } from '../thickness/outputs.js';
-import { runStripping } from '../strip/run.js';
 import { runCurrent } from '../current/index.js';
 import { ContactCell, type HistoryPoint } from '../fem/contact.js';
 import { solveConduction } from '../fem/conduction.js';
 import { LI_DEFAULTS, LPSCL_DEFAULTS, arrhenius, type Material } from '../fem/material.js';
 import { resamplePeriodic } from '../fem/profile.js';
-import { mapFigureSvg, svgToPng } from '../report/figures/index.js';
 import type { Progress } from '../cli/progress.js';
 import type { RunConfig, StageName } from './config.js';
 
@@ -218,6 +215,8 @@ export const thicknessStage: StageSpec = {
     bar.finish(`mean ${summary.mean_um} µm`);
     const iface = interfaceContact(labels, res.axis, res.li_side, res.surface);
     labels = null;
+    // outputs (figures: resvg) load with the stage that needs them, keeping the segment stage lean
+    const { writeThicknessOutputs } = await import('../thickness/outputs.js');
     await writeThicknessOutputs(out, res, summary, { input: labelsFile, scan: c.scan_refinement ? ctx.input : null, spacing_um: ctx.cfg.run.voxel, volume_shape: null });
     const mapSpacing: Spacing3 = [res.axis_um, res.pixel_um[0], res.pixel_um[1]];
     await writeTiff(path.join(out, 'contact.tif'), makeVolume(iface.contact, [1, res.shape[0], res.shape[1]], mapSpacing), {
@@ -250,6 +249,7 @@ export const stripStage: StageSpec = {
     const input = path.join(stageDir(ctx, 'thickness'), 'thickness_um.tif');
     const vol = await loadVolume(input);
     const [, ny, nx] = vol.shape;
+    const { runStripping } = await import('../strip/run.js');
     const r = await runStripping(vol.data as Float32Array, ny, nx, vol.spacing ? vol.spacing[2] : null, out, input, {
       uniform: c.modes.includes('uniform'),
       current: c.modes.includes('current'),
@@ -336,6 +336,7 @@ export const currentStage: StageSpec = {
       ...s,
     };
     await writeFileAtomically(path.join(out, 'current.json'), jsonText(json));
+    const { mapFigureSvg, svgToPng } = await import('../report/figures/index.js');
     const svg = mapFigureSvg({
       values: result.density,
       rows: coarse.ny,

@@ -9,7 +9,6 @@ import { promises as fs } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { getDecoder } from 'geotiff';
 import { InputError, type InputWarning } from '../errors.js';
 import type { VolumeSource } from '../source.js';
 import { spacingFromTiffTags } from '../spacing.js';
@@ -295,7 +294,8 @@ class DecoderCache {
         samplesPerPixel: 1,
         ...(page.jpegTables ? { JPEGTables: page.jpegTables } : {}),
       };
-      d = getDecoder(page.compression, params) as Promise<Decoder>;
+      // geotiff is loaded only for the codecs the fast path does not decode itself
+      d = import('geotiff').then((g) => g.getDecoder(page.compression, params) as Promise<Decoder>);
       this.map.set(key, d);
     }
     return d;
