@@ -1,24 +1,18 @@
 import path from 'node:path';
-import { Option, type Command } from 'commander';
+import type { Command } from 'commander';
 import { InputError } from '../../io/errors.js';
-import { allKeys, attributeOf, fieldFor, flagOf, resolveConfig, STAGES, type StageName } from '../../pipeline/config.js';
+import { STAGES, type StageName } from '../../pipeline/config.js';
+import { addConfigOptions, configFromFlags, type ConfigFlags } from '../config-flags.js';
 import { runPipeline } from '../../pipeline/run.js';
 import { action, emit } from '../run-command.js';
 
-interface RunFlags {
+interface RunFlags extends ConfigFlags {
   out: string;
-  config?: string;
-  set?: string[];
   force?: boolean | string;
   until?: string;
-  voxel?: string;
-  workers?: string;
   quiet?: boolean;
   json?: boolean;
-  [key: string]: unknown;
 }
-
-const show = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? v.join(',') : String(v));
 
 function parseStages(flag: string, text: string): StageName[] {
   const list = text.split(',').map((s) => s.trim()).filter(Boolean);
@@ -38,29 +32,15 @@ export function registerRun(program: Command): void {
     .description('whole pipeline: read → segment → thickness → strip → current → fem → report.html (resumable; without an input: the bundled sample phantom)')
     .argument('[input]', 'grey-level scan: TIFF, folder of slices, file.h5[:/dataset], raw with input.shape/input.dtype (default: data/sample/scan.tif)')
     .requiredOption('-o, --out <dir>', 'output folder: segment/, thickness/, strip/, current/, fem/, figures/, report.html, manifest.json')
-    .option('--config <file>', 'configuration file (JSON or YAML) with sections input, run, segment, thickness, strip, current, fem, report')
-    .option('--set <key=value>', 'set one configuration key, e.g. --set strip.steps=50 (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
     .option('--force [stages]', 'redo every stage, or only the comma-separated stages given')
     .option('--until <stage>', `stop after this stage (${STAGES.join(', ')})`)
-    .option('--voxel <um>', 'voxel size in µm (one value or DZ,DY,DX): same as --run-voxel')
-    .option('--workers <n>', 'cpu worker threads: same as --run-workers')
     .option('--quiet', 'no progress on stderr')
     .option('--json', 'print the run summary as JSON on stdout');
-  // one flag per configuration key, generated from the schema: --segment-method, --fem-pressures, ...
-  for (const key of allKeys()) {
-    const f = fieldFor(key);
-    cmd.addOption(new Option(`${flagOf(key)} <value>`, `${f.doc} (${f.allowed}; default ${show(f.default)})`).hideHelp(false));
-  }
+  // --config, --set, --voxel, --workers and one flag per configuration key (--segment-method, ...)
+  addConfigOptions(cmd);
   cmd.action(
     action(async (input: string | undefined, flags: RunFlags) => {
-      const overrides: Record<string, string> = {};
-      if (flags.voxel !== undefined) overrides['run.voxel'] = flags.voxel;
-      if (flags.workers !== undefined) overrides['run.workers'] = flags.workers;
-      for (const key of allKeys()) {
-        const v = flags[attributeOf(key)];
-        if (typeof v === 'string') overrides[key] = v;
-      }
-      const cfg = await resolveConfig({ file: flags.config, sets: flags.set, flags: overrides });
+      const cfg = await configFromFlags(flags);
       const force = flags.force === undefined ? false : flags.force === true ? true : parseStages('--force', String(flags.force));
       const until = flags.until !== undefined ? parseStages('--until', flags.until)[0] : undefined;
       const result = await runPipeline({ input, out: flags.out, cfg, force, until, quiet: Boolean(flags.quiet), configFile: flags.config ?? null });

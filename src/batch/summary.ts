@@ -1,0 +1,405 @@
+/**
+ * The batch summary across scans, built from each scan's run folder (so it is the same whether the
+ * scans ran here or on queue workers, and it can be rebuilt at any time):
+ *   summary.csv   one row per scan: status, Li inventory, thickness statistics, contact fraction,
+ *                 active area at the configured stripped fractions, resistance, FEM contact;
+ *   summary.html  self-contained page (inline CSS and SVG charts, no scripts, no URLs except the
+ *                 relative links to each scan's report.html): the table, Li inventory and
+ *                 thickness charts, and the active-area curves of every scan overlaid;
+ *   batch.json    the scans, their status, error, worker and attempts (machine-readable).
+ * Each file is written atomically (temporary file + rename).
+ */
+import { existsSync, promises as fs } from 'node:fs';
+import path from 'node:path';
+import { writeFileAtomically } from '../io/atomic.js';
+import { configTable, type RunConfig } from '../pipeline/config.js';
+import { packageVersion } from '../pipeline/run.js';
+import { renderVegaLite, type VlSpec } from '../report/charts/index.js';
+import { configTableHtml, esc, inlineSvg, renderReportHtml, type Section } from '../report/html/index.js';
+import type { ScanOutcome } from './local.js';
+
+// ───────────────────────────────────────── the per-scan files (only the fields used here)
+
+interface SegmentJson {
+  shape?: number[];
+  spacing_um?: number[] | null;
+  phase_fractions?: Record<string, number>;
+  phase_names?: Record<string, string>;
+  li?: { volume_um3?: number; map_area_um2?: number; mean_thickness_um?: number; areal_capacity_mah_cm2?: number } | null;
+}
+interface ThicknessJson {
+  mean_um?: number;
+  std_um?: number;
+  min_um?: number;
+  max_um?: number;
+  p05_um?: number;
+  p50_um?: number;
+  p95_um?: number;
+  zero_fraction?: number;
+  mean_capacity_mah_cm2?: number;
+  roughness?: { electrolyte_surface?: { rq_um?: number }; li_top?: { rq_um?: number } };
+  penetration?: { max_um?: number; area_fraction?: number };
+  histogram?: { edges: number[]; counts: number[] };
+  map?: { area_mm2?: number };
+}
+interface InterfaceJson {
+  contact_fraction?: number;
+  electrolyte_depth_um?: number;
+}
+interface StripRow {
+  stripped_fraction: number;
+  active_fraction: number;
+}
+interface StrippingJson {
+  at?: number[];
+  uniform?: { rows?: StripRow[]; at_rows?: StripRow[] };
+  current?: { rows?: StripRow[]; at_rows?: StripRow[] } | null;
+}
+interface CurrentJson {
+  resistance_ohm_cm2?: number;
+  constriction_ohm_cm2?: number;
+  hotspots?: { p99?: number };
+}
+interface ContactJson {
+  runs?: { pressure_mpa: number; contact_fraction: number }[];
+}
+interface ManifestJson {
+  wall_seconds?: number;
+  input?: { sha256?: string };
+  stages?: { stage: string }[];
+}
+
+/** Everything the summary reads from one scan's folder (null where a file is missing). */
+export interface ScanData {
+  outcome: ScanOutcome;
+  manifest: ManifestJson | null;
+  segment: SegmentJson | null;
+  thickness: ThicknessJson | null;
+  iface: InterfaceJson | null;
+  stripping: StrippingJson | null;
+  current: CurrentJson | null;
+  contact: ContactJson | null;
+  report: boolean;
+}
+
+async function readJson<T>(file: string): Promise<T | null> {
+  try {
+    return JSON.parse(await fs.readFile(file, 'utf8')) as T;
+  } catch {
+    return null;
+  }
+}
+
+export async function readScan(outcome: ScanOutcome): Promise<ScanData> {
+  const d = outcome.out;
+  const [manifest, segment, thickness, iface, stripping, current, contact] = await Promise.all([
+    readJson<ManifestJson>(path.join(d, 'manifest.json')),
+    readJson<SegmentJson>(path.join(d, 'segment', 'segment.json')),
+    readJson<ThicknessJson>(path.join(d, 'thickness', 'thickness.json')),
+    readJson<InterfaceJson>(path.join(d, 'thickness', 'interface.json')),
+    readJson<StrippingJson>(path.join(d, 'strip', 'stripping.json')),
+    readJson<CurrentJson>(path.join(d, 'current', 'current.json')),
+    readJson<ContactJson>(path.join(d, 'fem', 'contact.json')),
+  ]);
+  return { outcome, manifest, segment, thickness, iface, stripping, current, contact, report: existsSync(path.join(d, 'report.html')) };
+}
+
+// ───────────────────────────────────────── columns
+
+type Cell = string | number | null;
+
+export interface Column {
+  key: string;
+  doc: string;
+  get(s: ScanData): Cell;
+}
+
+const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+const phaseOf = (s: ScanData, name: string): number | null => {
+  const names = s.segment?.phase_names ?? {};
+  const code = Object.keys(names).find((k) => names[k] === name);
+  return code === undefined ? null : num(s.segment?.phase_fractions?.[code]);
+};
+const near = (a: number, b: number) => Math.abs(a - b) < 1e-9;
+/** 0.85 → '85pct', 0.125 → '12.5pct'. */
+const pctKey = (f: number) => `${+(f * 100).toPrecision(6)}pct`;
+const mpaKey = (p: number) => `${+p.toPrecision(6)}mpa`;
+
+function activeAt(rows: StripRow[] | undefined, f: number): number | null {
+  const r = rows?.find((x) => near(x.stripped_fraction, f));
+  return r ? num(r.active_fraction) : null;
+}
+
+/** The columns of summary.csv; the active-area and FEM columns follow the fractions and pressures the scans were run with. */
+export function summaryColumns(scans: ScanData[]): Column[] {
+  const fractions = [...new Set(scans.flatMap((s) => s.stripping?.at ?? []))].sort((a, b) => a - b);
+  const pressures = [...new Set(scans.flatMap((s) => (s.contact?.runs ?? []).map((r) => r.pressure_mpa)))].sort((a, b) => a - b);
+  const hasCurrent = scans.some((s) => s.stripping?.current?.at_rows?.length);
+  const cols: Column[] = [
+    { key: 'name', doc: 'scan folder name in the batch output folder', get: (s) => s.outcome.name },
+    { key: 'status', doc: 'ok or failed', get: (s) => s.outcome.status },
+    { key: 'error', doc: 'why the scan failed (empty when ok)', get: (s) => s.outcome.error },
+    { key: 'input', doc: 'scan file (absolute path)', get: (s) => s.outcome.input },
+    { key: 'input_sha256', doc: 'sha256 of the scan file', get: (s) => s.manifest?.input?.sha256 ?? null },
+    { key: 'shape', doc: 'volume shape nz×ny×nx (voxels)', get: (s) => (s.segment?.shape ? s.segment.shape.join('x') : null) },
+    { key: 'voxel_um', doc: 'voxel size dz×dy×dx (µm)', get: (s) => (s.segment?.spacing_um ? s.segment.spacing_um.map((v) => +v.toPrecision(6)).join('x') : null) },
+    { key: 'li_inventory_um', doc: 'Li inventory as an equivalent uniform Li thickness: mean Li thickness over the map (µm, sub-voxel refined; thickness.json mean_um)', get: (s) => num(s.thickness?.mean_um) },
+    { key: 'li_inventory_mah_cm2', doc: 'Li inventory as areal capacity (mAh/cm², 4.85 µm per mAh/cm²; thickness.json mean_capacity_mah_cm2)', get: (s) => num(s.thickness?.mean_capacity_mah_cm2) },
+    { key: 'li_volume_um3', doc: 'Li volume from the voxel count (µm³; segment.json li.volume_um3)', get: (s) => num(s.segment?.li?.volume_um3) },
+    { key: 'li_voxel_mah_cm2', doc: 'areal capacity from the voxel count, without sub-voxel refinement (mAh/cm²; segment.json)', get: (s) => num(s.segment?.li?.areal_capacity_mah_cm2) },
+    { key: 'map_area_mm2', doc: 'area of the thickness map (mm²)', get: (s) => num(s.thickness?.map?.area_mm2) },
+    { key: 'thickness_mean_um', doc: 'Li thickness: mean over the map columns (µm)', get: (s) => num(s.thickness?.mean_um) },
+    { key: 'thickness_std_um', doc: 'Li thickness: standard deviation (µm)', get: (s) => num(s.thickness?.std_um) },
+    { key: 'thickness_min_um', doc: 'Li thickness: minimum (µm)', get: (s) => num(s.thickness?.min_um) },
+    { key: 'thickness_p05_um', doc: 'Li thickness: 5th percentile (µm)', get: (s) => num(s.thickness?.p05_um) },
+    { key: 'thickness_p50_um', doc: 'Li thickness: median (µm)', get: (s) => num(s.thickness?.p50_um) },
+    { key: 'thickness_p95_um', doc: 'Li thickness: 95th percentile (µm)', get: (s) => num(s.thickness?.p95_um) },
+    { key: 'thickness_max_um', doc: 'Li thickness: maximum (µm)', get: (s) => num(s.thickness?.max_um) },
+    { key: 'thickness_zero_fraction', doc: 'fraction of map columns without Li', get: (s) => num(s.thickness?.zero_fraction) },
+    { key: 'electrolyte_rq_um', doc: 'RMS roughness of the electrolyte surface (µm)', get: (s) => num(s.thickness?.roughness?.electrolyte_surface?.rq_um) },
+    { key: 'li_top_rq_um', doc: 'RMS roughness of the Li top surface (µm)', get: (s) => num(s.thickness?.roughness?.li_top?.rq_um) },
+    { key: 'penetration_max_um', doc: 'deepest Li penetration into the electrolyte (µm)', get: (s) => num(s.thickness?.penetration?.max_um) },
+    { key: 'penetration_area_fraction', doc: 'map fraction with Li penetration', get: (s) => num(s.thickness?.penetration?.area_fraction) },
+    { key: 'phase_void', doc: 'volume fraction of void/pore', get: (s) => phaseOf(s, 'void/pore') },
+    { key: 'phase_li', doc: 'volume fraction of Li', get: (s) => phaseOf(s, 'Li') },
+    { key: 'phase_electrolyte', doc: 'volume fraction of electrolyte', get: (s) => phaseOf(s, 'electrolyte') },
+    { key: 'phase_collector', doc: 'volume fraction of current collector', get: (s) => phaseOf(s, 'collector') },
+    { key: 'contact_fraction', doc: 'fraction of the electrolyte surface touched by Li (thickness/interface.json)', get: (s) => num(s.iface?.contact_fraction) },
+    { key: 'electrolyte_depth_um', doc: 'mean electrolyte depth seen in the scan (µm)', get: (s) => num(s.iface?.electrolyte_depth_um) },
+  ];
+  for (const f of fractions)
+    cols.push({ key: `active_uniform_${pctKey(f)}`, doc: `active (Li-covered) area fraction after stripping ${+(f * 100).toPrecision(6)} % of the Li, uniform-rate replay`, get: (s) => activeAt(s.stripping?.uniform?.at_rows, f) });
+  if (hasCurrent)
+    for (const f of fractions)
+      cols.push({ key: `active_current_${pctKey(f)}`, doc: `active area fraction after stripping ${+(f * 100).toPrecision(6)} % of the Li, current-aware replay`, get: (s) => activeAt(s.stripping?.current?.at_rows ?? undefined, f) });
+  cols.push(
+    { key: 'resistance_ohm_cm2', doc: 'electrolyte + constriction resistance of the measured contact map (Ω·cm²; current stage)', get: (s) => num(s.current?.resistance_ohm_cm2) },
+    { key: 'constriction_ohm_cm2', doc: 'constriction part of the resistance (Ω·cm²)', get: (s) => num(s.current?.constriction_ohm_cm2) },
+    { key: 'current_p99', doc: '99th percentile of the local current density / nominal', get: (s) => num(s.current?.hotspots?.p99) },
+  );
+  for (const p of pressures)
+    cols.push({ key: `fem_contact_${mpaKey(p)}`, doc: `contact fraction at the end of the hold at ${p} MPa (fem stage)`, get: (s) => num(s.contact?.runs?.find((r) => near(r.pressure_mpa, p))?.contact_fraction) });
+  cols.push(
+    { key: 'wall_seconds', doc: "wall time of the scan's last run (s; a re-run with every stage up to date takes a fraction of a second)", get: (s) => num(s.manifest?.wall_seconds) ?? (s.outcome.status === 'ok' ? null : s.outcome.seconds) },
+    { key: 'attempts', doc: 'attempts started (queue: including ones lost with a worker)', get: (s) => s.outcome.attempts },
+    { key: 'worker', doc: 'who completed it: local or the queue worker (host:pid)', get: (s) => s.outcome.worker },
+    { key: 'out', doc: 'run folder of the scan, relative to the batch folder', get: (s) => s.outcome.name },
+  );
+  return cols;
+}
+
+function csvCell(v: Cell): string {
+  if (v === null || v === undefined) return '';
+  const t = String(v);
+  return /[",\n\r]/.test(t) ? `"${t.replace(/"/g, '""')}"` : t;
+}
+
+export function summaryCsv(scans: ScanData[], columns = summaryColumns(scans)): string {
+  const lines = [columns.map((c) => c.key).join(',')];
+  for (const s of scans) lines.push(columns.map((c) => csvCell(c.get(s))).join(','));
+  return `${lines.join('\n')}\n`;
+}
+
+// ───────────────────────────────────────── charts
+
+const MODE_DASH = { domain: ['uniform', 'current-aware'], range: [[1, 0], [6, 3]] };
+
+export function activeAreaSpec(points: { scan: string; mode: string; stripped_fraction: number; active_fraction: number }[]): VlSpec {
+  return {
+    title: 'Active area while stripping, every scan',
+    width: 560,
+    height: 300,
+    data: { values: points },
+    mark: { type: 'line', strokeWidth: 2 },
+    encoding: {
+      x: { field: 'stripped_fraction', type: 'quantitative', title: 'fraction of Li stripped', scale: { domain: [0, 1] }, axis: { format: '.0%' } },
+      y: { field: 'active_fraction', type: 'quantitative', title: 'active area fraction', scale: { domain: [0, 1] }, axis: { format: '.0%' } },
+      color: { field: 'scan', type: 'nominal', title: 'scan' },
+      strokeDash: { field: 'mode', type: 'nominal', title: 'replay', scale: MODE_DASH },
+    },
+  };
+}
+
+export function inventorySpec(rows: { scan: string; mah_cm2: number; um: number }[]): VlSpec {
+  return {
+    title: 'Li inventory',
+    width: 420,
+    height: { step: 22 },
+    data: { values: rows },
+    mark: { type: 'bar', color: '#3b5b92', tooltip: true },
+    encoding: {
+      y: { field: 'scan', type: 'nominal', title: null, sort: null },
+      x: { field: 'mah_cm2', type: 'quantitative', title: 'areal capacity (mAh/cm²)' },
+    },
+  };
+}
+
+export function thicknessRangeSpec(rows: { scan: string; min: number; p05: number; p50: number; p95: number; max: number; mean: number }[]): VlSpec {
+  const y = { field: 'scan', type: 'nominal', title: null, sort: null };
+  return {
+    title: 'Li thickness: min–max, 5–95 %, median (tick) and mean (dot)',
+    width: 420,
+    height: { step: 22 },
+    data: { values: rows },
+    layer: [
+      { mark: { type: 'rule', color: '#9aa5b1' }, encoding: { y, x: { field: 'min', type: 'quantitative', title: 'Li thickness (µm)' }, x2: { field: 'max' } } },
+      { mark: { type: 'bar', color: '#b5367a', opacity: 0.55, height: 12 }, encoding: { y, x: { field: 'p05', type: 'quantitative' }, x2: { field: 'p95' } } },
+      { mark: { type: 'tick', color: '#111111', thickness: 2, size: 16 }, encoding: { y, x: { field: 'p50', type: 'quantitative' } } },
+      { mark: { type: 'point', filled: true, color: '#c9a227', size: 50 }, encoding: { y, x: { field: 'mean', type: 'quantitative' }, tooltip: [{ field: 'scan' }, { field: 'mean', title: 'mean (µm)' }] } },
+    ],
+  };
+}
+
+export function thicknessDistributionSpec(points: { scan: string; thickness_um: number; density: number }[]): VlSpec {
+  return {
+    title: 'Li thickness distributions',
+    width: 520,
+    height: 260,
+    data: { values: points },
+    mark: { type: 'line', strokeWidth: 2, interpolate: 'step-after' },
+    encoding: {
+      x: { field: 'thickness_um', type: 'quantitative', title: 'Li thickness (µm)' },
+      y: { field: 'density', type: 'quantitative', title: 'fraction of map columns per µm' },
+      color: { field: 'scan', type: 'nominal', title: 'scan' },
+    },
+  };
+}
+
+// ───────────────────────────────────────── html
+
+const fmt = (v: number | null | undefined, digits = 3) => (v === null || v === undefined || !Number.isFinite(v) ? '—' : (+v.toPrecision(digits)).toString());
+const pct = (v: number | null | undefined) => (v === null || v === undefined || !Number.isFinite(v) ? '—' : `${(v * 100).toFixed(1)} %`);
+
+function scanTableHtml(scans: ScanData[], fraction: number | null): string {
+  const head = ['scan', 'status', 'Li (µm)', 'Li (mAh/cm²)', 'thickness mean ± std (µm)', 'p5 / p50 / p95 (µm)', 'contact', ...(fraction !== null ? [`active @ ${+(fraction * 100).toPrecision(4)} % stripped (uniform / current)`] : []), 'R (Ω·cm²)', 'wall (s)', 'worker'];
+  const rows = scans.map((s) => {
+    const t = s.thickness;
+    const name = s.report ? `<a href="${esc(encodeURI(`${s.outcome.name}/report.html`))}">${esc(s.outcome.name)}</a>` : esc(s.outcome.name);
+    const status = s.outcome.status === 'ok' ? 'ok' : `<span class="bad" title="${esc(s.outcome.error ?? '')}">failed</span>`;
+    const cells = [
+      fmt(t?.mean_um),
+      fmt(t?.mean_capacity_mah_cm2),
+      t ? `${fmt(t.mean_um)} ± ${fmt(t.std_um, 2)}` : '—',
+      t ? `${fmt(t.p05_um)} / ${fmt(t.p50_um)} / ${fmt(t.p95_um)}` : '—',
+      pct(s.iface?.contact_fraction),
+      ...(fraction !== null ? [`${pct(activeAt(s.stripping?.uniform?.at_rows, fraction))} / ${pct(activeAt(s.stripping?.current?.at_rows ?? undefined, fraction))}`] : []),
+      fmt(s.current?.resistance_ohm_cm2, 4),
+      fmt(s.manifest?.wall_seconds ?? s.outcome.seconds, 3),
+      esc(s.outcome.worker),
+    ];
+    return `<tr><td>${name}</td><td>${status}</td>${cells.map((c) => `<td class="num">${c.startsWith('<') ? c : esc(c)}</td>`).join('')}</tr>`;
+  });
+  return `<table><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>\n${rows.join('\n')}\n</tbody></table>`;
+}
+
+function plainTable(head: string[], rows: string[][], caption?: string): string {
+  return `<table>${caption ? `<caption>${esc(caption)}</caption>` : ''}<thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>\n${rows.map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`).join('\n')}\n</tbody></table>`;
+}
+
+export interface SummaryOptions {
+  /** Batch output folder (summary.csv, summary.html, batch.json go here). */
+  dir: string;
+  outcomes: ScanOutcome[];
+  cfg: RunConfig;
+  configFile?: string | null;
+  /** 'local' or the queue URL (shown in the page and batch.json). */
+  mode: string;
+}
+
+export interface SummaryFiles {
+  csv: string;
+  html: string;
+  json: string;
+}
+
+/** Read every scan's folder and write summary.csv, summary.html and batch.json atomically. */
+export async function writeSummary(o: SummaryOptions): Promise<SummaryFiles> {
+  const scans = await Promise.all(o.outcomes.map(readScan));
+  const columns = summaryColumns(scans);
+  const csvPath = path.join(o.dir, 'summary.csv');
+  const htmlPath = path.join(o.dir, 'summary.html');
+  const jsonPath = path.join(o.dir, 'batch.json');
+  await fs.mkdir(o.dir, { recursive: true });
+  await writeFileAtomically(csvPath, summaryCsv(scans, columns));
+
+  const withData = scans.filter((s) => s.thickness);
+  const figures: string[] = [];
+  const chart = async (spec: VlSpec, caption: string): Promise<string> => {
+    try {
+      return `<figure>${inlineSvg(await renderVegaLite(spec))}<figcaption>${esc(caption)}</figcaption></figure>`;
+    } catch (e) {
+      // a chart that cannot be drawn must not cost the summary
+      return `<p class="intro">${esc(`${caption} (chart not drawn: ${(e as Error).message})`)}</p>`;
+    }
+  };
+  const figure = async (spec: VlSpec, caption: string) => {
+    figures.push(await chart(spec, caption));
+  };
+  const invRows = withData.filter((s) => num(s.thickness?.mean_capacity_mah_cm2) !== null).map((s) => ({ scan: s.outcome.name, mah_cm2: s.thickness!.mean_capacity_mah_cm2!, um: s.thickness!.mean_um ?? NaN }));
+  if (invRows.length) await figure(inventorySpec(invRows), 'Li inventory of each scan as areal capacity (mean Li thickness / 4.85 µm per mAh/cm²).');
+  const rangeRows = withData
+    .filter((s) => [s.thickness?.min_um, s.thickness?.p05_um, s.thickness?.p50_um, s.thickness?.p95_um, s.thickness?.max_um, s.thickness?.mean_um].every((v) => num(v) !== null))
+    .map((s) => ({ scan: s.outcome.name, min: s.thickness!.min_um!, p05: s.thickness!.p05_um!, p50: s.thickness!.p50_um!, p95: s.thickness!.p95_um!, max: s.thickness!.max_um!, mean: s.thickness!.mean_um! }));
+  if (rangeRows.length) await figure(thicknessRangeSpec(rangeRows), 'Li thickness statistics over the map columns of each scan.');
+  const dist: { scan: string; thickness_um: number; density: number }[] = [];
+  for (const s of withData) {
+    const h = s.thickness?.histogram;
+    if (!h || h.counts.length === 0) continue;
+    const total = h.counts.reduce((a, b) => a + b, 0);
+    if (!total) continue;
+    for (let i = 0; i < h.counts.length; i++) dist.push({ scan: s.outcome.name, thickness_um: h.edges[i], density: h.counts[i] / total / (h.edges[i + 1] - h.edges[i]) });
+    dist.push({ scan: s.outcome.name, thickness_um: h.edges[h.counts.length], density: 0 });
+  }
+  if (dist.length) await figure(thicknessDistributionSpec(dist), 'Distribution of the Li thickness over the map columns, normalised per scan.');
+  const active: { scan: string; mode: string; stripped_fraction: number; active_fraction: number }[] = [];
+  for (const s of scans) {
+    for (const r of s.stripping?.uniform?.rows ?? []) active.push({ scan: s.outcome.name, mode: 'uniform', stripped_fraction: r.stripped_fraction, active_fraction: r.active_fraction });
+    for (const r of s.stripping?.current?.rows ?? []) active.push({ scan: s.outcome.name, mode: 'current-aware', stripped_fraction: r.stripped_fraction, active_fraction: r.active_fraction });
+  }
+  const activeFigure: string[] = [];
+  if (active.length) activeFigure.push(await chart(activeAreaSpec(active), 'Active (Li-covered) area fraction vs the fraction of Li stripped, one colour per scan; uniform-rate replay solid, current-aware replay dashed.'));
+
+  const ok = o.outcomes.filter((x) => x.status === 'ok').length;
+  const failed = o.outcomes.length - ok;
+  const fractions = [...new Set(scans.flatMap((s) => s.stripping?.at ?? []))].sort((a, b) => a - b);
+  const shownFraction = fractions.length ? fractions.reduce((best, f) => (Math.abs(f - 0.85) < Math.abs(best - 0.85) ? f : best)) : null;
+  const sections: Section[] = [
+    {
+      id: 'scans',
+      title: 'Scans',
+      intro: `${o.outcomes.length} scans: ${ok} ok${failed ? `, ${failed} failed` : ''}. Every number comes from the scan's own run folder (its report.html is linked). All columns are in summary.csv.`,
+      html: [scanTableHtml(scans, shownFraction)],
+    },
+    { id: 'inventory', title: 'Li inventory and thickness', html: figures.length ? [`<div class="figs">${figures.join('\n')}</div>`] : ['<p class="intro">No scan has thickness results.</p>'] },
+    { id: 'active-area', title: 'Active area while stripping', html: activeFigure.length ? [`<div class="figs">${activeFigure.join('\n')}</div>`] : ['<p class="intro">No scan has stripping results.</p>'] },
+  ];
+  if (failed)
+    sections.push({
+      id: 'failures',
+      title: 'Failed scans',
+      html: [plainTable(['scan', 'input', 'error', 'log'], o.outcomes.filter((x) => x.status !== 'ok').map((x) => [x.name, x.input, x.error ?? '', `${x.name}/run.log`]))],
+    });
+  sections.push(
+    { id: 'columns', title: 'Columns of summary.csv', html: [plainTable(['column', 'meaning'], columns.map((c) => [c.key, c.doc]))] },
+    { id: 'config', title: 'Configuration', intro: o.configFile ? `Configuration file ${o.configFile}, the same for every scan.` : 'The same for every scan.', html: [configTableHtml(configTable(o.cfg))] },
+  );
+  const html = renderReportHtml({
+    title: `Batch summary — ${o.outcomes.length} scan${o.outcomes.length === 1 ? '' : 's'}`,
+    subtitle: `${path.resolve(o.dir)} · ${o.mode === 'local' ? 'run on this machine' : `run by queue workers (${o.mode})`} · ${ok} ok${failed ? `, ${failed} failed` : ''}`,
+    sections,
+    footer: `buried batch ${packageVersion()} · ${new Date().toISOString()}`,
+  }).replace('</style>', '.bad { color: #c0392b; font-weight: 600; }\n</style>');
+  await writeFileAtomically(htmlPath, html);
+
+  const batch = {
+    tool: 'buried batch',
+    version: packageVersion(),
+    written: new Date().toISOString(),
+    mode: o.mode,
+    config_file: o.configFile ?? null,
+    scans: o.outcomes.map((x) => ({ name: x.name, input: x.input, out: x.name, status: x.status, error: x.error, kind: x.kind ?? null, seconds: x.seconds, attempts: x.attempts, worker: x.worker, job_id: x.job_id ?? null, stages: x.stages })),
+    files: { csv: 'summary.csv', html: 'summary.html' },
+  };
+  await writeFileAtomically(jsonPath, `${JSON.stringify(batch, null, 2)}\n`);
+  return { csv: csvPath, html: htmlPath, json: jsonPath };
+}
