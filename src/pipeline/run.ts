@@ -172,6 +172,7 @@ export async function runPipeline(o: RunOptions): Promise<RunResult> {
     cache: {},
     progress: (label: string): Progress => createProgress(label, { stream, quiet: o.quiet, tty }),
     note: (line) => write(`run: ${line}`),
+    releaseMemory: collectGarbage,
   };
 
   const specs = o.until ? STAGE_SPECS.slice(0, STAGE_SPECS.findIndex((s) => s.name === o.until) + 1) : STAGE_SPECS;

@@ -34,6 +34,8 @@ export interface RunContext {
   backend?: string;
   progress(label: string): Progress;
   note(line: string): void;
+  /** Full garbage collection: a stage that dropped a volume calls it before allocating more. */
+  releaseMemory(): void;
 }
 
 export interface StageSpec {
@@ -138,6 +140,7 @@ export const segmentStage: StageSpec = {
       ctx.note(`segment: backend ${backend.description}`);
       const shapeInfo = { shape: scan.shape, spacing: scan.spacing, origin: scan.origin };
       scan = null; // release the (denoised) scan before writing
+      ctx.releaseMemory();
       const report = { ...result.report, input: ctx.input };
       await writeSegmentation(out, { ...result, report }, shapeInfo);
       ctx.cache.labels = makeVolume(result.labels, shapeInfo.shape, report.spacing_um ?? shapeInfo.spacing);
@@ -204,6 +207,7 @@ export const thicknessStage: StageSpec = {
     ctx.cache.labels = null;
     let scan: Volume | null = null;
     if (c.scan_refinement) {
+      ctx.releaseMemory(); // whatever the segment stage left goes before the scan is read again
       const reading = ctx.progress('thickness: read scan');
       scan = await loadVolume(ctx.input, { ...ctx.openOptions, onProgress: (d, t) => reading.update(d, t) });
       reading.finish();
@@ -215,6 +219,7 @@ export const thicknessStage: StageSpec = {
     bar.finish(`mean ${summary.mean_um} µm`);
     const iface = interfaceContact(labels, res.axis, res.li_side, res.surface);
     labels = null;
+    ctx.releaseMemory(); // labels and scan go before the figures are rendered
     // outputs (figures: resvg) load with the stage that needs them, keeping the segment stage lean
     const { writeThicknessOutputs } = await import('../thickness/outputs.js');
     await writeThicknessOutputs(out, res, summary, { input: labelsFile, scan: c.scan_refinement ? ctx.input : null, spacing_um: ctx.cfg.run.voxel, volume_shape: null });
