@@ -291,6 +291,7 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
   /** Set `code` on voxels of class c that belong to component `keep` (all of class c when it is the only one). */
   const keepComponent = async (cc: Awaited<ReturnType<typeof slabComponents>>, c: number, keep: number, code: number) => {
     if (cc.count === 1 && keep === 1) {
+      cc.discard();
       for (let i = 0; i < n; i++) if (cls(i) === c) labels[i] = code;
       return;
     }
@@ -317,6 +318,7 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
     let best = 0;
     for (let c = 1; c <= cc.count; c++) if (cc.stats[c] > cc.stats[best] || best === 0) best = c;
     if (best) await keepComponent(cc, collectorClass, best, COLLECTOR);
+    else cc.discard();
     decisions.push({ step: 'collector component', decision: `largest 26-connected component of class ${collectorClass} in the slab kept as collector; ${cc.count - 1} other components left undecided`, evidence: { voxels: best ? cc.sizes[best] : 0, components: cc.count } });
   }
   progress('components', 1, 3);
@@ -325,6 +327,7 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
     let best = 0;
     for (let c = 1; c <= cc.count; c++) if (best === 0 || cc.sizes[c] > cc.sizes[best]) best = c;
     if (best) await keepComponent(cc, electrolyteClass, best, ELECTROLYTE);
+    else cc.discard();
     decisions.push({ step: 'electrolyte component', decision: `largest 26-connected component of class ${electrolyteClass} is the electrolyte; ${Math.max(0, cc.count - 1)} small components left undecided`, evidence: { voxels: best ? cc.sizes[best] : 0, components: cc.count } });
   }
   lap('components');

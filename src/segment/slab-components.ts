@@ -4,9 +4,15 @@
  * over their provisional ids across each slab boundary (the 9 (26-conn.) or 1 (6-conn.) neighbours in
  * the previous slab's last plane). Memory: one slab of mask + uint32 labels, one plane of ids, and
  * O(provisional components) for the union-find and per-component statistics — never a full-volume
- * label array. Callers that need per-voxel membership call `revisit`, which labels every slab again
- * (deterministic: same slabs, same ids) and hands each slab's labels with their final component ids.
+ * label array. Callers that need per-voxel membership call `revisit`, which hands each slab's labels
+ * with their final component ids: read back from a spill file written during the first pass (an
+ * unlinked temporary file: page cache, not process memory, and gone even after a crash) when the
+ * temporary folder has room for 4 bytes per voxel, else labelled again (deterministic: same slabs,
+ * same ids). Callers that do not revisit call `discard`.
  */
+import { closeSync, openSync, readSync, statfsSync, unlinkSync, writeSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { ComputeBackend } from '../compute/types.js';
 import type { Shape3 } from '../io/volume.js';
 
@@ -22,6 +28,8 @@ export interface SlabComponentsOptions {
   channels?: number;
   /** Channel (0..channels-1) a foreground voxel (global index) counts in, or -1 for none. */
   channelOf?(index: number): number;
+  /** false: never spill the first pass's labels to disk (revisit labels again). Default: spill when there is room. */
+  spill?: boolean;
 }
 
 export interface SlabComponents {
@@ -36,6 +44,23 @@ export interface SlabComponents {
    * local labels (0 background) and finalId(local) the component 1..count it belongs to.
    */
   revisit(visit: (z0: number, z1: number, labels: Uint32Array, finalId: (local: number) => number) => void): Promise<void>;
+  /** Release the spill file without revisiting (revisit releases it too). */
+  discard(): void;
+}
+
+/** An unlinked temporary file for the first pass's slab labels, or null when the disk is short. */
+function openSpill(bytes: number): number | null {
+  const dir = os.tmpdir();
+  try {
+    const fsInfo = statfsSync(dir);
+    if (bytes > 0.5 * fsInfo.bavail * fsInfo.bsize) return null;
+    const file = path.join(dir, `buried-cc-${process.pid}-${Math.random().toString(36).slice(2)}.u32`);
+    const fd = openSync(file, 'w+', 0o600);
+    unlinkSync(file);
+    return fd;
+  } catch {
+    return null;
+  }
 }
 
 /** Growable Int32 / Uint32 storage indexed by provisional id. */
@@ -68,6 +93,12 @@ export async function slabComponents(o: SlabComponentsOptions): Promise<SlabComp
     return o.backend.connectedComponents(m, [z1 - z0, ny, nx], o.connectivity, labelBuffer.subarray(0, m.length));
   };
 
+  let spill = o.spill === false ? null : openSpill(4 * nz * plane);
+  const releaseSpill = () => {
+    if (spill !== null) closeSync(spill);
+    spill = null;
+  };
+
   // Pass 1: provisional ids (offset + local), sizes and statistics per provisional id, unions.
   const parent = new Grow(new Int32Array(1024), (n) => new Int32Array(n));
   const size = new Grow(new Uint32Array(1024), (n) => new Uint32Array(n));
@@ -96,6 +127,13 @@ export async function slabComponents(o: SlabComponentsOptions): Promise<SlabComp
       size.a[off + l] = cc.sizes[l];
     }
     const lab = cc.labels;
+    if (spill !== null) {
+      try {
+        writeSync(spill, lab, 0, lab.byteLength, 4 * z0 * plane);
+      } catch {
+        releaseSpill(); // disk full after all: label again on revisit
+      }
+    }
     if (channels && o.channelOf) {
       const base = z0 * plane;
       for (let i = 0; i < lab.length; i++) {
@@ -148,12 +186,27 @@ export async function slabComponents(o: SlabComponentsOptions): Promise<SlabComp
     sizes,
     stats,
     async revisit(visit) {
-      for (let s = 0; s < slabs.length; s++) {
-        const [z0, z1] = slabs[s];
-        const cc = await label(z0, z1);
-        const off = offsets[s];
-        visit(z0, z1, cc.labels, (local) => (local ? finalOf[off + local] : 0));
+      try {
+        for (let s = 0; s < slabs.length; s++) {
+          const [z0, z1] = slabs[s];
+          let lab: Uint32Array;
+          if (spill !== null) {
+            lab = labelBuffer.subarray(0, (z1 - z0) * plane);
+            const bytes = new Uint8Array(lab.buffer, lab.byteOffset, lab.byteLength);
+            let done = 0;
+            while (done < bytes.length) {
+              const r = readSync(spill, bytes, done, bytes.length - done, 4 * z0 * plane + done);
+              if (r <= 0) throw new Error('connected components: spill file ended early');
+              done += r;
+            }
+          } else lab = (await label(z0, z1)).labels;
+          const off = offsets[s];
+          visit(z0, z1, lab, (local) => (local ? finalOf[off + local] : 0));
+        }
+      } finally {
+        releaseSpill();
       }
     },
+    discard: releaseSpill,
   };
 }

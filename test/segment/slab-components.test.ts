@@ -27,14 +27,14 @@ describe('slab-wise connected components equal whole-volume components', async (
   const plane = shape[1] * shape[2];
   for (const connectivity of [6, 26] as const)
     for (const [seed, fill] of [[1, 0.9], [7, 0.2], [11, -0.6]] as const)
-      it(`connectivity ${connectivity}, seed ${seed}, threshold ${fill}: counts, sizes, per-channel statistics and membership`, async () => {
+      it(`connectivity ${connectivity}, seed ${seed}, threshold ${fill}: counts, sizes, per-channel statistics and membership (labels spilled to disk or labelled again)`, async () => {
         const mask = blobMask(shape, seed, fill);
         const ref = connectedComponentsRef(mask, shape, connectivity);
         expect(ref.count).toBeGreaterThan(0); // from one giant component (threshold -0.6) to hundreds of small ones
         const channelOf = (i: number) => Math.floor(i / plane) % 3; // z mod 3
-        for (const depth of [1, 2, 5, 16, 37]) {
+        for (const [depth, spill] of [[1, true], [2, false], [5, true], [16, false], [37, true]] as const) {
           const cc = await slabComponents({
-            backend, shape, connectivity, slabDepth: depth, channels: 3, channelOf,
+            backend, shape, connectivity, slabDepth: depth, channels: 3, channelOf, spill,
             fillMask: (z0, z1, m) => m.set(mask.subarray(z0 * plane, z1 * plane)),
           });
           expect(cc.count, `depth ${depth}`).toBe(ref.count);
