@@ -6,6 +6,7 @@ import { InputError } from './errors.js';
 import { openTiff, openTiffFolder } from './tiff/index.js';
 import { hasHdf5Signature, splitHdf5Input } from './hdf5-detect.js';
 import { openRaw, type RawLayout } from './raw.js';
+import { splitZarrInput } from './zarr/detect.js';
 
 export interface OpenOptions {
   /** User voxel size (µm), overriding file metadata. */
@@ -34,13 +35,17 @@ async function sniff(file: string): Promise<Sniffed> {
 
 /**
  * Open any supported input without reading its voxels: a TIFF or BigTIFF file, a folder of TIFF
- * slices, `file.h5[:/dataset]`, or raw voxels when `options.raw` is given. Formats are told apart by
- * their signatures, not by file extensions.
+ * slices, `file.h5[:/dataset]`, a Zarr v3 store (a directory with zarr.json; `store.zarr:/1` for
+ * pyramid level 1), or raw voxels when `options.raw` is given. Formats are told apart by their
+ * signatures, not by file extensions.
  */
 export async function openVolume(input: string, options: OpenOptions = {}): Promise<VolumeSource> {
   let source: VolumeSource;
+  const zarrInput = options.raw ? null : await splitZarrInput(input);
   if (options.raw) {
     source = await openRaw(input, { ...options.raw, spacing: options.voxel ?? null });
+  } else if (zarrInput) {
+    source = await (await import('./zarr/read.js')).openZarr(input); // zarrita loaded only for Zarr inputs
   } else {
     const { file, dataset } = splitHdf5Input(input);
     let stat;

@@ -17,7 +17,7 @@ export type Shape3 = [nz: number, ny: number, nx: number];
 export type Spacing3 = [dz: number, dy: number, dx: number];
 
 /** File formats the readers understand. */
-export type VolumeFormat = 'tiff' | 'bigtiff' | 'tiff-folder' | 'hdf5' | 'raw';
+export type VolumeFormat = 'tiff' | 'bigtiff' | 'tiff-folder' | 'hdf5' | 'raw' | 'zarr';
 
 export interface VolumeSourceInfo {
   /** Path of the file or folder read (for HDF5 including the dataset path after ':'). */

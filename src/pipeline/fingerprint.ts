@@ -91,20 +91,29 @@ export async function contentDigest(p: string): Promise<FileDigest> {
   return { path: p, bytes: Buffer.byteLength(text), sha256: sha };
 }
 
-/** Digest of one file, or of a folder (its files in natural order, hashed as `name\0sha\n` lines). */
+/**
+ * Digest of one file, or of a folder: every file below it (a Zarr store's chunks included) in natural
+ * order of its relative path, hashed as `path\0sha\n` lines (a flat folder of slices: `name\0sha\n`).
+ */
 export async function digestPath(p: string): Promise<FileDigest> {
   const stat = await fs.stat(p);
   if (!stat.isDirectory()) return { path: p, bytes: stat.size, sha256: await sha256File(p) };
-  const names = (await fs.readdir(p)).filter((n) => !n.startsWith('.')).sort(naturalCompare);
   let bytes = 0;
   const lines: string[] = [];
-  for (const n of names) {
-    const f = path.join(p, n);
-    const s = await fs.stat(f);
-    if (!s.isFile()) continue;
-    bytes += s.size;
-    lines.push(`${n}\0${await sha256File(f)}\n`);
-  }
+  const visit = async (rel: string): Promise<void> => {
+    const names = (await fs.readdir(path.join(p, rel))).filter((n) => !n.startsWith('.')).sort(naturalCompare);
+    for (const n of names) {
+      const r = rel ? `${rel}/${n}` : n;
+      const f = path.join(p, r);
+      const s = await fs.stat(f);
+      if (s.isDirectory()) await visit(r);
+      else if (s.isFile()) {
+        bytes += s.size;
+        lines.push(`${r}\0${await sha256File(f)}\n`);
+      }
+    }
+  };
+  await visit('');
   return { path: p, bytes, sha256: sha256Text(lines.join('')) };
 }
 

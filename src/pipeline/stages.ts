@@ -74,9 +74,9 @@ export function openOptionsOf(cfg: RunConfig): OpenOptions {
   return o;
 }
 
-/** The scan file(s) to fingerprint (the HDF5 file for file.h5:/dataset). */
+/** The scan file(s) to fingerprint (the HDF5 file for file.h5:/dataset, the store for store.zarr:/level). */
 export function scanFile(input: string): string {
-  const m = /^(.*\.(?:h5|hdf5|hdf|nxs)):(\/.*)$/i.exec(input);
+  const m = /^(.*\.(?:h5|hdf5|hdf|nxs|zarr)):(\/.*)$/i.exec(input);
   return m ? m[1] : input;
 }
 

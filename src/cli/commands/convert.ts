@@ -4,30 +4,64 @@ import { openVolume, readVolume } from '../../io/open.js';
 import { writeTiff } from '../../io/tiff/index.js';
 import { writeVti } from '../../io/vti.js';
 import { InputError } from '../../io/errors.js';
+import { parseShape } from '../../io/raw.js';
+import type { VolumeSource } from '../../io/source.js';
 import { addInputOptions, ensureOutputDir, openOptionsFrom, type InputFlags } from '../input-options.js';
 import { action, emit, printWarnings } from '../run-command.js';
 import { createProgress } from '../progress.js';
 
 const WRITABLE_TIFF = new Set(['uint8', 'uint16', 'float32']);
+const TARGETS = ['tiff', 'vti', 'zarr'] as const;
+type Target = (typeof TARGETS)[number];
+
+interface ConvertFlags extends InputFlags {
+  out: string;
+  name: string;
+  to?: string;
+  chunks?: string;
+  levels?: string;
+  labels?: boolean;
+  gzipLevel?: string;
+  json?: boolean;
+}
+
+function targetOf(flags: ConvertFlags): Target {
+  if (flags.to !== undefined) {
+    const to = flags.to.toLowerCase() === 'tif' ? 'tiff' : flags.to.toLowerCase();
+    if (!(TARGETS as readonly string[]).includes(to)) throw new InputError(`--to must be tiff, vti or zarr, got '${flags.to}'`);
+    return to as Target;
+  }
+  const ext = path.extname(flags.out).toLowerCase();
+  if (ext === '.tif' || ext === '.tiff') return 'tiff';
+  if (ext === '.vti') return 'vti';
+  if (ext === '.zarr') return 'zarr';
+  throw new InputError('output must end in .tif, .tiff, .vti or .zarr (or give --to)', flags.out);
+}
 
 export function registerConvert(program: Command): void {
   addInputOptions(
     program
       .command('convert')
-      .description('convert a volume to an ImageJ TIFF (.tif) or a VTK image (.vti, for ParaView)')
-      .argument('<input>', 'TIFF file, folder of TIFF slices, file.h5[:/dataset], or raw file with --shape/--dtype')
-      .requiredOption('-o, --out <file>', 'output file: .tif/.tiff or .vti')
+      .description('convert a volume to an ImageJ TIFF (.tif), a VTK image (.vti, for ParaView) or a chunked Zarr v3 store with a multiscale pyramid (.zarr, streamed slab by slab)')
+      .argument('<input>', 'TIFF file, folder of TIFF slices, file.h5[:/dataset], Zarr store (store.zarr[:/level]), or raw file with --shape/--dtype')
+      .requiredOption('-o, --out <file>', 'output: .tif/.tiff, .vti or .zarr')
+      .option('--to <format>', 'output format: tiff, vti or zarr (default: from the output name)')
       .option('--name <name>', 'array name in the .vti', 'scan')
+      .option('--chunks <z,y,x>', 'zarr: chunk shape (clipped to the volume)', '64,256,256')
+      .option('--levels <n>', 'zarr: pyramid levels beyond full resolution (default: until the largest dimension is ≤ 256)')
+      .option('--labels', 'zarr: label volume, pyramid levels take the 2×2×2 mode instead of the mean')
+      .option('--gzip-level <n>', 'zarr: gzip level of the chunks, 1 (fastest) to 9', '5')
       .option('--json', 'print the summary as JSON on stdout'),
   ).action(
-    action(async (input: string, flags: InputFlags & { out: string; name: string; json?: boolean }) => {
-      const ext = path.extname(flags.out).toLowerCase();
-      if (!['.tif', '.tiff', '.vti'].includes(ext)) throw new InputError('output must end in .tif, .tiff or .vti', flags.out);
+    action(async (input: string, flags: ConvertFlags) => {
+      const target = targetOf(flags);
+      if (target === 'zarr') return convertToZarr(input, flags);
+      if (flags.labels || flags.levels !== undefined) throw new InputError('--levels and --labels apply to Zarr output only (-o out.zarr or --to zarr)');
       const source = await openVolume(input, openOptionsFrom(flags));
       printWarnings(source.warnings);
-      if (ext !== '.vti' && !WRITABLE_TIFF.has(source.dtype)) {
+      if (target === 'tiff' && !WRITABLE_TIFF.has(source.dtype)) {
         await source.close();
-        throw new InputError(`TIFF output supports uint8, uint16 and float32; input is ${source.dtype} (use .vti)`, input);
+        throw new InputError(`TIFF output supports uint8, uint16 and float32; input is ${source.dtype} (use .vti or .zarr)`, input);
       }
       await ensureOutputDir(path.dirname(path.resolve(flags.out)));
       const progress = createProgress('convert: read');
@@ -38,7 +72,7 @@ export function registerConvert(program: Command): void {
         await source.close();
       }
       progress.finish();
-      if (ext === '.vti') {
+      if (target === 'vti') {
         await writeVti(flags.out, [{ name: flags.name, data: volume.data }], { shape: volume.shape, spacing: volume.spacing });
       } else {
         await writeTiff(flags.out, volume);
@@ -50,4 +84,80 @@ export function registerConvert(program: Command): void {
       );
     }),
   );
+}
+
+/** Stream any readable input into a Zarr store: one slab of chunk depth in memory at a time. */
+async function convertToZarr(input: string, flags: ConvertFlags): Promise<void> {
+  const chunks = parseShape(flags.chunks ?? '64,256,256', '--chunks');
+  let levels: number | undefined;
+  if (flags.levels !== undefined) {
+    levels = Number(flags.levels);
+    if (!Number.isInteger(levels) || levels < 0) throw new InputError(`--levels must be a non-negative integer, got '${flags.levels}'`);
+  }
+  const gzipLevel = Number(flags.gzipLevel ?? 5);
+  if (!Number.isInteger(gzipLevel) || gzipLevel < 1 || gzipLevel > 9) throw new InputError(`--gzip-level must be an integer 1..9, got '${flags.gzipLevel}'`);
+  const { writeZarr } = await import('../../io/zarr/write.js');
+  const source: VolumeSource = await openVolume(input, openOptionsFrom(flags));
+  const controller = new AbortController();
+  let signals = 0;
+  const onSignal = (sig: NodeJS.Signals): void => {
+    signals++;
+    if (signals > 1) process.exit(130);
+    controller.abort(new Error(`interrupted by ${sig}`));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    printWarnings(source.warnings);
+    if (flags.labels && !/^u?int/.test(source.dtype)) {
+      throw new InputError(`--labels needs an integer volume; input is ${source.dtype}`, input);
+    }
+    await ensureOutputDir(path.dirname(path.resolve(flags.out)));
+    const progress = createProgress('convert: zarr');
+    const t0 = performance.now();
+    const result = await writeZarr(flags.out, source, {
+      chunks,
+      levels,
+      labels: Boolean(flags.labels),
+      gzipLevel,
+      signal: controller.signal,
+      onProgress: (d, t) => progress.update(d, t),
+    });
+    progress.finish();
+    const seconds = (performance.now() - t0) / 1000;
+    const mbps = result.rawBytes / 1e6 / seconds;
+    const ratio = result.rawBytes / Math.max(1, result.storedBytes);
+    const peakRssMb = process.resourceUsage().maxRSS / 1024;
+    emit(
+      Boolean(flags.json),
+      {
+        input: source.path,
+        output: flags.out,
+        format: 'zarr',
+        shape: result.shape,
+        dtype: result.dtype,
+        spacing_um: result.spacing,
+        chunks: result.levels[0].chunks,
+        levels: result.levels.map((l) => ({ path: l.path, shape: l.shape, chunks: l.chunks })),
+        value_range: result.valueRange,
+        raw_bytes: result.rawBytes,
+        stored_bytes: result.storedBytes,
+        seconds: Number(seconds.toFixed(3)),
+        throughput_mb_s: Number(mbps.toFixed(1)),
+        peak_rss_mb: Math.round(peakRssMb),
+      },
+      `wrote ${flags.out} (${result.shape.join('×')} ${result.dtype}${result.spacing ? `, ${result.spacing.join(',')} µm` : ', no voxel size'}; ` +
+        `${result.levels.length - 1} pyramid level${result.levels.length === 2 ? '' : 's'}, chunks ${result.levels[0].chunks.join('×')}, ` +
+        `gzip ${gzipLevel} ${ratio.toFixed(2)}:1; ${seconds.toFixed(1)} s, ${mbps.toFixed(mbps < 10 ? 1 : 0)} MB/s, peak RSS ${Math.round(peakRssMb)} MB)`,
+    );
+  } catch (err) {
+    if (!controller.signal.aborted) throw err;
+    // The partial store is already removed; no output exists under the target name.
+    process.stderr.write(`buried: ${(controller.signal.reason as Error).message}; ${flags.out} not written\n`);
+    process.exitCode = 130;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await source.close();
+  }
 }
