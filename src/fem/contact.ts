@@ -2,23 +2,26 @@
  * Li on a rough electrolyte under stack pressure: periodic 2D plane-strain contact with creep.
  *
  * Two solvers (fem-verification.md §4):
- * - 'fixed-k' (default for elastic and creep Li): the elastic Li stiffness is factorised once, with
- *   the interface v unknowns and the platen δ ordered last, which yields the dense interface Schur
- *   complement; its inverse plus the electrolyte's gives the constant interface compliance W. Creep
- *   strain is an eigenstrain load; each iteration is a stress update (local backward-Euler return),
- *   one condense/expand back-solve and a dense contact solve on W with ΣP = p̄λ as a constraint,
- *   accelerated by Anderson mixing. Optionally (refreshAfter) the creep-softened tangent replaces K
- *   after slow steps.
+ * - 'fixed-k' (default for elastic and creep Li): the Li stiffness is factorised with the interface v
+ *   unknowns and the platen δ ordered last, which yields the dense interface Schur complement; its
+ *   inverse plus the electrolyte's gives the interface compliance W. Each iteration is a stress update
+ *   (local backward-Euler return), one condense/expand back-solve and a dense contact solve on W with
+ *   ΣP = p̄λ as a constraint, accelerated by Anderson mixing: a modified Newton iteration whose matrix
+ *   K is held fixed. For creep the matrix is the algorithmic (creep-softened) tangent, refactorised at
+ *   the start of each time step and again when the iteration slows (refreshRate); refreshRate = 0
+ *   keeps the elastic K factorised once (creep strain acting as an eigenstrain load).
  * - 'newton': consistent-tangent Newton, the tangent refactorised while the iteration is slow; the
  *   contact problem is solved exactly on the interface (lcp.ts) each iteration. Always used for
  *   rate-independent plasticity.
- * The electrolyte is linear: its Schur complement is computed once.
+ * Creep time steps are backward Euler (unconditionally stable), so the step size is set by accuracy:
+ * the per-step change of the contact fraction and of the void area ('global' step control, default),
+ * growing geometrically while these change slowly.
+ * The electrolyte is linear: its Schur complement and compliance are computed once.
  */
 import { buildCell, type CellMesh, type CellOptions } from './mesh.js';
 import { Solid } from './solid.js';
 import { SparseLdl } from './sparse.js';
 import { solveContactLcp, solveComplianceLcp, newComplianceCache, denseSpdInverse, type ComplianceLcpCache } from './lcp.js';
-import { symMatVec } from './sparse.js';
 import type { Material } from './material.js';
 
 export interface HistoryPoint { t: number; p: number }
@@ -30,9 +33,16 @@ export interface ContactSetup extends CellOptions {
   /** null = rigid electrolyte. */
   electrolyte: Material | null;
   history: HistoryPoint[];
-  /** Max Δεeq per step (creep/plastic), default 1e-3. */
+  /**
+   * Creep step tolerance: with the 'global' step control (default) the max change per step of the
+   * contact fraction and of the void area relative to its value after the instantaneous response
+   * (default 0.1); with 'local' control the max Δεeq of any Gauss point per step (default 1e-3).
+   */
   stepTol?: number;
-  /** Initial time step (s); default from the initial creep rate. */
+  /**
+   * Initial creep time step (s); default: 'global' control 1 % of the Maxwell relaxation time at the
+   * mean pressure, 1/(E·A·p̄^(n−1)); 'local' control from the initial creep rate.
+   */
   dt0?: number;
   dtMax?: number;
   /** Newton tolerance on ‖r + P‖∞ relative to the mean nodal contact force p̄·dx (default 1e-8). */
@@ -41,9 +51,9 @@ export interface ContactSetup extends CellOptions {
   loadSteps?: number;
   maxSteps?: number;
   /**
-   * 'fixed-k' (default for elastic and creep Li): the elastic stiffness K is factorised once, creep
-   * strain enters as an eigenstrain load (fint = K u − f_c), each iteration is one back-solve plus a
-   * dense contact solve on the constant interface compliance, accelerated by Anderson mixing.
+   * 'fixed-k' (default for elastic and creep Li): modified Newton with a factorised matrix held fixed
+   * over iterations (the creep tangent, refreshed per step and when slow; see refreshRate), one
+   * back-solve plus a dense contact solve on the interface compliance per iteration, Anderson mixing.
    * 'newton': consistent-tangent Newton, refactorising when the iteration slows (always used for
    * rate-independent plasticity).
    */
@@ -53,11 +63,26 @@ export interface ContactSetup extends CellOptions {
   /** Max iterations per step for 'fixed-k' before the step is cut (default 40). */
   maxIter?: number;
   /**
-   * 'fixed-k' only: when a step needed more than this many iterations, refactorise the algorithmic
-   * (creep-softened) tangent at the start of the next step and use it, and its interface compliance,
-   * as the constant iteration matrix from then on (0 = never: the elastic K is factorised once).
+   * 'fixed-k' only: refactorise the algorithmic tangent at the start of a time step when the previous
+   * step needed more than this many iterations (default 1 for creep Li, i.e. every step whose dt or
+   * state changed; 0 = never).
    */
   refreshAfter?: number;
+  /**
+   * 'fixed-k', time steps: refactorise the algorithmic (creep-softened) tangent at the current
+   * iterate, and rebuild the interface compliance from it, when the residual fell by less than this
+   * factor per iteration over the last two iterations, after at least four on the present matrix
+   * (default 0.8 for creep Li; 0 = never, together with refreshAfter = 0: the elastic K factorised
+   * once is the iteration matrix). Also done at the first creep step and after a failed step.
+   */
+  refreshRate?: number;
+  /**
+   * Creep time-step control: 'global' (default): stepTol bounds the per-step change of the contact
+   * fraction and of the void area; 'local': stepTol bounds the max Δεeq of any Gauss point per step.
+   */
+  stepControl?: 'global' | 'local';
+  /** Max growth factor of the time step per accepted step ('global' control, default 3). */
+  dtGrow?: number;
 }
 
 export interface StepRecord {
@@ -92,8 +117,14 @@ export interface SolverStats {
   solver: 'fixed-k' | 'newton';
   back_solves: number;
   lcp_factorizations: number;
+  /** Interface compliance (dense inverse of the Schur complement) of the last factorisation, and in total. */
   compliance_seconds: number;
+  compliance_seconds_total: number;
+  /** Tangent assembly for the factorisations, in total. */
+  tangent_seconds_total: number;
   stress_update_seconds: number;
+  /** Contact active-set factor updates (row additions/deletions instead of a refactorisation). */
+  lcp_updates: number;
 }
 
 export function pressureAt(history: HistoryPoint[], t: number): number {
@@ -136,6 +167,13 @@ export class ContactCell {
   private Ce: Float64Array | null = null;
   private Wc: Float64Array | null = null;
   private lcpCache: ComplianceLcpCache = newComplianceCache();
+  private factorDt = 0;
+  /** 1 for the Li equations of the interface v (they carry the contact forces). */
+  private isIfaceV: Uint8Array;
+  private needRefresh = false;
+  /** Anderson difference buffers (reused between steps). */
+  private aX: Float64Array[] = [];
+  private aF: Float64Array[] = [];
 
   constructor(readonly setup: ContactSetup) {
     const mesh = buildCell(setup.lambda, setup.h, { ...setup, elDepth: setup.electrolyte ? (setup.elDepth ?? setup.lambda) : null });
@@ -154,6 +192,8 @@ export class ContactCell {
     for (let i = 0; i < nc; i++) gmin = Math.min(gmin, this.g0[i]);
     for (let i = 0; i < nc; i++) if (this.g0[i] <= gmin + 1e-12 * setup.lambda) this.active[i] = 1;
     this.uFull = new Float64Array(2 * mesh.li.nNodes);
+    this.isIfaceV = new Uint8Array(mesh.li.nEq);
+    for (let i = 0; i < nc; i++) this.isIfaceV[mesh.li.eq[2 * mesh.liInterface[i] + 1]] = 1;
     this.fint = new Float64Array(mesh.li.nEq);
     this.work = new Float64Array(mesh.li.nEq);
     this.el = null;
@@ -172,7 +212,7 @@ export class ContactCell {
       li_unknowns: mesh.li.nEq, electrolyte_unknowns: mesh.el?.nEq ?? 0, interface_nodes: nc, nnz_L_li: this.ldl.stats.nnzL,
       factorizations: 0, factor_seconds_total: 0, factor_seconds_last: 0, solve_seconds_total: 0, lcp_iterations: 0,
       newton_iterations: 0, steps_accepted: 0, steps_rejected: 0, wall_seconds: 0, solver: this.solverKind, back_solves: 0,
-      lcp_factorizations: 0, compliance_seconds: 0, stress_update_seconds: 0,
+      lcp_factorizations: 0, compliance_seconds: 0, compliance_seconds_total: 0, tangent_seconds_total: 0, stress_update_seconds: 0, lcp_updates: 0,
     };
     if (this.solverKind === 'fixed-k') this.prepareFixedK();
   }
@@ -183,17 +223,20 @@ export class ContactCell {
     const nc = mesh.nx, nL = nc + 1;
     // elastic tangent at zero strain and zero creep increment (dt = 0 → no creep branch), or the
     // algorithmic tangent at the given state and step
+    const ta = performance.now();
     li.assemble(u ?? new Float64Array(2 * mesh.li.nNodes), dt, this.fint, true);
+    this.stats.tangent_seconds_total += (performance.now() - ta) / 1000;
     this.refactor();
     const t0 = performance.now();
     const Svv = new Float64Array(nc * nc);
     for (let i = 0; i < nc; i++) for (let j = 0; j < nc; j++) Svv[i * nc + j] = this.S![i * nL + j];
     this.Cli = denseSpdInverse(Svv, nc);
-    this.Ce = this.Se ? denseSpdInverse(this.Se, nc) : null;
+    if (!this.Ce && this.Se) this.Ce = denseSpdInverse(this.Se, nc); // the electrolyte is linear: once
     const W = this.Cli.slice();
     if (this.Ce) for (let k = 0; k < W.length; k++) W[k] += this.Ce[k];
     this.Wc = W;
     this.stats.compliance_seconds = (performance.now() - t0) / 1000;
+    this.stats.compliance_seconds_total += this.stats.compliance_seconds;
   }
 
   private refactor(): void {
@@ -284,27 +327,60 @@ export class ContactCell {
     const tol = this.setup.tol ?? 1e-8;
     const m = this.setup.anderson ?? 6;
     const maxIt = this.setup.maxIter ?? 40;
-    const refresh = this.setup.refreshAfter ?? 0;
-    if (refresh > 0 && dt > 0 && this.lastIters > refresh) {
+    const creep = this.setup.li.law === 'creep';
+    const refresh = this.setup.refreshAfter ?? (creep ? 1 : 0);
+    const rate = dt > 0 ? (this.setup.refreshRate ?? (creep ? 0.8 : 0)) : 0;
+    const refreshNow = () => {
       li.fullDisplacement(U, this.uFull);
       this.prepareFixedK(this.uFull, dt);
+      this.factorDt = dt;
+      this.needRefresh = false;
       this.lcpCache.key = null; // W changed
-    }
-    const Cli = this.Cli!, Ce = this.Ce, W = this.Wc!;
+    };
+    if (dt > 0 && (this.needRefresh || (rate > 0 && this.factorDt === 0) || (refresh > 0 && this.lastIters > refresh))) refreshNow();
+    let Cli = this.Cli!, Ce = this.Ce, W = this.Wc!;
+    let sinceRefresh = 0;
+    const resHist: number[] = [];
+    let resMin = Infinity, itBest = 0;
     const r = new Float64Array(nEq);
-    const Kdu = new Float64Array(nEq);
-    const dX: Float64Array[] = [], dF: Float64Array[] = [];
-    const gram: number[][] = []; // gram[i][j] = dF_i·dF_j for j ≤ i
-    let xPrev: Float64Array | null = null, fPrev: Float64Array | null = null;
+    const mA = Math.max(m, 1);
+    if (this.aX.length !== mA || this.aX[0]?.length !== nEq) {
+      this.aX = Array.from({ length: mA }, () => new Float64Array(nEq));
+      this.aF = Array.from({ length: mA }, () => new Float64Array(nEq));
+    }
+    const aX = this.aX, aF = this.aF;
+    const gramM = new Float64Array(mA * mA); // dF_i·dF_j of the stored differences
+    const xPrev = new Float64Array(nEq), fPrev = new Float64Array(nEq);
+    let aCount = 0, hasPrev = false;
     let lastActive = this.active;
     let maxDe = 0;
-    const Kmat = li.matrix;
+    const fail = () => { this.needRefresh = rate > 0; this.lastIters = maxIt; return null; };
     for (let it = 0; it < maxIt; it++) {
+      // refactorise the algorithmic tangent at the current iterate when the iteration is slow: the
+      // residual fell by less than `rate` per iteration over the last two (at least two iterations
+      // on the present factorisation)
+      const nh = resHist.length;
+      const nLeft = Number(process.env.FEM_NLEFT ?? 0);
+      let slow = false;
+      if (nLeft > 0) {
+        if (rate > 0 && sinceRefresh >= 3 && nh >= 3 && resHist[nh - 1] < 10 * resMin) {
+          const rho = Math.sqrt(resHist[nh - 1] / resHist[nh - 3]);
+          const need = rho < 1 ? Math.log((tol * scale) / resHist[nh - 1]) / Math.log(rho) : Infinity;
+          slow = need > nLeft;
+        }
+      } else slow = rate > 0 && sinceRefresh >= 4 && nh >= 3 && resHist[nh - 1] > rate * rate * resHist[nh - 3] && resHist[nh - 1] < 10 * resMin;
+      if (slow) {
+        refreshNow();
+        Cli = this.Cli!; Ce = this.Ce; W = this.Wc!;
+        aCount = 0; hasPrev = false;
+        sinceRefresh = 0;
+      }
+      sinceRefresh++;
       li.fullDisplacement(U, this.uFull);
       const ts = performance.now();
       maxDe = li.assemble(this.uFull, dt, this.fint, false);
       this.stats.stress_update_seconds += (performance.now() - ts) / 1000;
-      if (!Number.isFinite(maxDe)) return null;
+      if (!Number.isFinite(maxDe)) return fail();
       for (let k = 0; k < nEq; k++) r[k] = fext[k] - this.fint[k];
       const b = this.ldl.condense(r, this.work);
       let sumB = 0;
@@ -316,9 +392,15 @@ export class ContactCell {
         for (let j = 0; j < nc; j++) s += Cli[ri + j] * b[j];
         q[i] = s;
       }
-      const lcp = solveComplianceLcp(nc, W, q, -sumB, this.active, this.lcpCache);
+      let lcp: ReturnType<typeof solveComplianceLcp>;
+      try {
+        lcp = solveComplianceLcp(nc, W, q, -sumB, this.active, this.lcpCache);
+      } catch {
+        return fail(); // contact iteration failed: the caller cuts the step
+      }
       this.stats.lcp_iterations += lcp.iterations;
       this.stats.lcp_factorizations = this.lcpCache.factorizations;
+      this.stats.lcp_updates = this.lcpCache.updates;
       const dz = new Float64Array(nL);
       for (let i = 0; i < nc; i++) {
         let s = lcp.c;
@@ -329,9 +411,11 @@ export class ContactCell {
       dz[nc] = lcp.c;
       const du = this.ldl.expand(this.work, dz);
       this.stats.back_solves++;
-      symMatVec(Kmat, du, Kdu);
+      // force residual with the new contact forces: K du = r + Gᵀ P exactly (the interface rows of
+      // the condensed solve carry P; the platen row is balanced by ΣP = p̄λ), so no product with K
       let res = 0;
-      for (let k = 0; k < nEq; k++) res = Math.max(res, Math.abs(Kdu[k]));
+      for (let k = 0; k < nEq; k++) { const a = Math.abs(r[k]); if (a > res && !this.isIfaceV[k]) res = a; }
+      for (let i = 0; i < nc; i++) res = Math.max(res, Math.abs(r[mesh.li.eq[2 * mesh.liInterface[i] + 1]] + lcp.P[i]));
       lastActive = this.active;
       this.active = lcp.active;
       this.P = lcp.P;
@@ -345,41 +429,42 @@ export class ContactCell {
         }
         this.we = we;
       }
+      resHist.push(res);
+      if (res < 0.9 * resMin) { resMin = res; itBest = it; }
+      // diverging, or no progress over the last 10 iterations: give up, the caller cuts the step
+      if (!(res < 1e4 * resMin) || !Number.isFinite(res) || it - itBest >= 10) return fail();
       const converged = res <= tol * scale && sameSet(lastActive, this.active);
-      if (converged || m === 0 || !sameSet(lastActive, this.active)) {
-        // plain update (exact contact); the mixing history restarts when the contact set changes
+      if (converged || m === 0) {
+        // plain update; the mixing history is kept across contact-set changes (measured: restarting
+        // it there costs more iterations than the set changes do)
         for (let k = 0; k < nEq; k++) U[k] += du[k];
-        dX.length = 0; dF.length = 0; gram.length = 0; xPrev = null; fPrev = null;
+        aCount = 0; hasPrev = false;
       } else {
-        // Anderson (type II) on the fixed-point map x → x + f(x), f = du
-        const x = U.slice();
-        const f = du.slice();
-        if (xPrev && fPrev) {
-          const ddx = new Float64Array(nEq), ddf = new Float64Array(nEq);
-          for (let k = 0; k < nEq; k++) { ddx[k] = x[k] - xPrev[k]; ddf[k] = f[k] - fPrev[k]; }
-          // Gram matrix of the residual differences, updated by one row per iteration
-          const row: number[] = [];
-          for (let j = 0; j < dF.length; j++) {
-            const o = dF[j];
+        // Anderson (type II) on the fixed-point map x → x + f(x), f = du; the differences of the last
+        // m iterates and residuals are kept in ring buffers
+        if (hasPrev) {
+          const slot = aCount % m;
+          const ddx = aX[slot], ddf = aF[slot];
+          for (let k = 0; k < nEq; k++) { ddx[k] = U[k] - xPrev[k]; ddf[k] = du[k] - fPrev[k]; }
+          aCount++;
+          const mk = Math.min(aCount, m);
+          // Gram matrix row of the new difference against the stored ones
+          for (let j = 0; j < mk; j++) {
+            const o = aF[j];
             let sdot = 0;
             for (let k = 0; k < nEq; k++) sdot += o[k] * ddf[k];
-            row.push(sdot);
+            gramM[slot * m + j] = sdot; gramM[j * m + slot] = sdot;
           }
-          let sself = 0;
-          for (let k = 0; k < nEq; k++) sself += ddf[k] * ddf[k];
-          row.push(sself);
-          dX.push(ddx); dF.push(ddf); gram.push(row);
-          if (dX.length > m) { dX.shift(); dF.shift(); gram.shift(); for (const g of gram) g.shift(); }
         }
-        xPrev = x; fPrev = f;
-        const mk = dF.length;
-        for (let k = 0; k < nEq; k++) U[k] = x[k] + f[k];
+        xPrev.set(U); fPrev.set(du); hasPrev = true;
+        const mk = Math.min(aCount, m);
+        for (let k = 0; k < nEq; k++) U[k] += du[k];
         if (mk > 0) {
-          const gamma = andersonCoefficients(dF, f, gram);
+          const gamma = andersonCoefficients(aF, mk, m, du, gramM);
           for (let j = 0; j < mk; j++) {
             const g = gamma[j];
             if (g === 0) continue;
-            const a = dX[j], c = dF[j];
+            const a = aX[j], c = aF[j];
             for (let k = 0; k < nEq; k++) U[k] -= g * (a[k] + c[k]);
           }
         }
@@ -392,8 +477,7 @@ export class ContactCell {
         return { iterations: it + 1, maxDe };
       }
     }
-    this.lastIters = maxIt;
-    return null;
+    return fail();
   }
 
   record(p: number, dt: number, iterations: number, maxDe: number): StepRecord {
@@ -474,6 +558,7 @@ export class ContactCell {
     this.li.commit();
     push(p0, 0, r0.iterations, 0);
     if (law !== 'creep' || tEnd <= this.t) { this.finish(); return records; }
+    if ((setup.stepControl ?? 'global') === 'global') { this.runGlobal(push, onProgress); this.finish(); return records; }
     const tolDe = setup.stepTol ?? 1e-3;
     const A = setup.li.A ?? 0, n = setup.li.n ?? 1, s0 = setup.li.sigmaY ?? 0;
     let dt = setup.dt0 ?? 0;
@@ -520,23 +605,83 @@ export class ContactCell {
     return records;
   }
 
+  /**
+   * Creep hold with step control on global quantities: the change per step of the contact fraction
+   * and of the void area (relative to the void area after the instantaneous response) must stay
+   * below stepTol. Backward Euler is unconditionally stable, so steps grow geometrically (≤ dtGrow per
+   * accepted step) while the history changes slowly; a step is rejected and cut when the solver fails
+   * or the change is too large.
+   */
+  private runGlobal(push: (p: number, dt: number, it: number, de: number) => void, onProgress?: (t: number, tEnd: number) => void): void {
+    const { setup, mesh } = this;
+    const hist = setup.history;
+    const tEnd = hist[hist.length - 1].t;
+    const tol = setup.stepTol ?? 0.1;
+    const grow = setup.dtGrow ?? 3;
+    const maxSteps = setup.maxSteps ?? 100000;
+    const nc = mesh.nx;
+    const fracOf = (a: Uint8Array) => { let k = 0; for (let i = 0; i < nc; i++) k += a[i]; return k / nc; };
+    const voidOf = (g: Float64Array) => { let v = 0; for (let i = 0; i < nc; i++) v += Math.max(0, g[i]) * mesh.dx; return v; };
+    const vRef = voidOf(this.gap);
+    const fTol = Math.max(tol, 2.5 / nc); // a step may always switch two nodes
+    let dt = setup.dt0 ?? 0;
+    if (!(dt > 0)) {
+      // 1 % of the Maxwell relaxation time at the mean pressure, τ = 1/(E·A·p̄^(n−1))
+      const A = setup.li.A ?? 0, n = setup.li.n ?? 1, s0 = setup.li.sigmaY ?? 0;
+      const p = Math.max(pressureAt(hist, this.t) - s0, 1e-3);
+      const tau = A > 0 ? 1 / (setup.li.E * A * Math.pow(p, n - 1)) : tEnd;
+      dt = Math.min(0.01 * tau, tEnd - this.t);
+    }
+    const dtMax = setup.dtMax ?? Infinity;
+    const breaks = hist.map((h) => h.t).filter((t) => t > this.t);
+    const Usave = new Float64Array(this.U.length);
+    let steps = 0;
+    while (this.t < tEnd * (1 - 1e-12)) {
+      if (++steps > maxSteps) throw new Error(`more than ${maxSteps} time steps`);
+      const nextBreak = breaks.find((b) => b > this.t * (1 + 1e-12)) ?? tEnd;
+      let h = Math.min(dt, dtMax, nextBreak - this.t);
+      if (nextBreak - this.t - h < 1e-6 * h) h = nextBreak - this.t;
+      const p = pressureAt(hist, this.t + h);
+      Usave.set(this.U);
+      const P = this.P.slice(), act = this.active.slice(), gap = this.gap.slice(), we = this.we.slice();
+      const f0 = fracOf(act), v0 = voidOf(gap);
+      const res = this.solveStep(p, h);
+      let e = 0;
+      if (res) {
+        const df = Math.abs(fracOf(this.active) - f0) / fTol;
+        const dv = vRef > 0 ? Math.abs(voidOf(this.gap) - v0) / (tol * vRef) : 0;
+        e = Math.max(df, dv);
+      }
+      if (!res || e > 1) {
+        this.U.set(Usave); this.P = P; this.active = act; this.gap = gap; this.we = we;
+        this.stats.steps_rejected++;
+        dt = h * (res ? Math.max(0.2, Math.min(0.5, 0.8 / e)) : 0.5);
+        if (dt < 1e-30) throw new Error('time step underflow');
+        continue;
+      }
+      this.li.commit();
+      this.t += h;
+      this.stats.steps_accepted++;
+      push(p, h, res.iterations, res.maxDe);
+      onProgress?.(this.t, tEnd);
+      dt = h * Math.max(1, Math.min(grow, e > 0 ? 0.8 / e : grow));
+    }
+  }
+
   private finish(): void {
     this.stats.solve_seconds_total = this.ldl.solveSeconds;
     this.stats.wall_seconds = (performance.now() - this.t0) / 1000;
   }
 }
 
-/** Least-squares coefficients γ = argmin ‖f − Σ γ_j dF_j‖₂ (normal equations, Tikhonov-regularised). */
-function andersonCoefficients(dF: Float64Array[], f: Float64Array, gram: number[][]): Float64Array {
-  const m = dF.length;
+/** Least-squares coefficients γ = argmin ‖f − Σ γ_j dF_j‖₂ over the first mk stored differences (normal equations with the Gram matrix, Tikhonov-regularised). */
+function andersonCoefficients(dF: Float64Array[], mk: number, stride: number, f: Float64Array, gram: Float64Array): Float64Array {
+  const m = mk;
   const A = new Float64Array(m * m);
   const rhs = new Float64Array(m);
   for (let i = 0; i < m; i++) {
     const fi = dF[i];
-    for (let j = 0; j <= i; j++) {
-      const s = gram[i][j];
-      A[i * m + j] = s; A[j * m + i] = s;
-    }
+    for (let j = 0; j < m; j++) A[i * m + j] = gram[i * stride + j];
     let s = 0;
     for (let k = 0; k < fi.length; k++) s += fi[k] * f[k];
     rhs[i] = s;

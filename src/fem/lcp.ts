@@ -133,19 +133,161 @@ export function solveContactLcp(inp: LcpInput, maxIt = 200): LcpResult {
  */
 export interface ComplianceLcpCache {
   key: Uint8Array | null;
+  /** Active indices in factor order (not sorted: additions are appended). */
   idx: Int32Array;
+  /** Cholesky factor of W_AA in idx order, row-major with row stride `stride` (lower triangle). */
   L: Float64Array;
+  stride: number;
   /** W_AA⁻¹ 1 for the cached set. */
   w1: Float64Array;
   factorizations: number;
+  /** Row additions / deletions applied to the factor instead of refactorising. */
+  updates: number;
 }
 
 export function newComplianceCache(): ComplianceLcpCache {
-  return { key: null, idx: new Int32Array(0), L: new Float64Array(0), w1: new Float64Array(0), factorizations: 0 };
+  return { key: null, idx: new Int32Array(0), L: new Float64Array(0), stride: 0, w1: new Float64Array(0), factorizations: 0, updates: 0 };
+}
+
+/** Cholesky of the leading na × na block of a row-major array with row stride s (lower triangle). */
+function choleskyStrided(a: Float64Array, na: number, s: number): boolean {
+  for (let j = 0; j < na; j++) {
+    const rj = j * s;
+    let d = a[rj + j];
+    for (let k = 0; k < j; k++) d -= a[rj + k] * a[rj + k];
+    if (!(d > 0)) return false;
+    const ljj = Math.sqrt(d);
+    a[rj + j] = ljj;
+    const inv = 1 / ljj;
+    let i = j + 1;
+    for (; i + 3 < na; i += 4) {
+      const r0 = i * s, r1 = r0 + s, r2 = r1 + s, r3 = r2 + s;
+      let t0 = a[r0 + j], t1 = a[r1 + j], t2 = a[r2 + j], t3 = a[r3 + j];
+      for (let k = 0; k < j; k++) {
+        const y = a[rj + k];
+        t0 -= a[r0 + k] * y; t1 -= a[r1 + k] * y; t2 -= a[r2 + k] * y; t3 -= a[r3 + k] * y;
+      }
+      a[r0 + j] = t0 * inv; a[r1 + j] = t1 * inv; a[r2 + j] = t2 * inv; a[r3 + j] = t3 * inv;
+    }
+    for (; i < na; i++) {
+      const ri = i * s;
+      let t = a[ri + j];
+      for (let k = 0; k < j; k++) t -= a[ri + k] * a[rj + k];
+      a[ri + j] = t * inv;
+    }
+  }
+  return true;
+}
+
+/** Solve L Lᵀ x = b with the strided factor. */
+function solveStrided(L: Float64Array, na: number, s: number, b: Float64Array): Float64Array {
+  const x = Float64Array.from(b);
+  for (let i = 0; i < na; i++) {
+    const ri = i * s;
+    let t = x[i];
+    for (let k = 0; k < i; k++) t -= L[ri + k] * x[k];
+    x[i] = t / L[ri + i];
+  }
+  for (let i = na - 1; i >= 0; i--) {
+    const ri = i * s;
+    const xi = x[i] / L[ri + i];
+    x[i] = xi;
+    if (xi === 0) continue;
+    for (let k = 0; k < i; k++) x[k] -= L[ri + k] * xi;
+  }
+  return x;
+}
+
+/** Factor of W_AA for the active set: refactorised, or updated by row deletions and additions when few changed. */
+function setActiveFactor(nc: number, W: Float64Array, active: Uint8Array, cache: ComplianceLcpCache): void {
+  const full = () => {
+    let na = 0;
+    for (let i = 0; i < nc; i++) if (active[i]) na++;
+    const idx = new Int32Array(na);
+    for (let i = 0, k = 0; i < nc; i++) if (active[i]) idx[k++] = i;
+    const L = new Float64Array(na * na);
+    for (let a = 0; a < na; a++) {
+      const ra = idx[a] * nc;
+      for (let b = 0; b <= a; b++) L[a * na + b] = W[ra + idx[b]];
+    }
+    if (!choleskyStrided(L, na, na)) throw new Error('compliance contact: W_AA not positive definite');
+    cache.idx = idx; cache.L = L; cache.stride = na;
+    cache.factorizations++;
+  };
+  const key = cache.key;
+  let nDel = 0, nAdd = 0;
+  if (key) for (let i = 0; i < nc; i++) { if (key[i] && !active[i]) nDel++; else if (!key[i] && active[i]) nAdd++; }
+  const na0 = cache.idx.length;
+  if (!key || nDel + nAdd > Math.max(4, na0 >> 3) || na0 - nDel < 1) full();
+  else {
+    // work in a buffer with row stride nc
+    const s = nc;
+    let L = cache.L;
+    if (cache.stride !== s) {
+      const B = new Float64Array(nc * nc);
+      const s0 = cache.stride;
+      for (let a = 0; a < na0; a++) for (let b = 0; b <= a; b++) B[a * s + b] = L[a * s0 + b];
+      L = B;
+    }
+    let idx = Array.from(cache.idx);
+    let ok = true;
+    // deletions: drop row/column p, then the trailing factor absorbs the dropped column (rank-1 update)
+    for (let p = idx.length - 1; p >= 0 && ok; p--) {
+      if (active[idx[p]]) continue;
+      const na = idx.length;
+      const m = na - p - 1;
+      const x = new Float64Array(m);
+      for (let i = 0; i < m; i++) x[i] = L[(p + 1 + i) * s + p];
+      // shift rows p+1.. up and columns p+1.. left
+      for (let i = p + 1; i < na; i++) {
+        const src = i * s, dst = (i - 1) * s;
+        for (let j = 0; j < p; j++) L[dst + j] = L[src + j];
+        for (let j = p + 1; j <= i; j++) L[dst + j - 1] = L[src + j];
+      }
+      // L33 L33ᵀ + x xᵀ: rows/cols p .. na−2
+      for (let k = 0; k < m; k++) {
+        const rk = (p + k) * s + p + k;
+        const lkk = L[rk];
+        const r = Math.sqrt(lkk * lkk + x[k] * x[k]);
+        const c = r / lkk, sn = x[k] / lkk;
+        L[rk] = r;
+        for (let i = k + 1; i < m; i++) {
+          const pos = (p + i) * s + p + k;
+          const v = (L[pos] + sn * x[i]) / c;
+          L[pos] = v;
+          x[i] = c * x[i] - sn * v;
+        }
+      }
+      idx.splice(p, 1);
+      cache.updates++;
+    }
+    // additions: append rows
+    for (let j = 0; j < nc && ok; j++) {
+      if (!active[j] || key[j]) continue;
+      const na = idx.length;
+      const rj = j * nc, rn = na * s;
+      for (let a = 0; a < na; a++) {
+        let t = W[rj + idx[a]];
+        const ra = a * s;
+        for (let k = 0; k < a; k++) t -= L[ra + k] * L[rn + k];
+        L[rn + a] = t / L[ra + a];
+      }
+      let d = W[rj + j];
+      for (let k = 0; k < na; k++) d -= L[rn + k] * L[rn + k];
+      if (!(d > 1e-12 * W[rj + j])) { ok = false; break; }
+      L[rn + na] = Math.sqrt(d);
+      idx.push(j);
+      cache.updates++;
+    }
+    if (ok) { cache.idx = Int32Array.from(idx); cache.L = L; cache.stride = s; }
+    else full();
+  }
+  cache.key = active.slice();
+  cache.w1 = solveStrided(cache.L, cache.idx.length, cache.stride, new Float64Array(cache.idx.length).fill(1));
 }
 
 export function solveComplianceLcp(
-  nc: number, W: Float64Array, q: Float64Array, F: number, warm: Uint8Array, cache: ComplianceLcpCache, maxIt = 200,
+  nc: number, W: Float64Array, q: Float64Array, F: number, warm: Uint8Array, cache: ComplianceLcpCache, maxIt = 25 + 4 * nc,
 ): { P: Float64Array; gap: Float64Array; c: number; active: Uint8Array; iterations: number } {
   let active = Uint8Array.from(warm);
   if (!active.some((v) => v === 1)) {
@@ -156,28 +298,12 @@ export function solveComplianceLcp(
   const P = new Float64Array(nc);
   const gap = new Float64Array(nc);
   for (let it = 1; it <= maxIt; it++) {
-    if (!cache.key || !sameBytes(cache.key, active)) {
-      let na = 0;
-      for (let i = 0; i < nc; i++) if (active[i]) na++;
-      const idx = new Int32Array(na);
-      for (let i = 0, k = 0; i < nc; i++) if (active[i]) idx[k++] = i;
-      const L = new Float64Array(na * na);
-      for (let a = 0; a < na; a++) {
-        const ra = idx[a] * nc;
-        for (let b = 0; b <= a; b++) L[a * na + b] = W[ra + idx[b]];
-      }
-      choleskyInPlace(L, na, 'compliance contact: W_AA');
-      cache.key = active.slice();
-      cache.idx = idx;
-      cache.L = L;
-      cache.w1 = choleskySolve(L, na, new Float64Array(na).fill(1));
-      cache.factorizations++;
-    }
-    const { idx, L, w1 } = cache;
+    if (!cache.key || !sameBytes(cache.key, active)) setActiveFactor(nc, W, active, cache);
+    const { idx, L, w1, stride } = cache;
     const na = idx.length;
     const qa = new Float64Array(na);
     for (let a = 0; a < na; a++) qa[a] = q[idx[a]];
-    const wq = choleskySolve(L, na, qa);
+    const wq = solveStrided(L, na, stride, qa);
     let s1 = 0, sq = 0;
     for (let a = 0; a < na; a++) { s1 += w1[a]; sq += wq[a]; }
     const c = -(F + sq) / s1;
@@ -205,6 +331,16 @@ export function solveComplianceLcp(
       changed = changed || !active[best];
     }
     if (!changed) return { P, gap, c, active, iterations: it };
+    if (it > 25) {
+      // the full primal–dual update can cycle when W is far from an M-matrix (creep-softened
+      // tangent compliance): from here on change only the lowest violating index (Murty's
+      // least-index rule, finite for the strictly convex problem)
+      for (let i = 0; i < nc; i++) if (next[i] !== active[i]) {
+        const flip = active.slice();
+        flip[i] = next[i];
+        if (flip.some((v) => v === 1)) { next.set(flip); break; }
+      }
+    }
     active = next;
   }
   throw new Error('compliance contact: active-set iteration did not converge');
@@ -215,17 +351,87 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
-/** Inverse of a dense SPD matrix (row-major), by Cholesky. */
+/**
+ * Inverse of a dense SPD matrix (row-major), by Cholesky: A = L Lᵀ, X = L⁻¹ (lower, in place of a
+ * copy, row-oriented), A⁻¹ = Xᵀ X (only the lower triangle computed, then mirrored). About n³·2/3
+ * multiply-adds instead of the 2n³ of n column solves.
+ */
 export function denseSpdInverse(a: Float64Array, n: number): Float64Array {
   const L = a.slice();
   choleskyInPlace(L, n);
-  const inv = new Float64Array(n * n);
-  const e = new Float64Array(n);
-  for (let j = 0; j < n; j++) {
-    e.fill(0);
-    e[j] = 1;
-    const x = choleskySolve(L, n, e);
-    for (let i = 0; i < n; i++) inv[i * n + j] = x[i];
+  // Y = L⁻ᵀ (upper triangular), row j of Y = column j of L⁻¹: from L⁻¹ L = I by columns,
+  // X[i][j] = −(Σ_{k=j}^{i−1} L[i][k] X[k][j]) / L[i][i], i.e. Y[j][i] = −(Σ_k Y[j][k] L[i][k]) / L[i][i]:
+  // a dot product of the row prefix of L with the row of Y; four rows j at a time share the L row
+  const Y = new Float64Array(n * n);
+  const dinv = new Float64Array(n);
+  for (let i = 0; i < n; i++) dinv[i] = 1 / L[i * n + i];
+  let j = 0;
+  for (; j + 3 < n; j += 4) {
+    const y0 = j * n, y1 = y0 + n, y2 = y1 + n, y3 = y2 + n;
+    // the 4 × 4 diagonal block first (Y[j+r][i] for i in j..j+3)
+    for (let r = 0; r < 4; r++) {
+      const yr = (j + r) * n;
+      Y[yr + j + r] = dinv[j + r];
+      for (let i = j + r + 1; i < j + 4; i++) {
+        const li = i * n;
+        let t = 0;
+        for (let k = j + r; k < i; k++) t += Y[yr + k] * L[li + k];
+        Y[yr + i] = -t * dinv[i];
+      }
+    }
+    for (let i = j + 4; i < n; i++) {
+      const li = i * n;
+      let t0 = 0, t1 = 0, t2 = 0, t3 = 0;
+      for (let k = j; k < i; k++) {
+        const l = L[li + k];
+        t0 += Y[y0 + k] * l; t1 += Y[y1 + k] * l; t2 += Y[y2 + k] * l; t3 += Y[y3 + k] * l;
+      }
+      const d = dinv[i];
+      Y[y0 + i] = -t0 * d; Y[y1 + i] = -t1 * d; Y[y2 + i] = -t2 * d; Y[y3 + i] = -t3 * d;
+    }
   }
+  for (; j < n; j++) {
+    const yj = j * n;
+    Y[yj + j] = dinv[j];
+    for (let i = j + 1; i < n; i++) {
+      const li = i * n;
+      let t = 0;
+      for (let k = j; k < i; k++) t += Y[yj + k] * L[li + k];
+      Y[yj + i] = -t * dinv[i];
+    }
+  }
+  // A⁻¹[i][j] = Σ_{k ≥ i} Y[i][k] Y[j][k] (j ≤ i): dot products of contiguous row suffixes, 2 × 2 blocks
+  const inv = new Float64Array(n * n);
+  let i = 0;
+  for (; i + 1 < n; i += 2) {
+    const r0 = i * n, r1 = r0 + n;
+    let jj = 0;
+    for (; jj + 1 <= i; jj += 2) {
+      const e0 = jj * n, e1 = e0 + n;
+      let s00 = Y[r0 + i] * Y[e0 + i], s01 = Y[r0 + i] * Y[e1 + i], s11 = 0, s10 = 0;
+      for (let k = i + 1; k < n; k++) {
+        const a0 = Y[r0 + k], a1 = Y[r1 + k], b0 = Y[e0 + k], b1 = Y[e1 + k];
+        s00 += a0 * b0; s01 += a0 * b1; s10 += a1 * b0; s11 += a1 * b1;
+      }
+      inv[r0 + jj] = s00; inv[r0 + jj + 1] = s01; inv[r1 + jj] = s10; inv[r1 + jj + 1] = s11;
+    }
+    // jj = i (even): entries (i, i), (i+1, i), (i+1, i+1)
+    {
+      let s00 = 0, s10 = 0, s11 = 0;
+      for (let k = i; k < n; k++) { const a0 = Y[r0 + k]; s00 += a0 * a0; }
+      for (let k = i + 1; k < n; k++) { const a0 = Y[r0 + k], a1 = Y[r1 + k]; s10 += a1 * a0; s11 += a1 * a1; }
+      inv[r0 + i] = s00; inv[r1 + i] = s10; inv[r1 + i + 1] = s11;
+    }
+  }
+  if (i < n) {
+    const r0 = i * n;
+    for (let jj = 0; jj <= i; jj++) {
+      const e0 = jj * n;
+      let s = 0;
+      for (let k = i; k < n; k++) s += Y[r0 + k] * Y[e0 + k];
+      inv[r0 + jj] = s;
+    }
+  }
+  for (let i = 0; i < n; i++) for (let j = 0; j < i; j++) inv[j * n + i] = inv[i * n + j];
   return inv;
 }

@@ -76,8 +76,9 @@ export function nortonReturn(qtr: number, G: number, dtA: number, n: number, s0:
     const dx = hx / dh;
     let xn = x - dx;
     if (!(xn > 0)) xn = 0.5 * x; // cannot happen from above (convex h); guards round-off
-    // quadratic convergence: after a step of relative size 1e-8 the error is ~n·1e-16
-    if (Math.abs(dx) <= 1e-8 * xn) { x = xn; break; }
+    // quadratic convergence (h convex): after a step of relative size ρ the relative error is at most
+    // ((n − 1)/2)·ρ², i.e. below 1e-12 for ρ ≤ 5e-7
+    if (Math.abs(dx) <= 5e-7 * xn) { x = xn; break; }
     x = xn;
   }
   return s0 + x;
@@ -139,9 +140,12 @@ export function stressUpdate(m: Material, eps: ArrayLike<number>, ep: ArrayLike<
     if (de > 0) {
       // perfect plasticity: the consistent tangent is only semi-definite along n; keep 1e-6·2G there
       const tb = perfect ? theta - 1e-6 : theta - 1 / (1 + 3 * G * dphi);
-      const nv = [nxx, nyy, nzz, nxy];
       const c = 2 * G * tb;
-      for (let i = 0; i < 4; i++) for (let j = 0; j < 4; j++) C[i * 4 + j] -= c * nv[i] * nv[j];
+      const c0 = c * nxx, c1 = c * nyy, c2 = c * nzz, c3 = c * nxy;
+      C[0] -= c0 * nxx; C[1] -= c0 * nyy; C[2] -= c0 * nzz; C[3] -= c0 * nxy;
+      C[4] -= c1 * nxx; C[5] -= c1 * nyy; C[6] -= c1 * nzz; C[7] -= c1 * nxy;
+      C[8] -= c2 * nxx; C[9] -= c2 * nyy; C[10] -= c2 * nzz; C[11] -= c2 * nxy;
+      C[12] -= c3 * nxx; C[13] -= c3 * nyy; C[14] -= c3 * nzz; C[15] -= c3 * nxy;
     }
   }
   return de;

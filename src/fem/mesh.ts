@@ -159,14 +159,14 @@ export function buildCell(lambda: number, h: Float64Array, opts: CellOptions = {
   const liGrid = gridElements(nx, nyLi, xs, dx, (r) => hmax + sLi[r]);
   const eqLi = new Int32Array(2 * nLiNodes).fill(-1);
   let next = 0;
-  const order = nestedDissection(nx, 1, nyLi);
+  // nested dissection over all rows; the interface v (row 0) and the platen δ are numbered last (Schur block)
+  const order = nestedDissection(nx, 0, nyLi);
   const topPin = nyLi * nx + 0; // pinned u (removes the rigid x translation)
   for (let k = 0; k < order.length; k += 2) {
     const node = order[k + 1] * nx + order[k];
     if (node !== topPin) eqLi[2 * node] = next++;
-    if (order[k + 1] !== nyLi) eqLi[2 * node + 1] = next++;
+    if (order[k + 1] !== nyLi && order[k + 1] !== 0) eqLi[2 * node + 1] = next++;
   }
-  for (let i = 0; i < nx; i++) eqLi[2 * i] = next++;
   const nLast = nx + 1;
   for (let i = 0; i < nx; i++) eqLi[2 * i + 1] = next++;
   const deltaEq = next++;

@@ -131,8 +131,8 @@ export function registerFem(program: Command): void {
     .option('--thickness <um>', 'electrolyte thickness for conduction (default λ)')
     .option('--nx <n>', 'columns (interface nodes) per period', '256')
     .option('--ny <n>', 'element rows in the Li block (electrolyte: 2/3 of it)', '24')
-    .option('--step-tol <x>', 'max Δεeq per creep step', '1e-3')
-    .option('--solver <kind>', 'fixed-k (elastic K factorised once, creep as eigenstrain; default for elastic/creep Li) or newton (consistent tangent; always for plastic)')
+    .option('--step-tol <x>', 'creep time steps: max change per step of the contact fraction and of the void area (relative to the initial void area)', '0.1')
+    .option('--solver <kind>', 'fixed-k (default for elastic/creep Li: modified Newton, the creep tangent refactorised per time step and when the iteration slows) or newton (consistent tangent every slow iteration; always for plastic)')
     .option('--json', 'print the summary as JSON on stdout')
     .action(
       action(async (flags: FemFlags) => {
