@@ -8,10 +8,10 @@
  *   (local backward-Euler return), one condense/expand back-solve and a dense contact solve on W with
  *   ΣP = p̄λ as a constraint, accelerated by Anderson mixing: a modified Newton iteration whose matrix
  *   K is held fixed. For creep the matrix is the algorithmic (creep-softened) tangent, refactorised at
- *   the start of each time step and again when the iteration slows (refreshRate); refreshRate = 0
- *   keeps the elastic K factorised once (creep strain acting as an eigenstrain load).
- * - 'newton': consistent-tangent Newton, the tangent refactorised while the iteration is slow; the
- *   contact problem is solved exactly on the interface (lcp.ts) each iteration. Always used for
+ *   the start of each time step and again when the iteration slows (refreshRate); refreshRate =
+ *   refreshAfter = 0 keeps the elastic K factorised once (creep strain as an eigenstrain load).
+ * - 'newton': the same iteration with the consistent tangent refactorised at the start of every step
+ *   and whenever the residual falls by less than 4× per iteration (and no mixing). Always used for
  *   rate-independent plasticity.
  * Creep time steps are backward Euler (unconditionally stable), so the step size is set by accuracy:
  * the per-step change of the contact fraction and of the void area ('global' step control, default),
@@ -21,7 +21,7 @@
 import { buildCell, type CellMesh, type CellOptions } from './mesh.js';
 import { Solid } from './solid.js';
 import { SparseLdl } from './sparse.js';
-import { solveContactLcp, solveComplianceLcp, newComplianceCache, denseSpdInverse, type ComplianceLcpCache } from './lcp.js';
+import { solveComplianceLcp, newComplianceCache, denseSpdInverse, type ComplianceLcpCache } from './lcp.js';
 import type { Material } from './material.js';
 
 export interface HistoryPoint { t: number; p: number }
@@ -63,9 +63,9 @@ export interface ContactSetup extends CellOptions {
   /** Max iterations per step for 'fixed-k' before the step is cut (default 40). */
   maxIter?: number;
   /**
-   * 'fixed-k' only: refactorise the algorithmic tangent at the start of a time step when the previous
-   * step needed more than this many iterations (default 1 for creep Li, i.e. every step whose dt or
-   * state changed; 0 = never).
+   * 'fixed-k' only: refactorise the algorithmic tangent at the start of a time step when the step
+   * size differs from that of the present factorisation or the previous step needed more than this
+   * many iterations (default 2 for creep Li; 0 = never).
    */
   refreshAfter?: number;
   /**
@@ -153,16 +153,14 @@ export class ContactCell {
   private S: Float64Array | null = null;
   private Se: Float64Array | null = null;
   private elLdl: SparseLdl | null = null;
-  private factored = false;
   private uFull: Float64Array;
   private fint: Float64Array;
   private work: Float64Array;
   readonly stats: SolverStats;
   private t0 = performance.now();
   private lastIters = 0;
-  private lastDt = -1;
   readonly solverKind: 'fixed-k' | 'newton';
-  /** Constant interface compliances (fixed-k): Li (δ held), electrolyte, and their sum. */
+  /** Interface compliances of the present factorisation: Li (δ held), electrolyte (constant), and their sum. */
   private Cli: Float64Array | null = null;
   private Ce: Float64Array | null = null;
   private Wc: Float64Array | null = null;
@@ -214,11 +212,15 @@ export class ContactCell {
       newton_iterations: 0, steps_accepted: 0, steps_rejected: 0, wall_seconds: 0, solver: this.solverKind, back_solves: 0,
       lcp_factorizations: 0, compliance_seconds: 0, compliance_seconds_total: 0, tangent_seconds_total: 0, stress_update_seconds: 0, lcp_updates: 0,
     };
-    if (this.solverKind === 'fixed-k') this.prepareFixedK();
+    this.factorise();
   }
 
-  /** Factorise the elastic Li stiffness once and build the constant interface compliance W = S_vv⁻¹ + S_e⁻¹. */
-  private prepareFixedK(u: Float64Array | null = null, dt = 0): void {
+  /**
+   * Factorise the Li matrix — the elastic stiffness (no state given), or the algorithmic tangent at
+   * state u for a step dt — and build the interface compliance W = S_vv⁻¹ + S_e⁻¹ from its Schur
+   * complement (the electrolyte's S_e⁻¹ once).
+   */
+  private factorise(u: Float64Array | null = null, dt = 0): void {
     const { mesh, li } = this;
     const nc = mesh.nx, nL = nc + 1;
     // elastic tangent at zero strain and zero creep increment (dt = 0 → no creep branch), or the
@@ -242,7 +244,6 @@ export class ContactCell {
   private refactor(): void {
     this.ldl.factor(this.li.values);
     this.S = this.ldl.schur.slice();
-    this.factored = true;
     this.stats.factorizations++;
     this.stats.factor_seconds_last = this.ldl.stats.factorSeconds;
     this.stats.factor_seconds_total += this.ldl.stats.factorSeconds;
@@ -258,66 +259,21 @@ export class ContactCell {
    * Returns iterations and max Δεeq, or null when Newton failed (state untouched except U, restored by caller).
    */
   solveStep(p: number, dt: number): { iterations: number; maxDe: number } | null {
-    if (this.solverKind === 'fixed-k') return this.solveStepFixedK(p, dt);
-    const { mesh, li, U } = this;
-    const nc = mesh.nx;
-    const fext = new Float64Array(mesh.li.nEq);
-    fext[mesh.deltaEq] = -p * mesh.lambda;
-    const scale = p * mesh.dx;
-    const tol = this.setup.tol ?? 1e-8;
-    const linear = this.setup.li.law === 'elastic';
-    let prevRes = Infinity;
-    let forceFactor = !this.factored || (!linear && (dt !== this.lastDt || this.lastIters > 3));
-    let lastActive = this.active;
-    const r = new Float64Array(mesh.li.nEq);
-    let maxDe = 0;
-    for (let it = 0; it < 60; it++) {
-      li.fullDisplacement(U, this.uFull);
-      const wantK = forceFactor;
-      maxDe = li.assemble(this.uFull, dt, this.fint, wantK);
-      if (!Number.isFinite(maxDe)) return null;
-      let res = 0;
-      for (let k = 0; k < r.length; k++) r[k] = fext[k] - this.fint[k];
-      // residual including the current contact forces (interface v rows)
-      for (let i = 0; i < nc; i++) {
-        const e = mesh.li.eq[2 * mesh.liInterface[i] + 1];
-        res = Math.max(res, Math.abs(r[e] + this.P[i]));
-      }
-      for (let k = 0; k < r.length; k++) if (k < mesh.li.nEq - mesh.li.nLast || k === mesh.deltaEq) res = Math.max(res, Math.abs(r[k]));
-      if (it > 0 && res <= tol * scale && sameSet(lastActive, this.active)) {
-        this.stats.newton_iterations += it;
-        this.lastIters = it;
-        this.lastDt = dt;
-        return { iterations: it, maxDe };
-      }
-      if (it > 0 && res > 0.25 * prevRes && !linear) forceFactor = true;
-      if (wantK) { this.refactor(); forceFactor = false; }
-      else if (forceFactor) { li.assemble(this.uFull, dt, this.fint, true); this.refactor(); forceFactor = false; }
-      prevRes = res;
-      const b = this.ldl.condense(r, this.work);
-      const gHat = new Float64Array(nc);
-      for (let i = 0; i < nc; i++) gHat[i] = this.g0[i] + this.interfaceDisp(i);
-      const lcp = solveContactLcp({ nc, S: this.S!, b, Se: this.Se, be: this.Se ? new Float64Array(nc) : null, gHat, active: this.active });
-      this.stats.lcp_iterations += lcp.iterations;
-      const du = this.ldl.expand(this.work, lcp.dz);
-      for (let k = 0; k < U.length; k++) U[k] += du[k];
-      lastActive = this.active;
-      this.active = lcp.active;
-      this.P = lcp.P;
-      if (lcp.we) this.we = lcp.we;
-      for (let i = 0; i < nc; i++) this.gap[i] = this.g0[i] + this.interfaceDisp(i) - this.we[i];
-    }
-    return null;
+    return this.solveStepIter(p, dt);
   }
 
   /**
-   * One implicit (backward-Euler) step with the constant elastic factorisation: the map
-   * U → U + K⁻¹(fext − fint(U) + Gᵀ P) with P from the contact problem on the constant compliance
-   * (fint(U) = K U − f_c(εc(U)) carries the creep strain of the local return mapping as an
-   * eigenstrain load), accelerated by Anderson mixing. Converged when ‖K ΔU‖∞ ≤ tol·p·dx (the force
-   * residual with the new contact forces) and the contact set is unchanged.
+   * One implicit (backward-Euler) step, or one load step of rate-independent plasticity: the map
+   * U → U + K⁻¹(fext − fint(U) + Gᵀ P) with K a factorised matrix held fixed over iterations and P
+   * from the contact problem on the interface compliance of that K, accelerated by Anderson mixing.
+   * K is the algorithmic tangent, refactorised at the start of a step and whenever the iteration is
+   * slow ('fixed-k': residual down by less than refreshRate per iteration over two iterations after
+   * at least four on the same K; 'newton': down by less than 4× in one iteration); with
+   * refreshRate = refreshAfter = 0 ('fixed-k') the elastic K factorised once is kept, creep strain
+   * acting as an eigenstrain load. Converged when the force residual with the new contact forces is
+   * ≤ tol·p·dx and the contact set is unchanged.
    */
-  private solveStepFixedK(p: number, dt: number): { iterations: number; maxDe: number } | null {
+  private solveStepIter(p: number, dt: number): { iterations: number; maxDe: number } | null {
     const { mesh, li, U } = this;
     const nc = mesh.nx, nL = nc + 1;
     const nEq = mesh.li.nEq;
@@ -325,19 +281,22 @@ export class ContactCell {
     fext[mesh.deltaEq] = -p * mesh.lambda;
     const scale = p * mesh.dx;
     const tol = this.setup.tol ?? 1e-8;
-    const m = this.setup.anderson ?? 6;
-    const maxIt = this.setup.maxIter ?? 40;
-    const creep = this.setup.li.law === 'creep';
-    const refresh = this.setup.refreshAfter ?? (creep ? 1 : 0);
-    const rate = dt > 0 ? (this.setup.refreshRate ?? (creep ? 0.8 : 0)) : 0;
+    const newton = this.solverKind === 'newton';
+    const law = this.setup.li.law;
+    const nonlinear = law === 'plastic' || (law === 'creep' && dt > 0);
+    const m = this.setup.anderson ?? (newton ? 0 : 6);
+    const maxIt = this.setup.maxIter ?? (newton ? 60 : 40);
+    const refresh = newton ? 0 : (this.setup.refreshAfter ?? (law === 'creep' ? 2 : 0));
+    const rate = !nonlinear ? 0 : newton ? 0.25 : (this.setup.refreshRate ?? (law === 'creep' ? 0.8 : 0));
+    const minOnK = newton ? 1 : 4, window = newton ? 1 : 2;
     const refreshNow = () => {
       li.fullDisplacement(U, this.uFull);
-      this.prepareFixedK(this.uFull, dt);
+      this.factorise(this.uFull, dt);
       this.factorDt = dt;
       this.needRefresh = false;
       this.lcpCache.key = null; // W changed
     };
-    if (dt > 0 && (this.needRefresh || (rate > 0 && this.factorDt === 0) || (refresh > 0 && this.lastIters > refresh))) refreshNow();
+    if (nonlinear && (newton || this.needRefresh || (rate > 0 && this.factorDt === 0) || (refresh > 0 && (this.lastIters > refresh || dt !== this.factorDt)))) refreshNow();
     let Cli = this.Cli!, Ce = this.Ce, W = this.Wc!;
     let sinceRefresh = 0;
     const resHist: number[] = [];
@@ -354,22 +313,15 @@ export class ContactCell {
     let aCount = 0, hasPrev = false;
     let lastActive = this.active;
     let maxDe = 0;
+    const ifaceEq = new Int32Array(nc);
+    for (let i = 0; i < nc; i++) ifaceEq[i] = mesh.li.eq[2 * mesh.liInterface[i] + 1];
     const fail = () => { this.needRefresh = rate > 0; this.lastIters = maxIt; return null; };
     for (let it = 0; it < maxIt; it++) {
       // refactorise the algorithmic tangent at the current iterate when the iteration is slow: the
-      // residual fell by less than `rate` per iteration over the last two (at least two iterations
-      // on the present factorisation)
+      // residual fell by less than `rate` per iteration over the last `window` iterations, after at
+      // least `minOnK` on the present factorisation (not while the iterate is far off its best)
       const nh = resHist.length;
-      const nLeft = Number(process.env.FEM_NLEFT ?? 0);
-      let slow = false;
-      if (nLeft > 0) {
-        if (rate > 0 && sinceRefresh >= 3 && nh >= 3 && resHist[nh - 1] < 10 * resMin) {
-          const rho = Math.sqrt(resHist[nh - 1] / resHist[nh - 3]);
-          const need = rho < 1 ? Math.log((tol * scale) / resHist[nh - 1]) / Math.log(rho) : Infinity;
-          slow = need > nLeft;
-        }
-      } else slow = rate > 0 && sinceRefresh >= 4 && nh >= 3 && resHist[nh - 1] > rate * rate * resHist[nh - 3] && resHist[nh - 1] < 10 * resMin;
-      if (slow) {
+      if (rate > 0 && sinceRefresh >= minOnK && nh > window && resHist[nh - 1] > rate ** window * resHist[nh - 1 - window] && resHist[nh - 1] < 10 * resMin) {
         refreshNow();
         Cli = this.Cli!; Ce = this.Ce; W = this.Wc!;
         aCount = 0; hasPrev = false;
@@ -385,13 +337,10 @@ export class ContactCell {
       const b = this.ldl.condense(r, this.work);
       let sumB = 0;
       for (let k = 0; k < nL; k++) sumB += b[k];
+      // Cli·b (kept for dz below) and the linearised gap q = g0 + v + Cli·b
+      const Cb = matVec(Cli, nc, b);
       const q = new Float64Array(nc);
-      for (let i = 0; i < nc; i++) {
-        let s = this.g0[i] + this.interfaceDisp(i);
-        const ri = i * nc;
-        for (let j = 0; j < nc; j++) s += Cli[ri + j] * b[j];
-        q[i] = s;
-      }
+      for (let i = 0; i < nc; i++) q[i] = this.g0[i] + U[ifaceEq[i]] + Cb[i];
       let lcp: ReturnType<typeof solveComplianceLcp>;
       try {
         lcp = solveComplianceLcp(nc, W, q, -sumB, this.active, this.lcpCache);
@@ -401,13 +350,12 @@ export class ContactCell {
       this.stats.lcp_iterations += lcp.iterations;
       this.stats.lcp_factorizations = this.lcpCache.factorizations;
       this.stats.lcp_updates = this.lcpCache.updates;
+      // dz = Cli·(b + P) + c (P is zero off the active set); electrolyte surface w_e = −Ce·P
+      const act: number[] = [];
+      for (let i = 0; i < nc; i++) if (lcp.P[i] !== 0) act.push(i);
+      const CP = sparseMatVec(Cli, nc, lcp.P, act);
       const dz = new Float64Array(nL);
-      for (let i = 0; i < nc; i++) {
-        let s = lcp.c;
-        const ri = i * nc;
-        for (let j = 0; j < nc; j++) s += Cli[ri + j] * (b[j] + lcp.P[j]);
-        dz[i] = s;
-      }
+      for (let i = 0; i < nc; i++) dz[i] = lcp.c + Cb[i] + CP[i];
       dz[nc] = lcp.c;
       const du = this.ldl.expand(this.work, dz);
       this.stats.back_solves++;
@@ -420,13 +368,8 @@ export class ContactCell {
       this.active = lcp.active;
       this.P = lcp.P;
       if (Ce) {
-        const we = new Float64Array(nc);
-        for (let i = 0; i < nc; i++) {
-          let s = 0;
-          const ri = i * nc;
-          for (let j = 0; j < nc; j++) s -= Ce[ri + j] * lcp.P[j];
-          we[i] = s;
-        }
+        const we = sparseMatVec(Ce, nc, lcp.P, act);
+        for (let i = 0; i < nc; i++) we[i] = -we[i];
         this.we = we;
       }
       resHist.push(res);
@@ -640,7 +583,8 @@ export class ContactCell {
       if (++steps > maxSteps) throw new Error(`more than ${maxSteps} time steps`);
       const nextBreak = breaks.find((b) => b > this.t * (1 + 1e-12)) ?? tEnd;
       let h = Math.min(dt, dtMax, nextBreak - this.t);
-      if (nextBreak - this.t - h < 1e-6 * h) h = nextBreak - this.t;
+      // reach a break point rather than leave a sliver of less than half a step before it
+      if (nextBreak - this.t - h < 0.5 * h && nextBreak - this.t <= dtMax) h = nextBreak - this.t;
       const p = pressureAt(hist, this.t + h);
       Usave.set(this.U);
       const P = this.P.slice(), act = this.active.slice(), gap = this.gap.slice(), we = this.we.slice();
@@ -714,6 +658,30 @@ function andersonCoefficients(dF: Float64Array[], mk: number, stride: number, f:
     x[c] = s / M[c * m + c];
   }
   return x;
+}
+
+/** y = A x for a dense n × n row-major matrix (four rows at a time). */
+function matVec(A: Float64Array, n: number, x: Float64Array): Float64Array {
+  const y = new Float64Array(n);
+  let i = 0;
+  for (; i + 3 < n; i += 4) {
+    const r0 = i * n, r1 = r0 + n, r2 = r1 + n, r3 = r2 + n;
+    let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    for (let j = 0; j < n; j++) { const xj = x[j]; s0 += A[r0 + j] * xj; s1 += A[r1 + j] * xj; s2 += A[r2 + j] * xj; s3 += A[r3 + j] * xj; }
+    y[i] = s0; y[i + 1] = s1; y[i + 2] = s2; y[i + 3] = s3;
+  }
+  for (; i < n; i++) { const ri = i * n; let s = 0; for (let j = 0; j < n; j++) s += A[ri + j] * x[j]; y[i] = s; }
+  return y;
+}
+
+/** y = A x for a dense symmetric n × n matrix and x nonzero only at `idx`: y = Σ_j x_j A[j, :]. */
+function sparseMatVec(A: Float64Array, n: number, x: Float64Array, idx: number[]): Float64Array {
+  const y = new Float64Array(n);
+  for (const j of idx) {
+    const xj = x[j], rj = j * n;
+    for (let i = 0; i < n; i++) y[i] += A[rj + i] * xj;
+  }
+  return y;
 }
 
 function sameSet(a: Uint8Array, b: Uint8Array): boolean {

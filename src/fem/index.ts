@@ -7,3 +7,4 @@ export * from './lcp.js';
 export * from './contact.js';
 export * from './conduction.js';
 export * from './profile.js';
+export * from './history.js';

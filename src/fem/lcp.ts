@@ -379,7 +379,24 @@ export function denseSpdInverse(a: Float64Array, n: number): Float64Array {
         Y[yr + i] = -t * dinv[i];
       }
     }
-    for (let i = j + 4; i < n; i++) {
+    let i = j + 4;
+    for (; i + 1 < n; i += 2) {
+      // Y[j+r][i] and Y[j+r][i+1] together: the second needs the first through L[i+1][i]
+      const li = i * n, li1 = li + n;
+      let t0 = 0, t1 = 0, t2 = 0, t3 = 0, u0 = 0, u1 = 0, u2 = 0, u3 = 0;
+      for (let k = j; k < i; k++) {
+        const l = L[li + k], l1 = L[li1 + k];
+        const a0 = Y[y0 + k], a1 = Y[y1 + k], a2 = Y[y2 + k], a3 = Y[y3 + k];
+        t0 += a0 * l; t1 += a1 * l; t2 += a2 * l; t3 += a3 * l;
+        u0 += a0 * l1; u1 += a1 * l1; u2 += a2 * l1; u3 += a3 * l1;
+      }
+      const d = dinv[i], d1 = dinv[i + 1], lc = L[li1 + i];
+      const z0 = -t0 * d, z1 = -t1 * d, z2 = -t2 * d, z3 = -t3 * d;
+      Y[y0 + i] = z0; Y[y1 + i] = z1; Y[y2 + i] = z2; Y[y3 + i] = z3;
+      Y[y0 + i + 1] = -(u0 + z0 * lc) * d1; Y[y1 + i + 1] = -(u1 + z1 * lc) * d1;
+      Y[y2 + i + 1] = -(u2 + z2 * lc) * d1; Y[y3 + i + 1] = -(u3 + z3 * lc) * d1;
+    }
+    for (; i < n; i++) {
       const li = i * n;
       let t0 = 0, t1 = 0, t2 = 0, t3 = 0;
       for (let k = j; k < i; k++) {
@@ -400,36 +417,34 @@ export function denseSpdInverse(a: Float64Array, n: number): Float64Array {
       Y[yj + i] = -t * dinv[i];
     }
   }
-  // A⁻¹[i][j] = Σ_{k ≥ i} Y[i][k] Y[j][k] (j ≤ i): dot products of contiguous row suffixes, 2 × 2 blocks
+  // A⁻¹ = Y Yᵀ: A⁻¹[r][j] = Σ_k Y[r][k] Y[j][k]; Y is upper triangular with explicit zeros, so for a
+  // block of rows i..i+3 every sum may start at k = i. 4 × 2 register blocks; entries above the
+  // diagonal that fall inside a block are the (symmetric) values themselves.
   const inv = new Float64Array(n * n);
   let i = 0;
-  for (; i + 1 < n; i += 2) {
-    const r0 = i * n, r1 = r0 + n;
-    let jj = 0;
-    for (; jj + 1 <= i; jj += 2) {
+  for (; i + 3 < n; i += 4) {
+    const r0 = i * n, r1 = r0 + n, r2 = r1 + n, r3 = r2 + n;
+    for (let jj = 0; jj < i + 4; jj += 2) {
       const e0 = jj * n, e1 = e0 + n;
-      let s00 = Y[r0 + i] * Y[e0 + i], s01 = Y[r0 + i] * Y[e1 + i], s11 = 0, s10 = 0;
-      for (let k = i + 1; k < n; k++) {
-        const a0 = Y[r0 + k], a1 = Y[r1 + k], b0 = Y[e0 + k], b1 = Y[e1 + k];
-        s00 += a0 * b0; s01 += a0 * b1; s10 += a1 * b0; s11 += a1 * b1;
+      let s00 = 0, s01 = 0, s10 = 0, s11 = 0, s20 = 0, s21 = 0, s30 = 0, s31 = 0;
+      for (let k = i; k < n; k++) {
+        const b0 = Y[e0 + k], b1 = Y[e1 + k];
+        let a = Y[r0 + k]; s00 += a * b0; s01 += a * b1;
+        a = Y[r1 + k]; s10 += a * b0; s11 += a * b1;
+        a = Y[r2 + k]; s20 += a * b0; s21 += a * b1;
+        a = Y[r3 + k]; s30 += a * b0; s31 += a * b1;
       }
       inv[r0 + jj] = s00; inv[r0 + jj + 1] = s01; inv[r1 + jj] = s10; inv[r1 + jj + 1] = s11;
-    }
-    // jj = i (even): entries (i, i), (i+1, i), (i+1, i+1)
-    {
-      let s00 = 0, s10 = 0, s11 = 0;
-      for (let k = i; k < n; k++) { const a0 = Y[r0 + k]; s00 += a0 * a0; }
-      for (let k = i + 1; k < n; k++) { const a0 = Y[r0 + k], a1 = Y[r1 + k]; s10 += a1 * a0; s11 += a1 * a1; }
-      inv[r0 + i] = s00; inv[r1 + i] = s10; inv[r1 + i + 1] = s11;
+      inv[r2 + jj] = s20; inv[r2 + jj + 1] = s21; inv[r3 + jj] = s30; inv[r3 + jj + 1] = s31;
     }
   }
-  if (i < n) {
+  for (; i < n; i++) {
     const r0 = i * n;
     for (let jj = 0; jj <= i; jj++) {
       const e0 = jj * n;
-      let s = 0;
-      for (let k = i; k < n; k++) s += Y[r0 + k] * Y[e0 + k];
-      inv[r0 + jj] = s;
+      let s0 = 0;
+      for (let k = i; k < n; k++) s0 += Y[r0 + k] * Y[e0 + k];
+      inv[r0 + jj] = s0;
     }
   }
   for (let i = 0; i < n; i++) for (let j = 0; j < i; j++) inv[j * n + i] = inv[i * n + j];

@@ -34,6 +34,9 @@ export class Solid {
   /** σeq of the last stress update per GP and the (dt) it was computed with: warm start of the creep return. */
   private qLast: Float64Array;
   private qLastDt = -1;
+  /** Trial σeq and dσeq/dσeq_trial of the last creep return per GP (first-order warm start). */
+  private qtrLast: Float64Array;
+  private slopeLast: Float64Array;
   /** Element order for the tangent assembly (see constructor). */
   private elemOrder: Int32Array;
 
@@ -92,6 +95,8 @@ export class Solid {
     this.sigma = new Float64Array(nGp * 4);
     this.dEeq = new Float64Array(nGp);
     this.qLast = new Float64Array(nGp);
+    this.qtrLast = new Float64Array(nGp);
+    this.slopeLast = new Float64Array(nGp);
   }
 
   get matrix(): UpperCsc {
@@ -254,7 +259,7 @@ export class Solid {
    * εzz and the mean-dilatation correction entering through θ̄ − θ and the mean stress.
    */
   private residualOnly(u: Float64Array, dt: number, fint: Float64Array, warm: boolean): number {
-    const { body, gpData, bbarData, ep, epTrial, sigma, dEeq, eeq, eeqTrial, qLast } = this;
+    const { body, gpData, bbarData, ep, epTrial, sigma, dEeq, eeq, eeqTrial, qLast, qtrLast, slopeLast } = this;
     const { elems, eq, group } = body;
     const eps = new Float64Array(4);
     const sig = new Float64Array(4);
@@ -303,14 +308,16 @@ export class Solid {
           const qtr = Math.sqrt(1.5 * (dxx * dxx + dyy * dyy + dzz * dzz + 2 * dxy * dxy));
           let p0 = ep[o4], p1 = ep[o4 + 1], p2 = ep[o4 + 2], p3 = ep[o4 + 3];
           if (creep && qtr > s0) {
-            const q = nortonReturn(qtr, Gs, dtA, nExp, s0, warm ? qLast[gi] : 0);
+            const q = nortonReturn(qtr, Gs, dtA, nExp, s0, warm ? this.creepGuess(gi, qtr) : 0);
             de = (qtr - q) / (3 * Gs);
+            qtrLast[gi] = qtr;
             if (de > 0) {
               const f = (1.5 * de) / qtr;
               p0 += f * dxx; p1 += f * dyy; p2 += f * dzz; p3 += f * dxy;
               const th = q / qtr;
               dxx *= th; dyy *= th; dzz *= th; dxy *= th;
-            } else de = 0;
+              slopeLast[gi] = q - s0 > 0 ? 1 / (1 + (3 * Gs * nExp * de) / (q - s0)) : 1;
+            } else { de = 0; slopeLast[gi] = 1; }
           }
           epTrial[o4] = p0; epTrial[o4 + 1] = p1; epTrial[o4 + 2] = p2; epTrial[o4 + 3] = p3;
           sx = pr + dxx; sy = pr + dyy; sz = pr + dzz; sxy = dxy;
@@ -353,7 +360,7 @@ export class Solid {
    * v column = dy·e_yy + c_y·(1,1,1,0) + dx·e_γ, c = (b̄ − d)/3 (0 without B-bar).
    */
   private tangentAssemble(u: Float64Array, dt: number, fint: Float64Array, warm: boolean): number {
-    const { body, gpData, bbarData, scatter, values, ep, epTrial, sigma, dEeq, eeq, eeqTrial, qLast } = this;
+    const { body, gpData, bbarData, scatter, values, ep, epTrial, sigma, dEeq, eeq, eeqTrial, qLast, qtrLast, slopeLast } = this;
     const { elems, eq, group } = body;
     const eps = new Float64Array(4);
     const sig = new Float64Array(4);
@@ -408,14 +415,17 @@ export class Solid {
           let p0 = ep[o4], p1 = ep[o4 + 1], p2 = ep[o4 + 2], p3 = ep[o4 + 3];
           let theta = 1, tb = 0, nxx = 0, nyy = 0, nzz = 0, nxy = 0;
           if (creep && qtr > s0) {
-            const qn = nortonReturn(qtr, Gs, dtA, nExp, s0, warm ? qLast[gi] : 0);
+            const qn = nortonReturn(qtr, Gs, dtA, nExp, s0, warm ? this.creepGuess(gi, qtr) : 0);
             de = (qtr - qn) / (3 * Gs);
+            qtrLast[gi] = qtr;
+            slopeLast[gi] = 1;
             if (de > 0) {
               const f = (1.5 * de) / qtr;
               p0 += f * dxx; p1 += f * dyy; p2 += f * dzz; p3 += f * dxy;
               theta = qn / qtr;
               const dphi = qn - s0 > 0 ? (nExp * de) / (qn - s0) : 0;
-              tb = theta - 1 / (1 + 3 * Gs * dphi);
+              slopeLast[gi] = 1 / (1 + 3 * Gs * dphi);
+              tb = theta - slopeLast[gi];
               const nrm = Math.sqrt(dxx * dxx + dyy * dyy + dzz * dzz + 2 * dxy * dxy);
               nxx = dxx / nrm; nyy = dyy / nrm; nzz = dzz / nrm; nxy = dxy / nrm;
               dxx *= theta; dyy *= theta; dzz *= theta; dxy *= theta;
@@ -495,6 +505,15 @@ export class Solid {
     }
     this.qLastDt = dt;
     return maxDe;
+  }
+
+  /**
+   * Warm start of the creep return at a Gauss point, same dt as the last call: the last σeq moved by
+   * the algorithmic slope dq/dq_tr times the change of the trial σeq (error second order in that change).
+   */
+  private creepGuess(gi: number, qtr: number): number {
+    const g = this.qLast[gi] + this.slopeLast[gi] * (qtr - this.qtrLast[gi]);
+    return g < qtr ? g : this.qLast[gi];
   }
 
   /** Accept the trial state as the committed one. */
