@@ -11,6 +11,7 @@ export interface ConfigFlags {
   set?: string[];
   voxel?: string;
   workers?: string;
+  memory?: string;
   [key: string]: unknown;
 }
 
@@ -22,7 +23,8 @@ export function addConfigOptions(cmd: Command): Command {
     .option('--config <file>', 'configuration file (JSON or YAML) with sections input, run, segment, thickness, strip, current, fem, report')
     .option('--set <key=value>', 'set one configuration key, e.g. --set strip.steps=50 (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
     .option('--voxel <um>', 'voxel size in µm (one value or DZ,DY,DX): same as --run-voxel')
-    .option('--workers <n>', 'cpu worker threads (of each run): same as --run-workers');
+    .option('--workers <n>', 'cpu worker threads (of each run): same as --run-workers')
+    .option('--memory <size>', 'memory budget of the voxel stages, e.g. 8G (default 60 % of the available RAM; larger volumes stream from disk): same as --run-memory');
   for (const key of allKeys()) {
     const f = fieldFor(key);
     cmd.addOption(new Option(`${flagOf(key)} <value>`, `${f.doc} (${f.allowed}; default ${show(f.default)})`));
@@ -35,6 +37,7 @@ export async function configFromFlags(flags: ConfigFlags): Promise<RunConfig> {
   const overrides: Record<string, string> = {};
   if (flags.voxel !== undefined) overrides['run.voxel'] = flags.voxel;
   if (flags.workers !== undefined) overrides['run.workers'] = flags.workers;
+  if (flags.memory !== undefined) overrides['run.memory'] = flags.memory;
   for (const key of allKeys()) {
     const v = flags[attributeOf(key)];
     if (typeof v === 'string') overrides[key] = v;

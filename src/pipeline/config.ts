@@ -7,6 +7,7 @@
  */
 import { promises as fs } from 'node:fs';
 import { InputError } from '../io/errors.js';
+import { parseMemory } from '../compute/budget.js';
 
 /** A field of the schema: default, validator of a file value, parser of a flag string. */
 export interface Field<T> {
@@ -97,6 +98,22 @@ function optStringField(def: string | null, doc: string): Field<string | null> {
   return { default: def, doc, allowed, check: (v) => (v === null || typeof v === 'string' ? v : bad(allowed, v)), parse: (t) => t };
 }
 
+/** Memory budget: null (a fraction of the available RAM) or a size such as '8G' (kept as written). */
+function memoryField(doc: string): Field<string | null> {
+  const allowed = "null or a size such as 8G, 512M, 1.5GiB (at least 64M)";
+  const check = (v: unknown): string | null => {
+    if (v === null) return null;
+    if (typeof v !== 'string' && typeof v !== 'number') return bad(allowed, v);
+    try {
+      parseMemory(String(v));
+    } catch {
+      return bad(allowed, v);
+    }
+    return String(v);
+  };
+  return { default: null, doc, allowed, check, parse: (t) => (t === 'null' || t === 'auto' ? null : check(t)) };
+}
+
 /** Voxel size override: null (from the file), one number (isotropic) or [dz, dy, dx]. */
 function voxelField(doc: string): Field<number[] | null> {
   const allowed = 'a positive number (µm), a list [dz, dy, dx] or null';
@@ -138,6 +155,7 @@ export const SCHEMA = {
   run: {
     voxel: voxelField('voxel size override in µm (one value or [dz, dy, dx]); null = from the file'),
     workers: optNumField({ min: 1, max: 256, integer: true }, null, 'cpu worker threads (null = all cores)'),
+    memory: memoryField('memory budget of the voxel stages, e.g. 8G (null = 60 % of the available RAM); a volume that does not fit is streamed from disk by slabs'),
     note: optStringField(null, 'free text copied into manifest.json (e.g. the machine or a memory remark)'),
   },
   segment: {

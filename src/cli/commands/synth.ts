@@ -20,6 +20,7 @@ interface SynthFlags {
   rings?: string;
   cupping?: string;
   drift?: string;
+  tile?: string;
   json?: boolean;
 }
 
@@ -28,6 +29,12 @@ function nonNegative(flag: string, text: string | undefined): number | undefined
   const v = Number(text);
   if (!Number.isFinite(v) || v < 0) throw new InputError(`${flag} must be a non-negative number, got '${text}'`);
   return v;
+}
+
+function parseTile(text: string): [number, number] {
+  const v = text.split(',').map(Number);
+  if (v.length !== 2 || v.some((n) => !Number.isInteger(n) || n < 1)) throw new InputError(`--tile must be NY,NX (positive integers), got '${text}'`);
+  return [v[0], v[1]];
 }
 
 export function registerSynth(program: Command): void {
@@ -45,6 +52,7 @@ export function registerSynth(program: Command): void {
     .option('--rings <a>', 'ring artefact strength (0 = none)')
     .option('--cupping <a>', 'beam-hardening cupping strength (0 = none)')
     .option('--drift <a>', 'slow gain drift along z (0 = none)')
+    .option('--tile <ny,nx>', 'mirror-tile the phantom laterally to NY×NX voxels and stream scan.tif, labels.tif and thickness_um.tif slice by slice (volumes larger than RAM)')
     .option('--json', 'print the summary as JSON on stdout')
     .action(
       action(async (dir: string, flags: SynthFlags) => {
@@ -70,6 +78,7 @@ export function registerSynth(program: Command): void {
         options.onProgress = (d, t) => progress.update(d, t);
         const phantom = generatePhantom(options);
         progress.finish();
+        const tile = flags.tile ? parseTile(flags.tile) : null;
         const files = {
           scan: path.join(dir, 'scan.tif'),
           labels: path.join(dir, 'labels.tif'),
@@ -77,16 +86,29 @@ export function registerSynth(program: Command): void {
           penetration: path.join(dir, 'penetration_um.tif'),
           truth: path.join(dir, 'truth.json'),
         };
-        await writeTiff(files.scan, phantom.scan);
-        await writeTiff(files.labels, phantom.labels);
-        await writeTiff(files.thickness, phantom.thickness);
-        await writeTiff(files.penetration, phantom.penetration);
+        let shape = phantom.scan.shape;
+        if (tile) {
+          const { writeTiledTiff } = await import('../../synth/tile.js');
+          const bar = createProgress('synth: tiled scan');
+          shape = await writeTiledTiff(files.scan, phantom.scan, tile[0], tile[1], (d, t) => bar.update(d, t));
+          bar.finish();
+          const labelsBar = createProgress('synth: tiled labels');
+          await writeTiledTiff(files.labels, phantom.labels, tile[0], tile[1], (d, t) => labelsBar.update(d, t));
+          labelsBar.finish();
+          await writeTiledTiff(files.thickness, phantom.thickness, tile[0], tile[1]);
+          await writeTiledTiff(files.penetration, phantom.penetration, tile[0], tile[1]);
+        } else {
+          await writeTiff(files.scan, phantom.scan);
+          await writeTiff(files.labels, phantom.labels);
+          await writeTiff(files.thickness, phantom.thickness);
+          await writeTiff(files.penetration, phantom.penetration);
+        }
         await writeFileAtomically(files.truth, `${JSON.stringify(phantom.truth, null, 2)}\n`);
         const t = phantom.truth as unknown as { thickness?: { mean_um?: number } };
         emit(
           Boolean(flags.json),
-          { dir, files, shape: phantom.scan.shape, spacing_um: phantom.scan.spacing, truth: phantom.truth },
-          `wrote ${dir}: scan.tif ${phantom.scan.shape.join('×')} uint16 at ${phantom.scan.spacing?.[0]} µm, labels.tif, thickness_um.tif, penetration_um.tif, truth.json` +
+          { dir, files, shape, tiled_from: tile ? phantom.scan.shape : null, spacing_um: phantom.scan.spacing, truth: phantom.truth },
+          `wrote ${dir}: scan.tif ${shape.join('×')}${tile ? ` (mirror-tiled from ${phantom.scan.shape.join('×')})` : ''} uint16 at ${phantom.scan.spacing?.[0]} µm, labels.tif, thickness_um.tif, penetration_um.tif, truth.json` +
             (t.thickness?.mean_um !== undefined ? ` (mean Li thickness ${t.thickness.mean_um.toFixed(1)} µm)` : ''),
         );
       }),
