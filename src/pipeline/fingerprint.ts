@@ -31,6 +31,8 @@ export interface StageRecord {
   finished: string;
   seconds: number;
   peak_rss_bytes: number;
+  /** Memory budget the stage ran under, and whether it streamed its volumes from disk. */
+  memory?: { budget_bytes: number; streamed: boolean };
   summary?: unknown;
 }
 

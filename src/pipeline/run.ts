@@ -17,6 +17,7 @@ import { InputError } from '../io/errors.js';
 import { writeFileAtomically } from '../io/atomic.js';
 import { createProgress, formatDuration, type Progress } from '../cli/progress.js';
 import { peakRssBytes } from '../report/memory.js';
+import { memoryBudget } from '../compute/budget.js';
 import { STAGES, type RunConfig, type StageName } from './config.js';
 import {
   contentDigest,
@@ -173,6 +174,8 @@ export async function runPipeline(o: RunOptions): Promise<RunResult> {
     progress: (label: string): Progress => createProgress(label, { stream, quiet: o.quiet, tty }),
     note: (line) => write(`run: ${line}`),
     releaseMemory: collectGarbage,
+    budget: memoryBudget(o.cfg.run.memory ?? undefined),
+    streamed: [],
   };
 
   const specs = o.until ? STAGE_SPECS.slice(0, STAGE_SPECS.findIndex((s) => s.name === o.until) + 1) : STAGE_SPECS;
@@ -251,6 +254,7 @@ export async function runPipeline(o: RunOptions): Promise<RunResult> {
       finished: new Date().toISOString(),
       seconds: +seconds.toFixed(3),
       peak_rss_bytes: peak,
+      memory: { budget_bytes: ctx.budget.bytes, streamed: ctx.streamed.includes(spec.name) },
       summary,
     });
     reports.push({ stage: spec.name, status: 'ran', seconds, recorded_seconds: seconds, fingerprint, peak_rss_bytes_after: peak, rss_bytes_after: process.memoryUsage.rss(), summary, reason });
@@ -281,6 +285,10 @@ export async function runPipeline(o: RunOptions): Promise<RunResult> {
       scan_bytes: scanBytes,
       peak_over_scan: scanBytes ? +(peak / scanBytes).toFixed(3) : null,
       peak_reached_in_stage: dominant,
+      budget_bytes: ctx.budget.bytes,
+      budget_origin: ctx.budget.origin === 'flag' ? 'run.memory' : 'default: 60 % of the available RAM',
+      peak_over_budget: +(peak / ctx.budget.bytes).toFixed(3),
+      streamed_stages: ctx.streamed,
       note: 'process peak resident set size (worker threads included) after each stage; it only grows, so the stage where it first reaches its final value dominates. A skipped stage costs nothing.',
       run_note: o.cfg.run.note,
     },

@@ -36,6 +36,10 @@ export interface RunContext {
   note(line: string): void;
   /** Full garbage collection: a stage that dropped a volume calls it before allocating more. */
   releaseMemory(): void;
+  /** Memory budget of the voxel stages (run.memory / --memory, else a fraction of the available RAM). */
+  budget: { bytes: number; origin: 'flag' | 'default' };
+  /** Stages that streamed their volumes from disk because the in-memory path did not fit the budget. */
+  streamed: StageName[];
 }
 
 export interface StageSpec {

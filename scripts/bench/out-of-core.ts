@@ -1,0 +1,113 @@
+/**
+ * Out-of-core benchmark (issue 9): a mirror-tiled plated phantom run through segment → thickness →
+ * strip with a memory budget (--memory), against the in-memory run on the same scan. Prints per-stage
+ * wall time, throughput (scan MB / s) and peak RSS after each stage, then whether the outputs are
+ * identical (labels voxel for voxel, thickness / contact maps bit for bit, strip curves).
+ *
+ *   node dist/scripts/bench/out-of-core.js [--base 400,256,256] [--tile 512,512] [--memory 256M]
+ *        [--reference 20G | --no-reference] [--until strip] [--dir /tmp/buried-ooc] [--workers 2] [--keep]
+ *
+ * Issue figures: --base 1536,256,256 --tile 1536,1536 --memory 4G (7.2 GB scan, compared with the
+ * in-memory run); --base 3200,256,256 --tile 2048,2048 --memory 4G --no-reference (27 GB, larger than RAM).
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { openVolume } from '../../src/io/open.js';
+import { slicesPerSlab } from '../../src/compute/budget.js';
+
+const argv = process.argv.slice(2);
+const arg = (name: string, def: string) => {
+  const k = argv.indexOf(`--${name}`);
+  return k >= 0 ? argv[k + 1] : def;
+};
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+const cli = path.join(root, 'bin', 'buried.js');
+const base = arg('base', '400,256,256');
+const tile = arg('tile', '512,512');
+const memory = arg('memory', '256M');
+const reference = argv.includes('--no-reference') ? null : arg('reference', '20G');
+const until = arg('until', 'strip');
+const dir = arg('dir', path.join(os.tmpdir(), 'buried-ooc'));
+const workers = arg('workers', '2');
+const scanDir = path.join(dir, `plated-${base.replace(/,/g, 'x')}-tiled-${tile.replace(/,/g, 'x')}`);
+const scan = path.join(scanDir, 'scan.tif');
+
+mkdirSync(dir, { recursive: true });
+if (!existsSync(scan)) {
+  console.log(`# generating a plated phantom ${base}, mirror-tiled to ${tile} laterally, in ${scanDir}`);
+  const t = performance.now();
+  execFileSync(process.execPath, [cli, 'synth', scanDir, '--preset', 'plated', '--seed', '3', '--shape', base, '--tile', tile], { stdio: ['ignore', 'ignore', 'inherit'] });
+  console.log(`# phantom written in ${((performance.now() - t) / 1000).toFixed(1)} s (${(statSync(scan).size / 1e9).toFixed(2)} GB)`);
+}
+
+interface Manifest {
+  wall_seconds: number;
+  stages: { stage: string; status: string; seconds: number; peak_rss_bytes_after: number }[];
+  memory: { peak_rss_bytes: number; scan_bytes: number; budget_bytes: number; streamed_stages: string[] };
+}
+
+function run(name: string, budget: string): Manifest {
+  const out = path.join(dir, name);
+  rmSync(out, { recursive: true, force: true });
+  const cfgFile = path.join(dir, `${name}.json`);
+  // the replay's current-aware mode solves on a 32² grid: this benchmark measures the voxel stages
+  writeFileSync(cfgFile, JSON.stringify({ run: { workers: Number(workers), memory: budget, note: `out-of-core benchmark, ${name}` }, strip: { current_steps: 10, solve_grid: 32 } }, null, 1));
+  console.log(`# ${name}: buried run --memory ${budget} --until ${until}`);
+  execFileSync(process.execPath, [cli, 'run', scan, '-o', out, '--config', cfgFile, '--until', until, '--quiet'], { stdio: 'inherit' });
+  return JSON.parse(readFileSync(path.join(out, 'manifest.json'), 'utf8')) as Manifest;
+}
+
+function table(name: string, m: Manifest): void {
+  const mib = (b: number) => (b / 2 ** 20).toFixed(0);
+  const mb = m.memory.scan_bytes / 1e6;
+  console.log(`## ${name}: scan ${mb.toFixed(0)} MB, budget ${mib(m.memory.budget_bytes)} MiB, streamed stages: ${m.memory.streamed_stages.join(', ') || 'none'}, wall ${m.wall_seconds.toFixed(1)} s`);
+  console.log('stage       seconds   scan MB/s  peak RSS so far (MiB)');
+  for (const s of m.stages) console.log(`${s.stage.padEnd(11)} ${s.seconds.toFixed(1).padStart(7)} ${(mb / s.seconds).toFixed(1).padStart(11)} ${mib(s.peak_rss_bytes_after).padStart(22)}`);
+  const over = m.memory.peak_rss_bytes - m.memory.budget_bytes;
+  console.log(`peak RSS ${mib(m.memory.peak_rss_bytes)} MiB = budget ${over >= 0 ? '+' : '−'} ${mib(Math.abs(over))} MiB`);
+}
+
+/** Voxels that differ between two volumes, compared slab by slab (never whole). */
+async function differingVoxels(a: string, b: string): Promise<{ differ: number; voxels: number }> {
+  const va = await openVolume(a), vb = await openVolume(b);
+  try {
+    if (va.shape.join() !== vb.shape.join() || va.dtype !== vb.dtype) throw new Error(`${a} and ${b} differ in shape or type`);
+    const [nz, ny, nx] = va.shape;
+    const step = slicesPerSlab(512 * 2 ** 20, ny * nx * 8, nz);
+    let differ = 0;
+    for (let z = 0; z < nz; z += step) {
+      const z1 = Math.min(nz, z + step);
+      const x = await va.readSlices(z, z1), y = await vb.readSlices(z, z1);
+      for (let i = 0; i < x.length; i++) if (x[i] !== y[i] && !(Number.isNaN(x[i]) && Number.isNaN(y[i]))) differ++;
+    }
+    return { differ, voxels: nz * ny * nx };
+  } finally {
+    await va.close();
+    await vb.close();
+  }
+}
+
+const streamed = run('streamed', memory);
+table(`streamed (--memory ${memory})`, streamed);
+if (reference) {
+  const inMemory = run('in-memory', reference);
+  table(`in memory (--memory ${reference})`, inMemory);
+  console.log('## identical outputs?');
+  const files = ['segment/labels.tif', 'thickness/thickness_um.tif', 'thickness/contact.tif', 'thickness/surface_height_um.tif', 'thickness/li_top_height_um.tif', 'thickness/penetration_um.tif'];
+  for (const f of files) {
+    const a = path.join(dir, 'streamed', f), b = path.join(dir, 'in-memory', f);
+    if (!existsSync(a) || !existsSync(b)) continue;
+    const d = await differingVoxels(a, b);
+    console.log(`${f.padEnd(34)} ${d.differ === 0 ? 'identical' : `${d.differ} of ${d.voxels} voxels differ`}`);
+  }
+  for (const f of ['segment/segment.json', 'thickness/thickness.json', 'strip/stripping.json', 'strip/stripping.csv']) {
+    const a = path.join(dir, 'streamed', f), b = path.join(dir, 'in-memory', f);
+    if (!existsSync(a) || !existsSync(b)) continue;
+    const strip = (t: string) => (f.endsWith('.csv') ? t : JSON.stringify(JSON.parse(t), (k, v) => (/seconds|memory|peak|backend|input|slab|streamed|timing|blocks/.test(k) ? undefined : v)));
+    console.log(`${f.padEnd(34)} ${strip(readFileSync(a, 'utf8')) === strip(readFileSync(b, 'utf8')) ? 'same numbers' : 'DIFFERENT'}`);
+  }
+}
+if (!argv.includes('--keep')) for (const n of ['streamed', 'in-memory']) rmSync(path.join(dir, n), { recursive: true, force: true });
