@@ -18,6 +18,8 @@ import { ContactCell, type HistoryPoint } from '../fem/contact.js';
 import { solveConduction } from '../fem/conduction.js';
 import { LI_DEFAULTS, LPSCL_DEFAULTS, arrhenius, type Material } from '../fem/material.js';
 import { resamplePeriodic } from '../fem/profile.js';
+import { coarsenContact } from '../current/coarsen.js';
+export { coarsenContact } from '../current/coarsen.js';
 import type { Progress } from '../cli/progress.js';
 import type { RunConfig, StageName } from './config.js';
 
@@ -279,25 +281,6 @@ export const stripStage: StageSpec = {
 };
 
 // ───────────────────────────────────────── current
-
-/** Block-average a 0/1 contact map (255 = outside, counted as no contact) onto ≤ grid × grid pixels. */
-export function coarsenContact(contact: Uint8Array, ny: number, nx: number, grid: number): { map: Uint8Array; ny: number; nx: number; block: number } {
-  const block = Math.max(1, Math.ceil(Math.max(ny, nx) / grid));
-  if (block === 1) return { map: Uint8Array.from(contact, (v) => (v === 1 ? 1 : 0)), ny, nx, block };
-  const cny = Math.floor(ny / block) || 1;
-  const cnx = Math.floor(nx / block) || 1;
-  const sum = new Float64Array(cny * cnx);
-  const cnt = new Float64Array(cny * cnx);
-  for (let y = 0; y < cny * block && y < ny; y++)
-    for (let x = 0; x < cnx * block && x < nx; x++) {
-      const b = ((y / block) | 0) * cnx + ((x / block) | 0);
-      sum[b] += contact[y * nx + x] === 1 ? 1 : 0;
-      cnt[b]++;
-    }
-  const map = new Uint8Array(cny * cnx);
-  for (let i = 0; i < map.length; i++) map[i] = cnt[i] > 0 && sum[i] / cnt[i] >= 0.5 ? 1 : 0;
-  return { map, ny: cny, nx: cnx, block };
-}
 
 export const currentStage: StageSpec = {
   name: 'current',

@@ -1,6 +1,9 @@
 import path from 'node:path';
 import type { Command } from 'commander';
-import { loadVolume } from '../../io/open.js';
+import { loadVolume, openVolume } from '../../io/open.js';
+import { formatBytes, memoryBudget } from '../../compute/budget.js';
+import { blockConductingMask, blockContact, solveBlockFactor } from '../../current/coarsen.js';
+import { memoryReport } from '../../report/memory.js';
 import { InputError } from '../../io/errors.js';
 import { writeTiff } from '../../io/tiff/index.js';
 import { writeFileAtomically } from '../../io/atomic.js';
@@ -25,6 +28,7 @@ interface CurrentFlags extends InputFlags {
   backend: string;
   extrapolate: boolean;
   hotspotTile: string;
+  memory?: string;
   json?: boolean;
 }
 
@@ -54,6 +58,7 @@ export function registerCurrent(program: Command): void {
       .option('--backend <kind>', 'auto|cpu|gpu: gpu runs the multigrid V-cycle as WGSL kernels (CG stays float64 on the cpu); auto = gpu on a hardware adapter', 'auto')
       .option('--no-extrapolate', 'report the map-resolution resistance only (skip the 2×-refined solve of the Richardson extrapolation)')
       .option('--hotspot-tile <um>', 'side of the square tiles the hot-spot current density is averaged over (µm)', '2')
+      .option('--memory <size>', 'memory budget, e.g. 8G (default 60 % of the available RAM): a --labels slab whose voxel-resolution solve does not fit is solved on k×k×k blocks, the labels streamed slab by slab')
       .option('--json', 'print the summary as JSON on stdout'),
   ).action(
     action(async (input: string, flags: CurrentFlags) => {
@@ -69,26 +74,45 @@ export function registerCurrent(program: Command): void {
       const layers = flags.layers !== undefined ? Number(flags.layers) : undefined;
       if (layers !== undefined && !(Number.isInteger(layers) && layers >= 1)) throw new InputError(`--layers must be a positive integer, got '${flags.layers}'`);
       const openOptions = openOptionsFrom(flags);
+      const budget = memoryBudget(flags.memory);
       const vol = await loadVolume(input, openOptions);
-      const [nz, ny, nx] = vol.shape;
+      const [nz, ny0, nx0] = vol.shape;
       if (nz !== 1) throw new InputError(`contact map must be a single slice [1, ny, nx], got ${vol.shape.join('×')}`, input);
       if (!vol.spacing) throw new InputError('no voxel size in the file: give --voxel UM (the current density and resistances need physical units)', input);
-      const [, dy, dx] = vol.spacing;
+      let [, dy, dx] = vol.spacing;
+      let contact: ArrayLike<number> = vol.data;
+      let ny = ny0, nx = nx0;
       let conducting: { mask: Uint8Array; nz: number; dz: number } | null = null;
       let thickness = positive('--thickness', flags.thickness);
+      let block = 1;
       if (flags.labels) {
-        const lab = await loadVolume(flags.labels, openOptions.voxel ? { voxel: openOptions.voxel } : {});
-        if (lab.shape[1] !== ny || lab.shape[2] !== nx) throw new InputError(`labels are ${lab.shape.join('×')}, the contact map is ${ny}×${nx}`, flags.labels);
-        const dz = lab.spacing ? lab.spacing[0] : vol.spacing[0];
-        const mask = new Uint8Array(lab.data.length);
-        for (let i = 0; i < mask.length; i++) mask[i] = lab.data[i] === 2 ? 1 : 0;
-        conducting = { mask, nz: lab.shape[0], dz };
-        thickness = lab.shape[0] * dz;
+        const lab = await openVolume(flags.labels, openOptions.voxel ? { voxel: openOptions.voxel } : {});
+        try {
+          if (lab.shape[1] !== ny || lab.shape[2] !== nx) throw new InputError(`labels are ${lab.shape.join('×')}, the contact map is ${ny}×${nx}`, flags.labels);
+          const dz = lab.spacing ? lab.spacing[0] : vol.spacing[0];
+          block = solveBlockFactor(lab.shape[0], ny, nx, budget.bytes, flags.extrapolate);
+          const bar = createProgress(block > 1 ? `current: labels → ${block}³ blocks` : 'current: labels');
+          const coarse = await blockConductingMask(lab, block, 2, (d, t) => bar.update(d, t));
+          bar.finish();
+          conducting = { mask: coarse.mask, nz: coarse.nz, dz: dz * block };
+          thickness = lab.shape[0] * dz;
+          if (block > 1) {
+            const map = blockContact(vol.data, ny, nx, block, (v) => v > 0);
+            contact = map.map;
+            ny = map.ny;
+            nx = map.nx;
+            dy *= block;
+            dx *= block;
+            process.stderr.write(`buried: note: the voxel-resolution solve (${lab.shape.join('×')} cells) does not fit the memory budget ${formatBytes(budget.bytes)}: solved on ${block}×${block}×${block} blocks (${coarse.nz}×${ny}×${nx} cells)\n`);
+          }
+        } finally {
+          await lab.close();
+        }
       }
       if (thickness === undefined) throw new InputError('give --thickness UM (electrolyte slab thickness) or --labels');
       await ensureOutputDir(flags.out);
       const progress = createProgress('current: CG');
-      const result = await runCurrentOn(flags.backend as CurrentBackend, vol.data, ny, nx, dx, dy, {
+      const result = await runCurrentOn(flags.backend as CurrentBackend, contact, ny, nx, dx, dy, {
         thicknessUm: thickness,
         layers,
         sigmaMsPerCm: sigma,
@@ -105,8 +129,8 @@ export function registerCurrent(program: Command): void {
       const s: CurrentSummary = result.summary;
       progress.finish(`${s.solver.iterations} iterations, residual ${s.solver.relative_residual.toExponential(2)}`);
       const files = { json: path.join(flags.out, 'current.json'), density: path.join(flags.out, 'current_density.tif') };
-      await writeTiff(files.density, makeVolume(result.density, [1, ny, nx], vol.spacing), { description: { quantity: 'interface current density / nominal mean' } });
-      const json = { input, files, ...s };
+      await writeTiff(files.density, makeVolume(result.density, [1, ny, nx], [vol.spacing[0], dy, dx]), { description: { quantity: 'interface current density / nominal mean' } });
+      const json = { input, files, ...s, solve_block: block, memory: { ...memoryReport(), budget_bytes: budget.bytes, out_of_core: block > 1 } };
       await writeFileAtomically(files.json, `${JSON.stringify(json, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2)}\n`);
       if (!s.solver.converged) process.stderr.write(`buried: warning: CG stopped at relative residual ${s.solver.relative_residual.toExponential(2)} (tol ${tol})\n`);
       emit(
