@@ -8,7 +8,8 @@ import { InputError } from '../io/errors.js';
 import { openVolume, readVolume } from '../io/open.js';
 import type { VolumeSource } from '../io/source.js';
 import { bytesPerVoxel, voxelCount, type Volume, type VoxelArray } from '../io/volume.js';
-import { clampMaxDim, DEFAULT_MAX_DIM, downsampleMap, downsampleSource, levelFor } from './downsample.js';
+import { clampMaxDim, DEFAULT_MAX_DIM, downsampleMap, downsampleSource, levelFor, type Level } from './downsample.js';
+import { storedPyramidLevel, type StoredLevel } from './pyramid.js';
 import { discoverRun, type RunFiles } from './run-dir.js';
 
 export interface ViewServerOptions {
@@ -156,16 +157,30 @@ export async function startViewServer(options: ViewServerOptions): Promise<ViewS
     return clampMaxDim(v);
   };
 
+  const storedLevels = new Map<string, Promise<StoredLevel | null>>();
+  /** The 3D level: a stored Zarr pyramid level when one fits, else block-downsampled from full resolution. */
+  const levelOf = async (p: string, s: VolumeSource, max: number): Promise<{ level: Level; stored: StoredLevel | null }> => {
+    const key = `${p}|${max}`;
+    let st = storedLevels.get(key);
+    if (!st) {
+      st = storedPyramidLevel(p, s, max);
+      storedLevels.set(key, st);
+    }
+    const stored = await st;
+    return { level: stored ? stored.level : levelFor(s.shape, s.spacing, max), stored };
+  };
+
   async function volumeInfo(name: VolumeName, max: number) {
-    const s = await source(pathOf(name));
-    const level = levelFor(s.shape, s.spacing, max);
+    const p = pathOf(name);
+    const s = await source(p);
+    const { level, stored } = await levelOf(p, s, max);
     return {
       name,
       file: path.relative(files.dir, s.path) || s.path,
       dtype: s.dtype,
       shape: s.shape,
       spacing_um: s.spacing,
-      level: { ...level, spacing_um: level.spacing, dtype: name === 'labels' ? 'uint8' : 'float32', max },
+      level: { ...level, spacing_um: level.spacing, dtype: name === 'labels' ? 'uint8' : 'float32', max, from: stored ? `stored pyramid level ${stored.index}` : 'downsampled from full resolution' },
       slice_dtype: name === 'labels' ? 'uint8' : 'float32',
     };
   }
@@ -174,11 +189,13 @@ export async function startViewServer(options: ViewServerOptions): Promise<ViewS
     const p = pathOf(name);
     const s = await source(p);
     if (name === 'labels' && s.dtype !== 'uint8') throw new HttpError(422, `labels must be uint8 (got ${s.dtype})`);
-    const level = levelFor(s.shape, s.spacing, max);
+    const { level, stored } = await levelOf(p, s, max);
     const key = `${p}|${level.shape.join(',')}`;
     let l = levels.get(key);
     if (!l) {
-      l = downsampleSource(s, level, name === 'labels' ? 'mode' : 'mean');
+      l = stored
+        ? readVolume(stored.source).then((v) => (name === 'labels' ? (v.data as Uint8Array) : float32Of(v.data)))
+        : downsampleSource(s, level, name === 'labels' ? 'mode' : 'mean');
       l.catch(() => levels.delete(key));
       levels.set(key, l);
     }
