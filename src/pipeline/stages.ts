@@ -12,7 +12,10 @@ import { writeFileAtomically } from '../io/atomic.js';
 import { bytesPerVoxel, makeVolume, voxelCount, type Shape3, type Spacing3, type Volume } from '../io/volume.js';
 import { createBackend } from '../compute/index.js';
 import { segment, writeSegmentation, type SegmentOptions } from '../segment/index.js';
-import { summarizeThickness, thicknessMap } from '../thickness/map.js';
+import { summarizeThickness, thicknessMap, type ThicknessMapResult } from '../thickness/map.js';
+import { interfaceContact, type InterfaceContact } from '../thickness/contact.js';
+import { inMemoryMapBytes, thicknessMapFromSource } from '../thickness/out-of-core-map.js';
+import { fitsInBudget, formatBytes } from '../compute/budget.js';
 import { runCurrent } from '../current/index.js';
 import { ContactCell, type HistoryPoint } from '../fem/contact.js';
 import { solveConduction } from '../fem/conduction.js';
@@ -159,46 +162,6 @@ export const segmentStage: StageSpec = {
 
 // ───────────────────────────────────────── thickness
 
-const LI = 1;
-const ELECTROLYTE = 2;
-
-/**
- * Contact map (1 where the voxel next to the electrolyte surface on the Li side is Li, 0 where it is
- * a void, 255 where the column has no surface) and the mean electrolyte depth of the columns (µm).
- */
-export function interfaceContact(labels: Volume, axis: 'x' | 'y' | 'z', liSide: 'low' | 'high', surface: Float32Array): { contact: Uint8Array; electrolyteDepthUm: number; contactFraction: number } {
-  const [nz, ny, nx] = labels.shape;
-  const sp = labels.spacing ?? [1, 1, 1];
-  const plane = ny * nx;
-  const g =
-    axis === 'z' ? { n: nz, rows: ny, cols: nx, stride: plane, base: (r: number, c: number) => r * nx + c, d: sp[0] }
-    : axis === 'y' ? { n: ny, rows: nz, cols: nx, stride: nx, base: (r: number, c: number) => r * plane + c, d: sp[1] }
-    : { n: nx, rows: nz, cols: ny, stride: 1, base: (r: number, c: number) => r * plane + c * nx, d: sp[2] };
-  const data = labels.data as Uint8Array;
-  const m = g.rows * g.cols;
-  const contact = new Uint8Array(m);
-  let el = 0, inContact = 0, valid = 0;
-  for (let r = 0; r < g.rows; r++)
-    for (let c = 0; c < g.cols; c++) {
-      const i = r * g.cols + c;
-      const b = g.base(r, c);
-      for (let k = 0; k < g.n; k++) if (data[b + k * g.stride] === ELECTROLYTE) el++;
-      const s = surface[i];
-      if (!Number.isFinite(s)) {
-        contact[i] = 255;
-        continue;
-      }
-      // surface height s µm from index 0: low side → surface voxel k = s/d, Li-side neighbour k − 1;
-      // high side → s = (n − k)·d, neighbour k + 1 = n − s/d
-      const k = liSide === 'low' ? Math.round(s / g.d) - 1 : Math.round(g.n - s / g.d);
-      const v = k >= 0 && k < g.n ? data[b + k * g.stride] : 0;
-      contact[i] = v === LI ? 1 : 0;
-      valid++;
-      inContact += contact[i];
-    }
-  return { contact, electrolyteDepthUm: (el / m) * g.d, contactFraction: valid ? inContact / valid : 0 };
-}
-
 export const thicknessStage: StageSpec = {
   name: 'thickness',
   params: (ctx) => ctx.cfg.thickness,
@@ -209,22 +172,43 @@ export const thicknessStage: StageSpec = {
   async run(ctx, out) {
     const c = ctx.cfg.thickness;
     const labelsFile = path.join(stageDir(ctx, 'segment'), 'labels.tif');
-    let labels: Volume | null = ctx.cache.labels ?? (await loadVolume(labelsFile, ctx.cfg.run.voxel ? { voxel: ctx.openOptions.voxel } : {}));
+    const voxelOpt = ctx.cfg.run.voxel ? { voxel: ctx.openOptions.voxel } : {};
+    const cached = ctx.cache.labels ?? null;
     ctx.cache.labels = null;
-    let scan: Volume | null = null;
-    if (c.scan_refinement) {
-      ctx.releaseMemory(); // whatever the segment stage left goes before the scan is read again
-      const reading = ctx.progress('thickness: read scan');
-      scan = await loadVolume(ctx.input, { ...ctx.openOptions, onProgress: (d, t) => reading.update(d, t) });
-      reading.finish();
+    const labelsSource = cached ? null : await openVolume(labelsFile, voxelOpt);
+    const scanSource = c.scan_refinement ? await openVolume(ctx.input, ctx.openOptions) : null;
+    const shape = cached ? cached.shape : labelsSource!.shape;
+    const stream = !cached && !fitsInBudget(inMemoryMapBytes(shape, scanSource ? bytesPerVoxel(scanSource.dtype) : 0), ctx.budget.bytes);
+    const bar = ctx.progress(stream ? 'thickness (streamed)' : 'thickness');
+    let res: ThicknessMapResult;
+    let iface: InterfaceContact;
+    try {
+      if (stream) {
+        ctx.streamed.push('thickness');
+        ctx.note(`thickness: labels ${shape.join('×')} do not fit the memory budget (${formatBytes(ctx.budget.bytes)}): streamed by blocks of columns`);
+        const r = await thicknessMapFromSource(labelsSource!, { normal: c.normal, scan: scanSource, window: c.window, outlierVoxels: c.outlier_voxels, medianRadius: c.median_radius, budgetBytes: ctx.budget.bytes, onProgress: (d, t) => bar.update(d, t) });
+        res = r;
+        iface = r.contact;
+      } else {
+        let labels: Volume | null = cached ?? (await readVolume(labelsSource!));
+        let scan: Volume | null = null;
+        if (scanSource) {
+          ctx.releaseMemory(); // whatever the segment stage left goes before the scan is read again
+          const reading = ctx.progress('thickness: read scan');
+          scan = await readVolume(scanSource, { onProgress: (d, t) => reading.update(d, t) });
+          reading.finish();
+        }
+        res = thicknessMap(labels, { normal: c.normal, scan, window: c.window, outlierVoxels: c.outlier_voxels, medianRadius: c.median_radius, onProgress: (d, t) => bar.update(d, t) });
+        scan = null;
+        iface = interfaceContact(labels, res.axis, res.li_side, res.surface);
+        labels = null;
+      }
+    } finally {
+      await labelsSource?.close();
+      await scanSource?.close();
     }
-    const bar = ctx.progress('thickness');
-    const res = thicknessMap(labels, { normal: c.normal, scan, window: c.window, outlierVoxels: c.outlier_voxels, medianRadius: c.median_radius, onProgress: (d, t) => bar.update(d, t) });
-    scan = null;
     const summary = summarizeThickness(res);
     bar.finish(`mean ${summary.mean_um} µm`);
-    const iface = interfaceContact(labels, res.axis, res.li_side, res.surface);
-    labels = null;
     ctx.releaseMemory(); // labels and scan go before the figures are rendered
     // outputs (figures: resvg) load with the stage that needs them, keeping the segment stage lean
     const { writeThicknessOutputs } = await import('../thickness/outputs.js');

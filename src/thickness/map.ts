@@ -32,7 +32,7 @@ const COLLECTOR = 3;
 const OUTSIDE = 255;
 
 export type NormalOption = 'x' | 'y' | 'z' | 'auto';
-type Axis = 'z' | 'y' | 'x';
+export type Axis = 'z' | 'y' | 'x';
 
 export interface ThicknessMapOptions {
   normal?: NormalOption;
@@ -80,13 +80,11 @@ export interface ThicknessMapResult {
   invalid_columns: number;
 }
 
-interface ColumnGeometry {
+export interface ColumnGeometry {
   axis: Axis;
   n: number; // samples along the axis
   rows: number;
   cols: number;
-  stride: number;
-  base: (r: number, c: number) => number;
   d: number; // µm per voxel along the axis
   pr: number; // µm per row
   pc: number; // µm per col
@@ -95,28 +93,69 @@ interface ColumnGeometry {
 function geometryOf(shape: Shape3, spacing: Spacing3, axis: Axis): ColumnGeometry {
   const [nz, ny, nx] = shape;
   const [dz, dy, dx] = spacing;
-  const plane = ny * nx;
-  if (axis === 'z') return { axis, n: nz, rows: ny, cols: nx, stride: plane, base: (r, c) => r * nx + c, d: dz, pr: dy, pc: dx };
-  if (axis === 'y') return { axis, n: ny, rows: nz, cols: nx, stride: nx, base: (r, c) => r * plane + c, d: dy, pr: dz, pc: dx };
-  return { axis, n: nx, rows: nz, cols: ny, stride: 1, base: (r, c) => r * plane + c * nx, d: dx, pr: dz, pc: dy };
+  if (axis === 'z') return { axis, n: nz, rows: ny, cols: nx, d: dz, pr: dy, pc: dx };
+  if (axis === 'y') return { axis, n: ny, rows: nz, cols: nx, d: dy, pr: dz, pc: dx };
+  return { axis, n: nx, rows: nz, cols: ny, d: dx, pr: dz, pc: dy };
 }
 
-/** The axis along which the electrolyte fraction varies most (the layered direction). */
-export function dominantAxis(labels: Uint8Array, shape: Shape3): Axis {
-  const [nz, ny, nx] = shape;
-  const pz = new Float64Array(nz);
-  const py = new Float64Array(ny);
-  const px = new Float64Array(nx);
+/**
+ * Map rows [r0, r0 + held) of a volume of shape `shape`, as held in memory for the map's axis: for
+ * axis z (rows = y) a [nz, held, nx] block of whole z-lines, for axes y and x (rows = z) a
+ * [held, ny, nx] slab of slices. The whole volume is the block r0 = 0, held = rows.
+ */
+export interface ColumnBlock {
+  labels: Uint8Array;
+  /** Grey-level scan, same layout as `labels` (null: no refinement). */
+  scan: VoxelArray | null;
+  r0: number;
+  held: number;
+}
+
+/** Index of voxel k = 0 of column (r, c) (global map row r) in a block, and the step along the axis. */
+export interface ColumnAccess {
+  stride: number;
+  base: (r: number, c: number) => number;
+}
+
+export function columnAccess(shape: Shape3, axis: Axis, r0: number, held: number): ColumnAccess {
+  const [, ny, nx] = shape;
+  const plane = ny * nx;
+  if (axis === 'z') return { stride: held * nx, base: (r, c) => (r - r0) * nx + c };
+  if (axis === 'y') return { stride: nx, base: (r, c) => (r - r0) * plane + c };
+  return { stride: 1, base: (r, c) => (r - r0) * plane + c * nx };
+}
+
+/** Electrolyte voxel counts per z, y and x index (the dominant-axis statistics), accumulated slab by slab. */
+export interface AxisProfiles {
+  pz: Float64Array;
+  py: Float64Array;
+  px: Float64Array;
+}
+
+export function newAxisProfiles(shape: Shape3): AxisProfiles {
+  return { pz: new Float64Array(shape[0]), py: new Float64Array(shape[1]), px: new Float64Array(shape[2]) };
+}
+
+/** Add the slices [z0, z0 + slab.length / (ny·nx)) held in `slab` to the profiles. */
+export function accumulateAxisProfiles(acc: AxisProfiles, slab: Uint8Array, shape: Shape3, z0: number): void {
+  const [, ny, nx] = shape;
+  const { pz, py, px } = acc;
+  const depth = slab.length / (ny * nx);
   let i = 0;
-  for (let k = 0; k < nz; k++)
+  for (let k = z0; k < z0 + depth; k++)
     for (let j = 0; j < ny; j++)
       for (let x = 0; x < nx; x++, i++) {
-        if (labels[i] === ELECTROLYTE) {
+        if (slab[i] === ELECTROLYTE) {
           pz[k]++;
           py[j]++;
           px[x]++;
         }
       }
+}
+
+/** The axis whose electrolyte fraction varies most, from complete profiles (integer counts: exact in any order). */
+export function axisFromProfiles(acc: AxisProfiles, shape: Shape3): Axis {
+  const [nz, ny, nx] = shape;
   const variance = (p: Float64Array, per: number) => {
     let m = 0;
     for (const v of p) m += v / per;
@@ -125,32 +164,70 @@ export function dominantAxis(labels: Uint8Array, shape: Shape3): Axis {
     for (const v of p) s += (v / per - m) ** 2;
     return s / p.length;
   };
-  const vz = variance(pz, ny * nx);
-  const vy = variance(py, nz * nx);
-  const vx = variance(px, nz * ny);
+  const vz = variance(acc.pz, ny * nx);
+  const vy = variance(acc.py, nz * nx);
+  const vx = variance(acc.px, nz * ny);
   if (vz >= vy && vz >= vx) return 'z';
   return vy >= vx ? 'y' : 'x';
 }
 
-/** Which end of the axis the Li/collector is on: compares mean positions of electrolyte and Li+collector. */
-function liSideOf(labels: Uint8Array, g: ColumnGeometry): 'low' | 'high' {
-  let se = 0, ne = 0, sl = 0, nl = 0;
+/** The axis along which the electrolyte fraction varies most (the layered direction). */
+export function dominantAxis(labels: Uint8Array, shape: Shape3): Axis {
+  const acc = newAxisProfiles(shape);
+  accumulateAxisProfiles(acc, labels, shape, 0);
+  return axisFromProfiles(acc, shape);
+}
+
+/**
+ * Li-side statistics for one axis: over every (stepR, stepC)-th column, the sum and count of the
+ * axis positions of electrolyte and of Li + collector voxels. Integer sums (exact in any order), so
+ * they accumulate slab by slab over z whatever the axis.
+ */
+export interface LiSideCounts {
+  axis: Axis;
+  se: number;
+  ne: number;
+  sl: number;
+  nl: number;
+}
+
+export function newLiSideCounts(axis: Axis): LiSideCounts {
+  return { axis, se: 0, ne: 0, sl: 0, nl: 0 };
+}
+
+/** Add the slices [z0, …) held in `slab` (shape [depth, ny, nx]) to the Li-side counts. */
+export function accumulateLiSide(acc: LiSideCounts, slab: Uint8Array, shape: Shape3, z0: number): void {
+  const [nz, ny, nx] = shape;
+  const g = geometryOf(shape, [1, 1, 1], acc.axis);
   const stepR = Math.max(1, Math.floor(g.rows / 64));
   const stepC = Math.max(1, Math.floor(g.cols / 64));
-  for (let r = 0; r < g.rows; r += stepR)
-    for (let c = 0; c < g.cols; c += stepC) {
-      const b = g.base(r, c);
-      for (let k = 0; k < g.n; k++) {
-        const l = labels[b + k * g.stride];
-        if (l === ELECTROLYTE) {
-          se += k;
-          ne++;
-        } else if (l === LI || l === COLLECTOR) {
-          sl += k;
-          nl++;
-        }
-      }
+  const depth = slab.length / (ny * nx);
+  let { se, ne, sl, nl } = acc;
+  const add = (l: number, k: number) => {
+    if (l === ELECTROLYTE) {
+      se += k;
+      ne++;
+    } else if (l === LI || l === COLLECTOR) {
+      sl += k;
+      nl++;
     }
+  };
+  for (let z = z0; z < Math.min(nz, z0 + depth); z++) {
+    const s = (z - z0) * ny * nx;
+    if (acc.axis === 'z') {
+      // rows y, cols x, k = z
+      for (let y = 0; y < ny; y += stepR) for (let x = 0; x < nx; x += stepC) add(slab[s + y * nx + x], z);
+    } else if (z % stepR === 0) {
+      if (acc.axis === 'y') for (let y = 0; y < ny; y++) for (let x = 0; x < nx; x += stepC) add(slab[s + y * nx + x], y);
+      else for (let y = 0; y < ny; y += stepC) for (let x = 0; x < nx; x++) add(slab[s + y * nx + x], x);
+    }
+  }
+  Object.assign(acc, { se, ne, sl, nl });
+}
+
+/** Which end of the axis the Li/collector is on: compares mean positions of electrolyte and Li+collector. */
+export function liSideFromCounts(acc: LiSideCounts): 'low' | 'high' {
+  const { se, ne, sl, nl } = acc;
   if (!ne) throw new InputError('no electrolyte (label 2) in the labels volume: there is no Li / electrolyte interface to measure');
   if (!nl) return 'low';
   return sl / nl <= se / ne ? 'low' : 'high';
@@ -220,24 +297,44 @@ function repairSurface(surf: Float64Array, rows: number, cols: number, radius: n
   return repaired.length;
 }
 
-/** Mean grey level per label over voxels whose two neighbours along the axis share the label. */
-function greyMeans(labels: Uint8Array, scan: VoxelArray, g: ColumnGeometry): Array<number | null> {
-  const sums = new Float64Array(4);
-  const counts = new Float64Array(4);
+/** Running sums of the grey-level means; order-sensitive (floats): rows must be added in increasing order. */
+export interface GreyMeanSums {
+  sums: Float64Array;
+  counts: Float64Array;
+}
+
+export function newGreyMeanSums(): GreyMeanSums {
+  return { sums: new Float64Array(4), counts: new Float64Array(4) };
+}
+
+/**
+ * Mean grey level per label over voxels whose two neighbours along the axis share the label, over
+ * every (stepR, stepC)-th column: adds the sampled columns of map rows [b0, b1) (held in `block`).
+ */
+export function accumulateGreyMeans(plan: MapPlan, block: ColumnBlock, b0: number, b1: number, acc: GreyMeanSums): void {
+  const g = plan.g;
+  const scan = block.scan;
+  if (!scan) return;
+  const labels = block.labels;
+  const { stride, base } = columnAccess(plan.shape, g.axis, block.r0, block.held);
+  const { sums, counts } = acc;
   const stepR = Math.max(1, Math.floor(g.rows / 128));
   const stepC = Math.max(1, Math.floor(g.cols / 128));
-  for (let r = 0; r < g.rows; r += stepR)
+  for (let r = Math.ceil(b0 / stepR) * stepR; r < b1; r += stepR)
     for (let c = 0; c < g.cols; c += stepC) {
-      const b = g.base(r, c);
+      const b = base(r, c);
       for (let k = 1; k < g.n - 1; k++) {
-        const idx = b + k * g.stride;
+        const idx = b + k * stride;
         const l = labels[idx];
-        if (l > 3 || labels[idx - g.stride] !== l || labels[idx + g.stride] !== l) continue;
+        if (l > 3 || labels[idx - stride] !== l || labels[idx + stride] !== l) continue;
         sums[l] += scan[idx];
         counts[l]++;
       }
     }
-  return [0, 1, 2, 3].map((l) => (counts[l] ? sums[l] / counts[l] : null));
+}
+
+export function greyMeansOf(acc: GreyMeanSums): Array<number | null> {
+  return [0, 1, 2, 3].map((l) => (acc.counts[l] ? acc.sums[l] / acc.counts[l] : null));
 }
 
 /**
@@ -321,44 +418,83 @@ function measureColumn(col: Uint8Array, n: number, s: number, d: number, profile
   }
   return { thickness, count, penetration, liTop: first >= 0 ? first : NaN, invalid };
 }
+/**
+ * The global decisions of a map (axis, Li side, parameters): everything the per-column passes share.
+ * Built once for the whole volume; the passes then run on blocks of whole columns (rows of the map).
+ */
+export interface MapPlan {
+  shape: Shape3;
+  spacing: Spacing3;
+  normal: NormalOption;
+  g: ColumnGeometry;
+  side: 'low' | 'high';
+  window: number;
+  threshold: number;
+  radius: number;
+  greyRadius: number;
+  minTiltDeg: number;
+}
 
-/** Li thickness map of a labels volume (uint8 codes 0 void, 1 Li, 2 electrolyte, 3 collector). */
-export function thicknessMap(labels: Volume, options: ThicknessMapOptions = {}): ThicknessMapResult {
-  if (!(labels.data instanceof Uint8Array)) throw new InputError(`labels must be uint8 (got ${labels.dtype})`);
-  const spacing = options.spacing ?? labels.spacing;
-  if (!spacing) throw new InputError('the thickness map needs the voxel size: give --voxel UM (or DZ,DY,DX)');
-  const data = labels.data;
-  const shape = labels.shape;
-  const scan = options.scan ?? null;
-  if (scan && scan.shape.join(',') !== shape.join(',')) throw new InputError(`--scan shape ${scan.shape.join('×')} differs from the labels' ${shape.join('×')}`);
-  const normal = options.normal ?? 'z';
-  const axis: Axis = normal === 'auto' ? dominantAxis(data, shape) : normal;
-  const g = geometryOf(shape, spacing, axis);
-  const side = liSideOf(data, g);
-  const window = options.window ?? 6;
-  const threshold = options.outlierVoxels ?? 2.5;
-  const radius = options.medianRadius ?? 6;
-  const { rows, cols, n } = g;
-  const m = rows * cols;
-  const col = new Uint8Array(n);
-  const kOf = (t: number) => (side === 'low' ? t : n - 1 - t);
-  const gather = (r: number, c: number) => {
-    const b = g.base(r, c);
-    for (let t = 0; t < n; t++) col[t] = data[b + kOf(t) * g.stride];
+export function mapPlan(shape: Shape3, spacing: Spacing3, axis: Axis, side: 'low' | 'high', options: Omit<ThicknessMapOptions, 'scan'>): MapPlan {
+  return {
+    shape,
+    spacing,
+    normal: options.normal ?? 'z',
+    g: geometryOf(shape, spacing, axis),
+    side,
+    window: options.window ?? 6,
+    threshold: options.outlierVoxels ?? 2.5,
+    radius: options.medianRadius ?? 6,
+    greyRadius: options.greyRadius ?? 1,
+    minTiltDeg: options.minTiltDeg ?? 0.5,
   };
-  const progress = options.onProgress;
-  // Stage 1–2: surface indices along the axis.
-  const surf = new Float64Array(m);
-  for (let r = 0; r < rows; r++) {
+}
+
+/** Map rows of the axis geometry (the rows blocks are made of). */
+export function mapRows(plan: MapPlan): number {
+  return plan.g.rows;
+}
+
+const kOfPlan = (plan: MapPlan) => {
+  const n = plan.g.n;
+  return plan.side === 'low' ? (t: number) => t : (t: number) => n - 1 - t;
+};
+
+/** Stage 1: electrolyte surface index (walk coordinates, NaN: none) of every column of map rows [b0, b1). */
+export function surfaceRows(plan: MapPlan, block: ColumnBlock, b0: number, b1: number, surf: Float64Array, onRow?: (r: number) => void): void {
+  const { n, cols } = plan.g;
+  const { stride, base } = columnAccess(plan.shape, plan.g.axis, block.r0, block.held);
+  const data = block.labels;
+  const kOf = kOfPlan(plan);
+  const col = new Uint8Array(n);
+  for (let r = b0; r < b1; r++) {
     for (let c = 0; c < cols; c++) {
-      gather(r, c);
-      const s = surfaceIndex(col, n, window);
+      const b = base(r, c);
+      for (let t = 0; t < n; t++) col[t] = data[b + kOf(t) * stride];
+      const s = surfaceIndex(col, n, plan.window);
       surf[r * cols + c] = s < 0 ? NaN : s;
     }
-    if (progress && r % 16 === 0) progress(r, rows * 3);
+    onRow?.(r);
   }
-  const repaired = repairSurface(surf, rows, cols, radius, threshold);
-  progress?.(rows, rows * 3);
+}
+
+/** The surface after the map-level repair, and the fitted plane (auto mode). */
+export interface SurfaceFit {
+  surf: Float64Array;
+  repaired: number;
+  surface: Float32Array;
+  tilt: number;
+  unit: [number, number, number];
+  plane: { a: number; b: number; c: number };
+  tilted: boolean;
+}
+
+/** Stage 2 and the plane fit: map-level work on the complete surface-index map (repaired in place). */
+export function fitSurface(plan: MapPlan, surf: Float64Array): SurfaceFit {
+  const { g, side } = plan;
+  const { rows, cols, n } = g;
+  const m = rows * cols;
+  const repaired = repairSurface(surf, rows, cols, plan.radius, plan.threshold);
   const heightOf = (t: number) => (side === 'low' ? t * g.d : (n - t) * g.d);
   const surface = new Float32Array(m);
   for (let i = 0; i < m; i++) surface[i] = Number.isFinite(surf[i]) ? heightOf(surf[i]) : NaN;
@@ -367,7 +503,7 @@ export function thicknessMap(labels: Volume, options: ThicknessMapOptions = {}):
   let tilt = 0;
   let unit: [number, number, number] = [side === 'low' ? 1 : -1, 0, 0];
   let plane = { a: 0, b: 0, c: 0 };
-  if (normal === 'auto') {
+  if (plan.normal === 'auto') {
     plane = fitPlane(surface, rows, cols, g.pr, g.pc);
     // one trimming pass: drop residuals beyond 3 rms
     let sq = 0, k = 0;
@@ -389,139 +525,282 @@ export function thicknessMap(labels: Volume, options: ThicknessMapOptions = {}):
     const sgn = side === 'low' ? 1 : -1;
     unit = [sgn / len, (-plane.b * sgn) / len, (-plane.c * sgn) / len];
   }
-  const tilted = normal === 'auto' && tilt >= (options.minTiltDeg ?? 0.5);
+  const tilted = plan.normal === 'auto' && tilt >= plan.minTiltDeg;
+  return { surf, repaired, surface, tilt, unit, plane, tilted };
+}
 
-  // Grey levels for refinement.
-  const means = scan ? greyMeans(data, scan.data, g) : null;
-  const greyRadius = options.greyRadius ?? 1;
+/** The per-column output maps. */
+export interface MapColumns {
+  thickness: Float32Array;
+  voxelCount: Float32Array;
+  penetration: Float32Array;
+  liTop: Float32Array;
+  invalid: number;
+}
 
-  const thickness = new Float32Array(m);
-  const voxelCount = new Float32Array(m);
-  const penetration = new Float32Array(m);
-  const liTop = new Float32Array(m);
-  let invalidColumns = 0;
+export function newMapColumns(plan: MapPlan): MapColumns {
+  const m = plan.g.rows * plan.g.cols;
+  return { thickness: new Float32Array(m), voxelCount: new Float32Array(m), penetration: new Float32Array(m), liTop: new Float32Array(m), invalid: 0 };
+}
 
-  if (!tilted) {
-    const profile = scan ? new Float64Array(n) : null;
-    for (let r = 0; r < rows; r++) {
-      for (let c = 0; c < cols; c++) {
-        const i = r * cols + c;
-        gather(r, c);
-        if (profile && scan) {
-          // lateral average of the grey profile over (2·greyRadius + 1)² columns
-          profile.fill(0);
-          let w = 0;
-          for (let rr = Math.max(0, r - greyRadius); rr <= Math.min(rows - 1, r + greyRadius); rr++)
-            for (let cc = Math.max(0, c - greyRadius); cc <= Math.min(cols - 1, c + greyRadius); cc++) {
-              const b = g.base(rr, cc);
-              for (let t = 0; t < n; t++) profile[t] += scan.data[b + kOf(t) * g.stride];
-              w++;
-            }
-          for (let t = 0; t < n; t++) profile[t] /= w;
-        }
-        const s = Number.isFinite(surf[i]) ? surf[i] : -1;
-        const res = measureColumn(col, n, s, g.d, profile, means);
-        const withoutScan = res.count * g.d;
-        thickness[i] = s < 0 ? NaN : res.thickness;
-        voxelCount[i] = s < 0 ? NaN : withoutScan;
-        penetration[i] = res.penetration;
-        liTop[i] = Number.isFinite(res.liTop) ? heightOf(res.liTop) : NaN;
-        if (s < 0) invalidColumns++;
+/** Map rows a block must hold to measure rows [b0, b1) along the axis: the lateral grey average's halo. */
+export function measureRowsNeeded(plan: MapPlan, hasScan: boolean, b0: number, b1: number): [number, number] {
+  const h = hasScan ? plan.greyRadius : 0;
+  return [Math.max(0, b0 - h), Math.min(plan.g.rows, b1 + h)];
+}
+
+/** Stage 3 along the axis: measure every column of map rows [b0, b1) (the block holds measureRowsNeeded). */
+export function measureRows(plan: MapPlan, fit: SurfaceFit, means: Array<number | null> | null, block: ColumnBlock, b0: number, b1: number, out: MapColumns, onRow?: (r: number) => void): void {
+  const { g, side } = plan;
+  const { rows, cols, n } = g;
+  const { stride, base } = columnAccess(plan.shape, g.axis, block.r0, block.held);
+  const data = block.labels;
+  const scan = block.scan;
+  const kOf = kOfPlan(plan);
+  const heightOf = (t: number) => (side === 'low' ? t * g.d : (n - t) * g.d);
+  const greyRadius = plan.greyRadius;
+  const surf = fit.surf;
+  const col = new Uint8Array(n);
+  const profile = scan ? new Float64Array(n) : null;
+  const { thickness, voxelCount, penetration, liTop } = out;
+  for (let r = b0; r < b1; r++) {
+    for (let c = 0; c < cols; c++) {
+      const i = r * cols + c;
+      const b0c = base(r, c);
+      for (let t = 0; t < n; t++) col[t] = data[b0c + kOf(t) * stride];
+      if (profile && scan) {
+        // lateral average of the grey profile over (2·greyRadius + 1)² columns
+        profile.fill(0);
+        let w = 0;
+        for (let rr = Math.max(0, r - greyRadius); rr <= Math.min(rows - 1, r + greyRadius); rr++)
+          for (let cc = Math.max(0, c - greyRadius); cc <= Math.min(cols - 1, c + greyRadius); cc++) {
+            const b = base(rr, cc);
+            for (let t = 0; t < n; t++) profile[t] += scan[b + kOf(t) * stride];
+            w++;
+          }
+        for (let t = 0; t < n; t++) profile[t] /= w;
       }
-      if (progress && r % 16 === 0) progress(rows + 2 * r, rows * 3);
+      const s = Number.isFinite(surf[i]) ? surf[i] : -1;
+      const res = measureColumn(col, n, s, g.d, profile, means);
+      const withoutScan = res.count * g.d;
+      thickness[i] = s < 0 ? NaN : res.thickness;
+      voxelCount[i] = s < 0 ? NaN : withoutScan;
+      penetration[i] = res.penetration;
+      liTop[i] = Number.isFinite(res.liTop) ? heightOf(res.liTop) : NaN;
+      if (s < 0) out.invalid++;
     }
-  } else {
-    // Sample each column along the fitted normal through the plane point above the column centre.
-    const step = 0.5 * Math.min(...spacing);
-    const dims = [g.n, g.rows, g.cols];
-    const ds = [g.d, g.pr, g.pc];
-    const depth = g.n * g.d;
-    const span = depth / Math.abs(unit[0]) + Math.hypot(g.rows * g.pr, g.cols * g.pc);
-    const ns = Math.ceil(span / step);
-    const line = new Uint8Array(ns);
-    const profile = scan ? new Float64Array(ns) : null;
-    const sampleIndex = (p: number[]): number => {
-      const a = Math.floor(p[0] / ds[0]);
-      const r = Math.floor(p[1] / ds[1]);
-      const c = Math.floor(p[2] / ds[2]);
-      if (a < 0 || a >= dims[0] || r < 0 || r >= dims[1] || c < 0 || c >= dims[2]) return -1;
-      return g.base(r, c) + a * g.stride;
-    };
-    const winSamples = Math.round((window * g.d) / step);
-    const surfS = new Float64Array(m);
-    const origin = new Float64Array(m * 3);
-    const lineStart = new Int32Array(m);
-    const p = [0, 0, 0];
-    const fillLine = (i: number) => {
-      const o = i * 3;
-      for (let t = 0; t < ns; t++) {
-        const tau = (t - lineStart[i]) * step;
-        p[0] = origin[o] + tau * unit[0];
-        p[1] = origin[o + 1] + tau * unit[1];
-        p[2] = origin[o + 2] + tau * unit[2];
-        const idx = sampleIndex(p);
-        line[t] = idx < 0 ? OUTSIDE : data[idx];
-        if (profile && scan) profile[t] = idx < 0 ? NaN : scan.data[idx];
-      }
-    };
-    for (let r = 0; r < rows; r++)
-      for (let c = 0; c < cols; c++) {
-        const i = r * cols + c;
-        const y = (r + 0.5) * g.pr;
-        const x = (c + 0.5) * g.pc;
-        origin[i * 3] = plane.a + plane.b * y + plane.c * x;
-        origin[i * 3 + 1] = y;
-        origin[i * 3 + 2] = x;
-        lineStart[i] = Math.floor(ns / 2); // the plane point sits in the middle of the line
-        fillLine(i);
-        const s = surfaceIndex(line, ns, winSamples);
-        surfS[i] = s < 0 ? NaN : s;
-      }
-    const rep = repairSurface(surfS, rows, cols, radius, (threshold * g.d) / step);
-    for (let r = 0; r < rows; r++) {
-      for (let c = 0; c < cols; c++) {
-        const i = r * cols + c;
-        fillLine(i);
-        const s = Number.isFinite(surfS[i]) ? surfS[i] : -1;
-        const res = measureColumn(line, ns, s, step, profile, means);
-        const bad = s < 0 || res.invalid;
-        if (bad) invalidColumns++;
-        thickness[i] = bad ? NaN : res.thickness;
-        voxelCount[i] = bad ? NaN : res.count * step;
-        penetration[i] = bad ? NaN : res.penetration;
-        if (Number.isFinite(res.liTop) && !bad) {
-          const tau = (res.liTop - lineStart[i]) * step;
-          const h = origin[i * 3] + tau * unit[0];
-          liTop[i] = h;
-        } else liTop[i] = NaN;
-      }
-      if (progress && r % 16 === 0) progress(rows + 2 * r, rows * 3);
-    }
-    void rep;
+    onRow?.(r);
   }
-  progress?.(1, 1);
+}
+
+/** Lines along the fitted normal (tilted auto mode): one per column, through the plane point above its centre. */
+export interface TiltedLines {
+  step: number;
+  ns: number;
+  winSamples: number;
+  surfS: Float64Array;
+  origin: Float64Array;
+  lineStart: Int32Array;
+  repaired: number;
+}
+
+export function tiltedLines(plan: MapPlan, fit: SurfaceFit): TiltedLines {
+  const g = plan.g;
+  const { rows, cols } = g;
+  const m = rows * cols;
+  const { unit, plane } = fit;
+  const step = 0.5 * Math.min(...plan.spacing);
+  const depth = g.n * g.d;
+  const span = depth / Math.abs(unit[0]) + Math.hypot(g.rows * g.pr, g.cols * g.pc);
+  const ns = Math.ceil(span / step);
+  const origin = new Float64Array(m * 3);
+  const lineStart = new Int32Array(m);
+  for (let r = 0; r < rows; r++)
+    for (let c = 0; c < cols; c++) {
+      const i = r * cols + c;
+      const y = (r + 0.5) * g.pr;
+      const x = (c + 0.5) * g.pc;
+      origin[i * 3] = plane.a + plane.b * y + plane.c * x;
+      origin[i * 3 + 1] = y;
+      origin[i * 3 + 2] = x;
+      lineStart[i] = Math.floor(ns / 2); // the plane point sits in the middle of the line
+    }
+  return { step, ns, winSamples: Math.round((plan.window * g.d) / step), surfS: new Float64Array(m), origin, lineStart, repaired: 0 };
+}
+
+/**
+ * Map rows the lines of the columns of rows [b0, b1) can sample: the rows crossed while the line is
+ * inside the volume along the axis, with a margin of 2 rows for rounding.
+ */
+export function tiltedRowsNeeded(plan: MapPlan, fit: SurfaceFit, lines: TiltedLines, b0: number, b1: number): [number, number] {
+  const g = plan.g;
+  const u = fit.unit;
+  const depth = g.n * g.d;
+  let lo = Infinity, hi = -Infinity;
+  for (let r = b0; r < b1; r++)
+    for (let c = 0; c < g.cols; c++) {
+      const o = (r * g.cols + c) * 3;
+      const t0 = (0 - lines.origin[o]) / u[0];
+      const t1 = (depth - lines.origin[o]) / u[0];
+      const y0 = lines.origin[o + 1] + t0 * u[1];
+      const y1 = lines.origin[o + 1] + t1 * u[1];
+      lo = Math.min(lo, y0, y1);
+      hi = Math.max(hi, y0, y1);
+    }
+  if (!(lo <= hi)) return [b0, b1];
+  const r0 = Math.max(0, Math.min(b0, Math.floor(lo / g.pr) - 2));
+  const r1 = Math.min(g.rows, Math.max(b1, Math.floor(hi / g.pr) + 3));
+  return [r0, r1];
+}
+
+function lineFiller(plan: MapPlan, fit: SurfaceFit, lines: TiltedLines, block: ColumnBlock) {
+  const g = plan.g;
+  const { stride, base } = columnAccess(plan.shape, g.axis, block.r0, block.held);
+  const data = block.labels;
+  const scan = block.scan;
+  const dims = [g.n, g.rows, g.cols];
+  const ds = [g.d, g.pr, g.pc];
+  const { ns, step, origin, lineStart } = lines;
+  const unit = fit.unit;
+  const line = new Uint8Array(ns);
+  const profile = scan ? new Float64Array(ns) : null;
+  const sampleIndex = (p: number[]): number => {
+    const a = Math.floor(p[0] / ds[0]);
+    const r = Math.floor(p[1] / ds[1]);
+    const c = Math.floor(p[2] / ds[2]);
+    if (a < 0 || a >= dims[0] || r < 0 || r >= dims[1] || c < 0 || c >= dims[2]) return -1;
+    return base(r, c) + a * stride;
+  };
+  const p = [0, 0, 0];
+  const fill = (i: number) => {
+    const o = i * 3;
+    for (let t = 0; t < ns; t++) {
+      const tau = (t - lineStart[i]) * step;
+      p[0] = origin[o] + tau * unit[0];
+      p[1] = origin[o + 1] + tau * unit[1];
+      p[2] = origin[o + 2] + tau * unit[2];
+      const idx = sampleIndex(p);
+      line[t] = idx < 0 ? OUTSIDE : data[idx];
+      if (profile && scan) profile[t] = idx < 0 ? NaN : scan[idx];
+    }
+  };
+  return { line, profile, fill };
+}
+
+/** Tilted stage 1: surface sample index along each line of map rows [b0, b1) (block holds tiltedRowsNeeded). */
+export function tiltedSurfaceRows(plan: MapPlan, fit: SurfaceFit, lines: TiltedLines, block: ColumnBlock, b0: number, b1: number): void {
+  const cols = plan.g.cols;
+  const { line, fill } = lineFiller(plan, fit, lines, block);
+  for (let r = b0; r < b1; r++)
+    for (let c = 0; c < cols; c++) {
+      const i = r * cols + c;
+      fill(i);
+      const s = surfaceIndex(line, lines.ns, lines.winSamples);
+      lines.surfS[i] = s < 0 ? NaN : s;
+    }
+}
+
+/** Tilted stage 2 (map level, after every row's tiltedSurfaceRows). */
+export function repairTiltedSurface(plan: MapPlan, lines: TiltedLines): void {
+  lines.repaired = repairSurface(lines.surfS, plan.g.rows, plan.g.cols, plan.radius, (plan.threshold * plan.g.d) / lines.step);
+}
+
+/** Tilted stage 3: measure each line of map rows [b0, b1). */
+export function tiltedMeasureRows(plan: MapPlan, fit: SurfaceFit, lines: TiltedLines, means: Array<number | null> | null, block: ColumnBlock, b0: number, b1: number, out: MapColumns, onRow?: (r: number) => void): void {
+  const cols = plan.g.cols;
+  const { line, profile, fill } = lineFiller(plan, fit, lines, block);
+  const { ns, step, surfS, origin, lineStart } = lines;
+  const unit = fit.unit;
+  const { thickness, voxelCount, penetration, liTop } = out;
+  for (let r = b0; r < b1; r++) {
+    for (let c = 0; c < cols; c++) {
+      const i = r * cols + c;
+      fill(i);
+      const s = Number.isFinite(surfS[i]) ? surfS[i] : -1;
+      const res = measureColumn(line, ns, s, step, profile, means);
+      const bad = s < 0 || res.invalid;
+      if (bad) out.invalid++;
+      thickness[i] = bad ? NaN : res.thickness;
+      voxelCount[i] = bad ? NaN : res.count * step;
+      penetration[i] = bad ? NaN : res.penetration;
+      if (Number.isFinite(res.liTop) && !bad) {
+        const tau = (res.liTop - lineStart[i]) * step;
+        const h = origin[i * 3] + tau * unit[0];
+        liTop[i] = h;
+      } else liTop[i] = NaN;
+    }
+    onRow?.(r);
+  }
+}
+
+/** Assemble the result from the plan, the surface fit and the measured columns. */
+export function mapResult(plan: MapPlan, fit: SurfaceFit, means: Array<number | null> | null, cols: MapColumns): ThicknessMapResult {
+  const g = plan.g;
   const gm = means
     ? { void: means[VOID], li: means[LI], electrolyte: means[ELECTROLYTE], collector: means[COLLECTOR] }
     : null;
   return {
-    shape: [rows, cols],
+    shape: [g.rows, g.cols],
     pixel_um: [g.pr, g.pc],
     axis_um: g.d,
-    axis,
-    normal: unit,
-    tilt_deg: tilt,
-    li_side: side,
-    thickness,
-    penetration,
-    surface,
-    liTop,
-    thicknessVoxelCount: voxelCount,
-    refined: Boolean(scan),
+    axis: g.axis,
+    normal: fit.unit,
+    tilt_deg: fit.tilt,
+    li_side: plan.side,
+    thickness: cols.thickness,
+    penetration: cols.penetration,
+    surface: fit.surface,
+    liTop: cols.liTop,
+    thicknessVoxelCount: cols.voxelCount,
+    refined: Boolean(means),
     grey_means: gm,
-    repaired_columns: repaired,
-    invalid_columns: invalidColumns,
+    repaired_columns: fit.repaired,
+    invalid_columns: cols.invalid,
   };
 }
+
+/** Li thickness map of a labels volume (uint8 codes 0 void, 1 Li, 2 electrolyte, 3 collector). */
+export function thicknessMap(labels: Volume, options: ThicknessMapOptions = {}): ThicknessMapResult {
+  if (!(labels.data instanceof Uint8Array)) throw new InputError(`labels must be uint8 (got ${labels.dtype})`);
+  const spacing = options.spacing ?? labels.spacing;
+  if (!spacing) throw new InputError('the thickness map needs the voxel size: give --voxel UM (or DZ,DY,DX)');
+  const data = labels.data;
+  const shape = labels.shape;
+  const scan = options.scan ?? null;
+  if (scan && scan.shape.join(',') !== shape.join(',')) throw new InputError(`--scan shape ${scan.shape.join('×')} differs from the labels' ${shape.join('×')}`);
+  const normal = options.normal ?? 'z';
+  const axis: Axis = normal === 'auto' ? dominantAxis(data, shape) : normal;
+  const sideCounts = newLiSideCounts(axis);
+  accumulateLiSide(sideCounts, data, shape, 0);
+  const plan = mapPlan(shape, spacing, axis, liSideFromCounts(sideCounts), options);
+  // the whole volume is one block of every map row
+  const rows = plan.g.rows;
+  const block: ColumnBlock = { labels: data, scan: scan ? scan.data : null, r0: 0, held: rows };
+  const progress = options.onProgress;
+  const surf = new Float64Array(rows * plan.g.cols);
+  surfaceRows(plan, block, 0, rows, surf, progress ? (r) => r % 16 === 0 && progress(r, rows * 3) : undefined);
+  const fit = fitSurface(plan, surf);
+  progress?.(rows, rows * 3);
+  // Grey levels for refinement.
+  let means: Array<number | null> | null = null;
+  if (scan) {
+    const sums = newGreyMeanSums();
+    accumulateGreyMeans(plan, block, 0, rows, sums);
+    means = greyMeansOf(sums);
+  }
+  const out = newMapColumns(plan);
+  const onRow = progress ? (r: number) => r % 16 === 0 && progress(rows + 2 * r, rows * 3) : undefined;
+  if (!fit.tilted) measureRows(plan, fit, means, block, 0, rows, out, onRow);
+  else {
+    const lines = tiltedLines(plan, fit);
+    tiltedSurfaceRows(plan, fit, lines, block, 0, rows);
+    repairTiltedSurface(plan, lines);
+    tiltedMeasureRows(plan, fit, lines, means, block, 0, rows, out, onRow);
+  }
+  progress?.(1, 1);
+  return mapResult(plan, fit, means, out);
+}
+
 
 export interface ThicknessSummary {
   mean_um: number;
