@@ -12,7 +12,8 @@
  * voxel at index (−1, 0, 0)); we deliberately do not copy it. The CLI refuses such input.
  *
  * Memory: one float32 output (a SharedArrayBuffer so workers pass over it in place) plus per-thread
- * line scratch; the input is read once. Peak ≈ input + 4 bytes/voxel.
+ * line scratch; the input is read once. Peak ≈ input + 4 bytes/voxel. For volumes larger than
+ * memory, out-of-core.ts (`streamDistance`) runs the same kernels over slabs, bit-identically.
  *
  * Backends (`options.backend`): 'cpu' (default; worker threads, float64 line arithmetic, bit-identical
  * to SciPy on real data), 'gpu' (WebGPU, src/compute/gpu/edt.ts: the same passes with f32 line
@@ -223,24 +224,53 @@ export interface DistanceSummary {
   no_background: boolean;
 }
 
+/**
+ * Running max / mean of the distance over the voxels labelled `label`, fed slab by slab in z order
+ * (the sums run in voxel order, so a streamed summary equals the in-memory one bit for bit).
+ */
+export class DistanceSummaryAccumulator {
+  private count = 0;
+  private sum = 0;
+  private max = 0;
+  private total = 0;
+
+  constructor(readonly label: number) {}
+
+  /** Add a slab: distances and labels of the same voxels, in voxel order. */
+  add(distance: ArrayLike<number>, labels: ArrayLike<number>): void {
+    const label = this.label;
+    let count = this.count;
+    let sum = this.sum;
+    let max = this.max;
+    for (let i = 0; i < distance.length; i++) {
+      if (labels[i] !== label) continue;
+      const d = distance[i];
+      count++;
+      sum += d;
+      if (d > max) max = d;
+    }
+    this.count = count;
+    this.sum = sum;
+    this.max = max;
+    this.total += distance.length;
+  }
+
+  result(): DistanceSummary {
+    const { count, sum, max, total } = this;
+    return {
+      label: this.label,
+      voxels: count,
+      volume_fraction: total ? count / total : 0,
+      max_um: max,
+      mean_um: count ? sum / count : 0,
+      no_background: count === total && count > 0,
+    };
+  }
+}
+
 /** Max and mean distance over the voxels labelled `label`. */
 export function summarizeDistance(distance: Float32Array, labels: ArrayLike<number>, label: number): DistanceSummary {
-  let count = 0;
-  let sum = 0;
-  let max = 0;
-  for (let i = 0; i < distance.length; i++) {
-    if (labels[i] !== label) continue;
-    const d = distance[i];
-    count++;
-    sum += d;
-    if (d > max) max = d;
-  }
-  return {
-    label,
-    voxels: count,
-    volume_fraction: distance.length ? count / distance.length : 0,
-    max_um: max,
-    mean_um: count ? sum / count : 0,
-    no_background: count === distance.length && count > 0,
-  };
+  const acc = new DistanceSummaryAccumulator(label);
+  acc.add(distance, labels);
+  return acc.result();
 }

@@ -8,14 +8,15 @@
  * SciPy's convention for the distance). On a digital plate of t voxels this gives t for even t and
  * t + 1 for odd t (the middle voxel is (t + 1)/2 from the outside voxel centres); on a digital
  * ball or cylinder of radius R (voxels with |x − c| ≤ R), 2·√(R² + 1) ≈ 2R + 1/R.
- * Output in µm; 0 outside the phase.
+ * Output in µm; 0 outside the phase. Out of core (same results bit for bit): out-of-core.ts,
+ * `streamLocalThickness`.
  */
 import type { BackendName } from '../compute/types.js';
 import type { Shape3, Spacing3 } from '../io/volume.js';
 import { distanceTransformLabel, type DistanceOptions } from './edt.js';
 import { distanceRidge, rasterBalls } from './local-thickness-kernel.js';
 import { defaultThreads, openPool, ranges } from './pool.js';
-import { histogram, type Histogram } from './stats.js';
+import { histogramCounted, type Histogram } from './stats.js';
 
 export interface LocalThicknessResult {
   /** Local thickness (diameter, µm; voxels without spacing), 0 outside the phase. */
@@ -118,19 +119,56 @@ export function summarizeLocalThickness(thickness: Float32Array, labels: ArrayLi
   let c = 0;
   for (let i = 0; i < thickness.length; i++) if (labels[i] === label) values[c++] = thickness[i];
   values.sort();
+  // run-length encode the sorted values (the same numbers as the streamed, counted summary)
+  let m = 0;
+  for (let i = 0; i < count; i++) if (i === 0 || !Object.is(values[i], values[i - 1])) m++;
+  const distinct = new Float32Array(m);
+  const counts = new Float64Array(m);
+  for (let i = 0, r = -1; i < count; i++) {
+    if (i === 0 || !Object.is(values[i], values[i - 1])) distinct[++r] = values[i];
+    counts[r]++;
+  }
+  return summarizeCountedThickness(distinct, counts, label, ridgeVoxels, bins);
+}
+
+/**
+ * The local thickness summary from the sorted distinct values over the phase and their counts
+ * (sums run in ascending order, one addition per voxel, as over the sorted values).
+ */
+export function summarizeCountedThickness(values: ArrayLike<number>, counts: ArrayLike<number>, label: number, ridgeVoxels: number, bins = 50): LocalThicknessStats {
+  let count = 0;
+  for (let i = 0; i < counts.length; i++) count += counts[i];
   let sum = 0;
-  for (let i = 0; i < count; i++) sum += values[i];
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    for (let t = counts[i]; t > 0; t--) sum += v;
+  }
   const mean = count ? sum / count : 0;
-  let v = 0;
-  for (let i = 0; i < count; i++) v += (values[i] - mean) ** 2;
+  let v2 = 0;
+  for (let i = 0; i < values.length; i++) {
+    const d = (values[i] - mean) ** 2;
+    for (let t = counts[i]; t > 0; t--) v2 += d;
+  }
+  let median = 0;
+  if (count) {
+    const at = Math.floor((count - 1) / 2);
+    let seen = 0;
+    for (let i = 0; i < values.length; i++) {
+      seen += counts[i];
+      if (seen > at) {
+        median = values[i];
+        break;
+      }
+    }
+  }
   return {
     label,
     voxels: count,
     mean_um: mean,
-    std_um: count ? Math.sqrt(v / count) : 0,
-    median_um: count ? values[Math.floor((count - 1) / 2)] : 0,
-    max_um: count ? values[count - 1] : 0,
+    std_um: count ? Math.sqrt(v2 / count) : 0,
+    median_um: median,
+    max_um: count ? values[values.length - 1] : 0,
     ridge_voxels: ridgeVoxels,
-    histogram: histogram(values, bins),
+    histogram: histogramCounted(values, counts, bins),
   };
 }

@@ -17,11 +17,20 @@ export function niceStep(range: number, bins: number): number {
 
 /** Histogram of the finite values with nice edges from min(0, min) up to cover max. */
 export function histogram(values: ArrayLike<number>, bins = 50): Histogram {
+  return histogramCounted(values, null, bins);
+}
+
+/**
+ * The same histogram from values with multiplicities (`counts[i]` copies of `values[i]`; null: one
+ * each): the exact-counting form used by the streamed summaries.
+ */
+export function histogramCounted(values: ArrayLike<number>, counts: ArrayLike<number> | null, bins = 50): Histogram {
   let lo = Infinity;
   let hi = -Infinity;
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
     if (!Number.isFinite(v)) continue;
+    if (counts && counts[i] === 0) continue;
     if (v < lo) lo = v;
     if (v > hi) hi = v;
   }
@@ -30,14 +39,90 @@ export function histogram(values: ArrayLike<number>, bins = 50): Histogram {
   const step = niceStep(hi - start, bins);
   const nb = Math.max(1, Math.floor((hi - start) / step) + 1);
   const edges = Array.from({ length: nb + 1 }, (_, k) => +(start + k * step).toPrecision(12));
-  const counts = new Array<number>(nb).fill(0);
+  const out = new Array<number>(nb).fill(0);
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
     if (!Number.isFinite(v)) continue;
     const b = Math.min(nb - 1, Math.floor((v - start) / step));
-    counts[b]++;
+    out[b] += counts ? counts[i] : 1;
   }
-  return { edges, counts };
+  return { edges, counts: out };
+}
+
+/**
+ * Exact multiset of float32 values, built from slabs without holding them all: sorted distinct
+ * values with their counts (values arrive in a pending buffer, sorted and merged when it fills).
+ * Memory: 12 bytes per distinct value plus the pending buffer.
+ */
+export class ValueCounts {
+  private values = new Float32Array(0);
+  private counts = new Float64Array(0);
+  private pending: Float32Array;
+  private used = 0;
+
+  constructor(pendingCapacity = 1 << 20) {
+    this.pending = new Float32Array(Math.max(1, pendingCapacity));
+  }
+
+  push(v: number): void {
+    if (this.used === this.pending.length) this.flush();
+    this.pending[this.used++] = v;
+  }
+
+  /** Sorted distinct values and their counts. */
+  result(): { values: Float32Array; counts: Float64Array } {
+    this.flush();
+    return { values: this.values, counts: this.counts };
+  }
+
+  private flush(): void {
+    if (this.used === 0) return;
+    const p = this.pending.subarray(0, this.used).sort();
+    // run-length encode the sorted pending values
+    const pv = new Float32Array(this.used);
+    const pc = new Float64Array(this.used);
+    let m = 0;
+    for (let i = 0; i < p.length; ) {
+      const v = p[i];
+      let j = i + 1;
+      while (j < p.length && Object.is(p[j], v)) j++;
+      pv[m] = v;
+      pc[m] = j - i;
+      m++;
+      i = j;
+    }
+    // merge with the distinct values so far
+    const a = this.values;
+    const ac = this.counts;
+    const outV = new Float32Array(a.length + m);
+    const outC = new Float64Array(a.length + m);
+    let i = 0;
+    let j = 0;
+    let k = 0;
+    while (i < a.length || j < m) {
+      if (j >= m || (i < a.length && before(a[i], pv[j]))) {
+        outV[k] = a[i];
+        outC[k++] = ac[i++];
+      } else if (i >= a.length || before(pv[j], a[i])) {
+        outV[k] = pv[j];
+        outC[k++] = pc[j++];
+      } else {
+        outV[k] = a[i];
+        outC[k++] = ac[i++] + pc[j++];
+      }
+    }
+    this.values = outV.slice(0, k);
+    this.counts = outC.slice(0, k);
+    this.used = 0;
+  }
+}
+
+/** Float32Array sort order (−0 before +0, NaN last). */
+function before(x: number, y: number): boolean {
+  if (Number.isNaN(y)) return !Number.isNaN(x);
+  if (Number.isNaN(x)) return false;
+  if (x === y) return Object.is(x, -0) && Object.is(y, 0);
+  return x < y;
 }
 
 /** Quantile (linear interpolation) of sorted values. */
