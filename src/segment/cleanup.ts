@@ -15,8 +15,19 @@ export interface CleanupReport {
   holes_filled_voxels: Record<string, number>;
 }
 
+/** The report of a clean-up that changed nothing (what cleanup returns when both steps are off). */
+export function emptyCleanupReport(minIsland: number, fillHoles: boolean): CleanupReport {
+  return { min_island_voxels: minIsland, islands_removed: {}, voxels_relabelled: {}, fill_holes: fillHoles, holes_filled_voxels: {} };
+}
+
+/** Whether cleanup would change anything (both steps off by default). */
+export function cleanupActive(minIsland: number, fillHoles: boolean): boolean {
+  return minIsland > 1 || fillHoles;
+}
+
 export async function cleanup(labels: Uint8Array, shape: Shape3, backend: ComputeBackend, K: number, minIsland: number, fillHoles: boolean): Promise<CleanupReport> {
-  const report: CleanupReport = { min_island_voxels: minIsland, islands_removed: {}, voxels_relabelled: {}, fill_holes: fillHoles, holes_filled_voxels: {} };
+  const report = emptyCleanupReport(minIsland, fillHoles);
+  if (!cleanupActive(minIsland, fillHoles)) return report;
   const [nz, ny, nx] = shape;
   const plane = ny * nx;
   const n = labels.length;

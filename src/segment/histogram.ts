@@ -1,5 +1,6 @@
 /** Histogram binning choices, the histogram pass, and the JSON summary (≤ 512 bins). */
 import type { ComputeBackend, GreyArray, HistogramSpec } from '../compute/types.js';
+import { histogramRange } from '../compute/cpu/kernels.js';
 import { classStats, multiOtsu } from './otsu.js';
 import { densityCrossing, fitGmm, type GaussianComponent } from './gmm.js';
 
@@ -31,19 +32,45 @@ export function minMax(data: GreyArray): { min: number; max: number } {
   return { min, max };
 }
 
+/** Visits the data slab by slab (once, with the whole array, for data in memory). */
+export type SlabVisitor = (visit: (data: GreyArray) => void | Promise<void>) => Promise<void>;
+
 /**
  * Full-resolution histogram: integer data gets one bin per grey level between the data's min and max
  * (≤ 65536 bins for 16-bit, like scikit-image for integer images); float data gets `floatBins`
  * bins over [min, max] (scikit-image: 256).
  */
 export async function fullHistogram(data: GreyArray, backend: ComputeBackend, floatBins = 4096, range?: { min: number; max: number }): Promise<Histogram> {
-  const integer = !(data instanceof Float32Array);
+  const dtype = data instanceof Uint8Array ? 'uint8' : data instanceof Uint16Array ? 'uint16' : 'float32';
+  return fullHistogramOfSlabs(async (visit) => { await visit(data); }, dtype, backend, floatBins, range);
+}
+
+/**
+ * fullHistogram over data visited slab by slab: per-slab counts (exact integers) are summed, and the
+ * float range comes from a min/max pass first, so the result equals the whole-array histogram.
+ */
+export async function fullHistogramOfSlabs(
+  slabs: SlabVisitor, dtype: 'uint8' | 'uint16' | 'float32', backend: ComputeBackend | 'calling-thread', floatBins = 4096, range?: { min: number; max: number },
+): Promise<Histogram> {
+  const integer = dtype !== 'float32';
   let binning: Binning;
   let counts: Float64Array;
+  const accumulate = async (spec: HistogramSpec): Promise<Float64Array> => {
+    let acc: Float64Array | null = null;
+    await slabs(async (data) => {
+      if (!data.length) return;
+      // 'calling-thread': the cpu backend's kernel run here (many small slabs: no per-task tables and
+      // transfers); counts and bins are the same on every backend (see HistogramSpec)
+      const c = backend === 'calling-thread' ? histogramRange(data, 0, data.length, spec) : await backend.histogram(data, spec);
+      if (!acc) acc = c;
+      else for (let i = 0; i < c.length; i++) acc[i] += c[i];
+    });
+    return acc ?? new Float64Array(spec.bins);
+  };
   if (integer && !range) {
     // Whole dtype range first (backend pass), then trim the empty ends: no separate min/max pass.
-    const bins = data instanceof Uint8Array ? 256 : 65536;
-    const all = await backend.histogram(data, { lo: 0, width: 1, bins });
+    const bins = dtype === 'uint8' ? 256 : 65536;
+    const all = await accumulate({ lo: 0, width: 1, bins });
     let a = 0;
     while (a < bins - 1 && all[a] === 0) a++;
     let b = bins - 1;
@@ -51,14 +78,24 @@ export async function fullHistogram(data: GreyArray, backend: ComputeBackend, fl
     binning = { lo: a, width: 1, bins: b - a + 1, integer: true };
     counts = all.slice(a, b + 1);
   } else {
-    const { min, max } = range ?? minMax(data);
+    let mm = range;
+    if (!mm) {
+      let min = Infinity, max = -Infinity;
+      await slabs((data) => {
+        const r = minMax(data);
+        if (r.min < min) min = r.min;
+        if (r.max > max) max = r.max;
+      });
+      mm = { min, max };
+    }
+    const { min, max } = mm;
     if (integer) {
       binning = { lo: Math.floor(min), width: 1, bins: Math.max(1, Math.floor(max) - Math.floor(min) + 1), integer: true };
     } else {
       const width = max > min ? (max - min) / floatBins : 1;
       binning = { lo: min, width, bins: floatBins, integer: false };
     }
-    counts = await backend.histogram(data, binning);
+    counts = await accumulate(binning);
   }
   let total = 0;
   for (let i = 0; i < counts.length; i++) total += counts[i];

@@ -28,11 +28,22 @@ function medianOf(values: Float32Array, n: number): number {
  * @param maxSlices slices sampled, evenly spaced along z
  */
 export function estimateNoise(data: GreyArray, shape: Shape3, classOf?: (v: number) => number, classes = 0, maxSlices = 12, maxPixelsPerSlice = 1 << 16): NoiseEstimate {
-  const [nz, ny, nx] = shape;
-  const plane = ny * nx;
+  const plane = shape[1] * shape[2];
+  return estimateNoiseOfSlices((z) => data.subarray(z * plane, (z + 1) * plane), shape, classOf, classes, maxSlices, maxPixelsPerSlice);
+}
+
+/** The slices estimateNoise samples (evenly spaced along z). */
+export function noiseSlices(nz: number, maxSlices = 12): number[] {
   const slices: number[] = [];
   const ns = Math.min(nz, maxSlices);
   for (let s = 0; s < ns; s++) slices.push(Math.min(nz - 1, Math.floor(((s + 0.5) * nz) / ns)));
+  return slices;
+}
+
+/** estimateNoise with each sampled slice z read by `slice(z)` (ny·nx values; volumes not in memory). */
+export function estimateNoiseOfSlices(slice: (z: number) => GreyArray, shape: Shape3, classOf?: (v: number) => number, classes = 0, maxSlices = 12, maxPixelsPerSlice = 1 << 16): NoiseEstimate {
+  const [nz, ny, nx] = shape;
+  const slices = noiseSlices(nz, maxSlices);
   const interior = Math.max(0, ny - 2) * Math.max(0, nx - 2);
   const stride = Math.max(1, Math.ceil(interior / maxPixelsPerSlice));
   const cap = slices.length * Math.ceil(interior / stride) + 1;
@@ -41,7 +52,8 @@ export function estimateNoise(data: GreyArray, shape: Shape3, classOf?: (v: numb
   const per = Array.from({ length: classes }, () => new Float32Array(cap));
   const nPer = new Array(classes).fill(0);
   for (const z of slices) {
-    const base = z * plane;
+    const data = slice(z);
+    const base = 0;
     let counter = 0;
     for (let y = 1; y < ny - 1; y++) {
       for (let x = 1; x < nx - 1; x++) {

@@ -30,13 +30,18 @@
  * decided, its high nibble holds the fringe distance bin). Intensity classes are recomputed from the
  * grey level where needed rather than stored, connected components run slab by slab
  * (slab-components.ts) and never hold a full-volume label array, and voxel lists are typed arrays.
+ * Both volumes live in a PhaseStore (store.ts): every full-volume pass is a kernel over a window of
+ * slices, run once over the whole volume in memory or slab by slab from scratch files
+ * (out-of-core.ts), with the same results. Per-column tables (ny × nx) and per-component tables stay
+ * in memory.
  */
-import type { ComputeBackend, GreyArray } from '../compute/types.js';
-import type { Shape3, Spacing3 } from '../io/volume.js';
-import { fullHistogram, gmmOnHistogram, thresholdsFromHistogram, type Histogram } from './histogram.js';
+import type { ComputeBackend } from '../compute/types.js';
+import type { Spacing3 } from '../io/volume.js';
+import { fullHistogramOfSlabs, gmmOnHistogram, thresholdsFromHistogram, type Histogram, type SlabVisitor } from './histogram.js';
 import { slabComponents } from './slab-components.js';
 import type { GaussianComponent } from './gmm.js';
 import type { PhaseDecision, SegmentOptions } from './types.js';
+import type { PhaseStore, Window } from './store.js';
 
 export const VOID = 0, LI = 1, ELECTROLYTE = 2, COLLECTOR = 3, UNDECIDED = 255;
 /**
@@ -48,21 +53,23 @@ const ELECTRODE = 4, CAND = 5, OPEN = 15;
 /** A decision taken in the current pass of step 7 (low 2 bits: the phase), committed after the pass. */
 const PENDING = 0x80;
 /** Slices per connected-components slab: bounded scratch (≈ 5 bytes per slab voxel). */
-const CC_SLAB_VOXELS = 1 << 20;
+export const CC_SLAB_VOXELS = 1 << 20;
 
 export interface PhaseContext {
-  grey: GreyArray;
-  shape: Shape3;
+  /** Grey levels (denoised, possibly inverted) and the label volume: in memory or on disk. */
+  store: PhaseStore;
   spacing: Spacing3 | null;
   backend: ComputeBackend;
   method: 'otsu' | 'gmm';
   options: SegmentOptions;
   progress: (stage: string, done: number, total: number) => void;
   lap: (name: string) => void;
+  /** Cap on the slices per connected-components slab (out of core: the store's slab size). */
+  ccSlabSlices?: number;
 }
 
+/** The labels are left in `ctx.store`. */
 export interface PhaseResult {
-  labels: Uint8Array;
   thresholds: number[];
   voidLiThreshold: number | null;
   histogram: Histogram;
@@ -73,45 +80,62 @@ export interface PhaseResult {
 
 const DMAX = 4;
 
-/** Intensity class of every voxel, computed on demand (thresholds rounded to float32 like `classify`). */
-type ClassOf = (i: number) => number;
+/** Intensity class of a grey level (thresholds rounded to float32 like `classify`). */
+type ClassOf = (g: number) => number;
 
-function classifier(grey: GreyArray, thresholds: readonly number[]): ClassOf {
+function classifier(thresholds: readonly number[]): ClassOf {
   const t0 = Math.fround(thresholds[0]);
-  if (thresholds.length === 1) return (i) => (grey[i] >= t0 ? 1 : 0);
+  if (thresholds.length === 1) return (g) => (g >= t0 ? 1 : 0);
   const t1 = Math.fround(thresholds[1]);
-  return (i) => {
-    const g = grey[i];
-    return g >= t1 ? 2 : g >= t0 ? 1 : 0;
-  };
+  return (g) => (g >= t1 ? 2 : g >= t0 ? 1 : 0);
 }
 
-/** Growable list of voxel indices (typed, not a JS array: lists may hold millions). */
-class IndexList {
-  data = new Int32Array(1024);
+/** Growable list of numbers (voxel indices may pass 2³¹ on volumes streamed from disk: float64). */
+class NumberList {
+  data = new Float64Array(1024);
   length = 0;
-  push(i: number): void {
+  push(v: number): void {
     if (this.length === this.data.length) {
-      const d = new Int32Array(this.data.length * 2);
+      const d = new Float64Array(this.data.length * 2);
       d.set(this.data);
       this.data = d;
     }
-    this.data[this.length++] = i;
+    this.data[this.length++] = v;
   }
 }
 
-function sliceFractions(cls: ClassOf, shape: Shape3, K: number): Float64Array[] {
-  const [nz, ny, nx] = shape;
+/** Every `stride`-th offered value (stride from the expected count, ≤ ~200k kept), then their median. */
+class Sampler {
+  readonly stride: number;
+  readonly buf: Float32Array;
+  m = 0;
+  seen = 0;
+  constructor(count: number) {
+    this.stride = Math.max(1, Math.ceil(count / 200_000));
+    this.buf = new Float32Array(Math.ceil(count / this.stride) + 1);
+  }
+  offer(g: number): void {
+    if (this.seen++ % this.stride === 0 && this.m < this.buf.length) this.buf[this.m++] = g;
+  }
+  median(): number {
+    return median(this.buf.subarray(0, this.m));
+  }
+}
+
+async function sliceFractions(store: PhaseStore, cls: ClassOf, K: number): Promise<Float64Array[]> {
+  const [nz, ny, nx] = store.shape;
   const plane = ny * nx;
   const f = Array.from({ length: K }, () => new Float64Array(nz));
-  for (let z = 0; z < nz; z++) {
-    const base = z * plane;
-    for (let p = 0; p < plane; p++) {
-      const c = cls(base + p);
-      if (c < K) f[c][z]++;
+  await store.sweep({ grey: true }, (w) => {
+    for (let z = w.z0; z < w.z1; z++) {
+      const base = (z - w.lo) * plane;
+      for (let p = 0; p < plane; p++) {
+        const c = cls(w.grey[base + p]);
+        if (c < K) f[c][z]++;
+      }
+      for (let k = 0; k < K; k++) f[k][z] /= plane;
     }
-    for (let k = 0; k < K; k++) f[k][z] /= plane;
-  }
+  });
   return f;
 }
 
@@ -129,37 +153,68 @@ interface Slab {
  * voxels, a run of ≥ 2 voxels of class c that stops before the far end. Decided per column, not per
  * slice, so a collector that undulates with the Li thickness or a tilted cell still counts; the layer
  * is accepted when at least half of the (sampled) columns show it. z0..z1 spans all supporting runs.
+ * Every class in `classes` at once, one walk per end (slices in from that end, each sampled column a
+ * small state machine: skipping air, in the run, done; the walk stops when every column is done).
  */
-function slabAtEnds(cls: ClassOf, shape: Shape3, c: number, low: number): Slab[] {
-  const [nz, ny, nx] = shape;
+async function slabsAtEnds(store: PhaseStore, cls: ClassOf, classes: number[], low: number): Promise<Map<number, Slab[]>> {
+  const [nz, ny, nx] = store.shape;
   const plane = ny * nx;
   const maxSkip = Math.max(2, Math.floor(nz / 2));
   const stride = Math.max(1, Math.floor(plane / 16384));
-  const out: Slab[] = [];
+  const cols: number[] = [];
+  for (let p = 0; p < plane; p += stride) cols.push(p);
+  const sampled = cols.length;
+  const out = new Map<number, Slab[]>(classes.map((c) => [c, []]));
   for (const end of ['start', 'end'] as const) {
     const at = (k: number) => (end === 'start' ? k : nz - 1 - k);
-    let sampled = 0;
-    let zMin = Infinity;
-    let zMax = -Infinity;
-    const runs: number[] = [];
-    const skips: number[] = [];
-    for (let p = 0; p < plane; p += stride) {
-      sampled++;
-      let k = 0;
-      while (k < nz && k < maxSkip && cls(at(k) * plane + p) === low) k++;
-      const skip = k;
-      while (k < nz && cls(at(k) * plane + p) === c) k++;
-      const run = k - skip;
-      if (run < 2 || k >= nz) continue;
-      runs.push(run);
-      skips.push(skip);
-      const a = at(skip), b = at(k - 1);
-      zMin = Math.min(zMin, a, b);
-      zMax = Math.max(zMax, a, b);
-    }
-    if (runs.length >= 0.5 * sampled) {
-      const mid = (v: number[]) => v.sort((x, y) => x - y)[v.length >> 1];
-      out.push({ end, z0: zMin, z1: zMax, run: mid(runs), skipped: mid(skips) });
+    const st = classes.map(() => ({ phase: new Uint8Array(sampled), skip: new Int32Array(sampled), stop: new Int32Array(sampled) }));
+    let open = classes.length * sampled;
+    await store.sweep({ grey: true, descending: end === 'end' }, (w) => {
+      for (let s = 0; s < w.z1 - w.z0 && open; s++) {
+        const z = end === 'start' ? w.z0 + s : w.z1 - 1 - s;
+        const k = end === 'start' ? z : nz - 1 - z;
+        const base = (z - w.lo) * plane;
+        for (let ci = 0; ci < classes.length; ci++) {
+          const c = classes[ci], S = st[ci];
+          for (let j = 0; j < sampled; j++) {
+            const ph = S.phase[j];
+            if (ph === 2) continue;
+            const v = cls(w.grey[base + cols[j]]);
+            if (ph === 0) {
+              if (k < maxSkip && v === low) continue;
+              S.skip[j] = k;
+              S.phase[j] = 1;
+            }
+            if (v !== c) {
+              S.stop[j] = k;
+              S.phase[j] = 2;
+              open--;
+            }
+          }
+        }
+      }
+      return open === 0;
+    });
+    for (let ci = 0; ci < classes.length; ci++) {
+      const S = st[ci];
+      let zMin = Infinity;
+      let zMax = -Infinity;
+      const runs: number[] = [];
+      const skips: number[] = [];
+      for (let j = 0; j < sampled; j++) {
+        if (S.phase[j] !== 2) continue; // walked to the far end
+        const run = S.stop[j] - S.skip[j];
+        if (run < 2) continue;
+        runs.push(run);
+        skips.push(S.skip[j]);
+        const a = at(S.skip[j]), b = at(S.stop[j] - 1);
+        zMin = Math.min(zMin, a, b);
+        zMax = Math.max(zMax, a, b);
+      }
+      if (runs.length >= 0.5 * sampled) {
+        const mid = (v: number[]) => v.sort((x, y) => x - y)[v.length >> 1];
+        out.get(classes[ci])!.push({ end, z0: zMin, z1: zMax, run: mid(runs), skipped: mid(skips) });
+      }
     }
   }
   return out;
@@ -181,18 +236,26 @@ function median(values: Float32Array): number {
   return n % 2 ? a[(n - 1) / 2] : 0.5 * (a[n / 2 - 1] + a[n / 2]);
 }
 
+/** Whether any of counts[z0..z1) is non-zero (slabs a sparse pass may skip). */
+const anyIn = (counts: Float64Array) => (z0: number, z1: number): boolean => {
+  for (let z = z0; z < z1; z++) if (counts[z]) return true;
+  return false;
+};
+
 export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
-  const { grey, shape, backend, method, options, progress, lap } = ctx;
+  const { store, backend, method, options, progress, lap } = ctx;
+  const shape = store.shape;
   const [nz, ny, nx] = shape;
   const plane = ny * nx;
-  const n = grey.length;
   const decisions: PhaseDecision[] = [];
   const floatBins = options.floatBins ?? 4096;
-  const slabDepth = Math.max(1, Math.floor(CC_SLAB_VOXELS / plane));
+  // (components, sizes and first-voxel numbering do not depend on the slab depth)
+  const slabDepth = Math.max(1, Math.min(Math.floor(CC_SLAB_VOXELS / plane), ctx.ccSlabSlices ?? Infinity));
+  const greySlabs: SlabVisitor = (visit) => store.sweep({ grey: true }, (w) => visit(w.grey));
 
   // 1. Intensity classes and the layout of the bright ones.
   progress('thresholds', 0, 1);
-  const hist = await fullHistogram(grey, backend, floatBins);
+  const hist = await fullHistogramOfSlabs(greySlabs, store.greyDtype, store.windows === 'slabs' ? 'calling-thread' : backend, floatBins);
   lap('histogram');
   // Coarse classes: multi-Otsu (the gaps low | carbon | electrolyte or low | electrolyte | metal are
   // wide). With method 'gmm' the thresholds are refined by a 4-component mixture (void, Li, and the
@@ -222,9 +285,10 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
     } else fallback.push('no density crossing Li | middle or middle | brightest: multi-Otsu thresholds kept');
     gmmInfo = { components: g.components, iterations: g.iterations, converged: g.converged, fallback };
   }
-  let cls = classifier(grey, th3.thresholds);
+  let cls = classifier(th3.thresholds);
   lap('classify');
-  const f3 = sliceFractions(cls, shape, 3);
+  const f3 = await sliceFractions(store, cls, 3);
+  const ends = await slabsAtEnds(store, cls, [1, 2], 0);
   const wanted = options.collector ?? 'auto';
   let collectorClass = -1;
   let electrolyteClass = 2;
@@ -233,7 +297,7 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
   // The electrolyte is the dominant bright phase; the other bright class is a collector only if it
   // forms a slab at one z end while the electrolyte dominates the opposite end.
   const bigger = th3.classes_stats[2].weight >= th3.classes_stats[1].weight ? 2 : 1;
-  const slabsOf = (c: number, el: number) => slabAtEnds(cls, shape, c, 0).filter((s) => endFraction(f3, el, s.end === 'start' ? 'end' : 'start') >= 0.5);
+  const slabsOf = (c: number, el: number) => ends.get(c)!.filter((s) => endFraction(f3, el, s.end === 'start' ? 'end' : 'start') >= 0.5);
   const metalSlabs = slabsOf(2, 1);
   const carbonSlabs = slabsOf(1, 2);
   const longest = (a: Slab[]) => (a.length ? a.reduce((x, y) => (y.run > x.run ? y : x)) : null);
@@ -250,12 +314,12 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
     collectorKind = 'metal';
     collectorClass = 2;
     electrolyteClass = 1;
-    slab = longest(metalSlabs) ?? longest(slabAtEnds(cls, shape, 2, 0));
+    slab = longest(metalSlabs) ?? longest(ends.get(2)!);
   } else if (wanted === 'carbon' || (wanted === 'auto' && bigger === 2 && carbonSlabs.length)) {
     collectorKind = 'carbon';
     collectorClass = 1;
     electrolyteClass = 2;
-    slab = longest(carbonSlabs) ?? longest(slabAtEnds(cls, shape, 1, 0));
+    slab = longest(carbonSlabs) ?? longest(ends.get(1)!);
   }
   let thresholds = th3.thresholds;
   let gmm = gmmInfo;
@@ -263,7 +327,7 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
     const th2 = thresholdsFromHistogram(hist, 2, method, 'partition');
     thresholds = th2.thresholds;
     gmm = th2.gmm ?? gmm;
-    cls = classifier(grey, th2.thresholds);
+    cls = classifier(th2.thresholds);
     electrolyteClass = 1;
     decisions.push({
       step: 'collector',
@@ -280,23 +344,25 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
   const collectorAtStart = slab ? slab.end === 'start' : endFraction(f3, electrolyteClass, 'end') >= endFraction(f3, electrolyteClass, 'start');
   const oz = (z: number) => (collectorAtStart ? z : nz - 1 - z);
   const classMask = (c: number) => (z0: number, z1: number, m: Uint8Array) => {
-    const base = z0 * plane;
-    for (let i = 0; i < m.length; i++) m[i] = cls(base + i) === c ? 1 : 0;
+    const g = store.greySlices(z0, z1);
+    for (let i = 0; i < m.length; i++) m[i] = cls(g[i]) === c ? 1 : 0;
   };
 
   // 2. Main collector and electrolyte components (slab by slab; membership written on a second pass,
   //    skipped when the class is one component).
   progress('components', 0, 3);
-  const labels = new Uint8Array(n).fill(OPEN);
+  await store.fillLabels(OPEN);
   /** Set `code` on voxels of class c that belong to component `keep` (all of class c when it is the only one). */
   const keepComponent = async (cc: Awaited<ReturnType<typeof slabComponents>>, c: number, keep: number, code: number) => {
     if (cc.count === 1 && keep === 1) {
       cc.discard();
-      for (let i = 0; i < n; i++) if (cls(i) === c) labels[i] = code;
+      await store.sweep({ grey: true, labels: 'write' }, (w) => {
+        const i1 = (w.z1 - w.lo) * plane;
+        for (let i = (w.z0 - w.lo) * plane; i < i1; i++) if (cls(w.grey[i]) === c) w.labels[i] = code;
+      });
       return;
     }
-    await cc.revisit((z0, _z1, lab, finalId) => {
-      const base = z0 * plane;
+    await cc.revisit((z0, z1, lab, finalId) => store.editLabels(z0, z1, (labels) => {
       let lastLocal = -1, lastKeep = false;
       for (let i = 0; i < lab.length; i++) {
         const l = lab[i];
@@ -305,9 +371,9 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
           lastLocal = l;
           lastKeep = finalId(l) === keep;
         }
-        if (lastKeep) labels[base + i] = code;
+        if (lastKeep) labels[i] = code;
       }
-    });
+    }));
   };
   if (collectorClass >= 0 && slab) {
     const s = slab;
@@ -332,16 +398,21 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
   }
   lap('components');
 
-  // 3. Layout per column (oriented z: 0 at the collector end).
+  // 3. Layout per column (oriented z: 0 at the collector end), slices visited in oriented order.
   const collOuter = new Int32Array(plane).fill(-1);
   const collInner = new Int32Array(plane).fill(-1);
   const elSurf = new Int32Array(plane).fill(nz);
   const runDone = new Uint8Array(plane);
-  for (let k = 0; k < nz; k++) {
-    const z = collectorAtStart ? k : nz - 1 - k;
-    const base = z * plane;
+  /** Slices of the window's interior in oriented order: visit(k, local slice base). */
+  const oriented = (w: Window, visit: (k: number, base: number) => void) => {
+    for (let s = 0; s < w.z1 - w.z0; s++) {
+      const z = collectorAtStart ? w.z0 + s : w.z1 - 1 - s;
+      visit(oz(z), (z - w.lo) * plane);
+    }
+  };
+  await store.sweep({ labels: 'read', descending: !collectorAtStart }, (w) => oriented(w, (k, base) => {
     for (let p = 0; p < plane; p++) {
-      const l = labels[base + p];
+      const l = w.labels[base + p];
       if (l === COLLECTOR) {
         // first contiguous run of collector voxels from the outer side (partial-volume collector-like
         // voxels further in, e.g. at thin-Li spots, do not move the inner face)
@@ -350,26 +421,22 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
         else runDone[p] = 1;
       } else if (collOuter[p] >= 0) runDone[p] = 1;
     }
-  }
+  }));
   // The collector is one layer on one side: collector-class voxels past the first run of a column
   // (a porous electrolyte band whose partial-volume grey looks like carbon, reached through Li-free
   // columns) are not collector; they are decided later by the half-way rule like other undecided voxels.
+  // Same pass: the electrolyte surface of each column (first electrolyte voxel past the collector).
   let demoted = 0;
-  for (let k = 0; k < nz; k++) {
-    const base = (collectorAtStart ? k : nz - 1 - k) * plane;
+  await store.sweep({ labels: 'write', descending: !collectorAtStart }, (w) => oriented(w, (k, base) => {
     for (let p = 0; p < plane; p++) {
-      if (labels[base + p] === COLLECTOR && k > collInner[p]) {
-        labels[base + p] = OPEN;
+      const l = w.labels[base + p];
+      if (l === COLLECTOR && k > collInner[p]) {
+        w.labels[base + p] = OPEN;
         demoted++;
-      }
+      } else if (l === ELECTROLYTE && k > collInner[p] && elSurf[p] === nz) elSurf[p] = k;
     }
-  }
+  }));
   if (demoted) decisions.push({ step: 'collector layer', decision: `${demoted} collector-class voxels beyond the first collector run of their column left undecided (the collector is a single layer)` });
-  for (let k = 0; k < nz; k++) {
-    const z = collectorAtStart ? k : nz - 1 - k;
-    const base = z * plane;
-    for (let p = 0; p < plane; p++) if (labels[base + p] === ELECTROLYTE && k > collInner[p] && elSurf[p] === nz) elSurf[p] = k;
-  }
   // Zone of a voxel: 0 outside (beyond the collector), 1 in the collector run, 2 layer, 3 inside the electrolyte.
   const zoneAt = (p: number, k: number): number => (collOuter[p] >= 0 && k < collOuter[p] ? 0 : k <= collInner[p] ? 1 : k < elSurf[p] ? 2 : 3);
   const zoneOf = (i: number): number => {
@@ -393,10 +460,9 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
     roleVoxels[r] += size;
     roleCount[r]++;
   }
-  await low.revisit((z0, _z1, lab, finalId) => {
-    const base = z0 * plane;
-    for (let i = 0; i < lab.length; i++) if (lab[i]) labels[base + i] = role[finalId(lab[i])] === 1 ? ELECTRODE : VOID;
-  });
+  await low.revisit((z0, z1, lab, finalId) => store.editLabels(z0, z1, (labels) => {
+    for (let i = 0; i < lab.length; i++) if (lab[i]) labels[i] = role[finalId(lab[i])] === 1 ? ELECTRODE : VOID;
+  }));
   lap('low_components');
 
   // 5. Fringe correction: distance (6-connected steps, ≤ DMAX, through low-density voxels) from the
@@ -406,68 +472,70 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
   const distOfBin = (b: number) => (b ? ((b - 1) % DMAX) + 1 : 0);
   // bin a voxel takes from neighbour j in sweep d (0: none): d = 1 from a bright phase, else from a
   // low voxel whose bin is at distance d - 1 (its source kept)
-  const brightBin = (j: number) => {
-    const s = labels[j] & 15;
+  const brightBin = (L: Uint8Array, j: number) => {
+    const s = L[j] & 15;
     return s === ELECTROLYTE ? 1 : s === COLLECTOR ? DMAX + 1 : 0;
   };
   let sweepDistance = 0;
-  const nextBin = (j: number) => {
-    const bj = labels[j] >> 4;
+  const nextBin = (L: Uint8Array, j: number) => {
+    const bj = L[j] >> 4;
     return bj && distOfBin(bj) === sweepDistance - 1 ? bj + 1 : 0;
   };
   for (let d = 1; d <= DMAX; d++) {
     sweepDistance = d;
     const from = d === 1 ? brightBin : nextBin;
-    for (let z = 0; z < nz; z++)
-      for (let y = 0; y < ny; y++)
-        for (let x = 0; x < nx; x++) {
-          const i = z * plane + y * nx + x;
-          const li = labels[i];
-          if (li >> 4 || !isLowState(li)) continue;
-          let b = 0;
-          if (x > 0) b = from(i - 1);
-          if (!b && x < nx - 1) b = from(i + 1);
-          if (!b && y > 0) b = from(i - nx);
-          if (!b && y < ny - 1) b = from(i + nx);
-          if (!b && z > 0) b = from(i - plane);
-          if (!b && z < nz - 1) b = from(i + plane);
-          if (b) labels[i] = li | (b << 4);
-        }
+    await store.sweep({ halo: 1, labels: 'write' }, (w) => {
+      const L = w.labels;
+      for (let z = w.z0; z < w.z1; z++)
+        for (let y = 0; y < ny; y++)
+          for (let x = 0; x < nx; x++) {
+            const i = (z - w.lo) * plane + y * nx + x;
+            const li = L[i];
+            if (li >> 4 || !isLowState(li)) continue;
+            let b = 0;
+            if (x > 0) b = from(L, i - 1);
+            if (!b && x < nx - 1) b = from(L, i + 1);
+            if (!b && y > 0) b = from(L, i - nx);
+            if (!b && y < ny - 1) b = from(L, i + nx);
+            if (!b && z > 0) b = from(L, i - plane);
+            if (!b && z < nz - 1) b = from(L, i + plane);
+            if (b) L[i] = li | (b << 4);
+          }
+    });
   }
-  const binOf = (i: number) => labels[i] >> 4;
   // Electrode voxels in the layer (between collector and electrolyte surface), visited in raster order.
-  const forEachLayer = (visit: (i: number) => void) => {
-    for (let z = 0; z < nz; z++) {
+  const forEachLayer = (grey: boolean, visit: (w: Window, i: number) => void) => store.sweep({ grey, labels: 'read' }, (w) => {
+    for (let z = w.z0; z < w.z1; z++) {
       const k = oz(z);
-      const base = z * plane;
-      for (let p = 0; p < plane; p++) if ((labels[base + p] & 15) === ELECTRODE && zoneAt(p, k) === 2) visit(base + p);
+      const base = (z - w.lo) * plane;
+      for (let p = 0; p < plane; p++) if ((w.labels[base + p] & 15) === ELECTRODE && zoneAt(p, k) === 2) visit(w, base + p);
     }
-  };
+  });
   // Fringe profile: median grey per (source phase, distance) over electrode voxels in the layer
-  // (where Li dominates), minus the far-field (Li) median.
+  // (where Li dominates), minus the far-field (Li) median. Every sample in one pass (each sampler
+  // keeps every stride-th of its own voxels in raster order).
   const NB = 2 * DMAX + 1;
   const binCounts = new Float64Array(NB);
   let deep = 0;
-  forEachLayer((i) => {
-    const b = binOf(i);
+  await forEachLayer(false, (w, i) => {
+    const b = w.labels[i] >> 4;
     binCounts[b]++;
     if (!b || distOfBin(b) >= 3) deep++;
   });
-  const sampleMedian = (select: (i: number) => boolean, count: number): number => {
-    if (count <= 0) return NaN;
-    const stride = Math.max(1, Math.ceil(count / 200_000));
-    const buf = new Float32Array(Math.ceil(count / stride) + 1);
-    let m = 0, seen = 0;
-    forEachLayer((i) => {
-      if (select(i) && seen++ % stride === 0 && m < buf.length) buf[m++] = grey[i];
-    });
-    return median(buf.subarray(0, m));
-  };
-  const med = Array.from(binCounts, (c, b) => (c >= 200 ? sampleMedian((i) => binOf(i) === b, c) : NaN));
   let totalLayer = 0;
   for (const c of binCounts) totalLayer += c;
   // Li level: far-field median; thin layers: voxels ≥ 3 steps from bright phases; else all layer voxels.
-  const reference = binCounts[0] >= 1000 ? med[0] : deep >= 1000 ? sampleMedian((i) => !binOf(i) || distOfBin(binOf(i)) >= 3, deep) : sampleMedian(() => true, totalLayer);
+  const binSamplers = Array.from(binCounts, (c) => (c >= 200 ? new Sampler(c) : null));
+  const refKind = binCounts[0] >= 1000 ? 'far' : deep >= 1000 ? 'deep' : 'all';
+  const refSampler = refKind === 'deep' ? new Sampler(deep) : refKind === 'all' && totalLayer > 0 ? new Sampler(totalLayer) : null;
+  await forEachLayer(true, (w, i) => {
+    const b = w.labels[i] >> 4;
+    const g = w.grey[i];
+    binSamplers[b]?.offer(g);
+    if (refSampler && (refKind === 'all' || !b || distOfBin(b) >= 3)) refSampler.offer(g);
+  });
+  const med = binSamplers.map((s) => (s ? s.median() : NaN));
+  const reference = refKind === 'far' ? med[0] : refSampler ? refSampler.median() : NaN;
   const shift = new Float64Array(NB);
   for (let b = 1; b < NB; b++) shift[b] = Number.isFinite(med[b]) && Number.isFinite(reference) ? med[b] - reference : 0;
   lap('fringe_profile');
@@ -475,7 +543,7 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
   // 6. Void | Li threshold: Li level fixed at the reference, void level = mean of the corrected
   //    low-density grey below the threshold, threshold half-way between (iterated to a fixed point).
   //    Corrected grey = grey − shift[bin], computed where needed (no float copy of the volume).
-  const corrected = (i: number) => Math.fround(grey[i] - shift[labels[i] >> 4]);
+  const corrected = (g: number, l: number) => Math.fround(g - shift[l >> 4]);
   const muLi = reference;
   let liSpread = NaN;
   {
@@ -483,8 +551,8 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
     const stride = Math.max(1, Math.ceil(totalLayer / 200_000));
     const dev: number[] = [];
     let seen = 0;
-    forEachLayer((i) => {
-      if (seen++ % stride === 0) dev.push(Math.abs(corrected(i) - muLi));
+    await forEachLayer(true, (w, i) => {
+      if (seen++ % stride === 0) dev.push(Math.abs(corrected(w.grey[i], w.labels[i]) - muLi));
     });
     dev.sort((x, y) => x - y);
     liSpread = dev.length ? 1.4826 * dev[dev.length >> 1] : NaN;
@@ -494,11 +562,15 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
   let voidCount = 0;
   for (let it = 0; it < 50; it++) {
     let s = 0, c = 0;
-    for (let i = 0; i < n; i++) {
-      if (!isLowState(labels[i] & 15)) continue;
-      const v = corrected(i);
-      if (v < tVL) { s += v; c++; }
-    }
+    await store.sweep({ grey: true, labels: 'read' }, (w) => {
+      const i1 = (w.z1 - w.lo) * plane;
+      for (let i = (w.z0 - w.lo) * plane; i < i1; i++) {
+        const l = w.labels[i];
+        if (!isLowState(l & 15)) continue;
+        const v = corrected(w.grey[i], l);
+        if (v < tVL) { s += v; c++; }
+      }
+    });
     if (!c) { muVoid = NaN; voidCount = 0; break; }
     muVoid = s / c;
     voidCount = c;
@@ -511,58 +583,72 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
   // (geodesic growth of dark cores by 2 steps inside the low-density mask), Li otherwise.
   // Dark cores carry growth marker 1 in the high nibble; voxels reached at step s carry s + 1.
   let liVox = 0, electrodeVoid = 0, cores = 0;
-  for (let z = 0; z < nz; z++) {
-    const k = oz(z);
-    const base = z * plane;
-    for (let p = 0; p < plane; p++) {
-      const i = base + p;
-      const s = labels[i] & 15;
-      if (s === VOID) { labels[i] = VOID; continue; }
-      if (s !== ELECTRODE) continue;
-      const inside = zoneAt(p, k) === 3;
-      if (corrected(i) < tVL) {
-        electrodeVoid++;
-        if (inside) cores++;
-        labels[i] = inside ? VOID | (1 << 4) : VOID;
-      } else if (inside) {
-        labels[i] = CAND;
-      } else {
-        labels[i] = LI;
-        liVox++;
+  await store.sweep({ grey: true, labels: 'write' }, (w) => {
+    const L = w.labels;
+    for (let z = w.z0; z < w.z1; z++) {
+      const k = oz(z);
+      const base = (z - w.lo) * plane;
+      for (let p = 0; p < plane; p++) {
+        const i = base + p;
+        const s = L[i] & 15;
+        if (s === VOID) { L[i] = VOID; continue; }
+        if (s !== ELECTRODE) continue;
+        const inside = zoneAt(p, k) === 3;
+        if (corrected(w.grey[i], L[i]) < tVL) {
+          electrodeVoid++;
+          if (inside) cores++;
+          L[i] = inside ? VOID | (1 << 4) : VOID;
+        } else if (inside) {
+          L[i] = CAND;
+        } else {
+          L[i] = LI;
+          liVox++;
+        }
       }
     }
-  }
+  });
   for (let step = 1; step <= 2 && cores; step++) {
     const from = VOID | (step << 4);
     let grown = 0;
-    for (let z = 0; z < nz; z++)
-      for (let y = 0; y < ny; y++)
-        for (let x = 0; x < nx; x++) {
-          const i = z * plane + y * nx + x;
-          if (labels[i] !== CAND) continue;
-          let hit = false;
-          for (let dz = -1; dz <= 1 && !hit; dz++) {
-            const zz = z + dz;
-            if (zz < 0 || zz >= nz) continue;
-            for (let dy = -1; dy <= 1 && !hit; dy++) {
-              const yy = y + dy;
-              if (yy < 0 || yy >= ny) continue;
-              for (let dx = -1; dx <= 1; dx++) {
-                const xx = x + dx;
-                if (xx >= 0 && xx < nx && labels[zz * plane + yy * nx + xx] === from) { hit = true; break; }
+    await store.sweep({ halo: 1, labels: 'write' }, (w) => {
+      const L = w.labels;
+      for (let z = w.z0; z < w.z1; z++)
+        for (let y = 0; y < ny; y++)
+          for (let x = 0; x < nx; x++) {
+            const i = (z - w.lo) * plane + y * nx + x;
+            if (L[i] !== CAND) continue;
+            let hit = false;
+            for (let dz = -1; dz <= 1 && !hit; dz++) {
+              const zz = z + dz;
+              if (zz < 0 || zz >= nz) continue;
+              for (let dy = -1; dy <= 1 && !hit; dy++) {
+                const yy = y + dy;
+                if (yy < 0 || yy >= ny) continue;
+                for (let dx = -1; dx <= 1; dx++) {
+                  const xx = x + dx;
+                  if (xx >= 0 && xx < nx && L[(zz - w.lo) * plane + yy * nx + xx] === from) { hit = true; break; }
+                }
               }
             }
+            if (hit) { L[i] = VOID | ((step + 1) << 4); electrodeVoid++; grown++; }
           }
-          if (hit) { labels[i] = VOID | ((step + 1) << 4); electrodeVoid++; grown++; }
-        }
+    });
     if (!grown) break;
   }
-  // Final codes: candidates → Li, markers cleared, still-open voxels → UNDECIDED.
-  for (let i = 0; i < n; i++) {
-    const s = labels[i] & 15;
-    if (s === CAND) { labels[i] = LI; liVox++; }
-    else labels[i] = s === OPEN ? UNDECIDED : s;
-  }
+  // Final codes: candidates → Li, markers cleared, still-open voxels → UNDECIDED (counted per slice).
+  const undecidedAt = new Float64Array(nz);
+  await store.sweep({ labels: 'write' }, (w) => {
+    const L = w.labels;
+    for (let z = w.z0; z < w.z1; z++) {
+      const base = (z - w.lo) * plane;
+      for (let i = base; i < base + plane; i++) {
+        const s = L[i] & 15;
+        if (s === CAND) { L[i] = LI; liVox++; }
+        else if (s === OPEN) { L[i] = UNDECIDED; undecidedAt[z]++; }
+        else L[i] = s;
+      }
+    }
+  });
   decisions.push({
     step: 'low density',
     decision: `low-density 26-connected components: ${roleCount[1]} in the layer between collector and electrolyte → Li electrode (${roleVoxels[1]} voxels), ${roleCount[2]} beyond the collector → void/air (${roleVoxels[2]} voxels), ${roleCount[3]} enclosed by the electrolyte → pores (${roleVoxels[3]} voxels). Electrode voxels in the layer are Li unless their fringe-corrected grey < ${tVL.toFixed(1)} (half-way between the void level ${muVoid.toFixed(1)} and the Li level ${muLi.toFixed(1)}) → interfacial void; electrode voxels below the electrolyte surface are void within 2 voxels of a dark core, else Li (filaments)`,
@@ -583,51 +669,84 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
 
   // 7. Undecided voxels → nearest mean among decided neighbours (propagating inwards). A pass's
   //    decisions are written as PENDING | phase (not yet visible as decided to their neighbours) and
-  //    committed after the pass: no list of voxels is kept.
-  let mu = phaseMeans(labels, grey, shape, [muVoid, muLi, NaN, NaN]);
+  //    committed after the pass: no list of voxels is kept. Slabs without undecided (pending)
+  //    voxels are skipped.
+  let mu = await phaseMeans(store, [muVoid, muLi, NaN, NaN]);
   let nUndecided = 0;
-  for (let i = 0; i < n; i++) if (labels[i] === UNDECIDED) nUndecided++;
+  for (let z = 0; z < nz; z++) nUndecided += undecidedAt[z];
+  const pendingAt = new Float64Array(nz);
   let remaining = nUndecided;
   let passes = 0;
   while (remaining && passes < 64) {
     passes++;
     let changed = 0;
-    for (let i = 0; i < n; i++) {
-      if (labels[i] !== UNDECIDED) continue;
-      const best = nearestNeighbourPhase(i, labels, grey[i], mu, shape, -1);
-      if (best >= 0) {
-        labels[i] = PENDING | best;
-        changed++;
-      }
-    }
+    await store.sweep({ halo: 1, grey: true, labels: 'write', needed: anyIn(undecidedAt) }, (w) => {
+      const L = w.labels;
+      for (let z = w.z0; z < w.z1; z++)
+        for (let y = 0; y < ny; y++)
+          for (let x = 0; x < nx; x++) {
+            const i = (z - w.lo) * plane + y * nx + x;
+            if (L[i] !== UNDECIDED) continue;
+            const best = nearestNeighbourPhase(L, i, w.grey[i], mu, x, y, z, shape, -1);
+            if (best >= 0) {
+              L[i] = PENDING | best;
+              changed++;
+              undecidedAt[z]--;
+              pendingAt[z]++;
+            }
+          }
+    });
     if (!changed) break;
-    for (let i = 0; i < n; i++) if ((labels[i] & ~3) === PENDING) labels[i] &= 3;
+    await store.sweep({ labels: 'write', needed: anyIn(pendingAt) }, (w) => {
+      const i1 = (w.z1 - w.lo) * plane;
+      for (let i = (w.z0 - w.lo) * plane; i < i1; i++) if ((w.labels[i] & ~3) === PENDING) w.labels[i] &= 3;
+      pendingAt.fill(0, w.z0, w.z1);
+    });
     remaining -= changed;
   }
-  if (remaining) for (let i = 0; i < n; i++) if (labels[i] === UNDECIDED) labels[i] = cls(i) === 0 ? VOID : ELECTROLYTE; // isolated (no decided neighbour at all)
+  if (remaining) {
+    // isolated (no decided neighbour at all)
+    await store.sweep({ grey: true, labels: 'write', needed: anyIn(undecidedAt) }, (w) => {
+      const i1 = (w.z1 - w.lo) * plane;
+      for (let i = (w.z0 - w.lo) * plane; i < i1; i++) if (w.labels[i] === UNDECIDED) w.labels[i] = cls(w.grey[i]) === 0 ? VOID : ELECTROLYTE;
+    });
+  }
   decisions.push({ step: 'undecided', decision: `${nUndecided} bright-class voxels outside the main collector/electrolyte components assigned to the neighbouring phase with the nearest mean (${passes} passes)`, evidence: { means: mu } });
   lap('undecided');
 
   // 8. Boundary refinement (half-way rule), low phases keep their void|Li decision between themselves.
+  //    Each pass reads the labels as they were before it (changes listed, then applied).
   const refinePasses = options.refinePasses ?? 3;
-  mu = phaseMeans(labels, grey, shape, [muVoid, muLi, NaN, NaN]);
+  mu = await phaseMeans(store, [muVoid, muLi, NaN, NaN]);
   const changedPerPass: number[] = [];
   for (let pass = 0; pass < refinePasses; pass++) {
-    const changes = new IndexList();
-    const to = new IndexList();
-    for (let z = 0; z < nz; z++)
-      for (let y = 0; y < ny; y++)
-        for (let x = 0; x < nx; x++) {
-          const i = z * plane + y * nx + x;
-          const a = labels[i];
-          if (!hasOtherNeighbour(i, a, labels, x, y, z, shape)) continue;
-          const best = nearestNeighbourPhase(i, labels, grey[i], mu, shape, a);
-          if (best >= 0 && best !== a) {
-            changes.push(i);
-            to.push(best);
+    const changes = new NumberList();
+    const toList = new NumberList();
+    await store.sweep({ halo: 1, grey: true, labels: 'read' }, (w) => {
+      const L = w.labels;
+      for (let z = w.z0; z < w.z1; z++)
+        for (let y = 0; y < ny; y++)
+          for (let x = 0; x < nx; x++) {
+            const i = (z - w.lo) * plane + y * nx + x;
+            const a = L[i];
+            if (!hasOtherNeighbour(L, i, a, x, y, z, shape)) continue;
+            const best = nearestNeighbourPhase(L, i, w.grey[i], mu, x, y, z, shape, a);
+            if (best >= 0 && best !== a) {
+              changes.push(z * plane + y * nx + x);
+              toList.push(best);
+            }
           }
+    });
+    if (changes.length) {
+      let k = 0; // changes are in raster order
+      await store.sweep({ labels: 'write', needed: (_z0, z1) => k < changes.length && changes.data[k] < z1 * plane }, (w) => {
+        const end = w.z1 * plane, off = w.lo * plane;
+        while (k < changes.length && changes.data[k] < end) {
+          w.labels[changes.data[k] - off] = toList.data[k];
+          k++;
         }
-    for (let k = 0; k < changes.length; k++) labels[changes.data[k]] = to.data[k];
+      });
+    }
     changedPerPass.push(changes.length);
     if (!changes.length) break;
   }
@@ -635,7 +754,6 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
   lap('refine');
 
   return {
-    labels,
     thresholds,
     voidLiThreshold: tVL,
     histogram: hist,
@@ -646,27 +764,32 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
 }
 
 /** Mean grey per phase 0..3 over interior voxels (all 6 neighbours alike), else all, else fallback. */
-function phaseMeans(labels: Uint8Array, grey: GreyArray, shape: Shape3, fallback: number[]): number[] {
-  const [nz, ny, nx] = shape;
+async function phaseMeans(store: PhaseStore, fallback: number[]): Promise<number[]> {
+  const shape = store.shape;
+  const [, ny, nx] = shape;
   const plane = ny * nx;
   const si = new Float64Array(4), ci = new Float64Array(4), sa = new Float64Array(4), ca = new Float64Array(4);
-  for (let z = 0; z < nz; z++)
-    for (let y = 0; y < ny; y++)
-      for (let x = 0; x < nx; x++) {
-        const i = z * plane + y * nx + x;
-        const l = labels[i];
-        if (l > 3) continue;
-        sa[l] += grey[i];
-        ca[l]++;
-        if (!hasOtherNeighbour(i, l, labels, x, y, z, shape)) {
-          si[l] += grey[i];
-          ci[l]++;
+  await store.sweep({ halo: 1, grey: true, labels: 'read' }, (w) => {
+    const L = w.labels;
+    for (let z = w.z0; z < w.z1; z++)
+      for (let y = 0; y < ny; y++)
+        for (let x = 0; x < nx; x++) {
+          const i = (z - w.lo) * plane + y * nx + x;
+          const l = L[i];
+          if (l > 3) continue;
+          sa[l] += w.grey[i];
+          ca[l]++;
+          if (!hasOtherNeighbour(L, i, l, x, y, z, shape)) {
+            si[l] += w.grey[i];
+            ci[l]++;
+          }
         }
-      }
+  });
   return [0, 1, 2, 3].map((l) => (ci[l] >= 100 ? si[l] / ci[l] : ca[l] ? sa[l] / ca[l] : fallback[l]));
 }
 
-function hasOtherNeighbour(i: number, a: number, labels: Uint8Array, x: number, y: number, z: number, shape: Shape3): boolean {
+/** Whether a 6-neighbour of voxel i (index into `labels`, at global x, y, z) has a label other than a. */
+function hasOtherNeighbour(labels: Uint8Array, i: number, a: number, x: number, y: number, z: number, shape: readonly number[]): boolean {
   const [nz, ny, nx] = shape;
   const plane = ny * nx;
   return (
@@ -680,15 +803,14 @@ function hasOtherNeighbour(i: number, a: number, labels: Uint8Array, x: number, 
 }
 
 /**
- * Among the phases of i's decided 6-neighbours (and its own phase `own` when ≥ 0), the one whose
- * mean is nearest to `g`. Between void and Li the current decision stands (own low phase kept when
- * the winner is the other low phase; an undecided or bright voxel going low takes the low phase of
- * the majority of its low neighbours).
+ * Among the phases of voxel i's decided 6-neighbours (i: index into `labels`, at global x, y, z; and
+ * its own phase `own` when ≥ 0), the one whose mean is nearest to `g`. Between void and Li the
+ * current decision stands (own low phase kept when the winner is the other low phase; an undecided or
+ * bright voxel going low takes the low phase of the majority of its low neighbours).
  */
-function nearestNeighbourPhase(i: number, labels: Uint8Array, g: number, mu: number[], shape: Shape3, own: number): number {
+function nearestNeighbourPhase(labels: Uint8Array, i: number, g: number, mu: number[], x: number, y: number, z: number, shape: readonly number[], own: number): number {
   const [nz, ny, nx] = shape;
   const plane = ny * nx;
-  const x = i % nx, y = Math.floor(i / nx) % ny, z = Math.floor(i / plane);
   let present = own >= 0 && own <= 3 ? 1 << own : 0;
   let nVoid = 0, nLi = 0;
   const look = (j: number) => {

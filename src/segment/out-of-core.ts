@@ -1,0 +1,206 @@
+/**
+ * Phase segmentation of volumes larger than memory, bit-identical to `segment()` in memory.
+ *
+ * The grey volume is copied from the source slab by slab into a scratch file (uint8/uint16/float32
+ * as the input, other types as float32, inverted there when the Li contrast is bright), denoised
+ * slab by slab into a second scratch file (the backend's median3 / gaussian on a window of the slab
+ * plus the filter's halo: every output slice of the interior reads only loaded slices, and at the
+ * volume's ends the window ends there too, so the edge replication is the same), and the labels live
+ * in a uint8 scratch file. Every pass of the phase mode is the same kernel as in memory, run over
+ * windows by ScratchStore (store.ts); global statistics accumulate across slabs in raster order.
+ * Memory: a few windows of (slab + 2 halo) slices, the per-column tables (ny × nx) and the
+ * per-component tables — never a whole-volume array.
+ *
+ * Not streamed yet: the label clean-up (minIslandVoxels > 1, fillHoles) and the generic 'classes'
+ * mode (both refused with an InputError: run them in memory).
+ */
+import type { ComputeBackend, GreyArray } from '../compute/types.js';
+import { gaussianWeights } from '../compute/reference.js';
+import { planSlabs } from '../compute/slabs.js';
+import { slicesPerSlab } from '../compute/budget.js';
+import { InputError } from '../io/errors.js';
+import type { VolumeSource } from '../io/source.js';
+import { ScratchVolume } from '../io/scratch-volume.js';
+import { allocate, bytesPerVoxel, voxelCount, type Shape3 } from '../io/volume.js';
+import { cleanupActive, emptyCleanupReport } from './cleanup.js';
+import { fullHistogramOfSlabs, minMax } from './histogram.js';
+import { estimateNoiseOfSlices } from './noise.js';
+import { CC_SLAB_VOXELS, segmentPhases } from './phases.js';
+import { ScratchStore } from './store.js';
+import { denoiseDecision, denoiseReport, invertGrey, phasesReport } from './common.js';
+import type { SegmentOptions, SegmentReport } from './types.js';
+
+export interface OutOfCoreOptions {
+  /** Bytes the voxel buffers may keep resident (slab sizes are planned from it). */
+  budgetBytes: number;
+  /** Interior slices per slab (overrides the plan from the budget; tests). */
+  slabSlices?: number;
+  /** Folder of the scratch files (default $BURIED_SCRATCH or the temporary folder). */
+  scratchDir?: string;
+  onProgress?: (stage: string, done: number, total: number) => void;
+}
+
+export interface OutOfCoreResult {
+  /** uint8 labels on disk: the caller streams them to labels.tif, then discard()s. */
+  labels: ScratchVolume;
+  report: SegmentReport;
+  /** Interior slices per slab of the phase passes. */
+  slab_slices: number;
+  /** Interior slices per slab of the denoise pass (smaller when the filter's halo is wide). */
+  denoise_slab_slices: number;
+  /** Largest scratch footprint at one time (bytes on disk: grey + denoised grey + labels). */
+  scratch_bytes: number;
+  /** Largest window (voxels, slab plus halo) any pass held; < the volume's voxels unless one slab covers it. */
+  max_window_voxels: number;
+}
+
+/** Resident bytes besides the windows: connected-components slabs, per-column tables, samples. */
+function fixedBytes(plane: number): number {
+  return 5 * Math.max(CC_SLAB_VOXELS, plane) + 24 * plane + 16 * 2 ** 20;
+}
+
+export async function segmentOutOfCore(source: VolumeSource, backend: ComputeBackend, options: SegmentOptions, ooc: OutOfCoreOptions): Promise<OutOfCoreResult> {
+  const timings: Record<string, number> = {};
+  let t = performance.now();
+  const lap = (name: string) => {
+    const now = performance.now();
+    timings[name] = Math.round((now - t) * 10) / 10;
+    t = now;
+  };
+  const progress = options.onProgress ?? ooc.onProgress ?? (() => {});
+  const mode = options.mode ?? 'phases';
+  const method = options.method ?? 'otsu';
+  if (mode !== 'phases') throw new InputError(`out-of-core segmentation supports the 'phases' mode only (got '${String(mode)}'): run it in memory`);
+  if (method !== 'otsu' && method !== 'gmm') throw new InputError(`unknown method '${String(method)}' (expected otsu or gmm)`);
+  const minIsland = options.minIslandVoxels ?? 0;
+  const fillHoles = options.fillHoles ?? false;
+  if (cleanupActive(minIsland, fillHoles)) throw new InputError('out-of-core segmentation: the label clean-up (--min-island > 1, --fill-holes) is not streamed yet; run in memory');
+  const shape: Shape3 = [...source.shape];
+  const [nz, ny, nx] = shape;
+  const plane = ny * nx;
+  const n = voxelCount(shape);
+  const liContrast = options.liContrast ?? 'dark';
+  const spacing = options.spacing !== undefined ? options.spacing : source.spacing;
+  const greyDtype = source.dtype === 'uint8' || source.dtype === 'uint16' || source.dtype === 'float32' ? source.dtype : 'float32';
+  const gb = bytesPerVoxel(greyDtype);
+  const fixed = fixedBytes(plane);
+  // windows of grey + labels (+ the source slab and a shared copy for the backend)
+  const slabSlices = Math.max(1, Math.min(nz, Math.floor(ooc.slabSlices ?? slicesPerSlab(ooc.budgetBytes, plane * (3 * gb + bytesPerVoxel(source.dtype) + 1), nz, 1, fixed))));
+  const scratch = { dir: ooc.scratchDir };
+  let scratchNow = 0, scratchPeak = 0;
+  const track = (bytes: number) => {
+    scratchNow += bytes;
+    scratchPeak = Math.max(scratchPeak, scratchNow);
+  };
+  let maxWindow = 0;
+
+  const created: ScratchVolume[] = [];
+  const make = (dtype: 'uint8' | 'uint16' | 'float32') => {
+    const v = ScratchVolume.create(shape, dtype, scratch);
+    created.push(v);
+    track(n * bytesPerVoxel(dtype));
+    return v;
+  };
+  const drop = (v: ScratchVolume) => {
+    v.discard();
+    track(-n * v.bytesPerVoxel);
+    created.splice(created.indexOf(v), 1);
+  };
+  try {
+    // 0. Grey levels to scratch (types other than uint8/uint16/float32 → float32), optional inversion.
+    let grey = make(greyDtype);
+    const inverted = liContrast === 'bright';
+    {
+      const srcBuf = allocate(source.dtype, slabSlices * plane);
+      const conv = greyDtype === source.dtype ? null : allocate(greyDtype, slabSlices * plane);
+      let min = Infinity, max = -Infinity;
+      for (const s of planSlabs(nz, slabSlices, 0)) {
+        const m = (s.z1 - s.z0) * plane;
+        const data = await source.readSlices(s.z0, s.z1, srcBuf);
+        let g = data.subarray(0, m);
+        if (conv) {
+          conv.set(g as ArrayLike<number>);
+          g = conv.subarray(0, m);
+        }
+        if (inverted) {
+          const r = minMax(g as GreyArray);
+          if (r.min < min) min = r.min;
+          if (r.max > max) max = r.max;
+        }
+        grey.writeSlices(s.z0, g);
+        maxWindow = Math.max(maxWindow, m);
+      }
+      if (inverted) {
+        for (const s of planSlabs(nz, slabSlices, 0)) {
+          const g = grey.readSlices(s.z0, s.z1, conv ?? srcBuf) as GreyArray;
+          invertGrey(g, g, min, max);
+          grey.writeSlices(s.z0, g);
+        }
+      }
+    }
+    const labels = make('uint8');
+    lap('prepare');
+
+    // 1. Quick histogram, noise estimate → denoise choice.
+    progress('histogram', 0, 1);
+    const floatBins = options.floatBins ?? 4096;
+    let store = new ScratchStore(grey, labels, slabSlices);
+    const quickHist = await fullHistogramOfSlabs((visit) => store.sweep({ grey: true }, (w) => visit(w.grey)), store.greyDtype, 'calling-thread', floatBins);
+    const dn = denoiseDecision(mode, options, quickHist, (classOf, classes) =>
+      estimateNoiseOfSlices((z) => grey.readSlices(z, z + 1) as GreyArray, shape, classOf, classes));
+    lap('noise_estimate');
+
+    // 2. Denoise slab by slab (window = slab + the filter's halo).
+    progress('denoise', 0, 1);
+    let denoiseSlices = slabSlices;
+    if (dn.applied !== 'none') {
+      const s = dn.sigma;
+      const halo = dn.applied === 'median' ? 1 : (gaussianWeights(s).length - 1) / 2;
+      const outDtype = dn.applied === 'median' ? greyDtype : 'float32';
+      const ob = bytesPerVoxel(outDtype);
+      // input window (shared), output window, gaussian temporary
+      denoiseSlices = Math.max(1, Math.min(nz, Math.floor(ooc.slabSlices ?? slicesPerSlab(ooc.budgetBytes, plane * (gb + 2 * ob + 4), nz, halo, fixed))));
+      const work = make(outDtype);
+      const cap = Math.min(nz, denoiseSlices + 2 * halo) * plane;
+      const inBuf = allocate(greyDtype, cap, true) as GreyArray;
+      const outBuf = allocate(outDtype, cap, true) as GreyArray;
+      const slabs = planSlabs(nz, denoiseSlices, halo);
+      for (let k = 0; k < slabs.length; k++) {
+        const { lo, hi, z0, z1 } = slabs[k];
+        const m = (hi - lo) * plane;
+        maxWindow = Math.max(maxWindow, m);
+        const win = grey.readSlices(lo, hi, inBuf) as GreyArray;
+        const wshape: Shape3 = [hi - lo, ny, nx];
+        const out = dn.applied === 'median'
+          ? await backend.median3(win, wshape, outBuf.subarray(0, m) as typeof win)
+          : await backend.gaussian(win, wshape, [s, s, s], outBuf.subarray(0, m) as Float32Array);
+        work.writeSlices(z0, out.subarray((z0 - lo) * plane, (z1 - lo) * plane));
+        progress('denoise', k + 1, slabs.length);
+      }
+      drop(grey);
+      grey = work;
+      store = new ScratchStore(grey, labels, slabSlices);
+    }
+    lap('denoise');
+    progress('denoise', 1, 1);
+    const denoise = denoiseReport(options, dn);
+
+    // 3. Phases (same kernels as in memory, over slabs).
+    const res = await segmentPhases({ store, spacing: spacing ?? null, backend, method, options, progress, lap, ccSlabSlices: slabSlices });
+    lap('cleanup');
+    const report = await phasesReport({
+      store, res, cleanup: emptyCleanupReport(minIsland, fillHoles), options, spacing: spacing ?? null, inputDtype: source.dtype, inverted, denoise, backend, timings,
+    });
+    drop(grey);
+    timings.total = Object.entries(timings).reduce((a, [k, v]) => (k === 'total' ? a : a + v), 0);
+    progress('done', 1, 1);
+    created.splice(created.indexOf(labels), 1);
+    return {
+      labels, report, slab_slices: slabSlices, denoise_slab_slices: denoiseSlices, scratch_bytes: scratchPeak,
+      max_window_voxels: Math.max(maxWindow, store.maxWindowVoxels),
+    };
+  } catch (err) {
+    for (const v of created) v.discard();
+    throw err;
+  }
+}

@@ -1,0 +1,103 @@
+/**
+ * Out-of-core phase segmentation (grey, denoised grey and labels in scratch files, passes over slabs)
+ * gives the same labels, voxel for voxel, and the same report numbers as segment() in memory, for
+ * slab sizes whose boundaries (and filter halos) fall at different places, and never holds a
+ * window as large as the volume.
+ */
+import { describe, expect, it } from 'vitest';
+import { generatePhantom, type PresetName } from '../../src/synth/index.js';
+import { segment, segmentOutOfCore } from '../../src/segment/index.js';
+import type { SegmentOptions, SegmentReport } from '../../src/segment/index.js';
+import type { VolumeSource } from '../../src/io/source.js';
+import type { Volume, VoxelArray } from '../../src/io/volume.js';
+import { testBackend } from './backend.js';
+
+/** A VolumeSource over a volume in memory (copies slices out, like a file reader). */
+function memorySource(v: Volume): VolumeSource {
+  const plane = v.shape[1] * v.shape[2];
+  return {
+    path: '(memory)', format: 'raw', shape: v.shape, dtype: v.dtype, spacing: v.spacing, spacingOrigin: 'test', warnings: [], detail: 'in memory',
+    async readSlices(z0: number, z1: number, into?: VoxelArray): Promise<VoxelArray> {
+      const src = v.data.subarray(z0 * plane, z1 * plane);
+      if (!into) return src.slice();
+      const out = into.subarray(0, src.length);
+      out.set(src as never);
+      return out;
+    },
+    async close() {},
+  };
+}
+
+/** The report fields that must agree (timings and the backend text aside). */
+function numbers(r: SegmentReport) {
+  const { timings_ms: _t, backend: _b, ...rest } = r;
+  return JSON.parse(JSON.stringify(rest));
+}
+
+const SHAPE: [number, number, number] = [48, 64, 64];
+
+interface Case { preset: PresetName; options: Partial<SegmentOptions>; slabs: number[]; float?: boolean }
+const CASES: Case[] = [
+  { preset: 'plated', options: { denoise: 'none' }, slabs: [1, 3, 7] },
+  { preset: 'plated', options: {}, slabs: [1, 3, 7] }, // auto: median
+  { preset: 'plated', options: { denoise: 'gaussian', sigma: 1.3 }, slabs: [3, 7] }, // halo 6: windows wider than slabs
+  { preset: 'foil', options: { denoise: 'none' }, slabs: [1, 3, 7] },
+  { preset: 'foil', options: { denoise: 'median', method: 'gmm' }, slabs: [3, 7] },
+  { preset: 'depleted', options: { denoise: 'median', liContrast: 'bright' }, slabs: [5] },
+  { preset: 'plated', options: { denoise: 'median' }, slabs: [4], float: true }, // float64 input → float32 grey
+];
+
+describe('segmentOutOfCore equals segment()', () => {
+  for (const c of CASES) {
+    const name = `${c.preset} ${JSON.stringify(c.options)}${c.float ? ' float64' : ''}`;
+    it(name, async () => {
+      const backend = await testBackend();
+      const p = generatePhantom({ preset: c.preset, seed: 5, shape: SHAPE });
+      let scan: Volume = p.scan;
+      if (c.options.liContrast === 'bright') scan = { ...scan, data: Uint16Array.from(scan.data as Uint16Array, (v) => 65535 - v) };
+      if (c.float) scan = { ...scan, dtype: 'float64', data: Float64Array.from(scan.data as Uint16Array, (v) => v / 7) };
+      const options: SegmentOptions = { mode: 'phases', method: 'otsu', ...c.options };
+      const mem = await segment(scan, backend, options);
+      const n = mem.labels.length;
+      const plane = SHAPE[1] * SHAPE[2];
+      for (const slabSlices of c.slabs) {
+        const ooc = await segmentOutOfCore(memorySource(scan), backend, options, { budgetBytes: 1 << 30, slabSlices });
+        try {
+          const labels = ooc.labels.readSlices(0, SHAPE[0]) as Uint8Array;
+          let diff = 0;
+          for (let i = 0; i < n; i++) if (labels[i] !== mem.labels[i]) diff++;
+          expect(diff, `slabSlices ${slabSlices}: voxels that differ`).toBe(0);
+          expect(numbers(ooc.report)).toEqual(numbers(mem.report));
+          expect(ooc.report.thresholds).toEqual(mem.report.thresholds);
+          expect(ooc.report.phase_fractions).toEqual(mem.report.phase_fractions);
+          expect(ooc.slab_slices).toBe(slabSlices);
+          // bounded windows: slab + halo (the gaussian's halo is ceil(4σ))
+          const halo = mem.report.denoise.applied === 'gaussian' ? Math.ceil(4 * (mem.report.denoise.sigma_voxels ?? 0)) : 1;
+          expect(ooc.max_window_voxels).toBeLessThanOrEqual((slabSlices + 2 * halo) * plane);
+          expect(ooc.max_window_voxels).toBeLessThan(n);
+          expect(ooc.scratch_bytes).toBeGreaterThan(0);
+        } finally {
+          ooc.labels.discard();
+        }
+      }
+      console.log(`${name}: denoise ${mem.report.denoise.applied}, fractions ${JSON.stringify(mem.report.phase_fractions)}`);
+    }, 120_000);
+  }
+});
+
+describe('segmentOutOfCore slab plan', () => {
+  it('plans slabs from the budget and refuses what it does not stream', async () => {
+    const backend = await testBackend();
+    const p = generatePhantom({ preset: 'plated', seed: 5, shape: SHAPE });
+    const src = memorySource(p.scan);
+    const small = await segmentOutOfCore(src, backend, { mode: 'phases', method: 'otsu', denoise: 'none' }, { budgetBytes: 160 * 2 ** 20 + 5 * 2 ** 20 + 24 * 4096 + 16 * 2 ** 20 + 8 * 4096 * 8 });
+    try {
+      expect(small.slab_slices).toBeGreaterThanOrEqual(1);
+      expect(small.slab_slices).toBeLessThan(SHAPE[0]);
+    } finally {
+      small.labels.discard();
+    }
+    await expect(segmentOutOfCore(src, backend, { mode: 'phases', method: 'otsu', fillHoles: true }, { budgetBytes: 1 << 30 })).rejects.toThrow(/not streamed/);
+    await expect(segmentOutOfCore(src, backend, { mode: 'classes', method: 'otsu' }, { budgetBytes: 1 << 30 })).rejects.toThrow(/phases/);
+  }, 60_000);
+});
