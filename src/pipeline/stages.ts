@@ -11,7 +11,8 @@ import { writeTiff } from '../io/tiff/index.js';
 import { writeFileAtomically } from '../io/atomic.js';
 import { bytesPerVoxel, makeVolume, voxelCount, type Shape3, type Spacing3, type Volume } from '../io/volume.js';
 import { createBackend } from '../compute/index.js';
-import { segment, writeSegmentation, type SegmentOptions } from '../segment/index.js';
+import { segment, segmentInMemoryBytes, segmentOutOfCore, writeSegmentation, writeSegmentationFromScratch, type SegmentOptions } from '../segment/index.js';
+import type { ScratchVolume } from '../io/scratch-volume.js';
 import { summarizeThickness, thicknessMap, type ThicknessMapResult } from '../thickness/map.js';
 import { interfaceContact, type InterfaceContact } from '../thickness/contact.js';
 import { inMemoryMapBytes, thicknessMapFromSource } from '../thickness/out-of-core-map.js';
@@ -104,6 +105,53 @@ export const segmentStage: StageSpec = {
       throw new InputError('voxel size unknown (no spacing in the file): give --voxel UM (or run.voxel in the config)', ctx.input);
     }
     const inputBytes = voxelCount(source.shape) * bytesPerVoxel(source.dtype);
+    const stream = !fitsInBudget(segmentInMemoryBytes(source.shape, source.dtype), ctx.budget.bytes);
+    // one bar per segmentation step (histogram, denoise, thresholds, components, ...)
+    let step: Progress | null = null;
+    let stepName = '';
+    const onProgress = (name: string, done: number, total: number) => {
+      if (name === 'done') return;
+      if (name !== stepName) {
+        step?.finish();
+        stepName = name;
+        step = ctx.progress(`segment: ${name}`);
+      }
+      step?.update(done, total);
+    };
+    const options: SegmentOptions = {
+      mode: 'phases',
+      method: c.method,
+      denoise: c.denoise,
+      sigma: c.sigma ?? undefined,
+      liContrast: c.li_contrast,
+      collector: c.collector,
+      minIslandVoxels: c.min_island,
+      fillHoles: c.fill_holes,
+      // the scan is re-read from the file when needed again: denoise in place, peak ≈ scan + labels
+      inPlace: true,
+      onProgress,
+    };
+    if (stream) {
+      ctx.streamed.push('segment');
+      ctx.note(`segment: the scan (${source.shape.join('×')} ${source.dtype}) does not fit the memory budget (${formatBytes(ctx.budget.bytes)}) in memory: streamed by slabs through scratch files`);
+      const backend = await createBackend(c.backend, { bytesNeeded: 0, workers: ctx.cfg.run.workers ?? undefined, onWarning: (m) => ctx.note(`note: ${m}`) });
+      ctx.backend = backend.description;
+      let labels: ScratchVolume | null = null;
+      try {
+        const r = await segmentOutOfCore(source, backend, options, { budgetBytes: ctx.budget.bytes });
+        labels = r.labels;
+        (step as Progress | null)?.finish();
+        const report = { ...r.report, input: ctx.input, out_of_core: { slab_slices: r.slab_slices, denoise_slab_slices: r.denoise_slab_slices, scratch_bytes: r.scratch_bytes, max_window_voxels: r.max_window_voxels } };
+        const writing = ctx.progress('segment: write labels');
+        await writeSegmentationFromScratch(out, labels, report, source.spacing, (d, t) => writing.update(d, t));
+        writing.finish();
+        return { phase_fractions: report.phase_fractions, li: report.li ?? null, backend: backend.description, denoise: report.denoise.applied, thresholds: report.thresholds, shape: report.shape, spacing_um: report.spacing_um };
+      } finally {
+        labels?.discard();
+        await source.close();
+        await backend.dispose();
+      }
+    }
     const reading = ctx.progress('segment: read');
     let scan: Volume | null;
     try {
@@ -119,30 +167,6 @@ export const segmentStage: StageSpec = {
       onWarning: (m) => ctx.note(`note: ${m}`),
     });
     ctx.backend = backend.description;
-    // one bar per segmentation step (histogram, denoise, thresholds, components, ...)
-    let step: Progress | null = null;
-    let stepName = '';
-    const options: SegmentOptions = {
-      mode: 'phases',
-      method: c.method,
-      denoise: c.denoise,
-      sigma: c.sigma ?? undefined,
-      liContrast: c.li_contrast,
-      collector: c.collector,
-      minIslandVoxels: c.min_island,
-      fillHoles: c.fill_holes,
-      // the scan is re-read from the file when needed again: denoise in place, peak ≈ scan + labels
-      inPlace: true,
-      onProgress: (name, done, total) => {
-        if (name === 'done') return;
-        if (name !== stepName) {
-          step?.finish();
-          stepName = name;
-          step = ctx.progress(`segment: ${name}`);
-        }
-        step?.update(done, total);
-      },
-    };
     try {
       const result = await segment(scan, backend, options);
       (step as Progress | null)?.finish();

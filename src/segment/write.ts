@@ -2,9 +2,14 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomically } from '../io/atomic.js';
-import { writeTiff } from '../io/tiff/index.js';
-import { makeVolume, type Volume } from '../io/volume.js';
+import { createTiffWriter, writeTiff } from '../io/tiff/index.js';
+import type { ScratchVolume } from '../io/scratch-volume.js';
+import type { SegmentReport } from './types.js';
+import { makeVolume, type Spacing3, type Volume } from '../io/volume.js';
 import type { SegmentResult } from './types.js';
+
+/** The labels TIFF's description line: the code of each value. */
+const LABEL_DESCRIPTION = (report: SegmentReport) => (report.mode === 'phases' ? '0:void,1:Li,2:electrolyte,3:collector,255:masked' : `classes 0..${report.classes - 1} by intensity`);
 
 export interface SegmentationFiles {
   labels: string;
@@ -20,8 +25,42 @@ export async function writeSegmentation(dir: string, result: SegmentResult, scan
   const vol = makeVolume(result.labels, scanVolume.shape, spacing, { origin: scanVolume.origin });
   await writeTiff(labelsPath, vol, {
     compression: 'deflate',
-    description: { labels: result.report.mode === 'phases' ? '0:void,1:Li,2:electrolyte,3:collector,255:masked' : `classes 0..${result.report.classes - 1} by intensity` },
+    description: { labels: LABEL_DESCRIPTION(result.report) },
   });
   await writeFileAtomically(jsonPath, JSON.stringify(result.report, null, 1) + '\n');
+  return { labels: labelsPath, json: jsonPath };
+}
+
+/**
+ * The out-of-core counterpart of writeSegmentation: labels streamed from a scratch volume to
+ * `labels.tif` slab by slab (Deflate; BigTIFF past 4 GiB), then `segment.json`; same files as the
+ * in-memory writer for the same labels.
+ */
+export async function writeSegmentationFromScratch(
+  dir: string,
+  labels: ScratchVolume,
+  report: SegmentReport,
+  spacing: Spacing3 | null,
+  onProgress?: (done: number, total: number) => void,
+): Promise<SegmentationFiles> {
+  await fs.mkdir(dir, { recursive: true });
+  const labelsPath = path.join(dir, 'labels.tif');
+  const jsonPath = path.join(dir, 'segment.json');
+  const [nz, ny, nx] = labels.shape;
+  const writer = await createTiffWriter(labelsPath, { shape: labels.shape, dtype: 'uint8', spacing: report.spacing_um ?? spacing, compression: 'deflate', description: { labels: LABEL_DESCRIPTION(report) } });
+  try {
+    const step = Math.max(1, Math.min(nz, Math.floor((32 << 20) / (ny * nx))));
+    const buf = new Uint8Array(step * ny * nx);
+    for (let z = 0; z < nz; z += step) {
+      const z1 = Math.min(nz, z + step);
+      await writer.writeSlices(labels.readSlices(z, z1, buf));
+      onProgress?.(z1, nz);
+    }
+    await writer.close();
+  } catch (err) {
+    await writer.abort();
+    throw err;
+  }
+  await writeFileAtomically(jsonPath, JSON.stringify(report, null, 1) + '\n');
   return { labels: labelsPath, json: jsonPath };
 }

@@ -4,8 +4,20 @@ import { InputError } from '../../io/errors.js';
 import { bytesPerVoxel, voxelCount } from '../../io/volume.js';
 import { createBackend } from '../../compute/index.js';
 import type { BackendChoice } from '../../compute/types.js';
-import { segment, writeSegmentation, PHASE_NAMES, type SegmentOptions } from '../../segment/index.js';
-import { memoryReport } from '../../report/memory.js';
+import {
+  segment,
+  segmentInMemoryBytes,
+  segmentOutOfCore,
+  writeSegmentation,
+  writeSegmentationFromScratch,
+  PHASE_NAMES,
+  type SegmentOptions,
+  type SegmentReport,
+} from '../../segment/index.js';
+import type { SegmentationFiles } from '../../segment/write.js';
+import type { ScratchVolume } from '../../io/scratch-volume.js';
+import { fitsInBudget, formatBytes, memoryBudget } from '../../compute/budget.js';
+import { memoryReport, type MemoryReport } from '../../report/memory.js';
 import { addInputOptions, ensureOutputDir, openOptionsFrom, type InputFlags } from '../input-options.js';
 import { action, emit, printWarnings } from '../run-command.js';
 import { createProgress, type Progress } from '../progress.js';
@@ -21,6 +33,7 @@ interface SegmentFlags extends InputFlags {
   minIsland: string;
   fillHoles?: boolean;
   backend: string;
+  memory?: string;
   json?: boolean;
 }
 
@@ -33,6 +46,19 @@ function integerAtLeast(flag: string, text: string, min: number): number {
   const v = Number(text);
   if (!Number.isInteger(v) || v < min) throw new InputError(`${flag} must be an integer ≥ ${min}, got '${text}'`);
   return v;
+}
+
+function summaryText(files: SegmentationFiles, report: SegmentReport & { memory: MemoryReport & { budget_bytes: number; out_of_core: boolean } }, options: SegmentOptions): string {
+  const fractions = Object.entries(report.phase_fractions)
+    .map(([code, f]) => `${options.mode === 'phases' ? PHASE_NAMES[code] ?? code : `class ${code}`} ${(100 * f).toFixed(2)} %`)
+    .join(', ');
+  return (
+    `wrote ${files.labels} and ${files.json}\n` +
+    `thresholds ${report.thresholds.map((t) => +t.toPrecision(6)).join(', ')} (${report.method}); denoise ${report.denoise.applied} (${report.denoise.reason})\n` +
+    `phases: ${fractions}\n` +
+    (report.li?.areal_capacity_mah_cm2 != null ? `Li: mean ${report.li.mean_thickness_um?.toFixed(2)} µm = ${report.li.areal_capacity_mah_cm2.toFixed(3)} mAh/cm²\n` : '') +
+    `backend ${report.backend}; peak memory ${(report.memory.peak_rss_bytes / 2 ** 20).toFixed(0)} MiB (${report.memory.peak_rss_over_input}× input; budget ${formatBytes(report.memory.budget_bytes)}${report.memory.out_of_core ? ', streamed' : ''})`
+  );
 }
 
 export function registerSegment(program: Command): void {
@@ -51,6 +77,7 @@ export function registerSegment(program: Command): void {
       .option('--min-island <voxels>', 'relabel islands smaller than this to their surroundings (0 = off)', '0')
       .option('--fill-holes', 'fill enclosed holes of each phase')
       .option('--backend <b>', 'auto | cpu | gpu', 'auto')
+      .option('--memory <size>', 'memory budget, e.g. 8G (default 60 % of the available RAM): a scan whose in-memory segmentation does not fit is streamed by slabs through scratch files ($BURIED_SCRATCH or the temporary folder), with identical labels')
       .option('--json', 'print the summary as JSON on stdout'),
   ).action(
     action(async (input: string, flags: SegmentFlags) => {
@@ -74,18 +101,8 @@ export function registerSegment(program: Command): void {
       const source = await openVolume(input, openOptionsFrom(flags));
       printWarnings(source.warnings);
       const inputBytes = voxelCount(source.shape) * bytesPerVoxel(source.dtype);
+      const budget = memoryBudget(flags.memory);
       await ensureOutputDir(flags.out);
-      const reading = createProgress('segment: read');
-      let scan;
-      try {
-        scan = await readVolume(source, { shared: true, onProgress: (d, t) => reading.update(d, t) });
-      } finally {
-        await source.close();
-      }
-      const backend = await createBackend(backendChoice, {
-        bytesNeeded: inputBytes * 2,
-        onWarning: (message) => process.stderr.write(`buried: note: ${message}\n`),
-      });
       let stage: Progress | null = null;
       let stageName = '';
       options.onProgress = (name, done, total) => {
@@ -97,25 +114,45 @@ export function registerSegment(program: Command): void {
         }
         stage?.update(done, total);
       };
+      if (options.mode === 'phases' && !fitsInBudget(segmentInMemoryBytes(source.shape, source.dtype), budget.bytes)) {
+        process.stderr.write(`buried: note: ${source.shape.join('×')} ${source.dtype} does not fit the memory budget ${formatBytes(budget.bytes)} in memory: streamed by slabs\n`);
+        const backend = await createBackend(backendChoice, { bytesNeeded: 0, onWarning: (message) => process.stderr.write(`buried: note: ${message}\n`) });
+        let labels: ScratchVolume | null = null;
+        try {
+          const r = await segmentOutOfCore(source, backend, options, { budgetBytes: budget.bytes });
+          labels = r.labels;
+          (stage as Progress | null)?.finish();
+          const report = {
+            ...r.report,
+            input: source.path,
+            memory: { ...memoryReport(inputBytes), budget_bytes: budget.bytes, out_of_core: true, slab_slices: r.slab_slices, scratch_bytes: r.scratch_bytes, max_window_voxels: r.max_window_voxels },
+          };
+          const files = await writeSegmentationFromScratch(flags.out, labels, report, source.spacing);
+          emit(Boolean(flags.json), { files, ...report }, summaryText(files, report, options));
+        } finally {
+          labels?.discard();
+          await source.close();
+          await backend.dispose();
+        }
+        return;
+      }
+      const reading = createProgress('segment: read');
+      let scan;
+      try {
+        scan = await readVolume(source, { shared: true, onProgress: (d, t) => reading.update(d, t) });
+      } finally {
+        await source.close();
+      }
+      const backend = await createBackend(backendChoice, {
+        bytesNeeded: inputBytes * 2,
+        onWarning: (message) => process.stderr.write(`buried: note: ${message}\n`),
+      });
       try {
         const result = await segment(scan, backend, options);
         (stage as Progress | null)?.finish();
-        const report = { ...result.report, input: source.path, memory: memoryReport(inputBytes) };
+        const report = { ...result.report, input: source.path, memory: { ...memoryReport(inputBytes), budget_bytes: budget.bytes, out_of_core: false, slab_slices: scan.shape[0] } };
         const files = await writeSegmentation(flags.out, { ...result, report }, scan);
-        const fractions = Object.entries(report.phase_fractions)
-          .map(([code, f]) => `${options.mode === 'phases' ? PHASE_NAMES[code] ?? code : `class ${code}`} ${(100 * f).toFixed(2)} %`)
-          .join(', ');
-        emit(
-          Boolean(flags.json),
-          { files, ...report },
-          `wrote ${files.labels} and ${files.json}\n` +
-            `thresholds ${report.thresholds.map((t) => +t.toPrecision(6)).join(', ')} (${report.method}); denoise ${report.denoise.applied} (${report.denoise.reason})\n` +
-            `phases: ${fractions}\n` +
-            (report.li?.areal_capacity_mah_cm2 != null
-              ? `Li: mean ${report.li.mean_thickness_um?.toFixed(2)} µm = ${report.li.areal_capacity_mah_cm2.toFixed(3)} mAh/cm²\n`
-              : '') +
-            `backend ${report.backend}; peak memory ${(report.memory.peak_rss_bytes / 2 ** 20).toFixed(0)} MiB (${report.memory.peak_rss_over_input}× input)`,
-        );
+        emit(Boolean(flags.json), { files, ...report }, summaryText(files, report, options));
       } finally {
         await backend.dispose();
       }
