@@ -6,6 +6,7 @@
  * current density from the 3D conduction solver. writeStripOutputs: stripping.csv/json/svg and
  * snapshot PNGs, all written atomically.
  */
+import { memoryReport } from '../report/memory.js';
 import path from 'node:path';
 import { writeFileAtomically } from '../io/atomic.js';
 import { sortMap, strippingCurve, type CurvePoint, type SortedMap, type StepMode } from './replay.js';
@@ -201,7 +202,7 @@ export async function writeStripOutputs(
     files.push(name);
   };
   await put('stripping.csv', stripCsv(result.csvRows, result.csvExtra));
-  await put('stripping.json', `${JSON.stringify(jsonSafe(result.json), null, 2)}\n`);
+  await put('stripping.json', `${JSON.stringify(jsonSafe({ ...(result.json as object), memory: memoryReport() }), null, 2)}\n`);
   const refs = S002_REFERENCE.map((r) => ({ x: r.stripped_fraction, active: r.active_fraction, label: `S002 ${Math.round(r.stripped_fraction * 100)}% → ${Math.round(r.active_fraction * 100)}%` }));
   await put('stripping.svg', strippingChartSvg(result.chart, refs, result.title));
   for (const s of result.snapshots) {

@@ -1,3 +1,4 @@
+import { memoryReport } from '../../report/memory.js';
 import path from 'node:path';
 import { promises as fs } from 'node:fs';
 import type { Command } from 'commander';
@@ -228,6 +229,7 @@ export function registerFem(program: Command): void {
             constriction_ohm_cm2: r6(r.constriction_ohm_cm2), hotspot_p99: r6(r.hotspot_p99),
           })),
           solver: cell.stats,
+          memory: memoryReport(),
         };
         const csvHead = 't_s,pressure_mpa,contact_fraction,mean_contact_pressure_mpa,max_contact_pressure_mpa,void_area_um2,li_top_displacement_um,constriction_ohm_cm2,hotspot_p99';
         const csv = [csvHead, ...summary.history.map((r) => [r.t, r.pressure, r.contact_fraction, r.mean_contact_pressure, r.max_contact_pressure, r.void_area_um2, r.li_top_displacement_um, r.constriction_ohm_cm2, r.hotspot_p99].join(','))].join('\n') + '\n';
