@@ -103,11 +103,24 @@ if (reference) {
     const d = await differingVoxels(a, b);
     console.log(`${f.padEnd(34)} ${d.differ === 0 ? 'identical' : `${d.differ} of ${d.voxels} voxels differ`}`);
   }
-  for (const f of ['segment/segment.json', 'thickness/thickness.json', 'strip/stripping.json', 'strip/stripping.csv']) {
+  for (const f of ['segment/segment.json', 'thickness/thickness.json', 'thickness/interface.json', 'strip/stripping.json', 'strip/stripping.csv']) {
     const a = path.join(dir, 'streamed', f), b = path.join(dir, 'in-memory', f);
     if (!existsSync(a) || !existsSync(b)) continue;
-    const strip = (t: string) => (f.endsWith('.csv') ? t : JSON.stringify(JSON.parse(t), (k, v) => (/seconds|memory|peak|backend|input|slab|streamed|timing|blocks/.test(k) ? undefined : v)));
-    console.log(`${f.padEnd(34)} ${strip(readFileSync(a, 'utf8')) === strip(readFileSync(b, 'utf8')) ? 'same numbers' : 'DIFFERENT'}`);
+    const differ = f.endsWith('.csv') ? (readFileSync(a, 'utf8') === readFileSync(b, 'utf8') ? [] : ['(text)']) : jsonDifferences(JSON.parse(readFileSync(a, 'utf8')), JSON.parse(readFileSync(b, 'utf8')));
+    console.log(`${f.padEnd(34)} ${differ.length === 0 ? 'same numbers' : `differs at ${differ.slice(0, 5).join(', ')}`}`);
   }
+}
+
+/** Paths where two JSON values differ, skipping what legitimately differs between runs (timing, memory, paths, streaming plan). */
+function jsonDifferences(a: unknown, b: unknown, at = ''): string[] {
+  const volatile = /seconds|(^|_)(s|ms)$|^timings$|memory|rss|^backend$|^input$|^out_of_core$|^files$/;
+  if (typeof a !== 'object' || a === null || typeof b !== 'object' || b === null) return Object.is(a, b) ? [] : [at || '(root)'];
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+  const out: string[] = [];
+  for (const k of keys) {
+    if (volatile.test(k)) continue;
+    out.push(...jsonDifferences((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], at ? `${at}.${k}` : k));
+  }
+  return out;
 }
 if (!argv.includes('--keep')) for (const n of ['streamed', 'in-memory']) rmSync(path.join(dir, n), { recursive: true, force: true });

@@ -11,13 +11,12 @@ import path from 'node:path';
 import { existsSync, readFileSync, promises as fs } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
-import v8 from 'node:v8';
-import vm from 'node:vm';
 import { InputError } from '../io/errors.js';
 import { writeFileAtomically } from '../io/atomic.js';
 import { createProgress, formatDuration, type Progress } from '../cli/progress.js';
 import { peakRssBytes } from '../report/memory.js';
 import { memoryBudget } from '../compute/budget.js';
+import { collectGarbage } from '../compute/gc.js';
 import { STAGES, type RunConfig, type StageName } from './config.js';
 import {
   contentDigest,
@@ -83,20 +82,6 @@ export function versions(): Record<string, string> {
     }
   }
   return out;
-}
-
-let gcFn: (() => void) | null | undefined;
-/** Full garbage collection between stages, so a dropped volume's memory is returned before the next stage allocates. */
-function collectGarbage(): void {
-  if (gcFn === undefined) {
-    try {
-      v8.setFlagsFromString('--expose-gc');
-      gcFn = vm.runInNewContext('gc') as () => void;
-    } catch {
-      gcFn = null;
-    }
-  }
-  gcFn?.();
 }
 
 export interface RunOptions {

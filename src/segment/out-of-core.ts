@@ -18,6 +18,7 @@ import type { ComputeBackend, GreyArray } from '../compute/types.js';
 import { gaussianWeights } from '../compute/reference.js';
 import { planSlabs } from '../compute/slabs.js';
 import { slicesPerSlab } from '../compute/budget.js';
+import { collectGarbage } from '../compute/gc.js';
 import { InputError } from '../io/errors.js';
 import type { VolumeSource } from '../io/source.js';
 import { ScratchVolume } from '../io/scratch-volume.js';
@@ -56,8 +57,14 @@ export interface OutOfCoreResult {
 
 /** Resident bytes besides the windows: connected-components slabs, per-column tables, samples. */
 function fixedBytes(plane: number): number {
-  return 5 * Math.max(CC_SLAB_VOXELS, plane) + 24 * plane + 16 * 2 ** 20;
+  return 5 * Math.max(CC_SLAB_VOXELS, plane) + 24 * plane + 16 * 2 ** 20 + BACKEND_FIXED_BYTES;
 }
+/**
+ * What the cpu backend's worker threads keep besides the shared windows (their heaps and per-task
+ * temporaries), measured with 2 workers: ≈ 64 MiB plus ≈ 4 bytes per window voxel.
+ */
+const BACKEND_FIXED_BYTES = 64 * 2 ** 20;
+const BACKEND_BYTES_PER_WINDOW_VOXEL = 4;
 
 export async function segmentOutOfCore(source: VolumeSource, backend: ComputeBackend, options: SegmentOptions, ooc: OutOfCoreOptions): Promise<OutOfCoreResult> {
   const timings: Record<string, number> = {};
@@ -85,7 +92,7 @@ export async function segmentOutOfCore(source: VolumeSource, backend: ComputeBac
   const gb = bytesPerVoxel(greyDtype);
   const fixed = fixedBytes(plane);
   // windows of grey + labels (+ the source slab and a shared copy for the backend)
-  const slabSlices = Math.max(1, Math.min(nz, Math.floor(ooc.slabSlices ?? slicesPerSlab(ooc.budgetBytes, plane * (3 * gb + bytesPerVoxel(source.dtype) + 1), nz, 1, fixed))));
+  const slabSlices = Math.max(1, Math.min(nz, Math.floor(ooc.slabSlices ?? slicesPerSlab(ooc.budgetBytes, plane * (3 * gb + bytesPerVoxel(source.dtype) + 1 + BACKEND_BYTES_PER_WINDOW_VOXEL), nz, 1, fixed))));
   const scratch = { dir: ooc.scratchDir };
   let scratchNow = 0, scratchPeak = 0;
   const track = (bytes: number) => {
@@ -159,7 +166,7 @@ export async function segmentOutOfCore(source: VolumeSource, backend: ComputeBac
       const outDtype = dn.applied === 'median' ? greyDtype : 'float32';
       const ob = bytesPerVoxel(outDtype);
       // input window (shared), output window, gaussian temporary
-      denoiseSlices = Math.max(1, Math.min(nz, Math.floor(ooc.slabSlices ?? slicesPerSlab(ooc.budgetBytes, plane * (gb + 2 * ob + 4), nz, halo, fixed))));
+      denoiseSlices = Math.max(1, Math.min(nz, Math.floor(ooc.slabSlices ?? slicesPerSlab(ooc.budgetBytes, plane * (gb + 2 * ob + 4 + BACKEND_BYTES_PER_WINDOW_VOXEL), nz, halo, fixed))));
       const work = make(outDtype);
       const cap = Math.min(nz, denoiseSlices + 2 * halo) * plane;
       const inBuf = allocate(greyDtype, cap, true) as GreyArray;
@@ -181,6 +188,8 @@ export async function segmentOutOfCore(source: VolumeSource, backend: ComputeBac
       grey = work;
       store = new ScratchStore(grey, labels, slabSlices);
     }
+    // the copy and denoise windows go before the phase passes allocate theirs
+    collectGarbage();
     lap('denoise');
     progress('denoise', 1, 1);
     const denoise = denoiseReport(options, dn);
