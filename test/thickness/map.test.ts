@@ -1,6 +1,5 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeTiff } from '../../src/io/tiff/index.js';
 import { loadVolume } from '../../src/io/open.js';
@@ -12,6 +11,7 @@ import { registerDistance, registerLocalThickness } from '../../src/cli/commands
 import { tempDir } from '../helpers.js';
 import { mae, mapAccuracy } from './map-helpers.js';
 import { tiltedCell } from './tilted.js';
+import { runCliInProcess } from '../cli-in-process.js';
 
 const SHAPE: [number, number, number] = [96, 128, 128];
 const phantoms = new Map<PresetName, Phantom>();
@@ -82,34 +82,7 @@ describe('thickness map accuracy on phantoms (true labels)', () => {
   });
 });
 
-/** Run a command through a fresh commander program; returns exit code, stdout, stderr. */
-async function runCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const program = new Command('buried').exitOverride();
-  registerThickness(program);
-  registerDistance(program);
-  registerLocalThickness(program);
-  for (const c of program.commands) c.exitOverride();
-  let stdout = '';
-  let stderr = '';
-  const ow = process.stdout.write.bind(process.stdout);
-  const ew = process.stderr.write.bind(process.stderr);
-  process.stdout.write = ((s: string) => ((stdout += s), true)) as typeof process.stdout.write;
-  process.stderr.write = ((s: string) => ((stderr += s), true)) as typeof process.stderr.write;
-  const before = process.exitCode;
-  process.exitCode = 0;
-  let code = 0;
-  try {
-    await program.parseAsync(['node', 'buried', ...args]);
-    code = Number(process.exitCode ?? 0);
-  } catch {
-    code = 2;
-  } finally {
-    process.stdout.write = ow;
-    process.stderr.write = ew;
-    process.exitCode = before;
-  }
-  return { code, stdout, stderr };
-}
+const runCli = (args: string[]) => runCliInProcess([registerThickness, registerDistance, registerLocalThickness], args);
 
 describe('thickness / distance / local-thickness commands', () => {
   let dir = '';

@@ -1,6 +1,5 @@
 import { readFileSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeTiff } from '../../src/io/tiff/index.js';
 import { loadVolume, openVolume } from '../../src/io/open.js';
@@ -12,6 +11,7 @@ import { thicknessMapFromSource } from '../../src/thickness/out-of-core-map.js';
 import { registerThickness } from '../../src/cli/commands/thickness.js';
 import { tempDir } from '../helpers.js';
 import { tiltedCell } from './tilted.js';
+import { runCliInProcess } from '../cli-in-process.js';
 
 const MAPS = ['thickness', 'penetration', 'surface', 'liTop', 'thicknessVoxelCount'] as const;
 const SCALARS = ['shape', 'pixel_um', 'axis_um', 'axis', 'normal', 'tilt_deg', 'li_side', 'refined', 'grey_means', 'repaired_columns', 'invalid_columns'] as const;
@@ -132,32 +132,7 @@ describe('thicknessMapFromSource equals thicknessMap', () => {
   });
 });
 
-/** Run `buried thickness` through a fresh commander program. */
-async function runCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const program = new Command('buried').exitOverride();
-  registerThickness(program);
-  for (const c of program.commands) c.exitOverride();
-  let stdout = '';
-  let stderr = '';
-  const ow = process.stdout.write.bind(process.stdout);
-  const ew = process.stderr.write.bind(process.stderr);
-  process.stdout.write = ((s: string) => ((stdout += s), true)) as typeof process.stdout.write;
-  process.stderr.write = ((s: string) => ((stderr += s), true)) as typeof process.stderr.write;
-  const before = process.exitCode;
-  process.exitCode = 0;
-  let code = 0;
-  try {
-    await program.parseAsync(['node', 'buried', ...args]);
-    code = Number(process.exitCode ?? 0);
-  } catch {
-    code = 2;
-  } finally {
-    process.stdout.write = ow;
-    process.stderr.write = ew;
-    process.exitCode = before;
-  }
-  return { code, stdout, stderr };
-}
+const runCli = (args: string[]) => runCliInProcess([registerThickness], args);
 
 describe('buried thickness --memory', () => {
   for (const normal of ['z', 'auto'] as const) {
