@@ -50,7 +50,7 @@ export interface SlabComponents {
 
 /** An unlinked temporary file for the first pass's slab labels, or null when the disk is short. */
 function openSpill(bytes: number): number | null {
-  const dir = os.tmpdir();
+  const dir = process.env.BURIED_SCRATCH ?? os.tmpdir(); // the scratch folder of the out-of-core stages
   try {
     const fsInfo = statfsSync(dir);
     if (bytes > 0.5 * fsInfo.bavail * fsInfo.bsize) return null;
