@@ -176,3 +176,15 @@ export async function phasesReport(a: {
     li, denoise: a.denoise, decisions: res.decisions, cleanup: a.cleanup, refinement: res.refinement, backend: a.backend.description, timings_ms: a.timings,
   };
 }
+
+/** Step timings in ms (`lap(name)` closes the step started at the previous lap), as in the segment report. */
+export function stageTimer(): { timings: Record<string, number>; lap: (name: string) => void } {
+  const timings: Record<string, number> = {};
+  let t = performance.now();
+  const lap = (name: string) => {
+    const now = performance.now();
+    timings[name] = Math.round((now - t) * 10) / 10;
+    t = now;
+  };
+  return { timings, lap };
+}

@@ -25,7 +25,7 @@ import { estimateNoise } from './noise.js';
 import { cleanup } from './cleanup.js';
 import { segmentPhases } from './phases.js';
 import { MemoryStore } from './store.js';
-import { denoiseDecision, denoiseReport, invertGrey, labelStats, phasesReport } from './common.js';
+import { denoiseDecision, denoiseReport, invertGrey, labelStats, phasesReport, stageTimer } from './common.js';
 import type { SegmentOptions, SegmentReport, SegmentResult } from './types.js';
 
 export type { SegmentOptions, SegmentReport, SegmentResult, DenoiseReport, PhaseDecision, DenoiseChoice } from './types.js';
@@ -43,13 +43,7 @@ export function asGrey(data: Volume['data']): { grey: GreyArray; converted: bool
 }
 
 export async function segment(scan: Volume, backend: ComputeBackend, options: SegmentOptions): Promise<SegmentResult> {
-  const timings: Record<string, number> = {};
-  let t = performance.now();
-  const lap = (name: string) => {
-    const now = performance.now();
-    timings[name] = Math.round((now - t) * 10) / 10;
-    t = now;
-  };
+  const { timings, lap } = stageTimer();
   const progress = options.onProgress ?? (() => {});
   const mode = options.mode ?? 'phases';
   const method = options.method ?? 'otsu';

@@ -28,7 +28,7 @@ import { fullHistogramOfSlabs, minMax } from './histogram.js';
 import { estimateNoiseOfSlices } from './noise.js';
 import { CC_SLAB_VOXELS, segmentPhases } from './phases.js';
 import { ScratchStore } from './store.js';
-import { denoiseDecision, denoiseReport, invertGrey, phasesReport } from './common.js';
+import { denoiseDecision, denoiseReport, invertGrey, phasesReport, stageTimer } from './common.js';
 import type { SegmentOptions, SegmentReport } from './types.js';
 
 export interface OutOfCoreOptions {
@@ -67,13 +67,7 @@ const BACKEND_FIXED_BYTES = 64 * 2 ** 20;
 const BACKEND_BYTES_PER_WINDOW_VOXEL = 4;
 
 export async function segmentOutOfCore(source: VolumeSource, backend: ComputeBackend, options: SegmentOptions, ooc: OutOfCoreOptions): Promise<OutOfCoreResult> {
-  const timings: Record<string, number> = {};
-  let t = performance.now();
-  const lap = (name: string) => {
-    const now = performance.now();
-    timings[name] = Math.round((now - t) * 10) / 10;
-    t = now;
-  };
+  const { timings, lap } = stageTimer();
   const progress = options.onProgress ?? ooc.onProgress ?? (() => {});
   const mode = options.mode ?? 'phases';
   const method = options.method ?? 'otsu';

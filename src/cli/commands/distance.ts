@@ -81,6 +81,28 @@ function memoryBlock(budgetBytes: number, outOfCore: boolean, slabSlices: number
   return { peak_rss_bytes: peakRssBytes(), budget_bytes: budgetBytes, out_of_core: outOfCore, slab_slices: slabSlices };
 }
 
+interface PhaseRun {
+  threads: number;
+  backend: string;
+  backendDescription: string;
+  slabSlices: number;
+  timings_ms?: object;
+  plan?: unknown;
+}
+
+/** The JSON fields both commands report about how they ran (threads, backend, time, streaming plan, memory). */
+function runFields(run: PhaseRun, seconds: number, budgetBytes: number, outOfCore: boolean) {
+  return {
+    threads: run.threads,
+    backend: run.backend,
+    backend_description: run.backendDescription,
+    seconds: +seconds.toFixed(3),
+    ...(run.timings_ms ? { timings_ms: run.timings_ms } : {}),
+    ...(run.plan ? { out_of_core_plan: run.plan } : {}),
+    memory: memoryBlock(budgetBytes, outOfCore, run.slabSlices),
+  };
+}
+
 /** Float32 TIFF writers for streamed outputs; all aborted (temporary files removed) unless closed. */
 async function openWriters(files: string[], shape: Shape3, spacing: Spacing3): Promise<{ sinks: SlabSink[]; close(): Promise<void>; abort(): Promise<void> }> {
   const writers: TiffSlabWriter[] = [];
@@ -135,7 +157,7 @@ export function registerDistance(program: Command): void {
         const file = path.join(flags.out, 'distance_um.tif');
         const progress = createProgress('distance');
         let s: ReturnType<typeof summarizeDistance>;
-        let run: { threads: number; backend: string; backendDescription: string; slabSlices: number; plan?: unknown };
+        let run: PhaseRun;
         let seconds: number;
         if (!outOfCore) {
           const labels = await loadPhase(source, label, input);
@@ -182,12 +204,7 @@ export function registerDistance(program: Command): void {
           input,
           shape,
           spacing_um: spacing,
-          threads: run.threads,
-          backend: run.backend,
-          backend_description: run.backendDescription,
-          seconds: +seconds.toFixed(3),
-          ...(run.plan ? { out_of_core_plan: run.plan } : {}),
-          memory: memoryBlock(budget.bytes, outOfCore, run.slabSlices),
+          ...runFields(run, seconds, budget.bytes, outOfCore),
           files: { distance: 'distance_um.tif' },
         };
         await writeFileAtomically(path.join(flags.out, 'distance.json'), `${JSON.stringify(summary, null, 2)}\n`);
@@ -219,7 +236,7 @@ export function registerLocalThickness(program: Command): void {
         const distanceFile = path.join(flags.out, 'distance_um.tif');
         const progress = createProgress('local-thickness');
         let s: ReturnType<typeof summarizeLocalThickness>;
-        let run: { threads: number; backend: string; backendDescription: string; timings_ms: object; slabSlices: number; plan?: unknown };
+        let run: PhaseRun;
         let seconds: number;
         if (!outOfCore) {
           const labels = await loadPhase(source, label, input);
@@ -270,13 +287,7 @@ export function registerLocalThickness(program: Command): void {
           shape,
           spacing_um: spacing,
           convention: 'diameter = 2 × distance from the ball centre to the nearest voxel centre outside the phase',
-          threads: run.threads,
-          backend: run.backend,
-          backend_description: run.backendDescription,
-          seconds: +seconds.toFixed(3),
-          timings_ms: run.timings_ms,
-          ...(run.plan ? { out_of_core_plan: run.plan } : {}),
-          memory: memoryBlock(budget.bytes, outOfCore, run.slabSlices),
+          ...runFields(run, seconds, budget.bytes, outOfCore),
           files: { local_thickness: 'local_thickness_um.tif', distance: 'distance_um.tif' },
         };
         await writeFileAtomically(path.join(flags.out, 'local_thickness.json'), `${JSON.stringify(summary, null, 2)}\n`);
