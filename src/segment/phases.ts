@@ -53,7 +53,7 @@ const ELECTRODE = 4, CAND = 5, OPEN = 15;
 /** A decision taken in the current pass of step 7 (low 2 bits: the phase), committed after the pass. */
 const PENDING = 0x80;
 /** Slices per connected-components slab: bounded scratch (≈ 5 bytes per slab voxel). */
-export const CC_SLAB_VOXELS = 1 << 20;
+export const CC_SLAB_VOXELS = 1 << 23;
 
 export interface PhaseContext {
   /** Grey levels (denoised, possibly inverted) and the label volume: in memory or on disk. */
@@ -476,31 +476,29 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
     const s = L[j] & 15;
     return s === ELECTROLYTE ? 1 : s === COLLECTOR ? DMAX + 1 : 0;
   };
-  let sweepDistance = 0;
-  const nextBin = (L: Uint8Array, j: number) => {
-    const bj = L[j] >> 4;
-    return bj && distOfBin(bj) === sweepDistance - 1 ? bj + 1 : 0;
-  };
+  // The bin taken from a neighbour depends only on the neighbour's label byte: one table per sweep.
+  const fromTable = new Uint8Array(256);
   for (let d = 1; d <= DMAX; d++) {
-    sweepDistance = d;
-    const from = d === 1 ? brightBin : nextBin;
+    for (let v = 0; v < 256; v++) fromTable[v] = d === 1 ? brightBin(Uint8Array.of(v), 0) : ((v >> 4) && distOfBin(v >> 4) === d - 1 ? (v >> 4) + 1 : 0);
     await store.sweep({ halo: 1, labels: 'write' }, (w) => {
-      const L = w.labels;
+      const L = w.labels, T = fromTable;
       for (let z = w.z0; z < w.z1; z++)
-        for (let y = 0; y < ny; y++)
+        for (let y = 0; y < ny; y++) {
+          const row = (z - w.lo) * plane + y * nx;
           for (let x = 0; x < nx; x++) {
-            const i = (z - w.lo) * plane + y * nx + x;
+            const i = row + x;
             const li = L[i];
-            if (li >> 4 || !isLowState(li)) continue;
+            if (li !== VOID && li !== ELECTRODE) continue; // low state without a bin yet
             let b = 0;
-            if (x > 0) b = from(L, i - 1);
-            if (!b && x < nx - 1) b = from(L, i + 1);
-            if (!b && y > 0) b = from(L, i - nx);
-            if (!b && y < ny - 1) b = from(L, i + nx);
-            if (!b && z > 0) b = from(L, i - plane);
-            if (!b && z < nz - 1) b = from(L, i + plane);
+            if (x > 0) b = T[L[i - 1]];
+            if (!b && x < nx - 1) b = T[L[i + 1]];
+            if (!b && y > 0) b = T[L[i - nx]];
+            if (!b && y < ny - 1) b = T[L[i + nx]];
+            if (!b && z > 0) b = T[L[i - plane]];
+            if (!b && z < nz - 1) b = T[L[i + plane]];
             if (b) L[i] = li | (b << 4);
           }
+        }
     });
   }
   // Electrode voxels in the layer (between collector and electrolyte surface), visited in raster order.
@@ -687,7 +685,7 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
           for (let x = 0; x < nx; x++) {
             const i = (z - w.lo) * plane + y * nx + x;
             if (L[i] !== UNDECIDED) continue;
-            const best = nearestNeighbourPhase(L, i, w.grey[i], mu, x, y, z, shape, -1);
+            const best = nearestNeighbourPhase(L, i, w.grey[i], mu, x, y, z, nz, ny, nx, -1);
             if (best >= 0) {
               L[i] = PENDING | best;
               changed++;
@@ -715,28 +713,44 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
   lap('undecided');
 
   // 8. Boundary refinement (half-way rule), low phases keep their void|Li decision between themselves.
-  //    Each pass reads the labels as they were before it (changes listed, then applied).
+  //    Each pass reads the labels as they were before it (changes listed, then applied). A voxel's
+  //    outcome depends only on its own and its 6 neighbours' labels (grey and means are fixed), so
+  //    after the first full pass only the changed voxels and their neighbours are looked at again.
   const refinePasses = options.refinePasses ?? 3;
   mu = await phaseMeans(store, [muVoid, muLi, NaN, NaN]);
   const changedPerPass: number[] = [];
+  let candidates: Float64Array | null = null; // sorted global indices, null: every voxel
   for (let pass = 0; pass < refinePasses; pass++) {
     const changes = new NumberList();
     const toList = new NumberList();
-    await store.sweep({ halo: 1, grey: true, labels: 'read' }, (w) => {
+    const consider = (w: Window, i: number, x: number, y: number, z: number) => {
       const L = w.labels;
-      for (let z = w.z0; z < w.z1; z++)
-        for (let y = 0; y < ny; y++)
-          for (let x = 0; x < nx; x++) {
-            const i = (z - w.lo) * plane + y * nx + x;
-            const a = L[i];
-            if (!hasOtherNeighbour(L, i, a, x, y, z, shape)) continue;
-            const best = nearestNeighbourPhase(L, i, w.grey[i], mu, x, y, z, shape, a);
-            if (best >= 0 && best !== a) {
-              changes.push(z * plane + y * nx + x);
-              toList.push(best);
-            }
-          }
-    });
+      const a = L[i];
+      if (!hasOtherNeighbour(L, i, a, x, y, z, nz, ny, nx)) return;
+      const best = nearestNeighbourPhase(L, i, w.grey[i], mu, x, y, z, nz, ny, nx, a);
+      if (best >= 0 && best !== a) {
+        changes.push(z * plane + y * nx + x);
+        toList.push(best);
+      }
+    };
+    if (candidates === null) {
+      await store.sweep({ halo: 1, grey: true, labels: 'read' }, (w) => {
+        for (let z = w.z0; z < w.z1; z++)
+          for (let y = 0; y < ny; y++)
+            for (let x = 0; x < nx; x++) consider(w, (z - w.lo) * plane + y * nx + x, x, y, z);
+      });
+    } else {
+      const cand = candidates;
+      let k = 0;
+      await store.sweep({ halo: 1, grey: true, labels: 'read', needed: (_z0, z1) => k < cand.length && cand[k] < z1 * plane }, (w) => {
+        const end = w.z1 * plane, off = w.lo * plane;
+        while (k < cand.length && cand[k] < end) {
+          const g = cand[k++];
+          const z = Math.floor(g / plane), r = g - z * plane, y = Math.floor(r / nx), x = r - y * nx;
+          consider(w, g - off, x, y, z);
+        }
+      });
+    }
     if (changes.length) {
       let k = 0; // changes are in raster order
       await store.sweep({ labels: 'write', needed: (_z0, z1) => k < changes.length && changes.data[k] < z1 * plane }, (w) => {
@@ -749,6 +763,7 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
     }
     changedPerPass.push(changes.length);
     if (!changes.length) break;
+    candidates = neighbourhoodOf(changes.data.subarray(0, changes.length), shape);
   }
   decisions.push({ step: 'boundaries', decision: `half-way rule at phase boundaries: a boundary voxel takes the adjacent phase whose mean is nearest (boundary where the grey crosses (μa+μb)/2); void|Li keep the fringe-corrected split`, evidence: { means: mu, changed_per_pass: changedPerPass } });
   lap('refine');
@@ -763,34 +778,63 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
   };
 }
 
+/** The voxels of `indices` and their 6-neighbours inside the volume, sorted, without repeats. */
+function neighbourhoodOf(indices: Float64Array, shape: readonly number[]): Float64Array {
+  const [nz, ny, nx] = shape;
+  const plane = ny * nx;
+  const out = new Float64Array(7 * indices.length);
+  let n = 0;
+  for (let k = 0; k < indices.length; k++) {
+    const g = indices[k];
+    const z = Math.floor(g / plane), r = g - z * plane, y = Math.floor(r / nx), x = r - y * nx;
+    out[n++] = g;
+    if (x > 0) out[n++] = g - 1;
+    if (x < nx - 1) out[n++] = g + 1;
+    if (y > 0) out[n++] = g - nx;
+    if (y < ny - 1) out[n++] = g + nx;
+    if (z > 0) out[n++] = g - plane;
+    if (z < nz - 1) out[n++] = g + plane;
+  }
+  const sorted = out.subarray(0, n).sort();
+  let m = 0;
+  for (let k = 0; k < n; k++) if (m === 0 || sorted[k] !== sorted[m - 1]) sorted[m++] = sorted[k];
+  return sorted.slice(0, m);
+}
+
 /** Mean grey per phase 0..3 over interior voxels (all 6 neighbours alike), else all, else fallback. */
 async function phaseMeans(store: PhaseStore, fallback: number[]): Promise<number[]> {
   const shape = store.shape;
-  const [, ny, nx] = shape;
+  const [nz, ny, nx] = shape;
   const plane = ny * nx;
   const si = new Float64Array(4), ci = new Float64Array(4), sa = new Float64Array(4), ca = new Float64Array(4);
   await store.sweep({ halo: 1, grey: true, labels: 'read' }, (w) => {
-    const L = w.labels;
+    const L = w.labels, G = w.grey;
     for (let z = w.z0; z < w.z1; z++)
-      for (let y = 0; y < ny; y++)
+      for (let y = 0; y < ny; y++) {
+        const row = (z - w.lo) * plane + y * nx;
+        const edgeRow = z === 0 || z === nz - 1 || y === 0 || y === ny - 1;
         for (let x = 0; x < nx; x++) {
-          const i = (z - w.lo) * plane + y * nx + x;
+          const i = row + x;
           const l = L[i];
           if (l > 3) continue;
-          sa[l] += w.grey[i];
+          const g = G[i];
+          sa[l] += g;
           ca[l]++;
-          if (!hasOtherNeighbour(L, i, l, x, y, z, shape)) {
-            si[l] += w.grey[i];
+          const other = edgeRow || x === 0 || x === nx - 1
+            ? hasOtherNeighbour(L, i, l, x, y, z, nz, ny, nx)
+            : L[i - 1] !== l || L[i + 1] !== l || L[i - nx] !== l || L[i + nx] !== l || L[i - plane] !== l || L[i + plane] !== l;
+          if (!other) {
+            si[l] += g;
             ci[l]++;
           }
         }
+      }
   });
   return [0, 1, 2, 3].map((l) => (ci[l] >= 100 ? si[l] / ci[l] : ca[l] ? sa[l] / ca[l] : fallback[l]));
 }
 
 /** Whether a 6-neighbour of voxel i (index into `labels`, at global x, y, z) has a label other than a. */
-function hasOtherNeighbour(labels: Uint8Array, i: number, a: number, x: number, y: number, z: number, shape: readonly number[]): boolean {
-  const [nz, ny, nx] = shape;
+function hasOtherNeighbour(labels: Uint8Array, i: number, a: number, x: number, y: number, z: number, nz: number, ny: number, nx: number): boolean {
   const plane = ny * nx;
   return (
     (x > 0 && labels[i - 1] !== a) ||
@@ -808,25 +852,29 @@ function hasOtherNeighbour(labels: Uint8Array, i: number, a: number, x: number, 
  * current decision stands (own low phase kept when the winner is the other low phase; an undecided or
  * bright voxel going low takes the low phase of the majority of its low neighbours).
  */
-function nearestNeighbourPhase(labels: Uint8Array, i: number, g: number, mu: number[], x: number, y: number, z: number, shape: readonly number[], own: number): number {
-  const [nz, ny, nx] = shape;
+function nearestNeighbourPhase(
+  labels: Uint8Array, i: number, g: number, mu: number[], x: number, y: number, z: number, nz: number, ny: number, nx: number, own: number,
+): number {
   const plane = ny * nx;
   let present = own >= 0 && own <= 3 ? 1 << own : 0;
   let nVoid = 0, nLi = 0;
-  const look = (j: number) => {
+  for (let n = 0; n < 6; n++) {
+    let j: number;
+    switch (n) {
+      case 0: if (x === 0) continue; j = i - 1; break;
+      case 1: if (x === nx - 1) continue; j = i + 1; break;
+      case 2: if (y === 0) continue; j = i - nx; break;
+      case 3: if (y === ny - 1) continue; j = i + nx; break;
+      case 4: if (z === 0) continue; j = i - plane; break;
+      default: if (z === nz - 1) continue; j = i + plane;
+    }
     const l = labels[j];
     if (l <= 3) {
       present |= 1 << l;
       if (l === VOID) nVoid++;
       else if (l === LI) nLi++;
     }
-  };
-  if (x > 0) look(i - 1);
-  if (x < nx - 1) look(i + 1);
-  if (y > 0) look(i - nx);
-  if (y < ny - 1) look(i + nx);
-  if (z > 0) look(i - plane);
-  if (z < nz - 1) look(i + plane);
+  }
   if (!present) return -1;
   let best = -1, bestD = Infinity;
   for (let p = 0; p < 4; p++) {

@@ -15,6 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { ComputeBackend } from '../compute/types.js';
 import type { Shape3 } from '../io/volume.js';
+import { findRoot, mergeAcrossPlane } from '../compute/cpu/boundary-merge.js';
 
 export interface SlabComponentsOptions {
   backend: ComputeBackend;
@@ -85,7 +86,6 @@ export async function slabComponents(o: SlabComponentsOptions): Promise<SlabComp
   const labelBuffer = new Uint32Array(new SharedArrayBuffer(4 * depth * plane));
   const slabs: [number, number][] = [];
   for (let z0 = 0; z0 < nz; z0 += depth) slabs.push([z0, Math.min(nz, z0 + depth)]);
-  const cross: [number, number][] = o.connectivity === 26 ? [-1, 0, 1].flatMap((dy) => [-1, 0, 1].map((dx) => [dy, dx] as [number, number])) : [[0, 0]];
 
   const label = async (z0: number, z1: number) => {
     const m = mask.subarray(0, (z1 - z0) * plane);
@@ -106,14 +106,6 @@ export async function slabComponents(o: SlabComponentsOptions): Promise<SlabComp
   const offsets: number[] = [];
   let total = 0;
   const lastPlane = new Uint32Array(plane); // provisional ids of the previous slab's last plane
-  const find = (g: number): number => {
-    const p = parent.a;
-    while (p[g] !== g) {
-      p[g] = p[p[g]];
-      g = p[g];
-    }
-    return g;
-  };
   for (const [z0, z1] of slabs) {
     const cc = await label(z0, z1);
     const off = total;
@@ -143,25 +135,8 @@ export async function slabComponents(o: SlabComponentsOptions): Promise<SlabComp
         if (c >= 0) stat[c].a[off + l]++;
       }
     }
-    if (z0 > 0) {
-      // join across the boundary plane: smaller root wins, so roots stay in raster order of first voxel
-      for (let y = 0; y < ny; y++)
-        for (let x = 0; x < nx; x++) {
-          const l = lab[y * nx + x];
-          if (!l) continue;
-          for (const [dy, dx] of cross) {
-            const yy = y + dy, xx = x + dx;
-            if (yy < 0 || yy >= ny || xx < 0 || xx >= nx) continue;
-            const g = lastPlane[yy * nx + xx];
-            if (!g) continue;
-            const a = find(off + l), b = find(g);
-            if (a !== b) {
-              if (a < b) parent.a[b] = a;
-              else parent.a[a] = b;
-            }
-          }
-        }
-    }
+    // join across the boundary plane (lastPlane holds provisional ids already)
+    if (z0 > 0) mergeAcrossPlane(parent.a, lab.subarray(0, plane), off, lastPlane, 0, ny, nx, o.connectivity);
     const last = lab.subarray((z1 - z0 - 1) * plane, (z1 - z0) * plane);
     for (let p = 0; p < plane; p++) lastPlane[p] = last[p] ? off + last[p] : 0;
   }
@@ -170,7 +145,7 @@ export async function slabComponents(o: SlabComponentsOptions): Promise<SlabComp
   const finalOf = new Int32Array(total + 1);
   let count = 0;
   for (let g = 1; g <= total; g++) {
-    const r = find(g);
+    const r = findRoot(parent.a, g);
     finalOf[g] = r === g ? ++count : finalOf[r];
   }
   const sizes = new Float64Array(count + 1);

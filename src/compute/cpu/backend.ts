@@ -23,7 +23,7 @@ import { Piscina } from 'piscina';
 import type { Shape3 } from '../../io/volume.js';
 import { gaussianWeights } from '../reference.js';
 import type { ComponentResult, ComputeBackend, GreyArray, HistogramSpec } from '../types.js';
-import { crossOffsets } from './kernels.js';
+import { findRoot, mergeAcrossPlane } from './boundary-merge.js';
 import type { GreyDType, SharedRef, Task } from './protocol.js';
 
 /** Nearest ancestor folder of this module holding the buried-li package.json. */
@@ -251,40 +251,15 @@ export class CpuBackend implements ComputeBackend {
     //    which is also the piece whose first voxel comes first in raster order)
     const parent = new Int32Array(total + 1);
     for (let g = 0; g <= total; g++) parent[g] = g;
-    const find = (g: number) => {
-      while (parent[g] !== g) {
-        parent[g] = parent[parent[g]];
-        g = parent[g];
-      }
-      return g;
-    };
-    const cross = crossOffsets(connectivity);
     for (let s = 1; s < slabs.length; s++) {
-      const z = slabs[s][0];
-      const offHi = offsets[s], offLo = offsets[s - 1];
-      for (let y = 0; y < ny; y++)
-        for (let x = 0; x < nx; x++) {
-          const i = z * plane + y * nx + x;
-          const li = labels[i];
-          if (!li) continue;
-          for (const [dy, dx] of cross) {
-            const yy = y + dy, xx = x + dx;
-            if (yy < 0 || yy >= ny || xx < 0 || xx >= nx) continue;
-            const lj = labels[i - plane + dy * nx + dx];
-            if (!lj) continue;
-            const a = find(offHi + li), b = find(offLo + lj);
-            if (a !== b) {
-              if (a < b) parent[b] = a;
-              else parent[a] = b;
-            }
-          }
-        }
+      const i0 = slabs[s][0] * plane;
+      mergeAcrossPlane(parent, labels.subarray(i0, i0 + plane), offsets[s], labels.subarray(i0 - plane, i0), offsets[s - 1], ny, nx, connectivity);
     }
     // 3. final numbers in order of first voxel, sizes, and relabelling in the workers
     const map = sharedLike(new Uint32Array(0), total + 1);
     let count = 0;
     for (let g = 1; g <= total; g++) {
-      const r = find(g);
+      const r = findRoot(parent, g);
       map[g] = r === g ? ++count : map[r];
     }
     const sizes = new Float64Array(count + 1);

@@ -397,6 +397,10 @@ function backwardOffsets(connectivity: 6 | 26): [number, number, number][] {
  * smallest index of their set, so every parent pointer points backwards), then one raster pass
  * that turns pointers into slab-local ids 1..n numbered by first voxel. Returns the voxel count of
  * each local id (sizes[0] unused).
+ *
+ * 26-connectivity: when the voxel to the left is foreground, 9 of the 13 backward neighbours are
+ * also its neighbours and already joined to its set, so only the 4 ahead in x (dx = +1) are looked
+ * at — about 3× fewer finds on solid phases, same sets, same numbering.
  */
 export function componentsSlab(mask: Uint8Array, labels: Uint32Array, shape: Shape3, z0: number, z1: number, connectivity: 6 | 26): Float64Array {
   const [, ny, nx] = shape;
@@ -405,6 +409,10 @@ export function componentsSlab(mask: Uint8Array, labels: Uint32Array, shape: Sha
   const no = offs.length;
   const odz = Int32Array.from(offs, (o) => o[0]), ody = Int32Array.from(offs, (o) => o[1]), odx = Int32Array.from(offs, (o) => o[2]);
   const ooff = Int32Array.from(offs, (o) => o[0] * plane + o[1] * nx + o[2]);
+  const ahead = offs.filter((o) => o[2] === 1);
+  const na = connectivity === 26 ? ahead.length : 0;
+  const adz = Int32Array.from(ahead, (o) => o[0]), ady = Int32Array.from(ahead, (o) => o[1]);
+  const aoff = Int32Array.from(ahead, (o) => o[0] * plane + o[1] * nx + o[2]);
   const find = (i: number): number => {
     let p = labels[i] - 1;
     while (p !== i) {
@@ -422,6 +430,23 @@ export function componentsSlab(mask: Uint8Array, labels: Uint32Array, shape: Sha
         const i = rb + x;
         if (!mask[i]) { labels[i] = 0; continue; }
         let root = -1;
+        if (na > 0 && x > 0 && mask[i - 1]) {
+          root = find(i - 1);
+          if (x + 1 < nx) {
+            for (let k = 0; k < na; k++) {
+              const zz = z + adz[k], yy = y + ady[k];
+              if (zz < z0 || yy < 0 || yy >= ny) continue;
+              const j = i + aoff[k];
+              if (!mask[j]) continue;
+              const rj = find(j);
+              if (rj !== root) {
+                if (rj < root) { labels[root] = rj + 1; root = rj; } else labels[rj] = root + 1;
+              }
+            }
+          }
+          labels[i] = root + 1;
+          continue;
+        }
         for (let k = 0; k < no; k++) {
           const zz = z + odz[k], yy = y + ody[k], xx = x + odx[k];
           if (zz < z0 || yy < 0 || yy >= ny || xx < 0 || xx >= nx) continue;
@@ -463,11 +488,6 @@ export function relabelRange(labels: Uint32Array, map: Uint32Array, offset: numb
     const l = labels[i];
     if (l) labels[i] = map[offset + l];
   }
-}
-
-/** Backward offsets crossing a slab boundary (dz = −1), for the merge on the calling thread. */
-export function crossOffsets(connectivity: 6 | 26): [number, number][] {
-  return backwardOffsets(connectivity).filter((o) => o[0] === -1).map((o) => [o[1], o[2]]);
 }
 
 export { isInteger };
