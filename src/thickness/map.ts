@@ -455,23 +455,54 @@ export function mapRows(plan: MapPlan): number {
   return plan.g.rows;
 }
 
-const kOfPlan = (plan: MapPlan) => {
-  const n = plan.g.n;
-  return plan.side === 'low' ? (t: number) => t : (t: number) => n - 1 - t;
-};
+/**
+ * The n walk samples of every column of map row r into out[c·n + t]. Read sample by sample across
+ * the row (t outer, c inner) so the volume is walked along its fastest axis, not a slice apart.
+ */
+function gatherRow(plan: MapPlan, access: ColumnAccess, data: ArrayLike<number>, r: number, out: Uint8Array): void {
+  const { n, cols } = plan.g;
+  const b0 = access.base(r, 0);
+  const dc = cols > 1 ? access.base(r, 1) - b0 : 0;
+  for (let t = 0; t < n; t++) {
+    let src = b0 + (plan.side === 'low' ? t : n - 1 - t) * access.stride;
+    for (let c = 0, dst = t; c < cols; c++, src += dc, dst += n) out[dst] = data[src];
+  }
+}
+
+/**
+ * Lateral mean of the grey profile of every column of map row r over the (2·radius + 1)² columns
+ * around it (clipped at the map edges) into out[c·n + t]: sums over rows, then over columns (exact
+ * for integer scans, so equal to summing the columns one by one).
+ */
+function lateralMeanRow(plan: MapPlan, access: ColumnAccess, scan: ArrayLike<number>, r: number, radius: number, rowSums: Float64Array, out: Float64Array): void {
+  const { n, cols, rows } = plan.g;
+  const r0 = Math.max(0, r - radius), r1 = Math.min(rows - 1, r + radius);
+  const dc = cols > 1 ? access.base(r, 1) - access.base(r, 0) : 0;
+  for (let t = 0; t < n; t++) {
+    const k = (plan.side === 'low' ? t : n - 1 - t) * access.stride;
+    rowSums.fill(0);
+    for (let rr = r0; rr <= r1; rr++) {
+      let src = access.base(rr, 0) + k;
+      for (let c = 0; c < cols; c++, src += dc) rowSums[c] += scan[src];
+    }
+    for (let c = 0; c < cols; c++) {
+      const c0 = Math.max(0, c - radius), c1 = Math.min(cols - 1, c + radius);
+      let sum = 0;
+      for (let cc = c0; cc <= c1; cc++) sum += rowSums[cc];
+      out[c * n + t] = sum / ((r1 - r0 + 1) * (c1 - c0 + 1));
+    }
+  }
+}
 
 /** Stage 1: electrolyte surface index (walk coordinates, NaN: none) of every column of map rows [b0, b1). */
 export function surfaceRows(plan: MapPlan, block: ColumnBlock, b0: number, b1: number, surf: Float64Array, onRow?: (r: number) => void): void {
   const { n, cols } = plan.g;
-  const { stride, base } = columnAccess(plan.shape, plan.g.axis, block.r0, block.held);
-  const data = block.labels;
-  const kOf = kOfPlan(plan);
-  const col = new Uint8Array(n);
+  const access = columnAccess(plan.shape, plan.g.axis, block.r0, block.held);
+  const row = new Uint8Array(cols * n);
   for (let r = b0; r < b1; r++) {
+    gatherRow(plan, access, block.labels, r, row);
     for (let c = 0; c < cols; c++) {
-      const b = base(r, c);
-      for (let t = 0; t < n; t++) col[t] = data[b + kOf(t) * stride];
-      const s = surfaceIndex(col, n, plan.window);
+      const s = surfaceIndex(row.subarray(c * n, c * n + n), n, plan.window);
       surf[r * cols + c] = s < 0 ? NaN : s;
     }
     onRow?.(r);
@@ -552,34 +583,22 @@ export function measureRowsNeeded(plan: MapPlan, hasScan: boolean, b0: number, b
 /** Stage 3 along the axis: measure every column of map rows [b0, b1) (the block holds measureRowsNeeded). */
 export function measureRows(plan: MapPlan, fit: SurfaceFit, means: Array<number | null> | null, block: ColumnBlock, b0: number, b1: number, out: MapColumns, onRow?: (r: number) => void): void {
   const { g, side } = plan;
-  const { rows, cols, n } = g;
-  const { stride, base } = columnAccess(plan.shape, g.axis, block.r0, block.held);
-  const data = block.labels;
+  const { cols, n } = g;
+  const access = columnAccess(plan.shape, g.axis, block.r0, block.held);
   const scan = block.scan;
-  const kOf = kOfPlan(plan);
   const heightOf = (t: number) => (side === 'low' ? t * g.d : (n - t) * g.d);
-  const greyRadius = plan.greyRadius;
   const surf = fit.surf;
-  const col = new Uint8Array(n);
-  const profile = scan ? new Float64Array(n) : null;
+  const row = new Uint8Array(cols * n);
+  const profiles = scan ? new Float64Array(cols * n) : null;
+  const rowSums = new Float64Array(cols);
   const { thickness, voxelCount, penetration, liTop } = out;
   for (let r = b0; r < b1; r++) {
+    gatherRow(plan, access, block.labels, r, row);
+    if (profiles && scan) lateralMeanRow(plan, access, scan, r, plan.greyRadius, rowSums, profiles);
     for (let c = 0; c < cols; c++) {
       const i = r * cols + c;
-      const b0c = base(r, c);
-      for (let t = 0; t < n; t++) col[t] = data[b0c + kOf(t) * stride];
-      if (profile && scan) {
-        // lateral average of the grey profile over (2·greyRadius + 1)² columns
-        profile.fill(0);
-        let w = 0;
-        for (let rr = Math.max(0, r - greyRadius); rr <= Math.min(rows - 1, r + greyRadius); rr++)
-          for (let cc = Math.max(0, c - greyRadius); cc <= Math.min(cols - 1, c + greyRadius); cc++) {
-            const b = base(rr, cc);
-            for (let t = 0; t < n; t++) profile[t] += scan[b + kOf(t) * stride];
-            w++;
-          }
-        for (let t = 0; t < n; t++) profile[t] /= w;
-      }
+      const col = row.subarray(c * n, c * n + n);
+      const profile = profiles ? profiles.subarray(c * n, c * n + n) : null;
       const s = Number.isFinite(surf[i]) ? surf[i] : -1;
       const res = measureColumn(col, n, s, g.d, profile, means);
       const withoutScan = res.count * g.d;

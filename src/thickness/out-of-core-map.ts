@@ -51,8 +51,12 @@ import {
 } from './map.js';
 import { contactResult, contactRows, newContactCounts, type InterfaceContact } from './contact.js';
 
-/** Bytes per map column the map passes keep whatever the block (maps, surface indices, tilted lines, summary sorts). */
-export const MAP_BYTES_PER_COLUMN = 96;
+/**
+ * Bytes per map column the map passes keep whatever the block (maps, surface indices, tilted lines,
+ * summary sorts: 96), plus one map row of gathered samples (labels and grey means: 9 bytes per sample;
+ * a row has at most as many samples as the largest map has columns).
+ */
+export const MAP_BYTES_PER_COLUMN = 105;
 /** Largest slab pass 0 reads at once. */
 const SLAB_BYTES = 32 << 20;
 
