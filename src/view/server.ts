@@ -370,6 +370,13 @@ export async function startViewServer(options: ViewServerOptions): Promise<ViewS
           /* already failed */
         }
       }
+      for (const st of storedLevels.values()) {
+        try {
+          await (await st)?.source.close();
+        } catch {
+          /* already failed */
+        }
+      }
     },
   };
 }
