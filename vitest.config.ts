@@ -6,6 +6,7 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    globalSetup: ['test/global-setup.ts'],
     // The JSON report is what .ci/run counts (vitest's console summary is not parsed by CI).
     reporters: ['default', ['json', { outputFile: '.vitest-results.json' }]],
   },
