@@ -86,6 +86,25 @@ export async function openRaw(file: string, layout: RawLayout): Promise<VolumeSo
       if (swap) swapBytes(bytes, elem);
       return out;
     },
+    async readRows(y0: number, y1: number, into?: VoxelArray): Promise<VoxelArray> {
+      if (!(y0 >= 0 && y1 <= shape[1] && y0 <= y1)) throw new RangeError(`rows [${y0}, ${y1}) outside 0..${shape[1]}`);
+      const rowBytes = shape[2] * elem;
+      const blockBytes = (y1 - y0) * rowBytes;
+      const length = shape[0] * (y1 - y0) * shape[2];
+      const out = into ? into.subarray(0, length) : new (arrayConstructor(dtype))(length);
+      if (out.length < length) throw new RangeError(`readRows: 'into' has ${into?.length} elements, need ${length}`);
+      const bytes = new Uint8Array(out.buffer, out.byteOffset, shape[0] * blockBytes);
+      for (let z = 0; z < shape[0]; z++) {
+        let done = 0;
+        while (done < blockBytes) {
+          const { bytesRead } = await handle.read(bytes, z * blockBytes + done, blockBytes - done, header + z * sliceBytes + y0 * rowBytes + done);
+          if (bytesRead === 0) throw new InputError('truncated while reading', file);
+          done += bytesRead;
+        }
+      }
+      if (swap) swapBytes(bytes, elem);
+      return out;
+    },
     async close(): Promise<void> {
       await handle.close();
     },

@@ -18,5 +18,11 @@ export interface VolumeSource {
   detail: string;
   /** Read slices [z0, z1) into a new array (or into `into`, which must have room for them). */
   readSlices(z0: number, z1: number, into?: VoxelArray): Promise<VoxelArray>;
+  /**
+   * Rows [y0, y1) of every slice as one [nz, y1 − y0, nx] block (z-lines for per-column passes),
+   * present only where the file stores every slice uncompressed at a known offset (raw, plain
+   * TIFF): then no scratch copy is needed.
+   */
+  readRows?(y0: number, y1: number, into?: VoxelArray): Promise<VoxelArray>;
   close(): Promise<void>;
 }

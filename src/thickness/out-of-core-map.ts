@@ -4,8 +4,9 @@
  * columns (map rows), so every map and number equals the in-memory `thicknessMap` bit for bit:
  *
  *  - pass 0 streams the labels slab by slab over z: the global decisions (dominant axis in auto
- *    mode, the Li side: integer counts, exact in any order); for the z axis it also copies the labels
- *    (and the scan) into scratch volumes, whose `readRows` gives blocks of whole z-lines;
+ *    mode, the Li side: integer counts, exact in any order). For the z axis, blocks of whole z-lines
+ *    are read straight from files stored uncompressed (`readRows`: raw, plain TIFF); labels or scans
+ *    in compressed files are first copied into scratch volumes, which give the same blocks;
  *  - pass 1 (blocks of map rows): electrolyte surface indices, and the grey means for refinement
  *    (float sums: accumulated in the same row order as in memory);
  *  - map level: surface repair, plane fit (auto);
@@ -129,7 +130,10 @@ export async function thicknessMapFromSource(labels: VolumeSource, options: OutO
       scratches.push(s);
       return s;
     };
-    if (normal === 'z') labelScratch = newScratch('uint8');
+    // z-lines straight from the file when it allows (uncompressed TIFF, raw), else from a scratch copy
+    const labelsByRows = labels.readRows ? labels : null;
+    const scanByRows = scanSource?.readRows ? scanSource : null;
+    if (normal === 'z' && !labelsByRows) labelScratch = newScratch('uint8');
     await streamLabels((slab, z0) => {
       if (profiles) accumulateAxisProfiles(profiles, slab, shape, z0);
       for (const s of sides) accumulateLiSide(s, slab, shape, z0);
@@ -137,13 +141,13 @@ export async function thicknessMapFromSource(labels: VolumeSource, options: OutO
     });
     const axis: Axis = profiles ? axisFromProfiles(profiles, shape) : (normal as Axis);
     const side = liSideFromCounts(sides.find((s) => s.axis === axis)!);
-    if (axis === 'z' && !labelScratch) {
+    if (axis === 'z' && !labelScratch && !labelsByRows) {
       const s = (labelScratch = newScratch('uint8'));
       await streamLabels((slab, z0) => s.writeSlices(z0, slab));
     }
     slabBuf = null;
     let scanScratch: ScratchVolume | null = null;
-    if (axis === 'z' && scanSource) {
+    if (axis === 'z' && scanSource && !scanByRows) {
       const s = (scanScratch = newScratch(scanSource.dtype));
       const depth = Math.min(slicesPerSlab(budget, plane * scanBpv, nz, 0, fixed), sourceSlabDepth(scanSource, SLAB_BYTES));
       const buf = allocate(scanSource.dtype, depth * plane);
@@ -165,11 +169,15 @@ export async function thicknessMapFromSource(labels: VolumeSource, options: OutO
     const readBlock = async (h0: number, h1: number, withScan: boolean): Promise<ColumnBlock> => {
       const need = (h1 - h0) * rowVoxels;
       reserve(h1 - h0);
-      const lab = axis === 'z' ? (labelScratch as ScratchVolume).readRows(h0, h1, labelBuf) : await labels.readSlices(h0, h1, labelBuf.subarray(0, need));
+      const lab = axis !== 'z'
+        ? await labels.readSlices(h0, h1, labelBuf.subarray(0, need))
+        : labelScratch ? labelScratch.readRows(h0, h1, labelBuf) : await labelsByRows!.readRows!(h0, h1, labelBuf);
       let scan: VoxelArray | null = null;
       if (withScan && scanSource) {
         const into = scanBuf as VoxelArray;
-        scan = axis === 'z' ? (scanScratch as ScratchVolume).readRows(h0, h1, into) : await scanSource.readSlices(h0, h1, into.subarray(0, need));
+        scan = axis !== 'z'
+          ? await scanSource.readSlices(h0, h1, into.subarray(0, need))
+          : scanScratch ? scanScratch.readRows(h0, h1, into) : await scanByRows!.readRows!(h0, h1, into);
       }
       return { labels: lab as Uint8Array, scan, r0: h0, held: h1 - h0 };
     };

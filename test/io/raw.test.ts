@@ -22,6 +22,10 @@ describe('raw input', () => {
     expect(Array.from(await a.readSlices(0, 3))).toEqual(Array.from(values));
     expect(Array.from(await b.readSlices(0, 3))).toEqual(Array.from(values));
     expect(Array.from(await b.readSlices(1, 2))).toEqual(Array.from(values.subarray(20, 40)));
+    // rows 1..3 of every slice (z-lines): [3, 2, 5], header and byte order applied
+    const rows = Array.from({ length: 3 }, (_, z) => Array.from(values.subarray(z * 20 + 5, z * 20 + 15))).flat();
+    expect(Array.from(await a.readRows!(1, 3))).toEqual(rows);
+    expect(Array.from(await b.readRows!(1, 3, new Uint16Array(60)))).toEqual(rows);
     await a.close();
     await b.close();
   });

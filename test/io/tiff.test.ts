@@ -151,6 +151,35 @@ describe('TIFF reader: fixtures', () => {
     }
   });
 
+  it('readRows: z-lines of every fixture stored uncompressed equal those of a full read; compressed files have none', async () => {
+    let withRows = 0;
+    for (const name of Object.keys(manifest)) {
+      const src = await openFixture(name);
+      try {
+        const [nz, ny, nx] = src.shape;
+        if (['u8', 'u16be', 'f32be', 'imagej_contiguous', 'i32be_strips'].includes(name)) expect(src.readRows, name).toBeDefined();
+        if (['deflate', 'lzw_pred', 'tiled_deflate_pred', 'bilevel', 'folder'].includes(name)) expect(src.readRows, name).toBeUndefined();
+        if (!src.readRows) continue;
+        withRows++;
+        const full = await src.readSlices(0, nz);
+        const y0 = Math.min(1, ny - 1), y1 = ny;
+        const rows = await src.readRows(y0, y1);
+        expect(rows.length).toBe(nz * (y1 - y0) * nx);
+        for (let z = 0; z < nz; z++)
+          for (let y = y0; y < y1; y++)
+            for (let x = 0; x < nx; x++) expect(rows[(z * (y1 - y0) + (y - y0)) * nx + x]).toBe(full[(z * ny + y) * nx + x]);
+        const into = full.slice().fill(0);
+        const got = await src.readRows(0, 1, into);
+        expect(got.length).toBe(nz * nx);
+        for (let z = 0; z < nz; z++) expect(bytesOf(got.subarray(z * nx, (z + 1) * nx)).equals(bytesOf(full.subarray(z * ny * nx, z * ny * nx + nx)))).toBe(true);
+        await expect(src.readRows(0, ny + 1)).rejects.toThrow(RangeError);
+      } finally {
+        await src.close();
+      }
+    }
+    expect(withRows).toBeGreaterThanOrEqual(5); // u8, u16be, i16, f32, imagej_contiguous, ...
+  });
+
   it('reads the voxel size from ImageJ metadata', async () => {
     const src = await openFixture('imagej');
     expect(src.spacing).not.toBeNull();

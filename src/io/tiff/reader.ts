@@ -541,6 +541,21 @@ export async function openTiff(file: string): Promise<VolumeSource> {
       await readPagesInto(reader, tiff, z0, z1, bytes, decoders);
       return out;
     },
+    ...(tiff.pages.every((pg) => pg.contiguousStart !== null) && {
+      async readRows(y0: number, y1: number, into?: VoxelArray): Promise<VoxelArray> {
+        if (closed) throw new Error(`${file}: readRows after close`);
+        if (!(Number.isInteger(y0) && Number.isInteger(y1) && y0 >= 0 && y1 <= shape[1] && y0 <= y1)) throw new RangeError(`readRows(${y0}, ${y1}) out of range [0, ${shape[1]}]`);
+        const rowBytes = tiff.width * bytesPerVoxel(tiff.dtype);
+        const blockBytes = (y1 - y0) * rowBytes;
+        const length = shape[0] * (y1 - y0) * tiff.width;
+        const { out, bytes } = outputArray(tiff.dtype, length, into);
+        for (let z = 0; z < shape[0]; z++) {
+          await reader.readAt(tiff.pages[z].contiguousStart! + y0 * rowBytes, blockBytes, `page ${z}`, bytes.subarray(z * blockBytes, (z + 1) * blockBytes));
+        }
+        if (tiff.bitsPerSample > 8 && tiff.little !== HOST_LITTLE_ENDIAN) swapInPlace(bytes, tiff.bitsPerSample / 8);
+        return out.subarray(0, length);
+      },
+    }),
     async close(): Promise<void> {
       if (closed) return;
       closed = true;
