@@ -95,11 +95,35 @@ async function differingVoxels(a: string, b: string): Promise<{ differ: number; 
   }
 }
 
+/** Dice of each phase of a labels file against the phantom's truth labels, slab by slab. */
+async function diceAgainstTruth(labelsFile: string, truthFile: string): Promise<string> {
+  const va = await openVolume(labelsFile), vt = await openVolume(truthFile);
+  try {
+    const [nz, ny, nx] = va.shape;
+    const step = slicesPerSlab(512 * 2 ** 20, ny * nx * 2, nz);
+    const both = new Float64Array(256), inA = new Float64Array(256), inT = new Float64Array(256);
+    for (let z = 0; z < nz; z += step) {
+      const z1 = Math.min(nz, z + step);
+      const a = await va.readSlices(z, z1), t = await vt.readSlices(z, z1);
+      for (let i = 0; i < a.length; i++) {
+        inA[a[i]]++;
+        inT[t[i]]++;
+        if (a[i] === t[i]) both[a[i]]++;
+      }
+    }
+    return ['void', 'Li', 'electrolyte', 'collector'].map((name, k) => `${name} ${((2 * both[k]) / (inA[k] + inT[k])).toFixed(4)}`).join(', ');
+  } finally {
+    await va.close();
+    await vt.close();
+  }
+}
+
 const parallel = argv.includes('--parallel') && reference !== null;
 const [streamed, inMemory] = parallel
   ? await Promise.all([run('streamed', memory), run('in-memory', reference)])
   : [await run('streamed', memory), null];
 table(`streamed (--memory ${memory})${parallel ? ', run beside the in-memory run' : ''}`, streamed);
+console.log(`Dice vs ground truth (streamed labels): ${await diceAgainstTruth(path.join(dir, 'streamed', 'segment', 'labels.tif'), path.join(scanDir, 'labels.tif'))}`);
 if (reference) {
   const inMem = inMemory ?? (await run('in-memory', reference));
   table(`in memory (--memory ${reference})${parallel ? ', run beside the streamed run' : ''}`, inMem);

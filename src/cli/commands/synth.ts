@@ -93,7 +93,7 @@ export function registerSynth(program: Command): void {
           shape = await writeTiledTiff(files.scan, phantom.scan, tile[0], tile[1], (d, t) => bar.update(d, t));
           bar.finish();
           const labelsBar = createProgress('synth: tiled labels');
-          await writeTiledTiff(files.labels, phantom.labels, tile[0], tile[1], (d, t) => labelsBar.update(d, t));
+          await writeTiledTiff(files.labels, phantom.labels, tile[0], tile[1], (d, t) => labelsBar.update(d, t), 'deflate');
           labelsBar.finish();
           await writeTiledTiff(files.thickness, phantom.thickness, tile[0], tile[1]);
           await writeTiledTiff(files.penetration, phantom.penetration, tile[0], tile[1]);
