@@ -54,6 +54,8 @@ const ELECTRODE = 4, CAND = 5, OPEN = 15;
 const PENDING = 0x80;
 /** Slices per connected-components slab: bounded scratch (≈ 5 bytes per slab voxel). */
 export const CC_SLAB_VOXELS = 1 << 23;
+/** Slices whose refinement candidates are gathered at once (bounds that list's memory). */
+const REFINE_CHUNK_SLICES = 16;
 
 export interface PhaseContext {
   /** Grey levels (denoised, possibly inverted) and the label volume: in memory or on disk. */
@@ -286,6 +288,7 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
     gmmInfo = { components: g.components, iterations: g.iterations, converged: g.converged, fallback };
   }
   let cls = classifier(th3.thresholds);
+  let clsThresholds = th3.thresholds.map(Math.fround);
   lap('classify');
   const f3 = await sliceFractions(store, cls, 3);
   const ends = await slabsAtEnds(store, cls, [1, 2], 0);
@@ -328,6 +331,7 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
     thresholds = th2.thresholds;
     gmm = th2.gmm ?? gmm;
     cls = classifier(th2.thresholds);
+    clsThresholds = th2.thresholds.map(Math.fround);
     electrolyteClass = 1;
     decisions.push({
       step: 'collector',
@@ -343,9 +347,20 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
   }
   const collectorAtStart = slab ? slab.end === 'start' : endFraction(f3, electrolyteClass, 'end') >= endFraction(f3, electrolyteClass, 'start');
   const oz = (z: number) => (collectorAtStart ? z : nz - 1 - z);
+  /** Mask of intensity class c (as `cls`: the number of thresholds ≤ g), comparisons inlined. */
   const classMask = (c: number) => (z0: number, z1: number, m: Uint8Array) => {
     const g = store.greySlices(z0, z1);
-    for (let i = 0; i < m.length; i++) m[i] = cls(g[i]) === c ? 1 : 0;
+    const ts = clsThresholds;
+    if (c === 0) {
+      const hi = ts[0];
+      for (let i = 0; i < m.length; i++) m[i] = g[i] >= hi ? 0 : 1;
+    } else if (c === ts.length) {
+      const lo = ts[c - 1];
+      for (let i = 0; i < m.length; i++) m[i] = g[i] >= lo ? 1 : 0;
+    } else {
+      const lo = ts[c - 1], hi = ts[c];
+      for (let i = 0; i < m.length; i++) m[i] = g[i] >= lo && !(g[i] >= hi) ? 1 : 0;
+    }
   };
 
   // 2. Main collector and electrolyte components (slab by slab; membership written on a second pass,
@@ -719,7 +734,7 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
   const refinePasses = options.refinePasses ?? 3;
   mu = await phaseMeans(store, [muVoid, muLi, NaN, NaN]);
   const changedPerPass: number[] = [];
-  let candidates: Float64Array | null = null; // sorted global indices, null: every voxel
+  let previous: Float64Array | null = null; // the last pass's changes (sorted global indices), null: look at every voxel
   for (let pass = 0; pass < refinePasses; pass++) {
     const changes = new NumberList();
     const toList = new NumberList();
@@ -733,21 +748,34 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
         toList.push(best);
       }
     };
-    if (candidates === null) {
+    if (previous === null) {
       await store.sweep({ halo: 1, grey: true, labels: 'read' }, (w) => {
         for (let z = w.z0; z < w.z1; z++)
           for (let y = 0; y < ny; y++)
             for (let x = 0; x < nx; x++) consider(w, (z - w.lo) * plane + y * nx + x, x, y, z);
       });
     } else {
-      const cand = candidates;
-      let k = 0;
-      await store.sweep({ halo: 1, grey: true, labels: 'read', needed: (_z0, z1) => k < cand.length && cand[k] < z1 * plane }, (w) => {
-        const end = w.z1 * plane, off = w.lo * plane;
-        while (k < cand.length && cand[k] < end) {
-          const g = cand[k++];
-          const z = Math.floor(g / plane), r = g - z * plane, y = Math.floor(r / nx), x = r - y * nx;
-          consider(w, g - off, x, y, z);
+      // candidates (changed voxels and their 6-neighbours) made a few slices at a time: memory
+      // bounded by the changes near those slices, not by all changes of the volume
+      const prev = previous;
+      let k = 0; // first change not below the chunk's slices − 1
+      const near = (z0: number, z1: number) => {
+        while (k < prev.length && prev[k] < (z0 - 1) * plane) k++;
+        return k < prev.length && prev[k] < (z1 + 1) * plane;
+      };
+      await store.sweep({ halo: 1, grey: true, labels: 'read', needed: near }, (w) => {
+        const off = w.lo * plane;
+        for (let c0 = w.z0; c0 < w.z1; c0 += REFINE_CHUNK_SLICES) {
+          const c1 = Math.min(w.z1, c0 + REFINE_CHUNK_SLICES);
+          if (!near(c0, c1)) continue;
+          let e = k;
+          while (e < prev.length && prev[e] < (c1 + 1) * plane) e++;
+          const cand = neighbourhoodOf(prev.subarray(k, e), shape, c0 * plane, c1 * plane);
+          for (let j = 0; j < cand.length; j++) {
+            const g = cand[j];
+            const z = Math.floor(g / plane), r = g - z * plane, y = Math.floor(r / nx), x = r - y * nx;
+            consider(w, g - off, x, y, z);
+          }
         }
       });
     }
@@ -763,7 +791,7 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
     }
     changedPerPass.push(changes.length);
     if (!changes.length) break;
-    candidates = neighbourhoodOf(changes.data.subarray(0, changes.length), shape);
+    previous = changes.data.subarray(0, changes.length);
   }
   decisions.push({ step: 'boundaries', decision: `half-way rule at phase boundaries: a boundary voxel takes the adjacent phase whose mean is nearest (boundary where the grey crosses (μa+μb)/2); void|Li keep the fringe-corrected split`, evidence: { means: mu, changed_per_pass: changedPerPass } });
   lap('refine');
@@ -778,22 +806,25 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
   };
 }
 
-/** The voxels of `indices` and their 6-neighbours inside the volume, sorted, without repeats. */
-function neighbourhoodOf(indices: Float64Array, shape: readonly number[]): Float64Array {
+/** The voxels of `indices` and their 6-neighbours inside the volume and in [from, to), sorted, without repeats. */
+function neighbourhoodOf(indices: Float64Array, shape: readonly number[], from: number, to: number): Float64Array {
   const [nz, ny, nx] = shape;
   const plane = ny * nx;
   const out = new Float64Array(7 * indices.length);
   let n = 0;
+  const add = (g: number) => {
+    if (g >= from && g < to) out[n++] = g;
+  };
   for (let k = 0; k < indices.length; k++) {
     const g = indices[k];
     const z = Math.floor(g / plane), r = g - z * plane, y = Math.floor(r / nx), x = r - y * nx;
-    out[n++] = g;
-    if (x > 0) out[n++] = g - 1;
-    if (x < nx - 1) out[n++] = g + 1;
-    if (y > 0) out[n++] = g - nx;
-    if (y < ny - 1) out[n++] = g + nx;
-    if (z > 0) out[n++] = g - plane;
-    if (z < nz - 1) out[n++] = g + plane;
+    add(g);
+    if (x > 0) add(g - 1);
+    if (x < nx - 1) add(g + 1);
+    if (y > 0) add(g - nx);
+    if (y < ny - 1) add(g + nx);
+    if (z > 0) add(g - plane);
+    if (z < nz - 1) add(g + plane);
   }
   const sorted = out.subarray(0, n).sort();
   let m = 0;
