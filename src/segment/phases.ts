@@ -106,6 +106,20 @@ class NumberList {
   }
 }
 
+/** Growable list of bytes. */
+class ByteList {
+  data = new Uint8Array(1024);
+  length = 0;
+  push(v: number): void {
+    if (this.length === this.data.length) {
+      const d = new Uint8Array(this.data.length * 2);
+      d.set(this.data);
+      this.data = d;
+    }
+    this.data[this.length++] = v;
+  }
+}
+
 /** Every `stride`-th offered value (stride from the expected count, ≤ ~200k kept), then their median. */
 class Sampler {
   readonly stride: number;
@@ -737,7 +751,7 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
   let previous: Float64Array | null = null; // the last pass's changes (sorted global indices), null: look at every voxel
   for (let pass = 0; pass < refinePasses; pass++) {
     const changes = new NumberList();
-    const toList = new NumberList();
+    const toList = new ByteList(); // the new phase of each change
     const consider = (w: Window, i: number, x: number, y: number, z: number) => {
       const L = w.labels;
       const a = L[i];
