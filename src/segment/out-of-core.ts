@@ -161,25 +161,38 @@ export async function segmentOutOfCore(source: VolumeSource, backend: ComputeBac
       const ob = bytesPerVoxel(outDtype);
       // input window (shared), output window, gaussian temporary
       denoiseSlices = Math.max(1, Math.min(nz, Math.floor(ooc.slabSlices ?? slicesPerSlab(ooc.budgetBytes, plane * (gb + 2 * ob + 4 + BACKEND_BYTES_PER_WINDOW_VOXEL), nz, halo, fixed))));
-      const work = make(outDtype);
+      // Same type in and out (median): denoised in place, one scratch copy of the scan less on disk.
+      // The slices below a window's interior were overwritten by the slab before: their original
+      // values are kept from that slab's window (`below`: the last `halo` slices of its interior).
+      const inPlace = outDtype === greyDtype;
+      const work = inPlace ? grey : make(outDtype);
       const cap = Math.min(nz, denoiseSlices + 2 * halo) * plane;
       const inBuf = allocate(greyDtype, cap, true) as GreyArray;
       const outBuf = allocate(outDtype, cap, true) as GreyArray;
+      const below = inPlace ? (allocate(greyDtype, halo * plane) as GreyArray) : null;
+      let belowFrom = 0;
       const slabs = planSlabs(nz, denoiseSlices, halo);
       for (let k = 0; k < slabs.length; k++) {
         const { lo, hi, z0, z1 } = slabs[k];
         const m = (hi - lo) * plane;
         maxWindow = Math.max(maxWindow, m);
         const win = grey.readSlices(lo, hi, inBuf) as GreyArray;
+        if (below && lo < z0) win.set(below.subarray((lo - belowFrom) * plane, (z0 - belowFrom) * plane) as ArrayLike<number>, 0);
         const wshape: Shape3 = [hi - lo, ny, nx];
         const out = dn.applied === 'median'
           ? await backend.median3(win, wshape, outBuf.subarray(0, m) as typeof win)
           : await backend.gaussian(win, wshape, [s, s, s], outBuf.subarray(0, m) as Float32Array);
+        if (below) {
+          belowFrom = Math.max(lo, z1 - halo); // a slab thinner than the halo: the window holds the originals below it too
+          below.set(win.subarray((belowFrom - lo) * plane, (z1 - lo) * plane) as ArrayLike<number>);
+        }
         work.writeSlices(z0, out.subarray((z0 - lo) * plane, (z1 - lo) * plane));
         progress('denoise', k + 1, slabs.length);
       }
-      drop(grey);
-      grey = work;
+      if (!inPlace) {
+        drop(grey);
+        grey = work;
+      }
       store = new ScratchStore(grey, labels, slabSlices);
     }
     // the copy and denoise windows go before the phase passes allocate theirs

@@ -45,6 +45,8 @@ const CASES: Case[] = [
   { preset: 'foil', options: { denoise: 'median', method: 'gmm' }, slabs: [3, 7] },
   { preset: 'depleted', options: { denoise: 'median', liContrast: 'bright' }, slabs: [5] },
   { preset: 'plated', options: { denoise: 'median' }, slabs: [4], float: true }, // float64 input → float32 grey
+  // float32 grey and float32 gaussian output: denoised in place, halo 6 wider than the slabs
+  { preset: 'plated', options: { denoise: 'gaussian', sigma: 1.3 }, slabs: [2, 5], float: true },
 ];
 
 describe('segmentOutOfCore equals segment()', () => {
