@@ -92,27 +92,13 @@ function classifier(thresholds: readonly number[]): ClassOf {
   return (g) => (g >= t1 ? 2 : g >= t0 ? 1 : 0);
 }
 
-/** Growable list of numbers (voxel indices may pass 2³¹ on volumes streamed from disk: float64). */
-class NumberList {
-  data = new Float64Array(1024);
+/** Growable typed list: float64 for voxel indices (they may pass 2³¹ on volumes streamed from disk), uint8 for phases. */
+class GrowList<A extends Float64Array | Uint8Array> {
   length = 0;
+  constructor(public data: A) {}
   push(v: number): void {
     if (this.length === this.data.length) {
-      const d = new Float64Array(this.data.length * 2);
-      d.set(this.data);
-      this.data = d;
-    }
-    this.data[this.length++] = v;
-  }
-}
-
-/** Growable list of bytes. */
-class ByteList {
-  data = new Uint8Array(1024);
-  length = 0;
-  push(v: number): void {
-    if (this.length === this.data.length) {
-      const d = new Uint8Array(this.data.length * 2);
+      const d = new (this.data.constructor as new (n: number) => A)(this.data.length * 2);
       d.set(this.data);
       this.data = d;
     }
@@ -750,8 +736,8 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
   const changedPerPass: number[] = [];
   let previous: Float64Array | null = null; // the last pass's changes (sorted global indices), null: look at every voxel
   for (let pass = 0; pass < refinePasses; pass++) {
-    const changes = new NumberList();
-    const toList = new ByteList(); // the new phase of each change
+    const changes = new GrowList(new Float64Array(1024));
+    const toList = new GrowList(new Uint8Array(1024)); // the new phase of each change
     const consider = (w: Window, i: number, x: number, y: number, z: number) => {
       const L = w.labels;
       const a = L[i];
