@@ -15,7 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { ComputeBackend } from '../compute/types.js';
 import type { Shape3 } from '../io/volume.js';
-import { findRoot, mergeAcrossPlane } from '../compute/cpu/boundary-merge.js';
+import { findRoot, mergeAcrossPlane } from '../compute/union-find.js';
 
 export interface SlabComponentsOptions {
   backend: ComputeBackend;

@@ -23,7 +23,7 @@ import { Piscina } from 'piscina';
 import type { Shape3 } from '../../io/volume.js';
 import { gaussianWeights } from '../reference.js';
 import type { ComponentResult, ComputeBackend, GreyArray, HistogramSpec } from '../types.js';
-import { findRoot, mergeAcrossPlane } from './boundary-merge.js';
+import { findRoot, mergeAcrossPlane } from '../union-find.js';
 import type { GreyDType, SharedRef, Task } from './protocol.js';
 
 /** Nearest ancestor folder of this module holding the buried-li package.json. */
