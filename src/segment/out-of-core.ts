@@ -162,8 +162,8 @@ export async function segmentOutOfCore(source: VolumeSource, backend: ComputeBac
       // input window (shared), output window, gaussian temporary
       denoiseSlices = Math.max(1, Math.min(nz, Math.floor(ooc.slabSlices ?? slicesPerSlab(ooc.budgetBytes, plane * (gb + 2 * ob + 4 + BACKEND_BYTES_PER_WINDOW_VOXEL), nz, halo, fixed))));
       // Same type in and out (median): denoised in place, one scratch copy of the scan less on disk.
-      // The slices below a window's interior were overwritten by the slab before: their original
-      // values are kept from that slab's window (`below`: the last `halo` slices of its interior).
+      // The slices below a window's interior were overwritten by the slabs before: their original
+      // values are kept from the previous window (`below`: the `halo` slices under its top).
       const inPlace = outDtype === greyDtype;
       const work = inPlace ? grey : make(outDtype);
       const cap = Math.min(nz, denoiseSlices + 2 * halo) * plane;
