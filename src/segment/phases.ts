@@ -288,7 +288,6 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
     gmmInfo = { components: g.components, iterations: g.iterations, converged: g.converged, fallback };
   }
   let cls = classifier(th3.thresholds);
-  let clsThresholds = th3.thresholds.map(Math.fround);
   lap('classify');
   const f3 = await sliceFractions(store, cls, 3);
   const ends = await slabsAtEnds(store, cls, [1, 2], 0);
@@ -331,7 +330,6 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
     thresholds = th2.thresholds;
     gmm = th2.gmm ?? gmm;
     cls = classifier(th2.thresholds);
-    clsThresholds = th2.thresholds.map(Math.fround);
     electrolyteClass = 1;
     decisions.push({
       step: 'collector',
@@ -350,7 +348,7 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
   /** Mask of intensity class c (as `cls`: the number of thresholds ≤ g), comparisons inlined. */
   const classMask = (c: number) => (z0: number, z1: number, m: Uint8Array) => {
     const g = store.greySlices(z0, z1);
-    const ts = clsThresholds;
+    const ts = thresholds.map(Math.fround); // those of `cls`
     if (c === 0) {
       const hi = ts[0];
       for (let i = 0; i < m.length; i++) m[i] = g[i] >= hi ? 0 : 1;
@@ -485,16 +483,17 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
   //    the collector. One sweep per distance (a voxel set at distance d is not read as d - 1).
   const isLowState = (s: number) => s === VOID || s === ELECTRODE;
   const distOfBin = (b: number) => (b ? ((b - 1) % DMAX) + 1 : 0);
-  // bin a voxel takes from neighbour j in sweep d (0: none): d = 1 from a bright phase, else from a
-  // low voxel whose bin is at distance d - 1 (its source kept)
-  const brightBin = (L: Uint8Array, j: number) => {
-    const s = L[j] & 15;
-    return s === ELECTROLYTE ? 1 : s === COLLECTOR ? DMAX + 1 : 0;
+  // The bin a voxel takes in sweep d from a neighbour depends only on the neighbour's label byte v
+  // (0: none): d = 1 from a bright phase, else from a low voxel whose bin is at distance d − 1 (its
+  // source kept). One table per sweep.
+  const binFrom = (v: number, d: number): number => {
+    if (d === 1) return (v & 15) === ELECTROLYTE ? 1 : (v & 15) === COLLECTOR ? DMAX + 1 : 0;
+    const b = v >> 4;
+    return b && distOfBin(b) === d - 1 ? b + 1 : 0;
   };
-  // The bin taken from a neighbour depends only on the neighbour's label byte: one table per sweep.
   const fromTable = new Uint8Array(256);
   for (let d = 1; d <= DMAX; d++) {
-    for (let v = 0; v < 256; v++) fromTable[v] = d === 1 ? brightBin(Uint8Array.of(v), 0) : ((v >> 4) && distOfBin(v >> 4) === d - 1 ? (v >> 4) + 1 : 0);
+    for (let v = 0; v < 256; v++) fromTable[v] = binFrom(v, d);
     await store.sweep({ halo: 1, labels: 'write' }, (w) => {
       const L = w.labels, T = fromTable;
       for (let z = w.z0; z < w.z1; z++)

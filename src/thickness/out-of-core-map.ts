@@ -131,9 +131,7 @@ export async function thicknessMapFromSource(labels: VolumeSource, options: OutO
       return s;
     };
     // z-lines straight from the file when it allows (uncompressed TIFF, raw), else from a scratch copy
-    const labelsByRows = labels.readRows ? labels : null;
-    const scanByRows = scanSource?.readRows ? scanSource : null;
-    if (normal === 'z' && !labelsByRows) labelScratch = newScratch('uint8');
+    if (normal === 'z' && !labels.readRows) labelScratch = newScratch('uint8');
     await streamLabels((slab, z0) => {
       if (profiles) accumulateAxisProfiles(profiles, slab, shape, z0);
       for (const s of sides) accumulateLiSide(s, slab, shape, z0);
@@ -141,13 +139,13 @@ export async function thicknessMapFromSource(labels: VolumeSource, options: OutO
     });
     const axis: Axis = profiles ? axisFromProfiles(profiles, shape) : (normal as Axis);
     const side = liSideFromCounts(sides.find((s) => s.axis === axis)!);
-    if (axis === 'z' && !labelScratch && !labelsByRows) {
+    if (axis === 'z' && !labelScratch && !labels.readRows) {
       const s = (labelScratch = newScratch('uint8'));
       await streamLabels((slab, z0) => s.writeSlices(z0, slab));
     }
     slabBuf = null;
     let scanScratch: ScratchVolume | null = null;
-    if (axis === 'z' && scanSource && !scanByRows) {
+    if (axis === 'z' && scanSource && !scanSource.readRows) {
       const s = (scanScratch = newScratch(scanSource.dtype));
       const depth = Math.min(slicesPerSlab(budget, plane * scanBpv, nz, 0, fixed), sourceSlabDepth(scanSource, SLAB_BYTES));
       const buf = allocate(scanSource.dtype, depth * plane);
@@ -166,19 +164,15 @@ export async function thicknessMapFromSource(labels: VolumeSource, options: OutO
       if (labelBuf.length < need) labelBuf = new Uint8Array(need);
       if (scanSource && (!scanBuf || scanBuf.length < need)) scanBuf = allocate(scanSource.dtype, need);
     };
+    /** Map rows [h0, h1) of a volume: z-slices (x / y axis), else z-lines from its scratch copy or the file. */
+    const rowsOf = async (source: VolumeSource, copy: ScratchVolume | null, h0: number, h1: number, into: VoxelArray): Promise<VoxelArray> => {
+      if (axis !== 'z') return source.readSlices(h0, h1, into.subarray(0, (h1 - h0) * rowVoxels));
+      return copy ? copy.readRows(h0, h1, into) : source.readRows!(h0, h1, into);
+    };
     const readBlock = async (h0: number, h1: number, withScan: boolean): Promise<ColumnBlock> => {
-      const need = (h1 - h0) * rowVoxels;
       reserve(h1 - h0);
-      const lab = axis !== 'z'
-        ? await labels.readSlices(h0, h1, labelBuf.subarray(0, need))
-        : labelScratch ? labelScratch.readRows(h0, h1, labelBuf) : await labelsByRows!.readRows!(h0, h1, labelBuf);
-      let scan: VoxelArray | null = null;
-      if (withScan && scanSource) {
-        const into = scanBuf as VoxelArray;
-        scan = axis !== 'z'
-          ? await scanSource.readSlices(h0, h1, into.subarray(0, need))
-          : scanScratch ? scanScratch.readRows(h0, h1, into) : await scanByRows!.readRows!(h0, h1, into);
-      }
+      const lab = await rowsOf(labels, labelScratch, h0, h1, labelBuf);
+      const scan = withScan && scanSource ? await rowsOf(scanSource, scanScratch, h0, h1, scanBuf as VoxelArray) : null;
       return { labels: lab as Uint8Array, scan, r0: h0, held: h1 - h0 };
     };
     const perRow = rowVoxels * (1 + scanBpv);

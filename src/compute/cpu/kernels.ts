@@ -409,8 +409,8 @@ export function componentsSlab(mask: Uint8Array, labels: Uint32Array, shape: Sha
   const no = offs.length;
   const odz = Int32Array.from(offs, (o) => o[0]), ody = Int32Array.from(offs, (o) => o[1]), odx = Int32Array.from(offs, (o) => o[2]);
   const ooff = Int32Array.from(offs, (o) => o[0] * plane + o[1] * nx + o[2]);
-  const ahead = offs.filter((o) => o[2] === 1);
-  const na = connectivity === 26 ? ahead.length : 0;
+  const ahead = offs.filter((o) => o[2] === 1); // none for 6-connectivity: no shortcut there
+  const na = ahead.length;
   const adz = Int32Array.from(ahead, (o) => o[0]), ady = Int32Array.from(ahead, (o) => o[1]);
   const aoff = Int32Array.from(ahead, (o) => o[0] * plane + o[1] * nx + o[2]);
   const find = (i: number): number => {
@@ -422,6 +422,14 @@ export function componentsSlab(mask: Uint8Array, labels: Uint32Array, shape: Sha
       p = g;
     }
     return i;
+  };
+  /** Join the set of foreground voxel j to `root` (or start from it); returns the smaller root. */
+  const join = (root: number, j: number): number => {
+    const rj = find(j);
+    if (root < 0 || rj === root) return rj;
+    if (rj < root) { labels[root] = rj + 1; return rj; }
+    labels[rj] = root + 1;
+    return root;
   };
   for (let z = z0; z < z1; z++)
     for (let y = 0; y < ny; y++) {
@@ -437,11 +445,7 @@ export function componentsSlab(mask: Uint8Array, labels: Uint32Array, shape: Sha
               const zz = z + adz[k], yy = y + ady[k];
               if (zz < z0 || yy < 0 || yy >= ny) continue;
               const j = i + aoff[k];
-              if (!mask[j]) continue;
-              const rj = find(j);
-              if (rj !== root) {
-                if (rj < root) { labels[root] = rj + 1; root = rj; } else labels[rj] = root + 1;
-              }
+              if (mask[j]) root = join(root, j);
             }
           }
           labels[i] = root + 1;
@@ -451,12 +455,7 @@ export function componentsSlab(mask: Uint8Array, labels: Uint32Array, shape: Sha
           const zz = z + odz[k], yy = y + ody[k], xx = x + odx[k];
           if (zz < z0 || yy < 0 || yy >= ny || xx < 0 || xx >= nx) continue;
           const j = i + ooff[k];
-          if (!mask[j]) continue;
-          const rj = find(j);
-          if (root < 0) root = rj;
-          else if (rj !== root) {
-            if (rj < root) { labels[root] = rj + 1; root = rj; } else labels[rj] = root + 1;
-          }
+          if (mask[j]) root = join(root, j);
         }
         labels[i] = (root < 0 ? i : root) + 1;
       }
