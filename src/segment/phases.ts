@@ -39,6 +39,7 @@ import type { ComputeBackend } from '../compute/types.js';
 import type { Spacing3 } from '../io/volume.js';
 import { fullHistogramOfSlabs, gmmOnHistogram, thresholdsFromHistogram, type Histogram, type SlabVisitor } from './histogram.js';
 import { slabComponents } from './slab-components.js';
+import { collectGarbage } from '../compute/gc.js';
 import type { GaussianComponent } from './gmm.js';
 import type { PhaseDecision, SegmentOptions } from './types.js';
 import type { PhaseStore, Window } from './store.js';
@@ -244,6 +245,35 @@ const anyIn = (counts: Float64Array) => (z0: number, z1: number): boolean => {
   return false;
 };
 
+/**
+ * Low-density 26-connected components by layout: zone counts per component (outside, in the
+ * collector run, layer, inside the electrolyte), then each voxel's role written (ELECTRODE for the
+ * Li electrode's components, VOID for air and pores). A function of its own so the per-component
+ * tables (≈ 40 bytes per component; tens of millions on large scans) are garbage once it returns.
+ */
+async function lowComponentRoles(
+  store: PhaseStore, backend: ComputeBackend, slabDepth: number,
+  fillMask: (z0: number, z1: number, m: Uint8Array) => void, zoneOf: (i: number) => number,
+): Promise<{ roleVoxels: number[]; roleCount: number[] }> {
+  const low = await slabComponents({ backend, shape: store.shape, connectivity: 26, slabDepth, fillMask, channels: 4, channelOf: zoneOf });
+  const zone = (zi: number, c: number) => low.stats[zi * (low.count + 1) + c]; // out, inColl, layer, inside
+  // role: 1 electrode, 2 outside air, 3 pore
+  const role = new Uint8Array(low.count + 1);
+  const roleVoxels = [0, 0, 0, 0];
+  const roleCount = [0, 0, 0, 0];
+  for (let c = 1; c <= low.count; c++) {
+    const size = low.sizes[c];
+    const r = zone(2, c) >= 0.25 * size ? 1 : zone(0, c) + zone(1, c) >= zone(3, c) ? 2 : 3;
+    role[c] = r;
+    roleVoxels[r] += size;
+    roleCount[r]++;
+  }
+  await low.revisit((z0, z1, lab, finalId) => store.editLabels(z0, z1, (labels) => {
+    for (let i = 0; i < lab.length; i++) if (lab[i]) labels[i] = role[finalId(lab[i])] === 1 ? ELECTRODE : VOID;
+  }));
+  return { roleVoxels, roleCount };
+}
+
 export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
   const { store, backend, method, options, progress, lap } = ctx;
   const shape = store.shape;
@@ -365,6 +395,10 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
   //    skipped when the class is one component).
   progress('components', 0, 3);
   await store.fillLabels(OPEN);
+  // the components passes read two slices at a time: their per-component tables (which grow with
+  // the number of components, i.e. with the volume) get the room of the sweep windows
+  store.releaseWindows();
+  if (store.windows === 'slabs') collectGarbage();
   /** Set `code` on voxels of class c that belong to component `keep` (all of class c when it is the only one). */
   const keepComponent = async (cc: Awaited<ReturnType<typeof slabComponents>>, c: number, keep: number, code: number) => {
     if (cc.count === 1 && keep === 1) {
@@ -460,22 +494,9 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
   // 4. Low-density components by layout: zone counts per component, then its role written per voxel
   //    (ELECTRODE for the Li electrode's components, VOID for air and pores).
   progress('components', 2, 3);
-  const low = await slabComponents({ backend, shape, connectivity: 26, slabDepth, fillMask: classMask(0), channels: 4, channelOf: zoneOf });
-  const zone = (zi: number, c: number) => low.stats[zi * (low.count + 1) + c]; // out, inColl, layer, inside
-  // role: 1 electrode, 2 outside air, 3 pore
-  const role = new Uint8Array(low.count + 1);
-  const roleVoxels = [0, 0, 0, 0];
-  const roleCount = [0, 0, 0, 0];
-  for (let c = 1; c <= low.count; c++) {
-    const size = low.sizes[c];
-    const r = zone(2, c) >= 0.25 * size ? 1 : zone(0, c) + zone(1, c) >= zone(3, c) ? 2 : 3;
-    role[c] = r;
-    roleVoxels[r] += size;
-    roleCount[r]++;
-  }
-  await low.revisit((z0, z1, lab, finalId) => store.editLabels(z0, z1, (labels) => {
-    for (let i = 0; i < lab.length; i++) if (lab[i]) labels[i] = role[finalId(lab[i])] === 1 ? ELECTRODE : VOID;
-  }));
+  store.releaseWindows();
+  if (store.windows === 'slabs') collectGarbage();
+  const { roleVoxels, roleCount } = await lowComponentRoles(store, backend, slabDepth, classMask(0), zoneOf);
   lap('low_components');
 
   // 5. Fringe correction: distance (6-connected steps, ≤ DMAX, through low-density voxels) from the

@@ -57,6 +57,11 @@ export interface PhaseStore {
   editLabels(z0: number, z1: number, edit: (labels: Uint8Array) => void): void;
   /** (Re)initialise every label to `value`. */
   fillLabels(value: number): Promise<void>;
+  /**
+   * Drop the window buffers kept between sweeps (the next sweep allocates them again): passes that
+   * read only a few slices at a time (connected components) then have the budget for their tables.
+   */
+  releaseWindows(): void;
   /** 'whole': one window holds the volume; 'slabs': many windows (passes prefer calling-thread kernels). */
   readonly windows: 'whole' | 'slabs';
   /** Largest window (voxels) handed to a kernel so far. */
@@ -97,6 +102,7 @@ export class MemoryStore implements PhaseStore {
     if (this.labels.length !== this.grey.length) this.labels = new Uint8Array(this.grey.length);
     this.labels.fill(value);
   }
+  releaseWindows(): void {} // the window is the volume itself
 }
 
 /** Grey and labels in scratch files, windows of `slabSlices` interior slices plus halo. */
@@ -159,5 +165,11 @@ export class ScratchStore implements PhaseStore {
       lab.fill(value);
       this.labels.writeSlices(s.z0, lab);
     }
+  }
+  releaseWindows(): void {
+    // new empty arrays: a subarray would keep the old buffer alive
+    this.greyBuf = allocate(this.grey.dtype, 0) as GreyArray;
+    this.labelBuf = new Uint8Array(0);
+    this.sliceBuf = allocate(this.grey.dtype, 0) as GreyArray;
   }
 }
