@@ -141,7 +141,7 @@ export const segmentStage: StageSpec = {
         const r = await segmentOutOfCore(source, backend, options, { budgetBytes: ctx.budget.bytes });
         labels = r.labels;
         (step as Progress | null)?.finish();
-        const report = { ...r.report, input: ctx.input, out_of_core: { slab_slices: r.slab_slices, denoise_slab_slices: r.denoise_slab_slices, scratch_bytes: r.scratch_bytes, max_window_voxels: r.max_window_voxels } };
+        const report = { ...r.report, input: ctx.input, out_of_core: { slab_slices: r.slab_slices, denoise_slab_slices: r.denoise_slab_slices, scratch_bytes: r.scratch_bytes, max_window_voxels: r.max_window_voxels, peak_rss_mib_after_step: r.peak_rss_mib_after_step } };
         const writing = ctx.progress('segment: write labels');
         await writeSegmentationFromScratch(out, labels, report, source.spacing, (d, t) => writing.update(d, t));
         writing.finish();

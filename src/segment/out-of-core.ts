@@ -53,6 +53,8 @@ export interface OutOfCoreResult {
   scratch_bytes: number;
   /** Largest window (voxels, slab plus halo) any pass held; < the volume's voxels unless one slab covers it. */
   max_window_voxels: number;
+  /** Process peak RSS (MiB) reached by the end of each step, in step order. */
+  peak_rss_mib_after_step: Record<string, number>;
 }
 
 /** Resident bytes besides the windows: connected-components slabs, per-column tables, samples. */
@@ -67,7 +69,13 @@ const BACKEND_FIXED_BYTES = 64 * 2 ** 20;
 const BACKEND_BYTES_PER_WINDOW_VOXEL = 4;
 
 export async function segmentOutOfCore(source: VolumeSource, backend: ComputeBackend, options: SegmentOptions, ooc: OutOfCoreOptions): Promise<OutOfCoreResult> {
-  const { timings, lap } = stageTimer();
+  const { timings, lap: lapTime } = stageTimer();
+  // high-water RSS after each step: which step sets the run's peak
+  const peakAfter: Record<string, number> = {};
+  const lap = (name: string) => {
+    lapTime(name);
+    peakAfter[name] = Math.round(process.resourceUsage().maxRSS / 1024);
+  };
   const progress = options.onProgress ?? ooc.onProgress ?? (() => {});
   const mode = options.mode ?? 'phases';
   const method = options.method ?? 'otsu';
@@ -214,6 +222,7 @@ export async function segmentOutOfCore(source: VolumeSource, backend: ComputeBac
     return {
       labels, report, slab_slices: slabSlices, denoise_slab_slices: denoiseSlices, scratch_bytes: scratchPeak,
       max_window_voxels: Math.max(maxWindow, store.maxWindowVoxels),
+      peak_rss_mib_after_step: peakAfter,
     };
   } catch (err) {
     for (const v of created) v.discard();

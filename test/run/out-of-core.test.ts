@@ -44,6 +44,13 @@ describe('buried run with a memory budget the scan does not fit', () => {
     expect(ja.memory.out_of_core).toBe(false);
     expect(jb.memory.out_of_core).toBe(true);
     expect(jb.memory.budget_bytes).toBe(64 * 2 ** 20);
+    // high-water RSS after each step: every step, never falling, the last one the process's peak so far
+    const steps = jb.memory.peak_rss_mib_after_step as Record<string, number>;
+    expect(Object.keys(steps)).toEqual(['prepare', 'noise_estimate', 'denoise', 'histogram', 'classify', 'components', 'low_components', 'fringe_profile', 'void_li', 'undecided', 'refine', 'cleanup']);
+    const peaks = Object.values(steps);
+    for (let k = 1; k < peaks.length; k++) expect(peaks[k]).toBeGreaterThanOrEqual(peaks[k - 1]);
+    expect(peaks[0]).toBeGreaterThan(30);
+    expect(peaks[peaks.length - 1]).toBeLessThanOrEqual(Math.ceil(jb.memory.peak_rss_bytes / 2 ** 20) + 1);
     expect(jb.thresholds).toEqual(ja.thresholds);
     expect(jb.phase_fractions).toEqual(ja.phase_fractions);
   }, 120_000);

@@ -125,7 +125,7 @@ export function registerSegment(program: Command): void {
           const report = {
             ...r.report,
             input: source.path,
-            memory: { ...memoryReport(inputBytes), budget_bytes: budget.bytes, out_of_core: true, slab_slices: r.slab_slices, scratch_bytes: r.scratch_bytes, max_window_voxels: r.max_window_voxels },
+            memory: { ...memoryReport(inputBytes), budget_bytes: budget.bytes, out_of_core: true, slab_slices: r.slab_slices, scratch_bytes: r.scratch_bytes, max_window_voxels: r.max_window_voxels, peak_rss_mib_after_step: r.peak_rss_mib_after_step },
           };
           const files = await writeSegmentationFromScratch(flags.out, labels, report, source.spacing);
           emit(Boolean(flags.json), { files, ...report }, summaryText(files, report, options));
