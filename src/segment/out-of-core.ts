@@ -39,6 +39,8 @@ export interface OutOfCoreOptions {
   /** Folder of the scratch files (default $BURIED_SCRATCH or the temporary folder). */
   scratchDir?: string;
   onProgress?: (stage: string, done: number, total: number) => void;
+  /** Refinement changes kept in memory per chunk before spilling (default 4 Mi; tests). */
+  changeChunkEntries?: number;
 }
 
 export interface OutOfCoreResult {
@@ -210,7 +212,7 @@ export async function segmentOutOfCore(source: VolumeSource, backend: ComputeBac
     const denoise = denoiseReport(options, dn);
 
     // 3. Phases (same kernels as in memory, over slabs).
-    const res = await segmentPhases({ store, spacing: spacing ?? null, backend, method, options, progress, lap, ccSlabSlices: slabSlices });
+    const res = await segmentPhases({ store, spacing: spacing ?? null, backend, method, options, progress, lap, ccSlabSlices: slabSlices, changeChunkEntries: ooc.changeChunkEntries });
     lap('cleanup');
     const report = await phasesReport({
       store, res, cleanup: emptyCleanupReport(minIsland, fillHoles), options, spacing: spacing ?? null, inputDtype: source.dtype, inverted, denoise, backend, timings,

@@ -39,6 +39,7 @@ import type { ComputeBackend } from '../compute/types.js';
 import type { Spacing3 } from '../io/volume.js';
 import { fullHistogramOfSlabs, gmmOnHistogram, thresholdsFromHistogram, type Histogram, type SlabVisitor } from './histogram.js';
 import { slabComponents } from './slab-components.js';
+import { ChangeLog } from './change-log.js';
 import { collectGarbage } from '../compute/gc.js';
 import type { GaussianComponent } from './gmm.js';
 import type { PhaseDecision, SegmentOptions } from './types.js';
@@ -69,6 +70,8 @@ export interface PhaseContext {
   lap: (name: string) => void;
   /** Cap on the slices per connected-components slab (out of core: the store's slab size). */
   ccSlabSlices?: number;
+  /** Refinement changes kept in memory per chunk before spilling to disk (default CHANGE_CHUNK_ENTRIES; tests). */
+  changeChunkEntries?: number;
 }
 
 /** The labels are left in `ctx.store`. */
@@ -91,20 +94,6 @@ function classifier(thresholds: readonly number[]): ClassOf {
   if (thresholds.length === 1) return (g) => (g >= t0 ? 1 : 0);
   const t1 = Math.fround(thresholds[1]);
   return (g) => (g >= t1 ? 2 : g >= t0 ? 1 : 0);
-}
-
-/** Growable typed list: float64 for voxel indices (they may pass 2³¹ on volumes streamed from disk), uint8 for phases. */
-class GrowList<A extends Float64Array | Uint8Array> {
-  length = 0;
-  constructor(public data: A) {}
-  push(v: number): void {
-    if (this.length === this.data.length) {
-      const d = new (this.data.constructor as new (n: number) => A)(this.data.length * 2);
-      d.set(this.data);
-      this.data = d;
-    }
-    this.data[this.length++] = v;
-  }
 }
 
 /** Every `stride`-th offered value (stride from the expected count, ≤ ~200k kept), then their median. */
@@ -754,64 +743,72 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
   const refinePasses = options.refinePasses ?? 3;
   mu = await phaseMeans(store, [muVoid, muLi, NaN, NaN]);
   const changedPerPass: number[] = [];
-  let previous: Float64Array | null = null; // the last pass's changes (sorted global indices), null: look at every voxel
-  for (let pass = 0; pass < refinePasses; pass++) {
-    const changes = new GrowList(new Float64Array(1024));
-    const toList = new GrowList(new Uint8Array(1024)); // the new phase of each change
-    const consider = (w: Window, i: number, x: number, y: number, z: number) => {
-      const L = w.labels;
-      const a = L[i];
-      if (!hasOtherNeighbour(L, i, a, x, y, z, nz, ny, nx)) return;
-      const best = nearestNeighbourPhase(L, i, w.grey[i], mu, x, y, z, nz, ny, nx, a);
-      if (best >= 0 && best !== a) {
-        changes.push(z * plane + y * nx + x);
-        toList.push(best);
-      }
-    };
-    if (previous === null) {
-      await store.sweep({ halo: 1, grey: true, labels: 'read' }, (w) => {
-        for (let z = w.z0; z < w.z1; z++)
-          for (let y = 0; y < ny; y++)
-            for (let x = 0; x < nx; x++) consider(w, (z - w.lo) * plane + y * nx + x, x, y, z);
-      });
-    } else {
-      // candidates (changed voxels and their 6-neighbours) made a few slices at a time: memory
-      // bounded by the changes near those slices, not by all changes of the volume
-      const prev = previous;
-      let k = 0; // first change not below the chunk's slices − 1
-      const near = (z0: number, z1: number) => {
-        while (k < prev.length && prev[k] < (z0 - 1) * plane) k++;
-        return k < prev.length && prev[k] < (z1 + 1) * plane;
+  // the last pass's changes (raster order; spilled to disk beyond a chunk), null: look at every voxel
+  let previous: ChangeLog | null = null;
+  let current: ChangeLog | null = null;
+  try {
+    for (let pass = 0; pass < refinePasses; pass++) {
+      const changes = (current = new ChangeLog(ctx.changeChunkEntries));
+      const consider = (w: Window, i: number, x: number, y: number, z: number) => {
+        const L = w.labels;
+        const a = L[i];
+        if (!hasOtherNeighbour(L, i, a, x, y, z, nz, ny, nx)) return;
+        const best = nearestNeighbourPhase(L, i, w.grey[i], mu, x, y, z, nz, ny, nx, a);
+        if (best >= 0 && best !== a) changes.push(z * plane + y * nx + x, best);
       };
-      await store.sweep({ halo: 1, grey: true, labels: 'read', needed: near }, (w) => {
-        const off = w.lo * plane;
-        for (let c0 = w.z0; c0 < w.z1; c0 += REFINE_CHUNK_SLICES) {
-          const c1 = Math.min(w.z1, c0 + REFINE_CHUNK_SLICES);
-          if (!near(c0, c1)) continue;
-          let e = k;
-          while (e < prev.length && prev[e] < (c1 + 1) * plane) e++;
-          const cand = neighbourhoodOf(prev.subarray(k, e), shape, c0 * plane, c1 * plane);
-          for (let j = 0; j < cand.length; j++) {
-            const g = cand[j];
-            const z = Math.floor(g / plane), r = g - z * plane, y = Math.floor(r / nx), x = r - y * nx;
-            consider(w, g - off, x, y, z);
+      if (previous === null) {
+        await store.sweep({ halo: 1, grey: true, labels: 'read' }, (w) => {
+          for (let z = w.z0; z < w.z1; z++)
+            for (let y = 0; y < ny; y++)
+              for (let x = 0; x < nx; x++) consider(w, (z - w.lo) * plane + y * nx + x, x, y, z);
+        });
+      } else {
+        // candidates (changed voxels and their 6-neighbours) made a few slices at a time: memory
+        // bounded by the changes near those slices, not by all changes of the volume
+        const prev = previous.reader();
+        let k = 0; // first change not below the chunk's slices − 1
+        const near = (z0: number, z1: number) => {
+          while (k < prev.length && prev.index(k) < (z0 - 1) * plane) k++;
+          prev.release(k);
+          return k < prev.length && prev.index(k) < (z1 + 1) * plane;
+        };
+        await store.sweep({ halo: 1, grey: true, labels: 'read', needed: near }, (w) => {
+          const off = w.lo * plane;
+          for (let c0 = w.z0; c0 < w.z1; c0 += REFINE_CHUNK_SLICES) {
+            const c1 = Math.min(w.z1, c0 + REFINE_CHUNK_SLICES);
+            if (!near(c0, c1)) continue;
+            let e = k;
+            while (e < prev.length && prev.index(e) < (c1 + 1) * plane) e++;
+            const cand = neighbourhoodOf(prev.indices(k, e), shape, c0 * plane, c1 * plane);
+            for (let j = 0; j < cand.length; j++) {
+              const g = cand[j];
+              const z = Math.floor(g / plane), r = g - z * plane, y = Math.floor(r / nx), x = r - y * nx;
+              consider(w, g - off, x, y, z);
+            }
           }
-        }
-      });
+        });
+        previous.discard();
+      }
+      previous = changes;
+      current = null;
+      if (changes.length) {
+        const list = changes.reader();
+        let k = 0; // changes are in raster order
+        await store.sweep({ labels: 'write', needed: (_z0, z1) => k < list.length && list.index(k) < z1 * plane }, (w) => {
+          const end = w.z1 * plane, off = w.lo * plane;
+          while (k < list.length && list.index(k) < end) {
+            w.labels[list.index(k) - off] = list.phase(k);
+            k++;
+          }
+          list.release(k);
+        });
+      }
+      changedPerPass.push(changes.length);
+      if (!changes.length) break;
     }
-    if (changes.length) {
-      let k = 0; // changes are in raster order
-      await store.sweep({ labels: 'write', needed: (_z0, z1) => k < changes.length && changes.data[k] < z1 * plane }, (w) => {
-        const end = w.z1 * plane, off = w.lo * plane;
-        while (k < changes.length && changes.data[k] < end) {
-          w.labels[changes.data[k] - off] = toList.data[k];
-          k++;
-        }
-      });
-    }
-    changedPerPass.push(changes.length);
-    if (!changes.length) break;
-    previous = changes.data.subarray(0, changes.length);
+  } finally {
+    (previous as ChangeLog | null)?.discard();
+    (current as ChangeLog | null)?.discard();
   }
   decisions.push({ step: 'boundaries', decision: `half-way rule at phase boundaries: a boundary voxel takes the adjacent phase whose mean is nearest (boundary where the grey crosses (μa+μb)/2); void|Li keep the fringe-corrected split`, evidence: { means: mu, changed_per_pass: changedPerPass } });
   lap('refine');

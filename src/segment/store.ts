@@ -123,13 +123,21 @@ export class ScratchStore implements PhaseStore {
   private plane(): number {
     return this.shape[1] * this.shape[2];
   }
+  /**
+   * A slab with a one-slice halo on each side (the widest window of the phase passes): buffers are
+   * made that large at once, so a wider sweep after a narrower one does not grow them and leave the
+   * smaller ones as garbage on top of the budget.
+   */
+  private fullWindow(): number {
+    return Math.min(this.shape[0], this.slabSlices + 2) * this.plane();
+  }
   private greyRoom(n: number): GreyArray {
     // shared memory: the cpu backend's workers read windows handed to it without a copy
-    if (this.greyBuf.length < n) this.greyBuf = allocate(this.grey.dtype as DType, n, true) as GreyArray;
+    if (this.greyBuf.length < n) this.greyBuf = allocate(this.grey.dtype as DType, Math.max(n, this.fullWindow()), true) as GreyArray;
     return this.greyBuf;
   }
   private labelRoom(n: number): Uint8Array {
-    if (this.labelBuf.length < n) this.labelBuf = new Uint8Array(n);
+    if (this.labelBuf.length < n) this.labelBuf = new Uint8Array(Math.max(n, this.fullWindow()));
     return this.labelBuf;
   }
   async sweep(o: SweepOptions, kernel: Kernel): Promise<void> {

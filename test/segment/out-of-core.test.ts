@@ -36,7 +36,8 @@ function numbers(r: SegmentReport) {
 
 const SHAPE: [number, number, number] = [48, 64, 64];
 
-interface Case { preset: PresetName; options: Partial<SegmentOptions>; slabs: number[]; float?: boolean }
+/** changeChunk: refinement changes kept in memory per chunk (small: the change log spills to disk). */
+interface Case { preset: PresetName; options: Partial<SegmentOptions>; slabs: number[]; float?: boolean; changeChunk?: number }
 const CASES: Case[] = [
   { preset: 'plated', options: { denoise: 'none' }, slabs: [1, 3, 7] },
   { preset: 'plated', options: {}, slabs: [1, 3, 7] }, // auto: median
@@ -47,11 +48,14 @@ const CASES: Case[] = [
   { preset: 'plated', options: { denoise: 'median' }, slabs: [4], float: true }, // float64 input → float32 grey
   // float32 grey and float32 gaussian output: denoised in place, halo 6 wider than the slabs
   { preset: 'plated', options: { denoise: 'gaussian', sigma: 1.3 }, slabs: [2, 5], float: true },
+  // refinement changes spilled in chunks of 5 and 2 entries (read back across chunk boundaries)
+  { preset: 'plated', options: {}, slabs: [3], changeChunk: 5 },
+  { preset: 'foil', options: { denoise: 'none' }, slabs: [7], changeChunk: 2 },
 ];
 
 describe('segmentOutOfCore equals segment()', () => {
   for (const c of CASES) {
-    const name = `${c.preset} ${JSON.stringify(c.options)}${c.float ? ' float64' : ''}`;
+    const name = `${c.preset} ${JSON.stringify(c.options)}${c.float ? ' float64' : ''}${c.changeChunk ? ` changes spilled by ${c.changeChunk}` : ''}`;
     it(name, async () => {
       const backend = await testBackend();
       const p = generatePhantom({ preset: c.preset, seed: 5, shape: SHAPE });
@@ -62,8 +66,10 @@ describe('segmentOutOfCore equals segment()', () => {
       const mem = await segment(scan, backend, options);
       const n = mem.labels.length;
       const plane = SHAPE[1] * SHAPE[2];
+      // the spilled cases must change more voxels than one chunk holds, in more than one pass
+      if (c.changeChunk) expect(mem.report.refinement?.changed_per_pass.slice(0, 2).every((n) => n > 2 * c.changeChunk!)).toBe(true);
       for (const slabSlices of c.slabs) {
-        const ooc = await segmentOutOfCore(memorySource(scan), backend, options, { budgetBytes: 1 << 30, slabSlices });
+        const ooc = await segmentOutOfCore(memorySource(scan), backend, options, { budgetBytes: 1 << 30, slabSlices, changeChunkEntries: c.changeChunk });
         try {
           const labels = ooc.labels.readSlices(0, SHAPE[0]) as Uint8Array;
           let diff = 0;
@@ -82,7 +88,7 @@ describe('segmentOutOfCore equals segment()', () => {
           ooc.labels.discard();
         }
       }
-      console.log(`${name}: denoise ${mem.report.denoise.applied}, fractions ${JSON.stringify(mem.report.phase_fractions)}`);
+      console.log(`${name}: denoise ${mem.report.denoise.applied}, fractions ${JSON.stringify(mem.report.phase_fractions)}, refinement changes ${JSON.stringify(mem.report.refinement?.changed_per_pass)}`);
     }, 120_000);
   }
 });
