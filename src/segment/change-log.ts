@@ -7,9 +7,8 @@
  * after a crash). Readers hold only the chunks between the oldest entry they still need and the
  * newest they asked for.
  */
-import { closeSync, openSync, readSync, unlinkSync, writeSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
+import { closeSync } from 'node:fs';
+import { openScratchFile, readAt, writeAt } from '../io/scratch-file.js';
 
 /** Default entries per in-memory chunk: 4 Mi entries = 36 MiB. */
 export const CHANGE_CHUNK_ENTRIES = 1 << 22;
@@ -57,15 +56,10 @@ export class ChangeLog {
   }
 
   private spillTail(): void {
-    if (this.fd === null) {
-      const dir = process.env.BURIED_SCRATCH ?? os.tmpdir(); // the scratch folder of the out-of-core stages
-      const file = path.join(dir, `buried-changes-${process.pid}-${Math.random().toString(36).slice(2)}.bin`);
-      this.fd = openSync(file, 'w+', 0o600);
-      unlinkSync(file);
-    }
+    this.fd ??= openScratchFile('buried-changes');
     const at = this.spilledChunks * this.chunkBytes();
-    writeFully(this.fd, new Uint8Array(this.tailIndex.buffer, 0, 8 * this.chunk), at);
-    writeFully(this.fd, this.tailPhase.subarray(0, this.chunk), at + 8 * this.chunk);
+    writeAt(this.fd, new Uint8Array(this.tailIndex.buffer, 0, 8 * this.chunk), at, 'change log');
+    writeAt(this.fd, this.tailPhase.subarray(0, this.chunk), at + 8 * this.chunk, 'change log');
     this.spilledChunks++;
     this.tailLength = 0;
   }
@@ -76,8 +70,8 @@ export class ChangeLog {
     if (this.fd === null || c < 0 || c > this.spilledChunks) throw new Error(`change log: no chunk ${c}`);
     const index = new Float64Array(this.chunk), phase = new Uint8Array(this.chunk);
     const at = c * this.chunkBytes();
-    readFully(this.fd, new Uint8Array(index.buffer), at);
-    readFully(this.fd, phase, at + 8 * this.chunk);
+    readAt(this.fd, new Uint8Array(index.buffer), at, 'change log');
+    readAt(this.fd, phase, at + 8 * this.chunk, 'change log');
     return { index, phase };
   }
 
@@ -155,21 +149,5 @@ export class ChangeReader {
       this.lastChunk = -1;
       this.last = null;
     }
-  }
-}
-
-function writeFully(fd: number, bytes: Uint8Array, at: number): void {
-  for (let done = 0; done < bytes.length; ) {
-    const n = writeSync(fd, bytes, done, bytes.length - done, at + done);
-    if (n <= 0) throw new Error(`change log: short write at byte ${at + done}`);
-    done += n;
-  }
-}
-
-function readFully(fd: number, bytes: Uint8Array, at: number): void {
-  for (let done = 0; done < bytes.length; ) {
-    const n = readSync(fd, bytes, done, bytes.length - done, at + done);
-    if (n <= 0) throw new Error(`change log: spill file ended early at byte ${at + done}`);
-    done += n;
   }
 }

@@ -40,7 +40,6 @@ import type { Spacing3 } from '../io/volume.js';
 import { fullHistogramOfSlabs, gmmOnHistogram, thresholdsFromHistogram, type Histogram, type SlabVisitor } from './histogram.js';
 import { slabComponents } from './slab-components.js';
 import { ChangeLog } from './change-log.js';
-import { collectGarbage } from '../compute/gc.js';
 import type { GaussianComponent } from './gmm.js';
 import type { PhaseDecision, SegmentOptions } from './types.js';
 import type { PhaseStore, Window } from './store.js';
@@ -387,7 +386,6 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
   // the components passes read two slices at a time: their per-component tables (which grow with
   // the number of components, i.e. with the volume) get the room of the sweep windows
   store.releaseWindows();
-  if (store.windows === 'slabs') collectGarbage();
   /** Set `code` on voxels of class c that belong to component `keep` (all of class c when it is the only one). */
   const keepComponent = async (cc: Awaited<ReturnType<typeof slabComponents>>, c: number, keep: number, code: number) => {
     if (cc.count === 1 && keep === 1) {
@@ -484,7 +482,6 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
   //    (ELECTRODE for the Li electrode's components, VOID for air and pores).
   progress('components', 2, 3);
   store.releaseWindows();
-  if (store.windows === 'slabs') collectGarbage();
   const { roleVoxels, roleCount } = await lowComponentRoles(store, backend, slabDepth, classMask(0), zoneOf);
   lap('low_components');
 

@@ -10,9 +10,8 @@
  * temporary folder has room for 4 bytes per voxel, else labelled again (deterministic: same slabs,
  * same ids). Callers that do not revisit call `discard`.
  */
-import { closeSync, openSync, readSync, statfsSync, unlinkSync, writeSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
+import { closeSync, statfsSync, writeSync } from 'node:fs';
+import { openScratchFile, readAt, scratchFolder } from '../io/scratch-file.js';
 import type { ComputeBackend } from '../compute/types.js';
 import type { Shape3 } from '../io/volume.js';
 import { findRoot, mergeAcrossPlane } from '../compute/union-find.js';
@@ -51,14 +50,10 @@ export interface SlabComponents {
 
 /** An unlinked temporary file for the first pass's slab labels, or null when the disk is short. */
 function openSpill(bytes: number): number | null {
-  const dir = process.env.BURIED_SCRATCH ?? os.tmpdir(); // the scratch folder of the out-of-core stages
   try {
-    const fsInfo = statfsSync(dir);
+    const fsInfo = statfsSync(scratchFolder());
     if (bytes > 0.5 * fsInfo.bavail * fsInfo.bsize) return null;
-    const file = path.join(dir, `buried-cc-${process.pid}-${Math.random().toString(36).slice(2)}.u32`);
-    const fd = openSync(file, 'w+', 0o600);
-    unlinkSync(file);
-    return fd;
+    return openScratchFile('buried-cc');
   } catch {
     return null;
   }
@@ -167,13 +162,7 @@ export async function slabComponents(o: SlabComponentsOptions): Promise<SlabComp
           let lab: Uint32Array;
           if (spill !== null) {
             lab = labelBuffer.subarray(0, (z1 - z0) * plane);
-            const bytes = new Uint8Array(lab.buffer, lab.byteOffset, lab.byteLength);
-            let done = 0;
-            while (done < bytes.length) {
-              const r = readSync(spill, bytes, done, bytes.length - done, 4 * z0 * plane + done);
-              if (r <= 0) throw new Error('connected components: spill file ended early');
-              done += r;
-            }
+            readAt(spill, new Uint8Array(lab.buffer, lab.byteOffset, lab.byteLength), 4 * z0 * plane, 'connected components spill');
           } else lab = (await label(z0, z1)).labels;
           const off = offsets[s];
           visit(z0, z1, lab, (local) => (local ? finalOf[off + local] : 0));

@@ -17,6 +17,7 @@ import type { Shape3 } from '../io/volume.js';
 import { allocate, type DType } from '../io/volume.js';
 import type { ScratchVolume } from '../io/scratch-volume.js';
 import { planSlabs } from '../compute/slabs.js';
+import { collectGarbage } from '../compute/gc.js';
 
 export interface Window {
   /** Grey levels of slices [lo, hi) (empty when the sweep did not ask for them). */
@@ -136,8 +137,9 @@ export class ScratchStore implements PhaseStore {
     if (this.greyBuf.length < n) this.greyBuf = allocate(this.grey.dtype as DType, Math.max(n, this.fullWindow()), true) as GreyArray;
     return this.greyBuf;
   }
-  private labelRoom(n: number): Uint8Array {
-    if (this.labelBuf.length < n) this.labelBuf = new Uint8Array(Math.max(n, this.fullWindow()));
+  /** `widest`: sweeps (size the buffer for any window); editLabels of a few slices takes just what it needs. */
+  private labelRoom(n: number, widest = true): Uint8Array {
+    if (this.labelBuf.length < n) this.labelBuf = new Uint8Array(widest ? Math.max(n, this.fullWindow()) : n);
     return this.labelBuf;
   }
   async sweep(o: SweepOptions, kernel: Kernel): Promise<void> {
@@ -162,7 +164,7 @@ export class ScratchStore implements PhaseStore {
   }
   editLabels(z0: number, z1: number, edit: (labels: Uint8Array) => void): void {
     const n = (z1 - z0) * this.plane();
-    const lab = this.labels.readSlices(z0, z1, this.labelRoom(n)) as Uint8Array;
+    const lab = this.labels.readSlices(z0, z1, this.labelRoom(n, false)) as Uint8Array;
     edit(lab);
     this.labels.writeSlices(z0, lab);
   }
@@ -179,5 +181,6 @@ export class ScratchStore implements PhaseStore {
     this.greyBuf = allocate(this.grey.dtype, 0) as GreyArray;
     this.labelBuf = new Uint8Array(0);
     this.sliceBuf = allocate(this.grey.dtype, 0) as GreyArray;
+    collectGarbage(); // returned now, before the tables that take their room are built
   }
 }
