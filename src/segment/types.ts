@@ -86,8 +86,56 @@ export interface SegmentReport {
   decisions: PhaseDecision[];
   cleanup: { min_island_voxels: number; islands_removed: Record<string, number>; voxels_relabelled: Record<string, number>; fill_holes: boolean; holes_filled_voxels: Record<string, number> };
   refinement?: { passes: number; changed_per_pass: number[] } | null;
+  /** Phase mode: how far the labels can be trusted (see qc.ts); absent in classes mode. */
+  qc?: QcBlock;
   backend: string;
   timings_ms: Record<string, number>;
+}
+
+export type LayoutName = 'anode-free' | 'li-foil' | 'symmetric' | 'full-cell' | 'unknown';
+export type AxisName = 'z' | 'y' | 'x';
+
+/** One plausibility check of a segmentation: its figure, the limit it is held to, and the verdict. */
+export interface QcCheck {
+  /** Stable identifier, e.g. 'contrast', 'fallback', 'fragmentation', 'unimodal_electrolyte'. */
+  name: string;
+  ok: boolean;
+  /** 'error': failing lowers the confidence; 'note': reported only. */
+  severity: 'error' | 'note';
+  value: number | string | null;
+  /** The limit in words, e.g. '≥ 2.0' or '≤ 5 %'. */
+  limit: string;
+  /** One sentence a researcher understands (what was measured and what it means). */
+  message: string;
+}
+
+/**
+ * Quality control of a phase segmentation: the layout and its evidence, the contrast, how much was
+ * decided by fallback rules, and the checks. `confidence` is 'low' when any 'error' check fails;
+ * `warnings` are the failed checks' messages (the stderr warning line and the report's red banner).
+ */
+export interface QcBlock {
+  confidence: 'high' | 'low';
+  warnings: string[];
+  layout: {
+    name: LayoutName;
+    /** Stack normal in the input volume's axes. */
+    normal_axis: AxisName;
+    /** 'detected' from the data or 'requested' (--layout / --normal). */
+    source: 'detected' | 'requested';
+    /** Collector / plunger kind found: carbon, metal or none. */
+    collector: 'carbon' | 'metal' | 'none';
+    /** Li electrodes found (0, 1 or 2). */
+    electrodes: number;
+    evidence: Record<string, unknown>;
+  };
+  /** Reconstruction field of view: voxels outside it are labelled 255 and excluded from the statistics. */
+  field_of_view: { detected: boolean; axis: AxisName | null; fill: number | 'nan' | null; masked_fraction: number; evidence: Record<string, unknown> };
+  /** Mean and spread (σ) of the final phases on the analysed grey, and each adjacent pair's separation |Δμ| / max σ. */
+  contrast: { phase_means: Record<string, number | null>; phase_sigmas: Record<string, number | null>; pairs: { a: string; b: string; separation: number }[]; min_separation: number | null };
+  /** Fraction of the analysed voxels whose phase came from a fallback rule (no direct evidence). */
+  fallback_fraction: number;
+  checks: QcCheck[];
 }
 
 export interface SegmentResult {
