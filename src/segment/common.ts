@@ -10,7 +10,7 @@ import type { NoiseEstimate } from './noise.js';
 import type { CleanupReport } from './cleanup.js';
 import type { PhaseResult } from './phases.js';
 import type { PhaseStore } from './store.js';
-import type { DenoiseReport, LayoutName, SegmentOptions, SegmentReport } from './types.js';
+import type { AxisName, DenoiseReport, LayoutName, QcBlock, SegmentOptions, SegmentReport } from './types.js';
 import { assessQuality } from './qc.js';
 
 export const PHASE_NAMES: Record<string, string> = { '0': 'void/pore', '1': 'Li', '2': 'electrolyte', '3': 'collector', '255': 'masked' };
@@ -81,8 +81,12 @@ export function lowRangeSplit(h: Histogram, upper: number): { means: number[]; t
   return { means: th.classes_stats.map((s) => s.mean), threshold: th.thresholds[0] };
 }
 
-/** Voxel fraction and mean grey per label (sums in raster order). */
-export async function labelStats(store: PhaseStore, K: number): Promise<{ fractions: Record<string, number>; meansByLabel: Record<string, number | null> }> {
+/**
+ * Voxel fraction and mean grey per label (sums in raster order). With `excludeFrom`, labels ≥ it
+ * (outside the cell, outside the field of view) are left out of the fractions' denominator and
+ * reported as fractions of the whole volume in `excluded`.
+ */
+export async function labelStats(store: PhaseStore, K: number, excludeFrom = 256): Promise<{ fractions: Record<string, number>; meansByLabel: Record<string, number | null>; excluded: Record<string, number> }> {
   const counts = new Float64Array(256);
   const sums = new Float64Array(256);
   const plane = store.shape[1] * store.shape[2];
@@ -97,13 +101,18 @@ export async function labelStats(store: PhaseStore, K: number): Promise<{ fracti
   });
   const fractions: Record<string, number> = {};
   const meansByLabel: Record<string, number | null> = {};
+  const excluded: Record<string, number> = {};
+  let analysed = 0;
+  for (let k = 0; k < Math.min(256, excludeFrom); k++) analysed += counts[k];
   for (let k = 0; k < 256; k++) {
-    if (k < K || counts[k] > 0) {
-      fractions[String(k)] = counts[k] / n;
+    if (k >= excludeFrom) {
+      if (counts[k] > 0) excluded[String(k)] = counts[k] / n;
+    } else if (k < K || counts[k] > 0) {
+      fractions[String(k)] = analysed ? counts[k] / analysed : 0;
       meansByLabel[String(k)] = counts[k] ? sums[k] / counts[k] : null;
     }
   }
-  return { fractions, meansByLabel };
+  return { fractions, meansByLabel, excluded };
 }
 
 /**
@@ -158,30 +167,35 @@ export function denoiseReport(options: SegmentOptions, dn: ReturnType<typeof cho
 export async function phasesReport(a: {
   store: PhaseStore; res: PhaseResult; cleanup: CleanupReport; options: SegmentOptions; spacing: Spacing3 | null; inputDtype: string;
   inverted: boolean; denoise: DenoiseReport; backend: ComputeBackend; timings: Record<string, number>;
+  /** Working frame vs input frame (stack normal, field of view); absent: normal z, nothing masked. */
+  frame?: { normal: AxisName; source: 'detected' | 'requested'; fieldOfView: QcBlock['field_of_view']; inputShape: Shape3; inputSpacing: Spacing3 | null };
 }): Promise<SegmentReport> {
   const { store, res, spacing } = a;
-  const shape: Shape3 = [...store.shape];
+  const shape: Shape3 = [...(a.frame?.inputShape ?? store.shape)];
   const n = voxelCount(shape);
-  const { fractions, meansByLabel } = await labelStats(store, 4);
-  const liVoxels = Math.round(fractions['1'] * n);
+  const { fractions, meansByLabel, excluded } = await labelStats(store, 4, 5);
+  const analysedVoxels = n * (1 - Object.values(excluded).reduce((x, y) => x + y, 0));
+  const liVoxels = Math.round(fractions['1'] * analysedVoxels);
   const vox = spacing ? spacing[0] * spacing[1] * spacing[2] : null;
-  const area = spacing ? shape[1] * shape[2] * spacing[1] * spacing[2] : null;
+  // map area: the working plane (normal along z) inside the field of view
+  const fovFraction = 1 - (a.frame?.fieldOfView.masked_fraction ?? 0);
+  const area = spacing ? store.shape[1] * store.shape[2] * spacing[1] * spacing[2] * fovFraction : null;
   const volume = vox !== null ? liVoxels * vox : null;
   const meanT = volume !== null && area ? volume / area : null;
   const li: SegmentReport['li'] = { voxels: liVoxels, volume_um3: volume, map_area_um2: area, mean_thickness_um: meanT, areal_capacity_mah_cm2: meanT !== null ? meanT / UM_PER_MAH_CM2 : null, um_per_mah_cm2: UM_PER_MAH_CM2 };
   const qc = await assessQuality({
     store,
     greyRange: { lo: res.histogram.binning.lo, hi: res.histogram.binning.lo + res.histogram.binning.bins * res.histogram.binning.width },
-    layout: { name: layoutName(res.layout), normal_axis: 'z', source: 'detected', collector: res.layout.collector, electrodes: res.layout.electrodes, evidence: { ...res.layout } },
-    fieldOfView: { detected: false, axis: null, fill: null, masked_fraction: 0, evidence: {} },
+    layout: { name: layoutName(res.layout), normal_axis: a.frame?.normal ?? 'z', source: a.frame?.source ?? 'detected', collector: res.layout.collector, electrodes: res.layout.electrodes, evidence: { ...res.layout } },
+    fieldOfView: a.frame?.fieldOfView ?? { detected: false, axis: null, fill: null, masked_fraction: 0, evidence: {} },
     fallbackVoxels: res.fallbackVoxels,
     adjacentPairs: res.layout.collector !== 'none' ? [[0, 1], [1, 2], [0, 2], [1, 3]] : [[0, 1], [1, 2], [0, 2]],
   });
   return {
-    version: 1, mode: 'phases', method: a.options.method ?? 'otsu', classes: 4, shape, input_dtype: a.inputDtype, spacing_um: spacing, li_contrast: a.options.liContrast ?? 'dark', grey_inverted: a.inverted,
+    version: 1, mode: 'phases', method: a.options.method ?? 'otsu', classes: 4, shape, input_dtype: a.inputDtype, spacing_um: a.frame ? a.frame.inputSpacing : spacing, li_contrast: a.options.liContrast ?? 'dark', grey_inverted: a.inverted,
     thresholds: res.thresholds, threshold_convention: 'partition', void_li_threshold: res.voidLiThreshold,
     histogram: summarise(res.histogram), gmm: res.gmm ?? null,
-    class_means: meansByLabel, phase_fractions: fractions, phase_names: { '0': PHASE_NAMES['0'], '1': PHASE_NAMES['1'], '2': PHASE_NAMES['2'], '3': PHASE_NAMES['3'] },
+    class_means: meansByLabel, phase_fractions: fractions, excluded_fractions: excluded, phase_names: { '0': PHASE_NAMES['0'], '1': PHASE_NAMES['1'], '2': PHASE_NAMES['2'], '3': PHASE_NAMES['3'] },
     li, denoise: a.denoise, decisions: res.decisions, cleanup: a.cleanup, refinement: res.refinement, qc, backend: a.backend.description, timings_ms: a.timings,
   };
 }

@@ -25,6 +25,7 @@ import { estimateNoise } from './noise.js';
 import { cleanup } from './cleanup.js';
 import { segmentPhases } from './phases.js';
 import { MemoryStore } from './store.js';
+import { prepareFrame, qcFieldOfView, type Frame } from './frame.js';
 import { denoiseDecision, denoiseReport, invertGrey, labelStats, phasesReport, stageTimer } from './common.js';
 import type { SegmentOptions, SegmentReport, SegmentResult } from './types.js';
 
@@ -47,7 +48,7 @@ export async function segment(scan: Volume, backend: ComputeBackend, options: Se
   const progress = options.onProgress ?? (() => {});
   const mode = options.mode ?? 'phases';
   const method = options.method ?? 'otsu';
-  const shape: Shape3 = [...scan.shape];
+  let shape: Shape3 = [...scan.shape];
   const n = voxelCount(shape);
   if (scan.data.length !== n) throw new InputError(`volume data length ${scan.data.length} does not match shape ${shape.join('×')}`);
   if (mode === 'classes') {
@@ -56,7 +57,8 @@ export async function segment(scan: Volume, backend: ComputeBackend, options: Se
   }
   if (method !== 'otsu' && method !== 'gmm') throw new InputError(`unknown method '${String(method)}' (expected otsu or gmm)`);
   const liContrast = options.liContrast ?? 'dark';
-  const spacing = options.spacing !== undefined ? options.spacing : scan.spacing;
+  const inputSpacing = options.spacing !== undefined ? options.spacing : scan.spacing;
+  let spacing = inputSpacing;
 
   // 0. Grey array (uint8/uint16/float32 as is; other types to float32), optional inversion.
   let { grey, converted } = asGrey(scan.data);
@@ -68,6 +70,15 @@ export async function segment(scan: Volume, backend: ComputeBackend, options: Se
     invertGrey(grey, out, min, max);
     grey = out;
     owned = true;
+  }
+  // Phase mode works with the stack normal along z and without the field-of-view fill.
+  let frame: Frame | null = null;
+  if (mode === 'phases') {
+    frame = await prepareFrame(grey, shape, spacing ?? null, { normal: options.normal, fieldOfView: options.fieldOfView }, owned || Boolean(options.inPlace));
+    grey = frame.grey;
+    owned ||= frame.owned;
+    shape = frame.shape;
+    spacing = frame.spacing;
   }
   lap('prepare');
 
@@ -116,12 +127,18 @@ export async function segment(scan: Volume, backend: ComputeBackend, options: Se
       cleanup: cl, refinement: null, backend: backend.description, timings_ms: timings,
     };
   } else {
+    const fr = frame!;
     const store = new MemoryStore(work, shape);
     const res = await segmentPhases({ store, spacing: spacing ?? null, backend, method, options, progress, lap });
-    labels = store.labels;
-    const cl = await cleanup(labels, shape, backend, 4, options.minIslandVoxels ?? 0, options.fillHoles ?? false);
+    res.decisions.unshift(...fr.decisions);
+    const cl = await cleanup(store.labels, shape, backend, 4, options.minIslandVoxels ?? 0, options.fillHoles ?? false);
+    fr.markOutside(store.labels);
     lap('cleanup');
-    report = await phasesReport({ store, res, cleanup: cl, options, spacing: spacing ?? null, inputDtype: scan.dtype, inverted, denoise, backend, timings });
+    report = await phasesReport({
+      store, res, cleanup: cl, options, spacing: spacing ?? null, inputDtype: scan.dtype, inverted, denoise, backend, timings,
+      frame: { normal: fr.normal, source: fr.normalSource, fieldOfView: qcFieldOfView(fr.fov), inputShape: fr.inputShape, inputSpacing: inputSpacing ?? null },
+    });
+    labels = fr.restore(store.labels);
   }
   timings.total = Object.entries(timings).reduce((a, [k, v]) => (k === 'total' ? a : a + v), 0);
   progress('done', 1, 1);

@@ -28,6 +28,8 @@ import { fullHistogramOfSlabs, minMax } from './histogram.js';
 import { estimateNoiseOfSlices } from './noise.js';
 import { CC_SLAB_VOXELS, segmentPhases } from './phases.js';
 import { ScratchStore } from './store.js';
+import { detectFrame, OUTSIDE_FOV, qcFieldOfView } from './frame.js';
+import { fillOutsideFieldOfView, markOutsideFieldOfView } from './orient.js';
 import { denoiseDecision, denoiseReport, invertGrey, phasesReport, stageTimer } from './common.js';
 import type { SegmentOptions, SegmentReport } from './types.js';
 
@@ -149,6 +151,18 @@ export async function segmentOutOfCore(source: VolumeSource, backend: ComputeBac
         }
       }
     }
+    // Stack normal and field of view (same detection as in memory, over slabs).
+    const frame = await detectFrame((z0, z1) => grey.readSlices(z0, z1) as GreyArray, shape, { normal: options.normal, fieldOfView: options.fieldOfView }, slabSlices);
+    if (frame.normal !== 'z') throw new InputError(`${source.path}: the stack normal is along ${frame.normal}${frame.normalSource === 'detected' ? ' (detected)' : ''}; the streamed segmentation handles a stack normal along z only so far: reorder the axes or raise --memory so it runs in memory`);
+    if (frame.fov.detected && frame.fov.axis !== 'z') throw new InputError(`${source.path}: the reconstruction field of view lies along ${frame.fov.axis}; the streamed segmentation handles one along z only so far: raise --memory so it runs in memory`);
+    if (frame.fov.detected && frame.near) {
+      const buf = allocate(greyDtype, slabSlices * plane) as GreyArray;
+      for (const s of planSlabs(nz, slabSlices, 0)) {
+        const g = grey.readSlices(s.z0, s.z1, buf) as GreyArray;
+        fillOutsideFieldOfView(g, s.z0, s.z1, shape, frame.fov, frame.near);
+        grey.writeSlices(s.z0, g);
+      }
+    }
     const labels = make('uint8');
     lap('prepare');
 
@@ -213,9 +227,19 @@ export async function segmentOutOfCore(source: VolumeSource, backend: ComputeBac
 
     // 3. Phases (same kernels as in memory, over slabs).
     const res = await segmentPhases({ store, spacing: spacing ?? null, backend, method, options, progress, lap, ccSlabSlices: slabSlices, changeChunkEntries: ooc.changeChunkEntries });
+    res.decisions.unshift(...frame.decisions);
+    if (frame.fov.detected) {
+      const buf = new Uint8Array(slabSlices * plane);
+      for (const s of planSlabs(nz, slabSlices, 0)) {
+        const l = labels.readSlices(s.z0, s.z1, buf) as Uint8Array;
+        markOutsideFieldOfView(l, s.z0, s.z1, shape, 'z', frame.fov, OUTSIDE_FOV);
+        labels.writeSlices(s.z0, l);
+      }
+    }
     lap('cleanup');
     const report = await phasesReport({
       store, res, cleanup: emptyCleanupReport(minIsland, fillHoles), options, spacing: spacing ?? null, inputDtype: source.dtype, inverted, denoise, backend, timings,
+      frame: { normal: 'z', source: frame.normalSource, fieldOfView: qcFieldOfView(frame.fov), inputShape: shape, inputSpacing: spacing ?? null },
     });
     drop(grey);
     timings.total = Object.entries(timings).reduce((a, [k, v]) => (k === 'total' ? a : a + v), 0);

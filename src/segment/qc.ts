@@ -199,9 +199,8 @@ export async function assessQuality(q: QcInputs): Promise<QcBlock> {
     message: q.layout.name !== 'unknown' ? `layout ${q.layout.name}, stack normal along ${q.layout.normal_axis}` : 'no known cell layout was recognised along any axis',
   });
 
-  const [nz, ny, nx] = q.store.shape;
-  const normalLength = q.layout.normal_axis === 'z' ? nz : q.layout.normal_axis === 'y' ? ny : nx;
-  const mapArea = (nz * ny * nx) / normalLength;
+  // the store is in the working frame: stack normal along its z
+  const mapArea = q.store.shape[1] * q.store.shape[2];
   const liPerElectrode = s.count[1] / Math.max(1, q.layout.electrodes) / Math.max(1, mapArea * (1 - q.fieldOfView.masked_fraction));
   const foil = q.layout.name === 'li-foil' || q.layout.name === 'symmetric' || q.layout.name === 'full-cell';
   add({

@@ -37,6 +37,10 @@ export interface SegmentOptions {
   otsuVariant?: 'exact' | 'skimage';
   /** Phase mode: boundary refinement passes with the half-way rule (default 3; 0 disables). */
   refinePasses?: number;
+  /** Phase mode: stack normal ('auto': detected from the data, see axis.ts). */
+  normal?: 'auto' | AxisName;
+  /** Phase mode: look for a reconstruction field of view ('auto', see fov.ts) or not ('none'). */
+  fieldOfView?: 'auto' | 'none';
 }
 
 export interface DenoiseReport {
@@ -80,6 +84,8 @@ export interface SegmentReport {
   class_means: Record<string, number | null>;
   /** Voxel fraction per output label (keys: label codes). */
   phase_fractions: Record<string, number>;
+  /** Phase mode: fractions of the whole volume outside the cell (5) and outside the field of view (255), not in phase_fractions. */
+  excluded_fractions?: Record<string, number>;
   phase_names: Record<string, string>;
   li?: { voxels: number; volume_um3: number | null; map_area_um2: number | null; mean_thickness_um: number | null; areal_capacity_mah_cm2: number | null; um_per_mah_cm2: 4.85 } | null;
   denoise: DenoiseReport;

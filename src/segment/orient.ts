@@ -1,0 +1,157 @@
+/**
+ * The frame the phase segmentation works in: stack normal along z and no field-of-view fill.
+ *
+ * - Permutation: the normal axis becomes z, the two others keep their array order:
+ *   normal y: C[k][z][x] = V[z][k][x] (shape [ny, nz, nx]);
+ *   normal x: C[k][z][y] = V[z][y][k] (shape [nx, nz, ny]).
+ *   Labels come back by the inverse permutation. O(N), one copy of the grey and of the labels.
+ * - Field-of-view fill: every masked line (along the rotation axis) takes the grey of the nearest
+ *   unmasked line of the plane (multi-source breadth-first search, 8-neighbour steps). When the
+ *   rotation axis is the stack normal — the usual case — masked lines are whole columns through the
+ *   stack, and a copied column keeps the layer sequence, so neither the histogram's class weights nor
+ *   the column-wise layout steps see a fake phase. The copies are labelled 255 afterwards.
+ */
+import type { GreyArray } from '../compute/types.js';
+import type { Shape3, Spacing3 } from '../io/volume.js';
+import type { AxisName } from './types.js';
+import { planeShape, type FieldOfView } from './fov.js';
+
+/** Shape (and spacing) with the normal axis first, the others in array order. */
+export function canonicalShape<T extends number>(v: readonly [T, T, T], normal: AxisName): [T, T, T] {
+  const [a, b, c] = v;
+  return normal === 'z' ? [a, b, c] : normal === 'y' ? [b, a, c] : [c, a, b];
+}
+
+type Typed = GreyArray | Uint8Array;
+
+/** V (input frame) → C (normal along z). Returns `src` itself for normal z. */
+export function toCanonical<A extends Typed>(src: A, shape: Shape3, normal: AxisName): A {
+  if (normal === 'z') return src;
+  const [nz, ny, nx] = shape;
+  const out = new (src.constructor as new (n: number) => A)(src.length);
+  let i = 0;
+  if (normal === 'y') {
+    // C[(y·nz + z)·nx + x]
+    for (let z = 0; z < nz; z++)
+      for (let y = 0; y < ny; y++) {
+        const o = (y * nz + z) * nx;
+        for (let x = 0; x < nx; x++) out[o + x] = src[i++];
+      }
+  } else {
+    // C[(x·nz + z)·ny + y]
+    const step = nz * ny;
+    for (let z = 0; z < nz; z++)
+      for (let y = 0; y < ny; y++) {
+        let o = z * ny + y;
+        for (let x = 0; x < nx; x++, o += step) out[o] = src[i++];
+      }
+  }
+  return out;
+}
+
+/** C (normal along z) → V (input frame of shape `shape`). Returns `src` itself for normal z. */
+export function fromCanonical<A extends Typed>(src: A, shape: Shape3, normal: AxisName): A {
+  if (normal === 'z') return src;
+  const [nz, ny, nx] = shape;
+  const out = new (src.constructor as new (n: number) => A)(src.length);
+  let i = 0;
+  if (normal === 'y') {
+    for (let z = 0; z < nz; z++)
+      for (let y = 0; y < ny; y++) {
+        const o = (y * nz + z) * nx;
+        for (let x = 0; x < nx; x++) out[i++] = src[o + x];
+      }
+  } else {
+    const step = nz * ny;
+    for (let z = 0; z < nz; z++)
+      for (let y = 0; y < ny; y++) {
+        let o = z * ny + y;
+        for (let x = 0; x < nx; x++, o += step) out[i++] = src[o];
+      }
+  }
+  return out;
+}
+
+/** For each plane pixel: itself when unmasked, else the nearest unmasked pixel (BFS, 8-neighbour). -1: no unmasked pixel. */
+export function nearestUnmasked(mask: Uint8Array, a: number, b: number): Int32Array {
+  const src = new Int32Array(a * b).fill(-1);
+  const queue = new Int32Array(a * b);
+  let head = 0, tail = 0;
+  for (let p = 0; p < a * b; p++) if (!mask[p]) { src[p] = p; queue[tail++] = p; }
+  while (head < tail) {
+    const p = queue[head++];
+    const r = Math.floor(p / b), c = p - r * b;
+    for (let dr = -1; dr <= 1; dr++) {
+      const rr = r + dr;
+      if (rr < 0 || rr >= a) continue;
+      for (let dc = -1; dc <= 1; dc++) {
+        const cc = c + dc;
+        if (cc < 0 || cc >= b) continue;
+        const q = rr * b + cc;
+        if (src[q] < 0) { src[q] = src[p]; queue[tail++] = q; }
+      }
+    }
+  }
+  return src;
+}
+
+/**
+ * Replace the grey of masked lines by the nearest unmasked line's grey, in place, on slices [z0, z1)
+ * of the input frame held in `slab` (every masked line lies within one slice or is a column, so a
+ * slab is self-contained). `near`: nearestUnmasked of the mask.
+ */
+export function fillOutsideFieldOfView(slab: GreyArray, z0: number, z1: number, shape: Shape3, fov: FieldOfView, near: Int32Array): void {
+  if (!fov.detected || !fov.mask || !fov.axis) return;
+  const [, ny, nx] = shape;
+  const plane = ny * nx;
+  const m = fov.mask;
+  for (let z = z0; z < z1; z++) {
+    const base = (z - z0) * plane;
+    if (fov.axis === 'z') {
+      for (let p = 0; p < plane; p++) if (m[p] && near[p] >= 0) slab[base + p] = slab[base + near[p]];
+    } else if (fov.axis === 'y') {
+      // plane (z, x): the line of (z, x) runs along y; its source line may lie in another slice
+      for (let x = 0; x < nx; x++) {
+        const p = z * nx + x;
+        if (!m[p] || near[p] < 0) continue;
+        const zs = Math.floor(near[p] / nx), xs = near[p] - zs * nx;
+        if (zs < z0 || zs >= z1) continue; // in memory the slab is the volume; streamed, only a field of view along z is accepted
+        for (let y = 0; y < ny; y++) slab[base + y * nx + x] = slab[(zs - z0) * plane + y * nx + xs];
+      }
+    } else {
+      // plane (z, y): the line of (z, y) runs along x
+      for (let y = 0; y < ny; y++) {
+        const p = z * ny + y;
+        if (!m[p] || near[p] < 0) continue;
+        const zs = Math.floor(near[p] / ny), ys = near[p] - zs * ny;
+        if (zs < z0 || zs >= z1) continue;
+        slab.copyWithin(base + y * nx, (zs - z0) * plane + ys * nx, (zs - z0) * plane + (ys + 1) * nx);
+      }
+    }
+  }
+}
+
+/**
+ * Set `code` on working-frame labels of slices [k0, k1) (held in `labels`) that lie outside the
+ * field of view (given in the input frame of shape `shape`).
+ */
+export function markOutsideFieldOfView(labels: Uint8Array, k0: number, k1: number, shape: Shape3, normal: AxisName, fov: FieldOfView, code: number): number {
+  if (!fov.detected || !fov.mask || !fov.axis) return 0;
+  const [, ny, nx] = shape;
+  const m = fov.mask;
+  const [, cy, cx] = canonicalShape(shape, normal);
+  let marked = 0;
+  // input coordinates of working-frame (k, r, c)
+  for (let k = k0; k < k1; k++)
+    for (let r = 0; r < cy; r++)
+      for (let c = 0; c < cx; c++) {
+        const [z, y, x] = normal === 'z' ? [k, r, c] : normal === 'y' ? [r, k, c] : [r, c, k];
+        const p = fov.axis === 'z' ? y * nx + x : fov.axis === 'y' ? z * nx + x : z * ny + y;
+        if (m[p]) { labels[((k - k0) * cy + r) * cx + c] = code; marked++; }
+      }
+  return marked;
+}
+
+export function canonicalSpacing(spacing: Spacing3 | null, normal: AxisName): Spacing3 | null {
+  return spacing ? canonicalShape(spacing, normal) : null;
+}
