@@ -39,7 +39,11 @@ export function planPlacement(shape: Shape3, v: number, surroundings: Surroundin
   const topReserveUm = end;
   const bottomReserveUm = twoEnded ? end : 0;
   const nzBuild = nz - Math.ceil((topReserveUm + bottomReserveUm + spanUm) / v - 1e-9);
-  if (nzBuild < 8) throw new InputError(`shape ${shape.join(',')} leaves ${nzBuild} slices for the stack after surroundings and tilt (need ≥ 8)`);
+  if (nzBuild < 8) {
+    throw new InputError(
+      `${nz} slices along the stack normal leave ${nzBuild} for the stack after surroundings (${(topReserveUm + bottomReserveUm).toFixed(1)} µm) and tilt (${spanUm.toFixed(1)} µm); need ≥ 8: use a larger shape along the normal`,
+    );
+  }
   return { topReserveUm, bottomReserveUm, spanUm, nzBuild, airUm };
 }
 
