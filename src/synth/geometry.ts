@@ -14,7 +14,7 @@ import { gaussianBlur3D, gaussianField2D, gaussianKernel, histogramQuantile, log
 import type { GreyLevels, PresetDefaults, PresetName } from './presets.js';
 import { hashNormal, Rng, sliceKey, streamKey } from './rng.js';
 
-export const LABEL = { void: 0, li: 1, electrolyte: 2, collector: 3 } as const;
+export const LABEL = { void: 0, li: 1, electrolyte: 2, collector: 3, cathode: 4, outside: 5, masked: 255 } as const;
 
 export interface Geometry {
   /** Label of each z-segment, from the top; segment s spans [bounds[s−1], bounds[s]). */
@@ -30,28 +30,34 @@ export interface Geometry {
   /** Scale applied to all z thicknesses because the requested stack did not fit (1 = none). */
   zScale: number;
   info: Record<string, number>;
+  /** Grey of each segment when it is not the label's nominal grey (steel plunger vs carbon collector, air). */
+  segGrey?: number[];
+  /** Pores only where the voxel centre is above this z (µm) too: the end of the electrolyte region. */
+  poreEnd?: Float64Array;
+  /** Suppress pores within surfaceBandUm before poreEnd as well (an electrode lies beyond it). */
+  poreEndBand?: boolean;
 }
 
-function meanOf(a: ArrayLike<number>): number {
+export function meanOf(a: ArrayLike<number>): number {
   let s = 0;
   for (let i = 0; i < a.length; i++) s += a[i];
   return a.length ? s / a.length : 0;
 }
 
-function maxOf(a: ArrayLike<number>): number {
+export function maxOf(a: ArrayLike<number>): number {
   let m = -Infinity;
   for (let i = 0; i < a.length; i++) if (a[i] > m) m = a[i];
   return m;
 }
 
-function minOf(a: ArrayLike<number>): number {
+export function minOf(a: ArrayLike<number>): number {
   let m = Infinity;
   for (let i = 0; i < a.length; i++) if (a[i] < m) m = a[i];
   return m;
 }
 
 /** Rescale a field to zero mean and the given std on this field of view (exact Rq). */
-function standardise(f: Float64Array, std: number): Float64Array {
+export function standardise(f: Float64Array, std: number): Float64Array {
   const m = meanOf(f);
   let v = 0;
   for (let i = 0; i < f.length; i++) v += (f[i] - m) ** 2;
@@ -199,8 +205,8 @@ export function rasterLayers(g: Geometry, shape: Shape3, voxelUm: number, grey: 
   const n = ny * nx;
   const dz = voxelUm;
   const m = g.bounds.length;
-  const greyOf = [grey.void, grey.li, grey.electrolyte, grey.collector];
-  const segGrey = g.phases.map((ph) => greyOf[ph]);
+  const greyOf = [grey.void, grey.li, grey.electrolyte, grey.collector, grey.cathode ?? 0, grey.air ?? grey.void];
+  const segGrey = g.segGrey ?? g.phases.map((ph) => greyOf[ph]);
   const ptr = new Int32Array(n);
   const b = g.bounds;
   for (let k = 0; k < nz; k++) {
@@ -275,14 +281,16 @@ export function addPores(g: Geometry, p: PresetDefaults, shape: Shape3, voxelUm:
   const band = Math.max(p.pores.surfaceBandUm, 1e-6);
   const region = new Uint8Array(sz * plane);
   let regionVoxels = 0;
+  const end = g.poreEnd;
   for (let k = 0; k < sz; k++) {
     const zc = (k + z0 + 0.5) * v;
     for (let col = 0; col < plane; col++) {
       const idx = k * plane + col;
       const dist = zc - g.surface[col];
-      const ramp = Math.min(1, Math.max(0, 1 - dist / band));
+      let ramp = Math.min(1, Math.max(0, 1 - dist / band));
+      if (end && g.poreEndBand) ramp = Math.max(ramp, Math.min(1, Math.max(0, 1 - (end[col] - zc) / band)));
       field[idx] = field[idx] * inv - 8 * ramp;
-      if (dist >= 0) {
+      if (dist >= 0 && (!end || zc < end[col])) {
         region[idx] = 1;
         regionVoxels++;
       }
@@ -334,6 +342,23 @@ export interface FilamentTruth {
  * distance to the tube axis. Penetration per column = bottom face of the deepest filament Li voxel
  * below the electrolyte surface, (k + 1)·dz − surface.
  */
+/**
+ * Which electrode the filaments grow from. Default: the layer above g.surface, growing towards +z.
+ * `mirror`: an electrode beyond `surface` growing towards −z (the far electrode of a symmetric
+ * cell); the walk then runs in u = depth − z, where it is the same problem, and voxel k of the
+ * u-frame is voxel nz − 1 − k of the volume (exact: the voxel grid is symmetric under the flip).
+ */
+export interface FilamentSource {
+  mirror: boolean;
+  /** Electrolyte-facing surface of the electrode, z in µm (volume frame). */
+  surface: Float64Array;
+  liThickness: ArrayLike<number>;
+  /** Random stream name (one per electrode). */
+  stream: string;
+  /** Room below the surface per column (µm) before the next layer: target depths stay short of it. */
+  room?: ArrayLike<number>;
+}
+
 export function addFilaments(
   g: Geometry,
   p: PresetDefaults,
@@ -344,6 +369,7 @@ export function addFilaments(
   labels: Uint8Array,
   att: Float32Array,
   penetration: Float32Array,
+  source?: FilamentSource,
 ): FilamentTruth[] {
   const fp = p.filaments;
   if (!fp) return [];
@@ -353,10 +379,19 @@ export function addFilaments(
   const Lx = nx * v;
   const Ly = ny * v;
   const depth = nz * v;
-  const rng = new Rng(seed, 'filaments');
+  const mirror = source?.mirror ?? false;
+  // Surface and thickness in the walk's frame (u = depth − z when mirrored).
+  let surf: ArrayLike<number> = g.surface;
+  let liTh: ArrayLike<number> = g.liThickness;
+  if (source) {
+    liTh = source.liThickness;
+    surf = mirror ? source.surface.map((z) => depth - z) : source.surface;
+  }
+  const rng = new Rng(seed, source?.stream ?? 'filaments');
   const count = rng.int(fp.count[0], fp.count[1]);
   const colOf = (y: number, x: number) => Math.min(ny - 1, Math.max(0, Math.floor(y / v))) * nx + Math.min(nx - 1, Math.max(0, Math.floor(x / v)));
-  const poreAt = (z: number, y: number, x: number): number => {
+  const poreAt = (u: number, y: number, x: number): number => {
+    const z = mirror ? depth - u : u;
     const k = Math.floor(z / v) - pores.z0;
     if (k < 0 || k >= nz - pores.z0 || !Number.isFinite(pores.threshold)) return 0;
     const idx = k * plane + colOf(y, x);
@@ -371,10 +406,12 @@ export function addFilaments(
     let target = rng.uniform(fp.depthUm[0], fp.depthUm[1]);
     const x0 = rng.uniform(r + 2 * v, Lx - r - 2 * v);
     const y0 = rng.uniform(r + 2 * v, Ly - r - 2 * v);
-    const s0 = g.surface[colOf(y0, x0)];
+    const s0 = surf[colOf(y0, x0)];
     target = Math.max(0, Math.min(target, depth - s0 - r - 2 * v));
+    // Stop well short of the next layer (the other electrode, the composite cathode).
+    if (source?.room) target = Math.max(0, Math.min(target, source.room[colOf(y0, x0)] - r - 4 * v - 2 * p.surface.rqUm));
     // Root inside the Li layer so the filament is connected to it.
-    let pos = [s0 - Math.min(r, 0.5 * g.liThickness[colOf(y0, x0)]), y0, x0];
+    let pos = [s0 - Math.min(r, 0.5 * liTh[colOf(y0, x0)]), y0, x0];
     let dir = [1, 0.3 * rng.normal(), 0.3 * rng.normal()];
     const norm = (d: number[]) => {
       const l = Math.hypot(d[0], d[1], d[2]) || 1;
@@ -383,7 +420,7 @@ export function addFilaments(
     dir = norm(dir);
     const pts: number[][] = [pos];
     let steps = 0;
-    const below = (q: number[]) => q[0] - g.surface[colOf(q[1], q[2])];
+    const below = (q: number[]) => q[0] - surf[colOf(q[1], q[2])];
     while (below(pos) < target && steps < 4000) {
       let best: number[] | null = null;
       let bestDir = dir;
@@ -434,7 +471,7 @@ export function addFilaments(
             const t = Math.min(1, Math.max(0, (apz * ab[0] + apy * ab[1] + apx * ab[2]) / ab2));
             const d = Math.hypot(apz - t * ab[0], apy - t * ab[1], apx - t * ab[2]);
             if (d >= reach) continue;
-            const idx = k * plane + j * nx + i;
+            const idx = (mirror ? nz - 1 - k : k) * plane + j * nx + i;
             // Store d − r so tubes of different radii share the map (negative = inside).
             const sd = d - r;
             const prev = dist.get(idx);
@@ -449,13 +486,14 @@ export function addFilaments(
     const frac = Math.min(1, Math.max(0, 0.5 - sd / v));
     if (frac <= 0) continue;
     att[idx] += frac * (li - att[idx]);
-    if (sd < 0 && labels[idx] !== LABEL.collector) {
+    if (sd < 0 && labels[idx] !== LABEL.collector && labels[idx] !== LABEL.cathode && labels[idx] !== LABEL.outside) {
       labels[idx] = LABEL.li;
-      const k = Math.floor(idx / plane);
-      const col = idx - k * plane;
+      const kz = Math.floor(idx / plane);
+      const col = idx - kz * plane;
+      const k = mirror ? nz - 1 - kz : kz;
       const zc = (k + 0.5) * v;
-      if (zc >= g.surface[col]) {
-        const depthBelow = (k + 1) * v - g.surface[col];
+      if (zc >= surf[col]) {
+        const depthBelow = (k + 1) * v - surf[col];
         if (depthBelow > penetration[col]) penetration[col] = depthBelow;
       }
     }

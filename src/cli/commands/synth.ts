@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Command } from 'commander';
-import { generatePhantom, PRESETS, type PresetName, type SynthOptions } from '../../synth/index.js';
+import { generatePhantom, PRESETS, type NormalAxis, type PresetName, type ScanDtype, type Surroundings, type SynthOptions } from '../../synth/index.js';
 import { writeTiff } from '../../io/tiff/index.js';
 import { writeFileAtomically } from '../../io/atomic.js';
 import { InputError } from '../../io/errors.js';
@@ -21,7 +21,42 @@ interface SynthFlags {
   cupping?: string;
   drift?: string;
   tile?: string;
+  axis?: string;
+  tilt?: string;
+  fov?: string;
+  fovRadius?: string;
+  surroundings?: string;
+  dtype?: string;
   json?: boolean;
+}
+
+function choice<T extends string>(flag: string, text: string | undefined, allowed: readonly T[]): T | undefined {
+  if (text === undefined) return undefined;
+  if (!(allowed as readonly string[]).includes(text)) throw new InputError(`${flag} must be one of ${allowed.join(', ')}, got '${text}'`);
+  return text as T;
+}
+
+/** --tilt DEG[,AZIMUTH] */
+function parseTilt(text: string): { tiltDeg: number; tiltAzimuthDeg?: number } {
+  const parts = text.split(',');
+  const v = parts.map((t) => (t.trim() === '' ? NaN : Number(t)));
+  if (parts.length > 2 || v.some((n) => !Number.isFinite(n)) || v[0] < 0 || v[0] > 15) {
+    throw new InputError(`--tilt must be DEG[,AZIMUTH] with DEG in 0..15 degrees, got '${text}'`);
+  }
+  return { tiltDeg: v[0], tiltAzimuthDeg: v.length > 1 ? v[1] : undefined };
+}
+
+/** --fov none|circle[:FILL], FILL a number or nan */
+function parseFov(text: string): { fov: 'none' | 'circle'; fovFill?: number | 'nan' } {
+  const [kind, fill, ...rest] = text.split(':');
+  if (rest.length || (kind !== 'none' && kind !== 'circle') || (kind === 'none' && fill !== undefined)) {
+    throw new InputError(`--fov must be none or circle[:FILL] (FILL a number or nan), got '${text}'`);
+  }
+  if (fill === undefined) return { fov: kind };
+  if (fill.toLowerCase() === 'nan') return { fov: kind, fovFill: 'nan' };
+  const n = fill.trim() === '' ? NaN : Number(fill);
+  if (!Number.isFinite(n)) throw new InputError(`--fov fill must be a number or nan, got '${fill}'`);
+  return { fov: kind, fovFill: n };
 }
 
 function nonNegative(flag: string, text: string | undefined): number | undefined {
@@ -52,6 +87,12 @@ export function registerSynth(program: Command): void {
     .option('--rings <a>', 'ring artefact strength (0 = none)')
     .option('--cupping <a>', 'beam-hardening cupping strength (0 = none)')
     .option('--drift <a>', 'slow gain drift along z (0 = none)')
+    .option('--axis <z|y|x>', 'stack normal in the output volume (default z); --shape is the output shape')
+    .option('--tilt <deg[,azimuth]>', 'tilt the whole stack by DEG (0–15) towards AZIMUTH degrees (default 0 = +x)')
+    .option('--fov <none|circle[:fill]>', 'circular reconstruction field of view; outside: label 255 and FILL (number or nan, default 0)')
+    .option('--fov-radius <fraction>', 'field-of-view disc radius as a fraction of the smaller lateral extent (default 0.5)')
+    .option('--surroundings <none|air|plunger|die>', 'what lies beyond the stack ends (label 5 air, steel plunger label 3, PEEK die wall label 5)')
+    .option('--dtype <uint16|uint8|float32>', 'scan type (uint8 = linear rescale of the uint16 range; default uint16, float32 with a nan fill)')
     .option('--tile <ny,nx>', 'mirror-tile the phantom laterally to NY×NX voxels and stream scan.tif, labels.tif and thickness_um.tif slice by slice (volumes larger than RAM)')
     .option('--json', 'print the summary as JSON on stdout')
     .action(
@@ -72,7 +113,15 @@ export function registerSynth(program: Command): void {
           rings: nonNegative('--rings', flags.rings),
           cupping: nonNegative('--cupping', flags.cupping),
           drift: nonNegative('--drift', flags.drift),
+          axis: choice<NormalAxis>('--axis', flags.axis, ['z', 'y', 'x']),
+          surroundings: choice<Surroundings>('--surroundings', flags.surroundings, ['none', 'air', 'plunger', 'die']),
+          dtype: choice<ScanDtype>('--dtype', flags.dtype, ['uint16', 'uint8', 'float32']),
+          fovRadiusFraction: nonNegative('--fov-radius', flags.fovRadius),
+          ...(flags.tilt !== undefined ? parseTilt(flags.tilt) : {}),
+          ...(flags.fov !== undefined ? parseFov(flags.fov) : {}),
         };
+        // Mirror tiling extends the two lateral axes, which are y and x only for a z stack normal.
+        if (flags.tile && (options.axis ?? 'z') !== 'z') throw new InputError(`--tile needs --axis z (the tiled axes are y and x), got --axis ${options.axis}`);
         await ensureOutputDir(dir);
         const progress = createProgress(`synth ${flags.preset}`);
         options.onProgress = (d, t) => progress.update(d, t);
@@ -86,6 +135,11 @@ export function registerSynth(program: Command): void {
           penetration: path.join(dir, 'penetration_um.tif'),
           truth: path.join(dir, 'truth.json'),
         };
+        // Second electrode (symmetric cells): thickness_far_um.tif / penetration_far_um.tif.
+        const extra = phantom.electrodes.slice(1).flatMap((e) => [
+          { file: path.join(dir, `thickness_${e.name}_um.tif`), vol: e.thickness },
+          { file: path.join(dir, `penetration_${e.name}_um.tif`), vol: e.penetration },
+        ]);
         let shape = phantom.scan.shape;
         if (tile) {
           const { writeTiledTiff } = await import('../../synth/tile.js');
@@ -97,18 +151,20 @@ export function registerSynth(program: Command): void {
           labelsBar.finish();
           await writeTiledTiff(files.thickness, phantom.thickness, tile[0], tile[1]);
           await writeTiledTiff(files.penetration, phantom.penetration, tile[0], tile[1]);
+          for (const x of extra) await writeTiledTiff(x.file, x.vol, tile[0], tile[1]);
         } else {
           await writeTiff(files.scan, phantom.scan);
           await writeTiff(files.labels, phantom.labels);
           await writeTiff(files.thickness, phantom.thickness);
           await writeTiff(files.penetration, phantom.penetration);
+          for (const x of extra) await writeTiff(x.file, x.vol);
         }
         await writeFileAtomically(files.truth, `${JSON.stringify(phantom.truth, null, 2)}\n`);
         const t = phantom.truth as unknown as { thickness?: { mean_um?: number } };
         emit(
           Boolean(flags.json),
-          { dir, files, shape, tiled_from: tile ? phantom.scan.shape : null, spacing_um: phantom.scan.spacing, truth: phantom.truth },
-          `wrote ${dir}: scan.tif ${shape.join('×')}${tile ? ` (mirror-tiled from ${phantom.scan.shape.join('×')})` : ''} uint16 at ${phantom.scan.spacing?.[0]} µm, labels.tif, thickness_um.tif, penetration_um.tif, truth.json` +
+          { dir, files: { ...files, electrodes: extra.map((x) => x.file) }, shape, tiled_from: tile ? phantom.scan.shape : null, spacing_um: phantom.scan.spacing, truth: phantom.truth },
+          `wrote ${dir}: scan.tif ${shape.join('×')}${tile ? ` (mirror-tiled from ${phantom.scan.shape.join('×')})` : ''} ${phantom.scan.dtype} at ${phantom.scan.spacing?.[0]} µm, labels.tif, thickness_um.tif, penetration_um.tif${extra.map((x) => `, ${path.basename(x.file)}`).join('')}, truth.json` +
             (t.thickness?.mean_um !== undefined ? ` (mean Li thickness ${t.thickness.mean_um.toFixed(1)} µm)` : ''),
         );
       }),

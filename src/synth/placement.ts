@@ -1,0 +1,159 @@
+/**
+ * Placing a built stack into the (canonical, z-normal) volume: surroundings beyond its ends, a tilt
+ * of the whole stack, and the die wall around a pellet narrower than the field of view.
+ *
+ * The stack is built in a shallower frame (nzBuild slices) and every height field is then shifted
+ * by offset(col) = topReserve + span/2 + tan θ·(x cos φ + y sin φ), x and y measured from the
+ * slice centre, so tilting changes no layer's per-column thickness along z (the truth thickness
+ * stays "along the volume axis", not perpendicular to the tilted layer).
+ */
+import type { Shape3 } from '../io/volume.js';
+import { InputError } from '../io/errors.js';
+import { LABEL, type Geometry } from './geometry.js';
+import type { LayoutGeometry } from './layouts.js';
+import type { GreyLevels, Surroundings } from './presets.js';
+
+/** Plunger steel in view beyond each outer end (µm): tens of µm, as a lab scan crops it. */
+export const PLUNGER_UM = 30;
+/** Air beyond the outer end (or the plunger) in voxels: at least this many. */
+export const AIR_VOXELS = 6;
+/** Pellet (die bore) radius as a fraction of the smaller lateral extent for 'die' (FOV disc is 0.5). */
+export const DIE_BORE_FRACTION = 0.42;
+
+export interface Placement {
+  topReserveUm: number;
+  bottomReserveUm: number;
+  spanUm: number;
+  /** Slices the stack is built in. */
+  nzBuild: number;
+  airUm: number;
+}
+
+export function planPlacement(shape: Shape3, v: number, surroundings: Surroundings, twoEnded: boolean, tiltDeg: number, azimuthDeg: number): Placement {
+  const [nz, ny, nx] = shape;
+  const airUm = AIR_VOXELS * v;
+  const end = surroundings === 'none' ? 0 : surroundings === 'air' ? airUm : airUm + PLUNGER_UM;
+  const t = Math.tan((tiltDeg * Math.PI) / 180);
+  const phi = (azimuthDeg * Math.PI) / 180;
+  const spanUm = t * (nx * v * Math.abs(Math.cos(phi)) + ny * v * Math.abs(Math.sin(phi)));
+  const topReserveUm = end;
+  const bottomReserveUm = twoEnded ? end : 0;
+  const nzBuild = nz - Math.ceil((topReserveUm + bottomReserveUm + spanUm) / v - 1e-9);
+  if (nzBuild < 8) {
+    throw new InputError(
+      `${nz} slices along the stack normal leave ${nzBuild} for the stack after surroundings (${(topReserveUm + bottomReserveUm).toFixed(1)} µm) and tilt (${spanUm.toFixed(1)} µm); need ≥ 8: use a larger shape along the normal`,
+    );
+  }
+  return { topReserveUm, bottomReserveUm, spanUm, nzBuild, airUm };
+}
+
+/** Per-column shift of every height field (see the file comment). */
+export function offsets(ny: number, nx: number, v: number, plan: Placement, tiltDeg: number, azimuthDeg: number): Float64Array {
+  const t = Math.tan((tiltDeg * Math.PI) / 180);
+  const phi = (azimuthDeg * Math.PI) / 180;
+  const out = new Float64Array(ny * nx);
+  const cx = (nx * v) / 2;
+  const cy = (ny * v) / 2;
+  for (let j = 0; j < ny; j++) {
+    const y = (j + 0.5) * v - cy;
+    for (let i = 0; i < nx; i++) {
+      const x = (i + 0.5) * v - cx;
+      out[j * nx + i] = plan.topReserveUm + plan.spanUm / 2 + t * (x * Math.cos(phi) + y * Math.sin(phi));
+    }
+  }
+  return out;
+}
+
+function greyOfLabel(g: Required<GreyLevels>, label: number): number {
+  return [g.void, g.li, g.electrolyte, g.collector, g.cathode, g.air][label];
+}
+
+/**
+ * Shift the stack by `off` and add the surroundings' segments. Each height-field array is shifted
+ * once even when shared (g.surface is also a bound, an electrode surface, …).
+ */
+export function place(lg: LayoutGeometry, off: Float64Array, plan: Placement, surroundings: Surroundings, grey: Required<GreyLevels>, depthUm: number): void {
+  const g: Geometry = lg.geom;
+  const arrays = new Set<Float64Array>([...g.bounds, g.surface]);
+  if (g.poreEnd) arrays.add(g.poreEnd);
+  for (const e of lg.electrodes) arrays.add(e.surface);
+  for (const a of [lg.top, lg.bottom, lg.composite?.start, lg.composite?.end]) if (a) arrays.add(a);
+  for (const a of arrays) for (let i = 0; i < a.length; i++) a[i] += off[i];
+
+  const segGrey = g.segGrey ?? g.phases.map((ph) => greyOfLabel(grey, ph));
+  const minus = (a: Float64Array, d: number) => a.map((z) => z - d);
+  const plus = (a: Float64Array, d: number) => a.map((z) => z + d);
+  const twoEnded = Boolean(lg.top && lg.bottom);
+  if (surroundings !== 'none') {
+    const plunger = surroundings !== 'air';
+    const stackTop = lg.top ?? off; // one-ended layouts: the build frame's z = 0
+    if (lg.top) {
+      // Li reaches the outer face: add plunger steel (label 3) and air (label 5) beyond it.
+      if (plunger) {
+        g.phases.unshift(LABEL.outside, LABEL.collector);
+        g.bounds.unshift(minus(stackTop, PLUNGER_UM), stackTop);
+        segGrey.unshift(grey.air, grey.plunger);
+      } else {
+        g.phases.unshift(LABEL.outside);
+        g.bounds.unshift(stackTop);
+        segGrey.unshift(grey.air);
+      }
+    } else if (g.phases[0] === LABEL.void) {
+      // Anode-free: the void above the Grafoil was air outside the cell; or the plunger sits on it.
+      if (plunger) {
+        g.phases[0] = LABEL.collector;
+        segGrey[0] = grey.plunger;
+        g.phases.unshift(LABEL.outside);
+        g.bounds.unshift(minus(stackTop, PLUNGER_UM));
+        segGrey.unshift(grey.air);
+      } else {
+        g.phases[0] = LABEL.outside;
+        segGrey[0] = grey.air;
+      }
+    } else {
+      // Li foil: the steel collector is the plunger; it now ends in view, air beyond it.
+      g.phases.unshift(LABEL.outside);
+      g.bounds.unshift(plunger ? minus(stackTop, PLUNGER_UM) : Float64Array.from(stackTop));
+      segGrey.unshift(grey.air);
+    }
+    if (lg.bottom) {
+      if (plunger) {
+        g.phases.push(LABEL.collector, LABEL.outside);
+        g.bounds.push(lg.bottom, plus(lg.bottom, PLUNGER_UM));
+        segGrey.push(grey.plunger, grey.air);
+      } else {
+        g.phases.push(LABEL.outside);
+        g.bounds.push(lg.bottom);
+        segGrey.push(grey.air);
+      }
+    }
+  } else if (twoEnded) {
+    // Cropped to the cell: the outer Li runs to the volume ends, so the Li in view is the truth.
+    for (const e of lg.electrodes) {
+      for (let i = 0; i < e.surface.length; i++) e.liThickness[i] = e.mirror ? depthUm - e.surface[i] : e.surface[i];
+    }
+  }
+  g.segGrey = segGrey;
+}
+
+/** Columns outside the die bore (r > DIE_BORE_FRACTION · min(ny, nx) voxels about the slice centre). */
+export function dieColumns(ny: number, nx: number): Uint8Array {
+  const out = new Uint8Array(ny * nx);
+  const R = DIE_BORE_FRACTION * Math.min(ny, nx);
+  for (let j = 0; j < ny; j++) for (let i = 0; i < nx; i++) if (Math.hypot(i + 0.5 - nx / 2, j + 0.5 - ny / 2) > R) out[j * nx + i] = 1;
+  return out;
+}
+
+/** PEEK die wall: every voxel of a die column becomes outside (label 5) at the die grey. */
+export function applyDie(die: Uint8Array, nz: number, labels: Uint8Array, att: Float32Array, dieGrey: number): void {
+  const plane = die.length;
+  for (let k = 0; k < nz; k++) {
+    const base = k * plane;
+    for (let c = 0; c < plane; c++) {
+      if (die[c]) {
+        labels[base + c] = LABEL.outside;
+        att[base + c] = dieGrey;
+      }
+    }
+  }
+}
