@@ -10,7 +10,8 @@ import type { NoiseEstimate } from './noise.js';
 import type { CleanupReport } from './cleanup.js';
 import type { PhaseResult } from './phases.js';
 import type { PhaseStore } from './store.js';
-import type { DenoiseReport, SegmentOptions, SegmentReport } from './types.js';
+import type { DenoiseReport, LayoutName, SegmentOptions, SegmentReport } from './types.js';
+import { assessQuality } from './qc.js';
 
 export const PHASE_NAMES: Record<string, string> = { '0': 'void/pore', '1': 'Li', '2': 'electrolyte', '3': 'collector', '255': 'masked' };
 export const UM_PER_MAH_CM2 = 4.85;
@@ -168,13 +169,31 @@ export async function phasesReport(a: {
   const volume = vox !== null ? liVoxels * vox : null;
   const meanT = volume !== null && area ? volume / area : null;
   const li: SegmentReport['li'] = { voxels: liVoxels, volume_um3: volume, map_area_um2: area, mean_thickness_um: meanT, areal_capacity_mah_cm2: meanT !== null ? meanT / UM_PER_MAH_CM2 : null, um_per_mah_cm2: UM_PER_MAH_CM2 };
+  const qc = await assessQuality({
+    store,
+    greyRange: { lo: res.histogram.binning.lo, hi: res.histogram.binning.lo + res.histogram.binning.bins * res.histogram.binning.width },
+    layout: { name: layoutName(res.layout), normal_axis: 'z', source: 'detected', collector: res.layout.collector, electrodes: res.layout.electrodes, evidence: { ...res.layout } },
+    fieldOfView: { detected: false, axis: null, fill: null, masked_fraction: 0, evidence: {} },
+    fallbackVoxels: res.fallbackVoxels,
+    adjacentPairs: res.layout.collector !== 'none' ? [[0, 1], [1, 2], [0, 2], [1, 3]] : [[0, 1], [1, 2], [0, 2]],
+  });
   return {
     version: 1, mode: 'phases', method: a.options.method ?? 'otsu', classes: 4, shape, input_dtype: a.inputDtype, spacing_um: spacing, li_contrast: a.options.liContrast ?? 'dark', grey_inverted: a.inverted,
     thresholds: res.thresholds, threshold_convention: 'partition', void_li_threshold: res.voidLiThreshold,
     histogram: summarise(res.histogram), gmm: res.gmm ?? null,
     class_means: meansByLabel, phase_fractions: fractions, phase_names: { '0': PHASE_NAMES['0'], '1': PHASE_NAMES['1'], '2': PHASE_NAMES['2'], '3': PHASE_NAMES['3'] },
-    li, denoise: a.denoise, decisions: res.decisions, cleanup: a.cleanup, refinement: res.refinement, backend: a.backend.description, timings_ms: a.timings,
+    li, denoise: a.denoise, decisions: res.decisions, cleanup: a.cleanup, refinement: res.refinement, qc, backend: a.backend.description, timings_ms: a.timings,
   };
+}
+
+/**
+ * Layout name from what the layout steps found: collector | Li | electrolyte is 'anode-free' when the
+ * collector is carbon or Li is missing from some columns, else 'li-foil' (a foil on a metal collector
+ * or plunger); no collector with one electrode is not a layout this step knows.
+ */
+function layoutName(l: PhaseResult['layout']): LayoutName {
+  if (l.collector === 'none') return 'unknown';
+  return l.collector === 'carbon' || l.li_column_coverage < 0.99 ? 'anode-free' : 'li-foil';
 }
 
 /** Step timings in ms (`lap(name)` closes the step started at the previous lap), as in the segment report. */

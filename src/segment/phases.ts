@@ -81,6 +81,10 @@ export interface PhaseResult {
   gmm?: { components: GaussianComponent[]; iterations: number; converged: boolean; fallback: string[] } | null;
   decisions: PhaseDecision[];
   refinement: { passes: number; changed_per_pass: number[] };
+  /** What the layout steps found (the QC block reports it). */
+  layout: { collector: 'carbon' | 'metal' | 'none'; electrodes: number; li_column_coverage: number; collector_at: 'start' | 'end' | null };
+  /** Voxels decided by fallback rules: undecided after the layout steps (nearest mean among neighbours, or class alone). */
+  fallbackVoxels: number;
 }
 
 const DMAX = 4;
@@ -602,6 +606,7 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
   // (geodesic growth of dark cores by 2 steps inside the low-density mask), Li otherwise.
   // Dark cores carry growth marker 1 in the high nibble; voxels reached at step s carry s + 1.
   let liVox = 0, electrodeVoid = 0, cores = 0;
+  const hasLi = new Uint8Array(plane);
   await store.sweep({ grey: true, labels: 'write' }, (w) => {
     const L = w.labels;
     for (let z = w.z0; z < w.z1; z++) {
@@ -622,6 +627,7 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
         } else {
           L[i] = LI;
           liVox++;
+          hasLi[p] = 1;
         }
       }
     }
@@ -810,6 +816,8 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
   decisions.push({ step: 'boundaries', decision: `half-way rule at phase boundaries: a boundary voxel takes the adjacent phase whose mean is nearest (boundary where the grey crosses (μa+μb)/2); void|Li keep the fringe-corrected split`, evidence: { means: mu, changed_per_pass: changedPerPass } });
   lap('refine');
 
+  let covered = 0;
+  for (let p = 0; p < plane; p++) covered += hasLi[p];
   return {
     thresholds,
     voidLiThreshold: tVL,
@@ -817,6 +825,8 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
     gmm,
     decisions,
     refinement: { passes: changedPerPass.length, changed_per_pass: changedPerPass },
+    layout: { collector: collectorKind, electrodes: liVox > 0 ? 1 : 0, li_column_coverage: covered / plane, collector_at: slab ? slab.end : null },
+    fallbackVoxels: nUndecided,
   };
 }
 

@@ -1,0 +1,222 @@
+/**
+ * Quality control of a phase segmentation: figures measured on the final labels and the grey levels
+ * they were decided on, each held to a limit, so that a scan the automatic mode does not understand
+ * says so instead of producing plausible-looking numbers.
+ *
+ * One sweep (halo 1) over the store gathers, per phase code 0..4: voxel count, a 256-bin histogram,
+ * and the mean and variance of interior voxels (all six neighbours alike: boundary voxels mix two
+ * phases through blur); plus the fraction of analysed voxels that touch another phase. Codes 5
+ * (outside the cell) and 255 (outside the field of view) are not analysed. O(N) time, O(1) memory
+ * besides the store.
+ *
+ * Checks (limits measured on the phantom matrix; see test/segment/qc.test.ts):
+ *   fragmentation  analysed voxels with a 6-neighbour of another phase ≤ 35 % (layered cells: a few %,
+ *                  porous pellets ≈ 10–20 %; labels of noise or of the wrong grey scale ≥ 50 %)
+ *   separation     every adjacent pair of phases |μa − μb| / max(σa, σb) ≥ 1.5 on interior voxels
+ *   unimodal       no phase's grey histogram splits into two populations (2-class Otsu: sub-means
+ *                  ≥ 5 pooled σ apart on interior voxels; clean phases of the phantoms 1.9–3.4, smaller part ≥ 3 %): a phase holding two materials means a
+ *                  material the layout did not know (plunger, cathode, collector taken as electrolyte)
+ *   fallback       voxels decided by fallback rules (undecided after the layout steps) ≤ 5 %
+ *   electrolyte    electrolyte ≥ 5 % of the analysed voxels
+ *   layout         a layout was recognised
+ *   li_thickness   (note, or error when the layout has a Li foil) Li thicker than one voxel on average
+ */
+import { thresholdsFromHistogram, type Histogram } from './histogram.js';
+import type { PhaseStore } from './store.js';
+import type { AxisName, LayoutName, QcBlock, QcCheck } from './types.js';
+
+const PHASES = 5; // codes 0..4 are analysed
+const BINS = 256;
+const NAMES = ['void', 'Li', 'electrolyte', 'collector', 'cathode'];
+
+export const QC_LIMITS = {
+  fragmentation: 0.35,
+  separation: 1.5,
+  bimodalSeparation: 5,
+  bimodalMinorWeight: 0.03,
+  fallback: 0.05,
+  electrolyte: 0.05,
+} as const;
+
+export interface QcInputs {
+  store: PhaseStore;
+  /** Range of the analysed grey levels (the segmentation's histogram range). */
+  greyRange: { lo: number; hi: number };
+  layout: { name: LayoutName; normal_axis: AxisName; source: 'detected' | 'requested'; collector: 'carbon' | 'metal' | 'none'; electrodes: number; evidence: Record<string, unknown> };
+  fieldOfView: QcBlock['field_of_view'];
+  /** Voxels whose phase came from a fallback rule. */
+  fallbackVoxels: number;
+  /** Pairs of phase codes that meet in this layout (e.g. [0,1], [1,2], [1,3]). */
+  adjacentPairs: [number, number][];
+}
+
+interface PhaseStats {
+  count: Float64Array;
+  interior: Float64Array;
+  sum: Float64Array;
+  sumSq: Float64Array;
+  hist: Float64Array[];
+  boundary: number;
+  analysed: number;
+}
+
+async function gather(store: PhaseStore, lo: number, hi: number): Promise<PhaseStats> {
+  const [nz, ny, nx] = store.shape;
+  const plane = ny * nx;
+  const s: PhaseStats = {
+    count: new Float64Array(PHASES), interior: new Float64Array(PHASES), sum: new Float64Array(PHASES), sumSq: new Float64Array(PHASES),
+    hist: Array.from({ length: PHASES }, () => new Float64Array(BINS)), boundary: 0, analysed: 0,
+  };
+  const scale = hi > lo ? BINS / (hi - lo) : 0;
+  await store.sweep({ halo: 1, grey: true, labels: 'read' }, (w) => {
+    const L = w.labels, G = w.grey;
+    for (let z = w.z0; z < w.z1; z++)
+      for (let y = 0; y < ny; y++) {
+        const row = (z - w.lo) * plane + y * nx;
+        for (let x = 0; x < nx; x++) {
+          const i = row + x;
+          const l = L[i];
+          if (l >= PHASES) continue;
+          const g = G[i];
+          if (g !== g) continue; // NaN
+          s.analysed++;
+          s.count[l]++;
+          // another analysed phase among the 6 neighbours (outside-cell and masked neighbours do not count)
+          let other = false;
+          let same = 0, seen = 0;
+          const look = (j: number) => {
+            const m = L[j];
+            seen++;
+            if (m === l) same++;
+            else if (m < PHASES) other = true;
+          };
+          if (x > 0) look(i - 1);
+          if (x < nx - 1) look(i + 1);
+          if (y > 0) look(i - nx);
+          if (y < ny - 1) look(i + nx);
+          if (z > 0) look(i - plane);
+          if (z < nz - 1) look(i + plane);
+          if (other) s.boundary++;
+          if (same === seen) {
+            s.hist[l][Math.min(BINS - 1, Math.max(0, Math.floor((g - lo) * scale)))]++;
+            s.interior[l]++;
+            s.sum[l] += g;
+            s.sumSq[l] += g * g;
+          }
+        }
+      }
+  });
+  return s;
+}
+
+/** Two-population test of one phase's histogram: sub-means in pooled σ and the smaller weight. */
+function bimodality(hist: Float64Array, lo: number, hi: number): { separation: number; minorWeight: number; means: [number, number] } | null {
+  let total = 0, nonEmpty = 0;
+  for (const c of hist) { total += c; if (c) nonEmpty++; }
+  if (total < 1000 || nonEmpty < 4) return null;
+  const width = (hi - lo) / BINS;
+  const h: Histogram = { binning: { lo, width, bins: BINS, integer: false }, counts: hist, total };
+  const th = thresholdsFromHistogram(h, 2, 'otsu', 'partition');
+  const [a, b] = th.classes_stats;
+  const pooled = Math.sqrt((a.weight * a.std ** 2 + b.weight * b.std ** 2) / Math.max(1e-12, a.weight + b.weight));
+  // a one-bin-wide population has std 0: floor the pooled σ at the bin width
+  const sep = Math.abs(b.mean - a.mean) / Math.max(pooled, width);
+  return { separation: sep, minorWeight: Math.min(a.weight, b.weight) / Math.max(1e-12, a.weight + b.weight), means: [a.mean, b.mean] };
+}
+
+const pct = (v: number) => `${(100 * v).toFixed(1)} %`;
+
+export async function assessQuality(q: QcInputs): Promise<QcBlock> {
+  const { lo, hi } = q.greyRange;
+  const s = await gather(q.store, lo, hi);
+  const checks: QcCheck[] = [];
+  const add = (c: QcCheck) => checks.push(c);
+  const n = Math.max(1, s.analysed);
+
+  const phaseMeans: Record<string, number | null> = {};
+  const phaseSigmas: Record<string, number | null> = {};
+  const mean = new Float64Array(PHASES).fill(NaN), sigma = new Float64Array(PHASES).fill(NaN);
+  for (let l = 0; l < PHASES; l++) {
+    if (s.interior[l] >= 50) {
+      mean[l] = s.sum[l] / s.interior[l];
+      sigma[l] = Math.sqrt(Math.max(0, s.sumSq[l] / s.interior[l] - mean[l] ** 2));
+    }
+    if (s.count[l]) {
+      phaseMeans[String(l)] = Number.isFinite(mean[l]) ? mean[l] : null;
+      phaseSigmas[String(l)] = Number.isFinite(sigma[l]) ? sigma[l] : null;
+    }
+  }
+
+  const frag = s.boundary / n;
+  add({
+    name: 'fragmentation', ok: frag <= QC_LIMITS.fragmentation, severity: 'error', value: frag, limit: `≤ ${pct(QC_LIMITS.fragmentation)}`,
+    message: frag <= QC_LIMITS.fragmentation
+      ? `${pct(frag)} of the voxels touch another phase: the phases form coherent regions`
+      : `${pct(frag)} of the voxels touch another phase: the labels are fragmented (noise-like), not the regions of a cell`,
+  });
+
+  const pairs: QcBlock['contrast']['pairs'] = [];
+  let minSep: number | null = null;
+  for (const [a, b] of q.adjacentPairs) {
+    if (!Number.isFinite(mean[a]) || !Number.isFinite(mean[b])) continue;
+    const sep = Math.abs(mean[b] - mean[a]) / Math.max(sigma[a], sigma[b], 1e-12);
+    pairs.push({ a: NAMES[a], b: NAMES[b], separation: sep });
+    if (minSep === null || sep < minSep) minSep = sep;
+    const ok = sep >= QC_LIMITS.separation;
+    add({
+      name: `separation_${NAMES[a]}_${NAMES[b]}`.toLowerCase(), ok, severity: 'error', value: sep, limit: `≥ ${QC_LIMITS.separation}`,
+      message: `${NAMES[a]} | ${NAMES[b]}: means ${mean[a].toPrecision(5)} / ${mean[b].toPrecision(5)} are ${sep.toFixed(2)} σ apart${ok ? '' : ': the two phases are not separated by their grey levels'}`,
+    });
+  }
+
+  for (let l = 1; l < PHASES; l++) {
+    if (s.count[l] < 0.01 * n) continue;
+    const bm = bimodality(s.hist[l], lo, hi);
+    if (!bm) continue;
+    const two = bm.separation >= QC_LIMITS.bimodalSeparation && bm.minorWeight >= QC_LIMITS.bimodalMinorWeight;
+    add({
+      name: `unimodal_${NAMES[l]}`.toLowerCase(), ok: !two, severity: 'error', value: bm.separation, limit: `< ${QC_LIMITS.bimodalSeparation} σ (or smaller part < ${pct(QC_LIMITS.bimodalMinorWeight)})`,
+      message: two
+        ? `the ${NAMES[l]} label holds two grey populations (means ${bm.means[0].toPrecision(5)} and ${bm.means[1].toPrecision(5)}, ${bm.separation.toFixed(1)} σ apart, smaller ${pct(bm.minorWeight)}): a material the layout did not recognise is labelled ${NAMES[l]}`
+        : `the ${NAMES[l]} label is one grey population (2-class split ${bm.separation.toFixed(1)} σ apart, smaller part ${pct(bm.minorWeight)})`,
+    });
+  }
+
+  const fb = q.fallbackVoxels / n;
+  add({
+    name: 'fallback', ok: fb <= QC_LIMITS.fallback, severity: 'error', value: fb, limit: `≤ ${pct(QC_LIMITS.fallback)}`,
+    message: `${pct(fb)} of the voxels were decided by fallback rules (nearest phase mean among neighbours) rather than by the layout`,
+  });
+
+  const el = s.count[2] / n;
+  add({
+    name: 'electrolyte', ok: el >= QC_LIMITS.electrolyte, severity: 'error', value: el, limit: `≥ ${pct(QC_LIMITS.electrolyte)}`,
+    message: `electrolyte is ${pct(el)} of the analysed voxels${el >= QC_LIMITS.electrolyte ? '' : ': too little for a cell with a solid electrolyte in view'}`,
+  });
+
+  add({
+    name: 'layout', ok: q.layout.name !== 'unknown', severity: 'error', value: q.layout.name, limit: 'a recognised layout',
+    message: q.layout.name !== 'unknown' ? `layout ${q.layout.name}, stack normal along ${q.layout.normal_axis}` : 'no known cell layout was recognised along any axis',
+  });
+
+  const [nz, ny, nx] = q.store.shape;
+  const normalLength = q.layout.normal_axis === 'z' ? nz : q.layout.normal_axis === 'y' ? ny : nx;
+  const mapArea = (nz * ny * nx) / normalLength;
+  const liPerElectrode = s.count[1] / Math.max(1, q.layout.electrodes) / Math.max(1, mapArea * (1 - q.fieldOfView.masked_fraction));
+  const foil = q.layout.name === 'li-foil' || q.layout.name === 'symmetric' || q.layout.name === 'full-cell';
+  add({
+    name: 'li_thickness', ok: liPerElectrode >= 1, severity: foil ? 'error' : 'note', value: liPerElectrode, limit: '≥ 1 voxel',
+    message: `mean Li per electrode ${liPerElectrode.toFixed(2)} voxels thick${liPerElectrode >= 1 ? '' : foil ? ': the Li electrode of this layout is thinner than one voxel' : ' (an anode-free cell before plating has none)'}`,
+  });
+
+  const warnings = checks.filter((c) => !c.ok && c.severity === 'error').map((c) => c.message);
+  return {
+    confidence: warnings.length ? 'low' : 'high',
+    warnings,
+    layout: q.layout,
+    field_of_view: q.fieldOfView,
+    contrast: { phase_means: phaseMeans, phase_sigmas: phaseSigmas, pairs, min_separation: minSep },
+    fallback_fraction: fb,
+    checks,
+  };
+}
