@@ -39,9 +39,9 @@ describe('buried segment --strict on the bundled sample', () => {
     const r = cli(['segment', scan, '-o', out, '--backend', 'cpu', '--strict', '--json']);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr).not.toContain('segmentation confidence low');
-    const summary = JSON.parse(r.stdout) as { qc?: { confidence: string } };
-    // qc absent until src/segment/qc.ts lands; once there, the sample must be judged high
-    if (summary.qc) expect(summary.qc.confidence).toBe('high');
+    const summary = JSON.parse(r.stdout) as { qc?: { confidence: string; warnings: string[] } };
+    expect(summary.qc?.confidence).toBe('high');
+    expect(summary.qc?.warnings).toEqual([]);
   });
 
   it('--help documents exit 3', () => {
