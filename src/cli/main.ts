@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
-import { EXIT_BAD_INPUT } from './run-command.js';
+import { EXIT_BAD_INPUT, EXIT_CODES_HELP } from './run-command.js';
 
 /** The package's version, found by walking up from this module (works from src/ and from dist/). */
 function packageVersion(): string {
@@ -47,6 +47,7 @@ export async function buildProgram(argv?: string[]): Promise<Command> {
     .description('X-ray tomography of solid-state batteries → numbers and pictures about the buried Li / electrolyte interface')
     .version(packageVersion(), '-V, --version')
     .showHelpAfterError('(run with --help for usage)')
+    .addHelpText('after', `\n${EXIT_CODES_HELP}`)
     .exitOverride();
   const named = argv?.[2];
   const only = COMMANDS.find((c) => named !== undefined && c.names.includes(named));

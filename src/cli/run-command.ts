@@ -1,9 +1,16 @@
 import { InputError, type InputWarning } from '../io/errors.js';
 
-/** Exit codes shared by every command (contract): 0 ok, 1 internal error, 2 bad usage or input. */
+/**
+ * Exit codes shared by every command (contract): 0 ok, 1 internal error, 2 bad usage or input,
+ * 3 segmentation confidence low under --strict (`segment`, `run`; the outputs are written all the same).
+ */
 export const EXIT_OK = 0;
 export const EXIT_INTERNAL = 1;
 export const EXIT_BAD_INPUT = 2;
+export const EXIT_LOW_CONFIDENCE = 3;
+
+/** The exit codes for --help. */
+export const EXIT_CODES_HELP = `Exit codes: ${EXIT_OK} ok, ${EXIT_INTERNAL} internal error, ${EXIT_BAD_INPUT} bad usage or input, ${EXIT_LOW_CONFIDENCE} segmentation confidence low with --strict (segment, run; outputs are still written).`;
 
 export function printWarnings(warnings: InputWarning[]): void {
   for (const w of warnings) process.stderr.write(`buried: warning: ${w.file && !w.message.startsWith(w.file) ? `${w.file}: ` : ''}${w.message}\n`);

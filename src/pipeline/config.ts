@@ -157,6 +157,7 @@ export const SCHEMA = {
     workers: optNumField({ min: 1, max: 256, integer: true }, null, 'cpu worker threads (null = all cores)'),
     memory: memoryField('memory budget of the voxel stages, e.g. 8G (null = 60 % of the available RAM); a volume that does not fit is streamed from disk by slabs'),
     note: optStringField(null, 'free text copied into manifest.json (e.g. the machine or a memory remark)'),
+    strict: boolField(false, 'stop after the segment stage, exit 3, when the segmentation confidence is low (its outputs stay); --strict'),
   },
   segment: {
     method: enumField(['otsu', 'gmm'] as const, 'otsu', 'thresholds: exact multi-Otsu or Gaussian mixture (EM)'),

@@ -13,6 +13,7 @@ import type { Figure, Row, Section } from '../report/html/index.js';
 import { configTable } from './config.js';
 import { scanFile, stageDir, type RunContext, type StageSpec } from './stages.js';
 import { readStageRecord } from './fingerprint.js';
+import type { SegmentReport } from '../segment/types.js';
 import { STAGES } from './config.js';
 
 const UM_PER_MAH_CM2 = 4.85;
@@ -44,6 +45,8 @@ const pct = (v: number | null | undefined, d = 2) => (v === null || v === undefi
 const signed = (v: number, d = 2, unit = '') => `${v >= 0 ? '+' : '−'}${Math.abs(v).toFixed(d)}${unit}`;
 
 export const REPORT_FIGURES = ['phase_fractions', 'thickness_map', 'thickness_histogram', 'surface_profile', 'stripping', 'current_density', 'contact_time', 'contact_pressure'] as const;
+/** Figures of the QC section, written only when segment.json has a QC block. */
+export { QC_FIGURES } from '../report/qc-figures.js';
 
 export const reportStage: StageSpec = {
   name: 'report',
@@ -60,6 +63,9 @@ export const reportStage: StageSpec = {
       current: d('current', 'current.json'),
       current_density: d('current', 'current_density.tif'),
       fem: d('fem', 'contact.json'),
+      // the QC slices show the labels over the scan
+      labels: d('segment', 'labels.tif'),
+      scan: scanFile(ctx.input),
     };
     const truth = truthFilesFor(ctx.input);
     if (truth) {
@@ -74,6 +80,8 @@ export const reportStage: StageSpec = {
     const { contactPressureSpec, contactTimeSpec, phaseFractionsSpec, renderVegaLite, strippingSpec, surfaceProfileSpec, thicknessHistogramSpec } = await import('../report/charts/index.js');
     const { configTableHtml, esc, gridTableHtml, renderReportHtml } = await import('../report/html/index.js');
     const { svgToPng } = await import('../report/figures/index.js');
+    const { writeHistogramFigure, writeSliceFigure } = await import('../report/qc-figures.js');
+    const { qcBanner, qcSection } = await import('../report/html/qc.js');
     const { snapshotName, S002_REFERENCE } = await import('../strip/index.js');
     const bar = ctx.progress('report');
     const width = ctx.cfg.report.figure_width_px;
@@ -162,8 +170,19 @@ export const reportStage: StageSpec = {
     await save('contact_pressure', await renderVegaLite(contactPressureSpec(pRows)), 'Contact fraction right after loading and at the end of the hold, per stack pressure.');
     tick();
 
+    // QC (segment.json's qc block; none in older runs): slices through the centre and the grey histogram
+    const qc = (seg as SegmentReport).qc ?? null;
+    const qcFigures: Figure[] = [];
+    if (qc) {
+      const slices = await writeSliceFigure(figDir, { file: ctx.input, options: ctx.openOptions }, path.join(dir, 'segment', 'labels.tif'), width);
+      const histogram = await writeHistogramFigure(figDir, seg as SegmentReport, width);
+      for (const q of [slices, histogram]) qcFigures.push((figures[q.id] = { id: q.id, svg: q.svg, caption: q.caption }));
+    }
+
     // ── tables
     const sections: Section[] = [];
+    // the QC section comes first: a reader sees whether to trust the labels before any number built on them
+    if (qc) sections.push(qcSection(qc, (seg as SegmentReport).phase_names ?? {}, qcFigures));
     const tcol = truth !== null;
     const phaseTable: Row[] = PHASES.map(([code, name, key]) => {
       const m = seg.phase_fractions?.[code];
@@ -267,6 +286,7 @@ export const reportStage: StageSpec = {
     const title = ctx.cfg.report.title ?? `Buried interface report: ${path.basename(scanFile(ctx.input))}`;
     const html = renderReportHtml({
       title,
+      banner: qcBanner(qc),
       subtitle: `Li ${fx(th.mean_um)} µm ≈ ${fx(th.mean_capacity_mah_cm2, 3)} mAh/cm² · ${seg.shape?.join('×')} voxels at ${f(voxel, 4)} µm · ${esc(new Date().toISOString().slice(0, 10))}`,
       sections,
       footer: `buried-li ${ctx.version} · generated offline; every figure is also in figures/ as SVG and ${width}-px PNG`,

@@ -33,6 +33,8 @@ import {
 } from './fingerprint.js';
 import { currentStage, femStage, openOptionsOf, scanFile, segmentStage, stripStage, thicknessStage, type RunContext, type StageSpec } from './stages.js';
 import { reportStage } from './report.js';
+import { readSegmentQc, stopsOnQc } from './segment-qc.js';
+import type { QcBlock } from '../segment/types.js';
 
 export const STAGE_SPECS: StageSpec[] = [segmentStage, thicknessStage, stripStage, currentStage, femStage, reportStage];
 
@@ -121,6 +123,10 @@ export interface RunResult {
   report: string | null;
   seconds: number;
   peak_rss_bytes: number;
+  /** segment.json's QC block (null: the segment stage did not run in this call's stages, or has none). */
+  qc: QcBlock | null;
+  /** 'segment' when run.strict stopped the run there on low confidence; else null. */
+  stopped_after: StageName | null;
 }
 
 export async function runPipeline(o: RunOptions): Promise<RunResult> {
@@ -180,6 +186,17 @@ export async function runPipeline(o: RunOptions): Promise<RunResult> {
     return d;
   };
   let inputDigest: FileDigest | null = null;
+  let qc: QcBlock | null = null;
+  let stoppedAfter: StageName | null = null;
+  // after the segment stage (ran or up to date): judge its QC; true = stop the run here (run.strict)
+  const qcGate = async (stage: StageName, folder: string): Promise<boolean> => {
+    if (stage !== 'segment') return false;
+    qc = await readSegmentQc(folder);
+    if (!stopsOnQc(qc, o.cfg.run.strict)) return false;
+    stoppedAfter = stage;
+    write('run: stopped after segment: segmentation confidence low and run.strict (--strict) is set; segment/ is kept for inspection');
+    return true;
+  };
 
   for (let k = 0; k < specs.length; k++) {
     const spec = specs[k];
@@ -204,6 +221,7 @@ export async function runPipeline(o: RunOptions): Promise<RunResult> {
     if (!reason && record) {
       if (spec.name === 'segment') ctx.backend = (record.summary as { backend?: string } | undefined)?.backend;
       reports.push({ stage: spec.name, status: 'skipped', seconds: (performance.now() - ts) / 1000, recorded_seconds: record.seconds, fingerprint, peak_rss_bytes_after: peakRssBytes(), rss_bytes_after: process.memoryUsage.rss(), summary: record.summary, reason: 'fingerprint matches and outputs are intact' });
+      if (await qcGate(spec.name, folder)) break;
       continue;
     }
 
@@ -244,7 +262,12 @@ export async function runPipeline(o: RunOptions): Promise<RunResult> {
     });
     reports.push({ stage: spec.name, status: 'ran', seconds, recorded_seconds: seconds, fingerprint, peak_rss_bytes_after: peak, rss_bytes_after: process.memoryUsage.rss(), summary, reason });
     write(`stage ${k + 1}/${specs.length}: ${spec.name} done in ${formatDuration(seconds * 1000)} (${reason}; peak RSS ${(peak / 2 ** 20).toFixed(0)} MiB)`);
+    // the stage's record is written first: a stopped run resumes after segment once --strict is dropped
+    if (await qcGate(spec.name, folder)) break;
   }
+  const finalQc = qc as QcBlock | null;
+  // a report.html from an earlier run describes labels this call replaced: remove it rather than leave it to be read
+  if (stoppedAfter && reports.some((r) => r.stage === 'segment' && r.status === 'ran')) await fs.rm(path.join(out, 'report.html'), { force: true });
 
   const seconds = (performance.now() - t0) / 1000;
   const scanBytes = await scanBytesOf(ctx);
@@ -289,10 +312,12 @@ export async function runPipeline(o: RunOptions): Promise<RunResult> {
       summary: r.summary,
     })),
     outputs: { report: existsSync(path.join(out, 'report.html')) ? 'report.html' : null, figures: 'figures/', stages: specs.map((s) => s.name) },
+    qc: finalQc ? { confidence: finalQc.confidence, warnings: finalQc.warnings } : null,
+    stopped: stoppedAfter ? { after: stoppedAfter, reason: 'segmentation confidence low with run.strict (--strict): exit 3' } : null,
   };
   const manifestPath = path.join(out, 'manifest.json');
   await writeFileAtomically(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
-  return { out, input, sample, stages: reports, manifest: manifestPath, report: manifest.outputs.report ? path.join(out, 'report.html') : null, seconds, peak_rss_bytes: peak };
+  return { out, input, sample, stages: reports, manifest: manifestPath, report: manifest.outputs.report ? path.join(out, 'report.html') : null, seconds, peak_rss_bytes: peak, qc: finalQc, stopped_after: stoppedAfter };
 }
 
 async function scanBytesOf(ctx: RunContext): Promise<number | null> {

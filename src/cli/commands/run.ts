@@ -4,7 +4,8 @@ import { InputError } from '../../io/errors.js';
 import { STAGES, type StageName } from '../../pipeline/config.js';
 import { addConfigOptions, configFromFlags, type ConfigFlags } from '../config-flags.js';
 import { runPipeline } from '../../pipeline/run.js';
-import { action, emit } from '../run-command.js';
+import { action, emit, EXIT_CODES_HELP } from '../run-command.js';
+import { applyQcOutcome, qcOutcome } from '../qc-outcome.js';
 
 interface RunFlags extends ConfigFlags {
   out: string;
@@ -12,6 +13,7 @@ interface RunFlags extends ConfigFlags {
   until?: string;
   quiet?: boolean;
   json?: boolean;
+  strict?: boolean;
 }
 
 function parseStages(flag: string, text: string): StageName[] {
@@ -35,12 +37,15 @@ export function registerRun(program: Command): void {
     .option('--force [stages]', 'redo every stage, or only the comma-separated stages given')
     .option('--until <stage>', `stop after this stage (${STAGES.join(', ')})`)
     .option('--quiet', 'no progress on stderr')
-    .option('--json', 'print the run summary as JSON on stdout');
+    .option('--strict', 'same as --run-strict true: when the segmentation confidence is low, stop after the segment stage (its outputs and record stay) and exit 3')
+    .option('--json', 'print the run summary as JSON on stdout')
+    .addHelpText('after', `\n${EXIT_CODES_HELP}`);
   // --config, --set, --voxel, --workers and one flag per configuration key (--segment-method, ...)
   addConfigOptions(cmd);
   cmd.action(
     action(async (input: string | undefined, flags: RunFlags) => {
-      const cfg = await configFromFlags(flags);
+      // --strict is the short form of --run-strict true (the schema key, also settable in the config file)
+      const cfg = await configFromFlags(flags.strict ? { ...flags, runStrict: 'true' } : flags);
       const force = flags.force === undefined ? false : flags.force === true ? true : parseStages('--force', String(flags.force));
       const until = flags.until !== undefined ? parseStages('--until', flags.until)[0] : undefined;
       const result = await runPipeline({ input, out: flags.out, cfg, force, until, quiet: Boolean(flags.quiet), configFile: flags.config ?? null });
@@ -48,15 +53,18 @@ export function registerRun(program: Command): void {
       const skipped = result.stages.filter((s) => s.status === 'skipped').map((s) => s.stage);
       emit(
         Boolean(flags.json),
-        { out: result.out, input: result.input, sample: result.sample, report: result.report, manifest: result.manifest, seconds: result.seconds, peak_rss_bytes: result.peak_rss_bytes, stages: result.stages },
+        { out: result.out, input: result.input, sample: result.sample, report: result.report, manifest: result.manifest, seconds: result.seconds, peak_rss_bytes: result.peak_rss_bytes, stages: result.stages, qc: result.qc ? { confidence: result.qc.confidence, warnings: result.qc.warnings } : null, stopped_after: result.stopped_after },
         [
           `input ${result.input}${result.sample ? ' (bundled sample phantom)' : ''}`,
           `ran ${ran.join(', ') || 'nothing'}${skipped.length ? `; up to date: ${skipped.join(', ')}` : ''}`,
           `${result.seconds.toFixed(1)} s, peak memory ${(result.peak_rss_bytes / 2 ** 20).toFixed(0)} MiB`,
+          ...(result.stopped_after ? [`stopped after ${result.stopped_after}: segmentation confidence low (--strict)`] : []),
           ...(result.report ? [`report ${displayPath(result.report)}`] : []),
           `manifest ${displayPath(result.manifest)}`,
         ].join('\n'),
       );
+      // the segment stage judged the labels; the warning goes after every output is written
+      applyQcOutcome(qcOutcome({ qc: result.qc }, result.input, cfg.run.strict));
     }),
   );
 }

@@ -19,8 +19,9 @@ import type { ScratchVolume } from '../../io/scratch-volume.js';
 import { fitsInBudget, formatBytes, memoryBudget } from '../../compute/budget.js';
 import { memoryReport, type MemoryReport } from '../../report/memory.js';
 import { addInputOptions, ensureOutputDir, openOptionsFrom, type InputFlags } from '../input-options.js';
-import { action, emit, printWarnings } from '../run-command.js';
+import { action, emit, printWarnings, EXIT_CODES_HELP } from '../run-command.js';
 import { createProgress, type Progress } from '../progress.js';
+import { applyQcOutcome, qcOutcome } from '../qc-outcome.js';
 
 interface SegmentFlags extends InputFlags {
   out: string;
@@ -35,6 +36,7 @@ interface SegmentFlags extends InputFlags {
   backend: string;
   memory?: string;
   json?: boolean;
+  strict?: boolean;
 }
 
 function oneOf<T extends string>(flag: string, value: string, allowed: readonly T[]): T {
@@ -78,7 +80,9 @@ export function registerSegment(program: Command): void {
       .option('--fill-holes', 'fill enclosed holes of each phase')
       .option('--backend <b>', 'auto | cpu | gpu', 'auto')
       .option('--memory <size>', 'memory budget, e.g. 8G (default 60 % of the available RAM): a scan whose in-memory segmentation does not fit is streamed by slabs through scratch files ($BURIED_SCRATCH or the temporary folder), with identical labels')
-      .option('--json', 'print the summary as JSON on stdout'),
+      .option('--strict', 'exit 3 when the segmentation confidence is low (labels.tif and segment.json are still written, to inspect)')
+      .option('--json', 'print the summary as JSON on stdout')
+      .addHelpText('after', `\n${EXIT_CODES_HELP}`),
   ).action(
     action(async (input: string, flags: SegmentFlags) => {
       const backendChoice = oneOf<BackendChoice>('--backend', flags.backend, ['auto', 'cpu', 'gpu']);
@@ -129,6 +133,7 @@ export function registerSegment(program: Command): void {
           };
           const files = await writeSegmentationFromScratch(flags.out, labels, report, source.spacing);
           emit(Boolean(flags.json), { files, ...report }, summaryText(files, report, options));
+          applyQcOutcome(qcOutcome(report, input, Boolean(flags.strict)));
         } finally {
           labels?.discard();
           await source.close();
@@ -153,6 +158,8 @@ export function registerSegment(program: Command): void {
         const report = { ...result.report, input: source.path, memory: { ...memoryReport(inputBytes), budget_bytes: budget.bytes, out_of_core: false, slab_slices: scan.shape[0] } };
         const files = await writeSegmentation(flags.out, { ...result, report }, scan);
         emit(Boolean(flags.json), { files, ...report }, summaryText(files, report, options));
+        // after the outputs are written: under --strict they stay for inspection, only the exit code says no
+        applyQcOutcome(qcOutcome(report, input, Boolean(flags.strict)));
       } finally {
         await backend.dispose();
       }

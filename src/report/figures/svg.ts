@@ -139,7 +139,7 @@ export interface HistogramOptions {
   xLabel?: string;
   yLabel?: string;
   /** Vertical markers, e.g. the mean. */
-  markers?: Array<{ value: number; label: string; color?: string }>;
+  markers?: Array<{ value: number; label: string; color?: string; /** data-marker attribute (what the line marks, e.g. 'threshold'). */ kind?: string; dash?: string }>;
   colormap?: ColormapName;
 }
 
@@ -179,12 +179,15 @@ export function histogramSvg(o: HistogramOptions): string {
     parts.push(`<line x1="${left - 5}" y1="${y.toFixed(2)}" x2="${left}" y2="${y.toFixed(2)}" stroke="#333"/>`);
     parts.push(`<text x="${left - 8}" y="${(y + 4).toFixed(2)}" font-size="12" text-anchor="end" fill="#111">${fmtNum(t)}</text>`);
   }
+  let shown = 0;
   for (const m of o.markers ?? []) {
     if (!Number.isFinite(m.value)) continue;
     const x = xs(m.value);
     const c = m.color ?? '#1f77b4';
-    parts.push(`<line x1="${x.toFixed(2)}" y1="${top}" x2="${x.toFixed(2)}" y2="${top + ph}" stroke="${c}" stroke-width="2" stroke-dasharray="6 4"/>`);
-    parts.push(`<text x="${(x + 4).toFixed(2)}" y="${top + 14}" font-size="12" fill="${c}">${escapeXml(m.label)}</text>`);
+    const kind = m.kind ? ` data-marker="${escapeXml(m.kind)}"` : '';
+    parts.push(`<line${kind} x1="${x.toFixed(2)}" y1="${top}" x2="${x.toFixed(2)}" y2="${top + ph}" stroke="${c}" stroke-width="2" stroke-dasharray="${m.dash ?? '6 4'}"/>`);
+    // labels stepped down in turn so markers close together stay readable
+    parts.push(`<text x="${(x + 4).toFixed(2)}" y="${top + 14 + 14 * (shown++ % 4)}" font-size="12" fill="${c}">${escapeXml(m.label)}</text>`);
   }
   if (o.xLabel) parts.push(`<text x="${left + pw / 2}" y="${H - 20}" font-size="14" text-anchor="middle" fill="#111">${escapeXml(o.xLabel)}</text>`);
   const yl = o.yLabel ?? 'count';

@@ -31,9 +31,19 @@ export interface Section {
   html?: string[];
 }
 
+/** A warning shown above everything else on the page (e.g. low segmentation confidence). */
+export interface Banner {
+  title: string;
+  items: string[];
+  /** In-page anchor with the details. */
+  link?: string;
+}
+
 export interface ReportPage {
   title: string;
   subtitle: string;
+  /** Red banner at the very top, before the title. */
+  banner?: Banner | null;
   sections: Section[];
   footer: string;
 }
@@ -75,6 +85,10 @@ figure.small img { width: 360px; }
 figcaption { color: var(--muted); font-size: 12.5px; margin-top: 4px; max-width: 640px; }
 code { background: #f0f2f5; padding: 0 4px; border-radius: 3px; font-size: 12.5px; }
 footer { color: var(--muted); font-size: 12px; text-align: center; padding: 14px; }
+.banner { background: #b3261e; color: #fff; padding: 14px 32px; font-size: 14px; }
+.banner strong { font-size: 16px; }
+.banner ul { margin: 6px 0 0; padding-left: 22px; }
+.banner a { color: #fff; }
 @media print { nav { display: none; } body { background: #fff; } section { border: none; } }
 `;
 
@@ -100,6 +114,11 @@ function figureHtml(f: Figure): string {
   return `<figure id="fig-${esc(f.id)}"${f.png && !f.svg ? ' class="small"' : ''}>${content}<figcaption>${esc(f.caption)}</figcaption></figure>`;
 }
 
+export function bannerHtml(b: Banner): string {
+  const more = b.link ? ` <a href="${esc(b.link)}">details</a>` : '';
+  return `<div class="banner" role="alert"><strong>${esc(b.title)}</strong>${more}<ul>${b.items.map((i) => `<li>${esc(i)}</li>`).join('')}</ul></div>`;
+}
+
 export function renderReportHtml(page: ReportPage): string {
   const nav = page.sections.map((s) => `<a href="#${esc(s.id)}">${esc(s.title)}</a>`).join('');
   const sections = page.sections
@@ -123,7 +142,7 @@ export function renderReportHtml(page: ReportPage): string {
 <style>${CSS}</style>
 </head>
 <body>
-<header><h1>${esc(page.title)}</h1><p>${esc(page.subtitle)}</p></header>
+${page.banner ? bannerHtml(page.banner) : ''}<header><h1>${esc(page.title)}</h1><p>${esc(page.subtitle)}</p></header>
 <nav>${nav}</nav>
 <main>
 ${sections}
