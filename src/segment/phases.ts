@@ -44,13 +44,15 @@ import type { GaussianComponent } from './gmm.js';
 import type { PhaseDecision, SegmentOptions } from './types.js';
 import type { PhaseStore, Window } from './store.js';
 
-export const VOID = 0, LI = 1, ELECTROLYTE = 2, COLLECTOR = 3, UNDECIDED = 255;
+export const VOID = 0, LI = 1, ELECTROLYTE = 2, COLLECTOR = 3, OUTSIDE = 5, UNDECIDED = 255;
 /**
  * Working states (low nibble of the label byte) before the final codes: a low-density voxel of an
  * electrode component (Li or void, decided by grey level), a candidate filament voxel below the
  * electrolyte surface, and undecided. The high nibble carries the fringe bin, then growth markers.
  */
 const ELECTRODE = 4, CAND = 5, OPEN = 15;
+/** Working state of air beyond the collector / plunger (final code OUTSIDE). */
+const AIR = 6;
 /** A decision taken in the current pass of step 7 (low 2 bits: the phase), committed after the pass. */
 const PENDING = 0x80;
 /** Slices per connected-components slab: bounded scratch (≈ 5 bytes per slab voxel). */
@@ -88,6 +90,8 @@ export interface PhaseResult {
 }
 
 const DMAX = 4;
+/** Partial-volume voxels tolerated between the air and a layer when walking in from an end. */
+const TRANSITION = 2;
 
 /** Intensity class of a grey level (thresholds rounded to float32 like `classify`). */
 type ClassOf = (g: number) => number;
@@ -162,7 +166,7 @@ async function slabsAtEnds(store: PhaseStore, cls: ClassOf, classes: number[], l
   const out = new Map<number, Slab[]>(classes.map((c) => [c, []]));
   for (const end of ['start', 'end'] as const) {
     const at = (k: number) => (end === 'start' ? k : nz - 1 - k);
-    const st = classes.map(() => ({ phase: new Uint8Array(sampled), skip: new Int32Array(sampled), stop: new Int32Array(sampled) }));
+    const st = classes.map(() => ({ phase: new Uint8Array(sampled), skip: new Int32Array(sampled), stop: new Int32Array(sampled), trans: new Uint8Array(sampled) }));
     let open = classes.length * sampled;
     await store.sweep({ grey: true, descending: end === 'end' }, (w) => {
       for (let s = 0; s < w.z1 - w.z0 && open; s++) {
@@ -177,6 +181,9 @@ async function slabsAtEnds(store: PhaseStore, cls: ClassOf, classes: number[], l
             const v = cls(w.grey[base + cols[j]]);
             if (ph === 0) {
               if (k < maxSkip && v === low) continue;
+              // up to TRANSITION partial-volume voxels between the air and the layer (e.g. an
+              // air | steel edge blurred to carbon-like grey) do not end the walk
+              if (v !== c && S.trans[j] < TRANSITION && k < maxSkip) { S.trans[j]++; continue; }
               S.skip[j] = k;
               S.phase[j] = 1;
             }
@@ -261,7 +268,7 @@ async function lowComponentRoles(
     roleCount[r]++;
   }
   await low.revisit((z0, z1, lab, finalId) => store.editLabels(z0, z1, (labels) => {
-    for (let i = 0; i < lab.length; i++) if (lab[i]) labels[i] = role[finalId(lab[i])] === 1 ? ELECTRODE : VOID;
+    for (let i = 0; i < lab.length; i++) if (lab[i]) labels[i] = role[finalId(lab[i])] === 1 ? ELECTRODE : role[finalId(lab[i])] === 2 ? AIR : VOID;
   }));
   return { roleVoxels, roleCount };
 }
@@ -492,7 +499,7 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
   // 5. Fringe correction: distance (6-connected steps, ≤ DMAX, through low-density voxels) from the
   //    bright decided phases, as a bin in the high nibble: 0 far, 1..4 from the electrolyte, 5..8 from
   //    the collector. One sweep per distance (a voxel set at distance d is not read as d - 1).
-  const isLowState = (s: number) => s === VOID || s === ELECTRODE;
+  const isLowState = (s: number) => s === VOID || s === ELECTRODE || s === AIR;
   const distOfBin = (b: number) => (b ? ((b - 1) % DMAX) + 1 : 0);
   // The bin a voxel takes in sweep d from a neighbour depends only on the neighbour's label byte v
   // (0: none): d = 1 from a bright phase, else from a low voxel whose bin is at distance d − 1 (its
@@ -513,7 +520,7 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
           for (let x = 0; x < nx; x++) {
             const i = row + x;
             const li = L[i];
-            if (li !== VOID && li !== ELECTRODE) continue; // low state without a bin yet
+            if (li !== VOID && li !== ELECTRODE && li !== AIR) continue; // low state without a bin yet
             let b = 0;
             if (x > 0) b = T[L[i - 1]];
             if (!b && x < nx - 1) b = T[L[i + 1]];
@@ -616,6 +623,7 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
         const i = base + p;
         const s = L[i] & 15;
         if (s === VOID) { L[i] = VOID; continue; }
+        if (s === AIR) { L[i] = AIR; continue; }
         if (s !== ELECTRODE) continue;
         const inside = zoneAt(p, k) === 3;
         if (corrected(w.grey[i], L[i]) < tVL) {
@@ -670,13 +678,14 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
         const s = L[i] & 15;
         if (s === CAND) { L[i] = LI; liVox++; }
         else if (s === OPEN) { L[i] = UNDECIDED; undecidedAt[z]++; }
+        else if (s === AIR) L[i] = OUTSIDE;
         else L[i] = s;
       }
     }
   });
   decisions.push({
     step: 'low density',
-    decision: `low-density 26-connected components: ${roleCount[1]} in the layer between collector and electrolyte → Li electrode (${roleVoxels[1]} voxels), ${roleCount[2]} beyond the collector → void/air (${roleVoxels[2]} voxels), ${roleCount[3]} enclosed by the electrolyte → pores (${roleVoxels[3]} voxels). Electrode voxels in the layer are Li unless their fringe-corrected grey < ${tVL.toFixed(1)} (half-way between the void level ${muVoid.toFixed(1)} and the Li level ${muLi.toFixed(1)}) → interfacial void; electrode voxels below the electrolyte surface are void within 2 voxels of a dark core, else Li (filaments)`,
+    decision: `low-density 26-connected components: ${roleCount[1]} in the layer between collector and electrolyte → Li electrode (${roleVoxels[1]} voxels), ${roleCount[2]} beyond the collector → outside the cell (code 5) (${roleVoxels[2]} voxels), ${roleCount[3]} enclosed by the electrolyte → pores (${roleVoxels[3]} voxels). Electrode voxels in the layer are Li unless their fringe-corrected grey < ${tVL.toFixed(1)} (half-way between the void level ${muVoid.toFixed(1)} and the Li level ${muLi.toFixed(1)}) → interfacial void; electrode voxels below the electrolyte surface are void within 2 voxels of a dark core, else Li (filaments)`,
     evidence: {
       li_voxels: liVox,
       electrode_void_voxels: electrodeVoid,
@@ -739,6 +748,37 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
   decisions.push({ step: 'undecided', decision: `${nUndecided} bright-class voxels outside the main collector/electrolyte components assigned to the neighbouring phase with the nearest mean (${passes} passes)`, evidence: { means: mu } });
   lap('undecided');
 
+  // 7b. Pores below the resolution of the low-density class: blurred small pores never reach the
+  //     low class, so nothing seeds them and the steps above leave them electrolyte. Inside the
+  //     electrolyte (≥ 2 voxels below its surface, no Li 6-neighbour: filament rims stay), an
+  //     electrolyte voxel darker than half-way between the void level and the electrolyte mean is
+  //     pore (the half-way rule against the pure void level); the refinement then settles their rims.
+  let poreSeeds = 0;
+  const muEl = mu[ELECTROLYTE];
+  const tPore = Number.isFinite(muVoid) && Number.isFinite(muEl) ? 0.5 * (muVoid + muEl) : NaN;
+  if (Number.isFinite(tPore)) {
+    await store.sweep({ halo: 1, grey: true, labels: 'write' }, (w) => {
+      const L = w.labels;
+      for (let z = w.z0; z < w.z1; z++) {
+        const k = oz(z);
+        for (let y = 0; y < ny; y++)
+          for (let x = 0; x < nx; x++) {
+            const p = y * nx + x;
+            const i = (z - w.lo) * plane + p;
+            if (L[i] !== ELECTROLYTE || !(w.grey[i] < tPore) || k < elSurf[p] + 2) continue;
+            if (
+              (x > 0 && L[i - 1] === LI) || (x < nx - 1 && L[i + 1] === LI) || (y > 0 && L[i - nx] === LI) || (y < ny - 1 && L[i + nx] === LI) ||
+              (z > 0 && L[i - plane] === LI) || (z < nz - 1 && L[i + plane] === LI)
+            ) continue;
+            L[i] = VOID;
+            poreSeeds++;
+          }
+      }
+    });
+  }
+  decisions.push({ step: 'pores', decision: `${poreSeeds} electrolyte voxels ≥ 2 voxels below the surface and darker than ${Number.isFinite(tPore) ? tPore.toFixed(1) : '—'} (half-way between the void level and the electrolyte mean) → pore`, evidence: { threshold: Number.isFinite(tPore) ? tPore : null, voxels: poreSeeds } });
+  lap('pores');
+
   // 8. Boundary refinement (half-way rule), low phases keep their void|Li decision between themselves.
   //    Each pass reads the labels as they were before it (changes listed, then applied). A voxel's
   //    outcome depends only on its own and its 6 neighbours' labels (grey and means are fixed), so
@@ -755,6 +795,7 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
       const consider = (w: Window, i: number, x: number, y: number, z: number) => {
         const L = w.labels;
         const a = L[i];
+        if (a > COLLECTOR) return; // outside the cell: not a phase boundary
         if (!hasOtherNeighbour(L, i, a, x, y, z, nz, ny, nx)) return;
         const best = nearestNeighbourPhase(L, i, w.grey[i], mu, x, y, z, nz, ny, nx, a);
         if (best >= 0 && best !== a) changes.push(z * plane + y * nx + x, best);

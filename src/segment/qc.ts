@@ -12,9 +12,10 @@
  * Checks (limits measured on the phantom matrix; see test/segment/qc.test.ts):
  *   fragmentation  analysed voxels with a 6-neighbour of another phase ≤ 35 % (layered cells: a few %,
  *                  porous pellets ≈ 10–20 %; labels of noise or of the wrong grey scale ≥ 50 %)
- *   separation     every adjacent pair of phases |μa − μb| / max(σa, σb) ≥ 1.5 on interior voxels
+ *   separation     every adjacent pair of phases |ma − mb| / max(sa, sb) ≥ 1.5 on interior voxels (m median,
+ *                  s = 1.4826·MAD: robust to a phase that mixes populations, e.g. void = air and pore centres)
  *   unimodal       no phase's grey histogram splits into two populations (2-class Otsu: sub-means
- *                  ≥ 5 pooled σ apart on interior voxels; clean phases of the phantoms 1.9–3.4, smaller part ≥ 3 %): a phase holding two materials means a
+ *                  ≥ 5 pooled σ apart on interior voxels; clean phases of the phantoms 1.9–3.4, smaller part ≥ 5 %): a phase holding two materials means a
  *                  material the layout did not know (plunger, cathode, collector taken as electrolyte)
  *   fallback       voxels decided by fallback rules (undecided after the layout steps) ≤ 5 %
  *   electrolyte    electrolyte ≥ 5 % of the analysed voxels
@@ -26,14 +27,14 @@ import type { PhaseStore } from './store.js';
 import type { AxisName, LayoutName, QcBlock, QcCheck } from './types.js';
 
 const PHASES = 5; // codes 0..4 are analysed
-const BINS = 256;
+const BINS = 2048;
 const NAMES = ['void', 'Li', 'electrolyte', 'collector', 'cathode'];
 
 export const QC_LIMITS = {
   fragmentation: 0.35,
   separation: 1.5,
   bimodalSeparation: 5,
-  bimodalMinorWeight: 0.03,
+  bimodalMinorWeight: 0.05,
   fallback: 0.05,
   electrolyte: 0.05,
 } as const;
@@ -124,6 +125,22 @@ function bimodality(hist: Float64Array, lo: number, hi: number): { separation: n
   return { separation: sep, minorWeight: Math.min(a.weight, b.weight) / Math.max(1e-12, a.weight + b.weight), means: [a.mean, b.mean] };
 }
 
+/** Median and 1.4826 × median absolute deviation of a histogram (bin centres). */
+function robustLevel(hist: Float64Array, lo: number, width: number): { median: number; sigma: number } | null {
+  let total = 0;
+  for (const c of hist) total += c;
+  if (!total) return null;
+  const quantileBin = (h: ArrayLike<number>, q: number) => {
+    let acc = 0;
+    for (let i = 0; i < h.length; i++) { acc += h[i]; if (acc >= q * total) return i; }
+    return h.length - 1;
+  };
+  const m = quantileBin(hist, 0.5);
+  const dev = new Float64Array(hist.length);
+  for (let i = 0; i < hist.length; i++) dev[Math.abs(i - m)] += hist[i];
+  return { median: lo + (m + 0.5) * width, sigma: 1.4826 * quantileBin(dev, 0.5) * width };
+}
+
 const pct = (v: number) => `${(100 * v).toFixed(1)} %`;
 
 export async function assessQuality(q: QcInputs): Promise<QcBlock> {
@@ -155,17 +172,25 @@ export async function assessQuality(q: QcInputs): Promise<QcBlock> {
       : `${pct(frag)} of the voxels touch another phase: the labels are fragmented (noise-like), not the regions of a cell`,
   });
 
+  // robust level and spread per phase (median, 1.4826·MAD of the interior histogram): a phase such as
+  // void mixes populations (air, pore centres lifted by partial volume) that inflate σ, not the noise
+  const width = (hi - lo) / BINS;
+  const med = new Float64Array(PHASES).fill(NaN), mad = new Float64Array(PHASES).fill(NaN);
+  for (let l = 0; l < PHASES; l++) {
+    const r = robustLevel(s.hist[l], lo, width);
+    if (r && s.interior[l] >= 50) { med[l] = r.median; mad[l] = Math.max(r.sigma, width); }
+  }
   const pairs: QcBlock['contrast']['pairs'] = [];
   let minSep: number | null = null;
   for (const [a, b] of q.adjacentPairs) {
-    if (!Number.isFinite(mean[a]) || !Number.isFinite(mean[b])) continue;
-    const sep = Math.abs(mean[b] - mean[a]) / Math.max(sigma[a], sigma[b], 1e-12);
+    if (!Number.isFinite(med[a]) || !Number.isFinite(med[b])) continue;
+    const sep = Math.abs(med[b] - med[a]) / Math.max(mad[a], mad[b], 1e-12);
     pairs.push({ a: NAMES[a], b: NAMES[b], separation: sep });
     if (minSep === null || sep < minSep) minSep = sep;
     const ok = sep >= QC_LIMITS.separation;
     add({
       name: `separation_${NAMES[a]}_${NAMES[b]}`.toLowerCase(), ok, severity: 'error', value: sep, limit: `≥ ${QC_LIMITS.separation}`,
-      message: `${NAMES[a]} | ${NAMES[b]}: means ${mean[a].toPrecision(5)} / ${mean[b].toPrecision(5)} are ${sep.toFixed(2)} σ apart${ok ? '' : ': the two phases are not separated by their grey levels'}`,
+      message: `${NAMES[a]} | ${NAMES[b]}: medians ${med[a].toPrecision(5)} / ${med[b].toPrecision(5)} are ${sep.toFixed(2)} σ apart (robust σ)${ok ? '' : ': the two phases are not separated by their grey levels'}`,
     });
   }
 

@@ -176,12 +176,16 @@ export function buildLayers(preset: PresetName, p: PresetDefaults, shape: Shape3
   }
   let phases: number[];
   let bounds: Float64Array[];
+  // The void above the collector is outside the cell (label 5), imaged at the void grey level.
+  let segGrey: number[] | undefined;
   if (preset === 'depleted') {
-    phases = [LABEL.void, LABEL.collector, LABEL.void, LABEL.li, LABEL.void, LABEL.electrolyte];
+    phases = [LABEL.outside, LABEL.collector, LABEL.void, LABEL.li, LABEL.void, LABEL.electrolyte];
     bounds = [collTop, collBottom, liTop, liBottom, surface];
+    segGrey = [p.grey.void, p.grey.collector, p.grey.void, p.grey.li, p.grey.void, p.grey.electrolyte];
   } else if (p.topVoidUm > 0) {
-    phases = [LABEL.void, LABEL.collector, LABEL.li, LABEL.electrolyte];
+    phases = [LABEL.outside, LABEL.collector, LABEL.li, LABEL.electrolyte];
     bounds = [collTop, liTop, surface];
+    segGrey = [p.grey.void, p.grey.collector, p.grey.li, p.grey.electrolyte];
   } else {
     phases = [LABEL.collector, LABEL.li, LABEL.electrolyte];
     bounds = [liTop, surface];
@@ -193,7 +197,7 @@ export function buildLayers(preset: PresetName, p: PresetDefaults, shape: Shape3
   info.electrolyte_min_depth_um = depth - maxOf(surface);
   const voidThickness = new Float64Array(n);
   for (let i = 0; i < n; i++) voidThickness[i] = pocket[i] + gap[i];
-  return { phases, bounds, surface, liThickness: li, voidThickness, zScale, info };
+  return { phases, bounds, segGrey, surface, liThickness: li, voidThickness, zScale, info };
 }
 
 /**

@@ -98,7 +98,7 @@ export function place(lg: LayoutGeometry, off: Float64Array, plan: Placement, su
         g.bounds.unshift(stackTop);
         segGrey.unshift(grey.air);
       }
-    } else if (g.phases[0] === LABEL.void) {
+    } else if (g.phases[0] === LABEL.outside) {
       // Anode-free: the void above the Grafoil was air outside the cell; or the plunger sits on it.
       if (plunger) {
         g.phases[0] = LABEL.collector;
