@@ -201,12 +201,14 @@ export async function phasesReport(a: {
 }
 
 /**
- * Layout name from what the layout steps found: collector | Li | electrolyte is 'anode-free' when the
- * collector is carbon or Li is missing from some columns, else 'li-foil' (a foil on a metal collector
- * or plunger); no collector with one electrode is not a layout this step knows.
+ * Layout name from what the layout steps found: two Li electrodes (one each side of the electrolyte)
+ * is 'symmetric'; collector | Li | electrolyte is 'anode-free' when the collector is carbon or Li is
+ * missing from some columns, else 'li-foil' (a foil on a metal collector or plunger, or a foil with no
+ * collector in view); nothing else is a layout these steps know.
  */
 function layoutName(l: PhaseResult['layout']): LayoutName {
-  if (l.collector === 'none') return 'unknown';
+  if (l.electrodes === 2) return 'symmetric';
+  if (l.collector === 'none') return l.electrodes === 1 ? 'li-foil' : 'unknown';
   return l.collector === 'carbon' || l.li_column_coverage < 0.99 ? 'anode-free' : 'li-foil';
 }
 

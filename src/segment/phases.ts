@@ -84,7 +84,11 @@ export interface PhaseResult {
   decisions: PhaseDecision[];
   refinement: { passes: number; changed_per_pass: number[] };
   /** What the layout steps found (the QC block reports it). */
-  layout: { collector: 'carbon' | 'metal' | 'none'; electrodes: number; li_column_coverage: number; collector_at: 'start' | 'end' | null };
+  layout: {
+    collector: 'carbon' | 'metal' | 'none'; electrodes: number; li_column_coverage: number; collector_at: 'start' | 'end' | 'both' | null;
+    /** Li voxels in the layer at the start of the working z (the collector side) and beyond the electrolyte's far face. */
+    li_voxels_near: number; li_voxels_far: number; far_layer: boolean;
+  };
   /** Voxels decided by fallback rules: undecided after the layout steps (nearest mean among neighbours, or class alone). */
   fallbackVoxels: number;
 }
@@ -254,15 +258,15 @@ async function lowComponentRoles(
   store: PhaseStore, backend: ComputeBackend, slabDepth: number,
   fillMask: (z0: number, z1: number, m: Uint8Array) => void, zoneOf: (i: number) => number,
 ): Promise<{ roleVoxels: number[]; roleCount: number[] }> {
-  const low = await slabComponents({ backend, shape: store.shape, connectivity: 26, slabDepth, fillMask, channels: 4, channelOf: zoneOf });
-  const zone = (zi: number, c: number) => low.stats[zi * (low.count + 1) + c]; // out, inColl, layer, inside
+  const low = await slabComponents({ backend, shape: store.shape, connectivity: 26, slabDepth, fillMask, channels: 5, channelOf: zoneOf });
+  const zone = (zi: number, c: number) => low.stats[zi * (low.count + 1) + c]; // out, inColl, layer, inside, far layer
   // role: 1 electrode, 2 outside air, 3 pore
   const role = new Uint8Array(low.count + 1);
   const roleVoxels = [0, 0, 0, 0];
   const roleCount = [0, 0, 0, 0];
   for (let c = 1; c <= low.count; c++) {
     const size = low.sizes[c];
-    const r = zone(2, c) >= 0.25 * size ? 1 : zone(0, c) + zone(1, c) >= zone(3, c) ? 2 : 3;
+    const r = zone(2, c) + zone(4, c) >= 0.25 * size ? 1 : zone(0, c) + zone(1, c) >= zone(3, c) ? 2 : 3;
     role[c] = r;
     roleVoxels[r] += size;
     roleCount[r]++;
@@ -324,13 +328,18 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
   let collectorClass = -1;
   let electrolyteClass = 2;
   let slab: Slab | null = null;
+  /** The collector layers kept: one, or one at each end (plungers of a symmetric cell). */
+  let endSlabs: Slab[] = [];
   let collectorKind: 'carbon' | 'metal' | 'none' = 'none';
   // The electrolyte is the dominant bright phase; the other bright class is a collector only if it
   // forms a slab at one z end while the electrolyte dominates the opposite end.
   const bigger = th3.classes_stats[2].weight >= th3.classes_stats[1].weight ? 2 : 1;
-  const slabsOf = (c: number, el: number) => ends.get(c)!.filter((s) => endFraction(f3, el, s.end === 'start' ? 'end' : 'start') >= 0.5);
-  const metalSlabs = slabsOf(2, 1);
-  const carbonSlabs = slabsOf(1, 2);
+  // accepted: the electrolyte dominates the opposite end, or the same class is a layer there too
+  // (metal plungers at both ends of a symmetric cell; a carbon-grey layer at both ends is the partial
+  // volume of Li foils against the electrolyte, not two carbon collectors)
+  const slabsOf = (c: number, el: number, bothEnds: boolean) => ends.get(c)!.filter((s) => endFraction(f3, el, s.end === 'start' ? 'end' : 'start') >= 0.5 || (bothEnds && ends.get(c)!.some((o) => o.end !== s.end)));
+  const metalSlabs = slabsOf(2, 1, true);
+  const carbonSlabs = slabsOf(1, 2, false);
   const longest = (a: Slab[]) => (a.length ? a.reduce((x, y) => (y.run > x.run ? y : x)) : null);
   const evidence = {
     class_means: th3.classes_stats.map((s) => s.mean),
@@ -346,11 +355,13 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
     collectorClass = 2;
     electrolyteClass = 1;
     slab = longest(metalSlabs) ?? longest(ends.get(2)!);
+    endSlabs = metalSlabs.length ? metalSlabs : slab ? [slab] : [];
   } else if (wanted === 'carbon' || (wanted === 'auto' && bigger === 2 && carbonSlabs.length)) {
     collectorKind = 'carbon';
     collectorClass = 1;
     electrolyteClass = 2;
     slab = longest(carbonSlabs) ?? longest(ends.get(1)!);
+    endSlabs = carbonSlabs.length ? carbonSlabs : slab ? [slab] : [];
   }
   let thresholds = th3.thresholds;
   let gmm = gmmInfo;
@@ -398,8 +409,8 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
   // the number of components, i.e. with the volume) get the room of the sweep windows
   store.releaseWindows();
   /** Set `code` on voxels of class c that belong to component `keep` (all of class c when it is the only one). */
-  const keepComponent = async (cc: Awaited<ReturnType<typeof slabComponents>>, c: number, keep: number, code: number) => {
-    if (cc.count === 1 && keep === 1) {
+  const keepComponent = async (cc: Awaited<ReturnType<typeof slabComponents>>, c: number, keep: ReadonlySet<number>, code: number) => {
+    if (cc.count === 1 && keep.has(1)) {
       cc.discard();
       await store.sweep({ grey: true, labels: 'write' }, (w) => {
         const i1 = (w.z1 - w.lo) * plane;
@@ -414,30 +425,37 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
         if (!l) continue;
         if (l !== lastLocal) {
           lastLocal = l;
-          lastKeep = finalId(l) === keep;
+          lastKeep = keep.has(finalId(l));
         }
         if (lastKeep) labels[i] = code;
       }
     }));
   };
-  if (collectorClass >= 0 && slab) {
-    const s = slab;
+  if (collectorClass >= 0 && endSlabs.length) {
+    const sl = endSlabs;
+    const K = sl.length;
     const cc = await slabComponents({
       backend, shape, connectivity: 26, slabDepth, fillMask: classMask(collectorClass),
-      channels: 1, channelOf: (i) => { const z = Math.floor(i / plane); return z >= s.z0 && z <= s.z1 ? 0 : -1; },
+      channels: K, channelOf: (i) => { const z = Math.floor(i / plane); for (let e = 0; e < K; e++) if (z >= sl[e].z0 && z <= sl[e].z1) return e; return -1; },
     });
-    let best = 0;
-    for (let c = 1; c <= cc.count; c++) if (cc.stats[c] > cc.stats[best] || best === 0) best = c;
-    if (best) await keepComponent(cc, collectorClass, best, COLLECTOR);
+    // per layer: the component with the most voxels in its z range
+    const keep = new Set<number>();
+    const kept: number[] = [];
+    for (let e = 0; e < K; e++) {
+      let best = 0;
+      for (let c = 1; c <= cc.count; c++) if (cc.stats[e * (cc.count + 1) + c] > cc.stats[e * (cc.count + 1) + best] || best === 0) best = c;
+      if (best && cc.stats[e * (cc.count + 1) + best] > 0) { keep.add(best); kept.push(cc.sizes[best]); }
+    }
+    if (keep.size) await keepComponent(cc, collectorClass, keep, COLLECTOR);
     else cc.discard();
-    decisions.push({ step: 'collector component', decision: `largest 26-connected component of class ${collectorClass} in the slab kept as collector; ${cc.count - 1} other components left undecided`, evidence: { voxels: best ? cc.sizes[best] : 0, components: cc.count } });
+    decisions.push({ step: 'collector component', decision: `largest 26-connected component of class ${collectorClass} in ${K === 2 ? 'each end layer (collectors or plungers at both ends)' : 'the end layer'} kept as collector; ${cc.count - keep.size} other components left undecided`, evidence: { voxels: kept, components: cc.count, layers: sl.map((x) => x.end) } });
   }
   progress('components', 1, 3);
   {
     const cc = await slabComponents({ backend, shape, connectivity: 26, slabDepth, fillMask: classMask(electrolyteClass) });
     let best = 0;
     for (let c = 1; c <= cc.count; c++) if (best === 0 || cc.sizes[c] > cc.sizes[best]) best = c;
-    if (best) await keepComponent(cc, electrolyteClass, best, ELECTROLYTE);
+    if (best) await keepComponent(cc, electrolyteClass, new Set([best]), ELECTROLYTE);
     else cc.discard();
     decisions.push({ step: 'electrolyte component', decision: `largest 26-connected component of class ${electrolyteClass} is the electrolyte; ${Math.max(0, cc.count - 1)} small components left undecided`, evidence: { voxels: best ? cc.sizes[best] : 0, components: cc.count } });
   }
@@ -447,6 +465,15 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
   const collOuter = new Int32Array(plane).fill(-1);
   const collInner = new Int32Array(plane).fill(-1);
   const elSurf = new Int32Array(plane).fill(nz);
+  // far side (two-ended layouts): last electrolyte voxel, and the far collector run from the far end
+  const elBack = new Int32Array(plane).fill(nz - 1);
+  const farInner = new Int32Array(plane).fill(nz);
+  const farOuter = new Int32Array(plane).fill(nz);
+  const twoCollectors = endSlabs.length === 2;
+  // a Li layer beyond the electrolyte's far face: collectors at both ends, or low density dominating
+  // the far end (symmetric cell cropped inside its Li foils)
+  const farEnd = collectorAtStart ? 'end' : 'start';
+  const farLayer = twoCollectors || endFraction(f3, 0, farEnd) >= 0.5;
   const runDone = new Uint8Array(plane);
   /** Slices of the window's interior in oriented order: visit(k, local slice base). */
   const oriented = (w: Window, visit: (k: number, base: number) => void) => {
@@ -467,6 +494,22 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
       } else if (collOuter[p] >= 0) runDone[p] = 1;
     }
   }));
+  if (twoCollectors) {
+    runDone.fill(0);
+    await store.sweep({ labels: 'read', descending: collectorAtStart }, (w) => {
+      for (let s = 0; s < w.z1 - w.z0; s++) {
+        const z = collectorAtStart ? w.z1 - 1 - s : w.z0 + s; // far end first
+        const k = oz(z), base = (z - w.lo) * plane;
+        for (let p = 0; p < plane; p++) {
+          if (w.labels[base + p] === COLLECTOR) {
+            if (farOuter[p] === nz) farOuter[p] = farInner[p] = k;
+            else if (farInner[p] === k + 1 && !runDone[p]) farInner[p] = k;
+            else runDone[p] = 1;
+          } else if (farOuter[p] < nz) runDone[p] = 1;
+        }
+      }
+    });
+  }
   // The collector is one layer on one side: collector-class voxels past the first run of a column
   // (a porous electrolyte band whose partial-volume grey looks like carbon, reached through Li-free
   // columns) are not collector; they are decided later by the half-way rule like other undecided voxels.
@@ -475,15 +518,27 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
   await store.sweep({ labels: 'write', descending: !collectorAtStart }, (w) => oriented(w, (k, base) => {
     for (let p = 0; p < plane; p++) {
       const l = w.labels[base + p];
-      if (l === COLLECTOR && k > collInner[p]) {
+      if (l === COLLECTOR && k > collInner[p] && k < farInner[p]) {
         w.labels[base + p] = OPEN;
         demoted++;
-      } else if (l === ELECTROLYTE && k > collInner[p] && elSurf[p] === nz) elSurf[p] = k;
+      } else if (l === ELECTROLYTE && k > collInner[p] && k < farInner[p]) {
+        if (elSurf[p] === nz) elSurf[p] = k;
+        elBack[p] = k;
+      }
     }
   }));
   if (demoted) decisions.push({ step: 'collector layer', decision: `${demoted} collector-class voxels beyond the first collector run of their column left undecided (the collector is a single layer)` });
-  // Zone of a voxel: 0 outside (beyond the collector), 1 in the collector run, 2 layer, 3 inside the electrolyte.
-  const zoneAt = (p: number, k: number): number => (collOuter[p] >= 0 && k < collOuter[p] ? 0 : k <= collInner[p] ? 1 : k < elSurf[p] ? 2 : 3);
+  // Zone of a voxel: 0 outside (beyond a collector), 1 in a collector run, 2 layer, 3 inside the
+  // electrolyte, 4 far layer (beyond the electrolyte's far face, two-ended layouts).
+  const zoneAt = (p: number, k: number): number => {
+    if (collOuter[p] >= 0 && k < collOuter[p]) return 0;
+    if (k <= collInner[p]) return 1;
+    if (k < elSurf[p]) return 2;
+    if (!farLayer || k <= elBack[p]) return 3;
+    if (k < farInner[p]) return 4;
+    return k <= farOuter[p] ? 1 : 0;
+  };
+  const isLayer = (zone: number) => zone === 2 || zone === 4;
   const zoneOf = (i: number): number => {
     const z = Math.floor(i / plane);
     return zoneAt(i - z * plane, oz(z));
@@ -538,7 +593,7 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
     for (let z = w.z0; z < w.z1; z++) {
       const k = oz(z);
       const base = (z - w.lo) * plane;
-      for (let p = 0; p < plane; p++) if ((w.labels[base + p] & 15) === ELECTRODE && zoneAt(p, k) === 2) visit(w, base + p);
+      for (let p = 0; p < plane; p++) if ((w.labels[base + p] & 15) === ELECTRODE && isLayer(zoneAt(p, k))) visit(w, base + p);
     }
   });
   // Fringe profile: median grey per (source phase, distance) over electrode voxels in the layer
@@ -614,6 +669,7 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
   // Dark cores carry growth marker 1 in the high nibble; voxels reached at step s carry s + 1.
   let liVox = 0, electrodeVoid = 0, cores = 0;
   const hasLi = new Uint8Array(plane);
+  let liNear = 0, liFar = 0;
   await store.sweep({ grey: true, labels: 'write' }, (w) => {
     const L = w.labels;
     for (let z = w.z0; z < w.z1; z++) {
@@ -625,7 +681,8 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
         if (s === VOID) { L[i] = VOID; continue; }
         if (s === AIR) { L[i] = AIR; continue; }
         if (s !== ELECTRODE) continue;
-        const inside = zoneAt(p, k) === 3;
+        const zone = zoneAt(p, k);
+        const inside = zone === 3;
         if (corrected(w.grey[i], L[i]) < tVL) {
           electrodeVoid++;
           if (inside) cores++;
@@ -635,7 +692,8 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
         } else {
           L[i] = LI;
           liVox++;
-          hasLi[p] = 1;
+          if (zone === 4) liFar++;
+          else { liNear++; hasLi[p] = 1; }
         }
       }
     }
@@ -683,6 +741,37 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
       }
     }
   });
+  // Air at an end with no collector in view (a Li foil or the electrolyte ends inside the scan): the
+  // void run from the volume's face inward, per column, is outside the cell — taken only at an end
+  // where at least half of the columns start with void (else a pore touching the face stays a pore).
+  const airAt: Record<'start' | 'end', number> = { start: 0, end: 0 };
+  for (const end of ['start', 'end'] as const) {
+    const fromCollectorSide = (end === 'start') === collectorAtStart; // oriented k = 0 side
+    const noCollector = (p: number) => (fromCollectorSide ? collOuter[p] < 0 : farOuter[p] === nz);
+    let startsVoid = 0;
+    const zEdge = end === 'start' ? 0 : nz - 1;
+    await store.sweep({ labels: 'read', needed: (z0, z1) => zEdge >= z0 && zEdge < z1 }, (w) => {
+      const base = (zEdge - w.lo) * plane;
+      for (let p = 0; p < plane; p++) if (w.labels[base + p] === VOID && noCollector(p)) startsVoid++;
+    });
+    if (startsVoid < 0.5 * plane) continue;
+    const open = new Uint8Array(plane);
+    for (let p = 0; p < plane; p++) open[p] = noCollector(p) ? 1 : 0;
+    let left = plane;
+    await store.sweep({ labels: 'write', descending: end === 'end' }, (w) => {
+      for (let s2 = 0; s2 < w.z1 - w.z0 && left; s2++) {
+        const z = end === 'start' ? w.z0 + s2 : w.z1 - 1 - s2;
+        const base = (z - w.lo) * plane;
+        for (let p = 0; p < plane; p++) {
+          if (!open[p]) continue;
+          if (w.labels[base + p] === VOID) { w.labels[base + p] = OUTSIDE; airAt[end]++; }
+          else { open[p] = 0; left--; }
+        }
+      }
+      return left === 0;
+    });
+  }
+  if (airAt.start || airAt.end) decisions.push({ step: 'air', decision: `void runs from the volume's faces with no collector in view → outside the cell (code 5): ${airAt.start} voxels at the start of z, ${airAt.end} at the end`, evidence: airAt });
   decisions.push({
     step: 'low density',
     decision: `low-density 26-connected components: ${roleCount[1]} in the layer between collector and electrolyte → Li electrode (${roleVoxels[1]} voxels), ${roleCount[2]} beyond the collector → outside the cell (code 5) (${roleVoxels[2]} voxels), ${roleCount[3]} enclosed by the electrolyte → pores (${roleVoxels[3]} voxels). Electrode voxels in the layer are Li unless their fringe-corrected grey < ${tVL.toFixed(1)} (half-way between the void level ${muVoid.toFixed(1)} and the Li level ${muLi.toFixed(1)}) → interfacial void; electrode voxels below the electrolyte surface are void within 2 voxels of a dark core, else Li (filaments)`,
@@ -765,7 +854,7 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
           for (let x = 0; x < nx; x++) {
             const p = y * nx + x;
             const i = (z - w.lo) * plane + p;
-            if (L[i] !== ELECTROLYTE || !(w.grey[i] < tPore) || k < elSurf[p] + 2) continue;
+            if (L[i] !== ELECTROLYTE || !(w.grey[i] < tPore) || k < elSurf[p] + 2 || (farLayer && k > elBack[p] - 2)) continue;
             if (
               (x > 0 && L[i - 1] === LI) || (x < nx - 1 && L[i + 1] === LI) || (y > 0 && L[i - nx] === LI) || (y < ny - 1 && L[i + nx] === LI) ||
               (z > 0 && L[i - plane] === LI) || (z < nz - 1 && L[i + plane] === LI)
@@ -866,7 +955,11 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
     gmm,
     decisions,
     refinement: { passes: changedPerPass.length, changed_per_pass: changedPerPass },
-    layout: { collector: collectorKind, electrodes: liVox > 0 ? 1 : 0, li_column_coverage: covered / plane, collector_at: slab ? slab.end : null },
+    // an electrode: Li in its layer at least half a voxel thick on average
+    layout: {
+      collector: collectorKind, electrodes: (liNear >= 0.5 * plane ? 1 : 0) + (liFar >= 0.5 * plane ? 1 : 0), li_column_coverage: covered / plane,
+      collector_at: endSlabs.length === 2 ? 'both' : slab ? slab.end : null, li_voxels_near: liNear, li_voxels_far: liFar, far_layer: farLayer,
+    },
     fallbackVoxels: nUndecided,
   };
 }

@@ -5,17 +5,17 @@
  *
  * One sweep (halo 1) over the store gathers, per phase code 0..4: voxel count, a 256-bin histogram,
  * and the mean and variance of interior voxels (all six neighbours alike: boundary voxels mix two
- * phases through blur); plus the fraction of analysed voxels that touch another phase. Codes 5
+ * phases through blur), and a histogram of voxels two deep along every axis; plus the fraction of analysed voxels that touch another phase. Codes 5
  * (outside the cell) and 255 (outside the field of view) are not analysed. O(N) time, O(1) memory
  * besides the store.
  *
  * Checks (limits measured on the phantom matrix; see test/segment/qc.test.ts):
  *   fragmentation  analysed voxels with a 6-neighbour of another phase ≤ 35 % (layered cells: a few %,
  *                  porous pellets ≈ 10–20 %; labels of noise or of the wrong grey scale ≥ 50 %)
- *   separation     every adjacent pair of phases |ma − mb| / max(sa, sb) ≥ 1.5 on interior voxels (m median,
+ *   separation     every adjacent pair of phases |ma − mb| / min(sa, sb) ≥ 1.5 on interior voxels (m median,
  *                  s = 1.4826·MAD: robust to a phase that mixes populations, e.g. void = air and pore centres)
  *   unimodal       no phase's grey histogram splits into two populations (2-class Otsu: sub-means
- *                  ≥ 5 pooled σ apart on interior voxels; clean phases of the phantoms 1.9–3.4, smaller part ≥ 5 %): a phase holding two materials means a
+ *                  ≥ 5 pooled σ apart two voxels deep; clean phases of the phantoms 1.9–3.4, smaller part ≥ 5 %): a phase holding two materials means a
  *                  material the layout did not know (plunger, cathode, collector taken as electrolyte)
  *   fallback       voxels decided by fallback rules (undecided after the layout steps) ≤ 5 %
  *   electrolyte    electrolyte ≥ 5 % of the analysed voxels
@@ -57,6 +57,8 @@ interface PhaseStats {
   sum: Float64Array;
   sumSq: Float64Array;
   hist: Float64Array[];
+  /** Histogram of voxels ≥ 2 voxels from another label along every axis (the one-population test). */
+  deep: Float64Array[];
   boundary: number;
   analysed: number;
 }
@@ -66,10 +68,10 @@ async function gather(store: PhaseStore, lo: number, hi: number): Promise<PhaseS
   const plane = ny * nx;
   const s: PhaseStats = {
     count: new Float64Array(PHASES), interior: new Float64Array(PHASES), sum: new Float64Array(PHASES), sumSq: new Float64Array(PHASES),
-    hist: Array.from({ length: PHASES }, () => new Float64Array(BINS)), boundary: 0, analysed: 0,
+    hist: Array.from({ length: PHASES }, () => new Float64Array(BINS)), deep: Array.from({ length: PHASES }, () => new Float64Array(BINS)), boundary: 0, analysed: 0,
   };
   const scale = hi > lo ? BINS / (hi - lo) : 0;
-  await store.sweep({ halo: 1, grey: true, labels: 'read' }, (w) => {
+  await store.sweep({ halo: 2, grey: true, labels: 'read' }, (w) => {
     const L = w.labels, G = w.grey;
     for (let z = w.z0; z < w.z1; z++)
       for (let y = 0; y < ny; y++) {
@@ -99,10 +101,16 @@ async function gather(store: PhaseStore, lo: number, hi: number): Promise<PhaseS
           if (z < nz - 1) look(i + plane);
           if (other) s.boundary++;
           if (same === seen) {
-            s.hist[l][Math.min(BINS - 1, Math.max(0, Math.floor((g - lo) * scale)))]++;
+            const b = Math.min(BINS - 1, Math.max(0, Math.floor((g - lo) * scale)));
+            s.hist[l][b]++;
             s.interior[l]++;
             s.sum[l] += g;
             s.sumSq[l] += g * g;
+            // two voxels deep along every axis: clear of the partial volume of blurred faces
+            if (
+              x > 1 && x < nx - 2 && y > 1 && y < ny - 2 && z > 1 && z < nz - 2 &&
+              L[i - 2] === l && L[i + 2] === l && L[i - 2 * nx] === l && L[i + 2 * nx] === l && L[i - 2 * plane] === l && L[i + 2 * plane] === l
+            ) s.deep[l][b]++;
           }
         }
       }
@@ -184,7 +192,9 @@ export async function assessQuality(q: QcInputs): Promise<QcBlock> {
   let minSep: number | null = null;
   for (const [a, b] of q.adjacentPairs) {
     if (!Number.isFinite(med[a]) || !Number.isFinite(med[b])) continue;
-    const sep = Math.abs(med[b] - med[a]) / Math.max(mad[a], mad[b], 1e-12);
+    // the cleaner phase's spread stands for the noise: a phase mixing populations (void = air and
+    // blurred pore centres) has a wide spread that says nothing about the grey separation
+    const sep = Math.abs(med[b] - med[a]) / Math.max(Math.min(mad[a], mad[b]), 1e-12);
     pairs.push({ a: NAMES[a], b: NAMES[b], separation: sep });
     if (minSep === null || sep < minSep) minSep = sep;
     const ok = sep >= QC_LIMITS.separation;
@@ -196,7 +206,7 @@ export async function assessQuality(q: QcInputs): Promise<QcBlock> {
 
   for (let l = 1; l < PHASES; l++) {
     if (s.count[l] < 0.01 * n) continue;
-    const bm = bimodality(s.hist[l], lo, hi);
+    const bm = bimodality(s.deep[l], lo, hi);
     if (!bm) continue;
     const two = bm.separation >= QC_LIMITS.bimodalSeparation && bm.minorWeight >= QC_LIMITS.bimodalMinorWeight;
     add({
