@@ -189,6 +189,7 @@ export async function phasesReport(a: {
     layout: { name: layoutName(res.layout), normal_axis: a.frame?.normal ?? 'z', source: a.frame?.source ?? 'detected', collector: res.layout.collector, electrodes: res.layout.electrodes, evidence: { ...res.layout } },
     fieldOfView: a.frame?.fieldOfView ?? { detected: false, axis: null, fill: null, masked_fraction: 0, evidence: {} },
     fallbackVoxels: res.fallbackVoxels,
+    collectorMaterials: res.layout.collector_materials,
     adjacentPairs: res.layout.collector !== 'none' ? [[0, 1], [1, 2], [0, 2], [1, 3]] : [[0, 1], [1, 2], [0, 2]],
   });
   return {

@@ -27,7 +27,7 @@ import { cleanupActive, emptyCleanupReport } from './cleanup.js';
 import { fullHistogramOfSlabs, minMax } from './histogram.js';
 import { estimateNoiseOfSlices } from './noise.js';
 import { CC_SLAB_VOXELS, segmentPhases } from './phases.js';
-import { ScratchStore } from './store.js';
+import { MAX_HALO, ScratchStore } from './store.js';
 import { detectFrame, OUTSIDE_FOV, qcFieldOfView } from './frame.js';
 import { fillOutsideFieldOfView, markOutsideFieldOfView } from './orient.js';
 import { denoiseDecision, denoiseReport, invertGrey, phasesReport, stageTimer } from './common.js';
@@ -98,7 +98,7 @@ export async function segmentOutOfCore(source: VolumeSource, backend: ComputeBac
   const gb = bytesPerVoxel(greyDtype);
   const fixed = fixedBytes(plane);
   // windows of grey + labels (+ the source slab and a shared copy for the backend)
-  const slabSlices = Math.max(1, Math.min(nz, Math.floor(ooc.slabSlices ?? slicesPerSlab(ooc.budgetBytes, plane * (3 * gb + bytesPerVoxel(source.dtype) + 1 + BACKEND_BYTES_PER_WINDOW_VOXEL), nz, 1, fixed))));
+  const slabSlices = Math.max(1, Math.min(nz, Math.floor(ooc.slabSlices ?? slicesPerSlab(ooc.budgetBytes, plane * (3 * gb + bytesPerVoxel(source.dtype) + 1 + BACKEND_BYTES_PER_WINDOW_VOXEL), nz, MAX_HALO, fixed))));
   const scratch = { dir: ooc.scratchDir };
   let scratchNow = 0, scratchPeak = 0;
   const track = (bytes: number) => {

@@ -88,6 +88,8 @@ export interface PhaseResult {
     collector: 'carbon' | 'metal' | 'none'; electrodes: number; li_column_coverage: number; collector_at: 'start' | 'end' | 'both' | null;
     /** Li voxels in the layer at the start of the working z (the collector side) and beyond the electrolyte's far face. */
     li_voxels_near: number; li_voxels_far: number; far_layer: boolean;
+    /** Materials under the collector label: 0 none, 1, or 2 (carbon foil and metal plunger). */
+    collector_materials: number;
   };
   /** Voxels decided by fallback rules: undecided after the layout steps (nearest mean among neighbours, or class alone). */
   fallbackVoxels: number;
@@ -104,7 +106,55 @@ function classifier(thresholds: readonly number[]): ClassOf {
   const t0 = Math.fround(thresholds[0]);
   if (thresholds.length === 1) return (g) => (g >= t0 ? 1 : 0);
   const t1 = Math.fround(thresholds[1]);
-  return (g) => (g >= t1 ? 2 : g >= t0 ? 1 : 0);
+  if (thresholds.length === 2) return (g) => (g >= t1 ? 2 : g >= t0 ? 1 : 0);
+  const t2 = Math.fround(thresholds[2]);
+  return (g) => (g >= t2 ? 3 : g >= t1 ? 2 : g >= t0 ? 1 : 0);
+}
+
+/**
+ * Whether class c forms a layer right behind the `outer` layer at one end: walking each sampled
+ * column in from that end past low-density voxels (air) and then the outer layer (a plunger), up to
+ * TRANSITION partial-volume voxels, then a run of ≥ 2 voxels of class c — in at least half of the
+ * sampled columns. Returns the median run, or 0.
+ */
+async function layerBehind(store: PhaseStore, cls: ClassOf, end: 'start' | 'end', outer: number, c: number): Promise<number> {
+  const [nz, ny, nx] = store.shape;
+  const plane = ny * nx;
+  const stride = Math.max(1, Math.floor(plane / 16384));
+  const cols: number[] = [];
+  for (let p = 0; p < plane; p += stride) cols.push(p);
+  // state: 0 air, 1 outer layer, 2 transition, 3 run, 4 done
+  const state = new Uint8Array(cols.length), count = new Int32Array(cols.length);
+  let open = cols.length;
+  await store.sweep({ grey: true, descending: end === 'end' }, (w) => {
+    for (let s = 0; s < w.z1 - w.z0 && open; s++) {
+      const z = end === 'start' ? w.z0 + s : w.z1 - 1 - s;
+      const base = (z - w.lo) * plane;
+      for (let j = 0; j < cols.length; j++) {
+        const st = state[j];
+        if (st === 4) continue;
+        const v = cls(w.grey[base + cols[j]]);
+        if (st === 0 && v === 0) continue;
+        if (st <= 1 && v === outer) { state[j] = 1; count[j] = 0; continue; }
+        if (st === 0) {
+          // partial volume between the air and the outer layer, or no outer layer first
+          if (++count[j] > TRANSITION) { state[j] = 4; count[j] = 0; open--; }
+          continue;
+        }
+        if (st <= 2 && v !== c) {
+          if (++count[j] > TRANSITION) { state[j] = 4; count[j] = 0; open--; }
+          else state[j] = 2;
+          continue;
+        }
+        if (st <= 2) { state[j] = 3; count[j] = 0; }
+        if (v === c) count[j]++;
+        else { state[j] = 4; open--; }
+      }
+    }
+    return open === 0;
+  });
+  const runs = Array.from(count).filter((r) => r >= 2).sort((a, b) => a - b);
+  return runs.length >= 0.5 * cols.length ? runs[runs.length >> 1] : 0;
 }
 
 /** Every `stride`-th offered value (stride from the expected count, ≤ ~200k kept), then their median. */
@@ -365,6 +415,39 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
   }
   let thresholds = th3.thresholds;
   let gmm = gmmInfo;
+  /** Grey levels of the collector label's materials when it holds two (carbon foil + metal plunger). */
+  let collectorMaterialLevels: number[] = [];
+  /** Median carbon run behind each end layer (two-material collectors). */
+  let carbonRuns: number[] = [];
+  /** Intensity classes of the collector label (a carbon foil behind a metal plunger: both). */
+  let collectorClasses = collectorClass >= 0 ? [collectorClass] : [];
+  if (collectorKind === 'metal' && wanted === 'auto') {
+    // A carbon collector between the plunger and the Li: split the grey below the metal threshold
+    // into low | middle | electrolyte and look for the middle class right behind the metal layer.
+    const b = hist.binning;
+    const end = Math.max(2, Math.min(hist.counts.length, Math.ceil((th3.thresholds[1] - b.lo) / b.width)));
+    const below: Histogram = { binning: { ...b, bins: end }, counts: hist.counts.slice(0, end), total: 0 };
+    for (let i = 0; i < end; i++) below.total += below.counts[i];
+    const sub = thresholdsFromHistogram(below, 3, 'otsu', 'partition');
+    const th4 = [sub.thresholds[0], sub.thresholds[1], th3.thresholds[1]];
+    const cls4 = classifier(th4);
+    const runs = await Promise.all(endSlabs.map((e) => layerBehind(store, cls4, e.end, 3, 1)));
+    const wMid = sub.classes_stats[1].weight;
+    if (runs.some((r) => r >= 2) && sub.classes_stats[2].weight > sub.classes_stats[1].weight) {
+      thresholds = th4;
+      cls = cls4;
+      collectorKind = 'carbon';
+      collectorClasses = [1, 3];
+      collectorMaterialLevels = [sub.classes_stats[1].mean, th3.classes_stats[2].mean];
+      carbonRuns = runs;
+      electrolyteClass = 2;
+      decisions.push({
+        step: 'collector behind plunger',
+        decision: `a carbon-grey layer (class 1 of low | carbon | electrolyte below the metal threshold) lies right behind the metal layer (median run ${Math.max(...runs)} slices): carbon collector and metal plunger both labelled collector; electrolyte = class 2`,
+        evidence: { thresholds: th4, runs_behind_metal: runs, sub_class_means: sub.classes_stats.map((x) => x.mean), middle_weight: wMid },
+      });
+    }
+  }
   if (collectorKind === 'none') {
     const th2 = thresholdsFromHistogram(hist, 2, method, 'partition');
     thresholds = th2.thresholds;
@@ -379,7 +462,7 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
   } else {
     decisions.push({
       step: 'collector',
-      decision: `${collectorKind} collector = intensity class ${collectorClass} (${collectorKind === 'metal' ? 'brightest: metal absorbs most' : 'between Li and electrolyte: carbon'}), a slab of ${slab?.run ?? '?'} slices at the ${slab?.end ?? '?'} of z; electrolyte = class ${electrolyteClass}; low density (void + Li) = class 0${wanted !== 'auto' ? ' (kind requested)' : ''}`,
+      decision: collectorMaterialLevels.length === 2 ? `carbon collector behind a metal plunger: classes ${collectorClasses.join(' and ')} of 4 (low | carbon | electrolyte | metal); electrolyte = class ${electrolyteClass}` : `${collectorKind} collector = intensity class ${collectorClass} (${collectorKind === 'metal' ? 'brightest: metal absorbs most' : 'between Li and electrolyte: carbon'}), a slab of ${slab?.run ?? '?'} slices at the ${slab?.end ?? '?'} of z; electrolyte = class ${electrolyteClass}; low density (void + Li) = class 0${wanted !== 'auto' ? ' (kind requested)' : ''}`,
       evidence,
     });
   }
@@ -401,6 +484,12 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
     }
   };
 
+  /**
+   * Phase levels for the nearest-mean rules: a collector of two materials is represented by both
+   * levels (index 3: the carbon, index 4: the metal), never by their mixture's mean.
+   */
+  const collectorLevels = (m: number[]): number[] => (collectorMaterialLevels.length === 2 ? [m[0], m[1], m[2], collectorMaterialLevels[0], collectorMaterialLevels[1]] : m);
+
   // 2. Main collector and electrolyte components (slab by slab; membership written on a second pass,
   //    skipped when the class is one component).
   progress('components', 0, 3);
@@ -409,12 +498,12 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
   // the number of components, i.e. with the volume) get the room of the sweep windows
   store.releaseWindows();
   /** Set `code` on voxels of class c that belong to component `keep` (all of class c when it is the only one). */
-  const keepComponent = async (cc: Awaited<ReturnType<typeof slabComponents>>, c: number, keep: ReadonlySet<number>, code: number) => {
+  const keepComponent = async (cc: Awaited<ReturnType<typeof slabComponents>>, cs: number[], keep: ReadonlySet<number>, code: number) => {
     if (cc.count === 1 && keep.has(1)) {
       cc.discard();
       await store.sweep({ grey: true, labels: 'write' }, (w) => {
         const i1 = (w.z1 - w.lo) * plane;
-        for (let i = (w.z0 - w.lo) * plane; i < i1; i++) if (cls(w.grey[i]) === c) w.labels[i] = code;
+        for (let i = (w.z0 - w.lo) * plane; i < i1; i++) if (cs.includes(cls(w.grey[i]))) w.labels[i] = code;
       });
       return;
     }
@@ -431,11 +520,18 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
       }
     }));
   };
-  if (collectorClass >= 0 && endSlabs.length) {
+  /** Mask of several intensity classes (the collector's), OR of their masks. */
+  const classesMask = (cs: number[]) => (z0: number, z1: number, m: Uint8Array) => {
+    classMask(cs[0])(z0, z1, m);
+    if (cs.length === 1) return;
+    const g = store.greySlices(z0, z1);
+    for (let i = 0; i < m.length; i++) if (!m[i] && cs.includes(cls(g[i]))) m[i] = 1;
+  };
+  if (collectorClasses.length && endSlabs.length) {
     const sl = endSlabs;
     const K = sl.length;
     const cc = await slabComponents({
-      backend, shape, connectivity: 26, slabDepth, fillMask: classMask(collectorClass),
+      backend, shape, connectivity: 26, slabDepth, fillMask: classesMask(collectorClasses),
       channels: K, channelOf: (i) => { const z = Math.floor(i / plane); for (let e = 0; e < K; e++) if (z >= sl[e].z0 && z <= sl[e].z1) return e; return -1; },
     });
     // per layer: the component with the most voxels in its z range
@@ -446,16 +542,36 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
       for (let c = 1; c <= cc.count; c++) if (cc.stats[e * (cc.count + 1) + c] > cc.stats[e * (cc.count + 1) + best] || best === 0) best = c;
       if (best && cc.stats[e * (cc.count + 1) + best] > 0) { keep.add(best); kept.push(cc.sizes[best]); }
     }
-    if (keep.size) await keepComponent(cc, collectorClass, keep, COLLECTOR);
+    if (keep.size) await keepComponent(cc, collectorClasses, keep, COLLECTOR);
     else cc.discard();
-    decisions.push({ step: 'collector component', decision: `largest 26-connected component of class ${collectorClass} in ${K === 2 ? 'each end layer (collectors or plungers at both ends)' : 'the end layer'} kept as collector; ${cc.count - keep.size} other components left undecided`, evidence: { voxels: kept, components: cc.count, layers: sl.map((x) => x.end) } });
+    if (collectorMaterialLevels.length === 2) {
+      // the carbon foil behind the plunger is its own component (partial-volume voxels of electrolyte
+      // grey separate the two): the largest carbon-class component just behind each end layer
+      const ranges = sl.map((e, k) => {
+        const reach = carbonRuns[k] + 2 * TRANSITION + 2;
+        return e.end === 'start' ? [e.z0, e.z1 + reach] : [e.z0 - reach, e.z1];
+      });
+      const carbon = await slabComponents({
+        backend, shape, connectivity: 26, slabDepth, fillMask: classMask(1),
+        channels: K, channelOf: (i) => { const z = Math.floor(i / plane); for (let e = 0; e < K; e++) if (carbonRuns[e] >= 2 && z >= ranges[e][0] && z <= ranges[e][1]) return e; return -1; },
+      });
+      const keepCarbon = new Set<number>();
+      for (let e = 0; e < K; e++) {
+        let best = 0;
+        for (let c = 1; c <= carbon.count; c++) if (carbon.stats[e * (carbon.count + 1) + c] > carbon.stats[e * (carbon.count + 1) + best] || best === 0) best = c;
+        if (best && carbon.stats[e * (carbon.count + 1) + best] > 0) { keepCarbon.add(best); kept.push(carbon.sizes[best]); }
+      }
+      if (keepCarbon.size) await keepComponent(carbon, [1], keepCarbon, COLLECTOR);
+      else carbon.discard();
+    }
+    decisions.push({ step: 'collector component', decision: `largest 26-connected component of class ${collectorClasses.join(' ∪ ')} in ${K === 2 ? 'each end layer (collectors or plungers at both ends)' : 'the end layer'} kept as collector; ${cc.count - keep.size} other components left undecided`, evidence: { voxels: kept, components: cc.count, layers: sl.map((x) => x.end) } });
   }
   progress('components', 1, 3);
   {
     const cc = await slabComponents({ backend, shape, connectivity: 26, slabDepth, fillMask: classMask(electrolyteClass) });
     let best = 0;
     for (let c = 1; c <= cc.count; c++) if (best === 0 || cc.sizes[c] > cc.sizes[best]) best = c;
-    if (best) await keepComponent(cc, electrolyteClass, new Set([best]), ELECTROLYTE);
+    if (best) await keepComponent(cc, [electrolyteClass], new Set([best]), ELECTROLYTE);
     else cc.discard();
     decisions.push({ step: 'electrolyte component', decision: `largest 26-connected component of class ${electrolyteClass} is the electrolyte; ${Math.max(0, cc.count - 1)} small components left undecided`, evidence: { voxels: best ? cc.sizes[best] : 0, components: cc.count } });
   }
@@ -475,6 +591,10 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
   const farEnd = collectorAtStart ? 'end' : 'start';
   const farLayer = twoCollectors || endFraction(f3, 0, farEnd) >= 0.5;
   const runDone = new Uint8Array(plane);
+  // a collector of two materials (metal plunger | carbon foil) has partial-volume voxels of other
+  // classes between them: gaps up to TRANSITION stay in the run; one material: no gap (a thin Li
+  // layer must not be bridged to collector-grey partial volume further in)
+  const runGap = collectorMaterialLevels.length === 2 ? TRANSITION : 0;
   /** Slices of the window's interior in oriented order: visit(k, local slice base). */
   const oriented = (w: Window, visit: (k: number, base: number) => void) => {
     for (let s = 0; s < w.z1 - w.z0; s++) {
@@ -489,9 +609,9 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
         // first contiguous run of collector voxels from the outer side (partial-volume collector-like
         // voxels further in, e.g. at thin-Li spots, do not move the inner face)
         if (collOuter[p] < 0) collOuter[p] = collInner[p] = k;
-        else if (collInner[p] === k - 1 && !runDone[p]) collInner[p] = k;
+        else if (collInner[p] >= k - 1 - runGap && !runDone[p]) collInner[p] = k;
         else runDone[p] = 1;
-      } else if (collOuter[p] >= 0) runDone[p] = 1;
+      } else if (collOuter[p] >= 0 && k - collInner[p] > runGap) runDone[p] = 1;
     }
   }));
   if (twoCollectors) {
@@ -503,9 +623,9 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
         for (let p = 0; p < plane; p++) {
           if (w.labels[base + p] === COLLECTOR) {
             if (farOuter[p] === nz) farOuter[p] = farInner[p] = k;
-            else if (farInner[p] === k + 1 && !runDone[p]) farInner[p] = k;
+            else if (farInner[p] <= k + 1 + runGap && !runDone[p]) farInner[p] = k;
             else runDone[p] = 1;
-          } else if (farOuter[p] < nz) runDone[p] = 1;
+          } else if (farOuter[p] < nz && farInner[p] - k > runGap) runDone[p] = 1;
         }
       }
     });
@@ -794,11 +914,14 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
   //    decisions are written as PENDING | phase (not yet visible as decided to their neighbours) and
   //    committed after the pass: no list of voxels is kept. Slabs without undecided (pending)
   //    voxels are skipped.
-  let mu = await phaseMeans(store, [muVoid, muLi, NaN, NaN]);
+  let mu = collectorLevels(await phaseMeans(store, [muVoid, muLi, NaN, NaN]));
   let nUndecided = 0;
   for (let z = 0; z < nz; z++) nUndecided += undecidedAt[z];
   const pendingAt = new Float64Array(nz);
   let remaining = nUndecided;
+  // undecided voxels touching a decided phase are boundary partial volume, settled by the half-way
+  // rule like the refinement; those reached only by propagation (or isolated) are the fallback
+  let firstPass = 0;
   let passes = 0;
   while (remaining && passes < 64) {
     passes++;
@@ -826,6 +949,7 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
       pendingAt.fill(0, w.z0, w.z1);
     });
     remaining -= changed;
+    if (passes === 1) firstPass = changed;
   }
   if (remaining) {
     // isolated (no decided neighbour at all)
@@ -873,7 +997,7 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
   //    outcome depends only on its own and its 6 neighbours' labels (grey and means are fixed), so
   //    after the first full pass only the changed voxels and their neighbours are looked at again.
   const refinePasses = options.refinePasses ?? 3;
-  mu = await phaseMeans(store, [muVoid, muLi, NaN, NaN]);
+  mu = collectorLevels(await phaseMeans(store, [muVoid, muLi, NaN, NaN]));
   const changedPerPass: number[] = [];
   // the last pass's changes (raster order; spilled to disk beyond a chunk), null: look at every voxel
   let previous: ChangeLog | null = null;
@@ -958,9 +1082,9 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
     // an electrode: Li in its layer at least half a voxel thick on average
     layout: {
       collector: collectorKind, electrodes: (liNear >= 0.5 * plane ? 1 : 0) + (liFar >= 0.5 * plane ? 1 : 0), li_column_coverage: covered / plane,
-      collector_at: endSlabs.length === 2 ? 'both' : slab ? slab.end : null, li_voxels_near: liNear, li_voxels_far: liFar, far_layer: farLayer,
+      collector_at: endSlabs.length === 2 ? 'both' : slab ? slab.end : null, collector_materials: collectorMaterialLevels.length === 2 ? 2 : collectorKind === 'none' ? 0 : 1, li_voxels_near: liNear, li_voxels_far: liFar, far_layer: farLayer,
     },
-    fallbackVoxels: nUndecided,
+    fallbackVoxels: nUndecided - firstPass,
   };
 }
 
@@ -1068,7 +1192,8 @@ function nearestNeighbourPhase(
   let best = -1, bestD = Infinity;
   for (let p = 0; p < 4; p++) {
     if (!(present & (1 << p)) || !Number.isFinite(mu[p])) continue;
-    const d = Math.abs(g - mu[p]);
+    // mu[4]: the collector's second material (carbon foil + metal plunger)
+    const d = p === COLLECTOR && mu.length > 4 ? Math.min(Math.abs(g - mu[p]), Math.abs(g - mu[4])) : Math.abs(g - mu[p]);
     if (d < bestD) {
       bestD = d;
       best = p;

@@ -45,6 +45,8 @@ export interface QcInputs {
   greyRange: { lo: number; hi: number };
   layout: { name: LayoutName; normal_axis: AxisName; source: 'detected' | 'requested'; collector: 'carbon' | 'metal' | 'none'; electrodes: number; evidence: Record<string, unknown> };
   fieldOfView: QcBlock['field_of_view'];
+  /** Materials under the collector label (2: carbon foil and metal plunger; not one population). */
+  collectorMaterials?: number;
   /** Voxels whose phase came from a fallback rule. */
   fallbackVoxels: number;
   /** Pairs of phase codes that meet in this layout (e.g. [0,1], [1,2], [1,3]). */
@@ -206,6 +208,8 @@ export async function assessQuality(q: QcInputs): Promise<QcBlock> {
 
   for (let l = 1; l < PHASES; l++) {
     if (s.count[l] < 0.01 * n) continue;
+    // the collector label holds two materials by design when a carbon foil sits behind a plunger
+    if (l === 3 && q.collectorMaterials === 2) continue;
     const bm = bimodality(s.deep[l], lo, hi);
     if (!bm) continue;
     const two = bm.separation >= QC_LIMITS.bimodalSeparation && bm.minorWeight >= QC_LIMITS.bimodalMinorWeight;

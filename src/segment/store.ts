@@ -69,6 +69,9 @@ export interface PhaseStore {
   readonly maxWindowVoxels: number;
 }
 
+/** Widest halo any phase-mode sweep asks for (qc.ts). */
+export const MAX_HALO = 2;
+
 export function greyDtypeOf(a: GreyArray): 'uint8' | 'uint16' | 'float32' {
   return a instanceof Uint8Array ? 'uint8' : a instanceof Uint16Array ? 'uint16' : 'float32';
 }
@@ -125,12 +128,13 @@ export class ScratchStore implements PhaseStore {
     return this.shape[1] * this.shape[2];
   }
   /**
-   * A slab with a one-slice halo on each side (the widest window of the phase passes): buffers are
+   * A slab with a two-slice halo on each side (the widest window: the QC pass looks two voxels deep;
+   * the phase passes use one): buffers are
    * made that large at once, so a wider sweep after a narrower one does not grow them and leave the
    * smaller ones as garbage on top of the budget.
    */
   private fullWindow(): number {
-    return Math.min(this.shape[0], this.slabSlices + 2) * this.plane();
+    return Math.min(this.shape[0], this.slabSlices + 2 * MAX_HALO) * this.plane();
   }
   private greyRoom(n: number): GreyArray {
     // shared memory: the cpu backend's workers read windows handed to it without a copy

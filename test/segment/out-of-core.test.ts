@@ -11,6 +11,7 @@ import type { SegmentOptions, SegmentReport } from '../../src/segment/index.js';
 import type { VolumeSource } from '../../src/io/source.js';
 import type { Volume, VoxelArray } from '../../src/io/volume.js';
 import { testBackend } from './backend.js';
+import { MAX_HALO } from '../../src/segment/store.js';
 
 /** A VolumeSource over a volume in memory (copies slices out, like a file reader). */
 function memorySource(v: Volume): VolumeSource {
@@ -79,8 +80,8 @@ describe('segmentOutOfCore equals segment()', () => {
           expect(ooc.report.thresholds).toEqual(mem.report.thresholds);
           expect(ooc.report.phase_fractions).toEqual(mem.report.phase_fractions);
           expect(ooc.slab_slices).toBe(slabSlices);
-          // bounded windows: slab + halo (the gaussian's halo is ceil(4σ))
-          const halo = mem.report.denoise.applied === 'gaussian' ? Math.ceil(4 * (mem.report.denoise.sigma_voxels ?? 0)) : 1;
+          // bounded windows: slab + halo (the gaussian's halo is ceil(4σ); the QC pass's is MAX_HALO)
+          const halo = Math.max(MAX_HALO, mem.report.denoise.applied === 'gaussian' ? Math.ceil(4 * (mem.report.denoise.sigma_voxels ?? 0)) : 1);
           expect(ooc.max_window_voxels).toBeLessThanOrEqual((slabSlices + 2 * halo) * plane);
           expect(ooc.max_window_voxels).toBeLessThan(n);
           expect(ooc.scratch_bytes).toBeGreaterThan(0);
