@@ -7,10 +7,42 @@ import type { GreyArray } from '../compute/types.js';
 import type { Shape3, Spacing3 } from '../io/volume.js';
 import { detectFieldOfViewOfSlices, planeShape, type FieldOfView, type SliceReader } from './fov.js';
 import { detectStackAxisOfSlices } from './axis.js';
+import { detectOutsideColumns, type OutsideColumns } from './die.js';
 import { canonicalShape, canonicalSpacing, fillOutsideFieldOfView, fromCanonical, markOutsideFieldOfView, nearestUnmasked, toCanonical } from './orient.js';
 import type { AxisName, PhaseDecision, QcBlock } from './types.js';
 
 export const OUTSIDE_FOV = 255;
+export const OUTSIDE_CELL = 5;
+/** Lines beside a mask whose grey is replaced too (see detectFrame). */
+const FILL_MARGIN = 2;
+
+/** Mask grown by `r` pixels (square neighbourhood). */
+function dilate(mask: Uint8Array, a: number, b: number, r: number): Uint8Array {
+  const rows = new Uint8Array(mask.length);
+  for (let i = 0; i < a; i++)
+    for (let j = 0; j < b; j++) {
+      let on = 0;
+      for (let d = -r; d <= r && !on; d++) { const jj = j + d; if (jj >= 0 && jj < b && mask[i * b + jj]) on = 1; }
+      rows[i * b + j] = on;
+    }
+  const out = new Uint8Array(mask.length);
+  for (let i = 0; i < a; i++)
+    for (let j = 0; j < b; j++) {
+      let on = 0;
+      for (let d = -r; d <= r && !on; d++) { const ii = i + d; if (ii >= 0 && ii < a && rows[ii * b + j]) on = 1; }
+      out[i * b + j] = on;
+    }
+  return out;
+}
+
+/** Mark wall columns 5 and the field of view 255 on working-frame labels of slices [k0, k1). */
+export function markOutside(d: FrameDetection, labels: Uint8Array, k0: number, k1: number): number {
+  let marked = 0;
+  if (d.wall.detected && d.wall.mask) {
+    marked += markOutsideFieldOfView(labels, k0, k1, d.inputShape, d.normal, { detected: true, axis: d.normal, fill: null, mask: d.wall.mask, masked_fraction: d.wall.fraction, evidence: {} }, OUTSIDE_CELL);
+  }
+  return marked + markOutsideFieldOfView(labels, k0, k1, d.inputShape, d.normal, d.fov, OUTSIDE_FOV);
+}
 
 export interface FrameOptions {
   normal?: 'auto' | AxisName;
@@ -23,7 +55,11 @@ export interface FrameDetection {
   normal: AxisName;
   normalSource: 'detected' | 'requested';
   fov: FieldOfView;
-  /** nearestUnmasked of the field-of-view mask (null when none). */
+  /** Die wall / holder columns along the normal (labelled 5). */
+  wall: OutsideColumns;
+  /** Lines whose grey is replaced for the analysis: field of view ∪ wall columns (along one axis). */
+  fill: FieldOfView;
+  /** nearestUnmasked of the fill mask (null when nothing is filled). */
   near: Int32Array | null;
   decisions: PhaseDecision[];
 }
@@ -57,8 +93,28 @@ export async function detectFrame(read: SliceReader, shape: Shape3, o: FrameOpti
       evidence: { scores: ax.scores, ratio: ax.ratio },
     });
   }
-  const near = fov.detected && fov.mask && fov.axis ? nearestUnmasked(fov.mask, ...planeShape(shape, fov.axis)) : null;
-  return { inputShape: shape, normal, normalSource, fov, near, decisions };
+  // a die wall or holder around the pellet: whole columns along the normal (see die.ts)
+  let wall: OutsideColumns = { detected: false, mask: null, fraction: 0, evidence: { reason: 'not looked for: the field of view lies along another axis than the stack normal' } };
+  if (!fov.detected || fov.axis === normal) wall = await detectOutsideColumns(read, shape, normal, fov.detected ? fov.mask : null, slabSlices);
+  decisions.push({
+    step: 'outside columns',
+    decision: wall.detected
+      ? `${(100 * wall.fraction).toFixed(1)} % of the columns along the normal are one material end to end around the cell (die wall or holder) → outside the cell (code 5), filled from the nearest cell column for the analysis`
+      : 'no die wall or holder around the cell',
+    evidence: wall.evidence,
+  });
+  let fill = fov;
+  if (wall.detected && wall.mask) {
+    const union = Uint8Array.from(wall.mask);
+    if (fov.detected && fov.mask) for (let p = 0; p < union.length; p++) union[p] |= fov.mask[p];
+    fill = { ...fov, detected: true, axis: normal, mask: union };
+  }
+  // the lines next to the mask mix the cell with the wall or the reconstruction rim (blur, rim
+  // artefacts): they are filled too, from lines at least FILL_MARGIN inside (their labels still
+  // come from the analysis; only the mask itself is labelled 5 / 255)
+  if (fill.detected && fill.mask && fill.axis) fill = { ...fill, mask: dilate(fill.mask, ...planeShape(shape, fill.axis), FILL_MARGIN) };
+  const near = fill.detected && fill.mask && fill.axis ? nearestUnmasked(fill.mask, ...planeShape(shape, fill.axis)) : null;
+  return { inputShape: shape, normal, normalSource, fov, wall, fill, near, decisions };
 }
 
 export function qcFieldOfView(fov: FieldOfView): QcBlock['field_of_view'] {
@@ -84,9 +140,9 @@ export async function prepareFrame(grey: GreyArray, shape: Shape3, spacing: Spac
   const d = await detectFrame((z0, z1) => grey.subarray(z0 * plane, z1 * plane), shape, o, shape[0]);
   let work = grey;
   let owned = false;
-  if (d.fov.detected && d.near) {
+  if (d.fill.detected && d.near) {
     if (!mayOverwrite) { work = grey.slice() as GreyArray; owned = true; }
-    fillOutsideFieldOfView(work, 0, shape[0], shape, d.fov, d.near);
+    fillOutsideFieldOfView(work, 0, shape[0], shape, d.fill, d.near);
   }
   if (d.normal !== 'z') {
     work = toCanonical(work, shape, d.normal);
@@ -95,7 +151,7 @@ export async function prepareFrame(grey: GreyArray, shape: Shape3, spacing: Spac
   const cshape = canonicalShape(shape, d.normal);
   return {
     ...d, grey: work, owned, shape: cshape, spacing: canonicalSpacing(spacing, d.normal),
-    markOutside: (labels) => markOutsideFieldOfView(labels, 0, cshape[0], shape, d.normal, d.fov, OUTSIDE_FOV),
+    markOutside: (labels) => markOutside(d, labels, 0, cshape[0]),
     restore: (labels) => fromCanonical(labels, shape, d.normal),
   };
 }

@@ -28,8 +28,8 @@ import { fullHistogramOfSlabs, minMax } from './histogram.js';
 import { estimateNoiseOfSlices } from './noise.js';
 import { CC_SLAB_VOXELS, segmentPhases } from './phases.js';
 import { MAX_HALO, ScratchStore } from './store.js';
-import { detectFrame, OUTSIDE_FOV, qcFieldOfView } from './frame.js';
-import { fillOutsideFieldOfView, markOutsideFieldOfView } from './orient.js';
+import { detectFrame, markOutside, qcFieldOfView } from './frame.js';
+import { fillOutsideFieldOfView } from './orient.js';
 import { denoiseDecision, denoiseReport, invertGrey, phasesReport, stageTimer } from './common.js';
 import type { SegmentOptions, SegmentReport } from './types.js';
 
@@ -155,11 +155,11 @@ export async function segmentOutOfCore(source: VolumeSource, backend: ComputeBac
     const frame = await detectFrame((z0, z1) => grey.readSlices(z0, z1) as GreyArray, shape, { normal: options.normal, fieldOfView: options.fieldOfView }, slabSlices);
     if (frame.normal !== 'z') throw new InputError(`${source.path}: the stack normal is along ${frame.normal}${frame.normalSource === 'detected' ? ' (detected)' : ''}; the streamed segmentation handles a stack normal along z only so far: reorder the axes or raise --memory so it runs in memory`);
     if (frame.fov.detected && frame.fov.axis !== 'z') throw new InputError(`${source.path}: the reconstruction field of view lies along ${frame.fov.axis}; the streamed segmentation handles one along z only so far: raise --memory so it runs in memory`);
-    if (frame.fov.detected && frame.near) {
+    if (frame.fill.detected && frame.near) {
       const buf = allocate(greyDtype, slabSlices * plane) as GreyArray;
       for (const s of planSlabs(nz, slabSlices, 0)) {
         const g = grey.readSlices(s.z0, s.z1, buf) as GreyArray;
-        fillOutsideFieldOfView(g, s.z0, s.z1, shape, frame.fov, frame.near);
+        fillOutsideFieldOfView(g, s.z0, s.z1, shape, frame.fill, frame.near);
         grey.writeSlices(s.z0, g);
       }
     }
@@ -228,11 +228,11 @@ export async function segmentOutOfCore(source: VolumeSource, backend: ComputeBac
     // 3. Phases (same kernels as in memory, over slabs).
     const res = await segmentPhases({ store, spacing: spacing ?? null, backend, method, options, progress, lap, ccSlabSlices: slabSlices, changeChunkEntries: ooc.changeChunkEntries });
     res.decisions.unshift(...frame.decisions);
-    if (frame.fov.detected) {
+    if (frame.fill.detected) {
       const buf = new Uint8Array(slabSlices * plane);
       for (const s of planSlabs(nz, slabSlices, 0)) {
         const l = labels.readSlices(s.z0, s.z1, buf) as Uint8Array;
-        markOutsideFieldOfView(l, s.z0, s.z1, shape, 'z', frame.fov, OUTSIDE_FOV);
+        markOutside(frame, l, s.z0, s.z1);
         labels.writeSlices(s.z0, l);
       }
     }

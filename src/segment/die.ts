@@ -1,0 +1,116 @@
+/**
+ * Columns outside the cell: a die wall or holder (PEEK, glass) around a pellet narrower than the
+ * field of view. Along the stack normal a column through the cell crosses its layers and its grey
+ * swings between them; a column through the wall is one material end to end, its spread is the
+ * noise. Columns are split by 2-class Otsu on log(spread along the normal); the low-spread columns
+ * are the wall when they lie outside the largest 4-connected block of high-spread columns (the cell),
+ * reach the plane's border or the field of view (they surround the cell), cover ≥ 1 % of the plane, and the two spreads differ ≥ 3× (median to median). Those columns are
+ * labelled 5 (outside the cell) and filled from their nearest cell column for the analysis, like the
+ * field of view. One pass; memory: three per-column float64 tables.
+ */
+import type { Shape3 } from '../io/volume.js';
+import { thresholdsFromHistogram, type Histogram } from './histogram.js';
+import { forEachSlab, planeShape, type SliceReader } from './fov.js';
+import type { AxisName } from './types.js';
+
+export interface OutsideColumns {
+  detected: boolean;
+  /** 1 for wall columns, over the plane perpendicular to the normal (planeShape order). */
+  mask: Uint8Array | null;
+  fraction: number;
+  evidence: Record<string, unknown>;
+}
+
+const MIN_FRACTION = 0.01;
+const MIN_RATIO = 3;
+
+/** `excluded`: plane mask of columns already masked (field of view along the normal), or null. */
+export async function detectOutsideColumns(read: SliceReader, shape: Shape3, normal: AxisName, excluded: Uint8Array | null, slabSlices: number): Promise<OutsideColumns> {
+  const [nz, ny, nx] = shape;
+  const [a, b] = planeShape(shape, normal);
+  const n = a * b;
+  const s1 = new Float64Array(n), s2 = new Float64Array(n), cnt = new Float64Array(n);
+  await forEachSlab(read, nz, slabSlices, (g, z0, z1) => {
+    for (let z = z0; z < z1; z++)
+      for (let y = 0; y < ny; y++) {
+        const row = ((z - z0) * ny + y) * nx;
+        for (let x = 0; x < nx; x++) {
+          const v = g[row + x];
+          if (v !== v) continue;
+          const p = normal === 'z' ? y * nx + x : normal === 'y' ? z * nx + x : z * ny + y;
+          s1[p] += v; s2[p] += v * v; cnt[p]++;
+        }
+      }
+  });
+  const none = (evidence: Record<string, unknown>): OutsideColumns => ({ detected: false, mask: null, fraction: 0, evidence });
+  const logSpread = new Float64Array(n).fill(NaN);
+  let lo = Infinity, hi = -Infinity;
+  for (let p = 0; p < n; p++) {
+    if ((excluded && excluded[p]) || cnt[p] < 2) continue;
+    const m = s1[p] / cnt[p];
+    const sd = Math.sqrt(Math.max(0, s2[p] / cnt[p] - m * m));
+    const v = Math.log(Math.max(sd, 1e-6));
+    logSpread[p] = v;
+    lo = Math.min(lo, v); hi = Math.max(hi, v);
+  }
+  if (!(hi > lo)) return none({ reason: 'no spread along the normal to compare' });
+  const BINS = 512;
+  const counts = new Float64Array(BINS);
+  let total = 0;
+  const width = (hi - lo) / BINS;
+  for (let p = 0; p < n; p++) if (logSpread[p] === logSpread[p]) { counts[Math.min(BINS - 1, Math.floor((logSpread[p] - lo) / width))]++; total++; }
+  const h: Histogram = { binning: { lo, width, bins: BINS, integer: false }, counts, total };
+  const th = thresholdsFromHistogram(h, 2, 'otsu', 'partition');
+  const t = th.thresholds[0];
+  const [low, high] = th.classes_stats;
+  const ratio = Math.exp(high.mean - low.mean);
+  const evidence: Record<string, unknown> = { spread_ratio: ratio, low_spread_fraction: low.weight / Math.max(1, total), threshold_log_spread: t };
+  if (ratio < MIN_RATIO) return none({ ...evidence, reason: `column spreads along the normal differ ${ratio.toFixed(1)}× (< ${MIN_RATIO}×): no uniform wall` });
+  // the cell: the largest 4-connected block of high-spread columns
+  const cell = new Int32Array(n).fill(-1);
+  let bestId = -1, bestSize = 0, id = 0;
+  const queue = new Int32Array(n);
+  for (let p0 = 0; p0 < n; p0++) {
+    if (cell[p0] >= 0 || !(logSpread[p0] >= t)) continue;
+    let head = 0, tail = 0, size = 0;
+    queue[tail++] = p0; cell[p0] = id;
+    while (head < tail) {
+      const p = queue[head++]; size++;
+      const r = Math.floor(p / b), c = p - r * b;
+      const nb = [r > 0 ? p - b : -1, r < a - 1 ? p + b : -1, c > 0 ? p - 1 : -1, c < b - 1 ? p + 1 : -1];
+      for (const q of nb) if (q >= 0 && cell[q] < 0 && logSpread[q] >= t) { cell[q] = id; queue[tail++] = q; }
+    }
+    if (size > bestSize) { bestSize = size; bestId = id; }
+    id++;
+  }
+  const mask = new Uint8Array(n);
+  let wall = 0, considered = 0;
+  for (let p = 0; p < n; p++) {
+    if (excluded && excluded[p]) continue;
+    considered++;
+    if (cell[p] !== bestId) { mask[p] = 1; wall++; }
+  }
+  // a wall surrounds the cell: keep only wall regions that reach the plane's border or the field of view
+  const seen = new Uint8Array(n);
+  for (let p0 = 0; p0 < n; p0++) {
+    if (!mask[p0] || seen[p0]) continue;
+    let head = 0, tail = 0, outer = false;
+    queue[tail++] = p0; seen[p0] = 1;
+    while (head < tail) {
+      const p = queue[head++];
+      const r = Math.floor(p / b), c = p - r * b;
+      if (r === 0 || c === 0 || r === a - 1 || c === b - 1) outer = true;
+      const nb = [r > 0 ? p - b : -1, r < a - 1 ? p + b : -1, c > 0 ? p - 1 : -1, c < b - 1 ? p + 1 : -1];
+      for (const q of nb) {
+        if (q < 0) continue;
+        if (excluded && excluded[q]) outer = true;
+        else if (mask[q] && !seen[q]) { seen[q] = 1; queue[tail++] = q; }
+      }
+    }
+    if (!outer) for (let k = 0; k < tail; k++) { mask[queue[k]] = 0; wall--; }
+  }
+  const fraction = wall / Math.max(1, n);
+  evidence.wall_fraction = fraction;
+  if (wall < MIN_FRACTION * considered) return none({ ...evidence, reason: 'no block of uniform columns around the cell' });
+  return { detected: true, mask, fraction, evidence };
+}
