@@ -13,7 +13,7 @@ import type { PhaseStore } from './store.js';
 import type { AxisName, DenoiseReport, LayoutName, QcBlock, SegmentOptions, SegmentReport } from './types.js';
 import { assessQuality } from './qc.js';
 
-export const PHASE_NAMES: Record<string, string> = { '0': 'void/pore', '1': 'Li', '2': 'electrolyte', '3': 'collector', '255': 'masked' };
+export const PHASE_NAMES: Record<string, string> = { '0': 'void/pore', '1': 'Li', '2': 'electrolyte', '3': 'collector', '4': 'cathode', '5': 'outside the cell', '255': 'outside the field of view' };
 export const UM_PER_MAH_CM2 = 4.85;
 
 /** Grey scale inverted within its range (max + min − v), in the type of `out` (may be `src`). */
@@ -190,24 +190,26 @@ export async function phasesReport(a: {
     fieldOfView: a.frame?.fieldOfView ?? { detected: false, axis: null, fill: null, masked_fraction: 0, evidence: {} },
     fallbackVoxels: res.fallbackVoxels,
     collectorMaterials: res.layout.collector_materials,
-    adjacentPairs: res.layout.collector !== 'none' ? [[0, 1], [1, 2], [0, 2], [1, 3]] : [[0, 1], [1, 2], [0, 2]],
+    lowClassSplit: res.layout.low_class_split,
+    adjacentPairs: [[0, 1], [1, 2], [0, 2], ...(res.layout.collector !== 'none' ? [[1, 3]] as [number, number][] : []), ...(res.layout.cathode ? [[2, 4], [0, 4]] as [number, number][] : [])],
   });
   return {
     version: 1, mode: 'phases', method: a.options.method ?? 'otsu', classes: 4, shape, input_dtype: a.inputDtype, spacing_um: a.frame ? a.frame.inputSpacing : spacing, li_contrast: a.options.liContrast ?? 'dark', grey_inverted: a.inverted,
     thresholds: res.thresholds, threshold_convention: 'partition', void_li_threshold: res.voidLiThreshold,
     histogram: summarise(res.histogram), gmm: res.gmm ?? null,
-    class_means: meansByLabel, phase_fractions: fractions, excluded_fractions: excluded, phase_names: { '0': PHASE_NAMES['0'], '1': PHASE_NAMES['1'], '2': PHASE_NAMES['2'], '3': PHASE_NAMES['3'] },
+    class_means: meansByLabel, phase_fractions: fractions, excluded_fractions: excluded, phase_names: { ...PHASE_NAMES },
     li, denoise: a.denoise, decisions: res.decisions, cleanup: a.cleanup, refinement: res.refinement, qc, backend: a.backend.description, timings_ms: a.timings,
   };
 }
 
 /**
- * Layout name from what the layout steps found: two Li electrodes (one each side of the electrolyte)
+ * Layout name from what the layout steps found: a composite cathode is 'full-cell'; two Li electrodes (one each side of the electrolyte)
  * is 'symmetric'; collector | Li | electrolyte is 'anode-free' when the collector is carbon or Li is
  * missing from some columns, else 'li-foil' (a foil on a metal collector or plunger, or a foil with no
  * collector in view); nothing else is a layout these steps know.
  */
 function layoutName(l: PhaseResult['layout']): LayoutName {
+  if (l.cathode) return 'full-cell';
   if (l.electrodes === 2) return 'symmetric';
   if (l.collector === 'none') return l.electrodes === 1 ? 'li-foil' : 'unknown';
   return l.collector === 'carbon' || l.li_column_coverage < 0.99 ? 'anode-free' : 'li-foil';

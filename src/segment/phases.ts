@@ -53,6 +53,9 @@ export const VOID = 0, LI = 1, ELECTROLYTE = 2, COLLECTOR = 3, OUTSIDE = 5, UNDE
 const ELECTRODE = 4, CAND = 5, OPEN = 15;
 /** Working state of air beyond the collector / plunger (final code OUTSIDE). */
 const AIR = 6;
+/** Working state of cathode active material (final code CATHODE: 4 is ELECTRODE while working). */
+const CAM = 7;
+export const CATHODE = 4;
 /** A decision taken in the current pass of step 7 (low 2 bits: the phase), committed after the pass. */
 const PENDING = 0x80;
 /** Slices per connected-components slab: bounded scratch (≈ 5 bytes per slab voxel). */
@@ -90,6 +93,10 @@ export interface PhaseResult {
     li_voxels_near: number; li_voxels_far: number; far_layer: boolean;
     /** Materials under the collector label: 0 none, 1, or 2 (carbon foil and metal plunger). */
     collector_materials: number;
+    /** A composite cathode was found (its active material labelled 4). */
+    cathode: boolean;
+    /** 2-class split of the low-density class: sub-means apart in pooled σ, smaller part (QC: one kind of material). */
+    low_class_split: { separation: number; minor: number; means: number[] } | null;
   };
   /** Voxels decided by fallback rules: undecided after the layout steps (nearest mean among neighbours, or class alone). */
   fallbackVoxels: number;
@@ -415,6 +422,21 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
   }
   let thresholds = th3.thresholds;
   let gmm = gmmInfo;
+  // Does the low-density class hold one kind of material (void and Li, a few noise σ apart) or two
+  // far apart (e.g. Li and the electrolyte when a plunger and a cathode take the two bright classes)?
+  let lowSplit: { separation: number; minor: number; means: number[] } | null = null;
+  {
+    const b = hist.binning;
+    const end = Math.max(2, Math.min(hist.counts.length, Math.ceil((th3.thresholds[0] - b.lo) / b.width)));
+    const part: Histogram = { binning: { ...b, bins: end }, counts: hist.counts.slice(0, end), total: 0 };
+    for (let i = 0; i < end; i++) part.total += part.counts[i];
+    if (part.total > 0) {
+      const [a, c] = thresholdsFromHistogram(part, 2, 'otsu', 'partition').classes_stats;
+      const w = a.weight + c.weight;
+      const pooled = Math.sqrt((a.weight * a.std ** 2 + c.weight * c.std ** 2) / Math.max(1e-12, w));
+      lowSplit = { separation: Math.abs(c.mean - a.mean) / Math.max(pooled, b.width), minor: Math.min(a.weight, c.weight) / Math.max(1e-12, w), means: [a.mean, c.mean] };
+    }
+  }
   /** Grey levels of the collector label's materials when it holds two (carbon foil + metal plunger). */
   let collectorMaterialLevels: number[] = [];
   /** Median carbon run behind each end layer (two-material collectors). */
@@ -448,7 +470,26 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
       });
     }
   }
-  if (collectorKind === 'none') {
+  // A composite cathode: the class brighter than the electrolyte fills part (15–90 %) of the slices
+  // at one end, mixed with electrolyte, and is absent at the other end (a plunger is a pure slab, a
+  // cathode composite is particles in an electrolyte matrix).
+  let cathodeClass = -1;
+  let cathodeEnd: 'start' | 'end' | null = null;
+  if (wanted === 'auto' && collectorKind === 'none' && th3.classes_stats[2].mean > th3.classes_stats[1].mean) {
+    for (const end of ['start', 'end'] as const) {
+      const other = end === 'start' ? 'end' : 'start';
+      const fc = endFraction(f3, 2, end), fe = endFraction(f3, 1, end), fo = endFraction(f3, 2, other);
+      if (fc >= 0.15 && fc <= 0.9 && fe >= 0.05 && fo < 0.02) { cathodeClass = 2; cathodeEnd = end; }
+    }
+  }
+  if (cathodeClass >= 0) {
+    electrolyteClass = 1;
+    decisions.push({
+      step: 'cathode',
+      decision: `composite cathode at the ${cathodeEnd} of z: the brightest class (mean ${th3.classes_stats[2].mean.toFixed(0)}) fills ${(100 * endFraction(f3, 2, cathodeEnd!)).toFixed(0)} % of the end slices mixed with electrolyte (class 1, mean ${th3.classes_stats[1].mean.toFixed(0)}) and is absent at the other end → cathode active material (code ${CATHODE}); no collector in view`,
+      evidence,
+    });
+  } else if (collectorKind === 'none') {
     const th2 = thresholdsFromHistogram(hist, 2, method, 'partition');
     thresholds = th2.thresholds;
     gmm = th2.gmm ?? gmm;
@@ -574,6 +615,14 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
     if (best) await keepComponent(cc, [electrolyteClass], new Set([best]), ELECTROLYTE);
     else cc.discard();
     decisions.push({ step: 'electrolyte component', decision: `largest 26-connected component of class ${electrolyteClass} is the electrolyte; ${Math.max(0, cc.count - 1)} small components left undecided`, evidence: { voxels: best ? cc.sizes[best] : 0, components: cc.count } });
+  }
+  if (cathodeClass >= 0) {
+    let cam = 0;
+    await store.sweep({ grey: true, labels: 'write' }, (w) => {
+      const i1 = (w.z1 - w.lo) * plane;
+      for (let i = (w.z0 - w.lo) * plane; i < i1; i++) if (w.labels[i] === OPEN && cls(w.grey[i]) === cathodeClass) { w.labels[i] = CAM; cam++; }
+    });
+    decisions.push({ step: 'cathode voxels', decision: `${cam} voxels of class ${cathodeClass} → cathode active material`, evidence: { voxels: cam } });
   }
   lap('components');
 
@@ -857,6 +906,7 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
         if (s === CAND) { L[i] = LI; liVox++; }
         else if (s === OPEN) { L[i] = UNDECIDED; undecidedAt[z]++; }
         else if (s === AIR) L[i] = OUTSIDE;
+        else if (s === CAM) L[i] = CATHODE;
         else L[i] = s;
       }
     }
@@ -1082,7 +1132,7 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
     // an electrode: Li in its layer at least half a voxel thick on average
     layout: {
       collector: collectorKind, electrodes: (liNear >= 0.5 * plane ? 1 : 0) + (liFar >= 0.5 * plane ? 1 : 0), li_column_coverage: covered / plane,
-      collector_at: endSlabs.length === 2 ? 'both' : slab ? slab.end : null, collector_materials: collectorMaterialLevels.length === 2 ? 2 : collectorKind === 'none' ? 0 : 1, li_voxels_near: liNear, li_voxels_far: liFar, far_layer: farLayer,
+      collector_at: endSlabs.length === 2 ? 'both' : slab ? slab.end : null, collector_materials: collectorMaterialLevels.length === 2 ? 2 : collectorKind === 'none' ? 0 : 1, cathode: cathodeClass >= 0, low_class_split: lowSplit, li_voxels_near: liNear, li_voxels_far: liFar, far_layer: farLayer,
     },
     fallbackVoxels: nUndecided - firstPass,
   };

@@ -15,8 +15,13 @@
  *   separation     every adjacent pair of phases |ma − mb| / min(sa, sb) ≥ 1.5 on interior voxels (m median,
  *                  s = 1.4826·MAD: robust to a phase that mixes populations, e.g. void = air and pore centres)
  *   unimodal       no phase's grey histogram splits into two populations (2-class Otsu: sub-means
- *                  ≥ 5 pooled σ apart two voxels deep; clean phases of the phantoms 1.9–3.4, smaller part ≥ 5 %): a phase holding two materials means a
+ *                  ≥ 5 pooled σ apart two voxels deep; clean phases of the phantoms 1.9–3.4, smaller part ≥ 2 %): a phase holding two materials means a
  *                  material the layout did not know (plunger, cathode, collector taken as electrolyte)
+ *   li_transparent Li nearer the void than the electrolyte: void | Li separation < Li | electrolyte
+ *                  separation (physics: Li barely attenuates; a shifted labelling breaks it)
+ *   low_class      (note) the low-density intensity class (void + Li: a few noise σ apart) does not split into
+ *                  two populations ≥ 6 σ apart with the smaller ≥ 10 % (then the classes are shifted:
+ *                  more bright materials than the layout knows, e.g. plungers and a cathode)
  *   fallback       voxels decided by fallback rules (undecided after the layout steps) ≤ 5 %
  *   electrolyte    electrolyte ≥ 5 % of the analysed voxels
  *   layout         a layout was recognised
@@ -34,9 +39,11 @@ export const QC_LIMITS = {
   fragmentation: 0.35,
   separation: 1.5,
   bimodalSeparation: 5,
-  bimodalMinorWeight: 0.05,
+  bimodalMinorWeight: 0.02,
   fallback: 0.05,
   electrolyte: 0.05,
+  lowClassSeparation: 6,
+  lowClassMinor: 0.1,
 } as const;
 
 export interface QcInputs {
@@ -47,6 +54,8 @@ export interface QcInputs {
   fieldOfView: QcBlock['field_of_view'];
   /** Materials under the collector label (2: carbon foil and metal plunger; not one population). */
   collectorMaterials?: number;
+  /** 2-class split of the low-density intensity class (void + Li): two materials far apart mean the classes are shifted. */
+  lowClassSplit?: { separation: number; minor: number; means: number[] } | null;
   /** Voxels whose phase came from a fallback rule. */
   fallbackVoxels: number;
   /** Pairs of phase codes that meet in this layout (e.g. [0,1], [1,2], [1,3]). */
@@ -206,6 +215,19 @@ export async function assessQuality(q: QcInputs): Promise<QcBlock> {
     });
   }
 
+  // Li is nearly transparent (Z = 3, 0.53 g/cm³): its grey sits much nearer the void's than the
+  // electrolyte's. A "Li" label farther from void than from the electrolyte is another material.
+  const sepOf = (a: string, b: string) => pairs.find((x) => x.a === a && x.b === b)?.separation;
+  const vl = sepOf('void', 'Li'), le = sepOf('Li', 'electrolyte');
+  if (vl !== undefined && le !== undefined) {
+    add({
+      name: 'li_transparent', ok: vl < le, severity: 'error', value: vl / le, limit: '< 1 (void | Li separation below Li | electrolyte)',
+      message: vl < le
+        ? `Li sits nearer the void (${vl.toFixed(1)} σ) than the electrolyte (${le.toFixed(1)} σ), as a nearly transparent metal should`
+        : `the Li label is farther from the void (${vl.toFixed(1)} σ) than from the electrolyte (${le.toFixed(1)} σ): Li is nearly transparent, so this label holds another material (the phases are shifted)`,
+    });
+  }
+
   for (let l = 1; l < PHASES; l++) {
     if (s.count[l] < 0.01 * n) continue;
     // the collector label holds two materials by design when a carbon foil sits behind a plunger
@@ -218,6 +240,17 @@ export async function assessQuality(q: QcInputs): Promise<QcBlock> {
       message: two
         ? `the ${NAMES[l]} label holds two grey populations (means ${bm.means[0].toPrecision(5)} and ${bm.means[1].toPrecision(5)}, ${bm.separation.toFixed(1)} σ apart, smaller ${pct(bm.minorWeight)}): a material the layout did not recognise is labelled ${NAMES[l]}`
         : `the ${NAMES[l]} label is one grey population (2-class split ${bm.separation.toFixed(1)} σ apart, smaller part ${pct(bm.minorWeight)})`,
+    });
+  }
+
+  if (q.lowClassSplit) {
+    const ls = q.lowClassSplit;
+    const two = ls.separation >= QC_LIMITS.lowClassSeparation && ls.minor >= QC_LIMITS.lowClassMinor;
+    add({
+      name: 'low_class', ok: !two, severity: 'note', value: ls.separation, limit: `< ${QC_LIMITS.lowClassSeparation} σ (or smaller part < ${pct(QC_LIMITS.lowClassMinor)})`,
+      message: two
+        ? `the low-density intensity class holds two materials far apart (means ${ls.means[0].toPrecision(5)} and ${ls.means[1].toPrecision(5)}, ${ls.separation.toFixed(1)} σ, smaller ${pct(ls.minor)}): more bright materials than the layout's classes, so the phases are shifted`
+        : `the low-density intensity class (void and Li) is one kind of material (split ${ls.separation.toFixed(1)} σ apart)`,
     });
   }
 
