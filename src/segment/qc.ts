@@ -12,7 +12,8 @@
  * Checks (limits measured on the phantom matrix; see test/segment/qc.test.ts):
  *   fragmentation  analysed voxels with a 6-neighbour of another phase ≤ 35 % (layered cells: a few %,
  *                  porous pellets ≈ 10–20 %; labels of noise or of the wrong grey scale ≥ 50 %)
- *   separation     every adjacent pair of phases |ma − mb| / min(sa, sb) ≥ 1.5 on interior voxels (m median,
+ *   separation     every pair of phases in contact (≥ 0.05 % of the voxels as 6-neighbour contacts,
+ *                  and ≥ 10 % of the boundary of one of them) of phases |ma − mb| / min(sa, sb) ≥ 1.5 on interior voxels (m median,
  *                  s = 1.4826·MAD: robust to a phase that mixes populations, e.g. void = air and pore centres)
  *   unimodal       no phase's grey histogram splits into two populations (2-class Otsu: sub-means
  *                  ≥ 5 pooled σ apart two voxels deep; clean phases of the phantoms 1.9–3.4, smaller part ≥ 2 %): a phase holding two materials means a
@@ -72,6 +73,8 @@ interface PhaseStats {
   deep: Float64Array[];
   boundary: number;
   analysed: number;
+  /** 6-neighbour contacts between phases a < b: contacts[a * PHASES + b]. */
+  contacts: Float64Array;
 }
 
 async function gather(store: PhaseStore, lo: number, hi: number): Promise<PhaseStats> {
@@ -79,7 +82,7 @@ async function gather(store: PhaseStore, lo: number, hi: number): Promise<PhaseS
   const plane = ny * nx;
   const s: PhaseStats = {
     count: new Float64Array(PHASES), interior: new Float64Array(PHASES), sum: new Float64Array(PHASES), sumSq: new Float64Array(PHASES),
-    hist: Array.from({ length: PHASES }, () => new Float64Array(BINS)), deep: Array.from({ length: PHASES }, () => new Float64Array(BINS)), boundary: 0, analysed: 0,
+    hist: Array.from({ length: PHASES }, () => new Float64Array(BINS)), deep: Array.from({ length: PHASES }, () => new Float64Array(BINS)), boundary: 0, analysed: 0, contacts: new Float64Array(PHASES * PHASES),
   };
   const scale = hi > lo ? BINS / (hi - lo) : 0;
   await store.sweep({ halo: 2, grey: true, labels: 'read' }, (w) => {
@@ -102,7 +105,11 @@ async function gather(store: PhaseStore, lo: number, hi: number): Promise<PhaseS
             const m = L[j];
             seen++;
             if (m === l) same++;
-            else if (m < PHASES) other = true;
+            else if (m < PHASES) {
+              other = true;
+              if (m > l) s.contacts[l * PHASES + m]++;
+              else s.contacts[m * PHASES + l]++;
+            }
           };
           if (x > 0) look(i - 1);
           if (x < nx - 1) look(i + 1);
@@ -201,8 +208,19 @@ export async function assessQuality(q: QcInputs): Promise<QcBlock> {
   }
   const pairs: QcBlock['contrast']['pairs'] = [];
   let minSep: number | null = null;
+  // pairs that really meet: a pair with almost no contact (pores of a cathode composite and the Li
+  // anode) says nothing about how the boundaries were placed
+  const minContacts = Math.max(100, 5e-4 * n);
+  const contactsOf = (l: number) => {
+    let t = 0;
+    for (let m = 0; m < PHASES; m++) if (m !== l) t += s.contacts[Math.min(l, m) * PHASES + Math.max(l, m)];
+    return t;
+  };
   for (const [a, b] of q.adjacentPairs) {
     if (!Number.isFinite(med[a]) || !Number.isFinite(med[b])) continue;
+    const ab = s.contacts[Math.min(a, b) * PHASES + Math.max(a, b)];
+    // …and that makes up ≥ 10 % of the boundary of one of the two
+    if (ab < minContacts || ab < 0.1 * Math.min(contactsOf(a), contactsOf(b))) continue;
     // the cleaner phase's spread stands for the noise: a phase mixing populations (void = air and
     // blurred pore centres) has a wide spread that says nothing about the grey separation
     const sep = Math.abs(med[b] - med[a]) / Math.max(Math.min(mad[a], mad[b]), 1e-12);

@@ -1,0 +1,153 @@
+/**
+ * The default phase segmentation over the matrix of cells researchers scan: layout × stack axis ×
+ * surroundings × field of view × tilt × contrast (phantoms with exact truth, 96 × 96 columns, the
+ * presets' noise). Each case asserts per-phase Dice floors, the per-electrode Li thickness error,
+ * the layout found, and the QC verdict; the table printed at the end is the closing-note matrix.
+ *
+ * Floors are what the segmentation reaches today, a little below the measured figures, so a
+ * regression fails. Where a floor is below the issue's target (Li 0.95, electrolyte 0.97, collector
+ * 0.95, void 0.85, cathode 0.90) the reason is in GAPS and the table marks it.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { generatePhantom, type SynthOptions } from '../../src/synth/index.js';
+import { segment } from '../../src/segment/index.js';
+import { toCanonical } from '../../src/segment/orient.js';
+import type { AxisName, LayoutName } from '../../src/segment/types.js';
+import type { Shape3 } from '../../src/io/volume.js';
+import { testBackend } from './backend.js';
+import { dice } from './metrics.js';
+
+type Code = 0 | 1 | 2 | 3 | 4 | 5 | 255;
+const NAMES: Record<Code, string> = { 0: 'void', 1: 'Li', 2: 'electrolyte', 3: 'collector', 4: 'cathode', 5: 'outside', 255: 'fov' };
+const TARGET: Partial<Record<Code, number>> = { 0: 0.85, 1: 0.95, 2: 0.97, 3: 0.95, 4: 0.9 };
+
+interface Case {
+  name: string;
+  synth: Omit<SynthOptions, 'shape'>;
+  layout: LayoutName;
+  /** Dice floors per code (codes absent from the truth are not checked). */
+  floor: Partial<Record<Code, number>>;
+  /** Largest per-electrode Li thickness MAE in voxels. */
+  maeVoxels?: number;
+  /** A case the segmentation does not handle yet: it must say so (QC low). */
+  mustBeLow?: boolean;
+  /** Transform of the scan before segmentation (contrast cases). */
+  invert?: boolean;
+  /** QC verdict not asserted: a check sits at its limit on this case (reason in GAPS). */
+  anyConfidence?: boolean;
+}
+
+const L = 96;
+const depth = (preset: string) => (preset === 'plated' || preset === 'depleted' ? 160 : 200);
+
+// the floors' common part per layout (void: see GAPS)
+const ANODE_FREE = { 1: 0.95, 2: 0.97, 3: 0.95, 5: 0.9 } as const;
+const FOIL = { 0: 0.85, 1: 0.97, 2: 0.97, 3: 0.95, 5: 0.88 } as const;
+const SYMMETRIC = { 0: 0.8, 1: 0.95, 2: 0.96, 3: 0.95, 5: 0.88 } as const;
+
+const CASES: Case[] = [
+  { name: 'anode-free plated', synth: { preset: 'plated' }, layout: 'anode-free', floor: ANODE_FREE, maeVoxels: 1 },
+  { name: 'anode-free depleted', synth: { preset: 'depleted' }, layout: 'anode-free', floor: { ...ANODE_FREE, 1: 0.85 }, maeVoxels: 1.1 },
+  { name: 'anode-free stack along y', synth: { preset: 'plated', axis: 'y' }, layout: 'anode-free', floor: ANODE_FREE, maeVoxels: 1 },
+  { name: 'anode-free stack along x', synth: { preset: 'plated', axis: 'x' }, layout: 'anode-free', floor: ANODE_FREE, maeVoxels: 1 },
+  { name: 'anode-free tilted 12°', synth: { preset: 'plated', tiltDeg: 12, tiltAzimuthDeg: 30 }, layout: 'anode-free', floor: ANODE_FREE, maeVoxels: 1 },
+  { name: 'anode-free circular FOV (0)', synth: { preset: 'plated', fov: 'circle' }, layout: 'anode-free', floor: { ...ANODE_FREE, 255: 0.999 }, maeVoxels: 1 },
+  { name: 'anode-free circular FOV (NaN)', synth: { preset: 'plated', fov: 'circle', fovFill: 'nan' }, layout: 'anode-free', floor: { ...ANODE_FREE, 255: 0.999 }, maeVoxels: 1 },
+  { name: 'anode-free air beyond', synth: { preset: 'plated', surroundings: 'air' }, layout: 'anode-free', floor: ANODE_FREE, maeVoxels: 1 },
+  { name: 'anode-free plunger + air', synth: { preset: 'plated', surroundings: 'plunger' }, layout: 'anode-free', floor: { ...ANODE_FREE, 1: 0.94, 5: 0.88 }, maeVoxels: 1.5 },
+  { name: 'anode-free die wall', synth: { preset: 'plated', surroundings: 'die' }, layout: 'anode-free', floor: { ...ANODE_FREE, 1: 0.92, 2: 0.96, 3: 0.95, 5: 0.95 }, maeVoxels: 2 },
+  { name: 'anode-free 8-bit', synth: { preset: 'plated', dtype: 'uint8' }, layout: 'anode-free', floor: ANODE_FREE, maeVoxels: 1 },
+  { name: 'anode-free float32', synth: { preset: 'plated', dtype: 'float32' }, layout: 'anode-free', floor: ANODE_FREE, maeVoxels: 1 },
+  { name: 'anode-free Li bright (inverted)', synth: { preset: 'plated' }, invert: true, layout: 'anode-free', floor: ANODE_FREE, maeVoxels: 1 },
+  { name: 'Li foil, steel collector', synth: { preset: 'foil' }, layout: 'li-foil', floor: FOIL, maeVoxels: 1 },
+  { name: 'Li foil stack along x', synth: { preset: 'foil', axis: 'x' }, layout: 'li-foil', floor: FOIL, maeVoxels: 1 },
+  { name: 'Li foil tilted 15°', synth: { preset: 'foil', tiltDeg: 15 }, layout: 'li-foil', floor: FOIL, maeVoxels: 1 },
+  { name: 'lab CT: plunger, air, FOV', synth: { preset: 'labct' }, layout: 'li-foil', floor: { ...FOIL, 255: 0.999 }, maeVoxels: 1 },
+  { name: 'lab CT + die wall', synth: { preset: 'labct', surroundings: 'die' }, layout: 'li-foil', floor: { ...FOIL, 2: 0.96, 5: 0.94, 255: 0.999 }, maeVoxels: 2 },
+  { name: 'symmetric, cropped', synth: { preset: 'symmetric' }, layout: 'symmetric', floor: SYMMETRIC, maeVoxels: 1 },
+  { name: 'symmetric stack along y', synth: { preset: 'symmetric', axis: 'y' }, layout: 'symmetric', floor: SYMMETRIC, maeVoxels: 1 },
+  { name: 'symmetric air beyond', synth: { preset: 'symmetric', surroundings: 'air' }, layout: 'symmetric', floor: { ...SYMMETRIC, 5: 0.95 }, maeVoxels: 1 },
+  { name: 'symmetric plungers + air', synth: { preset: 'symmetric', surroundings: 'plunger' }, layout: 'symmetric', floor: SYMMETRIC, maeVoxels: 1 },
+  { name: 'symmetric plungers, FOV, tilt 8°', synth: { preset: 'symmetric', surroundings: 'plunger', fov: 'circle', tiltDeg: 8 }, layout: 'symmetric', floor: { ...SYMMETRIC, 255: 0.999 }, maeVoxels: 1.5 },
+  { name: 'symmetric die wall', synth: { preset: 'symmetric', surroundings: 'die' }, layout: 'symmetric', floor: { ...SYMMETRIC, 0: 0.78, 5: 0.95 }, maeVoxels: 2 },
+  { name: 'full cell', synth: { preset: 'fullcell' }, layout: 'full-cell', floor: { 0: 0.7, 1: 0.95, 2: 0.92, 4: 0.87 }, maeVoxels: 1, anyConfidence: true },
+  { name: 'full cell air beyond', synth: { preset: 'fullcell', surroundings: 'air' }, layout: 'full-cell', floor: { 0: 0.7, 1: 0.95, 2: 0.92, 4: 0.87, 5: 0.95 }, maeVoxels: 1, anyConfidence: true },
+  { name: 'full cell with plungers', synth: { preset: 'fullcell', surroundings: 'plunger' }, layout: 'unknown', floor: {}, mustBeLow: true },
+];
+
+/** Gaps between the floors and the issue's targets, with their reason (printed with the table). */
+const GAPS = [
+  'void in anode-free cells: the 3 % electrolyte pores are ~1–2 voxels across (sub-resolution, blurred); the half-way rule finds only the largest',
+  'Li in the depleted cell: thin Li (mean 4.6 voxels) with interfacial voids of a few voxels',
+  'electrolyte and cathode in the full cell: NMC particles 3–7 voxels across blur into the matrix; its pores by the Li anode are nearly as bright as Li (void | Li ≈ 1.3–1.5 σ, at the QC limit 1.5: the verdict is not asserted)',
+  'full cell with plungers: five materials (air, Li, electrolyte, NMC, steel) for three classes: flagged low, not segmented',
+];
+
+const rows: string[] = [];
+
+/** Per-electrode Li thickness MAE (voxels) in the working frame, over columns inside the cell. */
+function thicknessMae(labels: Uint8Array, truthLabels: Uint8Array, p: ReturnType<typeof generatePhantom>, shape: Shape3): number {
+  const [nz, ny, nx] = shape;
+  const plane = ny * nx;
+  const dz = p.truth.voxel_um;
+  let worst = 0;
+  for (const e of p.electrodes) {
+    const far = e.name === 'far';
+    const surf = e.surface.data;
+    let err = 0, cols = 0;
+    for (let c = 0; c < plane; c++) {
+      if (!Number.isFinite(surf[c]) || truthLabels[c] === 255 || truthLabels[(nz - 1) * plane + c] === 255) continue;
+      if (truthLabels[Math.floor(nz / 2) * plane + c] === 5) continue; // die wall column
+      let mine = 0, truth = 0;
+      for (let k = 0; k < nz; k++) {
+        const zc = (k + 0.5) * dz;
+        if (far ? zc <= surf[c] : zc >= surf[c]) continue;
+        if (labels[k * plane + c] === 1) mine += dz;
+        if (truthLabels[k * plane + c] === 1) truth += dz;
+      }
+      err += Math.abs(mine - truth);
+      cols++;
+    }
+    worst = Math.max(worst, cols ? err / cols / dz : 0);
+  }
+  return worst;
+}
+
+describe('default segmentation over the layout matrix', () => {
+  for (const c of CASES) {
+    it(c.name, async () => {
+      const backend = await testBackend();
+      const axis = (c.synth.axis ?? 'z') as AxisName;
+      const d = depth(c.synth.preset);
+      const shape: Shape3 = axis === 'x' ? [L, L, d] : axis === 'y' ? [L, d, L] : [d, L, L];
+      const p = generatePhantom({ seed: 3, ...c.synth, shape });
+      let scan = p.scan;
+      if (c.invert) scan = { ...scan, data: Uint16Array.from(scan.data as Uint16Array, (v) => 65535 - v) };
+      const res = await segment(scan, backend, { mode: 'phases', method: 'otsu', liContrast: c.invert ? 'bright' : 'dark' });
+      const qc = res.report.qc!;
+      const truth = p.labels.data;
+      const codes = ([0, 1, 2, 3, 4, 5, 255] as Code[]).filter((l) => truth.includes(l));
+      const di = Object.fromEntries(codes.map((l) => [l, dice(res.labels, truth, l)])) as Partial<Record<Code, number>>;
+      const canonShape: Shape3 = axis === 'x' ? [d, L, L] : axis === 'y' ? [d, L, L] : shape;
+      const mae = c.mustBeLow ? NaN : thicknessMae(toCanonical(res.labels, shape, axis), toCanonical(truth, shape, axis), p, canonShape);
+      const cell = codes.map((l) => `${NAMES[l]} ${di[l]!.toFixed(3)}${TARGET[l] !== undefined && di[l]! < TARGET[l]! ? '*' : ''}`).join(', ');
+      rows.push(`| ${c.name} | ${qc.layout.name} / ${qc.layout.normal_axis} | ${cell} | ${Number.isFinite(mae) ? mae.toFixed(2) : '—'} | ${qc.confidence}${qc.confidence === 'low' ? ` (${qc.checks.filter((k) => !k.ok && k.severity === 'error').map((k) => k.name).join(', ')})` : ''} |`);
+      if (c.mustBeLow) {
+        expect(qc.confidence, 'an unhandled case must say it is unsure').toBe('low');
+        return;
+      }
+      if (!c.anyConfidence) expect(qc.confidence, qc.warnings.join('; ')).toBe('high');
+      expect(qc.layout.name).toBe(c.layout);
+      expect(qc.layout.normal_axis).toBe(axis);
+      for (const [code, floor] of Object.entries(c.floor)) {
+        const l = Number(code) as Code;
+        if (di[l] === undefined) continue;
+        expect(di[l]!, `${NAMES[l]} Dice`).toBeGreaterThanOrEqual(floor);
+      }
+      expect(mae, 'per-electrode Li thickness MAE (voxels)').toBeLessThanOrEqual(c.maeVoxels ?? 1);
+    });
+  }
+  afterAll(() => {
+    console.log(['| case | layout / normal | Dice (* below the issue target) | thickness MAE (vox) | QC |', '|---|---|---|---|---|', ...rows, '', 'Gaps:', ...GAPS.map((g) => `- ${g}`)].join('\n'));
+  });
+});
