@@ -130,9 +130,9 @@ export const reportStage: StageSpec = {
     // 1. phases
     const phaseRows = PHASES.flatMap(([code, name, key]) => [
       { phase: name, source: 'measured', fraction: seg.phase_fractions?.[code] ?? 0 },
-      ...(truth ? [{ phase: name, source: 'ground truth', fraction: truth.phase_fractions?.[key] ?? 0 }] : []),
+      ...(truth ? [{ phase: name, source: 'ground truth', fraction: (truth.phase_fractions_in_cell ?? truth.phase_fractions)?.[key] ?? 0 }] : []),
     ]);
-    await save('phase_fractions', await renderVegaLite(phaseFractionsSpec(phaseRows)), 'Volume fraction of each phase in the scan' + (truth ? ', measured and ground truth (phantom).' : '.'));
+    await save('phase_fractions', await renderVegaLite(phaseFractionsSpec(phaseRows)), 'Volume fraction of each phase in the cell (outside the cell and the field of view excluded)' + (truth ? ', measured and ground truth (phantom).' : '.'));
     tick();
 
     // 2. thickness map (the thickness stage's map figure: colour bar + scale bar) and histogram
@@ -186,7 +186,7 @@ export const reportStage: StageSpec = {
     const tcol = truth !== null;
     const phaseTable: Row[] = PHASES.map(([code, name, key]) => {
       const m = seg.phase_fractions?.[code];
-      const t = truth?.phase_fractions?.[key];
+      const t = (truth?.phase_fractions_in_cell ?? truth?.phase_fractions)?.[key];
       return { label: `${name} fraction`, value: pct(m), truth: t !== undefined ? pct(t) : undefined, diff: t !== undefined && m !== undefined ? `${signed((m - t) * 100, 2)} pp` : undefined };
     });
     const li = seg.li ?? {};

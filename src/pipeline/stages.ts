@@ -90,6 +90,19 @@ export function scanFile(input: string): string {
   return m ? m[1] : input;
 }
 
+/** The thickness stage's normal: 'segment' resolves to the stack normal recorded in segment.json (z if none). */
+async function thicknessNormal(ctx: RunContext): Promise<'x' | 'y' | 'z' | 'auto'> {
+  const n = ctx.cfg.thickness.normal;
+  if (n !== 'segment') return n;
+  try {
+    const seg = JSON.parse(await fs.readFile(path.join(stageDir(ctx, 'segment'), 'segment.json'), 'utf8')) as { qc?: { layout?: { normal_axis?: string } } };
+    const a = seg.qc?.layout?.normal_axis;
+    return a === 'x' || a === 'y' || a === 'z' ? a : 'z';
+  } catch {
+    return 'z';
+  }
+}
+
 // ───────────────────────────────────────── segment
 
 export const segmentStage: StageSpec = {
@@ -125,6 +138,8 @@ export const segmentStage: StageSpec = {
       sigma: c.sigma ?? undefined,
       liContrast: c.li_contrast,
       collector: c.collector,
+      normal: c.normal,
+      fieldOfView: c.field_of_view,
       minIslandVoxels: c.min_island,
       fillHoles: c.fill_holes,
       // the scan is re-read from the file when needed again: denoise in place, peak ≈ scan + labels
@@ -194,7 +209,7 @@ export const thicknessStage: StageSpec = {
     ...(ctx.cfg.thickness.scan_refinement ? { scan: scanFile(ctx.input) } : {}),
   }),
   async run(ctx, out) {
-    const c = ctx.cfg.thickness;
+    const c = { ...ctx.cfg.thickness, normal: await thicknessNormal(ctx) };
     const labelsFile = path.join(stageDir(ctx, 'segment'), 'labels.tif');
     const voxelOpt = ctx.cfg.run.voxel ? { voxel: ctx.openOptions.voxel } : {};
     const cached = ctx.cache.labels ?? null;

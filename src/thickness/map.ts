@@ -30,6 +30,7 @@ const LI = 1;
 const ELECTROLYTE = 2;
 const COLLECTOR = 3;
 const OUTSIDE = 255;
+const OUTSIDE_CELL = 5;
 
 export type NormalOption = 'x' | 'y' | 'z' | 'auto';
 export type Axis = 'z' | 'y' | 'x';
@@ -308,7 +309,8 @@ export function newGreyMeanSums(): GreyMeanSums {
 }
 
 /**
- * Mean grey level per label over voxels whose two neighbours along the axis share the label, over
+ * Mean grey level per label (0..3; air outside the cell counts as void) over voxels whose two
+ * neighbours along the axis share the label, over
  * every (stepR, stepC)-th column: adds the sampled columns of map rows [b0, b1) (held in `block`).
  */
 export function accumulateGreyMeans(plan: MapPlan, block: ColumnBlock, b0: number, b1: number, acc: GreyMeanSums): void {
@@ -325,8 +327,10 @@ export function accumulateGreyMeans(plan: MapPlan, block: ColumnBlock, b0: numbe
       const b = base(r, c);
       for (let k = 1; k < g.n - 1; k++) {
         const idx = b + k * stride;
-        const l = labels[idx];
-        if (l > 3 || labels[idx - stride] !== l || labels[idx + stride] !== l) continue;
+        const raw = labels[idx];
+        if ((raw > 3 && raw !== OUTSIDE_CELL) || labels[idx - stride] !== raw || labels[idx + stride] !== raw) continue;
+        // air outside the cell (5) is the void's material: its grey level is the void level
+        const l = raw === OUTSIDE_CELL ? VOID : raw;
         sums[l] += scan[idx];
         counts[l]++;
       }

@@ -48,7 +48,7 @@ describe('run configuration', () => {
     expect(cfg.segment.method).toBe('gmm');
     expect(cfg.current.extrapolate).toBe(true);
     expect(cfg.run.voxel).toEqual([1.5, 1.7, 1.7]);
-    expect(cfg.thickness.normal).toBe('z');
+    expect(cfg.thickness.normal).toBe('segment');
     const j = file('c.json', JSON.stringify({ current: { thickness_um: 300, j_nominal: 1, j_crit: 5 } }));
     const cj = await resolveConfig({ file: j });
     expect(cj.current.thickness_um).toBe(300);

@@ -23,14 +23,16 @@ function phantom(opts: SynthOptions): Phantom {
 }
 const base = (preset: PresetName, extra: Partial<SynthOptions> = {}) => phantom({ preset, seed: 11, shape: SHAPES[preset], ...extra });
 
+/** Mean scan value per label 0..3; the void includes the air above the collector (label 5, imaged at the void level). */
 function meansByLabel(p: Phantom): number[] {
   const s = [0, 0, 0, 0];
   const c = [0, 0, 0, 0];
   const l = p.labels.data;
   const d = p.scan.data;
   for (let i = 0; i < l.length; i++) {
-    s[l[i]] += d[i];
-    c[l[i]]++;
+    const k = l[i] === 5 ? 0 : l[i];
+    s[k] += d[i];
+    c[k]++;
   }
   return s.map((v, i) => v / c[i]);
 }
@@ -63,13 +65,14 @@ describe.each(['plated', 'depleted', 'foil'] as PresetName[])('synth preset %s',
     expect(p.scan.spacing).toEqual([PRESETS[preset].voxelUm, PRESETS[preset].voxelUm, PRESETS[preset].voxelUm]);
     let maxLabel = 0;
     for (const v of p.labels.data) if (v > maxLabel) maxLabel = v;
-    expect(maxLabel).toBe(3);
+    // plated / depleted: the void above the Grafoil is outside the cell (5)
+    expect(maxLabel).toBe(preset === 'foil' ? 3 : 5);
     const t = p.truth;
     expect(t.preset).toBe(preset);
     expect(t.version).toBe(1);
     expect(t.geometry.z_scale).toBe(1);
     const pf = t.phase_fractions;
-    expect(pf.void + pf.li + pf.electrolyte + pf.collector).toBeCloseTo(1, 9);
+    expect(pf.void + pf.li + pf.electrolyte + pf.collector + pf.outside).toBeCloseTo(1, 9);
     expect(pf.electrolyte).toBeGreaterThan(0.25);
     expect(pf.li).toBeGreaterThan(0.01);
     expect(pf.collector).toBeGreaterThan(0.02);
@@ -214,7 +217,7 @@ describe('synth: image physics switches', () => {
     const [nz, ny, nx] = shape;
     const plane = ny * nx;
     const grey = PRESETS[preset].grey;
-    const g = [grey.void, grey.li, grey.electrolyte, grey.collector].map(Math.round);
+    const g = [grey.void, grey.li, grey.electrolyte, grey.collector, 0, grey.void].map(Math.round); // 5: air above the collector, void grey
     let inside = 0;
     let exact = 0;
     for (let k = 2; k < nz - 2; k++) {

@@ -31,6 +31,8 @@ interface SegmentFlags extends InputFlags {
   sigma?: string;
   liContrast: string;
   collector: string;
+  normal: string;
+  fieldOfView: string;
   minIsland: string;
   fillHoles?: boolean;
   backend: string;
@@ -76,6 +78,8 @@ export function registerSegment(program: Command): void {
       .option('--sigma <voxels>', 'Gaussian σ in voxels for --denoise gaussian')
       .option('--li-contrast <c>', 'dark (attenuation: Li darker than electrolyte) | bright (inverted rendering)', 'dark')
       .option('--collector <c>', 'auto | carbon | metal | none', 'auto')
+      .option('--normal <axis>', 'stack normal: auto (detected: the axis along which slice means vary most) | z | y | x', 'auto')
+      .option('--field-of-view <f>', 'auto (a constant or NaN fill outside the reconstruction disc is labelled 255) | none', 'auto')
       .option('--min-island <voxels>', 'relabel islands smaller than this to their surroundings (0 = off)', '0')
       .option('--fill-holes', 'fill enclosed holes of each phase')
       .option('--backend <b>', 'auto | cpu | gpu', 'auto')
@@ -94,6 +98,8 @@ export function registerSegment(program: Command): void {
         sigma: flags.sigma !== undefined ? Number(flags.sigma) : undefined,
         liContrast: oneOf('--li-contrast', flags.liContrast, ['dark', 'bright'] as const),
         collector: oneOf('--collector', flags.collector, ['auto', 'carbon', 'metal', 'none'] as const),
+        normal: oneOf('--normal', flags.normal, ['auto', 'z', 'y', 'x'] as const),
+        fieldOfView: oneOf('--field-of-view', flags.fieldOfView, ['auto', 'none'] as const),
         minIslandVoxels: integerAtLeast('--min-island', flags.minIsland, 0),
         fillHoles: Boolean(flags.fillHoles),
         // the scan is not needed after segmentation: denoise in place to keep peak memory low
