@@ -5,7 +5,7 @@
  * window as large as the volume.
  */
 import { describe, expect, it } from 'vitest';
-import { generatePhantom, type PresetName } from '../../src/synth/index.js';
+import { generatePhantom, type PresetName, type SynthOptions } from '../../src/synth/index.js';
 import { segment, segmentOutOfCore } from '../../src/segment/index.js';
 import type { SegmentOptions, SegmentReport } from '../../src/segment/index.js';
 import type { VolumeSource } from '../../src/io/source.js';
@@ -35,10 +35,10 @@ function numbers(r: SegmentReport) {
   return JSON.parse(JSON.stringify(rest));
 }
 
-const SHAPE: [number, number, number] = [48, 64, 64];
+const BASE_SHAPE: [number, number, number] = [48, 64, 64];
 
 /** changeChunk: refinement changes kept in memory per chunk (small: the change log spills to disk). */
-interface Case { preset: PresetName; options: Partial<SegmentOptions>; slabs: number[]; float?: boolean; changeChunk?: number }
+interface Case { preset: PresetName; options: Partial<SegmentOptions>; slabs: number[]; float?: boolean; changeChunk?: number; synth?: Partial<SynthOptions>; shape?: [number, number, number] }
 const CASES: Case[] = [
   { preset: 'plated', options: { denoise: 'none' }, slabs: [1, 3, 7] },
   { preset: 'plated', options: {}, slabs: [1, 3, 7] }, // auto: median
@@ -52,14 +52,21 @@ const CASES: Case[] = [
   // refinement changes spilled in chunks of 5 and 2 entries (read back across chunk boundaries)
   { preset: 'plated', options: {}, slabs: [3], changeChunk: 5 },
   { preset: 'foil', options: { denoise: 'none' }, slabs: [7], changeChunk: 2 },
+  // every layout streams to the same labels: plungers at both ends with a field of view, a die wall,
+  // a carbon foil behind a plunger, a composite cathode
+  { preset: 'symmetric', options: {}, slabs: [5], synth: { surroundings: 'plunger', fov: 'circle' }, shape: [120, 48, 48] },
+  { preset: 'labct', options: {}, slabs: [7], synth: { surroundings: 'die' }, shape: [120, 48, 48] },
+  { preset: 'plated', options: {}, slabs: [4], synth: { surroundings: 'plunger' }, shape: [96, 48, 48] },
+  { preset: 'fullcell', options: {}, slabs: [6], shape: [120, 48, 48] },
 ];
 
 describe('segmentOutOfCore equals segment()', () => {
   for (const c of CASES) {
-    const name = `${c.preset} ${JSON.stringify(c.options)}${c.float ? ' float64' : ''}${c.changeChunk ? ` changes spilled by ${c.changeChunk}` : ''}`;
+    const name = `${c.preset} ${JSON.stringify(c.options)}${c.synth ? ` ${JSON.stringify(c.synth)}` : ''}${c.float ? ' float64' : ''}${c.changeChunk ? ` changes spilled by ${c.changeChunk}` : ''}`;
     it(name, async () => {
       const backend = await testBackend();
-      const p = generatePhantom({ preset: c.preset, seed: 5, shape: SHAPE });
+      const SHAPE = c.shape ?? BASE_SHAPE;
+      const p = generatePhantom({ preset: c.preset, seed: 5, shape: SHAPE, ...c.synth });
       let scan: Volume = p.scan;
       if (c.options.liContrast === 'bright') scan = { ...scan, data: Uint16Array.from(scan.data as Uint16Array, (v) => 65535 - v) };
       if (c.float) scan = { ...scan, dtype: 'float64', data: Float64Array.from(scan.data as Uint16Array, (v) => v / 7) };
@@ -97,6 +104,7 @@ describe('segmentOutOfCore equals segment()', () => {
 describe('segmentOutOfCore slab plan', () => {
   it('plans slabs from the budget and refuses what it does not stream', async () => {
     const backend = await testBackend();
+    const SHAPE = BASE_SHAPE;
     const p = generatePhantom({ preset: 'plated', seed: 5, shape: SHAPE });
     const src = memorySource(p.scan);
     const small = await segmentOutOfCore(src, backend, { mode: 'phases', method: 'otsu', denoise: 'none' }, { budgetBytes: 160 * 2 ** 20 + 5 * 2 ** 20 + 24 * 4096 + 16 * 2 ** 20 + 8 * 4096 * 8 });
@@ -108,5 +116,8 @@ describe('segmentOutOfCore slab plan', () => {
     }
     await expect(segmentOutOfCore(src, backend, { mode: 'phases', method: 'otsu', fillHoles: true }, { budgetBytes: 1 << 30 })).rejects.toThrow(/not streamed/);
     await expect(segmentOutOfCore(src, backend, { mode: 'classes', method: 'otsu' }, { budgetBytes: 1 << 30 })).rejects.toThrow(/phases/);
+    // a stack along x is detected and refused with a message (streamed only along z so far), not mislabelled
+    const alongX = generatePhantom({ preset: 'plated', seed: 5, shape: [64, 64, 96], axis: 'x' });
+    await expect(segmentOutOfCore(memorySource(alongX.scan), backend, { mode: 'phases', method: 'otsu' }, { budgetBytes: 1 << 30, slabSlices: 8 })).rejects.toThrow(/stack normal is along x/);
   }, 60_000);
 });
