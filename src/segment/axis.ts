@@ -19,16 +19,15 @@ export interface StackAxis {
   scores: Record<AxisName, number>;
   /** best / runner-up score. */
   ratio: number;
+  /** Per-column sums along z (plane [ny, nx]): the die-wall test reuses them when the normal is z. */
+  columnsZ: ColumnSums;
 }
 
-/** Whether voxel (z, y, x) lies outside the field of view. */
-export function maskedAt(fov: FieldOfView | null, shape: Shape3): ((z: number, y: number, x: number) => boolean) | null {
-  if (!fov?.detected || !fov.mask) return null;
-  const [, ny, nx] = shape;
-  const m = fov.mask;
-  if (fov.axis === 'z') return (_z, y, x) => m[y * nx + x] === 1;
-  if (fov.axis === 'y') return (z, _y, x) => m[z * nx + x] === 1;
-  return (z, y) => m[z * ny + y] === 1;
+/** Sum, sum of squares and count of each column along one axis. */
+export interface ColumnSums {
+  s1: Float64Array;
+  s2: Float64Array;
+  cnt: Float64Array;
 }
 
 export function detectStackAxis(grey: GreyArray, shape: Shape3, fov: FieldOfView | null): Promise<StackAxis> {
@@ -37,23 +36,37 @@ export function detectStackAxis(grey: GreyArray, shape: Shape3, fov: FieldOfView
 
 export async function detectStackAxisOfSlices(read: SliceReader, shape: Shape3, fov: FieldOfView | null, slabSlices: number): Promise<StackAxis> {
   const [nz, ny, nx] = shape;
-  const masked = maskedAt(fov, shape);
+  const m = fov?.detected && fov.mask ? fov.mask : null;
   const sum = { z: new Float64Array(nz), y: new Float64Array(ny), x: new Float64Array(nx) };
   const cnt = { z: new Float64Array(nz), y: new Float64Array(ny), x: new Float64Array(nx) };
+  const sx = sum.x, cx = cnt.x;
+  const plane = ny * nx;
+  const columnsZ: ColumnSums = { s1: new Float64Array(plane), s2: new Float64Array(plane), cnt: new Float64Array(plane) };
+  const c1 = columnsZ.s1, c2 = columnsZ.s2, cc = columnsZ.cnt;
   let s = 0, s2 = 0, n = 0;
   await forEachSlab(read, nz, slabSlices, (grey, z0, z1) => {
     for (let z = z0; z < z1; z++)
       for (let y = 0; y < ny; y++) {
+        // the row's mask: along x per voxel (field of view along z or y), or the whole row (along x)
+        let rowMask: Uint8Array | null = null;
+        if (m) {
+          if (fov!.axis === 'x') { if (m[z * ny + y]) continue; }
+          else rowMask = fov!.axis === 'z' ? m.subarray(y * nx, (y + 1) * nx) : m.subarray(z * nx, (z + 1) * nx);
+        }
         const row = ((z - z0) * ny + y) * nx;
+        let rs = 0, rq = 0, rc = 0;
         for (let x = 0; x < nx; x++) {
-          if (masked && masked(z, y, x)) continue;
+          if (rowMask && rowMask[x]) continue;
           const g = grey[row + x];
           if (g !== g) continue;
-          sum.z[z] += g; cnt.z[z]++;
-          sum.y[y] += g; cnt.y[y]++;
-          sum.x[x] += g; cnt.x[x]++;
-          s += g; s2 += g * g; n++;
+          const q = g * g;
+          sx[x] += g; cx[x]++;
+          c1[y * nx + x] += g; c2[y * nx + x] += q; cc[y * nx + x]++;
+          rs += g; rq += q; rc++;
         }
+        sum.z[z] += rs; cnt.z[z] += rc;
+        sum.y[y] += rs; cnt.y[y] += rc;
+        s += rs; s2 += rq; n += rc;
       }
   });
   const mean = n ? s / n : 0;
@@ -65,5 +78,5 @@ export async function detectStackAxisOfSlices(read: SliceReader, shape: Shape3, 
   };
   const scores = { z: score('z'), y: score('y'), x: score('x') };
   const order = (['z', 'y', 'x'] as AxisName[]).sort((a, b) => scores[b] - scores[a]);
-  return { axis: order[0], scores, ratio: scores[order[0]] / Math.max(1e-12, scores[order[1]]) };
+  return { axis: order[0], scores, ratio: scores[order[0]] / Math.max(1e-12, scores[order[1]]), columnsZ };
 }

@@ -183,6 +183,7 @@ export async function phasesReport(a: {
   const volume = vox !== null ? liVoxels * vox : null;
   const meanT = volume !== null && area ? volume / area : null;
   const li: SegmentReport['li'] = { voxels: liVoxels, volume_um3: volume, map_area_um2: area, mean_thickness_um: meanT, areal_capacity_mah_cm2: meanT !== null ? meanT / UM_PER_MAH_CM2 : null, um_per_mah_cm2: UM_PER_MAH_CM2 };
+  const qcStart = performance.now();
   const qc = await assessQuality({
     store,
     greyRange: { lo: res.histogram.binning.lo, hi: res.histogram.binning.lo + res.histogram.binning.bins * res.histogram.binning.width },
@@ -193,6 +194,7 @@ export async function phasesReport(a: {
     lowClassSplit: res.layout.low_class_split,
     adjacentPairs: [[0, 1], [1, 2], [0, 2], ...(res.layout.collector !== 'none' ? [[1, 3]] as [number, number][] : []), ...(res.layout.cathode ? [[2, 4], [0, 4]] as [number, number][] : [])],
   });
+  a.timings.qc = Math.round((performance.now() - qcStart) * 10) / 10;
   return {
     version: 1, mode: 'phases', method: a.options.method ?? 'otsu', classes: 4, shape, input_dtype: a.inputDtype, spacing_um: a.frame ? a.frame.inputSpacing : spacing, li_contrast: a.options.liContrast ?? 'dark', grey_inverted: a.inverted,
     thresholds: res.thresholds, threshold_convention: 'partition', void_li_threshold: res.voidLiThreshold,

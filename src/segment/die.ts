@@ -12,6 +12,7 @@ import type { Shape3 } from '../io/volume.js';
 import { thresholdsFromHistogram, type Histogram } from './histogram.js';
 import { forEachSlab, planeShape, type SliceReader } from './fov.js';
 import type { AxisName } from './types.js';
+import type { ColumnSums } from './axis.js';
 
 export interface OutsideColumns {
   detected: boolean;
@@ -25,19 +26,31 @@ const MIN_FRACTION = 0.01;
 const MIN_RATIO = 3;
 
 /** `excluded`: plane mask of columns already masked (field of view along the normal), or null. */
-export async function detectOutsideColumns(read: SliceReader, shape: Shape3, normal: AxisName, excluded: Uint8Array | null, slabSlices: number): Promise<OutsideColumns> {
+export async function detectOutsideColumns(
+  read: SliceReader, shape: Shape3, normal: AxisName, excluded: Uint8Array | null, slabSlices: number, sums?: ColumnSums | null,
+): Promise<OutsideColumns> {
   const [nz, ny, nx] = shape;
   const [a, b] = planeShape(shape, normal);
   const n = a * b;
-  const s1 = new Float64Array(n), s2 = new Float64Array(n), cnt = new Float64Array(n);
-  await forEachSlab(read, nz, slabSlices, (g, z0, z1) => {
+  // column sums along the normal: given (gathered with the stack-normal pass), or one pass here
+  const { s1, s2, cnt } = sums ?? { s1: new Float64Array(n), s2: new Float64Array(n), cnt: new Float64Array(n) };
+  if (!sums) await forEachSlab(read, nz, slabSlices, (g, z0, z1) => {
     for (let z = z0; z < z1; z++)
       for (let y = 0; y < ny; y++) {
         const row = ((z - z0) * ny + y) * nx;
+        if (normal === 'x') {
+          // the whole row is one column
+          const p = z * ny + y;
+          let a1 = 0, a2 = 0, c = 0;
+          for (let x = 0; x < nx; x++) { const v = g[row + x]; if (v === v) { a1 += v; a2 += v * v; c++; } }
+          s1[p] += a1; s2[p] += a2; cnt[p] += c;
+          continue;
+        }
+        const base = normal === 'z' ? y * nx : z * nx;
         for (let x = 0; x < nx; x++) {
           const v = g[row + x];
           if (v !== v) continue;
-          const p = normal === 'z' ? y * nx + x : normal === 'y' ? z * nx + x : z * ny + y;
+          const p = base + x;
           s1[p] += v; s2[p] += v * v; cnt[p]++;
         }
       }

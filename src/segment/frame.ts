@@ -6,7 +6,7 @@
 import type { GreyArray } from '../compute/types.js';
 import type { Shape3, Spacing3 } from '../io/volume.js';
 import { detectFieldOfViewOfSlices, planeShape, type FieldOfView, type SliceReader } from './fov.js';
-import { detectStackAxisOfSlices } from './axis.js';
+import { detectStackAxisOfSlices, type ColumnSums } from './axis.js';
 import { detectOutsideColumns, type OutsideColumns } from './die.js';
 import { canonicalShape, canonicalSpacing, fillOutsideFieldOfView, fromCanonical, markOutsideFieldOfView, nearestUnmasked, toCanonical } from './orient.js';
 import type { AxisName, PhaseDecision, QcBlock } from './types.js';
@@ -78,12 +78,14 @@ export async function detectFrame(read: SliceReader, shape: Shape3, o: FrameOpti
   });
   let normal: AxisName;
   let normalSource: 'detected' | 'requested';
+  let columnsZ: ColumnSums | null = null;
   if (o.normal && o.normal !== 'auto') {
     normal = o.normal;
     normalSource = 'requested';
     decisions.push({ step: 'stack normal', decision: `stack normal along ${normal} (requested)` });
   } else {
     const ax = await detectStackAxisOfSlices(read, shape, fov, slabSlices);
+    columnsZ = ax.columnsZ;
     // a weak layering signal defers to the rotation axis, which is the cell axis in a die or coin cell
     normal = ax.ratio < 2 && fov.detected && fov.axis ? fov.axis : ax.axis;
     normalSource = 'detected';
@@ -95,7 +97,7 @@ export async function detectFrame(read: SliceReader, shape: Shape3, o: FrameOpti
   }
   // a die wall or holder around the pellet: whole columns along the normal (see die.ts)
   let wall: OutsideColumns = { detected: false, mask: null, fraction: 0, evidence: { reason: 'not looked for: the field of view lies along another axis than the stack normal' } };
-  if (!fov.detected || fov.axis === normal) wall = await detectOutsideColumns(read, shape, normal, fov.detected ? fov.mask : null, slabSlices);
+  if (!fov.detected || fov.axis === normal) wall = await detectOutsideColumns(read, shape, normal, fov.detected ? fov.mask : null, slabSlices, normal === 'z' ? columnsZ : null);
   decisions.push({
     step: 'outside columns',
     decision: wall.detected

@@ -26,49 +26,28 @@ type Typed = GreyArray | Uint8Array;
 
 /** V (input frame) → C (normal along z). Returns `src` itself for normal z. */
 export function toCanonical<A extends Typed>(src: A, shape: Shape3, normal: AxisName): A {
-  if (normal === 'z') return src;
-  const [nz, ny, nx] = shape;
-  const out = new (src.constructor as new (n: number) => A)(src.length);
-  let i = 0;
-  if (normal === 'y') {
-    // C[(y·nz + z)·nx + x]
-    for (let z = 0; z < nz; z++)
-      for (let y = 0; y < ny; y++) {
-        const o = (y * nz + z) * nx;
-        for (let x = 0; x < nx; x++) out[o + x] = src[i++];
-      }
-  } else {
-    // C[(x·nz + z)·ny + y]
-    const step = nz * ny;
-    for (let z = 0; z < nz; z++)
-      for (let y = 0; y < ny; y++) {
-        let o = z * ny + y;
-        for (let x = 0; x < nx; x++, o += step) out[o] = src[i++];
-      }
-  }
-  return out;
+  return permute(src, shape, normal, true);
 }
 
 /** C (normal along z) → V (input frame of shape `shape`). Returns `src` itself for normal z. */
 export function fromCanonical<A extends Typed>(src: A, shape: Shape3, normal: AxisName): A {
+  return permute(src, shape, normal, false);
+}
+
+/** One walk over V in raster order with the matching C index: normal y C[(y·nz + z)·nx + x], x C[(x·nz + z)·ny + y]. */
+function permute<A extends Typed>(src: A, shape: Shape3, normal: AxisName, toC: boolean): A {
   if (normal === 'z') return src;
   const [nz, ny, nx] = shape;
   const out = new (src.constructor as new (n: number) => A)(src.length);
+  // C index of V(z, y, x = 0) and its step along x
+  const step = normal === 'y' ? 1 : nz * ny;
   let i = 0;
-  if (normal === 'y') {
-    for (let z = 0; z < nz; z++)
-      for (let y = 0; y < ny; y++) {
-        const o = (y * nz + z) * nx;
-        for (let x = 0; x < nx; x++) out[i++] = src[o + x];
-      }
-  } else {
-    const step = nz * ny;
-    for (let z = 0; z < nz; z++)
-      for (let y = 0; y < ny; y++) {
-        let o = z * ny + y;
-        for (let x = 0; x < nx; x++, o += step) out[i++] = src[o];
-      }
-  }
+  for (let z = 0; z < nz; z++)
+    for (let y = 0; y < ny; y++) {
+      let o = normal === 'y' ? (y * nz + z) * nx : z * ny + y;
+      if (toC) for (let x = 0; x < nx; x++, o += step) out[o] = src[i++];
+      else for (let x = 0; x < nx; x++, o += step) out[i++] = src[o];
+    }
   return out;
 }
 

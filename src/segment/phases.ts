@@ -544,7 +544,10 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
       cc.discard();
       await store.sweep({ grey: true, labels: 'write' }, (w) => {
         const i1 = (w.z1 - w.lo) * plane;
-        for (let i = (w.z0 - w.lo) * plane; i < i1; i++) if (cs.includes(cls(w.grey[i]))) w.labels[i] = code;
+        if (cs.length === 1) {
+          const c = cs[0];
+          for (let i = (w.z0 - w.lo) * plane; i < i1; i++) if (cls(w.grey[i]) === c) w.labels[i] = code;
+        } else for (let i = (w.z0 - w.lo) * plane; i < i1; i++) if (cs.includes(cls(w.grey[i]))) w.labels[i] = code;
       });
       return;
     }

@@ -3,7 +3,8 @@
  * they were decided on, each held to a limit, so that a scan the automatic mode does not understand
  * says so instead of producing plausible-looking numbers.
  *
- * One sweep (halo 1) over the store gathers, per phase code 0..4: voxel count, a 256-bin histogram,
+ * One sweep (halo 2) over the store — every row on scans up to 8 Mi voxels, every k-th row of every
+ * k-th slice above — gathers, per phase code 0..4: voxel count, a 256-bin histogram,
  * and the mean and variance of interior voxels (all six neighbours alike: boundary voxels mix two
  * phases through blur), and a histogram of voxels two deep along every axis; plus the fraction of analysed voxels that touch another phase. Codes 5
  * (outside the cell) and 255 (outside the field of view) are not analysed. O(N) time, O(1) memory
@@ -33,6 +34,8 @@ import type { PhaseStore } from './store.js';
 import type { AxisName, LayoutName, QcBlock, QcCheck } from './types.js';
 
 const PHASES = 5; // codes 0..4 are analysed
+/** Voxels the QC pass looks at, at least (rows and slices are sampled on larger scans). */
+const QC_SAMPLE_VOXELS = 8 * 2 ** 20;
 const BINS = 2048;
 const NAMES = ['void', 'Li', 'electrolyte', 'collector', 'cathode'];
 
@@ -73,6 +76,8 @@ interface PhaseStats {
   deep: Float64Array[];
   boundary: number;
   analysed: number;
+  /** Voxels each sampled voxel stands for (stride², 1 when every voxel was looked at). */
+  weight: number;
   /** 6-neighbour contacts between phases a < b: contacts[a * PHASES + b]. */
   contacts: Float64Array;
 }
@@ -82,57 +87,72 @@ async function gather(store: PhaseStore, lo: number, hi: number): Promise<PhaseS
   const plane = ny * nx;
   const s: PhaseStats = {
     count: new Float64Array(PHASES), interior: new Float64Array(PHASES), sum: new Float64Array(PHASES), sumSq: new Float64Array(PHASES),
-    hist: Array.from({ length: PHASES }, () => new Float64Array(BINS)), deep: Array.from({ length: PHASES }, () => new Float64Array(BINS)), boundary: 0, analysed: 0, contacts: new Float64Array(PHASES * PHASES),
+    hist: Array.from({ length: PHASES }, () => new Float64Array(BINS)), deep: Array.from({ length: PHASES }, () => new Float64Array(BINS)), boundary: 0, analysed: 0, weight: 1, contacts: new Float64Array(PHASES * PHASES),
   };
   const scale = hi > lo ? BINS / (hi - lo) : 0;
-  await store.sweep({ halo: 2, grey: true, labels: 'read' }, (w) => {
+  const { count, interior, sum, sumSq, hist, deep, contacts } = s;
+  let analysed = 0, boundary = 0;
+  // every stride-th row of every stride-th slice: ≥ ~8 M voxels, enough for every figure here, at a
+  // fraction of the cost on large scans (deterministic, so streamed and in-memory runs agree)
+  const stride = Math.max(1, Math.floor(Math.sqrt(nz * plane / QC_SAMPLE_VOXELS)));
+  await store.sweep({ halo: 2, grey: true, labels: 'read', needed: (z0, z1) => Math.ceil(z0 / stride) * stride < z1 }, (w) => {
     const L = w.labels, G = w.grey;
-    for (let z = w.z0; z < w.z1; z++)
-      for (let y = 0; y < ny; y++) {
+    for (let z = Math.ceil(w.z0 / stride) * stride; z < w.z1; z += stride)
+      for (let y = 0; y < ny; y += stride) {
         const row = (z - w.lo) * plane + y * nx;
+        const innerRow = y > 0 && y < ny - 1 && z > 0 && z < nz - 1;
+        const deepRow = y > 1 && y < ny - 2 && z > 1 && z < nz - 2;
         for (let x = 0; x < nx; x++) {
           const i = row + x;
           const l = L[i];
           if (l >= PHASES) continue;
           const g = G[i];
           if (g !== g) continue; // NaN
-          s.analysed++;
-          s.count[l]++;
-          // another analysed phase among the 6 neighbours (outside-cell and masked neighbours do not count)
-          let other = false;
-          let same = 0, seen = 0;
-          const look = (j: number) => {
-            const m = L[j];
-            seen++;
-            if (m === l) same++;
-            else if (m < PHASES) {
-              other = true;
-              if (m > l) s.contacts[l * PHASES + m]++;
-              else s.contacts[m * PHASES + l]++;
+          analysed++;
+          count[l]++;
+          let same: boolean;
+          if (innerRow && x > 0 && x < nx - 1 && L[i - 1] === l && L[i + 1] === l && L[i - nx] === l && L[i + nx] === l && L[i - plane] === l && L[i + plane] === l) {
+            same = true; // the common case: an interior voxel, no neighbour bookkeeping
+          } else {
+            // another analysed phase among the 6 neighbours (outside-cell and masked neighbours do not count)
+            let other = false;
+            same = true;
+            for (let n = 0; n < 6; n++) {
+              let j: number;
+              if (n === 0) { if (x === 0) continue; j = i - 1; }
+              else if (n === 1) { if (x === nx - 1) continue; j = i + 1; }
+              else if (n === 2) { if (y === 0) continue; j = i - nx; }
+              else if (n === 3) { if (y === ny - 1) continue; j = i + nx; }
+              else if (n === 4) { if (z === 0) continue; j = i - plane; }
+              else { if (z === nz - 1) continue; j = i + plane; }
+              const m = L[j];
+              if (m === l) continue;
+              same = false;
+              if (m < PHASES) {
+                other = true;
+                contacts[m > l ? l * PHASES + m : m * PHASES + l]++;
+              }
             }
-          };
-          if (x > 0) look(i - 1);
-          if (x < nx - 1) look(i + 1);
-          if (y > 0) look(i - nx);
-          if (y < ny - 1) look(i + nx);
-          if (z > 0) look(i - plane);
-          if (z < nz - 1) look(i + plane);
-          if (other) s.boundary++;
-          if (same === seen) {
+            if (other) boundary++;
+          }
+          if (same) {
             const b = Math.min(BINS - 1, Math.max(0, Math.floor((g - lo) * scale)));
-            s.hist[l][b]++;
-            s.interior[l]++;
-            s.sum[l] += g;
-            s.sumSq[l] += g * g;
+            hist[l][b]++;
+            interior[l]++;
+            sum[l] += g;
+            sumSq[l] += g * g;
             // two voxels deep along every axis: clear of the partial volume of blurred faces
             if (
-              x > 1 && x < nx - 2 && y > 1 && y < ny - 2 && z > 1 && z < nz - 2 &&
+              deepRow && x > 1 && x < nx - 2 &&
               L[i - 2] === l && L[i + 2] === l && L[i - 2 * nx] === l && L[i + 2 * nx] === l && L[i - 2 * plane] === l && L[i + 2 * plane] === l
-            ) s.deep[l][b]++;
+            ) deep[l][b]++;
           }
         }
       }
   });
+  s.analysed = analysed;
+  s.boundary = boundary;
+  s.weight = stride * stride;
   return s;
 }
 
@@ -272,7 +292,8 @@ export async function assessQuality(q: QcInputs): Promise<QcBlock> {
     });
   }
 
-  const fb = q.fallbackVoxels / n;
+  // voxel counts of the whole volume (the sample scaled up) against whole-volume counts
+  const fb = q.fallbackVoxels / (n * s.weight);
   add({
     name: 'fallback', ok: fb <= QC_LIMITS.fallback, severity: 'error', value: fb, limit: `≤ ${pct(QC_LIMITS.fallback)}`,
     message: `${pct(fb)} of the voxels were decided by fallback rules (nearest phase mean among neighbours) rather than by the layout`,
@@ -291,7 +312,7 @@ export async function assessQuality(q: QcInputs): Promise<QcBlock> {
 
   // the store is in the working frame: stack normal along its z
   const mapArea = q.store.shape[1] * q.store.shape[2];
-  const liPerElectrode = s.count[1] / Math.max(1, q.layout.electrodes) / Math.max(1, mapArea * (1 - q.fieldOfView.masked_fraction));
+  const liPerElectrode = (s.count[1] * s.weight) / Math.max(1, q.layout.electrodes) / Math.max(1, mapArea * (1 - q.fieldOfView.masked_fraction));
   const foil = q.layout.name === 'li-foil' || q.layout.name === 'symmetric' || q.layout.name === 'full-cell';
   add({
     name: 'li_thickness', ok: liPerElectrode >= 1, severity: foil ? 'error' : 'note', value: liPerElectrode, limit: '≥ 1 voxel',
