@@ -244,7 +244,7 @@ export async function assessQuality(q: QcInputs): Promise<QcBlock> {
     // the cleaner phase's spread stands for the noise: a phase mixing populations (void = air and
     // blurred pore centres) has a wide spread that says nothing about the grey separation
     const sep = Math.abs(med[b] - med[a]) / Math.max(Math.min(mad[a], mad[b]), 1e-12);
-    pairs.push({ a: NAMES[a], b: NAMES[b], separation: sep });
+    pairs.push({ a: String(a), b: String(b), separation: sep });
     if (minSep === null || sep < minSep) minSep = sep;
     const ok = sep >= QC_LIMITS.separation;
     add({
@@ -256,7 +256,7 @@ export async function assessQuality(q: QcInputs): Promise<QcBlock> {
   // Li is nearly transparent (Z = 3, 0.53 g/cm³): its grey sits much nearer the void's than the
   // electrolyte's. A "Li" label farther from void than from the electrolyte is another material.
   const sepOf = (a: string, b: string) => pairs.find((x) => x.a === a && x.b === b)?.separation;
-  const vl = sepOf('void', 'Li'), le = sepOf('Li', 'electrolyte');
+  const vl = sepOf('0', '1'), le = sepOf('1', '2');
   if (vl !== undefined && le !== undefined) {
     add({
       name: 'li_transparent', ok: vl < le, severity: 'error', value: vl / le, limit: '< 1 (void | Li separation below Li | electrolyte)',

@@ -137,7 +137,10 @@ export interface QcBlock {
   };
   /** Reconstruction field of view: voxels outside it are labelled 255 and excluded from the statistics. */
   field_of_view: { detected: boolean; axis: AxisName | null; fill: number | 'nan' | null; masked_fraction: number; evidence: Record<string, unknown> };
-  /** Mean and spread (σ) of the final phases on the analysed grey, and each adjacent pair's separation |Δμ| / max σ. */
+  /**
+   * Interior mean and σ of the final phases on the analysed grey (keys: label codes), and each pair of
+   * phases in contact (a, b: label codes) with its separation |Δ median| / the cleaner phase's robust σ.
+   */
   contrast: { phase_means: Record<string, number | null>; phase_sigmas: Record<string, number | null>; pairs: { a: string; b: string; separation: number }[]; min_separation: number | null };
   /** Fraction of the analysed voxels whose phase came from a fallback rule (no direct evidence). */
   fallback_fraction: number;

@@ -42,7 +42,7 @@ export function qcSection(qc: QcBlock, phaseNames: Record<string, string>, figur
       note: compactEvidence(fov.evidence),
     },
     { label: 'decided by fallback rules', value: pct(qc.fallback_fraction), note: 'voxels whose phase came from a fallback rule, without direct evidence' },
-    { label: 'smallest contrast', value: num(qc.contrast.min_separation), note: '|Δμ| / max σ of adjacent phases' },
+    { label: 'smallest contrast', value: num(qc.contrast.min_separation), note: '|Δ median| / robust σ of the cleaner phase, over phases in contact' },
   ];
   const checks = gridTableHtml(
     'Checks',
@@ -50,8 +50,8 @@ export function qcSection(qc: QcBlock, phaseNames: Record<string, string>, figur
     qc.checks.map((c) => [c.name, num(c.value), c.limit, c.ok ? 'ok' : c.severity === 'error' ? 'FAILED' : 'failed (note)', c.message]),
   );
   const contrast = gridTableHtml(
-    'Contrast between adjacent phases',
-    ['pair', 'mean a / b', 'σ a / b', 'separation |Δμ| / max σ'],
+    'Contrast between phases in contact',
+    ['pair', 'interior mean a / b', 'σ a / b', 'separation |Δ median| / robust σ'],
     qc.contrast.pairs.map((p) => [`${name(p.a)} | ${name(p.b)}`, `${num(qc.contrast.phase_means[p.a])} / ${num(qc.contrast.phase_means[p.b])}`, `${num(qc.contrast.phase_sigmas[p.a])} / ${num(qc.contrast.phase_sigmas[p.b])}`, num(p.separation)]),
   );
   return {
