@@ -90,17 +90,27 @@ export function scanFile(input: string): string {
   return m ? m[1] : input;
 }
 
+/** The layout recorded in segment.json's QC block (null when absent). */
+async function segmentLayout(ctx: RunContext): Promise<{ name?: string; normal_axis?: string } | null> {
+  try {
+    const seg = JSON.parse(await fs.readFile(path.join(stageDir(ctx, 'segment'), 'segment.json'), 'utf8')) as { qc?: { layout?: { name?: string; normal_axis?: string } } };
+    return seg.qc?.layout ?? null;
+  } catch {
+    return null;
+  }
+}
+
 /** The thickness stage's normal: 'segment' resolves to the stack normal recorded in segment.json (z if none). */
 async function thicknessNormal(ctx: RunContext): Promise<'x' | 'y' | 'z' | 'auto'> {
   const n = ctx.cfg.thickness.normal;
-  if (n !== 'segment') return n;
-  try {
-    const seg = JSON.parse(await fs.readFile(path.join(stageDir(ctx, 'segment'), 'segment.json'), 'utf8')) as { qc?: { layout?: { normal_axis?: string } } };
-    const a = seg.qc?.layout?.normal_axis;
-    return a === 'x' || a === 'y' || a === 'z' ? a : 'z';
-  } catch {
-    return 'z';
+  const layout = await segmentLayout(ctx);
+  // one Li map per electrode is not built yet: say so rather than report the far foil as penetration
+  if (layout?.name === 'symmetric') {
+    ctx.note('warning: symmetric cell (two Li electrodes): the thickness, penetration and stripping maps measure the electrode at the start of the stack normal; the far electrode lies below its electrolyte and is counted as penetration (per-electrode maps are not implemented yet)');
   }
+  if (n !== 'segment') return n;
+  const a = layout?.normal_axis;
+  return a === 'x' || a === 'y' || a === 'z' ? a : 'z';
 }
 
 // ───────────────────────────────────────── segment
