@@ -398,16 +398,31 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
   const metalSlabs = slabsOf(2, 1, true);
   const carbonSlabs = slabsOf(1, 2, false);
   const longest = (a: Slab[]) => (a.length ? a.reduce((x, y) => (y.run > x.run ? y : x)) : null);
+  // metal is far brighter than the electrolyte: (μ2 − μ0) / (μ1 − μ0) ≥ 3.5 (steel | Li6PS5Cl ≈ 4–5;
+  // Li6PS5Cl | carbon ≈ 2; NMC | Li6PS5Cl ≈ 2.7)
+  const [m0, m1, m2] = th3.classes_stats.map((x) => x.mean);
+  const metalContrast = (m2 - m0) / Math.max(1e-12, m1 - m0);
   const evidence = {
     class_means: th3.classes_stats.map((s) => s.mean),
     class_weights: th3.classes_stats.map((s) => s.weight),
     thresholds: th3.thresholds,
     dominant_bright_class: bigger,
+    brightest_contrast: metalContrast,
     metal_slab: longest(metalSlabs),
     carbon_slab: longest(carbonSlabs),
     end_fractions: { start: [0, 1, 2].map((c) => endFraction(f3, c, 'start')), end: [0, 1, 2].map((c) => endFraction(f3, c, 'end')) },
   };
-  if (wanted === 'metal' || (wanted === 'auto' && bigger === 1 && metalSlabs.length)) {
+  // A solid layer of the brightest class at an end (some slice ≥ 90 % that class within the end
+  // quarter): a plunger or metal collector, not a composite of particles.
+  const solidAt = (c: number, end: 'start' | 'end'): boolean => {
+    const q = Math.max(2, Math.floor(nz / 4));
+    for (let k = 0; k < q; k++) if (f3[c][end === 'start' ? k : nz - 1 - k] >= 0.9) return true;
+    return false;
+  };
+  // the electrolyte is usually the bigger bright class; in a shallow scan a thick plunger can outweigh
+  // it, which a solid, far brighter layer at an end still identifies
+  const metalLayer = metalSlabs.length > 0 && (bigger === 1 || (metalContrast >= 3.5 && metalSlabs.some((sl) => solidAt(2, sl.end))));
+  if (wanted === 'metal' || (wanted === 'auto' && metalLayer)) {
     collectorKind = 'metal';
     collectorClass = 2;
     electrolyteClass = 1;
@@ -479,7 +494,7 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
     for (const end of ['start', 'end'] as const) {
       const other = end === 'start' ? 'end' : 'start';
       const fc = endFraction(f3, 2, end), fe = endFraction(f3, 1, end), fo = endFraction(f3, 2, other);
-      if (fc >= 0.15 && fc <= 0.9 && fe >= 0.05 && fo < 0.02) { cathodeClass = 2; cathodeEnd = end; }
+      if (fc >= 0.15 && fc <= 0.9 && fe >= 0.05 && fo < 0.02 && !solidAt(2, end)) { cathodeClass = 2; cathodeEnd = end; }
     }
   }
   if (cathodeClass >= 0) {
