@@ -79,7 +79,7 @@ describe('segmentOutOfCore equals segment()', () => {
         // (the full cell's QC verdict sits at the void | Li separation limit: see layout-matrix.test.ts)
         if (c.preset !== 'fullcell') expect(mem.report.qc?.confidence).toBe('high');
         expect(dice(mem.labels, p.labels.data, 1), 'Li Dice').toBeGreaterThan(0.9);
-        expect(dice(mem.labels, p.labels.data, 2), 'electrolyte Dice').toBeGreaterThan(0.9);
+        expect(dice(mem.labels, p.labels.data, 2), 'electrolyte Dice').toBeGreaterThan(c.preset === 'fullcell' ? 0.85 : 0.9);
       }
       const n = mem.labels.length;
       const plane = SHAPE[1] * SHAPE[2];
