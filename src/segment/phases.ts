@@ -105,6 +105,8 @@ export interface PhaseResult {
 const DMAX = 4;
 /** Partial-volume voxels tolerated between the air and a layer when walking in from an end. */
 const TRANSITION = 2;
+/** Robust σ below the electrolyte median that makes a voxel a sub-voxel pore (step 9). */
+const PORE_DIP = 4;
 
 /** Intensity class of a grey level (thresholds rounded to float32 like `classify`). */
 type ClassOf = (g: number) => number;
@@ -1035,6 +1037,8 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
   //     electrolyte voxel darker than half-way between the void level and the electrolyte mean is
   //     pore (the half-way rule against the pure void level); the refinement then settles their rims.
   let poreSeeds = 0;
+  const elSample: number[] = [];
+  let elSeen = 0;
   const muEl = mu[ELECTROLYTE];
   const tPore = Number.isFinite(muVoid) && Number.isFinite(muEl) ? 0.5 * (muVoid + muEl) : NaN;
   if (Number.isFinite(tPore)) {
@@ -1046,6 +1050,7 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
           for (let x = 0; x < nx; x++) {
             const p = y * nx + x;
             const i = (z - w.lo) * plane + p;
+            if (L[i] === ELECTROLYTE && elSeen++ % 97 === 0) elSample.push(w.grey[i]);
             if (L[i] !== ELECTROLYTE || !(w.grey[i] < tPore) || k < elSurf[p] + 2 || (farLayer && k > elBack[p] - 2)) continue;
             if (
               (x > 0 && L[i - 1] === LI) || (x < nx - 1 && L[i + 1] === LI) || (y > 0 && L[i - nx] === LI) || (y < ny - 1 && L[i + nx] === LI) ||
@@ -1137,6 +1142,48 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
   }
   decisions.push({ step: 'boundaries', decision: `half-way rule at phase boundaries: a boundary voxel takes the adjacent phase whose mean is nearest (boundary where the grey crosses (μa+μb)/2); void|Li keep the fringe-corrected split`, evidence: { means: mu, changed_per_pass: changedPerPass } });
   lap('refine');
+
+  // 9. Sub-voxel pores: a pore one or two voxels across, blurred, never reaches half-way to the void
+  //    level, but it is a dip far below the electrolyte's own spread. Electrolyte voxels ≥ 2 below the
+  //    surface with no Li neighbour, darker than the electrolyte median by PORE_DIP robust σ, → pore
+  //    (after the refinement, which would hand them back to the nearer electrolyte mean).
+  let dips = 0;
+  let dipLevel = NaN;
+  {
+    // robust level and spread of the electrolyte (every 97th electrolyte voxel, sampled in step 7b)
+    const sample = elSample;
+    if (sample.length >= 1000) {
+      sample.sort((a, b) => a - b);
+      const med = sample[sample.length >> 1];
+      const dev = sample.map((v) => Math.abs(v - med)).sort((a, b) => a - b);
+      const sigma = 1.4826 * dev[dev.length >> 1];
+      dipLevel = med - PORE_DIP * sigma;
+      // never above the half-way rule's own pore threshold's complement: only deeper dips than noise
+      if (Number.isFinite(tPore) && dipLevel < tPore) dipLevel = NaN; // the half-way rule already covers it
+    }
+  }
+  if (Number.isFinite(dipLevel)) {
+    await store.sweep({ halo: 1, grey: true, labels: 'write' }, (w) => {
+      const L = w.labels;
+      for (let z = w.z0; z < w.z1; z++) {
+        const k = oz(z);
+        for (let y = 0; y < ny; y++)
+          for (let x = 0; x < nx; x++) {
+            const p = y * nx + x;
+            const i = (z - w.lo) * plane + p;
+            if (L[i] !== ELECTROLYTE || !(w.grey[i] < dipLevel) || k < elSurf[p] + 2 || (farLayer && k > elBack[p] - 2)) continue;
+            if (
+              (x > 0 && L[i - 1] === LI) || (x < nx - 1 && L[i + 1] === LI) || (y > 0 && L[i - nx] === LI) || (y < ny - 1 && L[i + nx] === LI) ||
+              (z > 0 && L[i - plane] === LI) || (z < nz - 1 && L[i + plane] === LI)
+            ) continue;
+            L[i] = VOID;
+            dips++;
+          }
+      }
+    });
+  }
+  decisions.push({ step: 'pore dips', decision: `${dips} electrolyte voxels ≥ 2 below the surface darker than ${Number.isFinite(dipLevel) ? dipLevel.toFixed(1) : '—'} (electrolyte median − ${PORE_DIP} robust σ) → pore (sub-voxel pores)`, evidence: { level: Number.isFinite(dipLevel) ? dipLevel : null, voxels: dips } });
+  lap('pore_dips');
 
   let covered = 0;
   for (let p = 0; p < plane; p++) covered += hasLi[p];

@@ -46,7 +46,7 @@ describe('buried run with a memory budget the scan does not fit', () => {
     expect(jb.memory.budget_bytes).toBe(64 * 2 ** 20);
     // high-water RSS after each step: every step, never falling, the last one the process's peak so far
     const steps = jb.memory.peak_rss_mib_after_step as Record<string, number>;
-    expect(Object.keys(steps)).toEqual(['prepare', 'noise_estimate', 'denoise', 'histogram', 'classify', 'components', 'low_components', 'fringe_profile', 'void_li', 'undecided', 'pores', 'refine', 'cleanup']);
+    expect(Object.keys(steps)).toEqual(['prepare', 'noise_estimate', 'denoise', 'histogram', 'classify', 'components', 'low_components', 'fringe_profile', 'void_li', 'undecided', 'pores', 'refine', 'pore_dips', 'cleanup']);
     const peaks = Object.values(steps);
     for (let k = 1; k < peaks.length; k++) expect(peaks[k]).toBeGreaterThanOrEqual(peaks[k - 1]);
     expect(peaks[0]).toBeGreaterThan(30);
