@@ -1037,8 +1037,10 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
   //     electrolyte voxel darker than half-way between the void level and the electrolyte mean is
   //     pore (the half-way rule against the pure void level); the refinement then settles their rims.
   let poreSeeds = 0;
-  const elSample: number[] = [];
-  let elSeen = 0;
+  // every elStride-th voxel of the volume, when it is electrolyte: ≤ ~200 k samples in a typed array
+  const elStride = Math.max(1, Math.ceil((nz * plane) / 200_000));
+  const elSample = new Float32Array(Math.ceil((nz * plane) / elStride) + 1);
+  let elCount = 0;
   const muEl = mu[ELECTROLYTE];
   const tPore = Number.isFinite(muVoid) && Number.isFinite(muEl) ? 0.5 * (muVoid + muEl) : NaN;
   if (Number.isFinite(tPore)) {
@@ -1050,7 +1052,7 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
           for (let x = 0; x < nx; x++) {
             const p = y * nx + x;
             const i = (z - w.lo) * plane + p;
-            if (L[i] === ELECTROLYTE && elSeen++ % 97 === 0) elSample.push(w.grey[i]);
+            if (L[i] === ELECTROLYTE && (z * plane + p) % elStride === 0) elSample[elCount++] = w.grey[i];
             if (L[i] !== ELECTROLYTE || !(w.grey[i] < tPore) || k < elSurf[p] + 2 || (farLayer && k > elBack[p] - 2)) continue;
             if (
               (x > 0 && L[i - 1] === LI) || (x < nx - 1 && L[i + 1] === LI) || (y > 0 && L[i - nx] === LI) || (y < ny - 1 && L[i + nx] === LI) ||
@@ -1150,12 +1152,12 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
   let dips = 0;
   let dipLevel = NaN;
   {
-    // robust level and spread of the electrolyte (every 97th electrolyte voxel, sampled in step 7b)
-    const sample = elSample;
+    // robust level and spread of the electrolyte (sampled in step 7b)
+    const sample = elSample.subarray(0, elCount);
     if (sample.length >= 1000) {
-      sample.sort((a, b) => a - b);
+      sample.sort();
       const med = sample[sample.length >> 1];
-      const dev = sample.map((v) => Math.abs(v - med)).sort((a, b) => a - b);
+      const dev = sample.map((v) => Math.abs(v - med)).sort();
       const sigma = 1.4826 * dev[dev.length >> 1];
       dipLevel = med - PORE_DIP * sigma;
       // never above the half-way rule's own pore threshold's complement: only deeper dips than noise
