@@ -1036,14 +1036,13 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
   //     electrolyte (≥ 2 voxels below its surface, no Li 6-neighbour: filament rims stay), an
   //     electrolyte voxel darker than half-way between the void level and the electrolyte mean is
   //     pore (the half-way rule against the pure void level); the refinement then settles their rims.
-  let poreSeeds = 0;
-  // every elStride-th voxel of the volume, when it is electrolyte: ≤ ~200 k samples in a typed array
-  const elStride = Math.max(1, Math.ceil((nz * plane) / 200_000));
-  const elSample = new Float32Array(Math.ceil((nz * plane) / elStride) + 1);
-  let elCount = 0;
-  const muEl = mu[ELECTROLYTE];
-  const tPore = Number.isFinite(muVoid) && Number.isFinite(muEl) ? 0.5 * (muVoid + muEl) : NaN;
-  if (Number.isFinite(tPore)) {
+  /**
+   * Electrolyte voxels inside the electrolyte (≥ 2 voxels from its faces, no Li 6-neighbour) darker
+   * than `level` → pore; `seen(grey, voxel index)` is shown every electrolyte voxel first. Returns the
+   * number of pores marked.
+   */
+  const poresBelow = async (level: number, seen?: (g: number, idx: number) => void): Promise<number> => {
+    let marked = 0;
     await store.sweep({ halo: 1, grey: true, labels: 'write' }, (w) => {
       const L = w.labels;
       for (let z = w.z0; z < w.z1; z++) {
@@ -1052,16 +1051,30 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
           for (let x = 0; x < nx; x++) {
             const p = y * nx + x;
             const i = (z - w.lo) * plane + p;
-            if (L[i] === ELECTROLYTE && (z * plane + p) % elStride === 0) elSample[elCount++] = w.grey[i];
-            if (L[i] !== ELECTROLYTE || !(w.grey[i] < tPore) || k < elSurf[p] + 2 || (farLayer && k > elBack[p] - 2)) continue;
+            if (L[i] !== ELECTROLYTE) continue;
+            seen?.(w.grey[i], z * plane + p);
+            if (!(w.grey[i] < level) || k < elSurf[p] + 2 || (farLayer && k > elBack[p] - 2)) continue;
             if (
               (x > 0 && L[i - 1] === LI) || (x < nx - 1 && L[i + 1] === LI) || (y > 0 && L[i - nx] === LI) || (y < ny - 1 && L[i + nx] === LI) ||
               (z > 0 && L[i - plane] === LI) || (z < nz - 1 && L[i + plane] === LI)
             ) continue;
             L[i] = VOID;
-            poreSeeds++;
+            marked++;
           }
       }
+    });
+    return marked;
+  };
+  let poreSeeds = 0;
+  // every elStride-th voxel of the volume, when it is electrolyte: ≤ ~200 k samples in a typed array
+  const elStride = Math.max(1, Math.ceil((nz * plane) / 200_000));
+  const elSample = new Float32Array(Math.ceil((nz * plane) / elStride) + 1);
+  let elCount = 0;
+  const muEl = mu[ELECTROLYTE];
+  const tPore = Number.isFinite(muVoid) && Number.isFinite(muEl) ? 0.5 * (muVoid + muEl) : NaN;
+  if (Number.isFinite(tPore)) {
+    poreSeeds = await poresBelow(tPore, (g, idx) => {
+      if (idx % elStride === 0) elSample[elCount++] = g;
     });
   }
   decisions.push({ step: 'pores', decision: `${poreSeeds} electrolyte voxels ≥ 2 voxels below the surface and darker than ${Number.isFinite(tPore) ? tPore.toFixed(1) : '—'} (half-way between the void level and the electrolyte mean) → pore`, evidence: { threshold: Number.isFinite(tPore) ? tPore : null, voxels: poreSeeds } });
@@ -1160,30 +1173,11 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
       const dev = sample.map((v) => Math.abs(v - med)).sort();
       const sigma = 1.4826 * dev[dev.length >> 1];
       dipLevel = med - PORE_DIP * sigma;
-      // never above the half-way rule's own pore threshold's complement: only deeper dips than noise
-      if (Number.isFinite(tPore) && dipLevel < tPore) dipLevel = NaN; // the half-way rule already covers it
+      // a dip level below the half-way threshold adds nothing (those voxels are pores already)
+      if (Number.isFinite(tPore) && dipLevel < tPore) dipLevel = NaN;
     }
   }
-  if (Number.isFinite(dipLevel)) {
-    await store.sweep({ halo: 1, grey: true, labels: 'write' }, (w) => {
-      const L = w.labels;
-      for (let z = w.z0; z < w.z1; z++) {
-        const k = oz(z);
-        for (let y = 0; y < ny; y++)
-          for (let x = 0; x < nx; x++) {
-            const p = y * nx + x;
-            const i = (z - w.lo) * plane + p;
-            if (L[i] !== ELECTROLYTE || !(w.grey[i] < dipLevel) || k < elSurf[p] + 2 || (farLayer && k > elBack[p] - 2)) continue;
-            if (
-              (x > 0 && L[i - 1] === LI) || (x < nx - 1 && L[i + 1] === LI) || (y > 0 && L[i - nx] === LI) || (y < ny - 1 && L[i + nx] === LI) ||
-              (z > 0 && L[i - plane] === LI) || (z < nz - 1 && L[i + plane] === LI)
-            ) continue;
-            L[i] = VOID;
-            dips++;
-          }
-      }
-    });
-  }
+  if (Number.isFinite(dipLevel)) dips = await poresBelow(dipLevel);
   decisions.push({ step: 'pore dips', decision: `${dips} electrolyte voxels ≥ 2 below the surface darker than ${Number.isFinite(dipLevel) ? dipLevel.toFixed(1) : '—'} (electrolyte median − ${PORE_DIP} robust σ) → pore (sub-voxel pores)`, evidence: { level: Number.isFinite(dipLevel) ? dipLevel : null, voxels: dips } });
   lap('pore_dips');
 
