@@ -5,7 +5,7 @@
 import type { ComputeBackend, GreyArray } from '../compute/types.js';
 import type { Shape3, Spacing3 } from '../io/volume.js';
 import { voxelCount } from '../io/volume.js';
-import { summarise, thresholdsFromHistogram, type Histogram } from './histogram.js';
+import { histogramBelow, summarise, thresholdsFromHistogram, type Histogram } from './histogram.js';
 import type { NoiseEstimate } from './noise.js';
 import type { CleanupReport } from './cleanup.js';
 import type { PhaseResult } from './phases.js';
@@ -71,12 +71,8 @@ export function countNonEmpty(h: Histogram): number {
 
 /** 2-class Otsu inside the low-density range (bins below `upper`): void | Li. */
 export function lowRangeSplit(h: Histogram, upper: number): { means: number[]; threshold: number } | null {
-  const b = h.binning;
-  const end = Math.min(h.counts.length, Math.max(0, Math.ceil((upper - b.lo) / b.width)));
-  if (end < 4) return null;
-  const sub: Histogram = { binning: { ...b, bins: end }, counts: h.counts.slice(0, end), total: 0 };
-  for (let i = 0; i < end; i++) sub.total += sub.counts[i];
-  if (countNonEmpty(sub) < 2) return null;
+  const sub = histogramBelow(h, upper);
+  if (sub.counts.length < 4 || countNonEmpty(sub) < 2) return null;
   const th = thresholdsFromHistogram(sub, 2, 'otsu', 'partition');
   return { means: th.classes_stats.map((s) => s.mean), threshold: th.thresholds[0] };
 }
@@ -191,7 +187,6 @@ export async function phasesReport(a: {
     fieldOfView: a.frame?.fieldOfView ?? { detected: false, axis: null, fill: null, masked_fraction: 0, evidence: {} },
     fallbackVoxels: res.fallbackVoxels,
     collectorMaterials: res.layout.collector_materials,
-    lowClassSplit: res.layout.low_class_split,
     adjacentPairs: [[0, 1], [1, 2], [0, 2], ...(res.layout.collector !== 'none' ? [[1, 3]] as [number, number][] : []), ...(res.layout.cathode ? [[2, 4], [0, 4]] as [number, number][] : [])],
   });
   a.timings.qc = Math.round((performance.now() - qcStart) * 10) / 10;

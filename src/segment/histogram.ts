@@ -20,6 +20,16 @@ export interface Histogram {
   total: number;
 }
 
+/** The part of a histogram below grey level `upper` (its first bins; at least `minBins`). */
+export function histogramBelow(h: Histogram, upper: number, minBins = 0): Histogram {
+  const b = h.binning;
+  const end = Math.min(h.counts.length, Math.max(minBins, Math.ceil((upper - b.lo) / b.width)));
+  const counts = h.counts.slice(0, Math.max(0, end));
+  let total = 0;
+  for (let i = 0; i < counts.length; i++) total += counts[i];
+  return { binning: { ...b, bins: counts.length }, counts, total };
+}
+
 /** Min and max of the data in one pass (JS; cheap relative to the kernels). */
 export function minMax(data: GreyArray): { min: number; max: number } {
   let min = Infinity;

@@ -37,7 +37,7 @@
  */
 import type { ComputeBackend } from '../compute/types.js';
 import type { Spacing3 } from '../io/volume.js';
-import { fullHistogramOfSlabs, gmmOnHistogram, thresholdsFromHistogram, type Histogram, type SlabVisitor } from './histogram.js';
+import { fullHistogramOfSlabs, gmmOnHistogram, histogramBelow, thresholdsFromHistogram, type Histogram, type SlabVisitor } from './histogram.js';
 import { slabComponents } from './slab-components.js';
 import { ChangeLog } from './change-log.js';
 import type { GaussianComponent } from './gmm.js';
@@ -95,8 +95,6 @@ export interface PhaseResult {
     collector_materials: number;
     /** A composite cathode was found (its active material labelled 4). */
     cathode: boolean;
-    /** 2-class split of the low-density class: sub-means apart in pooled σ, smaller part (QC: one kind of material). */
-    low_class_split: { separation: number; minor: number; means: number[] } | null;
   };
   /** Voxels decided by fallback rules: undecided after the layout steps (nearest mean among neighbours, or class alone). */
   fallbackVoxels: number;
@@ -359,9 +357,7 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
   let gmmInfo: PhaseResult['gmm'] = null;
   if (method === 'gmm') {
     const b = hist.binning;
-    const end = Math.max(2, Math.min(hist.counts.length, Math.ceil((th3.thresholds[0] - b.lo) / b.width)));
-    const lowPart: Histogram = { binning: { ...b, bins: end }, counts: hist.counts.slice(0, end), total: 0 };
-    for (let i = 0; i < end; i++) lowPart.total += lowPart.counts[i];
+    const lowPart = histogramBelow(hist, th3.thresholds[0], 2);
     const split = thresholdsFromHistogram(lowPart, 2, 'otsu', 'partition').classes_stats;
     const w0 = th3.classes_stats[0].weight;
     const init = [
@@ -439,21 +435,6 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
   }
   let thresholds = th3.thresholds;
   let gmm = gmmInfo;
-  // Does the low-density class hold one kind of material (void and Li, a few noise σ apart) or two
-  // far apart (e.g. Li and the electrolyte when a plunger and a cathode take the two bright classes)?
-  let lowSplit: { separation: number; minor: number; means: number[] } | null = null;
-  {
-    const b = hist.binning;
-    const end = Math.max(2, Math.min(hist.counts.length, Math.ceil((th3.thresholds[0] - b.lo) / b.width)));
-    const part: Histogram = { binning: { ...b, bins: end }, counts: hist.counts.slice(0, end), total: 0 };
-    for (let i = 0; i < end; i++) part.total += part.counts[i];
-    if (part.total > 0) {
-      const [a, c] = thresholdsFromHistogram(part, 2, 'otsu', 'partition').classes_stats;
-      const w = a.weight + c.weight;
-      const pooled = Math.sqrt((a.weight * a.std ** 2 + c.weight * c.std ** 2) / Math.max(1e-12, w));
-      lowSplit = { separation: Math.abs(c.mean - a.mean) / Math.max(pooled, b.width), minor: Math.min(a.weight, c.weight) / Math.max(1e-12, w), means: [a.mean, c.mean] };
-    }
-  }
   /** Grey levels of the collector label's materials when it holds two (carbon foil + metal plunger). */
   let collectorMaterialLevels: number[] = [];
   /** Median carbon run behind each end layer (two-material collectors). */
@@ -463,10 +444,7 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
   if (collectorKind === 'metal' && wanted === 'auto') {
     // A carbon collector between the plunger and the Li: split the grey below the metal threshold
     // into low | middle | electrolyte and look for the middle class right behind the metal layer.
-    const b = hist.binning;
-    const end = Math.max(2, Math.min(hist.counts.length, Math.ceil((th3.thresholds[1] - b.lo) / b.width)));
-    const below: Histogram = { binning: { ...b, bins: end }, counts: hist.counts.slice(0, end), total: 0 };
-    for (let i = 0; i < end; i++) below.total += below.counts[i];
+    const below = histogramBelow(hist, th3.thresholds[1], 2);
     const sub = thresholdsFromHistogram(below, 3, 'otsu', 'partition');
     const th4 = [sub.thresholds[0], sub.thresholds[1], th3.thresholds[1]];
     const cls4 = classifier(th4);
@@ -1193,7 +1171,7 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
     // an electrode: Li in its layer at least half a voxel thick on average
     layout: {
       collector: collectorKind, electrodes: (liNear >= 0.5 * plane ? 1 : 0) + (liFar >= 0.5 * plane ? 1 : 0), li_column_coverage: covered / plane,
-      collector_at: endSlabs.length === 2 ? 'both' : slab ? slab.end : null, collector_materials: collectorMaterialLevels.length === 2 ? 2 : collectorKind === 'none' ? 0 : 1, cathode: cathodeClass >= 0, low_class_split: lowSplit, li_voxels_near: liNear, li_voxels_far: liFar, far_layer: farLayer,
+      collector_at: endSlabs.length === 2 ? 'both' : slab ? slab.end : null, collector_materials: collectorMaterialLevels.length === 2 ? 2 : collectorKind === 'none' ? 0 : 1, cathode: cathodeClass >= 0, li_voxels_near: liNear, li_voxels_far: liFar, far_layer: farLayer,
     },
     fallbackVoxels: nUndecided - firstPass,
   };

@@ -21,9 +21,6 @@
  *                  material the layout did not know (plunger, cathode, collector taken as electrolyte)
  *   li_transparent Li nearer the void than the electrolyte: void | Li separation < Li | electrolyte
  *                  separation (physics: Li barely attenuates; a shifted labelling breaks it)
- *   low_class      (note) the low-density intensity class (void + Li: a few noise σ apart) does not split into
- *                  two populations ≥ 6 σ apart with the smaller ≥ 10 % (then the classes are shifted:
- *                  more bright materials than the layout knows, e.g. plungers and a cathode)
  *   fallback       voxels decided by fallback rules (undecided after the layout steps) ≤ 5 %
  *   electrolyte    electrolyte ≥ 5 % of the analysed voxels
  *   layout         a layout was recognised
@@ -46,8 +43,6 @@ export const QC_LIMITS = {
   bimodalMinorWeight: 0.02,
   fallback: 0.05,
   electrolyte: 0.05,
-  lowClassSeparation: 6,
-  lowClassMinor: 0.1,
 } as const;
 
 export interface QcInputs {
@@ -58,8 +53,6 @@ export interface QcInputs {
   fieldOfView: QcBlock['field_of_view'];
   /** Materials under the collector label (2: carbon foil and metal plunger; not one population). */
   collectorMaterials?: number;
-  /** 2-class split of the low-density intensity class (void + Li): two materials far apart mean the classes are shifted. */
-  lowClassSplit?: { separation: number; minor: number; means: number[] } | null;
   /** Voxels whose phase came from a fallback rule. */
   fallbackVoxels: number;
   /** Pairs of phase codes that meet in this layout (e.g. [0,1], [1,2], [1,3]). */
@@ -278,17 +271,6 @@ export async function assessQuality(q: QcInputs): Promise<QcBlock> {
       message: two
         ? `the ${NAMES[l]} label holds two grey populations (means ${bm.means[0].toPrecision(5)} and ${bm.means[1].toPrecision(5)}, ${bm.separation.toFixed(1)} σ apart, smaller ${pct(bm.minorWeight)}): a material the layout did not recognise is labelled ${NAMES[l]}`
         : `the ${NAMES[l]} label is one grey population (2-class split ${bm.separation.toFixed(1)} σ apart, smaller part ${pct(bm.minorWeight)})`,
-    });
-  }
-
-  if (q.lowClassSplit) {
-    const ls = q.lowClassSplit;
-    const two = ls.separation >= QC_LIMITS.lowClassSeparation && ls.minor >= QC_LIMITS.lowClassMinor;
-    add({
-      name: 'low_class', ok: !two, severity: 'note', value: ls.separation, limit: `< ${QC_LIMITS.lowClassSeparation} σ (or smaller part < ${pct(QC_LIMITS.lowClassMinor)})`,
-      message: two
-        ? `the low-density intensity class holds two materials far apart (means ${ls.means[0].toPrecision(5)} and ${ls.means[1].toPrecision(5)}, ${ls.separation.toFixed(1)} σ, smaller ${pct(ls.minor)}): more bright materials than the layout's classes, so the phases are shifted`
-        : `the low-density intensity class (void and Li) is one kind of material (split ${ls.separation.toFixed(1)} σ apart)`,
     });
   }
 
