@@ -164,6 +164,24 @@ async function layerBehind(store: PhaseStore, cls: ClassOf, end: 'start' | 'end'
   return runs.length >= 0.5 * cols.length ? runs[runs.length >> 1] : 0;
 }
 
+/**
+ * For each statistics channel 0..K−1 of a components result (voxels per channel per component), the
+ * component with the most voxels in it, when it has any; their sizes are appended to `sizes`.
+ */
+function mostInEachChannel(cc: { count: number; stats: Float64Array; sizes: Float64Array }, K: number, sizes: number[]): Set<number> {
+  const keep = new Set<number>();
+  const row = cc.count + 1;
+  for (let e = 0; e < K; e++) {
+    let best = 0;
+    for (let c = 1; c <= cc.count; c++) if (best === 0 || cc.stats[e * row + c] > cc.stats[e * row + best]) best = c;
+    if (best && cc.stats[e * row + best] > 0) {
+      keep.add(best);
+      sizes.push(cc.sizes[best]);
+    }
+  }
+  return keep;
+}
+
 /** Every `stride`-th offered value (stride from the expected count, ≤ ~200k kept), then their median. */
 class Sampler {
   readonly stride: number;
@@ -574,13 +592,8 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
       channels: K, channelOf: (i) => { const z = Math.floor(i / plane); for (let e = 0; e < K; e++) if (z >= sl[e].z0 && z <= sl[e].z1) return e; return -1; },
     });
     // per layer: the component with the most voxels in its z range
-    const keep = new Set<number>();
     const kept: number[] = [];
-    for (let e = 0; e < K; e++) {
-      let best = 0;
-      for (let c = 1; c <= cc.count; c++) if (cc.stats[e * (cc.count + 1) + c] > cc.stats[e * (cc.count + 1) + best] || best === 0) best = c;
-      if (best && cc.stats[e * (cc.count + 1) + best] > 0) { keep.add(best); kept.push(cc.sizes[best]); }
-    }
+    const keep = mostInEachChannel(cc, K, kept);
     if (keep.size) await keepComponent(cc, collectorClasses, keep, COLLECTOR);
     else cc.discard();
     if (collectorMaterialLevels.length === 2) {
@@ -594,12 +607,7 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
         backend, shape, connectivity: 26, slabDepth, fillMask: classMask(1),
         channels: K, channelOf: (i) => { const z = Math.floor(i / plane); for (let e = 0; e < K; e++) if (carbonRuns[e] >= 2 && z >= ranges[e][0] && z <= ranges[e][1]) return e; return -1; },
       });
-      const keepCarbon = new Set<number>();
-      for (let e = 0; e < K; e++) {
-        let best = 0;
-        for (let c = 1; c <= carbon.count; c++) if (carbon.stats[e * (carbon.count + 1) + c] > carbon.stats[e * (carbon.count + 1) + best] || best === 0) best = c;
-        if (best && carbon.stats[e * (carbon.count + 1) + best] > 0) { keepCarbon.add(best); kept.push(carbon.sizes[best]); }
-      }
+      const keepCarbon = mostInEachChannel(carbon, K, kept);
       if (keepCarbon.size) await keepComponent(carbon, [1], keepCarbon, COLLECTOR);
       else carbon.discard();
     }
