@@ -3,12 +3,14 @@
  * field of view. Along the stack normal a column through the cell crosses its layers and its grey
  * swings between them; a column through the wall is one material end to end, its spread is the
  * noise. Columns are split by 2-class Otsu on log(spread along the normal); the low-spread columns
- * are the wall when they lie outside the largest 4-connected block of high-spread columns (the cell),
+ * are the wall when they lie outside the largest 4-connected block of high-spread columns (the cell:
+ * componentsSlab on the plane),
  * reach the plane's border or the field of view (they surround the cell), cover ≥ 1 % of the plane, and the two spreads differ ≥ 3× (median to median). Those columns are
  * labelled 5 (outside the cell) and filled from their nearest cell column for the analysis, like the
  * field of view. One pass; memory: three per-column float64 tables.
  */
 import type { Shape3 } from '../io/volume.js';
+import { componentsSlab } from '../compute/cpu/kernels.js';
 import { thresholdsFromHistogram, type Histogram } from './histogram.js';
 import { forEachSlab, planeShape, type SliceReader } from './fov.js';
 import type { AxisName } from './types.js';
@@ -79,48 +81,35 @@ export async function detectOutsideColumns(
   const ratio = Math.exp(high.mean - low.mean);
   const evidence: Record<string, unknown> = { spread_ratio: ratio, low_spread_fraction: low.weight / Math.max(1, total), threshold_log_spread: t };
   if (ratio < MIN_RATIO) return none({ ...evidence, reason: `column spreads along the normal differ ${ratio.toFixed(1)}× (< ${MIN_RATIO}×): no uniform wall` });
-  // the cell: the largest 4-connected block of high-spread columns
-  const cell = new Int32Array(n).fill(-1);
-  let bestId = -1, bestSize = 0, id = 0;
-  const queue = new Int32Array(n);
-  for (let p0 = 0; p0 < n; p0++) {
-    if (cell[p0] >= 0 || !(logSpread[p0] >= t)) continue;
-    let head = 0, tail = 0, size = 0;
-    queue[tail++] = p0; cell[p0] = id;
-    while (head < tail) {
-      const p = queue[head++]; size++;
-      const r = Math.floor(p / b), c = p - r * b;
-      const nb = [r > 0 ? p - b : -1, r < a - 1 ? p + b : -1, c > 0 ? p - 1 : -1, c < b - 1 ? p + 1 : -1];
-      for (const q of nb) if (q >= 0 && cell[q] < 0 && logSpread[q] >= t) { cell[q] = id; queue[tail++] = q; }
-    }
-    if (size > bestSize) { bestSize = size; bestId = id; }
-    id++;
-  }
+  // the cell: the largest 4-connected block of high-spread columns (components of a one-slice volume)
+  const spread = new Uint8Array(n);
+  for (let p = 0; p < n; p++) spread[p] = logSpread[p] >= t ? 1 : 0;
+  const blocks = new Uint32Array(n);
+  const blockSizes = componentsSlab(spread, blocks, [1, a, b], 0, 1, 6);
+  let cellId = 0;
+  for (let c = 1; c < blockSizes.length; c++) if (cellId === 0 || blockSizes[c] > blockSizes[cellId]) cellId = c;
   const mask = new Uint8Array(n);
-  let wall = 0, considered = 0;
+  let considered = 0;
   for (let p = 0; p < n; p++) {
     if (excluded && excluded[p]) continue;
     considered++;
-    if (cell[p] !== bestId) { mask[p] = 1; wall++; }
+    if (blocks[p] !== cellId) mask[p] = 1;
   }
   // a wall surrounds the cell: keep only wall regions that reach the plane's border or the field of view
-  const seen = new Uint8Array(n);
-  for (let p0 = 0; p0 < n; p0++) {
-    if (!mask[p0] || seen[p0]) continue;
-    let head = 0, tail = 0, outer = false;
-    queue[tail++] = p0; seen[p0] = 1;
-    while (head < tail) {
-      const p = queue[head++];
-      const r = Math.floor(p / b), c = p - r * b;
-      if (r === 0 || c === 0 || r === a - 1 || c === b - 1) outer = true;
-      const nb = [r > 0 ? p - b : -1, r < a - 1 ? p + b : -1, c > 0 ? p - 1 : -1, c < b - 1 ? p + 1 : -1];
-      for (const q of nb) {
-        if (q < 0) continue;
-        if (excluded && excluded[q]) outer = true;
-        else if (mask[q] && !seen[q]) { seen[q] = 1; queue[tail++] = q; }
-      }
-    }
-    if (!outer) for (let k = 0; k < tail; k++) { mask[queue[k]] = 0; wall--; }
+  const regions = new Uint32Array(n);
+  const regionSizes = componentsSlab(mask, regions, [1, a, b], 0, 1, 6);
+  const outer = new Uint8Array(regionSizes.length);
+  for (let p = 0; p < n; p++) {
+    const id = regions[p];
+    if (!id || outer[id]) continue;
+    const r = Math.floor(p / b), c = p - r * b;
+    if (r === 0 || c === 0 || r === a - 1 || c === b - 1) { outer[id] = 1; continue; }
+    if (excluded && (excluded[p - 1] || excluded[p + 1] || excluded[p - b] || excluded[p + b])) outer[id] = 1;
+  }
+  let wall = 0;
+  for (let p = 0; p < n; p++) {
+    if (mask[p] && !outer[regions[p]]) mask[p] = 0;
+    wall += mask[p];
   }
   const fraction = wall / Math.max(1, n);
   evidence.wall_fraction = fraction;
