@@ -11,6 +11,16 @@ export class InputError extends Error {
   }
 }
 
+/** Await `work`; an InputError that names no file is raised again naming `file` (the input it came from). */
+export async function namingFile<T>(file: string, work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (err) {
+    if (err instanceof InputError && !err.file) throw new InputError(err.message, file);
+    throw err;
+  }
+}
+
 /** A warning about input that is usable but suspicious (e.g. implausible voxel size metadata). */
 export interface InputWarning {
   file?: string;

@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import { promises as fs } from 'node:fs';
-import { InputError } from '../io/errors.js';
+import { InputError, namingFile } from '../io/errors.js';
 import { loadVolume, openVolume, readVolume, type OpenOptions } from '../io/open.js';
 import { writeTiff } from '../io/tiff/index.js';
 import { writeFileAtomically } from '../io/atomic.js';
@@ -163,7 +163,7 @@ export const segmentStage: StageSpec = {
       ctx.backend = backend.description;
       let labels: ScratchVolume | null = null;
       try {
-        const r = await segmentOutOfCore(source, backend, options, { budgetBytes: ctx.budget.bytes });
+        const r = await namingFile(source.path, segmentOutOfCore(source, backend, options, { budgetBytes: ctx.budget.bytes }));
         labels = r.labels;
         (step as Progress | null)?.finish();
         const report = { ...r.report, input: ctx.input, out_of_core: { slab_slices: r.slab_slices, denoise_slab_slices: r.denoise_slab_slices, scratch_bytes: r.scratch_bytes, max_window_voxels: r.max_window_voxels, peak_rss_mib_after_step: r.peak_rss_mib_after_step } };
@@ -193,7 +193,7 @@ export const segmentStage: StageSpec = {
     });
     ctx.backend = backend.description;
     try {
-      const result = await segment(scan, backend, options);
+      const result = await namingFile(ctx.input, segment(scan, backend, options));
       (step as Progress | null)?.finish();
       ctx.note(`segment: backend ${backend.description}`);
       const shapeInfo = { shape: scan.shape, spacing: scan.spacing, origin: scan.origin };

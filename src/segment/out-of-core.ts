@@ -153,8 +153,8 @@ export async function segmentOutOfCore(source: VolumeSource, backend: ComputeBac
     }
     // Stack normal and field of view (same detection as in memory, over slabs).
     const frame = await detectFrame((z0, z1) => grey.readSlices(z0, z1) as GreyArray, shape, { normal: options.normal, fieldOfView: options.fieldOfView }, slabSlices);
-    if (frame.normal !== 'z') throw new InputError(`${source.path}: the stack normal is along ${frame.normal}${frame.normalSource === 'detected' ? ' (detected)' : ''}; the streamed segmentation handles a stack normal along z only so far: reorder the axes or raise --memory so it runs in memory`);
-    if (frame.fov.detected && frame.fov.axis !== 'z') throw new InputError(`${source.path}: the reconstruction field of view lies along ${frame.fov.axis}; the streamed segmentation handles one along z only so far: raise --memory so it runs in memory`);
+    if (frame.normal !== 'z') throw new InputError(`the stack normal is along ${frame.normal}${frame.normalSource === 'detected' ? ' (detected)' : ''}; the streamed segmentation handles a stack normal along z only so far: reorder the axes or raise --memory so it runs in memory`, source.path);
+    if (frame.fov.detected && frame.fov.axis !== 'z') throw new InputError(`the reconstruction field of view lies along ${frame.fov.axis}; the streamed segmentation handles one along z only so far: raise --memory so it runs in memory`, source.path);
     if (frame.fill.detected && frame.near) {
       const buf = allocate(greyDtype, slabSlices * plane) as GreyArray;
       for (const s of planSlabs(nz, slabSlices, 0)) {

@@ -39,6 +39,7 @@ import type { ComputeBackend } from '../compute/types.js';
 import type { Spacing3 } from '../io/volume.js';
 import { fullHistogramOfSlabs, gmmOnHistogram, histogramBelow, thresholdsFromHistogram, type Histogram, type SlabVisitor } from './histogram.js';
 import { slabComponents } from './slab-components.js';
+import { InputError } from '../io/errors.js';
 import { ChangeLog } from './change-log.js';
 import type { GaussianComponent } from './gmm.js';
 import type { PhaseDecision, SegmentOptions } from './types.js';
@@ -371,6 +372,10 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
   // wide). With method 'gmm' the thresholds are refined by a 4-component mixture (void, Li, and the
   // two bright phases; initialised from multi-Otsu with the low class split in two) at the density
   // crossings of Li | middle and middle | brightest.
+  // a binary or two-level image has no void | Li | electrolyte to tell apart: bad input, not a crash
+  let levels = 0;
+  for (let i = 0; i < hist.counts.length && levels < 3; i++) if (hist.counts[i] > 0) levels++;
+  if (levels < 3) throw new InputError(`the scan has only ${levels} distinct grey level${levels === 1 ? '' : 's'}: phase segmentation needs a grey-level tomogram (for labels already made, use --classes ${Math.max(2, levels)})`);
   const th3 = thresholdsFromHistogram(hist, 3, 'otsu', 'partition');
   let gmmInfo: PhaseResult['gmm'] = null;
   if (method === 'gmm') {

@@ -66,4 +66,19 @@ describe('buried segment (CLI)', () => {
     }
     expect(existsSync(out)).toBe(false);
   });
+
+  it('a two-level (binary) scan in phase mode exits 2 with one line naming the file, no labels written', async () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'binary.tif');
+    const data = Uint8Array.from({ length: 16 * 24 * 24 }, (_, i) => (i % 7 < 3 ? 0 : 255));
+    await writeTiff(file, { data, shape: [16, 24, 24], dtype: 'uint8', spacing: [1, 1, 1] });
+    const out = path.join(dir, 'out');
+    const r = cli(['segment', file, '-o', out, '--backend', 'cpu']);
+    expect(r.status).toBe(2);
+    const lines = r.stderr.trim().split('\n').filter((l) => l.startsWith('buried:') && !l.includes('note:'));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain(file);
+    expect(lines[0]).toMatch(/only 2 distinct grey levels/);
+    expect(existsSync(path.join(out, 'labels.tif'))).toBe(false);
+  });
 });

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { openVolume, readVolume } from '../../io/open.js';
-import { InputError } from '../../io/errors.js';
+import { InputError, namingFile } from '../../io/errors.js';
 import { bytesPerVoxel, voxelCount } from '../../io/volume.js';
 import { createBackend } from '../../compute/index.js';
 import type { BackendChoice } from '../../compute/types.js';
@@ -129,7 +129,7 @@ export function registerSegment(program: Command): void {
         const backend = await createBackend(backendChoice, { bytesNeeded: 0, onWarning: (message) => process.stderr.write(`buried: note: ${message}\n`) });
         let labels: ScratchVolume | null = null;
         try {
-          const r = await segmentOutOfCore(source, backend, options, { budgetBytes: budget.bytes });
+          const r = await namingFile(source.path, segmentOutOfCore(source, backend, options, { budgetBytes: budget.bytes }));
           labels = r.labels;
           (stage as Progress | null)?.finish();
           const report = {
@@ -159,7 +159,7 @@ export function registerSegment(program: Command): void {
         onWarning: (message) => process.stderr.write(`buried: note: ${message}\n`),
       });
       try {
-        const result = await segment(scan, backend, options);
+        const result = await namingFile(input, segment(scan, backend, options));
         (stage as Progress | null)?.finish();
         const report = { ...result.report, input: source.path, memory: { ...memoryReport(inputBytes), budget_bytes: budget.bytes, out_of_core: false, slab_slices: scan.shape[0] } };
         const files = await writeSegmentation(flags.out, { ...result, report }, scan);
