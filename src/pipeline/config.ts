@@ -28,6 +28,17 @@ const bad = (allowed: string, v: unknown): never => {
   throw new FieldError(`must be ${allowed}, got '${show(v)}'`);
 };
 
+/** 'auto' or a count (written as a number or a string in the config, as text on the command line). */
+function autoOrCountField<N extends number>(counts: readonly N[], doc: string): Field<'auto' | N> {
+  const allowed = `auto or one of ${counts.join(', ')}`;
+  const check = (v: unknown): 'auto' | N => {
+    if (v === 'auto') return 'auto';
+    const n = typeof v === 'string' && v.trim() !== '' ? Number(v) : v;
+    return (counts as readonly unknown[]).includes(n) ? (n as N) : bad(allowed, v);
+  };
+  return { default: 'auto', doc, allowed, check, parse: check };
+}
+
 function enumField<T extends string>(values: readonly T[], def: T, doc: string): Field<T> {
   const allowed = `one of ${values.join(', ')}`;
   const check = (v: unknown) => ((values as readonly unknown[]).includes(v) ? (v as T) : bad(allowed, v));
@@ -173,6 +184,7 @@ export const SCHEMA = {
   },
   thickness: {
     normal: enumField(['segment', 'x', 'y', 'z', 'auto'] as const, 'segment', 'interface normal: segment = the stack normal the segment stage found; auto fits the interface plane'),
+    electrodes: autoOrCountField([1, 2] as const, 'Li electrodes measured: auto = two when the segment stage found a symmetric cell or Li lies before the electrolyte from both ends; 2: near and far maps'),
     scan_refinement: boolField(true, 'refine the Li boundaries to sub-voxel positions with the grey-level scan'),
     window: numField({ min: 1, max: 64, integer: true }, 6, 'voxels looked ahead to accept an electrolyte surface'),
     outlier_voxels: numField({ min: 0, exclusiveMin: true }, 2.5, 'surface deeper than the local median by more than this is repaired'),

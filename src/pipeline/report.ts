@@ -11,7 +11,7 @@ import { loadVolume } from '../io/open.js';
 import type { StripPoint } from '../report/charts/index.js';
 import type { Figure, Row, Section } from '../report/html/index.js';
 import { configTable } from './config.js';
-import { scanFile, stageDir, type RunContext, type StageSpec } from './stages.js';
+import { measuredElectrodes, scanFile, stageDir, type RunContext, type StageSpec } from './stages.js';
 import { readStageRecord } from './fingerprint.js';
 import type { SegmentReport } from '../segment/types.js';
 import { STAGES } from './config.js';
@@ -58,6 +58,14 @@ export const reportStage: StageSpec = {
       segment: d('segment', 'segment.json'),
       thickness: d('thickness', 'thickness.json'),
       thickness_map: d('thickness', 'thickness_um.tif'),
+      // a second electrode's figures and replays (symmetric cells)
+      ...Object.fromEntries(
+        (await measuredElectrodes(ctx)).slice(1).flatMap((e) => [
+          [`thickness_${e.name}`, d('thickness', `thickness${e.suffix}.json`)],
+          [`strip_${e.name}`, path.join(stageDir(ctx, 'strip'), e.name, 'stripping.json')],
+          [`current_${e.name}`, path.join(stageDir(ctx, 'current'), e.name, 'current.json')],
+        ]),
+      ),
       interface: d('thickness', 'interface.json'),
       strip: d('strip', 'stripping.json'),
       current: d('current', 'current.json'),
@@ -121,10 +129,10 @@ export const reportStage: StageSpec = {
     tick();
 
     const figures: Record<string, Figure> = {};
-    const save = async (id: string, svg: string, caption: string) => {
+    const save = async (id: string, svg: string, caption: string): Promise<Figure> => {
       await writeFileAtomically(path.join(figDir, `${id}.svg`), svg);
       await writeFileAtomically(path.join(figDir, `${id}.png`), svgToPng(svg, width));
-      figures[id] = { id, svg, caption };
+      return (figures[id] = { id, svg, caption });
     };
 
     // 1. phases
@@ -207,9 +215,10 @@ export const reportStage: StageSpec = {
       tables: [{ caption: 'Phase fractions', rows: phaseTable, truthColumn: tcol }, { caption: 'Li inventory', rows: inventory, truthColumn: tcol }],
       figures: [figures.phase_fractions],
     });
+    const twoElectrodes = (th.electrodes ?? []).length > 1;
     sections.push({
       id: 'thickness',
-      title: 'Li thickness map',
+      title: twoElectrodes ? `Li thickness map (${th.electrode} electrode)` : 'Li thickness map',
       intro: `Per-column Li layer thickness between the collector side and the electrolyte surface along ${th.normal?.axis} (Li on the ${th.normal?.li_side} side)${th.refined_with_scan ? ', boundaries refined to sub-voxel positions with the grey levels' : ''}. Map ${th.map?.shape?.join(' × ')} px over ${f(th.map?.area_mm2, 4)} mm².`,
       figures: [figures.thickness_map, figures.thickness_histogram],
     });
@@ -221,6 +230,9 @@ export const reportStage: StageSpec = {
       { label: 'surface columns repaired / invalid', value: `${th.surface_repaired_columns} / ${th.map?.invalid_columns}` },
     ];
     sections.push({ id: 'roughness', title: 'Interface roughness', tables: [{ rows: rough, truthColumn: tcol }], figures: [figures.surface_profile] });
+    // a symmetric cell: both electrodes side by side, then the far one's maps and replays
+    const { electrodeSections } = await import('./report-electrodes.js');
+    sections.push(...(await electrodeSections({ dir, thickness: th, truth, save, gridTableHtml })));
 
     const atRows = (strip.uniform?.at_rows ?? []) as any[];
     const curAt = (strip.current?.at_rows ?? []) as any[];

@@ -13,9 +13,8 @@ import { bytesPerVoxel, makeVolume, voxelCount, type Shape3, type Spacing3, type
 import { createBackend } from '../compute/index.js';
 import { segment, segmentInMemoryBytes, segmentOutOfCore, writeSegmentation, writeSegmentationFromScratch, type SegmentOptions } from '../segment/index.js';
 import type { ScratchVolume } from '../io/scratch-volume.js';
-import { summarizeThickness, thicknessMap, type ThicknessMapResult } from '../thickness/map.js';
-import { interfaceContact, type InterfaceContact } from '../thickness/contact.js';
-import { inMemoryMapBytes, thicknessMapFromSource } from '../thickness/out-of-core-map.js';
+import { summarizeThickness } from '../thickness/map.js';
+import { measureThickness } from '../thickness/run.js';
 import { fitsInBudget, formatBytes } from '../compute/budget.js';
 import { runCurrent } from '../current/index.js';
 import { ContactCell, type HistoryPoint } from '../fem/contact.js';
@@ -91,9 +90,9 @@ export function scanFile(input: string): string {
 }
 
 /** The layout recorded in segment.json's QC block (null when absent). */
-async function segmentLayout(ctx: RunContext): Promise<{ name?: string; normal_axis?: string } | null> {
+async function segmentLayout(ctx: RunContext): Promise<{ name?: string; normal_axis?: string; electrodes?: number } | null> {
   try {
-    const seg = JSON.parse(await fs.readFile(path.join(stageDir(ctx, 'segment'), 'segment.json'), 'utf8')) as { qc?: { layout?: { name?: string; normal_axis?: string } } };
+    const seg = JSON.parse(await fs.readFile(path.join(stageDir(ctx, 'segment'), 'segment.json'), 'utf8')) as { qc?: { layout?: { name?: string; normal_axis?: string; electrodes?: number } } };
     return seg.qc?.layout ?? null;
   } catch {
     return null;
@@ -101,17 +100,35 @@ async function segmentLayout(ctx: RunContext): Promise<{ name?: string; normal_a
 }
 
 /** The thickness stage's normal: 'segment' resolves to the stack normal recorded in segment.json (z if none). */
-async function thicknessNormal(ctx: RunContext): Promise<'x' | 'y' | 'z' | 'auto'> {
+function thicknessNormal(ctx: RunContext, layout: { normal_axis?: string } | null): 'x' | 'y' | 'z' | 'auto' {
   const n = ctx.cfg.thickness.normal;
-  const layout = await segmentLayout(ctx);
-  // one Li map per electrode is not built yet: say so rather than report the far foil as penetration
-  if (layout?.name === 'symmetric') {
-    ctx.note('warning: symmetric cell (two Li electrodes): the thickness, penetration and stripping maps measure the electrode at the start of the stack normal; the far electrode lies below its electrolyte and is counted as penetration (per-electrode maps are not implemented yet)');
-  }
   if (n !== 'segment') return n;
   const a = layout?.normal_axis;
   return a === 'x' || a === 'y' || a === 'z' ? a : 'z';
 }
+
+/** A Li electrode the thickness stage measured: its name and the suffix of its file names. */
+export interface MeasuredElectrode {
+  name: string;
+  suffix: string;
+}
+
+/**
+ * The electrodes listed in thickness/thickness.json (one, or near and far). The stages that work
+ * from a map (strip, current) write the first electrode's outputs into their folder and each further
+ * electrode's complete set into a sub-folder named after it (strip/far/, current/far/).
+ */
+export async function measuredElectrodes(ctx: Pick<RunContext, 'dir'>): Promise<MeasuredElectrode[]> {
+  try {
+    const th = JSON.parse(await fs.readFile(path.join(stageDir(ctx, 'thickness'), 'thickness.json'), 'utf8')) as { electrodes?: MeasuredElectrode[] };
+    if (Array.isArray(th.electrodes) && th.electrodes.length) return th.electrodes.map((e) => ({ name: e.name, suffix: e.suffix }));
+  } catch {
+    // no thickness.json yet (fingerprinting before the stage ran): the single-electrode names
+  }
+  return [{ name: 'anode', suffix: '' }];
+}
+
+const electrodeFolder = (out: string, k: number, e: MeasuredElectrode) => (k === 0 ? out : path.join(out, e.name));
 
 // ───────────────────────────────────────── segment
 
@@ -219,65 +236,38 @@ export const thicknessStage: StageSpec = {
     ...(ctx.cfg.thickness.scan_refinement ? { scan: scanFile(ctx.input) } : {}),
   }),
   async run(ctx, out) {
-    const c = { ...ctx.cfg.thickness, normal: await thicknessNormal(ctx) };
+    const layout = await segmentLayout(ctx);
+    const c = { ...ctx.cfg.thickness, normal: thicknessNormal(ctx, layout) };
     const labelsFile = path.join(stageDir(ctx, 'segment'), 'labels.tif');
-    const voxelOpt = ctx.cfg.run.voxel ? { voxel: ctx.openOptions.voxel } : {};
     const cached = ctx.cache.labels ?? null;
     ctx.cache.labels = null;
-    const labelsSource = cached ? null : await openVolume(labelsFile, voxelOpt);
-    const scanSource = c.scan_refinement ? await openVolume(ctx.input, ctx.openOptions) : null;
-    const shape = cached ? cached.shape : labelsSource!.shape;
-    const stream = !cached && !fitsInBudget(inMemoryMapBytes(shape, scanSource ? bytesPerVoxel(scanSource.dtype) : 0), ctx.budget.bytes);
-    const bar = ctx.progress(stream ? 'thickness (streamed)' : 'thickness');
-    let res: ThicknessMapResult;
-    let iface: InterfaceContact;
-    try {
-      if (stream) {
-        ctx.streamed.push('thickness');
-        ctx.note(`thickness: labels ${shape.join('×')} do not fit the memory budget (${formatBytes(ctx.budget.bytes)}): streamed by blocks of columns`);
-        const r = await thicknessMapFromSource(labelsSource!, { normal: c.normal, scan: scanSource, window: c.window, outlierVoxels: c.outlier_voxels, medianRadius: c.median_radius, budgetBytes: ctx.budget.bytes, onProgress: (d, t) => bar.update(d, t) });
-        res = r;
-        iface = r.contact;
-      } else {
-        let labels: Volume | null = cached ?? (await readVolume(labelsSource!));
-        let scan: Volume | null = null;
-        if (scanSource) {
-          ctx.releaseMemory(); // whatever the segment stage left goes before the scan is read again
-          const reading = ctx.progress('thickness: read scan');
-          scan = await readVolume(scanSource, { onProgress: (d, t) => reading.update(d, t) });
-          reading.finish();
-        }
-        res = thicknessMap(labels, { normal: c.normal, scan, window: c.window, outlierVoxels: c.outlier_voxels, medianRadius: c.median_radius, onProgress: (d, t) => bar.update(d, t) });
-        scan = null;
-        iface = interfaceContact(labels, res.axis, res.li_side, res.surface);
-        labels = null;
-      }
-    } finally {
-      await labelsSource?.close();
-      await scanSource?.close();
-    }
-    const summary = summarizeThickness(res);
-    bar.finish(`mean ${summary.mean_um} µm`);
+    const bar = ctx.progress('thickness');
+    // the segmentation's layout decides when it found two electrodes; otherwise the maps' own evidence
+    const electrodes = c.electrodes === 'auto' && layout?.electrodes === 2 ? 2 : c.electrodes;
+    const m = await measureThickness(
+      { labelsFile, labelsOpen: ctx.cfg.run.voxel ? { voxel: ctx.openOptions.voxel } : {}, volume: cached, scanFile: c.scan_refinement ? ctx.input : null, scanOpen: ctx.openOptions },
+      {
+        normal: c.normal,
+        electrodes,
+        window: c.window,
+        outlierVoxels: c.outlier_voxels,
+        medianRadius: c.median_radius,
+        budgetBytes: ctx.budget.bytes,
+        onProgress: (d, t) => bar.update(d, t),
+        onStream: (shape) => {
+          ctx.streamed.push('thickness');
+          ctx.note(`thickness: labels ${shape.join('×')} do not fit the memory budget (${formatBytes(ctx.budget.bytes)}): streamed by blocks of columns`);
+        },
+        beforeScanRead: () => ctx.releaseMemory(), // whatever the segment stage left goes before the scan is read again
+      },
+    );
+    bar.finish(m.electrodes.map((e) => `${m.electrodes.length > 1 ? `${e.name} ` : ''}mean ${summarizeThickness(e.map).mean_um} µm`).join(', '));
+    if (m.electrodes.length > 1) ctx.note(`thickness: two Li electrodes (near: index 0 end of the ${m.axis} axis, far: the other end): maps per electrode, the far one's files end in _far`);
     ctx.releaseMemory(); // labels and scan go before the figures are rendered
     // outputs (figures: resvg) load with the stage that needs them, keeping the segment stage lean
-    const { writeThicknessOutputs } = await import('../thickness/outputs.js');
-    await writeThicknessOutputs(out, res, summary, { input: labelsFile, scan: c.scan_refinement ? ctx.input : null, spacing_um: ctx.cfg.run.voxel, volume_shape: null });
-    const mapSpacing: Spacing3 = [res.axis_um, res.pixel_um[0], res.pixel_um[1]];
-    await writeTiff(path.join(out, 'contact.tif'), makeVolume(iface.contact, [1, res.shape[0], res.shape[1]], mapSpacing), {
-      compression: 'deflate',
-      description: { contact: '1: Li touches the electrolyte surface, 0: void at the surface, 255: no surface in the column' },
-    });
-    const interfaceJson = {
-      contact_fraction: r6(iface.contactFraction),
-      electrolyte_depth_um: r6(iface.electrolyteDepthUm),
-      li_side: res.li_side,
-      axis: res.axis,
-      map_shape: res.shape,
-      pixel_um: res.pixel_um,
-      definition: 'contact.tif: the voxel next to the electrolyte surface on the Li side is Li (1) or not (0); electrolyte_depth_um: mean electrolyte voxels per column × voxel size',
-    };
-    await writeFileAtomically(path.join(out, 'interface.json'), jsonText(interfaceJson));
-    return { mean_um: summary.mean_um, mean_capacity_mah_cm2: summary.mean_capacity_mah_cm2, contact_fraction: interfaceJson.contact_fraction };
+    const { writeElectrodeOutputs } = await import('../thickness/outputs.js');
+    const { summaries, entries } = await writeElectrodeOutputs(out, m, { input: labelsFile, scan: c.scan_refinement ? ctx.input : null, spacing_um: ctx.cfg.run.voxel, volume_shape: null });
+    return { mean_um: summaries[0].mean_um, mean_capacity_mah_cm2: summaries[0].mean_capacity_mah_cm2, contact_fraction: entries[0].contact_fraction, electrodes: entries.map((e) => e.name) };
   },
 };
 
@@ -287,95 +277,119 @@ export const thicknessStage: StageSpec = {
 export const stripStage: StageSpec = {
   name: 'strip',
   params: (ctx) => ctx.cfg.strip,
-  inputs: async (ctx) => ({ thickness: path.join(stageDir(ctx, 'thickness'), 'thickness_um.tif') }),
+  inputs: async (ctx) =>
+    Object.fromEntries((await measuredElectrodes(ctx)).map((e) => [`thickness${e.suffix}`, path.join(stageDir(ctx, 'thickness'), `thickness${e.suffix}_um.tif`)])),
   async run(ctx, out) {
     const c = ctx.cfg.strip;
-    const input = path.join(stageDir(ctx, 'thickness'), 'thickness_um.tif');
-    const vol = await loadVolume(input);
-    const [, ny, nx] = vol.shape;
     const { runStripping } = await import('../strip/run.js');
-    const r = await runStripping(vol.data as Float32Array, ny, nx, vol.spacing ? vol.spacing[2] : null, out, input, {
-      uniform: c.modes.includes('uniform'),
-      current: c.modes.includes('current'),
-      steps: c.steps,
-      by: c.by,
-      at: [...c.at],
-      minIsland: c.min_island,
-      currentSteps: c.current_steps,
-      solveGrid: c.solve_grid,
-      slabUm: c.thickness_um ?? undefined,
-      sigmaMsPerCm: c.sigma,
-      jNominalMaCm2: c.j_nominal ?? undefined,
-      jVoidMaCm2: c.j_void ?? undefined,
-      onPhase: (phase) => ctx.progress(phase === 'uniform' ? 'strip: uniform' : 'strip: current-aware'),
-    });
-    return { files: r.files.length, mode: r.mode, s002: r.uniform.summary.s002_comparison };
+    const electrodes = await measuredElectrodes(ctx);
+    const results: Record<string, unknown> = {};
+    for (const [k, e] of electrodes.entries()) {
+      const input = path.join(stageDir(ctx, 'thickness'), `thickness${e.suffix}_um.tif`);
+      const folder = electrodeFolder(out, k, e);
+      await fs.mkdir(folder, { recursive: true });
+      const vol = await loadVolume(input);
+      const [, ny, nx] = vol.shape;
+      const tag = electrodes.length > 1 ? ` (${e.name})` : '';
+      const r = await runStripping(vol.data as Float32Array, ny, nx, vol.spacing ? vol.spacing[2] : null, folder, input, {
+        uniform: c.modes.includes('uniform'),
+        current: c.modes.includes('current'),
+        steps: c.steps,
+        by: c.by,
+        at: [...c.at],
+        minIsland: c.min_island,
+        currentSteps: c.current_steps,
+        solveGrid: c.solve_grid,
+        slabUm: c.thickness_um ?? undefined,
+        sigmaMsPerCm: c.sigma,
+        jNominalMaCm2: c.j_nominal ?? undefined,
+        jVoidMaCm2: c.j_void ?? undefined,
+        onPhase: (phase) => ctx.progress(phase === 'uniform' ? `strip${tag}: uniform` : `strip${tag}: current-aware`),
+      });
+      results[e.name] = { files: r.files.length, mode: r.mode, s002: r.uniform.summary.s002_comparison, folder: path.relative(out, folder) || '.' };
+    }
+    return electrodes.length > 1 ? { electrodes: results } : (results[electrodes[0].name] as Record<string, unknown>);
   },
 };
 
 // ───────────────────────────────────────── current
 
+/** The current solve under one electrode's contact map, written into `folder`. */
+async function solveElectrodeCurrent(ctx: RunContext, folder: string, e: MeasuredElectrode, tag: string): Promise<Record<string, unknown>> {
+  const c = ctx.cfg.current;
+  const contactFile = path.join(stageDir(ctx, 'thickness'), `contact${e.suffix}.tif`);
+  const vol = await loadVolume(contactFile);
+  const ifaceAll = await readJson<{ electrolyte_depth_um: number; electrodes?: Record<string, { electrolyte_depth_um: number }> }>(path.join(stageDir(ctx, 'thickness'), 'interface.json'));
+  const iface = ifaceAll.electrodes?.[e.name] ?? ifaceAll;
+  if (!vol.spacing) throw new InputError('contact map without pixel size', contactFile);
+  const [, ny, nx] = vol.shape;
+  const [, dy, dx] = vol.spacing;
+  const coarse = coarsenContact(vol.data as Uint8Array, ny, nx, c.grid);
+  const cdx = dx * coarse.block;
+  const cdy = dy * coarse.block;
+  const thickness = c.thickness_um === 'auto' ? Math.max(iface.electrolyte_depth_um, 4 * Math.max(cdx, cdy)) : c.thickness_um;
+  const bar = ctx.progress(tag ? `current (${tag})` : 'current');
+  let contactCount = 0;
+  for (const v of coarse.map) contactCount += v;
+  if (contactCount === 0) throw new InputError(`no Li in contact with the electrolyte surface${tag ? ` of the ${tag} electrode` : ''}: the current stage has nothing to solve`, contactFile);
+  const result = runCurrent(coarse.map, coarse.ny, coarse.nx, cdx, cdy, {
+    thicknessUm: thickness,
+    layers: c.layers ?? undefined,
+    sigmaMsPerCm: c.sigma,
+    rctOhmCm2: c.rct,
+    sides: c.sides,
+    jNominalMaCm2: c.j_nominal ?? undefined,
+    jCritMaCm2: c.j_crit ?? undefined,
+    tol: c.tol,
+    extrapolate: c.extrapolate,
+    solve: { onIteration: (it) => bar.update(Math.min(it, 200), 200) },
+  });
+  const s = result.summary;
+  bar.finish(`${s.solver.iterations} CG iterations`);
+  const spacing: Spacing3 = [vol.spacing[0], cdy, cdx];
+  await writeTiff(path.join(folder, 'current_density.tif'), makeVolume(result.density, [1, coarse.ny, coarse.nx], spacing), { description: { quantity: 'interface current density / nominal mean' } });
+  await writeTiff(path.join(folder, 'contact_solve_grid.tif'), makeVolume(coarse.map, [1, coarse.ny, coarse.nx], spacing), { compression: 'deflate' });
+  const json = {
+    input: contactFile,
+    ...(tag ? { electrode: e.name } : {}),
+    solve_grid: { ny: coarse.ny, nx: coarse.nx, block: coarse.block, dx_um: cdx, dy_um: cdy, rule: 'block contact fraction ≥ 0.5 → contact' },
+    thickness_source: c.thickness_um === 'auto' ? 'auto: electrolyte depth seen in the scan' : 'config',
+    ...s,
+  };
+  await writeFileAtomically(path.join(folder, 'current.json'), jsonText(json));
+  const { mapFigureSvg, svgToPng } = await import('../report/figures/index.js');
+  const svg = mapFigureSvg({
+    values: result.density,
+    rows: coarse.ny,
+    cols: coarse.nx,
+    pixelUm: [cdy, cdx],
+    title: `Interface current density${tag ? ` (${tag} electrode)` : ''}`,
+    subtitle: `j / j̄ on the ${coarse.ny}×${coarse.nx} solve grid; contact ${(s.contact_fraction * 100).toFixed(1)} %, p99 ${s.hotspots.p99.toFixed(2)}, max ${s.hotspots.max.toFixed(2)}`,
+    label: 'j / j nominal',
+    colormap: 'viridis',
+    vmin: 0,
+  });
+  await writeFileAtomically(path.join(folder, 'current_density.svg'), svg);
+  await writeFileAtomically(path.join(folder, 'current_density.png'), svgToPng(svg, 1200));
+  return { resistance_ohm_cm2: s.resistance_ohm_cm2, contact_fraction: s.contact_fraction, p99: s.hotspots.p99 };
+}
+
 export const currentStage: StageSpec = {
   name: 'current',
   params: (ctx) => ctx.cfg.current,
   inputs: async (ctx) => ({
-    contact: path.join(stageDir(ctx, 'thickness'), 'contact.tif'),
+    ...Object.fromEntries((await measuredElectrodes(ctx)).map((e) => [`contact${e.suffix}`, path.join(stageDir(ctx, 'thickness'), `contact${e.suffix}.tif`)])),
     interface: path.join(stageDir(ctx, 'thickness'), 'interface.json'),
   }),
   async run(ctx, out) {
-    const c = ctx.cfg.current;
-    const vol = await loadVolume(path.join(stageDir(ctx, 'thickness'), 'contact.tif'));
-    const iface = await readJson<{ electrolyte_depth_um: number }>(path.join(stageDir(ctx, 'thickness'), 'interface.json'));
-    if (!vol.spacing) throw new InputError('contact map without pixel size', path.join(stageDir(ctx, 'thickness'), 'contact.tif'));
-    const [, ny, nx] = vol.shape;
-    const [, dy, dx] = vol.spacing;
-    const coarse = coarsenContact(vol.data as Uint8Array, ny, nx, c.grid);
-    const cdx = dx * coarse.block;
-    const cdy = dy * coarse.block;
-    const thickness = c.thickness_um === 'auto' ? Math.max(iface.electrolyte_depth_um, 4 * Math.max(cdx, cdy)) : c.thickness_um;
-    const bar = ctx.progress('current');
-    let contactCount = 0;
-    for (const v of coarse.map) contactCount += v;
-    if (contactCount === 0) throw new InputError('no Li in contact with the electrolyte surface: the current stage has nothing to solve');
-    const result = runCurrent(coarse.map, coarse.ny, coarse.nx, cdx, cdy, {
-      thicknessUm: thickness,
-      layers: c.layers ?? undefined,
-      sigmaMsPerCm: c.sigma,
-      rctOhmCm2: c.rct,
-      sides: c.sides,
-      jNominalMaCm2: c.j_nominal ?? undefined,
-      jCritMaCm2: c.j_crit ?? undefined,
-      tol: c.tol,
-      extrapolate: c.extrapolate,
-      solve: { onIteration: (it) => bar.update(Math.min(it, 200), 200) },
-    });
-    const s = result.summary;
-    bar.finish(`${s.solver.iterations} CG iterations`);
-    const spacing: Spacing3 = [vol.spacing[0], cdy, cdx];
-    await writeTiff(path.join(out, 'current_density.tif'), makeVolume(result.density, [1, coarse.ny, coarse.nx], spacing), { description: { quantity: 'interface current density / nominal mean' } });
-    await writeTiff(path.join(out, 'contact_solve_grid.tif'), makeVolume(coarse.map, [1, coarse.ny, coarse.nx], spacing), { compression: 'deflate' });
-    const json = {
-      input: path.join(stageDir(ctx, 'thickness'), 'contact.tif'),
-      solve_grid: { ny: coarse.ny, nx: coarse.nx, block: coarse.block, dx_um: cdx, dy_um: cdy, rule: 'block contact fraction ≥ 0.5 → contact' },
-      thickness_source: c.thickness_um === 'auto' ? 'auto: electrolyte depth seen in the scan' : 'config',
-      ...s,
-    };
-    await writeFileAtomically(path.join(out, 'current.json'), jsonText(json));
-    const { mapFigureSvg, svgToPng } = await import('../report/figures/index.js');
-    const svg = mapFigureSvg({
-      values: result.density,
-      rows: coarse.ny,
-      cols: coarse.nx,
-      pixelUm: [cdy, cdx],
-      title: 'Interface current density',
-      subtitle: `j / j̄ on the ${coarse.ny}×${coarse.nx} solve grid; contact ${(s.contact_fraction * 100).toFixed(1)} %, p99 ${s.hotspots.p99.toFixed(2)}, max ${s.hotspots.max.toFixed(2)}`,
-      label: 'j / j nominal',
-      colormap: 'viridis',
-      vmin: 0,
-    });
-    await writeFileAtomically(path.join(out, 'current_density.svg'), svg);
-    await writeFileAtomically(path.join(out, 'current_density.png'), svgToPng(svg, 1200));
-    return { resistance_ohm_cm2: s.resistance_ohm_cm2, contact_fraction: s.contact_fraction, p99: s.hotspots.p99 };
+    const electrodes = await measuredElectrodes(ctx);
+    const results: Record<string, Record<string, unknown>> = {};
+    for (const [k, e] of electrodes.entries()) {
+      const folder = electrodeFolder(out, k, e);
+      await fs.mkdir(folder, { recursive: true });
+      results[e.name] = await solveElectrodeCurrent(ctx, folder, e, electrodes.length > 1 ? e.name : '');
+    }
+    return electrodes.length > 1 ? { electrodes: results } : results[electrodes[0].name];
   },
 };
 

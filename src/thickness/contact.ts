@@ -57,9 +57,10 @@ export function contactRows(acc: ContactCounts, block: ColumnBlock, b0: number, 
         contact[i] = 255;
         continue;
       }
-      // surface height s µm from index 0: low side → surface voxel k = s/d, Li-side neighbour k − 1;
-      // high side → s = (n − k)·d, neighbour k + 1 = n − s/d
-      const k = liSide === 'low' ? Math.round(s / d) - 1 : Math.round(n - s / d);
+      // surface height s µm from index 0 is the face between the surface voxel and its Li-side
+      // neighbour: low side → surface voxel s/d, neighbour s/d − 1; high side → surface voxel
+      // s/d − 1 (its upper face), neighbour s/d
+      const k = liSide === 'low' ? Math.round(s / d) - 1 : Math.round(s / d);
       const v = k >= 0 && k < n ? data[b + k * stride] : 0;
       contact[i] = v === LI ? 1 : 0;
       valid++;

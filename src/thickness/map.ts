@@ -31,6 +31,8 @@ const ELECTROLYTE = 2;
 const COLLECTOR = 3;
 const OUTSIDE = 255;
 const OUTSIDE_CELL = 5;
+/** Walk samples beyond the other electrode's interface (two-electrode maps): not label codes. */
+const BEYOND = 254;
 
 export type NormalOption = 'x' | 'y' | 'z' | 'auto';
 export type Axis = 'z' | 'y' | 'x';
@@ -79,6 +81,8 @@ export interface ThicknessMapResult {
   grey_means: Record<'void' | 'li' | 'electrolyte' | 'collector', number | null> | null;
   repaired_columns: number;
   invalid_columns: number;
+  /** Columns where a Li run joins this electrode's interface to the other electrode's (0 with one electrode). */
+  through_columns: number;
 }
 
 export interface ColumnGeometry {
@@ -373,11 +377,13 @@ interface ColumnResult {
   penetration: number;
   liTop: number; // walk index of the Li top edge, NaN if no Li
   invalid: boolean;
+  /** A Li run joins this surface to the other electrode's (a short across the electrolyte). */
+  through: boolean;
 }
 
 /** Measure one column given its surface index (walk coordinates). */
 function measureColumn(col: Uint8Array, n: number, s: number, d: number, profile: Float64Array | null, means: Array<number | null> | null): ColumnResult {
-  if (s < 0) return { thickness: NaN, count: 0, penetration: 0, liTop: NaN, invalid: true };
+  if (s < 0) return { thickness: NaN, count: 0, penetration: 0, liTop: NaN, invalid: true, through: false };
   let start = 0;
   for (let t = s - 1; t >= 0; t--)
     if (col[t] === COLLECTOR) {
@@ -397,8 +403,7 @@ function measureColumn(col: Uint8Array, n: number, s: number, d: number, profile
     } else if (l === OUTSIDE && first >= 0) invalid = true;
   }
   if (first >= 0 && first > 0 && col[first - 1] === OUTSIDE) invalid = true;
-  let deepest = -1;
-  for (let t = s; t < n; t++) if (col[t] === LI) deepest = t;
+  const { deepest, through } = deepestOwnLi(col, n, s);
   const penetration = deepest >= 0 ? (deepest + 1 - s) * d : 0;
   let thickness = count * d;
   if (profile && means && count > 0) {
@@ -420,7 +425,39 @@ function measureColumn(col: Uint8Array, n: number, s: number, d: number, profile
     const inner = last + 1 - first - count; // non-Li voxels inside the layer (voids)
     thickness = Math.max(0, bottom - top - inner) * d;
   }
-  return { thickness, count, penetration, liTop: first >= 0 ? first : NaN, invalid };
+  return { thickness, count, penetration, liTop: first >= 0 ? first : NaN, invalid, through };
+}
+
+/**
+ * Deepest Li sample below the surface s that belongs to this electrode. Without another electrode
+ * every Li sample down the column does. With one (samples past its interface are BEYOND), the Li
+ * runs between the two interfaces are attributed along the column: a run that starts at this
+ * surface grows from this electrode, one that ends at the other interface from the other, one that
+ * touches both is a filament across the electrolyte (`through`: counted for both), and a detached
+ * run (a filament leaving the column and coming back) goes to the nearer interface.
+ */
+function deepestOwnLi(col: Uint8Array, n: number, s: number): { deepest: number; through: boolean } {
+  let limit = n;
+  for (let t = s; t < n; t++)
+    if (col[t] === BEYOND) {
+      limit = t;
+      break;
+    }
+  const bounded = limit < n;
+  let deepest = -1;
+  let through = false;
+  for (let t = s; t < limit; t++) {
+    if (col[t] !== LI) continue;
+    const a = t;
+    while (t + 1 < limit && col[t + 1] === LI) t++;
+    const b = t;
+    const fromHere = a === s;
+    const fromThere = bounded && b === limit - 1;
+    if (fromHere && fromThere) through = true;
+    const ours = fromHere || (!fromThere && a - s <= limit - 1 - b) || !bounded;
+    if (ours) deepest = b;
+  }
+  return { deepest, through };
 }
 /**
  * The global decisions of a map (axis, Li side, parameters): everything the per-column passes share.
@@ -437,6 +474,12 @@ export interface MapPlan {
   radius: number;
   greyRadius: number;
   minTiltDeg: number;
+  /**
+   * The other electrode's interface heights (µm from index 0, NaN: none), when the cell has a Li
+   * electrode at each end: Li past it is the other electrode's, Li between the two interfaces is
+   * attributed by its run along the column (see measureColumn).
+   */
+  opposite: Float32Array | null;
 }
 
 export function mapPlan(shape: Shape3, spacing: Spacing3, axis: Axis, side: 'low' | 'high', options: Omit<ThicknessMapOptions, 'scan'>): MapPlan {
@@ -451,6 +494,7 @@ export function mapPlan(shape: Shape3, spacing: Spacing3, axis: Axis, side: 'low
     radius: options.medianRadius ?? 6,
     greyRadius: options.greyRadius ?? 1,
     minTiltDeg: options.minTiltDeg ?? 0.5,
+    opposite: null,
   };
 }
 
@@ -471,6 +515,19 @@ function gatherRow(plan: MapPlan, access: ColumnAccess, data: ArrayLike<number>,
     let src = b0 + (plan.side === 'low' ? t : n - 1 - t) * access.stride;
     for (let c = 0, dst = t; c < cols; c++, src += dc, dst += n) out[dst] = data[src];
   }
+  const other = plan.opposite;
+  if (!other) return;
+  // samples past the other electrode's interface belong to it (its Li layer, its filaments' roots)
+  for (let c = 0; c < cols; c++) {
+    const limit = walkIndexOf(plan, other[r * cols + c]);
+    if (Number.isFinite(limit)) out.fill(BEYOND, c * n + Math.max(0, Math.min(n, Math.ceil(limit - 1e-9))), c * n + n);
+  }
+}
+
+/** Walk coordinate (voxel edges at integers) of a height along the axis (µm from index 0): the inverse of the surface heights. */
+function walkIndexOf(plan: MapPlan, height: number): number {
+  const k = height / plan.g.d;
+  return plan.side === 'low' ? k : plan.g.n - k;
 }
 
 /**
@@ -498,16 +555,22 @@ function lateralMeanRow(plan: MapPlan, access: ColumnAccess, scan: ArrayLike<num
   }
 }
 
-/** Stage 1: electrolyte surface index (walk coordinates, NaN: none) of every column of map rows [b0, b1). */
-export function surfaceRows(plan: MapPlan, block: ColumnBlock, b0: number, b1: number, surf: Float64Array, onRow?: (r: number) => void): void {
+/**
+ * Stage 1: electrolyte surface index (walk coordinates, NaN: none) of every column of map rows
+ * [b0, b1); with `liAbove`, also 1 where the column holds Li before its surface (an electrode on
+ * this side: the evidence for a second electrode).
+ */
+export function surfaceRows(plan: MapPlan, block: ColumnBlock, b0: number, b1: number, surf: Float64Array, onRow?: (r: number) => void, liAbove?: Uint8Array): void {
   const { n, cols } = plan.g;
   const access = columnAccess(plan.shape, plan.g.axis, block.r0, block.held);
   const row = new Uint8Array(cols * n);
   for (let r = b0; r < b1; r++) {
     gatherRow(plan, access, block.labels, r, row);
     for (let c = 0; c < cols; c++) {
-      const s = surfaceIndex(row.subarray(c * n, c * n + n), n, plan.window);
+      const col = row.subarray(c * n, c * n + n);
+      const s = surfaceIndex(col, n, plan.window);
       surf[r * cols + c] = s < 0 ? NaN : s;
+      if (liAbove) liAbove[r * cols + c] = s > 0 && col.subarray(0, s).includes(LI) ? 1 : 0;
     }
     onRow?.(r);
   }
@@ -571,11 +634,13 @@ export interface MapColumns {
   penetration: Float32Array;
   liTop: Float32Array;
   invalid: number;
+  /** Columns where a Li run joins the two electrodes' interfaces (two-electrode maps). */
+  through: number;
 }
 
 export function newMapColumns(plan: MapPlan): MapColumns {
   const m = plan.g.rows * plan.g.cols;
-  return { thickness: new Float32Array(m), voxelCount: new Float32Array(m), penetration: new Float32Array(m), liTop: new Float32Array(m), invalid: 0 };
+  return { thickness: new Float32Array(m), voxelCount: new Float32Array(m), penetration: new Float32Array(m), liTop: new Float32Array(m), invalid: 0, through: 0 };
 }
 
 /** Map rows a block must hold to measure rows [b0, b1) along the axis: the lateral grey average's halo. */
@@ -611,6 +676,7 @@ export function measureRows(plan: MapPlan, fit: SurfaceFit, means: Array<number 
       penetration[i] = res.penetration;
       liTop[i] = Number.isFinite(res.liTop) ? heightOf(res.liTop) : NaN;
       if (s < 0) out.invalid++;
+      if (res.through) out.through++;
     }
     onRow?.(r);
   }
@@ -687,11 +753,18 @@ function lineFiller(plan: MapPlan, fit: SurfaceFit, lines: TiltedLines, block: C
   const unit = fit.unit;
   const line = new Uint8Array(ns);
   const profile = scan ? new Float64Array(ns) : null;
+  const other = plan.opposite;
+  let beyond = false;
   const sampleIndex = (p: number[]): number => {
     const a = Math.floor(p[0] / ds[0]);
     const r = Math.floor(p[1] / ds[1]);
     const c = Math.floor(p[2] / ds[2]);
     if (a < 0 || a >= dims[0] || r < 0 || r >= dims[1] || c < 0 || c >= dims[2]) return -1;
+    if (other) {
+      // past the other electrode's interface in the column the sample lies in
+      const h = other[r * g.cols + c];
+      beyond = Number.isFinite(h) && (plan.side === 'low' ? p[0] >= h : p[0] < h);
+    }
     return base(r, c) + a * stride;
   };
   const p = [0, 0, 0];
@@ -703,7 +776,7 @@ function lineFiller(plan: MapPlan, fit: SurfaceFit, lines: TiltedLines, block: C
       p[1] = origin[o + 1] + tau * unit[1];
       p[2] = origin[o + 2] + tau * unit[2];
       const idx = sampleIndex(p);
-      line[t] = idx < 0 ? OUTSIDE : data[idx];
+      line[t] = idx < 0 ? OUTSIDE : beyond ? BEYOND : data[idx];
       if (profile && scan) profile[t] = idx < 0 ? NaN : scan[idx];
     }
   };
@@ -746,6 +819,7 @@ export function tiltedMeasureRows(plan: MapPlan, fit: SurfaceFit, lines: TiltedL
       thickness[i] = bad ? NaN : res.thickness;
       voxelCount[i] = bad ? NaN : res.count * step;
       penetration[i] = bad ? NaN : res.penetration;
+      if (res.through && !bad) out.through++;
       if (Number.isFinite(res.liTop) && !bad) {
         const tau = (res.liTop - lineStart[i]) * step;
         const h = origin[i * 3] + tau * unit[0];
@@ -779,51 +853,9 @@ export function mapResult(plan: MapPlan, fit: SurfaceFit, means: Array<number | 
     grey_means: gm,
     repaired_columns: fit.repaired,
     invalid_columns: cols.invalid,
+    through_columns: cols.through,
   };
 }
-
-/** Li thickness map of a labels volume (uint8 codes 0 void, 1 Li, 2 electrolyte, 3 collector). */
-export function thicknessMap(labels: Volume, options: ThicknessMapOptions = {}): ThicknessMapResult {
-  if (!(labels.data instanceof Uint8Array)) throw new InputError(`labels must be uint8 (got ${labels.dtype})`);
-  const spacing = options.spacing ?? labels.spacing;
-  if (!spacing) throw new InputError('the thickness map needs the voxel size: give --voxel UM (or DZ,DY,DX)');
-  const data = labels.data;
-  const shape = labels.shape;
-  const scan = options.scan ?? null;
-  if (scan && scan.shape.join(',') !== shape.join(',')) throw new InputError(`--scan shape ${scan.shape.join('×')} differs from the labels' ${shape.join('×')}`);
-  const normal = options.normal ?? 'z';
-  const axis: Axis = normal === 'auto' ? dominantAxis(data, shape) : normal;
-  const sideCounts = newLiSideCounts(axis);
-  accumulateLiSide(sideCounts, data, shape, 0);
-  const plan = mapPlan(shape, spacing, axis, liSideFromCounts(sideCounts), options);
-  // the whole volume is one block of every map row
-  const rows = plan.g.rows;
-  const block: ColumnBlock = { labels: data, scan: scan ? scan.data : null, r0: 0, held: rows };
-  const progress = options.onProgress;
-  const surf = new Float64Array(rows * plan.g.cols);
-  surfaceRows(plan, block, 0, rows, surf, progress ? (r) => r % 16 === 0 && progress(r, rows * 3) : undefined);
-  const fit = fitSurface(plan, surf);
-  progress?.(rows, rows * 3);
-  // Grey levels for refinement.
-  let means: Array<number | null> | null = null;
-  if (scan) {
-    const sums = newGreyMeanSums();
-    accumulateGreyMeans(plan, block, 0, rows, sums);
-    means = greyMeansOf(sums);
-  }
-  const out = newMapColumns(plan);
-  const onRow = progress ? (r: number) => r % 16 === 0 && progress(rows + 2 * r, rows * 3) : undefined;
-  if (!fit.tilted) measureRows(plan, fit, means, block, 0, rows, out, onRow);
-  else {
-    const lines = tiltedLines(plan, fit);
-    tiltedSurfaceRows(plan, fit, lines, block, 0, rows);
-    repairTiltedSurface(plan, lines);
-    tiltedMeasureRows(plan, fit, lines, means, block, 0, rows, out, onRow);
-  }
-  progress?.(1, 1);
-  return mapResult(plan, fit, means, out);
-}
-
 
 export interface ThicknessSummary {
   mean_um: number;
@@ -836,7 +868,8 @@ export interface ThicknessSummary {
   zero_fraction: number;
   mean_capacity_mah_cm2: number;
   roughness: { electrolyte_surface: { rq_um: number; ra_um: number }; li_top: { rq_um: number; ra_um: number } };
-  penetration: { max_um: number; mean_um: number; area_fraction: number };
+  /** Li below the surface: `through_columns` are joined by Li to the other electrode (a short). */
+  penetration: { max_um: number; mean_um: number; area_fraction: number; through_columns: number };
   histogram: Histogram;
   map: { shape: [number, number]; pixel_um: [number, number]; area_um2: number; area_mm2: number; valid_columns: number; invalid_columns: number };
   normal: { axis: Axis; vector: [number, number, number]; tilt_deg: number; li_side: 'low' | 'high' };
@@ -900,7 +933,7 @@ export function summarizeThickness(res: ThicknessMapResult, bins = 40): Thicknes
       electrolyte_surface: { rq_um: r6(rs.rq_um), ra_um: r6(rs.ra_um) },
       li_top: { rq_um: r6(rl.rq_um), ra_um: r6(rl.ra_um) },
     },
-    penetration: { max_um: r6(pmax), mean_um: r6(pn ? psum / pn : 0), area_fraction: r6(pv ? pn / pv : 0) },
+    penetration: { max_um: r6(pmax), mean_um: r6(pn ? psum / pn : 0), area_fraction: r6(pv ? pn / pv : 0), through_columns: res.through_columns },
     histogram: histogram(s, bins),
     map: { shape: res.shape, pixel_um: res.pixel_um, area_um2: r6(area), area_mm2: r6(area / 1e6), valid_columns: n, invalid_columns: rows * cols - n },
     normal: { axis: res.axis, vector: res.normal.map(r6) as [number, number, number], tilt_deg: r6(res.tilt_deg), li_side: res.li_side },

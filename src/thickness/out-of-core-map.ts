@@ -7,12 +7,14 @@
  *    mode, the Li side: integer counts, exact in any order). For the z axis, blocks of whole z-lines
  *    are read straight from files stored uncompressed (`readRows`: raw, plain TIFF); labels or scans
  *    in compressed files are first copied into scratch volumes, which give the same blocks;
- *  - pass 1 (blocks of map rows): electrolyte surface indices, and the grey means for refinement
- *    (float sums: accumulated in the same row order as in memory);
- *  - map level: surface repair, plane fit (auto);
+ *  - pass 1 (blocks of map rows): electrolyte surface indices walked from both ends (the electrode
+ *    evidence of electrodes.ts), and the grey means for refinement (float sums: accumulated in the
+ *    same row order as in memory);
+ *  - map level: which ends are electrodes, surface repair, plane fit (auto);
  *  - tilted auto mode only: the surface along the fitted normal (blocks with the rows the tilted
- *    lines cross), then its repair;
- *  - pass 2: per-column measurement (blocks with the lateral grey-average halo) and the contact map.
+ *    lines cross), then its repair, per electrode;
+ *  - pass 2: per-column measurement of each electrode (blocks with the lateral grey-average halo)
+ *    and its contact map.
  *
  * For the x and y axes the map rows are z-slices, read straight from the source.
  */
@@ -30,6 +32,10 @@ import {
   axisFromProfiles,
   fitSurface,
   greyMeansOf,
+  type MapColumns,
+  type MapPlan,
+  type SurfaceFit,
+  type TiltedLines,
   liSideFromCounts,
   mapPlan,
   mapResult,
@@ -50,7 +56,8 @@ import {
   type ThicknessMapOptions,
   type ThicknessMapResult,
 } from './map.js';
-import { contactResult, contactRows, newContactCounts, type InterfaceContact } from './contact.js';
+import { contactResult, contactRows, newContactCounts, type ContactCounts, type InterfaceContact } from './contact.js';
+import { decideElectrodes, liCoverage, type ElectrodeMap, type ElectrodeMapsOptions, type ElectrodeMapsResult } from './electrodes.js';
 
 /**
  * Bytes per map column the map passes keep whatever the block (maps, surface indices, tilted lines,
@@ -61,7 +68,7 @@ export const MAP_BYTES_PER_COLUMN = 105;
 /** Largest slab pass 0 reads at once. */
 const SLAB_BYTES = 32 << 20;
 
-export interface OutOfCoreMapOptions extends Omit<ThicknessMapOptions, 'scan'> {
+export interface OutOfCoreMapOptions extends Omit<ElectrodeMapsOptions, 'scan'> {
   /** Grey-level scan of the same shape, for the sub-voxel refinement. */
   scan?: VolumeSource | null;
   /** Bytes the run may keep resident (blocks are sized from it). */
@@ -74,6 +81,11 @@ export interface OutOfCoreMapOptions extends Omit<ThicknessMapOptions, 'scan'> {
 
 export interface OutOfCoreMapResult extends ThicknessMapResult {
   contact: InterfaceContact;
+  /** Blocks of map rows per pass. */
+  blocks: number;
+}
+
+export interface OutOfCoreElectrodeMaps extends ElectrodeMapsResult {
   /** Blocks of map rows per pass. */
   blocks: number;
 }
@@ -95,7 +107,15 @@ function blocksOf(rows: number, blockRows: number): Array<[number, number]> {
   return planSlabs(rows, blockRows).map((s) => [s.z0, s.z1] as [number, number]);
 }
 
+/** The first electrode's map (the only one, or `near`) and its contact: see electrodeMapsFromSource. */
 export async function thicknessMapFromSource(labels: VolumeSource, options: OutOfCoreMapOptions): Promise<OutOfCoreMapResult> {
+  const r = await electrodeMapsFromSource(labels, options);
+  const first = r.electrodes[0];
+  return { ...first.map, contact: first.contact, blocks: r.blocks };
+}
+
+/** electrodes.ts `electrodeMaps` for labels read from disk block by block: the same maps bit for bit. */
+export async function electrodeMapsFromSource(labels: VolumeSource, options: OutOfCoreMapOptions): Promise<OutOfCoreElectrodeMaps> {
   if (labels.dtype !== 'uint8') throw new InputError(`labels must be uint8 (got ${labels.dtype})`);
   const spacing = options.spacing ?? labels.spacing;
   if (!spacing) throw new InputError('the thickness map needs the voxel size: give --voxel UM (or DZ,DY,DX)');
@@ -122,7 +142,7 @@ export async function thicknessMapFromSource(labels: VolumeSource, options: OutO
       }
     };
     const sideAxes: Axis[] = normal === 'auto' ? ['z', 'y', 'x'] : [normal];
-    const sides = sideAxes.map((a) => newLiSideCounts(a));
+    const sideCounts = sideAxes.map((a) => newLiSideCounts(a));
     const profiles = normal === 'auto' ? newAxisProfiles(shape) : null;
     let labelScratch: ScratchVolume | null = null;
     const newScratch = (dtype: DType) => {
@@ -134,11 +154,11 @@ export async function thicknessMapFromSource(labels: VolumeSource, options: OutO
     if (normal === 'z' && !labels.readRows) labelScratch = newScratch('uint8');
     await streamLabels((slab, z0) => {
       if (profiles) accumulateAxisProfiles(profiles, slab, shape, z0);
-      for (const s of sides) accumulateLiSide(s, slab, shape, z0);
+      for (const s of sideCounts) accumulateLiSide(s, slab, shape, z0);
       labelScratch?.writeSlices(z0, slab);
     });
     const axis: Axis = profiles ? axisFromProfiles(profiles, shape) : (normal as Axis);
-    const side = liSideFromCounts(sides.find((s) => s.axis === axis)!);
+    const side = liSideFromCounts(sideCounts.find((s) => s.axis === axis)!);
     if (axis === 'z' && !labelScratch && !labels.readRows) {
       const s = (labelScratch = newScratch('uint8'));
       await streamLabels((slab, z0) => s.writeSlices(z0, slab));
@@ -152,8 +172,8 @@ export async function thicknessMapFromSource(labels: VolumeSource, options: OutO
       for (const { z0, z1 } of planSlabs(nz, depth)) s.writeSlices(z0, await scanSource.readSlices(z0, z1, buf.subarray(0, (z1 - z0) * plane)));
     }
 
-    const plan = mapPlan(shape, spacing, axis, side, options);
-    const { rows, cols } = plan.g;
+    const plans = { low: mapPlan(shape, spacing, axis, 'low', options), high: mapPlan(shape, spacing, axis, 'high', options) };
+    const { rows, cols } = plans.low.g;
     // ── blocks of map rows: for z, [nz, held, nx] from the scratch copies; for y / x, z-slabs from the sources
     const rowVoxels = axis === 'z' ? nz * nx : plane;
     let labelBuf = new Uint8Array(0);
@@ -176,40 +196,54 @@ export async function thicknessMapFromSource(labels: VolumeSource, options: OutO
       return { labels: lab as Uint8Array, scan, r0: h0, held: h1 - h0 };
     };
     const perRow = rowVoxels * (1 + scanBpv);
-    const halo = scanSource ? plan.greyRadius : 0;
+    const halo = scanSource ? plans.low.greyRadius : 0;
     const blockRows = Math.max(1, Math.floor(options.blockRows ?? slicesPerSlab(budget, perRow, rows, halo, fixed)));
     const blocks = blocksOf(rows, blockRows);
     reserve(blockRows + 2 * halo);
-    let total = blocks.length * 2;
+    let total = blocks.length * 3;
     let done = 0;
     const step = () => progress?.(++done, total);
 
-    // ── pass 1: surface indices; grey means (float sums in increasing row order, as in memory)
-    const surf = new Float64Array(rows * cols);
+    // ── pass 1: surface indices from both ends; grey means (float sums in increasing row order, as in memory)
+    const m = rows * cols;
+    const surf = { low: new Float64Array(m), high: new Float64Array(m) };
+    const liAbove = { low: new Uint8Array(m), high: new Uint8Array(m) };
     const sums = newGreyMeanSums();
     for (const [b0, b1] of blocks) {
       const block = await readBlock(b0, b1, Boolean(scanSource));
-      surfaceRows(plan, block, b0, b1, surf);
-      accumulateGreyMeans(plan, block, b0, b1, sums);
+      surfaceRows(plans.low, block, b0, b1, surf.low, undefined, liAbove.low);
+      surfaceRows(plans.high, block, b0, b1, surf.high, undefined, liAbove.high);
+      accumulateGreyMeans(plans[side], block, b0, b1, sums);
       step();
     }
-    const fit = fitSurface(plan, surf);
+    const { detection, sides } = decideElectrodes({ low: liCoverage(surf.low, liAbove.low), high: liCoverage(surf.high, liAbove.high) }, options.electrodes ?? 'auto', side);
+    const fits = { low: fitSurface(plans.low, surf.low), high: fitSurface(plans.high, surf.high) };
     const means = scanSource ? greyMeansOf(sums) : null;
-    const out = newMapColumns(plan);
-    const contact = newContactCounts(shape, spacing, axis, side, fit.surface);
+    interface Measuring { plan: MapPlan; fit: SurfaceFit; out: MapColumns; contact: ContactCounts; lines: TiltedLines | null }
+    const measuring: Measuring[] = sides.map(({ side: s }) => {
+      const plan: MapPlan = { ...plans[s], opposite: sides.length === 2 ? fits[s === 'low' ? 'high' : 'low'].surface : null };
+      const fit = fits[s];
+      return { plan, fit, out: newMapColumns(plan), contact: newContactCounts(shape, spacing, axis, s, fit.surface), lines: fit.tilted ? tiltedLines(plan, fit) : null };
+    });
 
-    // ── pass 2: per-column measurement and contact
-    if (!fit.tilted) {
+    // ── pass 2: per-column measurement and contact (straight electrodes share the blocks)
+    const straight = measuring.filter((e) => !e.lines);
+    if (straight.length) {
       for (const [b0, b1] of blocks) {
-        const [h0, h1] = measureRowsNeeded(plan, Boolean(scanSource), b0, b1);
+        const [h0, h1] = measureRowsNeeded(plans.low, Boolean(scanSource), b0, b1);
         const block = await readBlock(h0, h1, Boolean(scanSource));
-        measureRows(plan, fit, means, block, b0, b1, out);
-        contactRows(contact, block, b0, b1);
+        for (const e of straight) {
+          measureRows(e.plan, e.fit, means, block, b0, b1, e.out);
+          contactRows(e.contact, block, b0, b1);
+        }
         step();
       }
-    } else {
+    }
+    for (const e of measuring) {
+      const lines = e.lines;
+      if (!lines) continue;
+      const { plan, fit } = e;
       // lines along the fitted normal cross rows: blocks hold the rows the lines of their columns reach
-      const lines = tiltedLines(plan, fit);
       let reach = 0;
       for (let r = 0; r < rows; r++) {
         const [h0, h1] = tiltedRowsNeeded(plan, fit, lines, r, r + 1);
@@ -217,7 +251,7 @@ export async function thicknessMapFromSource(labels: VolumeSource, options: OutO
       }
       const tiltedBlockRows = Math.max(1, Math.floor(options.blockRows ?? slicesPerSlab(budget, perRow, rows, reach, fixed)));
       const tiltedBlocks = blocksOf(rows, tiltedBlockRows);
-      total = blocks.length + 2 * tiltedBlocks.length;
+      total += 2 * tiltedBlocks.length;
       for (const [b0, b1] of tiltedBlocks) {
         const [h0, h1] = tiltedRowsNeeded(plan, fit, lines, b0, b1);
         tiltedSurfaceRows(plan, fit, lines, await readBlock(h0, h1, false), b0, b1);
@@ -227,13 +261,14 @@ export async function thicknessMapFromSource(labels: VolumeSource, options: OutO
       for (const [b0, b1] of tiltedBlocks) {
         const [h0, h1] = tiltedRowsNeeded(plan, fit, lines, b0, b1);
         const block = await readBlock(h0, h1, Boolean(scanSource));
-        tiltedMeasureRows(plan, fit, lines, means, block, b0, b1, out);
-        contactRows(contact, block, b0, b1);
+        tiltedMeasureRows(plan, fit, lines, means, block, b0, b1, e.out);
+        contactRows(e.contact, block, b0, b1);
         step();
       }
     }
     progress?.(1, 1);
-    return { ...mapResult(plan, fit, means, out), contact: contactResult(contact), blocks: blocks.length };
+    const electrodes: ElectrodeMap[] = measuring.map((e, k) => ({ ...sides[k], map: mapResult(e.plan, e.fit, means, e.out), contact: contactResult(e.contact) }));
+    return { axis, electrodes, detection, blocks: blocks.length };
   } finally {
     for (const s of scratches) s.discard();
   }

@@ -4,7 +4,8 @@ import { writeFileAtomically } from '../io/atomic.js';
 import { writeTiff } from '../io/tiff/index.js';
 import { makeVolume, type Shape3, type Spacing3 } from '../io/volume.js';
 import { histogramSvg, mapFigureSvg, svgToPng } from '../report/figures/index.js';
-import type { ThicknessMapResult, ThicknessSummary } from './map.js';
+import { summarizeThickness, type ThicknessMapResult, type ThicknessSummary } from './map.js';
+import type { ElectrodeMap, ElectrodeMapsResult } from './electrodes.js';
 
 export interface ThicknessFiles {
   thickness: string;
@@ -21,24 +22,31 @@ export interface ThicknessFiles {
 const mapVolume = (data: Float32Array, res: ThicknessMapResult) =>
   makeVolume(data, [1, res.shape[0], res.shape[1]], [res.axis_um, res.pixel_um[0], res.pixel_um[1]] as Spacing3);
 
-/** thickness_um.tif, penetration_um.tif, surface_height_um.tif, li_top_height_um.tif, thickness.json, figures. */
+/**
+ * thickness_um.tif, penetration_um.tif, surface_height_um.tif, li_top_height_um.tif, thickness.json,
+ * figures; `suffix` ('_far') goes before the unit or extension of each name (thickness_far_um.tif,
+ * thickness_far.json, ...), `electrode` names it in the figure titles.
+ */
 export async function writeThicknessOutputs(
   dir: string,
   res: ThicknessMapResult,
   summary: ThicknessSummary,
   extra: Record<string, unknown> = {},
+  suffix = '',
+  electrode: string | null = null,
 ): Promise<ThicknessFiles> {
   const files: ThicknessFiles = {
-    thickness: path.join(dir, 'thickness_um.tif'),
-    penetration: path.join(dir, 'penetration_um.tif'),
-    surface: path.join(dir, 'surface_height_um.tif'),
-    liTop: path.join(dir, 'li_top_height_um.tif'),
-    json: path.join(dir, 'thickness.json'),
-    png: path.join(dir, 'thickness.png'),
-    svg: path.join(dir, 'thickness.svg'),
-    histogramSvg: path.join(dir, 'thickness_histogram.svg'),
-    histogramPng: path.join(dir, 'thickness_histogram.png'),
+    thickness: path.join(dir, `thickness${suffix}_um.tif`),
+    penetration: path.join(dir, `penetration${suffix}_um.tif`),
+    surface: path.join(dir, `surface_height${suffix}_um.tif`),
+    liTop: path.join(dir, `li_top_height${suffix}_um.tif`),
+    json: path.join(dir, `thickness${suffix}.json`),
+    png: path.join(dir, `thickness${suffix}.png`),
+    svg: path.join(dir, `thickness${suffix}.svg`),
+    histogramSvg: path.join(dir, `thickness_histogram${suffix}.svg`),
+    histogramPng: path.join(dir, `thickness_histogram${suffix}.png`),
   };
+  const which = electrode ? ` (${electrode} electrode)` : '';
   await writeTiff(files.thickness, mapVolume(res.thickness, res));
   await writeTiff(files.penetration, mapVolume(res.penetration, res));
   await writeTiff(files.surface, mapVolume(res.surface, res));
@@ -51,7 +59,7 @@ export async function writeThicknessOutputs(
     rows: res.shape[0],
     cols: res.shape[1],
     pixelUm: res.pixel_um,
-    title: 'Li layer thickness',
+    title: `Li layer thickness${which}`,
     subtitle: sub,
     label: 'Li thickness (µm)',
     colormap: 'inferno',
@@ -62,7 +70,7 @@ export async function writeThicknessOutputs(
   const hsvg = histogramSvg({
     edges: summary.histogram.edges,
     counts: summary.histogram.counts,
-    title: 'Li thickness distribution',
+    title: `Li thickness distribution${which}`,
     xLabel: 'Li thickness (µm)',
     yLabel: 'columns',
     markers: [{ value: summary.mean_um, label: `mean ${summary.mean_um.toFixed(1)} µm` }],
@@ -78,4 +86,76 @@ export async function writeThicknessOutputs(
 export async function writeFloatVolume(file: string, data: Float32Array, shape: Shape3, spacing: Spacing3 | null): Promise<void> {
   // writeTiff checks dtype against the data's class; a SharedArrayBuffer-backed Float32Array is fine
   await writeTiff(file, makeVolume(data, shape, spacing));
+}
+
+const r6 = (v: number) => (Number.isFinite(v) ? +v.toPrecision(6) : v);
+
+/** What each electrode's files and key figures are, listed in thickness.json and interface.json. */
+export interface ElectrodeEntry {
+  name: ElectrodeMap['name'];
+  side: 'low' | 'high';
+  suffix: string;
+  mean_um: number;
+  p05_um: number;
+  p95_um: number;
+  zero_fraction: number;
+  penetration_max_um: number;
+  through_columns: number;
+  contact_fraction: number;
+  files: { thickness: string; penetration: string; contact: string; json: string };
+}
+
+export interface ElectrodeOutputs {
+  summaries: ThicknessSummary[];
+  entries: ElectrodeEntry[];
+}
+
+/**
+ * Every electrode's maps, JSON and figures (writeThicknessOutputs with its suffix), its contact map
+ * (contact.tif / contact_far.tif) and interface.json: the first electrode's contact keys at the top
+ * level (what the current and fem stages read) and every electrode under `electrodes`.
+ */
+export async function writeElectrodeOutputs(dir: string, m: ElectrodeMapsResult, extra: Record<string, unknown> = {}): Promise<ElectrodeOutputs> {
+  const two = m.electrodes.length > 1;
+  const summaries = m.electrodes.map((e) => summarizeThickness(e.map));
+  const entries: ElectrodeEntry[] = m.electrodes.map((e, k) => ({
+    name: e.name,
+    side: e.map.li_side,
+    suffix: e.suffix,
+    mean_um: summaries[k].mean_um,
+    p05_um: summaries[k].p05_um,
+    p95_um: summaries[k].p95_um,
+    zero_fraction: summaries[k].zero_fraction,
+    penetration_max_um: summaries[k].penetration.max_um,
+    through_columns: summaries[k].penetration.through_columns,
+    contact_fraction: r6(e.contact.contactFraction),
+    files: { thickness: `thickness${e.suffix}_um.tif`, penetration: `penetration${e.suffix}_um.tif`, contact: `contact${e.suffix}.tif`, json: `thickness${e.suffix}.json` },
+  }));
+  for (let k = 0; k < m.electrodes.length; k++) {
+    const e = m.electrodes[k];
+    const res = e.map;
+    await writeThicknessOutputs(dir, res, summaries[k], { electrode: e.name, electrodes: entries, electrode_detection: m.detection, ...extra }, e.suffix, two ? e.name : null);
+    const mapSpacing: Spacing3 = [res.axis_um, res.pixel_um[0], res.pixel_um[1]];
+    await writeTiff(path.join(dir, `contact${e.suffix}.tif`), makeVolume(e.contact.contact, [1, res.shape[0], res.shape[1]], mapSpacing), {
+      compression: 'deflate',
+      description: { contact: '1: Li touches the electrolyte surface, 0: void at the surface, 255: no surface in the column', electrode: e.name },
+    });
+  }
+  const contactOf = (e: ElectrodeMap) => ({
+    contact_fraction: r6(e.contact.contactFraction),
+    electrolyte_depth_um: r6(e.contact.electrolyteDepthUm),
+    li_side: e.map.li_side,
+    axis: e.map.axis,
+    map_shape: e.map.shape,
+    pixel_um: e.map.pixel_um,
+    contact_file: `contact${e.suffix}.tif`,
+  });
+  const interfaceJson = {
+    ...contactOf(m.electrodes[0]),
+    electrode: m.electrodes[0].name,
+    electrodes: Object.fromEntries(m.electrodes.map((e) => [e.name, contactOf(e)])),
+    definition: 'contact.tif: the voxel next to the electrolyte surface on the Li side is Li (1) or not (0); electrolyte_depth_um: mean electrolyte voxels per column × voxel size. With two electrodes the far one is contact_far.tif.',
+  };
+  await writeFileAtomically(path.join(dir, 'interface.json'), `${JSON.stringify(interfaceJson, (_k, x) => (typeof x === 'number' && !Number.isFinite(x) ? null : x), 2)}\n`);
+  return { summaries, entries };
 }

@@ -1,6 +1,7 @@
 /** Helpers for the thickness-map accuracy tests (reusable once segmentation lands). */
 import type { Volume } from '../../src/io/volume.js';
-import { thicknessMap, type ThicknessMapOptions, type ThicknessMapResult } from '../../src/thickness/map.js';
+import { type ThicknessMapOptions, type ThicknessMapResult } from '../../src/thickness/map.js';
+import { thicknessMap } from '../../src/thickness/electrodes.js';
 
 export interface MapAccuracy {
   /** Mean absolute error vs the truth map, in voxels (µm / voxel size along the normal). */

@@ -1,0 +1,83 @@
+/**
+ * The thickness stage as one library call: open the labels (or take them from memory) and the
+ * optional grey-level scan, measure every Li electrode in memory when it fits the budget or block by
+ * block from disk when it does not (identical maps), and return the maps with the memory record.
+ * `buried thickness` and the `thickness` stage of `buried run` both use it; outputs.ts writes the files.
+ */
+import { InputError } from '../io/errors.js';
+import { openVolume, readVolume, type OpenOptions } from '../io/open.js';
+import type { VolumeSource } from '../io/source.js';
+import { bytesPerVoxel, type Shape3, type Spacing3, type Volume } from '../io/volume.js';
+import { fitsInBudget } from '../compute/budget.js';
+import { peakRssBytes } from '../report/memory.js';
+import { electrodeMaps, type ElectrodeMapsOptions, type ElectrodeMapsResult } from './electrodes.js';
+import { electrodeMapsFromSource, inMemoryMapBytes } from './out-of-core-map.js';
+
+export interface ThicknessInputs {
+  /** The labels file (named in errors; opened unless `volume` is given). */
+  labelsFile: string;
+  labelsOpen?: OpenOptions;
+  /** Labels already in memory (the run pipeline's segment stage): used as they are. */
+  volume?: Volume | null;
+  /** Grey-level scan for the sub-voxel refinement. */
+  scanFile?: string | null;
+  scanOpen?: OpenOptions;
+}
+
+export interface MeasureThicknessOptions extends Omit<ElectrodeMapsOptions, 'scan' | 'spacing'> {
+  budgetBytes: number;
+  /** Called once the labels are known not to fit the budget (before streaming). */
+  onStream?: (shape: Shape3) => void;
+  /** Progress of re-reading the scan in memory. */
+  onReadScan?: (done: number, total: number) => void;
+  /** Called before the scan is read into memory (the caller drops what it no longer needs). */
+  beforeScanRead?: () => void;
+}
+
+export interface ThicknessMeasurement extends ElectrodeMapsResult {
+  shape: Shape3;
+  spacing: Spacing3 | null;
+  memory: { peak_rss_bytes: number; budget_bytes: number; out_of_core: boolean; blocks: number };
+}
+
+export async function measureThickness(inputs: ThicknessInputs, options: MeasureThicknessOptions): Promise<ThicknessMeasurement> {
+  const file = inputs.labelsFile;
+  const cached = inputs.volume ?? null;
+  const labelsSource: VolumeSource | null = cached ? null : await openVolume(file, inputs.labelsOpen ?? {});
+  let scanSource: VolumeSource | null = null;
+  try {
+    const dtype = cached ? cached.dtype : labelsSource!.dtype;
+    const shape = cached ? cached.shape : labelsSource!.shape;
+    const spacing = cached ? cached.spacing : labelsSource!.spacing;
+    if (dtype !== 'uint8') throw new InputError(`labels must be uint8 label codes (got ${dtype}); segment the scan first`, file);
+    if (!spacing) throw new InputError('voxel size unknown (no spacing in the file): give --voxel UM or --voxel DZ,DY,DX', file);
+    if (inputs.scanFile) {
+      scanSource = await openVolume(inputs.scanFile, inputs.scanOpen ?? {});
+      if (scanSource.shape.join(',') !== shape.join(',')) throw new InputError(`scan shape ${scanSource.shape.join('×')} differs from the labels' ${shape.join('×')}`, inputs.scanFile);
+    }
+    const stream = !cached && !fitsInBudget(inMemoryMapBytes(shape, scanSource ? bytesPerVoxel(scanSource.dtype) : 0), options.budgetBytes);
+    const mapOptions = { ...options, spacing };
+    let result: ElectrodeMapsResult;
+    let blocks = 1;
+    if (stream) {
+      options.onStream?.(shape);
+      const r = await electrodeMapsFromSource(labelsSource!, { ...mapOptions, scan: scanSource });
+      blocks = r.blocks;
+      result = r;
+    } else {
+      let labels: Volume | null = cached ?? (await readVolume(labelsSource!));
+      let scan: Volume | null = null;
+      if (scanSource) {
+        options.beforeScanRead?.();
+        scan = await readVolume(scanSource, { onProgress: options.onReadScan });
+      }
+      result = electrodeMaps(labels, { ...mapOptions, scan });
+      labels = null;
+      scan = null;
+    }
+    return { ...result, shape, spacing, memory: { peak_rss_bytes: peakRssBytes(), budget_bytes: options.budgetBytes, out_of_core: stream, blocks } };
+  } finally {
+    await labelsSource?.close();
+    await scanSource?.close();
+  }
+}
