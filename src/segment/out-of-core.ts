@@ -11,8 +11,12 @@
  * Memory: a few windows of (slab + 2 halo) slices, the per-column tables (ny × nx) and the
  * per-component tables — never a whole-volume array.
  *
- * Not streamed yet: the label clean-up (minIslandVoxels > 1, fillHoles) and the generic 'classes'
- * mode (both refused with an InputError: run them in memory).
+ * A stack normal along y or x: the grey copy is rewritten in the working frame (normal along z) and
+ * the labels back in the input frame (out-of-core-frame.ts), as the in-memory path permutes arrays.
+ *
+ * Not streamed yet: the label clean-up (minIslandVoxels > 1, fillHoles), the generic 'classes'
+ * mode, and a field of view whose rotation axis is neither z nor the stack normal (refused with an
+ * InputError: run them in memory).
  */
 import type { ComputeBackend, GreyArray } from '../compute/types.js';
 import { gaussianWeights } from '../compute/reference.js';
@@ -29,7 +33,8 @@ import { estimateNoiseOfSlices } from './noise.js';
 import { CC_SLAB_VOXELS, segmentPhases } from './phases.js';
 import { MAX_HALO, ScratchStore } from './store.js';
 import { detectFrame, markOutside, qcFieldOfView } from './frame.js';
-import { fillOutsideFieldOfView } from './orient.js';
+import { canonicalShape, canonicalSpacing, fillOutsideFieldOfView } from './orient.js';
+import { writeInputFrame, writeWorkingFrame } from './out-of-core-frame.js';
 import { denoiseDecision, denoiseReport, invertGrey, phasesReport, stageTimer } from './common.js';
 import type { SegmentOptions, SegmentReport } from './types.js';
 
@@ -88,17 +93,22 @@ export async function segmentOutOfCore(source: VolumeSource, backend: ComputeBac
   const minIsland = options.minIslandVoxels ?? 0;
   const fillHoles = options.fillHoles ?? false;
   if (cleanupActive(minIsland, fillHoles)) throw new InputError('out-of-core segmentation: the label clean-up (--min-island > 1, --fill-holes) is not streamed yet; run in memory');
-  const shape: Shape3 = [...source.shape];
-  const [nz, ny, nx] = shape;
-  const plane = ny * nx;
+  // the input frame; the working frame (stack normal along z) replaces them once the normal is known
+  const inputShape: Shape3 = [...source.shape];
+  let shape: Shape3 = inputShape;
+  let [nz, ny, nx] = shape;
+  let plane = ny * nx;
   const n = voxelCount(shape);
   const liContrast = options.liContrast ?? 'dark';
-  const spacing = options.spacing !== undefined ? options.spacing : source.spacing;
+  const inputSpacing = options.spacing !== undefined ? options.spacing : source.spacing;
+  let spacing = inputSpacing;
   const greyDtype = source.dtype === 'uint8' || source.dtype === 'uint16' || source.dtype === 'float32' ? source.dtype : 'float32';
   const gb = bytesPerVoxel(greyDtype);
-  const fixed = fixedBytes(plane);
+  let fixed = fixedBytes(plane);
   // windows of grey + labels (+ the source slab and a shared copy for the backend)
-  const slabSlices = Math.max(1, Math.min(nz, Math.floor(ooc.slabSlices ?? slicesPerSlab(ooc.budgetBytes, plane * (3 * gb + bytesPerVoxel(source.dtype) + 1 + BACKEND_BYTES_PER_WINDOW_VOXEL), nz, MAX_HALO, fixed))));
+  const planSlices = () => Math.max(1, Math.min(nz, Math.floor(ooc.slabSlices ?? slicesPerSlab(ooc.budgetBytes, plane * (3 * gb + bytesPerVoxel(source.dtype) + 1 + BACKEND_BYTES_PER_WINDOW_VOXEL), nz, MAX_HALO, fixed))));
+  let slabSlices = planSlices();
+  const inputSlabSlices = slabSlices;
   const scratch = { dir: ooc.scratchDir };
   let scratchNow = 0, scratchPeak = 0;
   const track = (bytes: number) => {
@@ -153,15 +163,35 @@ export async function segmentOutOfCore(source: VolumeSource, backend: ComputeBac
     }
     // Stack normal and field of view (same detection as in memory, over slabs).
     const frame = await detectFrame((z0, z1) => grey.readSlices(z0, z1) as GreyArray, shape, { normal: options.normal, fieldOfView: options.fieldOfView }, slabSlices);
-    if (frame.normal !== 'z') throw new InputError(`the stack normal is along ${frame.normal}${frame.normalSource === 'detected' ? ' (detected)' : ''}; the streamed segmentation handles a stack normal along z only so far: reorder the axes or raise --memory so it runs in memory`, source.path);
-    if (frame.fov.detected && frame.fov.axis !== 'z') throw new InputError(`the reconstruction field of view lies along ${frame.fov.axis}; the streamed segmentation handles one along z only so far: raise --memory so it runs in memory`, source.path);
-    if (frame.fill.detected && frame.near) {
+    const normal = frame.normal;
+    // masked lines are filled slab by slab where each lies within a slab: lines along z in the input
+    // frame, lines along the stack normal (die wall, a rotation axis along the normal) in the working frame
+    const fillAxis = frame.fill.detected && frame.near ? frame.fill.axis : null;
+    if (fillAxis && fillAxis !== 'z' && fillAxis !== normal) throw new InputError(`the reconstruction field of view lies along ${fillAxis} and the stack normal along ${normal}; the streamed segmentation handles a field of view along z or along the stack normal only so far: raise --memory so it runs in memory`, source.path);
+    const fillSlabs = (fill: typeof frame.fill) => {
       const buf = allocate(greyDtype, slabSlices * plane) as GreyArray;
       for (const s of planSlabs(nz, slabSlices, 0)) {
         const g = grey.readSlices(s.z0, s.z1, buf) as GreyArray;
-        fillOutsideFieldOfView(g, s.z0, s.z1, shape, frame.fill, frame.near);
+        fillOutsideFieldOfView(g, s.z0, s.z1, shape, fill, frame.near!);
         grey.writeSlices(s.z0, g);
       }
+    };
+    if (fillAxis === 'z') fillSlabs(frame.fill);
+    if (normal !== 'z') {
+      const working = ScratchVolume.create(canonicalShape(inputShape, normal), greyDtype, scratch);
+      created.push(working);
+      track(n * gb);
+      writeWorkingFrame(grey, working, normal, slabSlices);
+      drop(grey);
+      grey = working;
+      shape = working.shape;
+      [nz, ny, nx] = shape;
+      plane = ny * nx;
+      spacing = canonicalSpacing(inputSpacing ?? null, normal);
+      fixed = fixedBytes(plane);
+      slabSlices = planSlices();
+      // a mask of lines along the normal indexes the working plane as it indexes the input one
+      if (fillAxis === normal) fillSlabs({ ...frame.fill, axis: 'z' });
     }
     const labels = make('uint8');
     lap('prepare');
@@ -239,14 +269,23 @@ export async function segmentOutOfCore(source: VolumeSource, backend: ComputeBac
     lap('cleanup');
     const report = await phasesReport({
       store, res, cleanup: emptyCleanupReport(minIsland, fillHoles), options, spacing: spacing ?? null, inputDtype: source.dtype, inverted, denoise, backend, timings,
-      frame: { normal: 'z', source: frame.normalSource, fieldOfView: qcFieldOfView(frame.fov), inputShape: shape, inputSpacing: spacing ?? null },
+      frame: { normal, source: frame.normalSource, fieldOfView: qcFieldOfView(frame.fov), inputShape, inputSpacing: inputSpacing ?? null },
     });
     drop(grey);
+    let out = labels;
+    if (normal !== 'z') {
+      out = ScratchVolume.create(inputShape, 'uint8', scratch);
+      created.push(out);
+      track(n);
+      writeInputFrame(labels, out, normal, inputSlabSlices);
+      drop(labels);
+      lap('input_frame');
+    }
     timings.total = Object.entries(timings).reduce((a, [k, v]) => (k === 'total' ? a : a + v), 0);
     progress('done', 1, 1);
-    created.splice(created.indexOf(labels), 1);
+    created.splice(created.indexOf(out), 1);
     return {
-      labels, report, slab_slices: slabSlices, denoise_slab_slices: denoiseSlices, scratch_bytes: scratchPeak,
+      labels: out, report, slab_slices: slabSlices, denoise_slab_slices: denoiseSlices, scratch_bytes: scratchPeak,
       max_window_voxels: Math.max(maxWindow, store.maxWindowVoxels),
       peak_rss_mib_after_step: peakAfter,
     };

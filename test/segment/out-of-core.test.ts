@@ -59,6 +59,11 @@ const CASES: Case[] = [
   { preset: 'labct', options: {}, slabs: [7], synth: { surroundings: 'die' }, shape: [120, 48, 48] },
   { preset: 'plated', options: {}, slabs: [4], synth: { surroundings: 'plunger' }, shape: [96, 48, 48] },
   { preset: 'fullcell', options: {}, slabs: [6], shape: [120, 48, 48] },
+  // stacks along x and y: the grey copy is rewritten in the working frame and the labels back; the
+  // field of view and the die wall lie along the normal (filled in the working frame)
+  { preset: 'symmetric', options: {}, slabs: [5], synth: { axis: 'x', surroundings: 'plunger', fov: 'circle' }, shape: [48, 48, 120] },
+  { preset: 'labct', options: {}, slabs: [7], synth: { axis: 'y', surroundings: 'die' }, shape: [48, 120, 48] },
+  { preset: 'plated', options: {}, slabs: [3, 11], synth: { axis: 'y' }, shape: [40, 96, 48] },
 ];
 
 describe('segmentOutOfCore equals segment()', () => {
@@ -125,8 +130,9 @@ describe('segmentOutOfCore slab plan', () => {
     }
     await expect(segmentOutOfCore(src, backend, { mode: 'phases', method: 'otsu', fillHoles: true }, { budgetBytes: 1 << 30 })).rejects.toThrow(/not streamed/);
     await expect(segmentOutOfCore(src, backend, { mode: 'classes', method: 'otsu' }, { budgetBytes: 1 << 30 })).rejects.toThrow(/phases/);
-    // a stack along x is detected and refused with a message (streamed only along z so far), not mislabelled
-    const alongX = generatePhantom({ preset: 'plated', seed: 5, shape: [64, 64, 96], axis: 'x' });
-    await expect(segmentOutOfCore(memorySource(alongX.scan), backend, { mode: 'phases', method: 'otsu' }, { budgetBytes: 1 << 30, slabSlices: 8 })).rejects.toThrow(/stack normal is along x/);
+    // a field of view along x with the stack normal forced along y: its lines cross the slabs in both
+    // frames, refused with a message rather than filled wrongly
+    const alongX = generatePhantom({ preset: 'plated', seed: 5, shape: [64, 64, 96], axis: 'x', fov: 'circle' });
+    await expect(segmentOutOfCore(memorySource(alongX.scan), backend, { mode: 'phases', method: 'otsu', normal: 'y' }, { budgetBytes: 1 << 30, slabSlices: 8 })).rejects.toThrow(/field of view lies along x and the stack normal along y/);
   }, 60_000);
 });
