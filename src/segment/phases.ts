@@ -443,13 +443,17 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
   // the electrolyte is usually the bigger bright class; in a shallow scan a thick plunger can outweigh
   // it, which a solid, far brighter layer at an end still identifies
   const metalLayer = metalSlabs.length > 0 && (bigger === 1 || (metalContrast >= 3.5 && metalSlabs.some((sl) => solidAt(2, sl.end))));
+  // a shallow crop can hold more carbon collector than electrolyte: the middle class is still the
+  // collector when the brightest is no metal (contrast < 3.5) and a solid layer of it (the electrolyte,
+  // not a composite cathode's particles) fills the end opposite the middle-class slab
+  const carbonOutweighs = () => bigger === 1 && metalContrast < 3.5 && carbonSlabs.some((sl) => solidAt(2, sl.end === 'start' ? 'end' : 'start'));
   if (wanted === 'metal' || (wanted === 'auto' && metalLayer)) {
     collectorKind = 'metal';
     collectorClass = 2;
     electrolyteClass = 1;
     slab = longest(metalSlabs) ?? longest(ends.get(2)!);
     endSlabs = metalSlabs.length ? metalSlabs : slab ? [slab] : [];
-  } else if (wanted === 'carbon' || (wanted === 'auto' && bigger === 2 && carbonSlabs.length)) {
+  } else if (wanted === 'carbon' || (wanted === 'auto' && carbonSlabs.length && (bigger === 2 || carbonOutweighs()))) {
     collectorKind = 'carbon';
     collectorClass = 1;
     electrolyteClass = 2;

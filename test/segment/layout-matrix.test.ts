@@ -35,6 +35,8 @@ interface Case {
   invert?: boolean;
   /** QC verdict not asserted: a check sits at its limit on this case (reason in GAPS). */
   anyConfidence?: boolean;
+  /** Shape along z (stack normal z only) instead of the preset's depth × L × L. */
+  shape?: Shape3;
 }
 
 const L = 96;
@@ -59,6 +61,8 @@ const CASES: Case[] = [
   { name: 'anode-free 8-bit', synth: { preset: 'plated', dtype: 'uint8' }, layout: 'anode-free', floor: ANODE_FREE, maeVoxels: 1 },
   { name: 'anode-free float32', synth: { preset: 'plated', dtype: 'float32' }, layout: 'anode-free', floor: ANODE_FREE, maeVoxels: 1 },
   { name: 'anode-free Li bright (inverted)', synth: { preset: 'plated' }, invert: true, layout: 'anode-free', floor: ANODE_FREE, maeVoxels: 1 },
+  // the issue's small crop (`synth --shape 48,64,64`): as much carbon collector as electrolyte
+  { name: 'anode-free small crop 48×64×64', synth: { preset: 'plated' }, shape: [48, 64, 64], layout: 'anode-free', floor: { ...ANODE_FREE, 0: 0.3 }, maeVoxels: 1 },
   { name: 'Li foil, steel collector', synth: { preset: 'foil' }, layout: 'li-foil', floor: FOIL, maeVoxels: 1 },
   { name: 'Li foil stack along x', synth: { preset: 'foil', axis: 'x' }, layout: 'li-foil', floor: FOIL, maeVoxels: 1 },
   { name: 'Li foil tilted 15°', synth: { preset: 'foil', tiltDeg: 15 }, layout: 'li-foil', floor: FOIL, maeVoxels: 1 },
@@ -119,7 +123,7 @@ describe('default segmentation over the layout matrix', () => {
       const backend = await testBackend();
       const axis = (c.synth.axis ?? 'z') as AxisName;
       const d = depth(c.synth.preset);
-      const shape: Shape3 = axis === 'x' ? [L, L, d] : axis === 'y' ? [L, d, L] : [d, L, L];
+      const shape: Shape3 = c.shape ?? (axis === 'x' ? [L, L, d] : axis === 'y' ? [L, d, L] : [d, L, L]);
       const p = generatePhantom({ seed: 3, ...c.synth, shape });
       let scan = p.scan;
       if (c.invert) scan = { ...scan, data: Uint16Array.from(scan.data as Uint16Array, (v) => 65535 - v) };
