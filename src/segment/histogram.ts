@@ -30,6 +30,16 @@ export function histogramBelow(h: Histogram, upper: number, minBins = 0): Histog
   return { binning: { ...b, bins: counts.length }, counts, total };
 }
 
+/** The part of a histogram at and above grey level `lower` (its last bins; at least `minBins`). */
+export function histogramAbove(h: Histogram, lower: number, minBins = 0): Histogram {
+  const b = h.binning;
+  const start = Math.max(0, Math.min(h.counts.length - minBins, Math.floor((lower - b.lo) / b.width)));
+  const counts = h.counts.slice(start);
+  let total = 0;
+  for (let i = 0; i < counts.length; i++) total += counts[i];
+  return { binning: { ...b, lo: b.lo + start * b.width, bins: counts.length }, counts, total };
+}
+
 /** Min and max of the data in one pass (JS; cheap relative to the kernels). */
 export function minMax(data: GreyArray): { min: number; max: number } {
   let min = Infinity;

@@ -37,7 +37,7 @@
  */
 import type { ComputeBackend } from '../compute/types.js';
 import type { Spacing3 } from '../io/volume.js';
-import { fullHistogramOfSlabs, gmmOnHistogram, histogramBelow, thresholdsFromHistogram, type Histogram, type SlabVisitor } from './histogram.js';
+import { fullHistogramOfSlabs, gmmOnHistogram, histogramAbove, histogramBelow, thresholdsFromHistogram, type Histogram, type SlabVisitor } from './histogram.js';
 import { slabComponents } from './slab-components.js';
 import { InputError } from '../io/errors.js';
 import { ChangeLog } from './change-log.js';
@@ -125,6 +125,51 @@ function classifier(thresholds: readonly number[]): ClassOf {
  * TRANSITION partial-volume voxels, then a run of ≥ 2 voxels of class c — in at least half of the
  * sampled columns. Returns the median run, or 0.
  */
+/**
+ * A composite cathode inside a metal layer (a full cell between steel plungers). `cls4`: low |
+ * electrolyte | brighter | metal. Per end, over the first slices inward that are neither mostly metal
+ * nor mostly low density (up to 10 % of the depth): the brighter class's share of the two middle
+ * classes. A cathode end has a share of 15–90 % and no slice above 90 % (particles in a matrix, not a
+ * layer); the other end < 2 %; and the histogram has a valley between the two middle classes' means
+ * below 75 % of the lower peak (a grey drift along z broadens one population, it does not make two).
+ */
+async function cathodeBehindMetal(store: PhaseStore, cls4: ClassOf, hist: Histogram, lowerMean: number, upperMean: number, threshold: number): Promise<{ end: 'start' | 'end' | null; evidence: { ratio: Record<'start' | 'end', number>; max_slice_ratio: Record<'start' | 'end', number>; valley_ratio: number } }> {
+  const f = await sliceFractions(store, cls4, 4);
+  const nz = f[0].length;
+  const m = Math.max(2, Math.round(0.1 * nz));
+  const share = (end: 'start' | 'end') => {
+    let sum = 0, n = 0, max = 0;
+    for (let k = 0; k < nz && n < m; k++) {
+      const z = end === 'start' ? k : nz - 1 - k;
+      // slices of the two middle classes with electrolyte in them (not the partial volume at a metal face)
+      if (f[3][z] >= 0.5 || f[0][z] >= 0.5 || f[1][z] + f[2][z] < 0.5 || f[1][z] < 0.1) continue;
+      const r = f[2][z] / Math.max(1e-12, f[1][z] + f[2][z]);
+      sum += r;
+      max = Math.max(max, r);
+      n++;
+    }
+    return { ratio: n ? sum / n : 0, max };
+  };
+  const s = { start: share('start'), end: share('end') };
+  // smoothed histogram heights at the two means and at the threshold between them
+  const b = hist.binning;
+  const at = (v: number) => {
+    const i = Math.round((v - b.lo) / b.width);
+    const w = Math.max(1, Math.round(hist.counts.length / 128));
+    let sum = 0, n = 0;
+    for (let j = Math.max(0, i - w); j <= Math.min(hist.counts.length - 1, i + w); j++) { sum += hist.counts[j]; n++; }
+    return n ? sum / n : 0;
+  };
+  const valley = at(threshold) / Math.max(1e-12, Math.min(at(lowerMean), at(upperMean)));
+  let end: 'start' | 'end' | null = null;
+  for (const e of ['start', 'end'] as const) {
+    const o = e === 'start' ? 'end' : 'start';
+    if (s[e].ratio >= 0.15 && s[e].ratio <= 0.9 && s[e].max < 0.9 && s[o].ratio < 0.02 && valley < 0.75) end = e;
+  }
+  const r3 = (v: number) => +v.toFixed(3);
+  return { end, evidence: { ratio: { start: r3(s.start.ratio), end: r3(s.end.ratio) }, max_slice_ratio: { start: r3(s.start.max), end: r3(s.end.max) }, valley_ratio: r3(valley) } };
+}
+
 async function layerBehind(store: PhaseStore, cls: ClassOf, end: 'start' | 'end', outer: number, c: number): Promise<number> {
   const [nz, ny, nx] = store.shape;
   const plane = ny * nx;
@@ -468,13 +513,17 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
   let carbonRuns: number[] = [];
   /** Intensity classes of the collector label (a carbon foil behind a metal plunger: both). */
   let collectorClasses = collectorClass >= 0 ? [collectorClass] : [];
-  if (collectorKind === 'metal' && wanted === 'auto') {
-    // A carbon collector between the plunger and the Li: split the grey below the metal threshold
-    // into low | middle | electrolyte and look for the middle class right behind the metal layer.
+  // A metal layer: the grey below it may hold one more material than low | electrolyte (a carbon foil
+  // behind the plunger, a composite cathode's particles): split it into three classes.
+  const split4 = collectorKind === 'metal' && wanted === 'auto' ? (() => {
     const below = histogramBelow(hist, th3.thresholds[1], 2);
     const sub = thresholdsFromHistogram(below, 3, 'otsu', 'partition');
     const th4 = [sub.thresholds[0], sub.thresholds[1], th3.thresholds[1]];
-    const cls4 = classifier(th4);
+    return { below, sub, th4, cls4: classifier(th4) };
+  })() : null;
+  if (split4) {
+    // A carbon collector between the plunger and the Li: the middle class right behind the metal layer.
+    const { sub, th4, cls4 } = split4;
     const runs = await Promise.all(endSlabs.map((e) => layerBehind(store, cls4, e.end, 3, 1)));
     const wMid = sub.classes_stats[1].weight;
     if (runs.some((r) => r >= 2) && sub.classes_stats[2].weight > sub.classes_stats[1].weight) {
@@ -497,6 +546,31 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
   // cathode composite is particles in an electrolyte matrix).
   let cathodeClass = -1;
   let cathodeEnd: 'start' | 'end' | null = null;
+  if (split4 && collectorKind === 'metal') {
+    // The cathode's grey may fall below the metal threshold (split below it) or above it (the metal
+    // class then holds cathode and steel: split it in two). Classes: low | electrolyte | cathode | metal.
+    const above = histogramAbove(hist, th3.thresholds[1], 2);
+    const subA = thresholdsFromHistogram(above, 2, 'otsu', 'partition');
+    const candidates = [
+      { where: 'below', th4: split4.th4, cls4: split4.cls4, hist: split4.below, lo: split4.sub.classes_stats[1].mean, hi: split4.sub.classes_stats[2].mean, t: split4.sub.thresholds[1] },
+      { where: 'above', th4: [th3.thresholds[0], th3.thresholds[1], subA.thresholds[0]], cls4: classifier([th3.thresholds[0], th3.thresholds[1], subA.thresholds[0]]), hist: above, lo: subA.classes_stats[0].mean, hi: subA.classes_stats[1].mean, t: subA.thresholds[0] },
+    ];
+    const tried: Record<string, unknown> = {};
+    for (const c of candidates) {
+      const found = await cathodeBehindMetal(store, c.cls4, c.hist, c.lo, c.hi, c.t);
+      tried[c.where] = { thresholds: c.th4, ...found.evidence };
+      if (!found.end) continue;
+      thresholds = c.th4;
+      cls = c.cls4;
+      collectorClass = 3;
+      collectorClasses = [3];
+      cathodeClass = 2;
+      cathodeEnd = found.end;
+      decisions.push({ step: 'cathode behind metal', decision: `composite cathode at the ${found.end} of z inside the metal layer: split ${c.where} the metal threshold, class 2 of low | electrolyte | cathode | metal is mixed with electrolyte there (${(100 * found.evidence.ratio[found.end]).toFixed(0)} % of the bright voxels), absent inside the other end, and a population of its own (valley ${found.evidence.valley_ratio} of the lower peak) → cathode active material (code ${CATHODE}); metal = collector (class 3)`, evidence: tried });
+      break;
+    }
+    if (cathodeClass < 0) decisions.push({ step: 'cathode behind metal', decision: 'no composite cathode inside the metal layer (the grey below and above the metal threshold split into two classes: neither is mixed with electrolyte at one end only, as particles in a matrix are)', evidence: tried });
+  }
   if (wanted === 'auto' && collectorKind === 'none' && th3.classes_stats[2].mean > th3.classes_stats[1].mean) {
     for (const end of ['start', 'end'] as const) {
       const other = end === 'start' ? 'end' : 'start';
@@ -504,7 +578,9 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
       if (fc >= 0.15 && fc <= 0.9 && fe >= 0.05 && fo < 0.02 && !solidAt(2, end)) { cathodeClass = 2; cathodeEnd = end; }
     }
   }
-  if (cathodeClass >= 0) {
+  if (cathodeClass >= 0 && collectorKind === 'metal') {
+    electrolyteClass = 1;
+  } else if (cathodeClass >= 0) {
     electrolyteClass = 1;
     decisions.push({
       step: 'cathode',

@@ -76,7 +76,8 @@ const CASES: Case[] = [
   { name: 'symmetric die wall', synth: { preset: 'symmetric', surroundings: 'die' }, layout: 'symmetric', floor: { ...SYMMETRIC, 0: 0.78, 5: 0.95 }, maeVoxels: 2 },
   { name: 'full cell', synth: { preset: 'fullcell' }, layout: 'full-cell', floor: { 0: 0.7, 1: 0.95, 2: 0.92, 4: 0.87 }, maeVoxels: 1, anyConfidence: true },
   { name: 'full cell air beyond', synth: { preset: 'fullcell', surroundings: 'air' }, layout: 'full-cell', floor: { 0: 0.7, 1: 0.95, 2: 0.92, 4: 0.87, 5: 0.95 }, maeVoxels: 1, anyConfidence: true },
-  { name: 'full cell with plungers', synth: { preset: 'fullcell', surroundings: 'plunger' }, layout: 'unknown', floor: {}, mustBeLow: true },
+  // five materials (air, Li, electrolyte, NMC, steel): the cathode is found inside the metal layer
+  { name: 'full cell with plungers', synth: { preset: 'fullcell', surroundings: 'plunger' }, layout: 'full-cell', floor: { 0: 0.65, 1: 0.95, 2: 0.9, 3: 0.93, 4: 0.85, 5: 0.9 }, maeVoxels: 1, anyConfidence: true },
 ];
 
 /** Gaps between the floors and the issue's targets, with their reason (printed with the table). */
@@ -84,7 +85,7 @@ const GAPS = [
   'void in anode-free cells (0.49–0.58): the 3 % electrolyte pores are ~1–2 voxels across (sub-resolution, blurred); the half-way rule and the dip test (4 robust σ below the electrolyte) find about half',
   'Li in the depleted cell: thin Li (mean 4.6 voxels) with interfacial voids of a few voxels',
   'electrolyte and cathode in the full cell: NMC particles 3–7 voxels across blur into the matrix; its pores by the Li anode are nearly as bright as Li (void | Li ≈ 1.3–1.5 σ, at the QC limit 1.5: the verdict is not asserted)',
-  'full cell with plungers: five materials (air, Li, electrolyte, NMC, steel) for three classes: flagged low, not segmented',
+  'full cell with plungers: as the full cell, and the steel plungers\' partial volume against the composite takes cathode-grey voxels (collector 0.946)',
 ];
 
 const rows: string[] = [];

@@ -59,6 +59,7 @@ const CASES: Case[] = [
   { preset: 'labct', options: {}, slabs: [7], synth: { surroundings: 'die' }, shape: [120, 48, 48] },
   { preset: 'plated', options: {}, slabs: [4], synth: { surroundings: 'plunger' }, shape: [96, 48, 48] },
   { preset: 'fullcell', options: {}, slabs: [6], shape: [120, 48, 48] },
+  { preset: 'fullcell', options: {}, slabs: [9], synth: { surroundings: 'plunger' }, shape: [160, 48, 48] },
   // stacks along x and y: the grey copy is rewritten in the working frame and the labels back; the
   // field of view and the die wall lie along the normal (filled in the working frame)
   { preset: 'symmetric', options: {}, slabs: [5], synth: { axis: 'x', surroundings: 'plunger', fov: 'circle' }, shape: [48, 48, 120] },
