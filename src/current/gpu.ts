@@ -1,11 +1,11 @@
 /**
  * Backend selection for the conduction solve: 'cpu' (float64 multigrid + CG, this thread), 'gpu'
  * (the V-cycle's stencil kernels in WGSL on the compute layer's WebGPU device, CG in float64 on the
- * cpu: src/compute/gpu/conduction.ts), 'auto' (gpu on a hardware adapter, else cpu — the compute
+ * cpu: src/current/gpu-conduction.ts), 'auto' (gpu on a hardware adapter, else cpu — the compute
  * layer's rule, src/compute/index.ts).
  */
 import { gpuRefusal } from '../compute/index.js';
-import { GpuConduction } from '../compute/gpu/conduction.js';
+import { GpuConduction } from './gpu-conduction.js';
 import { buildFineLevel, finishSolution, Multigrid, now, pcgAsync, rhsOf, type ConductionProblem, type ConductionSolution, type SolveOptions } from './solver.js';
 import { runCurrent, runCurrentWith, type CurrentOptions, type CurrentResult } from './index.js';
 

@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import { InputError } from '../io/errors.js';
 import { writeFileAtomically } from '../io/atomic.js';
-import { createProgress, formatDuration, type Progress } from '../cli/progress.js';
+import { createProgress, formatDuration, type Progress } from '../io/progress.js';
 import { peakRssBytes } from '../report/memory.js';
 import { memoryBudget } from '../compute/budget.js';
 import { collectGarbage } from '../compute/gc.js';

@@ -23,7 +23,7 @@ import { LI_DEFAULTS, LPSCL_DEFAULTS, arrhenius, type Material } from '../fem/ma
 import { resamplePeriodic } from '../fem/profile.js';
 import { coarsenContact } from '../current/coarsen.js';
 export { coarsenContact } from '../current/coarsen.js';
-import type { Progress } from '../cli/progress.js';
+import type { Progress } from '../io/progress.js';
 import type { RunConfig, StageName } from './config.js';
 
 export interface RunContext {

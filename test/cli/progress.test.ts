@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createProgress, formatDuration } from '../../src/cli/progress.js';
+import { createProgress, formatDuration } from '../../src/io/progress.js';
 
 function sink(tty: boolean) {
   const chunks: string[] = [];

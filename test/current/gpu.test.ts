@@ -1,12 +1,12 @@
 /**
- * gpu twin of the conduction multigrid (kernels/conduction.wgsl.ts, src/compute/gpu/conduction.ts)
+ * gpu twin of the conduction multigrid (kernels/conduction.wgsl.ts, src/current/gpu-conduction.ts)
  * against the cpu solver. Runs on whatever adapter Dawn finds; on machines without a GPU,
  * SwiftShader when installed; skipped (with the reason printed) when there is no adapter.
  */
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { gpuAvailability } from '../../src/compute/index.js';
-import { GpuConduction } from '../../src/compute/gpu/conduction.js';
+import { GpuConduction } from '../../src/current/gpu-conduction.js';
 import { buildFineLevel, Multigrid, solveConduction } from '../../src/current/solver.js';
 import { applyRange } from '../../src/current/stencil.js';
 import { runCurrent } from '../../src/current/index.js';

@@ -5,7 +5,7 @@ import { cli, tempDir } from '../helpers.js';
 import { defaultConfig } from '../../src/pipeline/config.js';
 import { reportStage } from '../../src/pipeline/report.js';
 import { sampleInput } from '../../src/pipeline/run.js';
-import { createProgress } from '../../src/cli/progress.js';
+import { createProgress } from '../../src/io/progress.js';
 import type { RunContext } from '../../src/pipeline/stages.js';
 import { qcBlock } from '../qc-fixtures.js';
 

@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { decode } from 'fast-png';
 import { REPO } from '../helpers.js';
-export { makePhantomRun } from '../../src/view/phantom-run.js';
+export { makePhantomRun } from './phantom-run.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const hasChromium = existsSync(CHROMIUM);

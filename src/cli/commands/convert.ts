@@ -8,7 +8,7 @@ import { parseShape } from '../../io/raw.js';
 import type { VolumeSource } from '../../io/source.js';
 import { addInputOptions, ensureOutputDir, openOptionsFrom, type InputFlags } from '../input-options.js';
 import { action, emit, printWarnings } from '../run-command.js';
-import { createProgress } from '../progress.js';
+import { createProgress } from '../../io/progress.js';
 
 const WRITABLE_TIFF = new Set(['uint8', 'uint16', 'float32']);
 const TARGETS = ['tiff', 'vti', 'zarr'] as const;

@@ -12,7 +12,7 @@ import { type CurrentSummary } from '../../current/index.js';
 import { runCurrentOn, type CurrentBackend } from '../../current/gpu.js';
 import { addInputOptions, ensureOutputDir, openOptionsFrom, type InputFlags } from '../input-options.js';
 import { action, emit } from '../run-command.js';
-import { createProgress } from '../progress.js';
+import { createProgress } from '../../io/progress.js';
 
 interface CurrentFlags extends InputFlags {
   out: string;

@@ -14,7 +14,7 @@ import { localThickness, summarizeLocalThickness } from '../../thickness/local-t
 import { distanceInCoreBytes, inCorePossible, localThicknessInCoreBytes, streamDistance, streamLocalThickness, type SlabSink } from '../../thickness/out-of-core.js';
 import { writeFloatVolume } from '../../thickness/outputs.js';
 import { addInputOptions, ensureOutputDir, openOptionsFrom, type InputFlags } from '../input-options.js';
-import { createProgress } from '../progress.js';
+import { createProgress } from '../../io/progress.js';
 import { action, emit } from '../run-command.js';
 import { requireLabels } from './thickness.js';
 

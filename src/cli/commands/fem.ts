@@ -7,7 +7,7 @@ import { writeFileAtomically } from '../../io/atomic.js';
 import { loadVolume } from '../../io/open.js';
 import { ensureOutputDir } from '../input-options.js';
 import { action, emit } from '../run-command.js';
-import { createProgress } from '../progress.js';
+import { createProgress } from '../../io/progress.js';
 import { ContactCell, type HistoryPoint, type StepRecord } from '../../fem/contact.js';
 import { solveConduction, type ConductionResult } from '../../fem/conduction.js';
 import { LI_DEFAULTS, LPSCL_DEFAULTS, arrhenius, type Material } from '../../fem/material.js';

@@ -3,7 +3,7 @@ import { openVolume } from '../../io/open.js';
 import { sourceRange } from '../../io/stats.js';
 import { addInputOptions, openOptionsFrom, type InputFlags } from '../input-options.js';
 import { action, emit, printWarnings } from '../run-command.js';
-import { createProgress } from '../progress.js';
+import { createProgress } from '../../io/progress.js';
 
 export interface InfoSummary {
   path: string;

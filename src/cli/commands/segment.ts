@@ -20,7 +20,7 @@ import { fitsInBudget, formatBytes, memoryBudget } from '../../compute/budget.js
 import { memoryReport, type MemoryReport } from '../../report/memory.js';
 import { addInputOptions, ensureOutputDir, openOptionsFrom, type InputFlags } from '../input-options.js';
 import { action, emit, printWarnings, EXIT_CODES_HELP } from '../run-command.js';
-import { createProgress, type Progress } from '../progress.js';
+import { createProgress, type Progress } from '../../io/progress.js';
 import { applyQcOutcome, qcOutcome } from '../qc-outcome.js';
 
 interface SegmentFlags extends InputFlags {

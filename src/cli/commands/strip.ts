@@ -5,7 +5,7 @@ import type { StepMode } from '../../strip/index.js';
 import { runStripping } from '../../strip/run.js';
 import { addInputOptions, ensureOutputDir, openOptionsFrom, type InputFlags } from '../input-options.js';
 import { action, emit } from '../run-command.js';
-import { createProgress } from '../progress.js';
+import { createProgress } from '../../io/progress.js';
 
 interface StripFlags extends InputFlags {
   out: string;

@@ -7,7 +7,7 @@ import { InputError } from '../../io/errors.js';
 import { parseShape } from '../../io/raw.js';
 import { ensureOutputDir } from '../input-options.js';
 import { action, emit } from '../run-command.js';
-import { createProgress } from '../progress.js';
+import { createProgress } from '../../io/progress.js';
 
 interface SynthFlags {
   preset: string;

@@ -7,7 +7,7 @@ import type { ElectrodeCount } from '../../thickness/electrodes.js';
 import { measureThickness } from '../../thickness/run.js';
 import { writeElectrodeOutputs } from '../../thickness/outputs.js';
 import { addInputOptions, ensureOutputDir, openOptionsFrom, type InputFlags } from '../input-options.js';
-import { createProgress } from '../progress.js';
+import { createProgress } from '../../io/progress.js';
 import { action, emit } from '../run-command.js';
 
 interface ThicknessFlags extends InputFlags {

@@ -1,18 +1,18 @@
 /**
  * gpu twin of the conduction multigrid preconditioner (src/current/solver.ts): the V-cycle's stencil
  * work — Gauss–Seidel colour sweeps, residuals, restriction, prolongation — runs as WGSL kernels
- * (kernels/conduction.wgsl.ts) in float32 on the shared WebGPU device (./device.ts); the coarsest
+ * (kernels/conduction.wgsl.ts) in float32 on the shared WebGPU device (src/compute/gpu/device.ts); the coarsest
  * level (≤ 1024 cells) is read back and solved by the cpu's banded Cholesky. CG itself stays on the
  * cpu in float64 with the float64 matrix-free apply, so the solution converges to the same relative
  * residual as the cpu solver (mixed precision: only the preconditioner is float32). Only constant
  * prolongation (the solver's default) is mirrored.
  */
-import { acquireDevice, describeAdapter, isSoftwareAdapter } from './device.js';
-import { WORKGROUP } from '../../../kernels/common.wgsl.js';
+import { acquireDevice, describeAdapter, isSoftwareAdapter } from '../compute/gpu/device.js';
+import { WORKGROUP } from '../../kernels/common.wgsl.js';
 import {
   conductionApplyWGSL, conductionGsWGSL, conductionProlongWGSL, conductionRestrictWGSL, conductionZeroWGSL,
-} from '../../../kernels/conduction.wgsl.js';
-import type { Level, Multigrid, Preconditioner } from '../../current/solver.js';
+} from '../../kernels/conduction.wgsl.js';
+import type { Level, Multigrid, Preconditioner } from './solver.js';
 
 const STORAGE = 0x0080;
 const COPY_SRC = 0x0004;

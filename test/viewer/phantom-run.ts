@@ -1,15 +1,15 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
-import { generatePhantom, type PresetName } from '../synth/index.js';
-import { writeTiff } from '../io/tiff/index.js';
-import { loadVolume } from '../io/open.js';
-import { makeVolume, type Shape3 } from '../io/volume.js';
-import { registerSegment } from '../cli/commands/segment.js';
-import { registerThickness } from '../cli/commands/thickness.js';
-import { registerStrip } from '../cli/commands/strip.js';
-import { registerCurrent } from '../cli/commands/current.js';
-import { registerFem } from '../cli/commands/fem.js';
+import { generatePhantom, type PresetName } from '../../src/synth/index.js';
+import { writeTiff } from '../../src/io/tiff/index.js';
+import { loadVolume } from '../../src/io/open.js';
+import { makeVolume, type Shape3 } from '../../src/io/volume.js';
+import { registerSegment } from '../../src/cli/commands/segment.js';
+import { registerThickness } from '../../src/cli/commands/thickness.js';
+import { registerStrip } from '../../src/cli/commands/strip.js';
+import { registerCurrent } from '../../src/cli/commands/current.js';
+import { registerFem } from '../../src/cli/commands/fem.js';
 
 export interface PhantomRunOptions {
   shape?: Shape3;
