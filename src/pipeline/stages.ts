@@ -5,17 +5,15 @@
  */
 import path from 'node:path';
 import { promises as fs } from 'node:fs';
-import { InputError, namingFile } from '../io/errors.js';
-import { loadVolume, openVolume, readVolume, type OpenOptions } from '../io/open.js';
+import { InputError } from '../io/errors.js';
+import { loadVolume, type OpenOptions } from '../io/open.js';
 import { writeTiff } from '../io/tiff/index.js';
 import { writeFileAtomically } from '../io/atomic.js';
-import { bytesPerVoxel, makeVolume, voxelCount, type Shape3, type Spacing3, type Volume } from '../io/volume.js';
-import { createBackend } from '../compute/index.js';
-import { segment, segmentInMemoryBytes, segmentOutOfCore, writeSegmentation, writeSegmentationFromScratch, type SegmentOptions } from '../segment/index.js';
-import type { ScratchVolume } from '../io/scratch-volume.js';
+import { makeVolume, type Shape3, type Spacing3, type Volume } from '../io/volume.js';
+import { segmentScan } from '../segment/run.js';
 import { summarizeThickness } from '../thickness/map.js';
 import { measureThickness } from '../thickness/run.js';
-import { fitsInBudget, formatBytes } from '../compute/budget.js';
+import { formatBytes } from '../compute/budget.js';
 import { runCurrent } from '../current/index.js';
 import { ContactCell, type HistoryPoint } from '../fem/contact.js';
 import { solveConduction } from '../fem/conduction.js';
@@ -138,14 +136,6 @@ export const segmentStage: StageSpec = {
   inputs: async (ctx) => ({ scan: scanFile(ctx.input) }),
   async run(ctx, out) {
     const c = ctx.cfg.segment;
-    const source = await openVolume(ctx.input, ctx.openOptions);
-    for (const w of source.warnings) ctx.note(`warning: ${w.message}`);
-    if (!source.spacing) {
-      await source.close();
-      throw new InputError('voxel size unknown (no spacing in the file): give --voxel UM (or run.voxel in the config)', ctx.input);
-    }
-    const inputBytes = voxelCount(source.shape) * bytesPerVoxel(source.dtype);
-    const stream = !fitsInBudget(segmentInMemoryBytes(source.shape, source.dtype), ctx.budget.bytes);
     // one bar per segmentation step (histogram, denoise, thresholds, components, ...)
     let step: Progress | null = null;
     let stepName = '';
@@ -158,7 +148,8 @@ export const segmentStage: StageSpec = {
       }
       step?.update(done, total);
     };
-    const options: SegmentOptions = {
+    const reading = ctx.progress('segment: read');
+    const r = await segmentScan(ctx.input, ctx.openOptions, out, {
       mode: 'phases',
       method: c.method,
       denoise: c.denoise,
@@ -172,57 +163,31 @@ export const segmentStage: StageSpec = {
       // the scan is re-read from the file when needed again: denoise in place, peak ≈ scan + labels
       inPlace: true,
       onProgress,
-    };
-    if (stream) {
-      ctx.streamed.push('segment');
-      ctx.note(`segment: the scan (${source.shape.join('×')} ${source.dtype}) does not fit the memory budget (${formatBytes(ctx.budget.bytes)}) in memory: streamed by slabs through scratch files`);
-      const backend = await createBackend(c.backend, { bytesNeeded: 0, workers: ctx.cfg.run.workers ?? undefined, onWarning: (m) => ctx.note(`note: ${m}`) });
-      ctx.backend = backend.description;
-      let labels: ScratchVolume | null = null;
-      try {
-        const r = await namingFile(source.path, segmentOutOfCore(source, backend, options, { budgetBytes: ctx.budget.bytes }));
-        labels = r.labels;
-        (step as Progress | null)?.finish();
-        const report = { ...r.report, input: ctx.input, out_of_core: { slab_slices: r.slab_slices, denoise_slab_slices: r.denoise_slab_slices, scratch_bytes: r.scratch_bytes, max_window_voxels: r.max_window_voxels, peak_rss_mib_after_step: r.peak_rss_mib_after_step } };
-        const writing = ctx.progress('segment: write labels');
-        await writeSegmentationFromScratch(out, labels, report, source.spacing, (d, t) => writing.update(d, t));
-        writing.finish();
-        return { phase_fractions: report.phase_fractions, li: report.li ?? null, backend: backend.description, denoise: report.denoise.applied, thresholds: report.thresholds, shape: report.shape, spacing_um: report.spacing_um };
-      } finally {
-        labels?.discard();
-        await source.close();
-        await backend.dispose();
-      }
-    }
-    const reading = ctx.progress('segment: read');
-    let scan: Volume | null;
-    try {
-      // shared: the cpu backend's workers use the voxels without a copy
-      scan = await readVolume(source, { shared: true, onProgress: (d, t) => reading.update(d, t) });
-    } finally {
-      await source.close();
-    }
-    reading.finish();
-    const backend = await createBackend(c.backend, {
-      bytesNeeded: inputBytes * 2,
+      backend: c.backend,
       workers: ctx.cfg.run.workers ?? undefined,
-      onWarning: (m) => ctx.note(`note: ${m}`),
+      budgetBytes: ctx.budget.bytes,
+      keepLabels: true,
+      onOpen: (info) => {
+        for (const w of info.warnings) ctx.note(`warning: ${w.message}`);
+        if (!info.spacing) throw new InputError('voxel size unknown (no spacing in the file): give --voxel UM (or run.voxel in the config)', ctx.input);
+      },
+      onNote: (m) => ctx.note(`note: ${m}`),
+      onStream: (shape, dtype) => {
+        ctx.streamed.push('segment');
+        ctx.note(`segment: the scan (${shape.join('×')} ${dtype}) does not fit the memory budget (${formatBytes(ctx.budget.bytes)}) in memory: streamed by slabs through scratch files`);
+      },
+      onRead: (d, t) => reading.update(d, t),
+      beforeWrite: () => {
+        (step as Progress | null)?.finish();
+        ctx.releaseMemory();
+      },
     });
-    ctx.backend = backend.description;
-    try {
-      const result = await namingFile(ctx.input, segment(scan, backend, options));
-      (step as Progress | null)?.finish();
-      ctx.note(`segment: backend ${backend.description}`);
-      const shapeInfo = { shape: scan.shape, spacing: scan.spacing, origin: scan.origin };
-      scan = null; // release the (denoised) scan before writing
-      ctx.releaseMemory();
-      const report = { ...result.report, input: ctx.input };
-      await writeSegmentation(out, { ...result, report }, shapeInfo);
-      ctx.cache.labels = makeVolume(result.labels, shapeInfo.shape, report.spacing_um ?? shapeInfo.spacing);
-      return { phase_fractions: report.phase_fractions, li: report.li ?? null, backend: backend.description, denoise: report.denoise.applied, thresholds: report.thresholds, shape: report.shape, spacing_um: report.spacing_um };
-    } finally {
-      await backend.dispose();
-    }
+    reading.finish();
+    ctx.backend = r.backend;
+    ctx.note(`segment: backend ${r.backend}`);
+    ctx.cache.labels = r.labels;
+    const report = r.report;
+    return { phase_fractions: report.phase_fractions, li: report.li ?? null, backend: r.backend, denoise: report.denoise.applied, thresholds: report.thresholds, shape: report.shape, spacing_um: report.spacing_um };
   },
 };
 

@@ -29,8 +29,9 @@ describe('buried run with a memory budget the scan does not fit', () => {
       expect(readFileSync(path.join(dir, 'ooc', f)).equals(readFileSync(path.join(dir, 'mem', f))), f).toBe(true);
     }
     const seg = JSON.parse(readFileSync(path.join(dir, 'ooc', 'segment', 'segment.json'), 'utf8'));
-    expect(seg.out_of_core.slab_slices).toBeGreaterThan(0);
-    expect(seg.out_of_core.max_window_voxels).toBeLessThan(seg.shape[0] * seg.shape[1] * seg.shape[2]);
+    expect(seg.memory.out_of_core).toBe(true);
+    expect(seg.memory.slab_slices).toBeGreaterThan(0);
+    expect(seg.memory.max_window_voxels).toBeLessThan(seg.shape[0] * seg.shape[1] * seg.shape[2]);
   }, 180_000);
 
   it('buried segment --memory: same labels file as in memory, memory block in the JSON', () => {

@@ -1,23 +1,10 @@
 import type { Command } from 'commander';
-import { openVolume, readVolume } from '../../io/open.js';
-import { InputError, namingFile } from '../../io/errors.js';
-import { bytesPerVoxel, voxelCount } from '../../io/volume.js';
-import { createBackend } from '../../compute/index.js';
+import { InputError } from '../../io/errors.js';
 import type { BackendChoice } from '../../compute/types.js';
-import {
-  segment,
-  segmentInMemoryBytes,
-  segmentOutOfCore,
-  writeSegmentation,
-  writeSegmentationFromScratch,
-  PHASE_NAMES,
-  type SegmentOptions,
-  type SegmentReport,
-} from '../../segment/index.js';
+import { PHASE_NAMES, type SegmentOptions, type SegmentReport } from '../../segment/index.js';
+import { segmentScan, type SegmentMemory } from '../../segment/run.js';
 import type { SegmentationFiles } from '../../segment/write.js';
-import type { ScratchVolume } from '../../io/scratch-volume.js';
-import { fitsInBudget, formatBytes, memoryBudget } from '../../compute/budget.js';
-import { memoryReport, type MemoryReport } from '../../report/memory.js';
+import { formatBytes, memoryBudget } from '../../compute/budget.js';
 import { addInputOptions, ensureOutputDir, openOptionsFrom, type InputFlags } from '../input-options.js';
 import { action, emit, printWarnings, EXIT_CODES_HELP } from '../run-command.js';
 import { createProgress, type Progress } from '../../io/progress.js';
@@ -52,7 +39,7 @@ function integerAtLeast(flag: string, text: string, min: number): number {
   return v;
 }
 
-function summaryText(files: SegmentationFiles, report: SegmentReport & { memory: MemoryReport & { budget_bytes: number; out_of_core: boolean } }, options: SegmentOptions): string {
+function summaryText(files: SegmentationFiles, report: SegmentReport & { memory: SegmentMemory }, options: SegmentOptions): string {
   const fractions = Object.entries(report.phase_fractions)
     .map(([code, f]) => `${options.mode === 'phases' ? PHASE_NAMES[code] ?? code : `class ${code}`} ${(100 * f).toFixed(2)} %`)
     .join(', ');
@@ -108,9 +95,6 @@ export function registerSegment(program: Command): void {
       if (options.sigma !== undefined && !(options.sigma > 0)) throw new InputError(`--sigma must be a positive number of voxels, got '${flags.sigma}'`);
       if (options.classes !== undefined && options.classes > 16) throw new InputError('--classes must be at most 16');
 
-      const source = await openVolume(input, openOptionsFrom(flags));
-      printWarnings(source.warnings);
-      const inputBytes = voxelCount(source.shape) * bytesPerVoxel(source.dtype);
       const budget = memoryBudget(flags.memory);
       await ensureOutputDir(flags.out);
       let stage: Progress | null = null;
@@ -124,51 +108,19 @@ export function registerSegment(program: Command): void {
         }
         stage?.update(done, total);
       };
-      if (options.mode === 'phases' && !fitsInBudget(segmentInMemoryBytes(source.shape, source.dtype), budget.bytes)) {
-        process.stderr.write(`buried: note: ${source.shape.join('×')} ${source.dtype} does not fit the memory budget ${formatBytes(budget.bytes)} in memory: streamed by slabs\n`);
-        const backend = await createBackend(backendChoice, { bytesNeeded: 0, onWarning: (message) => process.stderr.write(`buried: note: ${message}\n`) });
-        let labels: ScratchVolume | null = null;
-        try {
-          const r = await namingFile(source.path, segmentOutOfCore(source, backend, options, { budgetBytes: budget.bytes }));
-          labels = r.labels;
-          (stage as Progress | null)?.finish();
-          const report = {
-            ...r.report,
-            input: source.path,
-            memory: { ...memoryReport(inputBytes), budget_bytes: budget.bytes, out_of_core: true, slab_slices: r.slab_slices, scratch_bytes: r.scratch_bytes, max_window_voxels: r.max_window_voxels, peak_rss_mib_after_step: r.peak_rss_mib_after_step },
-          };
-          const files = await writeSegmentationFromScratch(flags.out, labels, report, source.spacing);
-          emit(Boolean(flags.json), { files, ...report }, summaryText(files, report, options));
-          applyQcOutcome(qcOutcome(report, input, Boolean(flags.strict)));
-        } finally {
-          labels?.discard();
-          await source.close();
-          await backend.dispose();
-        }
-        return;
-      }
       const reading = createProgress('segment: read');
-      let scan;
-      try {
-        scan = await readVolume(source, { shared: true, onProgress: (d, t) => reading.update(d, t) });
-      } finally {
-        await source.close();
-      }
-      const backend = await createBackend(backendChoice, {
-        bytesNeeded: inputBytes * 2,
-        onWarning: (message) => process.stderr.write(`buried: note: ${message}\n`),
+      const r = await segmentScan(input, openOptionsFrom(flags), flags.out, {
+        ...options,
+        backend: backendChoice,
+        budgetBytes: budget.bytes,
+        onNote: (message) => process.stderr.write(`buried: note: ${message}\n`),
+        onOpen: (info) => printWarnings(info.warnings),
+        onRead: (d, t) => reading.update(d, t),
       });
-      try {
-        const result = await namingFile(input, segment(scan, backend, options));
-        (stage as Progress | null)?.finish();
-        const report = { ...result.report, input: source.path, memory: { ...memoryReport(inputBytes), budget_bytes: budget.bytes, out_of_core: false, slab_slices: scan.shape[0] } };
-        const files = await writeSegmentation(flags.out, { ...result, report }, scan);
-        emit(Boolean(flags.json), { files, ...report }, summaryText(files, report, options));
-        // after the outputs are written: under --strict they stay for inspection, only the exit code says no
-        applyQcOutcome(qcOutcome(report, input, Boolean(flags.strict)));
-      } finally {
-        await backend.dispose();
-      }
+      (stage as Progress | null)?.finish();
+      emit(Boolean(flags.json), { files: r.files, ...r.report }, summaryText(r.files, r.report, options));
+      // after the outputs are written: under --strict they stay for inspection, only the exit code says no
+      applyQcOutcome(qcOutcome(r.report, input, Boolean(flags.strict)));
     }),
   );
 }
