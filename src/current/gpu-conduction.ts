@@ -7,7 +7,7 @@
  * residual as the cpu solver (mixed precision: only the preconditioner is float32). Only constant
  * prolongation (the solver's default) is mirrored.
  */
-import { acquireDevice, describeAdapter, isSoftwareAdapter } from '../compute/gpu/device.js';
+import { PipelineCache, acquireDevice, describeAdapter, isSoftwareAdapter } from '../compute/gpu/device.js';
 import { WORKGROUP } from '../../kernels/common.wgsl.js';
 import {
   conductionApplyWGSL, conductionGsWGSL, conductionProlongWGSL, conductionRestrictWGSL, conductionZeroWGSL,
@@ -40,7 +40,7 @@ interface GpuLevel {
 export class GpuConduction implements Preconditioner {
   readonly description: string;
   private readonly levels: GpuLevel[];
-  private readonly pipes = new Map<string, GPUComputePipeline>();
+  private pipelineCache: PipelineCache | null = null;
   private readonly staging: GPUBuffer;
   private readonly stagingCoarse: GPUBuffer;
   private readonly f32: Float32Array;
@@ -106,13 +106,8 @@ export class GpuConduction implements Preconditioner {
   }
 
   private pipeline(key: string, code: () => string): GPUComputePipeline {
-    let p = this.pipes.get(key);
-    if (!p) {
-      const module = this.device.createShaderModule({ code: code(), label: key });
-      p = this.device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint: 'main' }, label: key });
-      this.pipes.set(key, p);
-    }
-    return p;
+    this.pipelineCache ??= new PipelineCache(this.device);
+    return this.pipelineCache.get(key, code);
   }
 
   private dispatch(enc: GPUCommandEncoder, pipe: GPUComputePipeline, bindings: GPUBuffer[], threads: number): void {

@@ -16,18 +16,11 @@ import type { NormalOption } from '../../src/thickness/map.js';
 import { segment } from '../../src/segment/index.js';
 import { testBackend } from '../segment/backend.js';
 import { tempDir } from '../helpers.js';
-import { mae } from './map-helpers.js';
+import { flipZ, mae } from './map-helpers.js';
 
 const SHAPE: Shape3 = [120, 80, 80];
 const bytes = (a: VoxelArray) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
 
-function flipZ<T extends VoxelArray>(v: Volume<T>): Volume<T> {
-  const [nz, ny, nx] = v.shape;
-  const plane = ny * nx;
-  const out = new (v.data.constructor as new (n: number) => T)(v.data.length);
-  for (let k = 0; k < nz; k++) out.set(v.data.subarray(k * plane, (k + 1) * plane), (nz - 1 - k) * plane);
-  return makeVolume(out, v.shape, v.spacing) as Volume<T>;
-}
 
 /** Max |a − b| over columns finite in both, and the count of columns where exactly one is > 0. */
 function penetrationAgreement(measured: Float32Array, truth: Float32Array): { maxDiff: number; measuredMax: number; truthMax: number } {

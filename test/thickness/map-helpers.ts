@@ -1,5 +1,5 @@
 /** Helpers for the thickness-map accuracy tests (reusable once segmentation lands). */
-import type { Volume } from '../../src/io/volume.js';
+import { makeVolume, type Volume, type VoxelArray } from '../../src/io/volume.js';
 import { type ThicknessMapOptions, type ThicknessMapResult } from '../../src/thickness/map.js';
 import { thicknessMap } from '../../src/thickness/electrodes.js';
 
@@ -34,4 +34,13 @@ export function mapAccuracy(labels: Volume, truth: Volume<Float32Array>, options
   const a = mae(result.thickness, truth.data, voxel);
   const b = mae(result.thicknessVoxelCount, truth.data, voxel);
   return { maeVoxels: a.mae, maeVoxelsCount: b.mae, columns: a.n, result };
+}
+
+/** The volume mirrored along z (index k → nz − 1 − k): the Li side on the other end. */
+export function flipZ<T extends VoxelArray>(v: Volume<T>): Volume<T> {
+  const [nz, ny, nx] = v.shape;
+  const plane = ny * nx;
+  const out = new (v.data.constructor as new (n: number) => T)(v.data.length);
+  for (let k = 0; k < nz; k++) out.set(v.data.subarray(k * plane, (k + 1) * plane), (nz - 1 - k) * plane);
+  return makeVolume(out, v.shape, v.spacing) as Volume<T>;
 }

@@ -12,6 +12,7 @@ import { thicknessMapFromSource } from '../../src/thickness/out-of-core-map.js';
 import { registerThickness } from '../../src/cli/commands/thickness.js';
 import { tempDir } from '../helpers.js';
 import { tiltedCell } from './tilted.js';
+import { flipZ } from './map-helpers.js';
 import { runCliInProcess } from '../cli-in-process.js';
 
 const MAPS = ['thickness', 'penetration', 'surface', 'liTop', 'thicknessVoxelCount'] as const;
@@ -41,14 +42,6 @@ function toX<T extends VoxelArray>(v: Volume<T>): Volume<T> {
   return makeVolume(out, [nx, ny, nz], sp ? [sp[2], sp[1], sp[0]] : null) as Volume<T>;
 }
 
-/** Collector on the high-z side. */
-function flipZ<T extends VoxelArray>(v: Volume<T>): Volume<T> {
-  const [nz, ny, nx] = v.shape;
-  const plane = ny * nx;
-  const out = new (v.data.constructor as new (n: number) => T)(v.data.length);
-  for (let k = 0; k < nz; k++) out.set(v.data.subarray(k * plane, (k + 1) * plane), (nz - 1 - k) * plane);
-  return makeVolume(out, v.shape, v.spacing) as Volume<T>;
-}
 
 /** A float32 scan with non-integer grey levels: the grey-mean sums are then order-sensitive. */
 const floatScan = (scan: Volume): Volume<Float32Array> =>

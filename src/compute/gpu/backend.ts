@@ -17,7 +17,7 @@ import type { Shape3 } from '../../io/volume.js';
 import { gaussianWeights } from '../reference.js';
 import type { ComponentResult, ComputeBackend, GreyArray, HistogramSpec } from '../types.js';
 import { CpuBackend, splitRange } from '../cpu/backend.js';
-import { acquireDevice, describeAdapter, isSoftwareAdapter } from './device.js';
+import { PipelineCache, acquireDevice, describeAdapter, isSoftwareAdapter } from './device.js';
 import { perWord, WORKGROUP, type GpuDType } from '../../../kernels/common.wgsl.js';
 import { classifyWGSL, clipWGSL, normalizeWGSL } from '../../../kernels/elementwise.wgsl.js';
 import { histogramWGSL, HIST_PER_THREAD } from '../../../kernels/histogram.wgsl.js';
@@ -112,7 +112,7 @@ interface GpuJsModule {
 export class GpuBackend implements ComputeBackend {
   readonly name = 'gpu' as const;
   readonly description: string;
-  private readonly pipelines = new Map<string, GPUComputePipeline>();
+  private pipelineCache: PipelineCache | null = null;
   private cpu: CpuBackend | null = null;
   private readonly maxBytes: number;
   private gpujsKernels: { gpu: GpuJsInstance; kernels: Map<string, GpuJsKernel> } | null = null;
@@ -153,13 +153,8 @@ export class GpuBackend implements ComputeBackend {
   // ------------------------------------------------------------------ plumbing
 
   private pipeline(key: string, code: () => string): GPUComputePipeline {
-    let p = this.pipelines.get(key);
-    if (!p) {
-      const module = this.device.createShaderModule({ code: code(), label: key });
-      p = this.device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint: 'main' }, label: key });
-      this.pipelines.set(key, p);
-    }
-    return p;
+    this.pipelineCache ??= new PipelineCache(this.device);
+    return this.pipelineCache.get(key, code);
   }
 
   private storage(bytes: number, extra = 0): GPUBuffer {
@@ -526,7 +521,7 @@ export class GpuBackend implements ComputeBackend {
   }
 
   async dispose(): Promise<void> {
-    this.pipelines.clear();
+    this.pipelineCache = null;
     if (this.gpujsKernels) {
       for (const k of this.gpujsKernels.kernels.values()) k.destroy?.();
       // gpu.destroy() leaves the shared device alone (WebGPUContext outlives GPU instances)

@@ -98,3 +98,22 @@ export async function acquireDevice(): Promise<{ adapter: GPUAdapter; device: GP
 export function releaseDevice(): Promise<void> {
   return webGpuContext().destroy();
 }
+
+/**
+ * Compute pipelines built once per key on one device (entry point `main`, auto layout): the WGSL
+ * is generated and compiled on first use only.
+ */
+export class PipelineCache {
+  private readonly pipelines = new Map<string, GPUComputePipeline>();
+  constructor(private readonly device: GPUDevice) {}
+
+  get(key: string, code: () => string): GPUComputePipeline {
+    let p = this.pipelines.get(key);
+    if (!p) {
+      const module = this.device.createShaderModule({ code: code(), label: key });
+      p = this.device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint: 'main' }, label: key });
+      this.pipelines.set(key, p);
+    }
+    return p;
+  }
+}
