@@ -227,6 +227,7 @@ export const thicknessStage: StageSpec = {
       },
     );
     bar.finish(m.electrodes.map((e) => `${m.electrodes.length > 1 ? `${e.name} ` : ''}mean ${summarizeThickness(e.map).mean_um} µm`).join(', '));
+    if (m.detection.warning) ctx.note(`warning: thickness: ${m.detection.warning}`);
     if (m.electrodes.length > 1) ctx.note(`thickness: two Li electrodes (near: index 0 end of the ${m.axis} axis, far: the other end): maps per electrode, the far one's files end in _far`);
     ctx.releaseMemory(); // labels and scan go before the figures are rendered
     // outputs (figures: resvg) load with the stage that needs them, keeping the segment stage lean

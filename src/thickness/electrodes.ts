@@ -47,6 +47,8 @@ import { interfaceContact, type InterfaceContact } from './contact.js';
 
 /** Fraction of the columns (with a surface) that must hold Li before the surface for an end to be an electrode. */
 export const MIN_ELECTRODE_COVERAGE = 0.5;
+/** Coverage at the other end above which one electrode is an uncertain call (a partly stripped second electrode?). */
+export const UNCLEAR_COVERAGE = 0.1;
 
 export type ElectrodeName = 'anode' | 'near' | 'far';
 export type ElectrodeCount = 'auto' | 1 | 2;
@@ -72,6 +74,8 @@ export interface ElectrodeDetection {
   li_coverage: { low: number; high: number };
   min_coverage: number;
   rule: string;
+  /** Set when the evidence is unclear: a user-facing warning (null when the decision is clear). */
+  warning: string | null;
 }
 
 export interface ElectrodeMapsResult {
@@ -96,12 +100,17 @@ export function decideElectrodes(coverage: { low: number; high: number }, reques
   const both = coverage.low >= MIN_ELECTRODE_COVERAGE && coverage.high >= MIN_ELECTRODE_COVERAGE;
   const count: 1 | 2 = requested === 'auto' ? (both ? 2 : 1) : requested;
   const r3 = (v: number) => +v.toFixed(3);
+  const other = primary === 'low' ? coverage.high : coverage.low;
+  const unclear = count === 1 && other >= UNCLEAR_COVERAGE;
   const detection: ElectrodeDetection = {
     requested,
     count,
     li_coverage: { low: r3(coverage.low), high: r3(coverage.high) },
     min_coverage: MIN_ELECTRODE_COVERAGE,
     rule: requested === 'auto' ? `an end is an electrode when Li lies before the electrolyte surface in ≥ ${MIN_ELECTRODE_COVERAGE * 100} % of the columns walked from it` : 'requested',
+    warning: unclear
+      ? `Li lies before the electrolyte in ${(100 * other).toFixed(0)} % of the columns walked from the ${primary === 'low' ? 'high' : 'low'} end: a second, partly stripped electrode? One electrode was measured, so that Li counts as its penetration; --electrodes 2 (thickness.electrodes: 2) measures it as an electrode`
+      : null,
   };
   const sides =
     count === 2

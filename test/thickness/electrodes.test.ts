@@ -94,6 +94,25 @@ describe('per-electrode maps of a symmetric cell (true labels)', () => {
   });
 });
 
+describe('an unclear electrode decision says so', () => {
+  it('a far electrode left in 30 % of the columns: one electrode measured, with a warning naming --electrodes 2', () => {
+    const [nz, ny, nx] = SHAPE;
+    const data = Uint8Array.from(symmetric.labels.data);
+    // the far foil stripped away (→ air, code 5) in the columns with x < 0.7 nx
+    const surf = symmetric.electrodes[1].surface.data;
+    for (let y = 0; y < ny; y++)
+      for (let x = 0; x < Math.floor(0.7 * nx); x++)
+        for (let k = Math.floor(surf[y * nx + x] / voxel) - 1; k < nz; k++) if (data[(k * ny + y) * nx + x] === 1) data[(k * ny + y) * nx + x] = 5;
+    const r = electrodeMaps(makeVolume(data, SHAPE, symmetric.labels.spacing));
+    expect(r.detection.count).toBe(1);
+    expect(r.detection.li_coverage.high).toBeGreaterThan(0.25);
+    expect(r.detection.li_coverage.high).toBeLessThan(0.35);
+    expect(r.detection.warning).toMatch(/partly stripped electrode.*--electrodes 2/);
+    expect(electrodeMaps(makeVolume(data, SHAPE, symmetric.labels.spacing), { electrodes: 2 }).electrodes.map((e) => e.name)).toEqual(['near', 'far']);
+    expect(electrodeMaps(generatePhantom({ preset: 'plated', shape: [64, 48, 48], seed: 5 }).labels).detection.warning).toBeNull();
+  });
+});
+
 describe('the electrode decision on one-electrode cells', () => {
   for (const preset of ['plated', 'depleted', 'foil', 'fullcell'] as const) {
     it(`${preset}: one electrode, and its maps are the single-electrode maps whichever end it is at`, () => {

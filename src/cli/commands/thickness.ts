@@ -56,6 +56,7 @@ export function registerThickness(program: Command): void {
         { normal, electrodes, budgetBytes: budget.bytes, onProgress: (d, t) => progress.update(d, t) },
       );
       progress.finish();
+      if (m.detection.warning) process.stderr.write(`buried: warning: ${input}: ${m.detection.warning}\n`);
       await ensureOutputDir(flags.out);
       const memory = m.memory;
       const { summaries, entries } = await writeElectrodeOutputs(flags.out, m, { input, scan: flags.scan ?? null, spacing_um: m.spacing, volume_shape: m.shape, memory });
