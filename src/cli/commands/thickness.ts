@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { InputError } from '../../io/errors.js';
-import type { Volume } from '../../io/volume.js';
 import { memoryBudget } from '../../compute/budget.js';
 import type { NormalOption } from '../../thickness/map.js';
 import type { ElectrodeCount } from '../../thickness/electrodes.js';
@@ -17,12 +16,6 @@ interface ThicknessFlags extends InputFlags {
   scan?: string;
   memory?: string;
   json?: boolean;
-}
-
-/** Labels input checks shared by the thickness commands: uint8, known voxel size. */
-export function requireLabels(volume: Volume, input: string, needSpacing = true): void {
-  if (volume.dtype !== 'uint8') throw new InputError(`labels must be uint8 label codes (got ${volume.dtype}); segment the scan first`, input);
-  if (needSpacing && !volume.spacing) throw new InputError('voxel size unknown (no spacing in the file): give --voxel UM or --voxel DZ,DY,DX', input);
 }
 
 export function parseElectrodes(text: string): ElectrodeCount {
