@@ -11,3 +11,27 @@ export { writeVti, type VtiArray, type VtiOptions } from './io/vti.js';
 export { sourceRange } from './io/stats.js';
 export { writeAtomically, writeFileAtomically } from './io/atomic.js';
 export { generatePhantom, PRESETS, type PresetName, type SynthOptions, type Phantom, type PhantomTruth } from './synth/index.js';
+
+// Compute backends (cpu worker threads, WebGPU) the voxel stages run on.
+export { createBackend, CpuBackend, type CreateBackendOptions } from './compute/index.js';
+export type { BackendChoice, ComputeBackend } from './compute/types.js';
+
+// Stages: each is one library call; the *Scan / *Stage forms open files, choose in memory or streamed
+// by the memory budget, and write the outputs that `buried <command>` writes.
+export { segment, segmentOutOfCore, writeSegmentation, PHASE_NAMES, type SegmentOptions, type SegmentReport, type SegmentResult } from './segment/index.js';
+export { segmentScan, type SegmentScanOptions, type SegmentScanResult } from './segment/run.js';
+export { electrodeMaps, thicknessMap, type ElectrodeMap, type ElectrodeMapsOptions, type ElectrodeMapsResult } from './thickness/electrodes.js';
+export { summarizeThickness, LI_UM_PER_MAH_CM2, type ThicknessMapResult, type ThicknessSummary } from './thickness/map.js';
+export { measureThickness, type MeasureThicknessOptions, type ThicknessMeasurement } from './thickness/run.js';
+export { writeElectrodeOutputs } from './thickness/outputs.js';
+export { distanceStage, localThicknessStage, type PhaseStageOptions } from './thickness/phase-run.js';
+export { distanceTransformLabel } from './thickness/edt.js';
+export { localThickness } from './thickness/local-thickness.js';
+export { runStripping, type StrippingOptions, type StrippingResult } from './strip/run.js';
+export { runCurrent, type CurrentOptions, type CurrentResult } from './current/index.js';
+export { ContactCell } from './fem/contact.js';
+export { solveConduction } from './fem/conduction.js';
+
+// The run pipeline (`buried run`): configuration schema and the resumable run.
+export { runPipeline, type RunOptions, type RunResult } from './pipeline/run.js';
+export { defaultConfig, resolveConfig, type RunConfig } from './pipeline/config.js';
