@@ -174,7 +174,7 @@ export const SCHEMA = {
     method: enumField(['otsu', 'gmm'] as const, 'otsu', 'thresholds: exact multi-Otsu or Gaussian mixture (EM)'),
     denoise: enumField(['auto', 'none', 'median', 'gaussian'] as const, 'auto', 'denoising before thresholding (auto decides from the contrast-to-noise ratio)'),
     sigma: optNumField({ min: 0, exclusiveMin: true }, null, 'Gaussian σ in voxels for denoise gaussian (null = automatic)'),
-    li_contrast: enumField(['dark', 'bright'] as const, 'dark', 'Li darker than the electrolyte (attenuation) or brighter (inverted rendering)'),
+    li_contrast: enumField(['auto', 'dark', 'bright'] as const, 'auto', 'Li darker than the electrolyte (attenuation) or brighter (inverted rendering); auto: attenuation, the inverted rendering when that gives a low QC verdict'),
     collector: enumField(['auto', 'carbon', 'metal', 'none'] as const, 'auto', 'current collector kind'),
     normal: enumField(['auto', 'z', 'y', 'x'] as const, 'auto', 'stack normal of the scan (auto: the axis along which the slice means vary most)'),
     field_of_view: enumField(['auto', 'none'] as const, 'auto', 'look for a reconstruction field of view (constant or NaN fill outside a disc; labelled 255) or not'),

@@ -17,7 +17,9 @@ import { segmentOutOfCore } from './out-of-core.js';
 import { writeSegmentation, writeSegmentationFromScratch, type SegmentationFiles } from './write.js';
 import type { SegmentOptions, SegmentReport } from './types.js';
 
-export interface SegmentScanOptions extends SegmentOptions {
+export interface SegmentScanOptions extends Omit<SegmentOptions, 'liContrast'> {
+  /** 'auto' (default): attenuation contrast, the inverted rendering when that gives a low QC verdict. */
+  liContrast?: 'auto' | 'dark' | 'bright';
   backend: BackendChoice;
   /** Worker threads of the cpu backend (default: its own choice). */
   workers?: number;
@@ -57,38 +59,55 @@ export interface SegmentScanResult {
   labels: Volume | null;
 }
 
-/** Segment the scan `input` into `out` (labels.tif, segment.json). */
-export async function segmentScan(input: string, open: OpenOptions, out: string, o: SegmentScanOptions): Promise<SegmentScanResult> {
-  const { backend: choice, workers, budgetBytes, onNote, onStream, onOpen, onRead, onWrite, beforeWrite, keepLabels, ...options } = o;
+/** One segmentation of the scan, its labels held (in memory or in a scratch file) until written or discarded. */
+interface Attempt {
+  report: SegmentScanResult['report'];
+  backend: string;
+  write(out: string): Promise<SegmentationFiles>;
+  labels: Volume | null;
+  discard(): void;
+}
+
+async function segmentOnce(input: string, open: OpenOptions, o: SegmentScanOptions, liContrast: 'dark' | 'bright', first: boolean): Promise<Attempt> {
+  const { backend: choice, workers, budgetBytes, onNote, onStream, onOpen, onRead, onWrite, beforeWrite, keepLabels, ...rest } = o;
+  const options: SegmentOptions = { ...rest, liContrast };
   const source = await openVolume(input, open);
   const inputBytes = voxelCount(source.shape) * bytesPerVoxel(source.dtype);
   const stream = options.mode !== 'classes' && !fitsInBudget(segmentInMemoryBytes(source.shape, source.dtype), budgetBytes);
   const note = (m: string) => onNote?.(m);
   let closed = false;
   try {
-    onOpen?.({ shape: source.shape, dtype: source.dtype, spacing: source.spacing, warnings: source.warnings });
+    if (first) onOpen?.({ shape: source.shape, dtype: source.dtype, spacing: source.spacing, warnings: source.warnings });
     if (stream) {
-      if (onStream) onStream(source.shape, source.dtype);
-      else note(`${source.shape.join('×')} ${source.dtype} does not fit the memory budget in memory: streamed by slabs through scratch files`);
+      if (first && onStream) onStream(source.shape, source.dtype);
+      else if (first) note(`${source.shape.join('×')} ${source.dtype} does not fit the memory budget in memory: streamed by slabs through scratch files`);
       const backend = await createBackend(choice, { bytesNeeded: 0, workers, onWarning: note });
-      let labels: ScratchVolume | null = null;
       try {
         const r = await namingFile(source.path, segmentOutOfCore(source, backend, options, { budgetBytes }));
-        labels = r.labels;
+        const labels: ScratchVolume = r.labels;
         const memory: SegmentMemory = { ...memoryReport(inputBytes), budget_bytes: budgetBytes, out_of_core: true, slab_slices: r.slab_slices, denoise_slab_slices: r.denoise_slab_slices, scratch_bytes: r.scratch_bytes, max_window_voxels: r.max_window_voxels, peak_rss_mib_after_step: r.peak_rss_mib_after_step };
         const report = { ...r.report, input: source.path, memory };
-        beforeWrite?.();
-        const files = await writeSegmentationFromScratch(out, labels, report, source.spacing, onWrite);
-        return { report, files, backend: backend.description, labels: null };
+        const spacing = source.spacing;
+        return {
+          report, backend: backend.description, labels: null,
+          write: async (out) => {
+            beforeWrite?.();
+            try {
+              return await writeSegmentationFromScratch(out, labels, report, spacing, onWrite);
+            } finally {
+              labels.discard();
+            }
+          },
+          discard: () => labels.discard(),
+        };
       } finally {
-        labels?.discard();
         await backend.dispose();
       }
     }
     let scan: Volume | null;
     try {
       // shared: the cpu backend's workers use the voxels without a copy
-      scan = await readVolume(source, { shared: true, onProgress: onRead });
+      scan = await readVolume(source, { shared: true, onProgress: first ? onRead : undefined });
     } finally {
       await source.close();
       closed = true;
@@ -99,15 +118,55 @@ export async function segmentScan(input: string, open: OpenOptions, out: string,
       const geometry = { shape: scan.shape, spacing: scan.spacing, origin: scan.origin };
       const memory: SegmentMemory = { ...memoryReport(inputBytes), budget_bytes: budgetBytes, out_of_core: false, slab_slices: scan.shape[0] };
       scan = null; // the (denoised) scan goes before the labels are written
-      beforeWrite?.();
       const report = { ...result.report, input: source.path, memory };
-      const files = await writeSegmentation(out, { ...result, report }, geometry);
       const labels = keepLabels ? makeVolume(result.labels, geometry.shape, report.spacing_um ?? geometry.spacing) : null;
-      return { report, files, backend: backend.description, labels };
+      return {
+        report, backend: backend.description, labels,
+        write: async (out) => {
+          beforeWrite?.();
+          return writeSegmentation(out, { ...result, report }, geometry);
+        },
+        discard: () => {},
+      };
     } finally {
       await backend.dispose();
     }
   } finally {
     if (!closed) await source.close();
   }
+}
+
+/**
+ * Segment the scan `input` into `out` (labels.tif, segment.json). Li contrast 'auto' (phase mode):
+ * attenuation contrast (Li darker than the electrolyte) first; when its QC verdict is low the scan is
+ * segmented again as an inverted rendering (Li brighter), which is kept only if its verdict is high.
+ * Both verdicts are recorded as the first decision. The retry re-reads the scan (the first pass may
+ * have denoised it in place) and holds the first labels meanwhile (1 byte per voxel).
+ */
+export async function segmentScan(input: string, open: OpenOptions, out: string, o: SegmentScanOptions): Promise<SegmentScanResult> {
+  const requested = o.liContrast ?? 'auto';
+  const auto = requested === 'auto' && o.mode !== 'classes';
+  let chosen = await segmentOnce(input, open, o, requested === 'bright' ? 'bright' : 'dark', true);
+  if (auto) {
+    const verdict = (a: Attempt) => ({ confidence: a.report.qc?.confidence ?? null, warnings: a.report.qc?.warnings ?? [] });
+    const dark = verdict(chosen);
+    let decision = 'Li darker than the electrolyte (attenuation contrast): the QC verdict is high';
+    let bright: ReturnType<typeof verdict> | null = null;
+    if (dark.confidence === 'low') {
+      o.onNote?.('the segmentation as attenuation contrast (Li darker than the electrolyte) has low confidence: trying an inverted rendering (Li brighter)');
+      const second = await segmentOnce(input, open, o, 'bright', false);
+      bright = verdict(second);
+      if (bright.confidence === 'high') {
+        chosen.discard();
+        chosen = second;
+        decision = 'Li brighter than the electrolyte (inverted rendering): as attenuation contrast the QC verdict was low, inverted it is high';
+      } else {
+        second.discard();
+        decision = 'Li darker than the electrolyte kept: the QC verdict is low both as attenuation contrast and inverted (see the QC warnings)';
+      }
+    }
+    chosen.report.decisions.unshift({ step: 'li contrast', decision, evidence: { requested: 'auto', dark, bright } });
+  }
+  const files = await chosen.write(out);
+  return { report: chosen.report, files, backend: chosen.backend, labels: chosen.labels };
 }

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { InputError } from '../../io/errors.js';
 import type { BackendChoice } from '../../compute/types.js';
 import { PHASE_NAMES, type SegmentOptions, type SegmentReport } from '../../segment/index.js';
-import { segmentScan, type SegmentMemory } from '../../segment/run.js';
+import { segmentScan, type SegmentMemory, type SegmentScanOptions } from '../../segment/run.js';
 import type { SegmentationFiles } from '../../segment/write.js';
 import { formatBytes, memoryBudget } from '../../compute/budget.js';
 import { addInputOptions, ensureOutputDir, openOptionsFrom, type InputFlags } from '../input-options.js';
@@ -39,7 +39,7 @@ function integerAtLeast(flag: string, text: string, min: number): number {
   return v;
 }
 
-function summaryText(files: SegmentationFiles, report: SegmentReport & { memory: SegmentMemory }, options: SegmentOptions): string {
+function summaryText(files: SegmentationFiles, report: SegmentReport & { memory: SegmentMemory }, options: Pick<SegmentOptions, 'mode'>): string {
   const fractions = Object.entries(report.phase_fractions)
     .map(([code, f]) => `${options.mode === 'phases' ? PHASE_NAMES[code] ?? code : `class ${code}`} ${(100 * f).toFixed(2)} %`)
     .join(', ');
@@ -63,7 +63,7 @@ export function registerSegment(program: Command): void {
       .option('--method <m>', 'thresholds: otsu (exact multi-Otsu) | gmm (Gaussian mixture by EM)', 'otsu')
       .option('--denoise <d>', 'auto | none | median (3×3×3) | gaussian', 'auto')
       .option('--sigma <voxels>', 'Gaussian σ in voxels for --denoise gaussian')
-      .option('--li-contrast <c>', 'dark (attenuation: Li darker than electrolyte) | bright (inverted rendering)', 'dark')
+      .option('--li-contrast <c>', 'auto (attenuation contrast; the inverted rendering when that gives a low QC verdict) | dark (attenuation: Li darker than electrolyte) | bright (inverted rendering)', 'auto')
       .option('--collector <c>', 'auto | carbon | metal | none', 'auto')
       .option('--normal <axis>', 'stack normal: auto (detected: the axis along which slice means vary most) | z | y | x', 'auto')
       .option('--field-of-view <f>', 'auto (a constant or NaN fill outside the reconstruction disc is labelled 255) | none', 'auto')
@@ -77,13 +77,13 @@ export function registerSegment(program: Command): void {
   ).action(
     action(async (input: string, flags: SegmentFlags) => {
       const backendChoice = oneOf<BackendChoice>('--backend', flags.backend, ['auto', 'cpu', 'gpu']);
-      const options: SegmentOptions = {
+      const options: Omit<SegmentScanOptions, 'backend' | 'budgetBytes'> = {
         mode: flags.classes !== undefined ? 'classes' : 'phases',
         classes: flags.classes !== undefined ? integerAtLeast('--classes', flags.classes, 2) : undefined,
         method: oneOf('--method', flags.method, ['otsu', 'gmm'] as const),
         denoise: oneOf('--denoise', flags.denoise, ['auto', 'none', 'median', 'gaussian'] as const),
         sigma: flags.sigma !== undefined ? Number(flags.sigma) : undefined,
-        liContrast: oneOf('--li-contrast', flags.liContrast, ['dark', 'bright'] as const),
+        liContrast: oneOf('--li-contrast', flags.liContrast, ['auto', 'dark', 'bright'] as const),
         collector: oneOf('--collector', flags.collector, ['auto', 'carbon', 'metal', 'none'] as const),
         normal: oneOf('--normal', flags.normal, ['auto', 'z', 'y', 'x'] as const),
         fieldOfView: oneOf('--field-of-view', flags.fieldOfView, ['auto', 'none'] as const),
