@@ -46,6 +46,10 @@ export interface SynthOptions {
   /** Tilt of the whole stack (0–15°) towards the azimuth (degrees from +x towards +y of the canonical slice). */
   tiltDeg?: number;
   tiltAzimuthDeg?: number;
+  /** Bowed stack: the corners this many µm deeper along the normal than the centre (negative: shallower). */
+  bowUm?: number;
+  /** Wavy stack: displacement amplitude and period (µm) of a wave along x. */
+  wave?: { amplitudeUm: number; periodUm: number };
   /** Circular reconstruction field of view (default per preset: 'none', labct 'circle'). */
   fov?: 'none' | 'circle';
   /** Scan value outside the disc, in the output type's units (default 0); 'nan' makes the scan float32. */
@@ -115,6 +119,10 @@ export interface PhantomTruth {
   map_axes: [string, string];
   tilt_deg: number;
   tilt_azimuth_deg: number;
+  /** Bowed stack (µm, corners vs centre along the normal), when asked for. */
+  bow_um?: number;
+  /** Wavy stack along x, when asked for. */
+  wave?: { amplitude_um: number; period_um: number };
   fov: { kind: 'none' | 'circle'; radius_fraction: number; radius_px: number; fill: number | 'nan' };
   surroundings: Surroundings;
   dtype: ScanDtype;
@@ -236,6 +244,9 @@ interface Resolved {
   axis: NormalAxis;
   tiltDeg: number;
   azimuthDeg: number;
+  bowUm: number;
+  waveUm: number;
+  wavePeriodUm: number;
   fov: 'none' | 'circle';
   fill: number;
   radiusFraction: number;
@@ -250,6 +261,11 @@ function resolveOptions(options: SynthOptions, p: PresetDefaults): Resolved {
   if (!Number.isFinite(tiltDeg) || tiltDeg < 0 || tiltDeg > 15) throw new InputError(`tilt must be 0–15 degrees (got ${tiltDeg})`);
   const azimuthDeg = options.tiltAzimuthDeg ?? 0;
   if (!Number.isFinite(azimuthDeg)) throw new InputError(`tilt azimuth must be a finite number of degrees (got ${azimuthDeg})`);
+  const bowUm = options.bowUm ?? 0;
+  if (!Number.isFinite(bowUm)) throw new InputError(`bow must be a finite number of µm (got ${bowUm})`);
+  const waveUm = options.wave?.amplitudeUm ?? 0;
+  const wavePeriodUm = options.wave?.periodUm ?? 0;
+  if (options.wave && !(Number.isFinite(waveUm) && waveUm >= 0 && Number.isFinite(wavePeriodUm) && wavePeriodUm > 0)) throw new InputError(`wave must be AMPLITUDE ≥ 0 and PERIOD > 0 µm (got ${waveUm}, ${wavePeriodUm})`);
   const fov = oneOf<'none' | 'circle'>('fov', options.fov, ['none', 'circle'], p.defaults?.fov ?? 'none');
   const radiusFraction = options.fovRadiusFraction ?? 0.5;
   if (!Number.isFinite(radiusFraction) || radiusFraction <= 0 || radiusFraction > 1) throw new InputError(`fov radius fraction must be in (0, 1] (got ${radiusFraction})`);
@@ -259,7 +275,7 @@ function resolveOptions(options: SynthOptions, p: PresetDefaults): Resolved {
   const dtype = oneOf<ScanDtype>('dtype', options.dtype, ['uint16', 'uint8', 'float32'], nanFill ? 'float32' : 'uint16');
   checkFill(fill, dtype);
   const surroundings = oneOf<Surroundings>('surroundings', options.surroundings, ['none', 'air', 'plunger', 'die'], p.defaults?.surroundings ?? 'none');
-  return { axis, tiltDeg, azimuthDeg, fov, fill, radiusFraction, surroundings, dtype };
+  return { axis, tiltDeg, azimuthDeg, bowUm, waveUm, wavePeriodUm, fov, fill, radiusFraction, surroundings, dtype };
 }
 
 const AXES: Record<NormalAxis, [string, string]> = { z: ['y', 'x'], y: ['z', 'x'], x: ['z', 'y'] };
@@ -308,7 +324,8 @@ export function generatePhantom(options: SynthOptions): Phantom {
   const v = voxelUm;
 
   // 1. Geometry (built in a shallower frame when surroundings / tilt need room), placed, rasterised.
-  const plan = planPlacement(shape, v, o.surroundings, twoEnded, o.tiltDeg, o.azimuthDeg);
+  const warp = { tiltDeg: o.tiltDeg, azimuthDeg: o.azimuthDeg, bowUm: o.bowUm, waveUm: o.waveUm, wavePeriodUm: o.wavePeriodUm };
+  const plan = planPlacement(shape, v, o.surroundings, twoEnded, warp);
   const buildShape: Shape3 = [plan.nzBuild, ny, nx];
   let lg: LayoutGeometry;
   if (twoEnded) {
@@ -320,7 +337,7 @@ export function generatePhantom(options: SynthOptions): Phantom {
   const geom = lg.geom;
   const moved = twoEnded || o.surroundings !== 'none' || plan.spanUm > 0;
   if (moved) {
-    place(lg, offsets(ny, nx, v, plan, o.tiltDeg, o.azimuthDeg), plan, o.surroundings, grey, nz * v);
+    place(lg, offsets(ny, nx, v, plan, warp), plan, o.surroundings, grey, nz * v);
     geom.info.surface_mean_um = meanOf(geom.surface);
   }
   if (o.surroundings !== 'none') {
@@ -425,6 +442,8 @@ export function generatePhantom(options: SynthOptions): Phantom {
     map_axes: AXES[o.axis],
     tilt_deg: o.tiltDeg,
     tilt_azimuth_deg: o.azimuthDeg,
+    ...(o.bowUm ? { bow_um: o.bowUm } : {}),
+    ...(o.waveUm ? { wave: { amplitude_um: o.waveUm, period_um: o.wavePeriodUm } } : {}),
     fov: { kind: o.fov, radius_fraction: o.radiusFraction, radius_px: o.radiusFraction * Math.min(ny, nx), fill: Number.isNaN(o.fill) ? 'nan' : o.fill },
     surroundings: o.surroundings,
     dtype: o.dtype,

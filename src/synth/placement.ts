@@ -29,13 +29,58 @@ export interface Placement {
   airUm: number;
 }
 
-export function planPlacement(shape: Shape3, v: number, surroundings: Surroundings, twoEnded: boolean, tiltDeg: number, azimuthDeg: number): Placement {
+/**
+ * How the whole stack is displaced along the normal per column: a tilt, a bow (paraboloid: the
+ * corners `bowUm` deeper than the centre; negative: shallower) and a wave along x (amplitude and
+ * period, µm). The per-column thickness of every layer is unchanged.
+ */
+export interface Warp {
+  tiltDeg: number;
+  azimuthDeg: number;
+  bowUm: number;
+  waveUm: number;
+  wavePeriodUm: number;
+}
+
+/** The tilt's span (µm, over the full plane extent, as the tilt alone always had) and the curved part's range over the voxel centres. */
+function warpSpan(ny: number, nx: number, v: number, w: Warp): { tiltSpan: number; lo: number; hi: number } {
+  const t = Math.tan((w.tiltDeg * Math.PI) / 180);
+  const phi = (w.azimuthDeg * Math.PI) / 180;
+  const tiltSpan = t * (nx * v * Math.abs(Math.cos(phi)) + ny * v * Math.abs(Math.sin(phi)));
+  let lo = 0, hi = 0;
+  if (w.bowUm || w.waveUm) {
+    lo = Infinity;
+    hi = -Infinity;
+    const f = curved(ny, nx, v, w);
+    for (let j = 0; j < ny; j++)
+      for (let i = 0; i < nx; i++) {
+        const d = f(j, i);
+        if (d < lo) lo = d;
+        if (d > hi) hi = d;
+      }
+  }
+  return { tiltSpan, lo, hi };
+}
+
+/** Bow and wave displacement of column (j, i), µm. */
+function curved(ny: number, nx: number, v: number, w: Warp): (j: number, i: number) => number {
+  const cx = (nx * v) / 2;
+  const cy = (ny * v) / 2;
+  const r2 = cx * cx + cy * cy;
+  return (j, i) => {
+    const y = (j + 0.5) * v - cy;
+    const x = (i + 0.5) * v - cx;
+    const wave = w.waveUm && w.wavePeriodUm > 0 ? w.waveUm * Math.sin((2 * Math.PI * (x + cx)) / w.wavePeriodUm) : 0;
+    return (w.bowUm * (x * x + y * y)) / r2 + wave;
+  };
+}
+
+export function planPlacement(shape: Shape3, v: number, surroundings: Surroundings, twoEnded: boolean, w: Warp): Placement {
   const [nz, ny, nx] = shape;
   const airUm = AIR_VOXELS * v;
   const end = surroundings === 'none' ? 0 : surroundings === 'air' ? airUm : airUm + PLUNGER_UM;
-  const t = Math.tan((tiltDeg * Math.PI) / 180);
-  const phi = (azimuthDeg * Math.PI) / 180;
-  const spanUm = t * (nx * v * Math.abs(Math.cos(phi)) + ny * v * Math.abs(Math.sin(phi)));
+  const { tiltSpan, lo, hi } = warpSpan(ny, nx, v, w);
+  const spanUm = tiltSpan + hi - lo;
   const topReserveUm = end;
   const bottomReserveUm = twoEnded ? end : 0;
   const nzBuild = nz - Math.ceil((topReserveUm + bottomReserveUm + spanUm) / v - 1e-9);
@@ -48,9 +93,11 @@ export function planPlacement(shape: Shape3, v: number, surroundings: Surroundin
 }
 
 /** Per-column shift of every height field (see the file comment). */
-export function offsets(ny: number, nx: number, v: number, plan: Placement, tiltDeg: number, azimuthDeg: number): Float64Array {
-  const t = Math.tan((tiltDeg * Math.PI) / 180);
-  const phi = (azimuthDeg * Math.PI) / 180;
+export function offsets(ny: number, nx: number, v: number, plan: Placement, w: Warp): Float64Array {
+  const t = Math.tan((w.tiltDeg * Math.PI) / 180);
+  const phi = (w.azimuthDeg * Math.PI) / 180;
+  const { tiltSpan, lo } = warpSpan(ny, nx, v, w);
+  const bend = w.bowUm || w.waveUm ? curved(ny, nx, v, w) : null;
   const out = new Float64Array(ny * nx);
   const cx = (nx * v) / 2;
   const cy = (ny * v) / 2;
@@ -58,7 +105,7 @@ export function offsets(ny: number, nx: number, v: number, plan: Placement, tilt
     const y = (j + 0.5) * v - cy;
     for (let i = 0; i < nx; i++) {
       const x = (i + 0.5) * v - cx;
-      out[j * nx + i] = plan.topReserveUm + plan.spanUm / 2 + t * (x * Math.cos(phi) + y * Math.sin(phi));
+      out[j * nx + i] = plan.topReserveUm + tiltSpan / 2 + t * (x * Math.cos(phi) + y * Math.sin(phi)) + (bend ? bend(j, i) - lo : 0);
     }
   }
   return out;

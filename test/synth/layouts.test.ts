@@ -229,6 +229,35 @@ describe('synth: tilt', () => {
   });
 });
 
+describe('synth: bowed and wavy stacks', () => {
+  it('surface = flat surface + bow·r²/r²corner + wave (shifted to start at the top); thickness unchanged', () => {
+    const shape: [number, number, number] = [100, 40, 40];
+    const a = gen({ preset: 'plated', seed: 7, shape, ...OFF });
+    const v = a.truth.voxel_um;
+    const cases = [
+      { bowUm: 12, f: (x: number, y: number) => (12 * (x * x + y * y)) / (2 * (20 * v) ** 2) },
+      { bowUm: -9, f: (x: number, y: number) => (-9 * (x * x + y * y)) / (2 * (20 * v) ** 2) },
+      { wave: { amplitudeUm: 5, periodUm: 30 }, f: (x: number) => 5 * Math.sin((2 * Math.PI * (x + 20 * v)) / 30) },
+    ];
+    for (const c of cases) {
+      const b = gen({ preset: 'plated', seed: 7, shape, ...OFF, ...(c.bowUm !== undefined ? { bowUm: c.bowUm } : { wave: c.wave }) });
+      expect(b.truth.geometry.z_scale).toBe(1);
+      // the displacement relative to the flat phantom, up to one constant shift
+      const d: number[] = [];
+      for (let j = 0; j < 40; j++)
+        for (let i = 0; i < 40; i++) {
+          const col = j * 40 + i;
+          const x = (i + 0.5) * v - 20 * v;
+          const y = (j + 0.5) * v - 20 * v;
+          d.push(b.surface.data[col] - a.surface.data[col] - c.f(x, y));
+          expect(b.thickness.data[col]).toBe(a.thickness.data[col]);
+        }
+      expect(Math.max(...d) - Math.min(...d), JSON.stringify(c)).toBeLessThan(1e-3);
+    }
+    expect(() => gen({ preset: 'plated', shape, wave: { amplitudeUm: 2, periodUm: 0 } })).toThrow(/wave must be/);
+  });
+});
+
 describe('synth: surroundings', () => {
   /** Along each z column: 5* then the cell then 5* (only beyond the stack), plus whole die columns. */
   function runs(p: Phantom): { ok: boolean; after: Set<number> } {

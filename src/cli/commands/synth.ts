@@ -23,6 +23,8 @@ interface SynthFlags {
   tile?: string;
   axis?: string;
   tilt?: string;
+  bow?: string;
+  wave?: string;
   fov?: string;
   fovRadius?: string;
   surroundings?: string;
@@ -44,6 +46,20 @@ function parseTilt(text: string): { tiltDeg: number; tiltAzimuthDeg?: number } {
     throw new InputError(`--tilt must be DEG[,AZIMUTH] with DEG in 0..15 degrees, got '${text}'`);
   }
   return { tiltDeg: v[0], tiltAzimuthDeg: v.length > 1 ? v[1] : undefined };
+}
+
+/** --bow UM */
+function parseBow(text: string): { bowUm: number } {
+  const v = text.trim() === '' ? NaN : Number(text);
+  if (!Number.isFinite(v) || Math.abs(v) > 1e4) throw new InputError(`--bow must be a number of µm (corners deeper than the centre; negative: shallower), got '${text}'`);
+  return { bowUm: v };
+}
+
+/** --wave AMPLITUDE,PERIOD (µm) */
+function parseWave(text: string): { wave: { amplitudeUm: number; periodUm: number } } {
+  const v = text.split(',').map((t) => (t.trim() === '' ? NaN : Number(t)));
+  if (v.length !== 2 || !(v[0] >= 0) || !(v[1] > 0) || v.some((n) => !Number.isFinite(n))) throw new InputError(`--wave must be AMPLITUDE,PERIOD in µm (amplitude ≥ 0, period > 0), got '${text}'`);
+  return { wave: { amplitudeUm: v[0], periodUm: v[1] } };
 }
 
 /** --fov none|circle[:FILL], FILL a number or nan */
@@ -89,6 +105,8 @@ export function registerSynth(program: Command): void {
     .option('--drift <a>', 'slow gain drift along z (0 = none)')
     .option('--axis <z|y|x>', 'stack normal in the output volume (default z); --shape is the output shape')
     .option('--tilt <deg[,azimuth]>', 'tilt the whole stack by DEG (0–15) towards AZIMUTH degrees (default 0 = +x)')
+    .option('--bow <um>', 'bowed stack: the corners UM deeper along the normal than the centre (negative: shallower)')
+    .option('--wave <amplitude,period>', 'wavy stack: displacement AMPLITUDE µm with PERIOD µm along x')
     .option('--fov <none|circle[:fill]>', 'circular reconstruction field of view; outside: label 255 and FILL (number or nan, default 0)')
     .option('--fov-radius <fraction>', 'field-of-view disc radius as a fraction of the smaller lateral extent (default 0.5)')
     .option('--surroundings <none|air|plunger|die>', 'what lies beyond the stack ends (label 5 air, steel plunger label 3, PEEK die wall label 5)')
@@ -118,6 +136,8 @@ export function registerSynth(program: Command): void {
           dtype: choice<ScanDtype>('--dtype', flags.dtype, ['uint16', 'uint8', 'float32']),
           fovRadiusFraction: nonNegative('--fov-radius', flags.fovRadius),
           ...(flags.tilt !== undefined ? parseTilt(flags.tilt) : {}),
+          ...(flags.bow !== undefined ? parseBow(flags.bow) : {}),
+          ...(flags.wave !== undefined ? parseWave(flags.wave) : {}),
           ...(flags.fov !== undefined ? parseFov(flags.fov) : {}),
         };
         // Mirror tiling extends the two lateral axes, which are y and x only for a z stack normal.
