@@ -5,7 +5,7 @@ export function qcBlock(confidence: 'high' | 'low', warnings: string[] = []): Qc
   return {
     confidence,
     warnings,
-    layout: { name: 'anode-free', normal_axis: 'z', source: 'detected', collector: 'carbon', electrodes: 1, evidence: { collector_slab: { end: 'start', run: 12 }, li_side: 'low' } },
+    layout: { name: 'anode-free', normal_axis: 'z', source: 'detected', requested: null, collector: 'carbon', electrodes: 1, evidence: { collector_slab: { end: 'start', run: 12 }, li_side: 'low' } },
     field_of_view: { detected: true, axis: 'z', fill: 0, masked_fraction: 0.125, evidence: { circle_radius_px: 30 } },
     contrast: { phase_means: { '0': 900, '1': 1400, '2': 2600 }, phase_sigmas: { '0': 80, '1': 100, '2': 120 }, pairs: [{ a: '0', b: '1', separation: 4.5 }, { a: '1', b: '2', separation: 10 }], min_separation: 4.5 },
     fallback_fraction: 0.0125,

@@ -178,6 +178,7 @@ export const SCHEMA = {
     collector: enumField(['auto', 'carbon', 'metal', 'none'] as const, 'auto', 'current collector kind'),
     normal: enumField(['auto', 'z', 'y', 'x'] as const, 'auto', 'stack normal of the scan (auto: the axis along which the slice means vary most)'),
     field_of_view: enumField(['auto', 'none'] as const, 'auto', 'look for a reconstruction field of view (constant or NaN fill outside a disc; labelled 255) or not'),
+    layout: enumField(['auto', 'anode-free', 'li-foil', 'symmetric', 'full-cell'] as const, 'auto', 'cell layout: auto = found from the data; a requested layout steers the layout steps and the QC fails when the data show another'),
     min_island: numField({ min: 0, integer: true }, 0, 'relabel islands smaller than this many voxels (0 = off)'),
     fill_holes: boolField(false, 'fill enclosed holes of each phase'),
     backend: enumField(['auto', 'cpu', 'gpu'] as const, 'auto', 'compute backend for the voxel kernels'),

@@ -158,6 +158,7 @@ export const segmentStage: StageSpec = {
       collector: c.collector,
       normal: c.normal,
       fieldOfView: c.field_of_view,
+      layout: c.layout,
       minIslandVoxels: c.min_island,
       fillHoles: c.fill_holes,
       // the scan is re-read from the file when needed again: denoise in place, peak ≈ scan + labels

@@ -183,7 +183,7 @@ export async function phasesReport(a: {
   const qc = await assessQuality({
     store,
     greyRange: { lo: res.histogram.binning.lo, hi: res.histogram.binning.lo + res.histogram.binning.bins * res.histogram.binning.width },
-    layout: { name: layoutName(res.layout), normal_axis: a.frame?.normal ?? 'z', source: a.frame?.source ?? 'detected', collector: res.layout.collector, electrodes: res.layout.electrodes, evidence: { ...res.layout } },
+    layout: { name: layoutName(res.layout), normal_axis: a.frame?.normal ?? 'z', source: a.frame?.source ?? 'detected', requested: a.options.layout && a.options.layout !== 'auto' ? a.options.layout : null, collector: res.layout.collector, electrodes: res.layout.electrodes, evidence: { ...res.layout } },
     fieldOfView: a.frame?.fieldOfView ?? { detected: false, axis: null, fill: null, masked_fraction: 0, evidence: {} },
     fallbackVoxels: res.fallbackVoxels,
     collectorMaterials: res.layout.collector_materials,

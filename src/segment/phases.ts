@@ -92,6 +92,8 @@ export interface PhaseResult {
     collector: 'carbon' | 'metal' | 'none'; electrodes: number; li_column_coverage: number; collector_at: 'start' | 'end' | 'both' | null;
     /** Li voxels in the layer at the start of the working z (the collector side) and beyond the electrolyte's far face. */
     li_voxels_near: number; li_voxels_far: number; far_layer: boolean;
+    /** What the data show whatever the requested layout: a Li layer beyond the far face, a composite cathode. */
+    far_layer_in_data: boolean; cathode_in_data: boolean;
     /** Materials under the collector label: 0 none, 1, or 2 (carbon foil and metal plunger). */
     collector_materials: number;
     /** A composite cathode was found (its active material labelled 4). */
@@ -546,7 +548,9 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
   // cathode composite is particles in an electrolyte matrix).
   let cathodeClass = -1;
   let cathodeEnd: 'start' | 'end' | null = null;
-  if (split4 && collectorKind === 'metal') {
+  const wantLayout = options.layout ?? 'auto';
+  const cathodeWanted = wantLayout === 'auto' || wantLayout === 'full-cell';
+  if (split4 && collectorKind === 'metal' && cathodeWanted) {
     // The cathode's grey may fall below the metal threshold (split below it) or above it (the metal
     // class then holds cathode and steel: split it in two). Classes: low | electrolyte | cathode | metal.
     const above = histogramAbove(hist, th3.thresholds[1], 2);
@@ -571,11 +575,16 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
     }
     if (cathodeClass < 0) decisions.push({ step: 'cathode behind metal', decision: 'no composite cathode inside the metal layer (the grey below and above the metal threshold split into two classes: neither is mixed with electrolyte at one end only, as particles in a matrix are)', evidence: tried });
   }
+  // (looked for whatever the requested layout, so a request the data contradict is reported)
+  let cathodeInData = cathodeClass >= 0;
   if (wanted === 'auto' && collectorKind === 'none' && th3.classes_stats[2].mean > th3.classes_stats[1].mean) {
     for (const end of ['start', 'end'] as const) {
       const other = end === 'start' ? 'end' : 'start';
       const fc = endFraction(f3, 2, end), fe = endFraction(f3, 1, end), fo = endFraction(f3, 2, other);
-      if (fc >= 0.15 && fc <= 0.9 && fe >= 0.05 && fo < 0.02 && !solidAt(2, end)) { cathodeClass = 2; cathodeEnd = end; }
+      if (fc >= 0.15 && fc <= 0.9 && fe >= 0.05 && fo < 0.02 && !solidAt(2, end)) {
+        cathodeInData = true;
+        if (cathodeWanted) { cathodeClass = 2; cathodeEnd = end; }
+      }
     }
   }
   if (cathodeClass >= 0 && collectorKind === 'metal') {
@@ -729,7 +738,9 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
   // a Li layer beyond the electrolyte's far face: collectors at both ends, or low density dominating
   // the far end (symmetric cell cropped inside its Li foils)
   const farEnd = collectorAtStart ? 'end' : 'start';
-  const farLayer = twoCollectors || endFraction(f3, 0, farEnd) >= 0.5;
+  // a requested layout decides whether a Li layer lies beyond the electrolyte's far face
+  const farLayerInData = twoCollectors || endFraction(f3, 0, farEnd) >= 0.5;
+  const farLayer = wantLayout === 'symmetric' ? true : wantLayout !== 'auto' ? false : farLayerInData;
   const runDone = new Uint8Array(plane);
   // a collector of two materials (metal plunger | carbon foil) has partial-volume voxels of other
   // classes between them: gaps up to TRANSITION stay in the run; one material: no gap (a thin Li
@@ -1264,7 +1275,7 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
     // an electrode: Li in its layer at least half a voxel thick on average
     layout: {
       collector: collectorKind, electrodes: (liNear >= 0.5 * plane ? 1 : 0) + (liFar >= 0.5 * plane ? 1 : 0), li_column_coverage: covered / plane,
-      collector_at: endSlabs.length === 2 ? 'both' : slab ? slab.end : null, collector_materials: collectorMaterialLevels.length === 2 ? 2 : collectorKind === 'none' ? 0 : 1, cathode: cathodeClass >= 0, li_voxels_near: liNear, li_voxels_far: liFar, far_layer: farLayer,
+      collector_at: endSlabs.length === 2 ? 'both' : slab ? slab.end : null, collector_materials: collectorMaterialLevels.length === 2 ? 2 : collectorKind === 'none' ? 0 : 1, cathode: cathodeClass >= 0, li_voxels_near: liNear, li_voxels_far: liFar, far_layer: farLayer, far_layer_in_data: farLayerInData, cathode_in_data: cathodeInData,
     },
     fallbackVoxels: nUndecided - firstPass,
   };

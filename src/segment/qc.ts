@@ -24,6 +24,7 @@
  *   fallback       voxels decided by fallback rules (undecided after the layout steps) ≤ 5 %
  *   electrolyte    electrolyte ≥ 5 % of the analysed voxels
  *   layout         a layout was recognised
+ *   layout_requested  (with a requested layout) the data show that layout
  *   li_thickness   (note, or error when the layout has a Li foil) Li thicker than one voxel on average
  */
 import { thresholdsFromHistogram, type Histogram } from './histogram.js';
@@ -49,7 +50,8 @@ export interface QcInputs {
   store: PhaseStore;
   /** Range of the analysed grey levels (the segmentation's histogram range). */
   greyRange: { lo: number; hi: number };
-  layout: { name: LayoutName; normal_axis: AxisName; source: 'detected' | 'requested'; collector: 'carbon' | 'metal' | 'none'; electrodes: number; evidence: Record<string, unknown> };
+  /** `source`: how the stack normal was found; `requested`: the layout asked for (null: found from the data). */
+  layout: { name: LayoutName; normal_axis: AxisName; source: 'detected' | 'requested'; requested: Exclude<LayoutName, 'unknown'> | null; collector: 'carbon' | 'metal' | 'none'; electrodes: number; evidence: Record<string, unknown> };
   fieldOfView: QcBlock['field_of_view'];
   /** Materials under the collector label (2: carbon foil and metal plunger; not one population). */
   collectorMaterials?: number;
@@ -291,6 +293,24 @@ export async function assessQuality(q: QcInputs): Promise<QcBlock> {
     name: 'layout', ok: q.layout.name !== 'unknown', severity: 'error', value: q.layout.name, limit: 'a recognised layout',
     message: q.layout.name !== 'unknown' ? `layout ${q.layout.name}, stack normal along ${q.layout.normal_axis}` : 'no known cell layout was recognised along any axis',
   });
+  if (q.layout.requested) {
+    // the data may contradict a request the layout steps followed: a Li layer beyond the far face or
+    // a composite cathode they were told not to take as such
+    const ev = q.layout.evidence as { far_layer?: boolean; far_layer_in_data?: boolean; cathode?: boolean; cathode_in_data?: boolean };
+    const ignored = [
+      ...(ev.far_layer_in_data && !ev.far_layer ? ['a Li layer beyond the electrolyte\'s far face (a second electrode)'] : []),
+      ...(ev.cathode_in_data && !ev.cathode ? ['a composite cathode'] : []),
+    ];
+    const ok = q.layout.name === q.layout.requested && !ignored.length;
+    add({
+      name: 'layout_requested', ok, severity: 'error', value: q.layout.name, limit: q.layout.requested,
+      message: ok
+        ? `layout ${q.layout.requested} as requested`
+        : q.layout.name !== q.layout.requested
+          ? `layout ${q.layout.requested} was requested but the data show ${q.layout.name} (${q.layout.collector} collector, ${q.layout.electrodes} Li electrode${q.layout.electrodes === 1 ? '' : 's'}): check the request or the scan`
+          : `layout ${q.layout.requested} was requested and followed, but the data show ${ignored.join(' and ')}: check the request`,
+    });
+  }
 
   // the store is in the working frame: stack normal along its z
   const mapArea = q.store.shape[1] * q.store.shape[2];

@@ -41,6 +41,13 @@ export interface SegmentOptions {
   normal?: 'auto' | AxisName;
   /** Phase mode: look for a reconstruction field of view ('auto', see fov.ts) or not ('none'). */
   fieldOfView?: 'auto' | 'none';
+  /**
+   * Phase mode: the cell layout ('auto': found from the data). A requested layout steers the steps
+   * that decide it (a composite cathode looked for or not, a Li layer beyond the electrolyte's far
+   * face taken as the second electrode or not); when the data still show another layout, the QC
+   * check `layout_requested` fails.
+   */
+  layout?: 'auto' | Exclude<LayoutName, 'unknown'>;
 }
 
 export interface DenoiseReport {

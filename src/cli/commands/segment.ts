@@ -20,6 +20,7 @@ interface SegmentFlags extends InputFlags {
   collector: string;
   normal: string;
   fieldOfView: string;
+  layout: string;
   minIsland: string;
   fillHoles?: boolean;
   backend: string;
@@ -67,6 +68,7 @@ export function registerSegment(program: Command): void {
       .option('--collector <c>', 'auto | carbon | metal | none', 'auto')
       .option('--normal <axis>', 'stack normal: auto (detected: the axis along which slice means vary most) | z | y | x', 'auto')
       .option('--field-of-view <f>', 'auto (a constant or NaN fill outside the reconstruction disc is labelled 255) | none', 'auto')
+      .option('--layout <l>', 'cell layout: auto (found from the data) | anode-free | li-foil | symmetric | full-cell (steers the layout steps; QC fails when the data show another)', 'auto')
       .option('--min-island <voxels>', 'relabel islands smaller than this to their surroundings (0 = off)', '0')
       .option('--fill-holes', 'fill enclosed holes of each phase')
       .option('--backend <b>', 'auto | cpu | gpu', 'auto')
@@ -87,6 +89,7 @@ export function registerSegment(program: Command): void {
         collector: oneOf('--collector', flags.collector, ['auto', 'carbon', 'metal', 'none'] as const),
         normal: oneOf('--normal', flags.normal, ['auto', 'z', 'y', 'x'] as const),
         fieldOfView: oneOf('--field-of-view', flags.fieldOfView, ['auto', 'none'] as const),
+        layout: oneOf('--layout', flags.layout, ['auto', 'anode-free', 'li-foil', 'symmetric', 'full-cell'] as const),
         minIslandVoxels: integerAtLeast('--min-island', flags.minIsland, 0),
         fillHoles: Boolean(flags.fillHoles),
         // the scan is not needed after segmentation: denoise in place to keep peak memory low
