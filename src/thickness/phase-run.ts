@@ -117,127 +117,111 @@ function streamingNote(note: (m: string) => void, backend: BackendChoice, shape:
 export type DistanceSummary = ReturnType<typeof summarizeDistance> & Record<string, unknown> & { memory: ReturnType<typeof memoryBlock> };
 export type LocalThicknessSummary = ReturnType<typeof summarizeLocalThickness> & Record<string, unknown> & { memory: ReturnType<typeof memoryBlock> };
 
-/** distance_um.tif and distance.json in `out` for the phase `o.label` of the labels `input`. */
-export async function distanceStage(input: string, open: OpenOptions, out: string, o: PhaseStageOptions): Promise<{ summary: DistanceSummary; file: string; outOfCore: boolean; backendDescription: string }> {
+/** What one phase stage computes, in memory and streamed; the runner does the rest. */
+interface PhaseSpec<S> {
+  inCoreBytes(shape: Shape3): number;
+  /** Output volumes (file names in `out`), in the order both paths produce them. */
+  files: string[];
+  inMemory(labels: Volume, spacing: Spacing3, note: (m: string) => void): Promise<{ volumes: Float32Array[]; stats: S; run: PhaseRun }>;
+  streamed(source: VolumeSource, spacing: Spacing3, sinks: SlabSink[], onCounts: (count: number, total: number) => void): Promise<{ stats: S; run: PhaseRun }>;
+  /** The JSON: the statistics and the run fields, with the stage's own extra keys. */
+  json(stats: S, common: Record<string, unknown>): Record<string, unknown>;
+  jsonName: string;
+}
+
+/** Open, choose in memory or streamed by the budget, run, write the volumes and the JSON. */
+async function runPhaseStage<S>(input: string, open: OpenOptions, out: string, o: PhaseStageOptions, spec: PhaseSpec<S>): Promise<{ summary: Record<string, unknown> & { memory: ReturnType<typeof memoryBlock> }; file: string; outOfCore: boolean; backendDescription: string }> {
   const note = o.onNote ?? (() => {});
   const { source, spacing } = await openPhase(input, open);
   const label = o.label;
   try {
     const shape = source.shape;
-    const inCore = distanceInCoreBytes(shape);
+    const inCore = spec.inCoreBytes(shape);
     const outOfCore = !fitsInBudget(inCore, o.budgetBytes) || !inCorePossible(shape);
-    const file = path.join(out, 'distance_um.tif');
-    let s: ReturnType<typeof summarizeDistance>;
+    const files = spec.files.map((f) => path.join(out, f));
+    let stats: S;
     let run: PhaseRun;
     let seconds: number;
     if (!outOfCore) {
       const labels = await loadPhase(source, label, input);
       await o.beforeWrite?.();
       const t0 = performance.now();
-      const r = await distanceTransformLabel(labels.data, labels.shape, label, { spacing, threads: o.threads, backend: o.backend, onWarning: note, onProgress: o.onProgress });
+      const r = await spec.inMemory(labels, spacing, note);
       seconds = (performance.now() - t0) / 1000;
-      await writeFloatVolume(file, r.distance, labels.shape, spacing);
-      s = summarizeDistance(r.distance, labels.data, label);
-      run = { threads: r.threads, backend: r.backend, backendDescription: r.backendDescription, slabSlices: shape[0] };
+      for (let k = 0; k < files.length; k++) await writeFloatVolume(files[k], r.volumes[k], labels.shape, spacing);
+      stats = r.stats;
+      run = r.run;
     } else {
       streamingNote(note, o.backend, shape, inCore, o.budgetBytes);
       await o.beforeWrite?.();
-      const writers = await openWriters([file], shape, spacing);
+      const writers = await openWriters(files, shape, spacing);
       try {
         const t0 = performance.now();
-        const r = await streamDistance(source, label, {
-          spacing,
-          threads: o.threads,
-          budgetBytes: o.budgetBytes,
-          onCounts: (count, total) => checkPhaseCount(count, total, label, input),
-          onProgress: o.onProgress,
-          sink: writers.sinks[0],
-        });
+        const r = await spec.streamed(source, spacing, writers.sinks, (count, total) => checkPhaseCount(count, total, label, input));
         await writers.close();
         seconds = (performance.now() - t0) / 1000;
-        s = r.summary;
-        run = { threads: r.threads, backend: 'cpu', backendDescription: r.backendDescription, slabSlices: r.plan.slab_slices, plan: r.plan };
+        stats = r.stats;
+        run = r.run;
       } catch (err) {
         await writers.abort();
         throw err;
       }
     }
-    const summary = {
-      ...s,
-      input,
-      shape,
-      spacing_um: spacing,
-      ...runFields(run, seconds, o.budgetBytes, outOfCore),
-      files: { distance: 'distance_um.tif' },
-    };
-    await writeFileAtomically(path.join(out, 'distance.json'), `${JSON.stringify(summary, null, 2)}\n`);
-    return { summary, file, outOfCore, backendDescription: run.backendDescription };
+    const summary = spec.json(stats, { input, shape, spacing_um: spacing, ...runFields(run, seconds, o.budgetBytes, outOfCore) }) as Record<string, unknown> & { memory: ReturnType<typeof memoryBlock> };
+    await writeFileAtomically(path.join(out, spec.jsonName), `${JSON.stringify(summary, null, 2)}\n`);
+    return { summary, file: files[0], outOfCore, backendDescription: run.backendDescription };
   } finally {
     await source.close();
   }
 }
 
+/** distance_um.tif and distance.json in `out` for the phase `o.label` of the labels `input`. */
+export async function distanceStage(input: string, open: OpenOptions, out: string, o: PhaseStageOptions): Promise<{ summary: DistanceSummary; file: string; outOfCore: boolean; backendDescription: string }> {
+  const r = await runPhaseStage(input, open, out, o, {
+    inCoreBytes: distanceInCoreBytes,
+    files: ['distance_um.tif'],
+    jsonName: 'distance.json',
+    inMemory: async (labels, spacing, note) => {
+      const r = await distanceTransformLabel(labels.data, labels.shape, o.label, { spacing, threads: o.threads, backend: o.backend, onWarning: note, onProgress: o.onProgress });
+      return { volumes: [r.distance], stats: summarizeDistance(r.distance, labels.data, o.label), run: { threads: r.threads, backend: r.backend, backendDescription: r.backendDescription, slabSlices: labels.shape[0] } };
+    },
+    streamed: async (source, spacing, sinks, onCounts) => {
+      const r = await streamDistance(source, o.label, { spacing, threads: o.threads, budgetBytes: o.budgetBytes, onCounts, onProgress: o.onProgress, sink: sinks[0] });
+      return { stats: r.summary, run: { threads: r.threads, backend: 'cpu', backendDescription: r.backendDescription, slabSlices: r.plan.slab_slices, plan: r.plan } };
+    },
+    json: (stats, common) => ({ ...stats, ...common, files: { distance: 'distance_um.tif' } }),
+  });
+  return r as typeof r & { summary: DistanceSummary };
+}
+
 /** local_thickness_um.tif, distance_um.tif and local_thickness.json in `out`. */
 export async function localThicknessStage(input: string, open: OpenOptions, out: string, o: PhaseStageOptions): Promise<{ summary: LocalThicknessSummary; file: string; outOfCore: boolean; backendDescription: string }> {
-  const note = o.onNote ?? (() => {});
-  const { source, spacing } = await openPhase(input, open);
-  const label = o.label;
-  try {
-    const shape = source.shape;
-    const inCore = localThicknessInCoreBytes(shape);
-    const outOfCore = !fitsInBudget(inCore, o.budgetBytes) || !inCorePossible(shape);
-    const thicknessFile = path.join(out, 'local_thickness_um.tif');
-    const distanceFile = path.join(out, 'distance_um.tif');
-    let s: ReturnType<typeof summarizeLocalThickness>;
-    let run: PhaseRun;
-    let seconds: number;
-    if (!outOfCore) {
-      const labels = await loadPhase(source, label, input);
-      await o.beforeWrite?.();
-      const t0 = performance.now();
+  const r = await runPhaseStage(input, open, out, o, {
+    inCoreBytes: localThicknessInCoreBytes,
+    files: ['local_thickness_um.tif', 'distance_um.tif'],
+    jsonName: 'local_thickness.json',
+    inMemory: async (labels, spacing, note) => {
       const data = labels.data as Uint8Array;
-      const r = await localThickness(data, labels.shape, label, { spacing, threads: o.threads, backend: o.backend, onWarning: note, onProgress: o.onProgress });
-      seconds = (performance.now() - t0) / 1000;
-      await writeFloatVolume(thicknessFile, r.thickness, labels.shape, spacing);
-      await writeFloatVolume(distanceFile, r.distance, labels.shape, spacing);
-      s = summarizeLocalThickness(r.thickness, data, label, r.ridgeVoxels);
-      run = { threads: r.threads, backend: r.backend, backendDescription: r.backendDescription, timings_ms: r.timings_ms, slabSlices: shape[0] };
-    } else {
-      streamingNote(note, o.backend, shape, inCore, o.budgetBytes);
-      await o.beforeWrite?.();
-      const writers = await openWriters([thicknessFile, distanceFile], shape, spacing);
-      try {
-        const t0 = performance.now();
-        const r = await streamLocalThickness(source, label, {
-          spacing,
-          threads: o.threads,
-          budgetBytes: o.budgetBytes,
-          onCounts: (count, total) => checkPhaseCount(count, total, label, input),
-          onProgress: o.onProgress,
-          thicknessSink: writers.sinks[0],
-          distanceSink: writers.sinks[1],
-        });
-        await writers.close();
-        seconds = (performance.now() - t0) / 1000;
-        s = r.stats;
-        run = { threads: r.threads, backend: 'cpu', backendDescription: r.backendDescription, timings_ms: r.timings_ms, slabSlices: r.plan.slab_slices, plan: r.plan };
-      } catch (err) {
-        await writers.abort();
-        throw err;
-      }
-    }
-    const summary = {
-      ...s,
-      input,
-      shape,
-      spacing_um: spacing,
+      const r = await localThickness(data, labels.shape, o.label, { spacing, threads: o.threads, backend: o.backend, onWarning: note, onProgress: o.onProgress });
+      return {
+        volumes: [r.thickness, r.distance],
+        stats: summarizeLocalThickness(r.thickness, data, o.label, r.ridgeVoxels),
+        run: { threads: r.threads, backend: r.backend, backendDescription: r.backendDescription, timings_ms: r.timings_ms, slabSlices: labels.shape[0] },
+      };
+    },
+    streamed: async (source, spacing, sinks, onCounts) => {
+      const r = await streamLocalThickness(source, o.label, { spacing, threads: o.threads, budgetBytes: o.budgetBytes, onCounts, onProgress: o.onProgress, thicknessSink: sinks[0], distanceSink: sinks[1] });
+      return { stats: r.stats, run: { threads: r.threads, backend: 'cpu', backendDescription: r.backendDescription, timings_ms: r.timings_ms, slabSlices: r.plan.slab_slices, plan: r.plan } };
+    },
+    json: (stats, common) => ({
+      ...stats,
+      input: common.input,
+      shape: common.shape,
+      spacing_um: common.spacing_um,
       convention: 'diameter = 2 × distance from the ball centre to the nearest voxel centre outside the phase',
-      ...runFields(run, seconds, o.budgetBytes, outOfCore),
+      ...Object.fromEntries(Object.entries(common).filter(([k]) => !['input', 'shape', 'spacing_um'].includes(k))),
       files: { local_thickness: 'local_thickness_um.tif', distance: 'distance_um.tif' },
-    };
-    await writeFileAtomically(path.join(out, 'local_thickness.json'), `${JSON.stringify(summary, null, 2)}\n`);
-    return { summary, file: thicknessFile, outOfCore, backendDescription: run.backendDescription };
-  } finally {
-    await source.close();
-  }
+    }),
+  });
+  return r as typeof r & { summary: LocalThicknessSummary };
 }
