@@ -15,9 +15,8 @@ import { summarizeThickness } from '../thickness/map.js';
 import { measureThickness } from '../thickness/run.js';
 import { formatBytes } from '../compute/budget.js';
 import { runCurrent } from '../current/index.js';
-import { ContactCell, type HistoryPoint } from '../fem/contact.js';
-import { solveConduction } from '../fem/conduction.js';
-import { LI_DEFAULTS, LPSCL_DEFAULTS, arrhenius, type Material } from '../fem/material.js';
+import type { HistoryPoint } from '../fem/contact.js';
+import { electrolyteMaterial, liMaterial, profilesCsv, runContact } from '../fem/contact-run.js';
 import { resamplePeriodic } from '../fem/profile.js';
 import { coarsenContact } from '../current/coarsen.js';
 export { coarsenContact } from '../current/coarsen.js';
@@ -401,26 +400,26 @@ export const femStage: StageSpec = {
     const dx = vol.spacing ? vol.spacing[2] : 1;
     const lambda = dx * cols;
     const h = resamplePeriodic(profileFromSurface(vol.data as Float32Array, rows, cols, row, iface.li_side), c.nx);
-    const li: Material = { E: LI_DEFAULTS.E, nu: LI_DEFAULTS.nu, law: c.li, bbar: true };
-    if (li.law === 'creep') {
-      li.A = LI_DEFAULTS.A * arrhenius(c.temperature_k);
-      li.n = LI_DEFAULTS.n;
-      li.sigmaY = c.yield_mpa ?? 0;
-    }
-    if (li.law === 'plastic') li.sigmaY = c.yield_mpa ?? LI_DEFAULTS.sigmaY;
-    const electrolyte: Material | null = c.electrolyte === 'rigid' ? null : { E: LPSCL_DEFAULTS.E, nu: LPSCL_DEFAULTS.nu, law: 'elastic' };
+    const li = liMaterial(c.li, c.temperature_k, c.yield_mpa);
+    const electrolyte = electrolyteMaterial(c.electrolyte);
     const bar = ctx.progress('fem');
     const runs: Record<string, unknown>[] = [];
     const csv = ['pressure_mpa,t_s,contact_fraction,mean_contact_pressure_mpa,max_contact_pressure_mpa,void_area_um2,li_top_displacement_um'];
     const total = c.pressures.length;
+    let profiles = '';
     for (let k = 0; k < total; k++) {
       const p = c.pressures[k];
       const history: HistoryPoint[] = c.hold_s > 0 ? [{ t: 0, p }, { t: c.hold_s, p }] : [{ t: 0, p }];
-      const cell = new ContactCell({ lambda, h, li, electrolyte, history, stepTol: c.step_tol, nyLi: c.ny, nyEl: Math.max(2, Math.round((2 * c.ny) / 3)) });
-      const tEnd = history[history.length - 1].t;
-      const records = cell.run(undefined, (t) => bar.update(Math.round(1000 * (k + (tEnd > 0 ? Math.min(1, t / tEnd) : 1))), 1000 * total));
+      const run = runContact({
+        lambda, h, li, electrolyte, history, stepTol: c.step_tol, ny: c.ny,
+        conduction: { thickness: lambda, sigmaMsPerCm: c.sigma, rctOhmCm2: c.rct },
+        onTime: (t, tEnd) => bar.update(Math.round(1000 * (k + (tEnd > 0 ? Math.min(1, t / tEnd) : 1))), 1000 * total),
+      });
+      const { cell, records } = run;
       const last = records[records.length - 1];
-      const cond = solveConduction({ lambda, h, contact: cell.active, thickness: lambda, sigmaMsPerCm: c.sigma, rctOhmCm2: c.rct });
+      const cond = run.final;
+      // the interface fields of the highest pressure for the viewer's Contact FEM tab (as buried fem contact writes them)
+      if (p === Math.max(...c.pressures)) profiles = profilesCsv(run, h);
       for (const r of records) csv.push([p, r6(r.t), r6(r.contact_fraction), r6(r.mean_contact_pressure), r6(r.max_contact_pressure), r6(r.void_area_um2), r6(r.li_top_displacement_um)].join(','));
       runs.push({
         pressure_mpa: p,
@@ -446,6 +445,7 @@ export const femStage: StageSpec = {
     };
     await writeFileAtomically(path.join(out, 'contact.json'), jsonText(json));
     await writeFileAtomically(path.join(out, 'contact.csv'), csv.join('\n') + '\n');
+    await writeFileAtomically(path.join(out, 'profiles.csv'), profiles);
     const prof = ['x_um,h_um', ...Array.from(h, (v, i) => `${r6((i * lambda) / c.nx)},${r6(v)}`)];
     await writeFileAtomically(path.join(out, 'profile.csv'), prof.join('\n') + '\n');
     return { final_contact_fraction: Object.fromEntries(runs.map((r) => [String(r.pressure_mpa), r.contact_fraction])) };

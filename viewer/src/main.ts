@@ -913,6 +913,13 @@ async function viewFem(t: number): Promise<ViewHooks> {
     const i = table.columns.indexOf(name);
     return i < 0 ? [] : table.rows.map((r) => r[i]);
   };
+  // a run folder's contact.csv holds one history per stack pressure: show the highest, whose
+  // interface fields profiles.csv holds
+  if (hist && hist.columns.includes('pressure_mpa')) {
+    const pi = hist.columns.indexOf('pressure_mpa');
+    const pMax = Math.max(...hist.rows.map((r) => r[pi]));
+    hist.rows = hist.rows.filter((r) => r[pi] === pMax);
+  }
   const snaps: Array<{ t: number; p: number[]; gap: number[] }> = [];
   if (prof) {
     prof.columns.forEach((c, i) => {

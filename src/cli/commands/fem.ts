@@ -8,9 +8,9 @@ import { loadVolume } from '../../io/open.js';
 import { ensureOutputDir } from '../input-options.js';
 import { action, emit } from '../run-command.js';
 import { createProgress } from '../../io/progress.js';
-import { ContactCell, type HistoryPoint, type StepRecord } from '../../fem/contact.js';
-import { solveConduction, type ConductionResult } from '../../fem/conduction.js';
-import { LI_DEFAULTS, LPSCL_DEFAULTS, arrhenius, type Material } from '../../fem/material.js';
+import type { HistoryPoint } from '../../fem/contact.js';
+import type { Material } from '../../fem/material.js';
+import { electrolyteMaterial, liMaterial, profilesCsv, runContact } from '../../fem/contact-run.js';
 import { parseProfileCsv, resamplePeriodic, selfAffineProfile, wavyProfile } from '../../fem/profile.js';
 
 interface FemFlags {
@@ -158,41 +158,21 @@ export function registerFem(program: Command): void {
         const prof = await profileFrom(flags, nx);
         const thickness = flags.thickness ? num('--thickness', flags.thickness, { positive: true }) : prof.lambda;
         const yieldStress = flags.yield !== undefined ? num('--yield', flags.yield, { min: 0 }) : undefined;
-        const li: Material = { E: LI_DEFAULTS.E, nu: LI_DEFAULTS.nu, law: flags.li as Material['law'], bbar: true };
-        if (li.law === 'creep') { li.A = LI_DEFAULTS.A * arrhenius(T); li.n = LI_DEFAULTS.n; li.sigmaY = yieldStress ?? 0; }
-        if (li.law === 'plastic') li.sigmaY = yieldStress ?? LI_DEFAULTS.sigmaY;
-        const electrolyte: Material | null = flags.electrolyte === 'rigid' ? null : { E: LPSCL_DEFAULTS.E, nu: LPSCL_DEFAULTS.nu, law: 'elastic' };
-
-        const cell = new ContactCell({
-          lambda: prof.lambda, h: prof.h, li, electrolyte, history, stepTol,
-          nyLi: ny, nyEl: Math.max(2, Math.round((2 * ny) / 3)),
-          solver: flags.solver as 'fixed-k' | 'newton' | undefined,
-        });
+        const li = liMaterial(flags.li as Material['law'], T, yieldStress);
+        const electrolyte = electrolyteMaterial(flags.electrolyte as 'elastic' | 'rigid');
         const progress = createProgress('fem contact');
-        const tEnd = history[history.length - 1].t;
-        let lastContact: Uint8Array | null = null;
-        let cond: ConductionResult | null = null;
-        const rows: (StepRecord & { constriction_ohm_cm2: number; hotspot_p99: number })[] = [];
-        const snapshots: { t: number; p: Float64Array; gap: Float64Array }[] = [];
-        const conduct = (active: Uint8Array): ConductionResult => {
-          if (!cond || !lastContact || lastContact.some((v, i) => v !== active[i])) {
-            cond = solveConduction({ lambda: prof.lambda, h: prof.h, contact: active, thickness, sigmaMsPerCm: sigma, rctOhmCm2: rct });
-            lastContact = active.slice();
-          }
-          return cond;
-        };
-        const records = cell.run(
-          (rec, c) => {
-            const cr = conduct(c.active);
-            rows.push({ ...rec, constriction_ohm_cm2: cr.constriction_ohm_cm2, hotspot_p99: cr.hotspot_p99 });
-            if (snapshots.length === 0) snapshots.push({ t: rec.t, p: c.contactPressure(), gap: c.gap.slice() });
-          },
-          (t) => progress.update(Math.round((1000 * t) / Math.max(tEnd, 1e-30)), 1000),
-        );
+        const run = runContact({
+          lambda: prof.lambda, h: prof.h, li, electrolyte, history, stepTol, ny,
+          solver: flags.solver as 'fixed-k' | 'newton' | undefined,
+          conduction: { thickness, sigmaMsPerCm: sigma, rctOhmCm2: rct },
+          conductionPerRecord: true,
+          onTime: (t, tEnd) => progress.update(Math.round((1000 * t) / Math.max(tEnd, 1e-30)), 1000),
+        });
+        const { cell, records } = run;
+        const rows = records.map((rec, k) => ({ ...rec, ...run.conductionPerRecord[k] }));
         const last = records[records.length - 1];
-        snapshots.push({ t: last.t, p: cell.contactPressure(), gap: cell.gap.slice() });
         progress.finish(`${records.length} records, contact fraction ${r6(last.contact_fraction)}`);
-        const finalCond = conduct(cell.active);
+        const finalCond = run.final;
         let worstFb = 0, minGap = Infinity;
         for (const r of records) { worstFb = Math.max(worstFb, r.force_balance_error); minGap = Math.min(minGap, r.min_gap_um); }
         const summary = {
@@ -233,12 +213,9 @@ export function registerFem(program: Command): void {
         };
         const csvHead = 't_s,pressure_mpa,contact_fraction,mean_contact_pressure_mpa,max_contact_pressure_mpa,void_area_um2,li_top_displacement_um,constriction_ohm_cm2,hotspot_p99';
         const csv = [csvHead, ...summary.history.map((r) => [r.t, r.pressure, r.contact_fraction, r.mean_contact_pressure, r.max_contact_pressure, r.void_area_um2, r.li_top_displacement_um, r.constriction_ohm_cm2, r.hotspot_p99].join(','))].join('\n') + '\n';
-        const ph = ['x_um', 'h_um', ...snapshots.flatMap((s) => [`p_mpa_t${r6(s.t)}`, `gap_um_t${r6(s.t)}`]), 'current_ratio_end'].join(',');
-        const plines = [ph];
-        for (let i = 0; i < nx; i++) plines.push([r6(cell.mesh.xs[i]), r6(prof.h[i]), ...snapshots.flatMap((s) => [r6(s.p[i]), r6(s.gap[i])]), r6(finalCond.current_ratio[i])].join(','));
         await writeFileAtomically(path.join(flags.output, 'contact.json'), `${JSON.stringify(summary, null, 2)}\n`);
         await writeFileAtomically(path.join(flags.output, 'contact.csv'), csv);
-        await writeFileAtomically(path.join(flags.output, 'profiles.csv'), plines.join('\n') + '\n');
+        await writeFileAtomically(path.join(flags.output, 'profiles.csv'), profilesCsv(run, prof.h));
         const text = [
           `profile            ${prof.source}, λ = ${r6(prof.lambda)} µm, ${nx} columns`,
           `model              Li ${li.law}, electrolyte ${flags.electrolyte}, T = ${T} K`,
