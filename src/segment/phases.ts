@@ -950,6 +950,23 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
   // of the anode-free phantoms fell below the half-way threshold) without thinning a void only 1–2
   // voxels tall. Filaments and pores below the surface are not layers: they keep the per-voxel rule.
   const dark = new Uint8Array(plane);
+  // A voxel's fringe bin names the nearest bright phase only; in a layer a few voxels thin (Li
+  // thinned by stripping, a gap where it is gone) the phase on the other side spills into it too,
+  // and blur and fringes add. Its shift at the voxel's distance along the column from that phase
+  // (collector run or electrolyte surface of the column, ≤ DMAX) is subtracted as well.
+  const otherSide = (p: number, k: number, b: number): number => {
+    if (!b) return 0;
+    const zone = zoneAt(p, k);
+    if (zone === 2) {
+      if (b <= DMAX) { const d = k - collInner[p]; return collOuter[p] >= 0 && d >= 1 && d <= DMAX ? shift[DMAX + d] : 0; }
+      const d = elSurf[p] - k; return d >= 1 && d <= DMAX ? shift[d] : 0;
+    }
+    if (zone === 4) {
+      if (b <= DMAX) { const d = farInner[p] - k; return farOuter[p] < nz && d >= 1 && d <= DMAX ? shift[DMAX + d] : 0; }
+      const d = k - elBack[p]; return d >= 1 && d <= DMAX ? shift[d] : 0;
+    }
+    return 0;
+  };
   await store.sweep({ grey: true, labels: 'write' }, (w) => {
     const L = w.labels;
     for (let z = w.z0; z < w.z1; z++) {
@@ -967,7 +984,7 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
               if (x + dx < 0 || x + dx >= nx) continue;
               const j = i + dy * nx + dx;
               if ((L[j] & 15) !== ELECTRODE) continue;
-              sum += corrected(w.grey[j], L[j]);
+              sum += corrected(w.grey[j], L[j]) - otherSide(p + dy * nx + dx, k, L[j] >> 4);
               c++;
             }
           }
