@@ -58,7 +58,14 @@ const AIR = 6;
 const CAM = 7;
 export const CATHODE = 4;
 /** Index of the collector's second material (metal plunger behind a carbon foil) in the phase-level arrays. */
-const COLLECTOR_2ND = 5;
+const COLLECTOR_2ND = 6;
+/**
+ * Highest code taking part in the nearest-mean rules (undecided voxels, boundary refinement): the
+ * air outside the cell too, against a collector only, so that the partial-volume voxels of an
+ * air | plunger face split at the half-way grey instead of all going to the plunger (the only phase
+ * among their neighbours before). Its other faces stay where the layout steps put them.
+ */
+const LAST_PHASE = OUTSIDE;
 /** A decision taken in the current pass of step 7 (low 3 bits: the phase), committed after the pass. */
 const PENDING = 0x80;
 /** Slices per connected-components slab: bounded scratch (≈ 5 bytes per slab voxel). */
@@ -635,11 +642,11 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
   };
 
   /**
-   * Phase levels for the nearest-mean rules, indexed by code (0 void … 4 cathode): a collector of two
+   * Phase levels for the nearest-mean rules, indexed by code (0 void … 4 cathode, 5 air outside the cell): a collector of two
    * materials is represented by both levels (index 3: the carbon, COLLECTOR_2ND: the metal), never by
    * their mixture's mean.
    */
-  const collectorLevels = (m: number[]): number[] => (collectorMaterialLevels.length === 2 ? [m[0], m[1], m[2], collectorMaterialLevels[0], m[4], collectorMaterialLevels[1]] : m);
+  const collectorLevels = (m: number[]): number[] => (collectorMaterialLevels.length === 2 ? [m[0], m[1], m[2], collectorMaterialLevels[0], m[4], m[5], collectorMaterialLevels[1]] : m);
 
   // 2. Main collector and electrolyte components (slab by slab; membership written on a second pass,
   //    skipped when the class is one component).
@@ -1110,7 +1117,7 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
   //    decisions are written as PENDING | phase (not yet visible as decided to their neighbours) and
   //    committed after the pass: no list of voxels is kept. Slabs without undecided (pending)
   //    voxels are skipped.
-  let mu = collectorLevels(await phaseMeans(store, [muVoid, muLi, NaN, NaN, NaN]));
+  let mu = collectorLevels(await phaseMeans(store, [muVoid, muLi, NaN, NaN, NaN, NaN]));
   let nUndecided = 0;
   for (let z = 0; z < nz; z++) nUndecided += undecidedAt[z];
   const pendingAt = new Float64Array(nz);
@@ -1214,7 +1221,7 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
   //    outcome depends only on its own and its 6 neighbours' labels (grey and means are fixed), so
   //    after the first full pass only the changed voxels and their neighbours are looked at again.
   const refinePasses = options.refinePasses ?? 3;
-  mu = collectorLevels(await phaseMeans(store, [muVoid, muLi, NaN, NaN, NaN]));
+  mu = collectorLevels(await phaseMeans(store, [muVoid, muLi, NaN, NaN, NaN, NaN]));
   const changedPerPass: number[] = [];
   // the last pass's changes (raster order; spilled to disk beyond a chunk), null: look at every voxel
   let previous: ChangeLog | null = null;
@@ -1225,7 +1232,7 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
       const consider = (w: Window, i: number, x: number, y: number, z: number) => {
         const L = w.labels;
         const a = L[i];
-        if (a > CATHODE) return; // outside the cell: not a phase boundary
+        if (a > LAST_PHASE) return; // outside the cell: not a phase boundary
         if (!hasOtherNeighbour(L, i, a, x, y, z, nz, ny, nx)) return;
         const best = nearestNeighbourPhase(L, i, w.grey[i], mu, x, y, z, nz, ny, nx, a);
         if (best >= 0 && best !== a) changes.push(z * plane + y * nx + x, best);
@@ -1354,12 +1361,12 @@ function neighbourhoodOf(indices: Float64Array, shape: readonly number[], from: 
   return sorted.slice(0, m);
 }
 
-/** Mean grey per phase 0..4 over interior voxels (all 6 neighbours alike), else all, else fallback. */
+/** Mean grey per code 0..5 (the phases and the air outside the cell) over interior voxels (all 6 neighbours alike), else all, else fallback. */
 async function phaseMeans(store: PhaseStore, fallback: number[]): Promise<number[]> {
   const shape = store.shape;
   const [nz, ny, nx] = shape;
   const plane = ny * nx;
-  const si = new Float64Array(5), ci = new Float64Array(5), sa = new Float64Array(5), ca = new Float64Array(5);
+  const si = new Float64Array(6), ci = new Float64Array(6), sa = new Float64Array(6), ca = new Float64Array(6);
   await store.sweep({ halo: 1, grey: true, labels: 'read' }, (w) => {
     const L = w.labels, G = w.grey;
     for (let z = w.z0; z < w.z1; z++)
@@ -1369,7 +1376,7 @@ async function phaseMeans(store: PhaseStore, fallback: number[]): Promise<number
         for (let x = 0; x < nx; x++) {
           const i = row + x;
           const l = L[i];
-          if (l > CATHODE) continue;
+          if (l > LAST_PHASE) continue;
           const g = G[i];
           sa[l] += g;
           ca[l]++;
@@ -1383,7 +1390,7 @@ async function phaseMeans(store: PhaseStore, fallback: number[]): Promise<number
         }
       }
   });
-  return [0, 1, 2, 3, 4].map((l) => (ci[l] >= 100 ? si[l] / ci[l] : ca[l] ? sa[l] / ca[l] : fallback[l]));
+  return [0, 1, 2, 3, 4, 5].map((l) => (ci[l] >= 100 ? si[l] / ci[l] : ca[l] ? sa[l] / ca[l] : fallback[l]));
 }
 
 /** Whether a 6-neighbour of voxel i (index into `labels`, at global x, y, z) has a label other than a. */
@@ -1400,16 +1407,17 @@ function hasOtherNeighbour(labels: Uint8Array, i: number, a: number, x: number, 
 }
 
 /**
- * Among the phases of voxel i's decided 6-neighbours (i: index into `labels`, at global x, y, z; and
- * its own phase `own` when ≥ 0), the one whose mean is nearest to `g`. Between void and Li the
- * current decision stands (own low phase kept when the winner is the other low phase; an undecided or
- * bright voxel going low takes the low phase of the majority of its low neighbours).
+ * Among the phases of voxel i's decided 6-neighbours (codes ≤ LAST_PHASE; i: index into `labels`, at
+ * global x, y, z; and its own phase `own` when ≥ 0), the one whose mean is nearest to `g`. Between the
+ * low phases (void, Li, air) the current decision stands (own low phase kept when the winner is
+ * another low phase; an undecided or bright voxel going to void or Li takes the low phase of the
+ * majority of its void and Li neighbours).
  */
 function nearestNeighbourPhase(
   labels: Uint8Array, i: number, g: number, mu: number[], x: number, y: number, z: number, nz: number, ny: number, nx: number, own: number,
 ): number {
   const plane = ny * nx;
-  let present = own >= 0 && own <= CATHODE ? 1 << own : 0;
+  let present = own >= 0 && own <= LAST_PHASE ? 1 << own : 0;
   let nVoid = 0, nLi = 0;
   for (let n = 0; n < 6; n++) {
     let j: number;
@@ -1422,7 +1430,7 @@ function nearestNeighbourPhase(
       default: if (z === nz - 1) continue; j = i + plane;
     }
     const l = labels[j];
-    if (l <= CATHODE) {
+    if (l <= LAST_PHASE) {
       present |= 1 << l;
       if (l === VOID) nVoid++;
       else if (l === LI) nLi++;
@@ -1430,7 +1438,9 @@ function nearestNeighbourPhase(
   }
   if (!present) return -1;
   let best = -1, bestD = Infinity;
-  for (let p = 0; p <= CATHODE; p++) {
+  // the air only against a collector (its faces to the air); elsewhere the layout placed it
+  if (!(present & (1 << COLLECTOR))) present &= ~(1 << OUTSIDE);
+  for (let p = 0; p <= LAST_PHASE; p++) {
     if (!(present & (1 << p)) || !Number.isFinite(mu[p])) continue;
     // mu[COLLECTOR_2ND]: the collector's second material (carbon foil + metal plunger)
     const d = p === COLLECTOR && mu.length > COLLECTOR_2ND ? Math.min(Math.abs(g - mu[p]), Math.abs(g - mu[COLLECTOR_2ND])) : Math.abs(g - mu[p]);
@@ -1439,8 +1449,10 @@ function nearestNeighbourPhase(
       best = p;
     }
   }
-  if (best === VOID || best === LI) {
-    if (own === VOID || own === LI) return own;
+  if (own === OUTSIDE && best !== COLLECTOR) return own;
+  if (best === VOID || best === LI || best === OUTSIDE) {
+    // low phases keep their own split (void | Li by the fringe-corrected threshold, air by layout)
+    if (own === VOID || own === LI || own === OUTSIDE) return own;
     if ((present & 3) === 3) return nLi >= nVoid ? LI : VOID;
   }
   return best;
