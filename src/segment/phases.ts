@@ -957,6 +957,7 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
   // of the anode-free phantoms fell below the half-way threshold) without thinning a void only 1–2
   // voxels tall. Filaments and pores below the surface are not layers: they keep the per-voxel rule.
   const dark = new Uint8Array(plane);
+  const cg = new Float64Array(plane);
   // A voxel's fringe bin names the nearest bright phase only; in a layer a few voxels thin (Li
   // thinned by stripping, a gap where it is gone) the phase on the other side spills into it too,
   // and blur and fringes add. Its shift at the voxel's distance along the column from that phase
@@ -979,24 +980,31 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
     for (let z = w.z0; z < w.z1; z++) {
       const k = oz(z);
       const base = (z - w.lo) * plane;
-      // this slice's in-plane decisions first (the writes below would hide the neighbours' fringe bins)
-      for (let y = 0; y < ny; y++)
-        for (let x = 0; x < nx; x++) {
-          const p = y * nx + x, i = base + p;
-          if ((L[i] & 15) !== ELECTRODE || zoneAt(p, k) === 3) continue;
-          let sum = 0, c = 0;
-          for (let dy = -1; dy <= 1; dy++) {
-            if (y + dy < 0 || y + dy >= ny) continue;
-            for (let dx = -1; dx <= 1; dx++) {
-              if (x + dx < 0 || x + dx >= nx) continue;
-              const j = i + dy * nx + dx;
-              if ((L[j] & 15) !== ELECTRODE) continue;
-              sum += corrected(w.grey[j], L[j]) - otherSide(p + dy * nx + dx, k, L[j] >> 4);
-              c++;
+      // this slice's in-plane decisions first (the writes below would hide the neighbours' fringe
+      // bins): each electrode voxel's corrected grey once (NaN elsewhere), then the 3 × 3 means
+      let any = false;
+      for (let p = 0; p < plane; p++) {
+        const l = L[base + p];
+        if ((l & 15) !== ELECTRODE) { cg[p] = NaN; continue; }
+        cg[p] = corrected(w.grey[base + p], l) - otherSide(p, k, l >> 4);
+        any = true;
+      }
+      if (any)
+        for (let y = 0; y < ny; y++)
+          for (let x = 0; x < nx; x++) {
+            const p = y * nx + x;
+            if (cg[p] !== cg[p] || zoneAt(p, k) === 3) continue;
+            let sum = 0, c = 0;
+            for (let dy = -1; dy <= 1; dy++) {
+              if (y + dy < 0 || y + dy >= ny) continue;
+              for (let dx = -1; dx <= 1; dx++) {
+                if (x + dx < 0 || x + dx >= nx) continue;
+                const v = cg[p + dy * nx + dx];
+                if (v === v) { sum += v; c++; }
+              }
             }
+            dark[p] = sum / c < tVL ? 1 : 0;
           }
-          dark[p] = sum / c < tVL ? 1 : 0;
-        }
       for (let p = 0; p < plane; p++) {
         const i = base + p;
         const s = L[i] & 15;
