@@ -795,13 +795,19 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
   // (a porous electrolyte band whose partial-volume grey looks like carbon, reached through Li-free
   // columns) are not collector; they are decided later by the half-way rule like other undecided voxels.
   // Same pass: the electrolyte surface of each column (first electrolyte voxel past the collector).
-  let demoted = 0;
+  // Also: cathode-class voxels before the electrolyte surface or from the far collector run on are
+  // the partial volume of metal faces (steel | air, steel | Li edges blur through the NMC grey), not
+  // the composite, which lies beyond the electrolyte surface: left undecided too.
+  let demoted = 0, demotedCam = 0;
   await store.sweep({ labels: 'write', descending: !collectorAtStart }, (w) => oriented(w, (k, base) => {
     for (let p = 0; p < plane; p++) {
       const l = w.labels[base + p];
       if (l === COLLECTOR && k > collInner[p] && k < farInner[p]) {
         w.labels[base + p] = OPEN;
         demoted++;
+      } else if (l === CAM && (elSurf[p] === nz || k >= farInner[p])) {
+        w.labels[base + p] = OPEN;
+        demotedCam++;
       } else if (l === ELECTROLYTE && k > collInner[p] && k < farInner[p]) {
         if (elSurf[p] === nz) elSurf[p] = k;
         elBack[p] = k;
@@ -809,6 +815,7 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
     }
   }));
   if (demoted) decisions.push({ step: 'collector layer', decision: `${demoted} collector-class voxels beyond the first collector run of their column left undecided (the collector is a single layer)` });
+  if (demotedCam) decisions.push({ step: 'cathode layer', decision: `${demotedCam} cathode-class voxels before the electrolyte surface or in and beyond the far metal layer left undecided (partial volume of metal faces; the composite lies beyond the electrolyte surface)` });
   // Zone of a voxel: 0 outside (beyond a collector), 1 in a collector run, 2 layer, 3 inside the
   // electrolyte, 4 far layer (beyond the electrolyte's far face, two-ended layouts).
   const zoneAt = (p: number, k: number): number => {
