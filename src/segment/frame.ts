@@ -107,7 +107,8 @@ export async function detectFrame(read: SliceReader, shape: Shape3, o: FrameOpti
   });
   let fill = fov;
   if (wall.detected && wall.mask) {
-    const union = Uint8Array.from(wall.mask);
+    // grown from the split's wall (the half-way ring is mixed data, filled with the margin anyway)
+    const union = Uint8Array.from(wall.splitMask ?? wall.mask);
     if (fov.detected && fov.mask) for (let p = 0; p < union.length; p++) union[p] |= fov.mask[p];
     fill = { ...fov, detected: true, axis: normal, mask: union };
   }
