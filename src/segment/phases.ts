@@ -38,7 +38,7 @@
 import type { ComputeBackend } from '../compute/types.js';
 import type { Spacing3 } from '../io/volume.js';
 import { fullHistogramOfSlabs, gmmOnHistogram, histogramBelow, thresholdsFromHistogram, type Histogram, type SlabVisitor } from './histogram.js';
-import { slabComponents } from './slab-components.js';
+import { componentsScratch, slabComponents, type ComponentsScratch } from './slab-components.js';
 import { InputError } from '../io/errors.js';
 import { ChangeLog } from './change-log.js';
 import type { GaussianComponent } from './gmm.js';
@@ -331,10 +331,10 @@ const anyIn = (counts: Float64Array) => (z0: number, z1: number): boolean => {
  * tables (≈ 40 bytes per component; tens of millions on large scans) are garbage once it returns.
  */
 async function lowComponentRoles(
-  store: PhaseStore, backend: ComputeBackend, slabDepth: number,
+  store: PhaseStore, backend: ComputeBackend, slabDepth: number, scratch: ComponentsScratch,
   fillMask: (z0: number, z1: number, m: Uint8Array) => void, zoneOf: (i: number) => number,
 ): Promise<{ roleVoxels: number[]; roleCount: number[] }> {
-  const low = await slabComponents({ backend, shape: store.shape, connectivity: 26, slabDepth, fillMask, channels: 5, channelOf: zoneOf });
+  const low = await slabComponents({ backend, shape: store.shape, connectivity: 26, slabDepth, scratch, fillMask, channels: 5, channelOf: zoneOf });
   const zone = (zi: number, c: number) => low.stats[zi * (low.count + 1) + c]; // out, inColl, layer, inside, far layer
   // role: 1 electrode, 2 outside air, 3 pore
   const role = new Uint8Array(low.count + 1);
@@ -556,6 +556,9 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
   // the components passes read two slices at a time: their per-component tables (which grow with
   // the number of components, i.e. with the volume) get the room of the sweep windows
   store.releaseWindows();
+  // one pair of slab buffers for every components pass below (each is revisited or discarded
+  // before the next starts); dropped after the last
+  let ccScratch: ComponentsScratch | null = componentsScratch(Math.min(nz, slabDepth) * plane);
   /** Set `code` on voxels of class c that belong to component `keep` (all of class c when it is the only one). */
   const keepComponent = async (cc: Awaited<ReturnType<typeof slabComponents>>, cs: number[], keep: ReadonlySet<number>, code: number) => {
     if (cc.count === 1 && keep.has(1)) {
@@ -593,7 +596,7 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
     const sl = endSlabs;
     const K = sl.length;
     const cc = await slabComponents({
-      backend, shape, connectivity: 26, slabDepth, fillMask: classesMask(collectorClasses),
+      backend, shape, connectivity: 26, slabDepth, scratch: ccScratch, fillMask: classesMask(collectorClasses),
       channels: K, channelOf: (i) => { const z = Math.floor(i / plane); for (let e = 0; e < K; e++) if (z >= sl[e].z0 && z <= sl[e].z1) return e; return -1; },
     });
     // per layer: the component with the most voxels in its z range
@@ -609,7 +612,7 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
         return e.end === 'start' ? [e.z0, e.z1 + reach] : [e.z0 - reach, e.z1];
       });
       const carbon = await slabComponents({
-        backend, shape, connectivity: 26, slabDepth, fillMask: classMask(1),
+        backend, shape, connectivity: 26, slabDepth, scratch: ccScratch, fillMask: classMask(1),
         channels: K, channelOf: (i) => { const z = Math.floor(i / plane); for (let e = 0; e < K; e++) if (carbonRuns[e] >= 2 && z >= ranges[e][0] && z <= ranges[e][1]) return e; return -1; },
       });
       const keepCarbon = mostInEachChannel(carbon, K, kept);
@@ -620,7 +623,7 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
   }
   progress('components', 1, 3);
   {
-    const cc = await slabComponents({ backend, shape, connectivity: 26, slabDepth, fillMask: classMask(electrolyteClass) });
+    const cc = await slabComponents({ backend, shape, connectivity: 26, slabDepth, scratch: ccScratch, fillMask: classMask(electrolyteClass) });
     let best = 0;
     for (let c = 1; c <= cc.count; c++) if (best === 0 || cc.sizes[c] > cc.sizes[best]) best = c;
     if (best) await keepComponent(cc, [electrolyteClass], new Set([best]), ELECTROLYTE);
@@ -728,7 +731,8 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
   //    (ELECTRODE for the Li electrode's components, VOID for air and pores).
   progress('components', 2, 3);
   store.releaseWindows();
-  const { roleVoxels, roleCount } = await lowComponentRoles(store, backend, slabDepth, classMask(0), zoneOf);
+  const { roleVoxels, roleCount } = await lowComponentRoles(store, backend, slabDepth, ccScratch, classMask(0), zoneOf);
+  ccScratch = null;
   lap('low_components');
 
   // 5. Fringe correction: distance (6-connected steps, ≤ DMAX, through low-density voxels) from the

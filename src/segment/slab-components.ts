@@ -30,6 +30,24 @@ export interface SlabComponentsOptions {
   channelOf?(index: number): number;
   /** false: never spill the first pass's labels to disk (revisit labels again). Default: spill when there is room. */
   spill?: boolean;
+  /**
+   * Slab buffers to use instead of new ones (componentsScratch; at least one slab long). Callers
+   * that run several components passes one after another share one pair: shared buffers are freed
+   * only when V8 next collects, so fresh pairs per pass stay resident together (≈ 40 MiB each on
+   * a 512² plane). The pass owns them until it has been revisited or discarded.
+   */
+  scratch?: ComponentsScratch;
+}
+
+/** Mask and label buffers of one slab, shared with the backend's workers. */
+export interface ComponentsScratch {
+  mask: Uint8Array;
+  labels: Uint32Array;
+}
+
+/** Buffers for slabComponents runs of `slabVoxels` voxels per slab. */
+export function componentsScratch(slabVoxels: number): ComponentsScratch {
+  return { mask: new Uint8Array(new SharedArrayBuffer(slabVoxels)), labels: new Uint32Array(new SharedArrayBuffer(4 * slabVoxels)) };
 }
 
 export interface SlabComponents {
@@ -77,8 +95,9 @@ export async function slabComponents(o: SlabComponentsOptions): Promise<SlabComp
   const channels = o.channels ?? 0;
   // shared and reused across slabs: the cpu backend's workers read and write them without copies,
   // and no per-slab garbage piles up between collections
-  const mask = new Uint8Array(new SharedArrayBuffer(depth * plane));
-  const labelBuffer = new Uint32Array(new SharedArrayBuffer(4 * depth * plane));
+  const scratch = o.scratch && o.scratch.mask.length >= depth * plane && o.scratch.labels.length >= depth * plane ? o.scratch : componentsScratch(depth * plane);
+  const mask = scratch.mask;
+  const labelBuffer = scratch.labels;
   const slabs: [number, number][] = [];
   for (let z0 = 0; z0 < nz; z0 += depth) slabs.push([z0, Math.min(nz, z0 + depth)]);
 
