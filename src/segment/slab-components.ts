@@ -8,10 +8,12 @@
  * with their final component ids: read back from a spill file written during the first pass (an
  * unlinked temporary file: page cache, not process memory, and gone even after a crash) when the
  * temporary folder has room for 4 bytes per voxel, else labelled again (deterministic: same slabs,
- * same ids). Callers that do not revisit call `discard`.
+ * same ids). Each slab is spilled as 1, 2 or 4 bytes per voxel, the fewest its local ids fit in:
+ * writing the spill was most of the main thread's time in these passes. Callers that do not
+ * revisit call `discard`.
  */
-import { closeSync, statfsSync, writeSync } from 'node:fs';
-import { openScratchFile, readAt, scratchFolder } from '../io/scratch-file.js';
+import { closeSync, statfsSync } from 'node:fs';
+import { openScratchFile, readAt, scratchFolder, writeAt } from '../io/scratch-file.js';
 import type { ComputeBackend } from '../compute/types.js';
 import type { Shape3 } from '../io/volume.js';
 import { findRoot, mergeAcrossPlane } from '../compute/union-find.js';
@@ -77,6 +79,37 @@ function openSpill(bytes: number): number | null {
   }
 }
 
+/** Bytes per voxel that local ids 0..count fit in. */
+const widthFor = (count: number): 1 | 2 | 4 => (count < 256 ? 1 : count < 65536 ? 2 : 4);
+
+/**
+ * `lab` narrowed in place to `width` bytes per voxel; returns those bytes. Ascending order is safe:
+ * the element written at i ends before the bytes of element i + 1 that are still to be read.
+ */
+function narrowInPlace(lab: Uint32Array, width: 1 | 2 | 4): Uint8Array {
+  const n = lab.length;
+  if (width === 2) {
+    const d = new Uint16Array(lab.buffer, lab.byteOffset, n);
+    for (let i = 0; i < n; i++) d[i] = lab[i];
+  } else if (width === 1) {
+    const d = new Uint8Array(lab.buffer, lab.byteOffset, n);
+    for (let i = 0; i < n; i++) d[i] = lab[i];
+  }
+  return new Uint8Array(lab.buffer, lab.byteOffset, n * width);
+}
+
+/** Inverse of narrowInPlace: the first `width`·n bytes of `lab` widened to uint32 (descending, same reason). */
+function widenInPlace(lab: Uint32Array, width: 1 | 2 | 4): void {
+  const n = lab.length;
+  if (width === 2) {
+    const d = new Uint16Array(lab.buffer, lab.byteOffset, n);
+    for (let i = n - 1; i >= 0; i--) lab[i] = d[i];
+  } else if (width === 1) {
+    const d = new Uint8Array(lab.buffer, lab.byteOffset, n);
+    for (let i = n - 1; i >= 0; i--) lab[i] = d[i];
+  }
+}
+
 /** Growable Int32 / Uint32 storage indexed by provisional id. */
 class Grow<A extends Int32Array | Uint32Array> {
   constructor(public a: A, private readonly make: (n: number) => A) {}
@@ -118,6 +151,8 @@ export async function slabComponents(o: SlabComponentsOptions): Promise<SlabComp
   const size = new Grow(new Uint32Array(1024), (n) => new Uint32Array(n));
   const stat = Array.from({ length: channels }, () => new Grow(new Uint32Array(1024), (n) => new Uint32Array(n)));
   const offsets: number[] = [];
+  /** Bytes per voxel of each slab's spilled labels. */
+  const widths: (1 | 2 | 4)[] = [];
   let total = 0;
   const lastPlane = new Uint32Array(plane); // provisional ids of the previous slab's last plane
   for (const [z0, z1] of slabs) {
@@ -133,13 +168,6 @@ export async function slabComponents(o: SlabComponentsOptions): Promise<SlabComp
       size.a[off + l] = cc.sizes[l];
     }
     const lab = cc.labels;
-    if (spill !== null) {
-      try {
-        writeSync(spill, lab, 0, lab.byteLength, 4 * z0 * plane);
-      } catch {
-        releaseSpill(); // disk full after all: label again on revisit
-      }
-    }
     if (channels && o.channelOf) {
       const base = z0 * plane;
       for (let i = 0; i < lab.length; i++) {
@@ -153,6 +181,16 @@ export async function slabComponents(o: SlabComponentsOptions): Promise<SlabComp
     if (z0 > 0) mergeAcrossPlane(parent.a, lab.subarray(0, plane), off, lastPlane, 0, ny, nx, o.connectivity);
     const last = lab.subarray((z1 - z0 - 1) * plane, (z1 - z0) * plane);
     for (let p = 0; p < plane; p++) lastPlane[p] = last[p] ? off + last[p] : 0;
+    // last use of this slab's labels: narrowed in place for the spill
+    const width = widthFor(cc.count);
+    widths.push(width);
+    if (spill !== null) {
+      try {
+        writeAt(spill, narrowInPlace(lab, width), 4 * z0 * plane, 'connected components spill');
+      } catch {
+        releaseSpill(); // disk full after all: label again on revisit
+      }
+    }
   }
 
   // Final ids in order of first voxel (provisional ids are in that order within and across slabs).
@@ -181,7 +219,8 @@ export async function slabComponents(o: SlabComponentsOptions): Promise<SlabComp
           let lab: Uint32Array;
           if (spill !== null) {
             lab = labelBuffer.subarray(0, (z1 - z0) * plane);
-            readAt(spill, new Uint8Array(lab.buffer, lab.byteOffset, lab.byteLength), 4 * z0 * plane, 'connected components spill');
+            readAt(spill, new Uint8Array(lab.buffer, lab.byteOffset, widths[s] * lab.length), 4 * z0 * plane, 'connected components spill');
+            widenInPlace(lab, widths[s]);
           } else lab = (await label(z0, z1)).labels;
           const off = offsets[s];
           visit(z0, z1, lab, (local) => (local ? finalOf[off + local] : 0));
