@@ -329,10 +329,11 @@ const anyIn = (counts: Float64Array) => (z0: number, z1: number): boolean => {
  * collector run, layer, inside the electrolyte), then each voxel's role written (ELECTRODE for the
  * Li electrode's components, VOID for air and pores). A function of its own so the per-component
  * tables (≈ 40 bytes per component; tens of millions on large scans) are garbage once it returns.
+ * `lowRows[z·ny + y]` is set for the rows (z, y) that hold a low-density voxel.
  */
 async function lowComponentRoles(
   store: PhaseStore, backend: ComputeBackend, slabDepth: number, scratch: ComponentsScratch,
-  fillMask: (z0: number, z1: number, m: Uint8Array) => void, zoneOf: (i: number) => number,
+  fillMask: (z0: number, z1: number, m: Uint8Array) => void, zoneOf: (i: number) => number, lowRows: Uint8Array,
 ): Promise<{ roleVoxels: number[]; roleCount: number[] }> {
   const low = await slabComponents({ backend, shape: store.shape, connectivity: 26, slabDepth, scratch, fillMask, channels: 5, channelOf: zoneOf });
   const zone = (zi: number, c: number) => low.stats[zi * (low.count + 1) + c]; // out, inColl, layer, inside, far layer
@@ -347,8 +348,18 @@ async function lowComponentRoles(
     roleVoxels[r] += size;
     roleCount[r]++;
   }
+  const nx = store.shape[2];
+  const rowsPerSlice = store.shape[1];
   await low.revisit((z0, z1, lab, finalId) => store.editLabels(z0, z1, (labels) => {
-    for (let i = 0; i < lab.length; i++) if (lab[i]) labels[i] = role[finalId(lab[i])] === 1 ? ELECTRODE : role[finalId(lab[i])] === 2 ? AIR : VOID;
+    for (let r = 0, i = 0; i < lab.length; r++) {
+      let any = 0;
+      for (const end = i + nx; i < end; i++) {
+        if (!lab[i]) continue;
+        labels[i] = role[finalId(lab[i])] === 1 ? ELECTRODE : role[finalId(lab[i])] === 2 ? AIR : VOID;
+        any = 1;
+      }
+      if (any) lowRows[z0 * rowsPerSlice + r] = 1;
+    }
   }));
   return { roleVoxels, roleCount };
 }
@@ -731,7 +742,11 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
   //    (ELECTRODE for the Li electrode's components, VOID for air and pores).
   progress('components', 2, 3);
   store.releaseWindows();
-  const { roleVoxels, roleCount } = await lowComponentRoles(store, backend, slabDepth, ccScratch, classMask(0), zoneOf);
+  // Rows (z, y) holding a low-density voxel: the passes of steps 5 and 6 act on low-density voxels
+  // only (nothing else becomes one before step 7), so they skip every other row — most of a cell
+  // is electrolyte, with the low density in the air, the Li layer and sparse pores.
+  const lowRows = new Uint8Array(nz * ny);
+  const { roleVoxels, roleCount } = await lowComponentRoles(store, backend, slabDepth, ccScratch, classMask(0), zoneOf, lowRows);
   ccScratch = null;
   lap('low_components');
 
@@ -755,6 +770,7 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
       const L = w.labels, T = fromTable;
       for (let z = w.z0; z < w.z1; z++)
         for (let y = 0; y < ny; y++) {
+          if (!lowRows[z * ny + y]) continue;
           const row = (z - w.lo) * plane + y * nx;
           for (let x = 0; x < nx; x++) {
             const i = row + x;
@@ -777,7 +793,10 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
     for (let z = w.z0; z < w.z1; z++) {
       const k = oz(z);
       const base = (z - w.lo) * plane;
-      for (let p = 0; p < plane; p++) if ((w.labels[base + p] & 15) === ELECTRODE && isLayer(zoneAt(p, k))) visit(w, base + p);
+      for (let y = 0; y < ny; y++) {
+        if (!lowRows[z * ny + y]) continue;
+        for (let p = y * nx; p < (y + 1) * nx; p++) if ((w.labels[base + p] & 15) === ELECTRODE && isLayer(zoneAt(p, k))) visit(w, base + p);
+      }
     }
   });
   // Fringe profile: median grey per (source phase, distance) over electrode voxels in the layer
@@ -832,13 +851,17 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
   for (let it = 0; it < 50; it++) {
     let s = 0, c = 0;
     await store.sweep({ grey: true, labels: 'read' }, (w) => {
-      const i1 = (w.z1 - w.lo) * plane;
-      for (let i = (w.z0 - w.lo) * plane; i < i1; i++) {
-        const l = w.labels[i];
-        if (!isLowState(l & 15)) continue;
-        const v = corrected(w.grey[i], l);
-        if (v < tVL) { s += v; c++; }
-      }
+      for (let z = w.z0; z < w.z1; z++)
+        for (let y = 0; y < ny; y++) {
+          if (!lowRows[z * ny + y]) continue;
+          const i1 = (z - w.lo) * plane + (y + 1) * nx;
+          for (let i = i1 - nx; i < i1; i++) {
+            const l = w.labels[i];
+            if (!isLowState(l & 15)) continue;
+            const v = corrected(w.grey[i], l);
+            if (v < tVL) { s += v; c++; }
+          }
+        }
     });
     if (!c) { muVoid = NaN; voidCount = 0; break; }
     muVoid = s / c;
@@ -859,25 +882,28 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
     for (let z = w.z0; z < w.z1; z++) {
       const k = oz(z);
       const base = (z - w.lo) * plane;
-      for (let p = 0; p < plane; p++) {
-        const i = base + p;
-        const s = L[i] & 15;
-        if (s === VOID) { L[i] = VOID; continue; }
-        if (s === AIR) { L[i] = AIR; continue; }
-        if (s !== ELECTRODE) continue;
-        const zone = zoneAt(p, k);
-        const inside = zone === 3;
-        if (corrected(w.grey[i], L[i]) < tVL) {
-          electrodeVoid++;
-          if (inside) cores++;
-          L[i] = inside ? VOID | (1 << 4) : VOID;
-        } else if (inside) {
-          L[i] = CAND;
-        } else {
-          L[i] = LI;
-          liVox++;
-          if (zone === 4) liFar++;
-          else { liNear++; hasLi[p] = 1; }
+      for (let y = 0; y < ny; y++) {
+        if (!lowRows[z * ny + y]) continue;
+        for (let p = y * nx; p < (y + 1) * nx; p++) {
+          const i = base + p;
+          const s = L[i] & 15;
+          if (s === VOID) { L[i] = VOID; continue; }
+          if (s === AIR) { L[i] = AIR; continue; }
+          if (s !== ELECTRODE) continue;
+          const zone = zoneAt(p, k);
+          const inside = zone === 3;
+          if (corrected(w.grey[i], L[i]) < tVL) {
+            electrodeVoid++;
+            if (inside) cores++;
+            L[i] = inside ? VOID | (1 << 4) : VOID;
+          } else if (inside) {
+            L[i] = CAND;
+          } else {
+            L[i] = LI;
+            liVox++;
+            if (zone === 4) liFar++;
+            else { liNear++; hasLi[p] = 1; }
+          }
         }
       }
     }
