@@ -1059,22 +1059,27 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
   //     pore (the half-way rule against the pure void level); the refinement then settles their rims.
   /**
    * Electrolyte voxels inside the electrolyte (≥ 2 voxels from its faces, no Li 6-neighbour) darker
-   * than `level` → pore; `seen(grey, voxel index)` is shown every electrolyte voxel first. Returns the
-   * number of pores marked.
+   * than `level` → pore. With `sample`, the grey of every sample.stride-th voxel of the volume that
+   * is electrolyte before the pass is appended to it first. Returns the number of pores marked.
    */
-  const poresBelow = async (level: number, seen?: (g: number, idx: number) => void): Promise<number> => {
+  const poresBelow = async (level: number, sample?: { stride: number; values: Float32Array; count: number }): Promise<number> => {
     let marked = 0;
     await store.sweep({ halo: 1, grey: true, labels: 'write' }, (w) => {
-      const L = w.labels;
+      const L = w.labels, G = w.grey;
+      if (sample) {
+        const off = w.lo * plane, end = w.z1 * plane;
+        for (let idx = Math.ceil((w.z0 * plane) / sample.stride) * sample.stride; idx < end; idx += sample.stride)
+          if (L[idx - off] === ELECTROLYTE) sample.values[sample.count++] = G[idx - off];
+      }
       for (let z = w.z0; z < w.z1; z++) {
         const k = oz(z);
         for (let y = 0; y < ny; y++)
           for (let x = 0; x < nx; x++) {
             const p = y * nx + x;
             const i = (z - w.lo) * plane + p;
-            if (L[i] !== ELECTROLYTE) continue;
-            seen?.(w.grey[i], z * plane + p);
-            if (!(w.grey[i] < level) || k < elSurf[p] + 2 || (farLayer && k > elBack[p] - 2)) continue;
+            // the grey test first: it rules out nearly every voxel
+            if (!(G[i] < level) || L[i] !== ELECTROLYTE) continue;
+            if (k < elSurf[p] + 2 || (farLayer && k > elBack[p] - 2)) continue;
             if (
               (x > 0 && L[i - 1] === LI) || (x < nx - 1 && L[i + 1] === LI) || (y > 0 && L[i - nx] === LI) || (y < ny - 1 && L[i + nx] === LI) ||
               (z > 0 && L[i - plane] === LI) || (z < nz - 1 && L[i + plane] === LI)
@@ -1089,15 +1094,10 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
   let poreSeeds = 0;
   // every elStride-th voxel of the volume, when it is electrolyte: ≤ ~200 k samples in a typed array
   const elStride = Math.max(1, Math.ceil((nz * plane) / 200_000));
-  const elSample = new Float32Array(Math.ceil((nz * plane) / elStride) + 1);
-  let elCount = 0;
+  const elSample = { stride: elStride, values: new Float32Array(Math.ceil((nz * plane) / elStride) + 1), count: 0 };
   const muEl = mu[ELECTROLYTE];
   const tPore = Number.isFinite(muVoid) && Number.isFinite(muEl) ? 0.5 * (muVoid + muEl) : NaN;
-  if (Number.isFinite(tPore)) {
-    poreSeeds = await poresBelow(tPore, (g, idx) => {
-      if (idx % elStride === 0) elSample[elCount++] = g;
-    });
-  }
+  if (Number.isFinite(tPore)) poreSeeds = await poresBelow(tPore, elSample);
   decisions.push({ step: 'pores', decision: `${poreSeeds} electrolyte voxels ≥ 2 voxels below the surface and darker than ${Number.isFinite(tPore) ? tPore.toFixed(1) : '—'} (half-way between the void level and the electrolyte mean) → pore`, evidence: { threshold: Number.isFinite(tPore) ? tPore : null, voxels: poreSeeds } });
   lap('pores');
 
@@ -1187,7 +1187,7 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
   let dipLevel = NaN;
   {
     // robust level and spread of the electrolyte (sampled in step 7b)
-    const sample = elSample.subarray(0, elCount);
+    const sample = elSample.values.subarray(0, elSample.count);
     if (sample.length >= 1000) {
       sample.sort();
       const med = sample[sample.length >> 1];
