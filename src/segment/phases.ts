@@ -936,21 +936,27 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
     });
     if (!grown) break;
   }
-  // Final codes: candidates → Li, markers cleared, still-open voxels → UNDECIDED (counted per slice).
+  // Final codes: candidates → Li, markers cleared, still-open voxels → UNDECIDED (counted per slice
+  // and per row (z, y): step 7's passes skip the rows with none).
   const undecidedAt = new Float64Array(nz);
+  const undecidedRow = new Int32Array(nz * ny);
   await store.sweep({ labels: 'write' }, (w) => {
     const L = w.labels;
-    for (let z = w.z0; z < w.z1; z++) {
-      const base = (z - w.lo) * plane;
-      for (let i = base; i < base + plane; i++) {
-        const s = L[i] & 15;
-        if (s === CAND) { L[i] = LI; liVox++; }
-        else if (s === OPEN) { L[i] = UNDECIDED; undecidedAt[z]++; }
-        else if (s === AIR) L[i] = OUTSIDE;
-        else if (s === CAM) L[i] = CATHODE;
-        else L[i] = s;
+    for (let z = w.z0; z < w.z1; z++)
+      for (let y = 0; y < ny; y++) {
+        const base = (z - w.lo) * plane + y * nx;
+        let open = 0;
+        for (let i = base; i < base + nx; i++) {
+          const s = L[i] & 15;
+          if (s === CAND) { L[i] = LI; liVox++; }
+          else if (s === OPEN) { L[i] = UNDECIDED; open++; }
+          else if (s === AIR) L[i] = OUTSIDE;
+          else if (s === CAM) L[i] = CATHODE;
+          else L[i] = s;
+        }
+        undecidedAt[z] += open;
+        undecidedRow[z * ny + y] = open;
       }
-    }
   });
   // Air at an end with no collector in view (a Li foil or the electrolyte ends inside the scan): the
   // void run from the volume's face inward, per column, is outside the cell — taken only at an end
@@ -1009,6 +1015,7 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
   let nUndecided = 0;
   for (let z = 0; z < nz; z++) nUndecided += undecidedAt[z];
   const pendingAt = new Float64Array(nz);
+  const pendingRow = new Uint8Array(nz * ny);
   let remaining = nUndecided;
   // undecided voxels touching a decided phase are boundary partial volume, settled by the half-way
   // rule like the refinement; those reached only by propagation (or isolated) are the fallback
@@ -1020,7 +1027,9 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
     await store.sweep({ halo: 1, grey: true, labels: 'write', needed: anyIn(undecidedAt) }, (w) => {
       const L = w.labels;
       for (let z = w.z0; z < w.z1; z++)
-        for (let y = 0; y < ny; y++)
+        for (let y = 0; y < ny; y++) {
+          const r = z * ny + y;
+          if (!undecidedRow[r]) continue;
           for (let x = 0; x < nx; x++) {
             const i = (z - w.lo) * plane + y * nx + x;
             if (L[i] !== UNDECIDED) continue;
@@ -1030,13 +1039,21 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
               changed++;
               undecidedAt[z]--;
               pendingAt[z]++;
+              undecidedRow[r]--;
+              pendingRow[r] = 1;
             }
           }
+        }
     });
     if (!changed) break;
     await store.sweep({ labels: 'write', needed: anyIn(pendingAt) }, (w) => {
-      const i1 = (w.z1 - w.lo) * plane;
-      for (let i = (w.z0 - w.lo) * plane; i < i1; i++) if ((w.labels[i] & ~3) === PENDING) w.labels[i] &= 3;
+      for (let z = w.z0; z < w.z1; z++)
+        for (let y = 0; y < ny; y++) {
+          if (!pendingRow[z * ny + y]) continue;
+          pendingRow[z * ny + y] = 0;
+          const i1 = (z - w.lo) * plane + (y + 1) * nx;
+          for (let i = i1 - nx; i < i1; i++) if ((w.labels[i] & ~3) === PENDING) w.labels[i] &= 3;
+        }
       pendingAt.fill(0, w.z0, w.z1);
     });
     remaining -= changed;
@@ -1045,8 +1062,12 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
   if (remaining) {
     // isolated (no decided neighbour at all)
     await store.sweep({ grey: true, labels: 'write', needed: anyIn(undecidedAt) }, (w) => {
-      const i1 = (w.z1 - w.lo) * plane;
-      for (let i = (w.z0 - w.lo) * plane; i < i1; i++) if (w.labels[i] === UNDECIDED) w.labels[i] = cls(w.grey[i]) === 0 ? VOID : ELECTROLYTE;
+      for (let z = w.z0; z < w.z1; z++)
+        for (let y = 0; y < ny; y++) {
+          if (!undecidedRow[z * ny + y]) continue;
+          const i1 = (z - w.lo) * plane + (y + 1) * nx;
+          for (let i = i1 - nx; i < i1; i++) if (w.labels[i] === UNDECIDED) w.labels[i] = cls(w.grey[i]) === 0 ? VOID : ELECTROLYTE;
+        }
     });
   }
   decisions.push({ step: 'undecided', decision: `${nUndecided} bright-class voxels outside the main collector/electrolyte components assigned to the neighbouring phase with the nearest mean (${passes} passes)`, evidence: { means: mu } });
