@@ -8,9 +8,10 @@
  * with their final component ids: read back from a spill file written during the first pass (an
  * unlinked temporary file: page cache, not process memory, and gone even after a crash) when the
  * temporary folder has room for 4 bytes per voxel, else labelled again (deterministic: same slabs,
- * same ids). Each slab is spilled as 1, 2 or 4 bytes per voxel, the fewest its local ids fit in:
- * writing the spill was most of the main thread's time in these passes. Callers that do not
- * revisit call `discard`.
+ * same ids). Each slab is spilled as runs of equal ids ((id, length) pairs, made in the mask
+ * buffer, which is free by then) when they take fewer bytes than the ids, else as 1, 2 or 4 bytes
+ * per voxel, the fewest its local ids fit in: writing the spill was most of the main thread's time
+ * in these passes, and a phase's ids come in long runs. Callers that do not revisit call `discard`.
  */
 import { closeSync, statfsSync } from 'node:fs';
 import { openScratchFile, readAt, scratchFolder, writeAt } from '../io/scratch-file.js';
@@ -110,6 +111,35 @@ function widenInPlace(lab: Uint32Array, width: 1 | 2 | 4): void {
   }
 }
 
+/**
+ * Runs of equal ids of `lab` as (id, length) uint32 pairs in `out` (4-byte aligned); the bytes
+ * used, or -1 when more than `limit` bytes (or than `out` holds) would be needed.
+ */
+function encodeRuns(lab: Uint32Array, out: Uint8Array, limit: number): number {
+  if (out.byteOffset & 3) return -1;
+  const pairs = new Uint32Array(out.buffer, out.byteOffset, Math.min(limit, out.length) >> 2);
+  const n = lab.length;
+  let k = 0;
+  for (let i = 0; i < n; ) {
+    const v = lab[i];
+    let j = i + 1;
+    while (j < n && lab[j] === v) j++;
+    if (k + 2 > pairs.length) return -1;
+    pairs[k++] = v;
+    pairs[k++] = j - i;
+    i = j;
+  }
+  return 4 * k;
+}
+
+/** Inverse of encodeRuns: the ids of `pairs` written over `lab`. */
+function decodeRuns(pairs: Uint32Array, lab: Uint32Array): void {
+  for (let k = 0, i = 0; k < pairs.length; k += 2) {
+    const v = pairs[k];
+    for (const end = i + pairs[k + 1]; i < end; i++) lab[i] = v;
+  }
+}
+
 /** Growable Int32 / Uint32 storage indexed by provisional id. */
 class Grow<A extends Int32Array | Uint32Array> {
   constructor(public a: A, private readonly make: (n: number) => A) {}
@@ -151,8 +181,8 @@ export async function slabComponents(o: SlabComponentsOptions): Promise<SlabComp
   const size = new Grow(new Uint32Array(1024), (n) => new Uint32Array(n));
   const stat = Array.from({ length: channels }, () => new Grow(new Uint32Array(1024), (n) => new Uint32Array(n)));
   const offsets: number[] = [];
-  /** Bytes per voxel of each slab's spilled labels. */
-  const widths: (1 | 2 | 4)[] = [];
+  /** How each slab's labels were spilled: as runs (their byte count), else ids of `width` bytes. */
+  const spilled: { runBytes: number; width: 1 | 2 | 4 }[] = [];
   let total = 0;
   const lastPlane = new Uint32Array(plane); // provisional ids of the previous slab's last plane
   for (const [z0, z1] of slabs) {
@@ -181,12 +211,13 @@ export async function slabComponents(o: SlabComponentsOptions): Promise<SlabComp
     if (z0 > 0) mergeAcrossPlane(parent.a, lab.subarray(0, plane), off, lastPlane, 0, ny, nx, o.connectivity);
     const last = lab.subarray((z1 - z0 - 1) * plane, (z1 - z0) * plane);
     for (let p = 0; p < plane; p++) lastPlane[p] = last[p] ? off + last[p] : 0;
-    // last use of this slab's labels: narrowed in place for the spill
-    const width = widthFor(cc.count);
-    widths.push(width);
+    // last use of this slab's labels: encoded as runs, else narrowed in place, for the spill
     if (spill !== null) {
+      const width = widthFor(cc.count);
+      const runBytes = encodeRuns(lab, mask, width * lab.length - 1);
+      spilled.push({ runBytes, width });
       try {
-        writeAt(spill, narrowInPlace(lab, width), 4 * z0 * plane, 'connected components spill');
+        writeAt(spill, runBytes >= 0 ? mask.subarray(0, runBytes) : narrowInPlace(lab, width), 4 * z0 * plane, 'connected components spill');
       } catch {
         releaseSpill(); // disk full after all: label again on revisit
       }
@@ -219,8 +250,14 @@ export async function slabComponents(o: SlabComponentsOptions): Promise<SlabComp
           let lab: Uint32Array;
           if (spill !== null) {
             lab = labelBuffer.subarray(0, (z1 - z0) * plane);
-            readAt(spill, new Uint8Array(lab.buffer, lab.byteOffset, widths[s] * lab.length), 4 * z0 * plane, 'connected components spill');
-            widenInPlace(lab, widths[s]);
+            const { runBytes, width } = spilled[s];
+            if (runBytes >= 0) {
+              readAt(spill, mask.subarray(0, runBytes), 4 * z0 * plane, 'connected components spill');
+              decodeRuns(new Uint32Array(mask.buffer, mask.byteOffset, runBytes >> 2), lab);
+            } else {
+              readAt(spill, new Uint8Array(lab.buffer, lab.byteOffset, width * lab.length), 4 * z0 * plane, 'connected components spill');
+              widenInPlace(lab, width);
+            }
           } else lab = (await label(z0, z1)).labels;
           const off = offsets[s];
           visit(z0, z1, lab, (local) => (local ? finalOf[off + local] : 0));

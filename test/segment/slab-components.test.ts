@@ -54,10 +54,11 @@ describe('slab-wise connected components equal whole-volume components', async (
         }
       });
 
-  it('spilled slabs come back whatever their id width (1, 2 or 4 bytes per voxel)', async () => {
-    // 3-D checkerboard, 6-connected: every foreground voxel is its own component, so a slab of d
-    // slices holds d·2^15 local ids (256² plane): 1 slice → 2 bytes, 4 slices → 4 bytes; a thin
-    // corner of it (< 256 ids per slab) → 1 byte
+  it('spilled slabs come back whatever their form (runs, or ids of 1, 2 or 4 bytes per voxel)', async () => {
+    // 3-D checkerboard, 6-connected: every foreground voxel is its own component and every run is
+    // one voxel long (spilled as ids), and a slab of d slices holds d·2^15 local ids (256² plane):
+    // 1 slice → 2 bytes, 4 slices → 4 bytes; a thin corner of it (< 256 ids per slab, long runs of
+    // background) → runs
     const shape: Shape3 = [4, 256, 256];
     const plane = shape[1] * shape[2];
     const board = new Uint8Array(shape[0] * plane);
