@@ -206,13 +206,20 @@ async function sliceFractions(store: PhaseStore, cls: ClassOf, K: number): Promi
   const plane = ny * nx;
   const f = Array.from({ length: K }, () => new Float64Array(nz));
   await store.sweep({ grey: true }, (w) => {
+    const G = w.grey;
     for (let z = w.z0; z < w.z1; z++) {
       const base = (z - w.lo) * plane;
-      for (let p = 0; p < plane; p++) {
-        const c = cls(w.grey[base + p]);
-        if (c < K) f[c][z]++;
+      // counts in locals (classes 0..3 at most), not an array element per voxel
+      let n0 = 0, n1 = 0, n2 = 0, n3 = 0;
+      for (let i = base; i < base + plane; i++) {
+        const c = cls(G[i]);
+        if (c === 0) n0++;
+        else if (c === 1) n1++;
+        else if (c === 2) n2++;
+        else n3++;
       }
-      for (let k = 0; k < K; k++) f[k][z] /= plane;
+      const n = [n0, n1, n2, n3];
+      for (let k = 0; k < K; k++) f[k][z] = n[k] / plane;
     }
   });
   return f;
