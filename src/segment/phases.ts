@@ -1152,9 +1152,20 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
       };
       if (previous === null) {
         await store.sweep({ halo: 1, grey: true, labels: 'read' }, (w) => {
+          const L = w.labels;
           for (let z = w.z0; z < w.z1; z++)
-            for (let y = 0; y < ny; y++)
-              for (let x = 0; x < nx; x++) consider(w, (z - w.lo) * plane + y * nx + x, x, y, z);
+            for (let y = 0; y < ny; y++) {
+              const row = (z - w.lo) * plane + y * nx;
+              const edgeRow = z === 0 || z === nz - 1 || y === 0 || y === ny - 1;
+              for (let x = 0; x < nx; x++) {
+                const i = row + x;
+                const a = L[i];
+                // most voxels sit inside their phase: ruled out here, as `consider` would
+                if (a > COLLECTOR) continue;
+                if (!edgeRow && x > 0 && x < nx - 1 && L[i - 1] === a && L[i + 1] === a && L[i - nx] === a && L[i + nx] === a && L[i - plane] === a && L[i + plane] === a) continue;
+                consider(w, i, x, y, z);
+              }
+            }
         });
       } else {
         // candidates (changed voxels and their 6-neighbours) made a few slices at a time: memory
