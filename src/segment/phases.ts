@@ -38,7 +38,7 @@
 import type { ComputeBackend } from '../compute/types.js';
 import type { Spacing3 } from '../io/volume.js';
 import { fullHistogramOfSlabs, gmmOnHistogram, histogramAbove, histogramBelow, thresholdsFromHistogram, type Histogram, type SlabVisitor } from './histogram.js';
-import { slabComponents } from './slab-components.js';
+import { componentsScratch, slabComponents, type ComponentsScratch } from './slab-components.js';
 import { InputError } from '../io/errors.js';
 import { ChangeLog } from './change-log.js';
 import type { GaussianComponent } from './gmm.js';
@@ -262,13 +262,20 @@ async function sliceFractions(store: PhaseStore, cls: ClassOf, K: number): Promi
   const plane = ny * nx;
   const f = Array.from({ length: K }, () => new Float64Array(nz));
   await store.sweep({ grey: true }, (w) => {
+    const G = w.grey;
     for (let z = w.z0; z < w.z1; z++) {
       const base = (z - w.lo) * plane;
-      for (let p = 0; p < plane; p++) {
-        const c = cls(w.grey[base + p]);
-        if (c < K) f[c][z]++;
+      // counts in locals (classes 0..3 at most), not an array element per voxel
+      let n0 = 0, n1 = 0, n2 = 0, n3 = 0;
+      for (let i = base; i < base + plane; i++) {
+        const c = cls(G[i]);
+        if (c === 0) n0++;
+        else if (c === 1) n1++;
+        else if (c === 2) n2++;
+        else n3++;
       }
-      for (let k = 0; k < K; k++) f[k][z] /= plane;
+      const n = [n0, n1, n2, n3];
+      for (let k = 0; k < K; k++) f[k][z] = n[k] / plane;
     }
   });
   return f;
@@ -385,12 +392,13 @@ const anyIn = (counts: Float64Array) => (z0: number, z1: number): boolean => {
  * collector run, layer, inside the electrolyte), then each voxel's role written (ELECTRODE for the
  * Li electrode's components, VOID for air and pores). A function of its own so the per-component
  * tables (≈ 40 bytes per component; tens of millions on large scans) are garbage once it returns.
+ * `lowRows[z·ny + y]` is set for the rows (z, y) that hold a low-density voxel.
  */
 async function lowComponentRoles(
-  store: PhaseStore, backend: ComputeBackend, slabDepth: number,
-  fillMask: (z0: number, z1: number, m: Uint8Array) => void, zoneOf: (i: number) => number,
+  store: PhaseStore, backend: ComputeBackend, slabDepth: number, scratch: ComponentsScratch,
+  fillMask: (z0: number, z1: number, m: Uint8Array) => void, zoneOf: (i: number) => number, lowRows: Uint8Array,
 ): Promise<{ roleVoxels: number[]; roleCount: number[] }> {
-  const low = await slabComponents({ backend, shape: store.shape, connectivity: 26, slabDepth, fillMask, channels: 5, channelOf: zoneOf });
+  const low = await slabComponents({ backend, shape: store.shape, connectivity: 26, slabDepth, scratch, fillMask, channels: 5, channelOf: zoneOf });
   const zone = (zi: number, c: number) => low.stats[zi * (low.count + 1) + c]; // out, inColl, layer, inside, far layer
   // role: 1 electrode, 2 outside air, 3 pore
   const role = new Uint8Array(low.count + 1);
@@ -403,8 +411,18 @@ async function lowComponentRoles(
     roleVoxels[r] += size;
     roleCount[r]++;
   }
+  const nx = store.shape[2];
+  const rowsPerSlice = store.shape[1];
   await low.revisit((z0, z1, lab, finalId) => store.editLabels(z0, z1, (labels) => {
-    for (let i = 0; i < lab.length; i++) if (lab[i]) labels[i] = role[finalId(lab[i])] === 1 ? ELECTRODE : role[finalId(lab[i])] === 2 ? AIR : VOID;
+    for (let r = 0, i = 0; i < lab.length; r++) {
+      let any = 0;
+      for (const end = i + nx; i < end; i++) {
+        if (!lab[i]) continue;
+        labels[i] = role[finalId(lab[i])] === 1 ? ELECTRODE : role[finalId(lab[i])] === 2 ? AIR : VOID;
+        any = 1;
+      }
+      if (any) lowRows[z0 * rowsPerSlice + r] = 1;
+    }
   }));
   return { roleVoxels, roleCount };
 }
@@ -655,6 +673,9 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
   // the components passes read two slices at a time: their per-component tables (which grow with
   // the number of components, i.e. with the volume) get the room of the sweep windows
   store.releaseWindows();
+  // one pair of slab buffers for every components pass below (each is revisited or discarded
+  // before the next starts); dropped after the last
+  let ccScratch: ComponentsScratch | null = componentsScratch(Math.min(nz, slabDepth) * plane);
   /** Set `code` on voxels of class c that belong to component `keep` (all of class c when it is the only one). */
   const keepComponent = async (cc: Awaited<ReturnType<typeof slabComponents>>, cs: number[], keep: ReadonlySet<number>, code: number) => {
     if (cc.count === 1 && keep.has(1)) {
@@ -692,7 +713,7 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
     const sl = endSlabs;
     const K = sl.length;
     const cc = await slabComponents({
-      backend, shape, connectivity: 26, slabDepth, fillMask: classesMask(collectorClasses),
+      backend, shape, connectivity: 26, slabDepth, scratch: ccScratch, fillMask: classesMask(collectorClasses),
       channels: K, channelOf: (i) => { const z = Math.floor(i / plane); for (let e = 0; e < K; e++) if (z >= sl[e].z0 && z <= sl[e].z1) return e; return -1; },
     });
     // per layer: the component with the most voxels in its z range
@@ -708,7 +729,7 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
         return e.end === 'start' ? [e.z0, e.z1 + reach] : [e.z0 - reach, e.z1];
       });
       const carbon = await slabComponents({
-        backend, shape, connectivity: 26, slabDepth, fillMask: classMask(1),
+        backend, shape, connectivity: 26, slabDepth, scratch: ccScratch, fillMask: classMask(1),
         channels: K, channelOf: (i) => { const z = Math.floor(i / plane); for (let e = 0; e < K; e++) if (carbonRuns[e] >= 2 && z >= ranges[e][0] && z <= ranges[e][1]) return e; return -1; },
       });
       const keepCarbon = mostInEachChannel(carbon, K, kept);
@@ -719,7 +740,7 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
   }
   progress('components', 1, 3);
   {
-    const cc = await slabComponents({ backend, shape, connectivity: 26, slabDepth, fillMask: classMask(electrolyteClass) });
+    const cc = await slabComponents({ backend, shape, connectivity: 26, slabDepth, scratch: ccScratch, fillMask: classMask(electrolyteClass) });
     let best = 0;
     for (let c = 1; c <= cc.count; c++) if (best === 0 || cc.sizes[c] > cc.sizes[best]) best = c;
     if (best) await keepComponent(cc, [electrolyteClass], new Set([best]), ELECTROLYTE);
@@ -836,7 +857,12 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
   //    (ELECTRODE for the Li electrode's components, VOID for air and pores).
   progress('components', 2, 3);
   store.releaseWindows();
-  const { roleVoxels, roleCount } = await lowComponentRoles(store, backend, slabDepth, classMask(0), zoneOf);
+  // Rows (z, y) holding a low-density voxel: the passes of steps 5 and 6 act on low-density voxels
+  // only (nothing else becomes one before step 7), so they skip every other row — most of a cell
+  // is electrolyte, with the low density in the air, the Li layer and sparse pores.
+  const lowRows = new Uint8Array(nz * ny);
+  const { roleVoxels, roleCount } = await lowComponentRoles(store, backend, slabDepth, ccScratch, classMask(0), zoneOf, lowRows);
+  ccScratch = null;
   lap('low_components');
 
   // 5. Fringe correction: distance (6-connected steps, ≤ DMAX, through low-density voxels) from the
@@ -859,6 +885,7 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
       const L = w.labels, T = fromTable;
       for (let z = w.z0; z < w.z1; z++)
         for (let y = 0; y < ny; y++) {
+          if (!lowRows[z * ny + y]) continue;
           const row = (z - w.lo) * plane + y * nx;
           for (let x = 0; x < nx; x++) {
             const i = row + x;
@@ -881,7 +908,10 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
     for (let z = w.z0; z < w.z1; z++) {
       const k = oz(z);
       const base = (z - w.lo) * plane;
-      for (let p = 0; p < plane; p++) if ((w.labels[base + p] & 15) === ELECTRODE && isLayer(zoneAt(p, k))) visit(w, base + p);
+      for (let y = 0; y < ny; y++) {
+        if (!lowRows[z * ny + y]) continue;
+        for (let p = y * nx; p < (y + 1) * nx; p++) if ((w.labels[base + p] & 15) === ELECTRODE && isLayer(zoneAt(p, k))) visit(w, base + p);
+      }
     }
   });
   // Fringe profile: median grey per (source phase, distance) over electrode voxels in the layer
@@ -936,13 +966,17 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
   for (let it = 0; it < 50; it++) {
     let s = 0, c = 0;
     await store.sweep({ grey: true, labels: 'read' }, (w) => {
-      const i1 = (w.z1 - w.lo) * plane;
-      for (let i = (w.z0 - w.lo) * plane; i < i1; i++) {
-        const l = w.labels[i];
-        if (!isLowState(l & 15)) continue;
-        const v = corrected(w.grey[i], l);
-        if (v < tVL) { s += v; c++; }
-      }
+      for (let z = w.z0; z < w.z1; z++)
+        for (let y = 0; y < ny; y++) {
+          if (!lowRows[z * ny + y]) continue;
+          const i1 = (z - w.lo) * plane + (y + 1) * nx;
+          for (let i = i1 - nx; i < i1; i++) {
+            const l = w.labels[i];
+            if (!isLowState(l & 15)) continue;
+            const v = corrected(w.grey[i], l);
+            if (v < tVL) { s += v; c++; }
+          }
+        }
     });
     if (!c) { muVoid = NaN; voidCount = 0; break; }
     muVoid = s / c;
@@ -988,13 +1022,17 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
       const k = oz(z);
       const base = (z - w.lo) * plane;
       // this slice's in-plane decisions first (the writes below would hide the neighbours' fringe
-      // bins): each electrode voxel's corrected grey once (NaN elsewhere), then the 3 × 3 means
+      // bins): each electrode voxel's corrected grey once (NaN elsewhere; rows without a low-density
+      // voxel have none), then the 3 × 3 means
       let any = false;
-      for (let p = 0; p < plane; p++) {
-        const l = L[base + p];
-        if ((l & 15) !== ELECTRODE) { cg[p] = NaN; continue; }
-        cg[p] = corrected(w.grey[base + p], l) - otherSide(p, k, l >> 4);
-        any = true;
+      for (let y = 0; y < ny; y++) {
+        const row = lowRows[z * ny + y];
+        for (let p = y * nx; p < (y + 1) * nx; p++) {
+          const l = L[base + p];
+          if (!row || (l & 15) !== ELECTRODE) { cg[p] = NaN; continue; }
+          cg[p] = corrected(w.grey[base + p], l) - otherSide(p, k, l >> 4);
+          any = true;
+        }
       }
       if (any)
         for (let y = 0; y < ny; y++)
@@ -1012,25 +1050,28 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
             }
             dark[p] = sum / c < tVL ? 1 : 0;
           }
-      for (let p = 0; p < plane; p++) {
-        const i = base + p;
-        const s = L[i] & 15;
-        if (s === VOID) { L[i] = VOID; continue; }
-        if (s === AIR) { L[i] = AIR; continue; }
-        if (s !== ELECTRODE) continue;
-        const zone = zoneAt(p, k);
-        const inside = zone === 3;
-        if (inside ? corrected(w.grey[i], L[i]) < tVL : dark[p]) {
-          electrodeVoid++;
-          if (inside) cores++;
-          L[i] = inside ? VOID | (1 << 4) : VOID;
-        } else if (inside) {
-          L[i] = CAND;
-        } else {
-          L[i] = LI;
-          liVox++;
-          if (zone === 4) liFar++;
-          else { liNear++; hasLi[p] = 1; }
+      for (let y = 0; y < ny; y++) {
+        if (!lowRows[z * ny + y]) continue;
+        for (let p = y * nx; p < (y + 1) * nx; p++) {
+          const i = base + p;
+          const s = L[i] & 15;
+          if (s === VOID) { L[i] = VOID; continue; }
+          if (s === AIR) { L[i] = AIR; continue; }
+          if (s !== ELECTRODE) continue;
+          const zone = zoneAt(p, k);
+          const inside = zone === 3;
+          if (inside ? corrected(w.grey[i], L[i]) < tVL : dark[p]) {
+            electrodeVoid++;
+            if (inside) cores++;
+            L[i] = inside ? VOID | (1 << 4) : VOID;
+          } else if (inside) {
+            L[i] = CAND;
+          } else {
+            L[i] = LI;
+            liVox++;
+            if (zone === 4) liFar++;
+            else { liNear++; hasLi[p] = 1; }
+          }
         }
       }
     }
@@ -1063,21 +1104,27 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
     });
     if (!grown) break;
   }
-  // Final codes: candidates → Li, markers cleared, still-open voxels → UNDECIDED (counted per slice).
+  // Final codes: candidates → Li, markers cleared, still-open voxels → UNDECIDED (counted per slice
+  // and per row (z, y): step 7's passes skip the rows with none).
   const undecidedAt = new Float64Array(nz);
+  const undecidedRow = new Int32Array(nz * ny);
   await store.sweep({ labels: 'write' }, (w) => {
     const L = w.labels;
-    for (let z = w.z0; z < w.z1; z++) {
-      const base = (z - w.lo) * plane;
-      for (let i = base; i < base + plane; i++) {
-        const s = L[i] & 15;
-        if (s === CAND) { L[i] = LI; liVox++; }
-        else if (s === OPEN) { L[i] = UNDECIDED; undecidedAt[z]++; }
-        else if (s === AIR) L[i] = OUTSIDE;
-        else if (s === CAM) L[i] = CATHODE;
-        else L[i] = s;
+    for (let z = w.z0; z < w.z1; z++)
+      for (let y = 0; y < ny; y++) {
+        const base = (z - w.lo) * plane + y * nx;
+        let open = 0;
+        for (let i = base; i < base + nx; i++) {
+          const s = L[i] & 15;
+          if (s === CAND) { L[i] = LI; liVox++; }
+          else if (s === OPEN) { L[i] = UNDECIDED; open++; }
+          else if (s === AIR) L[i] = OUTSIDE;
+          else if (s === CAM) L[i] = CATHODE;
+          else L[i] = s;
+        }
+        undecidedAt[z] += open;
+        undecidedRow[z * ny + y] = open;
       }
-    }
   });
   // Air at an end with no collector in view (a Li foil or the electrolyte ends inside the scan): the
   // void run from the volume's face inward, per column, is outside the cell — taken only at an end
@@ -1136,6 +1183,7 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
   let nUndecided = 0;
   for (let z = 0; z < nz; z++) nUndecided += undecidedAt[z];
   const pendingAt = new Float64Array(nz);
+  const pendingRow = new Uint8Array(nz * ny);
   let remaining = nUndecided;
   // undecided voxels touching a decided phase are boundary partial volume, settled by the half-way
   // rule like the refinement; those reached only by propagation (or isolated) are the fallback
@@ -1147,7 +1195,9 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
     await store.sweep({ halo: 1, grey: true, labels: 'write', needed: anyIn(undecidedAt) }, (w) => {
       const L = w.labels;
       for (let z = w.z0; z < w.z1; z++)
-        for (let y = 0; y < ny; y++)
+        for (let y = 0; y < ny; y++) {
+          const r = z * ny + y;
+          if (!undecidedRow[r]) continue;
           for (let x = 0; x < nx; x++) {
             const i = (z - w.lo) * plane + y * nx + x;
             if (L[i] !== UNDECIDED) continue;
@@ -1157,13 +1207,21 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
               changed++;
               undecidedAt[z]--;
               pendingAt[z]++;
+              undecidedRow[r]--;
+              pendingRow[r] = 1;
             }
           }
+        }
     });
     if (!changed) break;
     await store.sweep({ labels: 'write', needed: anyIn(pendingAt) }, (w) => {
-      const i1 = (w.z1 - w.lo) * plane;
-      for (let i = (w.z0 - w.lo) * plane; i < i1; i++) if ((w.labels[i] & ~7) === PENDING) w.labels[i] &= 7;
+      for (let z = w.z0; z < w.z1; z++)
+        for (let y = 0; y < ny; y++) {
+          if (!pendingRow[z * ny + y]) continue;
+          pendingRow[z * ny + y] = 0;
+          const i1 = (z - w.lo) * plane + (y + 1) * nx;
+          for (let i = i1 - nx; i < i1; i++) if ((w.labels[i] & ~7) === PENDING) w.labels[i] &= 7;
+        }
       pendingAt.fill(0, w.z0, w.z1);
     });
     remaining -= changed;
@@ -1172,8 +1230,12 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
   if (remaining) {
     // isolated (no decided neighbour at all)
     await store.sweep({ grey: true, labels: 'write', needed: anyIn(undecidedAt) }, (w) => {
-      const i1 = (w.z1 - w.lo) * plane;
-      for (let i = (w.z0 - w.lo) * plane; i < i1; i++) if (w.labels[i] === UNDECIDED) w.labels[i] = cls(w.grey[i]) === 0 ? VOID : ELECTROLYTE;
+      for (let z = w.z0; z < w.z1; z++)
+        for (let y = 0; y < ny; y++) {
+          if (!undecidedRow[z * ny + y]) continue;
+          const i1 = (z - w.lo) * plane + (y + 1) * nx;
+          for (let i = i1 - nx; i < i1; i++) if (w.labels[i] === UNDECIDED) w.labels[i] = cls(w.grey[i]) === 0 ? VOID : ELECTROLYTE;
+        }
     });
   }
   decisions.push({ step: 'undecided', decision: `${nUndecided} bright-class voxels outside the main collector/electrolyte components assigned to the neighbouring phase with the nearest mean (${passes} passes)`, evidence: { means: mu } });
@@ -1186,22 +1248,27 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
   //     pore (the half-way rule against the pure void level); the refinement then settles their rims.
   /**
    * Electrolyte voxels inside the electrolyte (≥ 2 voxels from its faces, no Li 6-neighbour) darker
-   * than `level` → pore; `seen(grey, voxel index)` is shown every electrolyte voxel first. Returns the
-   * number of pores marked.
+   * than `level` → pore. With `sample`, the grey of every sample.stride-th voxel of the volume that
+   * is electrolyte before the pass is appended to it first. Returns the number of pores marked.
    */
-  const poresBelow = async (level: number, seen?: (g: number, idx: number) => void): Promise<number> => {
+  const poresBelow = async (level: number, sample?: { stride: number; values: Float32Array; count: number }): Promise<number> => {
     let marked = 0;
     await store.sweep({ halo: 1, grey: true, labels: 'write' }, (w) => {
-      const L = w.labels;
+      const L = w.labels, G = w.grey;
+      if (sample) {
+        const off = w.lo * plane, end = w.z1 * plane;
+        for (let idx = Math.ceil((w.z0 * plane) / sample.stride) * sample.stride; idx < end; idx += sample.stride)
+          if (L[idx - off] === ELECTROLYTE) sample.values[sample.count++] = G[idx - off];
+      }
       for (let z = w.z0; z < w.z1; z++) {
         const k = oz(z);
         for (let y = 0; y < ny; y++)
           for (let x = 0; x < nx; x++) {
             const p = y * nx + x;
             const i = (z - w.lo) * plane + p;
-            if (L[i] !== ELECTROLYTE) continue;
-            seen?.(w.grey[i], z * plane + p);
-            if (!(w.grey[i] < level) || k < elSurf[p] + 2 || (farLayer && k > elBack[p] - 2)) continue;
+            // the grey test first: it rules out nearly every voxel
+            if (!(G[i] < level) || L[i] !== ELECTROLYTE) continue;
+            if (k < elSurf[p] + 2 || (farLayer && k > elBack[p] - 2)) continue;
             if (
               (x > 0 && L[i - 1] === LI) || (x < nx - 1 && L[i + 1] === LI) || (y > 0 && L[i - nx] === LI) || (y < ny - 1 && L[i + nx] === LI) ||
               (z > 0 && L[i - plane] === LI) || (z < nz - 1 && L[i + plane] === LI)
@@ -1216,15 +1283,10 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
   let poreSeeds = 0;
   // every elStride-th voxel of the volume, when it is electrolyte: ≤ ~200 k samples in a typed array
   const elStride = Math.max(1, Math.ceil((nz * plane) / 200_000));
-  const elSample = new Float32Array(Math.ceil((nz * plane) / elStride) + 1);
-  let elCount = 0;
+  const elSample = { stride: elStride, values: new Float32Array(Math.ceil((nz * plane) / elStride) + 1), count: 0 };
   const muEl = mu[ELECTROLYTE];
   const tPore = Number.isFinite(muVoid) && Number.isFinite(muEl) ? 0.5 * (muVoid + muEl) : NaN;
-  if (Number.isFinite(tPore)) {
-    poreSeeds = await poresBelow(tPore, (g, idx) => {
-      if (idx % elStride === 0) elSample[elCount++] = g;
-    });
-  }
+  if (Number.isFinite(tPore)) poreSeeds = await poresBelow(tPore, elSample);
   decisions.push({ step: 'pores', decision: `${poreSeeds} electrolyte voxels ≥ 2 voxels below the surface and darker than ${Number.isFinite(tPore) ? tPore.toFixed(1) : '—'} (half-way between the void level and the electrolyte mean) → pore`, evidence: { threshold: Number.isFinite(tPore) ? tPore : null, voxels: poreSeeds } });
   lap('pores');
 
@@ -1254,9 +1316,20 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
       };
       if (previous === null) {
         await store.sweep({ halo: 1, grey: true, labels: 'read' }, (w) => {
+          const L = w.labels;
           for (let z = w.z0; z < w.z1; z++)
-            for (let y = 0; y < ny; y++)
-              for (let x = 0; x < nx; x++) consider(w, (z - w.lo) * plane + y * nx + x, x, y, z);
+            for (let y = 0; y < ny; y++) {
+              const row = (z - w.lo) * plane + y * nx;
+              const edgeRow = z === 0 || z === nz - 1 || y === 0 || y === ny - 1;
+              for (let x = 0; x < nx; x++) {
+                const i = row + x;
+                const a = L[i];
+                // most voxels sit inside their phase: ruled out here, as `consider` would
+                if (a > COLLECTOR) continue;
+                if (!edgeRow && x > 0 && x < nx - 1 && L[i - 1] === a && L[i + 1] === a && L[i - nx] === a && L[i + nx] === a && L[i - plane] === a && L[i + plane] === a) continue;
+                consider(w, i, x, y, z);
+              }
+            }
         });
       } else {
         // candidates (changed voxels and their 6-neighbours) made a few slices at a time: memory
@@ -1317,7 +1390,7 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
   let dipLevel = NaN;
   {
     // robust level and spread of the electrolyte (sampled in step 7b)
-    const sample = elSample.subarray(0, elCount);
+    const sample = elSample.values.subarray(0, elSample.count);
     if (sample.length >= 1000) {
       sample.sort();
       const med = sample[sample.length >> 1];

@@ -8,10 +8,13 @@
  * with their final component ids: read back from a spill file written during the first pass (an
  * unlinked temporary file: page cache, not process memory, and gone even after a crash) when the
  * temporary folder has room for 4 bytes per voxel, else labelled again (deterministic: same slabs,
- * same ids). Callers that do not revisit call `discard`.
+ * same ids). Each slab is spilled as runs of equal ids ((id, length) pairs, made in the mask
+ * buffer, which is free by then) when they take fewer bytes than the ids, else as 1, 2 or 4 bytes
+ * per voxel, the fewest its local ids fit in: writing the spill was most of the main thread's time
+ * in these passes, and a phase's ids come in long runs. Callers that do not revisit call `discard`.
  */
-import { closeSync, statfsSync, writeSync } from 'node:fs';
-import { openScratchFile, readAt, scratchFolder } from '../io/scratch-file.js';
+import { closeSync, statfsSync } from 'node:fs';
+import { openScratchFile, readAt, scratchFolder, writeAt } from '../io/scratch-file.js';
 import type { ComputeBackend } from '../compute/types.js';
 import type { Shape3 } from '../io/volume.js';
 import { findRoot, mergeAcrossPlane } from '../compute/union-find.js';
@@ -30,6 +33,24 @@ export interface SlabComponentsOptions {
   channelOf?(index: number): number;
   /** false: never spill the first pass's labels to disk (revisit labels again). Default: spill when there is room. */
   spill?: boolean;
+  /**
+   * Slab buffers to use instead of new ones (componentsScratch; at least one slab long). Callers
+   * that run several components passes one after another share one pair: shared buffers are freed
+   * only when V8 next collects, so fresh pairs per pass stay resident together (≈ 40 MiB each on
+   * a 512² plane). The pass owns them until it has been revisited or discarded.
+   */
+  scratch?: ComponentsScratch;
+}
+
+/** Mask and label buffers of one slab, shared with the backend's workers. */
+export interface ComponentsScratch {
+  mask: Uint8Array;
+  labels: Uint32Array;
+}
+
+/** Buffers for slabComponents runs of `slabVoxels` voxels per slab. */
+export function componentsScratch(slabVoxels: number): ComponentsScratch {
+  return { mask: new Uint8Array(new SharedArrayBuffer(slabVoxels)), labels: new Uint32Array(new SharedArrayBuffer(4 * slabVoxels)) };
 }
 
 export interface SlabComponents {
@@ -59,6 +80,66 @@ function openSpill(bytes: number): number | null {
   }
 }
 
+/** Bytes per voxel that local ids 0..count fit in. */
+const widthFor = (count: number): 1 | 2 | 4 => (count < 256 ? 1 : count < 65536 ? 2 : 4);
+
+/**
+ * `lab` narrowed in place to `width` bytes per voxel; returns those bytes. Ascending order is safe:
+ * the element written at i ends before the bytes of element i + 1 that are still to be read.
+ */
+function narrowInPlace(lab: Uint32Array, width: 1 | 2 | 4): Uint8Array {
+  const n = lab.length;
+  if (width === 2) {
+    const d = new Uint16Array(lab.buffer, lab.byteOffset, n);
+    for (let i = 0; i < n; i++) d[i] = lab[i];
+  } else if (width === 1) {
+    const d = new Uint8Array(lab.buffer, lab.byteOffset, n);
+    for (let i = 0; i < n; i++) d[i] = lab[i];
+  }
+  return new Uint8Array(lab.buffer, lab.byteOffset, n * width);
+}
+
+/** Inverse of narrowInPlace: the first `width`·n bytes of `lab` widened to uint32 (descending, same reason). */
+function widenInPlace(lab: Uint32Array, width: 1 | 2 | 4): void {
+  const n = lab.length;
+  if (width === 2) {
+    const d = new Uint16Array(lab.buffer, lab.byteOffset, n);
+    for (let i = n - 1; i >= 0; i--) lab[i] = d[i];
+  } else if (width === 1) {
+    const d = new Uint8Array(lab.buffer, lab.byteOffset, n);
+    for (let i = n - 1; i >= 0; i--) lab[i] = d[i];
+  }
+}
+
+/**
+ * Runs of equal ids of `lab` as (id, length) uint32 pairs in `out` (4-byte aligned); the bytes
+ * used, or -1 when more than `limit` bytes (or than `out` holds) would be needed.
+ */
+function encodeRuns(lab: Uint32Array, out: Uint8Array, limit: number): number {
+  if (out.byteOffset & 3) return -1;
+  const pairs = new Uint32Array(out.buffer, out.byteOffset, Math.min(limit, out.length) >> 2);
+  const n = lab.length;
+  let k = 0;
+  for (let i = 0; i < n; ) {
+    const v = lab[i];
+    let j = i + 1;
+    while (j < n && lab[j] === v) j++;
+    if (k + 2 > pairs.length) return -1;
+    pairs[k++] = v;
+    pairs[k++] = j - i;
+    i = j;
+  }
+  return 4 * k;
+}
+
+/** Inverse of encodeRuns: the ids of `pairs` written over `lab`. */
+function decodeRuns(pairs: Uint32Array, lab: Uint32Array): void {
+  for (let k = 0, i = 0; k < pairs.length; k += 2) {
+    const v = pairs[k];
+    for (const end = i + pairs[k + 1]; i < end; i++) lab[i] = v;
+  }
+}
+
 /** Growable Int32 / Uint32 storage indexed by provisional id. */
 class Grow<A extends Int32Array | Uint32Array> {
   constructor(public a: A, private readonly make: (n: number) => A) {}
@@ -77,8 +158,9 @@ export async function slabComponents(o: SlabComponentsOptions): Promise<SlabComp
   const channels = o.channels ?? 0;
   // shared and reused across slabs: the cpu backend's workers read and write them without copies,
   // and no per-slab garbage piles up between collections
-  const mask = new Uint8Array(new SharedArrayBuffer(depth * plane));
-  const labelBuffer = new Uint32Array(new SharedArrayBuffer(4 * depth * plane));
+  const scratch = o.scratch && o.scratch.mask.length >= depth * plane && o.scratch.labels.length >= depth * plane ? o.scratch : componentsScratch(depth * plane);
+  const mask = scratch.mask;
+  const labelBuffer = scratch.labels;
   const slabs: [number, number][] = [];
   for (let z0 = 0; z0 < nz; z0 += depth) slabs.push([z0, Math.min(nz, z0 + depth)]);
 
@@ -99,6 +181,8 @@ export async function slabComponents(o: SlabComponentsOptions): Promise<SlabComp
   const size = new Grow(new Uint32Array(1024), (n) => new Uint32Array(n));
   const stat = Array.from({ length: channels }, () => new Grow(new Uint32Array(1024), (n) => new Uint32Array(n)));
   const offsets: number[] = [];
+  /** How each slab's labels were spilled: as runs (their byte count), else ids of `width` bytes. */
+  const spilled: { runBytes: number; width: 1 | 2 | 4 }[] = [];
   let total = 0;
   const lastPlane = new Uint32Array(plane); // provisional ids of the previous slab's last plane
   for (const [z0, z1] of slabs) {
@@ -114,13 +198,6 @@ export async function slabComponents(o: SlabComponentsOptions): Promise<SlabComp
       size.a[off + l] = cc.sizes[l];
     }
     const lab = cc.labels;
-    if (spill !== null) {
-      try {
-        writeSync(spill, lab, 0, lab.byteLength, 4 * z0 * plane);
-      } catch {
-        releaseSpill(); // disk full after all: label again on revisit
-      }
-    }
     if (channels && o.channelOf) {
       const base = z0 * plane;
       for (let i = 0; i < lab.length; i++) {
@@ -134,6 +211,17 @@ export async function slabComponents(o: SlabComponentsOptions): Promise<SlabComp
     if (z0 > 0) mergeAcrossPlane(parent.a, lab.subarray(0, plane), off, lastPlane, 0, ny, nx, o.connectivity);
     const last = lab.subarray((z1 - z0 - 1) * plane, (z1 - z0) * plane);
     for (let p = 0; p < plane; p++) lastPlane[p] = last[p] ? off + last[p] : 0;
+    // last use of this slab's labels: encoded as runs, else narrowed in place, for the spill
+    if (spill !== null) {
+      const width = widthFor(cc.count);
+      const runBytes = encodeRuns(lab, mask, width * lab.length - 1);
+      spilled.push({ runBytes, width });
+      try {
+        writeAt(spill, runBytes >= 0 ? mask.subarray(0, runBytes) : narrowInPlace(lab, width), 4 * z0 * plane, 'connected components spill');
+      } catch {
+        releaseSpill(); // disk full after all: label again on revisit
+      }
+    }
   }
 
   // Final ids in order of first voxel (provisional ids are in that order within and across slabs).
@@ -162,7 +250,14 @@ export async function slabComponents(o: SlabComponentsOptions): Promise<SlabComp
           let lab: Uint32Array;
           if (spill !== null) {
             lab = labelBuffer.subarray(0, (z1 - z0) * plane);
-            readAt(spill, new Uint8Array(lab.buffer, lab.byteOffset, lab.byteLength), 4 * z0 * plane, 'connected components spill');
+            const { runBytes, width } = spilled[s];
+            if (runBytes >= 0) {
+              readAt(spill, mask.subarray(0, runBytes), 4 * z0 * plane, 'connected components spill');
+              decodeRuns(new Uint32Array(mask.buffer, mask.byteOffset, runBytes >> 2), lab);
+            } else {
+              readAt(spill, new Uint8Array(lab.buffer, lab.byteOffset, width * lab.length), 4 * z0 * plane, 'connected components spill');
+              widenInPlace(lab, width);
+            }
           } else lab = (await label(z0, z1)).labels;
           const off = offsets[s];
           visit(z0, z1, lab, (local) => (local ? finalOf[off + local] : 0));

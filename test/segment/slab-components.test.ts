@@ -53,4 +53,28 @@ describe('slab-wise connected components equal whole-volume components', async (
           expect(diff, `depth ${depth}`).toBe(0);
         }
       });
+
+  it('spilled slabs come back whatever their form (runs, or ids of 1, 2 or 4 bytes per voxel)', async () => {
+    // 3-D checkerboard, 6-connected: every foreground voxel is its own component and every run is
+    // one voxel long (spilled as ids), and a slab of d slices holds d·2^15 local ids (256² plane):
+    // 1 slice → 2 bytes, 4 slices → 4 bytes; a thin corner of it (< 256 ids per slab, long runs of
+    // background) → runs
+    const shape: Shape3 = [4, 256, 256];
+    const plane = shape[1] * shape[2];
+    const board = new Uint8Array(shape[0] * plane);
+    for (let z = 0, i = 0; z < shape[0]; z++)
+      for (let y = 0; y < shape[1]; y++)
+        for (let x = 0; x < shape[2]; x++, i++) board[i] = (x + y + z) & 1;
+    for (const [depth, corner] of [[1, false], [4, false], [2, true]] as const) {
+      const mask = corner ? board.map((v, i) => (i % plane < 256 * 10 && i % 256 < 10 ? v : 0)) : board;
+      const ref = connectedComponentsRef(mask, shape, 6);
+      const cc = await slabComponents({ backend, shape, connectivity: 6, slabDepth: depth, spill: true, fillMask: (z0, z1, m) => m.set(mask.subarray(z0 * plane, z1 * plane)) });
+      expect(cc.count).toBe(ref.count);
+      let diff = 0;
+      await cc.revisit((z0, _z1, lab, finalId) => {
+        for (let i = 0; i < lab.length; i++) if (finalId(lab[i]) !== ref.labels[z0 * plane + i]) diff++;
+      });
+      expect(diff, `depth ${depth}${corner ? ', corner' : ''}`).toBe(0);
+    }
+  });
 });

@@ -412,7 +412,7 @@ export async function createTiffWriter(
 export async function writeTiff(
   path: string,
   volume: Volume,
-  options: { compression?: TiffCompression; bigtiff?: boolean | 'auto'; description?: Record<string, string> } = {},
+  options: { compression?: TiffCompression; deflateLevel?: number; bigtiff?: boolean | 'auto'; description?: Record<string, string> } = {},
 ): Promise<void> {
   const dtype = dtypeOf(volume.data);
   if (dtype !== volume.dtype) throw new RangeError(`volume.dtype ${volume.dtype} does not match its ${dtype} data`);
@@ -422,6 +422,7 @@ export async function writeTiff(
       dtype,
       spacing: volume.spacing,
       compression: options.compression,
+      deflateLevel: options.deflateLevel,
       bigtiff: options.bigtiff,
       description: options.description,
     });
