@@ -150,9 +150,15 @@ export async function segmentScan(input: string, open: OpenOptions, out: string,
   if (auto) {
     const verdict = (a: Attempt) => ({ confidence: a.report.qc?.confidence ?? null, warnings: a.report.qc?.warnings ?? [] });
     const dark = verdict(chosen);
-    let decision = 'Li darker than the electrolyte (attenuation contrast): the QC verdict is high';
+    // only failures an inverted grey scale causes send it to the second reading: two phases that
+    // merely sit close in grey (a separation check) fail the same way either way up
+    const failed = (chosen.report.qc?.checks ?? []).filter((c) => !c.ok && c.severity === 'error').map((c) => c.name);
+    const contrastSuspect = failed.some((n) => !n.startsWith('separation_'));
+    let decision = dark.confidence === 'low'
+      ? 'Li darker than the electrolyte kept: only the grey separation of two phases failed, which an inverted reading does not change'
+      : 'Li darker than the electrolyte (attenuation contrast): the QC verdict is high';
     let bright: ReturnType<typeof verdict> | null = null;
-    if (dark.confidence === 'low') {
+    if (dark.confidence === 'low' && contrastSuspect) {
       o.onNote?.('the segmentation as attenuation contrast (Li darker than the electrolyte) has low confidence: trying an inverted rendering (Li brighter)');
       const second = await segmentOnce(input, open, o, 'bright', false);
       bright = verdict(second);

@@ -36,6 +36,18 @@ describe('Li contrast auto', () => {
     expect(JSON.parse(readFileSync(path.join(dir, 'inv', 'segment.json'), 'utf8')).decisions[0].step).toBe('li contrast');
   }, 120_000);
 
+  it('a low verdict from grey separation alone (the full cell) is not read inverted', async () => {
+    const fc = generatePhantom({ preset: 'fullcell', shape: [200, 96, 96], seed: 3 });
+    const file = path.join(dir, 'fullcell.tif');
+    await writeTiff(file, fc.scan);
+    const r = await segmentScan(file, {}, path.join(dir, 'fc'), base);
+    expect(r.report.qc?.confidence).toBe('low');
+    expect(r.report.qc?.checks.filter((c) => !c.ok && c.severity === 'error').every((c) => c.name.startsWith('separation_'))).toBe(true);
+    expect(r.report.li_contrast).toBe('dark');
+    expect(r.report.decisions[0].decision).toMatch(/only the grey separation/);
+    expect((r.report.decisions[0].evidence as { bright: unknown }).bright).toBeNull();
+  }, 120_000);
+
   it('attenuation contrast: one reading, the same labels as --li-contrast dark', async () => {
     const file = path.join(dir, 'normal.tif');
     await writeTiff(file, p.scan);
