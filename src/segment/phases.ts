@@ -1325,7 +1325,7 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
                 const i = row + x;
                 const a = L[i];
                 // most voxels sit inside their phase: ruled out here, as `consider` would
-                if (a > COLLECTOR) continue;
+                if (a > LAST_PHASE) continue;
                 if (!edgeRow && x > 0 && x < nx - 1 && L[i - 1] === a && L[i + 1] === a && L[i - nx] === a && L[i + nx] === a && L[i - plane] === a && L[i + plane] === a) continue;
                 consider(w, i, x, y, z);
               }
