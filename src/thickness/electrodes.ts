@@ -122,6 +122,16 @@ export function decideElectrodes(coverage: { low: number; high: number }, reques
   return { detection, sides };
 }
 
+/**
+ * The plan and surface fit of each electrode measured: only those ends are fitted (the repair's
+ * medians cost a pass over the map), and with two electrodes each plan carries the other's
+ * interface heights.
+ */
+export function electrodePlans(plans: Record<'low' | 'high', MapPlan>, surf: Record<'low' | 'high', Float64Array>, sides: Array<{ side: 'low' | 'high' }>): Array<{ plan: MapPlan; fit: SurfaceFit }> {
+  const fits = sides.map(({ side }) => fitSurface(plans[side], surf[side]));
+  return sides.map(({ side }, k) => ({ plan: { ...plans[side], opposite: sides.length === 2 ? fits[1 - k].surface : null }, fit: fits[k] }));
+}
+
 /** The measuring pass of one electrode over a block holding the whole volume. */
 function measureWhole(plan: MapPlan, fit: SurfaceFit, means: Array<number | null> | null, block: ColumnBlock, onRow?: (r: number) => void): ThicknessMapResult {
   const rows = plan.g.rows;
@@ -161,7 +171,7 @@ export function electrodeMaps(labels: Volume, options: ElectrodeMapsOptions = {}
   surfaceRows(plans.low, block, 0, rows, surf.low, progress ? (r) => r % 16 === 0 && progress(r, rows * 4) : undefined, liAbove.low);
   surfaceRows(plans.high, block, 0, rows, surf.high, progress ? (r) => r % 16 === 0 && progress(rows + r, rows * 4) : undefined, liAbove.high);
   const { detection, sides } = decideElectrodes({ low: liCoverage(surf.low, liAbove.low), high: liCoverage(surf.high, liAbove.high) }, options.electrodes ?? 'auto', primary);
-  const fits = { low: fitSurface(plans.low, surf.low), high: fitSurface(plans.high, surf.high) };
+  const measured = electrodePlans(plans, surf, sides);
   let means: Array<number | null> | null = null;
   if (scan) {
     const sums = newGreyMeanSums();
@@ -169,11 +179,10 @@ export function electrodeMaps(labels: Volume, options: ElectrodeMapsOptions = {}
     means = greyMeansOf(sums);
   }
   const electrodes: ElectrodeMap[] = sides.map(({ side, name, suffix }, k) => {
-    const other = side === 'low' ? 'high' : 'low';
-    const plan: MapPlan = { ...plans[side], opposite: sides.length === 2 ? fits[other].surface : null };
+    const { plan, fit } = measured[k];
     const base = rows * (2 + k);
     const onRow = progress ? (r: number) => r % 16 === 0 && progress(base + (r * 2) / sides.length, rows * 4) : undefined;
-    const map = measureWhole(plan, fits[side], means, block, onRow);
+    const map = measureWhole(plan, fit, means, block, onRow);
     return { name, suffix, map, contact: interfaceContact(labels, axis, side, map.surface) };
   });
   progress?.(1, 1);

@@ -30,7 +30,6 @@ import {
   accumulateGreyMeans,
   accumulateLiSide,
   axisFromProfiles,
-  fitSurface,
   greyMeansOf,
   type MapColumns,
   type MapPlan,
@@ -57,7 +56,7 @@ import {
   type ThicknessMapResult,
 } from './map.js';
 import { contactResult, contactRows, newContactCounts, type ContactCounts, type InterfaceContact } from './contact.js';
-import { decideElectrodes, liCoverage, type ElectrodeMap, type ElectrodeMapsOptions, type ElectrodeMapsResult } from './electrodes.js';
+import { decideElectrodes, electrodePlans, liCoverage, type ElectrodeMap, type ElectrodeMapsOptions, type ElectrodeMapsResult } from './electrodes.js';
 
 /**
  * Bytes per map column the map passes keep whatever the block (maps, surface indices, tilted lines,
@@ -217,12 +216,10 @@ export async function electrodeMapsFromSource(labels: VolumeSource, options: Out
       step();
     }
     const { detection, sides } = decideElectrodes({ low: liCoverage(surf.low, liAbove.low), high: liCoverage(surf.high, liAbove.high) }, options.electrodes ?? 'auto', side);
-    const fits = { low: fitSurface(plans.low, surf.low), high: fitSurface(plans.high, surf.high) };
     const means = scanSource ? greyMeansOf(sums) : null;
     interface Measuring { plan: MapPlan; fit: SurfaceFit; out: MapColumns; contact: ContactCounts; lines: TiltedLines | null }
-    const measuring: Measuring[] = sides.map(({ side: s }) => {
-      const plan: MapPlan = { ...plans[s], opposite: sides.length === 2 ? fits[s === 'low' ? 'high' : 'low'].surface : null };
-      const fit = fits[s];
+    const measuring: Measuring[] = electrodePlans(plans, surf, sides).map(({ plan, fit }, k) => {
+      const s = sides[k].side;
       return { plan, fit, out: newMapColumns(plan), contact: newContactCounts(shape, spacing, axis, s, fit.surface), lines: fit.tilted ? tiltedLines(plan, fit) : null };
     });
 
