@@ -4,7 +4,20 @@
  * fit of `normal: 'auto'`. Cost: one walk per column, the repair a median over (2r+1)² columns.
  */
 import { fitPlane } from './stats.js';
-import { ELECTROLYTE, LI, columnAccess, gatherRow, type ColumnBlock, type MapPlan } from './map-plan.js';
+import { ELECTROLYTE, LI, OUTSIDE_CELL, columnAccess, gatherRow, type ColumnBlock, type MapPlan } from './map-plan.js';
+
+/**
+ * Surface index of a column for the surface map: the index, NaN when the column holds the cell but no
+ * electrolyte body (repaired from its neighbours), −Infinity when it holds no cell voxel at all
+ * (outside the field of view, a die wall: 255, 5 or the other electrode's side end to end), which
+ * the repair leaves alone, so those columns have no surface and no thickness.
+ */
+export function surfaceOrMasked(col: Uint8Array, n: number, window: number): number {
+  const s = surfaceIndex(col, n, window);
+  if (s >= 0) return s;
+  for (let t = 0; t < n; t++) if (col[t] < OUTSIDE_CELL) return NaN;
+  return -Infinity;
+}
 
 /** Index of the electrolyte surface in a column walked from the collector side, or −1. */
 export function surfaceIndex(col: Uint8Array, n: number, window: number): number {
@@ -43,6 +56,7 @@ export function repairSurface(surf: Float64Array, rows: number, cols: number, ra
   for (let r = 0; r < rows; r++)
     for (let c = 0; c < cols; c++) {
       const v = surf[r * cols + c];
+      if (v === -Infinity) continue; // no cell in the column (see surfaceOrMasked)
       if (!Number.isFinite(v)) {
         // no electrolyte body found (e.g. a filament down to the end of the volume): take the
         // neighbourhood's surface when it has one
@@ -83,8 +97,8 @@ export function surfaceRows(plan: MapPlan, block: ColumnBlock, b0: number, b1: n
     gatherRow(plan, access, block.labels, r, row);
     for (let c = 0; c < cols; c++) {
       const col = row.subarray(c * n, c * n + n);
-      const s = surfaceIndex(col, n, plan.window);
-      surf[r * cols + c] = s < 0 ? NaN : s;
+      const s = surfaceOrMasked(col, n, plan.window);
+      surf[r * cols + c] = s;
       if (liAbove) liAbove[r * cols + c] = s > 0 && col.subarray(0, s).includes(LI) ? 1 : 0;
     }
     onRow?.(r);

@@ -4,7 +4,7 @@
  * surface found and repaired on those lines, and each line measured as a column.
  */
 import { BEYOND, OUTSIDE, columnAccess, type ColumnBlock, type MapPlan } from './map-plan.js';
-import { repairSurface, surfaceIndex, type SurfaceFit } from './map-surface.js';
+import { repairSurface, surfaceOrMasked, type SurfaceFit } from './map-surface.js';
 import { measureColumn, type MapColumns } from './map-column.js';
 
 /** Lines along the fitted normal (tilted auto mode): one per column, through the plane point above its centre. */
@@ -116,8 +116,7 @@ export function tiltedSurfaceRows(plan: MapPlan, fit: SurfaceFit, lines: TiltedL
     for (let c = 0; c < cols; c++) {
       const i = r * cols + c;
       fill(i);
-      const s = surfaceIndex(line, lines.ns, lines.winSamples);
-      lines.surfS[i] = s < 0 ? NaN : s;
+      lines.surfS[i] = surfaceOrMasked(line, lines.ns, lines.winSamples);
     }
 }
 

@@ -94,6 +94,26 @@ describe('per-electrode maps of a symmetric cell (true labels)', () => {
   });
 });
 
+describe('columns without any cell voxel (outside the field of view, a die wall)', () => {
+  it('have no surface, no thickness and no contact; the rest match the truth (they were measured as 0 µm)', () => {
+    const ph = generatePhantom({ preset: 'symmetric', shape: [160, 64, 64], seed: 9, surroundings: 'plunger', fov: 'circle' });
+    const r = electrodeMaps(ph.labels);
+    const [, ny, nx] = ph.labels.shape;
+    const outside = (c: number) => ph.labels.data[80 * ny * nx + c] === 255;
+    let masked = 0;
+    for (const [k, e] of r.electrodes.entries()) {
+      for (let c = 0; c < ny * nx; c++)
+        if (outside(c)) {
+          masked++;
+          expect(e.map.thickness[c], `${e.name} column ${c}`).toBeNaN();
+          expect(e.contact.contact[c]).toBe(255);
+        }
+      expect(mae(e.map.thickness, ph.electrodes[k].thickness.data, ph.truth.voxel_um).mae, `${e.name}: MAE (voxels)`).toBeLessThan(0.5);
+    }
+    expect(masked).toBeGreaterThan(0);
+  });
+});
+
 describe('an unclear electrode decision says so', () => {
   it('a far electrode left in 30 % of the columns: one electrode measured, with a warning naming --electrodes 2', () => {
     const [nz, ny, nx] = SHAPE;
