@@ -1,0 +1,86 @@
+/**
+ * Intensity classes and the per-slice / sampled statistics the layout steps read from them: the
+ * class of a grey level, class fractions per slice and at the volume's ends, a strided median
+ * sampler, and the slab filter of the sparse passes. Classes are recomputed from the grey level
+ * where needed rather than stored (one uint8 label volume is the only full-volume working memory).
+ * Complexity: sliceFractions one pass over the volume, O(N); the rest O(nz) or O(samples · log).
+ */
+import type { PhaseStore } from '../store.js';
+
+/** Intensity class of a grey level (thresholds rounded to float32 like `classify`). */
+export type ClassOf = (g: number) => number;
+
+export function classifier(thresholds: readonly number[]): ClassOf {
+  const t0 = Math.fround(thresholds[0]);
+  if (thresholds.length === 1) return (g) => (g >= t0 ? 1 : 0);
+  const t1 = Math.fround(thresholds[1]);
+  if (thresholds.length === 2) return (g) => (g >= t1 ? 2 : g >= t0 ? 1 : 0);
+  const t2 = Math.fround(thresholds[2]);
+  return (g) => (g >= t2 ? 3 : g >= t1 ? 2 : g >= t0 ? 1 : 0);
+}
+
+/** Every `stride`-th offered value (stride from the expected count, ≤ ~200k kept), then their median. */
+export class Sampler {
+  readonly stride: number;
+  readonly buf: Float32Array;
+  m = 0;
+  seen = 0;
+  constructor(count: number) {
+    this.stride = Math.max(1, Math.ceil(count / 200_000));
+    this.buf = new Float32Array(Math.ceil(count / this.stride) + 1);
+  }
+  offer(g: number): void {
+    if (this.seen++ % this.stride === 0 && this.m < this.buf.length) this.buf[this.m++] = g;
+  }
+  median(): number {
+    return median(this.buf.subarray(0, this.m));
+  }
+}
+
+/** Fraction of each class 0..K−1 per slice (K ≤ 4). */
+export async function sliceFractions(store: PhaseStore, cls: ClassOf, K: number): Promise<Float64Array[]> {
+  const [nz, ny, nx] = store.shape;
+  const plane = ny * nx;
+  const f = Array.from({ length: K }, () => new Float64Array(nz));
+  await store.sweep({ grey: true }, (w) => {
+    const G = w.grey;
+    for (let z = w.z0; z < w.z1; z++) {
+      const base = (z - w.lo) * plane;
+      // counts in locals (classes 0..3 at most), not an array element per voxel
+      let n0 = 0, n1 = 0, n2 = 0, n3 = 0;
+      for (let i = base; i < base + plane; i++) {
+        const c = cls(G[i]);
+        if (c === 0) n0++;
+        else if (c === 1) n1++;
+        else if (c === 2) n2++;
+        else n3++;
+      }
+      const n = [n0, n1, n2, n3];
+      for (let k = 0; k < K; k++) f[k][z] = n[k] / plane;
+    }
+  });
+  return f;
+}
+
+/** Mean fraction of class c over the last 10 % (≥ 2) slices at one end. */
+export function endFraction(f: Float64Array[], c: number, end: 'start' | 'end'): number {
+  const nz = f[0].length;
+  const m = Math.max(2, Math.round(0.1 * nz));
+  let s = 0;
+  for (let k = 0; k < Math.min(m, nz); k++) s += f[c][end === 'start' ? k : nz - 1 - k];
+  return s / Math.min(m, nz);
+}
+
+/** Median (NaN when empty); even counts: the mean of the two middle values. */
+export function median(values: Float32Array): number {
+  if (!values.length) return NaN;
+  const a = values.slice().sort();
+  const n = a.length;
+  return n % 2 ? a[(n - 1) / 2] : 0.5 * (a[n / 2 - 1] + a[n / 2]);
+}
+
+/** Whether any of counts[z0..z1) is non-zero (slabs a sparse pass may skip). */
+export const anyIn = (counts: Float64Array) => (z0: number, z1: number): boolean => {
+  for (let z = z0; z < z1; z++) if (counts[z]) return true;
+  return false;
+};

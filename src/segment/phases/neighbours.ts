@@ -1,0 +1,134 @@
+/**
+ * 6-neighbourhood rules of the undecided and refinement steps (7, 8): the nearest-mean phase among a
+ * voxel's decided neighbours (the half-way rule: a boundary sits where the grey crosses
+ * (μa + μb)/2), whether a voxel sits on a phase boundary, the neighbourhood of a list of changed
+ * voxels, and the phase means over interior voxels that the rule compares against (interior: the
+ * partial volume at boundaries would pull each mean towards its neighbours).
+ * Complexity: per voxel O(1); phaseMeans one O(N) pass; neighbourhoodOf O(m log m) for m indices.
+ */
+import type { PhaseStore } from '../store.js';
+import { COLLECTOR, COLLECTOR_2ND, LAST_PHASE, LI, OUTSIDE, VOID } from './codes.js';
+
+/** The voxels of `indices` and their 6-neighbours inside the volume and in [from, to), sorted, without repeats. */
+export function neighbourhoodOf(indices: Float64Array, shape: readonly number[], from: number, to: number): Float64Array {
+  const [nz, ny, nx] = shape;
+  const plane = ny * nx;
+  const out = new Float64Array(7 * indices.length);
+  let n = 0;
+  const add = (g: number) => {
+    if (g >= from && g < to) out[n++] = g;
+  };
+  for (let k = 0; k < indices.length; k++) {
+    const g = indices[k];
+    const z = Math.floor(g / plane), r = g - z * plane, y = Math.floor(r / nx), x = r - y * nx;
+    add(g);
+    if (x > 0) add(g - 1);
+    if (x < nx - 1) add(g + 1);
+    if (y > 0) add(g - nx);
+    if (y < ny - 1) add(g + nx);
+    if (z > 0) add(g - plane);
+    if (z < nz - 1) add(g + plane);
+  }
+  const sorted = out.subarray(0, n).sort();
+  let m = 0;
+  for (let k = 0; k < n; k++) if (m === 0 || sorted[k] !== sorted[m - 1]) sorted[m++] = sorted[k];
+  return sorted.slice(0, m);
+}
+
+/** Mean grey per code 0..5 (the phases and the air outside the cell) over interior voxels (all 6 neighbours alike), else all, else fallback. */
+export async function phaseMeans(store: PhaseStore, fallback: number[]): Promise<number[]> {
+  const shape = store.shape;
+  const [nz, ny, nx] = shape;
+  const plane = ny * nx;
+  const si = new Float64Array(6), ci = new Float64Array(6), sa = new Float64Array(6), ca = new Float64Array(6);
+  await store.sweep({ halo: 1, grey: true, labels: 'read' }, (w) => {
+    const L = w.labels, G = w.grey;
+    for (let z = w.z0; z < w.z1; z++)
+      for (let y = 0; y < ny; y++) {
+        const row = (z - w.lo) * plane + y * nx;
+        const edgeRow = z === 0 || z === nz - 1 || y === 0 || y === ny - 1;
+        for (let x = 0; x < nx; x++) {
+          const i = row + x;
+          const l = L[i];
+          if (l > LAST_PHASE) continue;
+          const g = G[i];
+          sa[l] += g;
+          ca[l]++;
+          const other = edgeRow || x === 0 || x === nx - 1
+            ? hasOtherNeighbour(L, i, l, x, y, z, nz, ny, nx)
+            : L[i - 1] !== l || L[i + 1] !== l || L[i - nx] !== l || L[i + nx] !== l || L[i - plane] !== l || L[i + plane] !== l;
+          if (!other) {
+            si[l] += g;
+            ci[l]++;
+          }
+        }
+      }
+  });
+  return [0, 1, 2, 3, 4, 5].map((l) => (ci[l] >= 100 ? si[l] / ci[l] : ca[l] ? sa[l] / ca[l] : fallback[l]));
+}
+
+/** Whether a 6-neighbour of voxel i (index into `labels`, at global x, y, z) has a label other than a. */
+export function hasOtherNeighbour(labels: Uint8Array, i: number, a: number, x: number, y: number, z: number, nz: number, ny: number, nx: number): boolean {
+  const plane = ny * nx;
+  return (
+    (x > 0 && labels[i - 1] !== a) ||
+    (x < nx - 1 && labels[i + 1] !== a) ||
+    (y > 0 && labels[i - nx] !== a) ||
+    (y < ny - 1 && labels[i + nx] !== a) ||
+    (z > 0 && labels[i - plane] !== a) ||
+    (z < nz - 1 && labels[i + plane] !== a)
+  );
+}
+
+/**
+ * Among the phases of voxel i's decided 6-neighbours (codes ≤ LAST_PHASE; i: index into `labels`, at
+ * global x, y, z; and its own phase `own` when ≥ 0), the one whose mean is nearest to `g`. Between the
+ * low phases (void, Li, air) the current decision stands (own low phase kept when the winner is
+ * another low phase; an undecided or bright voxel going to void or Li takes the low phase of the
+ * majority of its void and Li neighbours).
+ */
+export function nearestNeighbourPhase(
+  labels: Uint8Array, i: number, g: number, mu: number[], x: number, y: number, z: number, nz: number, ny: number, nx: number, own: number,
+): number {
+  const plane = ny * nx;
+  let present = own >= 0 && own <= LAST_PHASE ? 1 << own : 0;
+  let nVoid = 0, nLi = 0;
+  for (let n = 0; n < 6; n++) {
+    let j: number;
+    switch (n) {
+      case 0: if (x === 0) continue; j = i - 1; break;
+      case 1: if (x === nx - 1) continue; j = i + 1; break;
+      case 2: if (y === 0) continue; j = i - nx; break;
+      case 3: if (y === ny - 1) continue; j = i + nx; break;
+      case 4: if (z === 0) continue; j = i - plane; break;
+      default: if (z === nz - 1) continue; j = i + plane;
+    }
+    const l = labels[j];
+    if (l <= LAST_PHASE) {
+      present |= 1 << l;
+      if (l === VOID) nVoid++;
+      else if (l === LI) nLi++;
+    }
+  }
+  if (!present) return -1;
+  let best = -1, bestD = Infinity;
+  // the air only against a collector (its faces to the air); elsewhere the layout placed it
+  if (!(present & (1 << COLLECTOR))) present &= ~(1 << OUTSIDE);
+  for (let p = 0; p <= LAST_PHASE; p++) {
+    if (!(present & (1 << p)) || !Number.isFinite(mu[p])) continue;
+    // mu[COLLECTOR_2ND]: the collector's second material (carbon foil + metal plunger)
+    const d = p === COLLECTOR && mu.length > COLLECTOR_2ND ? Math.min(Math.abs(g - mu[p]), Math.abs(g - mu[COLLECTOR_2ND])) : Math.abs(g - mu[p]);
+    if (d < bestD) {
+      bestD = d;
+      best = p;
+    }
+  }
+  if (own === OUTSIDE && best !== COLLECTOR) return own;
+  if (best === VOID || best === LI || best === OUTSIDE) {
+    // low phases keep their own split (void | Li by the fringe-corrected threshold, air by layout)
+    if (own === VOID || own === LI || own === OUTSIDE) return own;
+    if ((present & 3) === 3) return nLi >= nVoid ? LI : VOID;
+  }
+  return best;
+}
+
