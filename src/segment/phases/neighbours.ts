@@ -132,3 +132,13 @@ export function nearestNeighbourPhase(
   return best;
 }
 
+/**
+ * Phase levels for the nearest-mean rules, indexed by code (0 void … 4 cathode, 5 air outside the
+ * cell): a collector of two materials is represented by both levels (index 3: the carbon,
+ * COLLECTOR_2ND: the metal), never by their mixture's mean. Void and Li fall back to the levels of
+ * step 6 when they have no voxels.
+ */
+export async function phaseLevels(store: PhaseStore, collectorMaterialLevels: readonly number[], muVoid: number, muLi: number): Promise<number[]> {
+  const m = await phaseMeans(store, [muVoid, muLi, NaN, NaN, NaN, NaN]);
+  return collectorMaterialLevels.length === 2 ? [m[0], m[1], m[2], collectorMaterialLevels[0], m[4], m[5], collectorMaterialLevels[1]] : m;
+}

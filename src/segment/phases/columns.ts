@@ -1,0 +1,163 @@
+/**
+ * Step 3: the layout per column (y, x), in oriented z (k = 0 at the collector end): the collector run
+ * from the outer side, the electrolyte's surface and back face, and (two-ended layouts) the far
+ * collector run. A voxel's zone follows: outside (beyond a collector), in a collector run, the layer
+ * between collector and electrolyte, inside the electrolyte, or the far layer beyond its far face.
+ * The collector is one layer on one side: collector-class voxels past a column's first run, and
+ * cathode-class voxels before the electrolyte surface (partial volume of metal faces), go back to
+ * undecided.
+ * Complexity: two or three O(N) label passes; per-column tables of ny × nx int32.
+ */
+import type { Window } from '../store.js';
+import { endFraction } from './class-stats.js';
+import { CAM, COLLECTOR, ELECTROLYTE, OPEN, TRANSITION } from './codes.js';
+import type { ClassPlan, StepContext } from './types.js';
+
+/** Zone of a voxel (zoneAt). */
+export const ZONE_OUTSIDE = 0, ZONE_COLLECTOR = 1, ZONE_LAYER = 2, ZONE_INSIDE = 3, ZONE_FAR_LAYER = 4;
+
+export interface Columns {
+  collectorAtStart: boolean;
+  /** Oriented z of array slice z (0 at the collector end). */
+  oz: (z: number) => number;
+  /** Per column (p = y·nx + x), oriented k: collector run's outer / inner voxel (−1: none). */
+  collOuter: Int32Array;
+  collInner: Int32Array;
+  /** First electrolyte voxel past the collector (nz: none) and the last one. */
+  elSurf: Int32Array;
+  elBack: Int32Array;
+  /** Far collector run from the far end (nz: none). */
+  farInner: Int32Array;
+  farOuter: Int32Array;
+  /** A Li layer beyond the electrolyte's far face (as requested), and whether the data show one. */
+  farLayer: boolean;
+  farLayerInData: boolean;
+  /** Zone of column p at oriented k: 0 outside, 1 collector run, 2 layer, 3 inside the electrolyte, 4 far layer. */
+  zoneAt: (p: number, k: number) => number;
+  /** Zone of voxel i (raster index). */
+  zoneOf: (i: number) => number;
+}
+
+export const isLayer = (zone: number): boolean => zone === ZONE_LAYER || zone === ZONE_FAR_LAYER;
+
+/** Which end the collector is at: its layer's end, else the end where the electrolyte dominates less. */
+export function collectorAtStartOf(plan: ClassPlan, f3: Float64Array[]): boolean {
+  return plan.slab ? plan.slab.end === 'start' : endFraction(f3, plan.electrolyteClass, 'end') >= endFraction(f3, plan.electrolyteClass, 'start');
+}
+
+export async function columnLayout(ctx: StepContext, plan: ClassPlan, f3: Float64Array[]): Promise<Columns> {
+  const { options, nz, plane } = ctx;
+  const collectorAtStart = collectorAtStartOf(plan, f3);
+  const oz = (z: number) => (collectorAtStart ? z : nz - 1 - z);
+  const collOuter = new Int32Array(plane).fill(-1);
+  const collInner = new Int32Array(plane).fill(-1);
+  const elSurf = new Int32Array(plane).fill(nz);
+  const elBack = new Int32Array(plane).fill(nz - 1);
+  const farInner = new Int32Array(plane).fill(nz);
+  const farOuter = new Int32Array(plane).fill(nz);
+  const twoCollectors = plan.endSlabs.length === 2;
+  // a Li layer beyond the electrolyte's far face: collectors at both ends, or low density dominating
+  // the far end (symmetric cell cropped inside its Li foils); a requested layout decides it
+  const farEnd = collectorAtStart ? 'end' : 'start';
+  const farLayerInData = twoCollectors || endFraction(f3, 0, farEnd) >= 0.5;
+  const wantLayout = options.layout ?? 'auto';
+  const farLayer = wantLayout === 'symmetric' ? true : wantLayout !== 'auto' ? false : farLayerInData;
+  const faces: ColumnFaces = { collectorAtStart, oz, collOuter, collInner, elSurf, elBack, farInner, farOuter };
+  // a collector of two materials (metal plunger | carbon foil) has partial-volume voxels of other
+  // classes between them: gaps up to TRANSITION stay in the run; one material: no gap (a thin Li
+  // layer must not be bridged to collector-grey partial volume further in)
+  const runGap = plan.collectorMaterialLevels.length === 2 ? TRANSITION : 0;
+  await collectorRuns(ctx, faces, runGap, twoCollectors);
+  await electrolyteFaces(ctx, faces);
+  const zoneAt = (p: number, k: number): number => {
+    if (collOuter[p] >= 0 && k < collOuter[p]) return 0;
+    if (k <= collInner[p]) return 1;
+    if (k < elSurf[p]) return 2;
+    if (!farLayer || k <= elBack[p]) return 3;
+    if (k < farInner[p]) return 4;
+    return k <= farOuter[p] ? 1 : 0;
+  };
+  const zoneOf = (i: number): number => {
+    const z = Math.floor(i / plane);
+    return zoneAt(i - z * plane, oz(z));
+  };
+  return { collectorAtStart, oz, collOuter, collInner, elSurf, elBack, farInner, farOuter, farLayer, farLayerInData, zoneAt, zoneOf };
+}
+
+/** The per-column tables, filled by the passes below. */
+type ColumnFaces = Pick<Columns, 'collectorAtStart' | 'oz' | 'collOuter' | 'collInner' | 'elSurf' | 'elBack' | 'farInner' | 'farOuter'>;
+
+/** Slices of the window's interior in oriented order: visit(k, local slice base). */
+function oriented(faces: ColumnFaces, plane: number, w: Window, visit: (k: number, base: number) => void): void {
+  for (let s = 0; s < w.z1 - w.z0; s++) {
+    const z = faces.collectorAtStart ? w.z0 + s : w.z1 - 1 - s;
+    visit(faces.oz(z), (z - w.lo) * plane);
+  }
+}
+
+/** The first collector run of each column from the collector end, and (two collectors) from the far end. */
+async function collectorRuns(ctx: StepContext, faces: ColumnFaces, runGap: number, twoCollectors: boolean): Promise<void> {
+  const { store, nz, plane } = ctx;
+  const { collectorAtStart, oz, collOuter, collInner, farInner, farOuter } = faces;
+  const runDone = new Uint8Array(plane);
+  await store.sweep({ labels: 'read', descending: !collectorAtStart }, (w) => oriented(faces, plane, w, (k, base) => {
+    for (let p = 0; p < plane; p++) {
+      const l = w.labels[base + p];
+      if (l === COLLECTOR) {
+        // first contiguous run of collector voxels from the outer side (partial-volume collector-like
+        // voxels further in, e.g. at thin-Li spots, do not move the inner face)
+        if (collOuter[p] < 0) collOuter[p] = collInner[p] = k;
+        else if (collInner[p] >= k - 1 - runGap && !runDone[p]) collInner[p] = k;
+        else runDone[p] = 1;
+      } else if (collOuter[p] >= 0 && k - collInner[p] > runGap) runDone[p] = 1;
+    }
+  }));
+  if (!twoCollectors) return;
+  runDone.fill(0);
+  await store.sweep({ labels: 'read', descending: collectorAtStart }, (w) => {
+    for (let s = 0; s < w.z1 - w.z0; s++) {
+      const z = collectorAtStart ? w.z1 - 1 - s : w.z0 + s; // far end first
+      const k = oz(z), base = (z - w.lo) * plane;
+      for (let p = 0; p < plane; p++) {
+        if (w.labels[base + p] === COLLECTOR) {
+          if (farOuter[p] === nz) farOuter[p] = farInner[p] = k;
+          else if (farInner[p] <= k + 1 + runGap && !runDone[p]) farInner[p] = k;
+          else runDone[p] = 1;
+        } else if (farOuter[p] < nz && farInner[p] - k > runGap) runDone[p] = 1;
+      }
+    }
+  });
+}
+
+/**
+ * The collector is one layer on one side: collector-class voxels past the first run of a column
+ * (a porous electrolyte band whose partial-volume grey looks like carbon, reached through Li-free
+ * columns) are not collector; they are decided later by the half-way rule like other undecided
+ * voxels. Same pass: the electrolyte surface of each column (first electrolyte voxel past the
+ * collector) and its back face. Also: cathode-class voxels before the electrolyte surface or from
+ * the far collector run on are the partial volume of metal faces (steel | air, steel | Li edges blur
+ * through the NMC grey), not the composite, which lies beyond the electrolyte surface: left
+ * undecided too.
+ */
+async function electrolyteFaces(ctx: StepContext, faces: ColumnFaces): Promise<void> {
+  const { store, decisions, nz, plane } = ctx;
+  const { collectorAtStart, collInner, elSurf, elBack, farInner } = faces;
+  let demoted = 0, demotedCam = 0;
+  await store.sweep({ labels: 'write', descending: !collectorAtStart }, (w) => oriented(faces, plane, w, (k, base) => {
+    for (let p = 0; p < plane; p++) {
+      const l = w.labels[base + p];
+      if (l === COLLECTOR && k > collInner[p] && k < farInner[p]) {
+        w.labels[base + p] = OPEN;
+        demoted++;
+      } else if (l === CAM && (elSurf[p] === nz || k >= farInner[p])) {
+        w.labels[base + p] = OPEN;
+        demotedCam++;
+      } else if (l === ELECTROLYTE && k > collInner[p] && k < farInner[p]) {
+        if (elSurf[p] === nz) elSurf[p] = k;
+        elBack[p] = k;
+      }
+    }
+  }));
+  if (demoted) decisions.push({ step: 'collector layer', decision: `${demoted} collector-class voxels beyond the first collector run of their column left undecided (the collector is a single layer)` });
+  if (demotedCam) decisions.push({ step: 'cathode layer', decision: `${demotedCam} cathode-class voxels before the electrolyte surface or in and beyond the far metal layer left undecided (partial volume of metal faces; the composite lies beyond the electrolyte surface)` });
+}

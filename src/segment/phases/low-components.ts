@@ -1,0 +1,77 @@
+/**
+ * Step 4: the low-density voxels (void + Li: Li is nearly transparent) as 26-connected components,
+ * placed by layout: voxels per component in each zone (columns.ts). Components with a real share
+ * (≥ 25 %) in the layer between collector and electrolyte (or the far layer) → the Li electrode
+ * (with its filaments and interfacial voids; working state ELECTRODE, split by grey level in step 6);
+ * components mostly beyond a collector → air outside the cell; the rest (inclusions in the
+ * electrolyte) → pores.
+ * Complexity: one components pass O(N α(N)) and one write pass; ≈ 40 bytes per component.
+ */
+import type { ComputeBackend } from '../../compute/types.js';
+import { slabComponents, type ComponentsScratch } from '../slab-components.js';
+import type { PhaseStore } from '../store.js';
+import { classMask } from './class-masks.js';
+import { AIR, ELECTRODE, VOID } from './codes.js';
+import type { Columns } from './columns.js';
+import type { ClassPlan, StepContext } from './types.js';
+
+export interface LowRoles {
+  /** Voxels and components per role (index 1 electrode, 2 outside air, 3 pore). */
+  roleVoxels: number[];
+  roleCount: number[];
+  /** lowRows[z·ny + y] is set for the rows (z, y) that hold a low-density voxel. */
+  lowRows: Uint8Array;
+}
+
+export async function lowDensityRoles(ctx: StepContext, plan: ClassPlan, columns: Columns, scratch: ComponentsScratch): Promise<LowRoles> {
+  const { store, backend, progress, lap, nz, ny, slabDepth } = ctx;
+  progress('components', 2, 3);
+  store.releaseWindows();
+  // Rows (z, y) holding a low-density voxel: the passes of steps 5 and 6 act on low-density voxels
+  // only (nothing else becomes one before step 7), so they skip every other row — most of a cell
+  // is electrolyte, with the low density in the air, the Li layer and sparse pores.
+  const lowRows = new Uint8Array(nz * ny);
+  const { roleVoxels, roleCount } = await lowComponentRoles(store, backend, slabDepth, scratch, classMask(store, plan.thresholds, 0), columns.zoneOf, lowRows);
+  lap('low_components');
+  return { roleVoxels, roleCount, lowRows };
+}
+
+/**
+ * Low-density 26-connected components by layout: zone counts per component (outside, in the
+ * collector run, layer, inside the electrolyte), then each voxel's role written (ELECTRODE for the
+ * Li electrode's components, VOID for air and pores). A function of its own so the per-component
+ * tables (≈ 40 bytes per component; tens of millions on large scans) are garbage once it returns.
+ * `lowRows[z·ny + y]` is set for the rows (z, y) that hold a low-density voxel.
+ */
+export async function lowComponentRoles(
+  store: PhaseStore, backend: ComputeBackend, slabDepth: number, scratch: ComponentsScratch,
+  fillMask: (z0: number, z1: number, m: Uint8Array) => void, zoneOf: (i: number) => number, lowRows: Uint8Array,
+): Promise<{ roleVoxels: number[]; roleCount: number[] }> {
+  const low = await slabComponents({ backend, shape: store.shape, connectivity: 26, slabDepth, scratch, fillMask, channels: 5, channelOf: zoneOf });
+  const zone = (zi: number, c: number) => low.stats[zi * (low.count + 1) + c]; // out, inColl, layer, inside, far layer
+  // role: 1 electrode, 2 outside air, 3 pore
+  const role = new Uint8Array(low.count + 1);
+  const roleVoxels = [0, 0, 0, 0];
+  const roleCount = [0, 0, 0, 0];
+  for (let c = 1; c <= low.count; c++) {
+    const size = low.sizes[c];
+    const r = zone(2, c) + zone(4, c) >= 0.25 * size ? 1 : zone(0, c) + zone(1, c) >= zone(3, c) ? 2 : 3;
+    role[c] = r;
+    roleVoxels[r] += size;
+    roleCount[r]++;
+  }
+  const nx = store.shape[2];
+  const rowsPerSlice = store.shape[1];
+  await low.revisit((z0, z1, lab, finalId) => store.editLabels(z0, z1, (labels) => {
+    for (let r = 0, i = 0; i < lab.length; r++) {
+      let any = 0;
+      for (const end = i + nx; i < end; i++) {
+        if (!lab[i]) continue;
+        labels[i] = role[finalId(lab[i])] === 1 ? ELECTRODE : role[finalId(lab[i])] === 2 ? AIR : VOID;
+        any = 1;
+      }
+      if (any) lowRows[z0 * rowsPerSlice + r] = 1;
+    }
+  }));
+  return { roleVoxels, roleCount };
+}
