@@ -15,70 +15,8 @@
  * back-solve per interface node.
  */
 
-export interface UpperCsc {
-  n: number;
-  colPtr: Int32Array;
-  rowIdx: Int32Array;
-  values: Float64Array;
-}
-
-/** Build the upper-triangular CSC pattern from a list of (row, col) pairs (duplicates merged, rows sorted). */
-export function patternFromPairs(n: number, rows: Int32Array, cols: Int32Array, count: number): { colPtr: Int32Array; rowIdx: Int32Array } {
-  const cnt = new Int32Array(n + 1);
-  for (let k = 0; k < count; k++) {
-    let i = rows[k], j = cols[k];
-    if (i > j) { const t = i; i = j; j = t; }
-    cnt[j + 1]++;
-  }
-  for (let j = 0; j < n; j++) cnt[j + 1] += cnt[j];
-  const tmp = new Int32Array(cnt[n]);
-  const fill = cnt.slice(0, n);
-  for (let k = 0; k < count; k++) {
-    let i = rows[k], j = cols[k];
-    if (i > j) { const t = i; i = j; j = t; }
-    tmp[fill[j]++] = i;
-  }
-  // sort + dedupe each column
-  const colPtr = new Int32Array(n + 1);
-  const out: number[] = [];
-  for (let j = 0; j < n; j++) {
-    const seg = Array.from(tmp.subarray(cnt[j], cnt[j + 1])).sort((a, b) => a - b);
-    let last = -1;
-    for (const r of seg) if (r !== last) { out.push(r); last = r; }
-    colPtr[j + 1] = out.length;
-  }
-  return { colPtr, rowIdx: Int32Array.from(out) };
-}
-
-/** Position of entry (i, j), i ≤ j, in the CSC arrays (binary search), or −1. */
-export function findEntry(colPtr: Int32Array, rowIdx: Int32Array, i: number, j: number): number {
-  let lo = colPtr[j], hi = colPtr[j + 1] - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    const r = rowIdx[mid];
-    if (r === i) return mid;
-    if (r < i) lo = mid + 1;
-    else hi = mid - 1;
-  }
-  return -1;
-}
-
-/** y = A x for the symmetric matrix stored as its upper triangle. */
-export function symMatVec(a: UpperCsc, x: Float64Array, y: Float64Array): void {
-  y.fill(0);
-  const { n, colPtr, rowIdx, values } = a;
-  for (let j = 0; j < n; j++) {
-    const xj = x[j];
-    let s = 0;
-    for (let p = colPtr[j]; p < colPtr[j + 1]; p++) {
-      const i = rowIdx[p];
-      const v = values[p];
-      if (i === j) s += v * xj;
-      else { s += v * x[i]; y[i] += v * xj; }
-    }
-    y[j] += s;
-  }
-}
+export { type UpperCsc, patternFromPairs, findEntry, symMatVec } from './csc.js';
+export { pcg } from './pcg.js';
 
 export interface FactorStats {
   nnzL: number;
@@ -760,43 +698,4 @@ export function choleskySolve(L: Float64Array, n: number, b: Float64Array): Floa
 export function denseSolveSpd(a: Float64Array, n: number, b: Float64Array): Float64Array {
   choleskyInPlace(a, n);
   return choleskySolve(a, n, b);
-}
-
-/** Jacobi-preconditioned conjugate gradients (for the solver comparison in the benchmark). */
-export function pcg(a: UpperCsc, b: Float64Array, tol = 1e-10, maxIt = 100000): { x: Float64Array; iterations: number; relResidual: number } {
-  const n = a.n;
-  const diag = new Float64Array(n);
-  for (let j = 0; j < n; j++) {
-    const p = findEntry(a.colPtr, a.rowIdx, j, j);
-    diag[j] = p >= 0 && a.values[p] !== 0 ? a.values[p] : 1;
-  }
-  const x = new Float64Array(n);
-  const r = Float64Array.from(b);
-  const z = new Float64Array(n);
-  const p = new Float64Array(n);
-  const q = new Float64Array(n);
-  let bn = 0;
-  for (let i = 0; i < n; i++) bn += b[i] * b[i];
-  bn = Math.sqrt(bn) || 1;
-  for (let i = 0; i < n; i++) { z[i] = r[i] / diag[i]; p[i] = z[i]; }
-  let rz = 0;
-  for (let i = 0; i < n; i++) rz += r[i] * z[i];
-  let it = 0;
-  let rn = bn;
-  for (; it < maxIt; it++) {
-    symMatVec(a, p, q);
-    let pq = 0;
-    for (let i = 0; i < n; i++) pq += p[i] * q[i];
-    const alpha = rz / pq;
-    rn = 0;
-    for (let i = 0; i < n; i++) { x[i] += alpha * p[i]; r[i] -= alpha * q[i]; rn += r[i] * r[i]; }
-    rn = Math.sqrt(rn);
-    if (rn <= tol * bn) { it++; break; }
-    let rz2 = 0;
-    for (let i = 0; i < n; i++) { z[i] = r[i] / diag[i]; rz2 += r[i] * z[i]; }
-    const beta = rz2 / rz;
-    rz = rz2;
-    for (let i = 0; i < n; i++) p[i] = z[i] + beta * p[i];
-  }
-  return { x, iterations: it, relResidual: rn / bn };
 }
