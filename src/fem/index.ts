@@ -4,6 +4,7 @@ export * from './material.js';
 export * from './solid.js';
 export * from './static.js';
 export * from './lcp.js';
+export * from './dense.js';
 export * from './contact.js';
 export * from './conduction.js';
 export * from './profile.js';

@@ -17,6 +17,8 @@
 
 export { type UpperCsc, patternFromPairs, findEntry, symMatVec } from './csc.js';
 export { pcg } from './pcg.js';
+export { choleskyInPlace, choleskySolve, denseSolveSpd } from './dense.js';
+import { denseSolveSpd } from './dense.js';
 
 export interface FactorStats {
   nnzL: number;
@@ -641,61 +643,4 @@ function extendAdd(F: Float64Array, m: number, k: number, P: Float64Array, pm: n
     const ra = (k + a) * m + k, pa = rel[ro + a] * pm;
     for (let b = 0; b <= a; b++) P[pa + rel[ro + b]] += F[ra + b];
   }
-}
-
-/** Dense Cholesky of a symmetric positive definite n×n row-major matrix; the lower triangle of `a` becomes L. */
-export function choleskyInPlace(a: Float64Array, n: number, what = 'dense Cholesky'): void {
-  // left-looking by columns: column j of L from dot products of row prefixes, four rows at a time
-  for (let j = 0; j < n; j++) {
-    const rj = j * n;
-    let s = a[rj + j];
-    for (let k = 0; k < j; k++) s -= a[rj + k] * a[rj + k];
-    if (!(s > 0)) throw new Error(`${what}: matrix not positive definite at ${j} (${s})`);
-    const ljj = Math.sqrt(s);
-    a[rj + j] = ljj;
-    const inv = 1 / ljj;
-    let i = j + 1;
-    for (; i + 3 < n; i += 4) {
-      const r0 = i * n, r1 = r0 + n, r2 = r1 + n, r3 = r2 + n;
-      let t0 = a[r0 + j], t1 = a[r1 + j], t2 = a[r2 + j], t3 = a[r3 + j];
-      for (let k = 0; k < j; k++) {
-        const y = a[rj + k];
-        t0 -= a[r0 + k] * y; t1 -= a[r1 + k] * y; t2 -= a[r2 + k] * y; t3 -= a[r3 + k] * y;
-      }
-      a[r0 + j] = t0 * inv; a[r1 + j] = t1 * inv; a[r2 + j] = t2 * inv; a[r3 + j] = t3 * inv;
-    }
-    for (; i < n; i++) {
-      const ri = i * n;
-      let t = a[ri + j];
-      for (let k = 0; k < j; k++) t -= a[ri + k] * a[rj + k];
-      a[ri + j] = t * inv;
-    }
-  }
-}
-
-/** Solve L·Lᵀ·x = b with the factor from `choleskyInPlace` (both sweeps along contiguous rows of L). */
-export function choleskySolve(L: Float64Array, n: number, b: Float64Array): Float64Array {
-  const x = Float64Array.from(b);
-  for (let i = 0; i < n; i++) {
-    const ri = i * n;
-    let s0 = x[i], s1 = 0;
-    let k = 0;
-    for (; k + 1 < i; k += 2) { s0 -= L[ri + k] * x[k]; s1 -= L[ri + k + 1] * x[k + 1]; }
-    if (k < i) s0 -= L[ri + k] * x[k];
-    x[i] = (s0 + s1) / L[ri + i];
-  }
-  for (let i = n - 1; i >= 0; i--) {
-    const ri = i * n;
-    const xi = x[i] / L[ri + i];
-    x[i] = xi;
-    if (xi === 0) continue;
-    for (let k = 0; k < i; k++) x[k] -= L[ri + k] * xi;
-  }
-  return x;
-}
-
-/** In-place dense Cholesky solve of a symmetric positive definite n×n row-major system. Returns x. */
-export function denseSolveSpd(a: Float64Array, n: number, b: Float64Array): Float64Array {
-  choleskyInPlace(a, n);
-  return choleskySolve(a, n, b);
 }
