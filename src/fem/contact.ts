@@ -20,7 +20,7 @@
  */
 import { buildCell, type CellMesh, type CellOptions } from './mesh.js';
 import { Solid } from './solid.js';
-import { SparseLdl } from './sparse.js';
+import { SparseLdl } from './ldl-supernodal.js';
 import { solveComplianceLcp, newComplianceCache, type ComplianceLcpCache } from './lcp.js';
 import { denseSpdInverse } from './dense.js';
 import type { Material } from './material.js';
