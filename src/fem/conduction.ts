@@ -7,7 +7,8 @@
  * Units: µm, σ in mS/cm, Rct in Ω·cm²; results in Ω·cm².
  */
 import { gradedSizes, nestedDissection } from './mesh.js';
-import { patternFromPairs, findEntry, SparseLdl } from './sparse.js';
+import { patternFromPairs, findEntry } from './csc.js';
+import { SparseLdl } from './ldl-supernodal.js';
 
 export interface ConductionInput {
   lambda: number;

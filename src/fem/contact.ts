@@ -20,8 +20,9 @@
  */
 import { buildCell, type CellMesh, type CellOptions } from './mesh.js';
 import { Solid } from './solid.js';
-import { SparseLdl } from './sparse.js';
-import { solveComplianceLcp, newComplianceCache, denseSpdInverse, type ComplianceLcpCache } from './lcp.js';
+import { SparseLdl } from './ldl-supernodal.js';
+import { solveComplianceLcp, newComplianceCache, type ComplianceLcpCache } from './lcp.js';
+import { denseSpdInverse } from './dense.js';
 import type { Material } from './material.js';
 
 export interface HistoryPoint { t: number; p: number }

@@ -7,7 +7,7 @@
  * gap_i = ĝ_i + Δz_i − w_e,i ≥ 0, P_i ≥ 0, P_i·gap_i = 0. The platen force sits in b (δ row), so the
  * total contact force equals the stack force exactly at every solve.
  */
-import { choleskyInPlace, choleskySolve, denseSolveSpd } from './sparse.js';
+import { choleskyStrided, choleskySolveStrided, denseSolveSpd } from './dense.js';
 
 export interface LcpInput {
   nc: number;
@@ -149,55 +149,6 @@ export function newComplianceCache(): ComplianceLcpCache {
   return { key: null, idx: new Int32Array(0), L: new Float64Array(0), stride: 0, w1: new Float64Array(0), factorizations: 0, updates: 0 };
 }
 
-/** Cholesky of the leading na × na block of a row-major array with row stride s (lower triangle). */
-function choleskyStrided(a: Float64Array, na: number, s: number): boolean {
-  for (let j = 0; j < na; j++) {
-    const rj = j * s;
-    let d = a[rj + j];
-    for (let k = 0; k < j; k++) d -= a[rj + k] * a[rj + k];
-    if (!(d > 0)) return false;
-    const ljj = Math.sqrt(d);
-    a[rj + j] = ljj;
-    const inv = 1 / ljj;
-    let i = j + 1;
-    for (; i + 3 < na; i += 4) {
-      const r0 = i * s, r1 = r0 + s, r2 = r1 + s, r3 = r2 + s;
-      let t0 = a[r0 + j], t1 = a[r1 + j], t2 = a[r2 + j], t3 = a[r3 + j];
-      for (let k = 0; k < j; k++) {
-        const y = a[rj + k];
-        t0 -= a[r0 + k] * y; t1 -= a[r1 + k] * y; t2 -= a[r2 + k] * y; t3 -= a[r3 + k] * y;
-      }
-      a[r0 + j] = t0 * inv; a[r1 + j] = t1 * inv; a[r2 + j] = t2 * inv; a[r3 + j] = t3 * inv;
-    }
-    for (; i < na; i++) {
-      const ri = i * s;
-      let t = a[ri + j];
-      for (let k = 0; k < j; k++) t -= a[ri + k] * a[rj + k];
-      a[ri + j] = t * inv;
-    }
-  }
-  return true;
-}
-
-/** Solve L Lᵀ x = b with the strided factor. */
-function solveStrided(L: Float64Array, na: number, s: number, b: Float64Array): Float64Array {
-  const x = Float64Array.from(b);
-  for (let i = 0; i < na; i++) {
-    const ri = i * s;
-    let t = x[i];
-    for (let k = 0; k < i; k++) t -= L[ri + k] * x[k];
-    x[i] = t / L[ri + i];
-  }
-  for (let i = na - 1; i >= 0; i--) {
-    const ri = i * s;
-    const xi = x[i] / L[ri + i];
-    x[i] = xi;
-    if (xi === 0) continue;
-    for (let k = 0; k < i; k++) x[k] -= L[ri + k] * xi;
-  }
-  return x;
-}
-
 /** Factor of W_AA for the active set: refactorised, or updated by row deletions and additions when few changed. */
 function setActiveFactor(nc: number, W: Float64Array, active: Uint8Array, cache: ComplianceLcpCache): void {
   const full = () => {
@@ -210,7 +161,7 @@ function setActiveFactor(nc: number, W: Float64Array, active: Uint8Array, cache:
       const ra = idx[a] * nc;
       for (let b = 0; b <= a; b++) L[a * na + b] = W[ra + idx[b]];
     }
-    if (!choleskyStrided(L, na, na)) throw new Error('compliance contact: W_AA not positive definite');
+    if (choleskyStrided(L, na, na) >= 0) throw new Error('compliance contact: W_AA not positive definite');
     cache.idx = idx; cache.L = L; cache.stride = na;
     cache.factorizations++;
   };
@@ -283,7 +234,7 @@ function setActiveFactor(nc: number, W: Float64Array, active: Uint8Array, cache:
     else full();
   }
   cache.key = active.slice();
-  cache.w1 = solveStrided(cache.L, cache.idx.length, cache.stride, new Float64Array(cache.idx.length).fill(1));
+  cache.w1 = choleskySolveStrided(cache.L, cache.idx.length, cache.stride, new Float64Array(cache.idx.length).fill(1));
 }
 
 export function solveComplianceLcp(
@@ -303,7 +254,7 @@ export function solveComplianceLcp(
     const na = idx.length;
     const qa = new Float64Array(na);
     for (let a = 0; a < na; a++) qa[a] = q[idx[a]];
-    const wq = solveStrided(L, na, stride, qa);
+    const wq = choleskySolveStrided(L, na, stride, qa);
     let s1 = 0, sq = 0;
     for (let a = 0; a < na; a++) { s1 += w1[a]; sq += wq[a]; }
     const c = -(F + sq) / s1;
@@ -349,104 +300,4 @@ export function solveComplianceLcp(
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
-}
-
-/**
- * Inverse of a dense SPD matrix (row-major), by Cholesky: A = L Lᵀ, X = L⁻¹ (lower, in place of a
- * copy, row-oriented), A⁻¹ = Xᵀ X (only the lower triangle computed, then mirrored). About n³·2/3
- * multiply-adds instead of the 2n³ of n column solves.
- */
-export function denseSpdInverse(a: Float64Array, n: number): Float64Array {
-  const L = a.slice();
-  choleskyInPlace(L, n);
-  // Y = L⁻ᵀ (upper triangular), row j of Y = column j of L⁻¹: from L⁻¹ L = I by columns,
-  // X[i][j] = −(Σ_{k=j}^{i−1} L[i][k] X[k][j]) / L[i][i], i.e. Y[j][i] = −(Σ_k Y[j][k] L[i][k]) / L[i][i]:
-  // a dot product of the row prefix of L with the row of Y; four rows j at a time share the L row
-  const Y = new Float64Array(n * n);
-  const dinv = new Float64Array(n);
-  for (let i = 0; i < n; i++) dinv[i] = 1 / L[i * n + i];
-  let j = 0;
-  for (; j + 3 < n; j += 4) {
-    const y0 = j * n, y1 = y0 + n, y2 = y1 + n, y3 = y2 + n;
-    // the 4 × 4 diagonal block first (Y[j+r][i] for i in j..j+3)
-    for (let r = 0; r < 4; r++) {
-      const yr = (j + r) * n;
-      Y[yr + j + r] = dinv[j + r];
-      for (let i = j + r + 1; i < j + 4; i++) {
-        const li = i * n;
-        let t = 0;
-        for (let k = j + r; k < i; k++) t += Y[yr + k] * L[li + k];
-        Y[yr + i] = -t * dinv[i];
-      }
-    }
-    let i = j + 4;
-    for (; i + 1 < n; i += 2) {
-      // Y[j+r][i] and Y[j+r][i+1] together: the second needs the first through L[i+1][i]
-      const li = i * n, li1 = li + n;
-      let t0 = 0, t1 = 0, t2 = 0, t3 = 0, u0 = 0, u1 = 0, u2 = 0, u3 = 0;
-      for (let k = j; k < i; k++) {
-        const l = L[li + k], l1 = L[li1 + k];
-        const a0 = Y[y0 + k], a1 = Y[y1 + k], a2 = Y[y2 + k], a3 = Y[y3 + k];
-        t0 += a0 * l; t1 += a1 * l; t2 += a2 * l; t3 += a3 * l;
-        u0 += a0 * l1; u1 += a1 * l1; u2 += a2 * l1; u3 += a3 * l1;
-      }
-      const d = dinv[i], d1 = dinv[i + 1], lc = L[li1 + i];
-      const z0 = -t0 * d, z1 = -t1 * d, z2 = -t2 * d, z3 = -t3 * d;
-      Y[y0 + i] = z0; Y[y1 + i] = z1; Y[y2 + i] = z2; Y[y3 + i] = z3;
-      Y[y0 + i + 1] = -(u0 + z0 * lc) * d1; Y[y1 + i + 1] = -(u1 + z1 * lc) * d1;
-      Y[y2 + i + 1] = -(u2 + z2 * lc) * d1; Y[y3 + i + 1] = -(u3 + z3 * lc) * d1;
-    }
-    for (; i < n; i++) {
-      const li = i * n;
-      let t0 = 0, t1 = 0, t2 = 0, t3 = 0;
-      for (let k = j; k < i; k++) {
-        const l = L[li + k];
-        t0 += Y[y0 + k] * l; t1 += Y[y1 + k] * l; t2 += Y[y2 + k] * l; t3 += Y[y3 + k] * l;
-      }
-      const d = dinv[i];
-      Y[y0 + i] = -t0 * d; Y[y1 + i] = -t1 * d; Y[y2 + i] = -t2 * d; Y[y3 + i] = -t3 * d;
-    }
-  }
-  for (; j < n; j++) {
-    const yj = j * n;
-    Y[yj + j] = dinv[j];
-    for (let i = j + 1; i < n; i++) {
-      const li = i * n;
-      let t = 0;
-      for (let k = j; k < i; k++) t += Y[yj + k] * L[li + k];
-      Y[yj + i] = -t * dinv[i];
-    }
-  }
-  // A⁻¹ = Y Yᵀ: A⁻¹[r][j] = Σ_k Y[r][k] Y[j][k]; Y is upper triangular with explicit zeros, so for a
-  // block of rows i..i+3 every sum may start at k = i. 4 × 2 register blocks; entries above the
-  // diagonal that fall inside a block are the (symmetric) values themselves.
-  const inv = new Float64Array(n * n);
-  let i = 0;
-  for (; i + 3 < n; i += 4) {
-    const r0 = i * n, r1 = r0 + n, r2 = r1 + n, r3 = r2 + n;
-    for (let jj = 0; jj < i + 4; jj += 2) {
-      const e0 = jj * n, e1 = e0 + n;
-      let s00 = 0, s01 = 0, s10 = 0, s11 = 0, s20 = 0, s21 = 0, s30 = 0, s31 = 0;
-      for (let k = i; k < n; k++) {
-        const b0 = Y[e0 + k], b1 = Y[e1 + k];
-        let a = Y[r0 + k]; s00 += a * b0; s01 += a * b1;
-        a = Y[r1 + k]; s10 += a * b0; s11 += a * b1;
-        a = Y[r2 + k]; s20 += a * b0; s21 += a * b1;
-        a = Y[r3 + k]; s30 += a * b0; s31 += a * b1;
-      }
-      inv[r0 + jj] = s00; inv[r0 + jj + 1] = s01; inv[r1 + jj] = s10; inv[r1 + jj + 1] = s11;
-      inv[r2 + jj] = s20; inv[r2 + jj + 1] = s21; inv[r3 + jj] = s30; inv[r3 + jj + 1] = s31;
-    }
-  }
-  for (; i < n; i++) {
-    const r0 = i * n;
-    for (let jj = 0; jj <= i; jj++) {
-      const e0 = jj * n;
-      let s0 = 0;
-      for (let k = i; k < n; k++) s0 += Y[r0 + k] * Y[e0 + k];
-      inv[r0 + jj] = s0;
-    }
-  }
-  for (let i = 0; i < n; i++) for (let j = 0; j < i; j++) inv[j * n + i] = inv[i * n + j];
-  return inv;
 }

@@ -3,7 +3,7 @@
  * upper-triangular CSC matrix of a Body's equation numbering, plus Gauss-point state handling.
  */
 import type { Body } from './mesh.js';
-import { patternFromPairs, findEntry, type UpperCsc } from './sparse.js';
+import { patternFromPairs, findEntry, type UpperCsc } from './csc.js';
 import { nortonReturn, stressUpdate, type Material } from './material.js';
 
 const GP = 1 / Math.sqrt(3);

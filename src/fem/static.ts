@@ -3,7 +3,7 @@
  * external nodal forces in equation space): used by the patch test, single-element creep checks and
  * the Prandtl punch.
  */
-import { SparseLdl } from './sparse.js';
+import { SparseLdl } from './ldl-supernodal.js';
 import type { Solid } from './solid.js';
 
 export interface NewtonResult {

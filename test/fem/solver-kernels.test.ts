@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { buildCell, rectBody } from '../../src/fem/mesh.js';
 import { Solid } from '../../src/fem/solid.js';
 import { SimplicialLdl, SparseLdl, symMatVec } from '../../src/fem/sparse.js';
-import { denseSpdInverse, newComplianceCache, solveComplianceLcp } from '../../src/fem/lcp.js';
+import { newComplianceCache, solveComplianceLcp } from '../../src/fem/lcp.js';
+import { denseSpdInverse } from '../../src/fem/dense.js';
 import { selfAffineProfile } from '../../src/fem/profile.js';
 import type { Material } from '../../src/fem/material.js';
 
