@@ -1,7 +1,12 @@
+/**
+ * Viewer entry and, until they move to views/, the six views: builds the tabs from what api/run
+ * says the run folder holds, switches views, exports PNGs, and exposes window.buried for
+ * `buried figure` and the tests. Reads api/run; each view reads its own run-folder files.
+ */
+// vtk.js rendering profiles first: they must be registered before any render window or mapper exists.
 import '@kitware/vtk.js/Rendering/Profiles/Volume';
 import '@kitware/vtk.js/Rendering/Profiles/Geometry';
-import vtkGenericRenderWindow from '@kitware/vtk.js/Rendering/Misc/GenericRenderWindow';
-import vtkRenderer from '@kitware/vtk.js/Rendering/Core/Renderer';
+import type vtkOpenGLRenderWindow from '@kitware/vtk.js/Rendering/OpenGL/RenderWindow';
 import vtkImageData from '@kitware/vtk.js/Common/DataModel/ImageData';
 import vtkDataArray from '@kitware/vtk.js/Common/Core/DataArray';
 import vtkVolume from '@kitware/vtk.js/Rendering/Core/Volume';
@@ -9,325 +14,21 @@ import vtkVolumeMapper from '@kitware/vtk.js/Rendering/Core/VolumeMapper';
 import vtkColorTransferFunction from '@kitware/vtk.js/Rendering/Core/ColorTransferFunction';
 import vtkPiecewiseFunction from '@kitware/vtk.js/Common/DataModel/PiecewiseFunction';
 import vtkPlane from '@kitware/vtk.js/Common/DataModel/Plane';
-import vtkImageMapper from '@kitware/vtk.js/Rendering/Core/ImageMapper';
-import vtkImageSlice from '@kitware/vtk.js/Rendering/Core/ImageSlice';
+import vtkRenderer from '@kitware/vtk.js/Rendering/Core/Renderer';
 import vtkPolyData from '@kitware/vtk.js/Common/DataModel/PolyData';
 import vtkMapper from '@kitware/vtk.js/Rendering/Core/Mapper';
 import vtkActor from '@kitware/vtk.js/Rendering/Core/Actor';
 import vtkCellPicker from '@kitware/vtk.js/Rendering/Core/CellPicker';
-import vtkInteractorStyleImage from '@kitware/vtk.js/Interaction/Style/InteractorStyleImage';
-import vtkInteractorStyleTrackballCamera from '@kitware/vtk.js/Interaction/Style/InteractorStyleTrackballCamera';
-import { getBytes, getJson, getMap, getText, parseCsv, type MapInfo, type RunInfo, type VolumeInfo } from './api';
-import { colormap, fmt, niceLength, percentile, phaseColor, phaseName, PHASES, type ColormapName, type RGB } from './colors';
+import type vtkImageSlice from '@kitware/vtk.js/Rendering/Core/ImageSlice';
+import { getBytes, getJson, getMap, getText, parseCsv, type RunInfo, type VolumeInfo } from './api';
 import { drawChart, type ChartSpec } from './chart';
+import { colormap, fmt, percentile, phaseColor, phaseName, PHASES, type RGB } from './colors';
+import { drawColorBar, drawScaleBar, drawTitle } from './draw';
+import { $, chart, controls, nextFrame, nextToken, numParam, overlay, params, readout, run, setRun, stage, token, VIEW_TITLES, vtkDiv, W, type ViewName } from './state';
+import { drawOverlays, glView, hooks, imageActor, interactor, layout, mainRenderer, mapImage, mapPick, pickRay, render, renderWindow, rgbaImage, setHooks, setRgba, setupParallelCamera, softwareGl, stageSize, style3D, styleImage, type ViewHooks } from './scene';
+import { checkbox, note, section, slider } from './ui';
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
-type Any = any;
-type ViewName = 'labels' | 'slices' | 'thickness' | 'strip' | 'current' | 'fem';
-const VIEW_TITLES: Record<ViewName, string> = {
-  labels: '3D labels',
-  slices: 'Slices',
-  thickness: 'Thickness',
-  strip: 'Stripping',
-  current: 'Current',
-  fem: 'Contact FEM',
-};
-
-const params = new URLSearchParams(location.search);
-const figureMode = params.get('figure') === '1';
-if (figureMode) document.body.classList.add('figure');
-const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
-const stage = $('stage');
-const vtkDiv = $('vtk');
-const overlay = $<HTMLCanvasElement>('overlay');
-const chart = $<HTMLCanvasElement>('chart');
-const controls = $('controls');
-const readout = $('readout');
-
-const W = window as unknown as { __buriedReady: boolean; __buriedError?: string; buried: Any };
-W.__buriedReady = false;
-
-const grw = vtkGenericRenderWindow.newInstance({ background: [1, 1, 1], listenWindowResize: false });
-grw.setContainer(vtkDiv);
-const renderWindow = grw.getRenderWindow();
-const glView = grw.getApiSpecificRenderWindow();
-const interactor = grw.getInteractor();
-const mainRenderer = grw.getRenderer();
-/** Software rasteriser (SwiftShader, llvmpipe)? Then expensive defaults (volume shading) are turned off. */
-const softwareGl = (() => {
-  const gl = document.createElement('canvas').getContext('webgl2');
-  if (!gl) return false;
-  const ext = gl.getExtension('WEBGL_debug_renderer_info');
-  const name = String(gl.getParameter(ext ? ext.UNMASKED_RENDERER_WEBGL : gl.RENDERER));
-  gl.getExtension('WEBGL_lose_context')?.loseContext();
-  return /swiftshader|llvmpipe|software/i.test(name);
-})();
-const styleImage = vtkInteractorStyleImage.newInstance();
-const style3D = vtkInteractorStyleTrackballCamera.newInstance();
-
-let run: RunInfo;
 let current: ViewName = 'labels';
-/** Per-view hooks: overlay drawing, cursor readout, teardown. */
-interface ViewHooks {
-  renderers: Any[];
-  vtkRect?: [number, number, number, number]; // fractions of the stage: x, y, w, h
-  chartRect?: [number, number, number, number];
-  overlay?(ctx: CanvasRenderingContext2D, w: number, h: number): void;
-  chart?(ctx: CanvasRenderingContext2D, w: number, h: number): void;
-  pick?(x: number, y: number): string | null;
-  dispose?(): void;
-}
-let hooks: ViewHooks = { renderers: [mainRenderer] };
-let token = 0;
-
-/* ---------------- layout, rendering, overlays ---------------- */
-
-function stageSize(): [number, number] {
-  const r = stage.getBoundingClientRect();
-  return [Math.max(1, Math.round(r.width)), Math.max(1, Math.round(r.height))];
-}
-
-function layout(): void {
-  const [w, h] = stageSize();
-  const place = (el: HTMLElement, rect: [number, number, number, number] | undefined) => {
-    if (!rect) {
-      el.style.display = 'none';
-      return;
-    }
-    el.style.display = '';
-    el.style.left = `${Math.round(rect[0] * w)}px`;
-    el.style.top = `${Math.round(rect[1] * h)}px`;
-    el.style.width = `${Math.round(rect[2] * w)}px`;
-    el.style.height = `${Math.round(rect[3] * h)}px`;
-  };
-  place(vtkDiv, hooks.vtkRect);
-  place(chart, hooks.chartRect);
-  place(overlay, [0, 0, 1, 1]);
-  overlay.width = w;
-  overlay.height = h;
-  if (hooks.chartRect) {
-    chart.width = Math.round(hooks.chartRect[2] * w);
-    chart.height = Math.round(hooks.chartRect[3] * h);
-  }
-  if (hooks.vtkRect) grw.resize();
-}
-
-function drawOverlays(): void {
-  const [w, h] = stageSize();
-  const ctx = overlay.getContext('2d')!;
-  ctx.clearRect(0, 0, w, h);
-  if (hooks.overlay) {
-    ctx.save();
-    const r = hooks.vtkRect ?? [0, 0, 1, 1];
-    ctx.translate(r[0] * w, r[1] * h);
-    hooks.overlay(ctx, r[2] * w, r[3] * h);
-    ctx.restore();
-  }
-  if (hooks.chart && hooks.chartRect) {
-    const c = chart.getContext('2d')!;
-    c.clearRect(0, 0, chart.width, chart.height);
-    hooks.chart(c, chart.width, chart.height);
-  }
-}
-
-function render(): void {
-  if (hooks.vtkRect) renderWindow.render();
-  drawOverlays();
-}
-
-/** World units (µm) per CSS pixel for a parallel-projection renderer. */
-function umPerPixel(ren: Any): number {
-  const cam = ren.getActiveCamera();
-  const [vw, vh] = viewportPixels(ren);
-  void vw;
-  return (2 * cam.getParallelScale()) / vh;
-}
-function viewportPixels(ren: Any): [number, number] {
-  const vp = ren.getViewport();
-  const el = vtkDiv.getBoundingClientRect();
-  return [(vp[2] - vp[0]) * el.width, (vp[3] - vp[1]) * el.height];
-}
-
-function drawScaleBar(ctx: CanvasRenderingContext2D, ren: Any, x: number, y: number, scale = 1): void {
-  const upp = umPerPixel(ren);
-  const [vw] = viewportPixels(ren);
-  const len = niceLength(upp * vw * 0.25);
-  const px = len / upp;
-  ctx.save();
-  ctx.fillStyle = 'rgba(255,255,255,0.8)';
-  ctx.fillRect(x - 6, y - 22 * scale, px + 12, 30 * scale);
-  ctx.fillStyle = '#111';
-  ctx.fillRect(x, y, px, 4 * scale);
-  ctx.font = `${Math.round(12 * scale)}px system-ui, sans-serif`;
-  ctx.textAlign = 'center';
-  ctx.fillText(`${len} µm`, x + px / 2, y - 6 * scale);
-  ctx.restore();
-}
-
-function drawColorBar(ctx: CanvasRenderingContext2D, x: number, y: number, h: number, map: ColormapName, lo: number, hi: number, label: string, scale = 1, extra?: { color: RGB; text: string }[]): void {
-  const bw = 16 * scale;
-  ctx.save();
-  ctx.fillStyle = 'rgba(255,255,255,0.85)';
-  ctx.fillRect(x - 8 * scale, y - 26 * scale, 96 * scale, h + 40 * scale + (extra?.length ?? 0) * 20 * scale);
-  for (let i = 0; i < h; i++) {
-    const [r, g, b] = colormap(map, 1 - i / (h - 1));
-    ctx.fillStyle = `rgb(${r | 0},${g | 0},${b | 0})`;
-    ctx.fillRect(x, y + i, bw, 1.5);
-  }
-  ctx.strokeStyle = '#333';
-  ctx.strokeRect(x, y, bw, h);
-  ctx.fillStyle = '#111';
-  ctx.font = `${Math.round(11 * scale)}px system-ui, sans-serif`;
-  ctx.textBaseline = 'middle';
-  for (let k = 0; k <= 4; k++) {
-    const v = lo + ((hi - lo) * k) / 4;
-    ctx.fillText(fmt(v), x + bw + 5 * scale, y + h - (h * k) / 4);
-  }
-  ctx.font = `600 ${Math.round(11 * scale)}px system-ui, sans-serif`;
-  ctx.textBaseline = 'alphabetic';
-  ctx.fillText(label, x - 2 * scale, y - 10 * scale);
-  (extra ?? []).forEach((e, i) => {
-    const yy = y + h + 12 * scale + i * 20 * scale;
-    ctx.fillStyle = `rgb(${e.color.join(',')})`;
-    ctx.fillRect(x, yy, bw, 12 * scale);
-    ctx.fillStyle = '#111';
-    ctx.font = `${Math.round(11 * scale)}px system-ui, sans-serif`;
-    ctx.fillText(e.text, x + bw + 5 * scale, yy + 10 * scale);
-  });
-  ctx.restore();
-}
-
-function drawTitle(ctx: CanvasRenderingContext2D, text: string, x: number, y: number, scale = 1): void {
-  ctx.save();
-  ctx.font = `600 ${Math.round(14 * scale)}px system-ui, sans-serif`;
-  const tw = ctx.measureText(text).width;
-  ctx.fillStyle = 'rgba(255,255,255,0.8)';
-  ctx.fillRect(x - 4, y - 16 * scale, tw + 8, 22 * scale);
-  ctx.fillStyle = '#111';
-  ctx.fillText(text, x, y);
-  ctx.restore();
-}
-
-/** Ray through a display point (CSS px, relative to the vtk container) for a parallel camera. */
-function pickRay(ren: Any, cx: number, cy: number): { origin: number[]; dir: number[] } | null {
-  const el = vtkDiv.getBoundingClientRect();
-  const vp = ren.getViewport();
-  const nx = cx / el.width;
-  const ny = 1 - cy / el.height;
-  if (nx < vp[0] || nx > vp[2] || ny < vp[1] || ny > vp[3]) return null;
-  const u = ((nx - vp[0]) / (vp[2] - vp[0])) * 2 - 1;
-  const v = ((ny - vp[1]) / (vp[3] - vp[1])) * 2 - 1;
-  const cam = ren.getActiveCamera();
-  const f = cam.getFocalPoint();
-  const p = cam.getPosition();
-  const up = cam.getViewUp();
-  const d = [f[0] - p[0], f[1] - p[1], f[2] - p[2]];
-  const dl = Math.hypot(d[0], d[1], d[2]);
-  const dir = d.map((c) => c / dl);
-  const right = [dir[1] * up[2] - dir[2] * up[1], dir[2] * up[0] - dir[0] * up[2], dir[0] * up[1] - dir[1] * up[0]];
-  const rl = Math.hypot(right[0], right[1], right[2]);
-  const r = right.map((c) => c / rl);
-  const u2 = [r[1] * dir[2] - r[2] * dir[1], r[2] * dir[0] - r[0] * dir[2], r[0] * dir[1] - r[1] * dir[0]];
-  const hs = cam.getParallelScale();
-  const [vw, vh] = viewportPixels(ren);
-  const ws = (hs * vw) / vh;
-  const origin = [0, 1, 2].map((i) => f[i] + r[i] * u * ws + u2[i] * v * hs - dir[i] * dl * 2);
-  return { origin, dir };
-}
-
-function setupParallelCamera(ren: Any, dir: number[], up: number[]): void {
-  const cam = ren.getActiveCamera();
-  cam.setParallelProjection(true);
-  cam.setFocalPoint(0, 0, 0);
-  cam.setPosition(-dir[0], -dir[1], -dir[2]);
-  cam.setViewUp(up[0], up[1], up[2]);
-  ren.resetCamera();
-}
-
-/* ---------------- UI helpers ---------------- */
-
-function section(title: string): void {
-  const h = document.createElement('h3');
-  h.textContent = title;
-  controls.appendChild(h);
-}
-function note(text: string): HTMLElement {
-  const p = document.createElement('div');
-  p.className = 'note';
-  p.textContent = text;
-  controls.appendChild(p);
-  return p;
-}
-function slider(id: string, label: string, min: number, max: number, step: number, value: number, onInput: (v: number) => void, format: (v: number) => string = (v) => String(v)): HTMLInputElement {
-  const row = document.createElement('label');
-  const name = document.createElement('span');
-  name.textContent = label;
-  const input = document.createElement('input');
-  input.type = 'range';
-  input.id = id;
-  input.min = String(min);
-  input.max = String(max);
-  input.step = String(step);
-  input.value = String(value);
-  const val = document.createElement('span');
-  val.className = 'val';
-  val.textContent = format(value);
-  input.addEventListener('input', () => {
-    val.textContent = format(Number(input.value));
-    onInput(Number(input.value));
-  });
-  row.append(name, input, val);
-  controls.appendChild(row);
-  return input;
-}
-function checkbox(id: string, label: string, checked: boolean, onChange: (v: boolean) => void, swatch?: RGB): HTMLInputElement {
-  const row = document.createElement('label');
-  const input = document.createElement('input');
-  input.type = 'checkbox';
-  input.id = id;
-  input.checked = checked;
-  input.addEventListener('change', () => onChange(input.checked));
-  row.appendChild(input);
-  if (swatch) {
-    const s = document.createElement('span');
-    s.className = 'swatch';
-    s.style.background = `rgb(${swatch.join(',')})`;
-    row.appendChild(s);
-  }
-  row.appendChild(document.createTextNode(label));
-  controls.appendChild(row);
-  return input;
-}
-const numParam = (k: string, dflt: number): number => {
-  const v = Number(params.get(k));
-  return params.has(k) && Number.isFinite(v) ? v : dflt;
-};
-const nextFrame = () => new Promise<void>((r) => requestAnimationFrame(() => r()));
-
-function rgbaImage(cols: number, rows: number, rgba: Uint8Array, spacing: [number, number]): Any {
-  const img = vtkImageData.newInstance();
-  img.setDimensions(cols, rows, 1);
-  img.setSpacing([spacing[0], spacing[1], 1]);
-  img.getPointData().setScalars(vtkDataArray.newInstance({ numberOfComponents: 4, values: rgba, name: 'rgba' }));
-  return img;
-}
-function imageActor(img: Any): Any {
-  const mapper = vtkImageMapper.newInstance();
-  mapper.setInputData(img);
-  const actor = vtkImageSlice.newInstance();
-  actor.setMapper(mapper);
-  const prop = actor.getProperty();
-  prop.setIndependentComponents(false);
-  prop.setColorWindow(255);
-  prop.setColorLevel(127.5);
-  prop.setInterpolationTypeToNearest();
-  return actor;
-}
-function setRgba(actor: Any, rgba: Uint8Array): void {
-  const img = actor.getMapper().getInputData();
-  img.getPointData().getScalars().setData(rgba, 4);
-  img.modified();
-}
 
 /* ---------------- views ---------------- */
 
@@ -510,7 +211,7 @@ async function viewSlices(t: number): Promise<ViewHooks> {
     ren.setViewport(i / 3, 0, (i + 1) / 3, 1);
     return ren;
   });
-  const actors: Record<string, Any> = {};
+  const actors: Record<string, vtkImageSlice> = {};
   const compose = (a: (typeof axes)[number]) => {
     const d = data[a];
     const [cols, rows] = dims[a];
@@ -632,26 +333,6 @@ async function viewSlices(t: number): Promise<ViewHooks> {
       mainRenderer.setViewport(0, 0, 1, 1);
     },
   };
-}
-
-/** A 2D map shown as an RGBA image in the main renderer (top view, x right, y up). */
-function mapImage(info: MapInfo, rgba: Uint8Array): Any {
-  const px = info.pixel_um ?? [1, 1];
-  const actor = imageActor(rgbaImage(info.shape[1], info.shape[0], rgba, [px[1], px[0]]));
-  mainRenderer.addActor(actor);
-  setupParallelCamera(mainRenderer, [0, 0, -1], [0, 1, 0]);
-  mainRenderer.getActiveCamera().zoom(0.95);
-  interactor.setInteractorStyle(styleImage);
-  return actor;
-}
-function mapPick(info: MapInfo, cx: number, cy: number, what: (k: number) => string): string | null {
-  const ray = pickRay(mainRenderer, cx, cy);
-  if (!ray) return null;
-  const px = info.pixel_um ?? [1, 1];
-  const c = Math.floor(ray.origin[0] / px[1] + 0.5);
-  const r = Math.floor(ray.origin[1] / px[0] + 0.5);
-  if (c < 0 || r < 0 || c >= info.shape[1] || r >= info.shape[0]) return 'outside the map';
-  return `x ${fmt(c * px[1])} µm, y ${fmt(r * px[0])} µm (pixel ${c}, ${r}): ${what(r * info.shape[1] + c)}`;
 }
 
 async function viewThickness(t: number): Promise<ViewHooks> {
@@ -842,13 +523,25 @@ async function viewStrip(t: number): Promise<ViewHooks> {
   };
 }
 
+/** The fields of current.json this view reads (written by `buried current`; older runs lack some). */
+interface CurrentDoc {
+  hotspots?: { p99?: number };
+  j_nominal_mA_cm2?: number;
+  j_nominal?: number;
+  j_crit_mA_cm2?: number;
+  j_crit?: number;
+  resistance_ohm_cm2: number;
+  constriction_ohm_cm2: number;
+  contact_fraction?: number;
+}
+
 async function viewCurrent(t: number): Promise<ViewHooks> {
-  const [{ info, data }, doc] = await Promise.all([getMap('current_density', 1024), run.files.current_json ? getJson<Any>('api/file/current') : Promise.resolve(null)]);
+  const [{ info, data }, doc] = await Promise.all([getMap('current_density', 1024), run.files.current_json ? getJson<CurrentDoc>('api/file/current') : Promise.resolve(null)]);
   if (t !== token) return { renderers: [] };
   const hot = doc?.hotspots ?? {};
   const jn = doc?.j_nominal_mA_cm2 ?? doc?.j_nominal ?? null;
   const jc = doc?.j_crit_mA_cm2 ?? doc?.j_crit ?? null;
-  const dflt = jn && jc ? jc / jn : Number.isFinite(hot.p99) ? hot.p99 : percentile(data, 0.99);
+  const dflt = jn && jc ? jc / jn : Number.isFinite(hot.p99) ? (hot.p99 as number) : percentile(data, 0.99);
   let threshold = numParam('threshold', dflt);
   const hi = Math.max(percentile(data, 0.999), threshold * 1.05);
   let above = 0;
@@ -1003,10 +696,10 @@ const VIEWS: Record<ViewName, (t: number) => Promise<ViewHooks>> = {
 
 async function setView(name: ViewName): Promise<void> {
   if (!run.views[name]) throw new Error(`this run has no data for the ${name} view`);
-  const t = ++token;
+  const t = nextToken();
   W.__buriedReady = false;
   hooks.dispose?.();
-  hooks = { renderers: [mainRenderer] };
+  setHooks({ renderers: [mainRenderer] });
   controls.replaceChildren();
   current = name;
   document.querySelectorAll('#tabs button').forEach((b) => b.classList.toggle('active', (b as HTMLElement).dataset.view === name));
@@ -1016,7 +709,7 @@ async function setView(name: ViewName): Promise<void> {
     h.dispose?.();
     return;
   }
-  hooks = h;
+  setHooks(h);
   layout();
   render();
   await nextFrame();
@@ -1064,7 +757,7 @@ async function exportPng(w: number, h: number): Promise<string> {
 }
 
 async function start(): Promise<void> {
-  run = await getJson<RunInfo>('api/run');
+  setRun(await getJson<RunInfo>('api/run'));
   const tabs = $('tabs');
   for (const name of Object.keys(VIEWS) as ViewName[]) {
     const b = document.createElement('button');
@@ -1104,7 +797,7 @@ async function start(): Promise<void> {
     timeRender: () => {
       const t0 = performance.now();
       render();
-      (glView as Any).getPixelData?.(0, 0, 0, 0);
+      (glView as Partial<Pick<vtkOpenGLRenderWindow, 'getPixelData'>>).getPixelData?.(0, 0, 0, 0);
       return performance.now() - t0;
     }, pick: (x: number, y: number) => hooks.pick?.(x, y) ?? null, get view() { return current; } };
   const first = (params.get('view') as ViewName | null) ?? (Object.keys(VIEWS) as ViewName[]).find((v) => run.views[v]) ?? 'labels';
