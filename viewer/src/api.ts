@@ -1,4 +1,7 @@
-/** Client side of the server in src/view/server.ts. */
+/**
+ * Client side of the server in src/view/server.ts: the run folder's files arrive through its api/
+ * routes (JSON, text, raw volumes / slices / maps with x-shape), never by file name.
+ */
 export interface RunInfo {
   dir: string;
   default_max_dim: number;

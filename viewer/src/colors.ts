@@ -1,3 +1,4 @@
+/** Phase colours and names, colour maps (viridis, inferno), percentiles and number formatting shared by the views. */
 export type RGB = [number, number, number];
 
 /** Label code → colour and name (contract: 0 void, 1 Li, 2 electrolyte, 3 collector). */
