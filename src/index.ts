@@ -29,6 +29,7 @@ export { distanceTransformLabel } from './thickness/edt.js';
 export { localThickness } from './thickness/local-thickness.js';
 export { runStripping, type StrippingOptions, type StrippingResult } from './strip/run.js';
 export { runCurrent, type CurrentOptions, type CurrentResult } from './current/index.js';
+export { solveCurrentStage, type CurrentStageOptions, type CurrentStageResult } from './current/run.js';
 export { ContactCell } from './fem/contact.js';
 export { solveConduction } from './fem/conduction.js';
 

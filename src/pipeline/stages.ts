@@ -14,7 +14,7 @@ import { segmentScan } from '../segment/run.js';
 import { summarizeThickness } from '../thickness/map.js';
 import { measureThickness } from '../thickness/run.js';
 import { formatBytes } from '../compute/budget.js';
-import { runCurrent } from '../current/index.js';
+import { solveCurrentStage } from '../current/run.js';
 import type { HistoryPoint } from '../fem/contact.js';
 import { electrolyteMaterial, liMaterial, profilesCsv, runContact } from '../fem/contact-run.js';
 import { resamplePeriodic } from '../fem/profile.js';
@@ -288,18 +288,10 @@ async function solveElectrodeCurrent(ctx: RunContext, folder: string, e: Measure
   const ifaceAll = await readJson<{ electrolyte_depth_um: number; electrodes?: Record<string, { electrolyte_depth_um: number }> }>(path.join(stageDir(ctx, 'thickness'), 'interface.json'));
   const iface = ifaceAll.electrodes?.[e.name] ?? ifaceAll;
   if (!vol.spacing) throw new InputError('contact map without pixel size', contactFile);
-  const [, ny, nx] = vol.shape;
-  const [, dy, dx] = vol.spacing;
-  const coarse = coarsenContact(vol.data as Uint8Array, ny, nx, c.grid);
-  const cdx = dx * coarse.block;
-  const cdy = dy * coarse.block;
-  const thickness = c.thickness_um === 'auto' ? Math.max(iface.electrolyte_depth_um, 4 * Math.max(cdx, cdy)) : c.thickness_um;
   const bar = ctx.progress(tag ? `current (${tag})` : 'current');
-  let contactCount = 0;
-  for (const v of coarse.map) contactCount += v;
-  if (contactCount === 0) throw new InputError(`no Li in contact with the electrolyte surface${tag ? ` of the ${tag} electrode` : ''}: the current stage has nothing to solve`, contactFile);
-  const result = runCurrent(coarse.map, coarse.ny, coarse.nx, cdx, cdy, {
-    thicknessUm: thickness,
+  const result = await solveCurrentStage(vol, {
+    grid: c.grid,
+    thicknessUm: c.thickness_um === 'auto' ? { autoDepthUm: iface.electrolyte_depth_um } : c.thickness_um,
     layers: c.layers ?? undefined,
     sigmaMsPerCm: c.sigma,
     rctOhmCm2: c.rct,
@@ -309,7 +301,12 @@ async function solveElectrodeCurrent(ctx: RunContext, folder: string, e: Measure
     tol: c.tol,
     extrapolate: c.extrapolate,
     solve: { onIteration: (it) => bar.update(Math.min(it, 200), 200) },
+    name: contactFile,
+    electrode: tag || undefined,
   });
+  const coarse = { map: result.contact, ...result.grid };
+  const cdx = result.grid.dx;
+  const cdy = result.grid.dy;
   const s = result.summary;
   bar.finish(`${s.solver.iterations} CG iterations`);
   const spacing: Spacing3 = [vol.spacing[0], cdy, cdx];

@@ -1,18 +1,18 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { loadVolume, openVolume } from '../../io/open.js';
-import { formatBytes, memoryBudget } from '../../compute/budget.js';
-import { blockConductingMask, blockContact, solveBlockFactor } from '../../current/coarsen.js';
+import { memoryBudget } from '../../compute/budget.js';
 import { memoryReport } from '../../report/memory.js';
 import { InputError } from '../../io/errors.js';
 import { writeTiff } from '../../io/tiff/index.js';
 import { writeFileAtomically } from '../../io/atomic.js';
 import { makeVolume } from '../../io/volume.js';
 import { type CurrentSummary } from '../../current/index.js';
-import { runCurrentOn, type CurrentBackend } from '../../current/gpu.js';
+import { type CurrentBackend } from '../../current/gpu.js';
+import { solveCurrentStage, type CurrentStageResult } from '../../current/run.js';
 import { addInputOptions, ensureOutputDir, openOptionsFrom, type InputFlags } from '../input-options.js';
 import { action, emit } from '../run-command.js';
-import { createProgress } from '../../io/progress.js';
+import { createProgress, type Progress } from '../../io/progress.js';
 
 interface CurrentFlags extends InputFlags {
   out: string;
@@ -76,60 +76,53 @@ export function registerCurrent(program: Command): void {
       const openOptions = openOptionsFrom(flags);
       const budget = memoryBudget(flags.memory);
       const vol = await loadVolume(input, openOptions);
-      const [nz, ny0, nx0] = vol.shape;
-      if (nz !== 1) throw new InputError(`contact map must be a single slice [1, ny, nx], got ${vol.shape.join('×')}`, input);
-      if (!vol.spacing) throw new InputError('no voxel size in the file: give --voxel UM (the current density and resistances need physical units)', input);
-      let [, dy, dx] = vol.spacing;
-      let contact: ArrayLike<number> = vol.data;
-      let ny = ny0, nx = nx0;
-      let conducting: { mask: Uint8Array; nz: number; dz: number } | null = null;
-      let thickness = positive('--thickness', flags.thickness);
-      let block = 1;
-      if (flags.labels) {
-        const lab = await openVolume(flags.labels, openOptions.voxel ? { voxel: openOptions.voxel } : {});
-        try {
-          if (lab.shape[1] !== ny || lab.shape[2] !== nx) throw new InputError(`labels are ${lab.shape.join('×')}, the contact map is ${ny}×${nx}`, flags.labels);
-          const dz = lab.spacing ? lab.spacing[0] : vol.spacing[0];
-          block = solveBlockFactor(lab.shape[0], ny, nx, budget.bytes, flags.extrapolate);
-          const bar = createProgress(block > 1 ? `current: labels → ${block}³ blocks` : 'current: labels');
-          const coarse = await blockConductingMask(lab, block, 2, (d, t) => bar.update(d, t));
-          bar.finish();
-          conducting = { mask: coarse.mask, nz: coarse.nz, dz: dz * block };
-          thickness = lab.shape[0] * dz;
-          if (block > 1) {
-            const map = blockContact(vol.data, ny, nx, block, (v) => v > 0);
-            contact = map.map;
-            ny = map.ny;
-            nx = map.nx;
-            dy *= block;
-            dx *= block;
-            process.stderr.write(`buried: note: the voxel-resolution solve (${lab.shape.join('×')} cells) does not fit the memory budget ${formatBytes(budget.bytes)}: solved on ${block}×${block}×${block} blocks (${coarse.nz}×${ny}×${nx} cells)\n`);
-          }
-        } finally {
-          await lab.close();
-        }
+      const lab = flags.labels ? await openVolume(flags.labels, openOptions.voxel ? { voxel: openOptions.voxel } : {}) : null;
+      let labelsBar: Progress | null = null;
+      let progress: Progress | null = null;
+      let result: CurrentStageResult;
+      try {
+        result = await solveCurrentStage(vol, {
+          labels: lab,
+          budgetBytes: budget.bytes,
+          backend: flags.backend as CurrentBackend,
+          thicknessUm: positive('--thickness', flags.thickness),
+          layers,
+          sigmaMsPerCm: sigma,
+          rctOhmCm2: rct,
+          sides: flags.sides,
+          jNominalMaCm2: jNominal,
+          jCritMaCm2: jCrit,
+          tol,
+          extrapolate: flags.extrapolate,
+          hotspotTileUm: hotspotTile,
+          name: input,
+          labelsName: flags.labels,
+          onLabelsProgress: (block) => {
+            labelsBar = createProgress(block > 1 ? `current: labels → ${block}³ blocks` : 'current: labels');
+            return (d, t) => labelsBar?.update(d, t);
+          },
+          solve: {
+            onIteration: (it) => {
+              if (!progress) {
+                (labelsBar as Progress | null)?.finish();
+                progress = createProgress('current: CG');
+              }
+              progress.update(Math.min(it, 200), 200);
+            },
+          },
+          onWarning: (msg) => process.stderr.write(`buried: ${msg}\n`),
+        });
+      } finally {
+        await lab?.close();
       }
-      if (thickness === undefined) throw new InputError('give --thickness UM (electrolyte slab thickness) or --labels');
+      if (result.note) process.stderr.write(`buried: note: ${result.note}\n`);
       await ensureOutputDir(flags.out);
-      const progress = createProgress('current: CG');
-      const result = await runCurrentOn(flags.backend as CurrentBackend, contact, ny, nx, dx, dy, {
-        thicknessUm: thickness,
-        layers,
-        sigmaMsPerCm: sigma,
-        rctOhmCm2: rct,
-        sides: flags.sides,
-        conducting,
-        jNominalMaCm2: jNominal,
-        jCritMaCm2: jCrit,
-        tol,
-        extrapolate: flags.extrapolate,
-        hotspotTileUm: hotspotTile,
-        solve: { onIteration: (it) => progress.update(Math.min(it, 200), 200) },
-      }, (msg) => process.stderr.write(`buried: ${msg}\n`));
+      const { ny, nx, dy, dx } = result.grid;
+      const block = result.solveBlock;
       const s: CurrentSummary = result.summary;
-      progress.finish(`${s.solver.iterations} iterations, residual ${s.solver.relative_residual.toExponential(2)}`);
+      (progress as Progress | null)?.finish(`${s.solver.iterations} iterations, residual ${s.solver.relative_residual.toExponential(2)}`);
       const files = { json: path.join(flags.out, 'current.json'), density: path.join(flags.out, 'current_density.tif') };
-      await writeTiff(files.density, makeVolume(result.density, [1, ny, nx], [vol.spacing[0], dy, dx]), { description: { quantity: 'interface current density / nominal mean' } });
+      await writeTiff(files.density, makeVolume(result.density, [1, ny, nx], [vol.spacing![0], dy, dx]), { description: { quantity: 'interface current density / nominal mean' } });
       const json = { input, files, ...s, solve_block: block, memory: { ...memoryReport(), budget_bytes: budget.bytes, out_of_core: block > 1 } };
       await writeFileAtomically(files.json, `${JSON.stringify(json, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2)}\n`);
       if (!s.solver.converged) process.stderr.write(`buried: warning: CG stopped at relative residual ${s.solver.relative_residual.toExponential(2)} (tol ${tol})\n`);
