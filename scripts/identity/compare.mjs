@@ -24,7 +24,7 @@ function cleanJson(v, key = '') {
     const out = {};
     for (const [k, x] of Object.entries(v)) {
       if (VOLATILE_KEY.test(k)) continue;
-      if ((k === 'sha256' || k === 'bytes' || k === 'mtime_ms') && /\.(json|html)$|^(segment|thickness|strip|current|current_far|fem|report|figures)$/.test(key)) continue;
+      if ((k === 'sha256' || k === 'bytes' || k === 'mtime_ms') && /\.(json|html)$|^(segment|thickness|strip|current|fem|report|figures)(_\w+)?$/.test(key)) continue;
       out[k] = cleanJson(x, k);
     }
     return out;
