@@ -36,3 +36,7 @@ export { solveConduction } from './fem/conduction.js';
 // The run pipeline (`buried run`): configuration schema and the resumable run.
 export { runPipeline, type RunOptions, type RunResult } from './pipeline/run.js';
 export { defaultConfig, resolveConfig, type RunConfig } from './pipeline/config.js';
+export {
+  readRunDocs, runFile, thicknessFiles, STAGE_DIRS, SEGMENT_FILES, THICKNESS_FILES, STRIP_FILES, CURRENT_FILES, FEM_FILES, RUN_MANIFEST, RUN_REPORT,
+  type RunStage, type SegmentDoc, type ThicknessDoc, type InterfaceDoc, type StrippingDoc, type CurrentDoc, type ContactDoc, type ManifestDoc,
+} from './io/run-folder.js';

@@ -31,6 +31,7 @@ import { applyConfigObject, defaultConfig, validateConfig, type RunConfig } from
 import type { ScanEntry } from './list.js';
 import type { ScanOutcome } from './local.js';
 import { runScanInChild, type StageStatus } from './runner.js';
+import { RUN_MANIFEST } from '../io/run-folder.js';
 
 export const DEFAULT_QUEUE_NAME = 'buried';
 
@@ -232,7 +233,7 @@ export async function submitAndFollow(o: SubmitOptions): Promise<ScanOutcome[]> 
       let job = await queue.getJob(id);
       if (job) {
         const state = await job.getState();
-        const stale = state === 'completed' && !existsSync(path.join(scan.out, 'manifest.json'));
+        const stale = state === 'completed' && !existsSync(path.join(scan.out, RUN_MANIFEST));
         if (o.resubmit && (state === 'completed' || state === 'failed')) {
           await job.remove();
           job = undefined;

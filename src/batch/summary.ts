@@ -17,91 +17,26 @@ import { packageVersion } from '../pipeline/run.js';
 import { renderVegaLite, type VlSpec } from '../report/charts/index.js';
 import { configTableHtml, esc, inlineSvg, renderReportHtml, type Section } from '../report/html/index.js';
 import type { ScanOutcome } from './local.js';
+import { readRunDocs, RUN_REPORT, type ContactDoc, type CurrentDoc, type InterfaceDoc, type ManifestDoc, type SegmentDoc, type StrippingDoc, type StripRowDoc, type ThicknessDoc } from '../io/run-folder.js';
 
-// ───────────────────────────────────────── the per-scan files (only the fields used here)
-
-interface SegmentJson {
-  shape?: number[];
-  spacing_um?: number[] | null;
-  phase_fractions?: Record<string, number>;
-  phase_names?: Record<string, string>;
-  li?: { volume_um3?: number; map_area_um2?: number; mean_thickness_um?: number; areal_capacity_mah_cm2?: number } | null;
-}
-interface ThicknessJson {
-  mean_um?: number;
-  std_um?: number;
-  min_um?: number;
-  max_um?: number;
-  p05_um?: number;
-  p50_um?: number;
-  p95_um?: number;
-  zero_fraction?: number;
-  mean_capacity_mah_cm2?: number;
-  roughness?: { electrolyte_surface?: { rq_um?: number }; li_top?: { rq_um?: number } };
-  penetration?: { max_um?: number; area_fraction?: number };
-  histogram?: { edges: number[]; counts: number[] };
-  map?: { area_mm2?: number };
-}
-interface InterfaceJson {
-  contact_fraction?: number;
-  electrolyte_depth_um?: number;
-}
-interface StripRow {
-  stripped_fraction: number;
-  active_fraction: number;
-}
-interface StrippingJson {
-  at?: number[];
-  uniform?: { rows?: StripRow[]; at_rows?: StripRow[] };
-  current?: { rows?: StripRow[]; at_rows?: StripRow[] } | null;
-}
-interface CurrentJson {
-  resistance_ohm_cm2?: number;
-  constriction_ohm_cm2?: number;
-  hotspots?: { p99?: number };
-}
-interface ContactJson {
-  runs?: { pressure_mpa: number; contact_fraction: number }[];
-}
-interface ManifestJson {
-  wall_seconds?: number;
-  input?: { sha256?: string };
-  stages?: { stage: string }[];
-}
+// ───────────────────────────────────────── the per-scan files (types and reader: io/run-folder.ts)
 
 /** Everything the summary reads from one scan's folder (null where a file is missing). */
 export interface ScanData {
   outcome: ScanOutcome;
-  manifest: ManifestJson | null;
-  segment: SegmentJson | null;
-  thickness: ThicknessJson | null;
-  iface: InterfaceJson | null;
-  stripping: StrippingJson | null;
-  current: CurrentJson | null;
-  contact: ContactJson | null;
+  manifest: ManifestDoc | null;
+  segment: SegmentDoc | null;
+  thickness: ThicknessDoc | null;
+  iface: InterfaceDoc | null;
+  stripping: StrippingDoc | null;
+  current: CurrentDoc | null;
+  contact: ContactDoc | null;
   report: boolean;
 }
 
-async function readJson<T>(file: string): Promise<T | null> {
-  try {
-    return JSON.parse(await fs.readFile(file, 'utf8')) as T;
-  } catch {
-    return null;
-  }
-}
-
 export async function readScan(outcome: ScanOutcome): Promise<ScanData> {
-  const d = outcome.out;
-  const [manifest, segment, thickness, iface, stripping, current, contact] = await Promise.all([
-    readJson<ManifestJson>(path.join(d, 'manifest.json')),
-    readJson<SegmentJson>(path.join(d, 'segment', 'segment.json')),
-    readJson<ThicknessJson>(path.join(d, 'thickness', 'thickness.json')),
-    readJson<InterfaceJson>(path.join(d, 'thickness', 'interface.json')),
-    readJson<StrippingJson>(path.join(d, 'strip', 'stripping.json')),
-    readJson<CurrentJson>(path.join(d, 'current', 'current.json')),
-    readJson<ContactJson>(path.join(d, 'fem', 'contact.json')),
-  ]);
-  return { outcome, manifest, segment, thickness, iface, stripping, current, contact, report: existsSync(path.join(d, 'report.html')) };
+  const docs = await readRunDocs(outcome.out);
+  return { outcome, ...docs, report: existsSync(path.join(outcome.out, RUN_REPORT)) };
 }
 
 // ───────────────────────────────────────── columns
@@ -125,7 +60,7 @@ const near = (a: number, b: number) => Math.abs(a - b) < 1e-9;
 const pctKey = (f: number) => `${+(f * 100).toPrecision(6)}pct`;
 const mpaKey = (p: number) => `${+p.toPrecision(6)}mpa`;
 
-function activeAt(rows: StripRow[] | undefined, f: number): number | null {
+function activeAt(rows: StripRowDoc[] | undefined, f: number): number | null {
   const r = rows?.find((x) => near(x.stripped_fraction, f));
   return r ? num(r.active_fraction) : null;
 }

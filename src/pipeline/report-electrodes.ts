@@ -8,6 +8,7 @@ import path from 'node:path';
 import { existsSync, promises as fs } from 'node:fs';
 import type { Figure, Section } from '../report/html/index.js';
 import type { ElectrodeEntry } from '../thickness/outputs.js';
+import { CURRENT_FILES, runFile, STRIP_FILES, thicknessFiles } from '../io/run-folder.js';
 
 type Json = Record<string, any>;
 
@@ -38,8 +39,8 @@ export async function electrodeSections(x: ElectrodeReportInputs): Promise<Secti
     entries.map(async (e, k) => ({
       e,
       th: k === 0 ? x.thickness : await jsonIf(path.join(x.dir, 'thickness', e.files.json)),
-      strip: await jsonIf(path.join(stageFolder(x.dir, 'strip', k, e.name), 'stripping.json')),
-      cur: await jsonIf(path.join(stageFolder(x.dir, 'current', k, e.name), 'current.json')),
+      strip: await jsonIf(path.join(stageFolder(x.dir, 'strip', k, e.name), STRIP_FILES.json)),
+      cur: await jsonIf(path.join(stageFolder(x.dir, 'current', k, e.name), CURRENT_FILES.json)),
       truth: ((x.truth?.electrodes ?? []) as Json[]).find((t) => t.name === e.name) ?? null,
     })),
   );
@@ -78,10 +79,10 @@ export async function electrodeSections(x: ElectrodeReportInputs): Promise<Secti
     const figureFrom = async (file: string, id: string, caption: string) => {
       if (existsSync(file)) figures.push(await x.save(id, await fs.readFile(file, 'utf8'), caption));
     };
-    await figureFrom(path.join(x.dir, 'thickness', `thickness${p.e.suffix}.svg`), `thickness_map_${name}`, `Li layer thickness of the ${name} electrode per column (colour bar in µm).`);
-    await figureFrom(path.join(x.dir, 'thickness', `thickness_histogram${p.e.suffix}.svg`), `thickness_histogram_${name}`, `Distribution of the ${name} electrode's Li thickness.`);
-    await figureFrom(path.join(stageFolder(x.dir, 'strip', k, name), 'stripping.svg'), `stripping_${name}`, `Stripping replay of the ${name} electrode: active area and current multiplier vs stripped fraction.`);
-    await figureFrom(path.join(stageFolder(x.dir, 'current', k, name), 'current_density.svg'), `current_density_${name}`, `Interface current density under the ${name} electrode's contact map.`);
+    await figureFrom(runFile(x.dir, 'thickness', thicknessFiles(p.e.suffix).figure), `thickness_map_${name}`, `Li layer thickness of the ${name} electrode per column (colour bar in µm).`);
+    await figureFrom(runFile(x.dir, 'thickness', thicknessFiles(p.e.suffix).histogram), `thickness_histogram_${name}`, `Distribution of the ${name} electrode's Li thickness.`);
+    await figureFrom(path.join(stageFolder(x.dir, 'strip', k, name), STRIP_FILES.figure), `stripping_${name}`, `Stripping replay of the ${name} electrode: active area and current multiplier vs stripped fraction.`);
+    await figureFrom(path.join(stageFolder(x.dir, 'current', k, name), CURRENT_FILES.figure), `current_density_${name}`, `Interface current density under the ${name} electrode's contact map.`);
     sections.push({
       id: `electrode-${name}`,
       title: `The ${name} electrode`,

@@ -15,6 +15,7 @@ import { measuredElectrodes, scanFile, stageDir, type RunContext, type StageSpec
 import { readStageRecord } from './fingerprint.js';
 import type { SegmentReport } from '../segment/types.js';
 import { STAGES } from './config.js';
+import { CURRENT_FILES, FEM_FILES, RUN_REPORT, runFile, SEGMENT_FILES, STRIP_FILES, THICKNESS_FILES, thicknessFiles } from '../io/run-folder.js';
 
 const UM_PER_MAH_CM2 = 4.85;
 const PHASES: [code: string, name: string, truthKey: string][] = [
@@ -55,24 +56,24 @@ export const reportStage: StageSpec = {
   async inputs(ctx) {
     const d = (s: Parameters<typeof stageDir>[1], f: string) => path.join(stageDir(ctx, s), f);
     const files: Record<string, string> = {
-      segment: d('segment', 'segment.json'),
-      thickness: d('thickness', 'thickness.json'),
-      thickness_map: d('thickness', 'thickness_um.tif'),
+      segment: d('segment', SEGMENT_FILES.json),
+      thickness: d('thickness', THICKNESS_FILES.json),
+      thickness_map: d('thickness', THICKNESS_FILES.map),
       // a second electrode's figures and replays (symmetric cells)
       ...Object.fromEntries(
         (await measuredElectrodes(ctx)).slice(1).flatMap((e) => [
-          [`thickness_${e.name}`, d('thickness', `thickness${e.suffix}.json`)],
-          [`strip_${e.name}`, path.join(stageDir(ctx, 'strip'), e.name, 'stripping.json')],
-          [`current_${e.name}`, path.join(stageDir(ctx, 'current'), e.name, 'current.json')],
+          [`thickness_${e.name}`, d('thickness', thicknessFiles(e.suffix).json)],
+          [`strip_${e.name}`, path.join(stageDir(ctx, 'strip'), e.name, STRIP_FILES.json)],
+          [`current_${e.name}`, path.join(stageDir(ctx, 'current'), e.name, CURRENT_FILES.json)],
         ]),
       ),
-      interface: d('thickness', 'interface.json'),
-      strip: d('strip', 'stripping.json'),
-      current: d('current', 'current.json'),
-      current_density: d('current', 'current_density.tif'),
-      fem: d('fem', 'contact.json'),
+      interface: d('thickness', THICKNESS_FILES.interface),
+      strip: d('strip', STRIP_FILES.json),
+      current: d('current', CURRENT_FILES.json),
+      current_density: d('current', CURRENT_FILES.density),
+      fem: d('fem', FEM_FILES.json),
       // the QC slices show the labels over the scan
-      labels: d('segment', 'labels.tif'),
+      labels: d('segment', SEGMENT_FILES.labels),
       scan: scanFile(ctx.input),
     };
     const truth = truthFilesFor(ctx.input);
@@ -94,12 +95,12 @@ export const reportStage: StageSpec = {
     const bar = ctx.progress('report');
     const width = ctx.cfg.report.figure_width_px;
     const dir = ctx.dir;
-    const seg = await json(path.join(dir, 'segment', 'segment.json'));
-    const th = await json(path.join(dir, 'thickness', 'thickness.json'));
-    const iface = await json(path.join(dir, 'thickness', 'interface.json'));
-    const strip = await json(path.join(dir, 'strip', 'stripping.json'));
-    const cur = await json(path.join(dir, 'current', 'current.json'));
-    const fem = await json(path.join(dir, 'fem', 'contact.json'));
+    const seg = await json(runFile(dir, 'segment', SEGMENT_FILES.json));
+    const th = await json(runFile(dir, 'thickness', THICKNESS_FILES.json));
+    const iface = await json(runFile(dir, 'thickness', THICKNESS_FILES.interface));
+    const strip = await json(runFile(dir, 'strip', STRIP_FILES.json));
+    const cur = await json(runFile(dir, 'current', CURRENT_FILES.json));
+    const fem = await json(runFile(dir, 'fem', FEM_FILES.json));
     const truthFiles = truthFilesFor(ctx.input);
     const truth = truthFiles ? await json(truthFiles.truth) : null;
     const voxel: number = seg.spacing_um?.[0] ?? NaN;
@@ -110,7 +111,7 @@ export const reportStage: StageSpec = {
     // thickness map vs the truth map, column by column
     let mapCompare: { mae: number; bias: number; rmse: number; n: number } | null = null;
     if (truthFiles?.thickness) {
-      const meas = await loadVolume(path.join(dir, 'thickness', 'thickness_um.tif'));
+      const meas = await loadVolume(runFile(dir, 'thickness', THICKNESS_FILES.map));
       const tru = await loadVolume(truthFiles.thickness);
       if (meas.shape.join() === tru.shape.join()) {
         let s = 0, a = 0, q = 0, n = 0;
@@ -144,14 +145,14 @@ export const reportStage: StageSpec = {
     tick();
 
     // 2. thickness map (the thickness stage's map figure: colour bar + scale bar) and histogram
-    await save('thickness_map', await fs.readFile(path.join(dir, 'thickness', 'thickness.svg'), 'utf8'), 'Li layer thickness per column (colour bar in µm, scale bar in µm). Grey: no electrolyte surface found in the column.');
+    await save('thickness_map', await fs.readFile(runFile(dir, 'thickness', THICKNESS_FILES.figure), 'utf8'), 'Li layer thickness per column (colour bar in µm, scale bar in µm). Grey: no electrolyte surface found in the column.');
     const markers = [{ label: `measured mean ${fx(th.mean_um)} µm`, value: th.mean_um }];
     if (truth) markers.push({ label: `true mean ${fx(truth.thickness.mean_um)} µm`, value: truth.thickness.mean_um });
     await save('thickness_histogram', await renderVegaLite(thicknessHistogramSpec(th.histogram.edges, th.histogram.counts, markers)), 'Distribution of the Li layer thickness over the map columns.');
     tick();
 
     // 3. roughness: the profile the contact model used
-    const profText = await fs.readFile(path.join(dir, 'fem', 'profile.csv'), 'utf8');
+    const profText = await fs.readFile(runFile(dir, 'fem', FEM_FILES.profile), 'utf8');
     const profile = profText.trim().split('\n').slice(1).map((l) => l.split(',').map(Number)).map(([x, h]) => ({ x_um: x, h_um: h }));
     await save('surface_profile', await renderVegaLite(surfaceProfileSpec(profile, 'Electrolyte surface profile used by the contact model')), `${fem.profile.source}; Rq ${fx(fem.profile.rq_um)} µm over λ = ${f(fem.profile.lambda_um, 4)} µm, ${fem.profile.nx} nodes.`);
     tick();
@@ -165,7 +166,7 @@ export const reportStage: StageSpec = {
     tick();
 
     // 5. current density map
-    await save('current_density', await fs.readFile(path.join(dir, 'current', 'current_density.svg'), 'utf8'), 'Interface current density over its nominal mean on the solve grid (0 off contact).');
+    await save('current_density', await fs.readFile(runFile(dir, 'current', CURRENT_FILES.figure), 'utf8'), 'Interface current density over its nominal mean on the solve grid (0 off contact).');
     tick();
 
     // 6. contact mechanics
@@ -182,7 +183,7 @@ export const reportStage: StageSpec = {
     const qc = (seg as SegmentReport).qc ?? null;
     const qcFigures: Figure[] = [];
     if (qc) {
-      const slices = await writeSliceFigure(figDir, { file: ctx.input, options: ctx.openOptions }, path.join(dir, 'segment', 'labels.tif'), width);
+      const slices = await writeSliceFigure(figDir, { file: ctx.input, options: ctx.openOptions }, runFile(dir, 'segment', SEGMENT_FILES.labels), width);
       const histogram = await writeHistogramFigure(figDir, seg as SegmentReport, width);
       for (const q of [slices, histogram]) qcFigures.push((figures[q.id] = { id: q.id, svg: q.svg, caption: q.caption }));
     }
@@ -303,8 +304,8 @@ export const reportStage: StageSpec = {
       sections,
       footer: `buried-li ${ctx.version} · generated offline; every figure is also in figures/ as SVG and ${width}-px PNG`,
     });
-    await writeFileAtomically(path.join(dir, 'report.html'), html);
+    await writeFileAtomically(path.join(dir, RUN_REPORT), html);
     bar.finish(`${Object.keys(figures).length} figures`);
-    return { figures: Object.keys(figures).length, truth: Boolean(truth), report: path.join(dir, 'report.html') };
+    return { figures: Object.keys(figures).length, truth: Boolean(truth), report: path.join(dir, RUN_REPORT) };
   },
 };

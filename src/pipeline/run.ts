@@ -35,6 +35,7 @@ import { currentStage, femStage, openOptionsOf, scanFile, segmentStage, stripSta
 import { reportStage } from './report.js';
 import { readSegmentQc, stopsOnQc } from './segment-qc.js';
 import type { QcBlock } from '../segment/types.js';
+import { RUN_MANIFEST, RUN_REPORT, runFile, SEGMENT_FILES } from '../io/run-folder.js';
 
 export const STAGE_SPECS: StageSpec[] = [segmentStage, thicknessStage, stripStage, currentStage, femStage, reportStage];
 
@@ -229,7 +230,7 @@ export async function runPipeline(o: RunOptions): Promise<RunResult> {
     await fs.mkdir(folder, { recursive: true });
     await fs.rm(path.join(folder, STAGE_RECORD), { force: true });
     for (const rel of await listOutputs(folder)) await fs.rm(path.join(folder, rel), { force: true });
-    if (spec.name === 'report') await fs.rm(path.join(out, 'report.html'), { force: true });
+    if (spec.name === 'report') await fs.rm(path.join(out, RUN_REPORT), { force: true });
 
     const startedAt = new Date().toISOString();
     const summary = await spec.run(ctx, folder);
@@ -267,7 +268,7 @@ export async function runPipeline(o: RunOptions): Promise<RunResult> {
   }
   const finalQc = qc as QcBlock | null;
   // a report.html from an earlier run describes labels this call replaced: remove it rather than leave it to be read
-  if (stoppedAfter && reports.some((r) => r.stage === 'segment' && r.status === 'ran')) await fs.rm(path.join(out, 'report.html'), { force: true });
+  if (stoppedAfter && reports.some((r) => r.stage === 'segment' && r.status === 'ran')) await fs.rm(path.join(out, RUN_REPORT), { force: true });
 
   const seconds = (performance.now() - t0) / 1000;
   const scanBytes = await scanBytesOf(ctx);
@@ -311,20 +312,20 @@ export async function runPipeline(o: RunOptions): Promise<RunResult> {
       fingerprint: r.fingerprint,
       summary: r.summary,
     })),
-    outputs: { report: existsSync(path.join(out, 'report.html')) ? 'report.html' : null, figures: 'figures/', stages: specs.map((s) => s.name) },
+    outputs: { report: existsSync(path.join(out, RUN_REPORT)) ? RUN_REPORT : null, figures: 'figures/', stages: specs.map((s) => s.name) },
     qc: finalQc ? { confidence: finalQc.confidence, warnings: finalQc.warnings } : null,
     stopped: stoppedAfter ? { after: stoppedAfter, reason: 'segmentation confidence low with run.strict (--strict): exit 3' } : null,
   };
-  const manifestPath = path.join(out, 'manifest.json');
+  const manifestPath = path.join(out, RUN_MANIFEST);
   await writeFileAtomically(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
-  return { out, input, sample, stages: reports, manifest: manifestPath, report: manifest.outputs.report ? path.join(out, 'report.html') : null, seconds, peak_rss_bytes: peak, qc: finalQc, stopped_after: stoppedAfter };
+  return { out, input, sample, stages: reports, manifest: manifestPath, report: manifest.outputs.report ? path.join(out, RUN_REPORT) : null, seconds, peak_rss_bytes: peak, qc: finalQc, stopped_after: stoppedAfter };
 }
 
 async function scanBytesOf(ctx: RunContext): Promise<number | null> {
   try {
     const rec = await readStageRecord(path.join(ctx.dir, 'segment'));
     const shape = (rec?.summary as { shape?: number[] } | undefined)?.shape;
-    const seg = JSON.parse(await fs.readFile(path.join(ctx.dir, 'segment', 'segment.json'), 'utf8')) as { shape: number[]; input_dtype: string };
+    const seg = JSON.parse(await fs.readFile(runFile(ctx.dir, 'segment', SEGMENT_FILES.json), 'utf8')) as { shape: number[]; input_dtype: string };
     const s = shape ?? seg.shape;
     const bpv: Record<string, number> = { uint8: 1, int8: 1, uint16: 2, int16: 2, uint32: 4, int32: 4, float32: 4, float64: 8 };
     return s[0] * s[1] * s[2] * (bpv[seg.input_dtype] ?? 2);

@@ -6,11 +6,12 @@
 import path from 'node:path';
 import { promises as fs } from 'node:fs';
 import type { QcBlock } from '../segment/types.js';
+import { SEGMENT_FILES } from '../io/run-folder.js';
 
 /** segment.json's `qc`, or null when the file has none (classes mode, older runs) or cannot be read. */
 export async function readSegmentQc(segmentDir: string): Promise<QcBlock | null> {
   try {
-    const seg = JSON.parse(await fs.readFile(path.join(segmentDir, 'segment.json'), 'utf8')) as { qc?: QcBlock | null };
+    const seg = JSON.parse(await fs.readFile(path.join(segmentDir, SEGMENT_FILES.json), 'utf8')) as { qc?: QcBlock | null };
     return seg.qc ?? null;
   } catch {
     return null;

@@ -22,6 +22,7 @@ import { coarsenContact } from '../current/coarsen.js';
 export { coarsenContact } from '../current/coarsen.js';
 import type { Progress } from '../io/progress.js';
 import type { RunConfig, StageName } from './config.js';
+import { CURRENT_FILES, FEM_FILES, SEGMENT_FILES, THICKNESS_FILES, thicknessFiles } from '../io/run-folder.js';
 
 export interface RunContext {
   dir: string;
@@ -89,7 +90,7 @@ export function scanFile(input: string): string {
 /** The layout recorded in segment.json's QC block (null when absent). */
 async function segmentLayout(ctx: RunContext): Promise<{ name?: string; normal_axis?: string; electrodes?: number } | null> {
   try {
-    const seg = JSON.parse(await fs.readFile(path.join(stageDir(ctx, 'segment'), 'segment.json'), 'utf8')) as { qc?: { layout?: { name?: string; normal_axis?: string; electrodes?: number } } };
+    const seg = JSON.parse(await fs.readFile(path.join(stageDir(ctx, 'segment'), SEGMENT_FILES.json), 'utf8')) as { qc?: { layout?: { name?: string; normal_axis?: string; electrodes?: number } } };
     return seg.qc?.layout ?? null;
   } catch {
     return null;
@@ -117,7 +118,7 @@ export interface MeasuredElectrode {
  */
 export async function measuredElectrodes(ctx: Pick<RunContext, 'dir'>): Promise<MeasuredElectrode[]> {
   try {
-    const th = JSON.parse(await fs.readFile(path.join(stageDir(ctx, 'thickness'), 'thickness.json'), 'utf8')) as { electrodes?: MeasuredElectrode[] };
+    const th = JSON.parse(await fs.readFile(path.join(stageDir(ctx, 'thickness'), THICKNESS_FILES.json), 'utf8')) as { electrodes?: MeasuredElectrode[] };
     if (Array.isArray(th.electrodes) && th.electrodes.length) return th.electrodes.map((e) => ({ name: e.name, suffix: e.suffix }));
   } catch {
     // no thickness.json yet (fingerprinting before the stage ran): the single-electrode names
@@ -197,13 +198,13 @@ export const thicknessStage: StageSpec = {
   name: 'thickness',
   params: (ctx) => ctx.cfg.thickness,
   inputs: async (ctx) => ({
-    labels: path.join(stageDir(ctx, 'segment'), 'labels.tif'),
+    labels: path.join(stageDir(ctx, 'segment'), SEGMENT_FILES.labels),
     ...(ctx.cfg.thickness.scan_refinement ? { scan: scanFile(ctx.input) } : {}),
   }),
   async run(ctx, out) {
     const layout = await segmentLayout(ctx);
     const c = { ...ctx.cfg.thickness, normal: thicknessNormal(ctx, layout) };
-    const labelsFile = path.join(stageDir(ctx, 'segment'), 'labels.tif');
+    const labelsFile = path.join(stageDir(ctx, 'segment'), SEGMENT_FILES.labels);
     const cached = ctx.cache.labels ?? null;
     ctx.cache.labels = null;
     const bar = ctx.progress('thickness');
@@ -244,14 +245,14 @@ export const stripStage: StageSpec = {
   name: 'strip',
   params: (ctx) => ctx.cfg.strip,
   inputs: async (ctx) =>
-    Object.fromEntries((await measuredElectrodes(ctx)).map((e) => [`thickness${e.suffix}`, path.join(stageDir(ctx, 'thickness'), `thickness${e.suffix}_um.tif`)])),
+    Object.fromEntries((await measuredElectrodes(ctx)).map((e) => [`thickness${e.suffix}`, path.join(stageDir(ctx, 'thickness'), thicknessFiles(e.suffix).map)])),
   async run(ctx, out) {
     const c = ctx.cfg.strip;
     const { runStripping } = await import('../strip/run.js');
     const electrodes = await measuredElectrodes(ctx);
     const results: Record<string, unknown> = {};
     for (const [k, e] of electrodes.entries()) {
-      const input = path.join(stageDir(ctx, 'thickness'), `thickness${e.suffix}_um.tif`);
+      const input = path.join(stageDir(ctx, 'thickness'), thicknessFiles(e.suffix).map);
       const folder = electrodeFolder(out, k, e);
       await fs.mkdir(folder, { recursive: true });
       const vol = await loadVolume(input);
@@ -283,9 +284,9 @@ export const stripStage: StageSpec = {
 /** The current solve under one electrode's contact map, written into `folder`. */
 async function solveElectrodeCurrent(ctx: RunContext, folder: string, e: MeasuredElectrode, tag: string): Promise<Record<string, unknown>> {
   const c = ctx.cfg.current;
-  const contactFile = path.join(stageDir(ctx, 'thickness'), `contact${e.suffix}.tif`);
+  const contactFile = path.join(stageDir(ctx, 'thickness'), thicknessFiles(e.suffix).contact);
   const vol = await loadVolume(contactFile);
-  const ifaceAll = await readJson<{ electrolyte_depth_um: number; electrodes?: Record<string, { electrolyte_depth_um: number }> }>(path.join(stageDir(ctx, 'thickness'), 'interface.json'));
+  const ifaceAll = await readJson<{ electrolyte_depth_um: number; electrodes?: Record<string, { electrolyte_depth_um: number }> }>(path.join(stageDir(ctx, 'thickness'), THICKNESS_FILES.interface));
   const iface = ifaceAll.electrodes?.[e.name] ?? ifaceAll;
   if (!vol.spacing) throw new InputError('contact map without pixel size', contactFile);
   const bar = ctx.progress(tag ? `current (${tag})` : 'current');
@@ -310,8 +311,8 @@ async function solveElectrodeCurrent(ctx: RunContext, folder: string, e: Measure
   const s = result.summary;
   bar.finish(`${s.solver.iterations} CG iterations`);
   const spacing: Spacing3 = [vol.spacing[0], cdy, cdx];
-  await writeTiff(path.join(folder, 'current_density.tif'), makeVolume(result.density, [1, coarse.ny, coarse.nx], spacing), { description: { quantity: 'interface current density / nominal mean' } });
-  await writeTiff(path.join(folder, 'contact_solve_grid.tif'), makeVolume(coarse.map, [1, coarse.ny, coarse.nx], spacing), { compression: 'deflate' });
+  await writeTiff(path.join(folder, CURRENT_FILES.density), makeVolume(result.density, [1, coarse.ny, coarse.nx], spacing), { description: { quantity: 'interface current density / nominal mean' } });
+  await writeTiff(path.join(folder, CURRENT_FILES.solveGrid), makeVolume(coarse.map, [1, coarse.ny, coarse.nx], spacing), { compression: 'deflate' });
   const json = {
     input: contactFile,
     ...(tag ? { electrode: e.name } : {}),
@@ -319,7 +320,7 @@ async function solveElectrodeCurrent(ctx: RunContext, folder: string, e: Measure
     thickness_source: c.thickness_um === 'auto' ? 'auto: electrolyte depth seen in the scan' : 'config',
     ...s,
   };
-  await writeFileAtomically(path.join(folder, 'current.json'), jsonText(json));
+  await writeFileAtomically(path.join(folder, CURRENT_FILES.json), jsonText(json));
   const { mapFigureSvg, svgToPng } = await import('../report/figures/index.js');
   const svg = mapFigureSvg({
     values: result.density,
@@ -332,8 +333,8 @@ async function solveElectrodeCurrent(ctx: RunContext, folder: string, e: Measure
     colormap: 'viridis',
     vmin: 0,
   });
-  await writeFileAtomically(path.join(folder, 'current_density.svg'), svg);
-  await writeFileAtomically(path.join(folder, 'current_density.png'), svgToPng(svg, 1200));
+  await writeFileAtomically(path.join(folder, CURRENT_FILES.figure), svg);
+  await writeFileAtomically(path.join(folder, CURRENT_FILES.figurePng), svgToPng(svg, 1200));
   return { resistance_ohm_cm2: s.resistance_ohm_cm2, contact_fraction: s.contact_fraction, p99: s.hotspots.p99 };
 }
 
@@ -341,8 +342,8 @@ export const currentStage: StageSpec = {
   name: 'current',
   params: (ctx) => ctx.cfg.current,
   inputs: async (ctx) => ({
-    ...Object.fromEntries((await measuredElectrodes(ctx)).map((e) => [`contact${e.suffix}`, path.join(stageDir(ctx, 'thickness'), `contact${e.suffix}.tif`)])),
-    interface: path.join(stageDir(ctx, 'thickness'), 'interface.json'),
+    ...Object.fromEntries((await measuredElectrodes(ctx)).map((e) => [`contact${e.suffix}`, path.join(stageDir(ctx, 'thickness'), thicknessFiles(e.suffix).contact)])),
+    interface: path.join(stageDir(ctx, 'thickness'), THICKNESS_FILES.interface),
   }),
   async run(ctx, out) {
     const electrodes = await measuredElectrodes(ctx);
@@ -384,13 +385,13 @@ export const femStage: StageSpec = {
   name: 'fem',
   params: (ctx) => ctx.cfg.fem,
   inputs: async (ctx) => ({
-    surface: path.join(stageDir(ctx, 'thickness'), 'surface_height_um.tif'),
-    interface: path.join(stageDir(ctx, 'thickness'), 'interface.json'),
+    surface: path.join(stageDir(ctx, 'thickness'), THICKNESS_FILES.surface),
+    interface: path.join(stageDir(ctx, 'thickness'), THICKNESS_FILES.interface),
   }),
   async run(ctx, out) {
     const c = ctx.cfg.fem;
-    const vol = await loadVolume(path.join(stageDir(ctx, 'thickness'), 'surface_height_um.tif'));
-    const iface = await readJson<{ li_side: 'low' | 'high' }>(path.join(stageDir(ctx, 'thickness'), 'interface.json'));
+    const vol = await loadVolume(path.join(stageDir(ctx, 'thickness'), THICKNESS_FILES.surface));
+    const iface = await readJson<{ li_side: 'low' | 'high' }>(path.join(stageDir(ctx, 'thickness'), THICKNESS_FILES.interface));
     const [, rows, cols] = vol.shape;
     const row = c.row === 'middle' ? Math.floor(rows / 2) : c.row;
     if (row >= rows) throw new InputError(`config: fem.row must be an integer in 0..${rows - 1}, got '${row}'`);
@@ -440,11 +441,11 @@ export const femStage: StageSpec = {
       model: { li: c.li, electrolyte: c.electrolyte, temperature_K: c.temperature_k, hold_s: c.hold_s, ny: c.ny, step_tol: c.step_tol },
       runs,
     };
-    await writeFileAtomically(path.join(out, 'contact.json'), jsonText(json));
-    await writeFileAtomically(path.join(out, 'contact.csv'), csv.join('\n') + '\n');
-    await writeFileAtomically(path.join(out, 'profiles.csv'), profiles);
+    await writeFileAtomically(path.join(out, FEM_FILES.json), jsonText(json));
+    await writeFileAtomically(path.join(out, FEM_FILES.csv), csv.join('\n') + '\n');
+    await writeFileAtomically(path.join(out, FEM_FILES.profiles), profiles);
     const prof = ['x_um,h_um', ...Array.from(h, (v, i) => `${r6((i * lambda) / c.nx)},${r6(v)}`)];
-    await writeFileAtomically(path.join(out, 'profile.csv'), prof.join('\n') + '\n');
+    await writeFileAtomically(path.join(out, FEM_FILES.profile), prof.join('\n') + '\n');
     return { final_contact_fraction: Object.fromEntries(runs.map((r) => [String(r.pressure_mpa), r.contact_fraction])) };
   },
 };

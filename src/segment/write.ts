@@ -7,6 +7,7 @@ import type { ScratchVolume } from '../io/scratch-volume.js';
 import type { SegmentReport } from './types.js';
 import { makeVolume, type Spacing3, type Volume } from '../io/volume.js';
 import type { SegmentResult } from './types.js';
+import { SEGMENT_FILES } from '../io/run-folder.js';
 
 /** The labels TIFF's description line: the code of each value. */
 const LABEL_DESCRIPTION = (report: SegmentReport) => (report.mode === 'phases' ? '0:void,1:Li,2:electrolyte,3:collector,255:masked' : `classes 0..${report.classes - 1} by intensity`);
@@ -26,8 +27,8 @@ export interface SegmentationFiles {
 /** Write `labels.tif` and `segment.json` into `dir` (created if missing), each atomically. */
 export async function writeSegmentation(dir: string, result: SegmentResult, scanVolume: Pick<Volume, 'shape' | 'spacing' | 'origin'>): Promise<SegmentationFiles> {
   await fs.mkdir(dir, { recursive: true });
-  const labelsPath = path.join(dir, 'labels.tif');
-  const jsonPath = path.join(dir, 'segment.json');
+  const labelsPath = path.join(dir, SEGMENT_FILES.labels);
+  const jsonPath = path.join(dir, SEGMENT_FILES.json);
   const spacing = result.report.spacing_um ?? scanVolume.spacing ?? null;
   const vol = makeVolume(result.labels, scanVolume.shape, spacing, { origin: scanVolume.origin });
   await writeTiff(labelsPath, vol, {
@@ -52,8 +53,8 @@ export async function writeSegmentationFromScratch(
   onProgress?: (done: number, total: number) => void,
 ): Promise<SegmentationFiles> {
   await fs.mkdir(dir, { recursive: true });
-  const labelsPath = path.join(dir, 'labels.tif');
-  const jsonPath = path.join(dir, 'segment.json');
+  const labelsPath = path.join(dir, SEGMENT_FILES.labels);
+  const jsonPath = path.join(dir, SEGMENT_FILES.json);
   const [nz, ny, nx] = labels.shape;
   const writer = await createTiffWriter(labelsPath, { shape: labels.shape, dtype: 'uint8', spacing: report.spacing_um ?? spacing, compression: 'deflate', deflateLevel: LABELS_DEFLATE_LEVEL, description: { labels: LABEL_DESCRIPTION(report) } });
   try {

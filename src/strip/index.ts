@@ -13,6 +13,7 @@ import { sortMap, strippingCurve, type CurvePoint, type SortedMap, type StepMode
 import { islandSweep } from './islands.js';
 import { strippingChartSvg, type ChartSeries } from './chart.js';
 import { snapshotPng } from './snapshot.js';
+import { STRIP_FILES } from '../io/run-folder.js';
 
 export { sortMap, strippingCurve, CurveWalker, directCurvePoint, type CurvePoint, type SortedMap, type StepMode } from './replay.js';
 export { islandSweep, islandsBruteForce, type IslandStats } from './islands.js';
@@ -201,10 +202,10 @@ export async function writeStripOutputs(
     await writeFileAtomically(path.join(dir, name), data);
     files.push(name);
   };
-  await put('stripping.csv', stripCsv(result.csvRows, result.csvExtra));
-  await put('stripping.json', `${JSON.stringify(jsonSafe({ ...(result.json as object), memory: memoryReport() }), null, 2)}\n`);
+  await put(STRIP_FILES.csv, stripCsv(result.csvRows, result.csvExtra));
+  await put(STRIP_FILES.json, `${JSON.stringify(jsonSafe({ ...(result.json as object), memory: memoryReport() }), null, 2)}\n`);
   const refs = S002_REFERENCE.map((r) => ({ x: r.stripped_fraction, active: r.active_fraction, label: `S002 ${Math.round(r.stripped_fraction * 100)}% → ${Math.round(r.active_fraction * 100)}%` }));
-  await put('stripping.svg', strippingChartSvg(result.chart, refs, result.title));
+  await put(STRIP_FILES.figure, strippingChartSvg(result.chart, refs, result.title));
   for (const s of result.snapshots) {
     const title = `${s.mode}: ${(s.stripped_fraction * 100).toFixed(1)} % stripped, ${(s.active_fraction * 100).toFixed(1)} % active (j ×${s.active_fraction > 0 ? (1 / s.active_fraction).toFixed(2) : '∞'})`;
     await put(snapshotName(s.mode, s.stripped_fraction), snapshotPng({ remaining: s.remaining, ny: s.ny, nx: s.nx, title, pixelUm: s.pixelUm, voided: s.voided }));

@@ -6,6 +6,7 @@ import { makeVolume, type Shape3, type Spacing3 } from '../io/volume.js';
 import { histogramSvg, mapFigureSvg, svgToPng } from '../report/figures/index.js';
 import { summarizeThickness, type ThicknessMapResult, type ThicknessSummary } from './map.js';
 import type { ElectrodeMap, ElectrodeMapsResult } from './electrodes.js';
+import { THICKNESS_FILES, thicknessFiles } from '../io/run-folder.js';
 
 export interface ThicknessFiles {
   thickness: string;
@@ -35,16 +36,17 @@ export async function writeThicknessOutputs(
   suffix = '',
   electrode: string | null = null,
 ): Promise<ThicknessFiles> {
+  const names = thicknessFiles(suffix);
   const files: ThicknessFiles = {
-    thickness: path.join(dir, `thickness${suffix}_um.tif`),
-    penetration: path.join(dir, `penetration${suffix}_um.tif`),
-    surface: path.join(dir, `surface_height${suffix}_um.tif`),
-    liTop: path.join(dir, `li_top_height${suffix}_um.tif`),
-    json: path.join(dir, `thickness${suffix}.json`),
-    png: path.join(dir, `thickness${suffix}.png`),
-    svg: path.join(dir, `thickness${suffix}.svg`),
-    histogramSvg: path.join(dir, `thickness_histogram${suffix}.svg`),
-    histogramPng: path.join(dir, `thickness_histogram${suffix}.png`),
+    thickness: path.join(dir, names.map),
+    penetration: path.join(dir, names.penetration),
+    surface: path.join(dir, names.surface),
+    liTop: path.join(dir, names.liTop),
+    json: path.join(dir, names.json),
+    png: path.join(dir, names.figurePng),
+    svg: path.join(dir, names.figure),
+    histogramSvg: path.join(dir, names.histogram),
+    histogramPng: path.join(dir, names.histogramPng),
   };
   const which = electrode ? ` (${electrode} electrode)` : '';
   await writeTiff(files.thickness, mapVolume(res.thickness, res));
@@ -129,14 +131,14 @@ export async function writeElectrodeOutputs(dir: string, m: ElectrodeMapsResult,
     penetration_max_um: summaries[k].penetration.max_um,
     through_columns: summaries[k].penetration.through_columns,
     contact_fraction: r6(e.contact.contactFraction),
-    files: { thickness: `thickness${e.suffix}_um.tif`, penetration: `penetration${e.suffix}_um.tif`, contact: `contact${e.suffix}.tif`, json: `thickness${e.suffix}.json` },
+    files: { thickness: thicknessFiles(e.suffix).map, penetration: thicknessFiles(e.suffix).penetration, contact: thicknessFiles(e.suffix).contact, json: thicknessFiles(e.suffix).json },
   }));
   for (let k = 0; k < m.electrodes.length; k++) {
     const e = m.electrodes[k];
     const res = e.map;
     await writeThicknessOutputs(dir, res, summaries[k], { electrode: e.name, electrodes: entries, electrode_detection: m.detection, ...extra }, e.suffix, two ? e.name : null);
     const mapSpacing: Spacing3 = [res.axis_um, res.pixel_um[0], res.pixel_um[1]];
-    await writeTiff(path.join(dir, `contact${e.suffix}.tif`), makeVolume(e.contact.contact, [1, res.shape[0], res.shape[1]], mapSpacing), {
+    await writeTiff(path.join(dir, thicknessFiles(e.suffix).contact), makeVolume(e.contact.contact, [1, res.shape[0], res.shape[1]], mapSpacing), {
       compression: 'deflate',
       description: { contact: '1: Li touches the electrolyte surface, 0: void at the surface, 255: no surface in the column', electrode: e.name },
     });
@@ -148,7 +150,7 @@ export async function writeElectrodeOutputs(dir: string, m: ElectrodeMapsResult,
     axis: e.map.axis,
     map_shape: e.map.shape,
     pixel_um: e.map.pixel_um,
-    contact_file: `contact${e.suffix}.tif`,
+    contact_file: thicknessFiles(e.suffix).contact,
   });
   const interfaceJson = {
     ...contactOf(m.electrodes[0]),
@@ -156,6 +158,6 @@ export async function writeElectrodeOutputs(dir: string, m: ElectrodeMapsResult,
     electrodes: Object.fromEntries(m.electrodes.map((e) => [e.name, contactOf(e)])),
     definition: 'contact.tif: the voxel next to the electrolyte surface on the Li side is Li (1) or not (0); electrolyte_depth_um: mean electrolyte voxels per column × voxel size. With two electrodes the far one is contact_far.tif.',
   };
-  await writeFileAtomically(path.join(dir, 'interface.json'), `${JSON.stringify(interfaceJson, (_k, x) => (typeof x === 'number' && !Number.isFinite(x) ? null : x), 2)}\n`);
+  await writeFileAtomically(path.join(dir, THICKNESS_FILES.interface), `${JSON.stringify(interfaceJson, (_k, x) => (typeof x === 'number' && !Number.isFinite(x) ? null : x), 2)}\n`);
   return { summaries, entries };
 }

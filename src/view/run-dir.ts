@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { InputError } from '../io/errors.js';
+import { CURRENT_FILES, FEM_FILES, RUN_MANIFEST, SEGMENT_FILES, STAGE_DIRS, STRIP_FILES, THICKNESS_FILES, type RunStage } from '../io/run-folder.js';
 
 /** Files of a run directory the viewer knows about (absolute paths, null when absent). */
 export interface RunFiles {
@@ -21,20 +22,22 @@ export interface RunFiles {
   manifest: string | null;
 }
 
+/** Where each file lies in a run folder, then in a single command's output folder (flat). */
+const inRun = (stage: RunStage, file: string): string[] => [`${STAGE_DIRS[stage]}/${file}`, file];
 const CANDIDATES: Record<Exclude<keyof RunFiles, 'dir' | 'scan'>, string[]> = {
-  labels: ['segment/labels.tif', 'labels.tif'],
-  segment_json: ['segment/segment.json', 'segment.json'],
-  thickness: ['thickness/thickness_um.tif', 'thickness_um.tif'],
-  surface_height: ['thickness/surface_height_um.tif', 'surface_height_um.tif'],
-  penetration: ['thickness/penetration_um.tif', 'penetration_um.tif'],
-  thickness_json: ['thickness/thickness.json', 'thickness.json'],
-  stripping_json: ['strip/stripping.json', 'stripping.json'],
-  current_density: ['current/current_density.tif', 'current_density.tif'],
-  current_json: ['current/current.json', 'current.json'],
-  contact_json: ['fem/contact.json', 'contact.json'],
-  contact_csv: ['fem/contact.csv', 'contact.csv'],
-  profiles_csv: ['fem/profiles.csv', 'profiles.csv'],
-  manifest: ['manifest.json'],
+  labels: inRun('segment', SEGMENT_FILES.labels),
+  segment_json: inRun('segment', SEGMENT_FILES.json),
+  thickness: inRun('thickness', THICKNESS_FILES.map),
+  surface_height: inRun('thickness', THICKNESS_FILES.surface),
+  penetration: inRun('thickness', THICKNESS_FILES.penetration),
+  thickness_json: inRun('thickness', THICKNESS_FILES.json),
+  stripping_json: inRun('strip', STRIP_FILES.json),
+  current_density: inRun('current', CURRENT_FILES.density),
+  current_json: inRun('current', CURRENT_FILES.json),
+  contact_json: inRun('fem', FEM_FILES.json),
+  contact_csv: inRun('fem', FEM_FILES.csv),
+  profiles_csv: inRun('fem', FEM_FILES.profiles),
+  manifest: [RUN_MANIFEST],
 };
 
 function firstFile(dir: string, rels: string[]): string | null {

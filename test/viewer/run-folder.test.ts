@@ -7,6 +7,7 @@ import { renameSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { discoverRun } from '../../src/view/run-dir.js';
+import { readRunDocs } from '../../src/io/run-folder.js';
 import { startViewServer, type ViewServer } from '../../src/view/server.js';
 import { openBrowser, type BrowserSession } from '../../src/view/browser.js';
 import { cli, tempDir } from '../helpers.js';
@@ -34,6 +35,22 @@ describe('viewer on a buried run folder', () => {
     expect(head[0]).toBe('x_um');
     expect(head.filter((c) => c.startsWith('p_mpa_t'))).toHaveLength(2);
     expect(head.at(-1)).toBe('current_ratio_end');
+  });
+
+  it('holds every file the one run-folder definition names, and its typed reader reads each stage document', async () => {
+    const files = discoverRun(runDir);
+    const missing = Object.entries(files).filter(([k, v]) => v === null && k !== 'scan').map(([k]) => k);
+    expect(missing).toEqual([]);
+    const docs = await readRunDocs(runDir);
+    expect(Object.entries(docs).filter(([, v]) => v === null).map(([k]) => k)).toEqual([]);
+    // the documents carry the fields the report and the batch summary read
+    expect(docs.segment?.shape).toHaveLength(3);
+    expect(docs.thickness?.mean_um).toBeGreaterThan(5);
+    expect(docs.iface?.contact_fraction).toBeGreaterThan(0.5);
+    expect(docs.stripping?.uniform?.rows?.length).toBe(21);
+    expect(docs.current?.resistance_ohm_cm2).toBeGreaterThan(0);
+    expect(docs.contact?.runs?.map((r) => r.pressure_mpa)).toEqual([1, 5]);
+    expect(docs.manifest?.stages?.map((x) => x.stage)).toEqual(['segment', 'thickness', 'strip', 'current', 'fem', 'report']);
   });
 
   it.skipIf(!hasChromium)('renders the Contact FEM tab with its interface charts (more than the history alone)', async () => {

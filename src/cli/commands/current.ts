@@ -13,6 +13,7 @@ import { solveCurrentStage, type CurrentStageResult } from '../../current/run.js
 import { addInputOptions, ensureOutputDir, openOptionsFrom, type InputFlags } from '../input-options.js';
 import { action, emit } from '../run-command.js';
 import { createProgress, type Progress } from '../../io/progress.js';
+import { CURRENT_FILES } from '../../io/run-folder.js';
 
 interface CurrentFlags extends InputFlags {
   out: string;
@@ -121,7 +122,7 @@ export function registerCurrent(program: Command): void {
       const block = result.solveBlock;
       const s: CurrentSummary = result.summary;
       (progress as Progress | null)?.finish(`${s.solver.iterations} iterations, residual ${s.solver.relative_residual.toExponential(2)}`);
-      const files = { json: path.join(flags.out, 'current.json'), density: path.join(flags.out, 'current_density.tif') };
+      const files = { json: path.join(flags.out, CURRENT_FILES.json), density: path.join(flags.out, CURRENT_FILES.density) };
       await writeTiff(files.density, makeVolume(result.density, [1, ny, nx], [vol.spacing![0], dy, dx]), { description: { quantity: 'interface current density / nominal mean' } });
       const json = { input, files, ...s, solve_block: block, memory: { ...memoryReport(), budget_bytes: budget.bytes, out_of_core: block > 1 } };
       await writeFileAtomically(files.json, `${JSON.stringify(json, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2)}\n`);

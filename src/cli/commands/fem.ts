@@ -12,6 +12,7 @@ import type { HistoryPoint } from '../../fem/contact.js';
 import type { Material } from '../../fem/material.js';
 import { electrolyteMaterial, liMaterial, profilesCsv, runContact } from '../../fem/contact-run.js';
 import { parseProfileCsv, resamplePeriodic, selfAffineProfile, wavyProfile } from '../../fem/profile.js';
+import { FEM_FILES } from '../../io/run-folder.js';
 
 interface FemFlags {
   output: string;
@@ -213,9 +214,9 @@ export function registerFem(program: Command): void {
         };
         const csvHead = 't_s,pressure_mpa,contact_fraction,mean_contact_pressure_mpa,max_contact_pressure_mpa,void_area_um2,li_top_displacement_um,constriction_ohm_cm2,hotspot_p99';
         const csv = [csvHead, ...summary.history.map((r) => [r.t, r.pressure, r.contact_fraction, r.mean_contact_pressure, r.max_contact_pressure, r.void_area_um2, r.li_top_displacement_um, r.constriction_ohm_cm2, r.hotspot_p99].join(','))].join('\n') + '\n';
-        await writeFileAtomically(path.join(flags.output, 'contact.json'), `${JSON.stringify(summary, null, 2)}\n`);
-        await writeFileAtomically(path.join(flags.output, 'contact.csv'), csv);
-        await writeFileAtomically(path.join(flags.output, 'profiles.csv'), profilesCsv(run, prof.h));
+        await writeFileAtomically(path.join(flags.output, FEM_FILES.json), `${JSON.stringify(summary, null, 2)}\n`);
+        await writeFileAtomically(path.join(flags.output, FEM_FILES.csv), csv);
+        await writeFileAtomically(path.join(flags.output, FEM_FILES.profiles), profilesCsv(run, prof.h));
         const text = [
           `profile            ${prof.source}, λ = ${r6(prof.lambda)} µm, ${nx} columns`,
           `model              Li ${li.law}, electrolyte ${flags.electrolyte}, T = ${T} K`,
@@ -224,7 +225,7 @@ export function registerFem(program: Command): void {
           `contact pressure   mean ${r6(last.mean_contact_pressure)} MPa, max ${r6(last.max_contact_pressure)} MPa`,
           `void area          ${r6(last.void_area_um2)} µm² per period`,
           `constriction       ${r6(finalCond.constriction_ohm_cm2)} Ω·cm² (Wa = ${r6(finalCond.wagner)}, hotspot p99 ${r6(finalCond.hotspot_p99)})`,
-          `outputs            ${path.join(flags.output, 'contact.json')}, contact.csv, profiles.csv`,
+          `outputs            ${path.join(flags.output, FEM_FILES.json)}, contact.csv, profiles.csv`,
         ].join('\n');
         emit(Boolean(flags.json), summary, text);
       }),
