@@ -38,5 +38,5 @@ export { runPipeline, type RunOptions, type RunResult } from './pipeline/run.js'
 export { defaultConfig, resolveConfig, type RunConfig } from './pipeline/config.js';
 export {
   readRunDocs, runFile, thicknessFiles, STAGE_DIRS, SEGMENT_FILES, THICKNESS_FILES, STRIP_FILES, CURRENT_FILES, FEM_FILES, RUN_MANIFEST, RUN_REPORT,
-  type RunStage, type SegmentDoc, type ThicknessDoc, type InterfaceDoc, type StrippingDoc, type CurrentDoc, type ContactDoc, type ManifestDoc,
+  type RunStage, type RunDocs, type SegmentDoc, type ThicknessDoc, type InterfaceDoc, type StrippingDoc, type CurrentDoc, type ContactDoc, type ManifestDoc,
 } from './io/run-folder.js';

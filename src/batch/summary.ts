@@ -17,20 +17,13 @@ import { packageVersion } from '../pipeline/run.js';
 import { renderVegaLite, type VlSpec } from '../report/charts/index.js';
 import { configTableHtml, esc, inlineSvg, renderReportHtml, type Section } from '../report/html/index.js';
 import type { ScanOutcome } from './local.js';
-import { readRunDocs, RUN_REPORT, type ContactDoc, type CurrentDoc, type InterfaceDoc, type ManifestDoc, type SegmentDoc, type StrippingDoc, type StripRowDoc, type ThicknessDoc } from '../io/run-folder.js';
+import { readRunDocs, RUN_REPORT, type RunDocs, type StripRowDoc } from '../io/run-folder.js';
 
 // ───────────────────────────────────────── the per-scan files (types and reader: io/run-folder.ts)
 
 /** Everything the summary reads from one scan's folder (null where a file is missing). */
-export interface ScanData {
+export interface ScanData extends RunDocs {
   outcome: ScanOutcome;
-  manifest: ManifestDoc | null;
-  segment: SegmentDoc | null;
-  thickness: ThicknessDoc | null;
-  iface: InterfaceDoc | null;
-  stripping: StrippingDoc | null;
-  current: CurrentDoc | null;
-  contact: ContactDoc | null;
   report: boolean;
 }
 

@@ -123,7 +123,7 @@ export async function readJsonIf<T>(file: string): Promise<T | null> {
 }
 
 /** The JSON documents of a run folder (null where a stage did not run). */
-export async function readRunDocs(dir: string): Promise<{
+export interface RunDocs {
   manifest: ManifestDoc | null;
   segment: SegmentDoc | null;
   thickness: ThicknessDoc | null;
@@ -131,7 +131,10 @@ export async function readRunDocs(dir: string): Promise<{
   stripping: StrippingDoc | null;
   current: CurrentDoc | null;
   contact: ContactDoc | null;
-}> {
+}
+
+/** Read a run folder's documents (null where a stage did not run). */
+export async function readRunDocs(dir: string): Promise<RunDocs> {
   const [manifest, segment, thickness, iface, stripping, current, contact] = await Promise.all([
     readJsonIf<ManifestDoc>(path.join(dir, RUN_MANIFEST)),
     readJsonIf<SegmentDoc>(runFile(dir, 'segment', SEGMENT_FILES.json)),
