@@ -258,13 +258,14 @@ export const stripStage: StageSpec = {
       const vol = await loadVolume(input);
       const [, ny, nx] = vol.shape;
       const tag = electrodes.length > 1 ? ` (${e.name})` : '';
-      const r = await runStripping(vol.data as Float32Array, ny, nx, vol.spacing ? vol.spacing[2] : null, folder, input, {
+      const r = await runStripping(vol, folder, {
+        name: input,
         uniform: c.modes.includes('uniform'),
         current: c.modes.includes('current'),
         steps: c.steps,
         by: c.by,
         at: [...c.at],
-        minIsland: c.min_island,
+        minIslandPixels: c.min_island,
         currentSteps: c.current_steps,
         solveGrid: c.solve_grid,
         slabUm: c.thickness_um ?? undefined,

@@ -22,7 +22,7 @@ export interface CurrentStripOptions {
   fractions: number[];
   /** Extra exact fractions (reported separately and used for snapshots). */
   at?: number[];
-  minIsland?: number;
+  minIslandPixels?: number;
   /** Long side of the solve grid (default 64). */
   solveGrid?: number;
   /** Electrolyte slab thickness (µm); default: the map's smaller lateral size. */
@@ -153,7 +153,7 @@ export function stripCurrent(t: ArrayLike<number>, ny: number, nx: number, pixel
       if (contact[b]) act += area[b];
       if (voided[b]) vo += area[b];
     }
-    const isl = islandsBruteForce(contact, g.ny, g.nx, 0, o.minIsland ?? 1);
+    const isl = islandsBruteForce(contact, g.ny, g.nx, 0, o.minIslandPixels ?? 1);
     const active = totalArea ? act / totalArea : 0;
     return {
       step,

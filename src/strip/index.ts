@@ -60,7 +60,7 @@ export interface StripOptions {
   /** Extra exact stripped fractions to report (e.g. [0.64, 0.85]). */
   at?: number[];
   /** Minimum island size (px) for islands_ge_min. Default 10. */
-  minIsland?: number;
+  minIslandPixels?: number;
 }
 
 export interface UniformStripResult {
@@ -103,7 +103,7 @@ export function stripUniform(t: ArrayLike<number>, ny: number, nx: number, optio
   if (t.length !== ny * nx) throw new RangeError(`map length ${t.length} ≠ ${ny}×${nx}`);
   const steps = options.steps ?? 100;
   const by = options.by ?? 'fraction';
-  const minIsland = options.minIsland ?? 10;
+  const minIsland = options.minIslandPixels ?? 10;
   const at = options.at ?? [];
   for (const f of at) if (!(f >= 0 && f <= 1)) throw new RangeError(`stripped fraction must be in [0, 1], got ${f}`);
   const sorted = sortMap(t);

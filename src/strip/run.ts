@@ -5,6 +5,7 @@
  */
 import path from 'node:path';
 import { InputError } from '../io/errors.js';
+import type { Volume } from '../io/volume.js';
 import { writeFileAtomically } from '../io/atomic.js';
 import { remainingAfter, stripCsv, stripUniform, writeStripOutputs, type SnapshotSpec, type StepMode, type StripRow, type UniformStripResult } from './index.js';
 import { stripCurrent, CURRENT_EXTRA_COLUMNS, type CurrentStripResult } from './current-mode.js';
@@ -21,7 +22,8 @@ export interface StrippingOptions {
   /** Stripped fractions reported exactly (and snapshotted when `snapshots` is not given). */
   at: number[];
   snapshots?: number[];
-  minIsland: number;
+  /** Islands of at least this many pixels count in islands_ge_min. */
+  minIslandPixels: number;
   /** Current-aware mode: at most this many solves (the uniform steps are subsampled); all steps when absent. */
   currentSteps?: number;
   solveGrid: number;
@@ -30,6 +32,8 @@ export interface StrippingOptions {
   jNominalMaCm2?: number;
   jVoidMaCm2?: number;
   /** Called when a phase starts ('uniform' | 'current'); returns the progress callback and a finisher. */
+  /** The map's file (messages, stripping.json). */
+  name?: string;
   onPhase?: (phase: 'uniform' | 'current') => { update(done: number, total: number): void; finish(note?: string): void };
 }
 
@@ -49,26 +53,28 @@ export function currentFractions(all: number[], steps: number): number[] {
   return out;
 }
 
-export async function runStripping(
-  map: Float32Array,
-  ny: number,
-  nx: number,
-  pixelUm: number | null,
-  out: string,
-  input: string,
-  o: StrippingOptions,
-): Promise<StrippingResult> {
+/**
+ * The stripping stage: replay the Li thickness map `map` ([1, ny, nx], µm; NaN = masked) uniformly
+ * and/or current-aware, and write its outputs into `out`. `o.name` names the map in messages and in
+ * stripping.json.
+ */
+export async function runStripping(thicknessMap: Volume, out: string, o: StrippingOptions): Promise<StrippingResult> {
+  const input = o.name ?? 'thickness map';
+  const [nz, ny, nx] = thicknessMap.shape;
+  if (nz !== 1) throw new InputError(`thickness map must be a single slice [1, ny, nx], got ${thicknessMap.shape.join('×')}`, o.name);
+  const map = thicknessMap.data instanceof Float32Array ? thicknessMap.data : Float32Array.from(thicknessMap.data as ArrayLike<number>);
+  const pixelUm = thicknessMap.spacing ? thicknessMap.spacing[2] : null;
   const noop = { update() {}, finish() {} };
   const p1 = o.onPhase?.('uniform') ?? noop;
-  const uni = stripUniform(map, ny, nx, { steps: o.steps, by: o.by, at: o.at, minIsland: o.minIsland });
+  const uni = stripUniform(map, ny, nx, { steps: o.steps, by: o.by, at: o.at, minIslandPixels: o.minIslandPixels });
   p1.finish(`${uni.rows.length} rows`);
-  if (uni.summary.map_pixels === 0) throw new InputError('the map has no pixels with a thickness ≥ 0 (nothing to strip)', input);
+  if (uni.summary.map_pixels === 0) throw new InputError('the map has no pixels with a thickness ≥ 0 (nothing to strip)', o.name);
   const snapFractions = o.snapshots ?? (o.at.length ? o.at : DEFAULT_SNAPSHOTS);
   const snapshots: SnapshotSpec[] = [];
   const chart: ChartSeries[] = [];
   if (o.uniform) {
     // exact depth for each snapshot fraction (reuse the replay's rows when they are the same fractions)
-    const atRows = snapFractions === o.at ? uni.at_rows : stripUniform(map, ny, nx, { steps: 1, by: 'fraction', at: snapFractions, minIsland: o.minIsland }).at_rows;
+    const atRows = snapFractions === o.at ? uni.at_rows : stripUniform(map, ny, nx, { steps: 1, by: 'fraction', at: snapFractions, minIslandPixels: o.minIslandPixels }).at_rows;
     atRows.forEach((r, i) =>
       snapshots.push({ stripped_fraction: snapFractions[i], active_fraction: r.active_fraction, remaining: remainingAfter(map, r.removed_depth_um), ny, nx, pixelUm, mode: 'uniform' }),
     );
@@ -76,13 +82,13 @@ export async function runStripping(
   }
   let cur: CurrentStripResult | null = null;
   if (o.current) {
-    if (!pixelUm) throw new InputError('current mode needs the pixel size: give --voxel UM', input);
+    if (!pixelUm) throw new InputError('current mode needs the pixel size: give --voxel UM', o.name);
     const p2 = o.onPhase?.('current') ?? noop;
     const all = uni.rows.map((r) => r.stripped_fraction);
     cur = stripCurrent(map, ny, nx, pixelUm, {
       fractions: o.currentSteps !== undefined ? currentFractions(all, o.currentSteps) : all,
       at: snapFractions,
-      minIsland: o.minIsland,
+      minIslandPixels: o.minIslandPixels,
       solveGrid: o.solveGrid,
       slabUm: o.slabUm,
       sigmaMsPerCm: o.sigmaMsPerCm,

@@ -97,7 +97,7 @@ describe('islands: one union-find sweep = brute-force relabelling per step', () 
       const t = lognormalMap(ny, nx, { median: 10, sigmaLog: 0.5, corrPx: corr, seed });
       t[5] = NaN; // masked pixels never count
       t[100] = -1;
-      const res = stripUniform(t, ny, nx, { steps: 40, by: 'fraction', minIsland: 3 });
+      const res = stripUniform(t, ny, nx, { steps: 40, by: 'fraction', minIslandPixels: 3 });
       for (const r of res.rows) {
         const b = islandsBruteForce(t, ny, nx, r.removed_depth_um, 3);
         expect({ step: r.step, islands: r.islands, largest: r.largest_island_px, median: r.median_island_px, ge: r.islands_ge_min }).toEqual({

@@ -78,13 +78,14 @@ export function registerStrip(program: Command): void {
       const pixelUm = vol.spacing ? vol.spacing[2] : null;
       await ensureOutputDir(flags.out);
 
-      const { uniform: uni, current: cur, files, atRows } = await runStripping(vol.data as Float32Array, ny, nx, pixelUm, flags.out, input, {
+      const { uniform: uni, current: cur, files, atRows } = await runStripping(vol, flags.out, {
+        name: input,
         uniform: flags.mode !== 'current',
         current: wantCurrent,
         steps,
         by: flags.by as StepMode,
         at,
-        minIsland,
+        minIslandPixels: minIsland,
         solveGrid,
         slabUm: slab,
         sigmaMsPerCm: sigma,
