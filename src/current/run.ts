@@ -69,7 +69,6 @@ export async function solveCurrentStage(contact: Volume, o: CurrentStageOptions 
     ({ ny, nx, block } = coarse);
     dy = dy0 * block;
     dx = dx0 * block;
-    if (!map.some((v) => v !== 0)) throw new InputError(`no Li in contact with the electrolyte surface${o.electrode ? ` of the ${o.electrode} electrode` : ''}: the current stage has nothing to solve`, o.name);
   } else if (o.labels) {
     const lab = o.labels;
     if (lab.shape[1] !== ny0 || lab.shape[2] !== nx0) throw new InputError(`labels are ${lab.shape.join('×')}, the contact map is ${ny0}×${nx0}`, o.labelsName);
@@ -88,6 +87,8 @@ export async function solveCurrentStage(contact: Volume, o: CurrentStageOptions 
       note = `the voxel-resolution solve (${lab.shape.join('×')} cells) does not fit the memory budget ${formatBytes(o.budgetBytes ?? Infinity)}: solved on ${solveBlock}×${solveBlock}×${solveBlock} blocks (${coarse.nz}×${ny}×${nx} cells)`;
     }
   }
+  // a map with no contact has no current path: every figure would be NaN
+  if (!map.some((v) => v !== 0)) throw new InputError(`no Li in contact with the electrolyte surface${o.electrode ? ` of the ${o.electrode} electrode` : ''}: the current stage has nothing to solve`, o.name);
   if (typeof o.thicknessUm === 'object' && o.thicknessUm !== null && thickness === undefined) thickness = Math.max(o.thicknessUm.autoDepthUm, 4 * Math.max(dx, dy));
   if (thickness === undefined) throw new InputError('give --thickness UM (electrolyte slab thickness) or --labels');
   const { grid: _grid, labels: _labels, budgetBytes: _budget, backend, onWarning, onLabelsProgress: _p, name: _name, labelsName: _ln, electrode: _e, thicknessUm: _t, ...solver } = o;
