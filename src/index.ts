@@ -16,8 +16,10 @@ export { generatePhantom, PRESETS, type PresetName, type SynthOptions, type Phan
 export { createBackend, CpuBackend, type CreateBackendOptions } from './compute/index.js';
 export type { BackendChoice, ComputeBackend } from './compute/types.js';
 
-// Stages: each is one library call; the *Scan / *Stage forms open files, choose in memory or streamed
-// by the memory budget, and write the outputs that `buried <command>` writes.
+// Stages: one library call each, data first and options last (`stage(volume, options)`); the voxel
+// kernels run on `options.backend` or on cpu worker threads. The file forms (`stage(input, open, out,
+// options)`) open the input, choose in memory or streamed by the memory budget and write the outputs
+// that `buried <command>` writes; the run pipeline uses the same calls.
 export { segment, segmentOutOfCore, writeSegmentation, PHASE_NAMES, type SegmentOptions, type SegmentReport, type SegmentResult } from './segment/index.js';
 export { segmentScan, type SegmentScanOptions, type SegmentScanResult } from './segment/run.js';
 export { electrodeMaps, thicknessMap, type ElectrodeMap, type ElectrodeMapsOptions, type ElectrodeMapsResult } from './thickness/electrodes.js';
@@ -25,11 +27,16 @@ export { summarizeThickness, LI_UM_PER_MAH_CM2, type ThicknessMapResult, type Th
 export { measureThickness, type MeasureThicknessOptions, type ThicknessMeasurement } from './thickness/run.js';
 export { writeElectrodeOutputs } from './thickness/outputs.js';
 export { distanceStage, localThicknessStage, type PhaseStageOptions } from './thickness/phase-run.js';
+export { runStripping, type StrippingOptions, type StrippingResult } from './strip/run.js';
+export { solveCurrentStage, type CurrentStageOptions, type CurrentStageResult } from './current/run.js';
+export { runContact, profilesCsv, liMaterial, electrolyteMaterial, type ContactRunOptions, type ContactRun } from './fem/contact-run.js';
+
+// Kernels under the stages, on plain arrays with their shape: the Euclidean distance transform and
+// local thickness of one label, the current constriction of a 2D contact map, the contact cell and
+// the 2D conduction solve of the FEM.
 export { distanceTransformLabel } from './thickness/edt.js';
 export { localThickness } from './thickness/local-thickness.js';
-export { runStripping, type StrippingOptions, type StrippingResult } from './strip/run.js';
 export { runCurrent, type CurrentOptions, type CurrentResult } from './current/index.js';
-export { solveCurrentStage, type CurrentStageOptions, type CurrentStageResult } from './current/run.js';
 export { ContactCell } from './fem/contact.js';
 export { solveConduction } from './fem/conduction.js';
 

@@ -47,11 +47,11 @@ if (child) {
   let hash = 2166136261, report: SegmentReport, extra = {};
   if (child === 'memory') {
     const vol = await readVolume(source);
-    const res = await segment(vol, backend, options);
+    const res = await segment(vol, { ...options, backend });
     hash = fnv(hash, res.labels);
     report = res.report;
   } else {
-    const res = await segmentOutOfCore(source, backend, options, { budgetBytes: 1 << 30, slabSlices: Number(arg('slab', '16')) });
+    const res = await segmentOutOfCore(source, { ...options, backend }, { budgetBytes: 1 << 30, slabSlices: Number(arg('slab', '16')) });
     const [nz] = res.labels.shape;
     for (let z = 0; z < nz; z += 16) hash = fnv(hash, res.labels.readSlices(z, Math.min(nz, z + 16)) as Uint8Array);
     res.labels.discard();

@@ -103,7 +103,7 @@ async function main(): Promise<void> {
   const t0 = performance.now();
   const vol = await loadVolume(file, { shared: true }); // workers use SharedArrayBuffer input without a copy
   const t1 = performance.now();
-  const res = await segment(vol, backend, { mode: 'classes', classes: 4, method: 'otsu', denoise: 'median', inPlace: true });
+  const res = await segment(vol, { backend, mode: 'classes', classes: 4, method: 'otsu', denoise: 'median', inPlace: true });
   const t2 = performance.now();
   clearInterval(timer);
   rssMax = Math.max(rssMax, process.memoryUsage().rss);

@@ -1,7 +1,7 @@
 /**
  * Phase segmentation of tomograms.
  *
- *   segment(scan, backend, { mode: 'phases' | 'classes', method: 'otsu' | 'gmm', ... })
+ *   segment(scan, { mode: 'phases' | 'classes', method: 'otsu' | 'gmm', backend?, ... })
  *
  * 'classes' (generic, K classes by increasing intensity): exact multi-Otsu (or GMM) thresholds on a
  * full-resolution histogram, then `classify`. With method 'otsu' the thresholds follow scikit-image's
@@ -10,7 +10,8 @@
  * (attenuation order) and layout (collector slab at one z end, Li layer between collector and
  * electrolyte, topology of the low-density phase), with half-way boundary refinement. See phases.ts.
  *
- * Every full-volume voxel kernel goes through the ComputeBackend passed in (cpu or gpu).
+ * Every full-volume voxel kernel goes through the ComputeBackend of the options (cpu or gpu; a cpu
+ * backend of its own when none is given).
  *
  * Volumes larger than memory: segmentOutOfCore (out-of-core.ts), phase mode, same labels and report
  * numbers bit for bit; both paths share the kernels of phases.ts over a PhaseStore (store.ts) and the
@@ -20,6 +21,7 @@ import type { ComputeBackend, GreyArray } from '../compute/types.js';
 import type { DType, Shape3, Volume } from '../io/volume.js';
 import { bytesPerVoxel, voxelCount } from '../io/volume.js';
 import { InputError } from '../io/errors.js';
+import { createBackend } from '../compute/index.js';
 import { fullHistogram, minMax, summarise, thresholdsFromHistogram } from './histogram.js';
 import { estimateNoise } from './noise.js';
 import { cleanup } from './cleanup.js';
@@ -43,7 +45,17 @@ export function asGrey(data: Volume['data']): { grey: GreyArray; converted: bool
   return { grey: Float32Array.from(data as ArrayLike<number>), converted: true };
 }
 
-export async function segment(scan: Volume, backend: ComputeBackend, options: SegmentOptions): Promise<SegmentResult> {
+export async function segment(scan: Volume, options: SegmentOptions): Promise<SegmentResult> {
+  if (options.backend) return segmentOn(scan, options.backend, options);
+  const backend = await createBackend('cpu');
+  try {
+    return await segmentOn(scan, backend, options);
+  } finally {
+    await backend.dispose();
+  }
+}
+
+async function segmentOn(scan: Volume, backend: ComputeBackend, options: SegmentOptions): Promise<SegmentResult> {
   const { timings, lap } = stageTimer();
   const progress = options.onProgress ?? (() => {});
   const mode = options.mode ?? 'phases';

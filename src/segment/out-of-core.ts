@@ -18,6 +18,7 @@
  * mode, and a field of view whose rotation axis is neither z nor the stack normal (refused with an
  * InputError: run them in memory).
  */
+import { createBackend } from '../compute/index.js';
 import type { ComputeBackend, GreyArray } from '../compute/types.js';
 import { gaussianWeights } from '../compute/reference.js';
 import { planSlabs } from '../compute/slabs.js';
@@ -77,7 +78,17 @@ function fixedBytes(plane: number): number {
 const BACKEND_FIXED_BYTES = 64 * 2 ** 20;
 const BACKEND_BYTES_PER_WINDOW_VOXEL = 4;
 
-export async function segmentOutOfCore(source: VolumeSource, backend: ComputeBackend, options: SegmentOptions, ooc: OutOfCoreOptions): Promise<OutOfCoreResult> {
+export async function segmentOutOfCore(source: VolumeSource, options: SegmentOptions, ooc: OutOfCoreOptions): Promise<OutOfCoreResult> {
+  if (options.backend) return segmentOutOfCoreOn(source, options.backend, options, ooc);
+  const backend = await createBackend('cpu');
+  try {
+    return await segmentOutOfCoreOn(source, backend, options, ooc);
+  } finally {
+    await backend.dispose();
+  }
+}
+
+async function segmentOutOfCoreOn(source: VolumeSource, backend: ComputeBackend, options: SegmentOptions, ooc: OutOfCoreOptions): Promise<OutOfCoreResult> {
   const { timings, lap: lapTime } = stageTimer();
   // high-water RSS after each step: which step sets the run's peak
   const peakAfter: Record<string, number> = {};

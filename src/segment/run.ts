@@ -17,7 +17,7 @@ import { segmentOutOfCore } from './out-of-core.js';
 import { writeSegmentation, writeSegmentationFromScratch, type SegmentationFiles } from './write.js';
 import type { SegmentOptions, SegmentReport } from './types.js';
 
-export interface SegmentScanOptions extends Omit<SegmentOptions, 'liContrast'> {
+export interface SegmentScanOptions extends Omit<SegmentOptions, 'liContrast' | 'backend'> {
   /** 'auto' (default): attenuation contrast, the inverted rendering when that gives a low QC verdict. */
   liContrast?: 'auto' | 'dark' | 'bright';
   backend: BackendChoice;
@@ -83,7 +83,7 @@ async function segmentOnce(input: string, open: OpenOptions, o: SegmentScanOptio
       else if (first) note(`${source.shape.join('×')} ${source.dtype} does not fit the memory budget in memory: streamed by slabs through scratch files`);
       const backend = await createBackend(choice, { bytesNeeded: 0, workers, onWarning: note });
       try {
-        const r = await namingFile(source.path, segmentOutOfCore(source, backend, options, { budgetBytes }));
+        const r = await namingFile(source.path, segmentOutOfCore(source, { ...options, backend }, { budgetBytes }));
         const labels: ScratchVolume = r.labels;
         const memory: SegmentMemory = { ...memoryReport(inputBytes), budget_bytes: budgetBytes, out_of_core: true, slab_slices: r.slab_slices, denoise_slab_slices: r.denoise_slab_slices, scratch_bytes: r.scratch_bytes, max_window_voxels: r.max_window_voxels, peak_rss_mib_after_step: r.peak_rss_mib_after_step };
         const report = { ...r.report, input: source.path, memory };
@@ -114,7 +114,7 @@ async function segmentOnce(input: string, open: OpenOptions, o: SegmentScanOptio
     }
     const backend = await createBackend(choice, { bytesNeeded: inputBytes * 2, workers, onWarning: note });
     try {
-      const result = await namingFile(source.path, segment(scan, backend, options));
+      const result = await namingFile(source.path, segment(scan, { ...options, backend }));
       const geometry = { shape: scan.shape, spacing: scan.spacing, origin: scan.origin };
       const memory: SegmentMemory = { ...memoryReport(inputBytes), budget_bytes: budgetBytes, out_of_core: false, slab_slices: scan.shape[0] };
       scan = null; // the (denoised) scan goes before the labels are written

@@ -1,3 +1,4 @@
+import type { ComputeBackend } from '../compute/types.js';
 import type { Spacing3 } from '../io/volume.js';
 import type { HistogramSummary, ThresholdConvention } from './histogram.js';
 import type { GaussianComponent } from './gmm.js';
@@ -5,6 +6,9 @@ import type { GaussianComponent } from './gmm.js';
 export type DenoiseChoice = 'auto' | 'none' | 'median' | 'gaussian';
 
 export interface SegmentOptions {
+  /** Where the full-volume voxel kernels run (cpu worker threads or WebGPU); `segment` creates and
+   *  disposes a cpu backend when none is given. */
+  backend?: ComputeBackend;
   /** 'phases' (default): contract codes 0 void, 1 Li, 2 electrolyte, 3 collector. 'classes': 0..K−1 by intensity. */
   mode: 'phases' | 'classes';
   /** Generic mode: number of classes K (2..16). */

@@ -78,7 +78,7 @@ describe('segmentation in any frame', () => {
     const backend = await testBackend();
     const p = generatePhantom({ preset: 'plated', seed: 4, shape: [160, 64, 64] });
     const shape = p.scan.shape;
-    const ref = await segment(p.scan, backend, { mode: 'phases', method: 'otsu' });
+    const ref = await segment(p.scan, { backend, mode: 'phases', method: 'otsu' });
     expect(ref.report.qc?.layout.normal_axis).toBe('z');
     const [nz, ny, nx] = shape;
     for (const normal of ['y', 'x'] as const) {
@@ -86,7 +86,7 @@ describe('segmentation in any frame', () => {
       const inShape: Shape3 = normal === 'y' ? [ny, nz, nx] : [ny, nx, nz];
       const data = fromCanonical(p.scan.data, inShape, normal);
       expect(data[normal === 'y' ? (3 * nz + 100) * nx + 5 : (3 * nx + 5) * nz + 100]).toBe(p.scan.data[(100 * ny + 3) * nx + 5]);
-      const res = await segment({ ...p.scan, data, shape: inShape }, backend, { mode: 'phases', method: 'otsu' });
+      const res = await segment({ ...p.scan, data, shape: inShape }, { backend, mode: 'phases', method: 'otsu' });
       expect(res.report.qc?.layout.normal_axis).toBe(normal);
       expect(res.report.shape).toEqual(inShape);
       const back = toCanonical(res.labels, inShape, normal);
@@ -98,7 +98,7 @@ describe('segmentation in any frame', () => {
     const data = Uint16Array.from(p.scan.data);
     const truth = Uint8Array.from(p.labels.data);
     for (let z = 0; z < nz; z++) for (let y = 0; y < ny; y++) for (let x = 0; x < nx; x++) if (outsideDisc(y, x, ny, nx)) { data[(z * ny + y) * nx + x] = 0; truth[(z * ny + y) * nx + x] = 255; }
-    const res = await segment({ ...p.scan, data }, backend, { mode: 'phases', method: 'otsu' });
+    const res = await segment({ ...p.scan, data }, { backend, mode: 'phases', method: 'otsu' });
     expect(res.report.qc?.field_of_view.detected).toBe(true);
     expect(res.report.qc?.confidence).toBe('high');
     expect(dice(res.labels, truth, 255)).toBe(1);

@@ -132,7 +132,7 @@ describe('default segmentation over the layout matrix', () => {
       const p = generatePhantom({ seed: 3, ...c.synth, shape });
       let scan = p.scan;
       if (c.invert) scan = { ...scan, data: Uint16Array.from(scan.data as Uint16Array, (v) => 65535 - v) };
-      const res = await segment(scan, backend, { mode: 'phases', method: 'otsu', liContrast: c.invert ? 'bright' : 'dark' });
+      const res = await segment(scan, { backend, mode: 'phases', method: 'otsu', liContrast: c.invert ? 'bright' : 'dark' });
       const qc = res.report.qc!;
       const truth = p.labels.data;
       const codes = ([0, 1, 2, 3, 4, 5, 255] as Code[]).filter((l) => truth.includes(l));

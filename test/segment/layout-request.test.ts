@@ -11,7 +11,7 @@ import { dice } from './metrics.js';
 
 async function run(preset: PresetName, layout: SegmentOptions['layout']) {
   const p = generatePhantom({ preset, shape: [140, 64, 64], seed: 4 });
-  const r = await segment(p.scan, await testBackend(), { mode: 'phases', method: 'otsu', layout });
+  const r = await segment(p.scan, { backend: await testBackend(), mode: 'phases', method: 'otsu', layout });
   const qc = r.report.qc!;
   return { p, r, qc, check: qc.checks.find((c) => c.name === 'layout_requested') };
 }

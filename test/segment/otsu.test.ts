@@ -58,7 +58,7 @@ describe('writeSegmentation', () => {
     const data = new Uint16Array(8 * 16 * 16);
     for (let i = 0; i < data.length; i++) data[i] = (i % 16 < 8 ? 1000 : 5000) + (i % 7) * 10;
     const scan = makeVolume(data, shape, [2, 1.5, 1.5]);
-    const res = await segment(scan, await testBackend(), { mode: 'classes', classes: 2, method: 'gmm' });
+    const res = await segment(scan, { backend: await testBackend(), mode: 'classes', classes: 2, method: 'gmm' });
     const dir = mkdtempSync(path.join(os.tmpdir(), 'seg-'));
     const files = await writeSegmentation(dir, res, scan);
     const back = await loadVolume(files.labels);

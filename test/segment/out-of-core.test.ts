@@ -78,7 +78,7 @@ describe('segmentOutOfCore equals segment()', () => {
       if (c.options.liContrast === 'bright') scan = { ...scan, data: Uint16Array.from(scan.data as Uint16Array, (v) => 65535 - v) };
       if (c.float) scan = { ...scan, dtype: 'float64', data: Float64Array.from(scan.data as Uint16Array, (v) => v / 7) };
       const options: SegmentOptions = { mode: 'phases', method: 'otsu', ...c.options };
-      const mem = await segment(scan, backend, options);
+      const mem = await segment(scan, { ...options, backend });
       // the layouts are also segmented right, not only the same way twice (a shallow plated scan with a
       // thick plunger was once taken for a cathode here, identically in both paths)
       if (c.synth || c.preset === 'fullcell') {
@@ -92,7 +92,7 @@ describe('segmentOutOfCore equals segment()', () => {
       // the spilled cases must change more voxels than one chunk holds, in more than one pass
       if (c.changeChunk) expect(mem.report.refinement?.changed_per_pass.slice(0, 2).every((n) => n > 2 * c.changeChunk!)).toBe(true);
       for (const slabSlices of c.slabs) {
-        const ooc = await segmentOutOfCore(memorySource(scan), backend, options, { budgetBytes: 1 << 30, slabSlices, changeChunkEntries: c.changeChunk });
+        const ooc = await segmentOutOfCore(memorySource(scan), { ...options, backend }, { budgetBytes: 1 << 30, slabSlices, changeChunkEntries: c.changeChunk });
         try {
           const labels = ooc.labels.readSlices(0, SHAPE[0]) as Uint8Array;
           let diff = 0;
@@ -122,18 +122,18 @@ describe('segmentOutOfCore slab plan', () => {
     const SHAPE = BASE_SHAPE;
     const p = generatePhantom({ preset: 'plated', seed: 5, shape: SHAPE });
     const src = memorySource(p.scan);
-    const small = await segmentOutOfCore(src, backend, { mode: 'phases', method: 'otsu', denoise: 'none' }, { budgetBytes: 160 * 2 ** 20 + 5 * 2 ** 20 + 24 * 4096 + 16 * 2 ** 20 + 8 * 4096 * 8 });
+    const small = await segmentOutOfCore(src, { backend, mode: 'phases', method: 'otsu', denoise: 'none' }, { budgetBytes: 160 * 2 ** 20 + 5 * 2 ** 20 + 24 * 4096 + 16 * 2 ** 20 + 8 * 4096 * 8 });
     try {
       expect(small.slab_slices).toBeGreaterThanOrEqual(1);
       expect(small.slab_slices).toBeLessThan(SHAPE[0]);
     } finally {
       small.labels.discard();
     }
-    await expect(segmentOutOfCore(src, backend, { mode: 'phases', method: 'otsu', fillHoles: true }, { budgetBytes: 1 << 30 })).rejects.toThrow(/not streamed/);
-    await expect(segmentOutOfCore(src, backend, { mode: 'classes', method: 'otsu' }, { budgetBytes: 1 << 30 })).rejects.toThrow(/phases/);
+    await expect(segmentOutOfCore(src, { backend, mode: 'phases', method: 'otsu', fillHoles: true }, { budgetBytes: 1 << 30 })).rejects.toThrow(/not streamed/);
+    await expect(segmentOutOfCore(src, { backend, mode: 'classes', method: 'otsu' }, { budgetBytes: 1 << 30 })).rejects.toThrow(/phases/);
     // a field of view along x with the stack normal forced along y: its lines cross the slabs in both
     // frames, refused with a message rather than filled wrongly
     const alongX = generatePhantom({ preset: 'plated', seed: 5, shape: [64, 64, 96], axis: 'x', fov: 'circle' });
-    await expect(segmentOutOfCore(memorySource(alongX.scan), backend, { mode: 'phases', method: 'otsu', normal: 'y' }, { budgetBytes: 1 << 30, slabSlices: 8 })).rejects.toThrow(/field of view lies along x and the stack normal along y/);
+    await expect(segmentOutOfCore(memorySource(alongX.scan), { backend, mode: 'phases', method: 'otsu', normal: 'y' }, { budgetBytes: 1 << 30, slabSlices: 8 })).rejects.toThrow(/field of view lies along x and the stack normal along y/);
   }, 60_000);
 });

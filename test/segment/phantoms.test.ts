@@ -20,7 +20,7 @@ describe('segment (phases) on phantoms', () => {
       const backend = await testBackend();
       const p = generatePhantom({ preset, seed: 1, shape: SHAPES[preset] });
       const t0 = performance.now();
-      const res = await segment(p.scan, backend, { mode: 'phases', method: 'otsu' });
+      const res = await segment(p.scan, { backend, mode: 'phases', method: 'otsu' });
       const ms = performance.now() - t0;
       const a = accuracy(res.labels, p);
       console.log(`${formatAccuracy(preset, a)} | ${ms.toFixed(0)} ms on ${backend.description}; denoise ${res.report.denoise.applied}`);
@@ -45,9 +45,9 @@ describe('segment (phases) options', () => {
   it("liContrast 'bright' on an inverted scan gives the same labels", async () => {
     const backend = await testBackend();
     const p = generatePhantom({ preset: 'plated', seed: 2, shape: [160, 64, 64] });
-    const dark = await segment(p.scan, backend, { mode: 'phases', method: 'otsu' });
+    const dark = await segment(p.scan, { backend, mode: 'phases', method: 'otsu' });
     const inv = Uint16Array.from(p.scan.data, (v) => 65535 - v);
-    const bright = await segment({ ...p.scan, data: inv }, backend, { mode: 'phases', method: 'otsu', liContrast: 'bright' });
+    const bright = await segment({ ...p.scan, data: inv }, { backend, mode: 'phases', method: 'otsu', liContrast: 'bright' });
     let same = 0;
     for (let i = 0; i < inv.length; i++) if (dark.labels[i] === bright.labels[i]) same++;
     console.log(`bright vs dark agreement ${((100 * same) / inv.length).toFixed(3)} %`);

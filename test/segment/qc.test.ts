@@ -111,7 +111,7 @@ describe('QC assessment', () => {
     const backend = await testBackend();
     for (const preset of ['plated', 'foil'] as const) {
       const p = generatePhantom({ preset, seed: 1, shape: preset === 'foil' ? [200, 64, 64] : [160, 64, 64] });
-      const res = await segment(p.scan, backend, { mode: 'phases', method: 'otsu' });
+      const res = await segment(p.scan, { backend, mode: 'phases', method: 'otsu' });
       expect(res.report.qc?.confidence, `${preset}: ${res.report.qc?.warnings.join('; ')}`).toBe('high');
       expect(res.report.qc?.layout.name).toBe(preset === 'foil' ? 'li-foil' : 'anode-free');
     }

@@ -48,9 +48,9 @@ describe(`segment --classes K vs scikit-image ${fixtures.skimage_version} thresh
           return same / ref.length;
         };
         // Default: the exact optimum (differs from scikit-image only where its first-moment slip moves a threshold).
-        const exact = await segment(vol, await testBackend(), { mode: 'classes', classes: run.classes, method: 'otsu', denoise: 'none' });
+        const exact = await segment(vol, { backend: await testBackend(), mode: 'classes', classes: run.classes, method: 'otsu', denoise: 'none' });
         // Bit-for-bit variant.
-        const compat = await segment(vol, await testBackend(), { mode: 'classes', classes: run.classes, method: 'otsu', denoise: 'none', otsuVariant: 'skimage' });
+        const compat = await segment(vol, { backend: await testBackend(), mode: 'classes', classes: run.classes, method: 'otsu', denoise: 'none', otsuVariant: 'skimage' });
         const a = agree(exact.labels);
         const b = agree(compat.labels);
         console.log(`${name} K=${run.classes}: skimage ${JSON.stringify(run.thresholds)} | exact ${JSON.stringify(exact.report.thresholds)} agreement ${(100 * a).toFixed(4)} % | skimage-variant ${JSON.stringify(compat.report.thresholds)} agreement ${(100 * b).toFixed(4)} %`);

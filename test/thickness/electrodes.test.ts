@@ -194,7 +194,7 @@ describe('Li between the two interfaces', () => {
 
 describe('segmented symmetric scan', () => {
   it('per-electrode thickness MAE ≤ 1 voxel against the exact maps (segmentation + sub-voxel refinement)', async () => {
-    const res = await segment(symmetric.scan, await testBackend(), { mode: 'phases' });
+    const res = await segment(symmetric.scan, { backend: await testBackend(), mode: 'phases' });
     const labels = makeVolume(res.labels, SHAPE, symmetric.scan.spacing);
     const r = electrodeMaps(labels, { scan: symmetric.scan });
     expect(r.electrodes.map((e) => e.name)).toEqual(['near', 'far']);
