@@ -7,24 +7,25 @@
 import path from 'node:path';
 import { existsSync, promises as fs } from 'node:fs';
 import type { Figure, Section } from '../report/html/index.js';
-import type { ElectrodeEntry } from '../thickness/outputs.js';
+import type { ThicknessJson } from '../thickness/outputs.js';
+import type { StrippingJson } from '../strip/run.js';
+import type { PhantomTruth } from '../synth/index.js';
+import type { CurrentStageJson } from './stages.js';
 import { CURRENT_FILES, runFile, STRIP_FILES, thicknessFiles } from '../io/run-folder.js';
-
-type Json = Record<string, any>;
 
 const fx = (v: number | null | undefined, d = 2) => (v === null || v === undefined || !Number.isFinite(v) ? '—' : v.toFixed(d));
 const pct = (v: number | null | undefined, d = 1) => (v === null || v === undefined || !Number.isFinite(v) ? '—' : `${(v * 100).toFixed(d)} %`);
 
-async function jsonIf(file: string): Promise<Json | null> {
-  return existsSync(file) ? (JSON.parse(await fs.readFile(file, 'utf8')) as Json) : null;
+async function jsonIf<T>(file: string): Promise<T | null> {
+  return existsSync(file) ? (JSON.parse(await fs.readFile(file, 'utf8')) as T) : null;
 }
 
 export interface ElectrodeReportInputs {
   dir: string;
   /** thickness/thickness.json of the first electrode (lists every electrode). */
-  thickness: Json;
+  thickness: ThicknessJson;
   /** The phantom's truth.json, if any (its `electrodes` are named like ours). */
-  truth: Json | null;
+  truth: PhantomTruth | null;
   save(id: string, svg: string, caption: string): Promise<Figure>;
   gridTableHtml(caption: string, head: string[], rows: (string | number)[][]): string;
 }
@@ -33,19 +34,19 @@ export interface ElectrodeReportInputs {
 const stageFolder = (dir: string, stage: string, k: number, name: string) => (k === 0 ? path.join(dir, stage) : path.join(dir, stage, name));
 
 export async function electrodeSections(x: ElectrodeReportInputs): Promise<Section[]> {
-  const entries = (x.thickness.electrodes ?? []) as ElectrodeEntry[];
+  const entries = x.thickness.electrodes ?? [];
   if (entries.length < 2) return [];
   const per = await Promise.all(
     entries.map(async (e, k) => ({
       e,
-      th: k === 0 ? x.thickness : await jsonIf(path.join(x.dir, 'thickness', e.files.json)),
-      strip: await jsonIf(path.join(stageFolder(x.dir, 'strip', k, e.name), STRIP_FILES.json)),
-      cur: await jsonIf(path.join(stageFolder(x.dir, 'current', k, e.name), CURRENT_FILES.json)),
-      truth: ((x.truth?.electrodes ?? []) as Json[]).find((t) => t.name === e.name) ?? null,
+      th: k === 0 ? x.thickness : await jsonIf<ThicknessJson>(path.join(x.dir, 'thickness', e.files.json)),
+      strip: await jsonIf<StrippingJson>(path.join(stageFolder(x.dir, 'strip', k, e.name), STRIP_FILES.json)),
+      cur: await jsonIf<CurrentStageJson>(path.join(stageFolder(x.dir, 'current', k, e.name), CURRENT_FILES.json)),
+      truth: (x.truth?.electrodes ?? []).find((t) => t.name === e.name) ?? null,
     })),
   );
-  const at = (s: Json | null, fr: number) => {
-    const i = ((s?.at ?? []) as number[]).indexOf(fr);
+  const at = (s: StrippingJson | null, fr: number) => {
+    const i = (s?.at ?? []).indexOf(fr);
     return i >= 0 ? s?.uniform?.at_rows?.[i] : undefined;
   };
   const head = ['', ...per.map((p) => `${p.e.name} (${p.e.side} end)`)];

@@ -11,14 +11,17 @@ import { loadVolume } from '../io/open.js';
 import type { StripPoint } from '../report/charts/index.js';
 import type { Figure, Row, Section } from '../report/html/index.js';
 import { configTable } from './config.js';
-import { measuredElectrodes, scanFile, stageDir, type RunContext, type StageSpec } from './stages.js';
+import { measuredElectrodes, scanFile, stageDir, type CurrentStageJson, type FemStageJson, type RunContext, type StageSpec } from './stages.js';
+import type { ThicknessJson } from '../thickness/outputs.js';
+import type { StrippingJson } from '../strip/run.js';
+import type { PhantomTruth } from '../synth/index.js';
 import { readStageRecord } from './fingerprint.js';
 import type { SegmentReport } from '../segment/types.js';
 import { STAGES } from './config.js';
-import { CURRENT_FILES, FEM_FILES, RUN_REPORT, runFile, SEGMENT_FILES, STRIP_FILES, THICKNESS_FILES, thicknessFiles } from '../io/run-folder.js';
+import { CURRENT_FILES, FEM_FILES, RUN_REPORT, runFile, SEGMENT_FILES, STRIP_FILES, THICKNESS_FILES, thicknessFiles, type InterfaceDoc } from '../io/run-folder.js';
 
 const UM_PER_MAH_CM2 = 4.85;
-const PHASES: [code: string, name: string, truthKey: string][] = [
+const PHASES: [code: string, name: string, truthKey: keyof PhantomTruth['phase_fractions_in_cell']][] = [
   ['0', 'void/pore', 'void'],
   ['1', 'Li', 'li'],
   ['2', 'electrolyte', 'electrolyte'],
@@ -36,7 +39,7 @@ export function truthFilesFor(input: string): { truth: string; thickness: string
   return { truth, thickness: existsSync(thickness) ? thickness : null };
 }
 
-async function json<T = any>(file: string): Promise<T> {
+async function json<T>(file: string): Promise<T> {
   return JSON.parse(await fs.readFile(file, 'utf8')) as T;
 }
 
@@ -95,14 +98,14 @@ export const reportStage: StageSpec = {
     const bar = ctx.progress('report');
     const width = ctx.cfg.report.figure_width_px;
     const dir = ctx.dir;
-    const seg = await json(runFile(dir, 'segment', SEGMENT_FILES.json));
-    const th = await json(runFile(dir, 'thickness', THICKNESS_FILES.json));
-    const iface = await json(runFile(dir, 'thickness', THICKNESS_FILES.interface));
-    const strip = await json(runFile(dir, 'strip', STRIP_FILES.json));
-    const cur = await json(runFile(dir, 'current', CURRENT_FILES.json));
-    const fem = await json(runFile(dir, 'fem', FEM_FILES.json));
+    const seg = await json<SegmentReport>(runFile(dir, 'segment', SEGMENT_FILES.json));
+    const th = await json<ThicknessJson>(runFile(dir, 'thickness', THICKNESS_FILES.json));
+    const iface = await json<InterfaceDoc>(runFile(dir, 'thickness', THICKNESS_FILES.interface));
+    const strip = await json<StrippingJson>(runFile(dir, 'strip', STRIP_FILES.json));
+    const cur = await json<CurrentStageJson>(runFile(dir, 'current', CURRENT_FILES.json));
+    const fem = await json<FemStageJson>(runFile(dir, 'fem', FEM_FILES.json));
     const truthFiles = truthFilesFor(ctx.input);
-    const truth = truthFiles ? await json(truthFiles.truth) : null;
+    const truth = truthFiles ? await json<PhantomTruth>(truthFiles.truth) : null;
     const voxel: number = seg.spacing_um?.[0] ?? NaN;
     const steps = 10;
     let done = 0;
@@ -170,9 +173,9 @@ export const reportStage: StageSpec = {
     tick();
 
     // 6. contact mechanics
-    const timeRows = (fem.runs as any[]).flatMap((r) => (r.history as any[]).map((h) => ({ pressure: `${r.pressure_mpa} MPa`, t: h.t, contact_fraction: h.contact_fraction })));
+    const timeRows = fem.runs.flatMap((r) => r.history.map((h) => ({ pressure: `${r.pressure_mpa} MPa`, t: h.t, contact_fraction: h.contact_fraction })));
     await save('contact_time', await renderVegaLite(contactTimeSpec(timeRows)), `Contact fraction of Li (${fem.model.li}) on the measured electrolyte profile during a ${fem.model.hold_s} s hold at each stack pressure (symmetric-log time axis).`);
-    const pRows = (fem.runs as any[]).flatMap((r) => [
+    const pRows = fem.runs.flatMap((r) => [
       { pressure_mpa: r.pressure_mpa, contact_fraction: r.contact_fraction_initial, stage: 'at load (t = 0)' },
       { pressure_mpa: r.pressure_mpa, contact_fraction: r.contact_fraction, stage: 'after the hold' },
     ]);
@@ -180,25 +183,25 @@ export const reportStage: StageSpec = {
     tick();
 
     // QC (segment.json's qc block; none in older runs): slices through the centre and the grey histogram
-    const qc = (seg as SegmentReport).qc ?? null;
+    const qc = seg.qc ?? null;
     const qcFigures: Figure[] = [];
     if (qc) {
       const slices = await writeSliceFigure(figDir, { file: ctx.input, options: ctx.openOptions }, runFile(dir, 'segment', SEGMENT_FILES.labels), width);
-      const histogram = await writeHistogramFigure(figDir, seg as SegmentReport, width);
+      const histogram = await writeHistogramFigure(figDir, seg, width);
       for (const q of [slices, histogram]) qcFigures.push((figures[q.id] = { id: q.id, svg: q.svg, caption: q.caption }));
     }
 
     // ── tables
     const sections: Section[] = [];
     // the QC section comes first: a reader sees whether to trust the labels before any number built on them
-    if (qc) sections.push(qcSection(qc, (seg as SegmentReport).phase_names ?? {}, qcFigures));
+    if (qc) sections.push(qcSection(qc, seg.phase_names ?? {}, qcFigures));
     const tcol = truth !== null;
     const phaseTable: Row[] = PHASES.map(([code, name, key]) => {
       const m = seg.phase_fractions?.[code];
       const t = (truth?.phase_fractions_in_cell ?? truth?.phase_fractions)?.[key];
       return { label: `${name} fraction`, value: pct(m), truth: t !== undefined ? pct(t) : undefined, diff: t !== undefined && m !== undefined ? `${signed((m - t) * 100, 2)} pp` : undefined };
     });
-    const li = seg.li ?? {};
+    const li: Partial<NonNullable<SegmentReport['li']>> = seg.li ?? {};
     const tMean = truth?.thickness?.mean_um;
     const inventory: Row[] = [
       { label: 'Li mean thickness (layer, thickness map)', value: `${fx(th.mean_um)} µm`, truth: tMean !== undefined ? `${fx(tMean)} µm` : undefined, diff: tMean !== undefined ? `${signed(th.mean_um - tMean)} µm (${signed((th.mean_um - tMean) / voxel, 2)} voxels)` : undefined },
@@ -212,7 +215,7 @@ export const reportStage: StageSpec = {
     sections.push({
       id: 'phases',
       title: 'Phases and Li inventory',
-      intro: `Segmentation (${seg.method}, denoise ${seg.denoise?.applied}, thresholds ${(seg.thresholds ?? []).map((t: number) => f(t, 5)).join(', ')}) of a ${seg.shape?.join(' × ')} scan at ${seg.spacing_um?.join(' × ')} µm. Areal capacity uses 4.85 µm of Li per mAh/cm².`,
+      intro: `Segmentation (${seg.method}, denoise ${seg.denoise?.applied}, thresholds ${(seg.thresholds ?? []).map((t) => f(t, 5)).join(', ')}) of a ${seg.shape?.join(' × ')} scan at ${seg.spacing_um?.join(' × ')} µm. Areal capacity uses 4.85 µm of Li per mAh/cm².`,
       tables: [{ caption: 'Phase fractions', rows: phaseTable, truthColumn: tcol }, { caption: 'Li inventory', rows: inventory, truthColumn: tcol }],
       figures: [figures.phase_fractions],
     });
@@ -235,14 +238,14 @@ export const reportStage: StageSpec = {
     const { electrodeSections } = await import('./report-electrodes.js');
     sections.push(...(await electrodeSections({ dir, thickness: th, truth, save, gridTableHtml })));
 
-    const atRows = (strip.uniform?.at_rows ?? []) as any[];
-    const curAt = (strip.current?.at_rows ?? []) as any[];
+    const atRows: Partial<StrippingJson['at_rows'][number]>[] = strip.uniform?.at_rows ?? [];
+    const curAt: Partial<NonNullable<StrippingJson['current']>['at_rows'][number]>[] = strip.current?.at_rows ?? [];
     const stripTable = gridTableHtml(
       'Replay at the requested stripped fractions',
       ['stripped', 'active (uniform)', 'multiplier (uniform)', 'islands (uniform)', 'active (current-aware)', 'multiplier (current-aware)', 'j p99.9 / nominal'],
-      (strip.at as number[]).map((fr: number, i: number) => [pct(fr, 1), pct(atRows[i]?.active_fraction, 1), fx(atRows[i]?.current_multiplier), atRows[i]?.islands ?? '—', pct(curAt[i]?.active_fraction, 1), fx(curAt[i]?.current_multiplier), fx(curAt[i]?.j_p999)]),
+      strip.at.map((fr, i) => [pct(fr, 1), pct(atRows[i]?.active_fraction, 1), fx(atRows[i]?.current_multiplier), atRows[i]?.islands ?? '—', pct(curAt[i]?.active_fraction, 1), fx(curAt[i]?.current_multiplier), fx(curAt[i]?.j_p999)]),
     );
-    const s002 = gridTableHtml('Uniform replay vs S002 (Fig 5e–f)', ['stripped', 'active here', 'active in S002', 'multiplier here'], (strip.summary?.s002_comparison ?? []).map((r: any) => [pct(r.stripped_fraction, 0), pct(r.active_fraction, 1), pct(r.paper_active_fraction, 0), fx(r.current_multiplier)]));
+    const s002 = gridTableHtml('Uniform replay vs S002 (Fig 5e–f)', ['stripped', 'active here', 'active in S002', 'multiplier here'], (strip.summary?.s002_comparison ?? []).map((r) => [pct(r.stripped_fraction, 0), pct(r.active_fraction, 1), pct(r.paper_active_fraction, 0), fx(r.current_multiplier)]));
     sections.push({
       id: 'stripping',
       title: 'Stripping replay',
@@ -252,7 +255,7 @@ export const reportStage: StageSpec = {
     });
     const snapshots: Figure[] = [];
     for (const mode of ['uniform', 'current']) {
-      for (const fr of strip.at as number[]) {
+      for (const fr of strip.at) {
         const name = snapshotName(mode, fr);
         const file = path.join(dir, 'strip', name);
         if (existsSync(file)) snapshots.push({ id: `snap-${mode}-${fr}`, caption: `${mode === 'current' ? 'current-aware' : 'uniform'} replay, ${pct(fr, 1)} stripped`, png: await fs.readFile(file) });
@@ -277,7 +280,7 @@ export const reportStage: StageSpec = {
     const femTable = gridTableHtml(
       `Contact model: Li ${fem.model.li} on a ${fem.model.electrolyte} electrolyte, ${fem.model.hold_s} s hold, T = ${fem.model.temperature_K} K`,
       ['pressure', 'contact at load', 'contact after hold', 'mean contact pressure', 'void area / period', 'constriction (final)'],
-      (fem.runs as any[]).map((r) => [`${r.pressure_mpa} MPa`, pct(r.contact_fraction_initial, 1), pct(r.contact_fraction, 1), `${f(r.mean_contact_pressure_mpa, 4)} MPa`, `${f(r.void_area_um2, 3)} µm²`, `${f(r.conduction.constriction_ohm_cm2, 3)} Ω·cm²`]),
+      fem.runs.map((r) => [`${r.pressure_mpa} MPa`, pct(r.contact_fraction_initial, 1), pct(r.contact_fraction, 1), `${f(r.mean_contact_pressure_mpa, 4)} MPa`, `${f(r.void_area_um2, 3)} µm²`, `${f(r.conduction.constriction_ohm_cm2, 3)} Ω·cm²`]),
     );
     sections.push({ id: 'contact', title: 'Contact under stack pressure', intro: 'Periodic plane-strain finite-element contact of Li pressed onto the electrolyte profile measured in this scan.', figures: [figures.contact_time, figures.contact_pressure], html: [femTable] });
 

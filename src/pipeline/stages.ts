@@ -15,7 +15,9 @@ import { summarizeThickness } from '../thickness/map.js';
 import { measureThickness } from '../thickness/run.js';
 import { formatBytes } from '../compute/budget.js';
 import { solveCurrentStage } from '../current/run.js';
-import type { HistoryPoint } from '../fem/contact.js';
+import type { ContactCell, HistoryPoint } from '../fem/contact.js';
+import type { Material } from '../fem/material.js';
+import type { CurrentSummary } from '../current/index.js';
 import { electrolyteMaterial, liMaterial, profilesCsv, runContact } from '../fem/contact-run.js';
 import { resamplePeriodic } from '../fem/profile.js';
 import { coarsenContact } from '../current/coarsen.js';
@@ -55,6 +57,14 @@ export interface StageSpec {
   folder?(ctx: RunContext): string;
   run(ctx: RunContext, out: string): Promise<Record<string, unknown>>;
 }
+
+/** current/current.json of a run (per electrode under current/<name>/ for two electrodes). */
+export type CurrentStageJson = CurrentSummary & {
+  input: string;
+  electrode?: string;
+  solve_grid: { ny: number; nx: number; block: number; dx_um: number; dy_um: number; rule: string };
+  thickness_source: string;
+};
 
 export const stageDir = (ctx: Pick<RunContext, 'dir'>, name: StageName) => path.join(ctx.dir, name);
 const r6 = (v: number) => (Number.isFinite(v) ? +v.toPrecision(6) : v);
@@ -314,7 +324,7 @@ async function solveElectrodeCurrent(ctx: RunContext, folder: string, e: Measure
   const spacing: Spacing3 = [vol.spacing[0], cdy, cdx];
   await writeTiff(path.join(folder, CURRENT_FILES.density), makeVolume(result.density, [1, coarse.ny, coarse.nx], spacing), { description: { quantity: 'interface current density / nominal mean' } });
   await writeTiff(path.join(folder, CURRENT_FILES.solveGrid), makeVolume(coarse.map, [1, coarse.ny, coarse.nx], spacing), { compression: 'deflate' });
-  const json = {
+  const json: CurrentStageJson = {
     input: contactFile,
     ...(tag ? { electrode: e.name } : {}),
     solve_grid: { ny: coarse.ny, nx: coarse.nx, block: coarse.block, dx_um: cdx, dy_um: cdy, rule: 'block contact fraction ≥ 0.5 → contact' },
@@ -382,6 +392,26 @@ export function profileFromSurface(surface: Float32Array, rows: number, cols: nu
   return h;
 }
 
+/** fem/contact.json of a run: the profile, the model and one record per stack pressure. */
+export interface FemPressureRun {
+  pressure_mpa: number;
+  final_time_s: number;
+  contact_fraction_initial: number;
+  contact_fraction: number;
+  mean_contact_pressure_mpa: number;
+  max_contact_pressure_mpa: number;
+  void_area_um2: number;
+  records: number;
+  conduction: { constriction_ohm_cm2: number; total_ohm_cm2: number; wagner: number; hotspot_p99: number };
+  history: { t: number; contact_fraction: number; mean_contact_pressure: number; void_area_um2: number }[];
+  solver: ContactCell['stats'];
+}
+export interface FemStageJson {
+  profile: { source: string; lambda_um: number; nx: number; rq_um: number; pixel_um: number };
+  model: { li: Material['law']; electrolyte: 'elastic' | 'rigid'; temperature_K: number; hold_s: number; ny: number; step_tol: number };
+  runs: FemPressureRun[];
+}
+
 export const femStage: StageSpec = {
   name: 'fem',
   params: (ctx) => ctx.cfg.fem,
@@ -402,7 +432,7 @@ export const femStage: StageSpec = {
     const li = liMaterial(c.li, c.temperature_k, c.yield_mpa);
     const electrolyte = electrolyteMaterial(c.electrolyte);
     const bar = ctx.progress('fem');
-    const runs: Record<string, unknown>[] = [];
+    const runs: FemPressureRun[] = [];
     const csv = ['pressure_mpa,t_s,contact_fraction,mean_contact_pressure_mpa,max_contact_pressure_mpa,void_area_um2,li_top_displacement_um'];
     const total = c.pressures.length;
     let profiles = '';
@@ -437,7 +467,7 @@ export const femStage: StageSpec = {
     bar.finish(`${total} pressure${total > 1 ? 's' : ''}`);
     let rms = 0;
     for (const v of h) rms += v * v;
-    const json = {
+    const json: FemStageJson = {
       profile: { source: `electrolyte surface height map row ${row} of ${rows} (thickness/surface_height_um.tif), mean removed`, lambda_um: lambda, nx: c.nx, rq_um: r6(Math.sqrt(rms / h.length)), pixel_um: dx },
       model: { li: c.li, electrolyte: c.electrolyte, temperature_K: c.temperature_k, hold_s: c.hold_s, ny: c.ny, step_tol: c.step_tol },
       runs,

@@ -45,6 +45,20 @@ export interface StrippingResult {
   atRows: UniformStripResult['at_rows'] | CurrentStripResult['at_rows'];
 }
 
+/** stripping.json: the replay's summary, rows and requested fractions (with `memory` added on write). */
+export interface StrippingJson {
+  input: string;
+  mode: 'uniform' | 'current' | 'both';
+  columns: readonly string[];
+  pixel_um: number | null;
+  summary: UniformStripResult['summary'];
+  uniform?: { rows: StripRow[]; at_rows: UniformStripResult['at_rows'] };
+  at: number[];
+  at_rows: UniformStripResult['at_rows'] | CurrentStripResult['at_rows'];
+  current?: { rows: CurrentStripResult['rows']; at_rows: CurrentStripResult['at_rows']; grid: CurrentStripResult['grid']; summary: CurrentStripResult['summary'] };
+  rows: StripRow[];
+}
+
 /** Subsample the stripped fractions to at most steps + 1 (first and last kept). */
 export function currentFractions(all: number[], steps: number): number[] {
   if (all.length <= steps + 1) return all;
@@ -115,7 +129,7 @@ export async function runStripping(thicknessMap: Volume, out: string, o: Strippi
   const mode = o.uniform && o.current ? 'both' : o.uniform ? 'uniform' : 'current';
   const csvRows: StripRow[] = o.uniform ? uni.rows : cur!.rows;
   const atRows = o.uniform ? uni.at_rows : cur!.at_rows;
-  const json = {
+  const json: StrippingJson = {
     input,
     mode,
     columns: STRIP_COLUMNS,

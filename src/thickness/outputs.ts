@@ -5,7 +5,7 @@ import { writeTiff } from '../io/tiff/index.js';
 import { makeVolume, type Shape3, type Spacing3 } from '../io/volume.js';
 import { histogramSvg, mapFigureSvg, svgToPng } from '../report/figures/index.js';
 import { summarizeThickness, type ThicknessMapResult, type ThicknessSummary } from './map.js';
-import type { ElectrodeMap, ElectrodeMapsResult } from './electrodes.js';
+import type { ElectrodeDetection, ElectrodeMap, ElectrodeMapsResult, ElectrodeName } from './electrodes.js';
 import { THICKNESS_FILES, thicknessFiles } from '../io/run-folder.js';
 
 export interface ThicknessFiles {
@@ -107,6 +107,23 @@ export interface ElectrodeEntry {
   files: { thickness: string; penetration: string; contact: string; json: string };
 }
 
+/** What the caller adds to every electrode's thickness.json: the inputs and, from the CLI, the memory record. */
+export interface ThicknessJsonExtra {
+  input: string;
+  scan: string | null;
+  spacing_um: Spacing3 | number[] | null;
+  volume_shape: Shape3 | null;
+  memory?: { peak_rss_bytes: number; budget_bytes: number; out_of_core: boolean; blocks: number };
+}
+
+/** thickness.json (thickness_far.json): one electrode's summary, every electrode's entry, the inputs. */
+export type ThicknessJson = ThicknessSummary & ThicknessJsonExtra & {
+  electrode: ElectrodeName;
+  electrodes: ElectrodeEntry[];
+  electrode_detection: ElectrodeDetection;
+  files: Record<string, string>;
+};
+
 export interface ElectrodeOutputs {
   summaries: ThicknessSummary[];
   entries: ElectrodeEntry[];
@@ -117,7 +134,7 @@ export interface ElectrodeOutputs {
  * (contact.tif / contact_far.tif) and interface.json: the first electrode's contact keys at the top
  * level (what the current and fem stages read) and every electrode under `electrodes`.
  */
-export async function writeElectrodeOutputs(dir: string, m: ElectrodeMapsResult, extra: Record<string, unknown> = {}): Promise<ElectrodeOutputs> {
+export async function writeElectrodeOutputs(dir: string, m: ElectrodeMapsResult, extra: ThicknessJsonExtra): Promise<ElectrodeOutputs> {
   const two = m.electrodes.length > 1;
   const summaries = m.electrodes.map((e) => summarizeThickness(e.map));
   const entries: ElectrodeEntry[] = m.electrodes.map((e, k) => ({
