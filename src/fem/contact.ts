@@ -566,7 +566,9 @@ export class ContactCell {
     const nc = mesh.nx;
     const fracOf = (a: Uint8Array) => { let k = 0; for (let i = 0; i < nc; i++) k += a[i]; return k / nc; };
     const voidOf = (g: Float64Array) => { let v = 0; for (let i = 0; i < nc; i++) v += Math.max(0, g[i]) * mesh.dx; return v; };
-    const vRef = voidOf(this.gap);
+    // floor: a flat profile (full contact at load) leaves a round-off void (≈ 1e-16 µm²) that would
+    // otherwise set the void tolerance and reject every step; 1e-6 µm of mean gap is far below anything resolved
+    const vRef = Math.max(voidOf(this.gap), 1e-6 * mesh.dx * nc);
     const fTol = Math.max(tol, 2.5 / nc); // a step may always switch two nodes
     let dt = setup.dt0 ?? 0;
     if (!(dt > 0)) {
