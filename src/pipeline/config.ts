@@ -8,6 +8,7 @@
 import { promises as fs } from 'node:fs';
 import { InputError } from '../io/errors.js';
 import { parseMemory } from '../compute/budget.js';
+import { parseLabelMap } from '../segment/import-labels.js';
 
 /** A field of the schema: default, validator of a file value, parser of a flag string. */
 export interface Field<T> {
@@ -182,6 +183,8 @@ export const SCHEMA = {
     min_island: numField({ min: 0, integer: true }, 0, 'relabel islands smaller than this many voxels (0 = off)'),
     fill_holes: boolField(false, 'fill enclosed holes of each phase'),
     backend: enumField(['auto', 'cpu', 'gpu'] as const, 'auto', 'compute backend for the voxel kernels'),
+    labels: optStringField(null, 'labels from another tool (TIFF, folder, file.h5:/dataset, raw) used instead of the automatic segmentation, checked against the scan\'s shape and voxel size; the run goes on from the thickness stage; --labels'),
+    label_map: optStringField(null, 'codes of segment.labels onto the phases, SRC:PHASE,… (phases void, li, electrolyte, collector, cathode, outside, masked or codes 0–5, 255); null: the file holds those codes; --label-map'),
   },
   thickness: {
     normal: enumField(['segment', 'x', 'y', 'z', 'auto'] as const, 'segment', 'interface normal: segment = the stack normal the segment stage found; auto fits the interface plane'),
@@ -278,6 +281,10 @@ export function validateConfig(cfg: RunConfig): void {
   pair('strip.j_nominal', 'strip.j_void', cfg.strip.j_nominal, cfg.strip.j_void);
   pair('current.j_nominal', 'current.j_crit', cfg.current.j_nominal, cfg.current.j_crit);
   pair('input.shape', 'input.dtype', cfg.input.shape, cfg.input.dtype);
+  if (cfg.segment.label_map !== null) {
+    if (cfg.segment.labels === null) throw new InputError('config: segment.label_map needs segment.labels (the label file it maps)');
+    parseLabelMap(cfg.segment.label_map, 'config: segment.label_map');
+  }
 }
 
 /** Merge a parsed config object (from a file) into `cfg`, rejecting unknown keys and bad values. */

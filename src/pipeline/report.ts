@@ -17,6 +17,7 @@ import type { StrippingJson } from '../strip/run.js';
 import type { PhantomTruth } from '../synth/index.js';
 import { readStageRecord } from './fingerprint.js';
 import type { SegmentReport } from '../segment/types.js';
+import type { ImportedLabelsReport } from '../segment/import-labels.js';
 import { STAGES } from './config.js';
 import { CURRENT_FILES, FEM_FILES, RUN_REPORT, runFile, SEGMENT_FILES, STRIP_FILES, THICKNESS_FILES, thicknessFiles, type InterfaceDoc } from '../io/run-folder.js';
 
@@ -47,6 +48,12 @@ const f = (v: number | null | undefined, digits = 3) => (v === null || v === und
 const fx = (v: number | null | undefined, d = 2) => (v === null || v === undefined || !Number.isFinite(v) ? '—' : v.toFixed(d));
 const pct = (v: number | null | undefined, d = 2) => (v === null || v === undefined || !Number.isFinite(v) ? '—' : `${(v * 100).toFixed(d)} %`);
 const signed = (v: number, d = 2, unit = '') => `${v >= 0 ? '+' : '−'}${Math.abs(v).toFixed(d)}${unit}`;
+
+/** Where imported labels came from and how their codes were read (no thresholds, no QC). */
+function importedIntro(seg: ImportedLabelsReport): string {
+  const map = seg.label_map ? Object.entries(seg.label_map).map(([src, phase]) => `${src} → ${phase}`).join(', ') : 'the contract codes as they were';
+  return `Labels imported from ${seg.source} (${seg.source_dtype}; codes read as ${map}; stack normal ${seg.layout.normal_axis}, ${seg.layout.source}), not segmented here and not checked by the segmentation QC,`;
+}
 
 export const REPORT_FIGURES = ['phase_fractions', 'thickness_map', 'thickness_histogram', 'surface_profile', 'stripping', 'current_density', 'contact_time', 'contact_pressure'] as const;
 /** Figures of the QC section, written only when segment.json has a QC block. */
@@ -98,7 +105,9 @@ export const reportStage: StageSpec = {
     const bar = ctx.progress('report');
     const width = ctx.cfg.report.figure_width_px;
     const dir = ctx.dir;
-    const seg = await json<SegmentReport>(runFile(dir, 'segment', SEGMENT_FILES.json));
+    const seg = await json<SegmentReport | ImportedLabelsReport>(runFile(dir, 'segment', SEGMENT_FILES.json));
+    // labels imported from another tool carry no thresholds and no QC block
+    const auto = seg.mode === 'imported' ? null : seg;
     const th = await json<ThicknessJson>(runFile(dir, 'thickness', THICKNESS_FILES.json));
     const iface = await json<InterfaceDoc>(runFile(dir, 'thickness', THICKNESS_FILES.interface));
     const strip = await json<StrippingJson>(runFile(dir, 'strip', STRIP_FILES.json));
@@ -183,11 +192,11 @@ export const reportStage: StageSpec = {
     tick();
 
     // QC (segment.json's qc block; none in older runs): slices through the centre and the grey histogram
-    const qc = seg.qc ?? null;
+    const qc = auto?.qc ?? null;
     const qcFigures: Figure[] = [];
-    if (qc) {
+    if (auto && qc) {
       const slices = await writeSliceFigure(figDir, { file: ctx.input, options: ctx.openOptions }, runFile(dir, 'segment', SEGMENT_FILES.labels), width);
-      const histogram = await writeHistogramFigure(figDir, seg, width);
+      const histogram = await writeHistogramFigure(figDir, auto, width);
       for (const q of [slices, histogram]) qcFigures.push((figures[q.id] = { id: q.id, svg: q.svg, caption: q.caption }));
     }
 
@@ -215,7 +224,7 @@ export const reportStage: StageSpec = {
     sections.push({
       id: 'phases',
       title: 'Phases and Li inventory',
-      intro: `Segmentation (${seg.method}, denoise ${seg.denoise?.applied}, thresholds ${(seg.thresholds ?? []).map((t) => f(t, 5)).join(', ')}) of a ${seg.shape?.join(' × ')} scan at ${seg.spacing_um?.join(' × ')} µm. Areal capacity uses 4.85 µm of Li per mAh/cm².`,
+      intro: `${auto ? `Segmentation (${auto.method}, denoise ${auto.denoise?.applied}, thresholds ${(auto.thresholds ?? []).map((t) => f(t, 5)).join(', ')})` : importedIntro(seg as ImportedLabelsReport)} of a ${seg.shape?.join(' × ')} scan at ${seg.spacing_um?.join(' × ')} µm. Areal capacity uses 4.85 µm of Li per mAh/cm².`,
       tables: [{ caption: 'Phase fractions', rows: phaseTable, truthColumn: tcol }, { caption: 'Li inventory', rows: inventory, truthColumn: tcol }],
       figures: [figures.phase_fractions],
     });

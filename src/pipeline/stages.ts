@@ -6,11 +6,13 @@
 import path from 'node:path';
 import { promises as fs } from 'node:fs';
 import { InputError } from '../io/errors.js';
-import { loadVolume, type OpenOptions } from '../io/open.js';
+import { loadVolume, openVolume, type OpenOptions } from '../io/open.js';
 import { writeTiff } from '../io/tiff/index.js';
 import { writeFileAtomically } from '../io/atomic.js';
 import { makeVolume, type Shape3, type Spacing3, type Volume } from '../io/volume.js';
 import { segmentScan } from '../segment/run.js';
+import { importLabels } from '../segment/import-labels.js';
+import { writeImportedLabels } from '../segment/write.js';
 import { summarizeThickness } from '../thickness/map.js';
 import { measureThickness } from '../thickness/run.js';
 import { formatBytes } from '../compute/budget.js';
@@ -100,8 +102,10 @@ export function scanFile(input: string): string {
 /** The layout recorded in segment.json's QC block (null when absent). */
 async function segmentLayout(ctx: RunContext): Promise<{ name?: string; normal_axis?: string; electrodes?: number } | null> {
   try {
-    const seg = JSON.parse(await fs.readFile(path.join(stageDir(ctx, 'segment'), SEGMENT_FILES.json), 'utf8')) as { qc?: { layout?: { name?: string; normal_axis?: string; electrodes?: number } } };
-    return seg.qc?.layout ?? null;
+    type Layout = { name?: string; normal_axis?: string; electrodes?: number };
+    // imported labels record their stack normal as `layout` (no QC block)
+    const seg = JSON.parse(await fs.readFile(path.join(stageDir(ctx, 'segment'), SEGMENT_FILES.json), 'utf8')) as { qc?: { layout?: Layout }; layout?: Layout };
+    return seg.qc?.layout ?? seg.layout ?? null;
   } catch {
     return null;
   }
@@ -143,9 +147,10 @@ const electrodeFolder = (out: string, k: number, e: MeasuredElectrode) => (k ===
 export const segmentStage: StageSpec = {
   name: 'segment',
   params: (ctx) => ({ ...ctx.cfg.segment, input: ctx.cfg.input, voxel: ctx.cfg.run.voxel, dataset: ctx.input === scanFile(ctx.input) ? null : ctx.input.slice(scanFile(ctx.input).length + 1) }),
-  inputs: async (ctx) => ({ scan: scanFile(ctx.input) }),
+  inputs: async (ctx) => ({ scan: scanFile(ctx.input), ...(ctx.cfg.segment.labels ? { labels: scanFile(ctx.cfg.segment.labels) } : {}) }),
   async run(ctx, out) {
     const c = ctx.cfg.segment;
+    if (c.labels) return importedLabelsStage(ctx, out, c.labels, c.label_map);
     // one bar per segmentation step (histogram, denoise, thresholds, components, ...)
     let step: Progress | null = null;
     let stepName = '';
@@ -201,6 +206,28 @@ export const segmentStage: StageSpec = {
     return { phase_fractions: report.phase_fractions, li: report.li ?? null, backend: r.backend, denoise: report.denoise.applied, thresholds: report.thresholds, shape: report.shape, spacing_um: report.spacing_um };
   },
 };
+
+/** The segment stage with the user's labels: checked against the scan, mapped onto the phases, written as the segmentation's files. */
+async function importedLabelsStage(ctx: RunContext, out: string, labelsFile: string, labelMap: string | null): Promise<Record<string, unknown>> {
+  const scan = await openVolume(ctx.input, ctx.openOptions);
+  const scanInfo = { path: ctx.input, shape: scan.shape, spacing: scan.spacing };
+  await scan.close();
+  if (!scanInfo.spacing) throw new InputError('voxel size unknown (no spacing in the file): give --voxel UM (or run.voxel in the config)', ctx.input);
+  const bar = ctx.progress('segment: import labels');
+  const { labels, report } = await importLabels(labelsFile, {
+    scan: scanInfo,
+    // a --voxel override is the voxel size of both volumes
+    open: ctx.openOptions.voxel ? { voxel: ctx.openOptions.voxel } : {},
+    labelMap,
+    normal: ctx.cfg.segment.normal,
+    onProgress: (d, t) => bar.update(d, t),
+  });
+  bar.finish(`${labels.shape.join('×')} from ${path.basename(labelsFile)}`);
+  ctx.note(`segment: labels imported from ${labelsFile}${labelMap ? ` (map ${labelMap})` : ''}; no automatic segmentation and no segmentation QC`);
+  await writeImportedLabels(out, labels, report);
+  ctx.cache.labels = labels;
+  return { imported_from: labelsFile, label_map: report.label_map, phase_fractions: report.phase_fractions, li: report.li, shape: report.shape, spacing_um: report.spacing_um, normal_axis: report.layout.normal_axis };
+}
 
 // ───────────────────────────────────────── thickness
 

@@ -7,6 +7,7 @@ import type { ScratchVolume } from '../io/scratch-volume.js';
 import type { SegmentReport } from './types.js';
 import { makeVolume, type Spacing3, type Volume } from '../io/volume.js';
 import type { SegmentResult } from './types.js';
+import type { ImportedLabelsReport } from './import-labels.js';
 import { SEGMENT_FILES } from '../io/run-folder.js';
 
 /** The labels TIFF's description line: the code of each value. */
@@ -70,6 +71,20 @@ export async function writeSegmentationFromScratch(
     await writer.abort();
     throw err;
   }
+  await writeFileAtomically(jsonPath, JSON.stringify(report, null, 1) + '\n');
+  return { labels: labelsPath, json: jsonPath };
+}
+
+/** labels.tif and segment.json of imported labels (the same files the segmentation writes). */
+export async function writeImportedLabels(dir: string, labels: Volume<Uint8Array>, report: ImportedLabelsReport): Promise<SegmentationFiles> {
+  await fs.mkdir(dir, { recursive: true });
+  const labelsPath = path.join(dir, SEGMENT_FILES.labels);
+  const jsonPath = path.join(dir, SEGMENT_FILES.json);
+  await writeTiff(labelsPath, labels, {
+    compression: 'deflate',
+    deflateLevel: LABELS_DEFLATE_LEVEL,
+    description: { labels: '0:void,1:Li,2:electrolyte,3:collector,4:cathode,5:outside,255:masked', imported_from: report.source },
+  });
   await writeFileAtomically(jsonPath, JSON.stringify(report, null, 1) + '\n');
   return { labels: labelsPath, json: jsonPath };
 }

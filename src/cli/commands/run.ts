@@ -14,6 +14,8 @@ interface RunFlags extends ConfigFlags {
   quiet?: boolean;
   json?: boolean;
   strict?: boolean;
+  labels?: string;
+  labelMap?: string;
 }
 
 function parseStages(flag: string, text: string): StageName[] {
@@ -38,6 +40,8 @@ export function registerRun(program: Command): void {
     .option('--until <stage>', `stop after this stage (${STAGES.join(', ')})`)
     .option('--quiet', 'no progress on stderr')
     .option('--strict', 'same as --run-strict true: when the segmentation confidence is low, stop after the segment stage (its outputs and record stay) and exit 3')
+    .option('--labels <file>', 'same as --segment-labels: labels from another tool (Weka, ilastik, Dragonfly, Avizo) instead of the automatic segmentation; the run goes on from the thickness stage')
+    .option('--label-map <map>', 'same as --segment-label-map: their codes onto the phases, SRC:PHASE,… e.g. "0:void,1:electrolyte,2:li"')
     .option('--json', 'print the run summary as JSON on stdout')
     .addHelpText('after', `\n${EXIT_CODES_HELP}`);
   // --config, --set, --voxel, --workers and one flag per configuration key (--segment-method, ...)
@@ -45,7 +49,12 @@ export function registerRun(program: Command): void {
   cmd.action(
     action(async (input: string | undefined, flags: RunFlags) => {
       // --strict is the short form of --run-strict true (the schema key, also settable in the config file)
-      const cfg = await configFromFlags(flags.strict ? { ...flags, runStrict: 'true' } : flags);
+      const cfg = await configFromFlags({
+        ...flags,
+        ...(flags.strict ? { runStrict: 'true' } : {}),
+        ...(flags.labels !== undefined ? { segmentLabels: flags.labels } : {}),
+        ...(flags.labelMap !== undefined ? { segmentLabelMap: flags.labelMap } : {}),
+      });
       const force = flags.force === undefined ? false : flags.force === true ? true : parseStages('--force', String(flags.force));
       const until = flags.until !== undefined ? parseStages('--until', flags.until)[0] : undefined;
       const result = await runPipeline({ input, out: flags.out, cfg, force, until, quiet: Boolean(flags.quiet), configFile: flags.config ?? null });

@@ -4,6 +4,7 @@ import { memoryBudget } from '../../compute/budget.js';
 import type { NormalOption } from '../../thickness/map.js';
 import type { ElectrodeCount } from '../../thickness/electrodes.js';
 import { measureThickness } from '../../thickness/run.js';
+import { importLabels } from '../../segment/import-labels.js';
 import { writeElectrodeOutputs } from '../../thickness/outputs.js';
 import { addInputOptions, ensureOutputDir, openOptionsFrom, type InputFlags } from '../input-options.js';
 import { createProgress } from '../../io/progress.js';
@@ -15,6 +16,7 @@ interface ThicknessFlags extends InputFlags {
   electrodes: string;
   scan?: string;
   memory?: string;
+  labelMap?: string;
   json?: boolean;
 }
 
@@ -29,11 +31,12 @@ export function registerThickness(program: Command): void {
     program
       .command('thickness')
       .description('Li layer thickness map per electrode between the collector side and the electrolyte surface, penetration and contact maps, statistics and figures')
-      .argument('<labels>', 'uint8 labels volume (0 void, 1 Li, 2 electrolyte, 3 collector)')
+      .argument('<labels>', 'labels volume: uint8 phase codes (0 void, 1 Li, 2 electrolyte, 3 collector), or any integer codes with --label-map')
       .requiredOption('-o, --out <dir>', 'output folder (created if missing)')
       .option('--normal <axis>', 'interface normal: x|y|z|auto (auto fits the interface plane and measures along its normal)', 'z')
       .option('--electrodes <n>', 'Li electrodes to measure: auto (an end is an electrode when Li lies before the electrolyte in ≥ 50 % of its columns), 1 or 2 (symmetric cell: near and far)', 'auto')
       .option('--scan <file>', 'grey-level scan of the same shape: sub-voxel refinement of the Li boundaries')
+      .option('--label-map <map>', 'labels from another tool: their codes onto the phases, SRC:PHASE,… (void, li, electrolyte, collector, cathode, outside, masked or codes 0–5, 255), e.g. "0:void,1:electrolyte,2:li"')
       .option('--memory <size>', 'memory budget (e.g. 8G, 512M); volumes that do not fit are streamed from disk (default: 60 % of available memory)')
       .option('--json', 'print the summary as JSON on stdout'),
   ).action(
@@ -44,8 +47,10 @@ export function registerThickness(program: Command): void {
       const open = openOptionsFrom(flags);
       const budget = memoryBudget(flags.memory);
       const progress = createProgress('thickness');
+      // labels of another tool: mapped onto the phase codes in memory (uint8), then measured as ours
+      const imported = flags.labelMap !== undefined ? await importLabels(input, { labelMap: flags.labelMap, open }) : null;
       const m = await measureThickness(
-        { labelsFile: input, labelsOpen: open, scanFile: flags.scan ?? null, scanOpen: { voxel: open.voxel } },
+        { labelsFile: input, labelsOpen: open, volume: imported?.labels ?? null, scanFile: flags.scan ?? null, scanOpen: { voxel: open.voxel } },
         { normal, electrodes, budgetBytes: budget.bytes, onProgress: (d, t) => progress.update(d, t) },
       );
       progress.finish();
