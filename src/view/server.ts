@@ -30,6 +30,8 @@ export interface ViewServerOptions {
 export interface ViewServer {
   url: string;
   port: number;
+  /** The address the socket is bound to (127.0.0.1: reachable from this machine only). */
+  host: string;
   files: RunFiles;
   close(): Promise<void>;
 }
@@ -277,7 +279,12 @@ export async function startViewServer(options: ViewServerOptions): Promise<ViewS
   async function serveStatic(res: http.ServerResponse, urlPath: string): Promise<void> {
     const problem = viewerBuildProblem(viewerDir);
     if (problem) throw new HttpError(500, problem);
-    let rel = decodeURIComponent(urlPath);
+    let rel: string;
+    try {
+      rel = decodeURIComponent(urlPath);
+    } catch {
+      throw new HttpError(400, 'bad percent-encoding in the path');
+    }
     if (rel === '/' || rel === '') rel = '/index.html';
     const p = path.resolve(viewerDir, `.${rel}`);
     if (!p.startsWith(viewerDir + path.sep)) throw new HttpError(403, 'outside the viewer folder');
@@ -355,10 +362,11 @@ export async function startViewServer(options: ViewServerOptions): Promise<ViewS
     );
     server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
   });
-  const port = (server.address() as AddressInfo).port;
+  const { port, address: host } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}/`,
     port,
+    host,
     files,
     close: async () => {
       server.closeAllConnections();

@@ -5,7 +5,97 @@ import { startViewServer, type ViewServer } from '../../src/view/server.js';
 import { captureView, openBrowser, type BrowserSession, VIEWS } from '../../src/view/browser.js';
 import { registerFigure } from '../../src/cli/commands/figure.js';
 import { tempDir } from '../helpers.js';
-import { changedFraction, colourCount, decodePng, ensureViewerBuilt, hasChromium, lumaVariance, makePhantomRun, CHROMIUM, type Decoded } from './helpers.js';
+import { changedFraction, decodePng, ensureViewerBuilt, hasChromium, lumaVariance, makePhantomRun, CHROMIUM, type Decoded } from './helpers.js';
+import { colormap, percentile, PHASES } from '../../viewer/src/colors.js';
+
+type RGB = [number, number, number];
+
+/** The current stage's contact map: none in a disc of radius 12 px at the centre and in the band x ≥ 54. */
+const contactAt = (y: number, x: number): 0 | 1 => ((y - 32) ** 2 + (x - 32) ** 2 <= 144 || x >= 54 ? 0 : 1);
+
+const rgbAt = (img: Decoded, x: number, y: number): RGB => {
+  const k = (y * img.width + x) * img.channels;
+  return [img.data[k], img.data[k + 1], img.data[k + 2]];
+};
+const dist = (a: RGB, b: RGB): number => Math.hypot(a[0] - b[0], a[1] - b[1], a[2] - b[2]);
+const near = (a: RGB, b: RGB, tol: number): boolean => a.every((v, i) => Math.abs(v - b[i]) <= tol);
+/** Is p the colour c laid with coverage α ≥ 0.3 over some grey (an anti-aliased or half-clipped line)? */
+function tinted(p: RGB, c: RGB): boolean {
+  for (let a = 0.3; a <= 1.0001; a += 0.05) {
+    const q = p.map((v, i) => v - a * c[i]);
+    if (Math.max(...q) - Math.min(...q) < 20 && Math.min(...q) > -12 && Math.max(...q) < 255 * (1 - a) + 12) return true;
+  }
+  return false;
+}
+const isWhite = (c: RGB): boolean => c.every((v) => v >= 250);
+
+/** Pixels within 40 of a phase colour, by nearest phase: count and summed screen y. */
+function classifyPhases(img: Decoded): Map<number, { n: number; sumY: number }> {
+  const out = new Map<number, { n: number; sumY: number }>();
+  for (let y = 0; y < img.height; y++) {
+    for (let x = 0; x < img.width; x++) {
+      const c = rgbAt(img, x, y);
+      if (isWhite(c)) continue;
+      let best = PHASES[0];
+      for (const p of PHASES) if (dist(c, p.color) < dist(c, best.color)) best = p;
+      if (dist(c, best.color) > 40) continue;
+      const e = out.get(best.code) ?? { n: 0, sumY: 0 };
+      e.n++;
+      e.sumY += y;
+      out.set(best.code, e);
+    }
+  }
+  return out;
+}
+
+/**
+ * Where a 2D image of cols × rows cells (cell size su × sv µm, row 0 at the bottom) lies in the
+ * columns x0…x1 of a screenshot: its height is the non-white rows, it is centred (when it overflows
+ * the panel sideways, on the panel). Returns the screen pixel at the centre of cell (c, r), or null
+ * when that is outside the panel.
+ */
+function placeImage(img: Decoded, x0: number, x1: number, cols: number, rows: number, su: number, sv: number): (c: number, r: number) => [number, number] | null {
+  let [top, bottom, left, right] = [-1, -1, x1, x0];
+  for (let y = 0; y < img.height; y++) {
+    for (let x = x0; x < x1; x++) {
+      if (isWhite(rgbAt(img, x, y))) continue;
+      if (top < 0) top = y;
+      bottom = y;
+      left = Math.min(left, x);
+      right = Math.max(right, x);
+    }
+  }
+  expect(top, 'an image in the panel').toBeGreaterThanOrEqual(0);
+  const scale = (bottom - top + 1) / (rows * sv);
+  const width = cols * su * scale;
+  const clipped = left <= x0 + 1 || right >= x1 - 2;
+  // the image keeps the cells' proportions
+  if (!clipped) expect(Math.abs(right - left + 1 - width)).toBeLessThan(3);
+  const l = (clipped ? (x0 + x1) / 2 : (left + right + 1) / 2) - width / 2;
+  return (c, r) => {
+    const x = Math.floor(l + (c + 0.5) * su * scale);
+    const y = Math.floor(top + (rows - r - 0.5) * sv * scale);
+    return x > x0 + 1 && x < x1 - 2 ? [x, y] : null;
+  };
+}
+
+/** drawChart's plot frame in a w × h chart (viewer/src/chart.ts). */
+function chartFrame(w: number, h: number, y2: boolean) {
+  const s = Math.max(0.8, Math.min(2.2, Math.min(w / 420, h / 260)));
+  return { left: 58 * s, right: w - (y2 ? 58 : 16) * s, top: 30 * s, bottom: h - 42 * s };
+}
+
+/** A numeric CSV with a header row; columns may repeat a name (profiles.csv: first and last time). */
+function parseCsv(text: string) {
+  const lines = text.trim().split(/\r?\n/);
+  const names = lines[0].split(',').map((q) => q.trim());
+  const rows = lines.slice(1).map((l) => l.split(',').map(Number));
+  const at = (i: number) => rows.map((r) => r[i]);
+  return {
+    col: (name: string) => at(names.indexOf(name)),
+    cols: (prefix: string) => names.flatMap((n, i) => (n.startsWith(prefix) ? [at(i)] : [])),
+  };
+}
 
 if (!hasChromium) console.warn(`test/viewer/browser: skipped: ${CHROMIUM} is absent (apt-get install chromium)`);
 
@@ -18,7 +108,7 @@ describe.skipIf(!hasChromium)('viewer in headless Chromium', () => {
 
   beforeAll(async () => {
     ensureViewerBuilt();
-    runDir = await makePhantomRun(path.join(tempDir('buried-view-run-'), 'run'), { shape: [96, 64, 64], stripSteps: 30 });
+    runDir = await makePhantomRun(path.join(tempDir('buried-view-run-'), 'run'), { shape: [96, 64, 64], stripSteps: 30, contact: contactAt });
     server = await startViewServer({ dir: runDir });
     session = await openBrowser(CHROMIUM, W, H);
   }, 110_000);
@@ -53,27 +143,236 @@ describe.skipIf(!hasChromium)('viewer in headless Chromium', () => {
     await session.page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
   }
 
+  /** The WebGL picture alone (the 2D overlay with titles, legends and scale bars hidden). */
+  async function glShot(): Promise<Decoded> {
+    const hide = (v: string) => session.page.evaluate((vis) => void (document.getElementById('overlay')!.style.visibility = vis), v);
+    await hide('hidden');
+    try {
+      return decodePng(await session.page.locator('#vtk canvas').screenshot());
+    } finally {
+      await hide('');
+    }
+  }
+  const getJson = async (p: string): Promise<unknown> => (await fetch(server.url + p)).json();
+  const getBytes = async (p: string): Promise<ArrayBuffer> => (await fetch(server.url + p)).arrayBuffer();
+  async function getMapData(name: string, max: number) {
+    const info = (await getJson(`api/map/${name}/info?max=${max}`)) as { shape: [number, number]; pixel_um: [number, number] | null };
+    return { info, data: new Float32Array(await getBytes(`api/map/${name}?max=${max}`)) };
+  }
+
   it('has data for every view', async () => {
     const run = (await (await fetch(`${server.url}api/run`)).json()) as { views: Record<string, boolean> };
     for (const v of VIEWS) expect(run.views[v], v).toBe(true);
   });
 
-  for (const view of VIEWS) {
-    it(`renders the ${view} view (non-blank)`, async () => {
-      await load(view);
-      const img = await shot();
-      const variance = lumaVariance(img);
-      const colours = colourCount(img);
-      console.log(`${view}: luma variance ${variance.toFixed(0)}, ${colours} colours`);
-      expect(variance).toBeGreaterThan(150);
-      expect(colours).toBeGreaterThan(20);
-      if (view === 'labels' || view === 'slices' || view === 'thickness') {
-        // the WebGL canvas itself is not blank (not only the 2D overlays)
-        const gl = decodePng(await session.page.locator('#vtk canvas').screenshot());
-        expect(lumaVariance(gl)).toBeGreaterThan(100);
+  // ---- what each view must show (colours at known places, curves where the data puts them) ----
+
+  it('3D labels: each phase in its colour, electrolyte above Li above the collector (z up); a phase shown alone is the only colour', async () => {
+    await load('labels');
+    const all = await glShot();
+    const byPhase = classifyPhases(all);
+    console.log(`labels: pixels per phase ${JSON.stringify(Object.fromEntries([...byPhase].map(([c, v]) => [c, v.n])))}`);
+    for (const code of [1, 2, 3]) expect(byPhase.get(code)?.n ?? 0, `pixels of phase ${code}`).toBeGreaterThan(3000);
+    const meanY = (code: number) => byPhase.get(code)!.sumY / byPhase.get(code)!.n;
+    // screen y grows downwards: electrolyte (top of the stack) < Li < collector (z = 0 side)
+    expect(meanY(2)).toBeLessThan(meanY(1) - 20);
+    expect(meanY(1)).toBeLessThan(meanY(3) - 20);
+
+    await load('labels', '&phases=1');
+    const li = classifyPhases(await glShot());
+    const total = [...li.values()].reduce((a, v) => a + v.n, 0);
+    expect(li.get(1)?.n ?? 0).toBeGreaterThan(20000);
+    expect(li.get(1)!.n / total).toBeGreaterThan(0.98);
+  });
+
+  it('slices: each voxel drawn in its phase colour at its place in the xy, xz and yz planes', async () => {
+    await load('slices', '&overlay=1');
+    const img = await glShot();
+    const info = (await getJson('api/volume/labels/info')) as { shape: [number, number, number]; spacing_um: [number, number, number] };
+    const [nz, ny, nx] = info.shape;
+    const [sz, sy, sx] = info.spacing_um;
+    const panels = [
+      { axis: 'z', index: Math.floor(nz / 2), cols: nx, rows: ny, su: sx, sv: sy },
+      { axis: 'y', index: Math.floor(ny / 2), cols: nx, rows: nz, su: sx, sv: sz },
+      { axis: 'x', index: Math.floor(nx / 2), cols: ny, rows: nz, su: sy, sv: sz },
+    ];
+    const seen = new Map<number, number>();
+    let checked = 0;
+    const bad: string[] = [];
+    for (const [i, p] of panels.entries()) {
+      const lab = new Uint8Array(await getBytes(`api/slice/labels?axis=${p.axis}&index=${p.index}`));
+      const place = placeImage(img, Math.round((i * img.width) / 3), Math.round(((i + 1) * img.width) / 3), p.cols, p.rows, p.su, p.sv);
+      for (let r = 0; r < p.rows; r++) {
+        for (let c = 0; c < p.cols; c++) {
+          const at = place(c, r);
+          if (!at) continue;
+          const code = lab[r * p.cols + c];
+          const phase = PHASES.find((q) => q.code === code);
+          if (!phase) continue;
+          checked++;
+          seen.set(code, (seen.get(code) ?? 0) + 1);
+          const got = rgbAt(img, at[0], at[1]);
+          if (!near(got, phase.color, 3)) bad.push(`${p.axis} plane cell (${c}, ${r}) label ${code}: ${got} not ${phase.color}`);
+        }
       }
-    });
-  }
+    }
+    console.log(`slices: ${checked} cells checked, per phase ${JSON.stringify(Object.fromEntries(seen))}`);
+    expect(bad.slice(0, 5)).toEqual([]);
+    for (const code of [1, 2, 3]) expect(seen.get(code) ?? 0, `cells of phase ${code}`).toBeGreaterThan(300);
+  });
+
+  it('thickness: the surface colour at a place is viridis of the thickness there, and the readout gives that thickness', async () => {
+    await load('thickness', '&warp=0');
+    const img = await glShot();
+    const { info, data } = await getMapData('thickness', 512);
+    const hi = percentile(data, 0.995);
+    const samples: Array<{ got: RGB; want: RGB; t: number }> = [];
+    const readoutBad: string[] = [];
+    const points: Array<[number, number]> = [];
+    for (let y = 6; y < img.height; y += 28) for (let x = 6; x < img.width; x += 28) if (!isWhite(rgbAt(img, x, y))) points.push([x, y]);
+    const texts = await session.page.evaluate((pts) => pts.map(([px, py]) => (window as unknown as { buried: { pick(x: number, y: number): string | null } }).buried.pick(px, py)), points);
+    for (const [j, [x, y]] of points.entries()) {
+      const m = /^x ([\d.e+-]+) µm, y ([\d.e+-]+) µm: Li thickness ([\d.e+-]+) µm$/.exec(texts[j] ?? '');
+      if (!m) continue;
+      const c = Math.round(Number(m[1]) / info.pixel_um![1]);
+      const r = Math.round(Number(m[2]) / info.pixel_um![0]);
+      const v = data[r * info.shape[1] + c];
+      if (Math.abs(Number(m[3]) - v) > 0.006 * Math.abs(v) + 1e-9) readoutBad.push(`${texts[j]} but the map holds ${v}`);
+      // one colour per vertex, blended across each triangle: compare where the neighbours agree
+      const nb = [data[r * info.shape[1] + Math.min(c + 1, info.shape[1] - 1)], data[Math.min(r + 1, info.shape[0] - 1) * info.shape[1] + c]];
+      if (nb.some((q) => Math.abs(q - v) > 0.03 * hi)) continue;
+      samples.push({ got: rgbAt(img, x, y), want: colormap('viridis', v / hi), t: v / hi });
+    }
+    const ts = samples.map((q) => q.t).sort((a, b) => a - b);
+    console.log(`thickness: ${points.length} points, t ${ts[0]?.toFixed(2)}…${ts.at(-1)?.toFixed(2)} p10 ${ts[Math.floor(ts.length * 0.1)]?.toFixed(2)} p90 ${ts[Math.floor(ts.length * 0.9)]?.toFixed(2)}`);
+    expect(readoutBad.slice(0, 3)).toEqual([]);
+    expect(samples.length).toBeGreaterThan(50);
+    // flat surface (warp 0) under one light: every pixel is the same multiple k of its colour
+    const ks = samples.map(({ got, want }) => (got[0] * want[0] + got[1] * want[1] + got[2] * want[2]) / (want[0] ** 2 + want[1] ** 2 + want[2] ** 2)).sort((a, b) => a - b);
+    const k = ks[ks.length >> 1];
+    const off = samples.filter(({ got, want }) => !near(got, want.map((q) => q * k) as RGB, 14));
+    console.log(`thickness: ${samples.length} pixels, light factor ${k.toFixed(3)}, ${off.length} off`);
+    expect(k).toBeGreaterThan(0.4);
+    expect(k).toBeLessThan(1.3);
+    expect(off.length / samples.length).toBeLessThan(0.03);
+  });
+
+  it('stripping: each map pixel shows the Li left after the step (viridis) or red where the step removed it all', async () => {
+    const doc = (await getJson('api/file/stripping')) as { rows: Array<{ step: number; removed_depth_um?: number }>; uniform?: { rows: Array<{ step: number; removed_depth_um?: number }> } };
+    const rows = (doc.uniform?.rows ?? doc.rows).filter((r) => r.removed_depth_um !== undefined);
+    const { info, data } = await getMapData('thickness', 1024);
+    const maxT = percentile(data, 0.995);
+    for (const step of [0, 20]) {
+      await load('strip', `&step=${step}`);
+      const img = await glShot();
+      const depth = rows[step].removed_depth_um!;
+      const [ny, nx] = info.shape;
+      const place = placeImage(img, 0, img.width, nx, ny, info.pixel_um![1], info.pixel_um![0]);
+      let red = 0;
+      let checked = 0;
+      const bad: string[] = [];
+      for (let r = 0; r < ny; r++) {
+        for (let c = 0; c < nx; c++) {
+          const at = place(c, r);
+          if (!at) continue;
+          const v = data[r * nx + c];
+          const want: RGB = !Number.isFinite(v) || v < 0 ? [150, 150, 150] : v - depth <= 0 ? [215, 40, 40] : colormap('viridis', (v - depth) / maxT);
+          if (v - depth <= 0) red++;
+          checked++;
+          const got = rgbAt(img, at[0], at[1]);
+          if (!near(got, want, 3)) bad.push(`step ${step} pixel (${c}, ${r}) thickness ${v.toFixed(2)} µm: ${got} not ${want.map(Math.round)}`);
+        }
+      }
+      console.log(`strip step ${step} (depth ${depth.toFixed(2)} µm): ${checked} pixels checked, ${red} depleted`);
+      expect(bad.slice(0, 5)).toEqual([]);
+      expect(checked).toBeGreaterThan(nx * ny * 0.6);
+      if (step === 0) expect(red).toBe(0);
+      else expect(red).toBeGreaterThan(checked * 0.1);
+    }
+  });
+
+  it('current: no-contact pixels dark grey, hotspots above the threshold cyan, the rest inferno of j / j̄', async () => {
+    const threshold = 2.5;
+    await load('current', `&threshold=${threshold}`);
+    const img = await glShot();
+    const { info, data } = await getMapData('current_density', 1024);
+    const hi = Math.max(percentile(data, 0.999), threshold * 1.05);
+    const [ny, nx] = info.shape;
+    const place = placeImage(img, 0, img.width, nx, ny, info.pixel_um![1], info.pixel_um![0]);
+    const kinds = { none: 0, hot: 0, mapped: 0 };
+    const bad: string[] = [];
+    for (let r = 0; r < ny; r++) {
+      for (let c = 0; c < nx; c++) {
+        const at = place(c, r);
+        if (!at) continue;
+        const v = data[r * nx + c];
+        // the contact map this run was made with: no contact in the disc and the band
+        if (contactAt(r, c) === 0) {
+          kinds.none++;
+          expect(v, `j at no-contact pixel (${c}, ${r})`).toBe(0);
+        }
+        const want: RGB = v > threshold ? [0, 230, 255] : v <= 0 ? [60, 60, 60] : colormap('inferno', v / hi);
+        if (v > threshold) kinds.hot++;
+        else if (v > 0) kinds.mapped++;
+        const got = rgbAt(img, at[0], at[1]);
+        if (!near(got, want, 3)) bad.push(`pixel (${c}, ${r}) j/j̄ ${v.toFixed(3)}: ${got} not ${want.map(Math.round)}`);
+      }
+    }
+    console.log(`current: ${JSON.stringify(kinds)}`);
+    expect(bad.slice(0, 5)).toEqual([]);
+    expect(kinds.none).toBeGreaterThan(500);
+    expect(kinds.hot).toBeGreaterThan(20);
+    expect(kinds.mapped).toBeGreaterThan(1500);
+  });
+
+  it('contact FEM: pressure, gap and current curves drawn where profiles.csv puts them', async () => {
+    await load('fem');
+    const img = decodePng(await session.page.locator('#chart').screenshot());
+    const prof = parseCsv(await (await fetch(`${server.url}api/file/profiles`)).text());
+    const xs = prof.col('x_um');
+    const pLast = prof.cols('p_mpa_t').at(-1)!;
+    const gapAll = prof.cols('gap_um_t');
+    const cur = prof.col('current_ratio_end');
+    const hw = img.width / 2;
+    const hh = img.height / 2;
+    const range = (v: number[]) => [Math.min(...v), Math.max(...v)] as const;
+    const checks = [
+      { name: 'pressure', colour: [0xd6, 0x27, 0x28] as RGB, ox: 0, oy: 0, y2: false, y: pLast, yr: range(prof.cols('p_mpa_t').flat()) },
+      { name: 'gap', colour: [0x1f, 0x77, 0xb4] as RGB, ox: hw, oy: 0, y2: true, y: gapAll.at(-1)!, yr: range(gapAll.flat()) },
+      { name: 'current', colour: [0x94, 0x67, 0xbd] as RGB, ox: 0, oy: hh, y2: false, y: cur, yr: range(cur) },
+    ];
+    for (const ch of checks) {
+      const frame = chartFrame(hw, hh, ch.y2);
+      const px = (x: number) => ch.ox + frame.left + ((x - xs[0]) / (xs.at(-1)! - xs[0])) * (frame.right - frame.left);
+      const py = (v: number) => ch.oy + frame.bottom - ((v - ch.yr[0]) / (ch.yr[1] - ch.yr[0])) * (frame.bottom - frame.top);
+      // every pixel column the curve spans: a pixel of its colour where the polyline crosses that column
+      const yAt = (X: number) => {
+        const x = xs[0] + ((X - ch.ox - frame.left) / (frame.right - frame.left)) * (xs.at(-1)! - xs[0]);
+        const i = Math.min(xs.length - 2, Math.max(0, xs.findIndex((q) => q > x) - 1));
+        return py(ch.y[i] + ((ch.y[i + 1] - ch.y[i]) * (x - xs[i])) / (xs[i + 1] - xs[i]));
+      };
+      let tried = 0;
+      const missing: string[] = [];
+      for (let X = Math.ceil(ch.ox + frame.left) + 2; X < ch.ox + frame.right - 2; X++) {
+        const [y0, y1] = [yAt(X - 0.5), yAt(X + 0.5)].sort((p, q) => p - q);
+        if (y0 < ch.oy + frame.top + 24) continue; // the legend row
+        tried++;
+        let found = false;
+        for (let yy = Math.floor(y0 - 3); yy <= Math.ceil(y1 + 3) && !found; yy++) if (tinted(rgbAt(img, X, yy), ch.colour)) found = true;
+        if (!found) missing.push(`(${X}, ${y0.toFixed(1)}…${y1.toFixed(1)})`);
+      }
+      console.log(`fem ${ch.name}: ${tried} samples, ${missing.length} missing`);
+      expect(tried, ch.name).toBeGreaterThan(150);
+      expect(missing.length / tried, `${ch.name} curve missing at ${missing.slice(0, 4).join('; ')}`).toBeLessThan(0.05);
+    }
+    // the pressure peak: the topmost red pixel of the first chart sits at the peak's x
+    const f0 = chartFrame(hw, hh, false);
+    const peakX = f0.left + ((xs[pLast.indexOf(Math.max(...pLast))] - xs[0]) / (xs.at(-1)! - xs[0])) * (f0.right - f0.left);
+    let top: [number, number] | null = null;
+    for (let y = 0; y < hh && !top; y++) for (let x = 0; x < hw && !top; x++) if (tinted(rgbAt(img, x, y), [0xd6, 0x27, 0x28])) top = [x, y];
+    expect(top).not.toBeNull();
+    expect(Math.abs(top![0] - peakX)).toBeLessThan(5);
+  });
 
   it('the slice sliders change the picture', async () => {
     await load('slices');

@@ -18,6 +18,11 @@ export interface PhantomRunOptions {
   stripSteps?: number;
   /** FEM contact model: elastic (one instant, fast) or creep (a time history; slow). */
   femLaw?: 'elastic' | 'creep';
+  /**
+   * Contact map for the current stage (1 = contact at map pixel y, x); absent = from the labels (Li
+   * touching the electrolyte surface, which is everywhere in the plated preset).
+   */
+  contact?: (y: number, x: number) => 0 | 1;
   /** Quiet the stage commands' stdout/stderr. */
   quiet?: boolean;
 }
@@ -50,7 +55,8 @@ async function stage(register: (p: Command) => void, args: string[], quiet: bool
 /**
  * A run directory shaped like `buried run`'s output, made from a synthetic phantom by the stage
  * commands: input/scan.tif (+ manifest.json naming it), segment/, thickness/, strip/, current/
- * (contact map from the labels: Li touching the electrolyte surface), fem/ (wavy contact cell).
+ * (contact map from the labels: Li touching the electrolyte surface, or options.contact), fem/ (wavy
+ * contact cell).
  */
 export async function makePhantomRun(dir: string, options: PhantomRunOptions = {}): Promise<string> {
   const quiet = options.quiet ?? true;
@@ -73,6 +79,10 @@ export async function makePhantomRun(dir: string, options: PhantomRunOptions = {
   const contact = new Uint8Array(ny * nx);
   for (let y = 0; y < ny; y++) {
     for (let x = 0; x < nx; x++) {
+      if (options.contact) {
+        contact[y * nx + x] = options.contact(y, x);
+        continue;
+      }
       for (let z = 1; z < nz; z++) {
         if (labels.data[(z * ny + y) * nx + x] === 2) {
           contact[y * nx + x] = labels.data[((z - 1) * ny + y) * nx + x] === 1 ? 1 : 0;

@@ -1,4 +1,6 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeTiff } from '../../src/io/tiff/index.js';
@@ -106,6 +108,127 @@ describe('view server', () => {
     expect((await get('api/map/current_density')).status).toBe(404);
     expect((await get('api/file/stripping')).status).toBe(404);
     expect((await get('api/nope')).status).toBe(404);
-    expect((await get('../../etc/passwd')).status).not.toBe(200);
+  });
+});
+
+/**
+ * One request with the target exactly as written (fetch and http.request normalise `..` away, so
+ * they never reach the server's guard): status and body.
+ */
+function rawGet(port: number, target: string): Promise<{ status: number; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    const sock = net.connect(port, '127.0.0.1');
+    const chunks: Buffer[] = [];
+    sock.on('data', (c: Buffer) => chunks.push(c));
+    sock.on('error', reject);
+    sock.on('end', () => {
+      const all = Buffer.concat(chunks);
+      const head = all.subarray(0, all.indexOf('\r\n\r\n')).toString('latin1');
+      const m = /^HTTP\/1\.1 (\d{3}) /.exec(head);
+      if (!m) return reject(new Error(`no HTTP status line for ${target}: ${head.slice(0, 80)}`));
+      resolve({ status: Number(m[1]), body: all.subarray(head.length + 4) });
+    });
+    sock.write(`GET ${target} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nConnection: close\r\n\r\n`, 'latin1');
+  });
+}
+
+describe('view server: nothing outside the viewer folder and the run files', () => {
+  // <tmp>/viewer is the static folder; <tmp>/secret.txt and <tmp>/viewer-x/secret.txt lie beside it
+  // (the second shares the folder's name as a prefix); the run is the hand-made one above.
+  const root = tempDir('buried-view-trav-');
+  const viewerDir = path.join(root, 'viewer');
+  const secret = `BURIED-SECRET-${process.pid}-${Date.now()}`;
+  const passwd = existsSync('/etc/passwd') ? readFileSync('/etc/passwd', 'utf8').split('\n')[0] : null;
+  let srv: ViewServer;
+  beforeAll(async () => {
+    mkdirSync(path.join(viewerDir, 'assets'), { recursive: true });
+    mkdirSync(path.join(root, 'viewer-x'));
+    writeFileSync(path.join(viewerDir, 'index.html'), '<!doctype html><title>viewer</title>');
+    writeFileSync(path.join(viewerDir, 'assets', 'app.js'), 'console.log(1);');
+    writeFileSync(path.join(root, 'secret.txt'), secret);
+    writeFileSync(path.join(root, 'viewer-x', 'secret.txt'), secret);
+    srv = await startViewServer({ dir, viewerDir, maxDim: 512 });
+  });
+  afterAll(async () => srv?.close());
+
+  it('binds the loopback address only', async () => {
+    expect(srv.host).toBe('127.0.0.1');
+    expect(new URL(srv.url).hostname).toBe('127.0.0.1');
+    // every other IPv4 address of this machine refuses the connection
+    const others = Object.values(os.networkInterfaces()).flat().filter((a) => a && a.family === 'IPv4' && !a.internal).map((a) => a!.address);
+    for (const addr of others) {
+      const err = await new Promise<string | null>((resolve) => {
+        const s = net.connect(srv.port, addr);
+        s.on('connect', () => (s.destroy(), resolve(null)));
+        s.on('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? 'error'));
+      });
+      expect(err, `port ${srv.port} on ${addr}`).toBe('ECONNREFUSED');
+    }
+  });
+
+  it('serves the viewer files, and the same requests reach them raw', async () => {
+    expect((await rawGet(srv.port, '/')).body.toString()).toContain('<title>viewer</title>');
+    expect((await rawGet(srv.port, '/assets/app.js')).body.toString()).toBe('console.log(1);');
+    expect((await rawGet(srv.port, '/assets/..%2findex.html')).body.toString()).toContain('<title>viewer</title>');
+    expect((await rawGet(srv.port, '/api/file/manifest')).status).toBe(200);
+  });
+
+  const deep = '..%2f'.repeat(16);
+  const attempts = [
+    '/../secret.txt',
+    '/../../../../../../../../../../etc/passwd',
+    '/..%2fsecret.txt',
+    '/..%2Fsecret.txt',
+    '/assets/..%2f..%2fsecret.txt',
+    `/${deep}etc%2fpasswd`,
+    '/%2e%2e/secret.txt',
+    '/%2e%2e%2fsecret.txt',
+    '/.%2e/secret.txt',
+    '/%2e%2e%2f%2e%2e%2f%2e%2e%2f%2e%2e%2f%2e%2e%2f%2e%2e%2f%2e%2e%2f%2e%2e%2f%2e%2e%2fetc%2fpasswd',
+    '/%252e%252e%252fsecret.txt',
+    '/..%252fsecret.txt',
+    '/..\\secret.txt',
+    '/..%5csecret.txt',
+    '/..%5c..%5c..%5c..%5c..%5c..%5c..%5c..%5cetc%5cpasswd',
+    '/..%2fviewer-x%2fsecret.txt',
+    '/%2fetc%2fpasswd',
+    '//etc/passwd',
+    '/..%00/secret.txt',
+    'http://127.0.0.1/..%2fsecret.txt',
+    '/api/file/..%2f..%2fsecret.txt',
+    '/api/file/%2e%2e%2fsecret.txt',
+    `/api/file/${deep}etc%2fpasswd`,
+    '/api/map/..%2fsecret.txt',
+    '/api/volume/..%2f..%2fsecret.txt',
+    '/api/slice/..%2fsecret.txt?axis=z&index=0',
+    '/api/file/constructor',
+    '/api/map/__proto__',
+  ];
+  it.each(attempts)('refuses %s without a byte of the target', async (target) => {
+    const r = await rawGet(srv.port, target);
+    expect(r.status).not.toBe(200);
+    expect(r.status).toBeGreaterThanOrEqual(400);
+    expect(r.body.toString('latin1')).not.toContain(secret);
+    if (passwd) expect(r.body.toString('latin1')).not.toContain(passwd);
+  });
+
+  it('ignores paths in query parameters', async () => {
+    for (const target of [
+      `/api/file/manifest?path=${encodeURIComponent(path.join(root, 'secret.txt'))}`,
+      `/api/run?dir=${encodeURIComponent(root)}`,
+      `/api/map/thickness?file=${encodeURIComponent(path.join(root, 'secret.txt'))}`,
+      `/index.html?f=..%2fsecret.txt`,
+      `/?view=labels&file=/etc/passwd`,
+    ]) {
+      const r = await rawGet(srv.port, target);
+      expect(r.status, target).toBe(200);
+      expect(r.body.toString('latin1'), target).not.toContain(secret);
+      if (passwd) expect(r.body.toString('latin1'), target).not.toContain(passwd);
+    }
+  });
+
+  it('a malformed percent-encoding is 400, not a server error', async () => {
+    expect((await rawGet(srv.port, '/%E0%A4%A')).status).toBe(400);
+    expect((await rawGet(srv.port, '/%')).status).toBe(400);
   });
 });
