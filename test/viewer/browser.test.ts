@@ -6,7 +6,7 @@ import { captureView, openBrowser, type BrowserSession, VIEWS } from '../../src/
 import { registerFigure } from '../../src/cli/commands/figure.js';
 import { tempDir } from '../helpers.js';
 import { changedFraction, decodePng, ensureViewerBuilt, hasChromium, lumaVariance, makePhantomRun, CHROMIUM, type Decoded } from './helpers.js';
-import { colormap, percentile, PHASES } from '../../viewer/src/colors.js';
+import { colormap, percentile, phaseColor, PHASES } from '../../viewer/src/colors.js';
 
 type RGB = [number, number, number];
 
@@ -207,18 +207,19 @@ describe.skipIf(!hasChromium)('viewer in headless Chromium', () => {
           const at = place(c, r);
           if (!at) continue;
           const code = lab[r * p.cols + c];
-          const phase = PHASES.find((q) => q.code === code);
-          if (!phase) continue;
+          // every code has its colour: the cell's phases and the excluded 5 (outside the cell) and 255
+          const colour = phaseColor(code);
           checked++;
           seen.set(code, (seen.get(code) ?? 0) + 1);
           const got = rgbAt(img, at[0], at[1]);
-          if (!near(got, phase.color, 3)) bad.push(`${p.axis} plane cell (${c}, ${r}) label ${code}: ${got} not ${phase.color}`);
+          if (!near(got, colour, 3)) bad.push(`${p.axis} plane cell (${c}, ${r}) label ${code}: ${got} not ${colour}`);
         }
       }
     }
     console.log(`slices: ${checked} cells checked, per phase ${JSON.stringify(Object.fromEntries(seen))}`);
     expect(bad.slice(0, 5)).toEqual([]);
-    for (const code of [1, 2, 3]) expect(seen.get(code) ?? 0, `cells of phase ${code}`).toBeGreaterThan(300);
+    for (const code of [1, 2, 3, 5]) expect(seen.get(code) ?? 0, `cells of code ${code}`).toBeGreaterThan(300);
+    expect(phaseColor(5), 'outside the cell has a colour of its own').not.toEqual(phaseColor(255));
   });
 
   it('thickness: the surface colour at a place is viridis of the thickness there, and the readout gives that thickness', async () => {

@@ -1,15 +1,21 @@
 /** Phase colours and names, colour maps (viridis, inferno), percentiles and number formatting shared by the views. */
 export type RGB = [number, number, number];
 
-/** Label code → colour and name (contract: 0 void, 1 Li, 2 electrolyte, 3 collector). */
+/** Label code → colour and name of the cell's phases (contract: 0 void, 1 Li, 2 electrolyte, 3 collector, 4 cathode). */
 export const PHASES: Array<{ code: number; name: string; color: RGB; opacity: number }> = [
   { code: 0, name: 'void / pore', color: [70, 120, 230], opacity: 0.6 },
   { code: 1, name: 'Li metal', color: [235, 190, 60], opacity: 0.9 },
   { code: 2, name: 'electrolyte', color: [80, 185, 130], opacity: 0.12 },
   { code: 3, name: 'current collector', color: [205, 105, 60], opacity: 0.8 },
+  { code: 4, name: 'cathode active material', color: [170, 90, 200], opacity: 0.8 },
 ];
-export const phaseName = (c: number): string => PHASES.find((p) => p.code === c)?.name ?? (c === 255 ? 'outside / masked' : `class ${c}`);
-export const phaseColor = (c: number): RGB => PHASES.find((p) => p.code === c)?.color ?? [200, 200, 200];
+/** Not phases of the cell (shown in the slices, not in 3D): 5 beyond the stack (air, holder, die), 255 outside the field of view. */
+const EXCLUDED: Array<{ code: number; name: string; color: RGB }> = [
+  { code: 5, name: 'outside the cell', color: [60, 60, 60] },
+  { code: 255, name: 'outside the field of view / masked', color: [200, 200, 200] },
+];
+export const phaseName = (c: number): string => PHASES.find((p) => p.code === c)?.name ?? EXCLUDED.find((p) => p.code === c)?.name ?? `class ${c}`;
+export const phaseColor = (c: number): RGB => PHASES.find((p) => p.code === c)?.color ?? EXCLUDED.find((p) => p.code === c)?.color ?? [200, 200, 200];
 
 const VIRIDIS: RGB[] = [[68, 1, 84], [72, 40, 120], [62, 74, 137], [49, 104, 142], [38, 130, 142], [31, 158, 137], [53, 183, 121], [109, 205, 89], [180, 222, 44], [253, 231, 37]];
 const INFERNO: RGB[] = [[0, 0, 4], [31, 12, 72], [85, 15, 109], [136, 34, 106], [186, 54, 85], [227, 89, 51], [249, 140, 10], [249, 201, 50], [252, 255, 164]];
