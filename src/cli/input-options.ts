@@ -4,6 +4,7 @@ import { InputError } from '../io/errors.js';
 import { parseVoxelOption } from '../io/spacing.js';
 import { parseDType, parseShape } from '../io/raw.js';
 import type { OpenOptions } from '../io/open.js';
+import { parseRoi } from '../io/roi.js';
 
 export interface InputFlags {
   voxel?: string;
@@ -11,6 +12,7 @@ export interface InputFlags {
   dtype?: string;
   endian?: string;
   headerBytes?: string;
+  roi?: string;
 }
 
 /** Options every command that reads a volume accepts. */
@@ -20,12 +22,14 @@ export function addInputOptions(cmd: Command): Command {
     .option('--shape <nz,ny,nx>', 'raw input: volume shape')
     .option('--dtype <type>', 'raw input: uint8|int8|uint16|int16|uint32|int32|float32|float64')
     .option('--endian <order>', 'raw input: little|big', 'little')
-    .option('--header-bytes <n>', 'raw input: bytes to skip before the voxels', '0');
+    .option('--header-bytes <n>', 'raw input: bytes to skip before the voxels', '0')
+    .option('--roi <box>', 'analyse only this box: AXIS=START:END or AXIS=center:LENGTH per axis, voxels or µm (um suffix), e.g. y=center:800um,x=center:800um');
 }
 
 export function openOptionsFrom(flags: InputFlags): OpenOptions {
   const options: OpenOptions = {};
   if (flags.voxel !== undefined) options.voxel = parseVoxelOption(flags.voxel);
+  if (flags.roi !== undefined) options.roi = parseRoi(flags.roi);
   if (flags.shape !== undefined || flags.dtype !== undefined) {
     if (flags.shape === undefined || flags.dtype === undefined) {
       throw new InputError('raw input needs both --shape NZ,NY,NX and --dtype');

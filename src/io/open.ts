@@ -7,12 +7,15 @@ import { openTiff, openTiffFolder } from './tiff/index.js';
 import { hasHdf5Signature, splitHdf5Input } from './hdf5-detect.js';
 import { openRaw, type RawLayout } from './raw.js';
 import { splitZarrInput } from './zarr/detect.js';
+import { cropSource, resolveRoi, type RoiSpec } from './roi.js';
 
 export interface OpenOptions {
   /** User voxel size (µm), overriding file metadata. */
   voxel?: Spacing3;
   /** Headerless raw input: shape and dtype are required. */
   raw?: Omit<RawLayout, 'spacing'>;
+  /** Only this box of the volume (see roi.ts): every reader sees the box as the volume. */
+  roi?: RoiSpec;
 }
 
 type Sniffed = 'tiff' | 'hdf5' | 'unknown';
@@ -73,6 +76,7 @@ export async function openVolume(input: string, options: OpenOptions = {}): Prom
     source.spacing = options.voxel;
     source.spacingOrigin = 'given with --voxel';
   }
+  if (options.roi) source = cropSource(source, resolveRoi(options.roi, source.shape, source.spacing, input));
   return source;
 }
 

@@ -9,6 +9,7 @@ import { promises as fs } from 'node:fs';
 import { InputError } from '../io/errors.js';
 import { parseMemory } from '../compute/budget.js';
 import { parseLabelMap } from '../segment/import-labels.js';
+import { parseRoi } from '../io/roi.js';
 
 /** A field of the schema: default, validator of a file value, parser of a flag string. */
 export interface Field<T> {
@@ -163,6 +164,7 @@ export const SCHEMA = {
     dtype: optStringField(null, 'raw input only: uint8|int8|uint16|int16|uint32|int32|float32|float64'),
     endian: enumField(['little', 'big'] as const, 'little', 'raw input only: byte order'),
     header_bytes: numField({ min: 0, integer: true }, 0, 'raw input only: bytes before the voxels'),
+    roi: optStringField(null, 'analyse only this box of the scan: AXIS=START:END or AXIS=center:LENGTH per axis (z, y, x), voxels or µm with a um suffix, e.g. y=center:800um,x=center:800um; null = the whole scan; --roi'),
   },
   run: {
     voxel: voxelField('voxel size override in µm (one value or [dz, dy, dx]); null = from the file'),
@@ -281,6 +283,7 @@ export function validateConfig(cfg: RunConfig): void {
   pair('strip.j_nominal', 'strip.j_void', cfg.strip.j_nominal, cfg.strip.j_void);
   pair('current.j_nominal', 'current.j_crit', cfg.current.j_nominal, cfg.current.j_crit);
   pair('input.shape', 'input.dtype', cfg.input.shape, cfg.input.dtype);
+  if (cfg.input.roi !== null) parseRoi(cfg.input.roi, 'config: input.roi');
   if (cfg.segment.label_map !== null) {
     if (cfg.segment.labels === null) throw new InputError('config: segment.label_map needs segment.labels (the label file it maps)');
     parseLabelMap(cfg.segment.label_map, 'config: segment.label_map');

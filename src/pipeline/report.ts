@@ -7,7 +7,8 @@
 import path from 'node:path';
 import { existsSync, promises as fs } from 'node:fs';
 import { writeFileAtomically } from '../io/atomic.js';
-import { loadVolume } from '../io/open.js';
+import { loadVolume, openVolume } from '../io/open.js';
+import { parseRoi, resolveRoi, roiText } from '../io/roi.js';
 import type { StripPoint } from '../report/charts/index.js';
 import type { Figure, Row, Section } from '../report/html/index.js';
 import { configTable } from './config.js';
@@ -53,6 +54,18 @@ const signed = (v: number, d = 2, unit = '') => `${v >= 0 ? '+' : '−'}${Math.a
 function importedIntro(seg: ImportedLabelsReport): string {
   const map = seg.label_map ? Object.entries(seg.label_map).map(([src, phase]) => `${src} → ${phase}`).join(', ') : 'the contract codes as they were';
   return `Labels imported from ${seg.source} (${seg.source_dtype}; codes read as ${map}; stack normal ${seg.layout.normal_axis}, ${seg.layout.source}), not segmented here and not checked by the segmentation QC,`;
+}
+
+/** The box of the scan a --roi run analysed, in voxels and µm, as a sentence. */
+async function regionAnalysed(ctx: RunContext): Promise<string> {
+  const src = await openVolume(ctx.input, { ...ctx.openOptions, roi: undefined });
+  try {
+    const box = resolveRoi(parseRoi(ctx.cfg.input.roi!), src.shape, src.spacing, ctx.input);
+    const um = src.spacing ? ` = ${box.map(([a, b], k) => f((b - a) * src.spacing![k], 4)).join(' × ')} µm` : '';
+    return `Region analysed (--roi ${ctx.cfg.input.roi}): ${roiText(box)} (voxels, end excluded) of the ${src.shape.join(' × ')} scan${um}. `;
+  } finally {
+    await src.close();
+  }
 }
 
 export const REPORT_FIGURES = ['phase_fractions', 'thickness_map', 'thickness_histogram', 'surface_profile', 'stripping', 'current_density', 'contact_time', 'contact_pressure'] as const;
@@ -108,6 +121,7 @@ export const reportStage: StageSpec = {
     const seg = await json<SegmentReport | ImportedLabelsReport>(runFile(dir, 'segment', SEGMENT_FILES.json));
     // labels imported from another tool carry no thresholds and no QC block
     const auto = seg.mode === 'imported' ? null : seg;
+    const region = ctx.cfg.input.roi !== null ? await regionAnalysed(ctx) : '';
     const th = await json<ThicknessJson>(runFile(dir, 'thickness', THICKNESS_FILES.json));
     const iface = await json<InterfaceDoc>(runFile(dir, 'thickness', THICKNESS_FILES.interface));
     const strip = await json<StrippingJson>(runFile(dir, 'strip', STRIP_FILES.json));
@@ -224,7 +238,7 @@ export const reportStage: StageSpec = {
     sections.push({
       id: 'phases',
       title: 'Phases and Li inventory',
-      intro: `${auto ? `Segmentation (${auto.method}, denoise ${auto.denoise?.applied}, thresholds ${(auto.thresholds ?? []).map((t) => f(t, 5)).join(', ')})` : importedIntro(seg as ImportedLabelsReport)} of a ${seg.shape?.join(' × ')} scan at ${seg.spacing_um?.join(' × ')} µm. Areal capacity uses 4.85 µm of Li per mAh/cm².`,
+      intro: `${auto ? `Segmentation (${auto.method}, denoise ${auto.denoise?.applied}, thresholds ${(auto.thresholds ?? []).map((t) => f(t, 5)).join(', ')})` : importedIntro(seg as ImportedLabelsReport)} of a ${seg.shape?.join(' × ')} scan at ${seg.spacing_um?.join(' × ')} µm. ${region}Areal capacity uses 4.85 µm of Li per mAh/cm².`,
       tables: [{ caption: 'Phase fractions', rows: phaseTable, truthColumn: tcol }, { caption: 'Li inventory', rows: inventory, truthColumn: tcol }],
       figures: [figures.phase_fractions],
     });

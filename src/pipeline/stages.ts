@@ -6,6 +6,7 @@
 import path from 'node:path';
 import { promises as fs } from 'node:fs';
 import { InputError } from '../io/errors.js';
+import { parseRoi } from '../io/roi.js';
 import { loadVolume, openVolume, type OpenOptions } from '../io/open.js';
 import { writeTiff } from '../io/tiff/index.js';
 import { writeFileAtomically } from '../io/atomic.js';
@@ -83,6 +84,7 @@ async function readJson<T>(file: string): Promise<T> {
 export function openOptionsOf(cfg: RunConfig): OpenOptions {
   const o: OpenOptions = {};
   if (cfg.run.voxel) o.voxel = cfg.run.voxel as Spacing3;
+  if (cfg.input.roi !== null) o.roi = parseRoi(cfg.input.roi, 'config: input.roi');
   if (cfg.input.shape !== null && cfg.input.dtype !== null) {
     const shape = cfg.input.shape.split(',').map((s) => Number(s.trim()));
     if (shape.length !== 3 || shape.some((v) => !Number.isInteger(v) || v < 1)) throw new InputError(`config: input.shape must be NZ,NY,NX, got '${cfg.input.shape}'`);
@@ -216,8 +218,8 @@ async function importedLabelsStage(ctx: RunContext, out: string, labelsFile: str
   const bar = ctx.progress('segment: import labels');
   const { labels, report } = await importLabels(labelsFile, {
     scan: scanInfo,
-    // a --voxel override is the voxel size of both volumes
-    open: ctx.openOptions.voxel ? { voxel: ctx.openOptions.voxel } : {},
+    // a --voxel override is the voxel size of both volumes, and a --roi the box of both
+    open: { voxel: ctx.openOptions.voxel, roi: ctx.openOptions.roi },
     labelMap,
     normal: ctx.cfg.segment.normal,
     onProgress: (d, t) => bar.update(d, t),

@@ -50,7 +50,7 @@ export function registerThickness(program: Command): void {
       // labels of another tool: mapped onto the phase codes in memory (uint8), then measured as ours
       const imported = flags.labelMap !== undefined ? await importLabels(input, { labelMap: flags.labelMap, open }) : null;
       const m = await measureThickness(
-        { labelsFile: input, labelsOpen: open, volume: imported?.labels ?? null, scanFile: flags.scan ?? null, scanOpen: { voxel: open.voxel } },
+        { labelsFile: input, labelsOpen: open, volume: imported?.labels ?? null, scanFile: flags.scan ?? null, scanOpen: { voxel: open.voxel, roi: open.roi } },
         { normal, electrodes, budgetBytes: budget.bytes, onProgress: (d, t) => progress.update(d, t) },
       );
       progress.finish();
