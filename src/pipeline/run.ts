@@ -2,7 +2,8 @@
  * `buried run`: read → segment → thickness → strip → current → fem → report, resumable.
  *
  * For each stage: compute its fingerprint (inputs' sha256 + effective parameters + package
- * version); skip it when DIR/<stage>/.stage.json has that fingerprint and its outputs are intact;
+ * version); skip it when DIR/<stage>/.stage.json was written by this version, has that fingerprint
+ * and its outputs are intact (the report also needs that no earlier stage ran in this call);
  * otherwise remove the record first, then stale outputs, run the stage (every file written
  * atomically) and write the record LAST. A killed run therefore never leaves a stage that looks
  * complete, and the next run resumes at the first stage without a valid record.
@@ -212,10 +213,15 @@ export async function runPipeline(o: RunOptions): Promise<RunResult> {
     const forced = o.force === true || (Array.isArray(o.force) && o.force.includes(spec.name));
     const record = await readStageRecord(folder);
     let reason: string;
+    const ranBefore = reports.filter((r) => r.status === 'ran').map((r) => r.stage);
     if (forced) reason = 'forced';
     else if (!record) reason = 'no record';
+    // results of another version are not mixed with this one's (the manifest names one version)
+    else if (record.package_version !== version) reason = `made by buried-li ${record.package_version}, this is ${version}`;
     else if (record.fingerprint !== fingerprint) reason = 'inputs or parameters changed';
     else if (!(await outputsIntact(folder, record))) reason = 'outputs missing or changed';
+    // the report lists when each stage last ran and with which fingerprint: a stage that ran in this call changed that
+    else if (spec.name === 'report' && ranBefore.length) reason = `${ranBefore.join(', ')} ran in this call`;
     else reason = '';
 
     write(`stage ${k + 1}/${specs.length}: ${spec.name}${reason ? '' : ' — up to date, skipped'}`);
