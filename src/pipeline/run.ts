@@ -34,7 +34,7 @@ import {
 } from './fingerprint.js';
 import { currentStage, femStage, openOptionsOf, scanFile, segmentStage, stripStage, thicknessStage, type RunContext, type StageSpec } from './stages.js';
 import { reportStage } from './report.js';
-import { readSegmentQc, stopsOnQc } from './segment-qc.js';
+import { readSegmentLiVoxels, readSegmentQc, stopsOnQc } from './segment-qc.js';
 import type { QcBlock } from '../segment/types.js';
 import { RUN_MANIFEST, RUN_REPORT, runFile, SEGMENT_FILES } from '../io/run-folder.js';
 
@@ -194,10 +194,16 @@ export async function runPipeline(o: RunOptions): Promise<RunResult> {
   const qcGate = async (stage: StageName, folder: string): Promise<boolean> => {
     if (stage !== 'segment') return false;
     qc = await readSegmentQc(folder);
-    if (!stopsOnQc(qc, o.cfg.run.strict)) return false;
-    stoppedAfter = stage;
-    write('run: stopped after segment: segmentation confidence low and run.strict (--strict) is set; segment/ is kept for inspection');
-    return true;
+    if (stopsOnQc(qc, o.cfg.run.strict)) {
+      stoppedAfter = stage;
+      write('run: stopped after segment: segmentation confidence low and run.strict (--strict) is set; segment/ is kept for inspection');
+      return true;
+    }
+    // every later stage measures the Li layer: labels without any Li (noise, one material) have nothing for them
+    if (specs.length > 1 && (await readSegmentLiVoxels(folder)) === 0) {
+      throw new InputError(`the segmentation found no Li (label 1; QC confidence ${(qc as QcBlock | null)?.confidence ?? 'unknown'}): thickness, stripping and current need a Li layer (labels kept in segment/)`, input);
+    }
+    return false;
   };
 
   for (let k = 0; k < specs.length; k++) {
