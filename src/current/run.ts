@@ -52,7 +52,7 @@ export interface CurrentStageResult extends CurrentResult {
   note: string | null;
 }
 
-/** Solve the current constriction under `contact` ([1, ny, nx], nonzero pixels in contact). */
+/** Solve the current constriction under `contact` ([1, ny, nx], pixels > 0 in contact). */
 export async function solveCurrentStage(contact: Volume, o: CurrentStageOptions = {}): Promise<CurrentStageResult> {
   const [nz, ny0, nx0] = contact.shape;
   if (nz !== 1) throw new InputError(`contact map must be a single slice [1, ny, nx], got ${contact.shape.join('×')}`, o.name);
@@ -87,8 +87,9 @@ export async function solveCurrentStage(contact: Volume, o: CurrentStageOptions 
       note = `the voxel-resolution solve (${lab.shape.join('×')} cells) does not fit the memory budget ${formatBytes(o.budgetBytes ?? Infinity)}: solved on ${solveBlock}×${solveBlock}×${solveBlock} blocks (${coarse.nz}×${ny}×${nx} cells)`;
     }
   }
-  // a map with no contact has no current path: every figure would be NaN
-  if (!map.some((v) => v !== 0)) throw new InputError(`no Li in contact with the electrolyte surface${o.electrode ? ` of the ${o.electrode} electrode` : ''}: the current stage has nothing to solve`, o.name);
+  // a map with no contact has no current path: every figure would be NaN. Contact is > 0, as the solver
+  // counts it (NaN and negative pixels are not in contact)
+  if (!map.some((v) => v > 0)) throw new InputError(`no Li in contact with the electrolyte surface${o.electrode ? ` of the ${o.electrode} electrode` : ''}: the current stage has nothing to solve`, o.name);
   if (typeof o.thicknessUm === 'object' && o.thicknessUm !== null && thickness === undefined) thickness = Math.max(o.thicknessUm.autoDepthUm, 4 * Math.max(dx, dy));
   if (thickness === undefined) throw new InputError('give --thickness UM (electrolyte slab thickness) or --labels');
   const { grid: _grid, labels: _labels, budgetBytes: _budget, backend, onWarning, onLabelsProgress: _p, name: _name, labelsName: _ln, electrode: _e, thicknessUm: _t, ...solver } = o;

@@ -2,7 +2,8 @@
  * `buried run`: read → segment → thickness → strip → current → fem → report, resumable.
  *
  * For each stage: compute its fingerprint (inputs' sha256 + effective parameters + package
- * version); skip it when DIR/<stage>/.stage.json has that fingerprint and its outputs are intact;
+ * version); skip it when DIR/<stage>/.stage.json was written by this version, has that fingerprint
+ * and its outputs are intact (the report also needs that no earlier stage ran in this call);
  * otherwise remove the record first, then stale outputs, run the stage (every file written
  * atomically) and write the record LAST. A killed run therefore never leaves a stage that looks
  * complete, and the next run resumes at the first stage without a valid record.
@@ -33,7 +34,7 @@ import {
 } from './fingerprint.js';
 import { currentStage, femStage, openOptionsOf, scanFile, segmentStage, stripStage, thicknessStage, type RunContext, type StageSpec } from './stages.js';
 import { reportStage } from './report.js';
-import { readSegmentQc, stopsOnQc } from './segment-qc.js';
+import { readSegmentLiVoxels, readSegmentQc, stopsOnQc } from './segment-qc.js';
 import type { QcBlock } from '../segment/types.js';
 import { RUN_MANIFEST, RUN_REPORT, runFile, SEGMENT_FILES } from '../io/run-folder.js';
 
@@ -193,10 +194,16 @@ export async function runPipeline(o: RunOptions): Promise<RunResult> {
   const qcGate = async (stage: StageName, folder: string): Promise<boolean> => {
     if (stage !== 'segment') return false;
     qc = await readSegmentQc(folder);
-    if (!stopsOnQc(qc, o.cfg.run.strict)) return false;
-    stoppedAfter = stage;
-    write('run: stopped after segment: segmentation confidence low and run.strict (--strict) is set; segment/ is kept for inspection');
-    return true;
+    if (stopsOnQc(qc, o.cfg.run.strict)) {
+      stoppedAfter = stage;
+      write('run: stopped after segment: segmentation confidence low and run.strict (--strict) is set; segment/ is kept for inspection');
+      return true;
+    }
+    // every later stage measures the Li layer: labels without any Li (noise, one material) have nothing for them
+    if (specs.length > 1 && (await readSegmentLiVoxels(folder)) === 0) {
+      throw new InputError(`the segmentation found no Li (label 1; QC confidence ${(qc as QcBlock | null)?.confidence ?? 'unknown'}): thickness, stripping and current need a Li layer (labels kept in segment/)`, input);
+    }
+    return false;
   };
 
   for (let k = 0; k < specs.length; k++) {
@@ -212,10 +219,15 @@ export async function runPipeline(o: RunOptions): Promise<RunResult> {
     const forced = o.force === true || (Array.isArray(o.force) && o.force.includes(spec.name));
     const record = await readStageRecord(folder);
     let reason: string;
+    const ranBefore = reports.filter((r) => r.status === 'ran').map((r) => r.stage);
     if (forced) reason = 'forced';
     else if (!record) reason = 'no record';
+    // results of another version are not mixed with this one's (the manifest names one version)
+    else if (record.package_version !== version) reason = `made by buried-li ${record.package_version}, this is ${version}`;
     else if (record.fingerprint !== fingerprint) reason = 'inputs or parameters changed';
     else if (!(await outputsIntact(folder, record))) reason = 'outputs missing or changed';
+    // the report lists when each stage last ran and with which fingerprint: a stage that ran in this call changed that
+    else if (spec.name === 'report' && ranBefore.length) reason = `${ranBefore.join(', ')} ran in this call`;
     else reason = '';
 
     write(`stage ${k + 1}/${specs.length}: ${spec.name}${reason ? '' : ' — up to date, skipped'}`);

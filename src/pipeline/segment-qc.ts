@@ -22,3 +22,13 @@ export async function readSegmentQc(segmentDir: string): Promise<QcBlock | null>
 export function stopsOnQc(qc: QcBlock | null, strict: boolean): boolean {
   return strict && qc?.confidence === 'low';
 }
+
+/** Li voxels (label 1) in segment.json (`li.voxels`), or null when the file has none or cannot be read. */
+export async function readSegmentLiVoxels(segmentDir: string): Promise<number | null> {
+  try {
+    const seg = JSON.parse(await fs.readFile(path.join(segmentDir, SEGMENT_FILES.json), 'utf8')) as { li?: { voxels?: number } | null };
+    return typeof seg.li?.voxels === 'number' ? seg.li.voxels : null;
+  } catch {
+    return null;
+  }
+}

@@ -68,6 +68,22 @@ export function currentFractions(all: number[], steps: number): number[] {
 }
 
 /**
+ * A map the replay can strip: at least one pixel inside the map (thickness ≥ 0; NaN and < 0 are
+ * outside) and some Li on it (a thickness > 0). Throws an InputError naming `name` otherwise.
+ */
+export function checkStrippable(map: ArrayLike<number>, name?: string): void {
+  let inside = 0;
+  let li = 0;
+  for (let i = 0; i < map.length; i++) {
+    const t = map[i];
+    if (t >= 0) inside++;
+    if (t > 0) li++;
+  }
+  if (inside === 0) throw new InputError('the map has no pixels with a thickness ≥ 0 (nothing to strip)', name);
+  if (li === 0) throw new InputError(`the map has no Li (all ${inside} pixels are 0 µm thick): nothing to strip`, name);
+}
+
+/**
  * The stripping stage: replay the Li thickness map `map` ([1, ny, nx], µm; NaN = masked) uniformly
  * and/or current-aware, and write its outputs into `out`. `o.name` names the map in messages and in
  * stripping.json.
@@ -80,9 +96,9 @@ export async function runStripping(thicknessMap: Volume, out: string, o: Strippi
   const pixelUm = thicknessMap.spacing ? thicknessMap.spacing[2] : null;
   const noop = { update() {}, finish() {} };
   const p1 = o.onPhase?.('uniform') ?? noop;
+  checkStrippable(map, o.name);
   const uni = stripUniform(map, ny, nx, { steps: o.steps, by: o.by, at: o.at, minIslandPixels: o.minIslandPixels });
   p1.finish(`${uni.rows.length} rows`);
-  if (uni.summary.map_pixels === 0) throw new InputError('the map has no pixels with a thickness ≥ 0 (nothing to strip)', o.name);
   const snapFractions = o.snapshots ?? (o.at.length ? o.at : DEFAULT_SNAPSHOTS);
   const snapshots: SnapshotSpec[] = [];
   const chart: ChartSeries[] = [];

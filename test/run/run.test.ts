@@ -89,7 +89,7 @@ describe('buried run: end to end on a small plated phantom', () => {
     for (const s of m.stages) expect(s.seconds).toBeGreaterThan(0);
   });
 
-  it('resumes: a second run skips everything; a deleted record + output redoes only that stage', () => {
+  it('resumes: a second run skips everything; a deleted record + output redoes only that stage (and the report, which lists it)', () => {
     const again = runCli(['run', fx.scan, '-o', out, '--config', fx.config, '--json', '--workers', '2']);
     expect(again.status, again.stderr).toBe(0);
     expect(JSON.parse(again.stdout).stages.every((s: { status: string }) => s.status === 'skipped')).toBe(true);
@@ -99,7 +99,7 @@ describe('buried run: end to end on a small plated phantom', () => {
     const resumed = runCli(['run', fx.scan, '-o', out, '--config', fx.config, '--json', '--workers', '2']);
     expect(resumed.status, resumed.stderr).toBe(0);
     const st = JSON.parse(resumed.stdout).stages as { stage: string; status: string }[];
-    expect(st.filter((s) => s.status === 'ran').map((s) => s.stage)).toEqual(['thickness']);
+    expect(st.filter((s) => s.status === 'ran').map((s) => s.stage)).toEqual(['thickness', 'report']);
     expect(existsSync(path.join(out, 'thickness', 'penetration_um.tif'))).toBe(true);
 
     // an output removed behind a valid record is noticed too; a changed parameter reruns from that stage on
@@ -111,7 +111,7 @@ describe('buried run: end to end on a small plated phantom', () => {
 
     const forced = runCli(['run', fx.scan, '-o', out, '--config', fx.config, '--json', '--workers', '2', '--strip-steps', '30', '--force', 'current']);
     expect(forced.status, forced.stderr).toBe(0);
-    expect((JSON.parse(forced.stdout).stages as { stage: string; status: string }[]).filter((s) => s.status === 'ran').map((s) => s.stage)).toEqual(['current']);
+    expect((JSON.parse(forced.stdout).stages as { stage: string; status: string }[]).filter((s) => s.status === 'ran').map((s) => s.stage)).toEqual(['current', 'report']);
     expect(walk(out).filter((f) => f.endsWith('.partial'))).toEqual([]);
   });
 });

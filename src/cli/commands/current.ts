@@ -45,7 +45,7 @@ export function registerCurrent(program: Command): void {
     program
       .command('current')
       .description('current constriction under a contact map: 3D conduction through the electrolyte slab (MG-preconditioned CG)')
-      .argument('<contact>', 'contact map [1, ny, nx] (nonzero = Li in contact), any readable volume format')
+      .argument('<contact>', 'contact map [1, ny, nx] (> 0 = Li in contact), any readable volume format')
       .requiredOption('-o, --out <dir>', 'output folder (created if missing)')
       .option('--thickness <um>', 'electrolyte slab thickness L in µm (required unless --labels gives the slab)')
       .option('--layers <n>', 'layers across L (default L / pixel size, 4…512)')

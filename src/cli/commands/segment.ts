@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { InputError } from '../../io/errors.js';
+import { openVolume } from '../../io/open.js';
 import type { BackendChoice } from '../../compute/types.js';
 import { PHASE_NAMES, type SegmentOptions, type SegmentReport } from '../../segment/index.js';
 import { segmentScan, type SegmentMemory, type SegmentScanOptions } from '../../segment/run.js';
@@ -99,6 +100,13 @@ export function registerSegment(program: Command): void {
       if (options.classes !== undefined && options.classes > 16) throw new InputError('--classes must be at most 16');
 
       const budget = memoryBudget(flags.memory);
+      if (options.mode === 'phases') {
+        // the phases' Li volume, thickness and capacity are physical: without a voxel size, stop before anything is written
+        const probe = await openVolume(input, openOptionsFrom(flags));
+        const spacing = probe.spacing;
+        await probe.close();
+        if (!spacing) throw new InputError('voxel size unknown (no spacing in the file): give --voxel UM or --voxel DZ,DY,DX (--classes K needs none)', input);
+      }
       await ensureOutputDir(flags.out);
       let stage: Progress | null = null;
       let stageName = '';
