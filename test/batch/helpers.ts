@@ -144,11 +144,6 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** redis-server on PATH (Debian package redis-server)? */
-export function hasRedisServer(): boolean {
-  return spawnSync('redis-server', ['--version'], { encoding: 'utf8' }).status === 0;
-}
-
 /** Start a throwaway redis-server on 127.0.0.1:port (no persistence); resolves once it accepts connections. */
 export function startRedis(port: number): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {

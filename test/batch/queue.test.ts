@@ -10,13 +10,13 @@ import type { ChildProcess } from 'node:child_process';
 import { readFileSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { Redis } from 'ioredis';
-import { tempDir } from '../helpers.js';
-import { cli, cliAsync, freePort, hasRedisServer, makeScans, normalizeJson, parseCsv, readJson, startRedis, startWorker, walk } from './helpers.js';
+import { missingCommand, requireAvailable, tempDir } from '../helpers.js';
+import { cli, cliAsync, freePort, makeScans, normalizeJson, parseCsv, readJson, startRedis, startWorker, walk } from './helpers.js';
 import { jobIdFor } from '../../src/batch/queue.js';
 import { resolveConfig } from '../../src/pipeline/config.js';
 
-const REDIS = hasRedisServer();
-if (!REDIS) console.warn('test/batch/queue.test.ts: SKIPPED — redis-server is not installed (Debian package redis-server; .ci/run installs it)');
+/** Debian package redis-server; .ci/run installs it. */
+const noRedis = missingCommand('redis-server');
 
 const cleanup: (() => void)[] = [];
 const dirs: string[] = [];
@@ -38,8 +38,9 @@ const kill = (c: ChildProcess, sig: NodeJS.Signals = 'SIGKILL') => () => {
 
 const STAGES = ['segment', 'thickness', 'strip', 'current', 'fem', 'report'];
 
-describe.skipIf(!REDIS)(`buried batch --queue with two workers${REDIS ? '' : ' (skipped: redis-server not installed)'}`, () => {
-  it('a worker killed mid-scan loses nothing and doubles nothing; results equal a local run byte for byte', async () => {
+describe('buried batch --queue with two workers', () => {
+  it('a worker killed mid-scan loses nothing and doubles nothing; results equal a local run byte for byte', async (ctx) => {
+    requireAvailable(ctx, noRedis);
     const t0 = Date.now();
     const fx = await makeScans([
       { label: 'p1', preset: 'plated', seed: 31 },

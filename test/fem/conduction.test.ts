@@ -11,13 +11,14 @@ function strip(nx: number, f: number): { contact: Uint8Array; ft: number } {
 describe('periodic-strip constriction resistance (primary distribution)', () => {
   const table: [number, number][] = [[0.1, 0.5905], [0.3, 0.2514], [0.5, 0.1103], [0.8, 0.0160]];
   for (const [f, tab] of table) {
-    it(`f = ${f}: Rc·σ = (1/π) ln(1/sin(πf/2)) within 1 %`, () => {
+    it(`f = ${f}: Rc·σ = (1/π) ln(1/sin(πf/2)) and the documented ${tab}, each within 1 %`, () => {
       const lambda = 10, nx = 800;
       const { contact, ft } = strip(nx, f);
       const ref = Math.log(1 / Math.sin((Math.PI * ft) / 2)) / Math.PI;
-      expect(Math.abs(ref - tab) / tab).toBeLessThan(2e-3); // formula matches the documented table
       const r = solveConduction({ lambda, h: new Float64Array(nx), contact, thickness: lambda, sigmaMsPerCm: 2, ny: 24 });
       expect(Math.abs(r.constriction_dimensionless - ref) / ref).toBeLessThan(0.01);
+      // and the documented check values (fem-verification §3 item 11); measured +0.28, +0.16, +0.24, +0.46 %
+      expect(Math.abs(r.constriction_dimensionless - tab) / tab).toBeLessThan(0.01);
       expect(r.bulk_ohm_cm2).toBeCloseTo((lambda * 1e-4) / 2e-3, 12); // L/σ in Ω·cm²
     });
   }

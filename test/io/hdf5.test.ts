@@ -1,10 +1,10 @@
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import path from 'node:path';
 import { readFileSync } from 'node:fs';
 import { loadVolume, openVolume } from '../../src/io/open.js';
 import { splitHdf5Input } from '../../src/io/hdf5.js';
 import { InputError } from '../../src/io/errors.js';
-import { REPO, SHARED_DATA, hasSharedData, sha256 } from '../helpers.js';
+import { REPO, SHARED_DATA, missingFiles, requireAvailable, sha256 } from '../helpers.js';
 
 const FIX = path.join(REPO, 'test', 'fixtures', 'hdf5');
 const expected = JSON.parse(readFileSync(path.join(FIX, 'expected.json'), 'utf8')) as Record<
@@ -62,7 +62,8 @@ describe('HDF5 input (fixtures written by h5py)', () => {
 
 const sharedHashes = JSON.parse(readFileSync(path.join(FIX, 'shared-data-hashes.json'), 'utf8')) as Record<string, { shape: number[]; dtype: string; sha256: string }>;
 
-describe.skipIf(!hasSharedData)('HDF5 and raw in ../shared/data (hashes of h5py / numpy reads)', () => {
+describe('HDF5 and raw in ../shared/data (hashes of h5py / numpy reads)', () => {
+  beforeEach((ctx) => requireAvailable(ctx, missingFiles(...Object.keys(sharedHashes).map((rel) => path.join(SHARED_DATA, rel)))));
   it('tomopy tooth.h5: Data Exchange /exchange/data (181, 2, 640) float32, identical to h5py', async () => {
     const vol = await loadVolume(path.join(SHARED_DATA, 'tomopy', 'tooth.h5'));
     const e = sharedHashes['tomopy/tooth.h5'];

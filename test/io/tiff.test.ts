@@ -9,11 +9,15 @@ import { InputError } from '../../src/io/errors.js';
 import { createTiffWriter, openTiff, openTiffFolder, toRational, writeTiff } from '../../src/io/tiff/index.js';
 import { TiffFileReader } from '../../src/io/tiff/ifd.js';
 import { makeVolume, type DType, type Spacing3, type VoxelArray } from '../../src/io/volume.js';
+import { PYTHON, SHARED_DATA, missingFiles, missingPython, requireAvailable } from '../helpers.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const FIXTURES = path.join(ROOT, 'test', 'fixtures', 'tiff');
-const SHARED_DATA = path.resolve(ROOT, '..', 'shared', 'data');
-const PYTHON = '/usr/bin/python3';
+/** The real TIFFs in ../shared/data that make_tiff_fixtures.py hashes. */
+const SHARED_TIFFS = [
+  'taufactor/electrode.tiff', 'matbox/nmc-1-cal_generatedCBD_bridge.tif', 'openimpala/SampleData_2Phase_stack_3d_1bit.tif',
+  'openimpala/SampleData_3Phase.tif', 'puma/100_fiberform.tif', 'puma/small_weave.tif',
+];
 
 function bytesOf(a: VoxelArray): Buffer {
   return Buffer.from(a.buffer, a.byteOffset, a.byteLength);
@@ -23,16 +27,6 @@ function sha256(a: VoxelArray): string {
   return createHash('sha256').update(bytesOf(a)).digest('hex');
 }
 
-/** Why tifffile cannot be used, or null when /usr/bin/python3 has it. */
-function tifffileMissing(): string | null {
-  if (!existsSync(PYTHON)) return `${PYTHON} not found`;
-  try {
-    execFileSync(PYTHON, ['-c', 'import tifffile, numpy'], { stdio: 'pipe' });
-    return null;
-  } catch (err) {
-    return `${PYTHON} cannot import tifffile/numpy: ${String((err as Error).message).split('\n')[0]}`;
-  }
-}
 const TIFFFILE_SUMMARY = `
 import sys, json, hashlib
 import numpy as np, tifffile
@@ -88,8 +82,7 @@ interface ManifestEntry {
 }
 
 const manifest = JSON.parse(readFileSync(path.join(FIXTURES, 'manifest.json'), 'utf8')) as Record<string, ManifestEntry>;
-const noTifffile = tifffileMissing();
-if (noTifffile) console.warn(`tifffile cross-checks skipped: ${noTifffile}`);
+const noTifffile = missingPython('tifffile', 'numpy');
 
 let tmp: string;
 beforeAll(async () => {
@@ -366,7 +359,8 @@ describe('TIFF writer', () => {
     }
   });
 
-  it.skipIf(noTifffile !== null)('tifffile reads our files: same array and voxel size', () => {
+  it('tifffile reads our files: same array and voxel size', (ctx) => {
+    requireAvailable(ctx, noTifffile);
     for (const [dtype, data] of Object.entries(samples)) {
       for (const compression of ['none', 'deflate']) {
         const p = path.join(tmp, `rt-${dtype}-${compression}.tif`);
@@ -389,7 +383,8 @@ describe('TIFF writer', () => {
     }
   });
 
-  it.skipIf(noTifffile !== null)('tifffile reads forced BigTIFF', () => {
+  it('tifffile reads forced BigTIFF', (ctx) => {
+    requireAvailable(ctx, noTifffile);
     for (const compression of ['none', 'deflate']) {
       const s = tifffileSummary(path.join(tmp, `big-${compression}.tif`));
       expect(s.is_bigtiff).toBe(true);
@@ -445,24 +440,20 @@ describe('TIFF writer', () => {
   });
 });
 
-const sharedHashesPath = path.join(FIXTURES, 'shared-data-hashes.json');
-const sharedAbsent = !existsSync(SHARED_DATA) || !existsSync(sharedHashesPath);
-if (sharedAbsent) console.warn(`real-data TIFF tests skipped: ${SHARED_DATA} (or ${sharedHashesPath}) is absent`);
+// The hashes are committed (scripts/fixtures/make_tiff_fixtures.py): reading them must not fail quietly.
+const sharedHashes = JSON.parse(readFileSync(path.join(FIXTURES, 'shared-data-hashes.json'), 'utf8')) as Record<
+  string,
+  { shape: number[]; dtype: string; min: number; max: number; sha256: string }
+>;
 
-describe.skipIf(sharedAbsent)('TIFF reader: real files in ../shared/data', () => {
-  const hashes = sharedAbsent
-    ? {}
-    : (JSON.parse(readFileSync(sharedHashesPath, 'utf8')) as Record<
-        string,
-        { shape: number[]; dtype: string; min: number; max: number; sha256: string }
-      >);
-  for (const [rel, h] of Object.entries(hashes)) {
-    it(`${rel} equals tifffile's array`, async () => {
+describe('TIFF reader: real files in ../shared/data', () => {
+  it('the committed hashes cover every real TIFF the fixture script lists', () => {
+    expect(Object.keys(sharedHashes).sort()).toEqual(SHARED_TIFFS.slice().sort());
+  });
+  for (const [rel, h] of Object.entries(sharedHashes)) {
+    it(`${rel} equals tifffile's array`, async (ctx) => {
       const p = path.join(SHARED_DATA, rel);
-      if (!existsSync(p)) {
-        console.warn(`skipping ${rel}: not in ${SHARED_DATA}`);
-        return;
-      }
+      requireAvailable(ctx, missingFiles(p));
       const src = await openTiff(p);
       expect(src.shape).toEqual(h.shape);
       expect(src.dtype).toBe(h.dtype);
@@ -484,7 +475,8 @@ describe.skipIf(sharedAbsent)('TIFF reader: real files in ../shared/data', () =>
     });
   }
 
-  it('SampleData_3Phase.tif: big-endian ImageJ, µm, 1 px/µm', async () => {
+  it('SampleData_3Phase.tif: big-endian ImageJ, µm, 1 px/µm', async (ctx) => {
+    requireAvailable(ctx, missingFiles(path.join(SHARED_DATA, 'openimpala/SampleData_3Phase.tif')));
     const src = await openTiff(path.join(SHARED_DATA, 'openimpala/SampleData_3Phase.tif'));
     expect(src.shape).toEqual([100, 50, 60]);
     expect(src.detail).toMatch(/big-endian/);
@@ -493,7 +485,8 @@ describe.skipIf(sharedAbsent)('TIFF reader: real files in ../shared/data', () =>
   });
 
   for (const f of ['puma/100_fiberform.tif', 'puma/small_weave.tif']) {
-    it(`${f}: ImageJ unit=inch gives no spacing and a warning`, async () => {
+    it(`${f}: ImageJ unit=inch gives no spacing and a warning`, async (ctx) => {
+      requireAvailable(ctx, missingFiles(path.join(SHARED_DATA, f)));
       const src = await openTiff(path.join(SHARED_DATA, f));
       expect(src.spacing).toBeNull();
       expect(src.warnings.some((w) => /inch/.test(w.message))).toBe(true);
@@ -501,7 +494,8 @@ describe.skipIf(sharedAbsent)('TIFF reader: real files in ../shared/data', () =>
     });
   }
 
-  it('electrode.tiff and the PackBits file report their compression', async () => {
+  it('electrode.tiff and the PackBits file report their compression', async (ctx) => {
+    requireAvailable(ctx, missingFiles(path.join(SHARED_DATA, 'taufactor/electrode.tiff'), path.join(SHARED_DATA, 'matbox/nmc-1-cal_generatedCBD_bridge.tif')));
     const a = await openTiff(path.join(SHARED_DATA, 'taufactor/electrode.tiff'));
     expect(a.detail).toMatch(/32946/);
     await a.close();

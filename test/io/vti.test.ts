@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { writeVti } from '../../src/io/vti.js';
-import { pythonHas, runPython, tempDir } from '../helpers.js';
+import { missingPython, requireAvailable, runPython, tempDir } from '../helpers.js';
 
-const hasVtk = pythonHas('vtk');
+const noVtk = missingPython('vtk', 'numpy');
 
 describe('VTI writer', () => {
   const shape: [number, number, number] = [3, 4, 5];
@@ -35,7 +35,8 @@ describe('VTI writer', () => {
     expect(readdirSync(dir)).toEqual([]);
   });
 
-  it.skipIf(!hasVtk)('VTK (python3-vtk9 vtkXMLImageDataReader) reads back dimensions, spacing and values', async () => {
+  it('VTK (python3-vtk9 vtkXMLImageDataReader) reads back dimensions, spacing and values', async (ctx) => {
+    requireAvailable(ctx, noVtk);
     const dir = tempDir();
     const file = path.join(dir, 'v.vti');
     await writeVti(file, [{ name: 'labels', data: labels }, { name: 'scan', data: scan }], { shape, spacing: [2, 1.5, 1.5], origin: [10, 20, 30] });

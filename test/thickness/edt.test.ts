@@ -1,11 +1,11 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadVolume } from '../../src/io/open.js';
 import { distanceTransformLabel, distanceTransformMask, summarizeDistance } from '../../src/thickness/edt.js';
 import { fhLine } from '../../src/thickness/edt-kernel.js';
-import { SHARED_DATA, hasSharedData } from '../helpers.js';
-import { hasScipy, scipyEdt } from './scipy.js';
+import { SHARED_DATA, missingAny, missingFiles, requireAvailable } from '../helpers.js';
+import { missingScipy, scipyEdt } from './scipy.js';
 
 /** Brute-force reference for tiny volumes. */
 function bruteEdt(mask: Uint8Array, shape: [number, number, number], sp: [number, number, number]): Float64Array {
@@ -99,10 +99,10 @@ const cases: Array<{ file: string; label: number; spacing: [number, number, numb
   { file: path.join(SHARED_DATA, 'matbox', 'nmc-1-cal_generatedCBD_bridge.tif'), label: 0, spacing: [1, 1, 1] },
 ];
 
-describe.skipIf(!hasSharedData || !hasScipy)('EDT equals SciPy distance_transform_edt on real volumes', () => {
+describe('EDT equals SciPy distance_transform_edt on real volumes', () => {
   for (const { file, label, spacing } of cases) {
-    it(`${path.basename(file)} label ${label} spacing ${spacing.join(',')}`, async () => {
-      if (!existsSync(file)) return;
+    it(`${path.basename(file)} label ${label} spacing ${spacing.join(',')}`, async (ctx) => {
+      requireAvailable(ctx, missingAny(missingScipy, missingFiles(file)));
       const v = await loadVolume(file);
       const ours = await distanceTransformLabel(v.data, v.shape, label, { spacing });
       const ref = scipyEdt(file, label, spacing);
@@ -112,8 +112,6 @@ describe.skipIf(!hasSharedData || !hasScipy)('EDT equals SciPy distance_transfor
     });
   }
 });
-if (!hasSharedData) console.log('skipping the SciPy EDT comparison: ../shared/data is absent');
-else if (!hasScipy) console.log('skipping the SciPy EDT comparison: /usr/bin/python3 lacks scipy or tifffile');
 
 describe('EDT equals committed SciPy fixtures (crops, no Python needed)', () => {
   const dir = path.join(import.meta.dirname, '..', 'fixtures', 'scipy');

@@ -1,9 +1,10 @@
 /** SciPy references for the thickness tests, computed at test time with /usr/bin/python3. */
 import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { PYTHON, pythonHas, runPython, tempDir } from '../helpers.js';
+import { PYTHON, missingPython, runPython, tempDir } from '../helpers.js';
 
-export const hasScipy = pythonHas('scipy.ndimage') && pythonHas('tifffile');
+/** Why the SciPy reference cannot run here, or null. */
+export const missingScipy = missingPython('scipy.ndimage', 'tifffile');
 
 const EDT_SCRIPT = `
 import sys, time, numpy as np, tifffile

@@ -2,11 +2,12 @@ import { existsSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { decode } from 'fast-png';
-import { REPO } from '../helpers.js';
+import { missingFiles, REPO } from '../helpers.js';
 export { makePhantomRun } from './phantom-run.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
-export const hasChromium = existsSync(CHROMIUM);
+/** Why the browser tests cannot run (Debian package chromium), or null. */
+export const noChromium = missingFiles(CHROMIUM);
 
 /** Build viewer/dist when it is missing (the package's prepare step normally does it). */
 export function ensureViewerBuilt(): void {

@@ -10,8 +10,8 @@ import { discoverRun } from '../../src/view/run-dir.js';
 import { readRunDocs } from '../../src/io/run-folder.js';
 import { startViewServer, type ViewServer } from '../../src/view/server.js';
 import { openBrowser, type BrowserSession } from '../../src/view/browser.js';
-import { cli, tempDir } from '../helpers.js';
-import { colourCount, decodePng, ensureViewerBuilt, hasChromium, lumaVariance, CHROMIUM } from './helpers.js';
+import { cli, requireAvailable, tempDir } from '../helpers.js';
+import { colourCount, decodePng, ensureViewerBuilt, lumaVariance, noChromium, CHROMIUM } from './helpers.js';
 
 let runDir = '';
 let server: ViewServer;
@@ -53,7 +53,8 @@ describe('viewer on a buried run folder', () => {
     expect(docs.manifest?.stages?.map((x) => x.stage)).toEqual(['segment', 'thickness', 'strip', 'current', 'fem', 'report']);
   });
 
-  it.skipIf(!hasChromium)('renders the Contact FEM tab with its interface charts (more than the history alone)', async () => {
+  it('renders the Contact FEM tab with its interface charts (more than the history alone)', async (ctx) => {
+    requireAvailable(ctx, noChromium);
     ensureViewerBuilt();
     const session: BrowserSession = await openBrowser(CHROMIUM, 900, 560);
     try {
