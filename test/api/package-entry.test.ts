@@ -24,13 +24,14 @@ const EXPORTS = [
   'runFile', 'runPipeline', 'runStripping', 'segment', 'segmentOutOfCore', 'segmentScan', 'slabDepth', 'solveConduction', 'solveCurrentStage',
   'sourceRange', 'spacingFromTiffTags', 'summarizeThickness', 'thicknessFiles', 'thicknessMap', 'valueRange', 'viewAs', 'voxelCount',
   'writeAtomically', 'writeElectrodeOutputs', 'writeFileAtomically', 'writeSegmentation', 'writeTiff', 'writeVti',
+  'runContact', 'profilesCsv', 'liMaterial', 'electrolyteMaterial',
 ];
 
 /** One library call per stage (src/index.ts: "each stage is a library function first"). */
 const STAGES = [
   'generatePhantom', 'segment', 'segmentOutOfCore', 'segmentScan', 'writeSegmentation', 'electrodeMaps', 'thicknessMap', 'summarizeThickness',
   'measureThickness', 'writeElectrodeOutputs', 'distanceStage', 'localThicknessStage', 'distanceTransformLabel', 'localThickness', 'runStripping',
-  'runCurrent', 'solveCurrentStage', 'solveConduction', 'ContactCell', 'runPipeline', 'createBackend', 'openVolume', 'loadVolume', 'writeTiff', 'sourceRange',
+  'runCurrent', 'solveCurrentStage', 'solveConduction', 'ContactCell', 'runContact', 'runPipeline', 'createBackend', 'openVolume', 'loadVolume', 'writeTiff', 'sourceRange',
 ];
 
 describe('package entry', () => {
@@ -66,7 +67,7 @@ describe('package entry', () => {
     const backend = await api.createBackend('cpu', { workers: 1 });
     let labels: Uint8Array;
     try {
-      const seg = await api.segment(p.scan, backend, { mode: 'phases', method: 'otsu' });
+      const seg = await api.segment(p.scan, { backend, mode: 'phases', method: 'otsu' });
       labels = seg.labels;
       let inter = 0, a = 0, b = 0;
       for (let i = 0; i < labels.length; i++) {
