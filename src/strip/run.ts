@@ -88,15 +88,24 @@ export function checkStrippable(map: ArrayLike<number>, name?: string): void {
  * and/or current-aware, and write its outputs into `out`. `o.name` names the map in messages and in
  * stripping.json.
  */
+/**
+ * Everything runStripping refuses, checked without writing: a single slice, the pixel size for the
+ * current-aware replay, some Li to strip. The CLI calls it before it makes the output folder.
+ */
+export function checkStrippingInput(thicknessMap: Volume, o: Pick<StrippingOptions, 'current' | 'name'>): void {
+  if (thicknessMap.shape[0] !== 1) throw new InputError(`thickness map must be a single slice [1, ny, nx], got ${thicknessMap.shape.join('×')}`, o.name);
+  if (o.current && !thicknessMap.spacing) throw new InputError('current mode needs the pixel size: give --voxel UM', o.name);
+  checkStrippable(thicknessMap.data as ArrayLike<number>, o.name);
+}
+
 export async function runStripping(thicknessMap: Volume, out: string, o: StrippingOptions): Promise<StrippingResult> {
   const input = o.name ?? 'thickness map';
-  const [nz, ny, nx] = thicknessMap.shape;
-  if (nz !== 1) throw new InputError(`thickness map must be a single slice [1, ny, nx], got ${thicknessMap.shape.join('×')}`, o.name);
+  checkStrippingInput(thicknessMap, o);
+  const [, ny, nx] = thicknessMap.shape;
   const map = thicknessMap.data instanceof Float32Array ? thicknessMap.data : Float32Array.from(thicknessMap.data as ArrayLike<number>);
   const pixelUm = thicknessMap.spacing ? thicknessMap.spacing[2] : null;
   const noop = { update() {}, finish() {} };
   const p1 = o.onPhase?.('uniform') ?? noop;
-  checkStrippable(map, o.name);
   const uni = stripUniform(map, ny, nx, { steps: o.steps, by: o.by, at: o.at, minIslandPixels: o.minIslandPixels });
   p1.finish(`${uni.rows.length} rows`);
   const snapFractions = o.snapshots ?? (o.at.length ? o.at : DEFAULT_SNAPSHOTS);

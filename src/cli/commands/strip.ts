@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { loadVolume } from '../../io/open.js';
 import { InputError } from '../../io/errors.js';
 import type { StepMode } from '../../strip/index.js';
-import { checkStrippable, runStripping } from '../../strip/run.js';
+import { checkStrippingInput, runStripping } from '../../strip/run.js';
 import { addInputOptions, ensureOutputDir, openOptionsFrom, type InputFlags } from '../input-options.js';
 import { action, emit } from '../run-command.js';
 import { createProgress } from '../../io/progress.js';
@@ -71,12 +71,8 @@ export function registerStrip(program: Command): void {
       if ((jNominal === undefined) !== (jVoid === undefined)) throw new InputError('--j-nominal and --j-void go together');
 
       const vol = await loadVolume(input, openOptionsFrom(flags));
-      const [nz, ny, nx] = vol.shape;
-      if (nz !== 1) throw new InputError(`thickness map must be a single slice [1, ny, nx], got ${vol.shape.join('×')}`, input);
       const wantCurrent = flags.mode !== 'uniform';
-      if (wantCurrent && !vol.spacing) throw new InputError('current mode needs the pixel size: give --voxel UM', input);
-      const pixelUm = vol.spacing ? vol.spacing[2] : null;
-      checkStrippable(vol.data, input); // before the output folder is made: a bad map leaves nothing behind
+      checkStrippingInput(vol, { current: wantCurrent, name: input }); // before the output folder is made: a bad map leaves nothing behind
       await ensureOutputDir(flags.out);
 
       const { uniform: uni, current: cur, files, atRows } = await runStripping(vol, flags.out, {
