@@ -185,6 +185,7 @@ export const SCHEMA = {
     min_island: numField({ min: 0, integer: true }, 0, 'relabel islands smaller than this many voxels (0 = off)'),
     fill_holes: boolField(false, 'fill enclosed holes of each phase'),
     backend: enumField(['auto', 'cpu', 'gpu'] as const, 'auto', 'compute backend for the voxel kernels'),
+    mask: optStringField(null, 'one slice across an axis of the scan (after input.roi), non-zero = analyse: the lines outside it are labelled 255 and left out of every number, like the field of view; --mask'),
     labels: optStringField(null, 'labels from another tool (TIFF, folder, file.h5:/dataset, raw) used instead of the automatic segmentation, checked against the scan\'s shape and voxel size; the run goes on from the thickness stage; --labels'),
     label_map: optStringField(null, 'codes of segment.labels onto the phases, SRC:PHASE,… (phases void, li, electrolyte, collector, cathode, outside, masked or codes 0–5, 255); null: the file holds those codes; --label-map'),
   },
@@ -284,6 +285,7 @@ export function validateConfig(cfg: RunConfig): void {
   pair('current.j_nominal', 'current.j_crit', cfg.current.j_nominal, cfg.current.j_crit);
   pair('input.shape', 'input.dtype', cfg.input.shape, cfg.input.dtype);
   if (cfg.input.roi !== null) parseRoi(cfg.input.roi, 'config: input.roi');
+  if (cfg.segment.labels !== null && cfg.segment.mask !== null) throw new InputError('config: segment.mask applies to the automatic segmentation; imported segment.labels carry their own masked code (255)');
   if (cfg.segment.label_map !== null) {
     if (cfg.segment.labels === null) throw new InputError('config: segment.label_map needs segment.labels (the label file it maps)');
     parseLabelMap(cfg.segment.label_map, 'config: segment.label_map');

@@ -121,7 +121,8 @@ export const reportStage: StageSpec = {
     const seg = await json<SegmentReport | ImportedLabelsReport>(runFile(dir, 'segment', SEGMENT_FILES.json));
     // labels imported from another tool carry no thresholds and no QC block
     const auto = seg.mode === 'imported' ? null : seg;
-    const region = ctx.cfg.input.roi !== null ? await regionAnalysed(ctx) : '';
+    const maskDecision = auto?.decisions.find((d) => d.step === 'mask');
+    const region = (ctx.cfg.input.roi !== null ? await regionAnalysed(ctx) : '') + (maskDecision ? `The ${maskDecision.decision}. ` : '');
     const th = await json<ThicknessJson>(runFile(dir, 'thickness', THICKNESS_FILES.json));
     const iface = await json<InterfaceDoc>(runFile(dir, 'thickness', THICKNESS_FILES.interface));
     const strip = await json<StrippingJson>(runFile(dir, 'strip', STRIP_FILES.json));

@@ -149,7 +149,11 @@ const electrodeFolder = (out: string, k: number, e: MeasuredElectrode) => (k ===
 export const segmentStage: StageSpec = {
   name: 'segment',
   params: (ctx) => ({ ...ctx.cfg.segment, input: ctx.cfg.input, voxel: ctx.cfg.run.voxel, dataset: ctx.input === scanFile(ctx.input) ? null : ctx.input.slice(scanFile(ctx.input).length + 1) }),
-  inputs: async (ctx) => ({ scan: scanFile(ctx.input), ...(ctx.cfg.segment.labels ? { labels: scanFile(ctx.cfg.segment.labels) } : {}) }),
+  inputs: async (ctx) => ({
+    scan: scanFile(ctx.input),
+    ...(ctx.cfg.segment.labels ? { labels: scanFile(ctx.cfg.segment.labels) } : {}),
+    ...(ctx.cfg.segment.mask ? { mask: scanFile(ctx.cfg.segment.mask) } : {}),
+  }),
   async run(ctx, out) {
     const c = ctx.cfg.segment;
     if (c.labels) return importedLabelsStage(ctx, out, c.labels, c.label_map);
@@ -175,6 +179,7 @@ export const segmentStage: StageSpec = {
       collector: c.collector,
       normal: c.normal,
       fieldOfView: c.field_of_view,
+      maskFile: c.mask,
       layout: c.layout,
       minIslandVoxels: c.min_island,
       fillHoles: c.fill_holes,

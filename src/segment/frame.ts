@@ -11,6 +11,8 @@ import { detectOutsideColumns, type OutsideColumns } from './die.js';
 import { canonicalShape, canonicalSpacing, fillOutsideFieldOfView, fromCanonical, markOutsideFieldOfView, nearestUnmasked, toCanonical } from './orient.js';
 import type { AxisName, PhaseDecision, QcBlock } from './types.js';
 
+import { withUserMask, type UserMask } from './mask.js';
+
 export const OUTSIDE_FOV = 255;
 export const OUTSIDE_CELL = 5;
 /** Lines beside a mask whose grey is replaced too (see detectFrame). */
@@ -47,6 +49,8 @@ export function markOutside(d: FrameDetection, labels: Uint8Array, k0: number, k
 export interface FrameOptions {
   normal?: 'auto' | AxisName;
   fieldOfView?: 'auto' | 'none';
+  /** The user's mask (--mask): lines outside it are excluded like the field of view's. */
+  mask?: UserMask;
 }
 
 /** What was found about the scan's frame, in the input's axes. */
@@ -66,7 +70,7 @@ export interface FrameDetection {
 
 export async function detectFrame(read: SliceReader, shape: Shape3, o: FrameOptions, slabSlices: number): Promise<FrameDetection> {
   const decisions: PhaseDecision[] = [];
-  const fov: FieldOfView = (o.fieldOfView ?? 'auto') === 'none'
+  let fov: FieldOfView = (o.fieldOfView ?? 'auto') === 'none'
     ? { detected: false, axis: null, fill: null, mask: null, masked_fraction: 0, evidence: { reason: 'not looked for (requested)' } }
     : await detectFieldOfViewOfSlices(read, shape, slabSlices);
   decisions.push({
@@ -76,6 +80,14 @@ export async function detectFrame(read: SliceReader, shape: Shape3, o: FrameOpti
       : 'no field-of-view fill found: every voxel is analysed',
     evidence: fov.evidence,
   });
+  if (o.mask) {
+    fov = withUserMask(fov, o.mask);
+    decisions.push({
+      step: 'mask',
+      decision: `mask ${o.mask.source}: the lines along ${o.mask.axis} outside it (${(100 * o.mask.excludedFraction).toFixed(1)} %) → labelled ${OUTSIDE_FOV} and excluded like the field of view; ${(100 * fov.masked_fraction).toFixed(1)} % excluded in all`,
+      evidence: { file: o.mask.source, axis: o.mask.axis, excluded_fraction: o.mask.excludedFraction },
+    });
+  }
   let normal: AxisName;
   let normalSource: 'detected' | 'requested';
   let columnsZ: ColumnSums | null = null;

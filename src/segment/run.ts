@@ -9,6 +9,7 @@ import { namingFile, type InputWarning } from '../io/errors.js';
 import { bytesPerVoxel, makeVolume, voxelCount, type DType, type Shape3, type Volume } from '../io/volume.js';
 import type { ScratchVolume } from '../io/scratch-volume.js';
 import { createBackend } from '../compute/index.js';
+import { loadUserMask } from './mask.js';
 import type { BackendChoice } from '../compute/types.js';
 import { fitsInBudget } from '../compute/budget.js';
 import { memoryReport, type MemoryReport } from '../report/memory.js';
@@ -17,7 +18,9 @@ import { segmentOutOfCore } from './out-of-core.js';
 import { writeSegmentation, writeSegmentationFromScratch, type SegmentationFiles } from './write.js';
 import type { SegmentOptions, SegmentReport } from './types.js';
 
-export interface SegmentScanOptions extends Omit<SegmentOptions, 'liContrast' | 'backend'> {
+export interface SegmentScanOptions extends Omit<SegmentOptions, 'liContrast' | 'backend' | 'mask'> {
+  /** A mask slice (see mask.ts) in the frame of the volume as opened (after any --roi). */
+  maskFile?: string | null;
   /** 'auto' (default): attenuation contrast, the inverted rendering when that gives a low QC verdict. */
   liContrast?: 'auto' | 'dark' | 'bright';
   backend: BackendChoice;
@@ -69,9 +72,17 @@ interface Attempt {
 }
 
 async function segmentOnce(input: string, open: OpenOptions, o: SegmentScanOptions, liContrast: 'dark' | 'bright', first: boolean): Promise<Attempt> {
-  const { backend: choice, workers, budgetBytes, onNote, onStream, onOpen, onRead, onWrite, beforeWrite, keepLabels, ...rest } = o;
+  const { backend: choice, workers, budgetBytes, onNote, onStream, onOpen, onRead, onWrite, beforeWrite, keepLabels, maskFile, ...rest } = o;
   const options: SegmentOptions = { ...rest, liContrast };
   const source = await openVolume(input, open);
+  if (maskFile) {
+    try {
+      options.mask = await loadUserMask(maskFile, source.shape);
+    } catch (e) {
+      await source.close();
+      throw e;
+    }
+  }
   const inputBytes = voxelCount(source.shape) * bytesPerVoxel(source.dtype);
   const stream = options.mode !== 'classes' && !fitsInBudget(segmentInMemoryBytes(source.shape, source.dtype), budgetBytes);
   const note = (m: string) => onNote?.(m);

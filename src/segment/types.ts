@@ -1,4 +1,5 @@
 import type { ComputeBackend } from '../compute/types.js';
+import type { UserMask } from './mask.js';
 import type { Spacing3 } from '../io/volume.js';
 import type { HistogramSummary, ThresholdConvention } from './histogram.js';
 import type { GaussianComponent } from './gmm.js';
@@ -6,6 +7,8 @@ import type { GaussianComponent } from './gmm.js';
 export type DenoiseChoice = 'auto' | 'none' | 'median' | 'gaussian';
 
 export interface SegmentOptions {
+  /** Lines to leave out (see mask.ts): labelled 255 and excluded, like the field of view. */
+  mask?: UserMask;
   /** Where the full-volume voxel kernels run (cpu worker threads or WebGPU); `segment` creates and
    *  disposes a cpu backend when none is given. */
   backend?: ComputeBackend;

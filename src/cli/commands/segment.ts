@@ -3,6 +3,7 @@ import { InputError } from '../../io/errors.js';
 import { openVolume } from '../../io/open.js';
 import type { BackendChoice } from '../../compute/types.js';
 import { PHASE_NAMES, type SegmentOptions, type SegmentReport } from '../../segment/index.js';
+import { loadUserMask } from '../../segment/mask.js';
 import { segmentScan, type SegmentMemory, type SegmentScanOptions } from '../../segment/run.js';
 import type { SegmentationFiles } from '../../segment/write.js';
 import { formatBytes, memoryBudget } from '../../compute/budget.js';
@@ -21,6 +22,7 @@ interface SegmentFlags extends InputFlags {
   collector: string;
   normal: string;
   fieldOfView: string;
+  mask?: string;
   layout: string;
   minIsland: string;
   fillHoles?: boolean;
@@ -69,6 +71,7 @@ export function registerSegment(program: Command): void {
       .option('--collector <c>', 'auto | carbon | metal | none', 'auto')
       .option('--normal <axis>', 'stack normal: auto (detected: the axis along which slice means vary most) | z | y | x', 'auto')
       .option('--field-of-view <f>', 'auto (a constant or NaN fill outside the reconstruction disc is labelled 255) | none', 'auto')
+      .option('--mask <file>', 'one slice across an axis, non-zero = analyse: the lines outside it are labelled 255 and left out, like the field of view')
       .option('--layout <l>', 'cell layout: auto (found from the data) | anode-free | li-foil | symmetric | full-cell (steers the layout steps; QC fails when the data show another)', 'auto')
       .option('--min-island <voxels>', 'relabel islands smaller than this to their surroundings (0 = off)', '0')
       .option('--fill-holes', 'fill enclosed holes of each phase')
@@ -103,9 +106,12 @@ export function registerSegment(program: Command): void {
       if (options.mode === 'phases') {
         // the phases' Li volume, thickness and capacity are physical: without a voxel size, stop before anything is written
         const probe = await openVolume(input, openOptionsFrom(flags));
-        const spacing = probe.spacing;
+        const { spacing, shape } = probe;
         await probe.close();
         if (!spacing) throw new InputError('voxel size unknown (no spacing in the file): give --voxel UM or --voxel DZ,DY,DX (--classes K needs none)', input);
+        if (flags.mask !== undefined) await loadUserMask(flags.mask, shape); // a bad mask: refused before anything is written
+      } else if (flags.mask !== undefined) {
+        throw new InputError('--mask works in phase mode (without --classes)');
       }
       await ensureOutputDir(flags.out);
       let stage: Progress | null = null;
@@ -122,6 +128,7 @@ export function registerSegment(program: Command): void {
       const reading = createProgress('segment: read');
       const r = await segmentScan(input, openOptionsFrom(flags), flags.out, {
         ...options,
+        maskFile: flags.mask ?? null,
         backend: backendChoice,
         budgetBytes: budget.bytes,
         onNote: (message) => process.stderr.write(`buried: note: ${message}\n`),
