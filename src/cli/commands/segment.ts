@@ -4,6 +4,7 @@ import { openVolume } from '../../io/open.js';
 import type { BackendChoice } from '../../compute/types.js';
 import { PHASE_NAMES, type SegmentOptions, type SegmentReport } from '../../segment/index.js';
 import { loadUserMask } from '../../segment/mask.js';
+import { trainableScan } from '../../segment/trainable/stage.js';
 import { segmentScan, type SegmentMemory, type SegmentScanOptions } from '../../segment/run.js';
 import type { SegmentationFiles } from '../../segment/write.js';
 import { formatBytes, memoryBudget } from '../../compute/budget.js';
@@ -23,6 +24,9 @@ interface SegmentFlags extends InputFlags {
   normal: string;
   fieldOfView: string;
   mask?: string;
+  annotations?: string;
+  model?: string;
+  trees?: string;
   layout: string;
   minIsland: string;
   fillHoles?: boolean;
@@ -78,10 +82,14 @@ export function registerSegment(program: Command): void {
       .option('--backend <b>', 'auto | cpu | gpu', 'auto')
       .option('--memory <size>', 'memory budget, e.g. 8G (default 60 % of the available RAM): a scan whose in-memory segmentation does not fit is streamed by slabs through scratch files ($BURIED_SCRATCH or the temporary folder), with identical labels')
       .option('--strict', 'exit 3 when the segmentation confidence is low (labels.tif and segment.json are still written, to inspect)')
+      .option('--annotations <file>', 'trainable segmentation: a volume of the scan\'s shape, 0 = not annotated, k = phase code k − 1 (1 void/pore, 2 Li, 3 electrolyte, 4 collector, 5 cathode, 6 outside); a random forest learns the phases from these voxels and labels every voxel, with probability and uncertainty maps and model.json')
+      .option('--model <file>', 'trainable segmentation with the model.json of an earlier --annotations run (another scan of the same series)')
+      .option('--trees <n>', 'trainable segmentation: trees of the random forest', '32')
       .option('--json', 'print the summary as JSON on stdout')
       .addHelpText('after', `\n${EXIT_CODES_HELP}`),
   ).action(
     action(async (input: string, flags: SegmentFlags) => {
+      if (flags.annotations !== undefined || flags.model !== undefined) return trainableCommand(input, flags);
       const backendChoice = oneOf<BackendChoice>('--backend', flags.backend, ['auto', 'cpu', 'gpu']);
       const options: Omit<SegmentScanOptions, 'backend' | 'budgetBytes'> = {
         mode: flags.classes !== undefined ? 'classes' : 'phases',
@@ -141,4 +149,33 @@ export function registerSegment(program: Command): void {
       applyQcOutcome(qcOutcome(r.report, input, Boolean(flags.strict)));
     }),
   );
+}
+
+/** `segment --annotations` / `--model`: the trainable segmentation (segment/trainable/stage.ts). */
+async function trainableCommand(input: string, flags: SegmentFlags): Promise<void> {
+  const trees = Number(flags.trees);
+  if (!Number.isInteger(trees) || trees < 1 || trees > 1000) throw new InputError(`--trees must be an integer from 1 to 1000, got '${flags.trees}'`);
+  if (flags.annotations !== undefined && flags.model !== undefined) throw new InputError('give --annotations (train) or --model (reuse), not both');
+  const open = openOptionsFrom(flags);
+  await ensureOutputDir(flags.out);
+  const bars = new Map<string, Progress>();
+  const r = await trainableScan(input, open, flags.out, {
+    annotations: flags.annotations ?? null,
+    modelFile: flags.model ?? null,
+    trees,
+    onProgress: (step, done, total) => {
+      let bar = bars.get(step);
+      if (!bar) bars.set(step, (bar = createProgress(`segment: ${step}`)));
+      bar.update(done, total);
+    },
+  });
+  for (const b of bars.values()) b.finish();
+  const rep = r.report;
+  const text = [
+    `trainable segmentation (random forest, ${rep.trees} trees, ${rep.features.length} features; model ${rep.model_source}${rep.model_file ? ` from ${rep.model_file}` : ''})`,
+    ...(rep.model_source === 'trained' ? [`annotated ${rep.annotated_voxels} voxels (${(100 * rep.annotated_fraction).toFixed(2)} %): ${rep.classes.map((c) => `${c.name} ${c.annotated_voxels}`).join(', ')}; training accuracy ${(100 * (rep.training_accuracy ?? 0)).toFixed(1)} %`] : []),
+    `phase fractions ${Object.entries(rep.phase_fractions).map(([k, v]) => `${PHASE_NAMES[k]} ${(100 * v).toFixed(1)} %`).join(', ')}; mean uncertainty ${rep.mean_uncertainty.toFixed(3)}`,
+    `wrote ${r.files.join(', ')} in ${flags.out}`,
+  ].join('\n');
+  emit(Boolean(flags.json), { files: r.files, ...rep }, text);
 }

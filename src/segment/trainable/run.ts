@@ -1,0 +1,224 @@
+/**
+ * Trainable segmentation (issue #18 point 3): a random forest (forest.ts) trained on the voxels the
+ * user annotated (a few strokes on a few slices) over ilastik-like features (features.ts), then
+ * applied to every voxel slab by slab. Returns contract labels, one probability map per class
+ * (uint8, 0–255), an uncertainty map (1 − max probability, uint8) and the model, reusable on other
+ * scans of the same series (the grey range it was trained on travels with it).
+ *
+ * Annotations: a volume of the scan's shape, 0 = not annotated, k = contract phase code k − 1
+ * (1 void/pore, 2 Li, 3 electrolyte, 4 collector, 5 cathode, 6 outside the cell).
+ * Memory: the scan, the outputs (labels, K probability maps, uncertainty: (K + 2) bytes per voxel)
+ * and one slab of features (F × slab voxels × 4 bytes). Time: features O(N · Σ 8σ), prediction
+ * O(N · trees · depth).
+ */
+import { InputError } from '../../io/errors.js';
+import type { Volume } from '../../io/volume.js';
+import { DEFAULT_SCALES, featureCount, featureHalo, featureNames, slabFeatures, type FeatureSpec } from './features.js';
+import { forestFromJson, forestToJson, predictForest, trainForest, type Forest } from './forest.js';
+
+/** Annotation value k ↔ contract code k − 1. */
+const PHASE_OF_ANNOTATION = [-1, 0, 1, 2, 3, 4, 5];
+const PHASE_WORDS: Record<number, string> = { 0: 'void/pore', 1: 'Li', 2: 'electrolyte', 3: 'collector', 4: 'cathode', 5: 'outside the cell' };
+
+export interface TrainableModel {
+  version: 1;
+  kind: 'random-forest';
+  spec: FeatureSpec;
+  feature_names: string[];
+  /** Contract code of each class index. */
+  class_codes: number[];
+  forest: unknown;
+}
+
+export interface TrainableOptions {
+  /** A model from an earlier run (model.json): no training, annotations not needed. */
+  model?: TrainableModel | null;
+  trees?: number;
+  maxDepth?: number;
+  seed?: number;
+  scales?: number[];
+  /** Voxels per slab of features (default 2²¹). */
+  slabVoxels?: number;
+  onProgress?: (step: 'features' | 'train' | 'predict', done: number, total: number) => void;
+  /** Names the files in errors. */
+  names?: { scan?: string; annotations?: string };
+}
+
+export interface TrainableReport {
+  mode: 'trainable';
+  classes: { code: number; name: string; annotated_voxels: number }[];
+  annotated_voxels: number;
+  annotated_fraction: number;
+  /** Fraction of the annotated voxels the forest labels as annotated (resubstitution). */
+  training_accuracy: number | null;
+  trees: number;
+  features: string[];
+  model_source: 'trained' | 'given';
+  phase_fractions: Record<string, number>;
+  mean_uncertainty: number;
+  timings_ms: Record<string, number>;
+}
+
+export interface TrainableResult {
+  labels: Uint8Array;
+  /** One uint8 map per class (class_codes order), 255 = certain. */
+  probabilities: Uint8Array[];
+  uncertainty: Uint8Array;
+  model: TrainableModel;
+  report: TrainableReport;
+}
+
+export async function segmentTrainable(scan: Volume, annotations: Volume | null, o: TrainableOptions = {}): Promise<TrainableResult> {
+  const t0 = performance.now();
+  const timings: Record<string, number> = {};
+  const [nz, ny, nx] = scan.shape;
+  const plane = ny * nx;
+  const N = nz * plane;
+  if (annotations && annotations.shape.join() !== scan.shape.join()) {
+    throw new InputError(`annotations shape ${annotations.shape.join('×')} differs from the scan's ${scan.shape.join('×')}`, o.names?.annotations);
+  }
+  const progress = o.onProgress ?? (() => {});
+  let model: TrainableModel;
+  let forest: Forest;
+  let trainingAccuracy: number | null = null;
+  const counts = new Map<number, number>();
+  if (o.model) {
+    model = o.model;
+    forest = forestFromJson(model.forest as Parameters<typeof forestFromJson>[0]);
+    if (forest.features !== featureCount(model.spec)) throw new InputError('model.json: feature count does not match its feature set');
+  } else {
+    if (!annotations) throw new InputError('trainable segmentation needs annotations (or a model)');
+    for (let i = 0; i < N; i++) {
+      const a = Number(annotations.data[i]);
+      if (a === 0) continue;
+      if (!(a >= 1 && a <= 6 && Number.isInteger(a))) throw new InputError(`annotation value ${a} is not 0 (none) or 1–6 (phase code + 1)`, o.names?.annotations);
+      counts.set(a, (counts.get(a) ?? 0) + 1);
+    }
+    const annotated = [...counts.keys()].sort((p, q) => p - q);
+    if (annotated.length < 2) throw new InputError(`annotations name ${annotated.length} phase${annotated.length === 1 ? '' : 's'}: annotate at least two (e.g. Li and electrolyte)`, o.names?.annotations);
+    const spec: FeatureSpec = { scales: o.scales ?? DEFAULT_SCALES, ...robustRange(scan.data) };
+    model = { version: 1, kind: 'random-forest', spec, feature_names: featureNames(spec), class_codes: annotated.map((a) => PHASE_OF_ANNOTATION[a]), forest: null };
+    const classOf = new Int16Array(7).fill(-1);
+    annotated.forEach((a, k) => (classOf[a] = k));
+    // features of the annotated voxels only, slab by slab
+    const F = featureCount(spec);
+    const total = [...counts.values()].reduce((x, y) => x + y, 0);
+    const X = new Float32Array(total * F);
+    const y = new Uint8Array(total);
+    let s = 0;
+    for (const slab of slabs(nz, plane, o.slabVoxels, spec)) {
+      let any = false;
+      for (let i = slab.z0 * plane; i < slab.z1 * plane && !any; i++) any = annotations.data[i] !== 0;
+      if (any) {
+        const f = features(scan, slab, ny, nx, spec);
+        const n = (slab.z1 - slab.z0) * plane;
+        for (let j = 0; j < n; j++) {
+          const a = Number(annotations.data[slab.z0 * plane + j]);
+          if (a === 0) continue;
+          for (let k = 0; k < F; k++) X[s * F + k] = f[k * n + j];
+          y[s++] = classOf[a];
+        }
+      }
+      progress('features', slab.z1, nz);
+    }
+    timings.features_ms = performance.now() - t0;
+    const t1 = performance.now();
+    forest = trainForest(X, y, total, F, annotated.length, { trees: o.trees ?? 32, maxDepth: o.maxDepth ?? 14, seed: o.seed ?? 1 });
+    timings.train_ms = performance.now() - t1;
+    progress('train', 1, 1);
+    model.forest = forestToJson(forest);
+    // resubstitution accuracy on the annotated voxels
+    const Xf = new Float32Array(total * F);
+    for (let i = 0; i < total; i++) for (let k = 0; k < F; k++) Xf[k * total + i] = X[i * F + k];
+    const p = predictForest(forest, Xf, total);
+    let right = 0;
+    for (let i = 0; i < total; i++) if (argmax(p, i, annotated.length) === y[i]) right++;
+    trainingAccuracy = right / total;
+  }
+  const K = model.class_codes.length;
+  const labels = new Uint8Array(N);
+  const probabilities = Array.from({ length: K }, () => new Uint8Array(N));
+  const uncertainty = new Uint8Array(N);
+  const t2 = performance.now();
+  const F = featureCount(model.spec);
+  let uSum = 0;
+  const perCode = new Float64Array(256);
+  for (const slab of slabs(nz, plane, o.slabVoxels, model.spec)) {
+    const f = features(scan, slab, ny, nx, model.spec);
+    const n = (slab.z1 - slab.z0) * plane;
+    const p = predictForest(forest, f, n);
+    const base = slab.z0 * plane;
+    for (let j = 0; j < n; j++) {
+      const k = argmax(p, j, K);
+      const code = model.class_codes[k];
+      labels[base + j] = code;
+      perCode[code]++;
+      for (let c = 0; c < K; c++) probabilities[c][base + j] = Math.round(255 * p[j * K + c]);
+      const u = 1 - p[j * K + k];
+      uncertainty[base + j] = Math.round(255 * u);
+      uSum += u;
+    }
+    progress('predict', slab.z1, nz);
+  }
+  timings.predict_ms = performance.now() - t2;
+  timings.total_ms = performance.now() - t0;
+  const analysed = N - perCode[5] - perCode[255];
+  const phase_fractions: Record<string, number> = {};
+  for (let k = 0; k <= 4; k++) phase_fractions[String(k)] = analysed ? perCode[k] / analysed : 0;
+  const annotatedTotal = [...counts.values()].reduce((x, y) => x + y, 0);
+  return {
+    labels, probabilities, uncertainty, model,
+    report: {
+      mode: 'trainable',
+      classes: model.class_codes.map((code) => ({ code, name: PHASE_WORDS[code], annotated_voxels: counts.get(code + 1) ?? 0 })),
+      annotated_voxels: annotatedTotal,
+      annotated_fraction: annotatedTotal / N,
+      training_accuracy: trainingAccuracy,
+      trees: forest.trees.length,
+      features: model.feature_names,
+      model_source: o.model ? 'given' : 'trained',
+      phase_fractions,
+      mean_uncertainty: uSum / N,
+      timings_ms: Object.fromEntries(Object.entries(timings).map(([k, v]) => [k, Math.round(v)])),
+    },
+  };
+}
+
+interface Slab { z0: number; z1: number; h0: number; h1: number }
+
+/** Slabs of about `slabVoxels` voxels with the feature halo around each. */
+function* slabs(nz: number, plane: number, slabVoxels: number | undefined, spec: FeatureSpec): Generator<Slab> {
+  const halo = featureHalo(spec);
+  const depth = Math.max(1, Math.floor((slabVoxels ?? 1 << 21) / plane));
+  for (let z0 = 0; z0 < nz; z0 += depth) {
+    const z1 = Math.min(nz, z0 + depth);
+    yield { z0, z1, h0: Math.max(0, z0 - halo), h1: Math.min(nz, z1 + halo) };
+  }
+}
+
+function features(scan: Volume, s: Slab, ny: number, nx: number, spec: FeatureSpec): Float32Array {
+  const plane = ny * nx;
+  const grey = (scan.data as Float32Array).subarray(s.h0 * plane, s.h1 * plane);
+  return slabFeatures(grey, s.h0, s.h1, s.z0, s.z1, ny, nx, spec);
+}
+
+function argmax(p: Float32Array, i: number, K: number): number {
+  let best = 0;
+  for (let k = 1; k < K; k++) if (p[i * K + k] > p[i * K + best]) best = k;
+  return best;
+}
+
+/** 0.5 and 99.5 percentiles of (a strided sample of) the grey levels. */
+function robustRange(data: ArrayLike<number>): { greyLo: number; greyHi: number } {
+  const step = Math.max(1, Math.floor(data.length / 1_000_000));
+  const sample: number[] = [];
+  for (let i = 0; i < data.length; i += step) {
+    const v = Number(data[i]);
+    if (Number.isFinite(v)) sample.push(v);
+  }
+  sample.sort((a, b) => a - b);
+  const lo = sample[Math.floor(0.005 * (sample.length - 1))];
+  const hi = sample[Math.floor(0.995 * (sample.length - 1))];
+  return { greyLo: lo, greyHi: hi > lo ? hi : lo + 1 };
+}
+
