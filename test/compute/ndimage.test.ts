@@ -38,7 +38,7 @@ interface Manifest {
   gaussian: { input: DType; sigma: [number, number, number]; file: string }[];
   median: { input: DType; file: string }[];
   localMeanVariance: { input: DType; radius: number; mean: string; variance: string }[];
-  components: { connectivity: 6 | 26; count: number; file: string; sizes: number[] }[];
+  components: { mask: string; connectivity: 6 | 26; count: number; file: string; sizes: number[] }[];
   histogram: { input: DType; spec: HistogramSpec; counts: number[] }[];
 }
 const manifest = JSON.parse(readFileSync(path.join(DIR, 'manifest.json'), 'utf8')) as Manifest;
@@ -59,7 +59,6 @@ const inputs: Record<DType, GreyArray> = {
   uint16: u16,
   float32: read('in_f32.f32', Float32Array),
 };
-const mask = read('mask.u8', Uint8Array);
 const typed: Record<DType, { new (b: ArrayBuffer): GreyArray; BYTES_PER_ELEMENT: number }> = { uint8: Uint8Array, uint16: Uint16Array, float32: Float32Array };
 
 /** Worst |a − e| − rel·|e| − abs over the array (<= 0: within tolerance) and where. */
@@ -127,12 +126,12 @@ for (const side of sides) {
       });
     }
     for (const c of manifest.components) {
-      it(`label connectivity ${c.connectivity} (exact: numbering, count, sizes)`, async () => {
+      it(`label ${c.mask} connectivity ${c.connectivity} (exact: numbering, count, sizes)`, async () => {
         const b = await side.backend(1);
-        const got = await b.connectedComponents(mask, shape, c.connectivity);
+        const got = await b.connectedComponents(read(c.mask, Uint8Array), shape, c.connectivity);
         expect(got.count).toBe(c.count);
-        expectEqualArrays(got.labels, read(c.file, Uint16Array), `${side.name} labels c${c.connectivity}`);
-        expectEqualArrays(got.sizes, c.sizes, `${side.name} sizes c${c.connectivity}`);
+        expectEqualArrays(got.labels, read(c.file, Uint16Array), `${side.name} labels ${c.mask} c${c.connectivity}`);
+        expectEqualArrays(got.sizes, c.sizes, `${side.name} sizes ${c.mask} c${c.connectivity}`);
       });
     }
     for (const h of manifest.histogram) {
