@@ -9,6 +9,7 @@
  */
 import { InputError } from '../io/errors.js';
 import { CpuBackend } from './cpu/backend.js';
+import type { AdapterSummary } from './gpu/device.js';
 import { probeAdapterSummary } from './gpu/probe-child.js';
 import type { BackendChoice, ComputeBackend } from './types.js';
 
@@ -64,12 +65,17 @@ export async function requireGpuAdapter(): Promise<void> {
 
 /** Why 'auto' would not use the gpu for this request (null: it would). */
 export async function gpuRefusal(bytesNeeded?: number): Promise<string | null> {
-  let summary: Awaited<ReturnType<typeof probeAdapterSummary>> = null;
+  let summary: AdapterSummary | null = null;
   try {
     summary = await probeAdapterSummary();
   } catch (e) {
     return `WebGPU probe failed (${(e as Error).message})`;
   }
+  return refusalFor(summary, bytesNeeded);
+}
+
+/** gpuRefusal's rule for a given adapter summary (null: no adapter). */
+export function refusalFor(summary: AdapterSummary | null, bytesNeeded?: number): string | null {
   if (!summary) return 'no WebGPU adapter';
   if (summary.software) return `the only WebGPU adapter is a software renderer (${summary.description})`;
   const limit = Math.min(summary.maxBufferSize, summary.maxStorageBufferBindingSize);

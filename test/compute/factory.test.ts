@@ -6,12 +6,13 @@
  *   - a missing file: no driver, so no WebGPU adapter at all;
  *   - Chromium's SwiftShader manifest: exactly one adapter, a software one. CI installs chromium,
  *     so there (CI=true) these cases must run; elsewhere they are skipped when it is not installed.
- * (A hardware adapter cannot be arranged this way; what 'auto' does with one is not covered here.)
+ * A hardware adapter cannot be arranged this way: the rule 'auto' applies to one (the buffer limit)
+ * is checked on adapter summaries (refusalFor).
  */
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createBackend } from '../../src/compute/index.js';
+import { createBackend, refusalFor } from '../../src/compute/index.js';
 import { writeTiff } from '../../src/io/tiff/index.js';
 import { cli, tempDir } from '../helpers.js';
 import { inChildWithIcd, SWIFTSHADER_ICD } from './util.js';
@@ -55,12 +56,14 @@ describe('createBackend', () => {
     await b.dispose();
   });
 
-  it('auto refuses the gpu when the data exceeds the device buffer limit', async () => {
-    const warnings: string[] = [];
-    const b = await createBackend('auto', { workers: 1, bytesNeeded: 2 ** 50, onWarning: (w) => warnings.push(w) });
-    expect(b.name).toBe('cpu');
-    expect(warnings[0]).toMatch(/auto: using cpu because/);
-    await b.dispose();
+  it("auto's rule on adapter summaries: none, software, and the smaller buffer limit", () => {
+    const hw = { description: 'Test GPU', software: false, maxBufferSize: 2 ** 32, maxStorageBufferBindingSize: 2 ** 27 };
+    expect(refusalFor(null, 1)).toBe('no WebGPU adapter');
+    expect(refusalFor({ ...hw, software: true }, 1)).toBe('the only WebGPU adapter is a software renderer (Test GPU)');
+    expect(refusalFor(hw)).toBeNull();
+    expect(refusalFor(hw, 2 ** 27)).toBeNull(); // exactly at the limit: fits
+    expect(refusalFor(hw, 2 ** 27 + 1)).toBe('134217729 bytes exceed the GPU buffer limit (134217728 bytes) of Test GPU');
+    expect(refusalFor({ ...hw, maxBufferSize: 2 ** 26 }, 2 ** 26 + 1)).toBe('67108865 bytes exceed the GPU buffer limit (67108864 bytes) of Test GPU');
   });
 
   it('rejects an unknown choice', async () => {
