@@ -3,11 +3,13 @@
  *
  * - 'cpu': worker threads (piscina) over z-slabs of SharedArrayBuffers.
  * - 'gpu': WebGPU (Dawn) compute shaders on any adapter, software ones (SwiftShader) included;
- *   throws when there is no adapter at all.
+ *   without any adapter an InputError naming `--backend gpu` (bad usage: exit 2, one line).
  * - 'auto': gpu only on a hardware adapter whose buffer limits hold `bytesNeeded`; otherwise cpu,
  *   and `onWarning` (when given) hears why.
  */
+import { InputError } from '../io/errors.js';
 import { CpuBackend } from './cpu/backend.js';
+import type { AdapterSummary } from './gpu/device.js';
 import { probeAdapterSummary } from './gpu/probe-child.js';
 import type { BackendChoice, ComputeBackend } from './types.js';
 
@@ -46,14 +48,34 @@ export async function gpuAvailability(): Promise<GpuAvailability> {
   }
 }
 
+/**
+ * For an explicit 'gpu' choice (segment, distance, current): resolves when a WebGPU adapter exists,
+ * otherwise throws an InputError naming `--backend gpu` and why (asked in the probe child, so Dawn's
+ * own complaints never reach this process's stderr).
+ */
+export async function requireGpuAdapter(): Promise<void> {
+  const a = await gpuAvailability();
+  if (a.available) return;
+  throw new InputError(
+    `${a.description}: the gpu backend needs one (no GPU driver; without a GPU, set ` +
+      'VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json to use SwiftShader), or choose --backend cpu or auto',
+    '--backend gpu',
+  );
+}
+
 /** Why 'auto' would not use the gpu for this request (null: it would). */
 export async function gpuRefusal(bytesNeeded?: number): Promise<string | null> {
-  let summary: Awaited<ReturnType<typeof probeAdapterSummary>> = null;
+  let summary: AdapterSummary | null = null;
   try {
     summary = await probeAdapterSummary();
   } catch (e) {
     return `WebGPU probe failed (${(e as Error).message})`;
   }
+  return refusalFor(summary, bytesNeeded);
+}
+
+/** gpuRefusal's rule for a given adapter summary (null: no adapter). */
+export function refusalFor(summary: AdapterSummary | null, bytesNeeded?: number): string | null {
   if (!summary) return 'no WebGPU adapter';
   if (summary.software) return `the only WebGPU adapter is a software renderer (${summary.description})`;
   const limit = Math.min(summary.maxBufferSize, summary.maxStorageBufferBindingSize);
@@ -68,12 +90,7 @@ export async function gpuRefusal(bytesNeeded?: number): Promise<string | null> {
 export async function createBackend(choice: BackendChoice, options: CreateBackendOptions = {}): Promise<ComputeBackend> {
   if (choice === 'cpu') return new CpuBackend({ workers: options.workers });
   if (choice === 'gpu') {
-    if (!(await probeAdapterSummary().catch(() => null))) {
-      throw new Error(
-        'gpu backend requested but no WebGPU adapter is available (no GPU driver; without a GPU, ' +
-          'set VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json to use SwiftShader)',
-      );
-    }
+    await requireGpuAdapter();
     return (await gpuBackend()).create({ workers: options.workers });
   }
   if (choice !== 'auto') throw new Error(`unknown backend '${choice as string}' (expected auto, cpu or gpu)`);

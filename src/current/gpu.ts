@@ -4,7 +4,7 @@
  * cpu: src/current/gpu-conduction.ts), 'auto' (gpu on a hardware adapter, else cpu — the compute
  * layer's rule, src/compute/index.ts).
  */
-import { gpuRefusal } from '../compute/index.js';
+import { gpuRefusal, requireGpuAdapter } from '../compute/index.js';
 import { GpuConduction } from './gpu-conduction.js';
 import { buildFineLevel, finishSolution, Multigrid, now, pcgAsync, rhsOf, type ConductionProblem, type ConductionSolution, type SolveOptions } from './solver.js';
 import { runCurrent, runCurrentWith, type CurrentOptions, type CurrentResult } from './index.js';
@@ -34,6 +34,7 @@ export async function runCurrentOn(
 ): Promise<CurrentResult> {
   let useGpu = backend === 'gpu';
   let note = '';
+  if (useGpu) await requireGpuAdapter();
   if (backend === 'auto') {
     const refusal = await gpuRefusal();
     useGpu = refusal === null;

@@ -77,13 +77,8 @@ export async function resolveEdtBackend(backend: DistanceOptions['backend'], sha
     return { name: 'cpu' };
   }
   if (backend === 'gpu') {
-    const { probeAdapter } = await import('../compute/gpu/device.js');
-    if (!(await probeAdapter())) {
-      throw new Error(
-        'gpu backend requested but no WebGPU adapter is available (no GPU driver; without a GPU, ' +
-          'set VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json to use SwiftShader)',
-      );
-    }
+    const { requireGpuAdapter } = await import('../compute/index.js');
+    await requireGpuAdapter();
     return { name: 'gpu' };
   }
   if (backend !== 'auto') throw new Error(`unknown backend '${backend as string}' (expected auto, cpu or gpu)`);

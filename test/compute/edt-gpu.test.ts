@@ -17,7 +17,7 @@ import { loadVolume } from '../../src/io/open.js';
 import { distanceTransformLabel, distanceTransformMask } from '../../src/thickness/edt.js';
 import { localThickness } from '../../src/thickness/local-thickness.js';
 import { SHARED_DATA, missingAdapter, missingFiles, requireAvailable } from '../helpers.js';
-import { rng } from './util.js';
+import { inChildWithIcd, rng, SWIFTSHADER_ICD } from './util.js';
 
 const SWIFTSHADER = '/usr/lib/chromium/vk_swiftshader_icd.json';
 if (existsSync(SWIFTSHADER)) process.env.VK_ICD_FILENAMES ??= SWIFTSHADER;
@@ -182,24 +182,43 @@ describe(`gpu EDT = cpu EDT (${availability.description})`, () => {
   });
 });
 
-describe('EDT backend choice without a gpu', () => {
+describe('EDT backend choice', () => {
   it('cpu is the default and says so', async () => {
     const r = await distanceTransformMask(new Uint8Array([1, 1, 0, 1]), [1, 1, 4]);
     expect(r.backend).toBe('cpu');
     expect(r.backendDescription).toBe('cpu: main thread');
     expect([...r.distance]).toEqual([2, 1, 0, 1]);
   });
-  it('auto on a software or missing adapter runs on cpu and gives the reason', async () => {
-    const warnings: string[] = [];
-    const r = await distanceTransformMask(new Uint8Array([1, 1, 0, 1]), [1, 1, 4], { backend: 'auto', onWarning: (m) => warnings.push(m) });
-    if (!availability.hardware) {
-      expect(r.backend).toBe('cpu');
-      expect(r.backendDescription).toContain('auto: ');
-      expect(warnings).toHaveLength(1);
-    } else {
-      expect(r.backend).toBe('gpu');
+  // which adapter exists is fixed per child process (inChildWithIcd), not read from gpuAvailability()
+  const edtChoices = (icd: string) => inChildWithIcd(icd, `
+    const { distanceTransformMask } = await dist('src/thickness/edt.js');
+    const out = {};
+    for (const backend of ['auto', 'gpu']) {
+      const warnings = [];
+      try {
+        const r = await distanceTransformMask(new Uint8Array([1, 1, 0, 1]), [1, 1, 4], { backend, onWarning: (m) => warnings.push(m) });
+        out[backend] = { backend: r.backend, description: r.backendDescription, distance: Array.from(r.distance), warnings };
+      } catch (e) {
+        out[backend] = { error: e.name + ': ' + e.message };
+      }
     }
-    expect([...r.distance]).toEqual([2, 1, 0, 1]);
+    console.log(JSON.stringify(out));
+    process.exit(0);
+  `) as Record<'auto' | 'gpu', { backend?: string; description?: string; distance?: number[]; warnings?: string[]; error?: string }>;
+
+  it('no Vulkan driver: auto runs on cpu and says why; gpu is a bad-usage error', () => {
+    const r = edtChoices('/nonexistent/vk_icd.json');
+    expect(r.auto).toEqual({ backend: 'cpu', description: 'cpu: main thread; auto: no WebGPU adapter', distance: [2, 1, 0, 1], warnings: ['auto: distance transform on cpu because no WebGPU adapter'] });
+    expect(r.gpu.error).toMatch(/^InputError: --backend gpu: no WebGPU adapter: /);
+  });
+  it.skipIf(!existsSync(SWIFTSHADER_ICD) && process.env.CI !== 'true')('SwiftShader only: auto runs on cpu (software adapter); gpu runs on it', () => {
+    const r = edtChoices(SWIFTSHADER_ICD);
+    expect(r.auto.backend).toBe('cpu');
+    expect(r.auto.description).toMatch(/^cpu: main thread; auto: the only WebGPU adapter is a software renderer \(SwiftShader/);
+    expect(r.auto.warnings).toHaveLength(1);
+    expect(r.auto.distance).toEqual([2, 1, 0, 1]);
+    expect(r.gpu.backend).toBe('gpu');
+    expect(r.gpu.distance).toEqual([2, 1, 0, 1]);
   });
   it('rejects an unknown backend name', async () => {
     await expect(distanceTransformMask(new Uint8Array([1, 0]), [1, 1, 2], { backend: 'tpu' as 'cpu' })).rejects.toThrow(/unknown backend/);

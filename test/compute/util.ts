@@ -1,4 +1,7 @@
 /** Shared data makers and comparisons for the compute tests. */
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { expect } from 'vitest';
 import type { GreyArray, Shape3 } from '../../src/compute/types.js';
 
@@ -81,4 +84,25 @@ export function clipBounds(dtype: DTypeName): [number, number] {
   if (dtype === 'uint8') return [70.5, 180.2];
   if (dtype === 'uint16') return [20000.5, 41000.7];
   return [-20.3, 300.1];
+}
+
+/** Chromium's SwiftShader Vulkan driver (CI installs it; the tests then run the WebGPU kernels on it). */
+export const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
+
+/**
+ * Run an ES module body in a fresh node process whose Vulkan loader sees only `icd` (a driver
+ * manifest, or a missing file for "no driver at all"), and return what it prints as JSON. The body
+ * may `await` and reads the built modules through `dist(relPath)` (e.g. dist('src/compute/index.js')).
+ * A fresh process because the adapter probe is cached per process.
+ */
+export function inChildWithIcd(icd: string, body: string): unknown {
+  const env: NodeJS.ProcessEnv = { ...process.env, VK_ICD_FILENAMES: icd };
+  delete env.VK_DRIVER_FILES; // newer Vulkan loaders prefer these over VK_ICD_FILENAMES
+  delete env.VK_ADD_DRIVER_FILES;
+  const root = path.resolve(import.meta.dirname, '..', '..');
+  const code = `const dist = (p) => import(${JSON.stringify(pathToFileURL(path.join(root, 'dist')).href)} + '/' + p);\n${body}`;
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', code], { env, encoding: 'utf8', timeout: 120_000 });
+  if (r.status !== 0) throw new Error(`child exited ${r.status}: ${r.stderr}`);
+  const last = r.stdout.trim().split('\n').pop() ?? '';
+  return JSON.parse(last);
 }

@@ -28,13 +28,12 @@ describe('multi-Otsu DP', () => {
       }
     }
   });
-  it('65536 bins, K = 5 in well under a second', () => {
+  // its time against scikit-image: scripts/bench/otsu.ts
+  it('65536 bins, K = 5: one threshold in the gap between each pair of modes', () => {
     const counts = new Float64Array(65536);
     const means = [3000, 12000, 20000, 40000, 52000];
     for (let i = 0; i < 65536; i++) for (const m of means) counts[i] += 1e5 * Math.exp(-0.5 * ((i - m) / 900) ** 2);
-    const t = performance.now();
     const res = multiOtsu(counts, 5);
-    expect(performance.now() - t).toBeLessThan(1000);
     for (let k = 0; k < 4; k++) expect(res.lastBin[k]).toBeGreaterThan(means[k] + 1000), expect(res.lastBin[k]).toBeLessThan(means[k + 1] - 1000);
   });
 });

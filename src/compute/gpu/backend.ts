@@ -66,8 +66,8 @@ export interface GpuBackendOptions {
  * express a kernel well and WGSL directly where it cannot. gpu.js kernels read and write f32
  * storage buffers only (no packed uint8/uint16 input, no integer output, no atomics), so median3,
  * clip, classify and histogram stay WGSL. For the float-output ops both versions were written and
- * measured (test/compute/gpujs.test.ts prints the figures; both agree with the cpu backend within
- * 1e-5 relative for uint8, uint16 and float32, slabbed, in place):
+ * measured (scripts/bench/gpujs.ts prints the figures; test/compute/gpujs.test.ts checks that both
+ * agree with the cpu backend within 1e-5 relative for uint8, uint16 and float32, slabbed, in place):
  *
  * SwiftShader 5.0.0 (software Vulkan on this 2-core host), median of 3 after warm-up, 48×96×96 (the
  * figures below; a 24×64×64 run: normalize 1.47× uint8, 1.30× uint16, 0.85× float32; gaussian 1.16–1.55×):
@@ -84,7 +84,7 @@ export interface GpuBackendOptions {
  * Hence: normalize of float32 input runs through gpu.js; normalize of packed integers and the
  * Gaussian stay WGSL (measurably slower through gpu.js, and the gap grows with the upload on
  * hardware). No hardware GPU was available for these measurements. Small volumes are dominated by
- * per-call overhead and noise: the test's 16×48×48 run inside the full parallel suite gave
+ * per-call overhead and noise: a 16×48×48 run inside the full parallel test suite gave
  * gaussian 0.81–0.91× and normalize 0.2–4.4×, so rerun at a realistic size on hardware before
  * flipping a default.
  */
