@@ -211,7 +211,8 @@ describe('EDT backend choice', () => {
     expect(r.auto).toEqual({ backend: 'cpu', description: 'cpu: main thread; auto: no WebGPU adapter', distance: [2, 1, 0, 1], warnings: ['auto: distance transform on cpu because no WebGPU adapter'] });
     expect(r.gpu.error).toMatch(/^InputError: --backend gpu: no WebGPU adapter: /);
   });
-  it.skipIf(!existsSync(SWIFTSHADER_ICD) && process.env.CI !== 'true')('SwiftShader only: auto runs on cpu (software adapter); gpu runs on it', () => {
+  it('SwiftShader only: auto runs on cpu (software adapter); gpu runs on it', (ctx) => {
+    requireAvailable(ctx, missingFiles(SWIFTSHADER_ICD));
     const r = edtChoices(SWIFTSHADER_ICD);
     expect(r.auto.backend).toBe('cpu');
     expect(r.auto.description).toMatch(/^cpu: main thread; auto: the only WebGPU adapter is a software renderer \(SwiftShader/);
