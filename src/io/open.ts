@@ -76,7 +76,16 @@ export async function openVolume(input: string, options: OpenOptions = {}): Prom
     source.spacing = options.voxel;
     source.spacingOrigin = 'given with --voxel';
   }
-  if (options.roi) source = cropSource(source, resolveRoi(options.roi, source.shape, source.spacing, input));
+  if (options.roi) {
+    let box;
+    try {
+      box = resolveRoi(options.roi, source.shape, source.spacing, input);
+    } catch (e) {
+      await source.close(); // a refused box leaves no file open
+      throw e;
+    }
+    source = cropSource(source, box);
+  }
   return source;
 }
 
