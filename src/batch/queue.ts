@@ -26,7 +26,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { DelayedError, Queue, QueueEvents, RedisConnection, UnrecoverableError, Worker, createIORedisClient, type Job, type RedisOptions } from 'bullmq';
 import { Redis } from 'ioredis';
-import { InputError } from '../io/errors.js';
+import { InputError, ServiceLostError } from '../io/errors.js';
 import { applyConfigObject, defaultConfig, validateConfig, type RunConfig } from '../pipeline/config.js';
 import type { ScanEntry } from './list.js';
 import type { ScanOutcome } from './local.js';
@@ -156,7 +156,32 @@ export interface SubmitOptions {
   pollMs?: number;
   /** Print stage progress lines too. */
   verbose?: boolean;
+  /**
+   * Give up when the queue's Redis server has not answered for this long (ms; default 60 s): a
+   * ServiceLostError, no summary. Workers go on with their scans; running the batch again follows them.
+   */
+  lostMs?: number;
   log(line: string): void;
+}
+
+export const DEFAULT_LOST_MS = 60_000;
+
+/** `work`, or `late()` thrown when it has not settled after `ms` (a rejection of `work` after that is ignored). */
+function within<T>(ms: number, work: Promise<T>, late: () => Error): Promise<T> {
+  work.catch(() => {});
+  return new Promise<T>((resolve, reject) => {
+    const t = setTimeout(() => reject(late()), ms);
+    work.then(
+      (v) => {
+        clearTimeout(t);
+        resolve(v);
+      },
+      (e: unknown) => {
+        clearTimeout(t);
+        reject(e as Error);
+      },
+    );
+  });
 }
 
 export async function submitAndFollow(o: SubmitOptions): Promise<ScanOutcome[]> {
@@ -165,10 +190,36 @@ export async function submitAndFollow(o: SubmitOptions): Promise<ScanOutcome[]> 
   const name = o.queueName ?? DEFAULT_QUEUE_NAME;
   const connection = parseQueueUrl(o.url);
   const queue = new Queue<ScanJobData, ScanJobResult>(name, { connection });
-  const events = new QueueEvents(name, { connection });
-  events.on('error', (e) => o.log(`queue: connection error: ${(e as Error).message}`));
-  queue.on('error', (e) => o.log(`queue: connection error: ${(e as Error).message}`));
+  // a short blocking read: a read stuck on a lost server holds the process (until BullMQ's watchdog) no longer than this
+  const events = new QueueEvents(name, { connection, blockingTimeout: 2000 });
   const total = o.scans.length;
+  // Redis going away: the clients retry and every call waits for them; `redis()` bounds each wait
+  const lostMs = Math.max(100, o.lostMs ?? DEFAULT_LOST_MS);
+  let trouble: string | null = null;
+  let lost = false;
+  const log = (line: string) => {
+    if (!lost) o.log(line);
+  };
+  const onError = (e: Error) => {
+    if (trouble !== null) return;
+    trouble = e.message;
+    log(`queue: connection error: ${e.message}; waiting up to ${lostMs / 1000} s for the Redis server to answer`);
+  };
+  events.on('error', onError);
+  queue.on('error', onError);
+  const answered = () => {
+    if (trouble === null) return;
+    trouble = null;
+    log('queue: the Redis server answers again');
+  };
+  const redis = <T>(work: Promise<T>): Promise<T> =>
+    within(lostMs, work, () => {
+      lost = true;
+      return new ServiceLostError(
+        `lost the queue's Redis server at ${showUrl(o.url)}: no answer for ${lostMs / 1000} s${trouble ? ` (${trouble})` : ''}; ` +
+          `${finished} of ${total} scan${total === 1 ? '' : 's'} had finished (their run folders are complete), no summary written; run the same command again to follow the rest`,
+      );
+    });
   const byId = new Map<string, ScanEntry>();
   const outcomes = new Map<string, ScanOutcome>();
   const label = (id: string) => byId.get(id)?.name ?? id;
@@ -196,7 +247,7 @@ export async function submitAndFollow(o: SubmitOptions): Promise<ScanOutcome[]> 
     }
     const r = outcomes.get(id)!;
     finished++;
-    o.log(
+    log(
       r.status === 'ok'
         ? `[${finished}/${total}] ${scan.name}: done in ${r.seconds.toFixed(1)} s on ${r.worker || '?'} (attempt ${r.attempts})`
         : `[${finished}/${total}] ${scan.name}: FAILED after ${r.attempts} attempt${r.attempts === 1 ? '' : 's'}: ${r.error}`,
@@ -204,7 +255,7 @@ export async function submitAndFollow(o: SubmitOptions): Promise<ScanOutcome[]> 
     wake?.();
   };
   const settleLater = (id: string) => {
-    settle(id).catch((e: Error) => o.log(`queue: cannot read job ${id}: ${e.message}`));
+    settle(id).catch((e: Error) => log(`queue: cannot read job ${id}: ${e.message}`));
   };
 
   try {
@@ -214,21 +265,19 @@ export async function submitAndFollow(o: SubmitOptions): Promise<ScanOutcome[]> 
       if (!byId.has(jobId)) return;
       queue
         .getJob(jobId)
-        .then((job) => job && o.log(`${label(jobId)}: started${job.processedBy ? ` on ${job.processedBy}` : ''} (attempt ${job.attemptsStarted})`))
+        .then((job) => job && log(`${label(jobId)}: started${job.processedBy ? ` on ${job.processedBy}` : ''} (attempt ${job.attemptsStarted})`))
         .catch(() => {});
     });
-    events.on('stalled', ({ jobId }) => byId.has(jobId) && o.log(`${label(jobId)}: its worker stopped answering; the job is back in the queue`));
+    events.on('stalled', ({ jobId }) => byId.has(jobId) && log(`${label(jobId)}: its worker stopped answering; the job is back in the queue`));
     events.on('progress', ({ jobId, data }) => {
       if (!o.verbose || !byId.has(jobId)) return;
       const p = data as { stage?: string; index?: number; total?: number; worker?: string; done?: boolean };
-      if (p?.stage) o.log(`${label(jobId)}: stage ${p.index}/${p.total} ${p.stage}${p.done ? ' done' : ''} on ${p.worker ?? '?'}`);
+      if (p?.stage) log(`${label(jobId)}: stage ${p.index}/${p.total} ${p.stage}${p.done ? ' done' : ''} on ${p.worker ?? '?'}`);
     });
-    await events.waitUntilReady();
+    await redis(events.waitUntilReady());
 
     const attempts = Math.max(1, o.attempts ?? 3);
-    for (const scan of o.scans) {
-      const id = jobIdFor(scan.input, scan.out, o.cfg);
-      byId.set(id, scan);
+    const submit = async (scan: ScanEntry, id: string): Promise<void> => {
       const data: ScanJobData = { name: scan.name, input: scan.input, out: scan.out, cfg: o.cfg, configFile: o.configFile ?? null, timeoutS: o.timeoutS ?? 0, submitted: new Date().toISOString() };
       let job = await queue.getJob(id);
       if (job) {
@@ -238,16 +287,16 @@ export async function submitAndFollow(o: SubmitOptions): Promise<ScanOutcome[]> 
           await job.remove();
           job = undefined;
         } else if (stale) {
-          o.log(`${scan.name}: finished before but its run folder has no manifest; queued again`);
+          log(`${scan.name}: finished before but its run folder has no manifest; queued again`);
           await job.remove();
           job = undefined;
         } else if (state === 'failed') {
           // queued again with this submission's settings (attempts, time limit), not the old job's
-          o.log(`${scan.name}: had failed (${job.failedReason}); queued again`);
+          log(`${scan.name}: had failed (${job.failedReason}); queued again`);
           await job.remove();
           job = undefined;
         } else {
-          o.log(`${scan.name}: already ${state === 'completed' ? 'done' : `in the queue (${state})`}, job ${id}`);
+          log(`${scan.name}: already ${state === 'completed' ? 'done' : `in the queue (${state})`}, job ${id}`);
         }
       }
       if (!job) {
@@ -259,14 +308,20 @@ export async function submitAndFollow(o: SubmitOptions): Promise<ScanOutcome[]> 
           removeOnComplete: { age: 14 * 24 * 3600 },
           removeOnFail: { age: 30 * 24 * 3600 },
         });
-        o.log(`${scan.name}: queued as job ${id}`);
+        log(`${scan.name}: queued as job ${id}`);
       }
+    };
+    for (const scan of o.scans) {
+      const id = jobIdFor(scan.input, scan.out, o.cfg);
+      byId.set(id, scan);
+      await redis(submit(scan, id));
     }
-    o.log(`batch: ${total} scan${total === 1 ? '' : 's'} on queue '${name}' at ${showUrl(o.url)}; waiting for workers`);
+    log(`batch: ${total} scan${total === 1 ? '' : 's'} on queue '${name}' at ${showUrl(o.url)}; waiting for workers`);
 
     const pollMs = Math.max(100, o.pollMs ?? 2000);
     while (outcomes.size < total) {
-      await Promise.all([...byId.keys()].filter((id) => !outcomes.has(id)).map((id) => settle(id)));
+      await redis(Promise.all([...byId.keys()].filter((id) => !outcomes.has(id)).map((id) => settle(id))));
+      answered();
       if (outcomes.size >= total) break;
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, pollMs);
@@ -278,8 +333,12 @@ export async function submitAndFollow(o: SubmitOptions): Promise<ScanOutcome[]> 
       wake = null;
     }
   } finally {
-    await events.close().catch(() => {});
-    await queue.close().catch(() => {});
+    // closing waits for a server that answers; from a lost one the clients are cut off at once (no retries left behind)
+    const close = async (c: Queue | QueueEvents) => {
+      if (lost) await c.backend.close(true);
+      await c.close();
+    };
+    await within(5000, Promise.all([close(events), close(queue)]), () => new Error('close')).catch(() => {});
   }
   return o.scans.map((s) => outcomes.get(jobIdFor(s.input, s.out, o.cfg))!);
 }
