@@ -12,15 +12,19 @@
  *     that dies stops renewing: after `lockDuration` another worker's stalled-job check puts the job
  *     back in the queue and it runs again — and since every stage is resumable (fingerprints in
  *     DIR/<stage>/.stage.json, atomic writes), the new attempt skips the stages that completed and
- *     produces the same files. The dead worker's run process kills itself (see child.ts), so two
- *     processes never write one scan folder;
+ *     produces the same files. The dead worker's run process kills itself (see child.ts);
+ *   - one run process writes a run folder at a time, whichever job it belongs to: a worker takes a
+ *     lease on the folder in Redis (renewed like the job lock, lapsing as long after its worker
+ *     died) before starting the run process, and a job whose folder is leased waits. Two batches
+ *     into the same -o with different configurations are different jobs; they run one after the
+ *     other instead of leaving a folder mixed from both;
  *   - a failed attempt is retried (`attempts`, exponential backoff), except for bad input, which
  *     fails at once (BullMQ UnrecoverableError); each attempt has a time limit (the run process is
  *     killed, the retry resumes).
  * Paths travel as they are: the scans and the output folder must be visible at the same absolute
  * paths on every machine (a shared file system).
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -30,7 +34,7 @@ import { InputError, ServiceLostError } from '../io/errors.js';
 import { applyConfigObject, defaultConfig, validateConfig, type RunConfig } from '../pipeline/config.js';
 import type { ScanEntry } from './list.js';
 import type { ScanOutcome } from './local.js';
-import { runScanInChild, type StageStatus } from './runner.js';
+import { runScanInChild, type ScanRunResult, type StageStatus } from './runner.js';
 import { RUN_MANIFEST } from '../io/run-folder.js';
 
 export const DEFAULT_QUEUE_NAME = 'buried';
@@ -385,6 +389,51 @@ function checkedJobData(d: unknown): ScanJobData {
   return { name: o.name, input: o.input, out: o.out, cfg, configFile: typeof o.configFile === 'string' ? o.configFile : null, timeoutS: typeof o.timeoutS === 'number' ? o.timeoutS : 0, submitted: String(o.submitted ?? '') };
 }
 
+// ───────────────────────────────────────── one writer per run folder
+
+/**
+ * Redis key of the lease on one run folder, whichever queue and job write it: two jobs with the same
+ * output folder and another configuration (two batches into one -o) have different ids, and run
+ * at once they would leave the folder mixed from both runs.
+ */
+export function folderLeaseKey(out: string): string {
+  return `buried:run-folder:${createHash('sha256').update(path.resolve(out)).digest('hex').slice(0, 32)}`;
+}
+
+const RENEW_LEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) end return 0";
+const DROP_LEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0";
+
+/**
+ * Wait until `holder` holds the lease on a run folder (null: aborted while waiting); the returned
+ * function gives it up. The lease is renewed like BullMQ's job lock and lapses `ms` after its
+ * worker died.
+ */
+async function takeFolderLease(client: Redis, key: string, holder: string, ms: number, signal: AbortSignal, waiting: (other: string) => void): Promise<(() => Promise<void>) | null> {
+  let told = false;
+  while ((await client.set(key, holder, 'PX', ms, 'NX')) !== 'OK') {
+    if (!told) {
+      told = true;
+      waiting((await client.get(key)) ?? 'another job');
+    }
+    if (signal.aborted) return null;
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(t);
+        signal.removeEventListener('abort', done);
+        resolve();
+      };
+      const t = setTimeout(done, Math.min(1000, ms / 4));
+      signal.addEventListener('abort', done, { once: true });
+    });
+    if (signal.aborted) return null;
+  }
+  const renew = setInterval(() => void client.eval(RENEW_LEASE, 1, key, holder, ms).catch(() => {}), Math.max(100, ms / 3));
+  return async () => {
+    clearInterval(renew);
+    await client.eval(DROP_LEASE, 1, key, holder).catch(() => {});
+  };
+}
+
 /** Prefix of the failure reason of a scan that failed on bad input (not retried). */
 export const BAD_INPUT = 'bad input: ';
 
@@ -396,6 +445,10 @@ export async function startScanWorker(o: WorkerOptions): Promise<ScanWorker> {
   const name = o.name ?? `${os.hostname()}:${process.pid}`;
   const queueName = o.queueName ?? DEFAULT_QUEUE_NAME;
   const running = new Map<string, AbortController>();
+  const lockMs = o.lockMs ?? 30_000;
+  // run-folder leases (errors: the worker's own connection reports them)
+  const leases = new Redis({ ...parseQueueUrl(o.url), maxRetriesPerRequest: null });
+  leases.on('error', () => {});
 
   const processor = async (job: Job<ScanJobData, ScanJobResult>, token?: string): Promise<ScanJobResult> => {
     const d = checkedJobData(job.data);
@@ -405,22 +458,28 @@ export async function startScanWorker(o: WorkerOptions): Promise<ScanWorker> {
     const controller = new AbortController();
     running.set(String(job.id), controller);
     try {
-      const r = await runScanInChild({
-        input: d.input,
-        out: d.out,
-        cfg: d.cfg,
-        configFile: d.configFile,
-        timeoutS: d.timeoutS,
-        signal: controller.signal,
-        logFile: path.join(d.out, 'run.log'),
-        logHeader: `=== ${new Date().toISOString()} worker ${name}, job ${job.id}, attempt ${attempt}`,
-        onLine: (line) => {
-          const m = STAGE_LINE.exec(line);
-          if (!m) return;
-          o.log(`${tag}: ${line}`);
-          job.updateProgress({ stage: m[3], index: Number(m[1]), total: Number(m[2]), done: /^ done in /.test(m[4]), worker: name }).catch(() => {});
-        },
-      });
+      // one run process per run folder: another job writing it (same -o, another configuration) is waited for
+      const lease = await takeFolderLease(leases, folderLeaseKey(d.out), `job ${job.id} on ${name} (${token ?? randomUUID()})`, lockMs, controller.signal, (other) =>
+        o.log(`${tag}: waiting for ${d.out}: ${other} is writing it`),
+      );
+      const r: ScanRunResult = lease
+        ? await runScanInChild({
+            input: d.input,
+            out: d.out,
+            cfg: d.cfg,
+            configFile: d.configFile,
+            timeoutS: d.timeoutS,
+            signal: controller.signal,
+            logFile: path.join(d.out, 'run.log'),
+            logHeader: `=== ${new Date().toISOString()} worker ${name}, job ${job.id}, attempt ${attempt}`,
+            onLine: (line) => {
+              const m = STAGE_LINE.exec(line);
+              if (!m) return;
+              o.log(`${tag}: ${line}`);
+              job.updateProgress({ stage: m[3], index: Number(m[1]), total: Number(m[2]), done: /^ done in /.test(m[4]), worker: name }).catch(() => {});
+            },
+          }).finally(lease)
+        : { ok: false, kind: 'aborted', message: 'stopped while waiting for its run folder', seconds: 0, stages: [] };
       if (!r.ok) {
         o.log(`${tag}: failed (${r.kind}): ${r.message}`);
         if (r.kind === 'aborted' && token) {
@@ -443,7 +502,7 @@ export async function startScanWorker(o: WorkerOptions): Promise<ScanWorker> {
     connection: parseQueueUrl(o.url),
     name,
     concurrency: Math.max(1, o.concurrency ?? 1),
-    lockDuration: o.lockMs ?? 30_000,
+    lockDuration: lockMs,
     stalledInterval: o.stalledMs ?? 30_000,
     maxStalledCount: o.maxStalled ?? 2,
     autorun: false,
@@ -458,6 +517,7 @@ export async function startScanWorker(o: WorkerOptions): Promise<ScanWorker> {
     async close(force = false) {
       if (force) for (const c of running.values()) c.abort();
       await worker.close(force);
+      leases.disconnect();
     },
   };
 }

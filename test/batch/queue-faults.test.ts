@@ -73,7 +73,7 @@ describe.skipIf(!REDIS)(`buried batch --queue when scans fail and when Redis goe
     const job = await client.hgetall(`bull:${queueName}:${scan.job_id}`);
     expect([Number(job.ats), Number(job.atm)]).toEqual([2, 2]);
     expect(job.failedReason).toMatch(/timed out/);
-    expect(await client.zrange(`bull:${queueName}:failed`, 0, -1)).toEqual([scan.job_id]);
+    expect(await client.zrange(`bull:${queueName}:failed`, '0', '-1')).toEqual([scan.job_id]);
     expect(attemptHeaders(path.join(out, 'scan'))).toHaveLength(2);
     // nothing in the run folder claims a finished run
     expect(existsSync(path.join(out, 'scan', 'manifest.json'))).toBe(false);

@@ -87,7 +87,7 @@ describe.skipIf(!REDIS)(`buried worker on SIGTERM${REDIS ? '' : ' (skipped: redi
     // handed back at once: waiting again (delayed by a moment), no attempt counted as failed, not stalled
     const handed = await client.hgetall(`bull:${queueName}:${secondId}`);
     expect([Number(handed.ats), Number(handed.atm ?? 0), Number(handed.stc ?? 0), handed.failedReason ?? '']).toEqual([1, 0, 0, '']);
-    const inQueue = [...(await client.zrange(`bull:${queueName}:delayed`, 0, -1)), ...(await client.lrange(`bull:${queueName}:wait`, 0, -1))];
+    const inQueue = [...(await client.zrange(`bull:${queueName}:delayed`, '0', '-1')), ...(await client.lrange(`bull:${queueName}:wait`, 0, -1))];
     expect(inQueue).toEqual([secondId]);
     expect(await client.lrange(`bull:${queueName}:active`, 0, -1)).toEqual([]);
     // the stage it was in (strip, unless strip finished between the two signals)
