@@ -12,25 +12,29 @@
  *     that dies stops renewing: after `lockDuration` another worker's stalled-job check puts the job
  *     back in the queue and it runs again — and since every stage is resumable (fingerprints in
  *     DIR/<stage>/.stage.json, atomic writes), the new attempt skips the stages that completed and
- *     produces the same files. The dead worker's run process kills itself (see child.ts), so two
- *     processes never write one scan folder;
+ *     produces the same files. The dead worker's run process kills itself (see child.ts);
+ *   - one run process writes a run folder at a time, whichever job it belongs to: a worker takes a
+ *     lease on the folder in Redis (renewed like the job lock, lapsing as long after its worker
+ *     died) before starting the run process, and a job whose folder is leased waits. Two batches
+ *     into the same -o with different configurations are different jobs; they run one after the
+ *     other instead of leaving a folder mixed from both;
  *   - a failed attempt is retried (`attempts`, exponential backoff), except for bad input, which
  *     fails at once (BullMQ UnrecoverableError); each attempt has a time limit (the run process is
  *     killed, the retry resumes).
  * Paths travel as they are: the scans and the output folder must be visible at the same absolute
  * paths on every machine (a shared file system).
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DelayedError, Queue, QueueEvents, RedisConnection, UnrecoverableError, Worker, createIORedisClient, type Job, type RedisOptions } from 'bullmq';
 import { Redis } from 'ioredis';
-import { InputError } from '../io/errors.js';
+import { InputError, ServiceLostError } from '../io/errors.js';
 import { applyConfigObject, defaultConfig, validateConfig, type RunConfig } from '../pipeline/config.js';
 import type { ScanEntry } from './list.js';
 import type { ScanOutcome } from './local.js';
-import { runScanInChild, type StageStatus } from './runner.js';
+import { runScanInChild, type ScanRunResult, type StageStatus } from './runner.js';
 import { RUN_MANIFEST } from '../io/run-folder.js';
 
 export const DEFAULT_QUEUE_NAME = 'buried';
@@ -156,7 +160,32 @@ export interface SubmitOptions {
   pollMs?: number;
   /** Print stage progress lines too. */
   verbose?: boolean;
+  /**
+   * Give up when the queue's Redis server has not answered for this long (ms; default 60 s): a
+   * ServiceLostError, no summary. Workers go on with their scans; running the batch again follows them.
+   */
+  lostMs?: number;
   log(line: string): void;
+}
+
+export const DEFAULT_LOST_MS = 60_000;
+
+/** `work`, or `late()` thrown when it has not settled after `ms` (a rejection of `work` after that is ignored). */
+function within<T>(ms: number, work: Promise<T>, late: () => Error): Promise<T> {
+  work.catch(() => {});
+  return new Promise<T>((resolve, reject) => {
+    const t = setTimeout(() => reject(late()), ms);
+    work.then(
+      (v) => {
+        clearTimeout(t);
+        resolve(v);
+      },
+      (e: unknown) => {
+        clearTimeout(t);
+        reject(e as Error);
+      },
+    );
+  });
 }
 
 export async function submitAndFollow(o: SubmitOptions): Promise<ScanOutcome[]> {
@@ -165,10 +194,36 @@ export async function submitAndFollow(o: SubmitOptions): Promise<ScanOutcome[]> 
   const name = o.queueName ?? DEFAULT_QUEUE_NAME;
   const connection = parseQueueUrl(o.url);
   const queue = new Queue<ScanJobData, ScanJobResult>(name, { connection });
-  const events = new QueueEvents(name, { connection });
-  events.on('error', (e) => o.log(`queue: connection error: ${(e as Error).message}`));
-  queue.on('error', (e) => o.log(`queue: connection error: ${(e as Error).message}`));
+  // a short blocking read: a read stuck on a lost server holds the process (until BullMQ's watchdog) no longer than this
+  const events = new QueueEvents(name, { connection, blockingTimeout: 2000 });
   const total = o.scans.length;
+  // Redis going away: the clients retry and every call waits for them; `redis()` bounds each wait
+  const lostMs = Math.max(100, o.lostMs ?? DEFAULT_LOST_MS);
+  let trouble: string | null = null;
+  let lost = false;
+  const log = (line: string) => {
+    if (!lost) o.log(line);
+  };
+  const onError = (e: Error) => {
+    if (trouble !== null) return;
+    trouble = e.message;
+    log(`queue: connection error: ${e.message}; waiting up to ${lostMs / 1000} s for the Redis server to answer`);
+  };
+  events.on('error', onError);
+  queue.on('error', onError);
+  const answered = () => {
+    if (trouble === null) return;
+    trouble = null;
+    log('queue: the Redis server answers again');
+  };
+  const redis = <T>(work: Promise<T>): Promise<T> =>
+    within(lostMs, work, () => {
+      lost = true;
+      return new ServiceLostError(
+        `lost the queue's Redis server at ${showUrl(o.url)}: no answer for ${lostMs / 1000} s${trouble ? ` (${trouble})` : ''}; ` +
+          `${finished} of ${total} scan${total === 1 ? '' : 's'} had finished (their run folders are complete), no summary written; run the same command again to follow the rest`,
+      );
+    });
   const byId = new Map<string, ScanEntry>();
   const outcomes = new Map<string, ScanOutcome>();
   const label = (id: string) => byId.get(id)?.name ?? id;
@@ -196,7 +251,7 @@ export async function submitAndFollow(o: SubmitOptions): Promise<ScanOutcome[]> 
     }
     const r = outcomes.get(id)!;
     finished++;
-    o.log(
+    log(
       r.status === 'ok'
         ? `[${finished}/${total}] ${scan.name}: done in ${r.seconds.toFixed(1)} s on ${r.worker || '?'} (attempt ${r.attempts})`
         : `[${finished}/${total}] ${scan.name}: FAILED after ${r.attempts} attempt${r.attempts === 1 ? '' : 's'}: ${r.error}`,
@@ -204,7 +259,7 @@ export async function submitAndFollow(o: SubmitOptions): Promise<ScanOutcome[]> 
     wake?.();
   };
   const settleLater = (id: string) => {
-    settle(id).catch((e: Error) => o.log(`queue: cannot read job ${id}: ${e.message}`));
+    settle(id).catch((e: Error) => log(`queue: cannot read job ${id}: ${e.message}`));
   };
 
   try {
@@ -214,21 +269,19 @@ export async function submitAndFollow(o: SubmitOptions): Promise<ScanOutcome[]> 
       if (!byId.has(jobId)) return;
       queue
         .getJob(jobId)
-        .then((job) => job && o.log(`${label(jobId)}: started${job.processedBy ? ` on ${job.processedBy}` : ''} (attempt ${job.attemptsStarted})`))
+        .then((job) => job && log(`${label(jobId)}: started${job.processedBy ? ` on ${job.processedBy}` : ''} (attempt ${job.attemptsStarted})`))
         .catch(() => {});
     });
-    events.on('stalled', ({ jobId }) => byId.has(jobId) && o.log(`${label(jobId)}: its worker stopped answering; the job is back in the queue`));
+    events.on('stalled', ({ jobId }) => byId.has(jobId) && log(`${label(jobId)}: its worker stopped answering; the job is back in the queue`));
     events.on('progress', ({ jobId, data }) => {
       if (!o.verbose || !byId.has(jobId)) return;
       const p = data as { stage?: string; index?: number; total?: number; worker?: string; done?: boolean };
-      if (p?.stage) o.log(`${label(jobId)}: stage ${p.index}/${p.total} ${p.stage}${p.done ? ' done' : ''} on ${p.worker ?? '?'}`);
+      if (p?.stage) log(`${label(jobId)}: stage ${p.index}/${p.total} ${p.stage}${p.done ? ' done' : ''} on ${p.worker ?? '?'}`);
     });
-    await events.waitUntilReady();
+    await redis(events.waitUntilReady());
 
     const attempts = Math.max(1, o.attempts ?? 3);
-    for (const scan of o.scans) {
-      const id = jobIdFor(scan.input, scan.out, o.cfg);
-      byId.set(id, scan);
+    const submit = async (scan: ScanEntry, id: string): Promise<void> => {
       const data: ScanJobData = { name: scan.name, input: scan.input, out: scan.out, cfg: o.cfg, configFile: o.configFile ?? null, timeoutS: o.timeoutS ?? 0, submitted: new Date().toISOString() };
       let job = await queue.getJob(id);
       if (job) {
@@ -238,16 +291,16 @@ export async function submitAndFollow(o: SubmitOptions): Promise<ScanOutcome[]> 
           await job.remove();
           job = undefined;
         } else if (stale) {
-          o.log(`${scan.name}: finished before but its run folder has no manifest; queued again`);
+          log(`${scan.name}: finished before but its run folder has no manifest; queued again`);
           await job.remove();
           job = undefined;
         } else if (state === 'failed') {
           // queued again with this submission's settings (attempts, time limit), not the old job's
-          o.log(`${scan.name}: had failed (${job.failedReason}); queued again`);
+          log(`${scan.name}: had failed (${job.failedReason}); queued again`);
           await job.remove();
           job = undefined;
         } else {
-          o.log(`${scan.name}: already ${state === 'completed' ? 'done' : `in the queue (${state})`}, job ${id}`);
+          log(`${scan.name}: already ${state === 'completed' ? 'done' : `in the queue (${state})`}, job ${id}`);
         }
       }
       if (!job) {
@@ -259,14 +312,20 @@ export async function submitAndFollow(o: SubmitOptions): Promise<ScanOutcome[]> 
           removeOnComplete: { age: 14 * 24 * 3600 },
           removeOnFail: { age: 30 * 24 * 3600 },
         });
-        o.log(`${scan.name}: queued as job ${id}`);
+        log(`${scan.name}: queued as job ${id}`);
       }
+    };
+    for (const scan of o.scans) {
+      const id = jobIdFor(scan.input, scan.out, o.cfg);
+      byId.set(id, scan);
+      await redis(submit(scan, id));
     }
-    o.log(`batch: ${total} scan${total === 1 ? '' : 's'} on queue '${name}' at ${showUrl(o.url)}; waiting for workers`);
+    log(`batch: ${total} scan${total === 1 ? '' : 's'} on queue '${name}' at ${showUrl(o.url)}; waiting for workers`);
 
     const pollMs = Math.max(100, o.pollMs ?? 2000);
     while (outcomes.size < total) {
-      await Promise.all([...byId.keys()].filter((id) => !outcomes.has(id)).map((id) => settle(id)));
+      await redis(Promise.all([...byId.keys()].filter((id) => !outcomes.has(id)).map((id) => settle(id))));
+      answered();
       if (outcomes.size >= total) break;
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, pollMs);
@@ -278,8 +337,12 @@ export async function submitAndFollow(o: SubmitOptions): Promise<ScanOutcome[]> 
       wake = null;
     }
   } finally {
-    await events.close().catch(() => {});
-    await queue.close().catch(() => {});
+    // closing waits for a server that answers; from a lost one the clients are cut off at once (no retries left behind)
+    const close = async (c: Queue | QueueEvents) => {
+      if (lost) await c.backend.close(true);
+      await c.close();
+    };
+    await within(5000, Promise.all([close(events), close(queue)]), () => new Error('close')).catch(() => {});
   }
   return o.scans.map((s) => outcomes.get(jobIdFor(s.input, s.out, o.cfg))!);
 }
@@ -326,6 +389,51 @@ function checkedJobData(d: unknown): ScanJobData {
   return { name: o.name, input: o.input, out: o.out, cfg, configFile: typeof o.configFile === 'string' ? o.configFile : null, timeoutS: typeof o.timeoutS === 'number' ? o.timeoutS : 0, submitted: String(o.submitted ?? '') };
 }
 
+// ───────────────────────────────────────── one writer per run folder
+
+/**
+ * Redis key of the lease on one run folder, whichever queue and job write it: two jobs with the same
+ * output folder and another configuration (two batches into one -o) have different ids, and run
+ * at once they would leave the folder mixed from both runs.
+ */
+export function folderLeaseKey(out: string): string {
+  return `buried:run-folder:${createHash('sha256').update(path.resolve(out)).digest('hex').slice(0, 32)}`;
+}
+
+const RENEW_LEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) end return 0";
+const DROP_LEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0";
+
+/**
+ * Wait until `holder` holds the lease on a run folder (null: aborted while waiting); the returned
+ * function gives it up. The lease is renewed like BullMQ's job lock and lapses `ms` after its
+ * worker died.
+ */
+async function takeFolderLease(client: Redis, key: string, holder: string, ms: number, signal: AbortSignal, waiting: (other: string) => void): Promise<(() => Promise<void>) | null> {
+  let told = false;
+  while ((await client.set(key, holder, 'PX', ms, 'NX')) !== 'OK') {
+    if (!told) {
+      told = true;
+      waiting((await client.get(key)) ?? 'another job');
+    }
+    if (signal.aborted) return null;
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(t);
+        signal.removeEventListener('abort', done);
+        resolve();
+      };
+      const t = setTimeout(done, Math.min(1000, ms / 4));
+      signal.addEventListener('abort', done, { once: true });
+    });
+    if (signal.aborted) return null;
+  }
+  const renew = setInterval(() => void client.eval(RENEW_LEASE, 1, key, holder, ms).catch(() => {}), Math.max(100, ms / 3));
+  return async () => {
+    clearInterval(renew);
+    await client.eval(DROP_LEASE, 1, key, holder).catch(() => {});
+  };
+}
+
 /** Prefix of the failure reason of a scan that failed on bad input (not retried). */
 export const BAD_INPUT = 'bad input: ';
 
@@ -337,6 +445,10 @@ export async function startScanWorker(o: WorkerOptions): Promise<ScanWorker> {
   const name = o.name ?? `${os.hostname()}:${process.pid}`;
   const queueName = o.queueName ?? DEFAULT_QUEUE_NAME;
   const running = new Map<string, AbortController>();
+  const lockMs = o.lockMs ?? 30_000;
+  // run-folder leases (errors: the worker's own connection reports them)
+  const leases = new Redis({ ...parseQueueUrl(o.url), maxRetriesPerRequest: null });
+  leases.on('error', () => {});
 
   const processor = async (job: Job<ScanJobData, ScanJobResult>, token?: string): Promise<ScanJobResult> => {
     const d = checkedJobData(job.data);
@@ -346,22 +458,28 @@ export async function startScanWorker(o: WorkerOptions): Promise<ScanWorker> {
     const controller = new AbortController();
     running.set(String(job.id), controller);
     try {
-      const r = await runScanInChild({
-        input: d.input,
-        out: d.out,
-        cfg: d.cfg,
-        configFile: d.configFile,
-        timeoutS: d.timeoutS,
-        signal: controller.signal,
-        logFile: path.join(d.out, 'run.log'),
-        logHeader: `=== ${new Date().toISOString()} worker ${name}, job ${job.id}, attempt ${attempt}`,
-        onLine: (line) => {
-          const m = STAGE_LINE.exec(line);
-          if (!m) return;
-          o.log(`${tag}: ${line}`);
-          job.updateProgress({ stage: m[3], index: Number(m[1]), total: Number(m[2]), done: /^ done in /.test(m[4]), worker: name }).catch(() => {});
-        },
-      });
+      // one run process per run folder: another job writing it (same -o, another configuration) is waited for
+      const lease = await takeFolderLease(leases, folderLeaseKey(d.out), `job ${job.id} on ${name} (${token ?? randomUUID()})`, lockMs, controller.signal, (other) =>
+        o.log(`${tag}: waiting for ${d.out}: ${other} is writing it`),
+      );
+      const r: ScanRunResult = lease
+        ? await runScanInChild({
+            input: d.input,
+            out: d.out,
+            cfg: d.cfg,
+            configFile: d.configFile,
+            timeoutS: d.timeoutS,
+            signal: controller.signal,
+            logFile: path.join(d.out, 'run.log'),
+            logHeader: `=== ${new Date().toISOString()} worker ${name}, job ${job.id}, attempt ${attempt}`,
+            onLine: (line) => {
+              const m = STAGE_LINE.exec(line);
+              if (!m) return;
+              o.log(`${tag}: ${line}`);
+              job.updateProgress({ stage: m[3], index: Number(m[1]), total: Number(m[2]), done: /^ done in /.test(m[4]), worker: name }).catch(() => {});
+            },
+          }).finally(lease)
+        : { ok: false, kind: 'aborted', message: 'stopped while waiting for its run folder', seconds: 0, stages: [] };
       if (!r.ok) {
         o.log(`${tag}: failed (${r.kind}): ${r.message}`);
         if (r.kind === 'aborted' && token) {
@@ -384,7 +502,7 @@ export async function startScanWorker(o: WorkerOptions): Promise<ScanWorker> {
     connection: parseQueueUrl(o.url),
     name,
     concurrency: Math.max(1, o.concurrency ?? 1),
-    lockDuration: o.lockMs ?? 30_000,
+    lockDuration: lockMs,
     stalledInterval: o.stalledMs ?? 30_000,
     maxStalledCount: o.maxStalled ?? 2,
     autorun: false,
@@ -399,6 +517,7 @@ export async function startScanWorker(o: WorkerOptions): Promise<ScanWorker> {
     async close(force = false) {
       if (force) for (const c of running.values()) c.abort();
       await worker.close(force);
+      leases.disconnect();
     },
   };
 }

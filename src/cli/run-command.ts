@@ -1,4 +1,4 @@
-import { InputError, type InputWarning } from '../io/errors.js';
+import { InputError, ServiceLostError, type InputWarning } from '../io/errors.js';
 
 /**
  * Exit codes shared by every command (contract): 0 ok, 1 internal error, 2 bad usage or input,
@@ -23,8 +23,8 @@ export function emit(json: boolean, summary: unknown, text: string): void {
 }
 
 /**
- * Wrap a command action: bad input becomes one line on stderr and exit 2, anything else an internal
- * error (exit 1, stack with BURIED_DEBUG=1).
+ * Wrap a command action: bad input becomes one line on stderr and exit 2, a lost service one line
+ * and exit 1, anything else an internal error (exit 1, stack with BURIED_DEBUG=1).
  */
 export function action<A extends unknown[]>(fn: (...args: A) => Promise<void>): (...args: A) => Promise<void> {
   return async (...args: A) => {
@@ -34,6 +34,9 @@ export function action<A extends unknown[]>(fn: (...args: A) => Promise<void>): 
       if (err instanceof InputError) {
         process.stderr.write(`buried: ${err.message}\n`);
         process.exitCode = EXIT_BAD_INPUT;
+      } else if (err instanceof ServiceLostError) {
+        process.stderr.write(`buried: ${err.message}\n`);
+        process.exitCode = EXIT_INTERNAL;
       } else {
         const e = err as Error;
         process.stderr.write(`buried: internal error: ${e?.message ?? String(err)}\n`);

@@ -11,6 +11,17 @@ export class InputError extends Error {
   }
 }
 
+/**
+ * Something this program depends on went away while it worked (e.g. the queue's Redis server in the
+ * middle of a batch): neither bad input nor a bug. The CLI prints `message` as one line and exits 1.
+ */
+export class ServiceLostError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ServiceLostError';
+  }
+}
+
 /** Await `work`; an InputError that names no file is raised again naming `file` (the input it came from). */
 export async function namingFile<T>(file: string, work: Promise<T>): Promise<T> {
   try {

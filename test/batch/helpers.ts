@@ -58,15 +58,47 @@ export function cli(args: string[]): CliRun {
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-/** The same, without blocking the test's event loop (so it can watch workers meanwhile). */
-export function cliAsync(args: string[]): { child: ChildProcess; done: Promise<CliRun> } {
+/**
+ * Resolves with the match once `text()` matches `re`, checked on each output event of `child`;
+ * rejects when the child exits first or after `ms` (a bound, not a timing expectation).
+ */
+export function outputMatch(child: ChildProcess, text: () => string, re: RegExp, ms = 120_000): Promise<RegExpExecArray> {
+  return new Promise((resolve, reject) => {
+    const check = () => {
+      const m = re.exec(text());
+      if (!m) return false;
+      stop();
+      resolve(m);
+      return true;
+    };
+    const onExit = () => {
+      // the last output may come with the exit
+      setImmediate(() => check() || (stop(), reject(new Error(`exited before printing ${re}:\n${text()}`))));
+    };
+    const timer = setTimeout(() => (stop(), reject(new Error(`no ${re} within ${ms / 1000} s:\n${text()}`))), ms);
+    const stop = () => {
+      clearTimeout(timer);
+      child.stdout?.off('data', onData);
+      child.stderr?.off('data', onData);
+      child.off('close', onExit);
+    };
+    const onData = () => void setImmediate(check);
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.on('close', onExit);
+    check();
+  });
+}
+
+/** The same, without blocking the test's event loop (so it can watch workers meanwhile); `until` waits for a line on stderr. */
+export function cliAsync(args: string[]): { child: ChildProcess; done: Promise<CliRun>; stderr: () => string; until(re: RegExp, ms?: number): Promise<RegExpExecArray> } {
   const child = spawn(process.execPath, [BIN, ...args], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, BURIED_DEBUG: '1' } });
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   const done = new Promise<CliRun>((resolve) => child.on('close', (status) => resolve({ status, stdout, stderr })));
-  return { child, done };
+  return { child, done, stderr: () => stderr, until: (re, ms) => outputMatch(child, () => stderr, re, ms) };
 }
 
 /** Parse a CSV written by summary.ts (quoted cells with "" escapes). */
@@ -164,8 +196,14 @@ export function startRedis(port: number): Promise<ChildProcess> {
   });
 }
 
-/** A `buried worker` child with its stdout collected; `ready` resolves once it waits for jobs. */
-export function startWorker(args: string[]): { child: ChildProcess; out: () => string; ready: Promise<void>; exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }> } {
+/** A `buried worker` child with its stdout collected; `ready` resolves once it waits for jobs; `until` waits for a line. */
+export function startWorker(args: string[]): {
+  child: ChildProcess;
+  out: () => string;
+  ready: Promise<void>;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  until(re: RegExp, ms?: number): Promise<RegExpExecArray>;
+} {
   const child = spawn(process.execPath, [BIN, 'worker', ...args], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
@@ -184,5 +222,31 @@ export function startWorker(args: string[]): { child: ChildProcess; out: () => s
     });
   });
   ready.catch(() => {});
-  return { child, out: () => out, ready, exited };
+  return { child, out: () => out, ready, exited, until: (re, ms) => outputMatch(child, () => out, re, ms) };
+}
+
+/** BullMQ's event stream of a queue (bull:<queue>:events), oldest first, each entry's fields as an object. */
+export async function queueEventLog(client: { xrange(key: string, start: string, end: string): Promise<[string, string[]][]> }, queueName: string): Promise<Record<string, string>[]> {
+  return (await client.xrange(`bull:${queueName}:events`, '-', '+')).map(([, fields]) => {
+    const o: Record<string, string> = {};
+    for (let i = 0; i < fields.length; i += 2) o[fields[i]] = fields[i + 1];
+    return o;
+  });
+}
+
+/** The attempt headers a run folder's run.log holds (one per attempt that started in it). */
+export function attemptHeaders(runDir: string): string[] {
+  const file = path.join(runDir, 'run.log');
+  return existsSync(file) ? (readFileSync(file, 'utf8').match(/^=== .*$/gm) ?? []) : [];
+}
+
+/** `p`, or a failure saying `what` when it has not settled after `ms` (a bound on a wait, not a timing expectation). */
+export function bounded<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`${what} (waited ${ms / 1000} s)`)), ms);
+    p.then(
+      (v) => (clearTimeout(t), resolve(v)),
+      (e: unknown) => (clearTimeout(t), reject(e as Error)),
+    );
+  });
 }

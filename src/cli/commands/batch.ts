@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { InputError } from '../../io/errors.js';
 import { assignNames, expandInputs } from '../../batch/list.js';
 import { runLocalBatch, type ScanOutcome } from '../../batch/local.js';
-import { checkQueueReachable, DEFAULT_QUEUE_NAME, showUrl, submitAndFollow } from '../../batch/queue.js';
+import { checkQueueReachable, DEFAULT_LOST_MS, DEFAULT_QUEUE_NAME, showUrl, submitAndFollow } from '../../batch/queue.js';
 import { writeSummary } from '../../batch/summary.js';
 import { ensureOutputDir } from '../input-options.js';
 import { action, emit, EXIT_BAD_INPUT, EXIT_INTERNAL } from '../run-command.js';
@@ -17,6 +17,7 @@ interface BatchFlags extends ConfigFlags {
   queueName: string;
   attempts: string;
   backoff: string;
+  queueTimeout: string;
   resubmit?: boolean;
   verbose?: boolean;
   quiet?: boolean;
@@ -53,6 +54,7 @@ export function registerBatch(program: Command): void {
     .option('--queue-name <name>', 'queue name (workers must use the same)', DEFAULT_QUEUE_NAME)
     .option('--attempts <n>', 'queue: attempts per scan (a failed or timed-out attempt is retried with exponential backoff; bad input is not)', '3')
     .option('--backoff <ms>', 'queue: delay before the first retry (ms), doubling each retry', '5000')
+    .option('--queue-timeout <s>', "queue: give up (exit 1, no summary) when the Redis server has not answered for this long (s); the workers' finished scans keep their run folders", String(DEFAULT_LOST_MS / 1000))
     .option('--resubmit', 'queue: redo scans whose jobs already finished (e.g. a scan file changed in place); stages still up to date are skipped')
     .option('--verbose', 'print each scan\'s stage lines too')
     .option('--quiet', 'no progress lines on stderr')
@@ -64,6 +66,8 @@ export function registerBatch(program: Command): void {
       const timeoutS = nonNegative('--timeout', flags.timeout);
       const attempts = positiveInt('--attempts', flags.attempts);
       const backoffMs = nonNegative('--backoff', flags.backoff);
+      const queueTimeoutS = nonNegative('--queue-timeout', flags.queueTimeout);
+      if (queueTimeoutS < 0.1) throw new InputError(`--queue-timeout must be at least 0.1 s, got '${flags.queueTimeout}'`);
       if (!/^[A-Za-z0-9._-]+$/.test(flags.queueName)) throw new InputError(`--queue-name may only contain letters, digits, '.', '_' and '-', got '${flags.queueName}'`);
       const cfg = await configFromFlags(flags);
       const scans = assignNames(await expandInputs(inputs), flags.out);
@@ -88,6 +92,7 @@ export function registerBatch(program: Command): void {
           timeoutS,
           resubmit: Boolean(flags.resubmit),
           verbose: Boolean(flags.verbose),
+          lostMs: queueTimeoutS * 1000,
           log,
         });
       } else {
