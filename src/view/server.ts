@@ -397,9 +397,6 @@ export async function startViewServer(options: ViewServerOptions): Promise<ViewS
       }
     });
   });
-  server.headersTimeout = headersMs;
-  server.requestTimeout = requestMs;
-  server.keepAliveTimeout = keepAliveMs;
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) =>
       reject(err.code === 'EADDRINUSE' ? new InputError(`port ${options.port} is in use: give another --port or 0 for any free one`) : err),

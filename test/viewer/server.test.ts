@@ -147,6 +147,8 @@ describe('view server: nothing outside the viewer folder and the run files', () 
     writeFileSync(path.join(viewerDir, 'assets', 'app.js'), 'console.log(1);');
     writeFileSync(path.join(root, 'secret.txt'), secret);
     writeFileSync(path.join(root, 'viewer-x', 'secret.txt'), secret);
+    // a link in the viewer folder to a file outside it
+    symlinkSync(path.join(root, 'secret.txt'), path.join(viewerDir, 'assets', 'linked.js'));
     srv = await startViewServer({ dir, viewerDir, maxDim: 512 });
   });
   afterAll(async () => srv?.close());
@@ -175,6 +177,7 @@ describe('view server: nothing outside the viewer folder and the run files', () 
 
   const deep = '..%2f'.repeat(16);
   const attempts = [
+    '/assets/linked.js',
     '/../secret.txt',
     '/../../../../../../../../../../etc/passwd',
     '/..%2fsecret.txt',
