@@ -308,7 +308,7 @@ export async function startViewServer(options: ViewServerOptions): Promise<ViewS
         thickness: Boolean(files.thickness),
         strip: Boolean(files.thickness && files.stripping_json),
         current: Boolean(files.current_density),
-        fem: Boolean(files.profiles_csv || files.contact_json),
+        fem: Boolean(files.profiles_csv || files.contact_json || files.contact_csv),
       },
     };
   }
