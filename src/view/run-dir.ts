@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { InputError } from '../io/errors.js';
 import { CURRENT_FILES, FEM_FILES, RUN_MANIFEST, SEGMENT_FILES, STAGE_DIRS, STRIP_FILES, THICKNESS_FILES, type RunStage } from '../io/run-folder.js';
@@ -40,11 +40,19 @@ const CANDIDATES: Record<Exclude<keyof RunFiles, 'dir' | 'scan'>, string[]> = {
   manifest: [RUN_MANIFEST],
 };
 
+/** The first of `rels` that is a regular file whose real path (symlinks resolved) lies inside `dir`. */
 function firstFile(dir: string, rels: string[]): string | null {
+  let top: string;
+  try {
+    top = realpathSync(dir);
+  } catch {
+    return null;
+  }
   for (const rel of rels) {
     const p = path.join(dir, rel);
     try {
-      if (statSync(p).isFile()) return p;
+      const real = realpathSync(p);
+      if (real.startsWith(top + path.sep) && statSync(real).isFile()) return p;
     } catch {
       /* absent */
     }
@@ -77,7 +85,12 @@ function scanFromManifest(dir: string, manifest: string | null): string | null {
       /* unreadable manifest: fall through */
     }
   }
-  return firstFile(dir, ['input/scan.tif', 'scan.tif']);
+  // the scan, like one the manifest names, may be a link to the user's data elsewhere
+  for (const rel of ['input/scan.tif', 'scan.tif']) {
+    const p = path.join(dir, rel);
+    if (existsSync(p) && statSync(p).isFile()) return p;
+  }
+  return null;
 }
 
 /** Find what a run directory holds. A missing directory is bad input; missing stages are just absent. */

@@ -1,4 +1,4 @@
-import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { promises as fs } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -25,6 +25,11 @@ export interface ViewServerOptions {
   viewerDir?: string;
   /** Volumes up to this many bytes are held whole in memory for x/y slices (default 1 GiB). */
   cacheBytes?: number;
+  /**
+   * Connection limits in ms (defaults: headers 10 s, whole request 30 s, idle keep-alive 5 s): a
+   * client that sends half its headers is answered 408 and dropped after `headersMs`.
+   */
+  timeouts?: { headersMs?: number; requestMs?: number; keepAliveMs?: number };
 }
 
 export interface ViewServer {
@@ -33,6 +38,8 @@ export interface ViewServer {
   /** The address the socket is bound to (127.0.0.1: reachable from this machine only). */
   host: string;
   files: RunFiles;
+  /** The limits the HTTP server runs with (read back from it), ms. */
+  timeouts: { headersMs: number; requestMs: number; keepAliveMs: number };
   close(): Promise<void>;
 }
 
@@ -105,6 +112,28 @@ class HttpError extends Error {
   }
 }
 
+/**
+ * Is the Host header this server's own name (127.0.0.1 or localhost, with our port or none)? A
+ * page on another site that rebinds its DNS name to 127.0.0.1 sends its own name: refused.
+ */
+export function isLocalHost(host: string | undefined, port: number): boolean {
+  if (!host) return false;
+  const m = /^(127\.0\.0\.1|localhost)(?::(\d+))?$/i.exec(host.trim());
+  return Boolean(m) && (m![2] === undefined || Number(m![2]) === port);
+}
+
+/** `p` resolved through every symlink, when that is a regular file inside `root` (itself resolved); else null. */
+export function realFileInside(root: string, p: string): string | null {
+  try {
+    const real = realpathSync(p);
+    const top = realpathSync(root);
+    if (!real.startsWith(top + path.sep)) return null;
+    return statSync(real).isFile() ? real : null;
+  } catch {
+    return null;
+  }
+}
+
 function toBytes(a: VoxelArray | Uint8Array | Float32Array): Buffer {
   return Buffer.from(a.buffer, a.byteOffset, a.byteLength);
 }
@@ -128,10 +157,17 @@ export async function startViewServer(options: ViewServerOptions): Promise<ViewS
   const wholes = new Map<string, Promise<Volume>>();
   const levels = new Map<string, Promise<Uint8Array | Float32Array>>();
 
+  /** A file of the run folder, as long as it is (still) a regular file whose real path lies inside the folder. */
+  const runFile = (p: string): string => {
+    const real = realFileInside(files.dir, p);
+    if (!real) throw new HttpError(403, `${path.relative(files.dir, p)} is not a regular file inside the run folder`);
+    return real;
+  };
   const pathOf = (name: VolumeName): string => {
     const p = name === 'labels' ? files.labels : files.scan;
     if (!p) throw new HttpError(404, `no ${name} volume in this run`);
-    return p;
+    // the scan is named by the user (--scan) or the run's manifest and may lie elsewhere
+    return name === 'labels' ? runFile(p) : p;
   };
   const source = (p: string): Promise<VolumeSource> => {
     let s = sources.get(p);
@@ -236,8 +272,9 @@ export async function startViewServer(options: ViewServerOptions): Promise<ViewS
   }
 
   async function map(name: MapName, max: number) {
-    const p = files[MAP_FILES[name]] as string | null;
-    if (!p) throw new HttpError(404, `no ${name} map in this run`);
+    const f = files[MAP_FILES[name]] as string | null;
+    if (!f) throw new HttpError(404, `no ${name} map in this run`);
+    const p = runFile(f);
     const s = await source(p);
     const [nz, ny, nx] = s.shape;
     if (nz !== 1) throw new HttpError(422, `${name} map must be a single slice, got ${s.shape.join('×')}`);
@@ -271,7 +308,7 @@ export async function startViewServer(options: ViewServerOptions): Promise<ViewS
         thickness: Boolean(files.thickness),
         strip: Boolean(files.thickness && files.stripping_json),
         current: Boolean(files.current_density),
-        fem: Boolean(files.profiles_csv || files.contact_json),
+        fem: Boolean(files.profiles_csv || files.contact_json || files.contact_csv),
       },
     };
   }
@@ -288,15 +325,12 @@ export async function startViewServer(options: ViewServerOptions): Promise<ViewS
     if (rel === '/' || rel === '') rel = '/index.html';
     const p = path.resolve(viewerDir, `.${rel}`);
     if (!p.startsWith(viewerDir + path.sep)) throw new HttpError(403, 'outside the viewer folder');
-    let st;
-    try {
-      st = statSync(p);
-    } catch {
-      throw new HttpError(404, `not found: ${rel}`);
-    }
-    if (!st.isFile()) throw new HttpError(404, `not found: ${rel}`);
+    if (!existsSync(p)) throw new HttpError(404, `not found: ${rel}`);
+    const real = realFileInside(viewerDir, p);
+    if (!real) throw new HttpError(404, `not found: ${rel}`);
+    const st = statSync(real);
     res.writeHead(200, { 'content-type': MIME[path.extname(p)] ?? 'application/octet-stream', 'content-length': st.size, 'cache-control': 'no-cache' });
-    await new Promise<void>((resolve, reject) => createReadStream(p).on('error', reject).on('end', resolve).pipe(res));
+    await new Promise<void>((resolve, reject) => createReadStream(real).on('error', reject).on('end', resolve).pipe(res));
   }
 
   const binary = (res: http.ServerResponse, bytes: Buffer, headers: Record<string, string>) => {
@@ -310,6 +344,7 @@ export async function startViewServer(options: ViewServerOptions): Promise<ViewS
   };
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    if (!isLocalHost(req.headers.host, port)) throw new HttpError(403, `Host '${req.headers.host ?? ''}' is not this machine (use http://127.0.0.1:${port}/)`);
     if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, 'GET only');
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const parts = url.pathname.split('/').filter(Boolean);
@@ -334,8 +369,9 @@ export async function startViewServer(options: ViewServerOptions): Promise<ViewS
       return binary(res, toBytes(m.data), { 'x-dtype': 'float32', 'x-shape': m.info.shape.join(',') });
     }
     if (kind === 'file' && name && name in TEXT_FILES && !sub) {
-      const p = files[TEXT_FILES[name]] as string | null;
-      if (!p) throw new HttpError(404, `no ${name} file in this run`);
+      const f = files[TEXT_FILES[name]] as string | null;
+      if (!f) throw new HttpError(404, `no ${name} file in this run`);
+      const p = runFile(f);
       const body = await fs.readFile(p);
       res.writeHead(200, { 'content-type': MIME[path.extname(p)] ?? 'text/plain', 'cache-control': 'no-store' });
       res.end(body);
@@ -344,7 +380,12 @@ export async function startViewServer(options: ViewServerOptions): Promise<ViewS
     throw new HttpError(404, `unknown endpoint ${url.pathname}`);
   }
 
-  const server = http.createServer((req, res) => {
+  let port = 0;
+  const headersMs = options.timeouts?.headersMs ?? 10_000;
+  const requestMs = Math.max(headersMs, options.timeouts?.requestMs ?? 30_000);
+  const keepAliveMs = options.timeouts?.keepAliveMs ?? 5_000;
+  // the limits are checked every connectionsCheckingInterval ms (Node's default is 30 s)
+  const server = http.createServer({ headersTimeout: headersMs, requestTimeout: requestMs, keepAliveTimeout: keepAliveMs, connectionsCheckingInterval: Math.max(50, Math.min(1000, headersMs / 4)) }, (req, res) => {
     handle(req, res).catch((err: unknown) => {
       const status = err instanceof HttpError ? err.status : err instanceof InputError ? 422 : 500;
       const message = (err as Error)?.message ?? String(err);
@@ -362,12 +403,14 @@ export async function startViewServer(options: ViewServerOptions): Promise<ViewS
     );
     server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
   });
-  const { port, address: host } = server.address() as AddressInfo;
+  ({ port } = server.address() as AddressInfo);
+  const host = (server.address() as AddressInfo).address;
   return {
     url: `http://127.0.0.1:${port}/`,
     port,
     host,
     files,
+    timeouts: { headersMs: server.headersTimeout, requestMs: server.requestTimeout, keepAliveMs: server.keepAliveTimeout },
     close: async () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -147,6 +147,8 @@ describe('view server: nothing outside the viewer folder and the run files', () 
     writeFileSync(path.join(viewerDir, 'assets', 'app.js'), 'console.log(1);');
     writeFileSync(path.join(root, 'secret.txt'), secret);
     writeFileSync(path.join(root, 'viewer-x', 'secret.txt'), secret);
+    // a link in the viewer folder to a file outside it
+    symlinkSync(path.join(root, 'secret.txt'), path.join(viewerDir, 'assets', 'linked.js'));
     srv = await startViewServer({ dir, viewerDir, maxDim: 512 });
   });
   afterAll(async () => srv?.close());
@@ -175,6 +177,7 @@ describe('view server: nothing outside the viewer folder and the run files', () 
 
   const deep = '..%2f'.repeat(16);
   const attempts = [
+    '/assets/linked.js',
     '/../secret.txt',
     '/../../../../../../../../../../etc/passwd',
     '/..%2fsecret.txt',
@@ -230,5 +233,136 @@ describe('view server: nothing outside the viewer folder and the run files', () 
   it('a malformed percent-encoding is 400, not a server error', async () => {
     expect((await rawGet(srv.port, '/%E0%A4%A')).status).toBe(400);
     expect((await rawGet(srv.port, '/%')).status).toBe(400);
+  });
+});
+
+/** The body of a raw HTTP/1.1 response (chunked transfer decoded). */
+function bodyOf(data: string): string {
+  const i = data.indexOf('\r\n\r\n');
+  const head = data.slice(0, i);
+  let rest = data.slice(i + 4);
+  if (!/^transfer-encoding: *chunked/im.test(head)) return rest;
+  let out = '';
+  for (;;) {
+    const j = rest.indexOf('\r\n');
+    const n = parseInt(rest.slice(0, j), 16);
+    if (!(n > 0)) return out;
+    out += rest.slice(j + 2, j + 2 + n);
+    rest = rest.slice(j + 2 + n + 2);
+  }
+}
+
+/** Send `text` as is on a new connection; resolve with what came back when the server closes it. */
+function rawExchange(port: number, text: string, endAfterWrite = false): Promise<{ status: number | null; data: string }> {
+  return new Promise((resolve, reject) => {
+    const sock = net.connect(port, '127.0.0.1');
+    const chunks: Buffer[] = [];
+    sock.on('data', (c: Buffer) => chunks.push(c));
+    sock.on('error', reject);
+    sock.on('close', () => {
+      const data = Buffer.concat(chunks).toString('latin1');
+      const m = /^HTTP\/1\.1 (\d{3}) /.exec(data);
+      resolve({ status: m ? Number(m[1]) : null, data });
+    });
+    sock.write(text, 'latin1');
+    if (endAfterWrite) sock.end();
+  });
+}
+
+describe('view server: the Host header, links out of the run folder, slow clients', () => {
+  // a run folder of its own: a thickness map and fem/contact.csv, each a link to a file outside,
+  // segment/labels.tif a link to a file inside (allowed), and a manifest
+  const root = tempDir('buried-view-link-');
+  const run = path.join(root, 'run');
+  const secret = `BURIED-LINKED-SECRET-${process.pid}-${Date.now()}`;
+  let srv: ViewServer;
+  let quick: ViewServer;
+  beforeAll(async () => {
+    for (const d of ['segment', 'thickness', 'fem', 'data']) mkdirSync(path.join(run, d), { recursive: true });
+    writeFileSync(path.join(root, 'secret.csv'), `t_s,contact_fraction\n${secret},1\n`);
+    // a TIFF outside whose pixel values spell the secret's bytes
+    const bytes = new Float32Array(Buffer.from(secret, 'latin1'));
+    await writeTiff(path.join(root, 'secret.tif'), makeVolume(bytes, [1, 1, bytes.length], [1, 1, 1]));
+    await writeTiff(path.join(run, 'data', 'labels.tif'), makeVolume(labels, [nz, ny, nx], [2, 1, 1]));
+    symlinkSync(path.join(root, 'secret.tif'), path.join(run, 'thickness', 'thickness_um.tif'));
+    symlinkSync(path.join(root, 'secret.csv'), path.join(run, 'fem', 'contact.csv'));
+    symlinkSync(path.join('..', 'data', 'labels.tif'), path.join(run, 'segment', 'labels.tif'));
+    writeFileSync(path.join(run, 'fem', 'profiles.csv'), 'x_um,h_um\n0,1\n');
+    writeFileSync(path.join(run, 'manifest.json'), '{}');
+    srv = await startViewServer({ dir: run, maxDim: 512 });
+    quick = await startViewServer({ dir: run, maxDim: 512, timeouts: { headersMs: 300, requestMs: 600, keepAliveMs: 300 } });
+  });
+  afterAll(async () => {
+    await srv?.close();
+    await quick?.close();
+  });
+  const rawWithHost = (port: number, host: string | null, target = '/api/file/manifest') =>
+    rawExchange(port, `GET ${target} HTTP/1.1\r\n${host === null ? '' : `Host: ${host}\r\n`}Connection: close\r\n\r\n`);
+
+  it('answers only requests addressed to 127.0.0.1 or localhost (DNS rebinding: another name is 403)', async () => {
+    for (const host of ['127.0.0.1', `127.0.0.1:${srv.port}`, 'localhost', `localhost:${srv.port}`, `LocalHost:${srv.port}`]) {
+      const r = await rawWithHost(srv.port, host);
+      expect(r.status, host).toBe(200);
+      expect(bodyOf(r.data), host).toBe('{}');
+    }
+    for (const host of [`evil.example:${srv.port}`, 'evil.example', `127.0.0.1.evil.example:${srv.port}`, `localhost.evil.example`, `127.0.0.1:${srv.port + 1}`, `10.0.0.1:${srv.port}`, `127.0.0.1@evil.example`, '']) {
+      for (const target of ['/api/file/manifest', '/', '/api/run']) {
+        const r = await rawWithHost(srv.port, host, target);
+        expect(r.status, `${host} ${target}`).toBe(403);
+        expect(r.data, `${host} ${target}`).not.toContain(run);
+      }
+    }
+    // HTTP/1.0 lets a client leave Host out: refused too
+    const r10 = await rawExchange(srv.port, 'GET /api/run HTTP/1.0\r\n\r\n');
+    expect(r10.status).toBe(403);
+  });
+
+  it('serves run files only when their real path lies inside the run folder: a link out is absent, no byte of its target', async () => {
+    const run_ = JSON.parse(bodyOf((await rawWithHost(srv.port, '127.0.0.1', '/api/run')).data)) as { views: Record<string, boolean>; files: Record<string, string | null> };
+    expect(run_.files.thickness).toBeNull();
+    expect(run_.files.contact_csv).toBeNull();
+    expect(run_.files.labels).toBe(path.join('segment', 'labels.tif'));
+    expect(run_.views.thickness).toBe(false);
+    for (const target of ['/api/map/thickness', '/api/map/thickness/info', '/api/file/contact_csv']) {
+      const r = await rawWithHost(srv.port, '127.0.0.1', target);
+      expect(r.status, target).toBeGreaterThanOrEqual(403);
+      expect(r.status, target).toBeLessThanOrEqual(404);
+      expect(r.data, target).not.toContain(secret);
+      expect(r.data, target).not.toContain(String.fromCharCode(...Buffer.from(new Float32Array(Buffer.from(secret, 'latin1')).buffer).subarray(0, 8)));
+    }
+    // the link that stays inside the folder is followed
+    const lab = await rawWithHost(srv.port, '127.0.0.1', '/api/slice/labels?axis=z&index=0');
+    expect(lab.status).toBe(200);
+    expect(Buffer.from(bodyOf(lab.data), 'latin1')).toEqual(Buffer.from(labels.subarray(0, ny * nx)));
+  });
+
+  it('a file replaced by a link out after the server started is refused (403), no byte of its target', async () => {
+    const prof = path.join(run, 'fem', 'profiles.csv');
+    expect((await rawWithHost(srv.port, '127.0.0.1', '/api/file/profiles')).status).toBe(200);
+    unlinkSync(prof);
+    symlinkSync(path.join(root, 'secret.csv'), prof);
+    try {
+      const r = await rawWithHost(srv.port, '127.0.0.1', '/api/file/profiles');
+      expect(r.status).toBe(403);
+      expect(r.data).not.toContain(secret);
+    } finally {
+      unlinkSync(prof);
+      writeFileSync(prof, 'x_um,h_um\n0,1\n');
+    }
+  });
+
+  it('drops a client that sends half its headers (408) and an idle keep-alive connection', async () => {
+    // headers never finished: the server answers 408 and closes (Node's default waits 60 s, then 300 s)
+    const half = await rawExchange(quick.port, `GET /api/run HTTP/1.1\r\nHost: 127.0.0.1:${quick.port}\r\nX-Slow: 1`);
+    expect(half.status).toBe(408);
+    expect(half.data).not.toContain('"views"');
+    // a complete keep-alive request is answered, then the idle connection is closed by the server
+    const ka = await rawExchange(quick.port, `GET /api/file/manifest HTTP/1.1\r\nHost: 127.0.0.1:${quick.port}\r\n\r\n`);
+    expect(ka.status).toBe(200);
+  }, 8000);
+
+  it('runs with short limits by default: 10 s for the headers, 30 s for a request, 5 s idle', () => {
+    expect(srv.timeouts).toEqual({ headersMs: 10_000, requestMs: 30_000, keepAliveMs: 5_000 });
+    expect(quick.timeouts).toEqual({ headersMs: 300, requestMs: 600, keepAliveMs: 300 });
   });
 });

@@ -164,13 +164,17 @@ export function drawChart(ctx: CanvasRenderingContext2D, x: number, y: number, w
     ctx.fillText(spec.y2Label, 0, 0);
     ctx.restore();
   }
-  // legend
+  // legend: right-aligned from the last series, a new row below when a row is full
   ctx.textAlign = 'left';
   ctx.textBaseline = 'middle';
   let lx = right - 6 * s;
-  const ly = top + 14 * s;
+  let ly = top + 14 * s;
   for (const se of [...spec.series].reverse()) {
     const tw = ctx.measureText(se.label).width + 26 * s;
+    if (lx - tw < left + 4 * s && lx < right - 6 * s) {
+      lx = right - 6 * s;
+      ly += 20 * s;
+    }
     lx -= tw;
     ctx.strokeStyle = se.color;
     ctx.lineWidth = 2 * s;

@@ -1,4 +1,5 @@
-/** Phase colours and names, colour maps (viridis, inferno), percentiles and number formatting shared by the views. */
+/** Phase colours and names, colour maps (viridis, inferno: the report's), percentiles and number formatting shared by the views. */
+import { colormap as reportColormap } from '../../src/report/figures/colormaps';
 export type RGB = [number, number, number];
 
 /** Label code → colour and name of the cell's phases (contract: 0 void, 1 Li, 2 electrolyte, 3 collector, 4 cathode). */
@@ -17,20 +18,22 @@ const EXCLUDED: Array<{ code: number; name: string; color: RGB }> = [
 export const phaseName = (c: number): string => PHASES.find((p) => p.code === c)?.name ?? EXCLUDED.find((p) => p.code === c)?.name ?? `class ${c}`;
 export const phaseColor = (c: number): RGB => PHASES.find((p) => p.code === c)?.color ?? EXCLUDED.find((p) => p.code === c)?.color ?? [200, 200, 200];
 
-const VIRIDIS: RGB[] = [[68, 1, 84], [72, 40, 120], [62, 74, 137], [49, 104, 142], [38, 130, 142], [31, 158, 137], [53, 183, 121], [109, 205, 89], [180, 222, 44], [253, 231, 37]];
-const INFERNO: RGB[] = [[0, 0, 4], [31, 12, 72], [85, 15, 109], [136, 34, 106], [186, 54, 85], [227, 89, 51], [249, 140, 10], [249, 201, 50], [252, 255, 164]];
-export const COLORMAPS = { viridis: VIRIDIS, inferno: INFERNO };
+/** The report's colour maps (matplotlib's 256-entry tables), so a map looks the same in the viewer and in the report. */
+export const COLORMAPS = { viridis: 'viridis', inferno: 'inferno' } as const;
 export type ColormapName = keyof typeof COLORMAPS;
 
+/** Colour of t in [0, 1] (clamped; NaN → 0), the report's table entry round(255 t) as figures/png.ts picks it. */
 export function colormap(name: ColormapName, t: number): RGB {
-  const table = COLORMAPS[name];
-  const x = Math.min(1, Math.max(0, Number.isFinite(t) ? t : 0)) * (table.length - 1);
-  const i = Math.min(table.length - 2, Math.floor(x));
-  const f = x - i;
-  const a = table[i];
-  const b = table[i + 1];
-  return [a[0] + (b[0] - a[0]) * f, a[1] + (b[1] - a[1]) * f, a[2] + (b[2] - a[2]) * f];
+  const lut = reportColormap(name);
+  const k = Math.round(Math.min(1, Math.max(0, Number.isFinite(t) ? t : 0)) * 255);
+  return [lut[3 * k], lut[3 * k + 1], lut[3 * k + 2]];
 }
+
+/** Colours of the lines of a chart with one line per run (e.g. per stack pressure), in order (not the time marker's red). */
+export const SERIES_COLORS: string[] = ['#1f77b4', '#ff7f0e', '#2ca02c', '#9467bd', '#8c564b', '#e377c2', '#17becf', '#7f7f7f'];
+
+/** Crosshair colour of the slice views (where the other two planes cut), not a phase colour. */
+export const CROSSHAIR: RGB = [255, 0, 255];
 
 /** Percentile of the finite values (sampled for big arrays). */
 export function percentile(data: ArrayLike<number>, q: number): number {

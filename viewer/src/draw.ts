@@ -22,11 +22,16 @@ export function drawScaleBar(ctx: CanvasRenderingContext2D, ren: vtkRenderer, x:
   ctx.restore();
 }
 
-export function drawColorBar(ctx: CanvasRenderingContext2D, x: number, y: number, h: number, map: ColormapName, lo: number, hi: number, label: string, scale = 1, extra?: { color: RGB; text: string }[]): void {
+/**
+ * Vertical colour bar from lo (bottom) to hi (top). `over`: some values exceed hi and are drawn in
+ * the top colour; a triangle in that colour on top of the bar says so (matplotlib's extend='max').
+ */
+export function drawColorBar(ctx: CanvasRenderingContext2D, x: number, y: number, h: number, map: ColormapName, lo: number, hi: number, label: string, scale = 1, extra?: { color: RGB; text: string }[], over = false): void {
   const bw = 16 * scale;
+  const tri = 13 * scale;
   ctx.save();
   ctx.fillStyle = 'rgba(255,255,255,0.85)';
-  ctx.fillRect(x - 8 * scale, y - 26 * scale, 96 * scale, h + 40 * scale + (extra?.length ?? 0) * 20 * scale);
+  ctx.fillRect(x - 8 * scale, y - 34 * scale, 96 * scale, h + 48 * scale + (extra?.length ?? 0) * 20 * scale);
   for (let i = 0; i < h; i++) {
     const [r, g, b] = colormap(map, 1 - i / (h - 1));
     ctx.fillStyle = `rgb(${r | 0},${g | 0},${b | 0})`;
@@ -34,16 +39,27 @@ export function drawColorBar(ctx: CanvasRenderingContext2D, x: number, y: number
   }
   ctx.strokeStyle = '#333';
   ctx.strokeRect(x, y, bw, h);
+  if (over) {
+    const [r, g, b] = colormap(map, 1);
+    ctx.beginPath();
+    ctx.moveTo(x, y - 1);
+    ctx.lineTo(x + bw / 2, y - 1 - tri);
+    ctx.lineTo(x + bw, y - 1);
+    ctx.closePath();
+    ctx.fillStyle = `rgb(${r},${g},${b})`;
+    ctx.fill();
+    ctx.stroke();
+  }
   ctx.fillStyle = '#111';
   ctx.font = `${Math.round(11 * scale)}px system-ui, sans-serif`;
   ctx.textBaseline = 'middle';
   for (let k = 0; k <= 4; k++) {
     const v = lo + ((hi - lo) * k) / 4;
-    ctx.fillText(fmt(v), x + bw + 5 * scale, y + h - (h * k) / 4);
+    ctx.fillText(k === 4 && over ? `≥ ${fmt(v)}` : fmt(v), x + bw + 5 * scale, y + h - (h * k) / 4);
   }
   ctx.font = `600 ${Math.round(11 * scale)}px system-ui, sans-serif`;
   ctx.textBaseline = 'alphabetic';
-  ctx.fillText(label, x - 2 * scale, y - 10 * scale);
+  ctx.fillText(label, x - 2 * scale, y - 18 * scale);
   (extra ?? []).forEach((e, i) => {
     const yy = y + h + 12 * scale + i * 20 * scale;
     ctx.fillStyle = `rgb(${e.color.join(',')})`;

@@ -46,6 +46,8 @@ export interface ViewHooks {
   chart?(ctx: CanvasRenderingContext2D, w: number, h: number): void;
   pick?(x: number, y: number): string | null;
   dispose?(): void;
+  /** After the stage is laid out (first show, window resize, PNG export at another size): fit cameras. */
+  resize?(): void;
 }
 export let hooks: ViewHooks = { renderers: [mainRenderer] };
 export function setHooks(h: ViewHooks): void {
@@ -82,6 +84,7 @@ export function layout(): void {
     chart.height = Math.round(hooks.chartRect[3] * h);
   }
   if (hooks.vtkRect) grw.resize();
+  hooks.resize?.();
 }
 
 export function drawOverlays(): void {
@@ -156,6 +159,56 @@ export function setupParallelCamera(ren: vtkRenderer, dir: number[], up: number[
   ren.resetCamera();
 }
 
+/** Camera basis of a renderer: focal point, view direction, screen right and up (unit vectors). */
+function cameraBasis(ren: vtkRenderer) {
+  const cam = ren.getActiveCamera();
+  const f = cam.getFocalPoint();
+  const p = cam.getPosition();
+  const up = cam.getViewUp();
+  const d = [f[0] - p[0], f[1] - p[1], f[2] - p[2]];
+  const dl = Math.hypot(d[0], d[1], d[2]);
+  const dir = d.map((c) => c / dl);
+  const right = [dir[1] * up[2] - dir[2] * up[1], dir[2] * up[0] - dir[0] * up[2], dir[0] * up[1] - dir[1] * up[0]];
+  const rl = Math.hypot(right[0], right[1], right[2]);
+  const r = right.map((c) => c / rl);
+  const u = [r[1] * dir[2] - r[2] * dir[1], r[2] * dir[0] - r[0] * dir[2], r[0] * dir[1] - r[1] * dir[0]];
+  return { f, dir, r, u, hs: cam.getParallelScale() };
+}
+
+/** Where a world point appears (CSS px relative to the vtk container) under a parallel camera. */
+export function toDisplay(ren: vtkRenderer, p: number[]): [number, number] {
+  const el = vtkDiv.getBoundingClientRect();
+  const vp = ren.getViewport();
+  const { f, r, u, hs } = cameraBasis(ren);
+  const [vw, vh] = viewportPixels(ren);
+  const ws = (hs * vw) / vh;
+  const q = [p[0] - f[0], p[1] - f[1], p[2] - f[2]];
+  const a = (q[0] * r[0] + q[1] * r[1] + q[2] * r[2]) / ws;
+  const b = (q[0] * u[0] + q[1] * u[1] + q[2] * u[2]) / hs;
+  const nx = vp[0] + ((a + 1) / 2) * (vp[2] - vp[0]);
+  const ny = vp[1] + ((b + 1) / 2) * (vp[3] - vp[1]);
+  return [nx * el.width, (1 - ny) * el.height];
+}
+
+/**
+ * Show the whole of a cols × rows image (cell size sx × sy, cell (0, 0) centred at the origin) in
+ * the renderer's viewport, as large as it fits (contain), centred; the view direction is kept.
+ */
+export function fitImage(ren: vtkRenderer, cols: number, rows: number, sx: number, sy: number, margin = 1.03): void {
+  const [vw, vh] = viewportPixels(ren);
+  if (!(vw > 0 && vh > 0)) return;
+  const w = cols * sx;
+  const h = rows * sy;
+  const cam = ren.getActiveCamera();
+  const { dir } = cameraBasis(ren);
+  const c = [((cols - 1) * sx) / 2, ((rows - 1) * sy) / 2, 0];
+  const dist = Math.max(w, h) * 2 + 1;
+  cam.setFocalPoint(c[0], c[1], c[2]);
+  cam.setPosition(c[0] - dir[0] * dist, c[1] - dir[1] * dist, c[2] - dir[2] * dist);
+  cam.setParallelScale((Math.max(h, (w * vh) / vw) / 2) * margin);
+  ren.resetCameraClippingRange();
+}
+
 /* ---------------- 2D images (slices, maps) ---------------- */
 
 export function rgbaImage(cols: number, rows: number, rgba: Uint8Array, spacing: [number, number]): vtkImageData {
@@ -183,15 +236,22 @@ export function setRgba(actor: vtkImageSlice, rgba: Uint8Array): void {
   img.modified();
 }
 
-/** A 2D map shown as an RGBA image in the main renderer (top view, x right, y up). */
+/** Camera of the 2D images: x to the right, row 0 at the top (as in the TIFF and the report's figures). */
+export const IMAGE_VIEW = { dir: [0, 0, 1], up: [0, -1, 0] } as const;
+
+/** A 2D map shown as an RGBA image in the main renderer (x right, row 0 at the top like the TIFF). */
 export function mapImage(info: MapInfo, rgba: Uint8Array): vtkImageSlice {
   const px = info.pixel_um ?? [1, 1];
   const actor = imageActor(rgbaImage(info.shape[1], info.shape[0], rgba, [px[1], px[0]]));
   mainRenderer.addActor(actor);
-  setupParallelCamera(mainRenderer, [0, 0, -1], [0, 1, 0]);
-  mainRenderer.getActiveCamera().zoom(0.95);
+  setupParallelCamera(mainRenderer, [...IMAGE_VIEW.dir], [...IMAGE_VIEW.up]);
   interactor.setInteractorStyle(styleImage);
   return actor;
+}
+/** Fit a map shown by mapImage into the main renderer (the whole map, centred). */
+export function fitMap(info: MapInfo): void {
+  const px = info.pixel_um ?? [1, 1];
+  fitImage(mainRenderer, info.shape[1], info.shape[0], px[1], px[0], 1.05);
 }
 export function mapPick(info: MapInfo, cx: number, cy: number, what: (k: number) => string): string | null {
   const ray = pickRay(mainRenderer, cx, cy);

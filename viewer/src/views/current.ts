@@ -1,6 +1,6 @@
 /**
  * Current view: the interface current density j / j̄ under the contacts, hotspots above a
- * threshold in cyan.
+ * threshold in cyan, the rest in viridis (the report's current-density figure).
  * Reads current/current_density.tif (api/map/current_density, ≤ 1024 px per axis) and, when the
  * run has it, current/current.json (api/file/current: j_nominal / j_crit for the default
  * threshold, hotspot p99, resistance, contact fraction).
@@ -8,7 +8,7 @@
 import { getJson, getMap } from '../api';
 import { colormap, fmt, percentile, type RGB } from '../colors';
 import { drawColorBar, drawScaleBar, drawTitle } from '../draw';
-import { mainRenderer, mapImage, mapPick, render, setRgba, type ViewHooks } from '../scene';
+import { fitMap, mainRenderer, mapImage, mapPick, render, setRgba, type ViewHooks } from '../scene';
 import { numParam, run, token } from '../state';
 import { note, section, slider } from '../ui';
 
@@ -34,9 +34,12 @@ export async function viewCurrent(t: number): Promise<ViewHooks> {
   let threshold = numParam('threshold', dflt);
   const hi = Math.max(percentile(data, 0.999), threshold * 1.05);
   let above = 0;
+  /** Values above the colour bar's top drawn in its top colour (not cyan: the threshold was moved above hi)? */
+  let over = false;
   const compose = () => {
     const rgba = new Uint8Array(data.length * 4);
     above = 0;
+    over = false;
     let n = 0;
     for (let i = 0; i < data.length; i++) {
       const v = data[i];
@@ -48,7 +51,10 @@ export async function viewCurrent(t: number): Promise<ViewHooks> {
           above++;
           c = [0, 230, 255];
         } else if (v <= 0) c = [60, 60, 60];
-        else c = colormap('inferno', v / hi);
+        else {
+          if (v > hi) over = true;
+          c = colormap('viridis', v / hi);
+        }
       }
       rgba.set([c[0], c[1], c[2], 255], 4 * i);
     }
@@ -70,14 +76,17 @@ export async function viewCurrent(t: number): Promise<ViewHooks> {
     overlay(ctx, w, h) {
       const s = Math.max(1, Math.min(w, h) / 700);
       drawTitle(ctx, `Interface current density j / j̄ (hotspots > ${threshold.toFixed(2)}: ${fmt(above * 100)} % of the area)`, 14, 26 * s, s);
-      drawColorBar(ctx, w - 110 * s, 70 * s, Math.min(280 * s, h - 200 * s), 'inferno', 0, hi, 'j / j̄', s, [
+      drawColorBar(ctx, w - 110 * s, 70 * s, Math.min(280 * s, h - 200 * s), 'viridis', 0, hi, 'j / j̄', s, [
         { color: [0, 230, 255], text: `> ${threshold.toFixed(2)}` },
         { color: [60, 60, 60], text: 'no contact' },
-      ]);
+      ], over);
       drawScaleBar(ctx, mainRenderer, 20, h - 24 * s, s);
     },
     pick(cx, cy) {
       return mapPick(info, cx, cy, (k) => `j / j̄ = ${fmt(data[k])}${data[k] > threshold ? ' (hotspot)' : ''}`);
+    },
+    resize() {
+      fitMap(info);
     },
     dispose() {
       mainRenderer.removeActor(actor);

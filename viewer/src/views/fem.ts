@@ -1,13 +1,14 @@
 /**
  * Contact FEM view: four charts of the 2D contact model: pressure and gap along the interface per
- * snapshot (time slider), current along the interface at the final time, contact history.
+ * snapshot (time slider), current along the interface at the final time, contact history (one
+ * line per stack pressure of a run folder, with a legend).
  * Reads fem/profiles.csv (api/file/profiles: x_um, h_um, p_mpa_t<t>, gap_um_t<t>,
  * current_ratio_end) and fem/contact.csv (api/file/contact_csv: t_s, contact_fraction,
  * mean_contact_pressure_mpa, pressure_mpa in a run folder); either may be absent.
  */
 import { getText, parseCsv } from '../api';
 import { drawChart } from '../chart';
-import { fmt } from '../colors';
+import { fmt, SERIES_COLORS } from '../colors';
 import { render, type ViewHooks } from '../scene';
 import { numParam, run, token } from '../state';
 import { note, section, slider } from '../ui';
@@ -22,12 +23,20 @@ export async function viewFem(t: number): Promise<ViewHooks> {
     const i = table.columns.indexOf(name);
     return i < 0 ? [] : table.rows.map((r) => r[i]);
   };
-  // a run folder's contact.csv holds one history per stack pressure: show the highest, whose
-  // interface fields profiles.csv holds
-  if (hist && hist.columns.includes('pressure_mpa')) {
+  // a run folder's contact.csv holds one history per stack pressure, one after the other (t starts
+  // again at each); buried fem contact's holds one (its pressure_mpa may follow a load history)
+  const runs: Array<{ label: string; rows: number[][] }> = [];
+  if (hist) {
+    const ti = hist.columns.indexOf('t_s');
     const pi = hist.columns.indexOf('pressure_mpa');
-    const pMax = Math.max(...hist.rows.map((r) => r[pi]));
-    hist.rows = hist.rows.filter((r) => r[pi] === pMax);
+    for (const [k, r] of hist.rows.entries()) {
+      if (k === 0 || r[ti] < hist.rows[k - 1][ti]) runs.push({ label: '', rows: [] });
+      runs[runs.length - 1].rows.push(r);
+    }
+    for (const run of runs) {
+      const ps = new Set(run.rows.map((r) => r[pi]));
+      run.label = pi >= 0 && ps.size === 1 ? `${fmt(run.rows[0][pi])} MPa` : '';
+    }
   }
   const snaps: Array<{ t: number; p: number[]; gap: number[] }> = [];
   if (prof) {
@@ -82,16 +91,23 @@ export async function viewFem(t: number): Promise<ViewHooks> {
         series: [{ label: 'current ratio', color: '#9467bd', x: xs, y: cur }],
       });
       if (hist) {
-        const ht = col(hist, 't_s');
+        const one = runs.length === 1;
+        const series = runs.flatMap((r, k) => {
+          const table = { columns: hist.columns, rows: r.rows };
+          const ht = col(table, 't_s');
+          const color = one ? '#1f77b4' : SERIES_COLORS[k % SERIES_COLORS.length];
+          const at = r.label ? `, ${r.label}` : '';
+          return [
+            { label: `contact fraction${at}`, color, x: ht, y: col(table, 'contact_fraction') },
+            { label: `mean p${at}`, color: one ? '#ff7f0e' : color, axis: 'right' as const, dashed: true, x: ht, y: col(table, 'mean_contact_pressure_mpa') },
+          ];
+        });
         drawChart(ctx, half[0], half[1], half[0], half[1], {
-          title: 'History',
+          title: runs.length > 1 ? `History, ${runs.length} stack pressures` : 'History',
           xLabel: 't (s)',
           yLabel: 'contact fraction',
           y2Label: 'mean contact pressure (MPa)',
-          series: [
-            { label: 'contact fraction', color: '#1f77b4', x: ht, y: col(hist, 'contact_fraction') },
-            { label: 'mean p', color: '#ff7f0e', axis: 'right', dashed: true, x: ht, y: col(hist, 'mean_contact_pressure_mpa') },
-          ],
+          series,
           yMin: 0,
           yMax: 1,
           markerX: s?.t,

@@ -1,15 +1,17 @@
 /**
  * Slices view: three orthogonal full-resolution slices (xy, xz, yz) of the grey-level scan with
- * the phase labels blended over it, and a grey / label readout under the cursor.
+ * the phase labels blended over it, and a grey / label readout under the cursor. Each slice is
+ * shown whole (fitted into its third of the stage), row 0 at the top as in the TIFF and the
+ * report's slice figure, with magenta crosshairs where the other two planes cut it.
  * Reads the grey-level scan (the one manifest.json names, or --scan) and segment/labels.tif a slice
  * at a time (api/slice/scan, api/slice/labels); either may be absent (labels only, or scan only).
  */
 import vtkRenderer from '@kitware/vtk.js/Rendering/Core/Renderer';
 import type vtkImageSlice from '@kitware/vtk.js/Rendering/Core/ImageSlice';
 import { getBytes, getJson, type VolumeInfo } from '../api';
-import { fmt, percentile, phaseColor, phaseName } from '../colors';
+import { CROSSHAIR, fmt, percentile, phaseColor, phaseName } from '../colors';
 import { drawScaleBar, drawTitle } from '../draw';
-import { imageActor, interactor, mainRenderer, pickRay, render, renderWindow, rgbaImage, setRgba, setupParallelCamera, styleImage, type ViewHooks } from '../scene';
+import { fitImage, IMAGE_VIEW, imageActor, interactor, mainRenderer, pickRay, render, renderWindow, rgbaImage, setRgba, setupParallelCamera, styleImage, toDisplay, type ViewHooks } from '../scene';
 import { nextFrame, numParam, run, token, W } from '../state';
 import { note, section, slider } from '../ui';
 
@@ -78,10 +80,9 @@ export async function viewSlices(t: number): Promise<ViewHooks> {
   };
   await Promise.all(axes.map(load));
   if (t !== token) return { renderers };
-  renderers.forEach((ren) => {
-    setupParallelCamera(ren, [0, 0, -1], [0, 1, 0]);
-    ren.getActiveCamera().zoom(1.05);
-  });
+  renderers.forEach((ren) => setupParallelCamera(ren, [...IMAGE_VIEW.dir], [...IMAGE_VIEW.up]));
+  /** The other two planes' indices along this plane's columns and rows. */
+  const cutsOf = (a: (typeof axes)[number]): [number, number] => (a === 'z' ? [idx.x, idx.y] : a === 'y' ? [idx.x, idx.z] : [idx.y, idx.z]);
   interactor.setInteractorStyle(styleImage);
 
   section('Slices (full resolution)');
@@ -114,8 +115,34 @@ export async function viewSlices(t: number): Promise<ViewHooks> {
   return {
     renderers,
     vtkRect: [0, 0, 1, 1],
+    resize() {
+      axes.forEach((a, i) => {
+        const [cols, rows, sx, sy] = dims[a];
+        fitImage(renderers[i], cols, rows, sx, sy);
+      });
+    },
     overlay(ctx, w, h) {
       const s = Math.max(1, Math.min(w / 3, h) / 500);
+      // crosshairs: the column and the row where the other two planes cut this one, across the image
+      ctx.save();
+      ctx.strokeStyle = `rgb(${CROSSHAIR.join(',')})`;
+      ctx.lineWidth = 1;
+      axes.forEach((a, i) => {
+        const [cols, rows, sx, sy] = dims[a];
+        const [c, r] = cutsOf(a);
+        const [x0, y0] = toDisplay(renderers[i], [-sx / 2, -sy / 2, 0]);
+        const [x1, y1] = toDisplay(renderers[i], [(cols - 0.5) * sx, (rows - 0.5) * sy, 0]);
+        const [cx, cy] = toDisplay(renderers[i], [c * sx, r * sy, 0]);
+        const px = Math.floor(cx) + 0.5;
+        const py = Math.floor(cy) + 0.5;
+        ctx.beginPath();
+        ctx.moveTo(px, Math.min(y0, y1));
+        ctx.lineTo(px, Math.max(y0, y1));
+        ctx.moveTo(Math.min(x0, x1), py);
+        ctx.lineTo(Math.max(x0, x1), py);
+        ctx.stroke();
+      });
+      ctx.restore();
       axes.forEach((a, i) => {
         const x0 = (i * w) / 3;
         drawTitle(ctx, `${names[a][0]}${names[a][1]} plane, ${a} = ${idx[a]} (${fmt(idx[a] * sp['zyx'.indexOf(a)])} µm)`, x0 + 12, 24 * s, s);

@@ -1,5 +1,6 @@
 /**
- * Stripping view: replay of uniform Li stripping on the thickness map (depleted area in red) beside
+ * Stripping view: replay of uniform Li stripping on the thickness map (depleted area black, the
+ * remaining Li in viridis, as the report's snapshots draw them) beside
  * the active-area and current-multiplier curves, with a step slider.
  * Reads thickness/thickness_um.tif (api/map/thickness, ≤ 1024 px per axis) and strip/stripping.json
  * (api/file/stripping: its `uniform` rows for the map, its own rows for the curves).
@@ -8,7 +9,7 @@ import { getJson, getMap } from '../api';
 import { drawChart, type ChartSpec } from '../chart';
 import { colormap, fmt, percentile, type RGB } from '../colors';
 import { drawColorBar, drawScaleBar, drawTitle } from '../draw';
-import { mainRenderer, mapImage, mapPick, render, setRgba, type ViewHooks } from '../scene';
+import { fitMap, mainRenderer, mapImage, mapPick, render, setRgba, type ViewHooks } from '../scene';
 import { numParam, token } from '../state';
 import { note, section, slider } from '../ui';
 
@@ -20,6 +21,9 @@ interface StripRow {
   islands: number;
   removed_depth_um?: number;
 }
+
+/** Depleted (no Li left): black, as in the report's depleted-map snapshots (strip/snapshot.ts). */
+const DEPLETED: RGB = [0, 0, 0];
 
 export async function viewStrip(t: number): Promise<ViewHooks> {
   const [{ info, data }, doc] = await Promise.all([getMap('thickness', 1024), getJson<{ mode?: string; rows: StripRow[]; uniform?: { rows: StripRow[] } }>('api/file/stripping')]);
@@ -33,6 +37,7 @@ export async function viewStrip(t: number): Promise<ViewHooks> {
     const rgba = new Uint8Array(data.length * 4);
     let depleted = 0;
     let mapped = 0;
+    let over = false;
     for (let i = 0; i < data.length; i++) {
       const v = data[i];
       let c: RGB;
@@ -42,15 +47,18 @@ export async function viewStrip(t: number): Promise<ViewHooks> {
         const rem = v - depth;
         if (rem <= 0) {
           depleted++;
-          c = [215, 40, 40];
-        } else c = colormap('viridis', rem / (maxT || 1));
+          c = DEPLETED;
+        } else {
+          if (rem > maxT) over = true;
+          c = colormap('viridis', rem / (maxT || 1));
+        }
       }
       rgba[4 * i] = c[0];
       rgba[4 * i + 1] = c[1];
       rgba[4 * i + 2] = c[2];
       rgba[4 * i + 3] = 255;
     }
-    return { rgba, depletedFraction: mapped ? depleted / mapped : 0 };
+    return { rgba, depletedFraction: mapped ? depleted / mapped : 0, over };
   };
   let composed = compose();
   const actor = mapImage(info, composed.rgba);
@@ -61,7 +69,7 @@ export async function viewStrip(t: number): Promise<ViewHooks> {
     setRgba(actor, composed.rgba);
     render();
   });
-  note(`${rows.length} steps (uniform stripping by removed depth; stripping.json mode ${doc.mode ?? 'uniform'}). Red: depleted (no Li left); colour: remaining Li thickness.`);
+  note(`${rows.length} steps (uniform stripping by removed depth; stripping.json mode ${doc.mode ?? 'uniform'}). Black: depleted (no Li left); colour: remaining Li thickness (the bar's triangle: some is thicker than its top).`);
   const row = () => rows[step];
   return {
     renderers: [mainRenderer],
@@ -71,7 +79,7 @@ export async function viewStrip(t: number): Promise<ViewHooks> {
       const s = Math.max(1, Math.min(w, h) / 600);
       const r = row();
       drawTitle(ctx, `Step ${r?.step ?? 0}: stripped ${fmt((r?.stripped_fraction ?? 0) * 100)} %, depth ${fmt(r?.removed_depth_um ?? 0)} µm`, 12, 24 * s, s);
-      drawColorBar(ctx, w + 10 * s, 70 * s, Math.min(220 * s, h - 200 * s), 'viridis', 0, maxT, 'remaining µm', s, [{ color: [215, 40, 40], text: `depleted ${fmt(composed.depletedFraction * 100)} %` }]);
+      drawColorBar(ctx, w + 10 * s, 70 * s, Math.min(220 * s, h - 200 * s), 'viridis', 0, maxT, 'remaining µm', s, [{ color: DEPLETED, text: `depleted ${fmt(composed.depletedFraction * 100)} %` }], composed.over);
       drawScaleBar(ctx, mainRenderer, 18, h - 22 * s, s);
     },
     chart(ctx, w, h) {
@@ -98,6 +106,9 @@ export async function viewStrip(t: number): Promise<ViewHooks> {
         const rem = v - (row()?.removed_depth_um ?? 0);
         return `initial ${fmt(v)} µm, remaining ${rem > 0 ? `${fmt(rem)} µm` : '0 (depleted)'}`;
       });
+    },
+    resize() {
+      fitMap(info);
     },
     dispose() {
       mainRenderer.removeActor(actor);

@@ -1,6 +1,7 @@
 /**
  * Thickness view: the Li thickness map as a 3D surface (height = warp × thickness, colour =
- * thickness) with the thickness under the cursor.
+ * thickness, inferno as in the report's thickness figure) with the thickness under the cursor;
+ * the colour bar stops at p99.5 (or ?hi=) and marks values above it.
  * Reads thickness/thickness_um.tif (api/map/thickness, block means ≤ 512 px per axis).
  */
 import vtkDataArray from '@kitware/vtk.js/Common/Core/DataArray';
@@ -25,11 +26,13 @@ export async function viewThickness(t: number): Promise<ViewHooks> {
   let warp = numParam('warp', 1);
   const pts = new Float32Array(ny * nx * 3);
   const colors = new Uint8Array(ny * nx * 3);
+  let over = false;
   for (let y = 0; y < ny; y++) {
     for (let x = 0; x < nx; x++) {
       const k = y * nx + x;
       const v = data[k];
-      const c: RGB = Number.isFinite(v) && v >= 0 ? colormap('viridis', (v - lo) / (hi - lo || 1)) : [160, 160, 160];
+      if (Number.isFinite(v) && v > hi) over = true;
+      const c: RGB = Number.isFinite(v) && v >= 0 ? colormap('inferno', (v - lo) / (hi - lo || 1)) : [160, 160, 160];
       colors.set(c.map((q) => Math.round(q)), 3 * k);
     }
   }
@@ -90,7 +93,7 @@ export async function viewThickness(t: number): Promise<ViewHooks> {
     overlay(ctx, w, h) {
       const s = Math.max(1, Math.min(w, h) / 700);
       drawTitle(ctx, `Li thickness on the interface (warp × ${warp})`, 14, 26 * s, s);
-      drawColorBar(ctx, w - 110 * s, 70 * s, Math.min(300 * s, h - 150 * s), 'viridis', lo, hi, 'thickness µm', s);
+      drawColorBar(ctx, w - 110 * s, 70 * s, Math.min(300 * s, h - 150 * s), 'inferno', lo, hi, 'thickness µm', s, undefined, over);
       drawScaleBar(ctx, mainRenderer, 20, h - 24 * s, s);
     },
     pick(cx, cy) {
