@@ -69,7 +69,7 @@ export function centreSlicesSvg(panels: SlicePanel[], present: Set<number>, titl
     const { w, h } = sizes[i];
     const href = `data:image/png;base64,${b64(p.png)}`;
     parts.push(`<text x="${x}" y="${top - 8}" font-size="13" fill="#111">${escapeXml(p.title)}</text>`);
-    parts.push(`<image data-panel="${p.id}" x="${x}" y="${top}" width="${w.toFixed(2)}" height="${h.toFixed(2)}" preserveAspectRatio="none" image-rendering="optimizeSpeed" style="image-rendering:pixelated" xlink:href="${href}" href="${href}"/>`);
+    parts.push(`<image data-panel="${p.id}" x="${x}" y="${top}" width="${w.toFixed(2)}" height="${h.toFixed(2)}" preserveAspectRatio="none" image-rendering="optimizeSpeed" xlink:href="${href}" href="${href}"/>`);
     parts.push(`<rect x="${x - 0.5}" y="${top - 0.5}" width="${(w + 1).toFixed(2)}" height="${(h + 1).toFixed(2)}" fill="none" stroke="#333"/>`);
   });
   styles.forEach((s, i) => {

@@ -109,7 +109,7 @@ export function mapFigureSvg(o: MapFigureOptions): string {
   if (o.title) parts.push(`<text x="${left}" y="30" font-size="18" fill="#111">${escapeXml(o.title)}</text>`);
   if (o.subtitle) parts.push(`<text x="${left}" y="52" font-size="12" fill="#444">${escapeXml(o.subtitle)}</text>`);
   parts.push(`<rect x="${left - 0.5}" y="${top - 0.5}" width="${(w + 1).toFixed(2)}" height="${(h + 1).toFixed(2)}" fill="#d0d0d0" stroke="#333" stroke-width="1"/>`);
-  parts.push(`<image x="${left}" y="${top}" width="${w.toFixed(2)}" height="${h.toFixed(2)}" preserveAspectRatio="none" image-rendering="optimizeSpeed" style="image-rendering:pixelated" xlink:href="data:image/png;base64,${b64(mapPng)}" href="data:image/png;base64,${b64(mapPng)}"/>`);
+  parts.push(`<image x="${left}" y="${top}" width="${w.toFixed(2)}" height="${h.toFixed(2)}" preserveAspectRatio="none" image-rendering="optimizeSpeed" xlink:href="data:image/png;base64,${b64(mapPng)}" href="data:image/png;base64,${b64(mapPng)}"/>`);
   // colour bar
   parts.push(`<image x="${cbX}" y="${top}" width="${cbW}" height="${h.toFixed(2)}" preserveAspectRatio="none" href="data:image/png;base64,${b64(bar)}"/>`);
   parts.push(`<rect x="${cbX}" y="${top}" width="${cbW}" height="${h.toFixed(2)}" fill="none" stroke="#333" stroke-width="1"/>`);
