@@ -42,3 +42,17 @@ describe('report maps at print resolution', () => {
     }
   });
 });
+
+/** Text of every <text> element in an SVG, in document order. */
+const texts = (svg: string) => [...svg.matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]);
+
+describe('report charts', () => {
+  it('contact vs time: the symmetric-log time axis is labelled in plain seconds (0, 1, 10, 100, 1000 s), not "0k 0k 0k 0.1k 1k"', async () => {
+    const { contactTimeSpec, renderVegaLite } = await import('../../src/report/charts/index.js');
+    const rows = [0, 0.5, 3, 30, 300, 1800].flatMap((t) => ['5 MPa', '10 MPa'].map((p) => ({ pressure: p, t, contact_fraction: Math.min(1, 0.3 + t / 3000) })));
+    const svg = await renderVegaLite(contactTimeSpec(rows));
+    const all = texts(svg);
+    for (const l of ['0 s', '1 s', '10 s', '100 s', '1000 s']) expect(all).toContain(l);
+    expect(all.filter((t) => /^[\d.]+k$/.test(t))).toEqual([]);
+  });
+});

@@ -138,7 +138,8 @@ export function contactTimeSpec(rows: { pressure: string; t: number; contact_fra
     data: { values: rows },
     mark: { type: 'line', strokeWidth: 2, point: { size: 12 } },
     encoding: {
-      x: { field: 't', type: 'quantitative', title: 'time (s)', scale: { type: 'symlog', constant: 1 }, axis: { values: ticks, format: '~s' } },
+      // plain seconds: a d3 '~s' format picks one SI prefix for the whole axis ("0k 0k 0k 0.1k 1k")
+      x: { field: 't', type: 'quantitative', title: 'time (symmetric-log axis)', scale: { type: 'symlog', constant: 1 }, axis: { values: ticks, labelExpr: "datum.value + ' s'" } },
       y: { field: 'contact_fraction', type: 'quantitative', title: 'contact fraction', scale: { domain: [0, 1] }, axis: { format: '.0%' } },
       color: { field: 'pressure', type: 'nominal', title: 'pressure', sort: null, scale: { scheme: 'viridis' } },
     },
