@@ -74,3 +74,13 @@ describe('buried run: report with a foreign truth.json beside the scan', () => {
     expect(html).toContain(`(ground truth: ${path.join(fx.dir, 'truth.json')})`);
   });
 });
+
+describe('user-facing text cites the stripping paper, not the internal tag', () => {
+  it('`buried strip --help` names Lewis et al. (Adv. Energy Mater. 2023), never "S002"', () => {
+    const r = runCli(['strip', '--help']);
+    expect(r.status).toBe(0);
+    const text = r.stdout.replace(/\s+/g, ' ');
+    expect(text).toContain('cf. Lewis et al., Adv. Energy Mater. 2023, Fig 5e–g');
+    expect(text).not.toContain('S002');
+  });
+});
