@@ -13,18 +13,11 @@ import { renderReportHtml } from '../../src/report/html/index.js';
 import { tempDir } from '../helpers.js';
 import { CHROMIUM, noChromium } from '../viewer/helpers.js';
 
-describe.skipIf(noChromium)('report.html in headless Chromium', () => {
-  it('a 16×16 checkerboard map, drawn ~520 px wide, shows exactly its two colours (no browser smoothing)', () => {
-    const n = 16;
-    const v = new Float64Array(n * n);
-    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) v[i * n + j] = (i + j) % 2;
-    const svg = mapFigureSvg({ values: v, rows: n, cols: n, pixelUm: [1, 1], vmin: 0, vmax: 1 });
-    const html = renderReportHtml({ title: 't', subtitle: 's', sections: [{ id: 'm', title: 'm', figures: [{ id: 'map', svg, caption: 'c' }] }], footer: 'f' });
-    const dir = tempDir('i22-report-browser-');
-    const page = path.join(dir, 'report.html');
-    const shot = path.join(dir, 'shot.png');
-    writeFileSync(page, html);
-    execFileSync(CHROMIUM, ['--headless', '--no-sandbox', '--disable-gpu', '--hide-scrollbars', '--window-size=1200,1000', `--screenshot=${shot}`, `file://${page}`], { stdio: 'ignore', timeout: 60_000 });
+/** Distinct colours inside the map of a Chromium screenshot of `file` (a 16×16 checkerboard map figure). */
+function mapColoursInChromium(file: string): number {
+  const shot = `${file}.png`;
+  execFileSync(CHROMIUM, ['--headless', '--no-sandbox', '--disable-gpu', '--hide-scrollbars', '--window-size=1200,1000', `--screenshot=${shot}`, `file://${file}`], { stdio: 'ignore', timeout: 60_000 });
+  {
     const img = decode(readFileSync(shot));
     const c = img.channels;
     const px = (x: number, y: number) => [0, 1, 2].map((k) => img.data[(y * img.width + x) * c + k]);
@@ -43,6 +36,28 @@ describe.skipIf(noChromium)('report.html in headless Chromium', () => {
     expect(mapW).toBeGreaterThan(400);
     const colours = new Set<string>();
     for (let y = Math.ceil(y0 + 2); y < y0 + mapW - 2; y++) for (let x = Math.ceil(x0 + 2); x < x0 + mapW - 2; x++) colours.add(px(x, y).join());
-    expect(colours.size).toBe(2);
+    return colours.size;
+  }
+}
+
+describe.skipIf(noChromium)('map figures in headless Chromium', () => {
+  const n = 16;
+  const v = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) v[i * n + j] = (i + j) % 2;
+  const svg = mapFigureSvg({ values: v, rows: n, cols: n, pixelUm: [1, 1], vmin: 0, vmax: 1 });
+  const dir = tempDir('i22-report-browser-');
+
+  it('in report.html a 16×16 checkerboard map, drawn ~520 px wide, shows exactly its two colours (no browser smoothing)', () => {
+    const html = renderReportHtml({ title: 't', subtitle: 's', sections: [{ id: 'm', title: 'm', figures: [{ id: 'map', svg, caption: 'c' }] }], footer: 'f' });
+    const page = path.join(dir, 'report.html');
+    writeFileSync(page, html.replace(/<style>@media all[^<]*<\/style>/, ''));
+    // the page's own CSS suffices (the SVG's @media rule taken out)
+    expect(mapColoursInChromium(page)).toBe(2);
+  });
+
+  it('the figure SVG file opened on its own shows exactly the two colours too', () => {
+    const file = path.join(dir, 'thickness_map.svg');
+    writeFileSync(file, svg);
+    expect(mapColoursInChromium(file)).toBe(2);
   });
 });

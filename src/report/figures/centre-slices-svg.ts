@@ -4,7 +4,7 @@
  */
 import type { CentreSlices, Plane } from '../../io/centre-slices.js';
 import { LABEL_STYLES, greyWindow, overlayPng } from './label-overlay.js';
-import { FONT_FAMILY, escapeXml } from './svg.js';
+import { FONT_FAMILY, PIXELATED_STYLE, escapeXml } from './svg.js';
 
 export interface SlicePanel {
   id: 'xy' | 'xz' | 'yz';
@@ -62,6 +62,7 @@ export function centreSlicesSvg(panels: SlicePanel[], present: Set<number>, titl
   const H = legendTop + 22 * Math.ceil(styles.length / 3) + 20;
   const parts: string[] = [];
   parts.push(`<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="${FONT_FAMILY}">`);
+  parts.push(PIXELATED_STYLE);
   parts.push(`<rect width="100%" height="100%" fill="#ffffff"/>`);
   parts.push(`<text x="${left}" y="30" font-size="18" fill="#111">${escapeXml(title)}</text>`);
   panels.forEach((p, i) => {

@@ -61,6 +61,13 @@ export function niceLength(target: number): number {
 
 const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
 
+/**
+ * Map rasters are upscaled without smoothing everywhere: resvg (the PNGs) reads the attribute
+ * image-rendering="optimizeSpeed" and skips @media blocks; browsers ignore optimizeSpeed but apply
+ * the @media rule. (A plain `style="image-rendering:pixelated"` is unknown to resvg and made it smooth.)
+ */
+export const PIXELATED_STYLE = '<style>@media all { image[image-rendering="optimizeSpeed"] { image-rendering: pixelated; } }</style>';
+
 export interface MapFigureOptions {
   /** Row-major values, `rows × cols`. */
   values: ArrayLike<number>;
@@ -107,6 +114,7 @@ export function mapFigureSvg(o: MapFigureOptions): string {
   const sbPx = sbUm * scale;
   const parts: string[] = [];
   parts.push(`<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="${W.toFixed(1)}" height="${H.toFixed(1)}" viewBox="0 0 ${W.toFixed(1)} ${H.toFixed(1)}" font-family="${FONT_FAMILY}">`);
+  parts.push(PIXELATED_STYLE);
   parts.push(`<rect width="100%" height="100%" fill="#ffffff"/>`);
   if (o.title) parts.push(`<text x="${left}" y="30" font-size="18" fill="#111">${escapeXml(o.title)}</text>`);
   if (o.subtitle) parts.push(`<text x="${left}" y="52" font-size="12" fill="#444">${escapeXml(o.subtitle)}</text>`);
