@@ -62,6 +62,17 @@ describe('buried run: report with a foreign truth.json beside the scan', () => {
     }
   });
 
+  it('current density at full contact: the caption and the map both say the current density is uniform', () => {
+    const html = readFileSync(path.join(out, 'report.html'), 'utf8');
+    const cur = JSON.parse(readFileSync(path.join(out, 'current', 'current.json'), 'utf8')) as { contact_fraction: number };
+    // this phantom's Li covers the whole surface on the solve grid
+    expect(cur.contact_fraction).toBe(1);
+    const fig = html.slice(html.indexOf('<figure id="fig-current_density">'));
+    const figure = fig.slice(0, fig.indexOf('</figure>'));
+    expect(figure).toContain('uniform current density: full contact, j / j̄ = 1 everywhere');
+    expect(figure).toContain('<figcaption>Interface current density over its nominal mean on the solve grid (0 off contact). Full contact: the current density is uniform (j = j̄ everywhere), so the map is one flat colour.</figcaption>');
+  });
+
   it("with the phantom's own truth.json back, only the report reruns and it has the ground-truth column again", () => {
     writeFileSync(path.join(fx.dir, 'truth.json'), ours);
     const again = runCli(['run', fx.scan, '-o', out, '--config', fx.config, '--json', '--workers', '2']);
