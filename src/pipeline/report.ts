@@ -20,6 +20,7 @@ import { readStageRecord } from './fingerprint.js';
 import type { SegmentReport } from '../segment/types.js';
 import type { ImportedLabelsReport } from '../segment/import-labels.js';
 import { STAGES } from './config.js';
+import { PRESETS } from '../synth/presets.js';
 import { CURRENT_FILES, FEM_FILES, RUN_REPORT, runFile, SEGMENT_FILES, STRIP_FILES, THICKNESS_FILES, thicknessFiles, type InterfaceDoc } from '../io/run-folder.js';
 
 const UM_PER_MAH_CM2 = 4.85;
@@ -41,6 +42,33 @@ export function truthFilesFor(input: string): { truth: string; thickness: string
   return { truth, thickness: existsSync(thickness) ? thickness : null };
 }
 
+/**
+ * A truth.json beside the scan is only ground truth when `buried synth` wrote it: another tool's
+ * truth.json (or anything else by that name) is ignored with a note, never read as ours.
+ */
+export function phantomTruthOrNote(text: string, file: string): { truth: PhantomTruth; note: null } | { truth: null; note: string } {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch {
+    return { truth: null, note: `${file} is not JSON; ignored (no ground-truth column)` };
+  }
+  const o = (doc ?? {}) as Record<string, unknown>;
+  const obj = (v: unknown): Record<string, unknown> => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
+  const num = (v: unknown) => typeof v === 'number' && Number.isFinite(v);
+  const missing: string[] = [];
+  if (!num(o.version)) missing.push('version');
+  if (typeof o.preset !== 'string' || !(o.preset in PRESETS)) missing.push('preset');
+  const th = obj(o.thickness);
+  for (const k of ['mean_um', 'std_um', 'p05_um', 'p50_um', 'p95_um', 'zero_fraction']) if (!num(th[k])) missing.push(`thickness.${k}`);
+  const pen = obj(o.penetration);
+  for (const k of ['max_um', 'area_fraction']) if (!num(pen[k])) missing.push(`penetration.${k}`);
+  const ph = obj(o.phase_fractions_in_cell ?? o.phase_fractions);
+  for (const [, , k] of PHASES) if (!num(ph[k])) missing.push(`phase_fractions.${k}`);
+  if (missing.length) return { truth: null, note: `${file} is not a buried-li phantom truth (no ${missing.slice(0, 4).join(', ')}${missing.length > 4 ? ', …' : ''}); ignored (no ground-truth column)` };
+  return { truth: doc as PhantomTruth, note: null };
+}
+
 async function json<T>(file: string): Promise<T> {
   return JSON.parse(await fs.readFile(file, 'utf8')) as T;
 }
@@ -49,6 +77,22 @@ const f = (v: number | null | undefined, digits = 3) => (v === null || v === und
 const fx = (v: number | null | undefined, d = 2) => (v === null || v === undefined || !Number.isFinite(v) ? '—' : v.toFixed(d));
 const pct = (v: number | null | undefined, d = 2) => (v === null || v === undefined || !Number.isFinite(v) ? '—' : `${(v * 100).toFixed(d)} %`);
 const signed = (v: number, d = 2, unit = '') => `${v >= 0 ? '+' : '−'}${Math.abs(v).toFixed(d)}${unit}`;
+
+/**
+ * Relative accuracy of the conduction solves' resistances (discretisation of the rough profile in the
+ * contact model, CG tolerance and extrapolation in the current stage): a constriction smaller than
+ * this fraction of the total resistance is not resolved, e.g. −0.00247 Ω·cm² at full contact.
+ */
+export const CONSTRICTION_ACCURACY = 1e-3;
+
+/** A constriction resistance as printed: 0 (and why) when |value| is below the solver's accuracy. */
+export function constrictionText(value: number | null | undefined, total: number | null | undefined, digits = 4): string {
+  if (value === null || value === undefined || !Number.isFinite(value)) return '—';
+  if (total !== null && total !== undefined && Number.isFinite(total) && Math.abs(value) < CONSTRICTION_ACCURACY * Math.abs(total)) {
+    return `0 Ω·cm² (computed ${f(value, 3)}: |value| < ${CONSTRICTION_ACCURACY * 100} % of the total ${f(total, 4)} Ω·cm², below the solver's accuracy)`;
+  }
+  return `${f(value, digits)} Ω·cm²`;
+}
 
 /** Where imported labels came from and how their codes were read (no thresholds, no QC). */
 function importedIntro(seg: ImportedLabelsReport): string {
@@ -114,7 +158,7 @@ export const reportStage: StageSpec = {
     const { svgToPng } = await import('../report/figures/index.js');
     const { writeHistogramFigure, writeSliceFigure } = await import('../report/qc-figures.js');
     const { qcBanner, qcSection } = await import('../report/html/qc.js');
-    const { snapshotName, S002_REFERENCE } = await import('../strip/index.js');
+    const { snapshotName, S002_CITATION, S002_REFERENCE } = await import('../strip/index.js');
     const bar = ctx.progress('report');
     const width = ctx.cfg.report.figure_width_px;
     const dir = ctx.dir;
@@ -128,8 +172,12 @@ export const reportStage: StageSpec = {
     const strip = await json<StrippingJson>(runFile(dir, 'strip', STRIP_FILES.json));
     const cur = await json<CurrentStageJson>(runFile(dir, 'current', CURRENT_FILES.json));
     const fem = await json<FemStageJson>(runFile(dir, 'fem', FEM_FILES.json));
-    const truthFiles = truthFilesFor(ctx.input);
-    const truth = truthFiles ? await json<PhantomTruth>(truthFiles.truth) : null;
+    const truthFound = truthFilesFor(ctx.input);
+    const checked = truthFound ? phantomTruthOrNote(await fs.readFile(truthFound.truth, 'utf8'), truthFound.truth) : null;
+    if (checked?.note) ctx.note(checked.note);
+    const truth = checked?.truth ?? null;
+    // the truth thickness map belongs with a phantom truth only
+    const truthFiles = truth ? truthFound : null;
     const voxel: number = seg.spacing_um?.[0] ?? NaN;
     const steps = 10;
     let done = 0;
@@ -189,11 +237,16 @@ export const reportStage: StageSpec = {
     for (const r of strip.uniform?.rows ?? []) points.push({ mode: 'uniform', stripped_fraction: r.stripped_fraction, active_fraction: r.active_fraction, current_multiplier: r.current_multiplier ?? Infinity });
     for (const r of strip.current?.rows ?? []) points.push({ mode: 'current-aware', stripped_fraction: r.stripped_fraction, active_fraction: r.active_fraction, current_multiplier: r.current_multiplier ?? Infinity });
     const refs = S002_REFERENCE.map((r) => ({ stripped_fraction: r.stripped_fraction, active_fraction: r.active_fraction, label: `${r.source}` }));
-    await save('stripping', await renderVegaLite(strippingSpec(points, refs)), 'Active (Li-covered) area fraction and current multiplier 1/active vs the fraction of Li stripped; uniform-rate replay (solid) and current-aware replay (dashed). Diamonds: S002 reference points.');
+    await save('stripping', await renderVegaLite(strippingSpec(points, refs)), `Active (Li-covered) area fraction and current multiplier 1/active vs the fraction of Li stripped; uniform-rate replay (solid) and current-aware replay (dashed). Diamonds: measured points of ${S002_CITATION.full}, Fig 5e–f.`);
     tick();
 
     // 5. current density map
-    await save('current_density', await fs.readFile(runFile(dir, 'current', CURRENT_FILES.figure), 'utf8'), 'Interface current density over its nominal mean on the solve grid (0 off contact).');
+    const fullContact = cur.contact_fraction >= 1;
+    await save(
+      'current_density',
+      await fs.readFile(runFile(dir, 'current', CURRENT_FILES.figure), 'utf8'),
+      'Interface current density over its nominal mean on the solve grid (0 off contact).' + (fullContact ? ' Full contact: the current density is uniform (j = j̄ everywhere), so the map is one flat colour.' : ''),
+    );
     tick();
 
     // 6. contact mechanics
@@ -269,13 +322,13 @@ export const reportStage: StageSpec = {
       ['stripped', 'active (uniform)', 'multiplier (uniform)', 'islands (uniform)', 'active (current-aware)', 'multiplier (current-aware)', 'j p99.9 / nominal'],
       strip.at.map((fr, i) => [pct(fr, 1), pct(atRows[i]?.active_fraction, 1), fx(atRows[i]?.current_multiplier), atRows[i]?.islands ?? '—', pct(curAt[i]?.active_fraction, 1), fx(curAt[i]?.current_multiplier), fx(curAt[i]?.j_p999)]),
     );
-    const s002 = gridTableHtml('Uniform replay vs S002 (Fig 5e–f)', ['stripped', 'active here', 'active in S002', 'multiplier here'], (strip.summary?.s002_comparison ?? []).map((r) => [pct(r.stripped_fraction, 0), pct(r.active_fraction, 1), pct(r.paper_active_fraction, 0), fx(r.current_multiplier)]));
+    const s002 = gridTableHtml(`Uniform replay vs ${S002_CITATION.short} (Fig 5e–f)`, ['stripped', 'active here', 'active in the paper', 'multiplier here'], (strip.summary?.s002_comparison ?? []).map((r) => [pct(r.stripped_fraction, 0), pct(r.active_fraction, 1), pct(r.paper_active_fraction, 0), fx(r.current_multiplier)]));
     sections.push({
       id: 'stripping',
       title: 'Stripping replay',
       intro: `Layer-by-layer removal of the measured Li map (${strip.summary?.steps} steps by ${strip.summary?.by}). Uniform: every covered pixel loses Li at the same rate. Current-aware: each pixel strips at its local current density from a 3D conduction solve on the remaining contact map${strip.current ? ` (${strip.current.grid.ny}×${strip.current.grid.nx} solve grid, slab ${f(strip.current.grid.slab_um, 4)} µm)` : ''}.`,
       figures: [figures.stripping],
-      html: [stripTable, s002],
+      html: [stripTable, s002, `<p class="intro">Reference: ${esc(S002_CITATION.full)}.</p>`],
     });
     const snapshots: Figure[] = [];
     for (const mode of ['uniform', 'current']) {
@@ -285,14 +338,14 @@ export const reportStage: StageSpec = {
         if (existsSync(file)) snapshots.push({ id: `snap-${mode}-${fr}`, caption: `${mode === 'current' ? 'current-aware' : 'uniform'} replay, ${pct(fr, 1)} stripped`, png: await fs.readFile(file) });
       }
     }
-    sections.push({ id: 'snapshots', title: 'Depletion snapshots', intro: 'Remaining Li (colour: thickness left), black = depleted, dark red = voided (current-aware with j_void).', figures: snapshots });
+    sections.push({ id: 'snapshots', title: 'Depletion snapshots', intro: 'Remaining Li (colour: thickness left, one colour scale shared by every snapshot: 0 to the thickest column before stripping), black = depleted, dark red = voided (current-aware with j_void).', figures: snapshots });
     tick();
 
     const hs = cur.hotspots ?? {};
     const curRows: Row[] = [
       { label: 'contact fraction (solve grid)', value: pct(cur.contact_fraction, 1) },
       { label: 'electrolyte slab', value: `${f(cur.thickness_um, 4)} µm (${cur.thickness_source}), σ ${cur.sigma_mS_cm} mS/cm, Rct ${cur.rct_ohm_cm2} Ω·cm²` },
-      { label: 'area-specific resistance', value: `${f(cur.resistance_ohm_cm2, 5)} Ω·cm²`, note: `bulk L/σ ${f(cur.bulk_ohm_cm2, 5)}, constriction ${f(cur.constriction_ohm_cm2, 4)} Ω·cm²` },
+      { label: 'area-specific resistance', value: `${f(cur.resistance_ohm_cm2, 5)} Ω·cm²`, note: `bulk L/σ ${f(cur.bulk_ohm_cm2, 5)} Ω·cm², constriction ${constrictionText(cur.constriction_ohm_cm2, cur.resistance_ohm_cm2, 4)}` },
       { label: 'j / j̄ on contacts: p50 / p99 / p99.9 / max', value: `${fx(hs.p50)} / ${fx(hs.p99)} / ${fx(hs.p999)} / ${fx(hs.max)}`, note: hs.definition },
       { label: 'pixel j / j̄: p99 / p99.9 / max', value: `${fx(hs.pixel_p99)} / ${fx(hs.pixel_p999)} / ${fx(hs.pixel_max)}`, note: 'raw solve-grid pixels (resolution dependent at contact edges)' },
       { label: 'Wagner number', value: cur.wagner_number === null ? 'n/a (no contact boundary)' : f(cur.wagner_number, 3) },
@@ -304,7 +357,7 @@ export const reportStage: StageSpec = {
     const femTable = gridTableHtml(
       `Contact model: Li ${fem.model.li} on a ${fem.model.electrolyte} electrolyte, ${fem.model.hold_s} s hold, T = ${fem.model.temperature_K} K`,
       ['pressure', 'contact at load', 'contact after hold', 'mean contact pressure', 'void area / period', 'constriction (final)'],
-      fem.runs.map((r) => [`${r.pressure_mpa} MPa`, pct(r.contact_fraction_initial, 1), pct(r.contact_fraction, 1), `${f(r.mean_contact_pressure_mpa, 4)} MPa`, `${f(r.void_area_um2, 3)} µm²`, `${f(r.conduction.constriction_ohm_cm2, 3)} Ω·cm²`]),
+      fem.runs.map((r) => [`${r.pressure_mpa} MPa`, pct(r.contact_fraction_initial, 1), pct(r.contact_fraction, 1), `${f(r.mean_contact_pressure_mpa, 4)} MPa`, `${f(r.void_area_um2, 3)} µm²`, constrictionText(r.conduction.constriction_ohm_cm2, r.conduction.total_ohm_cm2, 3)]),
     );
     sections.push({ id: 'contact', title: 'Contact under stack pressure', intro: 'Periodic plane-strain finite-element contact of Li pressed onto the electrolyte profile measured in this scan.', figures: [figures.contact_time, figures.contact_pressure], html: [femTable] });
 
@@ -318,7 +371,7 @@ export const reportStage: StageSpec = {
     sections.push({
       id: 'parameters',
       title: 'Parameters and provenance',
-      intro: `Input ${ctx.input}${truthFiles ? ` (ground truth: ${truthFiles.truth})` : ''}; buried-li ${ctx.version}, Node ${process.version}. Full details (checksums, versions, memory) in manifest.json.`,
+      intro: `Input ${ctx.input}${truthFiles ? ` (ground truth: ${truthFiles.truth})` : ''}${checked?.note ? ` (${checked.note})` : ''}; buried-li ${ctx.version}, Node ${process.version}. Full details (checksums, versions, memory) in manifest.json.`,
       html: [configTableHtml(configTable(ctx.cfg)), gridTableHtml('Stages (when each last ran)', ['stage', 'time', 'peak RSS (process)', 'finished', 'fingerprint'], stageRows)],
     });
     tick();

@@ -366,21 +366,38 @@ async function solveElectrodeCurrent(ctx: RunContext, folder: string, e: Measure
     ...s,
   };
   await writeFileAtomically(path.join(folder, CURRENT_FILES.json), jsonText(json));
-  const { mapFigureSvg, svgToPng } = await import('../report/figures/index.js');
-  const svg = mapFigureSvg({
-    values: result.density,
-    rows: coarse.ny,
-    cols: coarse.nx,
-    pixelUm: [cdy, cdx],
-    title: `Interface current density${tag ? ` (${tag} electrode)` : ''}`,
-    subtitle: `j / j̄ on the ${coarse.ny}×${coarse.nx} solve grid; contact ${(s.contact_fraction * 100).toFixed(1)} %, p99 ${s.hotspots.p99.toFixed(2)}, max ${s.hotspots.max.toFixed(2)}`,
-    label: 'j / j nominal',
-    colormap: 'viridis',
-    vmin: 0,
-  });
+  const { svgToPng } = await import('../report/figures/index.js');
+  const svg = await currentDensityFigureSvg(result.density, coarse.ny, coarse.nx, [cdy, cdx], s, tag);
   await writeFileAtomically(path.join(folder, CURRENT_FILES.figure), svg);
   await writeFileAtomically(path.join(folder, CURRENT_FILES.figurePng), svgToPng(svg, 1200));
   return { resistance_ohm_cm2: s.resistance_ohm_cm2, contact_fraction: s.contact_fraction, p99: s.hotspots.p99 };
+}
+
+/** The map of j / j̄ on the solve grid; a uniform map (full contact) says so on the map itself. */
+export async function currentDensityFigureSvg(
+  density: ArrayLike<number>,
+  ny: number,
+  nx: number,
+  pixelUm: [number, number],
+  s: { contact_fraction: number; hotspots: { p99: number; max: number } },
+  tag = '',
+): Promise<string> {
+  const { finiteRange, mapFigureSvg } = await import('../report/figures/index.js');
+  const r = finiteRange(density);
+  // every pixel carries the nominal current: the flat colour is the result, not a missing map
+  const uniform = s.contact_fraction >= 1 && r.max - r.min <= 1e-6 * Math.max(1, Math.abs(r.max));
+  return mapFigureSvg({
+    values: density,
+    rows: ny,
+    cols: nx,
+    pixelUm,
+    title: `Interface current density${tag ? ` (${tag} electrode)` : ''}`,
+    subtitle: `j / j̄ on the ${ny}×${nx} solve grid; contact ${(s.contact_fraction * 100).toFixed(1)} %, p99 ${s.hotspots.p99.toFixed(2)}, max ${s.hotspots.max.toFixed(2)}`,
+    label: 'j / j nominal',
+    colormap: 'viridis',
+    vmin: 0,
+    annotation: uniform ? `uniform current density: full contact, j / j̄ = ${+r.max.toPrecision(4)} everywhere` : undefined,
+  });
 }
 
 export const currentStage: StageSpec = {

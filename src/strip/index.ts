@@ -21,10 +21,19 @@ export { strippingChartSvg } from './chart.js';
 export { snapshotPng, snapshotSvg, svgToPng, bundledFont } from './snapshot.js';
 export { lognormalMap } from './synthetic.js';
 
-/** S002 Fig 5e–f reference points (physics.md §2.2). */
+/**
+ * The anode-free stripping paper (S002 in /work/shared/docs/physics.md), as a reader cites it. The
+ * stored text carries title and authors; journal, volume and DOI are the published record.
+ */
+export const S002_CITATION = {
+  short: 'Lewis et al. 2023',
+  full: 'J. A. Lewis, S. E. Sandoval, Y. Liu, D. L. Nelson, S. G. Yoon, … M. T. McDowell, “Accelerated Short Circuiting in Anode-Free Solid-State Batteries Driven by Local Lithium Depletion”, Adv. Energy Mater. 13, 2204186 (2023), doi:10.1002/aenm.202204186',
+} as const;
+
+/** Reference points of that paper's Fig 5e–f (physics.md §2.2). */
 export const S002_REFERENCE = [
-  { stripped_fraction: 0.64, active_fraction: 0.91, source: 'S002 Fig 5e' },
-  { stripped_fraction: 0.85, active_fraction: 0.47, source: 'S002 Fig 5f (2.1× current)' },
+  { stripped_fraction: 0.64, active_fraction: 0.91, source: `${S002_CITATION.short}, Fig 5e` },
+  { stripped_fraction: 0.85, active_fraction: 0.47, source: `${S002_CITATION.short}, Fig 5f (2.1× current)` },
 ] as const;
 
 export const CSV_COLUMNS = [
@@ -190,12 +199,19 @@ export function remainingAfter(t: ArrayLike<number>, h: number): Float32Array {
   return out;
 }
 
+/** The largest remaining thickness over all snapshots (µm; 1 when none is positive). */
+export function sharedSnapshotMax(snapshots: readonly { remaining: ArrayLike<number> }[]): number {
+  let m = 0;
+  for (const s of snapshots) for (let i = 0; i < s.remaining.length; i++) if (s.remaining[i] > m) m = s.remaining[i];
+  return m > 0 ? m : 1;
+}
+
 export const snapshotName = (mode: string, f: number) => `snapshot_${mode}_${(f * 100).toFixed(1).replace(/\.0$/, '')}pct.png`;
 
 /** Write stripping.csv/json/svg and the snapshots into `dir` (which must exist). */
 export async function writeStripOutputs(
   dir: string,
-  result: { json: unknown; csvRows: StripRow[]; csvExtra?: string[]; chart: ChartSeries[]; snapshots: SnapshotSpec[]; title: string },
+  result: { json: unknown; csvRows: StripRow[]; csvExtra?: string[]; chart: ChartSeries[]; snapshots: SnapshotSpec[]; title: string; /** Shared colour-scale maximum of the snapshots (µm): the map's max; default the largest remaining over them. */ scaleMaxUm?: number },
 ): Promise<string[]> {
   const files: string[] = [];
   const put = async (name: string, data: string | Uint8Array) => {
@@ -204,11 +220,14 @@ export async function writeStripOutputs(
   };
   await put(STRIP_FILES.csv, stripCsv(result.csvRows, result.csvExtra));
   await put(STRIP_FILES.json, `${JSON.stringify(jsonSafe({ ...(result.json as object), memory: memoryReport() }), null, 2)}\n`);
-  const refs = S002_REFERENCE.map((r) => ({ x: r.stripped_fraction, active: r.active_fraction, label: `S002 ${Math.round(r.stripped_fraction * 100)}% → ${Math.round(r.active_fraction * 100)}%` }));
+  const refs = S002_REFERENCE.map((r) => ({ x: r.stripped_fraction, active: r.active_fraction, label: `${S002_CITATION.short}: ${Math.round(r.stripped_fraction * 100)}% → ${Math.round(r.active_fraction * 100)}%` }));
   await put(STRIP_FILES.figure, strippingChartSvg(result.chart, refs, result.title));
+  // one colour scale for every snapshot, so panels compare (a per-panel maximum made 2 µm left look like 20)
+  const vmax = result.scaleMaxUm !== undefined && result.scaleMaxUm > 0 ? result.scaleMaxUm : sharedSnapshotMax(result.snapshots);
   for (const s of result.snapshots) {
-    const title = `${s.mode}: ${(s.stripped_fraction * 100).toFixed(1)} % stripped, ${(s.active_fraction * 100).toFixed(1)} % active (j ×${s.active_fraction > 0 ? (1 / s.active_fraction).toFixed(2) : '∞'})`;
-    await put(snapshotName(s.mode, s.stripped_fraction), snapshotPng({ remaining: s.remaining, ny: s.ny, nx: s.nx, title, pixelUm: s.pixelUm, voided: s.voided }));
+    const title = `${s.mode === 'current' ? 'current-aware' : s.mode}: ${(s.stripped_fraction * 100).toFixed(1)} % stripped`;
+    const subtitle = `${(s.active_fraction * 100).toFixed(1)} % active, j ×${s.active_fraction > 0 ? (1 / s.active_fraction).toFixed(2) : '∞'}; colour 0 – ${+vmax.toPrecision(3)} µm (shared)`;
+    await put(snapshotName(s.mode, s.stripped_fraction), snapshotPng({ remaining: s.remaining, ny: s.ny, nx: s.nx, title, subtitle, pixelUm: s.pixelUm, voided: s.voided, vmax }));
   }
   return files;
 }

@@ -173,6 +173,8 @@ export async function runStripping(thicknessMap: Volume, out: string, o: Strippi
     chart,
     snapshots,
     title: 'Stripping replay: active area and current multiplier',
+    // the snapshots share one scale: 0 … the thickest column of the map before stripping
+    scaleMaxUm: map.reduce((m, v) => (v > m ? v : m), 0),
   });
   if (cur && o.uniform) {
     // stripping.csv holds the uniform rows when both ran; the current-aware rows get their own CSV

@@ -54,11 +54,13 @@ export interface SnapshotInput {
   ny: number;
   nx: number;
   title: string;
+  /** Second title line (smaller). */
+  subtitle?: string;
   /** Pixel size in µm (x), for the scale bar; null: no scale bar. */
   pixelUm: number | null;
   /** Optional: pixels that lost contact (voids), drawn dark red. */
   voided?: Uint8Array;
-  /** Colour-scale maximum (µm); default: max remaining. */
+  /** Colour-scale maximum (µm); default: max remaining. Give the same value to every snapshot of a replay so they compare. */
   vmax?: number;
 }
 
@@ -95,20 +97,22 @@ export function snapshotSvg(s: SnapshotInput): string {
   const { rgb, w, h, step } = snapshotRaster(s);
   const png = encode({ width: w, height: h, data: rgb, channels: 3, depth: 8 });
   const href = `data:image/png;base64,${Buffer.from(png).toString('base64')}`;
+  // the report shows a snapshot ~360 px wide, about half this page: text sizes are chosen for that
   const disp = 560;
   const scale = disp / Math.max(w, h);
   const iw = w * scale;
   const ih = h * scale;
   const left = 20;
-  const top = 50;
-  const W = left + iw + 110;
-  const H = top + ih + 60;
+  const top = s.subtitle ? 92 : 60;
+  const W = left + iw + 150;
+  const H = top + ih + 70;
   let vmax = s.vmax ?? 0;
   if (!(vmax > 0)) for (let i = 0; i < s.remaining.length; i++) if (s.remaining[i] > vmax) vmax = s.remaining[i];
   const o: string[] = [];
-  o.push(`<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="${Math.ceil(W)}" height="${Math.ceil(H)}" font-family="DejaVu Sans" font-size="13">`);
+  o.push(`<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="${Math.ceil(W)}" height="${Math.ceil(H)}" font-family="DejaVu Sans" font-size="20">`);
   o.push(`<rect width="100%" height="100%" fill="white"/>`);
-  o.push(`<text x="${left}" y="30" font-size="15">${esc(s.title)}</text>`);
+  o.push(`<text data-role="title" x="${left}" y="36" font-size="28">${esc(s.title)}</text>`);
+  if (s.subtitle) o.push(`<text data-role="subtitle" x="${left}" y="72" font-size="22" fill="#333">${esc(s.subtitle)}</text>`);
   o.push(`<image x="${left}" y="${top}" width="${iw}" height="${ih}" preserveAspectRatio="none" image-rendering="optimizeSpeed" xlink:href="${href}" href="${href}"/>`);
   // colour bar
   const cbx = left + iw + 20;
@@ -117,10 +121,10 @@ export function snapshotSvg(s: SnapshotInput): string {
   for (let i = 0; i < VIRIDIS.length; i++) o.push(`<stop offset="${i / (VIRIDIS.length - 1)}" stop-color="rgb(${VIRIDIS[i].join(',')})"/>`);
   o.push('</linearGradient></defs>');
   o.push(`<rect x="${cbx}" y="${top}" width="16" height="${cbh}" fill="url(#cb)" stroke="#333"/>`);
-  o.push(`<text x="${cbx + 20}" y="${top + 10}">${+vmax.toPrecision(3)} µm</text>`);
-  o.push(`<text x="${cbx + 20}" y="${top + cbh}">0</text>`);
-  o.push(`<rect x="${cbx}" y="${top + cbh + 10}" width="16" height="12" fill="black"/><text x="${cbx + 20}" y="${top + cbh + 21}">depleted</text>`);
-  if (s.voided) o.push(`<rect x="${cbx}" y="${top + cbh + 28}" width="16" height="12" fill="rgb(120,0,0)"/><text x="${cbx + 20}" y="${top + cbh + 39}">void</text>`);
+  o.push(`<text data-role="vmax" x="${cbx + 22}" y="${top + 16}">${+vmax.toPrecision(3)} µm</text>`);
+  o.push(`<text x="${cbx + 22}" y="${top + cbh}">0</text>`);
+  o.push(`<rect x="${cbx}" y="${top + cbh + 12}" width="16" height="16" fill="black"/><text x="${cbx + 22}" y="${top + cbh + 27}">depleted</text>`);
+  if (s.voided) o.push(`<rect x="${cbx}" y="${top + cbh + 36}" width="16" height="16" fill="rgb(120,0,0)"/><text x="${cbx + 22}" y="${top + cbh + 51}">void</text>`);
   // scale bar: a round length near 1/4 of the image width
   if (s.pixelUm && s.pixelUm > 0) {
     const widthUm = s.nx * s.pixelUm;
@@ -128,9 +132,9 @@ export function snapshotSvg(s: SnapshotInput): string {
     const p10 = 10 ** Math.floor(Math.log10(target));
     const len = [5, 2, 1].map((m) => m * p10).find((v) => v <= target) ?? p10;
     const lenPx = (len / s.pixelUm / step) * scale;
-    const y = top + ih + 25;
-    o.push(`<rect x="${left}" y="${y}" width="${lenPx}" height="6" fill="black"/>`);
-    o.push(`<text x="${left + lenPx + 8}" y="${y + 7}">${len} µm</text>`);
+    const y = top + ih + 28;
+    o.push(`<rect x="${left}" y="${y}" width="${lenPx}" height="8" fill="black"/>`);
+    o.push(`<text x="${left + lenPx + 10}" y="${y + 10}">${len} µm</text>`);
   }
   o.push('</svg>');
   return o.join('\n');

@@ -134,7 +134,7 @@ export function layoutOf(preset: PresetName, p: PresetDefaults): Layout {
 
 export const PRESETS: Record<PresetName, PresetDefaults> = {
   plated: {
-    description: 'Anode-free Grafoil | plated Li | Li6PS5Cl, synchrotron (APS 2-BM, S002 Fig 3)',
+    description: 'Anode-free Grafoil | plated Li | Li6PS5Cl, synchrotron (APS 2-BM, cf. Lewis et al., Adv. Energy Mater. 2023, Fig 3)',
     voxelUm: 1.7,
     shape: [160, 256, 256],
     grey: SYNCHROTRON_GREY,

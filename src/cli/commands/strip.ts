@@ -42,7 +42,7 @@ export function registerStrip(program: Command): void {
   addInputOptions(
     program
       .command('strip')
-      .description('layer-by-layer stripping replay of a Li thickness map: active area, current multiplier, islands (S002 Fig 5e–g)')
+      .description('layer-by-layer stripping replay of a Li thickness map: active area, current multiplier, islands (cf. Lewis et al., Adv. Energy Mater. 2023, Fig 5e–g)')
       .argument('<thickness>', 'Li thickness map in µm [1, ny, nx] (NaN or < 0 = outside the map)')
       .requiredOption('-o, --out <dir>', 'output folder (created if missing)')
       .option('--steps <n>', 'number of steps (rows = steps + 1)', '100')

@@ -91,7 +91,11 @@ export interface StripPoint {
 export function strippingSpec(points: StripPoint[], references: { stripped_fraction: number; active_fraction: number; label: string }[]): VlSpec {
   const finite = points.filter((p) => Number.isFinite(p.current_multiplier) && p.current_multiplier > 0 && p.current_multiplier <= 100);
   const x = { field: 'stripped_fraction', type: 'quantitative', title: 'fraction of Li stripped', scale: { domain: [0, 1] }, axis: { format: '.0%' } };
-  const color = { field: 'mode', type: 'nominal', title: 'replay', scale: MODE_COLORS };
+  // long legend strokes so the dash pattern is visible in the symbol
+  const color = { field: 'mode', type: 'nominal', title: 'replay', scale: MODE_COLORS, legend: { symbolSize: 900, symbolStrokeWidth: 2 } };
+  // same field and title as the colour: vega-lite merges both into one legend whose symbols carry the
+  // dash (uniform solid, current-aware dashed); `legend: null` here dropped the legend altogether
+  const strokeDash = { field: 'mode', type: 'nominal', title: 'replay', scale: { domain: MODE_COLORS.domain, range: [[1, 0], [6, 3]] } };
   return {
     title: 'Stripping replay: active area and current multiplier',
     vconcat: [
@@ -99,7 +103,7 @@ export function strippingSpec(points: StripPoint[], references: { stripped_fract
         width: 520,
         height: 220,
         layer: [
-          { data: { values: points }, mark: { type: 'line', strokeWidth: 2 }, encoding: { x, y: { field: 'active_fraction', type: 'quantitative', title: 'active area fraction', scale: { domain: [0, 1] }, axis: { format: '.0%' } }, color, strokeDash: { field: 'mode', type: 'nominal', legend: null, scale: { domain: MODE_COLORS.domain, range: [[1, 0], [6, 3]] } } } },
+          { data: { values: points }, mark: { type: 'line', strokeWidth: 2 }, encoding: { x, y: { field: 'active_fraction', type: 'quantitative', title: 'active area fraction', scale: { domain: [0, 1] }, axis: { format: '.0%' } }, color, strokeDash } },
           {
             data: { values: references },
             mark: { type: 'point', shape: 'diamond', size: 90, filled: true, color: '#333333' },
@@ -121,7 +125,7 @@ export function strippingSpec(points: StripPoint[], references: { stripped_fract
           x,
           y: { field: 'current_multiplier', type: 'quantitative', title: 'current multiplier j/j_nom', scale: { type: 'log', domainMin: 1 } },
           color,
-          strokeDash: { field: 'mode', type: 'nominal', legend: null, scale: { domain: MODE_COLORS.domain, range: [[1, 0], [6, 3]] } },
+          strokeDash,
         },
       },
     ],
@@ -138,7 +142,8 @@ export function contactTimeSpec(rows: { pressure: string; t: number; contact_fra
     data: { values: rows },
     mark: { type: 'line', strokeWidth: 2, point: { size: 12 } },
     encoding: {
-      x: { field: 't', type: 'quantitative', title: 'time (s)', scale: { type: 'symlog', constant: 1 }, axis: { values: ticks, format: '~s' } },
+      // plain seconds: a d3 '~s' format picks one SI prefix for the whole axis ("0k 0k 0k 0.1k 1k")
+      x: { field: 't', type: 'quantitative', title: 'time (symmetric-log axis)', scale: { type: 'symlog', constant: 1 }, axis: { values: ticks, labelExpr: "datum.value + ' s'" } },
       y: { field: 'contact_fraction', type: 'quantitative', title: 'contact fraction', scale: { domain: [0, 1] }, axis: { format: '.0%' } },
       color: { field: 'pressure', type: 'nominal', title: 'pressure', sort: null, scale: { scheme: 'viridis' } },
     },

@@ -4,7 +4,7 @@
  */
 import type { CentreSlices, Plane } from '../../io/centre-slices.js';
 import { LABEL_STYLES, greyWindow, overlayPng } from './label-overlay.js';
-import { FONT_FAMILY, escapeXml } from './svg.js';
+import { FONT_FAMILY, PIXELATED_STYLE, escapeXml } from './svg.js';
 
 export interface SlicePanel {
   id: 'xy' | 'xz' | 'yz';
@@ -62,6 +62,7 @@ export function centreSlicesSvg(panels: SlicePanel[], present: Set<number>, titl
   const H = legendTop + 22 * Math.ceil(styles.length / 3) + 20;
   const parts: string[] = [];
   parts.push(`<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="${FONT_FAMILY}">`);
+  parts.push(PIXELATED_STYLE);
   parts.push(`<rect width="100%" height="100%" fill="#ffffff"/>`);
   parts.push(`<text x="${left}" y="30" font-size="18" fill="#111">${escapeXml(title)}</text>`);
   panels.forEach((p, i) => {
@@ -69,7 +70,7 @@ export function centreSlicesSvg(panels: SlicePanel[], present: Set<number>, titl
     const { w, h } = sizes[i];
     const href = `data:image/png;base64,${b64(p.png)}`;
     parts.push(`<text x="${x}" y="${top - 8}" font-size="13" fill="#111">${escapeXml(p.title)}</text>`);
-    parts.push(`<image data-panel="${p.id}" x="${x}" y="${top}" width="${w.toFixed(2)}" height="${h.toFixed(2)}" preserveAspectRatio="none" image-rendering="optimizeSpeed" style="image-rendering:pixelated" xlink:href="${href}" href="${href}"/>`);
+    parts.push(`<image data-panel="${p.id}" x="${x}" y="${top}" width="${w.toFixed(2)}" height="${h.toFixed(2)}" preserveAspectRatio="none" image-rendering="optimizeSpeed" xlink:href="${href}" href="${href}"/>`);
     parts.push(`<rect x="${x - 0.5}" y="${top - 0.5}" width="${(w + 1).toFixed(2)}" height="${(h + 1).toFixed(2)}" fill="none" stroke="#333"/>`);
   });
   styles.forEach((s, i) => {

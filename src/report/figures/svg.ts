@@ -61,6 +61,13 @@ export function niceLength(target: number): number {
 
 const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
 
+/**
+ * Map rasters are upscaled without smoothing everywhere: resvg (the PNGs) reads the attribute
+ * image-rendering="optimizeSpeed" and skips @media blocks; browsers ignore optimizeSpeed but apply
+ * the @media rule. (A plain `style="image-rendering:pixelated"` is unknown to resvg and made it smooth.)
+ */
+export const PIXELATED_STYLE = '<style>@media all { image[image-rendering="optimizeSpeed"] { image-rendering: pixelated; } }</style>';
+
 export interface MapFigureOptions {
   /** Row-major values, `rows × cols`. */
   values: ArrayLike<number>;
@@ -76,6 +83,8 @@ export interface MapFigureOptions {
   vmax?: number;
   /** Extra lines under the title. */
   subtitle?: string;
+  /** A statement printed across the middle of the map (e.g. that a flat map is uniform). */
+  annotation?: string;
 }
 
 /** Map figure: the map in physical aspect, colour bar with ticks, scale bar in µm. */
@@ -105,11 +114,18 @@ export function mapFigureSvg(o: MapFigureOptions): string {
   const sbPx = sbUm * scale;
   const parts: string[] = [];
   parts.push(`<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="${W.toFixed(1)}" height="${H.toFixed(1)}" viewBox="0 0 ${W.toFixed(1)} ${H.toFixed(1)}" font-family="${FONT_FAMILY}">`);
+  parts.push(PIXELATED_STYLE);
   parts.push(`<rect width="100%" height="100%" fill="#ffffff"/>`);
   if (o.title) parts.push(`<text x="${left}" y="30" font-size="18" fill="#111">${escapeXml(o.title)}</text>`);
   if (o.subtitle) parts.push(`<text x="${left}" y="52" font-size="12" fill="#444">${escapeXml(o.subtitle)}</text>`);
   parts.push(`<rect x="${left - 0.5}" y="${top - 0.5}" width="${(w + 1).toFixed(2)}" height="${(h + 1).toFixed(2)}" fill="#d0d0d0" stroke="#333" stroke-width="1"/>`);
-  parts.push(`<image x="${left}" y="${top}" width="${w.toFixed(2)}" height="${h.toFixed(2)}" preserveAspectRatio="none" image-rendering="optimizeSpeed" style="image-rendering:pixelated" xlink:href="data:image/png;base64,${b64(mapPng)}" href="data:image/png;base64,${b64(mapPng)}"/>`);
+  parts.push(`<image x="${left}" y="${top}" width="${w.toFixed(2)}" height="${h.toFixed(2)}" preserveAspectRatio="none" image-rendering="optimizeSpeed" xlink:href="data:image/png;base64,${b64(mapPng)}" href="data:image/png;base64,${b64(mapPng)}"/>`);
+  if (o.annotation) {
+    const boxW = Math.min(w - 16, 7.2 * o.annotation.length + 24);
+    const cy = top + h / 2;
+    parts.push(`<rect data-annotation="" x="${(left + (w - boxW) / 2).toFixed(2)}" y="${(cy - 18).toFixed(2)}" width="${boxW.toFixed(2)}" height="30" rx="4" fill="#ffffff" fill-opacity="0.88" stroke="#333" stroke-width="0.8"/>`);
+    parts.push(`<text x="${(left + w / 2).toFixed(2)}" y="${(cy + 2).toFixed(2)}" font-size="${boxW < 7.2 * o.annotation.length + 24 ? 11 : 13}" fill="#111" text-anchor="middle">${escapeXml(o.annotation)}</text>`);
+  }
   // colour bar
   parts.push(`<image x="${cbX}" y="${top}" width="${cbW}" height="${h.toFixed(2)}" preserveAspectRatio="none" href="data:image/png;base64,${b64(bar)}"/>`);
   parts.push(`<rect x="${cbX}" y="${top}" width="${cbW}" height="${h.toFixed(2)}" fill="none" stroke="#333" stroke-width="1"/>`);

@@ -82,6 +82,8 @@ tr.changed td:first-child::after { content: " ●"; color: #c0392b; font-size: 1
 figure { margin: 6px 0; max-width: 100%; }
 figure svg, figure img { max-width: 100%; height: auto; display: block; }
 figure.small img { width: 360px; }
+/* map rasters stay pixel-exact in the browser (resvg reads the SVG attribute optimizeSpeed; it does not know CSS 'pixelated') */
+figure svg image[image-rendering="optimizeSpeed"] { image-rendering: pixelated; }
 figcaption { color: var(--muted); font-size: 12.5px; margin-top: 4px; max-width: 640px; }
 code { background: #f0f2f5; padding: 0 4px; border-radius: 3px; font-size: 12.5px; }
 footer { color: var(--muted); font-size: 12px; text-align: center; padding: 14px; }
