@@ -146,6 +146,14 @@ describe('buried segment --annotations', () => {
     expect(dice(labels, truth, 1)).toBeGreaterThan(0.98);
     expect(dice(labels, truth, 2)).toBeGreaterThan(0.96);
     expect(dice(labels, truth, 0)).toBeGreaterThan(0.8);
+    // the Li inventory's band from the boundary uncertainty holds the true Li volume
+    const liTrue = truth.reduce((n, c) => n + (c === 1 ? 1 : 0), 0);
+    const band = rep.li_band;
+    console.log(`Li band: P ≥ 0.7 ${band.p70_voxels}, labelled ${band.labelled_voxels}, P ≥ 0.3 ${band.p30_voxels} voxels (± ${(100 * band.relative_half_width).toFixed(2)} %); true ${liTrue}`);
+    expect(band.p70_voxels).toBeLessThanOrEqual(band.labelled_voxels);
+    expect(band.labelled_voxels).toBeLessThanOrEqual(band.p30_voxels);
+    expect(liTrue).toBeGreaterThanOrEqual(band.p70_voxels);
+    expect(liTrue).toBeLessThanOrEqual(band.p30_voxels);
     // probabilities sum to 255 (± rounding), the uncertainty is 255 − the largest
     const probs = await Promise.all(['void', 'li', 'electrolyte'].map(async (p) => (await loadVolume(path.join(out, `probability_${p}.tif`))).data));
     const unc = (await loadVolume(path.join(out, 'uncertainty.tif'))).data;

@@ -174,6 +174,7 @@ async function trainableCommand(input: string, flags: SegmentFlags): Promise<voi
   const text = [
     `trainable segmentation (random forest, ${rep.trees} trees, ${rep.features.length} features; model ${rep.model_source}${rep.model_file ? ` from ${rep.model_file}` : ''})`,
     ...(rep.model_source === 'trained' ? [`annotated ${rep.annotated_voxels} voxels (${(100 * rep.annotated_fraction).toFixed(2)} %): ${rep.classes.map((c) => `${c.name} ${c.annotated_voxels}`).join(', ')}; training accuracy ${(100 * (rep.training_accuracy ?? 0)).toFixed(1)} %`] : []),
+    ...(rep.li_band ? [`Li ${rep.li_band.labelled_voxels} voxels, band P(Li) ≥ 0.7 … ≥ 0.3: ${rep.li_band.p70_voxels} … ${rep.li_band.p30_voxels} (± ${(100 * rep.li_band.relative_half_width).toFixed(2)} %)`] : []),
     `phase fractions ${Object.entries(rep.phase_fractions).map(([k, v]) => `${PHASE_NAMES[k]} ${(100 * v).toFixed(1)} %`).join(', ')}; mean uncertainty ${rep.mean_uncertainty.toFixed(3)}`,
     `wrote ${r.files.join(', ')} in ${flags.out}`,
   ].join('\n');

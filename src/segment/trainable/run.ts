@@ -56,6 +56,11 @@ export interface TrainableReport {
   model_source: 'trained' | 'given';
   phase_fractions: Record<string, number>;
   mean_uncertainty: number;
+  /**
+   * Li inventory with its boundary uncertainty: the Li voxels (and µm³) where P(Li) ≥ 0.3, the
+   * labelled Li, and P(Li) ≥ 0.7 — the labelled value and a band around it. Null without a Li class.
+   */
+  li_band: { p30_voxels: number; labelled_voxels: number; p70_voxels: number; p30_um3: number | null; labelled_um3: number | null; p70_um3: number | null; relative_half_width: number } | null;
   timings_ms: Record<string, number>;
 }
 
@@ -143,6 +148,8 @@ export async function segmentTrainable(scan: Volume, annotations: Volume | null,
   const F = featureCount(model.spec);
   let uSum = 0;
   const perCode = new Float64Array(256);
+  const liClass = model.class_codes.indexOf(1);
+  let li30 = 0, li70 = 0;
   for (const slab of slabs(nz, plane, o.slabVoxels, model.spec)) {
     const f = features(scan, slab, ny, nx, model.spec);
     const n = (slab.z1 - slab.z0) * plane;
@@ -154,6 +161,11 @@ export async function segmentTrainable(scan: Volume, annotations: Volume | null,
       labels[base + j] = code;
       perCode[code]++;
       for (let c = 0; c < K; c++) probabilities[c][base + j] = Math.round(255 * p[j * K + c]);
+      if (liClass >= 0) {
+        const pl = p[j * K + liClass];
+        if (pl >= 0.3) li30++;
+        if (pl >= 0.7) li70++;
+      }
       const u = 1 - p[j * K + k];
       uncertainty[base + j] = Math.round(255 * u);
       uSum += u;
@@ -179,8 +191,19 @@ export async function segmentTrainable(scan: Volume, annotations: Volume | null,
       model_source: o.model ? 'given' : 'trained',
       phase_fractions,
       mean_uncertainty: uSum / N,
+      li_band: liClass < 0 ? null : liBand(li30, perCode[1], li70, scan.spacing),
       timings_ms: Object.fromEntries(Object.entries(timings).map(([k, v]) => [k, Math.round(v)])),
     },
+  };
+}
+
+function liBand(p30: number, labelled: number, p70: number, spacing: Volume['spacing']): TrainableReport['li_band'] {
+  const v = spacing ? spacing[0] * spacing[1] * spacing[2] : null;
+  const um3 = (n: number) => (v !== null ? n * v : null);
+  return {
+    p30_voxels: p30, labelled_voxels: labelled, p70_voxels: p70,
+    p30_um3: um3(p30), labelled_um3: um3(labelled), p70_um3: um3(p70),
+    relative_half_width: labelled ? (p30 - p70) / (2 * labelled) : 0,
   };
 }
 
