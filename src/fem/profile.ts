@@ -1,6 +1,7 @@
 /**
  * Interface profiles on nx uniform periodic columns (heights in µm).
  */
+import { mulberry32 } from '../compute/rng.js';
 
 /**
  * Westergaard wavy profile h(x) = H(1 − cos 2πx/λ): amplitude H, peak-to-valley 2H, so that the
@@ -13,16 +14,7 @@ export function wavyProfile(H: number, lambda: number, nx: number): Float64Array
 }
 
 /** Small deterministic PRNG (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const rng = mulberry32;
 
 /**
  * Self-affine roughness by spectral synthesis (no FFT): h(x) = Σ_k a_k cos(2π k x/λ + φ_k) over the

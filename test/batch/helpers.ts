@@ -1,8 +1,9 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { afterAll } from 'vitest';
 import net from 'node:net';
 import path from 'node:path';
-import { REPO, tempDir } from '../helpers.js';
+import { missingCommand, REPO, tempDir } from '../helpers.js';
 import { generatePhantom } from '../../src/synth/index.js';
 import { writeTiff } from '../../src/io/tiff/index.js';
 
@@ -250,3 +251,33 @@ export function bounded<T>(p: Promise<T>, ms: number, what: string): Promise<T> 
     );
   });
 }
+
+/** Debian package redis-server (.ci/run installs it): why the queue tests cannot run, or null. */
+export const noRedis = missingCommand('redis-server');
+
+/**
+ * What a test file leaves to stop and remove after its tests: processes (workers, batches, Redis)
+ * first, last registered first, then folders.
+ */
+export function afterFile(): { cleanup: (() => void)[]; dirs: string[] } {
+  const cleanup: (() => void)[] = [];
+  const dirs: string[] = [];
+  afterAll(() => {
+    for (const f of cleanup.reverse()) {
+      try {
+        f();
+      } catch {
+        /* already gone */
+      }
+    }
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  });
+  return { cleanup, dirs };
+}
+
+/** A cleanup that signals `c` if it is still running. */
+export const kill = (c: ChildProcess, sig: NodeJS.Signals = 'SIGKILL') => () => {
+  if (c.exitCode === null && c.signalCode === null) c.kill(sig);
+};
+
+export const STAGES = ['segment', 'thickness', 'strip', 'current', 'fem', 'report'];

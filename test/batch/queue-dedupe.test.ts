@@ -4,40 +4,22 @@
  * (BullMQ's records and each run folder's log say so), and a third submission afterwards runs
  * nothing; a batch of one of these scans into another folder has its own job and its own results.
  */
-import { afterAll, describe, expect, it } from 'vitest';
-import type { ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Redis } from 'ioredis';
-import { tempDir } from '../helpers.js';
-import { attemptHeaders, cliAsync, freePort, hasRedisServer, makeScans, parseCsv, queueEventLog, readJson, startRedis, startWorker, walk } from './helpers.js';
+import { requireAvailable, tempDir } from '../helpers.js';
+import { afterFile, attemptHeaders, cliAsync, freePort, kill, makeScans, noRedis, parseCsv, queueEventLog, readJson, STAGES, startRedis, startWorker, walk } from './helpers.js';
 
-const REDIS = hasRedisServer();
-if (!REDIS) console.warn('test/batch/queue-dedupe.test.ts: SKIPPED — redis-server is not installed (Debian package redis-server; .ci/run installs it)');
-
-const cleanup: (() => void)[] = [];
-const dirs: string[] = [];
-afterAll(() => {
-  for (const f of cleanup.reverse()) {
-    try {
-      f();
-    } catch {
-      /* already gone */
-    }
-  }
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
-
-const kill = (c: ChildProcess, sig: NodeJS.Signals = 'SIGKILL') => () => {
-  if (c.exitCode === null && c.signalCode === null) c.kill(sig);
-};
+const { cleanup, dirs } = afterFile();
 
 interface BatchJson {
   out: string;
   scans: { name: string; out: string; status: string; job_id: string; attempts: number }[];
 }
 
-describe.skipIf(!REDIS)(`two batches on one queue${REDIS ? '' : ' (skipped: redis-server not installed)'}`, () => {
+describe(`two batches on one queue`, () => {
+  beforeEach((ctx) => requireAvailable(ctx, noRedis));
   it('the same scans submitted twice run once and agree; another output folder gets its own jobs and results', async () => {
     const fx = await makeScans([
       { label: 'p', preset: 'plated', seed: 61 },

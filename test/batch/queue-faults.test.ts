@@ -8,37 +8,17 @@
  *     success — one line naming the server, exit 1, no summary — and the scans finished before stay
  *     valid: with a new server, the same command completes and trusts them (every stage skipped).
  */
-import { afterAll, describe, expect, it } from 'vitest';
-import type { ChildProcess } from 'node:child_process';
-import { copyFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { copyFileSync, existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Redis } from 'ioredis';
-import { REPO, tempDir } from '../helpers.js';
-import { attemptHeaders, bounded, cli, cliAsync, freePort, hasRedisServer, makeScans, parseCsv, readJson, startRedis, startWorker, walk } from './helpers.js';
+import { REPO, requireAvailable, tempDir } from '../helpers.js';
+import { afterFile, attemptHeaders, bounded, cli, cliAsync, freePort, kill, makeScans, noRedis, parseCsv, readJson, STAGES, startRedis, startWorker, walk } from './helpers.js';
 
-const REDIS = hasRedisServer();
-if (!REDIS) console.warn('test/batch/queue-faults.test.ts: SKIPPED — redis-server is not installed (Debian package redis-server; .ci/run installs it)');
+const { cleanup, dirs } = afterFile();
 
-const cleanup: (() => void)[] = [];
-const dirs: string[] = [];
-afterAll(() => {
-  for (const f of cleanup.reverse()) {
-    try {
-      f();
-    } catch {
-      /* already gone */
-    }
-  }
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
-
-const kill = (c: ChildProcess, sig: NodeJS.Signals = 'SIGKILL') => () => {
-  if (c.exitCode === null && c.signalCode === null) c.kill(sig);
-};
-
-const STAGES = ['segment', 'thickness', 'strip', 'current', 'fem', 'report'];
-
-describe.skipIf(!REDIS)(`buried batch --queue when scans fail and when Redis goes away${REDIS ? '' : ' (skipped: redis-server not installed)'}`, () => {
+describe(`buried batch --queue when scans fail and when Redis goes away`, () => {
+  beforeEach((ctx) => requireAvailable(ctx, noRedis));
   it('a scan that fails every attempt uses exactly --attempts and is recorded failed, exit 1; bad input fails at once, exit 2; locally exit 1', async () => {
     const fx = await makeScans([{ label: 'cell', preset: 'plated', seed: 41 }]);
     dirs.push(fx.dir);

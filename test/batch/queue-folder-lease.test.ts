@@ -5,34 +5,16 @@
  * other and the folder ends up as one whole run — the last one's configuration in every file —
  * never a mix of both.
  */
-import { afterAll, describe, expect, it } from 'vitest';
-import type { ChildProcess } from 'node:child_process';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { tempDir } from '../helpers.js';
-import { cliAsync, FAST_CONFIG, freePort, hasRedisServer, makeScans, readJson, startRedis, startWorker, walk } from './helpers.js';
+import { requireAvailable, tempDir } from '../helpers.js';
+import { afterFile, cliAsync, FAST_CONFIG, freePort, kill, makeScans, noRedis, readJson, STAGES, startRedis, startWorker, walk } from './helpers.js';
 
-const REDIS = hasRedisServer();
-if (!REDIS) console.warn('test/batch/queue-folder-lease.test.ts: SKIPPED — redis-server is not installed (Debian package redis-server; .ci/run installs it)');
+const { cleanup, dirs } = afterFile();
 
-const cleanup: (() => void)[] = [];
-const dirs: string[] = [];
-afterAll(() => {
-  for (const f of cleanup.reverse()) {
-    try {
-      f();
-    } catch {
-      /* already gone */
-    }
-  }
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
-
-const kill = (c: ChildProcess, sig: NodeJS.Signals = 'SIGKILL') => () => {
-  if (c.exitCode === null && c.signalCode === null) c.kill(sig);
-};
-
-describe.skipIf(!REDIS)(`two batches into one folder${REDIS ? '' : ' (skipped: redis-server not installed)'}`, () => {
+describe(`two batches into one folder`, () => {
+  beforeEach((ctx) => requireAvailable(ctx, noRedis));
   it('two batches into one folder with different configurations run one after the other, never mixed', async () => {
     const fx = await makeScans([{ label: 'c', preset: 'plated', seed: 63 }]);
     dirs.push(fx.dir);

@@ -7,39 +7,21 @@
  *     (no manifest, no record of the interrupted stage) and the next worker resumes it: the stages
  *     finished before are skipped, the interrupted one is computed again.
  */
-import { afterAll, describe, expect, it } from 'vitest';
-import type { ChildProcess } from 'node:child_process';
-import { existsSync, rmSync } from 'node:fs';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Redis } from 'ioredis';
-import { tempDir } from '../helpers.js';
-import { attemptHeaders, bounded, cliAsync, freePort, hasRedisServer, makeScans, queueEventLog, readJson, startRedis, startWorker, walk } from './helpers.js';
+import { requireAvailable, tempDir } from '../helpers.js';
+import { afterFile, attemptHeaders, bounded, cliAsync, freePort, kill, makeScans, noRedis, queueEventLog, readJson, STAGES, startRedis, startWorker, walk } from './helpers.js';
 
-const REDIS = hasRedisServer();
-if (!REDIS) console.warn('test/batch/queue-shutdown.test.ts: SKIPPED — redis-server is not installed (Debian package redis-server; .ci/run installs it)');
-
-const cleanup: (() => void)[] = [];
-const dirs: string[] = [];
-afterAll(() => {
-  for (const f of cleanup.reverse()) {
-    try {
-      f();
-    } catch {
-      /* already gone */
-    }
-  }
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
-
-const kill = (c: ChildProcess, sig: NodeJS.Signals = 'SIGKILL') => () => {
-  if (c.exitCode === null && c.signalCode === null) c.kill(sig);
-};
+const { cleanup, dirs } = afterFile();
 
 const STAGES = ['segment', 'thickness', 'strip', 'current', 'fem', 'report'];
 /** Where each stage keeps its record (.stage.json: what a later run trusts). */
 const RECORD_DIRS = ['segment', 'thickness', 'strip', 'current', 'fem', 'figures'];
 
-describe.skipIf(!REDIS)(`buried worker on SIGTERM${REDIS ? '' : ' (skipped: redis-server not installed)'}`, () => {
+describe(`buried worker on SIGTERM`, () => {
+  beforeEach((ctx) => requireAvailable(ctx, noRedis));
   it('once: finishes its scan and exits 0; twice: stops now, hands the scan back, and the next worker resumes it', async () => {
     const fx = await makeScans([
       { label: 'one', preset: 'plated', seed: 71 },

@@ -6,16 +6,7 @@ import { expect } from 'vitest';
 import type { GreyArray, Shape3 } from '../../src/compute/types.js';
 
 /** Deterministic PRNG (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 as rng } from '../../src/compute/rng.js';
 
 export type DTypeName = 'uint8' | 'uint16' | 'float32';
 export const DTYPES: DTypeName[] = ['uint8', 'uint16', 'float32'];

@@ -3,14 +3,14 @@
  * attribute image-rendering="optimizeSpeed"; Chromium does not, so the page's CSS makes the map
  * rasters `pixelated`. Headless Chromium screenshots a page with a 16×16 checkerboard map.
  */
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { decode } from 'fast-png';
 import { mapFigureSvg } from '../../src/report/figures/index.js';
 import { renderReportHtml } from '../../src/report/html/index.js';
-import { tempDir } from '../helpers.js';
+import { requireAvailable, tempDir } from '../helpers.js';
 import { CHROMIUM, noChromium } from '../viewer/helpers.js';
 
 /** Distinct colours inside the map of a Chromium screenshot of `file` (a 16×16 checkerboard map figure). */
@@ -40,7 +40,8 @@ function mapColoursInChromium(file: string): number {
   }
 }
 
-describe.skipIf(noChromium)('map figures in headless Chromium', () => {
+describe('map figures in headless Chromium', () => {
+  beforeEach((ctx) => requireAvailable(ctx, noChromium));
   const n = 16;
   const v = new Float64Array(n * n);
   for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) v[i * n + j] = (i + j) % 2;

@@ -33,18 +33,10 @@ export interface Forest {
   trees: Tree[];
 }
 
+import { mulberry32 } from '../../compute/rng.js';
+
 const BINS = 64;
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Train on `n` samples: X sample-major (X[i × F + f]), y class indices 0..K−1.
