@@ -141,11 +141,11 @@ describe('buried segment --annotations', () => {
     expect(rep.annotated_fraction).toBeLessThan(0.006);
     const labels = (await loadVolume(path.join(out, 'labels.tif'))).data;
     const truth = ph.labels.data;
-    // measured: void/pore 0.845, Li 0.990, electrolyte 0.968 (auto mode on this scan: 0.711, 0.977, 0.957)
+    // measured: void/pore 0.852, Li 0.991, electrolyte 0.968 (auto mode on this scan: 0.711, 0.977, 0.957)
     console.log(`trainable Dice: void ${dice(labels, truth, 0).toFixed(3)}, Li ${dice(labels, truth, 1).toFixed(3)}, electrolyte ${dice(labels, truth, 2).toFixed(3)}; ${rep.annotated_voxels} voxels annotated (${(100 * rep.annotated_fraction).toFixed(2)} %), ${JSON.stringify(rep.timings_ms)}`);
     expect(dice(labels, truth, 1)).toBeGreaterThan(0.98);
     expect(dice(labels, truth, 2)).toBeGreaterThan(0.96);
-    expect(dice(labels, truth, 0)).toBeGreaterThan(0.8);
+    expect(dice(labels, truth, 0)).toBeGreaterThan(0.84);
     // the Li inventory's band from the boundary uncertainty holds the true Li volume
     const liTrue = truth.reduce((n, c) => n + (c === 1 ? 1 : 0), 0);
     const band = rep.li_band;
@@ -173,7 +173,7 @@ describe('buried segment --annotations', () => {
     expect(r.status, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout).model_source).toBe('given');
     const labels = (await loadVolume(path.join(out, 'labels.tif'))).data;
-    // measured: void 0.843, Li 0.990, electrolyte 0.968
+    // measured: void 0.847, Li 0.991, electrolyte 0.968
     console.log(`model reused: Dice void ${dice(labels, other.labels.data, 0).toFixed(3)}, Li ${dice(labels, other.labels.data, 1).toFixed(3)}, electrolyte ${dice(labels, other.labels.data, 2).toFixed(3)}`);
     expect(dice(labels, other.labels.data, 1)).toBeGreaterThan(0.96);
     expect(dice(labels, other.labels.data, 2)).toBeGreaterThan(0.94);

@@ -12,7 +12,7 @@
 import { gaussianWeights } from '../../compute/reference.js';
 
 /** Scales (voxels) of the default feature set: fine texture to the layer scale. */
-export const DEFAULT_SCALES = [0.7, 1.6, 3.5, 5];
+export const DEFAULT_SCALES = [0.7, 1.6, 3.5, 5, 10];
 const PER_SCALE = ['smooth', 'gradient', 'log', 'hessian1', 'hessian2', 'hessian3'] as const;
 
 export interface FeatureSpec {
