@@ -19,6 +19,7 @@ import type { PhantomTruth } from '../synth/index.js';
 import { readStageRecord } from './fingerprint.js';
 import type { SegmentReport } from '../segment/types.js';
 import type { ImportedLabelsReport } from '../segment/import-labels.js';
+import type { TrainableDoc } from '../segment/trainable/stage.js';
 import { STAGES } from './config.js';
 import { PRESETS } from '../synth/presets.js';
 import { CURRENT_FILES, FEM_FILES, RUN_REPORT, runFile, SEGMENT_FILES, STRIP_FILES, THICKNESS_FILES, thicknessFiles, type InterfaceDoc } from '../io/run-folder.js';
@@ -112,6 +113,13 @@ async function regionAnalysed(ctx: RunContext): Promise<string> {
   }
 }
 
+/** What the trainable segmentation learnt from and how sure it is. */
+function trainableIntro(seg: TrainableDoc): string {
+  const from = seg.model_source === 'given' ? `the model ${seg.model_file}` : `${seg.annotated_voxels} annotated voxels (${(100 * seg.annotated_fraction).toFixed(2)} %: ${seg.classes.map((c) => `${c.name} ${c.annotated_voxels}`).join(', ')}; training accuracy ${pct(seg.training_accuracy, 1)})`;
+  const band = seg.li_band ? `; Li volume ${seg.li_band.labelled_voxels} voxels, ${seg.li_band.p70_voxels}–${seg.li_band.p30_voxels} at P(Li) ≥ 0.7–0.3 (± ${(100 * seg.li_band.relative_half_width).toFixed(2)} %)` : '';
+  return `Trainable segmentation (random forest, ${seg.trees} trees, ${seg.features.length} features) from ${from}, mean uncertainty ${f(seg.mean_uncertainty, 3)}${band}; stack normal ${seg.layout.normal_axis}, not checked by the segmentation QC,`;
+}
+
 export const REPORT_FIGURES = ['phase_fractions', 'thickness_map', 'thickness_histogram', 'surface_profile', 'stripping', 'current_density', 'contact_time', 'contact_pressure'] as const;
 /** Figures of the QC section, written only when segment.json has a QC block. */
 export { QC_FIGURES } from '../report/qc-figures.js';
@@ -162,9 +170,9 @@ export const reportStage: StageSpec = {
     const bar = ctx.progress('report');
     const width = ctx.cfg.report.figure_width_px;
     const dir = ctx.dir;
-    const seg = await json<SegmentReport | ImportedLabelsReport>(runFile(dir, 'segment', SEGMENT_FILES.json));
-    // labels imported from another tool carry no thresholds and no QC block
-    const auto = seg.mode === 'imported' ? null : seg;
+    const seg = await json<SegmentReport | ImportedLabelsReport | TrainableDoc>(runFile(dir, 'segment', SEGMENT_FILES.json));
+    // imported labels and the trainable segmentation carry no thresholds and no QC block
+    const auto = seg.mode === 'imported' || seg.mode === 'trainable' ? null : seg;
     const maskDecision = auto?.decisions.find((d) => d.step === 'mask');
     const region = (ctx.cfg.input.roi !== null ? await regionAnalysed(ctx) : '') + (maskDecision ? `The ${maskDecision.decision}. ` : '');
     const th = await json<ThicknessJson>(runFile(dir, 'thickness', THICKNESS_FILES.json));
@@ -271,7 +279,7 @@ export const reportStage: StageSpec = {
     // ── tables
     const sections: Section[] = [];
     // the QC section comes first: a reader sees whether to trust the labels before any number built on them
-    if (qc) sections.push(qcSection(qc, seg.phase_names ?? {}, qcFigures));
+    if (auto && qc) sections.push(qcSection(qc, auto.phase_names ?? {}, qcFigures));
     const tcol = truth !== null;
     const phaseTable: Row[] = PHASES.map(([code, name, key]) => {
       const m = seg.phase_fractions?.[code];
@@ -292,7 +300,7 @@ export const reportStage: StageSpec = {
     sections.push({
       id: 'phases',
       title: 'Phases and Li inventory',
-      intro: `${auto ? `Segmentation (${auto.method}, denoise ${auto.denoise?.applied}, thresholds ${(auto.thresholds ?? []).map((t) => f(t, 5)).join(', ')})` : importedIntro(seg as ImportedLabelsReport)} of a ${seg.shape?.join(' × ')} scan at ${seg.spacing_um?.join(' × ')} µm. ${region}Areal capacity uses 4.85 µm of Li per mAh/cm².`,
+      intro: `${auto ? `Segmentation (${auto.method}, denoise ${auto.denoise?.applied}, thresholds ${(auto.thresholds ?? []).map((t) => f(t, 5)).join(', ')})` : seg.mode === 'trainable' ? trainableIntro(seg) : importedIntro(seg as ImportedLabelsReport)} of a ${seg.shape?.join(' × ')} scan at ${seg.spacing_um?.join(' × ')} µm. ${region}Areal capacity uses 4.85 µm of Li per mAh/cm².`,
       tables: [{ caption: 'Phase fractions', rows: phaseTable, truthColumn: tcol }, { caption: 'Li inventory', rows: inventory, truthColumn: tcol }],
       figures: [figures.phase_fractions],
     });

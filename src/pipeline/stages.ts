@@ -13,6 +13,7 @@ import { writeFileAtomically } from '../io/atomic.js';
 import { makeVolume, type Shape3, type Spacing3, type Volume } from '../io/volume.js';
 import { segmentScan } from '../segment/run.js';
 import { importLabels } from '../segment/import-labels.js';
+import { trainableScan } from '../segment/trainable/stage.js';
 import { writeImportedLabels } from '../segment/write.js';
 import { summarizeThickness } from '../thickness/map.js';
 import { measureThickness } from '../thickness/run.js';
@@ -153,10 +154,13 @@ export const segmentStage: StageSpec = {
     scan: scanFile(ctx.input),
     ...(ctx.cfg.segment.labels ? { labels: scanFile(ctx.cfg.segment.labels) } : {}),
     ...(ctx.cfg.segment.mask ? { mask: scanFile(ctx.cfg.segment.mask) } : {}),
+    ...(ctx.cfg.segment.annotations ? { annotations: scanFile(ctx.cfg.segment.annotations) } : {}),
+    ...(ctx.cfg.segment.model ? { model: ctx.cfg.segment.model } : {}),
   }),
   async run(ctx, out) {
     const c = ctx.cfg.segment;
     if (c.labels) return importedLabelsStage(ctx, out, c.labels, c.label_map);
+    if (c.annotations || c.model) return trainableStage(ctx, out);
     // one bar per segmentation step (histogram, denoise, thresholds, components, ...)
     let step: Progress | null = null;
     let stepName = '';
@@ -234,6 +238,29 @@ async function importedLabelsStage(ctx: RunContext, out: string, labelsFile: str
   await writeImportedLabels(out, labels, report);
   ctx.cache.labels = labels;
   return { imported_from: labelsFile, label_map: report.label_map, phase_fractions: report.phase_fractions, li: report.li, shape: report.shape, spacing_um: report.spacing_um, normal_axis: report.layout.normal_axis };
+}
+
+/** The segment stage as a trainable segmentation (annotations or a model; segment/trainable/stage.ts). */
+async function trainableStage(ctx: RunContext, out: string): Promise<Record<string, unknown>> {
+  const c = ctx.cfg.segment;
+  const probe = await openVolume(ctx.input, ctx.openOptions);
+  const spacing = probe.spacing;
+  await probe.close();
+  if (!spacing) throw new InputError('voxel size unknown (no spacing in the file): give --voxel UM (or run.voxel in the config)', ctx.input);
+  const bars = new Map<string, Progress>();
+  const r = await trainableScan(ctx.input, ctx.openOptions, out, {
+    annotations: c.annotations,
+    modelFile: c.model,
+    onProgress: (step, done, total) => {
+      let bar = bars.get(step);
+      if (!bar) bars.set(step, (bar = ctx.progress(`segment: ${step}`)));
+      bar.update(done, total);
+    },
+  });
+  for (const b of bars.values()) b.finish();
+  ctx.note(`segment: trainable (random forest, ${r.report.trees} trees, model ${r.report.model_source}); no segmentation QC`);
+  ctx.cache.labels = r.labels;
+  return { trainable: true, model_source: r.report.model_source, phase_fractions: r.report.phase_fractions, li: r.report.li, li_band: r.report.li_band, mean_uncertainty: r.report.mean_uncertainty };
 }
 
 // ───────────────────────────────────────── thickness

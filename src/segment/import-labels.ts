@@ -136,23 +136,8 @@ function describe(
   file: string, dtype: DType, labels: Uint8Array, shape: Shape3, spacing: Spacing3 | null,
   counts: Map<number, number>, map: Map<number, number> | null, normal: 'auto' | AxisName,
 ): ImportedLabelsReport {
-  const [nz, ny, nx] = shape;
   const perCode = new Float64Array(256);
-  // electrolyte and analysed (in-cell) voxels per slice along each axis
-  const el = [new Float64Array(nz), new Float64Array(ny), new Float64Array(nx)];
-  const cell = [new Float64Array(nz), new Float64Array(ny), new Float64Array(nx)];
-  let i = 0;
-  for (let z = 0; z < nz; z++) {
-    for (let y = 0; y < ny; y++) {
-      for (let x = 0; x < nx; x++, i++) {
-        const c = labels[i];
-        perCode[c]++;
-        if (c === 5 || c === 255) continue;
-        cell[0][z]++; cell[1][y]++; cell[2][x]++;
-        if (c === 2) { el[0][z]++; el[1][y]++; el[2][x]++; }
-      }
-    }
-  }
+  for (let i = 0; i < labels.length; i++) perCode[labels[i]]++;
   const n = labels.length;
   const analysed = n - perCode[5] - perCode[255];
   const phase_fractions: Record<string, number> = {};
@@ -160,16 +145,8 @@ function describe(
   const excluded_fractions: Record<string, number> = {};
   for (const k of [5, 255]) if (perCode[k]) excluded_fractions[String(k)] = perCode[k] / n;
 
-  const spread = AXES.map((_, a) => variance(el[a], cell[a]));
-  const detected = AXES[spread.indexOf(Math.max(...spread))];
+  const { axis: detected, spread } = labelsStackNormal(labels, shape);
   const axis = normal === 'auto' ? detected : normal;
-  const a = AXES.indexOf(axis);
-  const vox = spacing ? spacing[0] * spacing[1] * spacing[2] : null;
-  // map area: the plane across the normal, in-cell columns only (a column with any in-cell voxel)
-  const inPlane = spacing ? (n / shape[a]) * (vox! / spacing[a]) * inCellColumnFraction(labels, shape, a) : null;
-  const liVoxels = perCode[1];
-  const volume = vox !== null ? liVoxels * vox : null;
-  const meanT = volume !== null && inPlane ? volume / inPlane : null;
   const sorted = [...spread].sort((p, q) => q - p);
   const decisions: PhaseDecision[] = [
     {
@@ -197,13 +174,51 @@ function describe(
     phase_fractions,
     excluded_fractions,
     phase_names: { ...PHASE_NAMES },
-    li: { voxels: liVoxels, volume_um3: volume, map_area_um2: inPlane, mean_thickness_um: meanT, areal_capacity_mah_cm2: meanT !== null ? meanT / UM_PER_MAH_CM2 : null, um_per_mah_cm2: UM_PER_MAH_CM2 },
+    li: liInventory(labels, shape, spacing, axis, perCode[1]),
     layout: { name: 'unknown', normal_axis: axis, source: normal === 'auto' ? 'detected' : 'requested', evidence: { variance_z: r6(spread[0]), variance_y: r6(spread[1]), variance_x: r6(spread[2]) } },
     decisions,
   };
 }
 
 const r6 = (v: number) => +v.toPrecision(6);
+
+export type LiInventory = ImportedLabelsReport['li'];
+
+/**
+ * Li inventory of contract-coded labels: `liVoxels` × the voxel volume over the map area across the
+ * stack normal `axis` (columns holding any in-cell voxel), as a mean thickness and areal capacity.
+ */
+export function liInventory(labels: Uint8Array, shape: Shape3, spacing: Spacing3 | null, axis: AxisName, liVoxels: number): LiInventory {
+  const a = AXES.indexOf(axis);
+  const vox = spacing ? spacing[0] * spacing[1] * spacing[2] : null;
+  const area = spacing ? (labels.length / shape[a]) * (vox! / spacing[a]) * inCellColumnFraction(labels, shape, a) : null;
+  const volume = vox !== null ? liVoxels * vox : null;
+  const meanT = volume !== null && area ? volume / area : null;
+  return { voxels: liVoxels, volume_um3: volume, map_area_um2: area, mean_thickness_um: meanT, areal_capacity_mah_cm2: meanT !== null ? meanT / UM_PER_MAH_CM2 : null, um_per_mah_cm2: UM_PER_MAH_CM2 };
+}
+
+/**
+ * The stack normal of contract-coded labels: the axis along which the electrolyte fraction of the
+ * slices (in-cell voxels only) varies most, with the variance along z, y, x as its evidence.
+ */
+export function labelsStackNormal(labels: Uint8Array, shape: Shape3): { axis: AxisName; spread: [number, number, number] } {
+  const [nz, ny, nx] = shape;
+  const el = [new Float64Array(nz), new Float64Array(ny), new Float64Array(nx)];
+  const cell = [new Float64Array(nz), new Float64Array(ny), new Float64Array(nx)];
+  let i = 0;
+  for (let z = 0; z < nz; z++) {
+    for (let y = 0; y < ny; y++) {
+      for (let x = 0; x < nx; x++, i++) {
+        const c = labels[i];
+        if (c === 5 || c === 255) continue;
+        cell[0][z]++; cell[1][y]++; cell[2][x]++;
+        if (c === 2) { el[0][z]++; el[1][y]++; el[2][x]++; }
+      }
+    }
+  }
+  const spread = AXES.map((_, a) => variance(el[a], cell[a])) as [number, number, number];
+  return { axis: AXES[spread.indexOf(Math.max(...spread))], spread };
+}
 
 /** Variance over the slices of the per-slice fraction num/den (slices with den 0 skipped). */
 function variance(num: Float64Array, den: Float64Array): number {

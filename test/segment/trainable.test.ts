@@ -13,6 +13,7 @@ import { writeTiff } from '../../src/io/tiff/index.js';
 import { loadVolume } from '../../src/io/open.js';
 import { makeVolume } from '../../src/io/volume.js';
 import { featureCount, slabFeatures, symmetricEigenvalues } from '../../src/segment/trainable/features.js';
+import { CHEAP_CONFIG } from '../run/helpers.js';
 import { predictForest, trainForest } from '../../src/segment/trainable/forest.js';
 
 const missingScipy = missingPython('numpy', 'scipy.ndimage');
@@ -178,6 +179,26 @@ describe('buried segment --annotations', () => {
     expect(dice(labels, other.labels.data, 1)).toBeGreaterThan(0.96);
     expect(dice(labels, other.labels.data, 2)).toBeGreaterThan(0.94);
   }, 120_000);
+
+  it('buried run --annotations: the run goes on from the trainable labels; both electrodes measured, the report says how the labels were made', async () => {
+    const config = path.join(dir, 'cheap.yaml');
+    writeFileSync(config, CHEAP_CONFIG);
+    const out = path.join(dir, 'run');
+    const r = cli(['run', scan, '--annotations', ann, '-o', out, '--config', config, '--quiet', '--workers', '2']);
+    expect(r.status, r.stderr).toBe(0);
+    const seg = JSON.parse(readFileSync(path.join(out, 'segment', 'segment.json'), 'utf8'));
+    expect([seg.mode, seg.layout.normal_axis]).toEqual(['trainable', 'z']);
+    const th = JSON.parse(readFileSync(path.join(out, 'thickness', 'thickness.json'), 'utf8'));
+    expect(th.electrodes.map((e: { name: string }) => e.name)).toEqual(['near', 'far']);
+    for (const e of th.electrodes as { name: string; mean_um: number }[]) {
+      const t = ph.truth.electrodes.find((x) => x.name === e.name)!;
+      // measured: near 30.07 vs 29.88 µm, far 33.91 vs 33.76 µm
+      console.log(`run --annotations: ${e.name} Li ${e.mean_um.toFixed(2)} µm, true ${t.thickness.mean_um.toFixed(2)} µm`);
+      expect(Math.abs(e.mean_um - t.thickness.mean_um), e.name).toBeLessThan(ph.truth.voxel_um);
+    }
+    const html = readFileSync(path.join(out, 'report.html'), 'utf8');
+    expect(html).toContain('Trainable segmentation (random forest, 32 trees, 31 features) from 3048 annotated voxels');
+  }, 180_000);
 
   it('refuses annotations of one phase, of another shape, and a file that is no model', async () => {
     const one = path.join(dir, 'one.tif');

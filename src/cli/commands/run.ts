@@ -18,6 +18,7 @@ interface RunFlags extends ConfigFlags {
   labelMap?: string;
   roi?: string;
   mask?: string;
+  annotations?: string;
 }
 
 function parseStages(flag: string, text: string): StageName[] {
@@ -44,6 +45,7 @@ export function registerRun(program: Command): void {
     .option('--strict', 'same as --run-strict true: when the segmentation confidence is low, stop after the segment stage (its outputs and record stay) and exit 3')
     .option('--roi <box>', 'same as --input-roi: analyse only this box of the scan, AXIS=START:END or AXIS=center:LENGTH per axis, voxels or µm (um suffix), e.g. y=center:800um,x=center:800um')
     .option('--mask <file>', 'same as --segment-mask: one slice across an axis, non-zero = analyse; the lines outside are left out like the field of view')
+    .option('--annotations <file>', 'same as --segment-annotations: trainable segmentation from the annotated voxels of this volume (0 = none, k = phase code k − 1)')
     .option('--labels <file>', 'same as --segment-labels: labels from another tool (Weka, ilastik, Dragonfly, Avizo) instead of the automatic segmentation; the run goes on from the thickness stage')
     .option('--label-map <map>', 'same as --segment-label-map: their codes onto the phases, SRC:PHASE,… e.g. "0:void,1:electrolyte,2:li"')
     .option('--json', 'print the run summary as JSON on stdout')
@@ -60,6 +62,7 @@ export function registerRun(program: Command): void {
         ...(flags.labelMap !== undefined ? { segmentLabelMap: flags.labelMap } : {}),
         ...(flags.roi !== undefined ? { inputRoi: flags.roi } : {}),
         ...(flags.mask !== undefined ? { segmentMask: flags.mask } : {}),
+        ...(flags.annotations !== undefined ? { segmentAnnotations: flags.annotations } : {}),
       });
       const force = flags.force === undefined ? false : flags.force === true ? true : parseStages('--force', String(flags.force));
       const until = flags.until !== undefined ? parseStages('--until', flags.until)[0] : undefined;

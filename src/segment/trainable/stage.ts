@@ -11,7 +11,9 @@ import { InputError } from '../../io/errors.js';
 import { loadVolume, type OpenOptions } from '../../io/open.js';
 import { writeTiff } from '../../io/tiff/index.js';
 import { writeFileAtomically } from '../../io/atomic.js';
-import { makeVolume } from '../../io/volume.js';
+import { makeVolume, type Volume } from '../../io/volume.js';
+import { labelsStackNormal, liInventory, type LiInventory } from '../import-labels.js';
+import type { AxisName } from '../types.js';
 import { SEGMENT_FILES } from '../../io/run-folder.js';
 import { segmentTrainable, type TrainableModel, type TrainableOptions, type TrainableReport } from './run.js';
 
@@ -22,9 +24,23 @@ export interface TrainableScanOptions extends Omit<TrainableOptions, 'model' | '
   modelFile?: string | null;
 }
 
+/** segment.json of a trainable segmentation. */
+export type TrainableDoc = TrainableReport & {
+  input: string;
+  annotations: string | null;
+  model_file: string | null;
+  shape: number[];
+  spacing_um: number[] | null;
+  /** The stack normal found from the labels (what the thickness stage reads); no layout judged. */
+  layout: { name: 'unknown'; normal_axis: AxisName; source: 'detected'; evidence: Record<string, number> };
+  li: LiInventory;
+};
+
 export interface TrainableScanResult {
-  report: TrainableReport & { input: string; annotations: string | null; model_file: string | null; shape: number[]; spacing_um: number[] | null };
+  report: TrainableDoc;
   files: string[];
+  /** The labels, for a caller that goes on in memory (the run pipeline's thickness stage). */
+  labels: Volume<Uint8Array>;
 }
 
 export async function trainableScan(input: string, open: OpenOptions, out: string, o: TrainableScanOptions): Promise<TrainableScanResult> {
@@ -45,10 +61,21 @@ export async function trainableScan(input: string, open: OpenOptions, out: strin
   await put('uncertainty.tif', r.uncertainty, { uncertainty: '(1 − max class probability) × 255' });
   await writeFileAtomically(path.join(out, 'model.json'), JSON.stringify(r.model) + '\n');
   files.push('model.json');
-  const report = { ...r.report, input, annotations: o.annotations ?? null, model_file: o.modelFile ?? null, shape: [...scan.shape], spacing_um: spacing ? [...spacing] : null };
+  const normal = labelsStackNormal(r.labels, scan.shape);
+  const report: TrainableDoc = {
+    ...r.report, input, annotations: o.annotations ?? null, model_file: o.modelFile ?? null, shape: [...scan.shape], spacing_um: spacing ? [...spacing] : null,
+    layout: { name: 'unknown', normal_axis: normal.axis, source: 'detected', evidence: { variance_z: normal.spread[0], variance_y: normal.spread[1], variance_x: normal.spread[2] } },
+    li: liInventory(r.labels, scan.shape, spacing, normal.axis, r.report.li_band?.labelled_voxels ?? countCode(r.labels, 1)),
+  };
   await writeFileAtomically(path.join(out, SEGMENT_FILES.json), JSON.stringify(report, null, 1) + '\n');
   files.push(SEGMENT_FILES.json);
-  return { report, files };
+  return { report, files, labels: makeVolume(r.labels, scan.shape, spacing) };
+}
+
+function countCode(labels: Uint8Array, code: number): number {
+  let n = 0;
+  for (let i = 0; i < labels.length; i++) if (labels[i] === code) n++;
+  return n;
 }
 
 async function readModel(file: string): Promise<TrainableModel> {
