@@ -15,6 +15,7 @@ import { makeVolume } from '../../src/io/volume.js';
 import { featureCount, slabFeatures, symmetricEigenvalues } from '../../src/segment/trainable/features.js';
 import { CHEAP_CONFIG } from '../run/helpers.js';
 import { predictForest, trainForest } from '../../src/segment/trainable/forest.js';
+import { segmentTrainable } from '../../src/segment/trainable/run.js';
 
 const missingScipy = missingPython('numpy', 'scipy.ndimage');
 
@@ -117,6 +118,24 @@ print(json.dumps([s.ravel().tolist(), np.sqrt(gx**2 + gy**2 + gz**2).ravel().tol
     console.log(`forest: ${right / 2000} of held-out samples right`);
     expect(right / 2000).toBeGreaterThan(0.98);
   });
+});
+
+describe('trainable segmentation: threads', () => {
+  it('worker threads over slabs give the outputs of one thread, byte for byte', async () => {
+    const ph = generatePhantom({ preset: 'symmetric', seed: 9, shape: [40, 48, 48] });
+    const shared = new Uint16Array(new SharedArrayBuffer(ph.scan.data.length * 2));
+    shared.set(ph.scan.data as Uint16Array);
+    const scan = makeVolume(shared, ph.scan.shape, ph.scan.spacing);
+    const ann = makeVolume(strokes(ph.labels.data, [40, 48, 48], 3), ph.scan.shape, null);
+    const one = await segmentTrainable(scan, ann, { threads: 1, slabVoxels: 48 * 48 * 6, trees: 8 });
+    const two = await segmentTrainable(scan, ann, { threads: 2, slabVoxels: 48 * 48 * 6, trees: 8 });
+    expect([one.report.threads, two.report.threads]).toEqual([1, 2]);
+    expect(Buffer.from(two.labels).equals(Buffer.from(one.labels))).toBe(true);
+    expect(Buffer.from(two.uncertainty).equals(Buffer.from(one.uncertainty))).toBe(true);
+    two.probabilities.forEach((p, k) => expect(Buffer.from(p).equals(Buffer.from(one.probabilities[k]))).toBe(true));
+    expect(two.report.phase_fractions).toEqual(one.report.phase_fractions);
+    expect(two.report.li_band).toEqual(one.report.li_band);
+  }, 60_000);
 });
 
 describe('buried segment --annotations', () => {

@@ -144,19 +144,59 @@ function growTree(
 }
 
 /**
+ * A forest as five flat arrays (node indices global over the trees), in shared memory so worker
+ * threads read one copy: what prediction runs on.
+ */
+export interface PackedForest {
+  classes: number;
+  roots: Int32Array;
+  feature: Int16Array;
+  threshold: Float32Array;
+  left: Int32Array;
+  right: Int32Array;
+  value: Float32Array;
+}
+
+function sharedArray<T extends Int16Array | Int32Array | Float32Array>(Ctor: { new (b: SharedArrayBuffer): T; BYTES_PER_ELEMENT: number }, n: number): T {
+  return new Ctor(new SharedArrayBuffer(Math.max(1, n) * Ctor.BYTES_PER_ELEMENT));
+}
+
+export function packForest(forest: Forest): PackedForest {
+  const K = forest.classes;
+  const nodes = forest.trees.reduce((a, t) => a + t.feature.length, 0);
+  const p: PackedForest = {
+    classes: K, roots: sharedArray(Int32Array, forest.trees.length), feature: sharedArray(Int16Array, nodes), threshold: sharedArray(Float32Array, nodes),
+    left: sharedArray(Int32Array, nodes), right: sharedArray(Int32Array, nodes), value: sharedArray(Float32Array, nodes * K),
+  };
+  let base = 0;
+  forest.trees.forEach((t, k) => {
+    p.roots[k] = base;
+    p.feature.set(t.feature, base);
+    p.threshold.set(t.threshold, base);
+    for (let i = 0; i < t.feature.length; i++) {
+      p.left[base + i] = t.left[i] + base;
+      p.right[base + i] = t.right[i] + base;
+    }
+    p.value.set(t.value, base * K);
+    base += t.feature.length;
+  });
+  return p;
+}
+
+/**
  * Class probabilities of `n` samples given feature-major (Xf[f × n + i], as slabFeatures writes
  * them): out[i × K + k], the mean of the trees' leaf distributions.
  */
-export function predictForest(forest: Forest, Xf: Float32Array, n: number, out?: Float32Array): Float32Array {
+export function predictPacked(forest: PackedForest, Xf: Float32Array, n: number, out?: Float32Array): Float32Array {
   const K = forest.classes;
   const prob = out ?? new Float32Array(n * K);
   prob.fill(0);
-  const w = 1 / forest.trees.length;
-  for (const t of forest.trees) {
-    const { feature, threshold, left, right, value } = t;
+  const { roots, feature, threshold, left, right, value } = forest;
+  const w = 1 / roots.length;
+  for (let t = 0; t < roots.length; t++) {
     for (let i = 0; i < n; i++) {
-      let node = 0;
-      let f = feature[0];
+      let node = roots[t];
+      let f = feature[node];
       while (f >= 0) {
         node = Xf[f * n + i] < threshold[node] ? left[node] : right[node];
         f = feature[node];
@@ -166,6 +206,11 @@ export function predictForest(forest: Forest, Xf: Float32Array, n: number, out?:
     }
   }
   return prob;
+}
+
+/** predictPacked of an unpacked forest. */
+export function predictForest(forest: Forest, Xf: Float32Array, n: number, out?: Float32Array): Float32Array {
+  return predictPacked(packForest(forest), Xf, n, out);
 }
 
 /** JSON form of a forest (model.json): arrays as plain number lists. */

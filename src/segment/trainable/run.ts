@@ -14,7 +14,14 @@
 import { InputError } from '../../io/errors.js';
 import type { Volume } from '../../io/volume.js';
 import { DEFAULT_SCALES, featureCount, featureHalo, featureNames, slabFeatures, type FeatureSpec } from './features.js';
-import { forestFromJson, forestToJson, predictForest, trainForest, type Forest } from './forest.js';
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Piscina } from 'piscina';
+import { packageRoot } from '../../compute/cpu/backend.js';
+import { forestFromJson, forestToJson, packForest, predictForest, trainForest, type Forest } from './forest.js';
+import { predictSlab, type SlabStats, type SlabTask } from './slab.js';
 
 /** Annotation value k ↔ contract code k − 1. */
 const PHASE_OF_ANNOTATION = [-1, 0, 1, 2, 3, 4, 5];
@@ -37,6 +44,8 @@ export interface TrainableOptions {
   maxDepth?: number;
   seed?: number;
   scales?: number[];
+  /** Worker threads for the prediction (default: all cores; 1 = this thread). */
+  threads?: number;
   /** Voxels per slab of features (default 2²¹). */
   slabVoxels?: number;
   onProgress?: (step: 'features' | 'train' | 'predict', done: number, total: number) => void;
@@ -56,6 +65,8 @@ export interface TrainableReport {
   model_source: 'trained' | 'given';
   phase_fractions: Record<string, number>;
   mean_uncertainty: number;
+  /** Threads the prediction ran on. */
+  threads: number;
   /**
    * Li inventory with its boundary uncertainty: the Li voxels (and µm³) where P(Li) ≥ 0.3, the
    * labelled Li, and P(Li) ≥ 0.7 — the labelled value and a band around it. Null without a Li class.
@@ -141,37 +152,40 @@ export async function segmentTrainable(scan: Volume, annotations: Volume | null,
     trainingAccuracy = right / total;
   }
   const K = model.class_codes.length;
-  const labels = new Uint8Array(N);
-  const probabilities = Array.from({ length: K }, () => new Uint8Array(N));
-  const uncertainty = new Uint8Array(N);
+  const shared = (n: number) => new Uint8Array(new SharedArrayBuffer(n));
+  const labels = shared(N);
+  const probabilities = Array.from({ length: K }, () => shared(N));
+  const uncertainty = shared(N);
   const t2 = performance.now();
-  const F = featureCount(model.spec);
-  let uSum = 0;
-  const perCode = new Float64Array(256);
-  const liClass = model.class_codes.indexOf(1);
-  let li30 = 0, li70 = 0;
-  for (const slab of slabs(nz, plane, o.slabVoxels, model.spec)) {
-    const f = features(scan, slab, ny, nx, model.spec);
-    const n = (slab.z1 - slab.z0) * plane;
-    const p = predictForest(forest, f, n);
-    const base = slab.z0 * plane;
-    for (let j = 0; j < n; j++) {
-      const k = argmax(p, j, K);
-      const code = model.class_codes[k];
-      labels[base + j] = code;
-      perCode[code]++;
-      for (let c = 0; c < K; c++) probabilities[c][base + j] = Math.round(255 * p[j * K + c]);
-      if (liClass >= 0) {
-        const pl = p[j * K + liClass];
-        if (pl >= 0.3) li30++;
-        if (pl >= 0.7) li70++;
-      }
-      const u = 1 - p[j * K + k];
-      uncertainty[base + j] = Math.round(255 * u);
-      uSum += u;
-    }
-    progress('predict', slab.z1, nz);
+  // slabs in worker threads when there are several (same outputs as in this thread: slab.ts)
+  const packed = packForest(forest);
+  const tasks: SlabTask[] = [...slabs(nz, plane, o.slabVoxels, model.spec)].map((slab) => ({
+    scan: scan.data, shape: scan.shape, ...slab, spec: model.spec, forest: packed, classCodes: model.class_codes, labels, probabilities, uncertainty,
+  }));
+  const threads = Math.min(o.threads ?? availableParallelism(), tasks.length);
+  const pool = threads > 1 && isShared(scan.data) ? openSlabPool(threads) : null;
+  let done = 0;
+  const finished = (st: SlabStats, t: SlabTask) => {
+    done += t.z1 - t.z0;
+    progress('predict', done, nz);
+    return st;
+  };
+  let stats: SlabStats[];
+  try {
+    stats = pool ? await Promise.all(tasks.map(async (t) => finished((await pool.run(t)) as SlabStats, t))) : tasks.map((t) => finished(predictSlab(t), t));
+  } finally {
+    await pool?.destroy();
   }
+  const perCode = new Float64Array(256);
+  let uSum = 0, li30 = 0, li70 = 0;
+  for (const st of stats) {
+    for (let c = 0; c < 256; c++) perCode[c] += st.perCode[c];
+    uSum += st.uncertaintySum;
+    li30 += st.li30;
+    li70 += st.li70;
+  }
+  const liClass = model.class_codes.indexOf(1);
+  const usedThreads = pool ? threads : 1;
   timings.predict_ms = performance.now() - t2;
   timings.total_ms = performance.now() - t0;
   const analysed = N - perCode[5] - perCode[255];
@@ -191,6 +205,7 @@ export async function segmentTrainable(scan: Volume, annotations: Volume | null,
       model_source: o.model ? 'given' : 'trained',
       phase_fractions,
       mean_uncertainty: uSum / N,
+      threads: usedThreads,
       li_band: liClass < 0 ? null : liBand(li30, perCode[1], li70, scan.spacing),
       timings_ms: Object.fromEntries(Object.entries(timings).map(([k, v]) => [k, Math.round(v)])),
     },
@@ -212,7 +227,9 @@ interface Slab { z0: number; z1: number; h0: number; h1: number }
 /** Slabs of about `slabVoxels` voxels with the feature halo around each. */
 function* slabs(nz: number, plane: number, slabVoxels: number | undefined, spec: FeatureSpec): Generator<Slab> {
   const halo = featureHalo(spec);
-  const depth = Math.max(1, Math.floor((slabVoxels ?? 1 << 21) / plane));
+  // at least one halo deep: the smoothing of a slab covers its halo too, so thinner slabs would
+  // spend most of their time on halo slices (at most 3× the core's work this way)
+  const depth = Math.max(1, Math.floor((slabVoxels ?? 1 << 21) / plane), slabVoxels === undefined ? halo : 1);
   for (let z0 = 0; z0 < nz; z0 += depth) {
     const z1 = Math.min(nz, z0 + depth);
     yield { z0, z1, h0: Math.max(0, z0 - halo), h1: Math.min(nz, z1 + halo) };
@@ -224,6 +241,15 @@ function features(scan: Volume, s: Slab, ny: number, nx: number, spec: FeatureSp
   const grey = (scan.data as Float32Array).subarray(s.h0 * plane, s.h1 * plane);
   return slabFeatures(grey, s.h0, s.h1, s.z0, s.z1, ny, nx, spec);
 }
+
+/** A pool of compiled slab workers (dist/…/trainable/worker.js), or null when they are not built. */
+function openSlabPool(threads: number): Piscina | null {
+  const file = path.join(packageRoot(), 'dist', 'src', 'segment', 'trainable', 'worker.js');
+  if (!existsSync(file)) return null;
+  return new Piscina({ filename: pathToFileURL(file).href, minThreads: threads, maxThreads: threads, idleTimeout: 1000 });
+}
+
+const isShared = (a: ArrayLike<number> & { buffer?: ArrayBufferLike }): boolean => typeof SharedArrayBuffer !== 'undefined' && a.buffer instanceof SharedArrayBuffer;
 
 function argmax(p: Float32Array, i: number, K: number): number {
   let best = 0;

@@ -46,7 +46,8 @@ export interface TrainableScanResult {
 export async function trainableScan(input: string, open: OpenOptions, out: string, o: TrainableScanOptions): Promise<TrainableScanResult> {
   if (!o.annotations && !o.modelFile) throw new InputError('trainable segmentation needs --annotations FILE or --model model.json');
   const model = o.modelFile ? await readModel(o.modelFile) : null;
-  const scan = await loadVolume(input, open);
+  // shared: the prediction's worker threads read the scan without a copy
+  const scan = await loadVolume(input, { ...open, shared: true });
   const annotations = o.annotations && !model ? await loadVolume(o.annotations, { roi: open.roi }) : null;
   const r = await segmentTrainable(scan, annotations, { ...o, model, names: { scan: input, annotations: o.annotations ?? undefined } });
   await fs.mkdir(out, { recursive: true });

@@ -1,0 +1,66 @@
+/**
+ * One slab of the trainable segmentation's prediction: its features (features.ts), the forest's
+ * class probabilities (forest.ts) and the outputs written into the shared volumes at the slab's
+ * place. The same function runs in this thread or in a worker (worker.ts); a slab's outputs do not
+ * depend on where it ran.
+ */
+import type { Shape3, VoxelArray } from '../../io/volume.js';
+import { slabFeatures, type FeatureSpec } from './features.js';
+import { predictPacked, type PackedForest } from './forest.js';
+
+export interface SlabTask {
+  /** The whole scan (shared memory in a worker), shape [nz, ny, nx]. */
+  scan: VoxelArray;
+  shape: Shape3;
+  /** Core slices [z0, z1) and the slices read with their halo [h0, h1). */
+  z0: number;
+  z1: number;
+  h0: number;
+  h1: number;
+  spec: FeatureSpec;
+  forest: PackedForest;
+  classCodes: number[];
+  /** Outputs over the whole volume (shared memory in a worker). */
+  labels: Uint8Array;
+  probabilities: Uint8Array[];
+  uncertainty: Uint8Array;
+}
+
+export interface SlabStats {
+  /** Voxels per contract code (index = code). */
+  perCode: Float64Array;
+  uncertaintySum: number;
+  /** Voxels with P(Li) ≥ 0.3 and ≥ 0.7 (0 without a Li class). */
+  li30: number;
+  li70: number;
+}
+
+export function predictSlab(t: SlabTask): SlabStats {
+  const [, ny, nx] = t.shape;
+  const plane = ny * nx;
+  const K = t.classCodes.length;
+  const grey = t.scan.subarray(t.h0 * plane, t.h1 * plane);
+  const f = slabFeatures(grey, t.h0, t.h1, t.z0, t.z1, ny, nx, t.spec);
+  const n = (t.z1 - t.z0) * plane;
+  const p = predictPacked(t.forest, f, n);
+  const base = t.z0 * plane;
+  const liClass = t.classCodes.indexOf(1);
+  const stats: SlabStats = { perCode: new Float64Array(256), uncertaintySum: 0, li30: 0, li70: 0 };
+  for (let j = 0; j < n; j++) {
+    let k = 0;
+    for (let c = 1; c < K; c++) if (p[j * K + c] > p[j * K + k]) k = c;
+    const code = t.classCodes[k];
+    t.labels[base + j] = code;
+    stats.perCode[code]++;
+    for (let c = 0; c < K; c++) t.probabilities[c][base + j] = Math.round(255 * p[j * K + c]);
+    if (liClass >= 0) {
+      const pl = p[j * K + liClass];
+      if (pl >= 0.3) stats.li30++;
+      if (pl >= 0.7) stats.li70++;
+    }
+    const u = 1 - p[j * K + k];
+    t.uncertainty[base + j] = Math.round(255 * u);
+    stats.uncertaintySum += u;
+  }
+  return stats;
+}
