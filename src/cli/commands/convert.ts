@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { openVolume, readVolume } from '../../io/open.js';
 import { writeTiff } from '../../io/tiff/index.js';
-import { writeVti } from '../../io/vti.js';
+import { vtiArrayName, writeVti } from '../../io/vti.js';
 import { InputError } from '../../io/errors.js';
 import { parseShape } from '../../io/raw.js';
 import type { VolumeSource } from '../../io/source.js';
@@ -16,7 +16,7 @@ type Target = (typeof TARGETS)[number];
 
 interface ConvertFlags extends InputFlags {
   out: string;
-  name: string;
+  name?: string;
   to?: string;
   chunks?: string;
   levels?: string;
@@ -46,7 +46,7 @@ export function registerConvert(program: Command): void {
       .argument('<input>', 'TIFF file, folder of TIFF slices, file.h5[:/dataset], Zarr store (store.zarr[:/level]), or raw file with --shape/--dtype')
       .requiredOption('-o, --out <file>', 'output: .tif/.tiff, .vti or .zarr')
       .option('--to <format>', 'output format: tiff, vti or zarr (default: from the output name)')
-      .option('--name <name>', 'array name in the .vti', 'scan')
+      .option('--name <name>', "array name in the .vti (default: after the content: 'labels' for a label volume such as labels.tif, the file name for a map in µm such as thickness_um.tif → 'thickness_um', else 'scan')")
       .option('--chunks <z,y,x>', 'zarr: chunk shape (clipped to the volume)', '64,256,256')
       .option('--levels <n>', 'zarr: pyramid levels beyond full resolution (default: until the largest dimension is ≤ 256)')
       .option('--labels', 'zarr: label volume, pyramid levels take the 2×2×2 mode instead of the mean')
@@ -73,7 +73,7 @@ export function registerConvert(program: Command): void {
       }
       progress.finish();
       if (target === 'vti') {
-        await writeVti(flags.out, [{ name: flags.name, data: volume.data }], { shape: volume.shape, spacing: volume.spacing });
+        await writeVti(flags.out, [{ name: flags.name ?? vtiArrayName(input), data: volume.data }], { shape: volume.shape, spacing: volume.spacing });
       } else {
         await writeTiff(flags.out, volume);
       }
