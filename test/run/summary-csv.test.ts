@@ -12,6 +12,8 @@ import { tempDir } from '../helpers.js';
 import { parseCsv } from '../batch/helpers.js';
 import { makeFixture, readJson, runCli, type Fixture } from './helpers.js';
 import { RUN_SUMMARY } from '../../src/io/run-folder.js';
+import { writeTiff } from '../../src/io/tiff/index.js';
+import { makeVolume } from '../../src/io/volume.js';
 
 const UM_PER_MAH_CM2 = 4.85;
 
@@ -98,4 +100,20 @@ describe('buried run: summary.csv', () => {
     expect(row2.thickness_mean_um).toBe(row.thickness_mean_um);
     expect(Number(row2.wall_seconds)).toBe(readJson(path.join(out, 'manifest.json')).wall_seconds);
   }, 120_000);
+
+  it('a later call that replaces the labels and then fails leaves no summary.csv of the earlier results', async () => {
+    // uniform grey noise: the segment stage runs again (new input), finds no Li, and the run stops with exit 2
+    const n = 32 * 32 * 32;
+    const noise = new Uint16Array(n);
+    let s = 7;
+    const u = () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) >>> 8) / 2 ** 24;
+    for (let i = 0; i < n; i++) noise[i] = Math.floor(u() * 65535);
+    const scan = path.join(fx.dir, 'noise.tif');
+    await writeTiff(scan, makeVolume(noise, [32, 32, 32], [1, 1, 1]));
+    expect(existsSync(path.join(out, 'summary.csv'))).toBe(true);
+    const failed = runCli(['run', scan, '-o', out, '--config', fx.config, '--workers', '2']);
+    expect(failed.status, failed.stderr).toBe(2);
+    expect(failed.stderr).toMatch(/segmentation found no Li/);
+    expect(existsSync(path.join(out, 'summary.csv'))).toBe(false);
+  }, 60_000);
 });
