@@ -11,7 +11,7 @@ import { action, emit, printWarnings } from '../run-command.js';
 import { createProgress } from '../../io/progress.js';
 
 const WRITABLE_TIFF = new Set(['uint8', 'uint16', 'float32']);
-const TARGETS = ['tiff', 'vti', 'zarr'] as const;
+const TARGETS = ['tiff', 'vti', 'zarr', 'hdf5'] as const;
 type Target = (typeof TARGETS)[number];
 
 interface ConvertFlags extends InputFlags {
@@ -27,36 +27,39 @@ interface ConvertFlags extends InputFlags {
 
 function targetOf(flags: ConvertFlags): Target {
   if (flags.to !== undefined) {
-    const to = flags.to.toLowerCase() === 'tif' ? 'tiff' : flags.to.toLowerCase();
-    if (!(TARGETS as readonly string[]).includes(to)) throw new InputError(`--to must be tiff, vti or zarr, got '${flags.to}'`);
+    const lower = flags.to.toLowerCase();
+    const to = lower === 'tif' ? 'tiff' : lower === 'h5' ? 'hdf5' : lower;
+    if (!(TARGETS as readonly string[]).includes(to)) throw new InputError(`--to must be tiff, vti, zarr or hdf5, got '${flags.to}'`);
     return to as Target;
   }
   const ext = path.extname(flags.out).toLowerCase();
   if (ext === '.tif' || ext === '.tiff') return 'tiff';
   if (ext === '.vti') return 'vti';
   if (ext === '.zarr') return 'zarr';
-  throw new InputError('output must end in .tif, .tiff, .vti or .zarr (or give --to)', flags.out);
+  if (ext === '.h5' || ext === '.hdf5') return 'hdf5';
+  throw new InputError('output must end in .tif, .tiff, .vti, .zarr, .h5 or .hdf5 (or give --to)', flags.out);
 }
 
 export function registerConvert(program: Command): void {
   addInputOptions(
     program
       .command('convert')
-      .description('convert a volume to an ImageJ TIFF (.tif), a VTK image (.vti, for ParaView) or a chunked Zarr v3 store with a multiscale pyramid (.zarr, streamed slab by slab)')
+      .description('convert a volume to an ImageJ TIFF (.tif), a VTK image (.vti, for ParaView), a chunked Zarr v3 store with a multiscale pyramid (.zarr) or HDF5 (.h5: /exchange/data with element_size_um, for Fiji, h5py, tomopy); .zarr and .h5 are streamed slab by slab')
       .argument('<input>', 'TIFF file, folder of TIFF slices, file.h5[:/dataset], Zarr store (store.zarr[:/level]), or raw file with --shape/--dtype')
-      .requiredOption('-o, --out <file>', 'output: .tif/.tiff, .vti or .zarr')
-      .option('--to <format>', 'output format: tiff, vti or zarr (default: from the output name)')
+      .requiredOption('-o, --out <file>', 'output: .tif/.tiff, .vti, .zarr or .h5/.hdf5')
+      .option('--to <format>', 'output format: tiff, vti, zarr or hdf5 (default: from the output name)')
       .option('--name <name>', "array name in the .vti (default: after the content: 'labels' for a label volume such as labels.tif, the file name for a map in µm such as thickness_um.tif → 'thickness_um', else 'scan')")
       .option('--chunks <z,y,x>', 'zarr: chunk shape (clipped to the volume)', '64,256,256')
       .option('--levels <n>', 'zarr: pyramid levels beyond full resolution (default: until the largest dimension is ≤ 256)')
       .option('--labels', 'zarr: label volume, pyramid levels take the 2×2×2 mode instead of the mean')
-      .option('--gzip-level <n>', 'zarr: gzip level of the chunks, 1 (fastest) to 9', '5')
+      .option('--gzip-level <n>', 'zarr and hdf5: gzip level of the chunks, 1 (fastest) to 9', '5')
       .option('--json', 'print the summary as JSON on stdout'),
   ).action(
     action(async (input: string, flags: ConvertFlags) => {
       const target = targetOf(flags);
       if (target === 'zarr') return convertToZarr(input, flags);
       if (flags.labels || flags.levels !== undefined) throw new InputError('--levels and --labels apply to Zarr output only (-o out.zarr or --to zarr)');
+      if (target === 'hdf5') return convertToHdf5(input, flags);
       const source = await openVolume(input, openOptionsFrom(flags));
       printWarnings(source.warnings);
       if (target === 'tiff' && !WRITABLE_TIFF.has(source.dtype)) {
@@ -84,6 +87,28 @@ export function registerConvert(program: Command): void {
       );
     }),
   );
+}
+
+/** Stream any readable input into an HDF5 file (/exchange/data, element_size_um), one slab at a time. */
+async function convertToHdf5(input: string, flags: ConvertFlags): Promise<void> {
+  const gzipLevel = Number(flags.gzipLevel ?? 5);
+  if (!Number.isInteger(gzipLevel) || gzipLevel < 1 || gzipLevel > 9) throw new InputError(`--gzip-level must be an integer 1..9, got '${flags.gzipLevel}'`);
+  const source = await openVolume(input, openOptionsFrom(flags));
+  try {
+    printWarnings(source.warnings);
+    await ensureOutputDir(path.dirname(path.resolve(flags.out)));
+    const { writeHdf5FromSource } = await import('../../io/hdf5-write.js'); // h5wasm loaded only for HDF5 output
+    const progress = createProgress('convert: hdf5');
+    const result = await writeHdf5FromSource(flags.out, source, { gzipLevel, onProgress: (d, t) => progress.update(d, t) });
+    progress.finish();
+    emit(
+      Boolean(flags.json),
+      { input: source.path, output: flags.out, format: 'hdf5', dataset: result.dataset, shape: result.shape, dtype: result.dtype, spacing_um: result.spacing, chunks: result.chunks },
+      `wrote ${flags.out}:${result.dataset} (${result.shape.join('×')} ${result.dtype}${result.spacing ? `, element_size_um ${result.spacing.join(',')}` : ', no voxel size'}; chunks ${result.chunks.join('×')}, gzip ${gzipLevel})`,
+    );
+  } finally {
+    await source.close();
+  }
 }
 
 /** Stream any readable input into a Zarr store: one slab of chunk depth in memory at a time. */
