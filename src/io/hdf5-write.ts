@@ -36,6 +36,8 @@ export interface Hdf5WriteOptions {
   onProgress?: (done: number, total: number) => void;
   /** Bytes read and written per slab (default 64 MiB; rounded to whole chunks in z). */
   slabBytes?: number;
+  /** Chunk shape [z, y, x] (clipped to the volume; default hdf5Chunks: about 1 MiB of whole rows). */
+  chunks?: Shape3;
 }
 
 export interface Hdf5WriteResult {
@@ -59,7 +61,8 @@ async function writeSlabs(
   if (![nz, ny, nx].every((v) => Number.isInteger(v) && v > 0)) throw new RangeError(`invalid HDF5 shape ${shape.join('×')}`);
   const gzip = options.gzipLevel ?? 4;
   if (!Number.isInteger(gzip) || gzip < 0 || gzip > 9) throw new RangeError(`gzip level must be 0..9, got ${gzip}`);
-  const chunks = hdf5Chunks(shape, dtype);
+  if (options.chunks && !options.chunks.every((c) => Number.isInteger(c) && c > 0)) throw new RangeError(`invalid chunk shape ${options.chunks.join('×')}`);
+  const chunks = options.chunks ? (options.chunks.map((c, k) => Math.min(c, shape[k])) as Shape3) : hdf5Chunks(shape, dtype);
   await h5wasm.ready;
   await writeAtomically(file, async (tmp) => {
     const h5 = new h5wasm.File(path.resolve(tmp), 'w');

@@ -72,8 +72,8 @@ describe('HDF5 writer', () => {
     const dir = tempDir();
     const file = path.join(dir, 'scan.h5');
     const data = ramp('uint16', n);
-    // 1 slice per chunk here (small slab size): the dataset grows through 12 resizes
-    const r = await writeHdf5(file, makeVolume(data, shape, [1.7, 0.65, 0.65]), { slabBytes: 2 * 20 * 30 * 2 });
+    // chunks of 2×10×30 and slabs of 2 slices: the dataset grows through 6 writes
+    const r = await writeHdf5(file, makeVolume(data, shape, [1.7, 0.65, 0.65]), { chunks: [2, 10, 30], slabBytes: 2 * 20 * 30 * 2 });
     expect(r.dataset).toBe('/exchange/data');
     expect(readdirSync(dir)).toEqual(['scan.h5']);
     const s = h5py(file);
@@ -83,9 +83,15 @@ describe('HDF5 writer', () => {
     expect(s.sha256).toBe(sha256(data));
     expect(s.value_at_last).toBe(data[n - 1]);
     expect(s.compression).toBe('gzip');
-    expect(s.chunks).toEqual(hdf5Chunks(shape, 'uint16'));
+    expect(s.chunks).toEqual([2, 10, 30]);
     expect(s.element_size_dtype).toBe('float32');
     for (const [k, v] of [1.7, 0.65, 0.65].entries()) expect(s.element_size_um![k]).toBeCloseTo(v, 6);
+  });
+
+  it('default chunks: about 1 MiB of whole rows, clipped to the volume', () => {
+    expect(hdf5Chunks([12, 20, 30], 'uint16')).toEqual([12, 20, 30]);
+    expect(hdf5Chunks([400, 1024, 1024], 'uint8')).toEqual([1, 1024, 1024]);
+    expect(hdf5Chunks([400, 2048, 2048], 'float32')).toEqual([1, 128, 2048]);
   });
 
   it('every dtype keeps its type and values in h5py', async (ctx) => {
@@ -105,7 +111,7 @@ describe('HDF5 writer', () => {
   it('our reader reads it back: values, dtype and the exact voxel size (float32 attribute read to its 7 digits)', async () => {
     const file = path.join(tempDir(), 'v.h5');
     const data = ramp('float32', n);
-    await writeHdf5(file, makeVolume(data, shape, [1.7, 0.65, 0.325]), { slabBytes: 1 });
+    await writeHdf5(file, makeVolume(data, shape, [1.7, 0.65, 0.325]), { chunks: [5, 20, 30], slabBytes: 1 });
     const v = await loadVolume(file);
     expect(v.shape).toEqual(shape);
     expect(v.dtype).toBe('float32');
@@ -128,11 +134,11 @@ describe('HDF5 writer', () => {
     const dir = tempDir();
     const file = path.join(dir, 'x.h5');
     const data = ramp('uint16', n);
-    await expect(writeHdf5FromSource(file, arraySource(data, shape, 'uint16', 6), { slabBytes: 1 })).rejects.toThrow(/EIO/);
+    await expect(writeHdf5FromSource(file, arraySource(data, shape, 'uint16', 6), { chunks: [3, 20, 30], slabBytes: 1 })).rejects.toThrow(/EIO/);
     expect(existsSync(file)).toBe(false);
     expect(readdirSync(dir)).toEqual([]);
     // the same source without the error: complete
-    await writeHdf5FromSource(file, arraySource(data, shape, 'uint16'), { slabBytes: 1 });
+    await writeHdf5FromSource(file, arraySource(data, shape, 'uint16'), { chunks: [3, 20, 30], slabBytes: 1 });
     expect(sha256((await loadVolume(file)).data)).toBe(sha256(data));
   });
 });
