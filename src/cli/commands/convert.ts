@@ -11,7 +11,7 @@ import { action, emit, printWarnings } from '../run-command.js';
 import { createProgress } from '../../io/progress.js';
 
 const WRITABLE_TIFF = new Set(['uint8', 'uint16', 'float32']);
-const TARGETS = ['tiff', 'vti', 'zarr', 'hdf5'] as const;
+const TARGETS = ['tiff', 'vti', 'zarr', 'hdf5', 'vtp', 'stl'] as const;
 type Target = (typeof TARGETS)[number];
 
 interface ConvertFlags extends InputFlags {
@@ -22,6 +22,7 @@ interface ConvertFlags extends InputFlags {
   levels?: string;
   labels?: boolean;
   gzipLevel?: string;
+  surface?: string;
   json?: boolean;
 }
 
@@ -29,7 +30,7 @@ function targetOf(flags: ConvertFlags): Target {
   if (flags.to !== undefined) {
     const lower = flags.to.toLowerCase();
     const to = lower === 'tif' ? 'tiff' : lower === 'h5' ? 'hdf5' : lower;
-    if (!(TARGETS as readonly string[]).includes(to)) throw new InputError(`--to must be tiff, vti, zarr or hdf5, got '${flags.to}'`);
+    if (!(TARGETS as readonly string[]).includes(to)) throw new InputError(`--to must be tiff, vti, zarr, hdf5, vtp or stl, got '${flags.to}'`);
     return to as Target;
   }
   const ext = path.extname(flags.out).toLowerCase();
@@ -37,7 +38,9 @@ function targetOf(flags: ConvertFlags): Target {
   if (ext === '.vti') return 'vti';
   if (ext === '.zarr') return 'zarr';
   if (ext === '.h5' || ext === '.hdf5') return 'hdf5';
-  throw new InputError('output must end in .tif, .tiff, .vti, .zarr, .h5 or .hdf5 (or give --to)', flags.out);
+  if (ext === '.vtp') return 'vtp';
+  if (ext === '.stl') return 'stl';
+  throw new InputError('output must end in .tif, .tiff, .vti, .zarr, .h5, .hdf5, .vtp or .stl (or give --to)', flags.out);
 }
 
 export function registerConvert(program: Command): void {
@@ -46,8 +49,9 @@ export function registerConvert(program: Command): void {
       .command('convert')
       .description('convert a volume to an ImageJ TIFF (.tif), a VTK image (.vti, for ParaView), a chunked Zarr v3 store with a multiscale pyramid (.zarr) or HDF5 (.h5: /exchange/data with element_size_um, for Fiji, h5py, tomopy); .zarr and .h5 are streamed slab by slab')
       .argument('<input>', 'TIFF file, folder of TIFF slices, file.h5[:/dataset], Zarr store (store.zarr[:/level]), or raw file with --shape/--dtype')
-      .requiredOption('-o, --out <file>', 'output: .tif/.tiff, .vti, .zarr or .h5/.hdf5')
-      .option('--to <format>', 'output format: tiff, vti, zarr or hdf5 (default: from the output name)')
+      .requiredOption('-o, --out <file>', 'output: .tif/.tiff, .vti, .zarr, .h5/.hdf5, or a surface mesh of a label volume .vtp/.stl')
+      .option('--to <format>', 'output format: tiff, vti, zarr, hdf5, vtp or stl (default: from the output name)')
+      .option('--surface <a,b>', 'vtp/stl: the boundary between these two labels, as phase names (void, li, electrolyte, collector, cathode, outside) or codes', 'li,electrolyte')
       .option('--name <name>', "array name in the .vti (default: after the content: 'labels' for a label volume such as labels.tif, the file name for a map in µm such as thickness_um.tif → 'thickness_um', else 'scan')")
       .option('--chunks <z,y,x>', 'zarr: chunk shape (clipped to the volume)', '64,256,256')
       .option('--levels <n>', 'zarr: pyramid levels beyond full resolution (default: until the largest dimension is ≤ 256)')
@@ -60,6 +64,7 @@ export function registerConvert(program: Command): void {
       if (target === 'zarr') return convertToZarr(input, flags);
       if (flags.labels || flags.levels !== undefined) throw new InputError('--levels and --labels apply to Zarr output only (-o out.zarr or --to zarr)');
       if (target === 'hdf5') return convertToHdf5(input, flags);
+      if (target === 'vtp' || target === 'stl') return convertToSurface(input, flags, target);
       const source = await openVolume(input, openOptionsFrom(flags));
       printWarnings(source.warnings);
       if (target === 'tiff' && !WRITABLE_TIFF.has(source.dtype)) {
@@ -86,6 +91,34 @@ export function registerConvert(program: Command): void {
         `wrote ${flags.out} (${volume.shape.join('×')} ${volume.dtype}${volume.spacing ? `, ${volume.spacing.join(',')} µm` : ', no voxel size'})`,
       );
     }),
+  );
+}
+
+/** The boundary between two labels of a label volume as a triangle mesh in µm (.vtp or .stl). */
+async function convertToSurface(input: string, flags: ConvertFlags, target: 'vtp' | 'stl'): Promise<void> {
+  const { interfaceMesh, meshArea, parseSurfacePair, writeStl, writeVtp } = await import('../../io/surface.js');
+  const pair = parseSurfacePair(flags.surface ?? 'li,electrolyte');
+  if (!pair) throw new InputError(`--surface must name two different labels (void, li, electrolyte, collector, cathode, outside, or codes 0..255), got '${flags.surface}'`);
+  const source = await openVolume(input, openOptionsFrom(flags));
+  let volume;
+  try {
+    printWarnings(source.warnings);
+    if (!/^u?int/.test(source.dtype)) throw new InputError(`a surface needs a label volume (integer codes); input is ${source.dtype}`, input);
+    volume = await readVolume(source);
+  } finally {
+    await source.close();
+  }
+  const mesh = interfaceMesh(volume.data, volume.shape, volume.spacing, pair[0], pair[1]);
+  if (mesh.triangles.length === 0) throw new InputError(`no boundary between labels ${pair[0]} and ${pair[1]} (--surface ${flags.surface})`, input);
+  await ensureOutputDir(path.dirname(path.resolve(flags.out)));
+  if (target === 'vtp') await writeVtp(flags.out, mesh);
+  else await writeStl(flags.out, mesh);
+  const area = meshArea(mesh);
+  const unit = volume.spacing ? 'µm²' : 'voxel²';
+  emit(
+    Boolean(flags.json),
+    { input: source.path, output: flags.out, format: target, labels: pair, points: mesh.positions.length / 3, triangles: mesh.triangles.length / 3, area: +area.toPrecision(7), area_unit: volume.spacing ? 'um2' : 'voxel2', spacing_um: volume.spacing },
+    `wrote ${flags.out}: boundary ${pair[0]}|${pair[1]}, ${mesh.triangles.length / 3} triangles, area ${+area.toPrecision(4)} ${unit}${volume.spacing ? '' : ' (no voxel size: voxel units)'}`,
   );
 }
 
