@@ -48,7 +48,8 @@ edges = np.sort(np.concatenate([idx[:, [0, 1]], idx[:, [1, 2]], idx[:, [2, 0]]])
 _, counts = np.unique(edges, axis=0, return_counts=True)
 unit = cr / np.linalg.norm(cr, axis=1)[:, None]
 out = {'triangles': int(len(idx)), 'area': float(area), 'volume': float(vol), 'open_edges': int((counts == 1).sum()),
-       'z_min': float(tri[:, :, 2].min()), 'z_max': float(tri[:, :, 2].max()), 'normal_z_min': float(unit[:, 2].min())}
+       'z_min': float(tri[:, :, 2].min()), 'z_max': float(tri[:, :, 2].max()), 'normal_z_min': float(unit[:, 2].min()),
+       'lo': tri.reshape(-1, 3).min(axis=0).tolist(), 'hi': tri.reshape(-1, 3).max(axis=0).tolist(), 'normal_min': unit.min(axis=0).tolist()}
 if stored_normals is not None:
     out['stored_normals_match'] = bool(np.allclose(stored_normals, unit, atol=1e-5))
 print(json.dumps(out))
@@ -61,6 +62,10 @@ interface MeshSummary {
   z_min: number;
   z_max: number;
   normal_z_min: number;
+  /** smallest and largest vertex x, y, z; smallest unit-normal component per axis */
+  lo: number[];
+  hi: number[];
+  normal_min: number[];
   stored_normals_match?: boolean;
 }
 const summary = (file: string) => JSON.parse(runPython(MESH_SUMMARY, [file])) as MeshSummary;
@@ -124,6 +129,32 @@ describe('surface mesh of a label boundary', () => {
     expect([e.z_min, e.z_max]).toEqual([9.5 * 2, 9.5 * 2]);
     expect(e.normal_z_min).toBeCloseTo(-1, 6);
     expect(e.area).toBeCloseTo(area, 4);
+  });
+
+  it('flat interfaces normal to x, y and z with voxel 0.25 × 0.5 × 2 µm (x, y, z): on the plane (c − ½)·d of their axis, spanning the volume (−½ … n − ½ voxels) across it, area exact, normals along +axis', async (ctx) => {
+    requireAvailable(ctx, noNumpy);
+    const shape: Shape3 = [8, 10, 12];
+    const spacing: Spacing3 = [2, 0.5, 0.25];
+    const n = [12, 10, 8]; // voxels along x, y, z
+    const d = [0.25, 0.5, 2]; // µm along x, y, z
+    for (const axis of [0, 1, 2]) {
+      const dir = tempDir();
+      const cut = 3;
+      const { file } = await labelsFile(dir, shape, spacing, (x, y, z) => ([x, y, z][axis] < cut ? 1 : 2));
+      const out = path.join(dir, 'flat.stl');
+      const r = cli(['convert', file, '-o', out]);
+      expect(r.status, r.stderr).toBe(0);
+      const s = summary(out);
+      const across = [0, 1, 2].filter((k) => k !== axis);
+      expect(s.lo[axis], `axis ${axis}`).toBeCloseTo((cut - 0.5) * d[axis], 5);
+      expect(s.hi[axis], `axis ${axis}`).toBeCloseTo((cut - 0.5) * d[axis], 5);
+      for (const k of across) {
+        expect(s.lo[k], `axis ${axis}, extent ${k}`).toBeCloseTo(-0.5 * d[k], 5);
+        expect(s.hi[k], `axis ${axis}, extent ${k}`).toBeCloseTo((n[k] - 0.5) * d[k], 5);
+      }
+      expect(s.area, `axis ${axis}`).toBeCloseTo(n[across[0]] * d[across[0]] * n[across[1]] * d[across[1]], 4);
+      expect(s.normal_min[axis], `axis ${axis}`).toBeCloseTo(1, 6);
+    }
   });
 
   it('a Li sphere in electrolyte: closed surface, area within 5 % of 4πR², enclosed volume within 3 % of 4/3πR³, outward normals; reversed pair turns them inward', async (ctx) => {
