@@ -32,7 +32,7 @@ describe('buried convert to .vti: the array is named after its content', () => {
     expect(vtiArrayName('slices_folder/')).toBe('scan');
   });
 
-  it('labels.tif → "labels", thickness_um.tif → "thickness_um", scan.tif → "scan"; --name overrides; the values are the input\'s', async (ctx) => {
+  it('labels.tif → "labels", thickness_um.tif → "thickness_um", scan.tif → "scan"; --name overrides', async () => {
     const dir = tempDir();
     const syn = cli(['synth', path.join(dir, 'syn'), '--shape', '24,16,16', '--seed', '5']);
     expect(syn.status, syn.stderr).toBe(0);
@@ -48,8 +48,14 @@ describe('buried convert to .vti: the array is named after its content', () => {
       expect(r.status, r.stderr).toBe(0);
       expect(vtiNames(out), input).toEqual({ arrays: [name], scalars: name });
     }
-    const missing = missingPython('vtk', 'numpy');
-    requireAvailable(ctx, missing);
+  });
+
+  it('VTK reads the converted labels and thickness map under their names, with the input\'s values', async (ctx) => {
+    requireAvailable(ctx, missingPython('vtk', 'numpy'));
+    const dir = tempDir();
+    expect(cli(['synth', path.join(dir, 'syn'), '--shape', '24,16,16', '--seed', '5']).status).toBe(0);
+    expect(cli(['convert', path.join(dir, 'syn', 'labels.tif'), '-o', path.join(dir, 'labels.vti')]).status).toBe(0);
+    expect(cli(['convert', path.join(dir, 'syn', 'thickness_um.tif'), '-o', path.join(dir, 'thickness_um.vti')]).status).toBe(0);
     const got = JSON.parse(
       runPython(
         `import sys, json, vtk

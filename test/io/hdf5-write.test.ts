@@ -144,7 +144,7 @@ describe('HDF5 writer', () => {
 });
 
 describe('buried convert -o x.h5', () => {
-  it('writes labels.tif to HDF5 that h5py and our reader read with the voxel size; .hdf5 and --to h5 too', async (ctx) => {
+  it('writes labels.tif to HDF5 that our reader reads with the voxel size; .hdf5 and --to h5 too', async () => {
     const dir = tempDir();
     expect(cli(['synth', path.join(dir, 'syn'), '--shape', '24,16,16', '--seed', '4']).status).toBe(0);
     const labels = await loadVolume(path.join(dir, 'syn', 'labels.tif'));
@@ -160,7 +160,15 @@ describe('buried convert -o x.h5', () => {
       expect(x.status, x.stderr).toBe(0);
       expect(sha256((await loadVolume(path.join(dir, name))).data)).toBe(sha256(labels.data));
     }
+  });
+
+  it('h5py reads the converted labels.h5: the same codes and element_size_um 1.7, 1.7, 1.7', async (ctx) => {
     requireAvailable(ctx, noH5py);
+    const dir = tempDir();
+    expect(cli(['synth', path.join(dir, 'syn'), '--shape', '24,16,16', '--seed', '4']).status).toBe(0);
+    const labels = await loadVolume(path.join(dir, 'syn', 'labels.tif'));
+    const out = path.join(dir, 'labels.h5');
+    expect(cli(['convert', path.join(dir, 'syn', 'labels.tif'), '-o', out]).status).toBe(0);
     const s = h5py(out);
     expect(s.sha256).toBe(sha256(labels.data));
     expect(s.element_size_um!.map((v) => +v.toPrecision(7))).toEqual([1.7, 1.7, 1.7]);

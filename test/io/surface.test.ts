@@ -157,18 +157,22 @@ describe('surface mesh of a label boundary', () => {
     }
   });
 
+  /** A Li ball of radius R voxels (0.5 µm) in electrolyte, written as labels.tif. */
+  async function sphereLabels(dir: string, R: number) {
+    const n = 2 * R + 8;
+    const c = (n - 1) / 2;
+    return labelsFile(dir, [n, n, n], [0.5, 0.5, 0.5], (x, y, z) => ((x - c) ** 2 + (y - c) ** 2 + (z - c) ** 2 <= R * R ? 1 : 2));
+  }
+
   it('a Li sphere in electrolyte: closed surface, area within 5 % of 4πR², enclosed volume within 3 % of 4/3πR³, outward normals; reversed pair turns them inward', async (ctx) => {
     requireAvailable(ctx, noNumpy);
     const dir = tempDir();
     const R = 10; // voxels
-    const n = 2 * R + 8;
-    const c = (n - 1) / 2;
-    const h = 0.5; // µm
-    const { file } = await labelsFile(dir, [n, n, n], [h, h, h], (x, y, z) => ((x - c) ** 2 + (y - c) ** 2 + (z - c) ** 2 <= R * R ? 1 : 2));
+    const { file } = await sphereLabels(dir, R);
     const out = path.join(dir, 'sphere.vtp');
     expect(cli(['convert', file, '-o', out]).status).toBe(0);
     const s = summary(out);
-    const r = R * h;
+    const r = R * 0.5;
     expect(s.open_edges).toBe(0);
     expect(Math.abs(s.area / (4 * Math.PI * r * r) - 1)).toBeLessThan(0.05);
     expect(Math.abs(s.volume / ((4 / 3) * Math.PI * r ** 3) - 1)).toBeLessThan(0.03);
@@ -177,14 +181,24 @@ describe('surface mesh of a label boundary', () => {
     const t = summary(inward);
     expect(t.volume).toBeCloseTo(-s.volume, 3);
     expect(t.area).toBeCloseTo(s.area, 3);
-    // VTK reads both formats to the same triangles, area and volume
+  });
+
+  it('VTK (vtkXMLPolyDataReader, vtkSTLReader, vtkMassProperties) reads the sphere from both formats: same triangles, area and volume as the numpy reading', async (ctx) => {
     requireAvailable(ctx, noVtk);
-    const v = JSON.parse(runPython(VTK_SUMMARY, [out, inward])) as Record<string, { cells: number; area: number; volume: number }>;
+    const dir = tempDir();
+    const { file } = await sphereLabels(dir, 8);
+    const vtp = path.join(dir, 'sphere.vtp');
+    const stl = path.join(dir, 'sphere.stl');
+    expect(cli(['convert', file, '-o', vtp]).status).toBe(0);
+    expect(cli(['convert', file, '-o', stl]).status).toBe(0);
+    const s = summary(vtp);
+    const v = JSON.parse(runPython(VTK_SUMMARY, [vtp, stl])) as Record<string, { cells: number; area: number; volume: number }>;
     expect(v.vtp.cells).toBe(s.triangles);
-    expect(v.stl.cells).toBe(t.triangles);
+    expect(v.stl.cells).toBe(s.triangles);
     expect(v.vtp.area).toBeCloseTo(s.area, 3);
     expect(v.stl.area).toBeCloseTo(s.area, 3);
     expect(v.vtp.volume).toBeCloseTo(s.volume, 3);
+    expect(v.stl.volume).toBeCloseTo(s.volume, 3);
   });
 
   it('the in-process mesh of the flat interface has the same closed-form area', () => {
