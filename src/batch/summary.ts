@@ -17,7 +17,8 @@ import { packageVersion } from '../pipeline/run.js';
 import { renderVegaLite, type VlSpec } from '../report/charts/index.js';
 import { configTableHtml, esc, inlineSvg, renderReportHtml, type Section } from '../report/html/index.js';
 import type { ScanOutcome } from './local.js';
-import { readRunDocs, RUN_REPORT, type RunDocs, type StripRowDoc } from '../io/run-folder.js';
+import { readRunDocs, RUN_REPORT, type RunDocs } from '../io/run-folder.js';
+import { activeAt, csvTable, num, runColumns, type RunColumn } from '../io/run-summary.js';
 
 // ───────────────────────────────────────── the per-scan files (types and reader: io/run-folder.ts)
 
@@ -34,98 +35,26 @@ export async function readScan(outcome: ScanOutcome): Promise<ScanData> {
 
 // ───────────────────────────────────────── columns
 
-type Cell = string | number | null;
+export type Column = RunColumn<ScanData>;
 
-export interface Column {
-  key: string;
-  doc: string;
-  get(s: ScanData): Cell;
-}
-
-const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
-const phaseOf = (s: ScanData, name: string): number | null => {
-  const names = s.segment?.phase_names ?? {};
-  const code = Object.keys(names).find((k) => names[k] === name);
-  return code === undefined ? null : num(s.segment?.phase_fractions?.[code]);
-};
-const near = (a: number, b: number) => Math.abs(a - b) < 1e-9;
-/** 0.85 → '85pct', 0.125 → '12.5pct'. */
-const pctKey = (f: number) => `${+(f * 100).toPrecision(6)}pct`;
-const mpaKey = (p: number) => `${+p.toPrecision(6)}mpa`;
-
-function activeAt(rows: StripRowDoc[] | undefined, f: number): number | null {
-  const r = rows?.find((x) => near(x.stripped_fraction, f));
-  return r ? num(r.active_fraction) : null;
-}
-
-/** The columns of summary.csv; the active-area and FEM columns follow the fractions and pressures the scans were run with. */
+/** The columns of summary.csv: the scan's outcome, then each run folder's numbers (io/run-summary.ts, the same as a run's own summary.csv), then how it ran. */
 export function summaryColumns(scans: ScanData[]): Column[] {
-  const fractions = [...new Set(scans.flatMap((s) => s.stripping?.at ?? []))].sort((a, b) => a - b);
-  const pressures = [...new Set(scans.flatMap((s) => (s.contact?.runs ?? []).map((r) => r.pressure_mpa)))].sort((a, b) => a - b);
-  const hasCurrent = scans.some((s) => s.stripping?.current?.at_rows?.length);
-  const cols: Column[] = [
+  return [
     { key: 'name', doc: 'scan folder name in the batch output folder', get: (s) => s.outcome.name },
     { key: 'status', doc: 'ok or failed', get: (s) => s.outcome.status },
     { key: 'error', doc: 'why the scan failed (empty when ok)', get: (s) => s.outcome.error },
     { key: 'input', doc: 'scan file (absolute path)', get: (s) => s.outcome.input },
     { key: 'input_sha256', doc: 'sha256 of the scan file', get: (s) => s.manifest?.input?.sha256 ?? null },
-    { key: 'shape', doc: 'volume shape nz×ny×nx (voxels)', get: (s) => (s.segment?.shape ? s.segment.shape.join('x') : null) },
-    { key: 'voxel_um', doc: 'voxel size dz×dy×dx (µm)', get: (s) => (s.segment?.spacing_um ? s.segment.spacing_um.map((v) => +v.toPrecision(6)).join('x') : null) },
-    { key: 'li_inventory_um', doc: 'Li inventory as an equivalent uniform Li thickness: mean Li thickness over the map (µm, sub-voxel refined; thickness.json mean_um)', get: (s) => num(s.thickness?.mean_um) },
-    { key: 'li_inventory_mah_cm2', doc: 'Li inventory as areal capacity (mAh/cm², 4.85 µm per mAh/cm²; thickness.json mean_capacity_mah_cm2)', get: (s) => num(s.thickness?.mean_capacity_mah_cm2) },
-    { key: 'li_volume_um3', doc: 'Li volume from the voxel count (µm³; segment.json li.volume_um3)', get: (s) => num(s.segment?.li?.volume_um3) },
-    { key: 'li_voxel_mah_cm2', doc: 'areal capacity from the voxel count, without sub-voxel refinement (mAh/cm²; segment.json)', get: (s) => num(s.segment?.li?.areal_capacity_mah_cm2) },
-    { key: 'map_area_mm2', doc: 'area of the thickness map (mm²)', get: (s) => num(s.thickness?.map?.area_mm2) },
-    { key: 'thickness_mean_um', doc: 'Li thickness: mean over the map columns (µm)', get: (s) => num(s.thickness?.mean_um) },
-    { key: 'thickness_std_um', doc: 'Li thickness: standard deviation (µm)', get: (s) => num(s.thickness?.std_um) },
-    { key: 'thickness_min_um', doc: 'Li thickness: minimum (µm)', get: (s) => num(s.thickness?.min_um) },
-    { key: 'thickness_p05_um', doc: 'Li thickness: 5th percentile (µm)', get: (s) => num(s.thickness?.p05_um) },
-    { key: 'thickness_p50_um', doc: 'Li thickness: median (µm)', get: (s) => num(s.thickness?.p50_um) },
-    { key: 'thickness_p95_um', doc: 'Li thickness: 95th percentile (µm)', get: (s) => num(s.thickness?.p95_um) },
-    { key: 'thickness_max_um', doc: 'Li thickness: maximum (µm)', get: (s) => num(s.thickness?.max_um) },
-    { key: 'thickness_zero_fraction', doc: 'fraction of map columns without Li', get: (s) => num(s.thickness?.zero_fraction) },
-    { key: 'electrolyte_rq_um', doc: 'RMS roughness of the electrolyte surface (µm)', get: (s) => num(s.thickness?.roughness?.electrolyte_surface?.rq_um) },
-    { key: 'li_top_rq_um', doc: 'RMS roughness of the Li top surface (µm)', get: (s) => num(s.thickness?.roughness?.li_top?.rq_um) },
-    { key: 'penetration_max_um', doc: 'deepest Li penetration into the electrolyte (µm)', get: (s) => num(s.thickness?.penetration?.max_um) },
-    { key: 'penetration_area_fraction', doc: 'map fraction with Li penetration', get: (s) => num(s.thickness?.penetration?.area_fraction) },
-    { key: 'phase_void', doc: 'volume fraction of void/pore', get: (s) => phaseOf(s, 'void/pore') },
-    { key: 'phase_li', doc: 'volume fraction of Li', get: (s) => phaseOf(s, 'Li') },
-    { key: 'phase_electrolyte', doc: 'volume fraction of electrolyte', get: (s) => phaseOf(s, 'electrolyte') },
-    { key: 'phase_collector', doc: 'volume fraction of current collector', get: (s) => phaseOf(s, 'collector') },
-    { key: 'contact_fraction', doc: 'fraction of the electrolyte surface touched by Li (thickness/interface.json)', get: (s) => num(s.iface?.contact_fraction) },
-    { key: 'electrolyte_depth_um', doc: 'mean electrolyte depth seen in the scan (µm)', get: (s) => num(s.iface?.electrolyte_depth_um) },
-  ];
-  for (const f of fractions)
-    cols.push({ key: `active_uniform_${pctKey(f)}`, doc: `active (Li-covered) area fraction after stripping ${+(f * 100).toPrecision(6)} % of the Li, uniform-rate replay`, get: (s) => activeAt(s.stripping?.uniform?.at_rows, f) });
-  if (hasCurrent)
-    for (const f of fractions)
-      cols.push({ key: `active_current_${pctKey(f)}`, doc: `active area fraction after stripping ${+(f * 100).toPrecision(6)} % of the Li, current-aware replay`, get: (s) => activeAt(s.stripping?.current?.at_rows ?? undefined, f) });
-  cols.push(
-    { key: 'resistance_ohm_cm2', doc: 'electrolyte + constriction resistance of the measured contact map (Ω·cm²; current stage)', get: (s) => num(s.current?.resistance_ohm_cm2) },
-    { key: 'constriction_ohm_cm2', doc: 'constriction part of the resistance (Ω·cm²)', get: (s) => num(s.current?.constriction_ohm_cm2) },
-    { key: 'current_p99', doc: '99th percentile of the local current density / nominal', get: (s) => num(s.current?.hotspots?.p99) },
-  );
-  for (const p of pressures)
-    cols.push({ key: `fem_contact_${mpaKey(p)}`, doc: `contact fraction at the end of the hold at ${p} MPa (fem stage)`, get: (s) => num(s.contact?.runs?.find((r) => near(r.pressure_mpa, p))?.contact_fraction) });
-  cols.push(
+    ...runColumns(scans),
     { key: 'wall_seconds', doc: "wall time of the scan's last run (s; a re-run with every stage up to date takes a fraction of a second)", get: (s) => num(s.manifest?.wall_seconds) ?? (s.outcome.status === 'ok' ? null : s.outcome.seconds) },
     { key: 'attempts', doc: 'attempts started (queue: including ones lost with a worker)', get: (s) => s.outcome.attempts },
     { key: 'worker', doc: 'who completed it: local or the queue worker (host:pid)', get: (s) => s.outcome.worker },
     { key: 'out', doc: 'run folder of the scan, relative to the batch folder', get: (s) => s.outcome.name },
-  );
-  return cols;
-}
-
-function csvCell(v: Cell): string {
-  if (v === null || v === undefined) return '';
-  const t = String(v);
-  return /[",\n\r]/.test(t) ? `"${t.replace(/"/g, '""')}"` : t;
+  ];
 }
 
 export function summaryCsv(scans: ScanData[], columns = summaryColumns(scans)): string {
-  const lines = [columns.map((c) => c.key).join(',')];
-  for (const s of scans) lines.push(columns.map((c) => csvCell(c.get(s))).join(','));
-  return `${lines.join('\n')}\n`;
+  return csvTable(scans, columns);
 }
 
 // ───────────────────────────────────────── charts

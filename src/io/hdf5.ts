@@ -49,10 +49,13 @@ function numericAttr(ds: H5Dataset | InstanceType<typeof h5wasm.Group>, name: st
   const attr = ds.attrs[name];
   if (!attr) return null;
   const v = attr.value as unknown;
-  if (typeof v === 'number') return [v];
+  // a float32 attribute (Fiji and ilastik write element_size_um so) means its 7 significant digits: 1.7f is 1.7, not 1.7000000477
+  const meta = attr.metadata as { type?: number; size?: number } | undefined;
+  const digits = meta?.type === 1 && meta.size === 4 ? (x: number) => Number(x.toPrecision(7)) : (x: number) => x;
+  if (typeof v === 'number') return [digits(v)];
   if (typeof v === 'bigint') return [Number(v)];
-  if (ArrayBuffer.isView(v)) return Array.from(v as unknown as ArrayLike<number>, Number);
-  if (Array.isArray(v) && v.every((x) => typeof x === 'number')) return v as number[];
+  if (ArrayBuffer.isView(v)) return Array.from(v as unknown as ArrayLike<number>, (x) => digits(Number(x)));
+  if (Array.isArray(v) && v.every((x) => typeof x === 'number')) return (v as number[]).map(digits);
   return null;
 }
 

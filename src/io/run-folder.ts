@@ -4,7 +4,7 @@
  * batch summary, the viewer server, later stages). Writers and readers both take names from here,
  * so they cannot drift apart (they did: `fem/profile.csv` vs `profiles.csv`, issue #17).
  *
- * Layout: DIR/manifest.json, DIR/report.html, DIR/figures/, and one folder per stage. A cell with
+ * Layout: DIR/manifest.json, DIR/report.html, DIR/summary.csv, DIR/figures/, and one folder per stage. A cell with
  * two Li electrodes adds the far electrode's files with the suffix `_far` in thickness/, and its
  * replay and current solve in strip/far/ and current/far/.
  */
@@ -15,6 +15,8 @@ export const RUN_MANIFEST = 'manifest.json';
 export const RUN_REPORT = 'report.html';
 export const RUN_FIGURES = 'figures';
 export const RUN_LOG = 'run.log';
+/** One row of the run's headline numbers (io/run-summary.ts). */
+export const RUN_SUMMARY = 'summary.csv';
 
 /** Stage folders of a run. */
 export const STAGE_DIRS = { segment: 'segment', thickness: 'thickness', strip: 'strip', current: 'current', fem: 'fem' } as const;

@@ -1,4 +1,5 @@
 import { promises as fs } from 'node:fs';
+import path from 'node:path';
 import type { DType, Shape3, Spacing3, VoxelArray } from './volume.js';
 import { dtypeOf, voxelCount } from './volume.js';
 import { writeAtomically } from './atomic.js';
@@ -18,6 +19,21 @@ export interface VtiOptions {
   /** µm per voxel [dz, dy, dx]; 1 when unknown (VTK then shows voxel units). */
   spacing?: Spacing3 | null;
   origin?: [number, number, number];
+}
+
+/**
+ * The array name of a volume read from `input`, after its content, so ParaView lists what it is:
+ * a label volume (a file name with 'label' in it: labels.tif) → 'labels'; a map in µm
+ * (thickness_um.tif, penetration_um.tif, distance_um.tif, …) → its file name without extension
+ * ('thickness_um'); anything else (a scan) → 'scan'. `file.h5:/dataset` and `store.zarr:/1` go by
+ * the file name.
+ */
+export function vtiArrayName(input: string): string {
+  const file = input.replace(/:\/.*$/, '');
+  const stem = path.basename(file.replace(/[\\/]+$/, '')).replace(/\.(tiff?|h5|hdf5|hdf|nxs|zarr|raw|vti)$/i, '');
+  if (/label/i.test(stem)) return 'labels';
+  if (/_um$/i.test(stem)) return stem.replace(/[^A-Za-z0-9_.-]/g, '_');
+  return 'scan';
 }
 
 const NATIVE_LITTLE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;

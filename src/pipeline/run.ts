@@ -36,7 +36,9 @@ import { currentStage, femStage, openOptionsOf, scanFile, segmentStage, stripSta
 import { reportStage } from './report.js';
 import { readSegmentLiVoxels, readSegmentQc, stopsOnQc } from './segment-qc.js';
 import type { QcBlock } from '../segment/types.js';
-import { RUN_MANIFEST, RUN_REPORT, runFile, SEGMENT_FILES } from '../io/run-folder.js';
+import { readRunDocs, RUN_MANIFEST, RUN_REPORT, RUN_SUMMARY, runFile, SEGMENT_FILES, type ManifestDoc } from '../io/run-folder.js';
+import { writeRunSummary } from '../io/run-summary.js';
+import { scanStem } from '../batch/list.js';
 
 export const STAGE_SPECS: StageSpec[] = [segmentStage, thicknessStage, stripStage, currentStage, femStage, reportStage];
 
@@ -155,6 +157,8 @@ export async function runPipeline(o: RunOptions): Promise<RunResult> {
     if (!o.quiet) stream.write(`${line}\n`);
   };
   for (const p of await removeStalePartials(out)) write(`run: removed stale temporary file ${path.relative(out, p)}`);
+  // summary.csv of an earlier call may describe results this call replaces: written again at the end
+  await fs.rm(path.join(out, RUN_SUMMARY), { force: true });
 
   const version = packageVersion();
   const ctx: RunContext = {
@@ -324,10 +328,12 @@ export async function runPipeline(o: RunOptions): Promise<RunResult> {
       fingerprint: r.fingerprint,
       summary: r.summary,
     })),
-    outputs: { report: existsSync(path.join(out, RUN_REPORT)) ? RUN_REPORT : null, figures: 'figures/', stages: specs.map((s) => s.name) },
+    outputs: { report: existsSync(path.join(out, RUN_REPORT)) ? RUN_REPORT : null, summary: RUN_SUMMARY, figures: 'figures/', stages: specs.map((s) => s.name) },
     qc: finalQc ? { confidence: finalQc.confidence, warnings: finalQc.warnings } : null,
     stopped: stoppedAfter ? { after: stoppedAfter, reason: 'segmentation confidence low with run.strict (--strict): exit 3' } : null,
   };
+  // the run's headline numbers, from the documents on disk and this manifest (the same numbers as the report)
+  await writeRunSummary(out, { ...(await readRunDocs(out)), manifest: manifest as ManifestDoc }, { scan: scanStem(input), input: path.resolve(input) });
   const manifestPath = path.join(out, RUN_MANIFEST);
   await writeFileAtomically(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
   return { out, input, sample, stages: reports, manifest: manifestPath, report: manifest.outputs.report ? path.join(out, RUN_REPORT) : null, seconds, peak_rss_bytes: peak, qc: finalQc, stopped_after: stoppedAfter };

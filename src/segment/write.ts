@@ -9,9 +9,12 @@ import { makeVolume, type Spacing3, type Volume } from '../io/volume.js';
 import type { SegmentResult } from './types.js';
 import type { ImportedLabelsReport } from './import-labels.js';
 import { SEGMENT_FILES } from '../io/run-folder.js';
+import { classLabelDisplay, phaseLabelDisplay } from '../io/label-lut.js';
 
 /** The labels TIFF's description line: the code of each value. */
 const LABEL_DESCRIPTION = (report: SegmentReport) => (report.mode === 'phases' ? '0:void,1:Li,2:electrolyte,3:collector,255:masked' : `classes 0..${report.classes - 1} by intensity`);
+/** How labels.tif opens in Fiji: phase colours and range 0–5, or grey levels over 0..K−1 (label-lut.ts). */
+const LABEL_DISPLAY = (report: SegmentReport) => (report.mode === 'phases' ? phaseLabelDisplay() : classLabelDisplay(report.classes));
 
 /**
  * Deflate level of labels.tif. A label volume is a few codes in long runs: level 1 writes a 512³
@@ -36,6 +39,7 @@ export async function writeSegmentation(dir: string, result: SegmentResult, scan
     compression: 'deflate',
     deflateLevel: LABELS_DEFLATE_LEVEL,
     description: { labels: LABEL_DESCRIPTION(result.report) },
+    display: LABEL_DISPLAY(result.report),
   });
   await writeFileAtomically(jsonPath, JSON.stringify(result.report, null, 1) + '\n');
   return { labels: labelsPath, json: jsonPath };
@@ -57,7 +61,7 @@ export async function writeSegmentationFromScratch(
   const labelsPath = path.join(dir, SEGMENT_FILES.labels);
   const jsonPath = path.join(dir, SEGMENT_FILES.json);
   const [nz, ny, nx] = labels.shape;
-  const writer = await createTiffWriter(labelsPath, { shape: labels.shape, dtype: 'uint8', spacing: report.spacing_um ?? spacing, compression: 'deflate', deflateLevel: LABELS_DEFLATE_LEVEL, description: { labels: LABEL_DESCRIPTION(report) } });
+  const writer = await createTiffWriter(labelsPath, { shape: labels.shape, dtype: 'uint8', spacing: report.spacing_um ?? spacing, compression: 'deflate', deflateLevel: LABELS_DEFLATE_LEVEL, description: { labels: LABEL_DESCRIPTION(report) }, display: LABEL_DISPLAY(report) });
   try {
     const step = Math.max(1, Math.min(nz, Math.floor((32 << 20) / (ny * nx))));
     const buf = new Uint8Array(step * ny * nx);
@@ -84,6 +88,7 @@ export async function writeImportedLabels(dir: string, labels: Volume<Uint8Array
     compression: 'deflate',
     deflateLevel: LABELS_DEFLATE_LEVEL,
     description: { labels: '0:void,1:Li,2:electrolyte,3:collector,4:cathode,5:outside,255:masked', imported_from: report.source },
+    display: phaseLabelDisplay(),
   });
   await writeFileAtomically(jsonPath, JSON.stringify(report, null, 1) + '\n');
   return { labels: labelsPath, json: jsonPath };

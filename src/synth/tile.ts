@@ -4,7 +4,7 @@
  * without ever being held. Mirroring (…abc|cba|abc…) keeps every structure continuous across tile
  * seams; the Li thickness ground truth is tiled the same way.
  */
-import { createTiffWriter } from '../io/tiff/index.js';
+import { createTiffWriter, type TiffDisplay } from '../io/tiff/index.js';
 import { allocate, type Shape3, type Volume, type VoxelArray } from '../io/volume.js';
 
 /** Source column of output column x for a base of n columns mirrored with period 2n. */
@@ -30,10 +30,11 @@ export function tilePlane(src: ArrayLike<number>, ny: number, nx: number, dst: V
  */
 export async function writeTiledTiff(
   file: string, vol: Volume, NY: number, NX: number, onProgress?: (done: number, total: number) => void, compression: 'none' | 'deflate' = 'none',
+  display?: TiffDisplay,
 ): Promise<Shape3> {
   const [nz, ny, nx] = vol.shape;
   const shape: Shape3 = [nz, NY, NX];
-  const writer = await createTiffWriter(file, { shape, dtype: vol.dtype, spacing: vol.spacing, compression });
+  const writer = await createTiffWriter(file, { shape, dtype: vol.dtype, spacing: vol.spacing, compression, display });
   try {
     const depth = Math.max(1, Math.min(nz, Math.floor((64 << 20) / (NY * NX * vol.data.BYTES_PER_ELEMENT))));
     const buf = allocate(vol.dtype, depth * NY * NX);

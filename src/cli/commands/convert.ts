@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { openVolume, readVolume } from '../../io/open.js';
 import { writeTiff } from '../../io/tiff/index.js';
-import { writeVti } from '../../io/vti.js';
+import { vtiArrayName, writeVti } from '../../io/vti.js';
 import { InputError } from '../../io/errors.js';
 import { parseShape } from '../../io/raw.js';
 import type { VolumeSource } from '../../io/source.js';
@@ -11,52 +11,60 @@ import { action, emit, printWarnings } from '../run-command.js';
 import { createProgress } from '../../io/progress.js';
 
 const WRITABLE_TIFF = new Set(['uint8', 'uint16', 'float32']);
-const TARGETS = ['tiff', 'vti', 'zarr'] as const;
+const TARGETS = ['tiff', 'vti', 'zarr', 'hdf5', 'vtp', 'stl'] as const;
 type Target = (typeof TARGETS)[number];
 
 interface ConvertFlags extends InputFlags {
   out: string;
-  name: string;
+  name?: string;
   to?: string;
   chunks?: string;
   levels?: string;
   labels?: boolean;
   gzipLevel?: string;
+  surface?: string;
   json?: boolean;
 }
 
 function targetOf(flags: ConvertFlags): Target {
   if (flags.to !== undefined) {
-    const to = flags.to.toLowerCase() === 'tif' ? 'tiff' : flags.to.toLowerCase();
-    if (!(TARGETS as readonly string[]).includes(to)) throw new InputError(`--to must be tiff, vti or zarr, got '${flags.to}'`);
+    const lower = flags.to.toLowerCase();
+    const to = lower === 'tif' ? 'tiff' : lower === 'h5' ? 'hdf5' : lower;
+    if (!(TARGETS as readonly string[]).includes(to)) throw new InputError(`--to must be tiff, vti, zarr, hdf5, vtp or stl, got '${flags.to}'`);
     return to as Target;
   }
   const ext = path.extname(flags.out).toLowerCase();
   if (ext === '.tif' || ext === '.tiff') return 'tiff';
   if (ext === '.vti') return 'vti';
   if (ext === '.zarr') return 'zarr';
-  throw new InputError('output must end in .tif, .tiff, .vti or .zarr (or give --to)', flags.out);
+  if (ext === '.h5' || ext === '.hdf5') return 'hdf5';
+  if (ext === '.vtp') return 'vtp';
+  if (ext === '.stl') return 'stl';
+  throw new InputError('output must end in .tif, .tiff, .vti, .zarr, .h5, .hdf5, .vtp or .stl (or give --to)', flags.out);
 }
 
 export function registerConvert(program: Command): void {
   addInputOptions(
     program
       .command('convert')
-      .description('convert a volume to an ImageJ TIFF (.tif), a VTK image (.vti, for ParaView) or a chunked Zarr v3 store with a multiscale pyramid (.zarr, streamed slab by slab)')
+      .description('convert a volume to an ImageJ TIFF (.tif), a VTK image (.vti, for ParaView), a chunked Zarr v3 store with a multiscale pyramid (.zarr) or HDF5 (.h5: /exchange/data with element_size_um, for Fiji, h5py, tomopy); .zarr and .h5 are streamed slab by slab')
       .argument('<input>', 'TIFF file, folder of TIFF slices, file.h5[:/dataset], Zarr store (store.zarr[:/level]), or raw file with --shape/--dtype')
-      .requiredOption('-o, --out <file>', 'output: .tif/.tiff, .vti or .zarr')
-      .option('--to <format>', 'output format: tiff, vti or zarr (default: from the output name)')
-      .option('--name <name>', 'array name in the .vti', 'scan')
+      .requiredOption('-o, --out <file>', 'output: .tif/.tiff, .vti, .zarr, .h5/.hdf5, or a surface mesh of a label volume .vtp/.stl')
+      .option('--to <format>', 'output format: tiff, vti, zarr, hdf5, vtp or stl (default: from the output name)')
+      .option('--surface <a,b>', 'vtp/stl: the boundary between these two labels, as phase names (void, li, electrolyte, collector, cathode, outside) or codes', 'li,electrolyte')
+      .option('--name <name>', "array name in the .vti (default: after the content: 'labels' for a label volume such as labels.tif, the file name for a map in µm such as thickness_um.tif → 'thickness_um', else 'scan')")
       .option('--chunks <z,y,x>', 'zarr: chunk shape (clipped to the volume)', '64,256,256')
       .option('--levels <n>', 'zarr: pyramid levels beyond full resolution (default: until the largest dimension is ≤ 256)')
       .option('--labels', 'zarr: label volume, pyramid levels take the 2×2×2 mode instead of the mean')
-      .option('--gzip-level <n>', 'zarr: gzip level of the chunks, 1 (fastest) to 9', '5')
+      .option('--gzip-level <n>', 'zarr and hdf5: gzip level of the chunks, 1 (fastest) to 9', '5')
       .option('--json', 'print the summary as JSON on stdout'),
   ).action(
     action(async (input: string, flags: ConvertFlags) => {
       const target = targetOf(flags);
       if (target === 'zarr') return convertToZarr(input, flags);
       if (flags.labels || flags.levels !== undefined) throw new InputError('--levels and --labels apply to Zarr output only (-o out.zarr or --to zarr)');
+      if (target === 'hdf5') return convertToHdf5(input, flags);
+      if (target === 'vtp' || target === 'stl') return convertToSurface(input, flags, target);
       const source = await openVolume(input, openOptionsFrom(flags));
       printWarnings(source.warnings);
       if (target === 'tiff' && !WRITABLE_TIFF.has(source.dtype)) {
@@ -73,7 +81,7 @@ export function registerConvert(program: Command): void {
       }
       progress.finish();
       if (target === 'vti') {
-        await writeVti(flags.out, [{ name: flags.name, data: volume.data }], { shape: volume.shape, spacing: volume.spacing });
+        await writeVti(flags.out, [{ name: flags.name ?? vtiArrayName(input), data: volume.data }], { shape: volume.shape, spacing: volume.spacing });
       } else {
         await writeTiff(flags.out, volume);
       }
@@ -84,6 +92,56 @@ export function registerConvert(program: Command): void {
       );
     }),
   );
+}
+
+/** The boundary between two labels of a label volume as a triangle mesh in µm (.vtp or .stl). */
+async function convertToSurface(input: string, flags: ConvertFlags, target: 'vtp' | 'stl'): Promise<void> {
+  const { interfaceMesh, meshArea, parseSurfacePair, writeStl, writeVtp } = await import('../../io/surface.js');
+  const pair = parseSurfacePair(flags.surface ?? 'li,electrolyte');
+  if (!pair) throw new InputError(`--surface must name two different labels (void, li, electrolyte, collector, cathode, outside, or codes 0..255), got '${flags.surface}'`);
+  const source = await openVolume(input, openOptionsFrom(flags));
+  let volume;
+  try {
+    printWarnings(source.warnings);
+    if (!/^u?int/.test(source.dtype)) throw new InputError(`a surface needs a label volume (integer codes); input is ${source.dtype}`, input);
+    volume = await readVolume(source);
+  } finally {
+    await source.close();
+  }
+  const mesh = interfaceMesh(volume.data, volume.shape, volume.spacing, pair[0], pair[1]);
+  if (mesh.triangles.length === 0) throw new InputError(`no boundary between labels ${pair[0]} and ${pair[1]} (--surface ${flags.surface})`, input);
+  await ensureOutputDir(path.dirname(path.resolve(flags.out)));
+  if (target === 'vtp') await writeVtp(flags.out, mesh);
+  else await writeStl(flags.out, mesh);
+  const area = meshArea(mesh);
+  const unit = volume.spacing ? 'µm²' : 'voxel²';
+  emit(
+    Boolean(flags.json),
+    { input: source.path, output: flags.out, format: target, labels: pair, points: mesh.positions.length / 3, triangles: mesh.triangles.length / 3, area: +area.toPrecision(7), area_unit: volume.spacing ? 'um2' : 'voxel2', spacing_um: volume.spacing },
+    `wrote ${flags.out}: boundary ${pair[0]}|${pair[1]}, ${mesh.triangles.length / 3} triangles, area ${+area.toPrecision(4)} ${unit}${volume.spacing ? '' : ' (no voxel size: voxel units)'}`,
+  );
+}
+
+/** Stream any readable input into an HDF5 file (/exchange/data, element_size_um), one slab at a time. */
+async function convertToHdf5(input: string, flags: ConvertFlags): Promise<void> {
+  const gzipLevel = Number(flags.gzipLevel ?? 5);
+  if (!Number.isInteger(gzipLevel) || gzipLevel < 1 || gzipLevel > 9) throw new InputError(`--gzip-level must be an integer 1..9, got '${flags.gzipLevel}'`);
+  const source = await openVolume(input, openOptionsFrom(flags));
+  try {
+    printWarnings(source.warnings);
+    await ensureOutputDir(path.dirname(path.resolve(flags.out)));
+    const { writeHdf5FromSource } = await import('../../io/hdf5-write.js'); // h5wasm loaded only for HDF5 output
+    const progress = createProgress('convert: hdf5');
+    const result = await writeHdf5FromSource(flags.out, source, { gzipLevel, onProgress: (d, t) => progress.update(d, t) });
+    progress.finish();
+    emit(
+      Boolean(flags.json),
+      { input: source.path, output: flags.out, format: 'hdf5', dataset: result.dataset, shape: result.shape, dtype: result.dtype, spacing_um: result.spacing, chunks: result.chunks },
+      `wrote ${flags.out}:${result.dataset} (${result.shape.join('×')} ${result.dtype}${result.spacing ? `, element_size_um ${result.spacing.join(',')}` : ', no voxel size'}; chunks ${result.chunks.join('×')}, gzip ${gzipLevel})`,
+    );
+  } finally {
+    await source.close();
+  }
 }
 
 /** Stream any readable input into a Zarr store: one slab of chunk depth in memory at a time. */

@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { generatePhantom, PRESETS, type NormalAxis, type PresetName, type ScanDtype, type Surroundings, type SynthOptions } from '../../synth/index.js';
 import { writeTiff } from '../../io/tiff/index.js';
+import { phaseLabelDisplay } from '../../io/label-lut.js';
 import { writeFileAtomically } from '../../io/atomic.js';
 import { InputError } from '../../io/errors.js';
 import { parseShape } from '../../io/raw.js';
@@ -167,14 +168,14 @@ export function registerSynth(program: Command): void {
           shape = await writeTiledTiff(files.scan, phantom.scan, tile[0], tile[1], (d, t) => bar.update(d, t));
           bar.finish();
           const labelsBar = createProgress('synth: tiled labels');
-          await writeTiledTiff(files.labels, phantom.labels, tile[0], tile[1], (d, t) => labelsBar.update(d, t), 'deflate');
+          await writeTiledTiff(files.labels, phantom.labels, tile[0], tile[1], (d, t) => labelsBar.update(d, t), 'deflate', phaseLabelDisplay());
           labelsBar.finish();
           await writeTiledTiff(files.thickness, phantom.thickness, tile[0], tile[1]);
           await writeTiledTiff(files.penetration, phantom.penetration, tile[0], tile[1]);
           for (const x of extra) await writeTiledTiff(x.file, x.vol, tile[0], tile[1]);
         } else {
           await writeTiff(files.scan, phantom.scan);
-          await writeTiff(files.labels, phantom.labels);
+          await writeTiff(files.labels, phantom.labels, { display: phaseLabelDisplay() });
           await writeTiff(files.thickness, phantom.thickness);
           await writeTiff(files.penetration, phantom.penetration);
           for (const x of extra) await writeTiff(x.file, x.vol);

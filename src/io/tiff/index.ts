@@ -8,4 +8,5 @@ export {
   type TiffSlabWriter,
   type TiffWriterOptions,
   type TiffCompression,
+  type TiffDisplay,
 } from './writer.js';

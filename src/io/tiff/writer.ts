@@ -14,6 +14,20 @@ import { HOST_LITTLE_ENDIAN, swapInPlace } from './codec.js';
 
 export type TiffCompression = 'none' | 'deflate';
 
+/**
+ * How an 8-bit volume opens in Fiji/ImageJ: the display range (ImageJ `min=`/`max=` in the
+ * description) and, optionally, a colour lookup table written as the TIFF ColorMap (tag 320) of a
+ * palette image (PhotometricInterpretation 3). The pixel values stay the values: tifffile and our
+ * reader still read uint8 codes; ImageJ shows value v through ColorMap entry
+ * floor(256 (v − min)/(max − min)) (ByteProcessor.setMinAndMax), so a colormap made for a range
+ * must be laid out for it (see label-lut.ts).
+ */
+export interface TiffDisplay {
+  range: { min: number; max: number };
+  /** 256 colours, 8-bit [r, g, b] each. */
+  colormap?: ReadonlyArray<readonly [number, number, number]>;
+}
+
 export interface TiffWriterOptions {
   shape: Shape3;
   dtype: DType;
@@ -26,6 +40,8 @@ export interface TiffWriterOptions {
   description?: Record<string, string>;
   /** zlib level for Deflate (default 6). */
   deflateLevel?: number;
+  /** Display range and colour table (uint8 only); floats get their value range as display range. */
+  display?: TiffDisplay;
 }
 
 export interface TiffSlabWriter {
@@ -83,6 +99,25 @@ export function imagejDescription(
     lines.push(`${k}=${v}`);
   }
   return lines.join('\n') + '\n';
+}
+
+function checkDisplay(display: TiffDisplay, dtype: DType): void {
+  const { min, max } = display.range;
+  if (!(Number.isFinite(min) && Number.isFinite(max) && min < max)) throw new RangeError(`invalid display range ${min}..${max}`);
+  if (display.colormap) {
+    if (dtype !== 'uint8') throw new RangeError(`a TIFF colour map needs uint8 data, not ${dtype}`);
+    if (display.colormap.length !== 256) throw new RangeError(`a TIFF colour map has 256 entries, got ${display.colormap.length}`);
+    if (!display.colormap.every((c) => c.length === 3 && c.every((v) => Number.isInteger(v) && v >= 0 && v <= 255))) {
+      throw new RangeError('colour map entries must be [r, g, b] integers 0..255');
+    }
+  }
+}
+
+/** TIFF ColorMap values: all reds, then greens, then blues, 16-bit (8-bit × 257, so 255 → 65535). */
+function colorMapValues(colormap: ReadonlyArray<readonly [number, number, number]>): number[] {
+  const out: number[] = [];
+  for (let ch = 0; ch < 3; ch++) for (const c of colormap) out.push(c[ch] * 257);
+  return out;
 }
 
 interface Entry {
@@ -204,6 +239,7 @@ class TiffWriterCore {
     if (![nz, ny, nx].every((v) => Number.isInteger(v) && v > 0)) throw new RangeError(`invalid TIFF shape ${opts.shape.join('×')}`);
     if (ny > 0xffffffff || nx > 0xffffffff) throw new RangeError('image too large for TIFF');
     if (!(opts.dtype in SAMPLE_FORMAT)) throw new RangeError(`cannot write dtype ${opts.dtype} to TIFF`);
+    if (opts.display) checkDisplay(opts.display, opts.dtype);
     this.nz = nz;
     this.ny = ny;
     this.nx = nx;
@@ -308,7 +344,10 @@ class TiffWriterCore {
     const offType = big ? 16 : 4;
     const spacing = this.opts.spacing;
     const isFloat = this.opts.dtype === 'float32' || this.opts.dtype === 'float64';
-    const desc = imagejDescription(this.nz, spacing, isFloat ? { min: this.min, max: this.max } : null, this.opts.description);
+    const display = this.opts.display;
+    const range = display ? display.range : isFloat ? { min: this.min, max: this.max } : null;
+    const desc = imagejDescription(this.nz, spacing, range, this.opts.description);
+    const colormap = display?.colormap ? colorMapValues(display.colormap) : null;
     const descBytes = new Uint8Array(Buffer.byteLength(desc) + 1);
     Buffer.from(desc).copy(descBytes);
     const xres = spacing ? toRational(1 / spacing[2]) : [1, 1];
@@ -321,7 +360,7 @@ class TiffWriterCore {
         { tag: 257, type: 4, values: [this.ny] },
         { tag: 258, type: 3, values: [this.bpp * 8] },
         { tag: 259, type: 3, values: [this.compression === 'deflate' ? 8 : 1] },
-        { tag: 262, type: 3, values: [1] },
+        { tag: 262, type: 3, values: [colormap ? 3 : 1] },
         { tag: 273, type: offType, values: this.stripOffsets[k] },
         { tag: 277, type: 3, values: [1] },
         { tag: 278, type: 4, values: [this.rowsPerStrip] },
@@ -332,6 +371,7 @@ class TiffWriterCore {
         { tag: 339, type: 3, values: [SAMPLE_FORMAT[this.opts.dtype]] },
       ];
       if (k === 0) entries.push({ tag: 270, type: 2, values: descBytes });
+      if (colormap) entries.push({ tag: 320, type: 3, values: colormap });
       pages.push(entries);
     }
     const base = this.pos + (this.pos & 1);
@@ -412,7 +452,7 @@ export async function createTiffWriter(
 export async function writeTiff(
   path: string,
   volume: Volume,
-  options: { compression?: TiffCompression; deflateLevel?: number; bigtiff?: boolean | 'auto'; description?: Record<string, string> } = {},
+  options: { compression?: TiffCompression; deflateLevel?: number; bigtiff?: boolean | 'auto'; description?: Record<string, string>; display?: TiffDisplay } = {},
 ): Promise<void> {
   const dtype = dtypeOf(volume.data);
   if (dtype !== volume.dtype) throw new RangeError(`volume.dtype ${volume.dtype} does not match its ${dtype} data`);
@@ -425,6 +465,7 @@ export async function writeTiff(
       deflateLevel: options.deflateLevel,
       bigtiff: options.bigtiff,
       description: options.description,
+      display: options.display,
     });
     try {
       await core.open();
