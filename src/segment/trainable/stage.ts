@@ -15,6 +15,7 @@ import { makeVolume, type Volume } from '../../io/volume.js';
 import { labelsStackNormal, liInventory, type LiInventory } from '../import-labels.js';
 import type { AxisName } from '../types.js';
 import { SEGMENT_FILES } from '../../io/run-folder.js';
+import { phaseLabelDisplay } from '../../io/label-lut.js';
 import { segmentTrainable, type TrainableModel, type TrainableOptions, type TrainableReport } from './run.js';
 
 const SHORT: Record<number, string> = { 0: 'void', 1: 'li', 2: 'electrolyte', 3: 'collector', 4: 'cathode', 5: 'outside' };
@@ -53,11 +54,12 @@ export async function trainableScan(input: string, open: OpenOptions, out: strin
   await fs.mkdir(out, { recursive: true });
   const spacing = scan.spacing;
   const files: string[] = [];
-  const put = async (name: string, data: Uint8Array, description: Record<string, string>) => {
-    await writeTiff(path.join(out, name), makeVolume(data, scan.shape, spacing), { compression: 'deflate', deflateLevel: 1, description });
+  const put = async (name: string, data: Uint8Array, description: Record<string, string>, labels = false) => {
+    // labels.tif opens in Fiji in the phase colours like the segmentation's (label-lut.ts)
+    await writeTiff(path.join(out, name), makeVolume(data, scan.shape, spacing), { compression: 'deflate', deflateLevel: 1, description, ...(labels ? { display: phaseLabelDisplay() } : {}) });
     files.push(name);
   };
-  await put(SEGMENT_FILES.labels, r.labels, { labels: '0:void,1:Li,2:electrolyte,3:collector,4:cathode,5:outside,255:masked', method: 'trainable (random forest)' });
+  await put(SEGMENT_FILES.labels, r.labels, { labels: '0:void,1:Li,2:electrolyte,3:collector,4:cathode,5:outside,255:masked', method: 'trainable (random forest)' }, true);
   for (const [k, code] of r.model.class_codes.entries()) await put(`probability_${SHORT[code]}.tif`, r.probabilities[k], { probability: `P(${SHORT[code]}) × 255` });
   await put('uncertainty.tif', r.uncertainty, { uncertainty: '(1 − max class probability) × 255' });
   await writeFileAtomically(path.join(out, 'model.json'), JSON.stringify(r.model) + '\n');
