@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import { InputError } from '../io/errors.js';
 import { writeFileAtomically } from '../io/atomic.js';
+import { checkWritable, lockFolder } from '../io/output-guard.js';
 import { createProgress, formatDuration, type Progress } from '../io/progress.js';
 import { peakRssBytes } from '../report/memory.js';
 import { memoryBudget } from '../compute/budget.js';
@@ -149,6 +150,17 @@ export async function runPipeline(o: RunOptions): Promise<RunResult> {
       throw new InputError(`cannot create output directory (${err.code ?? 'error'})`, o.out);
     });
   }
+  await checkWritable(out);
+  // one run per folder: a second one would interleave its stages with this one's
+  const release = await lockFolder(out);
+  try {
+    return await runInFolder(o, out, input, sample, t0, started);
+  } finally {
+    await release();
+  }
+}
+
+async function runInFolder(o: RunOptions, out: string, input: string, sample: boolean, t0: number, started: string): Promise<RunResult> {
   const stream = o.stream ?? process.stderr;
   const tty = o.tty ?? Boolean(stream.isTTY);
   const write = (line: string) => {
