@@ -1,4 +1,5 @@
 import { InputError, type InputWarning } from '../io/errors.js';
+import { recordOutputs } from '../io/output-guard.js';
 
 /**
  * Exit codes shared by every command (contract): 0 ok, 1 internal error, 2 bad usage or input,
@@ -40,6 +41,9 @@ export function action<A extends unknown[]>(fn: (...args: A) => Promise<void>): 
         if (process.env.BURIED_DEBUG) process.stderr.write(`${e?.stack ?? ''}\n`);
         process.exitCode = EXIT_INTERNAL;
       }
+    } finally {
+      // the outputs written (also before a failure) are buried's: a later run may replace them
+      await recordOutputs();
     }
   };
 }

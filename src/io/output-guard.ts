@@ -106,3 +106,123 @@ export async function checkWritable(dir: string): Promise<void> {
     await fs.rm(probe, { force: true }).catch(() => undefined);
   }
 }
+
+/**
+ * The ledger of an output folder: the files `buried` wrote there, with their size and modification
+ * time when written. A file of an output's name that is not in it (or changed since) is another
+ * tool's, and is not replaced without --force.
+ */
+export const OUTPUT_LEDGER = '.buried-outputs.json';
+
+interface LedgerEntry {
+  bytes: number;
+  mtime_ms: number;
+}
+interface Ledger {
+  written_by: 'buried-li';
+  /** true in the run folder of `buried run` (its stage folders keep their own records). */
+  run?: boolean;
+  files: Record<string, LedgerEntry>;
+}
+
+async function readLedger(dir: string): Promise<Ledger | null> {
+  try {
+    const doc = JSON.parse(await fs.readFile(path.join(dir, OUTPUT_LEDGER), 'utf8')) as Ledger;
+    return doc && doc.written_by === 'buried-li' && typeof doc.files === 'object' && doc.files !== null ? doc : null;
+  } catch {
+    return null;
+  }
+}
+
+async function writeLedger(dir: string, ledger: Ledger): Promise<void> {
+  const { writeFileAtomically } = await import('./atomic.js');
+  await writeFileAtomically(path.join(dir, OUTPUT_LEDGER), `${JSON.stringify(ledger, null, 1)}\n`);
+}
+
+/** Outputs this process is about to write: recorded in their folder's ledger by recordOutputs. */
+const pending: { dir: string; files: readonly string[]; since: number }[] = [];
+
+/** The files of `files` (names in `dir`) that exist and that buried did not write there. */
+export async function foreignFiles(dir: string, files: readonly string[]): Promise<string[]> {
+  const ledger = await readLedger(dir);
+  const foreign: string[] = [];
+  for (const f of files) {
+    let st;
+    try {
+      st = await fs.stat(path.join(dir, f));
+    } catch {
+      continue;
+    }
+    const e = ledger?.files[f];
+    if (!e || e.bytes !== st.size || e.mtime_ms !== st.mtimeMs) foreign.push(f);
+  }
+  return foreign;
+}
+
+/** Refuse (exit 2) to replace files in `dir` that buried did not write, unless `force`; then note the files to record. */
+export async function guardForeignFiles(dir: string, files: readonly string[], force = false): Promise<void> {
+  const foreign = await foreignFiles(dir, files);
+  if (foreign.length && !force) {
+    throw new InputError(
+      `${foreign.join(', ')} ${foreign.length > 1 ? 'exist' : 'exists'} and ${foreign.length > 1 ? 'were' : 'was'} not written by buried (another tool's?); not replaced: choose another output folder, or give --force to replace ${foreign.length > 1 ? 'them' : 'it'}`,
+      dir,
+    );
+  }
+  // coarse file-system clocks can stamp a file a little before Date.now() said
+  pending.push({ dir, files, since: Date.now() - 50 });
+}
+
+/** Record the outputs written by this process (noted by guardForeignFiles) in their folders' ledgers. */
+export async function recordOutputs(): Promise<void> {
+  for (const p of pending.splice(0)) {
+    const ledger: Ledger = (await readLedger(p.dir)) ?? { written_by: 'buried-li', files: {} };
+    let changed = false;
+    for (const f of p.files) {
+      try {
+        const st = await fs.stat(path.join(p.dir, f));
+        if (st.mtimeMs < p.since) continue; // not written now: left as it was
+        ledger.files[f] = { bytes: st.size, mtime_ms: st.mtimeMs };
+        changed = true;
+      } catch {
+        /* not written */
+      }
+    }
+    if (changed) await writeLedger(p.dir, ledger).catch(() => undefined);
+  }
+}
+
+/** Names `buried run` writes at the top of its run folder. */
+const RUN_NAMES = ['manifest.json', 'report.html', 'figures', 'segment', 'thickness', 'strip', 'current', 'fem'];
+
+/**
+ * `buried run` into `dir` (which exists, locked by this process): a folder that is not a run folder
+ * of buried but holds files of the run's names is not written into without --force. Marks the folder
+ * as a run folder.
+ */
+export async function guardRunFolder(dir: string, force: boolean): Promise<void> {
+  const ledger = await readLedger(dir);
+  if (!ledger?.run) {
+    const present: string[] = [];
+    for (const n of RUN_NAMES) {
+      try {
+        await fs.lstat(path.join(dir, n));
+        present.push(n);
+      } catch {
+        /* absent */
+      }
+    }
+    let ours = false;
+    try {
+      ours = (JSON.parse(await fs.readFile(path.join(dir, 'manifest.json'), 'utf8')) as { tool?: string }).tool === 'buried run';
+    } catch {
+      /* no manifest of a run */
+    }
+    if (present.length && !ours && !force) {
+      throw new InputError(
+        `not a run folder of buried, and ${present.join(', ')} would be replaced (another tool's?): choose another output folder, or give --force to write into it`,
+        dir,
+      );
+    }
+    await writeLedger(dir, { ...(ledger ?? { written_by: 'buried-li', files: {} }), run: true });
+  }
+}

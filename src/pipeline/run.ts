@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import { InputError } from '../io/errors.js';
 import { writeFileAtomically } from '../io/atomic.js';
-import { checkWritable, lockFolder } from '../io/output-guard.js';
+import { checkWritable, guardRunFolder, lockFolder } from '../io/output-guard.js';
 import { createProgress, formatDuration, type Progress } from '../io/progress.js';
 import { peakRssBytes } from '../report/memory.js';
 import { memoryBudget } from '../compute/budget.js';
@@ -154,6 +154,8 @@ export async function runPipeline(o: RunOptions): Promise<RunResult> {
   // one run per folder: a second one would interleave its stages with this one's
   const release = await lockFolder(out);
   try {
+    // a folder of other files (e.g. `-o .` beside another tool's outputs) is not written into without --force
+    await guardRunFolder(out, o.force !== undefined && o.force !== false);
     return await runInFolder(o, out, input, sample, t0, started);
   } finally {
     await release();

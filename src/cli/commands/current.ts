@@ -10,13 +10,14 @@ import { makeVolume } from '../../io/volume.js';
 import { type CurrentSummary } from '../../current/index.js';
 import { type CurrentBackend } from '../../current/gpu.js';
 import { solveCurrentStage, type CurrentStageResult } from '../../current/run.js';
-import { addInputOptions, ensureOutputDir, openOptionsFrom, type InputFlags } from '../input-options.js';
+import { addInputOptions, ensureOutputDir, FORCE_HELP, openOptionsFrom, type InputFlags } from '../input-options.js';
 import { action, emit } from '../run-command.js';
 import { createProgress, type Progress } from '../../io/progress.js';
 import { CURRENT_FILES } from '../../io/run-folder.js';
 
 interface CurrentFlags extends InputFlags {
   out: string;
+  force?: boolean;
   thickness?: string;
   layers?: string;
   sigma: string;
@@ -60,6 +61,7 @@ export function registerCurrent(program: Command): void {
       .option('--no-extrapolate', 'report the map-resolution resistance only (skip the 2×-refined solve of the Richardson extrapolation)')
       .option('--hotspot-tile <um>', 'side of the square tiles the hot-spot current density is averaged over (µm)', '2')
       .option('--memory <size>', 'memory budget, e.g. 8G (default 60 % of the available RAM): a --labels slab whose voxel-resolution solve does not fit is solved on k×k×k blocks, the labels streamed slab by slab')
+      .option('--force', FORCE_HELP)
       .option('--json', 'print the summary as JSON on stdout'),
   ).action(
     action(async (input: string, flags: CurrentFlags) => {
@@ -117,7 +119,7 @@ export function registerCurrent(program: Command): void {
         await lab?.close();
       }
       if (result.note) process.stderr.write(`buried: note: ${result.note}\n`);
-      await ensureOutputDir(flags.out);
+      await ensureOutputDir(flags.out, { files: [CURRENT_FILES.json, CURRENT_FILES.density], force: flags.force });
       const { ny, nx, dy, dx } = result.grid;
       const block = result.solveBlock;
       const s: CurrentSummary = result.summary;

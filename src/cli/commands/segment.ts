@@ -6,7 +6,8 @@ import { PHASE_NAMES, type SegmentOptions, type SegmentReport } from '../../segm
 import { segmentScan, type SegmentMemory, type SegmentScanOptions } from '../../segment/run.js';
 import type { SegmentationFiles } from '../../segment/write.js';
 import { formatBytes, memoryBudget } from '../../compute/budget.js';
-import { addInputOptions, ensureOutputDir, openOptionsFrom, type InputFlags } from '../input-options.js';
+import { addInputOptions, ensureOutputDir, FORCE_HELP, openOptionsFrom, type InputFlags } from '../input-options.js';
+import { SEGMENT_FILES } from '../../io/run-folder.js';
 import { action, emit, printWarnings, EXIT_CODES_HELP } from '../run-command.js';
 import { createProgress, type Progress } from '../../io/progress.js';
 import { applyQcOutcome, qcOutcome } from '../qc-outcome.js';
@@ -28,6 +29,7 @@ interface SegmentFlags extends InputFlags {
   memory?: string;
   json?: boolean;
   strict?: boolean;
+  force?: boolean;
 }
 
 function oneOf<T extends string>(flag: string, value: string, allowed: readonly T[]): T {
@@ -75,6 +77,7 @@ export function registerSegment(program: Command): void {
       .option('--backend <b>', 'auto | cpu | gpu', 'auto')
       .option('--memory <size>', 'memory budget, e.g. 8G (default 60 % of the available RAM): a scan whose in-memory segmentation does not fit is streamed by slabs through scratch files ($BURIED_SCRATCH or the temporary folder), with identical labels')
       .option('--strict', 'exit 3 when the segmentation confidence is low (labels.tif and segment.json are still written, to inspect)')
+      .option('--force', FORCE_HELP)
       .option('--json', 'print the summary as JSON on stdout')
       .addHelpText('after', `\n${EXIT_CODES_HELP}`),
   ).action(
@@ -107,7 +110,7 @@ export function registerSegment(program: Command): void {
         await probe.close();
         if (!spacing) throw new InputError('voxel size unknown (no spacing in the file): give --voxel UM or --voxel DZ,DY,DX (--classes K needs none)', input);
       }
-      await ensureOutputDir(flags.out);
+      await ensureOutputDir(flags.out, { files: Object.values(SEGMENT_FILES), force: flags.force });
       let stage: Progress | null = null;
       let stageName = '';
       options.onProgress = (name, done, total) => {

@@ -3,12 +3,14 @@ import { loadVolume } from '../../io/open.js';
 import { InputError } from '../../io/errors.js';
 import type { StepMode } from '../../strip/index.js';
 import { checkStrippable, runStripping } from '../../strip/run.js';
-import { addInputOptions, ensureOutputDir, openOptionsFrom, type InputFlags } from '../input-options.js';
+import { addInputOptions, ensureOutputDir, FORCE_HELP, openOptionsFrom, type InputFlags } from '../input-options.js';
+import { STRIP_FILES } from '../../io/run-folder.js';
 import { action, emit } from '../run-command.js';
 import { createProgress } from '../../io/progress.js';
 
 interface StripFlags extends InputFlags {
   out: string;
+  force?: boolean;
   steps: string;
   at?: string;
   by: string;
@@ -55,6 +57,7 @@ export function registerStrip(program: Command): void {
       .option('--sigma <mS_per_cm>', 'current mode: electrolyte conductivity', '2')
       .option('--j-nominal <mA_cm2>', 'current mode: nominal stripping current density (with --j-void)')
       .option('--j-void <mA_cm2>', 'current mode: local current density above which a pixel voids (loses contact)')
+      .option('--force', FORCE_HELP)
       .option('--json', 'print the summary as JSON on stdout'),
   ).action(
     action(async (input: string, flags: StripFlags) => {
@@ -77,7 +80,7 @@ export function registerStrip(program: Command): void {
       if (wantCurrent && !vol.spacing) throw new InputError('current mode needs the pixel size: give --voxel UM', input);
       const pixelUm = vol.spacing ? vol.spacing[2] : null;
       checkStrippable(vol.data, input); // before the output folder is made: a bad map leaves nothing behind
-      await ensureOutputDir(flags.out);
+      await ensureOutputDir(flags.out, { files: [...Object.values(STRIP_FILES), 'stripping_current.csv'], force: flags.force });
 
       const { uniform: uni, current: cur, files, atRows } = await runStripping(vol, flags.out, {
         name: input,

@@ -6,7 +6,8 @@ import type { ElectrodeCount } from '../../thickness/electrodes.js';
 import { measureThickness } from '../../thickness/run.js';
 import { importLabels } from '../../segment/import-labels.js';
 import { writeElectrodeOutputs } from '../../thickness/outputs.js';
-import { addInputOptions, ensureOutputDir, openOptionsFrom, type InputFlags } from '../input-options.js';
+import { addInputOptions, ensureOutputDir, FORCE_HELP, openOptionsFrom, type InputFlags } from '../input-options.js';
+import { THICKNESS_FILES, thicknessFiles } from '../../io/run-folder.js';
 import { createProgress } from '../../io/progress.js';
 import { action, emit } from '../run-command.js';
 
@@ -18,6 +19,7 @@ interface ThicknessFlags extends InputFlags {
   memory?: string;
   labelMap?: string;
   json?: boolean;
+  force?: boolean;
 }
 
 export function parseElectrodes(text: string): ElectrodeCount {
@@ -38,6 +40,7 @@ export function registerThickness(program: Command): void {
       .option('--scan <file>', 'grey-level scan of the same shape: sub-voxel refinement of the Li boundaries')
       .option('--label-map <map>', 'labels from another tool: their codes onto the phases, SRC:PHASE,… (void, li, electrolyte, collector, cathode, outside, masked or codes 0–5, 255), e.g. "0:void,1:electrolyte,2:li"')
       .option('--memory <size>', 'memory budget (e.g. 8G, 512M); volumes that do not fit are streamed from disk (default: 60 % of available memory)')
+      .option('--force', FORCE_HELP)
       .option('--json', 'print the summary as JSON on stdout'),
   ).action(
     action(async (input: string, flags: ThicknessFlags) => {
@@ -55,7 +58,7 @@ export function registerThickness(program: Command): void {
       );
       progress.finish();
       if (m.detection.warning) process.stderr.write(`buried: warning: ${input}: ${m.detection.warning}\n`);
-      await ensureOutputDir(flags.out);
+      await ensureOutputDir(flags.out, { files: [...Object.values(thicknessFiles()), ...Object.values(thicknessFiles('_far')), THICKNESS_FILES.interface], force: flags.force });
       const memory = m.memory;
       const { summaries, entries } = await writeElectrodeOutputs(flags.out, m, { input, scan: flags.scan ?? null, spacing_um: m.spacing, volume_shape: m.shape, memory });
       const two = m.electrodes.length > 1;
