@@ -1,5 +1,5 @@
 import { InputError, type InputWarning } from '../io/errors.js';
-import { recordOutputs } from '../io/output-guard.js';
+import { asWriteError, recordOutputs } from '../io/output-guard.js';
 
 /**
  * Exit codes shared by every command (contract): 0 ok, 1 internal error, 2 bad usage or input,
@@ -31,7 +31,9 @@ export function action<A extends unknown[]>(fn: (...args: A) => Promise<void>): 
   return async (...args: A) => {
     try {
       await fn(...args);
-    } catch (err) {
+    } catch (caught) {
+      // disk full, read-only or no permission while writing: one line naming the file and the cause
+      const err = asWriteError(caught);
       if (err instanceof InputError) {
         process.stderr.write(`buried: ${err.message}\n`);
         process.exitCode = EXIT_BAD_INPUT;

@@ -44,11 +44,55 @@ export function writeFailure(err: unknown): string {
   }
 }
 
-/** An output-write error (ENOSPC, EACCES, ...) as bad input naming `file`; other errors unchanged. */
-export function asWriteError(err: unknown, file: string): unknown {
-  const code = (err as NodeJS.ErrnoException)?.code;
-  if (err instanceof InputError || !code || !['ENOSPC', 'EDQUOT', 'EROFS', 'EACCES', 'EPERM', 'ENOTDIR'].includes(code)) return err;
-  return new InputError(writeFailure(err), file);
+/** The file a temporary name of writeAtomically (`.NAME.PID.HEX.partial`) stands for; other paths unchanged. */
+export function targetOf(file: string): string {
+  const m = /^\.(.+)\.\d+\.[0-9a-f]+\.partial$/.exec(path.basename(file));
+  return m ? path.join(path.dirname(file), m[1]) : file;
+}
+
+/**
+ * A file-system error of writing (disk full, read-only, no permission) as bad input: one line naming
+ * the file (the target, not its temporary name) and the cause. Other errors are returned unchanged.
+ */
+export function asWriteError(err: unknown): unknown {
+  const e = err as NodeJS.ErrnoException;
+  if (err instanceof InputError || !e?.code || !e.path || !['ENOSPC', 'EDQUOT', 'EROFS', 'EACCES', 'EPERM'].includes(e.code)) return err;
+  return new InputError(writeFailure(err), targetOf(e.path));
+}
+
+/**
+ * Before any computing: the output folder `dir` can be written, or, when it does not exist yet, its
+ * nearest existing parent folder can take it (nothing is created here).
+ */
+export async function checkOutputFolder(dir: string): Promise<void> {
+  let probe = path.resolve(dir);
+  for (;;) {
+    let st;
+    try {
+      st = await fs.stat(probe);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      const parent = path.dirname(probe);
+      if (code === 'ENOENT' && parent !== probe) {
+        probe = parent;
+        continue;
+      }
+      throw new InputError(`output folder cannot be made: ${writeFailure(err)}`, dir);
+    }
+    if (!st.isDirectory()) {
+      throw new InputError(probe === path.resolve(dir) ? 'output directory exists and is not a directory' : `output folder cannot be made: ${probe} is a file, not a folder`, dir);
+    }
+    if (probe === path.resolve(dir)) return checkWritable(probe, dir);
+    const test = path.join(probe, `.buried-write-probe.${process.pid}.${randomBytes(4).toString('hex')}.partial`);
+    try {
+      await fs.writeFile(test, 'probe');
+    } catch (err) {
+      throw new InputError(`output folder cannot be made in ${probe}: ${writeFailure(err)}`, dir);
+    } finally {
+      await fs.rm(test, { force: true }).catch(() => undefined);
+    }
+    return;
+  }
 }
 
 /**
@@ -64,7 +108,7 @@ export async function lockFolder(dir: string): Promise<() => Promise<void>> {
     try {
       await fs.writeFile(tmp, `${process.pid}\n`);
     } catch (err) {
-      throw new InputError(`output folder ${writeFailure(err)}`, dir);
+      throw new InputError(`output folder: ${writeFailure(err)}`, dir);
     }
     try {
       await fs.link(tmp, lock);
@@ -83,7 +127,7 @@ export async function lockFolder(dir: string): Promise<() => Promise<void>> {
       };
     } catch (err) {
       await fs.rm(tmp, { force: true });
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new InputError(`output folder ${writeFailure(err)}`, dir);
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new InputError(`output folder: ${writeFailure(err)}`, dir);
     }
     const pid = Number.parseInt(await fs.readFile(lock, 'utf8').catch(() => ''), 10);
     if (Number.isInteger(pid) && pid > 0 && alive(pid)) {
@@ -95,13 +139,13 @@ export async function lockFolder(dir: string): Promise<() => Promise<void>> {
   throw new InputError('output folder in use by another buried run (its lock keeps changing hands)', dir);
 }
 
-/** The folder `dir` (which exists) takes new files: a probe file is created and removed. */
-export async function checkWritable(dir: string): Promise<void> {
+/** The folder `dir` (which exists) takes new files: a probe file is created and removed. `name`: how the message names it. */
+export async function checkWritable(dir: string, name = dir): Promise<void> {
   const probe = path.join(dir, `.buried-write-probe.${process.pid}.${randomBytes(4).toString('hex')}.partial`);
   try {
     await fs.writeFile(probe, 'probe');
   } catch (err) {
-    throw new InputError(`output folder ${writeFailure(err)}`, dir);
+    throw new InputError(`output folder: ${writeFailure(err)}`, name);
   } finally {
     await fs.rm(probe, { force: true }).catch(() => undefined);
   }

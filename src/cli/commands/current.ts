@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { Command } from 'commander';
+import { checkOutputFolder } from '../../io/output-guard.js';
 import { loadVolume, openVolume } from '../../io/open.js';
 import { memoryBudget } from '../../compute/budget.js';
 import { memoryReport } from '../../report/memory.js';
@@ -65,6 +66,8 @@ export function registerCurrent(program: Command): void {
       .option('--json', 'print the summary as JSON on stdout'),
   ).action(
     action(async (input: string, flags: CurrentFlags) => {
+      // before any computing: a read-only or unwritable output folder fails now, in one line
+      await checkOutputFolder(flags.out);
       const sigma = positive('--sigma', flags.sigma)!;
       const rct = positive('--rct', flags.rct, true)!;
       const tol = positive('--tol', flags.tol)!;

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { checkOutputFolder } from '../../io/output-guard.js';
 import { InputError } from '../../io/errors.js';
 import { formatBytes, memoryBudget } from '../../compute/budget.js';
 import type { BackendChoice } from '../../compute/types.js';
@@ -70,6 +71,8 @@ function phaseCommand(program: Command, name: string, description: string): Comm
 export function registerDistance(program: Command): void {
   phaseCommand(program, 'distance', 'exact Euclidean distance (µm) from each voxel of a phase to the nearest voxel outside it').action(
     action(async (input: string, flags: PhaseFlags) => {
+      // before any computing: a read-only or unwritable output folder fails now, in one line
+      await checkOutputFolder(flags.out);
       const { options, budget, finish } = stageOptions(flags, 'distance', ['distance_um.tif']);
       const r = await distanceStage(input, openOptionsFrom(flags), flags.out, options);
       finish();
@@ -88,6 +91,8 @@ export function registerDistance(program: Command): void {
 export function registerLocalThickness(program: Command): void {
   phaseCommand(program, 'local-thickness', 'local thickness (diameter of the largest inscribed ball, µm; Hildebrand–Rüegsegger) of a phase').action(
     action(async (input: string, flags: PhaseFlags) => {
+      // before any computing: a read-only or unwritable output folder fails now, in one line
+      await checkOutputFolder(flags.out);
       const { options, budget, finish } = stageOptions(flags, 'local-thickness', ['local_thickness_um.tif', 'distance_um.tif']);
       const r = await localThicknessStage(input, openOptionsFrom(flags), flags.out, options);
       finish();

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { checkOutputFolder } from '../../io/output-guard.js';
 import { InputError } from '../../io/errors.js';
 import { openVolume } from '../../io/open.js';
 import type { BackendChoice } from '../../compute/types.js';
@@ -82,6 +83,8 @@ export function registerSegment(program: Command): void {
       .addHelpText('after', `\n${EXIT_CODES_HELP}`),
   ).action(
     action(async (input: string, flags: SegmentFlags) => {
+      // before any computing: a read-only or unwritable output folder fails now, in one line
+      await checkOutputFolder(flags.out);
       const backendChoice = oneOf<BackendChoice>('--backend', flags.backend, ['auto', 'cpu', 'gpu']);
       const options: Omit<SegmentScanOptions, 'backend' | 'budgetBytes'> = {
         mode: flags.classes !== undefined ? 'classes' : 'phases',

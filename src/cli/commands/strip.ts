@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { checkOutputFolder } from '../../io/output-guard.js';
 import { loadVolume } from '../../io/open.js';
 import { InputError } from '../../io/errors.js';
 import type { StepMode } from '../../strip/index.js';
@@ -61,6 +62,8 @@ export function registerStrip(program: Command): void {
       .option('--json', 'print the summary as JSON on stdout'),
   ).action(
     action(async (input: string, flags: StripFlags) => {
+      // before any computing: a read-only or unwritable output folder fails now, in one line
+      await checkOutputFolder(flags.out);
       const steps = num('--steps', flags.steps, (v) => Number.isInteger(v) && v >= 1 && v <= 1e6, 'a positive integer')!;
       const minIsland = num('--min-island', flags.minIsland, (v) => Number.isInteger(v) && v >= 1, 'a positive integer')!;
       if (flags.by !== 'depth' && flags.by !== 'fraction') throw new InputError(`--by must be depth or fraction, got '${flags.by}'`);

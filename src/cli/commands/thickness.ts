@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { checkOutputFolder } from '../../io/output-guard.js';
 import { InputError } from '../../io/errors.js';
 import { memoryBudget } from '../../compute/budget.js';
 import type { NormalOption } from '../../thickness/map.js';
@@ -44,6 +45,8 @@ export function registerThickness(program: Command): void {
       .option('--json', 'print the summary as JSON on stdout'),
   ).action(
     action(async (input: string, flags: ThicknessFlags) => {
+      // before any computing: a read-only or unwritable output folder fails now, in one line
+      await checkOutputFolder(flags.out);
       const normal = flags.normal as NormalOption;
       if (!['x', 'y', 'z', 'auto'].includes(normal)) throw new InputError(`--normal must be x, y, z or auto, got '${flags.normal}'`);
       const electrodes = parseElectrodes(flags.electrodes);
