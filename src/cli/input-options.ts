@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import type { Command } from 'commander';
 import { InputError } from '../io/errors.js';
-import { checkWritable, guardForeignFiles, writeFailure } from '../io/output-guard.js';
+import { checkWritable, guardForeignFiles, noteCreatedFolder, writeFailure } from '../io/output-guard.js';
 import { parseVoxelOption } from '../io/spacing.js';
 import { parseDType, parseShape } from '../io/raw.js';
 import type { OpenOptions } from '../io/open.js';
@@ -60,7 +60,7 @@ export async function ensureOutputDir(dir: string, guard?: { files: readonly str
   }
   if (!exists) {
     try {
-      await fs.mkdir(dir, { recursive: true });
+      noteCreatedFolder(await fs.mkdir(dir, { recursive: true }), dir);
     } catch (err) {
       throw new InputError(`cannot create output directory: ${writeFailure(err)}`, dir);
     }

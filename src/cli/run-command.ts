@@ -1,5 +1,5 @@
 import { InputError, type InputWarning } from '../io/errors.js';
-import { asWriteError, recordOutputs } from '../io/output-guard.js';
+import { asWriteError, recordOutputs, removeEmptyCreatedFolders } from '../io/output-guard.js';
 
 /**
  * Exit codes shared by every command (contract): 0 ok, 1 internal error, 2 bad usage or input,
@@ -29,8 +29,10 @@ export function emit(json: boolean, summary: unknown, text: string): void {
  */
 export function action<A extends unknown[]>(fn: (...args: A) => Promise<void>): (...args: A) => Promise<void> {
   return async (...args: A) => {
+    let failed = true;
     try {
       await fn(...args);
+      failed = false;
     } catch (caught) {
       // disk full, read-only or no permission while writing: one line naming the file and the cause
       const err = asWriteError(caught);
@@ -46,6 +48,8 @@ export function action<A extends unknown[]>(fn: (...args: A) => Promise<void>): 
     } finally {
       // the outputs written (also before a failure) are buried's: a later run may replace them
       await recordOutputs();
+      // an output folder made for this command and left empty by its failure is removed
+      if (failed) await removeEmptyCreatedFolders();
     }
   };
 }

@@ -270,3 +270,40 @@ export async function guardRunFolder(dir: string, force: boolean): Promise<void>
     await writeLedger(dir, { ...(ledger ?? { written_by: 'buried-li', files: {} }), run: true });
   }
 }
+
+/** Output folders this process created: [first folder mkdir made, the output folder]. */
+const created: [string, string][] = [];
+
+/** Note that mkdir made `first` (and the folders below it down to `dir`) for an output folder. */
+export function noteCreatedFolder(first: string | undefined, dir: string): void {
+  if (first) created.push([path.resolve(first), path.resolve(dir)]);
+}
+
+/**
+ * After a failure: remove the output folders this process created and left empty (from the output
+ * folder up to the first one mkdir made), so a failed command leaves nothing behind.
+ */
+export async function removeEmptyCreatedFolders(): Promise<void> {
+  for (const [first, dir] of created.splice(0).reverse()) {
+    for (let d = dir; ; d = path.dirname(d)) {
+      try {
+        await fs.rmdir(d); // only an empty folder
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') break;
+      }
+      if (d === first || path.dirname(d) === d) break;
+    }
+  }
+}
+
+/** Remove the folder `dir` when it holds no file but buried's own marks (ledger, lock) and empty folders. */
+export async function removeIfNothingWritten(dir: string): Promise<void> {
+  let entries;
+  try {
+    entries = await fs.readdir(dir, { withFileTypes: true, recursive: true });
+  } catch {
+    return;
+  }
+  if (entries.some((e) => !e.isDirectory() && e.name !== OUTPUT_LEDGER && e.name !== RUN_LOCK)) return;
+  await fs.rm(dir, { recursive: true, force: true });
+}

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { checkOutputFolder } from '../../io/output-guard.js';
-import { InputError } from '../../io/errors.js';
+import { InputError, namingFile } from '../../io/errors.js';
 import { memoryBudget } from '../../compute/budget.js';
 import type { NormalOption } from '../../thickness/map.js';
 import type { ElectrodeCount } from '../../thickness/electrodes.js';
@@ -55,10 +55,11 @@ export function registerThickness(program: Command): void {
       const progress = createProgress('thickness');
       // labels of another tool: mapped onto the phase codes in memory (uint8), then measured as ours
       const imported = flags.labelMap !== undefined ? await importLabels(input, { labelMap: flags.labelMap, open }) : null;
-      const m = await measureThickness(
+      // a problem of the labels (no electrolyte, no interface, ...) names the labels file
+      const m = await namingFile(input, measureThickness(
         { labelsFile: input, labelsOpen: open, volume: imported?.labels ?? null, scanFile: flags.scan ?? null, scanOpen: { voxel: open.voxel, roi: open.roi } },
         { normal, electrodes, budgetBytes: budget.bytes, onProgress: (d, t) => progress.update(d, t) },
-      );
+      ));
       progress.finish();
       if (m.detection.warning) process.stderr.write(`buried: warning: ${input}: ${m.detection.warning}\n`);
       await ensureOutputDir(flags.out, { files: [...Object.values(thicknessFiles()), ...Object.values(thicknessFiles('_far')), THICKNESS_FILES.interface], force: flags.force });
