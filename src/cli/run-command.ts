@@ -23,6 +23,11 @@ export function emit(json: boolean, summary: unknown, text: string): void {
   else process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
 }
 
+/** An allocation that exceeds what the process can hold (a header claiming 10¹⁰ voxels, ...). */
+function allocationFailure(err: unknown): boolean {
+  return err instanceof RangeError && /Invalid typed array length|Array buffer allocation failed|Invalid array buffer length/.test(err.message);
+}
+
 /**
  * Wrap a command action: bad input becomes one line on stderr and exit 2, anything else an internal
  * error (exit 1, stack with BURIED_DEBUG=1).
@@ -35,7 +40,12 @@ export function action<A extends unknown[]>(fn: (...args: A) => Promise<void>): 
       failed = false;
     } catch (caught) {
       // disk full, read-only or no permission while writing: one line naming the file and the cause
-      const err = asWriteError(caught);
+      let err = asWriteError(caught);
+      // a volume larger than memory (an array that cannot be made): bad input naming the input, with the way out
+      if (allocationFailure(err)) {
+        const input = typeof args[0] === 'string' ? args[0] : undefined;
+        err = new InputError(`the volume is larger than memory can hold (${(err as Error).message}): give --memory SIZE (e.g. 8G, below the free RAM) so the voxel stages stream it from disk in slabs, or analyse a part with --roi`, input);
+      }
       if (err instanceof InputError) {
         process.stderr.write(`buried: ${err.message}\n`);
         process.exitCode = EXIT_BAD_INPUT;
