@@ -17,6 +17,19 @@ export function printWarnings(warnings: InputWarning[]): void {
   for (const w of warnings) process.stderr.write(`buried: warning: ${w.file && !w.message.startsWith(w.file) ? `${w.file}: ` : ''}${w.message}\n`);
 }
 
+/**
+ * A flag renamed for consistency (issue #22): the old spelling still works, hidden from --help, with a
+ * note on stderr. Returns the value given under either name (the new one wins) and the name used.
+ */
+export function renamedFlag<T>(flags: Record<string, unknown>, now: { key: string; flag: string }, old: { key: string; flag: string }): { value: T; flag: string } {
+  const oldValue = flags[old.key] as T | undefined;
+  if (oldValue !== undefined) {
+    process.stderr.write(`buried: note: ${old.flag} is deprecated here; use ${now.flag}\n`);
+    if (flags[now.key] === undefined) return { value: oldValue, flag: old.flag };
+  }
+  return { value: flags[now.key] as T, flag: now.flag };
+}
+
 /** Print a result: JSON on stdout with --json, else the human text. */
 export function emit(json: boolean, summary: unknown, text: string): void {
   if (json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { checkOutputFolder } from '../../io/output-guard.js';
 import { loadVolume, openVolume } from '../../io/open.js';
 import { memoryBudget } from '../../compute/budget.js';
@@ -12,7 +12,7 @@ import { type CurrentSummary } from '../../current/index.js';
 import { type CurrentBackend } from '../../current/gpu.js';
 import { solveCurrentStage, type CurrentStageResult } from '../../current/run.js';
 import { addInputOptions, ensureOutputDir, FORCE_HELP, openOptionsFrom, type InputFlags } from '../input-options.js';
-import { action, emit } from '../run-command.js';
+import { action, emit, renamedFlag } from '../run-command.js';
 import { createProgress, type Progress } from '../../io/progress.js';
 import { CURRENT_FILES } from '../../io/run-folder.js';
 
@@ -21,7 +21,8 @@ interface CurrentFlags extends InputFlags {
   force?: boolean;
   thickness?: string;
   layers?: string;
-  sigma: string;
+  conductivity?: string;
+  sigma?: string;
   rct: string;
   sides: string;
   labels?: string;
@@ -51,7 +52,8 @@ export function registerCurrent(program: Command): void {
       .requiredOption('-o, --out <dir>', 'output folder (created if missing)')
       .option('--thickness <um>', 'electrolyte slab thickness L in µm (required unless --labels gives the slab)')
       .option('--layers <n>', 'layers across L (default L / pixel size, 4…512)')
-      .option('--sigma <mS_per_cm>', 'electrolyte conductivity in mS/cm', '2')
+      .option('--conductivity <mS_per_cm>', 'electrolyte ionic conductivity in mS/cm (default 2)')
+      .addOption(new Option('--sigma <mS_per_cm>', 'deprecated spelling of --conductivity').hideHelp())
       .option('--rct <ohm_cm2>', 'charge-transfer resistance in Ω·cm² (0 = equipotential contacts)', '0')
       .option('--sides <kind>', 'lateral boundaries: periodic|insulating', 'periodic')
       .option('--labels <file>', 'label volume [nz, ny, nx] of the slab: only electrolyte (code 2) conducts; layer 0 touches the contacts')
@@ -68,7 +70,8 @@ export function registerCurrent(program: Command): void {
     action(async (input: string, flags: CurrentFlags) => {
       // before any computing: a read-only or unwritable output folder fails now, in one line
       await checkOutputFolder(flags.out);
-      const sigma = positive('--sigma', flags.sigma)!;
+      const conductivity = renamedFlag<string | undefined>(flags as unknown as Record<string, unknown>, { key: 'conductivity', flag: '--conductivity' }, { key: 'sigma', flag: '--sigma' });
+      const sigma = positive(conductivity.flag, conductivity.value ?? '2')!;
       const rct = positive('--rct', flags.rct, true)!;
       const tol = positive('--tol', flags.tol)!;
       if (!['auto', 'cpu', 'gpu'].includes(flags.backend)) throw new InputError(`--backend must be auto, cpu or gpu, got '${flags.backend}'`);

@@ -17,6 +17,7 @@ interface RunFlags extends ConfigFlags {
   labels?: string;
   labelMap?: string;
   roi?: string;
+  fillHoles?: boolean;
 }
 
 function parseStages(flag: string, text: string): StageName[] {
@@ -44,6 +45,8 @@ export function registerRun(program: Command): void {
     .option('--roi <box>', 'same as --input-roi: analyse only this box of the scan, AXIS=START:END or AXIS=center:LENGTH per axis, voxels or µm (um suffix), e.g. y=center:800um,x=center:800um')
     .option('--labels <file>', 'same as --segment-labels: labels from another tool (Weka, ilastik, Dragonfly, Avizo) instead of the automatic segmentation; the run goes on from the thickness stage')
     .option('--label-map <map>', 'same as --segment-label-map: their codes onto the phases, SRC:PHASE,… e.g. "0:void,1:electrolyte,2:li"')
+    .option('--fill-holes', 'same as --segment-fill-holes true (as in buried segment)')
+    .option('--no-fill-holes', 'same as --segment-fill-holes false')
     .option('--json', 'print the run summary as JSON on stdout')
     .addHelpText('after', `\n${EXIT_CODES_HELP}`);
   // --config, --set, --voxel, --workers and one flag per configuration key (--segment-method, ...)
@@ -57,6 +60,7 @@ export function registerRun(program: Command): void {
         ...(flags.labels !== undefined ? { segmentLabels: flags.labels } : {}),
         ...(flags.labelMap !== undefined ? { segmentLabelMap: flags.labelMap } : {}),
         ...(flags.roi !== undefined ? { inputRoi: flags.roi } : {}),
+        ...(flags.fillHoles !== undefined ? { segmentFillHoles: String(flags.fillHoles) } : {}),
       });
       const force = flags.force === undefined ? false : flags.force === true ? true : parseStages('--force', String(flags.force));
       const until = flags.until !== undefined ? parseStages('--until', flags.until)[0] : undefined;

@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { checkOutputFolder } from '../../io/output-guard.js';
 import { loadVolume } from '../../io/open.js';
 import { InputError } from '../../io/errors.js';
@@ -6,7 +6,7 @@ import type { StepMode } from '../../strip/index.js';
 import { checkStrippable, runStripping } from '../../strip/run.js';
 import { addInputOptions, ensureOutputDir, FORCE_HELP, openOptionsFrom, type InputFlags } from '../input-options.js';
 import { STRIP_FILES } from '../../io/run-folder.js';
-import { action, emit } from '../run-command.js';
+import { action, emit, renamedFlag } from '../run-command.js';
 import { createProgress } from '../../io/progress.js';
 
 interface StripFlags extends InputFlags {
@@ -19,7 +19,8 @@ interface StripFlags extends InputFlags {
   mode: string;
   thickness?: string;
   solveGrid: string;
-  sigma: string;
+  conductivity?: string;
+  sigma?: string;
   jNominal?: string;
   jVoid?: string;
   json?: boolean;
@@ -55,7 +56,8 @@ export function registerStrip(program: Command): void {
       .option('--mode <mode>', 'uniform|current|both (current: each pixel strips at its local current density)', 'uniform')
       .option('--thickness <um>', 'current mode: electrolyte slab thickness in µm (default: the map width)')
       .option('--solve-grid <n>', 'current mode: long side of the solve grid in pixels', '64')
-      .option('--sigma <mS_per_cm>', 'current mode: electrolyte conductivity', '2')
+      .option('--conductivity <mS_per_cm>', 'current mode: electrolyte ionic conductivity (mS/cm; default 2)')
+      .addOption(new Option('--sigma <mS_per_cm>', 'deprecated spelling of --conductivity').hideHelp())
       .option('--j-nominal <mA_cm2>', 'current mode: nominal stripping current density (with --j-void)')
       .option('--j-void <mA_cm2>', 'current mode: local current density above which a pixel voids (loses contact)')
       .option('--force', FORCE_HELP)
@@ -71,7 +73,8 @@ export function registerStrip(program: Command): void {
       const at = flags.at ? parseFractions(flags.at) : [];
       const slab = num('--thickness', flags.thickness, (v) => v > 0, 'a positive number');
       const solveGrid = num('--solve-grid', flags.solveGrid, (v) => Number.isInteger(v) && v >= 4 && v <= 512, 'an integer in 4…512')!;
-      const sigma = num('--sigma', flags.sigma, (v) => v > 0, 'a positive number')!;
+      const conductivity = renamedFlag<string | undefined>(flags as unknown as Record<string, unknown>, { key: 'conductivity', flag: '--conductivity' }, { key: 'sigma', flag: '--sigma' });
+      const sigma = num(conductivity.flag, conductivity.value ?? '2', (v) => v > 0, 'a positive number')!;
       const jNominal = num('--j-nominal', flags.jNominal, (v) => v > 0, 'a positive number');
       const jVoid = num('--j-void', flags.jVoid, (v) => v > 0, 'a positive number');
       if ((jNominal === undefined) !== (jVoid === undefined)) throw new InputError('--j-nominal and --j-void go together');
