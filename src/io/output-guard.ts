@@ -11,6 +11,7 @@ import { promises as fs, unlinkSync } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { InputError } from './errors.js';
+import { writeFileAtomically } from './atomic.js';
 
 /** Lock file of a run folder: the pid of the `buried run` writing into it. */
 export const RUN_LOCK = '.buried-run.lock';
@@ -179,7 +180,6 @@ async function readLedger(dir: string): Promise<Ledger | null> {
 }
 
 async function writeLedger(dir: string, ledger: Ledger): Promise<void> {
-  const { writeFileAtomically } = await import('./atomic.js');
   await writeFileAtomically(path.join(dir, OUTPUT_LEDGER), `${JSON.stringify(ledger, null, 1)}\n`);
 }
 
