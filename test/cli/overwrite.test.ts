@@ -52,6 +52,20 @@ describe('output folders: files buried did not write are not replaced without --
     expect(readFileSync(path.join(dir, 'labels.tif')).equals(before)).toBe(false);
   }, 60_000);
 
+  it('fem contact -o a folder holding another contact.csv: exit 2, kept; --force replaces it', () => {
+    const out = tempDir('buried-own-');
+    writeFileSync(path.join(out, 'contact.csv'), 'x,y\n1,2\n');
+    const args = ['fem', 'contact', '--wavy', '0.5,20', '--pressure', '5', '--li', 'elastic', '--nx', '16', '--ny', '2', '-o', out];
+    const r = cli(args);
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim()).toBe(`buried: ${out}: contact.csv exists and was not written by buried (another tool's?); not replaced: choose another output folder, or give --force to replace it`);
+    expect(readFileSync(path.join(out, 'contact.csv'), 'utf8')).toBe('x,y\n1,2\n');
+    expect(existsSync(path.join(out, 'contact.json'))).toBe(false);
+    const forced = cli([...args, '--force']);
+    expect(forced.status, forced.stderr).toBe(0);
+    expect(readFileSync(path.join(out, 'contact.csv'), 'utf8')).not.toBe('x,y\n1,2\n');
+  });
+
   it('run into a folder that is not a run folder but holds report.html: exit 2, nothing written; --force writes', async () => {
     const fx = await makeFixture([32, 40, 40], 4);
     const out = path.join(tempDir('buried-own-'), 'paper');

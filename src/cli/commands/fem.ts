@@ -5,7 +5,7 @@ import { Option, type Command } from 'commander';
 import { InputError } from '../../io/errors.js';
 import { writeFileAtomically } from '../../io/atomic.js';
 import { loadVolume } from '../../io/open.js';
-import { ensureOutputDir } from '../input-options.js';
+import { ensureOutputDir, FORCE_HELP } from '../input-options.js';
 import { action, emit, renamedFlag } from '../run-command.js';
 import { createProgress } from '../../io/progress.js';
 import type { HistoryPoint } from '../../fem/contact.js';
@@ -40,6 +40,7 @@ interface FemFlags {
   stepTol: string;
   solver?: string;
   json?: boolean;
+  force?: boolean;
 }
 
 function num(flag: string, text: string, opts: { positive?: boolean; min?: number } = {}): number {
@@ -139,6 +140,7 @@ export function registerFem(program: Command): void {
     .option('--ny <n>', 'element rows in the Li block (electrolyte: 2/3 of it)', '24')
     .option('--step-tol <x>', 'creep time steps: max change per step of the contact fraction and of the void area (relative to the initial void area)', '0.1')
     .option('--solver <kind>', 'fixed-k (default for elastic/creep Li: modified Newton, the creep tangent refactorised per time step and when the iteration slows) or newton (consistent tangent every slow iteration; always for plastic)')
+    .option('--force', FORCE_HELP)
     .option('--json', 'print the summary as JSON on stdout')
     .action(
       action(async (flags: FemFlags) => {
@@ -163,7 +165,7 @@ export function registerFem(program: Command): void {
         const sigma = num(conductivity.flag, conductivity.value ?? '2', { positive: true });
         const rct = num('--rct', flags.rct, { min: 0 });
         const stepTol = num('--step-tol', flags.stepTol, { positive: true });
-        await ensureOutputDir(out);
+        await ensureOutputDir(out, { files: [FEM_FILES.json, FEM_FILES.csv, FEM_FILES.profiles], force: flags.force });
         const prof = await profileFrom(flags, nx);
         const thickness = flags.thickness ? num('--thickness', flags.thickness, { positive: true }) : prof.lambda;
         const yieldStress = flags.yield !== undefined ? num('--yield', flags.yield, { min: 0 }) : undefined;
