@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
 import type { Command } from 'commander';
 import { InputError } from '../io/errors.js';
+import { checkWritable, guardForeignFiles, noteCreatedFolder, writeFailure } from '../io/output-guard.js';
 import { parseVoxelOption } from '../io/spacing.js';
 import { parseDType, parseShape } from '../io/raw.js';
 import type { OpenOptions } from '../io/open.js';
@@ -43,18 +44,30 @@ export function openOptionsFrom(flags: InputFlags): OpenOptions {
   return options;
 }
 
-/** Create the output directory; an existing file of that name is bad input. */
-export async function ensureOutputDir(dir: string): Promise<void> {
+/**
+ * Create the output directory (an existing file of that name is bad input) and check that it takes
+ * new files. With `guard`: the names the command writes there; files of those names that buried
+ * did not write are not replaced without `guard.force`.
+ */
+export async function ensureOutputDir(dir: string, guard?: { files: readonly string[]; force?: boolean }): Promise<void> {
+  let exists = false;
   try {
     const stat = await fs.stat(dir);
     if (!stat.isDirectory()) throw new InputError('output directory exists and is not a directory', dir);
-    return;
+    exists = true;
   } catch (err) {
     if (err instanceof InputError) throw err;
   }
-  try {
-    await fs.mkdir(dir, { recursive: true });
-  } catch (err) {
-    throw new InputError(`cannot create output directory (${(err as NodeJS.ErrnoException).code ?? 'error'})`, dir);
+  if (!exists) {
+    try {
+      noteCreatedFolder(await fs.mkdir(dir, { recursive: true }), dir);
+    } catch (err) {
+      throw new InputError(`cannot create output directory: ${writeFailure(err)}`, dir);
+    }
   }
+  await checkWritable(dir);
+  if (guard) await guardForeignFiles(dir, guard.files, guard.force);
 }
+
+/** The --force option of a command that writes into an output folder. */
+export const FORCE_HELP = 'replace files of the output names that buried did not write (by default such files are kept and the command exits 2)';

@@ -1,4 +1,5 @@
 import { InputError, ServiceLostError, type InputWarning } from '../io/errors.js';
+import { asWriteError, recordOutputs, removeEmptyCreatedFolders } from '../io/output-guard.js';
 
 /**
  * Exit codes shared by every command (contract): 0 ok, 1 internal error, 2 bad usage or input,
@@ -16,10 +17,28 @@ export function printWarnings(warnings: InputWarning[]): void {
   for (const w of warnings) process.stderr.write(`buried: warning: ${w.file && !w.message.startsWith(w.file) ? `${w.file}: ` : ''}${w.message}\n`);
 }
 
+/**
+ * A flag renamed for consistency (issue #22): the old spelling still works, hidden from --help, with a
+ * note on stderr. Returns the value given under either name (the new one wins) and the name used.
+ */
+export function renamedFlag<T>(flags: Record<string, unknown>, now: { key: string; flag: string }, old: { key: string; flag: string }): { value: T; flag: string } {
+  const oldValue = flags[old.key] as T | undefined;
+  if (oldValue !== undefined) {
+    process.stderr.write(`buried: note: ${old.flag} is deprecated here; use ${now.flag}\n`);
+    if (flags[now.key] === undefined) return { value: oldValue, flag: old.flag };
+  }
+  return { value: flags[now.key] as T, flag: now.flag };
+}
+
 /** Print a result: JSON on stdout with --json, else the human text. */
 export function emit(json: boolean, summary: unknown, text: string): void {
   if (json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
   else process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+}
+
+/** An allocation that exceeds what the process can hold (a header claiming 10¹⁰ voxels, ...). */
+function allocationFailure(err: unknown): boolean {
+  return err instanceof RangeError && /Invalid typed array length|Array buffer allocation failed|Invalid array buffer length/.test(err.message);
 }
 
 /**
@@ -28,9 +47,18 @@ export function emit(json: boolean, summary: unknown, text: string): void {
  */
 export function action<A extends unknown[]>(fn: (...args: A) => Promise<void>): (...args: A) => Promise<void> {
   return async (...args: A) => {
+    let failed = true;
     try {
       await fn(...args);
-    } catch (err) {
+      failed = false;
+    } catch (caught) {
+      // disk full, read-only or no permission while writing: one line naming the file and the cause
+      let err = asWriteError(caught);
+      // a volume larger than memory (an array that cannot be made): bad input naming the input, with the way out
+      if (allocationFailure(err)) {
+        const input = typeof args[0] === 'string' ? args[0] : undefined;
+        err = new InputError(`the volume is larger than memory can hold (${(err as Error).message}): give --memory SIZE (e.g. 8G, below the free RAM) so the voxel stages stream it from disk in slabs, or analyse a part with --roi`, input);
+      }
       if (err instanceof InputError) {
         process.stderr.write(`buried: ${err.message}\n`);
         process.exitCode = EXIT_BAD_INPUT;
@@ -43,6 +71,11 @@ export function action<A extends unknown[]>(fn: (...args: A) => Promise<void>): 
         if (process.env.BURIED_DEBUG) process.stderr.write(`${e?.stack ?? ''}\n`);
         process.exitCode = EXIT_INTERNAL;
       }
+    } finally {
+      // the outputs written (also before a failure) are buried's: a later run may replace them
+      await recordOutputs();
+      // an output folder made for this command and left empty by its failure is removed
+      if (failed) await removeEmptyCreatedFolders();
     }
   };
 }

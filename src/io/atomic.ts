@@ -10,6 +10,16 @@ export function temporaryNameFor(target: string): string {
 }
 
 /**
+ * A file-system error of writing `target` (e.g. ENOSPC from a write on an open descriptor, which
+ * names no file) made to name the file, so the command can say which one failed.
+ */
+export function namingTarget(err: unknown, target: string): unknown {
+  const e = err as NodeJS.ErrnoException;
+  if (e && typeof e === 'object' && typeof e.code === 'string' && (!e.path || e.path.endsWith('.partial'))) e.path = target;
+  return err;
+}
+
+/**
  * Run `write` against a temporary path, then rename onto `target`.
  * On failure the temporary file is removed, so no half-written output is ever left behind.
  */
@@ -21,7 +31,7 @@ export async function writeAtomically<T>(target: string, write: (tmpPath: string
     return result;
   } catch (err) {
     await fs.rm(tmp, { force: true });
-    throw err;
+    throw namingTarget(err, target);
   }
 }
 

@@ -1,4 +1,4 @@
-import { promises as fs } from 'node:fs';
+import fsSync, { promises as fs } from 'node:fs';
 import path from 'node:path';
 import h5wasm from 'h5wasm/node';
 import type { DType, Shape3, Spacing3, VoxelArray } from './volume.js';
@@ -8,6 +8,23 @@ import { InputError, type InputWarning } from './errors.js';
 import { isPlausibleVoxel, micronsPerUnit } from './spacing.js';
 import { hasHdf5Signature, splitHdf5Input } from './hdf5-detect.js';
 export { hasHdf5Signature, splitHdf5Input };
+
+/**
+ * Run `fn` with the HDF5 library's diagnostics (HDF5-DIAG, written by h5wasm straight to fd 2) held
+ * back: a damaged file gets one line from us, not the library's error stack.
+ */
+function withoutHdf5Diagnostics<T>(fn: () => T): T {
+  const writeSync = fsSync.writeSync;
+  fsSync.writeSync = function (fd: number, ...rest: unknown[]) {
+    if (fd === 2) return typeof rest[0] === 'string' ? Buffer.byteLength(rest[0]) : typeof rest[2] === 'number' ? rest[2] : (rest[0] as Uint8Array).byteLength;
+    return (writeSync as (...a: unknown[]) => number).call(fsSync, fd, ...rest);
+  } as typeof fsSync.writeSync;
+  try {
+    return fn();
+  } finally {
+    fsSync.writeSync = writeSync;
+  }
+}
 
 /** Data Exchange (APS, tomopy/dxchange) puts the projections or reconstruction here. */
 const DATA_EXCHANGE_PATH = '/exchange/data';
@@ -116,7 +133,9 @@ export async function openHdf5(input: string): Promise<VolumeSource> {
   }
   if (!(await hasHdf5Signature(file))) throw new InputError('not an HDF5 file (no HDF5 signature)', file);
   await h5wasm.ready;
-  const h5 = new h5wasm.File(path.resolve(file), 'r');
+  const h5 = withoutHdf5Diagnostics(() => new h5wasm.File(path.resolve(file), 'r'));
+  // a file the library cannot open (truncated, damaged) has no valid id; it printed its error stack, held back above
+  if (Number(h5.file_id) < 0) throw new InputError('truncated or damaged HDF5 file: the HDF5 library cannot open it', file);
   let ds: H5Dataset;
   let dsPath: string;
   try {

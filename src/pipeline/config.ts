@@ -23,11 +23,15 @@ export interface Field<T> {
   parse(text: string): T;
 }
 
-class FieldError extends Error {}
+class FieldError extends Error {
+  constructor(readonly allowed: string, value: unknown) {
+    super(`must be ${allowed}, got '${show(value)}'`);
+  }
+}
 
 const show = (v: unknown): string => (typeof v === 'string' ? v : JSON.stringify(v));
 const bad = (allowed: string, v: unknown): never => {
-  throw new FieldError(`must be ${allowed}, got '${show(v)}'`);
+  throw new FieldError(allowed, v);
 };
 
 /** 'auto' or a count (written as a number or a string in the config, as text on the command line). */
@@ -271,7 +275,8 @@ function setChecked(cfg: RunConfig, key: string, value: unknown, fromText: boole
   try {
     v = fromText ? f.parse(String(value)) : f.check(value);
   } catch (e) {
-    if (e instanceof FieldError) throw new InputError(`config: ${key} ${e.message}`);
+    // a flag's or --set's text is quoted as typed (not as the number it failed to become: NaN showed as 'null')
+    if (e instanceof FieldError) throw new InputError(fromText ? `config: ${key} must be ${e.allowed}, got '${String(value)}'` : `config: ${key} ${e.message}`);
     throw e;
   }
   const [s, k] = key.split('.');

@@ -186,7 +186,7 @@ export async function removeStalePartials(dir: string): Promise<string[]> {
   return removed;
 }
 
-function processAlive(pid: number): boolean {
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import { InputError } from '../io/errors.js';
 import { writeFileAtomically } from '../io/atomic.js';
+import { checkWritable, guardRunFolder, lockFolder, noteCreatedFolder, removeIfNothingWritten } from '../io/output-guard.js';
 import { createProgress, formatDuration, type Progress } from '../io/progress.js';
 import { peakRssBytes } from '../report/memory.js';
 import { memoryBudget } from '../compute/budget.js';
@@ -142,15 +143,37 @@ export async function runPipeline(o: RunOptions): Promise<RunResult> {
     throw new InputError(sample ? 'sample data missing (data/sample/scan.tif); run scripts/make-sample-data or give an input' : 'no such file or folder', scanFile(input));
   }
   const out = path.resolve(o.out);
+  let made = false;
   try {
     const st = await fs.stat(out);
     if (!st.isDirectory()) throw new InputError('output directory exists and is not a directory', o.out);
   } catch (e) {
     if (e instanceof InputError) throw e;
-    await fs.mkdir(out, { recursive: true }).catch((err: NodeJS.ErrnoException) => {
+    const first = await fs.mkdir(out, { recursive: true }).catch((err: NodeJS.ErrnoException) => {
       throw new InputError(`cannot create output directory (${err.code ?? 'error'})`, o.out);
     });
+    // removed again by the command when the run fails and leaves it empty
+    noteCreatedFolder(first, out);
+    made = true;
   }
+  await checkWritable(out);
+  // one run per folder: a second one would interleave its stages with this one's
+  const release = await lockFolder(out);
+  try {
+    // a folder of other files (e.g. `-o .` beside another tool's outputs) is not written into without --force
+    await guardRunFolder(out, o.force !== undefined && o.force !== false);
+    return await runInFolder(o, out, input, sample, t0, started);
+  } catch (err) {
+    // a run folder made by this call that failed before any output: not left behind
+    await release();
+    if (made) await removeIfNothingWritten(out);
+    throw err;
+  } finally {
+    await release();
+  }
+}
+
+async function runInFolder(o: RunOptions, out: string, input: string, sample: boolean, t0: number, started: string): Promise<RunResult> {
   const stream = o.stream ?? process.stderr;
   const tty = o.tty ?? Boolean(stream.isTTY);
   const write = (line: string) => {

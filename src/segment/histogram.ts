@@ -2,6 +2,7 @@
 import type { ComputeBackend, GreyArray, HistogramSpec } from '../compute/types.js';
 import { histogramRange } from '../compute/cpu/kernels.js';
 import { classStats, multiOtsu } from './otsu.js';
+import { InputError } from '../io/errors.js';
 import { densityCrossing, fitGmm, type GaussianComponent } from './gmm.js';
 
 export interface Binning extends HistogramSpec {
@@ -156,6 +157,18 @@ export interface ThresholdResult {
   classes_stats: { weight: number; mean: number; std: number }[];
   otsu_last_bins: number[];
   gmm?: { components: GaussianComponent[]; iterations: number; converged: boolean; fallback: string[] };
+}
+
+/**
+ * The distinct grey levels (non-empty bins) of `h`, counted up to `enough`; a scan with fewer than
+ * two (constant, one voxel, all NaN or ±Inf) has no contrast to segment: bad input naming the cause.
+ */
+export function requireContrast(h: Histogram, enough: number): number {
+  let levels = 0;
+  for (let i = 0; i < h.counts.length && levels < enough; i++) if (h.counts[i] > 0) levels++;
+  if (levels === 0) throw new InputError('the scan has no contrast to segment: it holds no finite voxel (all NaN or ±Inf)');
+  if (levels === 1) throw new InputError('the scan has no contrast to segment: every finite voxel has the same grey level');
+  return levels;
 }
 
 /** Multi-Otsu (exact DP) or GMM (EM initialised from multi-Otsu) thresholds on a histogram. */

@@ -22,7 +22,7 @@ import type { DType, Shape3, Volume } from '../io/volume.js';
 import { bytesPerVoxel, voxelCount } from '../io/volume.js';
 import { InputError } from '../io/errors.js';
 import { createBackend } from '../compute/index.js';
-import { fullHistogram, minMax, summarise, thresholdsFromHistogram } from './histogram.js';
+import { fullHistogram, minMax, requireContrast, summarise, thresholdsFromHistogram } from './histogram.js';
 import { estimateNoise } from './noise.js';
 import { cleanup } from './cleanup.js';
 import { segmentPhases } from './phases.js';
@@ -122,6 +122,8 @@ async function segmentOn(scan: Volume, backend: ComputeBackend, options: Segment
     // Histogram of the denoised data (same as the quick one when nothing was applied).
     const hist = dn.applied === 'none' ? quickHist : await fullHistogram(work, backend, floatBins);
     lap('histogram');
+    const levels = requireContrast(hist, K);
+    if (levels < K) throw new InputError(`the scan has only ${levels} distinct grey levels: it cannot be split into ${K} classes (--classes ${levels} or fewer)`);
     const th = thresholdsFromHistogram(hist, K, method, method === 'otsu' ? 'skimage' : 'partition', options.otsuVariant === 'skimage');
     lap('thresholds');
     progress('classify', 0, 1);

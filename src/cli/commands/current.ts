@@ -1,5 +1,6 @@
 import path from 'node:path';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
+import { checkOutputFolder } from '../../io/output-guard.js';
 import { loadVolume, openVolume } from '../../io/open.js';
 import { memoryBudget } from '../../compute/budget.js';
 import { memoryReport } from '../../report/memory.js';
@@ -10,16 +11,18 @@ import { makeVolume } from '../../io/volume.js';
 import { type CurrentSummary } from '../../current/index.js';
 import { type CurrentBackend } from '../../current/gpu.js';
 import { solveCurrentStage, type CurrentStageResult } from '../../current/run.js';
-import { addInputOptions, ensureOutputDir, openOptionsFrom, type InputFlags } from '../input-options.js';
-import { action, emit } from '../run-command.js';
+import { addInputOptions, ensureOutputDir, FORCE_HELP, openOptionsFrom, type InputFlags } from '../input-options.js';
+import { action, emit, renamedFlag } from '../run-command.js';
 import { createProgress, type Progress } from '../../io/progress.js';
 import { CURRENT_FILES } from '../../io/run-folder.js';
 
 interface CurrentFlags extends InputFlags {
   out: string;
+  force?: boolean;
   thickness?: string;
   layers?: string;
-  sigma: string;
+  conductivity?: string;
+  sigma?: string;
   rct: string;
   sides: string;
   labels?: string;
@@ -49,7 +52,8 @@ export function registerCurrent(program: Command): void {
       .requiredOption('-o, --out <dir>', 'output folder (created if missing)')
       .option('--thickness <um>', 'electrolyte slab thickness L in µm (required unless --labels gives the slab)')
       .option('--layers <n>', 'layers across L (default L / pixel size, 4…512)')
-      .option('--sigma <mS_per_cm>', 'electrolyte conductivity in mS/cm', '2')
+      .option('--conductivity <mS_per_cm>', 'electrolyte ionic conductivity in mS/cm (default 2)')
+      .addOption(new Option('--sigma <mS_per_cm>', 'deprecated spelling of --conductivity').hideHelp())
       .option('--rct <ohm_cm2>', 'charge-transfer resistance in Ω·cm² (0 = equipotential contacts)', '0')
       .option('--sides <kind>', 'lateral boundaries: periodic|insulating', 'periodic')
       .option('--labels <file>', 'label volume [nz, ny, nx] of the slab: only electrolyte (code 2) conducts; layer 0 touches the contacts')
@@ -60,10 +64,14 @@ export function registerCurrent(program: Command): void {
       .option('--no-extrapolate', 'report the map-resolution resistance only (skip the 2×-refined solve of the Richardson extrapolation)')
       .option('--hotspot-tile <um>', 'side of the square tiles the hot-spot current density is averaged over (µm)', '2')
       .option('--memory <size>', 'memory budget, e.g. 8G (default 60 % of the available RAM): a --labels slab whose voxel-resolution solve does not fit is solved on k×k×k blocks, the labels streamed slab by slab')
+      .option('--force', FORCE_HELP)
       .option('--json', 'print the summary as JSON on stdout'),
   ).action(
     action(async (input: string, flags: CurrentFlags) => {
-      const sigma = positive('--sigma', flags.sigma)!;
+      // before any computing: a read-only or unwritable output folder fails now, in one line
+      await checkOutputFolder(flags.out);
+      const conductivity = renamedFlag<string | undefined>(flags as unknown as Record<string, unknown>, { key: 'conductivity', flag: '--conductivity' }, { key: 'sigma', flag: '--sigma' });
+      const sigma = positive(conductivity.flag, conductivity.value ?? '2')!;
       const rct = positive('--rct', flags.rct, true)!;
       const tol = positive('--tol', flags.tol)!;
       if (!['auto', 'cpu', 'gpu'].includes(flags.backend)) throw new InputError(`--backend must be auto, cpu or gpu, got '${flags.backend}'`);
@@ -117,7 +125,7 @@ export function registerCurrent(program: Command): void {
         await lab?.close();
       }
       if (result.note) process.stderr.write(`buried: note: ${result.note}\n`);
-      await ensureOutputDir(flags.out);
+      await ensureOutputDir(flags.out, { files: [CURRENT_FILES.json, CURRENT_FILES.density], force: flags.force });
       const { ny, nx, dy, dx } = result.grid;
       const block = result.solveBlock;
       const s: CurrentSummary = result.summary;

@@ -1,9 +1,10 @@
 import type { Command } from 'commander';
+import { checkOutputFolder } from '../../io/output-guard.js';
 import { InputError } from '../../io/errors.js';
 import { formatBytes, memoryBudget } from '../../compute/budget.js';
 import type { BackendChoice } from '../../compute/types.js';
 import { distanceStage, localThicknessStage, type PhaseStageOptions } from '../../thickness/phase-run.js';
-import { addInputOptions, ensureOutputDir, openOptionsFrom, type InputFlags } from '../input-options.js';
+import { addInputOptions, ensureOutputDir, FORCE_HELP, openOptionsFrom, type InputFlags } from '../input-options.js';
 import { createProgress } from '../../io/progress.js';
 import { action, emit } from '../run-command.js';
 
@@ -14,6 +15,7 @@ interface PhaseFlags extends InputFlags {
   backend: string;
   memory?: string;
   json?: boolean;
+  force?: boolean;
 }
 
 function parseBackend(text: string): BackendChoice {
@@ -37,14 +39,14 @@ function parseThreads(text: string | undefined): number | undefined {
 }
 
 /** The stage options both commands take from their flags. */
-function stageOptions(flags: PhaseFlags, progressLabel: string): { options: PhaseStageOptions; budget: number; finish(): void } {
+function stageOptions(flags: PhaseFlags, progressLabel: string, files: string[]): { options: PhaseStageOptions; budget: number; finish(): void } {
   const label = parseLabel(flags.label);
   const backend = parseBackend(flags.backend);
   const threads = parseThreads(flags.threads);
   const budget = memoryBudget(flags.memory).bytes;
   const progress = createProgress(progressLabel);
   return {
-    options: { label, threads, backend, budgetBytes: budget, onNote: note, onProgress: (d, t) => progress.update(d, t), beforeWrite: () => ensureOutputDir(flags.out) },
+    options: { label, threads, backend, budgetBytes: budget, onNote: note, onProgress: (d, t) => progress.update(d, t), beforeWrite: () => ensureOutputDir(flags.out, { files, force: flags.force }) },
     budget,
     finish: () => progress.finish(),
   };
@@ -61,6 +63,7 @@ function phaseCommand(program: Command, name: string, description: string): Comm
       .option('--threads <n>', 'worker threads (default: all cores)')
       .option('--backend <b>', 'distance transform on: auto (gpu on a hardware adapter, else cpu) | cpu | gpu', 'auto')
       .option('--memory <size>', 'memory budget, e.g. 4G (default: 60 % of available memory); a volume that does not fit is streamed in slabs (cpu)')
+      .option('--force', FORCE_HELP)
       .option('--json', 'print the summary as JSON on stdout'),
   );
 }
@@ -68,7 +71,9 @@ function phaseCommand(program: Command, name: string, description: string): Comm
 export function registerDistance(program: Command): void {
   phaseCommand(program, 'distance', 'exact Euclidean distance (µm) from each voxel of a phase to the nearest voxel outside it').action(
     action(async (input: string, flags: PhaseFlags) => {
-      const { options, budget, finish } = stageOptions(flags, 'distance');
+      // before any computing: a read-only or unwritable output folder fails now, in one line
+      await checkOutputFolder(flags.out);
+      const { options, budget, finish } = stageOptions(flags, 'distance', ['distance_um.tif']);
       const r = await distanceStage(input, openOptionsFrom(flags), flags.out, options);
       finish();
       const s = r.summary;
@@ -86,7 +91,9 @@ export function registerDistance(program: Command): void {
 export function registerLocalThickness(program: Command): void {
   phaseCommand(program, 'local-thickness', 'local thickness (diameter of the largest inscribed ball, µm; Hildebrand–Rüegsegger) of a phase').action(
     action(async (input: string, flags: PhaseFlags) => {
-      const { options, budget, finish } = stageOptions(flags, 'local-thickness');
+      // before any computing: a read-only or unwritable output folder fails now, in one line
+      await checkOutputFolder(flags.out);
+      const { options, budget, finish } = stageOptions(flags, 'local-thickness', ['local_thickness_um.tif', 'distance_um.tif']);
       const r = await localThicknessStage(input, openOptionsFrom(flags), flags.out, options);
       finish();
       const s = r.summary;

@@ -1,12 +1,12 @@
 import { memoryReport } from '../../report/memory.js';
 import path from 'node:path';
 import { promises as fs } from 'node:fs';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { InputError } from '../../io/errors.js';
 import { writeFileAtomically } from '../../io/atomic.js';
 import { loadVolume } from '../../io/open.js';
-import { ensureOutputDir } from '../input-options.js';
-import { action, emit } from '../run-command.js';
+import { ensureOutputDir, FORCE_HELP } from '../input-options.js';
+import { action, emit, renamedFlag } from '../run-command.js';
 import { createProgress } from '../../io/progress.js';
 import type { HistoryPoint } from '../../fem/contact.js';
 import type { Material } from '../../fem/material.js';
@@ -15,7 +15,8 @@ import { parseProfileCsv, resamplePeriodic, selfAffineProfile, wavyProfile } fro
 import { FEM_FILES } from '../../io/run-folder.js';
 
 interface FemFlags {
-  output: string;
+  out?: string;
+  output?: string;
   profile?: string;
   wavy?: string;
   fromHeightMap?: string;
@@ -30,7 +31,8 @@ interface FemFlags {
   electrolyte: string;
   yield?: string;
   temperature: string;
-  sigma: string;
+  conductivity?: string;
+  sigma?: string;
   rct: string;
   thickness?: string;
   nx: string;
@@ -38,6 +40,7 @@ interface FemFlags {
   stepTol: string;
   solver?: string;
   json?: boolean;
+  force?: boolean;
 }
 
 function num(flag: string, text: string, opts: { positive?: boolean; min?: number } = {}): number {
@@ -113,7 +116,8 @@ export function registerFem(program: Command): void {
   fem
     .command('contact')
     .description('periodic plane-strain contact of Li creeping onto a rough electrolyte under stack pressure, with conduction')
-    .requiredOption('-o, --output <dir>', 'output folder (created if missing)')
+    .option('-o, --out <dir>', 'output folder (created if missing; required)')
+    .addOption(new Option('--output <dir>', 'deprecated spelling of --out').hideHelp())
     .option('--profile <file.csv>', 'interface profile: x µm, h µm (uniform, one period)')
     .option('--wavy <H,LAMBDA>', 'wavy electrolyte h(x) = H(1 − cos 2πx/λ) (µm; peak-to-valley 2H, p* = πE*H/λ)')
     .option('--from-height-map <file>', 'float32 TIFF height map (µm), e.g. thickness surface_height_um.tif')
@@ -128,16 +132,22 @@ export function registerFem(program: Command): void {
     .option('--electrolyte <kind>', 'electrolyte: elastic|rigid', 'elastic')
     .option('--yield <mpa>', 'Li yield stress (plastic) or creep threshold (creep; default 0)')
     .option('--temperature <K>', 'temperature for the Arrhenius creep factor (Q = 37 kJ/mol)', '298')
-    .option('--sigma <mS_per_cm>', 'electrolyte ionic conductivity', '2')
+    .option('--conductivity <mS_per_cm>', 'electrolyte ionic conductivity (mS/cm; default 2)')
+    .addOption(new Option('--sigma <mS_per_cm>', 'deprecated spelling of --conductivity').hideHelp())
     .option('--rct <ohm_cm2>', 'charge-transfer resistance (0 = equipotential contacts)', '0')
     .option('--thickness <um>', 'electrolyte thickness for conduction (default λ)')
     .option('--nx <n>', 'columns (interface nodes) per period', '256')
     .option('--ny <n>', 'element rows in the Li block (electrolyte: 2/3 of it)', '24')
     .option('--step-tol <x>', 'creep time steps: max change per step of the contact fraction and of the void area (relative to the initial void area)', '0.1')
     .option('--solver <kind>', 'fixed-k (default for elastic/creep Li: modified Newton, the creep tangent refactorised per time step and when the iteration slows) or newton (consistent tangent every slow iteration; always for plastic)')
+    .option('--force', FORCE_HELP)
     .option('--json', 'print the summary as JSON on stdout')
     .action(
       action(async (flags: FemFlags) => {
+        const outFlag = renamedFlag<string | undefined>(flags as unknown as Record<string, unknown>, { key: 'out', flag: '--out' }, { key: 'output', flag: '--output' });
+        if (outFlag.value === undefined) throw new InputError("required option '-o, --out <dir>' not specified");
+        const out: string = outFlag.value;
+        const conductivity = renamedFlag<string | undefined>(flags as unknown as Record<string, unknown>, { key: 'conductivity', flag: '--conductivity' }, { key: 'sigma', flag: '--sigma' });
         const nx = num('--nx', flags.nx, { positive: true });
         const ny = num('--ny', flags.ny, { positive: true });
         if (!Number.isInteger(nx) || nx < 8) throw new InputError('--nx must be an integer ≥ 8');
@@ -152,10 +162,10 @@ export function registerFem(program: Command): void {
         const hold = flags.hold !== undefined ? num('--hold', flags.hold, { min: 0 }) : defaultHold;
         if (hold > 0) history = [...history, { t: history[history.length - 1].t + hold, p: history[history.length - 1].p }];
         const T = num('--temperature', flags.temperature, { positive: true });
-        const sigma = num('--sigma', flags.sigma, { positive: true });
+        const sigma = num(conductivity.flag, conductivity.value ?? '2', { positive: true });
         const rct = num('--rct', flags.rct, { min: 0 });
         const stepTol = num('--step-tol', flags.stepTol, { positive: true });
-        await ensureOutputDir(flags.output);
+        await ensureOutputDir(out, { files: [FEM_FILES.json, FEM_FILES.csv, FEM_FILES.profiles], force: flags.force });
         const prof = await profileFrom(flags, nx);
         const thickness = flags.thickness ? num('--thickness', flags.thickness, { positive: true }) : prof.lambda;
         const yieldStress = flags.yield !== undefined ? num('--yield', flags.yield, { min: 0 }) : undefined;
@@ -214,9 +224,9 @@ export function registerFem(program: Command): void {
         };
         const csvHead = 't_s,pressure_mpa,contact_fraction,mean_contact_pressure_mpa,max_contact_pressure_mpa,void_area_um2,li_top_displacement_um,constriction_ohm_cm2,hotspot_p99';
         const csv = [csvHead, ...summary.history.map((r) => [r.t, r.pressure, r.contact_fraction, r.mean_contact_pressure, r.max_contact_pressure, r.void_area_um2, r.li_top_displacement_um, r.constriction_ohm_cm2, r.hotspot_p99].join(','))].join('\n') + '\n';
-        await writeFileAtomically(path.join(flags.output, FEM_FILES.json), `${JSON.stringify(summary, null, 2)}\n`);
-        await writeFileAtomically(path.join(flags.output, FEM_FILES.csv), csv);
-        await writeFileAtomically(path.join(flags.output, FEM_FILES.profiles), profilesCsv(run, prof.h));
+        await writeFileAtomically(path.join(out, FEM_FILES.json), `${JSON.stringify(summary, null, 2)}\n`);
+        await writeFileAtomically(path.join(out, FEM_FILES.csv), csv);
+        await writeFileAtomically(path.join(out, FEM_FILES.profiles), profilesCsv(run, prof.h));
         const text = [
           `profile            ${prof.source}, λ = ${r6(prof.lambda)} µm, ${nx} columns`,
           `model              Li ${li.law}, electrolyte ${flags.electrolyte}, T = ${T} K`,
@@ -225,7 +235,7 @@ export function registerFem(program: Command): void {
           `contact pressure   mean ${r6(last.mean_contact_pressure)} MPa, max ${r6(last.max_contact_pressure)} MPa`,
           `void area          ${r6(last.void_area_um2)} µm² per period`,
           `constriction       ${r6(finalCond.constriction_ohm_cm2)} Ω·cm² (Wa = ${r6(finalCond.wagner)}, hotspot p99 ${r6(finalCond.hotspot_p99)})`,
-          `outputs            ${path.join(flags.output, FEM_FILES.json)}, contact.csv, profiles.csv`,
+          `outputs            ${path.join(out, FEM_FILES.json)}, contact.csv, profiles.csv`,
         ].join('\n');
         emit(Boolean(flags.json), summary, text);
       }),

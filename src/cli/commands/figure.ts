@@ -43,7 +43,7 @@ export function registerFigure(program: Command): void {
     .command('figure')
     .description('render one viewer view of a run directory to PNG with headless Chromium (same path as the viewer\'s export)')
     .argument('<dir>', 'run directory')
-    .requiredOption('--out <file.png>', 'PNG to write')
+    .requiredOption('-o, --out <file.png>', 'PNG to write')
     .option('--view <name>', `view: ${VIEWS.join('|')}`, 'labels')
     .option('--size <W,H>', 'image size in pixels', '1200,800')
     .option('--browser <path>', 'Chromium/Chrome executable (default /usr/bin/chromium)')

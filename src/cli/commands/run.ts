@@ -19,6 +19,7 @@ interface RunFlags extends ConfigFlags {
   roi?: string;
   mask?: string;
   annotations?: string;
+  fillHoles?: boolean;
 }
 
 function parseStages(flag: string, text: string): StageName[] {
@@ -48,6 +49,8 @@ export function registerRun(program: Command): void {
     .option('--annotations <file>', 'same as --segment-annotations: trainable segmentation from the annotated voxels of this volume (0 = none, k = phase code k − 1)')
     .option('--labels <file>', 'same as --segment-labels: labels from another tool (Weka, ilastik, Dragonfly, Avizo) instead of the automatic segmentation; the run goes on from the thickness stage')
     .option('--label-map <map>', 'same as --segment-label-map: their codes onto the phases, SRC:PHASE,… e.g. "0:void,1:electrolyte,2:li"')
+    .option('--fill-holes', 'same as --segment-fill-holes true (as in buried segment)')
+    .option('--no-fill-holes', 'same as --segment-fill-holes false')
     .option('--json', 'print the run summary as JSON on stdout')
     .addHelpText('after', `\n${EXIT_CODES_HELP}`);
   // --config, --set, --voxel, --workers and one flag per configuration key (--segment-method, ...)
@@ -63,6 +66,7 @@ export function registerRun(program: Command): void {
         ...(flags.roi !== undefined ? { inputRoi: flags.roi } : {}),
         ...(flags.mask !== undefined ? { segmentMask: flags.mask } : {}),
         ...(flags.annotations !== undefined ? { segmentAnnotations: flags.annotations } : {}),
+        ...(flags.fillHoles !== undefined ? { segmentFillHoles: String(flags.fillHoles) } : {}),
       });
       const force = flags.force === undefined ? false : flags.force === true ? true : parseStages('--force', String(flags.force));
       const until = flags.until !== undefined ? parseStages('--until', flags.until)[0] : undefined;

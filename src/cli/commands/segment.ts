@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { checkOutputFolder } from '../../io/output-guard.js';
 import { InputError } from '../../io/errors.js';
 import { openVolume } from '../../io/open.js';
 import type { BackendChoice } from '../../compute/types.js';
@@ -8,7 +9,8 @@ import { trainableScan } from '../../segment/trainable/stage.js';
 import { segmentScan, type SegmentMemory, type SegmentScanOptions } from '../../segment/run.js';
 import type { SegmentationFiles } from '../../segment/write.js';
 import { formatBytes, memoryBudget } from '../../compute/budget.js';
-import { addInputOptions, ensureOutputDir, openOptionsFrom, type InputFlags } from '../input-options.js';
+import { addInputOptions, ensureOutputDir, FORCE_HELP, openOptionsFrom, type InputFlags } from '../input-options.js';
+import { SEGMENT_FILES } from '../../io/run-folder.js';
 import { action, emit, printWarnings, EXIT_CODES_HELP } from '../run-command.js';
 import { createProgress, type Progress } from '../../io/progress.js';
 import { applyQcOutcome, qcOutcome } from '../qc-outcome.js';
@@ -34,6 +36,7 @@ interface SegmentFlags extends InputFlags {
   memory?: string;
   json?: boolean;
   strict?: boolean;
+  force?: boolean;
 }
 
 function oneOf<T extends string>(flag: string, value: string, allowed: readonly T[]): T {
@@ -78,17 +81,21 @@ export function registerSegment(program: Command): void {
       .option('--mask <file>', 'one slice across an axis, non-zero = analyse: the lines outside it are labelled 255 and left out, like the field of view')
       .option('--layout <l>', 'cell layout: auto (found from the data) | anode-free | li-foil | symmetric | full-cell (steers the layout steps; QC fails when the data show another)', 'auto')
       .option('--min-island <voxels>', 'relabel islands smaller than this to their surroundings (0 = off)', '0')
-      .option('--fill-holes', 'fill enclosed holes of each phase')
+      .option('--fill-holes', 'fill enclosed holes of each phase (as in run: --fill-holes, or --segment-fill-holes true)')
+      .option('--no-fill-holes', 'do not fill holes (the default)')
       .option('--backend <b>', 'auto | cpu | gpu', 'auto')
       .option('--memory <size>', 'memory budget, e.g. 8G (default 60 % of the available RAM): a scan whose in-memory segmentation does not fit is streamed by slabs through scratch files ($BURIED_SCRATCH or the temporary folder), with identical labels')
       .option('--strict', 'exit 3 when the segmentation confidence is low (labels.tif and segment.json are still written, to inspect)')
       .option('--annotations <file>', 'trainable segmentation: a volume of the scan\'s shape, 0 = not annotated, k = phase code k − 1 (1 void/pore, 2 Li, 3 electrolyte, 4 collector, 5 cathode, 6 outside); a random forest learns the phases from these voxels and labels every voxel, with probability and uncertainty maps and model.json')
       .option('--model <file>', 'trainable segmentation with the model.json of an earlier --annotations run (another scan of the same series)')
       .option('--trees <n>', 'trainable segmentation: trees of the random forest', '32')
+      .option('--force', FORCE_HELP)
       .option('--json', 'print the summary as JSON on stdout')
       .addHelpText('after', `\n${EXIT_CODES_HELP}`),
   ).action(
     action(async (input: string, flags: SegmentFlags) => {
+      // before any computing: a read-only or unwritable output folder fails now, in one line
+      await checkOutputFolder(flags.out);
       if (flags.annotations !== undefined || flags.model !== undefined) return trainableCommand(input, flags);
       const backendChoice = oneOf<BackendChoice>('--backend', flags.backend, ['auto', 'cpu', 'gpu']);
       const options: Omit<SegmentScanOptions, 'backend' | 'budgetBytes'> = {
@@ -121,7 +128,7 @@ export function registerSegment(program: Command): void {
       } else if (flags.mask !== undefined) {
         throw new InputError('--mask works in phase mode (without --classes)');
       }
-      await ensureOutputDir(flags.out);
+      await ensureOutputDir(flags.out, { files: Object.values(SEGMENT_FILES), force: flags.force });
       let stage: Progress | null = null;
       let stageName = '';
       options.onProgress = (name, done, total) => {
@@ -157,7 +164,9 @@ async function trainableCommand(input: string, flags: SegmentFlags): Promise<voi
   if (!Number.isInteger(trees) || trees < 1 || trees > 1000) throw new InputError(`--trees must be an integer from 1 to 1000, got '${flags.trees}'`);
   if (flags.annotations !== undefined && flags.model !== undefined) throw new InputError('give --annotations (train) or --model (reuse), not both');
   const open = openOptionsFrom(flags);
-  await ensureOutputDir(flags.out);
+  // the files it may write: a file of another tool under one of these names is kept unless --force
+  const files = [...Object.values(SEGMENT_FILES), 'uncertainty.tif', 'model.json', ...['void', 'li', 'electrolyte', 'collector', 'cathode', 'outside'].map((p) => `probability_${p}.tif`)];
+  await ensureOutputDir(flags.out, { files, force: flags.force });
   const bars = new Map<string, Progress>();
   const r = await trainableScan(input, open, flags.out, {
     annotations: flags.annotations ?? null,

@@ -1,14 +1,17 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
+import { checkOutputFolder } from '../../io/output-guard.js';
 import { loadVolume } from '../../io/open.js';
 import { InputError } from '../../io/errors.js';
 import type { StepMode } from '../../strip/index.js';
 import { checkStrippingInput, runStripping } from '../../strip/run.js';
-import { addInputOptions, ensureOutputDir, openOptionsFrom, type InputFlags } from '../input-options.js';
-import { action, emit } from '../run-command.js';
+import { addInputOptions, ensureOutputDir, FORCE_HELP, openOptionsFrom, type InputFlags } from '../input-options.js';
+import { STRIP_FILES } from '../../io/run-folder.js';
+import { action, emit, renamedFlag } from '../run-command.js';
 import { createProgress } from '../../io/progress.js';
 
 interface StripFlags extends InputFlags {
   out: string;
+  force?: boolean;
   steps: string;
   at?: string;
   by: string;
@@ -16,7 +19,8 @@ interface StripFlags extends InputFlags {
   mode: string;
   thickness?: string;
   solveGrid: string;
-  sigma: string;
+  conductivity?: string;
+  sigma?: string;
   jNominal?: string;
   jVoid?: string;
   json?: boolean;
@@ -52,12 +56,16 @@ export function registerStrip(program: Command): void {
       .option('--mode <mode>', 'uniform|current|both (current: each pixel strips at its local current density)', 'uniform')
       .option('--thickness <um>', 'current mode: electrolyte slab thickness in µm (default: the map width)')
       .option('--solve-grid <n>', 'current mode: long side of the solve grid in pixels', '64')
-      .option('--sigma <mS_per_cm>', 'current mode: electrolyte conductivity', '2')
+      .option('--conductivity <mS_per_cm>', 'current mode: electrolyte ionic conductivity (mS/cm; default 2)')
+      .addOption(new Option('--sigma <mS_per_cm>', 'deprecated spelling of --conductivity').hideHelp())
       .option('--j-nominal <mA_cm2>', 'current mode: nominal stripping current density (with --j-void)')
       .option('--j-void <mA_cm2>', 'current mode: local current density above which a pixel voids (loses contact)')
+      .option('--force', FORCE_HELP)
       .option('--json', 'print the summary as JSON on stdout'),
   ).action(
     action(async (input: string, flags: StripFlags) => {
+      // before any computing: a read-only or unwritable output folder fails now, in one line
+      await checkOutputFolder(flags.out);
       const steps = num('--steps', flags.steps, (v) => Number.isInteger(v) && v >= 1 && v <= 1e6, 'a positive integer')!;
       const minIsland = num('--min-island', flags.minIsland, (v) => Number.isInteger(v) && v >= 1, 'a positive integer')!;
       if (flags.by !== 'depth' && flags.by !== 'fraction') throw new InputError(`--by must be depth or fraction, got '${flags.by}'`);
@@ -65,7 +73,8 @@ export function registerStrip(program: Command): void {
       const at = flags.at ? parseFractions(flags.at) : [];
       const slab = num('--thickness', flags.thickness, (v) => v > 0, 'a positive number');
       const solveGrid = num('--solve-grid', flags.solveGrid, (v) => Number.isInteger(v) && v >= 4 && v <= 512, 'an integer in 4…512')!;
-      const sigma = num('--sigma', flags.sigma, (v) => v > 0, 'a positive number')!;
+      const conductivity = renamedFlag<string | undefined>(flags as unknown as Record<string, unknown>, { key: 'conductivity', flag: '--conductivity' }, { key: 'sigma', flag: '--sigma' });
+      const sigma = num(conductivity.flag, conductivity.value ?? '2', (v) => v > 0, 'a positive number')!;
       const jNominal = num('--j-nominal', flags.jNominal, (v) => v > 0, 'a positive number');
       const jVoid = num('--j-void', flags.jVoid, (v) => v > 0, 'a positive number');
       if ((jNominal === undefined) !== (jVoid === undefined)) throw new InputError('--j-nominal and --j-void go together');
@@ -73,7 +82,7 @@ export function registerStrip(program: Command): void {
       const vol = await loadVolume(input, openOptionsFrom(flags));
       const wantCurrent = flags.mode !== 'uniform';
       checkStrippingInput(vol, { current: wantCurrent, name: input }); // before the output folder is made: a bad map leaves nothing behind
-      await ensureOutputDir(flags.out);
+      await ensureOutputDir(flags.out, { files: [...Object.values(STRIP_FILES), 'stripping_current.csv'], force: flags.force });
 
       const { uniform: uni, current: cur, files, atRows } = await runStripping(vol, flags.out, {
         name: input,

@@ -6,7 +6,7 @@ import { phaseLabelDisplay } from '../../io/label-lut.js';
 import { writeFileAtomically } from '../../io/atomic.js';
 import { InputError } from '../../io/errors.js';
 import { parseShape } from '../../io/raw.js';
-import { ensureOutputDir } from '../input-options.js';
+import { ensureOutputDir, FORCE_HELP } from '../input-options.js';
 import { action, emit } from '../run-command.js';
 import { createProgress } from '../../io/progress.js';
 
@@ -31,6 +31,7 @@ interface SynthFlags {
   surroundings?: string;
   dtype?: string;
   json?: boolean;
+  force?: boolean;
 }
 
 function choice<T extends string>(flag: string, text: string | undefined, allowed: readonly T[]): T | undefined {
@@ -113,6 +114,7 @@ export function registerSynth(program: Command): void {
     .option('--surroundings <none|air|plunger|die>', 'what lies beyond the stack ends (label 5 air, steel plunger label 3, PEEK die wall label 5)')
     .option('--dtype <uint16|uint8|float32>', 'scan type (uint8 = linear rescale of the uint16 range; default uint16, float32 with a nan fill)')
     .option('--tile <ny,nx>', 'mirror-tile the phantom laterally to NY×NX voxels and stream scan.tif, labels.tif and thickness_um.tif slice by slice (volumes larger than RAM)')
+    .option('--force', FORCE_HELP)
     .option('--json', 'print the summary as JSON on stdout')
     .action(
       action(async (dir: string, flags: SynthFlags) => {
@@ -143,7 +145,8 @@ export function registerSynth(program: Command): void {
         };
         // Mirror tiling extends the two lateral axes, which are y and x only for a z stack normal.
         if (flags.tile && (options.axis ?? 'z') !== 'z') throw new InputError(`--tile needs --axis z (the tiled axes are y and x), got --axis ${options.axis}`);
-        await ensureOutputDir(dir);
+        const names = ['scan.tif', 'labels.tif', 'thickness_um.tif', 'penetration_um.tif', 'truth.json', 'thickness_far_um.tif', 'penetration_far_um.tif'];
+        await ensureOutputDir(dir, { files: names, force: flags.force });
         const progress = createProgress(`synth ${flags.preset}`);
         options.onProgress = (d, t) => progress.update(d, t);
         const phantom = generatePhantom(options);

@@ -1,12 +1,14 @@
 import type { Command } from 'commander';
-import { InputError } from '../../io/errors.js';
+import { checkOutputFolder } from '../../io/output-guard.js';
+import { InputError, namingFile } from '../../io/errors.js';
 import { memoryBudget } from '../../compute/budget.js';
 import type { NormalOption } from '../../thickness/map.js';
 import type { ElectrodeCount } from '../../thickness/electrodes.js';
 import { measureThickness } from '../../thickness/run.js';
 import { importLabels } from '../../segment/import-labels.js';
 import { writeElectrodeOutputs } from '../../thickness/outputs.js';
-import { addInputOptions, ensureOutputDir, openOptionsFrom, type InputFlags } from '../input-options.js';
+import { addInputOptions, ensureOutputDir, FORCE_HELP, openOptionsFrom, type InputFlags } from '../input-options.js';
+import { THICKNESS_FILES, thicknessFiles } from '../../io/run-folder.js';
 import { createProgress } from '../../io/progress.js';
 import { action, emit } from '../run-command.js';
 
@@ -18,6 +20,7 @@ interface ThicknessFlags extends InputFlags {
   memory?: string;
   labelMap?: string;
   json?: boolean;
+  force?: boolean;
 }
 
 export function parseElectrodes(text: string): ElectrodeCount {
@@ -38,9 +41,12 @@ export function registerThickness(program: Command): void {
       .option('--scan <file>', 'grey-level scan of the same shape: sub-voxel refinement of the Li boundaries')
       .option('--label-map <map>', 'labels from another tool: their codes onto the phases, SRC:PHASE,… (void, li, electrolyte, collector, cathode, outside, masked or codes 0–5, 255), e.g. "0:void,1:electrolyte,2:li"')
       .option('--memory <size>', 'memory budget (e.g. 8G, 512M); volumes that do not fit are streamed from disk (default: 60 % of available memory)')
+      .option('--force', FORCE_HELP)
       .option('--json', 'print the summary as JSON on stdout'),
   ).action(
     action(async (input: string, flags: ThicknessFlags) => {
+      // before any computing: a read-only or unwritable output folder fails now, in one line
+      await checkOutputFolder(flags.out);
       const normal = flags.normal as NormalOption;
       if (!['x', 'y', 'z', 'auto'].includes(normal)) throw new InputError(`--normal must be x, y, z or auto, got '${flags.normal}'`);
       const electrodes = parseElectrodes(flags.electrodes);
@@ -49,13 +55,14 @@ export function registerThickness(program: Command): void {
       const progress = createProgress('thickness');
       // labels of another tool: mapped onto the phase codes in memory (uint8), then measured as ours
       const imported = flags.labelMap !== undefined ? await importLabels(input, { labelMap: flags.labelMap, open }) : null;
-      const m = await measureThickness(
+      // a problem of the labels (no electrolyte, no interface, ...) names the labels file
+      const m = await namingFile(input, measureThickness(
         { labelsFile: input, labelsOpen: open, volume: imported?.labels ?? null, scanFile: flags.scan ?? null, scanOpen: { voxel: open.voxel, roi: open.roi } },
         { normal, electrodes, budgetBytes: budget.bytes, onProgress: (d, t) => progress.update(d, t) },
-      );
+      ));
       progress.finish();
       if (m.detection.warning) process.stderr.write(`buried: warning: ${input}: ${m.detection.warning}\n`);
-      await ensureOutputDir(flags.out);
+      await ensureOutputDir(flags.out, { files: [...Object.values(thicknessFiles()), ...Object.values(thicknessFiles('_far')), THICKNESS_FILES.interface], force: flags.force });
       const memory = m.memory;
       const { summaries, entries } = await writeElectrodeOutputs(flags.out, m, { input, scan: flags.scan ?? null, spacing_um: m.spacing, volume_shape: m.shape, memory });
       const two = m.electrodes.length > 1;

@@ -8,7 +8,7 @@
 import { promises as fs } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import zlib from 'node:zlib';
-import { temporaryNameFor, writeAtomically } from '../atomic.js';
+import { namingTarget, temporaryNameFor, writeAtomically } from '../atomic.js';
 import { bytesPerVoxel, dtypeOf, type DType, type Shape3, type Spacing3, type Volume, type VoxelArray } from '../volume.js';
 import { HOST_LITTLE_ENDIAN, swapInPlace } from './codec.js';
 
@@ -430,7 +430,7 @@ export async function createTiffWriter(
         await core.writeSlices(data);
       } catch (err) {
         if (!(err instanceof RangeError)) await abort();
-        throw err;
+        throw namingTarget(err, path);
       }
     },
     async close() {
@@ -441,7 +441,7 @@ export async function createTiffWriter(
         state = 'closed';
       } catch (err) {
         await abort();
-        throw err;
+        throw namingTarget(err, path);
       }
     },
     abort,

@@ -7,7 +7,7 @@
  * Complexity: one O(N) histogram pass; the rest works on the histogram's bins.
  */
 import { InputError } from '../../io/errors.js';
-import { fullHistogramOfSlabs, gmmOnHistogram, histogramBelow, thresholdsFromHistogram, type Histogram, type SlabVisitor } from '../histogram.js';
+import { fullHistogramOfSlabs, gmmOnHistogram, requireContrast, histogramBelow, thresholdsFromHistogram, type Histogram, type SlabVisitor } from '../histogram.js';
 import type { GmmInfo, StepContext } from './types.js';
 
 export type Thresholds = ReturnType<typeof thresholdsFromHistogram>;
@@ -27,8 +27,7 @@ export async function intensityClasses(ctx: StepContext): Promise<IntensityClass
   const hist = await fullHistogramOfSlabs(greySlabs, store.greyDtype, store.windows === 'slabs' ? 'calling-thread' : backend, floatBins);
   lap('histogram');
   // a binary or two-level image has no void | Li | electrolyte to tell apart: bad input, not a crash
-  let levels = 0;
-  for (let i = 0; i < hist.counts.length && levels < 3; i++) if (hist.counts[i] > 0) levels++;
+  const levels = requireContrast(hist, 3);
   if (levels < 3) throw new InputError(`the scan has only ${levels} distinct grey level${levels === 1 ? '' : 's'}: phase segmentation needs a grey-level tomogram (for labels already made, use --classes ${Math.max(2, levels)})`);
   const th3 = thresholdsFromHistogram(hist, 3, 'otsu', 'partition');
   const gmmInfo = method === 'gmm' ? gmmThresholds(hist, th3) : null;
