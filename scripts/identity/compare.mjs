@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-const VOLATILE_KEY = /seconds|_s$|_ms$|^timings_ms$|rss|budget_bytes|^started$|^finished$|^written$|^peak_over|peak_rss_mib|^wall/;
+const VOLATILE_KEY = /seconds|_s$|_ms$|^timings_ms$|rss|budget_bytes|^started$|^finished$|^written$|^peak_over|peak_rss_mib|^wall|^mtime_ms$/;
 const VOLATILE_COLUMN = /seconds|peak|rss|memory/;
 const [a, b] = process.argv.slice(2);
 

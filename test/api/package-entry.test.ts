@@ -17,7 +17,7 @@ const api = (await import(pathToFileURL(entry).href)) as typeof import('../../sr
 /** What users import: values and functions (types are checked by readme-example.test.ts's declarations test). */
 const EXPORTS = [
   'CURRENT_FILES', 'ContactCell', 'CpuBackend', 'FEM_FILES', 'InputError', 'LI_UM_PER_MAH_CM2', 'PHASE_NAMES', 'PLAUSIBLE_VOXEL_UM', 'PRESETS',
-  'RUN_MANIFEST', 'RUN_REPORT', 'SEGMENT_FILES', 'STAGE_DIRS', 'STRIP_FILES', 'THICKNESS_FILES', 'allocate', 'arrayConstructor', 'bytesPerVoxel',
+  'RUN_MANIFEST', 'RUN_REPORT', 'SEGMENT_FILES', 'STAGE_DIRS', 'STRIP_FILES', 'ServiceLostError', 'THICKNESS_FILES', 'allocate', 'arrayConstructor', 'bytesPerVoxel',
   'createBackend', 'createTiffWriter', 'defaultConfig', 'distanceStage', 'distanceTransformLabel', 'dtypeOf', 'electrodeMaps', 'generatePhantom',
   'isPlausibleVoxel', 'loadVolume', 'localThickness', 'localThicknessStage', 'makeVolume', 'measureThickness', 'micronsPerUnit', 'namingFile',
   'openHdf5', 'openRaw', 'openTiff', 'openTiffFolder', 'openVolume', 'parseVoxelOption', 'readRunDocs', 'readVolume', 'resolveConfig', 'runCurrent',

@@ -281,3 +281,9 @@ export const kill = (c: ChildProcess, sig: NodeJS.Signals = 'SIGKILL') => () => 
 };
 
 export const STAGES = ['segment', 'thickness', 'strip', 'current', 'fem', 'report'];
+
+/** A run folder's summary.csv (a file, or its text with `isText`) without its wall time: the rows that must not change. */
+export function steadySummary(fileOrText: string, isText = false): Record<string, string>[] {
+  const rows = parseCsv(isText ? fileOrText : readFileSync(fileOrText, 'utf8'));
+  return rows.map(({ wall_seconds: _wall, ...rest }) => rest);
+}

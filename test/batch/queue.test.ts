@@ -11,7 +11,7 @@ import { readFileSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { missingCommand, requireAvailable, tempDir } from '../helpers.js';
-import { cli, cliAsync, freePort, makeScans, normalizeJson, parseCsv, readJson, startRedis, startWorker, walk } from './helpers.js';
+import { cli, cliAsync, freePort, makeScans, normalizeJson, parseCsv, readJson, startRedis, startWorker, steadySummary, walk } from './helpers.js';
 import { jobIdFor } from '../../src/batch/queue.js';
 import { resolveConfig } from '../../src/pipeline/config.js';
 
@@ -152,11 +152,13 @@ describe('buried batch --queue with two workers', () => {
     for (const n of names) {
       const a = path.join(out, n);
       const b = path.join(local, n);
-      const skip = (f: string) => f === 'run.log' || f === 'report.html' || f.endsWith('.stage.json') || f === 'manifest.json';
+      // volatile: times (run.log, manifest, stage records, the summary's wall time) and the output record's mtimes
+      const skip = (f: string) => f === 'run.log' || f === 'report.html' || f.endsWith('.stage.json') || f === 'manifest.json' || f === '.buried-outputs.json';
       const fa = walk(a).filter((f) => !skip(f));
       expect(fa, n).toEqual(walk(b).filter((f) => !skip(f)));
       for (const f of fa) {
         if (f.endsWith('.json')) expect(normalizeJson(readJson(path.join(a, f)), a), `${n}/${f}`).toEqual(normalizeJson(readJson(path.join(b, f)), b));
+        else if (f === 'summary.csv') expect(steadySummary(path.join(a, f)), `${n}/${f}`).toEqual(steadySummary(path.join(b, f)));
         else expect(readFileSync(path.join(a, f)).equals(readFileSync(path.join(b, f))), `${n}/${f}`).toBe(true);
       }
       const ma = readJson(path.join(a, 'manifest.json'));

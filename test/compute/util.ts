@@ -4,9 +4,10 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { expect } from 'vitest';
 import type { GreyArray, Shape3 } from '../../src/compute/types.js';
+import { mulberry32 } from '../../src/compute/rng.js';
 
 /** Deterministic PRNG (mulberry32). */
-export { mulberry32 as rng } from '../../src/compute/rng.js';
+export const rng = mulberry32;
 
 export type DTypeName = 'uint8' | 'uint16' | 'float32';
 export const DTYPES: DTypeName[] = ['uint8', 'uint16', 'float32'];
