@@ -5,38 +5,16 @@
  * (BullMQ's own records and event stream say so), in one run folder with a complete manifest, and
  * its outputs must be the same bytes as a run on this machine without the queue.
  */
-import { afterAll, describe, expect, it } from 'vitest';
-import type { ChildProcess } from 'node:child_process';
-import { readFileSync, readdirSync, rmSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { Redis } from 'ioredis';
-import { missingCommand, requireAvailable, tempDir } from '../helpers.js';
-import { cli, cliAsync, freePort, makeScans, normalizeJson, parseCsv, readJson, startRedis, startWorker, steadySummary, walk } from './helpers.js';
+import { requireAvailable, tempDir } from '../helpers.js';
+import { afterFile, cli, cliAsync, freePort, kill, makeScans, noRedis, normalizeJson, parseCsv, readJson, STAGES, startRedis, startWorker, steadySummary, walk } from './helpers.js';
 import { jobIdFor } from '../../src/batch/queue.js';
 import { resolveConfig } from '../../src/pipeline/config.js';
 
-/** Debian package redis-server; .ci/run installs it. */
-const noRedis = missingCommand('redis-server');
-
-const cleanup: (() => void)[] = [];
-const dirs: string[] = [];
-afterAll(() => {
-  // processes first (workers, batch, Redis), then their folders
-  for (const f of cleanup.reverse()) {
-    try {
-      f();
-    } catch {
-      /* already gone */
-    }
-  }
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
-
-const kill = (c: ChildProcess, sig: NodeJS.Signals = 'SIGKILL') => () => {
-  if (c.exitCode === null && c.signalCode === null) c.kill(sig);
-};
-
-const STAGES = ['segment', 'thickness', 'strip', 'current', 'fem', 'report'];
+const { cleanup, dirs } = afterFile();
 
 describe('buried batch --queue with two workers', () => {
   it('a worker killed mid-scan loses nothing and doubles nothing; results equal a local run byte for byte', async (ctx) => {
