@@ -4,7 +4,7 @@
  * `buried run` and `buried batch` both use it, so a batch takes exactly the configuration a run takes.
  */
 import { Option, type Command } from 'commander';
-import { allKeys, attributeOf, fieldFor, flagOf, resolveConfig, type RunConfig } from '../pipeline/config.js';
+import { allKeys, attributeOf, fieldFor, flagOf, RENAMED_KEYS, resolveConfig, type RunConfig } from '../pipeline/config.js';
 
 export interface ConfigFlags {
   config?: string;
@@ -29,6 +29,8 @@ export function addConfigOptions(cmd: Command): Command {
     const f = fieldFor(key);
     cmd.addOption(new Option(`${flagOf(key)} <value>`, `${f.doc} (${f.allowed}; default ${show(f.default)})`));
   }
+  // renamed keys keep their old flag for one version, out of --help
+  for (const old of Object.keys(RENAMED_KEYS)) cmd.addOption(new Option(`${flagOf(old)} <value>`).hideHelp());
   return cmd;
 }
 
@@ -38,9 +40,9 @@ export async function configFromFlags(flags: ConfigFlags): Promise<RunConfig> {
   if (flags.voxel !== undefined) overrides['run.voxel'] = flags.voxel;
   if (flags.workers !== undefined) overrides['run.workers'] = flags.workers;
   if (flags.memory !== undefined) overrides['run.memory'] = flags.memory;
-  for (const key of allKeys()) {
+  for (const key of [...Object.keys(RENAMED_KEYS), ...allKeys()]) {
     const v = flags[attributeOf(key)];
     if (typeof v === 'string') overrides[key] = v;
   }
-  return resolveConfig({ file: flags.config, sets: flags.set, flags: overrides });
+  return resolveConfig({ file: flags.config, sets: flags.set, flags: overrides, onNote: (m) => process.stderr.write(`buried: note: ${m}\n`) });
 }

@@ -211,14 +211,14 @@ export const SCHEMA = {
     min_island: numField({ min: 1, integer: true }, 10, 'islands of at least this many pixels count in islands_ge_min'),
     current_steps: numField({ min: 1, max: 100000, integer: true }, 25, 'current-aware mode: conduction solves along the replay (rows at evenly spaced uniform-replay fractions)'),
     solve_grid: numField({ min: 4, max: 512, integer: true }, 32, 'current-aware mode: long side of the solve grid (pixels)'),
-    sigma: numField({ min: 0, exclusiveMin: true }, 2, 'current-aware mode: electrolyte conductivity (mS/cm)'),
+    conductivity: numField({ min: 0, exclusiveMin: true }, 2, 'current-aware mode: electrolyte ionic conductivity (mS/cm)'),
     thickness_um: optNumField({ min: 0, exclusiveMin: true }, null, 'current-aware mode: electrolyte slab thickness (µm; null = map width)'),
     j_nominal: optNumField({ min: 0, exclusiveMin: true }, null, 'current-aware mode: nominal stripping current density (mA/cm², with j_void)'),
     j_void: optNumField({ min: 0, exclusiveMin: true }, null, 'current-aware mode: local current density above which a pixel voids (mA/cm²)'),
   },
   current: {
     thickness_um: autoNumField('electrolyte slab thickness (µm); auto = the electrolyte depth seen in the scan (at least the map width / 4)'),
-    sigma: numField({ min: 0, exclusiveMin: true }, 2, 'electrolyte conductivity (mS/cm)'),
+    conductivity: numField({ min: 0, exclusiveMin: true }, 2, 'electrolyte ionic conductivity (mS/cm)'),
     rct: numField({ min: 0 }, 0, 'charge-transfer resistance (Ω·cm²; 0 = equipotential contacts)'),
     sides: enumField(['periodic', 'insulating'] as const, 'periodic', 'lateral boundaries'),
     grid: numField({ min: 8, max: 2048, integer: true }, 96, 'long side of the solve grid (the contact map is block-averaged onto it)'),
@@ -239,7 +239,7 @@ export const SCHEMA = {
     ny: numField({ min: 2, max: 256, integer: true }, 4, 'element rows in the Li block'),
     row: rowField('row of the electrolyte surface height map taken as the profile'),
     step_tol: numField({ min: 0, exclusiveMin: true }, 5e-3, 'max Δεeq per creep step'),
-    sigma: numField({ min: 0, exclusiveMin: true }, 2, 'electrolyte conductivity for the contact conduction (mS/cm)'),
+    conductivity: numField({ min: 0, exclusiveMin: true }, 2, 'electrolyte ionic conductivity for the contact conduction (mS/cm)'),
     rct: numField({ min: 0 }, 0, 'charge-transfer resistance for the contact conduction (Ω·cm²)'),
   },
   report: {
@@ -262,6 +262,24 @@ export function defaultConfig(): RunConfig {
   return out as RunConfig;
 }
 
+/**
+ * Keys renamed, old → new: the old name still works (file, --set, flag) for one version, with a note.
+ * σ was a conductivity here and a Gaussian width in segment.sigma; the commands say --conductivity.
+ */
+export const RENAMED_KEYS: Readonly<Record<string, string>> = {
+  'strip.sigma': 'strip.conductivity',
+  'current.sigma': 'current.conductivity',
+  'fem.sigma': 'fem.conductivity',
+};
+
+/** The current name of `key`, telling `note` when an old one was used. */
+function currentKey(key: string, note?: (message: string) => void): string {
+  const to = RENAMED_KEYS[key];
+  if (!to) return key;
+  note?.(`${key} is now ${to}; the old name works for this version only`);
+  return to;
+}
+
 function fieldOf(key: string): Field<unknown> {
   const [section, name, ...rest] = key.split('.');
   const fields = (SCHEMA as Record<string, Record<string, Field<unknown>>>)[section];
@@ -269,7 +287,8 @@ function fieldOf(key: string): Field<unknown> {
   return fields[name];
 }
 
-function setChecked(cfg: RunConfig, key: string, value: unknown, fromText: boolean): void {
+function setChecked(cfg: RunConfig, name: string, value: unknown, fromText: boolean, note?: (message: string) => void): void {
+  const key = currentKey(name, note);
   const f = fieldOf(key);
   let v: unknown;
   try {
@@ -302,14 +321,14 @@ export function validateConfig(cfg: RunConfig): void {
 }
 
 /** Merge a parsed config object (from a file) into `cfg`, rejecting unknown keys and bad values. */
-export function applyConfigObject(cfg: RunConfig, obj: unknown, origin = 'config'): void {
+export function applyConfigObject(cfg: RunConfig, obj: unknown, origin = 'config', note?: (message: string) => void): void {
   if (obj === null || obj === undefined) return;
   if (typeof obj !== 'object' || Array.isArray(obj)) throw new InputError(`config: ${origin} must be a mapping of sections (${Object.keys(SCHEMA).join(', ')})`);
   for (const [section, values] of Object.entries(obj as Record<string, unknown>)) {
     if (!Object.hasOwn(SCHEMA, section)) throw new InputError(`config: unknown key '${section}'`);
     if (values === null) continue;
     if (typeof values !== 'object' || Array.isArray(values)) throw new InputError(`config: ${section} must be a mapping of keys`);
-    for (const [k, v] of Object.entries(values as Record<string, unknown>)) setChecked(cfg, `${section}.${k}`, v, false);
+    for (const [k, v] of Object.entries(values as Record<string, unknown>)) setChecked(cfg, `${section}.${k}`, v, false, note);
   }
 }
 
@@ -350,18 +369,21 @@ export interface ConfigSources {
   sets?: string[];
   /** Flag values by key (`segment.method` → 'gmm'), strings as typed. */
   flags?: Record<string, string>;
+  /** Told when a renamed key is used by its old name. */
+  onNote?: (message: string) => void;
 }
 
 /** defaults < file < --set < flags, validated. */
 export async function resolveConfig(sources: ConfigSources): Promise<RunConfig> {
   const cfg = defaultConfig();
-  if (sources.file) applyConfigObject(cfg, await readConfigFile(sources.file), sources.file);
+  const note = sources.onNote;
+  if (sources.file) applyConfigObject(cfg, await readConfigFile(sources.file), sources.file, note);
   for (const s of sources.sets ?? []) {
     const eq = s.indexOf('=');
     if (eq <= 0) throw new InputError(`config: --set needs key=value, got '${s}'`);
-    setChecked(cfg, s.slice(0, eq).trim(), s.slice(eq + 1).trim(), true);
+    setChecked(cfg, s.slice(0, eq).trim(), s.slice(eq + 1).trim(), true, note);
   }
-  for (const [k, v] of Object.entries(sources.flags ?? {})) setChecked(cfg, k, v, true);
+  for (const [k, v] of Object.entries(sources.flags ?? {})) setChecked(cfg, k, v, true, note);
   validateConfig(cfg);
   return cfg;
 }

@@ -340,7 +340,7 @@ export const stripStage: StageSpec = {
         currentSteps: c.current_steps,
         solveGrid: c.solve_grid,
         slabUm: c.thickness_um ?? undefined,
-        sigmaMsPerCm: c.sigma,
+        sigmaMsPerCm: c.conductivity,
         jNominalMaCm2: c.j_nominal ?? undefined,
         jVoidMaCm2: c.j_void ?? undefined,
         onPhase: (phase) => ctx.progress(phase === 'uniform' ? `strip${tag}: uniform` : `strip${tag}: current-aware`),
@@ -366,7 +366,7 @@ async function solveElectrodeCurrent(ctx: RunContext, folder: string, e: Measure
     grid: c.grid,
     thicknessUm: c.thickness_um === 'auto' ? { autoDepthUm: iface.electrolyte_depth_um } : c.thickness_um,
     layers: c.layers ?? undefined,
-    sigmaMsPerCm: c.sigma,
+    sigmaMsPerCm: c.conductivity,
     rctOhmCm2: c.rct,
     sides: c.sides,
     jNominalMaCm2: c.j_nominal ?? undefined,
@@ -519,7 +519,7 @@ export const femStage: StageSpec = {
       const history: HistoryPoint[] = c.hold_s > 0 ? [{ t: 0, p }, { t: c.hold_s, p }] : [{ t: 0, p }];
       const run = runContact({
         lambda, h, li, electrolyte, history, stepTol: c.step_tol, ny: c.ny,
-        conduction: { thickness: lambda, sigmaMsPerCm: c.sigma, rctOhmCm2: c.rct },
+        conduction: { thickness: lambda, sigmaMsPerCm: c.conductivity, rctOhmCm2: c.rct },
         onTime: (t, tEnd) => bar.update(Math.round(1000 * (k + (tEnd > 0 ? Math.min(1, t / tEnd) : 1))), 1000 * total),
       });
       const { cell, records } = run;

@@ -25,6 +25,27 @@ function file(name: string, text: string): string {
 }
 
 describe('run configuration', () => {
+  it('renamed keys (σ = conductivity: strip/current/fem.sigma → .conductivity) still work by their old name, with a note', async () => {
+    const notes: string[] = [];
+    const viaFile = await resolveConfig({ file: file('old.yaml', 'current:\n  sigma: 4\nfem:\n  sigma: 3\n'), sets: ['strip.sigma=5'], onNote: (m) => notes.push(m) });
+    expect([viaFile.current.conductivity, viaFile.fem.conductivity, viaFile.strip.conductivity]).toEqual([4, 3, 5]);
+    expect(notes).toEqual([
+      'current.sigma is now current.conductivity; the old name works for this version only',
+      'fem.sigma is now fem.conductivity; the old name works for this version only',
+      'strip.sigma is now strip.conductivity; the old name works for this version only',
+    ]);
+    // the old flag, hidden from --help, sets the new key; segment.sigma (a Gaussian width) is untouched
+    const r = runCli(['run', '--help']);
+    expect(r.stdout).toContain('--current-conductivity');
+    expect(r.stdout).not.toContain('--current-sigma');
+    expect(r.stdout).toContain('--segment-sigma');
+    expect((await resolveConfig({ flags: { 'current.sigma': '7' } })).current.conductivity).toBe(7);
+    const old = runCli(['run', '--current-sigma', 'abc', '-o', path.join(tempDir('buried-cfg-'), 'never')]);
+    expect(old.status).toBe(2);
+    expect(old.stderr).toContain('buried: note: current.sigma is now current.conductivity');
+    expect(old.stderr).toContain("config: current.conductivity must be a positive number, got 'abc'");
+  });
+
   it('every key has a default that passes its own validator, a doc line and a flag', () => {
     const d = defaultConfig();
     expect(allKeys().length).toBeGreaterThan(40);
@@ -68,7 +89,7 @@ describe('run configuration', () => {
       [{ file: file('i.yaml', 'strip: [1, 2]\n') }, 'config: strip must be a mapping'],
       [{ sets: ['fem.li=rubber'] }, "config: fem.li must be one of elastic, creep, plastic, got 'rubber'"],
       [{ flags: { 'thickness.scan_refinement': 'maybe' } }, "config: thickness.scan_refinement must be true or false, got 'maybe'"],
-      [{ flags: { 'current.sigma': '-1' } }, "config: current.sigma must be a positive number, got '-1'"],
+      [{ flags: { 'current.conductivity': '-1' } }, "config: current.conductivity must be a positive number, got '-1'"],
       [{ sets: ['nonsense'] }, "config: --set needs key=value, got 'nonsense'"],
     ];
     for (const [src, msg] of cases) {

@@ -116,7 +116,7 @@ describe('buried run: resume does not reuse stale results', () => {
     expect(html()).toContain(`<td class="num">${rec.finished}</td>`);
 
     const old = readJson(path.join(out, 'current', 'current.json')).resistance_ohm_cm2 as number;
-    const changed = run('--current-sigma', '4');
+    const changed = run('--current-conductivity', '4');
     expect(ran(changed.stages)).toEqual(['current', 'report']);
     const now = readJson(path.join(out, 'current', 'current.json')).resistance_ohm_cm2 as number;
     expect(now).toBeLessThan(0.6 * old); // twice the conductivity: about half the resistance
@@ -129,7 +129,7 @@ describe('buried run: resume does not reuse stale results', () => {
     const file = path.join(out, 'report.html');
     const whole = statSync(file).size;
     truncateSync(file, Math.floor(whole / 2));
-    const { stages } = run('--current-sigma', '4');
+    const { stages } = run('--current-conductivity', '4');
     expect(stages.map((s) => `${s.stage}:${s.status}`)).toEqual(['segment:skipped', 'thickness:skipped', 'strip:skipped', 'current:skipped', 'fem:skipped', 'report:ran']);
     expect(stages.find((s) => s.stage === 'report')?.reason).toBe('outputs missing or changed');
     expect(html().trimEnd()).toMatch(/<\/html>$/);
@@ -138,7 +138,7 @@ describe('buried run: resume does not reuse stale results', () => {
 
   it('a report stage killed mid-way leaves no report.html and no record; the next run renders it', async () => {
     // a new figure width: only the report runs again (2400 px keeps it busy long enough to be killed)
-    const args = ['run', scan, '-o', out, '--config', config, '--workers', '1', '--current-sigma', '4', '--report-figure-width-px', '2400'];
+    const args = ['run', scan, '-o', out, '--config', config, '--workers', '1', '--current-conductivity', '4', '--report-figure-width-px', '2400'];
     expect(existsSync(path.join(out, 'report.html'))).toBe(true);
     const k = await runAndKill(args, /report: \d+%/);
     expect(k.killed, k.stderr).toBe(true);
@@ -150,7 +150,7 @@ describe('buried run: resume does not reuse stale results', () => {
     for (const s of ['segment', 'thickness', 'strip', 'current', 'fem']) expect(files, s).toContain(`${s}/.stage.json`);
     expect(files.filter((f) => f.endsWith('.partial'))).toEqual([]);
 
-    const resumed = run('--current-sigma', '4', '--report-figure-width-px', '2400');
+    const resumed = run('--current-conductivity', '4', '--report-figure-width-px', '2400');
     expect(resumed.stages.map((s) => `${s.stage}:${s.status}`)).toEqual(['segment:skipped', 'thickness:skipped', 'strip:skipped', 'current:skipped', 'fem:skipped', 'report:ran']);
     expect(html().trimEnd()).toMatch(/<\/html>$/);
   });

@@ -91,7 +91,7 @@ describe('buried run: summary.csv', () => {
 
   it('a re-run with another electrolyte conductivity rewrites it: the new resistance, the same thickness', () => {
     const before = Number(row.resistance_ohm_cm2);
-    const again = runCli(['run', fx.scan, '-o', out, '--config', fx.config, '--workers', '2', '--current-sigma', '4']);
+    const again = runCli(['run', fx.scan, '-o', out, '--config', fx.config, '--workers', '2', '--current-conductivity', '4']);
     expect(again.status, again.stderr).toBe(0);
     const row2 = parseCsv(readFileSync(path.join(out, 'summary.csv'), 'utf8'))[0];
     const cur = readJson(path.join(out, 'current', 'current.json'));
