@@ -136,8 +136,8 @@ function describe(
   file: string, dtype: DType, labels: Uint8Array, shape: Shape3, spacing: Spacing3 | null,
   counts: Map<number, number>, map: Map<number, number> | null, normal: 'auto' | AxisName,
 ): ImportedLabelsReport {
-  const perCode = new Float64Array(256);
-  for (let i = 0; i < labels.length; i++) perCode[labels[i]]++;
+  const geometry = labelsGeometry(labels, shape);
+  const { perCode, spread, axis: detected } = geometry;
   const n = labels.length;
   const analysed = n - perCode[5] - perCode[255];
   const phase_fractions: Record<string, number> = {};
@@ -145,7 +145,6 @@ function describe(
   const excluded_fractions: Record<string, number> = {};
   for (const k of [5, 255]) if (perCode[k]) excluded_fractions[String(k)] = perCode[k] / n;
 
-  const { axis: detected, spread } = labelsStackNormal(labels, shape);
   const axis = normal === 'auto' ? detected : normal;
   const sorted = [...spread].sort((p, q) => q - p);
   const decisions: PhaseDecision[] = [
@@ -174,7 +173,7 @@ function describe(
     phase_fractions,
     excluded_fractions,
     phase_names: { ...PHASE_NAMES },
-    li: liInventory(labels, shape, spacing, axis, perCode[1]),
+    li: liInventory(geometry, shape, spacing, axis),
     layout: { name: 'unknown', normal_axis: axis, source: normal === 'auto' ? 'detected' : 'requested', evidence: { variance_z: r6(spread[0]), variance_y: r6(spread[1]), variance_x: r6(spread[2]) } },
     decisions,
   };
@@ -185,39 +184,55 @@ const r6 = (v: number) => +v.toPrecision(6);
 export type LiInventory = ImportedLabelsReport['li'];
 
 /**
- * Li inventory of contract-coded labels: `liVoxels` × the voxel volume over the map area across the
- * stack normal `axis` (columns holding any in-cell voxel), as a mean thickness and areal capacity.
+ * Li inventory of contract-coded labels: the Li voxels × the voxel volume over the map area across
+ * the stack normal `axis` (columns holding any in-cell voxel), as a mean thickness and areal capacity.
  */
-export function liInventory(labels: Uint8Array, shape: Shape3, spacing: Spacing3 | null, axis: AxisName, liVoxels: number): LiInventory {
+export function liInventory(g: LabelsGeometry, shape: Shape3, spacing: Spacing3 | null, axis: AxisName): LiInventory {
   const a = AXES.indexOf(axis);
+  const liVoxels = g.perCode[1];
   const vox = spacing ? spacing[0] * spacing[1] * spacing[2] : null;
-  const area = spacing ? (labels.length / shape[a]) * (vox! / spacing[a]) * inCellColumnFraction(labels, shape, a) : null;
+  const n = shape[0] * shape[1] * shape[2];
+  const area = spacing ? (n / shape[a]) * (vox! / spacing[a]) * g.columnFraction[a] : null;
   const volume = vox !== null ? liVoxels * vox : null;
   const meanT = volume !== null && area ? volume / area : null;
   return { voxels: liVoxels, volume_um3: volume, map_area_um2: area, mean_thickness_um: meanT, areal_capacity_mah_cm2: meanT !== null ? meanT / UM_PER_MAH_CM2 : null, um_per_mah_cm2: UM_PER_MAH_CM2 };
 }
 
-/**
- * The stack normal of contract-coded labels: the axis along which the electrolyte fraction of the
- * slices (in-cell voxels only) varies most, with the variance along z, y, x as its evidence.
- */
-export function labelsStackNormal(labels: Uint8Array, shape: Shape3): { axis: AxisName; spread: [number, number, number] } {
+export interface LabelsGeometry {
+  /** Voxels per code. */
+  perCode: Float64Array;
+  /** Stack normal: the axis along which the electrolyte fraction of the slices (in-cell voxels) varies most. */
+  axis: AxisName;
+  /** That variance along z, y, x (the normal's evidence). */
+  spread: [number, number, number];
+  /** Per axis z, y, x: fraction of the columns along it holding an in-cell voxel (not 5, not 255). */
+  columnFraction: [number, number, number];
+}
+
+/** Codes, stack normal and in-cell columns of contract-coded labels, in one pass. */
+export function labelsGeometry(labels: Uint8Array, shape: Shape3): LabelsGeometry {
   const [nz, ny, nx] = shape;
+  const perCode = new Float64Array(256);
   const el = [new Float64Array(nz), new Float64Array(ny), new Float64Array(nx)];
   const cell = [new Float64Array(nz), new Float64Array(ny), new Float64Array(nx)];
+  // columns along z, y, x that hold an in-cell voxel
+  const alongZ = new Uint8Array(ny * nx), alongY = new Uint8Array(nz * nx), alongX = new Uint8Array(nz * ny);
   let i = 0;
   for (let z = 0; z < nz; z++) {
     for (let y = 0; y < ny; y++) {
       for (let x = 0; x < nx; x++, i++) {
         const c = labels[i];
+        perCode[c]++;
         if (c === 5 || c === 255) continue;
         cell[0][z]++; cell[1][y]++; cell[2][x]++;
         if (c === 2) { el[0][z]++; el[1][y]++; el[2][x]++; }
+        alongZ[y * nx + x] = 1; alongY[z * nx + x] = 1; alongX[z * ny + y] = 1;
       }
     }
   }
   const spread = AXES.map((_, a) => variance(el[a], cell[a])) as [number, number, number];
-  return { axis: AXES[spread.indexOf(Math.max(...spread))], spread };
+  const fraction = (seen: Uint8Array) => seen.reduce((k, v) => k + v, 0) / seen.length;
+  return { perCode, axis: AXES[spread.indexOf(Math.max(...spread))], spread, columnFraction: [fraction(alongZ), fraction(alongY), fraction(alongX)] };
 }
 
 /** Variance over the slices of the per-slice fraction num/den (slices with den 0 skipped). */
@@ -231,24 +246,4 @@ function variance(num: Float64Array, den: Float64Array): number {
     m++;
   }
   return m ? q / m - (s / m) ** 2 : 0;
-}
-
-/** Fraction of the columns along axis `a` holding at least one in-cell voxel (not 5, not 255). */
-function inCellColumnFraction(labels: Uint8Array, shape: Shape3, a: number): number {
-  const [nz, ny, nx] = shape;
-  const plane = a === 0 ? ny * nx : a === 1 ? nz * nx : nz * ny;
-  const seen = new Uint8Array(plane);
-  let i = 0;
-  for (let z = 0; z < nz; z++) {
-    for (let y = 0; y < ny; y++) {
-      for (let x = 0; x < nx; x++, i++) {
-        const c = labels[i];
-        if (c === 5 || c === 255) continue;
-        seen[a === 0 ? y * nx + x : a === 1 ? z * nx + x : z * ny + y] = 1;
-      }
-    }
-  }
-  let k = 0;
-  for (let j = 0; j < plane; j++) k += seen[j];
-  return k / plane;
 }

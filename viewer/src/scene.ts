@@ -132,18 +132,7 @@ export function pickRay(ren: vtkRenderer, cx: number, cy: number): { origin: num
   if (nx < vp[0] || nx > vp[2] || ny < vp[1] || ny > vp[3]) return null;
   const u = ((nx - vp[0]) / (vp[2] - vp[0])) * 2 - 1;
   const v = ((ny - vp[1]) / (vp[3] - vp[1])) * 2 - 1;
-  const cam = ren.getActiveCamera();
-  const f = cam.getFocalPoint();
-  const p = cam.getPosition();
-  const up = cam.getViewUp();
-  const d = [f[0] - p[0], f[1] - p[1], f[2] - p[2]];
-  const dl = Math.hypot(d[0], d[1], d[2]);
-  const dir = d.map((c) => c / dl);
-  const right = [dir[1] * up[2] - dir[2] * up[1], dir[2] * up[0] - dir[0] * up[2], dir[0] * up[1] - dir[1] * up[0]];
-  const rl = Math.hypot(right[0], right[1], right[2]);
-  const r = right.map((c) => c / rl);
-  const u2 = [r[1] * dir[2] - r[2] * dir[1], r[2] * dir[0] - r[0] * dir[2], r[0] * dir[1] - r[1] * dir[0]];
-  const hs = cam.getParallelScale();
+  const { f, dir, r, u: u2, hs, dl } = cameraBasis(ren);
   const [vw, vh] = viewportPixels(ren);
   const ws = (hs * vw) / vh;
   const origin = [0, 1, 2].map((i) => f[i] + r[i] * u * ws + u2[i] * v * hs - dir[i] * dl * 2);
@@ -159,7 +148,7 @@ export function setupParallelCamera(ren: vtkRenderer, dir: number[], up: number[
   ren.resetCamera();
 }
 
-/** Camera basis of a renderer: focal point, view direction, screen right and up (unit vectors). */
+/** Camera basis of a renderer: focal point, view direction, screen right and up (unit vectors), distance to the focal point. */
 function cameraBasis(ren: vtkRenderer) {
   const cam = ren.getActiveCamera();
   const f = cam.getFocalPoint();
@@ -172,7 +161,7 @@ function cameraBasis(ren: vtkRenderer) {
   const rl = Math.hypot(right[0], right[1], right[2]);
   const r = right.map((c) => c / rl);
   const u = [r[1] * dir[2] - r[2] * dir[1], r[2] * dir[0] - r[0] * dir[2], r[0] * dir[1] - r[1] * dir[0]];
-  return { f, dir, r, u, hs: cam.getParallelScale() };
+  return { f, dir, r, u, hs: cam.getParallelScale(), dl };
 }
 
 /** Where a world point appears (CSS px relative to the vtk container) under a parallel camera. */

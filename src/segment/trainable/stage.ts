@@ -12,7 +12,7 @@ import { loadVolume, type OpenOptions } from '../../io/open.js';
 import { writeTiff } from '../../io/tiff/index.js';
 import { writeFileAtomically } from '../../io/atomic.js';
 import { makeVolume, type Volume } from '../../io/volume.js';
-import { labelsStackNormal, liInventory, type LiInventory } from '../import-labels.js';
+import { labelsGeometry, liInventory, type LiInventory } from '../import-labels.js';
 import type { AxisName } from '../types.js';
 import { SEGMENT_FILES } from '../../io/run-folder.js';
 import { phaseLabelDisplay } from '../../io/label-lut.js';
@@ -64,21 +64,15 @@ export async function trainableScan(input: string, open: OpenOptions, out: strin
   await put('uncertainty.tif', r.uncertainty, { uncertainty: '(1 − max class probability) × 255' });
   await writeFileAtomically(path.join(out, 'model.json'), JSON.stringify(r.model) + '\n');
   files.push('model.json');
-  const normal = labelsStackNormal(r.labels, scan.shape);
+  const normal = labelsGeometry(r.labels, scan.shape);
   const report: TrainableDoc = {
     ...r.report, input, annotations: o.annotations ?? null, model_file: o.modelFile ?? null, shape: [...scan.shape], spacing_um: spacing ? [...spacing] : null,
     layout: { name: 'unknown', normal_axis: normal.axis, source: 'detected', evidence: { variance_z: normal.spread[0], variance_y: normal.spread[1], variance_x: normal.spread[2] } },
-    li: liInventory(r.labels, scan.shape, spacing, normal.axis, r.report.li_band?.labelled_voxels ?? countCode(r.labels, 1)),
+    li: liInventory(normal, scan.shape, spacing, normal.axis),
   };
   await writeFileAtomically(path.join(out, SEGMENT_FILES.json), JSON.stringify(report, null, 1) + '\n');
   files.push(SEGMENT_FILES.json);
   return { report, files, labels: makeVolume(r.labels, scan.shape, spacing) };
-}
-
-function countCode(labels: Uint8Array, code: number): number {
-  let n = 0;
-  for (let i = 0; i < labels.length; i++) if (labels[i] === code) n++;
-  return n;
 }
 
 async function readModel(file: string): Promise<TrainableModel> {
