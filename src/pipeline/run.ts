@@ -208,7 +208,10 @@ async function runInFolder(o: RunOptions, out: string, input: string, sample: bo
       try {
         d = await contentDigest(file);
       } catch {
-        throw new InputError('missing input of a stage (an earlier stage did not complete)', file);
+        // inside the run folder: an earlier stage's output; outside: a file the user named (scan, labels, mask …)
+        const rel = path.relative(out, path.resolve(file));
+        const ours = rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
+        throw new InputError(ours ? 'missing input of a stage (an earlier stage did not complete)' : 'no such file or folder', file);
       }
       digests.set(key, d);
     }

@@ -143,6 +143,9 @@ describe('imported labels', () => {
     const float = path.join(dir, 'float.tif');
     await writeTiff(float, makeVolume(Float32Array.from(ph.labels.data), ph.labels.shape, null));
     expectRefusal([...base, '--labels', float], float, /integer codes \(got float32\)/);
+    // a labels file that is not there: named as such (not as a stage's missing output)
+    const missing = path.join(dir, 'nowhere.tif');
+    expectRefusal([...base, '--labels', missing], missing, /no such file or folder/);
     expect(existsSync(path.join(out, 'segment', 'labels.tif'))).toBe(false);
     const r = runCli(['run', scan, '-o', path.join(dir, 'never'), '--label-map', MAP]);
     expect(r.status).toBe(2);
