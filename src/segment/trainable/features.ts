@@ -43,7 +43,11 @@ export function slabFeatures(
   const feats = out ?? new Float32Array(F * n);
   const scale = 1 / (spec.greyHi - spec.greyLo || 1);
   const g = new Float32Array(hn);
-  for (let i = 0; i < hn; i++) g[i] = (Number(grey[i]) - spec.greyLo) * scale;
+  // outside the field of view (NaN, ±Inf) the grey is the range's low end: finite features near it
+  for (let i = 0; i < hn; i++) {
+    const v = Number(grey[i]);
+    g[i] = Number.isFinite(v) ? (v - spec.greyLo) * scale : 0;
+  }
   const off = (z0 - h0) * plane;
   feats.set(g.subarray(off, off + n), 0);
   const sm = new Float32Array(hn);

@@ -131,6 +131,7 @@ export async function segmentTrainable(scan: Volume, annotations: Volume | null,
         for (let j = 0; j < n; j++) {
           const a = Number(annotations.data[slab.z0 * plane + j]);
           if (a === 0) continue;
+          if (!Number.isFinite(Number(scan.data[slab.z0 * plane + j]))) continue; // annotated outside the field of view
           for (let k = 0; k < F; k++) X[s * F + k] = f[k * n + j];
           y[s++] = classOf[a];
         }
@@ -138,18 +139,19 @@ export async function segmentTrainable(scan: Volume, annotations: Volume | null,
       progress('features', slab.z1, nz);
     }
     timings.features_ms = performance.now() - t0;
+    if (s === 0) throw new InputError('every annotated voxel lies outside the field of view (NaN grey)', o.names?.annotations);
     const t1 = performance.now();
-    forest = trainForest(X, y, total, F, annotated.length, { trees: o.trees ?? 32, maxDepth: o.maxDepth ?? 14, seed: o.seed ?? 1 });
+    forest = trainForest(X, y, s, F, annotated.length, { trees: o.trees ?? 32, maxDepth: o.maxDepth ?? 14, seed: o.seed ?? 1 });
     timings.train_ms = performance.now() - t1;
     progress('train', 1, 1);
     model.forest = forestToJson(forest);
     // resubstitution accuracy on the annotated voxels
-    const Xf = new Float32Array(total * F);
-    for (let i = 0; i < total; i++) for (let k = 0; k < F; k++) Xf[k * total + i] = X[i * F + k];
-    const p = predictForest(forest, Xf, total);
+    const Xf = new Float32Array(s * F);
+    for (let i = 0; i < s; i++) for (let k = 0; k < F; k++) Xf[k * s + i] = X[i * F + k];
+    const p = predictForest(forest, Xf, s);
     let right = 0;
-    for (let i = 0; i < total; i++) if (argmax(p, i, annotated.length) === y[i]) right++;
-    trainingAccuracy = right / total;
+    for (let i = 0; i < s; i++) if (argmax(p, i, annotated.length) === y[i]) right++;
+    trainingAccuracy = right / s;
   }
   const K = model.class_codes.length;
   const shared = (n: number) => new Uint8Array(new SharedArrayBuffer(n));
@@ -204,7 +206,7 @@ export async function segmentTrainable(scan: Volume, annotations: Volume | null,
       features: model.feature_names,
       model_source: o.model ? 'given' : 'trained',
       phase_fractions,
-      mean_uncertainty: uSum / N,
+      mean_uncertainty: N > perCode[255] ? uSum / (N - perCode[255]) : 0,
       threads: usedThreads,
       li_band: liClass < 0 ? null : liBand(li30, perCode[1], li70, scan.spacing),
       timings_ms: Object.fromEntries(Object.entries(timings).map(([k, v]) => [k, Math.round(v)])),

@@ -47,6 +47,12 @@ export function predictSlab(t: SlabTask): SlabStats {
   const liClass = t.classCodes.indexOf(1);
   const stats: SlabStats = { perCode: new Float64Array(256), uncertaintySum: 0, li30: 0, li70: 0 };
   for (let j = 0; j < n; j++) {
+    if (!Number.isFinite(Number(t.scan[base + j]))) {
+      // outside the field of view: masked (255), no probabilities, not counted in the uncertainty
+      t.labels[base + j] = 255;
+      stats.perCode[255]++;
+      continue;
+    }
     let k = 0;
     for (let c = 1; c < K; c++) if (p[j * K + c] > p[j * K + k]) k = c;
     const code = t.classCodes[k];
