@@ -13,15 +13,17 @@
  */
 import { InputError } from '../../io/errors.js';
 import type { Volume } from '../../io/volume.js';
-import { DEFAULT_SCALES, featureCount, featureHalo, featureNames, slabFeatures, type FeatureSpec } from './features.js';
+import { DEFAULT_SCALES, defaultFactor, featureCount, featureNames, prepareSlab, slabRange, type FeatureSpec } from './features.js';
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Piscina } from 'piscina';
 import { packageRoot } from '../../compute/cpu/backend.js';
-import { forestFromJson, forestToJson, packForest, predictForest, trainForest, type Forest } from './forest.js';
-import { predictSlab, type SlabStats, type SlabTask } from './slab.js';
+import { DEFAULT_EARLY_EXIT, forestFromJson, forestToJson, packForest, predictForest, trainForest, type Forest } from './forest.js';
+import { onOutsideLine, predictSlab, type OutsideLines, type SlabStats, type SlabTask } from './slab.js';
+import { detectFieldOfView } from '../fov.js';
+import type { GreyArray } from '../../compute/types.js';
 
 /** Annotation value k ↔ contract code k − 1. */
 const PHASE_OF_ANNOTATION = [-1, 0, 1, 2, 3, 4, 5];
@@ -44,9 +46,13 @@ export interface TrainableOptions {
   maxDepth?: number;
   seed?: number;
   scales?: number[];
+  /** Every scale on the voxel grid (no pyramid): ~3× slower features, for comparison. */
+  exactFeatures?: boolean;
+  /** Every tree for every voxel (no early exit where the first trees agree: forest.ts). */
+  exactPrediction?: boolean;
   /** Worker threads for the prediction (default: all cores; 1 = this thread). */
   threads?: number;
-  /** Voxels per slab of features (default 2²¹). */
+  /** Voxels per slab of features (default 2²³). */
   slabVoxels?: number;
   onProgress?: (step: 'features' | 'train' | 'predict', done: number, total: number) => void;
   /** Names the files in errors. */
@@ -67,6 +73,8 @@ export interface TrainableReport {
   mean_uncertainty: number;
   /** Threads the prediction ran on. */
   threads: number;
+  /** The reconstruction's field of view found in the scan (fov.ts); outside it the labels are 255. NaN voxels are 255 too. */
+  field_of_view: { detected: boolean; axis: 'z' | 'y' | 'x' | null; fill: number | 'nan' | null; masked_fraction: number };
   /**
    * Li inventory with its boundary uncertainty: the Li voxels (and µm³) where P(Li) ≥ 0.3, the
    * labelled Li, and P(Li) ≥ 0.7 — the labelled value and a band around it. Null without a Li class.
@@ -94,6 +102,9 @@ export async function segmentTrainable(scan: Volume, annotations: Volume | null,
     throw new InputError(`annotations shape ${annotations.shape.join('×')} differs from the scan's ${scan.shape.join('×')}`, o.names?.annotations);
   }
   const progress = o.onProgress ?? (() => {});
+  // the reconstruction's circular field of view (a constant fill outside): 255, never trained on
+  const fov = await detectFieldOfView(scan.data as GreyArray, scan.shape);
+  const outside: OutsideLines | null = fov.detected && fov.axis && fov.mask ? { axis: fov.axis, mask: fov.mask } : null;
   let model: TrainableModel;
   let forest: Forest;
   let trainingAccuracy: number | null = null;
@@ -112,7 +123,8 @@ export async function segmentTrainable(scan: Volume, annotations: Volume | null,
     }
     const annotated = [...counts.keys()].sort((p, q) => p - q);
     if (annotated.length < 2) throw new InputError(`annotations name ${annotated.length} phase${annotated.length === 1 ? '' : 's'}: annotate at least two (e.g. Li and electrolyte)`, o.names?.annotations);
-    const spec: FeatureSpec = { scales: o.scales ?? DEFAULT_SCALES, ...robustRange(scan.data) };
+    const scales = o.scales ?? DEFAULT_SCALES;
+    const spec: FeatureSpec = { scales, ...robustRange(scan.data), factors: scales.map((s) => (o.exactFeatures ? 1 : defaultFactor(s))) };
     model = { version: 1, kind: 'random-forest', spec, feature_names: featureNames(spec), class_codes: annotated.map((a) => PHASE_OF_ANNOTATION[a]), forest: null };
     const classOf = new Int16Array(7).fill(-1);
     annotated.forEach((a, k) => (classOf[a] = k));
@@ -122,24 +134,26 @@ export async function segmentTrainable(scan: Volume, annotations: Volume | null,
     const X = new Float32Array(total * F);
     const y = new Uint8Array(total);
     let s = 0;
-    for (const slab of slabs(nz, plane, o.slabVoxels, spec)) {
+    for (const slab of slabs(nz, ny, nx, o.slabVoxels, spec)) {
       let any = false;
       for (let i = slab.z0 * plane; i < slab.z1 * plane && !any; i++) any = annotations.data[i] !== 0;
       if (any) {
-        const f = features(scan, slab, ny, nx, spec);
-        const n = (slab.z1 - slab.z0) * plane;
-        for (let j = 0; j < n; j++) {
-          const a = Number(annotations.data[slab.z0 * plane + j]);
+        // features of the annotated voxels only: the slab's smoothing once, then voxel by voxel
+        const prepared = prepareSlab(scanSlab(scan, slab, plane), slab.h0, slab.h1, slab.z0, slab.z1, nz, ny, nx, spec);
+        for (let j = slab.z0 * plane; j < slab.z1 * plane; j++) {
+          const a = Number(annotations.data[j]);
           if (a === 0) continue;
-          if (!Number.isFinite(Number(scan.data[slab.z0 * plane + j]))) continue; // annotated outside the field of view
-          for (let k = 0; k < F; k++) X[s * F + k] = f[k * n + j];
+          const z = Math.floor(j / plane), r = j - z * plane, yy = Math.floor(r / nx);
+          // annotated outside the field of view
+          if (!Number.isFinite(Number(scan.data[j])) || (outside && onOutsideLine(outside, z, yy, r - yy * nx, ny, nx))) continue;
+          prepared.voxel(z, yy, r - yy * nx, X, s * F, 1);
           y[s++] = classOf[a];
         }
       }
       progress('features', slab.z1, nz);
     }
     timings.features_ms = performance.now() - t0;
-    if (s === 0) throw new InputError('every annotated voxel lies outside the field of view (NaN grey)', o.names?.annotations);
+    if (s === 0) throw new InputError('every annotated voxel lies outside the field of view', o.names?.annotations);
     const t1 = performance.now();
     forest = trainForest(X, y, s, F, annotated.length, { trees: o.trees ?? 32, maxDepth: o.maxDepth ?? 14, seed: o.seed ?? 1 });
     timings.train_ms = performance.now() - t1;
@@ -161,8 +175,8 @@ export async function segmentTrainable(scan: Volume, annotations: Volume | null,
   const t2 = performance.now();
   // slabs in worker threads when there are several (same outputs as in this thread: slab.ts)
   const packed = packForest(forest);
-  const tasks: SlabTask[] = [...slabs(nz, plane, o.slabVoxels, model.spec)].map((slab) => ({
-    scan: scan.data, shape: scan.shape, ...slab, spec: model.spec, forest: packed, classCodes: model.class_codes, labels, probabilities, uncertainty,
+  const tasks: SlabTask[] = [...slabs(nz, ny, nx, o.slabVoxels, model.spec)].map((slab) => ({
+    scan: scan.data, shape: scan.shape, ...slab, spec: model.spec, forest: packed, fov: outside, early: o.exactPrediction ? null : DEFAULT_EARLY_EXIT, classCodes: model.class_codes, labels, probabilities, uncertainty,
   }));
   const threads = Math.min(o.threads ?? availableParallelism(), tasks.length);
   const pool = threads > 1 && isShared(scan.data) ? openSlabPool(threads) : null;
@@ -208,6 +222,7 @@ export async function segmentTrainable(scan: Volume, annotations: Volume | null,
       phase_fractions,
       mean_uncertainty: N > perCode[255] ? uSum / (N - perCode[255]) : 0,
       threads: usedThreads,
+      field_of_view: { detected: fov.detected, axis: fov.axis, fill: fov.fill, masked_fraction: fov.masked_fraction },
       li_band: liClass < 0 ? null : liBand(li30, perCode[1], li70, scan.spacing),
       timings_ms: Object.fromEntries(Object.entries(timings).map(([k, v]) => [k, Math.round(v)])),
     },
@@ -226,22 +241,23 @@ function liBand(p30: number, labelled: number, p70: number, spacing: Volume['spa
 
 interface Slab { z0: number; z1: number; h0: number; h1: number }
 
-/** Slabs of about `slabVoxels` voxels with the feature halo around each. */
-function* slabs(nz: number, plane: number, slabVoxels: number | undefined, spec: FeatureSpec): Generator<Slab> {
-  const halo = featureHalo(spec);
-  // at least one halo deep: the smoothing of a slab covers its halo too, so thinner slabs would
-  // spend most of their time on halo slices (at most 3× the core's work this way)
-  const depth = Math.max(1, Math.floor((slabVoxels ?? 1 << 21) / plane), slabVoxels === undefined ? halo : 1);
+/**
+ * Slabs of about `slabVoxels` voxels (default 2²³) with the slices their features read. At least
+ * 16 slices deep by default: the fine scales smooth ~8 slices of halo on each side of a slab.
+ */
+function* slabs(nz: number, ny: number, nx: number, slabVoxels: number | undefined, spec: FeatureSpec): Generator<Slab> {
+  const plane = ny * nx;
+  // enough slabs to share among threads (at least 8) unless that makes them thinner than 16 slices
+  const depth = slabVoxels !== undefined ? Math.max(1, Math.floor(slabVoxels / plane)) : Math.max(16, Math.min(Math.floor((1 << 23) / plane), Math.ceil(nz / 8)));
   for (let z0 = 0; z0 < nz; z0 += depth) {
     const z1 = Math.min(nz, z0 + depth);
-    yield { z0, z1, h0: Math.max(0, z0 - halo), h1: Math.min(nz, z1 + halo) };
+    const [h0, h1] = slabRange(spec, z0, z1, nz);
+    yield { z0, z1, h0, h1 };
   }
 }
 
-function features(scan: Volume, s: Slab, ny: number, nx: number, spec: FeatureSpec): Float32Array {
-  const plane = ny * nx;
-  const grey = (scan.data as Float32Array).subarray(s.h0 * plane, s.h1 * plane);
-  return slabFeatures(grey, s.h0, s.h1, s.z0, s.z1, ny, nx, spec);
+function scanSlab(scan: Volume, s: Slab, plane: number): ArrayLike<number> {
+  return (scan.data as Float32Array).subarray(s.h0 * plane, s.h1 * plane);
 }
 
 /** A pool of compiled slab workers (dist/…/trainable/worker.js), or null when they are not built. */

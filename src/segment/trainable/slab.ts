@@ -5,8 +5,8 @@
  * depend on where it ran.
  */
 import type { Shape3, VoxelArray } from '../../io/volume.js';
-import { slabFeatures, type FeatureSpec } from './features.js';
-import { predictPacked, type PackedForest } from './forest.js';
+import { featureCount, prepareSlab, type FeatureSpec } from './features.js';
+import { predictPacked, type EarlyExit, type PackedForest } from './forest.js';
 
 export interface SlabTask {
   /** The whole scan (shared memory in a worker), shape [nz, ny, nx]. */
@@ -19,11 +19,26 @@ export interface SlabTask {
   h1: number;
   spec: FeatureSpec;
   forest: PackedForest;
+  /** Lines outside the reconstruction field of view (fov.ts), labelled 255 like NaN voxels; null: none. */
+  fov: OutsideLines | null;
+  /** Trees walked before the rest are skipped where they agree (null: every tree). */
+  early: EarlyExit | null;
   classCodes: number[];
   /** Outputs over the whole volume (shared memory in a worker). */
   labels: Uint8Array;
   probabilities: Uint8Array[];
   uncertainty: Uint8Array;
+}
+
+/** Masked lines along an axis over the perpendicular plane (FieldOfView's axis and mask). */
+export interface OutsideLines {
+  axis: 'z' | 'y' | 'x';
+  mask: Uint8Array;
+}
+
+/** Whether voxel (z, y, x) lies on a masked line. */
+export function onOutsideLine(o: OutsideLines, z: number, y: number, x: number, ny: number, nx: number): boolean {
+  return (o.axis === 'z' ? o.mask[y * nx + x] : o.axis === 'y' ? o.mask[z * nx + x] : o.mask[z * ny + y]) === 1;
 }
 
 export interface SlabStats {
@@ -36,37 +51,42 @@ export interface SlabStats {
 }
 
 export function predictSlab(t: SlabTask): SlabStats {
-  const [, ny, nx] = t.shape;
+  const [nz, ny, nx] = t.shape;
   const plane = ny * nx;
   const K = t.classCodes.length;
   const grey = t.scan.subarray(t.h0 * plane, t.h1 * plane);
-  const f = slabFeatures(grey, t.h0, t.h1, t.z0, t.z1, ny, nx, t.spec);
-  const n = (t.z1 - t.z0) * plane;
-  const p = predictPacked(t.forest, f, n);
-  const base = t.z0 * plane;
+  const slab = prepareSlab(grey, t.h0, t.h1, t.z0, t.z1, nz, ny, nx, t.spec);
+  // one plane of features at a time: F × ny·nx floats, whatever the slab's depth
+  const f = new Float32Array(featureCount(t.spec) * plane);
+  const p = new Float32Array(plane * K);
   const liClass = t.classCodes.indexOf(1);
   const stats: SlabStats = { perCode: new Float64Array(256), uncertaintySum: 0, li30: 0, li70: 0 };
-  for (let j = 0; j < n; j++) {
-    if (!Number.isFinite(Number(t.scan[base + j]))) {
-      // outside the field of view: masked (255), no probabilities, not counted in the uncertainty
-      t.labels[base + j] = 255;
-      stats.perCode[255]++;
-      continue;
+  for (let z = t.z0; z < t.z1; z++) {
+    slab.plane(z, f);
+    predictPacked(t.forest, f, plane, p, t.early);
+    const base = z * plane;
+    for (let j = 0; j < plane; j++) {
+      if (!Number.isFinite(Number(t.scan[base + j])) || (t.fov && onOutsideLine(t.fov, z, Math.floor(j / nx), j % nx, ny, nx))) {
+        // outside the field of view: masked (255), no probabilities, not counted in the uncertainty
+        t.labels[base + j] = 255;
+        stats.perCode[255]++;
+        continue;
+      }
+      let k = 0;
+      for (let c = 1; c < K; c++) if (p[j * K + c] > p[j * K + k]) k = c;
+      const code = t.classCodes[k];
+      t.labels[base + j] = code;
+      stats.perCode[code]++;
+      for (let c = 0; c < K; c++) t.probabilities[c][base + j] = Math.round(255 * p[j * K + c]);
+      if (liClass >= 0) {
+        const pl = p[j * K + liClass];
+        if (pl >= 0.3) stats.li30++;
+        if (pl >= 0.7) stats.li70++;
+      }
+      const u = 1 - p[j * K + k];
+      t.uncertainty[base + j] = Math.round(255 * u);
+      stats.uncertaintySum += u;
     }
-    let k = 0;
-    for (let c = 1; c < K; c++) if (p[j * K + c] > p[j * K + k]) k = c;
-    const code = t.classCodes[k];
-    t.labels[base + j] = code;
-    stats.perCode[code]++;
-    for (let c = 0; c < K; c++) t.probabilities[c][base + j] = Math.round(255 * p[j * K + c]);
-    if (liClass >= 0) {
-      const pl = p[j * K + liClass];
-      if (pl >= 0.3) stats.li30++;
-      if (pl >= 0.7) stats.li70++;
-    }
-    const u = 1 - p[j * K + k];
-    t.uncertainty[base + j] = Math.round(255 * u);
-    stats.uncertaintySum += u;
   }
   return stats;
 }
