@@ -1,7 +1,7 @@
 /**
  * Trainable segmentation, speed path (issue #18 points 3 and 6): the pyramid features of the large
  * scales against the exact ones and SciPy, a voxel's features independent of the slab and of the
- * dense / sparse path, the forest's early exit against every tree, and the numbers of point 6 on a
+ * dense / sparse path, and the numbers of point 6 on a
  * lab-CT symmetric cell between steel plungers inside a circular field of view, a scan the automatic
  * mode gets wrong.
  */
@@ -11,7 +11,7 @@ import path from 'node:path';
 import { missingPython, requireAvailable, runPython, tempDir } from '../helpers.js';
 import { generatePhantom } from '../../src/synth/index.js';
 import { makeVolume } from '../../src/io/volume.js';
-import { featureCount, prepareSlab, slabFeatures, slabRange, type FeatureSpec } from '../../src/segment/trainable/features.js';
+import { buildPyramid, featureCount, prepareSlab, slabFeatures, slabRange, type FeatureSpec } from '../../src/segment/trainable/features.js';
 import { segmentTrainable } from '../../src/segment/trainable/run.js';
 import { segment } from '../../src/segment/index.js';
 import { testBackend } from './backend.js';
@@ -116,9 +116,10 @@ describe('trainable features: a voxel\'s features are the same however they are 
   it('any slab, dense planes or one voxel at a time: bit for bit', () => {
     const whole = slabFeatures(ph.scan.data, 0, nz, 0, nz, ny, nx, spec);
     const n = nz * plane;
+    const pyramid = buildPyramid(ph.scan.data, nz, ny, nx, spec);
     for (const [z0, z1] of [[0, 7], [11, 23], [30, 45]]) {
       const [h0, h1] = slabRange(spec, z0, z1, nz);
-      const slab = prepareSlab(ph.scan.data.subarray(h0 * plane, h1 * plane), h0, h1, z0, z1, nz, ny, nx, spec);
+      const slab = prepareSlab(ph.scan.data.subarray(h0 * plane, h1 * plane), h0, h1, z0, z1, nz, ny, nx, spec, pyramid);
       const dense = new Float32Array(F * plane);
       const one = new Float32Array(F);
       let differ = 0;
@@ -139,14 +140,15 @@ describe('trainable features: a voxel\'s features are the same however they are 
 
   it('a slab given fewer slices than it needs is refused, not computed wrong', () => {
     const [h0, h1] = slabRange(spec, 20, 25, nz);
-    expect(() => prepareSlab(ph.scan.data.subarray((h0 + 1) * plane, h1 * plane), h0 + 1, h1, 20, 25, nz, ny, nx, spec)).toThrow(/need/);
+    const pyramid = buildPyramid(ph.scan.data, nz, ny, nx, spec);
+    expect(() => prepareSlab(ph.scan.data.subarray((h0 + 1) * plane, h1 * plane), h0 + 1, h1, 20, 25, nz, ny, nx, spec, pyramid)).toThrow(/need/);
   });
 });
 
 describe('trainable segmentation: a lab-CT symmetric cell between plungers in a circular field of view', () => {
   const shape: [number, number, number] = [128, 128, 128];
 
-  it('strokes on 3 slices (< 0.5 %): Dice ≥ 0.95 Li and electrolyte, ≥ 0.85 pores, the field of view 255 exactly; early exit = every tree', async () => {
+  it('strokes on 3 slices (< 0.5 %): Dice ≥ 0.95 Li and electrolyte, ≥ 0.85 pores, the field of view 255 exactly', async () => {
     const ph = generatePhantom({ preset: 'symmetric', seed: 3, shape, surroundings: 'plunger', fov: 'circle' });
     const truth = ph.labels.data;
     const shared = new Uint16Array(new SharedArrayBuffer(truth.length * 2));
@@ -154,24 +156,19 @@ describe('trainable segmentation: a lab-CT symmetric cell between plungers in a 
     const scan = makeVolume(shared, shape, ph.scan.spacing);
     const ann = makeVolume(strokes(truth, shape, 7), shape, null);
     const r = await segmentTrainable(scan, ann, { threads: 2 });
-    const exact = await segmentTrainable(scan, ann, { threads: 2, exactPrediction: true });
-    let fovWrong = 0, differ = 0;
-    for (let i = 0; i < truth.length; i++) {
-      if ((truth[i] === 255) !== (r.labels[i] === 255)) fovWrong++;
-      if (r.labels[i] !== exact.labels[i]) differ++;
-    }
+    let fovWrong = 0;
+    for (let i = 0; i < truth.length; i++) if ((truth[i] === 255) !== (r.labels[i] === 255)) fovWrong++;
     const auto = await segment(ph.scan, { backend: await testBackend(), mode: 'phases', method: 'otsu' });
     const d = (l: ArrayLike<number>) => [0, 1, 2, 3, 5].map((c) => dice(l, truth, c).toFixed(3)).join(' ');
-    // measured: trainable 0.877 0.990 0.975 1.000 0.997 (void Li electrolyte plunger outside), 0.35 % annotated;
-    // the automatic mode on the same scan 0.754 0.977 0.963 1.000 1.000; early exit changes 0 labels
-    console.log(`plungers + field of view, Dice void Li electrolyte plunger outside: trainable ${d(r.labels)}, automatic ${d(auto.labels)}; ${(100 * r.report.annotated_fraction).toFixed(2)} % annotated; early exit changed ${differ} labels; ${JSON.stringify(r.report.timings_ms)}`);
+    // measured: trainable 0.871 0.989 0.974 1.000 0.997 (void Li electrolyte plunger outside; 16 trees), 0.35 %
+    // annotated; the automatic mode on the same scan 0.754 0.977 0.963 1.000 1.000
+    console.log(`plungers + field of view, Dice void Li electrolyte plunger outside: trainable ${d(r.labels)}, automatic ${d(auto.labels)}; ${(100 * r.report.annotated_fraction).toFixed(2)} % annotated; ${JSON.stringify(r.report.timings_ms)}`);
     expect(r.report.annotated_fraction).toBeLessThan(0.005);
     expect(r.report.field_of_view).toMatchObject({ detected: true, axis: 'z', fill: 0 });
     expect(fovWrong).toBe(0);
     expect(dice(r.labels, truth, 1)).toBeGreaterThan(0.95);
     expect(dice(r.labels, truth, 2)).toBeGreaterThan(0.95);
     expect(dice(r.labels, truth, 0)).toBeGreaterThan(0.85);
-    expect(differ / truth.length).toBeLessThan(1e-3);
     // the automatic mode is what the strokes improve on: its pores
     expect(dice(r.labels, truth, 0)).toBeGreaterThan(dice(auto.labels, truth, 0));
   }, 180_000);

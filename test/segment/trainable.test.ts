@@ -247,7 +247,7 @@ describe('buried segment --annotations', () => {
       expect(Math.abs(e.mean_um - t.thickness.mean_um), e.name).toBeLessThan(ph.truth.voxel_um);
     }
     const html = readFileSync(path.join(out, 'report.html'), 'utf8');
-    expect(html).toContain('Trainable segmentation (random forest, 32 trees, 31 features) from 3048 annotated voxels');
+    expect(html).toContain('Trainable segmentation (random forest, 16 trees, 31 features) from 3048 annotated voxels');
   }, 180_000);
 
   it('refuses annotations of one phase, of another shape, and a file that is no model', async () => {

@@ -88,7 +88,7 @@ export function registerSegment(program: Command): void {
       .option('--strict', 'exit 3 when the segmentation confidence is low (labels.tif and segment.json are still written, to inspect)')
       .option('--annotations <file>', 'trainable segmentation: a volume of the scan\'s shape, 0 = not annotated, k = phase code k − 1 (1 void/pore, 2 Li, 3 electrolyte, 4 collector, 5 cathode, 6 outside); a random forest learns the phases from these voxels and labels every voxel, with probability and uncertainty maps and model.json')
       .option('--model <file>', 'trainable segmentation with the model.json of an earlier --annotations run (another scan of the same series)')
-      .option('--trees <n>', 'trainable segmentation: trees of the random forest', '32')
+      .option('--trees <n>', 'trainable segmentation: trees of the random forest', '16')
       .option('--force', FORCE_HELP)
       .option('--json', 'print the summary as JSON on stdout')
       .addHelpText('after', `\n${EXIT_CODES_HELP}`),

@@ -12,8 +12,10 @@
  * a σ = 10 feature no longer needs 81-tap passes and 41 slices of halo. Measured against the exact
  * features (f = 1) in test/segment/trainable-features.test.ts.
  *
- * A slab [z0, z1) is prepared once (prepareSlab: the smoothed fine volumes and the coarse features
- * of the slices it needs around it, slabRange), then features are read per voxel into any layout:
+ * The coarse grids are smoothed once for the whole volume (buildPyramid: 1/8 and 1/64 of its
+ * voxels). A slab [z0, z1) is then prepared once (prepareSlab: the smoothed fine volumes over the
+ * slices it needs around it, slabRange, and the coarse features of its planes), then features are
+ * read per voxel into any layout:
  * dense planes for the prediction, the annotated voxels only for the training. A voxel's features
  * do not depend on the slab it was computed in.
  */
@@ -64,24 +66,45 @@ function coarseSpan(z0: number, z1: number, f: number, k: number): [number, numb
   return [lo, Math.max(lo, hi)];
 }
 
-/** The slices [h0, h1) of the scan that the features of slices [z0, z1) read. */
+/** The slices [h0, h1) of the scan a slab [z0, z1) reads (the fine scales' halo; the coarse ones come from the pyramid). */
 export function slabRange(spec: FeatureSpec, z0: number, z1: number, nz: number): [number, number] {
-  let h0 = z0, h1 = z1;
+  let r = 0;
+  spec.scales.forEach((sigma, s) => {
+    if (factorOf(spec, s) === 1) r = Math.max(r, radius(sigma) + 1);
+  });
+  return [Math.max(0, z0 - r), Math.min(nz, z1 + r)];
+}
+
+/** The smoothed coarse grid of each large scale, over the whole volume (built once: buildPyramid). */
+export interface Pyramid {
+  levels: { s: number; f: number; data: Float32Array; kz: number; ky: number; kx: number }[];
+}
+
+/**
+ * The pyramid of a whole volume (nz × ny × nx in `grey`): f³ block means (one pass per factor,
+ * shared by the scales on it), each smoothed with its σ_c. Memory: Σ voxels / f³ floats per large
+ * scale (plus one level of block means); `shared` puts the levels in shared memory for workers.
+ */
+export function buildPyramid(grey: ArrayLike<number>, nz: number, ny: number, nx: number, spec: FeatureSpec, shared = false): Pyramid {
+  const scale = 1 / (spec.greyHi - spec.greyLo || 1);
+  const lo = spec.greyLo;
+  const boxes = new Map<number, Float32Array>();
+  const levels: Pyramid['levels'] = [];
   spec.scales.forEach((sigma, s) => {
     const f = factorOf(spec, s);
-    if (f === 1) {
-      const r = radius(sigma) + 1;
-      h0 = Math.min(h0, z0 - r);
-      h1 = Math.max(h1, z1 + r);
-    } else {
-      const k = Math.ceil(nz / f);
-      const [i0, i1] = coarseSpan(z0, z1, f, k);
-      const r = radius(coarseSigma(sigma, f)) + 1;
-      h0 = Math.min(h0, Math.max(0, i0 - r) * f);
-      h1 = Math.max(h1, Math.min(k, i1 + 1 + r) * f);
+    if (f === 1) return;
+    const kz = Math.ceil(nz / f), ky = Math.ceil(ny / f), kx = Math.ceil(nx / f);
+    let box = boxes.get(f);
+    if (!box) {
+      box = blockMean(grey, 0, nz, ny, nx, f, 0, kz, lo, scale);
+      boxes.set(f, box);
     }
+    const n = kz * ky * kx;
+    const data = shared ? new Float32Array(new SharedArrayBuffer(4 * n)) : new Float32Array(n);
+    gaussian3(box, data, new Float32Array(n), kz, ky, kx, coarseSigma(sigma, f));
+    levels.push({ s, f, data, kz, ky, kx });
   });
-  return [Math.max(0, h0), Math.min(nz, h1)];
+  return { levels };
 }
 
 /** Gradient magnitude, Laplacian and sorted Hessian eigenvalues of a smoothed volume at a voxel. */
@@ -155,24 +178,22 @@ export interface PreparedSlab {
  * Prepare the features of slices [z0, z1) of a volume of nz slices, from `grey` holding slices
  * [h0, h1) ⊇ slabRange(spec, z0, z1, nz) of a ny × nx plane.
  */
-export function prepareSlab(grey: ArrayLike<number>, h0: number, h1: number, z0: number, z1: number, nz: number, ny: number, nx: number, spec: FeatureSpec): PreparedSlab {
+export function prepareSlab(grey: ArrayLike<number>, h0: number, h1: number, z0: number, z1: number, nz: number, ny: number, nx: number, spec: FeatureSpec, pyramid: Pyramid): PreparedSlab {
   const [need0, need1] = slabRange(spec, z0, z1, nz);
   if (need0 < h0 || need1 > h1) throw new Error(`features of slices ${z0}–${z1} need ${need0}–${need1}, given ${h0}–${h1}`);
   const plane = ny * nx;
   const scale = 1 / (spec.greyHi - spec.greyLo || 1);
   const lo = spec.greyLo;
-  // outside the field of view (NaN, ±Inf) the grey is the range's low end: finite features near it
-  const norm = (v: number) => (Number.isFinite(v) ? (v - lo) * scale : 0);
   const F = featureCount(spec);
   // the grey of the core and, for the fine scales, the halo they smooth over
-  let f0 = z0, f1 = z1;
-  spec.scales.forEach((sigma, s) => {
-    if (factorOf(spec, s) === 1) { f0 = Math.min(f0, z0 - radius(sigma) - 1); f1 = Math.max(f1, z1 + radius(sigma) + 1); }
-  });
-  f0 = Math.max(0, f0); f1 = Math.min(nz, f1);
+  const [f0, f1] = [need0, need1];
   const depth = f1 - f0;
   const g = new Float32Array(depth * plane);
-  for (let i = 0, o = (f0 - h0) * plane; i < g.length; i++) g[i] = norm(Number(grey[o + i]));
+  for (let i = 0, o = (f0 - h0) * plane; i < g.length; i++) {
+    // outside the field of view (NaN, ±Inf) the grey is the range's low end: finite features near it
+    const v = Number(grey[o + i]);
+    g[i] = v - v === 0 ? (v - lo) * scale : 0;
+  }
   const fine: { s: number; grid: Grid }[] = [];
   const coarse: { s: number; c: CoarseScale }[] = [];
   const tmp = new Float32Array(g.length);
@@ -186,17 +207,11 @@ export function prepareSlab(grey: ArrayLike<number>, h0: number, h1: number, z0:
       fine.push({ s, grid: { data: sm, z0: f0, depth, ny, nx } });
       return;
     }
-    const kz = Math.ceil(nz / f), ky = Math.ceil(ny / f), kx = Math.ceil(nx / f);
+    const level = pyramid.levels.find((l) => l.s === s && l.f === f);
+    if (!level) throw new Error(`the pyramid lacks scale ${sigma} on 1/${f}`);
+    const { kz, ky, kx } = level;
     const [i0, i1] = coarseSpan(z0, z1, f, kz);
-    const sc = coarseSigma(sigma, f);
-    const r = radius(sc) + 1;
-    const b0 = Math.max(0, i0 - r), b1 = Math.min(kz, i1 + 1 + r);
-    const box = blockMean(grey, h0, nz, ny, nx, f, b0, b1, norm);
-    const sm = new Float32Array(box.length);
-    const bd = b1 - b0;
-    const e0 = Math.max(b0, i0 - 1) - b0, e1 = Math.min(b1, i1 + 2) - b0;
-    gaussian3(box, sm, new Float32Array(box.length), bd, ky, kx, sc, e0, e1);
-    const grid: Grid = { data: sm, z0: b0, depth: bd, ny: ky, nx: kx };
+    const grid: Grid = { data: level.data, z0: 0, depth: kz, ny: ky, nx: kx };
     const cd = i1 - i0 + 1, cplane = ky * kx, n = cd * cplane;
     const feats = new Float32Array(6 * n);
     const ev = new Float64Array(3);
@@ -263,8 +278,8 @@ export function prepareSlab(grey: ArrayLike<number>, h0: number, h1: number, z0:
 }
 
 /**
- * Features of the slices [z0, z1) of a volume of `nz` slices (default h1), from `grey` holding
- * slices [h0, h1) ⊇ slabRange(...). Output: feature-major, out[f × n + i] for voxel i of the slab
+ * Features of the slices [z0, z1) of a whole volume in `grey` (h0 = 0, h1 = nz, kept for the
+ * slab-shaped call). Output: feature-major, out[f × n + i] for voxel i of the slab
  * core (n = (z1 − z0) · ny · nx).
  */
 export function slabFeatures(
@@ -275,7 +290,8 @@ export function slabFeatures(
   const n = (z1 - z0) * plane;
   const F = featureCount(spec);
   const feats = out ?? new Float32Array(F * n);
-  const slab = prepareSlab(grey, h0, h1, z0, z1, nz, ny, nx, spec);
+  if (h0 !== 0 || h1 !== nz) throw new Error('slabFeatures builds the pyramid: give the whole volume');
+  const slab = prepareSlab(grey, h0, h1, z0, z1, nz, ny, nx, spec, buildPyramid(grey, nz, ny, nx, spec));
   for (let z = z0, i = 0; z < z1; z++) for (let y = 0; y < ny; y++) for (let x = 0; x < nx; x++, i++) slab.voxel(z, y, x, feats, i, n);
   return feats;
 }

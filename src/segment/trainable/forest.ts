@@ -44,7 +44,7 @@ const PREDICT_BLOCK = 1024;
  * Train on `n` samples: X sample-major (X[i × F + f]), y class indices 0..K−1.
  */
 export function trainForest(X: Float32Array, y: Uint8Array, n: number, F: number, K: number, o: ForestOptions = {}): Forest {
-  const trees = o.trees ?? 32;
+  const trees = o.trees ?? 16;
   const maxDepth = o.maxDepth ?? 14;
   const minLeaf = o.minLeaf ?? 2;
   const rnd = mulberry32(o.seed ?? 1);
@@ -186,59 +186,33 @@ export function packForest(forest: Forest): PackedForest {
 }
 
 /**
- * Where the first trees agree, the rest are not walked: after `trees` trees, a sample whose mean
- * probability of one class is ≥ `agreement` keeps that mean (what the whole forest says there, save
- * rounding: bulk phase far from any boundary). Off by default (exact).
- */
-export interface EarlyExit {
-  trees: number;
-  agreement: number;
-}
-
-/** What the trainable segmentation predicts with: 8 of 32 trees at ≥ 0.98 (measured in trainable-speed.test.ts). */
-export const DEFAULT_EARLY_EXIT: EarlyExit = { trees: 8, agreement: 0.98 };
-
-/**
  * Class probabilities of `n` samples given feature-major (Xf[f × n + i], as the features' plane
- * writes them): out[i × K + k], the mean of the trees' leaf distributions.
+ * writes them): out[i × K + k], the mean of the trees' leaf distributions. With `skip`, samples i
+ * where skip[i] ≠ 0 are not walked (their row of out stays 0).
  */
-export function predictPacked(forest: PackedForest, Xf: Float32Array, n: number, out?: Float32Array, early?: EarlyExit | null): Float32Array {
+export function predictPacked(forest: PackedForest, Xf: Float32Array, n: number, out?: Float32Array, skip?: Uint8Array): Float32Array {
   const K = forest.classes;
   const prob = out ?? new Float32Array(n * K);
   prob.fill(0, 0, n * K);
-  const { roots } = forest;
-  const T = roots.length;
-  const first = early && early.trees < T ? early.trees : T;
-  const open = new Int32Array(PREDICT_BLOCK);
-  // blocks of voxels whose features stay in cache while every tree walks them (one tree over the
-  // whole slab would stream all F feature arrays from memory once per tree)
+  const T = forest.roots.length;
+  const idx = new Int32Array(PREDICT_BLOCK);
+  // blocks of samples whose features stay in cache while every tree walks them (one tree over the
+  // whole plane would stream all F feature arrays from memory once per tree)
   for (let b0 = 0; b0 < n; b0 += PREDICT_BLOCK) {
     const b1 = Math.min(n, b0 + PREDICT_BLOCK);
     let m = 0;
-    for (let i = b0; i < b1; i++) open[m++] = i;
-    walk(forest, Xf, n, prob, 0, first, open, m);
-    if (first === T) continue;
-    // the samples the first trees do not agree on go through the rest
-    const need = early!.agreement * first;
-    let u = 0;
-    for (let i = b0; i < b1; i++) {
-      let top = 0;
-      for (let k = 0; k < K; k++) if (prob[i * K + k] > top) top = prob[i * K + k];
-      if (top < need) open[u++] = i;
-      else for (let k = 0; k < K; k++) prob[i * K + k] /= first;
-    }
-    walk(forest, Xf, n, prob, first, T, open, u);
-    for (let j = 0; j < u; j++) for (let k = 0; k < K; k++) prob[open[j] * K + k] /= T;
+    for (let i = b0; i < b1; i++) if (!skip || !skip[i]) idx[m++] = i;
+    walk(forest, Xf, n, prob, idx, m);
+    for (let j = 0; j < m; j++) for (let k = 0; k < K; k++) prob[idx[j] * K + k] /= T;
   }
-  if (first === T) for (let i = 0; i < n * K; i++) prob[i] /= T;
   return prob;
 }
 
-/** Add the leaf distributions of trees [t0, t1) for the samples listed in idx[0, m). */
-function walk(forest: PackedForest, Xf: Float32Array, n: number, prob: Float32Array, t0: number, t1: number, idx: Int32Array, m: number): void {
+/** Add every tree's leaf distribution for the samples listed in idx[0, m). */
+function walk(forest: PackedForest, Xf: Float32Array, n: number, prob: Float32Array, idx: Int32Array, m: number): void {
   const K = forest.classes;
   const { roots, feature, threshold, left, right, value } = forest;
-  for (let t = t0; t < t1; t++) {
+  for (let t = 0; t < roots.length; t++) {
     const root = roots[t];
     for (let j = 0; j < m; j++) {
       const i = idx[j];

@@ -13,14 +13,14 @@
  */
 import { InputError } from '../../io/errors.js';
 import type { Volume } from '../../io/volume.js';
-import { DEFAULT_SCALES, defaultFactor, featureCount, featureNames, prepareSlab, slabRange, type FeatureSpec } from './features.js';
+import { buildPyramid, DEFAULT_SCALES, defaultFactor, featureCount, featureNames, prepareSlab, slabRange, type FeatureSpec, type Pyramid } from './features.js';
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Piscina } from 'piscina';
 import { packageRoot } from '../../compute/cpu/backend.js';
-import { DEFAULT_EARLY_EXIT, forestFromJson, forestToJson, packForest, predictForest, trainForest, type Forest } from './forest.js';
+import { forestFromJson, forestToJson, packForest, predictForest, trainForest, type Forest } from './forest.js';
 import { onOutsideLine, predictSlab, type OutsideLines, type SlabStats, type SlabTask } from './slab.js';
 import { detectFieldOfView } from '../fov.js';
 import type { GreyArray } from '../../compute/types.js';
@@ -48,8 +48,6 @@ export interface TrainableOptions {
   scales?: number[];
   /** Every scale on the voxel grid (no pyramid): ~3× slower features, for comparison. */
   exactFeatures?: boolean;
-  /** Every tree for every voxel (no early exit where the first trees agree: forest.ts). */
-  exactPrediction?: boolean;
   /** Worker threads for the prediction (default: all cores; 1 = this thread). */
   threads?: number;
   /** Voxels per slab of features (default 2²³). */
@@ -102,6 +100,9 @@ export async function segmentTrainable(scan: Volume, annotations: Volume | null,
     throw new InputError(`annotations shape ${annotations.shape.join('×')} differs from the scan's ${scan.shape.join('×')}`, o.names?.annotations);
   }
   const progress = o.onProgress ?? (() => {});
+  // the large scales' coarse grids, smoothed once for the whole volume (shared with the workers)
+  let pyramid: Pyramid | null = null;
+  const pyramidOf = (spec: FeatureSpec): Pyramid => (pyramid ??= buildPyramid(scan.data, nz, ny, nx, spec, true));
   // the reconstruction's circular field of view (a constant fill outside): 255, never trained on
   const fov = await detectFieldOfView(scan.data as GreyArray, scan.shape);
   const outside: OutsideLines | null = fov.detected && fov.axis && fov.mask ? { axis: fov.axis, mask: fov.mask } : null;
@@ -139,7 +140,7 @@ export async function segmentTrainable(scan: Volume, annotations: Volume | null,
       for (let i = slab.z0 * plane; i < slab.z1 * plane && !any; i++) any = annotations.data[i] !== 0;
       if (any) {
         // features of the annotated voxels only: the slab's smoothing once, then voxel by voxel
-        const prepared = prepareSlab(scanSlab(scan, slab, plane), slab.h0, slab.h1, slab.z0, slab.z1, nz, ny, nx, spec);
+        const prepared = prepareSlab(scanSlab(scan, slab, plane), slab.h0, slab.h1, slab.z0, slab.z1, nz, ny, nx, spec, pyramidOf(spec));
         for (let j = slab.z0 * plane; j < slab.z1 * plane; j++) {
           const a = Number(annotations.data[j]);
           if (a === 0) continue;
@@ -155,7 +156,7 @@ export async function segmentTrainable(scan: Volume, annotations: Volume | null,
     timings.features_ms = performance.now() - t0;
     if (s === 0) throw new InputError('every annotated voxel lies outside the field of view', o.names?.annotations);
     const t1 = performance.now();
-    forest = trainForest(X, y, s, F, annotated.length, { trees: o.trees ?? 32, maxDepth: o.maxDepth ?? 14, seed: o.seed ?? 1 });
+    forest = trainForest(X, y, s, F, annotated.length, { trees: o.trees ?? 16, maxDepth: o.maxDepth ?? 14, seed: o.seed ?? 1 });
     timings.train_ms = performance.now() - t1;
     progress('train', 1, 1);
     model.forest = forestToJson(forest);
@@ -176,7 +177,7 @@ export async function segmentTrainable(scan: Volume, annotations: Volume | null,
   // slabs in worker threads when there are several (same outputs as in this thread: slab.ts)
   const packed = packForest(forest);
   const tasks: SlabTask[] = [...slabs(nz, ny, nx, o.slabVoxels, model.spec)].map((slab) => ({
-    scan: scan.data, shape: scan.shape, ...slab, spec: model.spec, forest: packed, fov: outside, early: o.exactPrediction ? null : DEFAULT_EARLY_EXIT, classCodes: model.class_codes, labels, probabilities, uncertainty,
+    scan: scan.data, shape: scan.shape, ...slab, spec: model.spec, pyramid: pyramidOf(model.spec), forest: packed, fov: outside, classCodes: model.class_codes, labels, probabilities, uncertainty,
   }));
   const threads = Math.min(o.threads ?? availableParallelism(), tasks.length);
   const pool = threads > 1 && isShared(scan.data) ? openSlabPool(threads) : null;

@@ -5,8 +5,8 @@
  * depend on where it ran.
  */
 import type { Shape3, VoxelArray } from '../../io/volume.js';
-import { featureCount, prepareSlab, type FeatureSpec } from './features.js';
-import { predictPacked, type EarlyExit, type PackedForest } from './forest.js';
+import { featureCount, prepareSlab, type FeatureSpec, type Pyramid } from './features.js';
+import { predictPacked, type PackedForest } from './forest.js';
 
 export interface SlabTask {
   /** The whole scan (shared memory in a worker), shape [nz, ny, nx]. */
@@ -18,11 +18,11 @@ export interface SlabTask {
   h0: number;
   h1: number;
   spec: FeatureSpec;
+  /** The large scales' coarse grids of the whole scan (shared memory in a worker). */
+  pyramid: Pyramid;
   forest: PackedForest;
   /** Lines outside the reconstruction field of view (fov.ts), labelled 255 like NaN voxels; null: none. */
   fov: OutsideLines | null;
-  /** Trees walked before the rest are skipped where they agree (null: every tree). */
-  early: EarlyExit | null;
   classCodes: number[];
   /** Outputs over the whole volume (shared memory in a worker). */
   labels: Uint8Array;
@@ -55,19 +55,22 @@ export function predictSlab(t: SlabTask): SlabStats {
   const plane = ny * nx;
   const K = t.classCodes.length;
   const grey = t.scan.subarray(t.h0 * plane, t.h1 * plane);
-  const slab = prepareSlab(grey, t.h0, t.h1, t.z0, t.z1, nz, ny, nx, t.spec);
+  const slab = prepareSlab(grey, t.h0, t.h1, t.z0, t.z1, nz, ny, nx, t.spec, t.pyramid);
   // one plane of features at a time: F × ny·nx floats, whatever the slab's depth
   const f = new Float32Array(featureCount(t.spec) * plane);
   const p = new Float32Array(plane * K);
   const liClass = t.classCodes.indexOf(1);
   const stats: SlabStats = { perCode: new Float64Array(256), uncertaintySum: 0, li30: 0, li70: 0 };
+  const masked = new Uint8Array(plane);
   for (let z = t.z0; z < t.z1; z++) {
-    slab.plane(z, f);
-    predictPacked(t.forest, f, plane, p, t.early);
     const base = z * plane;
+    // outside the field of view (NaN grey or a fill line): masked (255), no probabilities, not
+    // counted in the uncertainty, not walked through the forest
+    for (let j = 0; j < plane; j++) masked[j] = !Number.isFinite(Number(t.scan[base + j])) || (t.fov !== null && onOutsideLine(t.fov, z, Math.floor(j / nx), j % nx, ny, nx)) ? 1 : 0;
+    slab.plane(z, f);
+    predictPacked(t.forest, f, plane, p, masked);
     for (let j = 0; j < plane; j++) {
-      if (!Number.isFinite(Number(t.scan[base + j])) || (t.fov && onOutsideLine(t.fov, z, Math.floor(j / nx), j % nx, ny, nx))) {
-        // outside the field of view: masked (255), no probabilities, not counted in the uncertainty
+      if (masked[j]) {
         t.labels[base + j] = 255;
         stats.perCode[255]++;
         continue;
