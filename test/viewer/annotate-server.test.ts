@@ -212,6 +212,10 @@ describe('view server: annotation writes', () => {
     const old = (await loadVolume(labelsFile)).data as Uint8Array;
     const oldSha = sha(labelsFile);
     const before = { void: dice(old, 0), li: dice(old, 1) };
+    // the page has read the old labels: the server holds them open (and whole for y/x slices)
+    const oldZ = (await request('GET', '/api/slice/labels?axis=z&index=10')).body;
+    expect(Buffer.compare(oldZ, Buffer.from(old.subarray(10 * ny * nx, 11 * ny * nx)))).toBe(0);
+    expect((await request('GET', '/api/slice/labels?axis=y&index=20')).body.length).toBe(nz * nx);
     const start = await request('POST', '/api/retrain', { headers: { 'content-type': 'application/json' }, body: '{}' });
     expect(start.status, start.body.toString()).toBe(202);
     // while it runs, edits and a second retrain wait
@@ -240,6 +244,10 @@ describe('view server: annotation writes', () => {
     expect(manifest.config.segment.annotations).toBe(path.join(run, 'annotations.tif'));
     const slice = (await request('GET', '/api/slice/labels?axis=z&index=10')).body;
     expect(Buffer.compare(slice, Buffer.from(now.subarray(10 * ny * nx, 11 * ny * nx)))).toBe(0);
+    const ySlice = (await request('GET', '/api/slice/labels?axis=y&index=20')).body;
+    const yWant = new Uint8Array(nz * nx);
+    for (let z = 0; z < nz; z++) yWant.set(now.subarray((z * ny + 20) * nx, (z * ny + 20) * nx + nx), z * nx);
+    expect(Buffer.compare(ySlice, Buffer.from(yWant))).toBe(0);
     expect(statSync(userAnn).size).toBeGreaterThan(0);
   });
 

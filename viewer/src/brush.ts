@@ -55,7 +55,7 @@ export const voxelIndex = (shape: Shape3, z: number, y: number, x: number): numb
  * row with one value become one record. Returns the records as bytes, split into bodies of at most
  * `maxBytes` each (the server's write limit).
  */
-export function encodeRuns(edits: Map<number, number>, shape: Shape3, maxBytes = 16 << 20): Uint8Array[] {
+export function encodeRuns(edits: Map<number, number>, shape: Shape3, maxBytes = 16 << 20): Uint8Array<ArrayBuffer>[] {
   const nx = shape[2];
   const keys = [...edits.keys()].sort((a, b) => a - b);
   const recs: number[] = [];
@@ -71,7 +71,7 @@ export function encodeRuns(edits: Map<number, number>, shape: Shape3, maxBytes =
     k += len;
   }
   const perBody = Math.max(1, Math.floor(maxBytes / RECORD_BYTES));
-  const bodies: Uint8Array[] = [];
+  const bodies: Uint8Array<ArrayBuffer>[] = [];
   for (let r = 0; r < recs.length / 5; r += perBody) {
     const n = Math.min(perBody, recs.length / 5 - r);
     const buf = new ArrayBuffer(n * RECORD_BYTES);
