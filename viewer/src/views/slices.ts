@@ -13,7 +13,7 @@ import { getBytes, getJson, type VolumeInfo } from '../api';
 import { CROSSHAIR, fmt, percentile, phaseColor, phaseName } from '../colors';
 import { drawScaleBar, drawTitle } from '../draw';
 import { fitImage, IMAGE_VIEW, imageActor, interactor, mainRenderer, pickRay, render, renderWindow, rgbaImage, setRgba, setupParallelCamera, styleImage, toDisplay, type ViewHooks } from '../scene';
-import { nextFrame, numParam, run, token, W } from '../state';
+import { figureMode, nextFrame, numParam, run, token, W } from '../state';
 import { note, section, slider } from '../ui';
 import { annotator, type Annotator } from '../annotate';
 
@@ -116,7 +116,8 @@ export async function viewSlices(t: number): Promise<ViewHooks> {
   }
   if (!useScan) note('no grey-level scan in this run (give --scan FILE to buried view): showing labels only');
   else note(`scan ${info.shape.join('×')} ${info.dtype}; grey window p0.5–p99.5 of each slice`);
-  if (run.annotate && useScan) {
+  // not in figure mode: `buried figure` draws the run's results, not the strokes
+  if (run.annotate && useScan && !figureMode) {
     const got = await annotator({
       shape: [nz, ny, nx],
       axes,
