@@ -68,6 +68,18 @@ function stringsOf(value: unknown, key = '', out: Array<[string, string]> = []):
   return out;
 }
 
+/**
+ * A path a run recorded (manifest.json keeps paths as the user typed them, relative to the folder
+ * `buried run` was started in): absolute as it is; relative, the first that exists of the run
+ * folder, the working folder and the run folder's parent (where `buried run scan.tif -o RUN` is
+ * usually typed). A `file.h5:/dataset` suffix is kept. Null when none exists.
+ */
+export function recordedPath(dir: string, p: string): string | null {
+  const file = (q: string) => q.replace(/(\.(?:h5|hdf5|hdf|nxs|zarr)):\/.*$/i, '$1');
+  const candidates = path.isAbsolute(p) ? [p] : [path.resolve(dir, p), path.resolve(p), path.resolve(path.dirname(path.resolve(dir)), p)];
+  return candidates.find((c) => existsSync(file(c))) ?? null;
+}
+
 /** The grey scan a run came from: manifest.json names it (key input/scan), else input/scan.tif or scan.tif. */
 function scanFromManifest(dir: string, manifest: string | null): string | null {
   if (manifest) {
@@ -76,10 +88,11 @@ function scanFromManifest(dir: string, manifest: string | null): string | null {
       const strings = stringsOf(doc);
       const preferred = strings.filter(([k]) => /^(scan|input|inputs|source)$/i.test(k)).concat(strings);
       for (const [, v] of preferred) {
-        const file = path.resolve(dir, v.replace(/(\.(?:h5|hdf5|nxs)):.*$/i, '$1'));
+        const file = v.replace(/(\.(?:h5|hdf5|nxs)):.*$/i, '$1');
         if (!/\.(tiff?|h5|hdf5|nxs)$/i.test(file)) continue;
-        if (/labels|thickness|current|penetration|height|contact/i.test(path.basename(file))) continue;
-        if (existsSync(file)) return path.resolve(dir, v);
+        if (/labels|thickness|current|penetration|height|contact|annotation/i.test(path.basename(file))) continue;
+        const found = recordedPath(dir, v);
+        if (found) return found;
       }
     } catch {
       /* unreadable manifest: fall through */

@@ -11,6 +11,9 @@ import { bytesPerVoxel, voxelCount, type Volume, type VoxelArray } from '../io/v
 import { clampMaxDim, DEFAULT_MAX_DIM, downsampleMap, downsampleSource, levelFor, type Level } from './downsample.js';
 import { storedPyramidLevel, type StoredLevel } from './pyramid.js';
 import { discoverRun, type RunFiles } from './run-dir.js';
+import { AnnotationStore, EditError } from './annotations.js';
+import { planRetrain, Retrainer, runInputAnnotations } from './retrain.js';
+import { checkWrite, newToken, readBody, withToken, WriteRefused } from './write-guard.js';
 
 export interface ViewServerOptions {
   /** Run directory (output of `buried run` or of the stage commands). */
@@ -30,6 +33,8 @@ export interface ViewServerOptions {
    * client that sends half its headers is answered 408 and dropped after `headersMs`.
    */
   timeouts?: { headersMs?: number; requestMs?: number; keepAliveMs?: number };
+  /** Largest body a write may send (default 16 MiB: about 800 000 edit runs; the page splits bigger edits). */
+  writeLimitBytes?: number;
 }
 
 export interface ViewServer {
@@ -152,6 +157,10 @@ export async function startViewServer(options: ViewServerOptions): Promise<ViewS
   const viewerDir = path.resolve(options.viewerDir ?? defaultViewerDir());
   const defaultMax = clampMaxDim(options.maxDim ?? DEFAULT_MAX_DIM);
   const cacheBytes = options.cacheBytes ?? 1 << 30;
+
+  const writeLimit = options.writeLimitBytes ?? 16 << 20;
+  // per session: the page gets it inside index.html, every write must send it back
+  const token = newToken();
 
   const sources = new Map<string, Promise<VolumeSource>>();
   const wholes = new Map<string, Promise<Volume>>();
@@ -300,6 +309,8 @@ export async function startViewServer(options: ViewServerOptions): Promise<ViewS
     return {
       dir: files.dir,
       default_max_dim: defaultMax,
+      /** Annotating (slices view) needs the grey scan; saving goes to annotations.tif of the run folder. */
+      annotate: Boolean(files.scan),
       texture_limit: 2048,
       files: Object.fromEntries(Object.entries(files).filter(([k]) => k !== 'dir').map(([k, v]) => [k, rel(v as string | null)])),
       views: {
@@ -328,6 +339,13 @@ export async function startViewServer(options: ViewServerOptions): Promise<ViewS
     if (!existsSync(p)) throw new HttpError(404, `not found: ${rel}`);
     const real = realFileInside(viewerDir, p);
     if (!real) throw new HttpError(404, `not found: ${rel}`);
+    if (rel === '/index.html') {
+      // the page carries this session's write token (a page of another origin cannot read it)
+      const html = withToken(await fs.readFile(real, 'utf8'), token);
+      res.writeHead(200, { 'content-type': MIME['.html'], 'content-length': Buffer.byteLength(html), 'cache-control': 'no-store' });
+      res.end(html);
+      return;
+    }
     const st = statSync(real);
     res.writeHead(200, { 'content-type': MIME[path.extname(p)] ?? 'application/octet-stream', 'content-length': st.size, 'cache-control': 'no-cache' });
     await new Promise<void>((resolve, reject) => createReadStream(real).on('error', reject).on('end', resolve).pipe(res));
@@ -343,14 +361,100 @@ export async function startViewServer(options: ViewServerOptions): Promise<ViewS
     res.end(body);
   };
 
+  // ── annotating: the annotation volume (annotations.ts) and the retrain job (retrain.ts)
+  let store: Promise<AnnotationStore> | null = null;
+  const annotations = (): Promise<AnnotationStore> => {
+    if (!files.scan) throw new HttpError(404, 'annotating needs the grey-level scan (give buried view --scan FILE)');
+    const scanPath = files.scan;
+    store ??= source(scanPath).then((s) => new AnnotationStore(files.dir, s.shape, s.spacing, runInputAnnotations(files.dir, files.manifest)));
+    store.catch(() => (store = null));
+    return store;
+  };
+  /** Drop every open reader and cached level: the retrain replaced the run's files. */
+  const forgetVolumes = async () => {
+    const open = [...sources.values()];
+    const stored = [...storedLevels.values()];
+    sources.clear();
+    wholes.clear();
+    levels.clear();
+    storedLevels.clear();
+    for (const s of open) await s.then((v) => v.close()).catch(() => undefined);
+    for (const st of stored) await st.then((v) => v?.source.close()).catch(() => undefined);
+  };
+  const retrainer = new Retrainer(files.dir, {
+    before: async () => (await annotations()).settled(),
+    after: async () => {
+      await forgetVolumes();
+      Object.assign(files, discoverRun(files.dir, { scan: options.scan }));
+    },
+  });
+  const retrainPlan = (until?: string) => planRetrain(files.dir, files.manifest, path.join(files.dir, 'annotations.tif'), { scan: options.scan, until });
+
+  async function annotationInfo() {
+    const info = await (await annotations()).info();
+    let retrain: { available: boolean; reason: string | null; input: string | null; until: string | null };
+    try {
+      const plan = retrainPlan();
+      retrain = { available: true, reason: null, input: plan.input, until: plan.until };
+    } catch (err) {
+      retrain = { available: false, reason: (err as Error).message, input: null, until: null };
+    }
+    return { ...info, retrain };
+  }
+
+  async function write(req: http.IncomingMessage, res: http.ServerResponse, what: string): Promise<void> {
+    if (what === 'annotations') {
+      checkWrite(req, port, token, 'application/octet-stream', writeLimit);
+      const body = await readBody(req, writeLimit);
+      if (retrainer.running) throw new HttpError(409, 'a retrain is running: edits are taken again when it ends');
+      return json(res, await (await annotations()).apply(body));
+    }
+    if (what === 'retrain') {
+      checkWrite(req, port, token, 'application/json', 4096);
+      const text = (await readBody(req, 4096)).toString('utf8');
+      let doc: { until?: unknown };
+      try {
+        doc = text.trim() ? (JSON.parse(text) as { until?: unknown }) : {};
+      } catch {
+        throw new HttpError(400, 'retrain body must be JSON, e.g. {"until": "thickness"}');
+      }
+      if (doc.until !== undefined && typeof doc.until !== 'string') throw new HttpError(400, 'until must be a stage name');
+      if (retrainer.running) throw new HttpError(409, 'a retrain is already running');
+      const plan = retrainPlan(doc.until as string | undefined);
+      retrainer.start(plan);
+      res.writeHead(202, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+      res.end(JSON.stringify(retrainer.status()));
+      return;
+    }
+    throw new HttpError(404, 'nothing to write there');
+  }
+
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     if (!isLocalHost(req.headers.host, port)) throw new HttpError(403, `Host '${req.headers.host ?? ''}' is not this machine (use http://127.0.0.1:${port}/)`);
-    if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, 'GET only');
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const parts = url.pathname.split('/').filter(Boolean);
+    if (req.method === 'POST') {
+      // the two write endpoints, nothing else (no path, no query: the files they write are fixed)
+      if (parts.length !== 2 || parts[0] !== 'api' || url.search) throw new HttpError(404, `no write endpoint ${url.pathname}${url.search}`);
+      return write(req, res, parts[1]);
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, 'GET, or POST to api/annotations and api/retrain');
     if (parts[0] !== 'api') return serveStatic(res, url.pathname);
     const [, kind, name, sub] = parts;
     if (kind === 'run' && !name) return json(res, runInfo());
+    if (kind === 'annotations' && !name) return json(res, await annotationInfo());
+    if (kind === 'retrain' && !name) return json(res, retrainer.status());
+    if (kind === 'slice' && name === 'annotations' && !sub) {
+      const st = await annotations();
+      const axis = url.searchParams.get('axis') ?? 'z';
+      const index = Number(url.searchParams.get('index') ?? '0');
+      const [nz, ny, nx] = st.shape;
+      const n = axis === 'z' ? nz : axis === 'y' ? ny : axis === 'x' ? nx : -1;
+      if (n < 0) throw new HttpError(400, `axis must be x, y or z, got '${axis}'`);
+      if (!Number.isInteger(index) || index < 0 || index >= n) throw new HttpError(400, `index must be an integer in 0…${n - 1}`);
+      const bytes = await st.slice(axis as 'z' | 'y' | 'x', index);
+      return binary(res, toBytes(bytes), { 'x-dtype': 'uint8', 'x-shape': (axis === 'z' ? [ny, nx] : axis === 'y' ? [nz, nx] : [nz, ny]).join(',') });
+    }
     if (kind === 'volume' && (name === 'labels' || name === 'scan')) {
       const max = maxParam(url);
       if (sub === 'info') return json(res, await volumeInfo(name, max));
@@ -387,10 +491,11 @@ export async function startViewServer(options: ViewServerOptions): Promise<ViewS
   // the limits are checked every connectionsCheckingInterval ms (Node's default is 30 s)
   const server = http.createServer({ headersTimeout: headersMs, requestTimeout: requestMs, keepAliveTimeout: keepAliveMs, connectionsCheckingInterval: Math.max(50, Math.min(1000, headersMs / 4)) }, (req, res) => {
     handle(req, res).catch((err: unknown) => {
-      const status = err instanceof HttpError ? err.status : err instanceof InputError ? 422 : 500;
+      const status = err instanceof HttpError || err instanceof WriteRefused ? err.status : err instanceof EditError ? 400 : err instanceof InputError ? 422 : 500;
       const message = (err as Error)?.message ?? String(err);
       if (!res.headersSent) {
-        res.writeHead(status, { 'content-type': 'application/json' });
+        // a refused write's body is not read: close the connection rather than drain it
+        res.writeHead(status, { 'content-type': 'application/json', ...(req.method === 'POST' && !req.complete ? { connection: 'close' } : {}) });
         res.end(JSON.stringify({ error: message }));
       } else {
         res.destroy();
@@ -414,20 +519,7 @@ export async function startViewServer(options: ViewServerOptions): Promise<ViewS
     close: async () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      for (const s of sources.values()) {
-        try {
-          await (await s).close();
-        } catch {
-          /* already failed */
-        }
-      }
-      for (const st of storedLevels.values()) {
-        try {
-          await (await st)?.source.close();
-        } catch {
-          /* already failed */
-        }
-      }
+      await forgetVolumes();
     },
   };
 }

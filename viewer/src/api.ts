@@ -8,6 +8,8 @@ export interface RunInfo {
   texture_limit: number;
   files: Record<string, string | null>;
   views: Record<string, boolean>;
+  /** The slices view can annotate (there is a grey scan). */
+  annotate?: boolean;
 }
 export interface VolumeInfo {
   name: string;
@@ -45,6 +47,35 @@ export async function getBytes(url: string): Promise<{ buf: ArrayBuffer; shape: 
 export async function getMap(name: string, max: number): Promise<{ info: MapInfo; data: Float32Array }> {
   const [info, b] = await Promise.all([getJson<MapInfo>(`api/map/${name}/info?max=${max}`), getBytes(`api/map/${name}?max=${max}`)]);
   return { info, data: new Float32Array(b.buf) };
+}
+
+/** The write token the server put into this page (absent when the page is not served by buried view). */
+const writeToken = document.querySelector('meta[name="buried-token"]')?.getAttribute('content') ?? '';
+
+/** POST to the view server's write endpoints (same origin; the token proves the page is the server's own). */
+export async function post<T>(url: string, body: Uint8Array<ArrayBuffer> | string, type: 'application/octet-stream' | 'application/json'): Promise<T> {
+  if (!writeToken) throw new Error('this page has no write token (open it from buried view)');
+  const r = await ok(await fetch(url, { method: 'POST', headers: { 'content-type': type, 'x-buried-token': writeToken }, body }));
+  return (await r.json()) as T;
+}
+
+/** api/annotations: the annotation volume's origin and counts, and whether a retrain can run. */
+export interface AnnotationInfo {
+  file: string;
+  source: 'run' | 'input' | 'none';
+  input: string | null;
+  shape: [number, number, number];
+  counts: number[];
+  note: string;
+  retrain: { available: boolean; reason: string | null; input: string | null; until: string | null };
+}
+export interface RetrainStatus {
+  state: 'idle' | 'running' | 'done' | 'failed';
+  log: string[];
+  error: string | null;
+  stages: { stage: string; status: string; seconds: number }[];
+  notes: string[];
+  seconds: number | null;
 }
 
 /** Parse a numeric CSV with a header row. */

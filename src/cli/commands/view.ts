@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import path from 'node:path';
 import type { Command } from 'commander';
 import { InputError } from '../../io/errors.js';
 import { startViewServer, viewerBuildProblem } from '../../view/server.js';
@@ -28,7 +29,7 @@ export function parseMaxDim(text: string): number {
 export function registerView(program: Command): void {
   program
     .command('view')
-    .description('interactive 3D viewer of a run directory (vtk.js in the browser), served on 127.0.0.1')
+    .description('interactive 3D viewer of a run directory (vtk.js in the browser), served on 127.0.0.1; annotate the slices and retrain (Slices tab: strokes saved to RUN/annotations.tif)')
     .argument('<dir>', 'run directory (output of buried run, or of the stage commands)')
     .option('--port <n>', 'port on 127.0.0.1 (0 = any free port)', '8765')
     .option('--open', 'open the viewer in a browser')
@@ -45,7 +46,7 @@ export function registerView(program: Command): void {
         const views = Object.entries((await (await fetch(`${server.url}api/run`)).json() as { views: Record<string, boolean> }).views)
           .filter(([, v]) => v)
           .map(([k]) => k);
-        process.stdout.write(`buried viewer for ${server.files.dir}\n  ${server.url}\n  views: ${views.join(', ')}\n  scan: ${server.files.scan ?? 'none (give --scan FILE)'}\n(Ctrl-C to stop)\n`);
+        process.stdout.write(`buried viewer for ${server.files.dir}\n  ${server.url}\n  views: ${views.join(', ')}\n  scan: ${server.files.scan ?? 'none (give --scan FILE)'}\n${server.files.scan ? `  annotate: Slices tab → annotate; strokes are saved to ${path.join(server.files.dir, 'annotations.tif')}\n` : ''}(Ctrl-C to stop)\n`);
         if (flags.open) {
           const exe = flags.browser ?? (process.platform === 'darwin' ? 'open' : process.platform === 'win32' ? 'explorer' : 'xdg-open');
           const child = spawn(exe, [server.url], { stdio: 'ignore', detached: true });

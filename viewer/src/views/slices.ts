@@ -5,6 +5,7 @@
  * report's slice figure, with magenta crosshairs where the other two planes cut it.
  * Reads the grey-level scan (the one manifest.json names, or --scan) and segment/labels.tif a slice
  * at a time (api/slice/scan, api/slice/labels); either may be absent (labels only, or scan only).
+ * With a scan, annotate mode (annotate.ts) paints strokes on these slices.
  */
 import vtkRenderer from '@kitware/vtk.js/Rendering/Core/Renderer';
 import type vtkImageSlice from '@kitware/vtk.js/Rendering/Core/ImageSlice';
@@ -12,8 +13,9 @@ import { getBytes, getJson, type VolumeInfo } from '../api';
 import { CROSSHAIR, fmt, percentile, phaseColor, phaseName } from '../colors';
 import { drawScaleBar, drawTitle } from '../draw';
 import { fitImage, IMAGE_VIEW, imageActor, interactor, mainRenderer, pickRay, render, renderWindow, rgbaImage, setRgba, setupParallelCamera, styleImage, toDisplay, type ViewHooks } from '../scene';
-import { nextFrame, numParam, run, token, W } from '../state';
+import { figureMode, nextFrame, numParam, run, token, W } from '../state';
 import { note, section, slider } from '../ui';
+import { annotator, type Annotator } from '../annotate';
 
 export async function viewSlices(t: number): Promise<ViewHooks> {
   const useScan = Boolean(run.files.scan);
@@ -34,6 +36,7 @@ export async function viewSlices(t: number): Promise<ViewHooks> {
     return ren;
   });
   const actors: Record<string, vtkImageSlice> = {};
+  let annot: Annotator | null = null;
   const compose = (a: (typeof axes)[number]) => {
     const d = data[a];
     const [cols, rows] = dims[a];
@@ -54,6 +57,7 @@ export async function viewSlices(t: number): Promise<ViewHooks> {
           b = b * (1 - k) + c[2] * k;
         }
       }
+      if (annot && annot.visible && annot.slices[a]?.[i]) [r, gg, b] = annot.blend(a, i, [r, gg, b]);
       rgba[4 * i] = r;
       rgba[4 * i + 1] = gg;
       rgba[4 * i + 2] = b;
@@ -67,6 +71,7 @@ export async function viewSlices(t: number): Promise<ViewHooks> {
       useScan ? getBytes(`api/slice/scan?${q}`) : Promise.resolve(null),
       hasLabels ? getBytes(`api/slice/labels?${q}`) : Promise.resolve(null),
     ]);
+    if (annot) await annot.load(a);
     const grey = g ? new Float32Array(g.buf) : null;
     data[a] = { grey, lab: l ? new Uint8Array(l.buf) : null, lo: grey ? percentile(grey, 0.005) : 0, hi: grey ? percentile(grey, 0.995) : 1 };
     const rgba = compose(a);
@@ -111,6 +116,31 @@ export async function viewSlices(t: number): Promise<ViewHooks> {
   }
   if (!useScan) note('no grey-level scan in this run (give --scan FILE to buried view): showing labels only');
   else note(`scan ${info.shape.join('×')} ${info.dtype}; grey window p0.5–p99.5 of each slice`);
+  // not in figure mode: `buried figure` draws the run's results, not the strokes
+  if (run.annotate && useScan && !figureMode) {
+    const got = await annotator({
+      shape: [nz, ny, nx],
+      axes,
+      idx,
+      renderers,
+      dims,
+      recompose: (a) => setRgba(actors[a], compose(a)),
+      render,
+      reload: async () => {
+        await Promise.all(axes.map(load));
+        render();
+      },
+    });
+    if (t !== token) {
+      got?.annotator.dispose();
+      return { renderers };
+    }
+    if (got) {
+      annot = got.annotator;
+      annot.panel(got.info);
+      for (const a of axes) setRgba(actors[a], compose(a));
+    }
+  }
 
   return {
     renderers,
@@ -148,6 +178,7 @@ export async function viewSlices(t: number): Promise<ViewHooks> {
         drawTitle(ctx, `${names[a][0]}${names[a][1]} plane, ${a} = ${idx[a]} (${fmt(idx[a] * sp['zyx'.indexOf(a)])} µm)`, x0 + 12, 24 * s, s);
         drawScaleBar(ctx, renderers[i], x0 + 18, h - 20 * s, s);
       });
+      annot?.overlay(ctx);
       ctx.strokeStyle = '#888';
       for (let i = 1; i < 3; i++) {
         ctx.beginPath();
@@ -175,6 +206,7 @@ export async function viewSlices(t: number): Promise<ViewHooks> {
       return null;
     },
     dispose() {
+      annot?.dispose();
       axes.forEach((a, i) => renderers[i].removeActor(actors[a]));
       for (const ren of renderers.slice(1)) renderWindow.removeRenderer(ren);
       mainRenderer.setViewport(0, 0, 1, 1);
