@@ -127,9 +127,11 @@ describe('trainable rules on constructed volumes', () => {
     const cSpeck = (z: number, y: number, x: number) => inBox(z, [15, 16]) && inBox(y, [4, 5]) && inBox(x, [4, 5]);
     const air = (z: number, y: number, x: number) => inBox(z, [12, 13]) && inBox(y, [12, 13]) && inBox(x, [12, 13]);
     const island = (z: number, y: number, x: number) => inBox(z, [6, 7]) && inBox(y, [14, 15]) && inBox(x, [4, 5]);
-    const faceLi = (z: number, y: number, x: number) => z === 1 && y === 10 && x === 10;
+    // Li in the air against the plunger's face: one voxel alone, one on the side face beside a void voxel
+    const faceLi = (z: number, y: number, x: number) => z === 1 && ((y === 10 && x === 10) || (y === 5 && x === 0));
     const v = build(shape, [0, 1, 2, 3, 5], (z, y, x) => {
       if (faceLi(z, y, x)) return 1;
+      if (z === 1 && y === 6 && x === 0) return 0;
       if (z <= 1) return 5;
       if (z <= 5 || z >= 22 || cSpeck(z, y, x)) return 3;
       if ((z <= 8 && y < 10) || island(z, y, x)) return 1;
@@ -138,14 +140,16 @@ describe('trainable rules on constructed volumes', () => {
     v.prob([15, 16], [4, 5], [4, 5], { 3: 200, 2: 50 });
     v.prob([12, 13], [12, 13], [12, 13], { 5: 200, 0: 80, 2: 20 });
     v.prob([1, 1], [10, 10], [10, 10], { 1: 150, 5: 100 });
+    v.prob([1, 1], [5, 5], [0, 0], { 1: 150, 5: 100 });
     const r = await applyPhaseRules({ labels: v.labels, probabilities: v.probabilities, classCodes: [0, 1, 2, 3, 5], shape });
     expect(r.report.collector_islands).toEqual({ components: 1, voxels: 8, to: { 2: 8 } });
     expect(r.report.outside_enclosed).toEqual({ components: 1, voxels: 8, to: { 0: 8 } });
-    expect(r.report.isolated_li).toEqual({ components: 1, voxels: 1, to: { 5: 1 } });
-    expect([v.labels[v.at(15, 4, 4)], v.labels[v.at(12, 12, 12)], v.labels[v.at(1, 10, 10)]]).toEqual([2, 0, 5]);
+    expect(r.report.isolated_li).toEqual({ components: 2, voxels: 2, to: { 5: 2 } });
+    expect([v.labels[v.at(15, 4, 4)], v.labels[v.at(12, 12, 12)], v.labels[v.at(1, 10, 10)], v.labels[v.at(1, 5, 0)]]).toEqual([2, 0, 5, 5]);
     expect([v.labels[v.at(23, 0, 0)], v.labels[v.at(6, 14, 4)], v.labels[v.at(0, 0, 0)]]).toEqual([3, 1, 5]);
-    // the enclosed air became a pore
+    // the enclosed air became a pore; the void voxel in the air is neither pore nor interfacial
     expect(r.report.voids.pores).toEqual({ components: 1, voxels: 8 });
+    expect(r.report.voids.other).toEqual({ components: 1, voxels: 1 });
   });
 });
 

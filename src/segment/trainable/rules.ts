@@ -171,7 +171,8 @@ export async function applyPhaseRules(input: PhaseRulesInput, o: PhaseRulesOptio
     for (let c = 1; c <= cc.count; c++) if (!largest || cc.sizes[c] > cc.sizes[largest]) largest = c;
     const anchored = (c: number) => {
       const f = anyBits(cc, c);
-      return c === largest || cc.sizes[c] >= maxIsolatedLi || ((f & COLL) !== 0 && (f & CELL) !== 0) || ((f & BEYOND) !== 0 && (f & CELL) !== 0 && !(f & AIR));
+      // on a collector or cut by the view: in the cell (against void, electrolyte or cathode), not in the air beyond it
+      return c === largest || cc.sizes[c] >= maxIsolatedLi || ((f & (COLL | BEYOND)) !== 0 && (f & CELL) !== 0 && !(f & AIR));
     };
     isolatedLi = await relabel(ctx, cc, LI, (c) => !anchored(c));
   }
