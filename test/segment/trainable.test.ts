@@ -192,7 +192,7 @@ describe('buried segment --annotations', () => {
     expect(rep.annotated_fraction).toBeLessThan(0.006);
     const labels = (await loadVolume(path.join(out, 'labels.tif'))).data;
     const truth = ph.labels.data;
-    // measured: void/pore 0.852, Li 0.991, electrolyte 0.968 (auto mode on this scan: 0.711, 0.977, 0.957)
+    // measured: void/pore 0.851 (0.852 without the connectivity rules), Li 0.991, electrolyte 0.968 (auto mode on this scan: 0.711, 0.977, 0.957)
     console.log(`trainable Dice: void ${dice(labels, truth, 0).toFixed(3)}, Li ${dice(labels, truth, 1).toFixed(3)}, electrolyte ${dice(labels, truth, 2).toFixed(3)}; ${rep.annotated_voxels} voxels annotated (${(100 * rep.annotated_fraction).toFixed(2)} %), ${JSON.stringify(rep.timings_ms)}`);
     expect(dice(labels, truth, 1)).toBeGreaterThan(0.98);
     expect(dice(labels, truth, 2)).toBeGreaterThan(0.96);

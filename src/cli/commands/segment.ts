@@ -29,6 +29,8 @@ interface SegmentFlags extends InputFlags {
   annotations?: string;
   model?: string;
   trees?: string;
+  /** false under --no-rules (trainable segmentation). */
+  rules?: boolean;
   layout: string;
   minIsland: string;
   fillHoles?: boolean;
@@ -89,6 +91,7 @@ export function registerSegment(program: Command): void {
       .option('--annotations <file>', 'trainable segmentation: a volume of the scan\'s shape, 0 = not annotated, k = phase code k − 1 (1 void/pore, 2 Li, 3 electrolyte, 4 collector, 5 cathode, 6 outside); a random forest learns the phases from these voxels and labels every voxel, with probability and uncertainty maps and model.json')
       .option('--model <file>', 'trainable segmentation with the model.json of an earlier --annotations run (another scan of the same series)')
       .option('--trees <n>', 'trainable segmentation: trees of the random forest', '16')
+      .option('--no-rules', 'trainable segmentation: leave the forest\'s labels as they are, without the connectivity rules (Li specks not joined to an electrode, voids enclosed in Li, collector specks, enclosed "outside" air)')
       .option('--force', FORCE_HELP)
       .option('--json', 'print the summary as JSON on stdout')
       .addHelpText('after', `\n${EXIT_CODES_HELP}`),
@@ -97,6 +100,7 @@ export function registerSegment(program: Command): void {
       // before any computing: a read-only or unwritable output folder fails now, in one line
       await checkOutputFolder(flags.out);
       if (flags.annotations !== undefined || flags.model !== undefined) return trainableCommand(input, flags);
+      if (flags.rules === false) throw new InputError('--no-rules applies to the trainable segmentation (--annotations or --model)');
       const backendChoice = oneOf<BackendChoice>('--backend', flags.backend, ['auto', 'cpu', 'gpu']);
       const options: Omit<SegmentScanOptions, 'backend' | 'budgetBytes'> = {
         mode: flags.classes !== undefined ? 'classes' : 'phases',
@@ -172,6 +176,7 @@ async function trainableCommand(input: string, flags: SegmentFlags): Promise<voi
     annotations: flags.annotations ?? null,
     modelFile: flags.model ?? null,
     trees,
+    rules: flags.rules !== false,
     onProgress: (step, done, total) => {
       let bar = bars.get(step);
       if (!bar) bars.set(step, (bar = createProgress(`segment: ${step}`)));
@@ -185,6 +190,9 @@ async function trainableCommand(input: string, flags: SegmentFlags): Promise<voi
     ...(rep.model_source === 'trained' ? [`annotated ${rep.annotated_voxels} voxels (${(100 * rep.annotated_fraction).toFixed(2)} %): ${rep.classes.map((c) => `${c.name} ${c.annotated_voxels}`).join(', ')}; training accuracy ${(100 * (rep.training_accuracy ?? 0)).toFixed(1)} %`] : []),
     ...(rep.li_band ? [`Li ${rep.li_band.labelled_voxels} voxels, band P(Li) ≥ 0.7 … ≥ 0.3: ${rep.li_band.p70_voxels} … ${rep.li_band.p30_voxels} (± ${(100 * rep.li_band.relative_half_width).toFixed(2)} %)`] : []),
     `phase fractions ${Object.entries(rep.phase_fractions).map(([k, v]) => `${PHASE_NAMES[k]} ${(100 * v).toFixed(1)} %`).join(', ')}; mean uncertainty ${rep.mean_uncertainty.toFixed(3)}`,
+    rep.rules
+      ? `connectivity rules: ${rep.rules.changed_voxels} voxels relabelled (isolated Li ${rep.rules.isolated_li.voxels}, voids in Li ${rep.rules.void_in_li.voxels}, collector specks ${rep.rules.collector_islands.voxels}, enclosed outside ${rep.rules.outside_enclosed.voxels}); voids: interfacial ${rep.rules.voids.interfacial.voxels}, pores ${rep.rules.voids.pores.voxels} voxels`
+      : 'connectivity rules off (--no-rules)',
     `wrote ${r.files.join(', ')} in ${flags.out}`,
   ].join('\n');
   emit(Boolean(flags.json), { files: r.files, ...rep }, text);

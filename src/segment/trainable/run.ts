@@ -24,6 +24,7 @@ import { forestFromJson, forestToJson, packForest, predictForest, trainForest, t
 import { onOutsideLine, predictSlab, type OutsideLines, type SlabStats, type SlabTask } from './slab.js';
 import { detectFieldOfView } from '../fov.js';
 import type { GreyArray } from '../../compute/types.js';
+import { applyPhaseRules, type PhaseRulesOptions, type PhaseRulesReport } from './rules.js';
 
 /** Annotation value k ↔ contract code k − 1. */
 const PHASE_OF_ANNOTATION = [-1, 0, 1, 2, 3, 4, 5];
@@ -53,6 +54,8 @@ export interface TrainableOptions {
   /** Voxels per slab of features (default 2²³). */
   slabVoxels?: number;
   onProgress?: (step: 'features' | 'train' | 'predict', done: number, total: number) => void;
+  /** Connectivity rules on the labels (rules.ts): false = off; default on with its defaults. */
+  rules?: boolean | PhaseRulesOptions;
   /** Names the files in errors. */
   names?: { scan?: string; annotations?: string };
 }
@@ -79,6 +82,8 @@ export interface TrainableReport {
    */
   li_band: { p30_voxels: number; labelled_voxels: number; p70_voxels: number; p30_um3: number | null; labelled_um3: number | null; p70_um3: number | null; relative_half_width: number } | null;
   timings_ms: Record<string, number>;
+  /** What the connectivity rules changed (null: switched off). */
+  rules: PhaseRulesReport | null;
 }
 
 export interface TrainableResult {
@@ -204,6 +209,9 @@ export async function segmentTrainable(scan: Volume, annotations: Volume | null,
   const liClass = model.class_codes.indexOf(1);
   const usedThreads = pool ? threads : 1;
   timings.predict_ms = performance.now() - t2;
+  // connectivity rules (rules.ts) correct the labels in place; the counts below follow them
+  const rules = o.rules === false ? null : (await applyPhaseRules({ labels, probabilities, classCodes: model.class_codes, shape: scan.shape }, o.rules === true ? {} : o.rules)).report;
+  for (const [c, d] of Object.entries(rules?.code_delta ?? {})) perCode[Number(c)] += d;
   timings.total_ms = performance.now() - t0;
   const analysed = N - perCode[5] - perCode[255];
   const phase_fractions: Record<string, number> = {};
@@ -226,6 +234,7 @@ export async function segmentTrainable(scan: Volume, annotations: Volume | null,
       field_of_view: { detected: fov.detected, axis: fov.axis, fill: fov.fill, masked_fraction: fov.masked_fraction },
       li_band: liClass < 0 ? null : liBand(li30, perCode[1], li70, scan.spacing),
       timings_ms: Object.fromEntries(Object.entries(timings).map(([k, v]) => [k, Math.round(v)])),
+      rules,
     },
   };
 }
