@@ -302,8 +302,12 @@ export function symmetricEigenvalues(a: number, b: number, c: number, d: number,
   const p1 = d * d + e * e + f * f;
   const q = (a + b + c) / 3;
   if (p1 < 1e-30) {
-    const s = [a, b, c].sort((u, v) => v - u);
-    out[0] = s[0]; out[1] = s[1]; out[2] = s[2];
+    // diagonal (e.g. a flat region: every derivative 0): sort the three without allocating
+    let x = a, y = b, z = c, t: number;
+    if (x < y) { t = x; x = y; y = t; }
+    if (y < z) { t = y; y = z; z = t; }
+    if (x < y) { t = x; x = y; y = t; }
+    out[0] = x; out[1] = y; out[2] = z;
     return;
   }
   const p2 = (a - q) ** 2 + (b - q) ** 2 + (c - q) ** 2 + 2 * p1;
@@ -312,9 +316,13 @@ export function symmetricEigenvalues(a: number, b: number, c: number, d: number,
   const det = ba * (bb * bc - bf * bf) - bd * (bd * bc - bf * be) + be * (bd * bf - bb * be);
   const r = Math.max(-1, Math.min(1, det / 2));
   const phi = Math.acos(r) / 3;
-  const e1 = q + 2 * p * Math.cos(phi);
-  const e3 = q + 2 * p * Math.cos(phi + (2 * Math.PI) / 3);
+  // cos(φ + 2π/3) = −cos φ / 2 − (√3 / 2) sin φ, sin φ ≥ 0 for φ ∈ [0, π/3]: one cosine instead of two
+  const cs = Math.cos(phi), sn = Math.sqrt(Math.max(0, 1 - cs * cs));
+  const e1 = q + 2 * p * cs;
+  const e3 = q - p * (cs + SQRT3 * sn);
   out[0] = e1;
   out[1] = 3 * q - e1 - e3;
   out[2] = e3;
 }
+
+const SQRT3 = Math.sqrt(3);
