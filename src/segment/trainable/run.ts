@@ -21,7 +21,7 @@ import { pathToFileURL } from 'node:url';
 import { Piscina } from 'piscina';
 import { packageRoot } from '../../compute/cpu/backend.js';
 import { forestFromJson, forestToJson, packForest, predictForest, trainForest, type Forest } from './forest.js';
-import { onOutsideLine, predictSlab, type OutsideLines, type SlabStats, type SlabTask } from './slab.js';
+import { predictSlab, trainingSlab, type OutsideLines, type SlabTask, type TrainingSlabTask } from './slab.js';
 import { detectFieldOfView } from '../fov.js';
 import type { GreyArray } from '../../compute/types.js';
 import { applyPhaseRules, type PhaseRulesOptions, type PhaseRulesReport } from './rules.js';
@@ -134,29 +134,25 @@ export async function segmentTrainable(scan: Volume, annotations: Volume | null,
     model = { version: 1, kind: 'random-forest', spec, feature_names: featureNames(spec), class_codes: annotated.map((a) => PHASE_OF_ANNOTATION[a]), forest: null };
     const classOf = new Int16Array(7).fill(-1);
     annotated.forEach((a, k) => (classOf[a] = k));
-    // features of the annotated voxels only, slab by slab
+    // features of the annotated voxels only, slab by slab (in worker threads when there are several)
     const F = featureCount(spec);
     const total = [...counts.values()].reduce((x, y) => x + y, 0);
+    const ann8 = new Uint8Array(isShared(scan.data) ? new SharedArrayBuffer(N) : new ArrayBuffer(N));
+    for (let i = 0; i < N; i++) ann8[i] = Number(annotations.data[i]);
+    const trainTasks: TrainingSlabTask[] = [];
+    for (const slab of slabs(nz, ny, nx, o.slabVoxels, spec)) {
+      let any = false;
+      for (let i = slab.z0 * plane; i < slab.z1 * plane && !any; i++) any = ann8[i] !== 0;
+      if (any) trainTasks.push({ kind: 'train', scan: scan.data, shape: scan.shape, ...slab, spec, pyramid: pyramidOf(spec), annotations: ann8, fov: outside, classOf: Array.from(classOf) });
+    }
+    const rows = await runSlabs(trainTasks, o.threads, scan.data, (t) => trainingSlab(t), (t) => progress('features', t.z1, nz));
     const X = new Float32Array(total * F);
     const y = new Uint8Array(total);
     let s = 0;
-    for (const slab of slabs(nz, ny, nx, o.slabVoxels, spec)) {
-      let any = false;
-      for (let i = slab.z0 * plane; i < slab.z1 * plane && !any; i++) any = annotations.data[i] !== 0;
-      if (any) {
-        // features of the annotated voxels only: the slab's smoothing once, then voxel by voxel
-        const prepared = prepareSlab(scanSlab(scan, slab, plane), slab.h0, slab.h1, slab.z0, slab.z1, nz, ny, nx, spec, pyramidOf(spec));
-        for (let j = slab.z0 * plane; j < slab.z1 * plane; j++) {
-          const a = Number(annotations.data[j]);
-          if (a === 0) continue;
-          const z = Math.floor(j / plane), r = j - z * plane, yy = Math.floor(r / nx);
-          // annotated outside the field of view
-          if (!Number.isFinite(Number(scan.data[j])) || (outside && onOutsideLine(outside, z, yy, r - yy * nx, ny, nx))) continue;
-          prepared.voxel(z, yy, r - yy * nx, X, s * F, 1);
-          y[s++] = classOf[a];
-        }
-      }
-      progress('features', slab.z1, nz);
+    for (const r of rows) {
+      X.set(r.X.subarray(0, r.n * F), s * F);
+      y.set(r.y.subarray(0, r.n), s);
+      s += r.n;
     }
     timings.features_ms = performance.now() - t0;
     if (s === 0) throw new InputError('every annotated voxel lies outside the field of view', o.names?.annotations);
@@ -184,20 +180,12 @@ export async function segmentTrainable(scan: Volume, annotations: Volume | null,
   const tasks: SlabTask[] = [...slabs(nz, ny, nx, o.slabVoxels, model.spec)].map((slab) => ({
     scan: scan.data, shape: scan.shape, ...slab, spec: model.spec, pyramid: pyramidOf(model.spec), forest: packed, fov: outside, classCodes: model.class_codes, labels, probabilities, uncertainty,
   }));
-  const threads = Math.min(o.threads ?? availableParallelism(), tasks.length);
-  const pool = threads > 1 && isShared(scan.data) ? openSlabPool(threads) : null;
   let done = 0;
-  const finished = (st: SlabStats, t: SlabTask) => {
+  const stats = await runSlabs(tasks, o.threads, scan.data, (t) => predictSlab(t), (t) => {
     done += t.z1 - t.z0;
     progress('predict', done, nz);
-    return st;
-  };
-  let stats: SlabStats[];
-  try {
-    stats = pool ? await Promise.all(tasks.map(async (t) => finished((await pool.run(t)) as SlabStats, t))) : tasks.map((t) => finished(predictSlab(t), t));
-  } finally {
-    await pool?.destroy();
-  }
+  });
+  const usedThreads = slabThreads(tasks.length, o.threads, scan.data);
   const perCode = new Float64Array(256);
   let uSum = 0, li30 = 0, li70 = 0;
   for (const st of stats) {
@@ -207,7 +195,6 @@ export async function segmentTrainable(scan: Volume, annotations: Volume | null,
     li70 += st.li70;
   }
   const liClass = model.class_codes.indexOf(1);
-  const usedThreads = pool ? threads : 1;
   timings.predict_ms = performance.now() - t2;
   // connectivity rules (rules.ts) correct the labels in place; the counts below follow them
   const rules = o.rules === false ? null : (await applyPhaseRules({ labels, probabilities, classCodes: model.class_codes, shape: scan.shape }, o.rules === true ? {} : o.rules)).report;
@@ -266,15 +253,32 @@ function* slabs(nz: number, ny: number, nx: number, slabVoxels: number | undefin
   }
 }
 
-function scanSlab(scan: Volume, s: Slab, plane: number): ArrayLike<number> {
-  return (scan.data as Float32Array).subarray(s.h0 * plane, s.h1 * plane);
+/** The compiled slab worker (dist/…/trainable/worker.js), or null when it is not built. */
+function slabWorkerFile(): string | null {
+  const file = path.join(packageRoot(), 'dist', 'src', 'segment', 'trainable', 'worker.js');
+  return existsSync(file) ? file : null;
 }
 
-/** A pool of compiled slab workers (dist/…/trainable/worker.js), or null when they are not built. */
-function openSlabPool(threads: number): Piscina | null {
-  const file = path.join(packageRoot(), 'dist', 'src', 'segment', 'trainable', 'worker.js');
-  if (!existsSync(file)) return null;
-  return new Piscina({ filename: pathToFileURL(file).href, minThreads: threads, maxThreads: threads, idleTimeout: 1000 });
+/** Threads the slabs run on: the requested (default all cores) where there are that many tasks, a shared scan and a built worker. */
+function slabThreads(tasks: number, threads: number | undefined, scan: ArrayLike<number> & { buffer?: ArrayBufferLike }): number {
+  const n = Math.min(threads ?? availableParallelism(), tasks);
+  return n > 1 && isShared(scan) && slabWorkerFile() ? n : 1;
+}
+
+/**
+ * Run slab tasks in worker threads when there are several threads, tasks and a shared scan (same
+ * results as in this thread: slab.ts), else here; results in task order.
+ */
+async function runSlabs<T extends { z1: number }, R>(tasks: T[], threads: number | undefined, scan: ArrayLike<number> & { buffer?: ArrayBufferLike }, here: (t: T) => R, finished: (t: T) => void): Promise<R[]> {
+  const n = slabThreads(tasks.length, threads, scan);
+  const file = slabWorkerFile();
+  if (n === 1 || !file) return tasks.map((t) => { const r = here(t); finished(t); return r; });
+  const pool = new Piscina({ filename: pathToFileURL(file).href, minThreads: n, maxThreads: n, idleTimeout: 1000 });
+  try {
+    return await Promise.all(tasks.map(async (t) => { const r = (await pool.run(t)) as R; finished(t); return r; }));
+  } finally {
+    await pool.destroy();
+  }
 }
 
 const isShared = (a: ArrayLike<number> & { buffer?: ArrayBufferLike }): boolean => typeof SharedArrayBuffer !== 'undefined' && a.buffer instanceof SharedArrayBuffer;

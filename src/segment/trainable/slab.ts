@@ -93,3 +93,50 @@ export function predictSlab(t: SlabTask): SlabStats {
   }
   return stats;
 }
+
+/** One slab of the training pass: the features of its annotated voxels (in voxel order). */
+export interface TrainingSlabTask {
+  kind: 'train';
+  scan: VoxelArray;
+  shape: Shape3;
+  z0: number;
+  z1: number;
+  h0: number;
+  h1: number;
+  spec: FeatureSpec;
+  pyramid: Pyramid;
+  /** Annotation values 0–6 over the whole volume (shared memory in a worker). */
+  annotations: Uint8Array;
+  fov: OutsideLines | null;
+  /** Class index of each annotation value (−1: not a class). */
+  classOf: number[];
+}
+
+export interface TrainingRows {
+  /** Sample-major features, n × F. */
+  X: Float32Array;
+  y: Uint8Array;
+  n: number;
+}
+
+export function trainingSlab(t: TrainingSlabTask): TrainingRows {
+  const [nz, ny, nx] = t.shape;
+  const plane = ny * nx;
+  const F = featureCount(t.spec);
+  let n = 0;
+  for (let j = t.z0 * plane; j < t.z1 * plane; j++) if (t.annotations[j] !== 0) n++;
+  const X = new Float32Array(n * F), y = new Uint8Array(n);
+  if (n === 0) return { X, y, n };
+  const slab = prepareSlab(t.scan.subarray(t.h0 * plane, t.h1 * plane), t.h0, t.h1, t.z0, t.z1, nz, ny, nx, t.spec, t.pyramid);
+  let s = 0;
+  for (let j = t.z0 * plane; j < t.z1 * plane; j++) {
+    const a = t.annotations[j];
+    if (a === 0) continue;
+    const z = Math.floor(j / plane), r = j - z * plane, yy = Math.floor(r / nx), x = r - yy * nx;
+    // annotated outside the field of view: not trained on
+    if (!Number.isFinite(Number(t.scan[j])) || (t.fov && onOutsideLine(t.fov, z, yy, x, ny, nx))) continue;
+    slab.voxel(z, yy, x, X, s * F, 1);
+    y[s++] = t.classOf[a];
+  }
+  return { X, y, n: s };
+}

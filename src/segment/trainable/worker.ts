@@ -1,6 +1,6 @@
-/** Worker thread of the trainable segmentation's prediction (piscina): one slab per task. */
-import { predictSlab, type SlabStats, type SlabTask } from './slab.js';
+/** Worker thread of the trainable segmentation (piscina): one slab per task, training or prediction. */
+import { predictSlab, trainingSlab, type SlabStats, type SlabTask, type TrainingRows, type TrainingSlabTask } from './slab.js';
 
-export default function run(task: SlabTask): SlabStats {
-  return predictSlab(task);
+export default function run(task: SlabTask | TrainingSlabTask): SlabStats | TrainingRows {
+  return 'kind' in task && task.kind === 'train' ? trainingSlab(task) : predictSlab(task as SlabTask);
 }
