@@ -4,8 +4,9 @@
  * smoothing, its gradient magnitude, the Laplacian of Gaussian and the three Hessian eigenvalues
  * (sorted), plus the normalised grey level itself.
  *
- * Small scales are computed on the voxel grid: separable Gaussian (smooth.ts), derivatives by
- * central differences of the smoothed volume (second differences for the Hessian). A large scale
+ * Small scales are computed on the voxel grid: separable Gaussian, derivatives by central
+ * differences of the smoothed volume (second differences for the Hessian); that math lives in
+ * compute/scale-features.ts, where a backend's scaleFeatures (a WebGPU twin) runs it too. A large scale
  * (σ ≥ 3 voxels by default) is computed on a grid coarsened f times (a Gaussian pyramid level:
  * f³ block means, a Gaussian of σ_c = √(σ² − (f² − 1)/12 − f²/6) / f coarse voxels, its six
  * features, trilinear interpolation back; the three variances add up to σ²): 1/f³ of the work, and
@@ -17,7 +18,10 @@
  * dense planes for the prediction, the annotated voxels only for the training. A voxel's features
  * do not depend on the slab it was computed in.
  */
-import { blockMean, gaussian3 } from './smooth.js';
+import { gaussian3, gridScaleFeatures, symmetricEigenvalues, voxelScaleFeatures as scaleFeatures, type FeatureGrid as Grid } from '../../compute/scale-features.js';
+import { blockMean } from './smooth.js';
+
+export { symmetricEigenvalues };
 
 const fround = Math.fround;
 
@@ -84,36 +88,6 @@ export function slabRange(spec: FeatureSpec, z0: number, z1: number, nz: number)
   return [Math.max(0, h0), Math.min(nz, h1)];
 }
 
-/** Gradient magnitude, Laplacian and sorted Hessian eigenvalues of a smoothed volume at a voxel. */
-interface Grid { data: Float32Array; z0: number; depth: number; ny: number; nx: number }
-
-/** The six features of one scale at (z, y, x) of a grid (z global), scaled by 1/h per derivative order. */
-function scaleFeatures(g: Grid, z: number, y: number, x: number, h: number, out: Float32Array, at: number, stride: number, ev: Float64Array): void {
-  const { data: sm, ny, nx } = g;
-  const plane = ny * nx;
-  const lz = z - g.z0;
-  const i = lz * plane + y * nx + x;
-  // neighbours clamped at the grid's faces (mode 'nearest')
-  const dxm = x > 0 ? -1 : 0, dxp = x < nx - 1 ? 1 : 0;
-  const dym = y > 0 ? -nx : 0, dyp = y < ny - 1 ? nx : 0;
-  const dzm = lz > 0 ? -plane : 0, dzp = lz < g.depth - 1 ? plane : 0;
-  const c = sm[i];
-  const xp = sm[i + dxp], xm = sm[i + dxm], yp = sm[i + dyp], ym = sm[i + dym], zp = sm[i + dzp], zm = sm[i + dzm];
-  const h1 = 1 / h, h2 = h1 * h1;
-  const gx = 0.5 * (xp - xm), gy = 0.5 * (yp - ym), gz = 0.5 * (zp - zm);
-  const hxx = (xp - 2 * c + xm) * h2, hyy = (yp - 2 * c + ym) * h2, hzz = (zp - 2 * c + zm) * h2;
-  const hxy = 0.25 * (sm[i + dyp + dxp] - sm[i + dyp + dxm] - sm[i + dym + dxp] + sm[i + dym + dxm]) * h2;
-  const hxz = 0.25 * (sm[i + dzp + dxp] - sm[i + dzp + dxm] - sm[i + dzm + dxp] + sm[i + dzm + dxm]) * h2;
-  const hyz = 0.25 * (sm[i + dzp + dyp] - sm[i + dzp + dym] - sm[i + dzm + dyp] + sm[i + dzm + dym]) * h2;
-  out[at] = c;
-  out[at + stride] = Math.sqrt(gx * gx + gy * gy + gz * gz) * h1;
-  out[at + 2 * stride] = hxx + hyy + hzz;
-  symmetricEigenvalues(hxx, hyy, hzz, hxy, hxz, hyz, ev);
-  out[at + 3 * stride] = ev[0];
-  out[at + 4 * stride] = ev[1];
-  out[at + 5 * stride] = ev[2];
-}
-
 /** Linear interpolation from a coarse axis of k planes (factor f) to fine position p: index and weight. */
 function interpolationTable(n: number, f: number, k: number): { i0: Int32Array; t: Float32Array } {
   const i0 = new Int32Array(n), t = new Float32Array(n);
@@ -156,6 +130,26 @@ export interface PreparedSlab {
  * [h0, h1) ⊇ slabRange(spec, z0, z1, nz) of a ny × nx plane.
  */
 export function prepareSlab(grey: ArrayLike<number>, h0: number, h1: number, z0: number, z1: number, nz: number, ny: number, nx: number, spec: FeatureSpec): PreparedSlab {
+  const steps = slabSteps(grey, h0, h1, z0, z1, nz, ny, nx, spec, false);
+  for (let r = steps.next(); ; ) {
+    if (r.done) return r.value;
+    const j = r.value;
+    r = steps.next(gridScaleFeatures(j.grid, j.depth, j.ny, j.nx, j.sigma, j.c0, j.c1, j.h));
+  }
+}
+
+/** The features of planes [c0, c1) of one grid at one scale (compute/scale-features.ts gridScaleFeatures). */
+export interface GridJob { grid: Float32Array; depth: number; ny: number; nx: number; sigma: number; c0: number; c1: number; h: number }
+
+/**
+ * prepareSlab's steps: yields the grids whose features it needs (the coarse scales; with
+ * `denseFine`, the fine scales too, over the whole core) and takes their features back, so that a
+ * caller can compute them elsewhere (a GPU: backend-slab.ts). Without `denseFine` the fine scales
+ * are smoothed here and their features computed voxel by voxel as they are read.
+ */
+export function* slabSteps(
+  grey: ArrayLike<number>, h0: number, h1: number, z0: number, z1: number, nz: number, ny: number, nx: number, spec: FeatureSpec, denseFine: boolean,
+): Generator<GridJob, PreparedSlab, Float32Array> {
   const [need0, need1] = slabRange(spec, z0, z1, nz);
   if (need0 < h0 || need1 > h1) throw new Error(`features of slices ${z0}–${z1} need ${need0}–${need1}, given ${h0}–${h1}`);
   const plane = ny * nx;
@@ -175,16 +169,21 @@ export function prepareSlab(grey: ArrayLike<number>, h0: number, h1: number, z0:
   for (let i = 0, o = (f0 - h0) * plane; i < g.length; i++) g[i] = norm(Number(grey[o + i]));
   const fine: { s: number; grid: Grid }[] = [];
   const coarse: { s: number; c: CoarseScale }[] = [];
-  const tmp = new Float32Array(g.length);
+  const dense: { s: number; feats: Float32Array }[] = [];
+  const tmp = new Float32Array(denseFine ? 0 : g.length);
   // the derivatives read one slice beyond the core
   const d0 = Math.max(f0, z0 - 1) - f0, d1 = Math.min(f1, z1 + 1) - f0;
-  spec.scales.forEach((sigma, s) => {
+  for (const [s, sigma] of spec.scales.entries()) {
     const f = factorOf(spec, s);
+    if (f === 1 && denseFine) {
+      dense.push({ s, feats: yield { grid: g, depth, ny, nx, sigma, c0: z0 - f0, c1: z1 - f0, h: 1 } });
+      continue;
+    }
     if (f === 1) {
       const sm = new Float32Array(g.length);
       gaussian3(g, sm, tmp, depth, ny, nx, sigma, d0, d1);
       fine.push({ s, grid: { data: sm, z0: f0, depth, ny, nx } });
-      return;
+      continue;
     }
     const kz = Math.ceil(nz / f), ky = Math.ceil(ny / f), kx = Math.ceil(nx / f);
     const [i0, i1] = coarseSpan(z0, z1, f, kz);
@@ -192,21 +191,17 @@ export function prepareSlab(grey: ArrayLike<number>, h0: number, h1: number, z0:
     const r = radius(sc) + 1;
     const b0 = Math.max(0, i0 - r), b1 = Math.min(kz, i1 + 1 + r);
     const box = blockMean(grey, h0, nz, ny, nx, f, b0, b1, norm);
-    const sm = new Float32Array(box.length);
-    const bd = b1 - b0;
-    const e0 = Math.max(b0, i0 - 1) - b0, e1 = Math.min(b1, i1 + 2) - b0;
-    gaussian3(box, sm, new Float32Array(box.length), bd, ky, kx, sc, e0, e1);
-    const grid: Grid = { data: sm, z0: b0, depth: bd, ny: ky, nx: kx };
-    const cd = i1 - i0 + 1, cplane = ky * kx, n = cd * cplane;
-    const feats = new Float32Array(6 * n);
-    const ev = new Float64Array(3);
-    for (let z = i0, j = 0; z <= i1; z++) for (let y = 0; y < ky; y++) for (let x = 0; x < kx; x++, j++) scaleFeatures(grid, z, y, x, f, feats, j, n, ev);
+    // the coarse grid's features of planes [i0, i1] (smoothing planes i0 − 1 … i1 + 1 within the box)
+    const feats = yield { grid: box, depth: b1 - b0, ny: ky, nx: kx, sigma: sc, c0: i0 - b0, c1: i1 + 1 - b0, h: f };
+    const cd = i1 - i0 + 1;
     coarse.push({ s, c: { f, feats, c0: i0, depth: cd, ky, kx, iz: interpolationTable(nz, f, kz), iy: interpolationTable(ny, f, ky), ix: interpolationTable(nx, f, kx) } });
-  });
+  }
+  const n1 = (z1 - z0) * plane;
   const ev = new Float64Array(3);
   const voxel = (z: number, y: number, x: number, out: Float32Array, at: number, stride: number) => {
     out[at] = g[(z - f0) * plane + y * nx + x];
     for (const { s, grid } of fine) scaleFeatures(grid, z, y, x, 1, out, at + (1 + 6 * s) * stride, stride, ev);
+    for (const { s, feats } of dense) for (let k = 0, j = (z - z0) * plane + y * nx + x; k < 6; k++) out[at + (1 + 6 * s + k) * stride] = feats[k * n1 + j];
     for (const { s, c } of coarse) {
       const n = c.depth * c.ky * c.kx, cplane = c.ky * c.kx;
       const az = c.iz.i0[z] - c.c0, tz = c.iz.t[z];
@@ -233,6 +228,7 @@ export function prepareSlab(grey: ArrayLike<number>, h0: number, h1: number, z0:
       const at = (1 + 6 * s) * plane;
       for (let y = 0, i = 0; y < ny; y++) for (let x = 0; x < nx; x++, i++) scaleFeatures(grid, z, y, x, 1, out, at + i, plane, ev);
     }
+    for (const { s, feats } of dense) for (let k = 0, o = (z - z0) * plane; k < 6; k++, o += n1) out.set(feats.subarray(o, o + plane), (1 + 6 * s + k) * plane);
     for (const { s, c } of coarse) {
       const cplane = c.ky * c.kx, n = c.depth * cplane;
       const az = c.iz.i0[z] - c.c0, tz = c.iz.t[z];
@@ -278,27 +274,4 @@ export function slabFeatures(
   const slab = prepareSlab(grey, h0, h1, z0, z1, nz, ny, nx, spec);
   for (let z = z0, i = 0; z < z1; z++) for (let y = 0; y < ny; y++) for (let x = 0; x < nx; x++, i++) slab.voxel(z, y, x, feats, i, n);
   return feats;
-}
-
-/** Eigenvalues of a symmetric 3×3 matrix, descending (trigonometric closed form; Smith 1961). */
-export function symmetricEigenvalues(a: number, b: number, c: number, d: number, e: number, f: number, out: Float64Array): void {
-  // matrix [[a, d, e], [d, b, f], [e, f, c]]
-  const p1 = d * d + e * e + f * f;
-  const q = (a + b + c) / 3;
-  if (p1 < 1e-30) {
-    const s = [a, b, c].sort((u, v) => v - u);
-    out[0] = s[0]; out[1] = s[1]; out[2] = s[2];
-    return;
-  }
-  const p2 = (a - q) ** 2 + (b - q) ** 2 + (c - q) ** 2 + 2 * p1;
-  const p = Math.sqrt(p2 / 6);
-  const ba = (a - q) / p, bb = (b - q) / p, bc = (c - q) / p, bd = d / p, be = e / p, bf = f / p;
-  const det = ba * (bb * bc - bf * bf) - bd * (bd * bc - bf * be) + be * (bd * bf - bb * be);
-  const r = Math.max(-1, Math.min(1, det / 2));
-  const phi = Math.acos(r) / 3;
-  const e1 = q + 2 * p * Math.cos(phi);
-  const e3 = q + 2 * p * Math.cos(phi + (2 * Math.PI) / 3);
-  out[0] = e1;
-  out[1] = 3 * q - e1 - e3;
-  out[2] = e3;
 }

@@ -23,7 +23,8 @@ import { packageRoot } from '../../compute/cpu/backend.js';
 import { DEFAULT_EARLY_EXIT, forestFromJson, forestToJson, packForest, predictForest, trainForest, type Forest } from './forest.js';
 import { onOutsideLine, predictSlab, type OutsideLines, type SlabStats, type SlabTask } from './slab.js';
 import { detectFieldOfView } from '../fov.js';
-import type { GreyArray } from '../../compute/types.js';
+import type { ComputeBackend, GreyArray } from '../../compute/types.js';
+import { predictSlabsOn, prepareSlabOn } from './backend-slab.js';
 
 /** Annotation value k ↔ contract code k − 1. */
 const PHASE_OF_ANNOTATION = [-1, 0, 1, 2, 3, 4, 5];
@@ -55,6 +56,8 @@ export interface TrainableOptions {
   /** Voxels per slab of features (default 2²³). */
   slabVoxels?: number;
   onProgress?: (step: 'features' | 'train' | 'predict', done: number, total: number) => void;
+  /** A gpu backend computes each slab's per-scale features (backend-slab.ts; slabs in turn, this thread); otherwise cpu code, slabs on worker threads. */
+  backend?: ComputeBackend;
   /** Names the files in errors. */
   names?: { scan?: string; annotations?: string };
 }
@@ -73,6 +76,8 @@ export interface TrainableReport {
   mean_uncertainty: number;
   /** Threads the prediction ran on. */
   threads: number;
+  /** What computed the per-scale features: 'cpu' or the gpu backend's description. */
+  features_backend: string;
   /** The reconstruction's field of view found in the scan (fov.ts); outside it the labels are 255. NaN voxels are 255 too. */
   field_of_view: { detected: boolean; axis: 'z' | 'y' | 'x' | null; fill: number | 'nan' | null; masked_fraction: number };
   /**
@@ -102,6 +107,7 @@ export async function segmentTrainable(scan: Volume, annotations: Volume | null,
     throw new InputError(`annotations shape ${annotations.shape.join('×')} differs from the scan's ${scan.shape.join('×')}`, o.names?.annotations);
   }
   const progress = o.onProgress ?? (() => {});
+  const gpu = o.backend?.name === 'gpu' ? o.backend : null;
   // the reconstruction's circular field of view (a constant fill outside): 255, never trained on
   const fov = await detectFieldOfView(scan.data as GreyArray, scan.shape);
   const outside: OutsideLines | null = fov.detected && fov.axis && fov.mask ? { axis: fov.axis, mask: fov.mask } : null;
@@ -139,7 +145,8 @@ export async function segmentTrainable(scan: Volume, annotations: Volume | null,
       for (let i = slab.z0 * plane; i < slab.z1 * plane && !any; i++) any = annotations.data[i] !== 0;
       if (any) {
         // features of the annotated voxels only: the slab's smoothing once, then voxel by voxel
-        const prepared = prepareSlab(scanSlab(scan, slab, plane), slab.h0, slab.h1, slab.z0, slab.z1, nz, ny, nx, spec);
+        const args = [scanSlab(scan, slab, plane), slab.h0, slab.h1, slab.z0, slab.z1, nz, ny, nx, spec] as const;
+        const prepared = gpu ? await prepareSlabOn(gpu, ...args) : prepareSlab(...args);
         for (let j = slab.z0 * plane; j < slab.z1 * plane; j++) {
           const a = Number(annotations.data[j]);
           if (a === 0) continue;
@@ -179,7 +186,7 @@ export async function segmentTrainable(scan: Volume, annotations: Volume | null,
     scan: scan.data, shape: scan.shape, ...slab, spec: model.spec, forest: packed, fov: outside, early: o.exactPrediction ? null : DEFAULT_EARLY_EXIT, classCodes: model.class_codes, labels, probabilities, uncertainty,
   }));
   const threads = Math.min(o.threads ?? availableParallelism(), tasks.length);
-  const pool = threads > 1 && isShared(scan.data) ? openSlabPool(threads) : null;
+  const pool = !gpu && threads > 1 && isShared(scan.data) ? openSlabPool(threads) : null;
   let done = 0;
   const finished = (st: SlabStats, t: SlabTask) => {
     done += t.z1 - t.z0;
@@ -188,7 +195,7 @@ export async function segmentTrainable(scan: Volume, annotations: Volume | null,
   };
   let stats: SlabStats[];
   try {
-    stats = pool ? await Promise.all(tasks.map(async (t) => finished((await pool.run(t)) as SlabStats, t))) : tasks.map((t) => finished(predictSlab(t), t));
+    stats = gpu ? await predictSlabsOn(gpu, tasks, finished) : pool ? await Promise.all(tasks.map(async (t) => finished((await pool.run(t)) as SlabStats, t))) : tasks.map((t) => finished(predictSlab(t), t));
   } finally {
     await pool?.destroy();
   }
@@ -222,6 +229,7 @@ export async function segmentTrainable(scan: Volume, annotations: Volume | null,
       phase_fractions,
       mean_uncertainty: N > perCode[255] ? uSum / (N - perCode[255]) : 0,
       threads: usedThreads,
+      features_backend: gpu ? gpu.description : 'cpu',
       field_of_view: { detected: fov.detected, axis: fov.axis, fill: fov.fill, masked_fraction: fov.masked_fraction },
       li_band: liClass < 0 ? null : liBand(li30, perCode[1], li70, scan.spacing),
       timings_ms: Object.fromEntries(Object.entries(timings).map(([k, v]) => [k, Math.round(v)])),

@@ -5,7 +5,7 @@
  * depend on where it ran.
  */
 import type { Shape3, VoxelArray } from '../../io/volume.js';
-import { featureCount, prepareSlab, type FeatureSpec } from './features.js';
+import { featureCount, prepareSlab, type FeatureSpec, type PreparedSlab } from './features.js';
 import { predictPacked, type EarlyExit, type PackedForest } from './forest.js';
 
 export interface SlabTask {
@@ -50,12 +50,13 @@ export interface SlabStats {
   li70: number;
 }
 
-export function predictSlab(t: SlabTask): SlabStats {
+/** `prepared`: the slab's features prepared elsewhere (backend-slab.ts); by default here. */
+export function predictSlab(t: SlabTask, prepared?: PreparedSlab): SlabStats {
   const [nz, ny, nx] = t.shape;
   const plane = ny * nx;
   const K = t.classCodes.length;
   const grey = t.scan.subarray(t.h0 * plane, t.h1 * plane);
-  const slab = prepareSlab(grey, t.h0, t.h1, t.z0, t.z1, nz, ny, nx, t.spec);
+  const slab = prepared ?? prepareSlab(grey, t.h0, t.h1, t.z0, t.z1, nz, ny, nx, t.spec);
   // one plane of features at a time: F × ny·nx floats, whatever the slab's depth
   const f = new Float32Array(featureCount(t.spec) * plane);
   const p = new Float32Array(plane * K);

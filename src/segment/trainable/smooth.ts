@@ -1,62 +1,8 @@
 /**
- * The smoothing behind the trainable features: a separable Gaussian (truncate 4σ, mode 'nearest'
- * like scipy.ndimage) whose z pass writes only the planes asked for, and an f × f × f block mean that
- * makes the coarse grid of a large scale (pyramid: features.ts).
- *
- * The y and z passes run row- and plane-wise with float64 accumulators (the inner loop walks x:
- * contiguous, no index clamping); the x pass convolves an edge-padded copy of each row. O(voxels ×
- * (2r + 1)) per axis.
+ * The smoothing behind the trainable features: an f × f × f block mean that makes the coarse grid of
+ * a large scale (pyramid: features.ts). The separable Gaussian, gaussian3, lives in the compute layer
+ * (compute/scale-features.ts) with the rest of the per-scale math, next to its WebGPU twin.
  */
-import { gaussianWeights } from '../../compute/reference.js';
-
-/**
- * Gaussian of `src` (depth × ny × nx) into `dst` planes [c0, c1) (dst holds depth planes; the others
- * are left as they are). `tmp` holds depth planes.
- */
-export function gaussian3(src: Float32Array, dst: Float32Array, tmp: Float32Array, depth: number, ny: number, nx: number, sigma: number, c0 = 0, c1 = depth): void {
-  const w = gaussianWeights(sigma);
-  const r = (w.length - 1) / 2;
-  const plane = ny * nx;
-  // x pass src → tmp
-  const line = new Float32Array(nx + 2 * r);
-  for (let row = 0; row < depth * ny; row++) {
-    const o = row * nx;
-    for (let k = 0; k < r; k++) { line[k] = src[o]; line[r + nx + k] = src[o + nx - 1]; }
-    line.set(src.subarray(o, o + nx), r);
-    for (let x = 0; x < nx; x++) {
-      let acc = 0;
-      for (let k = 0; k <= 2 * r; k++) acc += w[k] * line[x + k];
-      tmp[o + x] = acc;
-    }
-  }
-  // y pass tmp → dst (every plane: the z pass reads the halo)
-  const acc = new Float64Array(Math.max(nx, plane));
-  for (let z = 0; z < depth; z++) {
-    const p = z * plane;
-    for (let y = 0; y < ny; y++) {
-      acc.fill(0, 0, nx);
-      for (let k = -r; k <= r; k++) {
-        const yy = y + k < 0 ? 0 : y + k >= ny ? ny - 1 : y + k;
-        const wk = w[k + r], o = p + yy * nx;
-        for (let x = 0; x < nx; x++) acc[x] += wk * tmp[o + x];
-      }
-      const o = p + y * nx;
-      for (let x = 0; x < nx; x++) dst[o + x] = acc[x];
-    }
-  }
-  // z pass dst → tmp for the planes asked for, then back into dst
-  for (let z = c0; z < c1; z++) {
-    acc.fill(0, 0, plane);
-    for (let k = -r; k <= r; k++) {
-      const zz = z + k < 0 ? 0 : z + k >= depth ? depth - 1 : z + k;
-      const wk = w[k + r], o = zz * plane;
-      for (let i = 0; i < plane; i++) acc[i] += wk * dst[o + i];
-    }
-    const o = z * plane;
-    for (let i = 0; i < plane; i++) tmp[o + i] = acc[i];
-  }
-  dst.set(tmp.subarray(c0 * plane, c1 * plane), c0 * plane);
-}
 
 /**
  * Means of f × f × f blocks of the fine planes [b0·f, min(nz, b1·f)) of the volume, read from `grey`
