@@ -123,5 +123,6 @@ class AutoCpuBackend implements ComputeBackend {
   classify: ComputeBackend['classify'] = (...a) => this.inner.classify(...a);
   localMeanVariance: ComputeBackend['localMeanVariance'] = (...a) => this.inner.localMeanVariance(...a);
   connectedComponents: ComputeBackend['connectedComponents'] = (...a) => this.inner.connectedComponents(...a);
+  scaleFeatures: ComputeBackend['scaleFeatures'] = (...a) => this.inner.scaleFeatures(...a);
   dispose = () => this.inner.dispose();
 }

@@ -2,6 +2,7 @@ import type { ComputeBackend } from './types.js';
 import {
   classifyRef, clipRef, connectedComponentsRef, gaussianRef, histogramRef, localMeanVarianceRef, median3Ref, normalizeRef,
 } from './reference.js';
+import { gridScaleFeatures } from './scale-features.js';
 
 /**
  * The reference kernels behind the backend interface: slow, single-threaded, obviously correct.
@@ -18,6 +19,7 @@ export const referenceBackend: ComputeBackend = {
   classify: async (input, thresholds, out) => copyInto(classifyRef(input, thresholds), out),
   localMeanVariance: async (input, shape, radius) => localMeanVarianceRef(input, shape, radius),
   connectedComponents: async (mask, shape, connectivity) => connectedComponentsRef(mask, shape, connectivity),
+  scaleFeatures: async (grid, [depth, ny, nx], sigma, c0, c1, h) => gridScaleFeatures(grid, depth, ny, nx, sigma, c0, c1, h),
   dispose: async () => {},
 };
 

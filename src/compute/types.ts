@@ -57,6 +57,14 @@ export interface ComputeBackend {
    * buffer to reuse across calls (slab loops), used when the backend can write into it.
    */
   connectedComponents(mask: Uint8Array, shape: Shape3, connectivity: 6 | 26, out?: Uint32Array): Promise<ComponentResult>;
+  /**
+   * The trainable segmentation's six features of one scale at planes [c0, c1) of a float32 grid of
+   * `shape` (compute/scale-features.ts gridScaleFeatures): Gaussian σ (grid voxels, truncate 4σ,
+   * 'nearest', the z pass over the planes the differences read), smoothed value, gradient magnitude,
+   * Laplacian, Hessian eigenvalues descending, derivatives scaled by 1/h per order. Feature-major:
+   * out[k × n + i], n = (c1 − c0)·ny·nx. The cpu backend runs it on the calling thread.
+   */
+  scaleFeatures(grid: Float32Array, shape: Shape3, sigma: number, c0: number, c1: number, h: number): Promise<Float32Array>;
 
   dispose(): Promise<void>;
 }

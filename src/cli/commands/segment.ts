@@ -3,6 +3,7 @@ import { checkOutputFolder } from '../../io/output-guard.js';
 import { InputError } from '../../io/errors.js';
 import { openVolume } from '../../io/open.js';
 import type { BackendChoice } from '../../compute/types.js';
+import { createBackend, requireGpuAdapter } from '../../compute/index.js';
 import { PHASE_NAMES, type SegmentOptions, type SegmentReport } from '../../segment/index.js';
 import { loadUserMask } from '../../segment/mask.js';
 import { trainableScan } from '../../segment/trainable/stage.js';
@@ -85,7 +86,7 @@ export function registerSegment(program: Command): void {
       .option('--min-island <voxels>', 'relabel islands smaller than this to their surroundings (0 = off)', '0')
       .option('--fill-holes', 'fill enclosed holes of each phase (as in run: --fill-holes, or --segment-fill-holes true)')
       .option('--no-fill-holes', 'do not fill holes (the default)')
-      .option('--backend <b>', 'auto | cpu | gpu', 'auto')
+      .option('--backend <b>', 'auto | cpu | gpu (with --annotations/--model: gpu computes the features on WebGPU, slab after slab; auto and cpu on cpu worker threads)', 'auto')
       .option('--memory <size>', 'memory budget, e.g. 8G (default 60 % of the available RAM): a scan whose in-memory segmentation does not fit is streamed by slabs through scratch files ($BURIED_SCRATCH or the temporary folder), with identical labels')
       .option('--strict', 'exit 3 when the segmentation confidence is low (labels.tif and segment.json are still written, to inspect)')
       .option('--annotations <file>', 'trainable segmentation: a volume of the scan\'s shape, 0 = not annotated, k = phase code k − 1 (1 void/pore, 2 Li, 3 electrolyte, 4 collector, 5 cathode, 6 outside); a random forest learns the phases from these voxels and labels every voxel, with probability and uncertainty maps and model.json')
@@ -167,26 +168,37 @@ async function trainableCommand(input: string, flags: SegmentFlags): Promise<voi
   const trees = Number(flags.trees);
   if (!Number.isInteger(trees) || trees < 1 || trees > 1000) throw new InputError(`--trees must be an integer from 1 to 1000, got '${flags.trees}'`);
   if (flags.annotations !== undefined && flags.model !== undefined) throw new InputError('give --annotations (train) or --model (reuse), not both');
+  const backendChoice = oneOf<BackendChoice>('--backend', flags.backend, ['auto', 'cpu', 'gpu']);
+  // no adapter for --backend gpu: refused (exit 2) before the output folder is touched
+  if (backendChoice === 'gpu') await requireGpuAdapter();
   const open = openOptionsFrom(flags);
   // the files it may write: a file of another tool under one of these names is kept unless --force
   const files = [...Object.values(SEGMENT_FILES), 'uncertainty.tif', 'model.json', ...['void', 'li', 'electrolyte', 'collector', 'cathode', 'outside'].map((p) => `probability_${p}.tif`)];
   await ensureOutputDir(flags.out, { files, force: flags.force });
   const bars = new Map<string, Progress>();
-  const r = await trainableScan(input, open, flags.out, {
-    annotations: flags.annotations ?? null,
-    modelFile: flags.model ?? null,
-    trees,
-    rules: flags.rules !== false,
-    onProgress: (step, done, total) => {
-      let bar = bars.get(step);
-      if (!bar) bars.set(step, (bar = createProgress(`segment: ${step}`)));
-      bar.update(done, total);
-    },
-  });
+  // the trainable features on the gpu only when asked for: auto keeps the cpu's (bit-stable) features
+  const backend = backendChoice === 'gpu' ? await createBackend('gpu') : undefined;
+  let r: Awaited<ReturnType<typeof trainableScan>>;
+  try {
+    r = await trainableScan(input, open, flags.out, {
+      annotations: flags.annotations ?? null,
+      modelFile: flags.model ?? null,
+      trees,
+      rules: flags.rules !== false,
+      backend,
+      onProgress: (step, done, total) => {
+        let bar = bars.get(step);
+        if (!bar) bars.set(step, (bar = createProgress(`segment: ${step}`)));
+        bar.update(done, total);
+      },
+    });
+  } finally {
+    await backend?.dispose();
+  }
   for (const b of bars.values()) b.finish();
   const rep = r.report;
   const text = [
-    `trainable segmentation (random forest, ${rep.trees} trees, ${rep.features.length} features; model ${rep.model_source}${rep.model_file ? ` from ${rep.model_file}` : ''})`,
+    `trainable segmentation (random forest, ${rep.trees} trees, ${rep.features.length} features; model ${rep.model_source}${rep.model_file ? ` from ${rep.model_file}` : ''}${rep.features_backend === 'cpu' ? '' : `; features on ${rep.features_backend}`})`,
     ...(rep.model_source === 'trained' ? [`annotated ${rep.annotated_voxels} voxels (${(100 * rep.annotated_fraction).toFixed(2)} %): ${rep.classes.map((c) => `${c.name} ${c.annotated_voxels}`).join(', ')}; training accuracy ${(100 * (rep.training_accuracy ?? 0)).toFixed(1)} %`] : []),
     ...(rep.li_band ? [`Li ${rep.li_band.labelled_voxels} voxels, band P(Li) ≥ 0.7 … ≥ 0.3: ${rep.li_band.p70_voxels} … ${rep.li_band.p30_voxels} (± ${(100 * rep.li_band.relative_half_width).toFixed(2)} %)`] : []),
     `phase fractions ${Object.entries(rep.phase_fractions).map(([k, v]) => `${PHASE_NAMES[k]} ${(100 * v).toFixed(1)} %`).join(', ')}; mean uncertainty ${rep.mean_uncertainty.toFixed(3)}`,

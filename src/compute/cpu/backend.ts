@@ -22,6 +22,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Piscina } from 'piscina';
 import type { Shape3 } from '../../io/volume.js';
 import { gaussianWeights } from '../reference.js';
+import { gridScaleFeatures } from '../scale-features.js';
 import type { ComponentResult, ComputeBackend, GreyArray, HistogramSpec } from '../types.js';
 import { findRoot, mergeAcrossPlane } from '../union-find.js';
 import type { GreyDType, SharedRef, Task } from './protocol.js';
@@ -273,6 +274,11 @@ export class CpuBackend implements ComputeBackend {
       op: 'relabel', labels: ref(labels), map: ref(map), offset: offsets[s], i0: z0 * plane, i1: z1 * plane,
     })));
     return { labels, count, sizes };
+  }
+
+  /** On the calling thread: the trainable segmentation parallelises over slabs (segment/trainable/run.ts). */
+  async scaleFeatures(grid: Float32Array, [depth, ny, nx]: Shape3, sigma: number, c0: number, c1: number, h: number): Promise<Float32Array> {
+    return gridScaleFeatures(grid, depth, ny, nx, sigma, c0, c1, h);
   }
 
   async dispose(): Promise<void> {

@@ -12,6 +12,9 @@
  * - connectedComponents runs on the cpu backend (union-find on worker threads): a union-find over
  *   a GPU buffer is not worth its complexity here. The `description` says so.
  * - Integer histograms with non-integer lo/width (outside the documented contract) also run on cpu.
+ * - scaleFeatures (the trainable segmentation's per-scale features) reuses the Gaussian passes with
+ *   z clamped to the grid, then kernels/trainable-features.wgsl.ts; its cpu twin is
+ *   compute/scale-features.ts.
  */
 import type { Shape3 } from '../../io/volume.js';
 import { gaussianWeights } from '../reference.js';
@@ -23,6 +26,7 @@ import { classifyWGSL, clipWGSL, normalizeWGSL } from '../../../kernels/elementw
 import { histogramWGSL, HIST_PER_THREAD } from '../../../kernels/histogram.wgsl.js';
 import { median3WGSL } from '../../../kernels/median3.wgsl.js';
 import { boxPassWGSL, gaussianPassWGSL } from '../../../kernels/separable.wgsl.js';
+import { trainableFeaturesWGSL } from '../../../kernels/trainable-features.wgsl.js';
 import { normalizeGpuJs } from '../../../kernels/normalize.gpujs.js';
 import { gaussXGpuJs, gaussYGpuJs, gaussZGpuJs } from '../../../kernels/gaussian.gpujs.js';
 
@@ -514,6 +518,51 @@ export class GpuBackend implements ComputeBackend {
       this.destroy(src, s1b, q1, s2, q2, m, v, px, py, pz);
     }
     return { mean, variance };
+  }
+
+  /**
+   * The trainable features of one scale (kernels/trainable-features.wgsl.ts) after the Gaussian
+   * passes of gaussian() with z clamped to the grid: in chunks of feature planes [a, b) whose grid
+   * planes (b − a + 2 halo slices for the differences, r more each side for the smoothing) and six
+   * output planes fit the buffer limit; x and y passes over those planes only, z over [a − 1, b + 1).
+   */
+  async scaleFeatures(grid: Float32Array, shape: Shape3, sigma: number, c0: number, c1: number, h: number): Promise<Float32Array> {
+    checkShape(grid, shape);
+    const [depth, ny, nx] = shape;
+    if (!(0 <= c0 && c0 <= c1 && c1 <= depth)) throw new RangeError(`planes ${c0}–${c1} outside a grid of ${depth}`);
+    const plane = nx * ny;
+    const N = (c1 - c0) * plane;
+    const result = new Float32Array(6 * N);
+    const w = gaussianWeights(sigma);
+    const r = (w.length - 1) / 2;
+    const planes = Math.floor(this.maxBytes / (plane * 4));
+    const per = Math.min(planes - 2 - 2 * r, Math.floor(planes / 6));
+    if (per < 1) throw new RangeError(`gpu backend: a ${ny}×${nx} plane with ${r + 1} halo planes exceeds the buffer limit of ${this.maxBytes} bytes`);
+    const gauss = this.pipeline('gauss:float32', () => gaussianPassWGSL('float32'));
+    const feats = this.pipeline('trainable-features', trainableFeaturesWGSL);
+    const wbuf = this.upload(bytesOf(w));
+    const h1 = 1 / h;
+    for (const [a, b] of splitRange(c1 - c0, Math.ceil((c1 - c0) / per)).map(([p, q]) => [p + c0, q + c0])) {
+      const e0 = Math.max(0, a - 1), e1 = Math.min(depth, b + 1);
+      const s0 = Math.max(0, e0 - r), s1 = Math.min(depth, e1 + r);
+      const ns = (s1 - s0) * plane, ne = (e1 - e0) * plane, n = (b - a) * plane;
+      const src = this.upload(bytesOf(grid, s0 * plane * 4, ns * 4));
+      const bx = this.storage(ns * 4), by = this.storage(ns * 4), bz = this.storage(ne * 4), out = this.storage(6 * n * 4);
+      const params = (axis: number, dstZ0: number, count: number) =>
+        this.uniform([['u32', nx], ['u32', ny], ['u32', depth], ['u32', s0], ['u32', dstZ0], ['u32', count], ['u32', axis], ['u32', r], ['f32', 0], ['f32', 0], ['u32', 0], ['u32', 0]]);
+      const px = params(0, s0, ns), py = params(1, s0, ns), pz = params(2, e0, ne);
+      const pf = this.uniform([['u32', nx], ['u32', ny], ['u32', depth], ['u32', a], ['u32', e0], ['u32', n], ['f32', h1], ['f32', h1 * h1]]);
+      this.dispatch(gauss, { 0: px, 1: src, 2: bx, 3: wbuf }, ns);
+      this.dispatch(gauss, { 0: py, 1: bx, 2: by, 3: wbuf }, ns);
+      this.dispatch(gauss, { 0: pz, 1: by, 2: bz, 3: wbuf }, ne);
+      this.dispatch(feats, { 0: pf, 1: bz, 2: out }, n);
+      const chunk = new Float32Array(6 * n);
+      await this.readInto(out, bytesOf(chunk));
+      for (let k = 0; k < 6; k++) result.set(chunk.subarray(k * n, (k + 1) * n), k * N + (a - c0) * plane);
+      this.destroy(src, bx, by, bz, out, px, py, pz, pf);
+    }
+    wbuf.destroy();
+    return result;
   }
 
   connectedComponents(mask: Uint8Array, shape: Shape3, connectivity: 6 | 26, out?: Uint32Array): Promise<ComponentResult> {

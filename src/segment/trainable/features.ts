@@ -19,7 +19,10 @@
  * dense planes for the prediction, the annotated voxels only for the training. A voxel's features
  * do not depend on the slab it was computed in.
  */
-import { blockMean, gaussian3 } from './smooth.js';
+import { blockMean } from './smooth.js';
+import { gaussian3, voxelScaleFeatures as scaleFeatures, type FeatureGrid as Grid } from '../../compute/scale-features.js';
+
+export { symmetricEigenvalues } from '../../compute/scale-features.js';
 
 const fround = Math.fround;
 
@@ -107,36 +110,6 @@ export function buildPyramid(grey: ArrayLike<number>, nz: number, ny: number, nx
   return { levels };
 }
 
-/** Gradient magnitude, Laplacian and sorted Hessian eigenvalues of a smoothed volume at a voxel. */
-interface Grid { data: Float32Array; z0: number; depth: number; ny: number; nx: number }
-
-/** The six features of one scale at (z, y, x) of a grid (z global), scaled by 1/h per derivative order. */
-function scaleFeatures(g: Grid, z: number, y: number, x: number, h: number, out: Float32Array, at: number, stride: number, ev: Float64Array): void {
-  const { data: sm, ny, nx } = g;
-  const plane = ny * nx;
-  const lz = z - g.z0;
-  const i = lz * plane + y * nx + x;
-  // neighbours clamped at the grid's faces (mode 'nearest')
-  const dxm = x > 0 ? -1 : 0, dxp = x < nx - 1 ? 1 : 0;
-  const dym = y > 0 ? -nx : 0, dyp = y < ny - 1 ? nx : 0;
-  const dzm = lz > 0 ? -plane : 0, dzp = lz < g.depth - 1 ? plane : 0;
-  const c = sm[i];
-  const xp = sm[i + dxp], xm = sm[i + dxm], yp = sm[i + dyp], ym = sm[i + dym], zp = sm[i + dzp], zm = sm[i + dzm];
-  const h1 = 1 / h, h2 = h1 * h1;
-  const gx = 0.5 * (xp - xm), gy = 0.5 * (yp - ym), gz = 0.5 * (zp - zm);
-  const hxx = (xp - 2 * c + xm) * h2, hyy = (yp - 2 * c + ym) * h2, hzz = (zp - 2 * c + zm) * h2;
-  const hxy = 0.25 * (sm[i + dyp + dxp] - sm[i + dyp + dxm] - sm[i + dym + dxp] + sm[i + dym + dxm]) * h2;
-  const hxz = 0.25 * (sm[i + dzp + dxp] - sm[i + dzp + dxm] - sm[i + dzm + dxp] + sm[i + dzm + dxm]) * h2;
-  const hyz = 0.25 * (sm[i + dzp + dyp] - sm[i + dzp + dym] - sm[i + dzm + dyp] + sm[i + dzm + dym]) * h2;
-  out[at] = c;
-  out[at + stride] = Math.sqrt(gx * gx + gy * gy + gz * gz) * h1;
-  out[at + 2 * stride] = hxx + hyy + hzz;
-  symmetricEigenvalues(hxx, hyy, hzz, hxy, hxz, hyz, ev);
-  out[at + 3 * stride] = ev[0];
-  out[at + 4 * stride] = ev[1];
-  out[at + 5 * stride] = ev[2];
-}
-
 /** Linear interpolation from a coarse axis of k planes (factor f) to fine position p: index and weight. */
 function interpolationTable(n: number, f: number, k: number): { i0: Int32Array; t: Float32Array } {
   const i0 = new Int32Array(n), t = new Float32Array(n);
@@ -175,32 +148,52 @@ export interface PreparedSlab {
 }
 
 /**
- * Prepare the features of slices [z0, z1) of a volume of nz slices, from `grey` holding slices
- * [h0, h1) ⊇ slabRange(spec, z0, z1, nz) of a ny × nx plane.
+ * The fine scales' six features over a slab's core, computed elsewhere (a compute backend:
+ * backend-slab.ts): scale index → feature-major 6 × (z1 − z0)·ny·nx.
  */
-export function prepareSlab(grey: ArrayLike<number>, h0: number, h1: number, z0: number, z1: number, nz: number, ny: number, nx: number, spec: FeatureSpec, pyramid: Pyramid): PreparedSlab {
-  const [need0, need1] = slabRange(spec, z0, z1, nz);
-  if (need0 < h0 || need1 > h1) throw new Error(`features of slices ${z0}–${z1} need ${need0}–${need1}, given ${h0}–${h1}`);
+export type DenseFine = Map<number, Float32Array>;
+
+/** The normalised grey of a slab's core and its fine scales' halo (planes [f0, f0 + depth)). */
+export function slabGrey(grey: ArrayLike<number>, h0: number, h1: number, z0: number, z1: number, nz: number, ny: number, nx: number, spec: FeatureSpec): { g: Float32Array; f0: number; depth: number } {
+  const [f0, f1] = slabRange(spec, z0, z1, nz);
+  if (f0 < h0 || f1 > h1) throw new Error(`features of slices ${z0}–${z1} need ${f0}–${f1}, given ${h0}–${h1}`);
   const plane = ny * nx;
   const scale = 1 / (spec.greyHi - spec.greyLo || 1);
   const lo = spec.greyLo;
-  const F = featureCount(spec);
-  // the grey of the core and, for the fine scales, the halo they smooth over
-  const [f0, f1] = [need0, need1];
-  const depth = f1 - f0;
-  const g = new Float32Array(depth * plane);
+  const g = new Float32Array((f1 - f0) * plane);
   for (let i = 0, o = (f0 - h0) * plane; i < g.length; i++) {
     // outside the field of view (NaN, ±Inf) the grey is the range's low end: finite features near it
     const v = Number(grey[o + i]);
     g[i] = v - v === 0 ? (v - lo) * scale : 0;
   }
+  return { g, f0, depth: f1 - f0 };
+}
+
+/**
+ * Prepare the features of slices [z0, z1) of a volume of nz slices, from `grey` holding slices
+ * [h0, h1) ⊇ slabRange(spec, z0, z1, nz) of a ny × nx plane.
+ */
+export function prepareSlab(
+  grey: ArrayLike<number>, h0: number, h1: number, z0: number, z1: number, nz: number, ny: number, nx: number, spec: FeatureSpec, pyramid: Pyramid,
+  dense?: DenseFine,
+): PreparedSlab {
+  const plane = ny * nx;
+  const F = featureCount(spec);
+  const { g, f0, depth } = slabGrey(grey, h0, h1, z0, z1, nz, ny, nx, spec);
+  const f1 = f0 + depth;
   const fine: { s: number; grid: Grid }[] = [];
   const coarse: { s: number; c: CoarseScale }[] = [];
-  const tmp = new Float32Array(g.length);
+  const given: { s: number; feats: Float32Array }[] = [];
+  const tmp = new Float32Array(dense ? 0 : g.length);
   // the derivatives read one slice beyond the core
   const d0 = Math.max(f0, z0 - 1) - f0, d1 = Math.min(f1, z1 + 1) - f0;
   spec.scales.forEach((sigma, s) => {
     const f = factorOf(spec, s);
+    const d = dense?.get(s);
+    if (f === 1 && d) {
+      given.push({ s, feats: d });
+      return;
+    }
     if (f === 1) {
       const sm = new Float32Array(g.length);
       gaussian3(g, sm, tmp, depth, ny, nx, sigma, d0, d1);
@@ -219,9 +212,11 @@ export function prepareSlab(grey: ArrayLike<number>, h0: number, h1: number, z0:
     coarse.push({ s, c: { f, feats, c0: i0, depth: cd, ky, kx, iz: interpolationTable(nz, f, kz), iy: interpolationTable(ny, f, ky), ix: interpolationTable(nx, f, kx) } });
   });
   const ev = new Float64Array(3);
+  const n1 = (z1 - z0) * plane;
   const voxel = (z: number, y: number, x: number, out: Float32Array, at: number, stride: number) => {
     out[at] = g[(z - f0) * plane + y * nx + x];
     for (const { s, grid } of fine) scaleFeatures(grid, z, y, x, 1, out, at + (1 + 6 * s) * stride, stride, ev);
+    for (const { s, feats } of given) for (let k = 0, j = (z - z0) * plane + y * nx + x; k < 6; k++) out[at + (1 + 6 * s + k) * stride] = feats[k * n1 + j];
     for (const { s, c } of coarse) {
       const n = c.depth * c.ky * c.kx, cplane = c.ky * c.kx;
       const az = c.iz.i0[z] - c.c0, tz = c.iz.t[z];
@@ -248,6 +243,7 @@ export function prepareSlab(grey: ArrayLike<number>, h0: number, h1: number, z0:
       const at = (1 + 6 * s) * plane;
       for (let y = 0, i = 0; y < ny; y++) for (let x = 0; x < nx; x++, i++) scaleFeatures(grid, z, y, x, 1, out, at + i, plane, ev);
     }
+    for (const { s, feats } of given) for (let k = 0, o = (z - z0) * plane; k < 6; k++, o += n1) out.set(feats.subarray(o, o + plane), (1 + 6 * s + k) * plane);
     for (const { s, c } of coarse) {
       const cplane = c.ky * c.kx, n = c.depth * cplane;
       const az = c.iz.i0[z] - c.c0, tz = c.iz.t[z];
@@ -295,34 +291,3 @@ export function slabFeatures(
   for (let z = z0, i = 0; z < z1; z++) for (let y = 0; y < ny; y++) for (let x = 0; x < nx; x++, i++) slab.voxel(z, y, x, feats, i, n);
   return feats;
 }
-
-/** Eigenvalues of a symmetric 3×3 matrix, descending (trigonometric closed form; Smith 1961). */
-export function symmetricEigenvalues(a: number, b: number, c: number, d: number, e: number, f: number, out: Float64Array): void {
-  // matrix [[a, d, e], [d, b, f], [e, f, c]]
-  const p1 = d * d + e * e + f * f;
-  const q = (a + b + c) / 3;
-  if (p1 < 1e-30) {
-    // diagonal (e.g. a flat region: every derivative 0): sort the three without allocating
-    let x = a, y = b, z = c, t: number;
-    if (x < y) { t = x; x = y; y = t; }
-    if (y < z) { t = y; y = z; z = t; }
-    if (x < y) { t = x; x = y; y = t; }
-    out[0] = x; out[1] = y; out[2] = z;
-    return;
-  }
-  const p2 = (a - q) ** 2 + (b - q) ** 2 + (c - q) ** 2 + 2 * p1;
-  const p = Math.sqrt(p2 / 6);
-  const ba = (a - q) / p, bb = (b - q) / p, bc = (c - q) / p, bd = d / p, be = e / p, bf = f / p;
-  const det = ba * (bb * bc - bf * bf) - bd * (bd * bc - bf * be) + be * (bd * bf - bb * be);
-  const r = Math.max(-1, Math.min(1, det / 2));
-  const phi = Math.acos(r) / 3;
-  // cos(φ + 2π/3) = −cos φ / 2 − (√3 / 2) sin φ, sin φ ≥ 0 for φ ∈ [0, π/3]: one cosine instead of two
-  const cs = Math.cos(phi), sn = Math.sqrt(Math.max(0, 1 - cs * cs));
-  const e1 = q + 2 * p * cs;
-  const e3 = q - p * (cs + SQRT3 * sn);
-  out[0] = e1;
-  out[1] = 3 * q - e1 - e3;
-  out[2] = e3;
-}
-
-const SQRT3 = Math.sqrt(3);

@@ -23,7 +23,8 @@ import { packageRoot } from '../../compute/cpu/backend.js';
 import { forestFromJson, forestToJson, packForest, predictForest, trainForest, type Forest } from './forest.js';
 import { predictSlab, trainingSlab, type OutsideLines, type SlabTask, type TrainingSlabTask } from './slab.js';
 import { detectFieldOfView } from '../fov.js';
-import type { GreyArray } from '../../compute/types.js';
+import type { ComputeBackend, GreyArray } from '../../compute/types.js';
+import { predictSlabsOn, trainingSlabsOn } from './backend-slab.js';
 import { applyPhaseRules, type PhaseRulesOptions, type PhaseRulesReport } from './rules.js';
 
 /** Annotation value k ↔ contract code k − 1. */
@@ -56,6 +57,8 @@ export interface TrainableOptions {
   onProgress?: (step: 'features' | 'train' | 'predict', done: number, total: number) => void;
   /** Connectivity rules on the labels (rules.ts): false = off; default on with its defaults. */
   rules?: boolean | PhaseRulesOptions;
+  /** A gpu backend computes each slab's fine-scale features (backend-slab.ts; slabs in turn, this thread); otherwise cpu code, slabs on worker threads. */
+  backend?: ComputeBackend;
   /** Names the files in errors. */
   names?: { scan?: string; annotations?: string };
 }
@@ -74,6 +77,8 @@ export interface TrainableReport {
   mean_uncertainty: number;
   /** Threads the prediction ran on. */
   threads: number;
+  /** Where the per-scale features were computed: 'cpu' (worker threads) or the gpu backend's description. */
+  features_backend: string;
   /** The reconstruction's field of view found in the scan (fov.ts); outside it the labels are 255. NaN voxels are 255 too. */
   field_of_view: { detected: boolean; axis: 'z' | 'y' | 'x' | null; fill: number | 'nan' | null; masked_fraction: number };
   /**
@@ -105,6 +110,7 @@ export async function segmentTrainable(scan: Volume, annotations: Volume | null,
     throw new InputError(`annotations shape ${annotations.shape.join('×')} differs from the scan's ${scan.shape.join('×')}`, o.names?.annotations);
   }
   const progress = o.onProgress ?? (() => {});
+  const gpu = o.backend?.name === 'gpu' ? o.backend : null;
   // the large scales' coarse grids, smoothed once for the whole volume (shared with the workers)
   let pyramid: Pyramid | null = null;
   const pyramidOf = (spec: FeatureSpec): Pyramid => (pyramid ??= buildPyramid(scan.data, nz, ny, nx, spec, true));
@@ -145,7 +151,8 @@ export async function segmentTrainable(scan: Volume, annotations: Volume | null,
       for (let i = slab.z0 * plane; i < slab.z1 * plane && !any; i++) any = ann8[i] !== 0;
       if (any) trainTasks.push({ kind: 'train', scan: scan.data, shape: scan.shape, ...slab, spec, pyramid: pyramidOf(spec), annotations: ann8, fov: outside, classOf: Array.from(classOf) });
     }
-    const rows = await runSlabs(trainTasks, o.threads, scan.data, (t) => trainingSlab(t), (t) => progress('features', t.z1, nz));
+    const trained = (t: TrainingSlabTask) => progress('features', t.z1, nz);
+    const rows = gpu ? await trainingSlabsOn(gpu, trainTasks, trained) : await runSlabs(trainTasks, o.threads, scan.data, (t) => trainingSlab(t), trained);
     const X = new Float32Array(total * F);
     const y = new Uint8Array(total);
     let s = 0;
@@ -181,11 +188,12 @@ export async function segmentTrainable(scan: Volume, annotations: Volume | null,
     scan: scan.data, shape: scan.shape, ...slab, spec: model.spec, pyramid: pyramidOf(model.spec), forest: packed, fov: outside, classCodes: model.class_codes, labels, probabilities, uncertainty,
   }));
   let done = 0;
-  const stats = await runSlabs(tasks, o.threads, scan.data, (t) => predictSlab(t), (t) => {
+  const predicted = (t: SlabTask) => {
     done += t.z1 - t.z0;
     progress('predict', done, nz);
-  });
-  const usedThreads = slabThreads(tasks.length, o.threads, scan.data);
+  };
+  const stats = gpu ? await predictSlabsOn(gpu, tasks, predicted) : await runSlabs(tasks, o.threads, scan.data, (t) => predictSlab(t), predicted);
+  const usedThreads = gpu ? 1 : slabThreads(tasks.length, o.threads, scan.data);
   const perCode = new Float64Array(256);
   let uSum = 0, li30 = 0, li70 = 0;
   for (const st of stats) {
@@ -218,6 +226,7 @@ export async function segmentTrainable(scan: Volume, annotations: Volume | null,
       phase_fractions,
       mean_uncertainty: N > perCode[255] ? uSum / (N - perCode[255]) : 0,
       threads: usedThreads,
+      features_backend: gpu ? gpu.description : 'cpu',
       field_of_view: { detected: fov.detected, axis: fov.axis, fill: fov.fill, masked_fraction: fov.masked_fraction },
       li_band: liClass < 0 ? null : liBand(li30, perCode[1], li70, scan.spacing),
       timings_ms: Object.fromEntries(Object.entries(timings).map(([k, v]) => [k, Math.round(v)])),

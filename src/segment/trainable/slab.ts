@@ -5,7 +5,7 @@
  * depend on where it ran.
  */
 import type { Shape3, VoxelArray } from '../../io/volume.js';
-import { featureCount, prepareSlab, type FeatureSpec, type Pyramid } from './features.js';
+import { featureCount, prepareSlab, type FeatureSpec, type PreparedSlab, type Pyramid } from './features.js';
 import { predictPacked, type PackedForest } from './forest.js';
 
 export interface SlabTask {
@@ -50,12 +50,13 @@ export interface SlabStats {
   li70: number;
 }
 
-export function predictSlab(t: SlabTask): SlabStats {
+/** `prepared`: the slab's features prepared elsewhere (backend-slab.ts); by default here. */
+export function predictSlab(t: SlabTask, prepared?: PreparedSlab): SlabStats {
   const [nz, ny, nx] = t.shape;
   const plane = ny * nx;
   const K = t.classCodes.length;
   const grey = t.scan.subarray(t.h0 * plane, t.h1 * plane);
-  const slab = prepareSlab(grey, t.h0, t.h1, t.z0, t.z1, nz, ny, nx, t.spec, t.pyramid);
+  const slab = prepared ?? prepareSlab(grey, t.h0, t.h1, t.z0, t.z1, nz, ny, nx, t.spec, t.pyramid);
   // one plane of features at a time: F × ny·nx floats, whatever the slab's depth
   const f = new Float32Array(featureCount(t.spec) * plane);
   const p = new Float32Array(plane * K);
@@ -119,7 +120,8 @@ export interface TrainingRows {
   n: number;
 }
 
-export function trainingSlab(t: TrainingSlabTask): TrainingRows {
+/** `prepared`: as for predictSlab. */
+export function trainingSlab(t: TrainingSlabTask, prepared?: PreparedSlab): TrainingRows {
   const [nz, ny, nx] = t.shape;
   const plane = ny * nx;
   const F = featureCount(t.spec);
@@ -127,7 +129,7 @@ export function trainingSlab(t: TrainingSlabTask): TrainingRows {
   for (let j = t.z0 * plane; j < t.z1 * plane; j++) if (t.annotations[j] !== 0) n++;
   const X = new Float32Array(n * F), y = new Uint8Array(n);
   if (n === 0) return { X, y, n };
-  const slab = prepareSlab(t.scan.subarray(t.h0 * plane, t.h1 * plane), t.h0, t.h1, t.z0, t.z1, nz, ny, nx, t.spec, t.pyramid);
+  const slab = prepared ?? prepareSlab(t.scan.subarray(t.h0 * plane, t.h1 * plane), t.h0, t.h1, t.z0, t.z1, nz, ny, nx, t.spec, t.pyramid);
   let s = 0;
   for (let j = t.z0 * plane; j < t.z1 * plane; j++) {
     const a = t.annotations[j];
