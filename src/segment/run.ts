@@ -5,6 +5,7 @@
  * `buried run` both use it.
  */
 import { openVolume, readVolume, type OpenOptions } from '../io/open.js';
+import { resolveRoi } from '../io/roi.js';
 import { namingFile, type InputWarning } from '../io/errors.js';
 import { bytesPerVoxel, makeVolume, voxelCount, type DType, type Shape3, type Volume } from '../io/volume.js';
 import type { ScratchVolume } from '../io/scratch-volume.js';
@@ -184,6 +185,34 @@ export async function segmentScan(input: string, open: OpenOptions, out: string,
     }
     chosen.report.decisions.unshift({ step: 'li contrast', decision, evidence: { requested: 'auto', dark, bright } });
   }
+  if (open.roi) await checkRegionAlongNormal(input, open, chosen.report);
   const files = await chosen.write(out);
   return { report: chosen.report, files, backend: chosen.backend, labels: chosen.labels };
+}
+
+/**
+ * A region (--roi) that cuts the stack along its normal hides layers from the layout decisions: a
+ * crop that leaves out the electrolyte makes the steel plunger the brightest phase left, and it was
+ * labelled electrolyte with the QC verdict high. What is outside the box cannot be checked, so the
+ * verdict says so: a QC error (confidence low) naming the cut. Lateral crops are not affected.
+ */
+async function checkRegionAlongNormal(input: string, open: OpenOptions, report: SegmentReport): Promise<void> {
+  const qc = report.qc;
+  if (!qc || !open.roi) return;
+  const full = await openVolume(input, { ...open, roi: undefined });
+  await full.close();
+  const box = resolveRoi(open.roi, full.shape, full.spacing, input);
+  const a = ['z', 'y', 'x'].indexOf(qc.layout.normal_axis);
+  const [s, e] = box[a], n = full.shape[a];
+  const ok = s === 0 && e === n;
+  qc.checks.push({
+    name: 'region_along_normal', ok, severity: 'error', value: `${qc.layout.normal_axis} ${s}:${e} of 0:${n}`, limit: 'the whole stack along its normal',
+    message: ok
+      ? `the region spans the whole stack along its normal (${qc.layout.normal_axis})`
+      : `the region (--roi) cuts the stack along its normal (${qc.layout.normal_axis} ${s}:${e} of 0:${n}): a layer outside it cannot be seen, so the phases were judged on part of the stack; check the labels, or crop only across ${qc.layout.normal_axis}`,
+  });
+  if (!ok) {
+    qc.warnings.push(qc.checks[qc.checks.length - 1].message);
+    qc.confidence = 'low';
+  }
 }

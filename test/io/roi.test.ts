@@ -87,6 +87,26 @@ describe('region of interest', () => {
     expect(bad.stderr.trim().split('\n')).toEqual([`buried: ${scan}: --roi: x 40:60 (voxels) is empty or outside the volume's 0:48`]);
   });
 
+  it('a region that cuts the stack along its normal lowers the QC verdict and says why; a lateral crop does not', async () => {
+    // the case found by hand: a lab-CT foil cell with the stack along x, the crop leaving out the
+    // electrolyte; the steel plunger was labelled electrolyte with the verdict high
+    const lab = generatePhantom({ preset: 'labct', seed: 5, shape: [48, 48, 120], axis: 'x' });
+    const file = path.join(dir, 'labct-x.tif');
+    await writeTiff(file, lab.scan, { compression: 'deflate' });
+    const seg = (roi: string, name: string) => {
+      const r = cli(['segment', file, '--roi', roi, '-o', path.join(dir, name), '--json']);
+      expect(r.status, r.stderr).toBe(0);
+      return JSON.parse(readFileSync(path.join(dir, name, 'segment.json'), 'utf8')) as { qc: { confidence: string; warnings: string[]; layout: { normal_axis: string }; checks: { name: string; ok: boolean }[] } };
+    };
+    const lateral = seg('y=4:44,z=4:44', 'seg-lateral');
+    expect(lateral.qc.layout.normal_axis).toBe('x');
+    expect(lateral.qc.checks.find((c) => c.name === 'region_along_normal')?.ok).toBe(true);
+    const cut = seg('x=0:40', 'seg-cut');
+    expect(cut.qc.confidence).toBe('low');
+    expect(cut.qc.checks.find((c) => c.name === 'region_along_normal')?.ok).toBe(false);
+    expect(cut.qc.warnings.join(' ')).toMatch(/cuts the stack along its normal \(x 0:40 of 0:120\)/);
+  }, 120_000);
+
   it('buried run --roi measures the box and the report names it', async () => {
     const config = path.join(dir, 'cheap.yaml');
     writeFileSync(config, CHEAP_CONFIG);
