@@ -153,7 +153,7 @@ export const reportStage: StageSpec = {
       scan: scanFile(ctx.input),
     };
     // a trainable segmentation's uncertainty map (its figure)
-    if (await trainableProbabilities(ctx)) files.uncertainty = d('segment', UNCERTAINTY_FILE);
+    if (trainableProbabilities(ctx)) files.uncertainty = d('segment', UNCERTAINTY_FILE);
     const truth = truthFilesFor(ctx.input);
     if (truth) {
       files.truth = truth.truth;

@@ -275,7 +275,7 @@ export const thicknessStage: StageSpec = {
   name: 'thickness',
   params: (ctx) => ctx.cfg.thickness,
   inputs: async (ctx) => {
-    const probabilities = await trainableProbabilities(ctx);
+    const probabilities = trainableProbabilities(ctx);
     return {
       labels: path.join(stageDir(ctx, 'segment'), SEGMENT_FILES.labels),
       ...(ctx.cfg.thickness.scan_refinement ? { scan: scanFile(ctx.input) } : {}),
@@ -293,7 +293,7 @@ export const thicknessStage: StageSpec = {
     // the segmentation's layout decides when it found two electrodes; otherwise the maps' own evidence
     const electrodes = c.electrodes === 'auto' && layout?.electrodes === 2 ? 2 : c.electrodes;
     const m = await measureThickness(
-      { labelsFile, labelsOpen: ctx.cfg.run.voxel ? { voxel: ctx.openOptions.voxel } : {}, volume: cached, scanFile: c.scan_refinement ? ctx.input : null, scanOpen: ctx.openOptions, probabilitiesDir: await trainableProbabilities(ctx) },
+      { labelsFile, labelsOpen: ctx.cfg.run.voxel ? { voxel: ctx.openOptions.voxel } : {}, volume: cached, scanFile: c.scan_refinement ? ctx.input : null, scanOpen: ctx.openOptions, probabilitiesDir: trainableProbabilities(ctx) },
       {
         normal: c.normal,
         electrodes,

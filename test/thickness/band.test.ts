@@ -134,6 +134,8 @@ describe('uncertainty band on a symmetric phantom segmented from strokes', () =>
       expect(truth).toBeLessThanOrEqual(hi);
       expect(hi - lo).toBeGreaterThan(0);
       expect(hi - lo).toBeLessThan(voxel);
+      // measured like the labels' own map: the boundaries refined with the scan
+      expect([e.map.refined, b.thin.refined, b.thick.refined]).toEqual([true, true, true]);
     }
   });
 
