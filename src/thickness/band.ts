@@ -9,13 +9,13 @@
  * Probabilities are read from probability_<phase>.tif (uint8, round(255 P)): P ≥ t is taken as
  * round(255 P) ≥ round(255 t), exact to the files' precision (±1/510).
  *
- * Memory: the labels are relabelled in place and restored afterwards (no second volume); one
- * probability volume is read at a time; the relabelled voxels are listed (5 bytes each).
+ * Memory: the labels are relabelled in place and restored afterwards (no second volume); the
+ * probabilities are read in slabs of 16 MiB; the relabelled voxels are listed (5 bytes each).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { InputError } from '../io/errors.js';
-import { loadVolume, type OpenOptions } from '../io/open.js';
+import { openVolume, slabDepth, type OpenOptions } from '../io/open.js';
 import type { Volume } from '../io/volume.js';
 import { PROBABILITY_PHASES, probabilityFile, SEGMENT_FILES } from '../io/run-folder.js';
 import { electrodeMaps, type ElectrodeMapsOptions, type ElectrodeMapsResult, type ElectrodeName } from './electrodes.js';
@@ -37,32 +37,59 @@ export interface BandFlips {
   thickFrom: Uint8Array;
 }
 
-/** The voxels each bound relabels, from the labels and P(Li) (uint8). */
-export function bandFlips(labels: Uint8Array, pLi: Uint8Array, thresholds: { thin: number; thick: number } = BAND_THRESHOLDS): BandFlips {
-  if (pLi.length !== labels.length) throw new RangeError(`P(Li) has ${pLi.length} voxels, the labels ${labels.length}`);
-  const thinLevel = probabilityLevel(thresholds.thin);
-  const thickLevel = probabilityLevel(thresholds.thick);
-  let nThin = 0, nThick = 0;
-  for (let i = 0; i < labels.length; i++) {
-    const l = labels[i];
-    if (l === LI) {
-      if (pLi[i] < thinLevel) nThin++;
-    } else if (l !== MASKED && pLi[i] >= thickLevel) nThick++;
+/** A growing list of voxel indices (or codes). */
+class Grow<A extends Uint32Array | Uint8Array> {
+  n = 0;
+  constructor(private buf: A) {}
+  push(v: number): void {
+    if (this.n === this.buf.length) {
+      const next = new (this.buf.constructor as new (n: number) => A)(Math.max(1024, 2 * this.n));
+      next.set(this.buf);
+      this.buf = next;
+    }
+    this.buf[this.n++] = v;
   }
-  const thin = new Uint32Array(nThin);
-  const thick = new Uint32Array(nThick);
-  const thickFrom = new Uint8Array(nThick);
-  let a = 0, b = 0;
-  for (let i = 0; i < labels.length; i++) {
-    const l = labels[i];
-    if (l === LI) {
-      if (pLi[i] < thinLevel) thin[a++] = i;
-    } else if (l !== MASKED && pLi[i] >= thickLevel) {
-      thick[b] = i;
-      thickFrom[b++] = l;
+  done(): A {
+    return this.buf.slice(0, this.n) as A;
+  }
+}
+
+/** The voxels each bound relabels, fed P(Li) (uint8) slab by slab in increasing order. */
+export class FlipCollector {
+  private readonly thin = new Grow(new Uint32Array(0));
+  private readonly thick = new Grow(new Uint32Array(0));
+  private readonly from = new Grow(new Uint8Array(0));
+  private readonly thinLevel: number;
+  private readonly thickLevel: number;
+  constructor(private readonly labels: Uint8Array, thresholds: { thin: number; thick: number } = BAND_THRESHOLDS) {
+    this.thinLevel = probabilityLevel(thresholds.thin);
+    this.thickLevel = probabilityLevel(thresholds.thick);
+  }
+  /** P(Li) of the voxels [offset, offset + pLi.length). */
+  add(pLi: Uint8Array, offset: number): void {
+    const labels = this.labels;
+    for (let j = 0; j < pLi.length; j++) {
+      const i = offset + j;
+      const l = labels[i];
+      if (l === LI) {
+        if (pLi[j] < this.thinLevel) this.thin.push(i);
+      } else if (l !== MASKED && pLi[j] >= this.thickLevel) {
+        this.thick.push(i);
+        this.from.push(l);
+      }
     }
   }
-  return { thin, thick, thickFrom };
+  result(): BandFlips {
+    return { thin: this.thin.done(), thick: this.thick.done(), thickFrom: this.from.done() };
+  }
+}
+
+/** The voxels each bound relabels, from the labels and P(Li) (uint8) of the whole volume. */
+export function bandFlips(labels: Uint8Array, pLi: Uint8Array, thresholds: { thin: number; thick: number } = BAND_THRESHOLDS): BandFlips {
+  if (pLi.length !== labels.length) throw new RangeError(`P(Li) has ${pLi.length} voxels, the labels ${labels.length}`);
+  const c = new FlipCollector(labels, thresholds);
+  c.add(pLi, 0);
+  return c.result();
 }
 
 /** The most probable other class of each thin flip, fed one class's probabilities at a time. */
@@ -73,11 +100,19 @@ export class Competitors {
     this.codes = new Uint8Array(thin.length);
     this.best = new Int16Array(thin.length).fill(-1);
   }
-  /** A class's probabilities (uint8); on ties the class offered first wins. */
-  offer(code: number, p: Uint8Array): void {
+  /** A class's probabilities (uint8) of the voxels [offset, offset + p.length); on ties the class offered first wins. */
+  offer(code: number, p: Uint8Array, offset = 0): void {
     if (code === LI) throw new RangeError('the competitor of Li is another class');
-    for (let k = 0; k < this.thin.length; k++) {
-      const v = p[this.thin[k]];
+    const thin = this.thin;
+    // the flips are in increasing order: the first one in this slab, by bisection
+    let lo = 0, hi = thin.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (thin[mid] < offset) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let k = lo; k < thin.length && thin[k] < offset + p.length; k++) {
+      const v = p[thin[k] - offset];
       if (v > this.best[k]) {
         this.best[k] = v;
         this.codes[k] = code;
@@ -123,12 +158,22 @@ export function probabilitiesBeside(labelsFile: string): string | null {
   }
 }
 
-async function readProbability(dir: string, code: number, open: OpenOptions, labels: Volume): Promise<Uint8Array> {
+/** Feed a probability file to `fn` slab by slab (16 MiB at a time), checked against the labels. */
+async function eachProbabilitySlab(dir: string, code: number, open: OpenOptions, labels: Volume, fn: (p: Uint8Array, offset: number) => void): Promise<void> {
   const file = path.join(dir, probabilityFile(code));
-  const v = await loadVolume(file, { roi: open.roi, raw: open.raw, voxel: open.voxel });
-  if (!(v.data instanceof Uint8Array)) throw new InputError(`probabilities must be uint8 (P × 255), got ${v.dtype}`, file);
-  if (v.shape.join(',') !== labels.shape.join(',')) throw new InputError(`probability shape ${v.shape.join('×')} differs from the labels' ${labels.shape.join('×')}`, file);
-  return v.data;
+  const source = await openVolume(file, { roi: open.roi, voxel: open.voxel });
+  try {
+    if (source.dtype !== 'uint8') throw new InputError(`probabilities must be uint8 (P × 255), got ${source.dtype}`, file);
+    if (source.shape.join(',') !== labels.shape.join(',')) throw new InputError(`probability shape ${source.shape.join('×')} differs from the labels' ${labels.shape.join('×')}`, file);
+    const [nz, ny, nx] = source.shape;
+    const depth = slabDepth(source, 16 << 20);
+    for (let z0 = 0; z0 < nz; z0 += depth) {
+      const z1 = Math.min(nz, z0 + depth);
+      fn((await source.readSlices(z0, z1)) as Uint8Array, z0 * ny * nx);
+    }
+  } finally {
+    await source.close();
+  }
 }
 
 /**
@@ -138,11 +183,13 @@ async function readProbability(dir: string, code: number, open: OpenOptions, lab
 export async function measureBand(labels: Volume, dir: string, open: OpenOptions, options: ElectrodeMapsOptions, main: ElectrodeMapsResult): Promise<ThicknessBand> {
   if (!(labels.data instanceof Uint8Array)) throw new InputError(`labels must be uint8 (got ${labels.dtype})`);
   const data = labels.data;
-  const flips = bandFlips(data, await readProbability(dir, LI, open, labels));
+  const collector = new FlipCollector(data);
+  await eachProbabilitySlab(dir, LI, open, labels, (p, offset) => collector.add(p, offset));
+  const flips = collector.result();
   const competitors = new Competitors(flips.thin);
   for (const code of Object.keys(PROBABILITY_PHASES).map(Number)) {
     if (code === LI || !existsSync(path.join(dir, probabilityFile(code)))) continue;
-    competitors.offer(code, await readProbability(dir, code, open, labels));
+    await eachProbabilitySlab(dir, code, open, labels, (p, offset) => competitors.offer(code, p, offset));
   }
   if (!competitors.complete()) throw new InputError(`no probability of another class than Li beside ${probabilityFile(LI)}`, dir);
   const o: ElectrodeMapsOptions = { ...options, electrodes: main.detection.count, onProgress: undefined };

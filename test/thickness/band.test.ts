@@ -15,7 +15,7 @@ import { generatePhantom, type Phantom } from '../../src/synth/index.js';
 import { writeTiff } from '../../src/io/tiff/index.js';
 import { loadVolume } from '../../src/io/open.js';
 import { makeVolume, type Shape3 } from '../../src/io/volume.js';
-import { bandFlips, Competitors, measureBand, probabilityLevel } from '../../src/thickness/band.js';
+import { bandFlips, Competitors, FlipCollector, measureBand, probabilityLevel } from '../../src/thickness/band.js';
 import { electrodeMaps } from '../../src/thickness/electrodes.js';
 import { measureThickness, type ThicknessMeasurement } from '../../src/thickness/run.js';
 import { summarizeThickness } from '../../src/thickness/map.js';
@@ -45,6 +45,18 @@ describe('uncertainty band: the relabel rule', () => {
     c.offer(2, u8([0, 26, 77, 0, 0, 0, 0, 0, 0, 150]));
     expect(c.complete()).toBe(true);
     expect(Array.from(c.codes)).toEqual([0, 0, 2]);
+    // fed in slabs (voxels 0–3, 4–9) as the files are read: the same flips and competitors
+    const fc = new FlipCollector(labels);
+    fc.add(pLi.subarray(0, 4), 0);
+    fc.add(pLi.subarray(4), 4);
+    expect(fc.result()).toEqual(f);
+    const cs = new Competitors(f.thin);
+    for (const [code, p] of [[0, u8([0, 51, 77, 0, 0, 0, 0, 0, 0, 20])], [2, u8([0, 26, 77, 0, 0, 0, 0, 0, 0, 150])]] as const) {
+      cs.offer(code, p.subarray(0, 2), 0);
+      cs.offer(code, p.subarray(2, 9), 2);
+      cs.offer(code, p.subarray(9), 9);
+    }
+    expect(Array.from(cs.codes)).toEqual([0, 0, 2]);
   });
 
   it('a flat layer of 10 Li voxels measures 9 and 11 voxels; the thin bound moves the surface only where the competitor is electrolyte; the labels come back unchanged', async () => {
