@@ -151,6 +151,15 @@ describe('uncertainty band on a symmetric phantom segmented from strokes', () =>
     }
   });
 
+  it('labels streamed from disk (over the memory budget) get no band, and say why', async () => {
+    const s = await measureThickness({ labelsFile: path.join(clean.seg, 'labels.tif'), scanFile: clean.scan, probabilitiesDir: clean.seg }, { normal: 'z', budgetBytes: 1 });
+    expect(s.memory.out_of_core).toBe(true);
+    expect(s.band).toBeNull();
+    expect(s.bandSkipped).toContain('streamed from disk');
+    // the streamed maps are the in-memory ones
+    expect(s.electrodes.map((e) => summarizeThickness(e.map).mean_um)).toEqual(m.electrodes.map((e) => summarizeThickness(e.map).mean_um));
+  });
+
   it('a noisier scan of the same cell (noise 2500 instead of 1000) gets a wider band for both electrodes', async () => {
     const noisy = generatePhantom({ preset: 'symmetric', seed: 3, shape, noise: 2500 });
     const n = await segmentPhantom(path.join(dir, 'noisy'), noisy, shape);
