@@ -309,7 +309,11 @@ export const thicknessStage: StageSpec = {
         beforeScanRead: () => ctx.releaseMemory(), // whatever the segment stage left goes before the scan is read again
       },
     );
-    bar.finish(m.electrodes.map((e) => `${m.electrodes.length > 1 ? `${e.name} ` : ''}mean ${summarizeThickness(e.map).mean_um} µm`).join(', '));
+    const bandOf = (name: string) => {
+      const b = m.band?.electrodes.find((x) => x.name === name);
+      return b ? ` (P(Li) ≥ 0.7 … ≥ 0.3: ${summarizeThickness(b.thin).mean_um}–${summarizeThickness(b.thick).mean_um} µm)` : '';
+    };
+    bar.finish(m.electrodes.map((e) => `${m.electrodes.length > 1 ? `${e.name} ` : ''}mean ${summarizeThickness(e.map).mean_um} µm${bandOf(e.name)}`).join(', '));
     if (m.detection.warning) ctx.note(`warning: thickness: ${m.detection.warning}`);
     if (m.bandSkipped) ctx.note(`thickness: no uncertainty band: ${m.bandSkipped}`);
     for (const why of m.band?.skipped ?? []) ctx.note(`thickness: no uncertainty band for ${why}`);
@@ -318,7 +322,7 @@ export const thicknessStage: StageSpec = {
     // outputs (figures: resvg) load with the stage that needs them, keeping the segment stage lean
     const { writeElectrodeOutputs } = await import('../thickness/outputs.js');
     const { summaries, entries } = await writeElectrodeOutputs(out, m, { input: labelsFile, scan: c.scan_refinement ? ctx.input : null, spacing_um: ctx.cfg.run.voxel, volume_shape: null }, m.band);
-    return { mean_um: summaries[0].mean_um, mean_capacity_mah_cm2: summaries[0].mean_capacity_mah_cm2, contact_fraction: entries[0].contact_fraction, electrodes: entries.map((e) => e.name) };
+    return { mean_um: summaries[0].mean_um, ...(entries[0].mean_um_band ? { mean_um_band: entries[0].mean_um_band } : {}), mean_capacity_mah_cm2: summaries[0].mean_capacity_mah_cm2, contact_fraction: entries[0].contact_fraction, electrodes: entries.map((e) => e.name) };
   },
 };
 
