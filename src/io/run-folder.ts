@@ -24,6 +24,17 @@ export type RunStage = keyof typeof STAGE_DIRS;
 
 export const SEGMENT_FILES = { labels: 'labels.tif', json: 'segment.json' } as const;
 
+/** The trainable segmentation's phase names in its file names (probability_<name>.tif), by label code. */
+export const PROBABILITY_PHASES: Readonly<Record<number, string>> = { 0: 'void', 1: 'li', 2: 'electrolyte', 3: 'collector', 4: 'cathode', 5: 'outside' };
+/** probability_<phase>.tif (uint8, P × 255) and uncertainty.tif (uint8, (1 − max P) × 255) of a trainable segmentation. */
+export const probabilityFile = (code: number) => `probability_${PROBABILITY_PHASES[code]}.tif`;
+export const UNCERTAINTY_FILE = 'uncertainty.tif';
+
+/** Per-column Li thickness maps of the uncertainty band (thickness stage, trainable labels): Li as P(Li) ≥ 0.7 and ≥ 0.3. */
+export function thicknessBandFiles(suffix = '') {
+  return { p70: `thickness${suffix}_p70_um.tif`, p30: `thickness${suffix}_p30_um.tif` } as const;
+}
+
 /** Thickness-stage files of one electrode: `suffix` '' for the near (or only) electrode, '_far' for the far one. */
 export function thicknessFiles(suffix = '') {
   return {

@@ -51,7 +51,7 @@ export async function electrodeSections(x: ElectrodeReportInputs): Promise<Secti
   };
   const head = ['', ...per.map((p) => `${p.e.name} (${p.e.side} end)`)];
   const rows: (string | number)[][] = [
-    ['Li mean thickness', ...per.map((p) => `${fx(p.th?.mean_um)} µm${p.truth ? ` (true ${fx(p.truth.thickness?.mean_um)})` : ''}`)],
+    ['Li mean thickness', ...per.map((p) => `${fx(p.th?.mean_um)} µm${p.e.mean_um_band ? ` [${fx(p.e.mean_um_band[0])}–${fx(p.e.mean_um_band[1])}]` : ''}${p.truth ? ` (true ${fx(p.truth.thickness?.mean_um)})` : ''}`)],
     ['p05 / p50 / p95', ...per.map((p) => `${fx(p.th?.p05_um, 1)} / ${fx(p.th?.p50_um, 1)} / ${fx(p.th?.p95_um, 1)} µm`)],
     ['areal capacity', ...per.map((p) => `${fx(p.th?.mean_capacity_mah_cm2, 3)} mAh/cm²`)],
     ['bare area (no Li)', ...per.map((p) => pct(p.th?.zero_fraction))],

@@ -12,7 +12,8 @@ import { parseRoi, resolveRoi, roiText } from '../io/roi.js';
 import type { StripPoint } from '../report/charts/index.js';
 import type { Figure, Row, Section } from '../report/html/index.js';
 import { configTable } from './config.js';
-import { measuredElectrodes, scanFile, stageDir, type CurrentStageJson, type FemStageJson, type RunContext, type StageSpec } from './stages.js';
+import { bandRows } from './report-band.js';
+import { measuredElectrodes, scanFile, stageDir, trainableProbabilities, type CurrentStageJson, type FemStageJson, type RunContext, type StageSpec } from './stages.js';
 import type { ThicknessJson } from '../thickness/outputs.js';
 import type { StrippingJson } from '../strip/run.js';
 import type { PhantomTruth } from '../synth/index.js';
@@ -22,7 +23,7 @@ import type { ImportedLabelsReport } from '../segment/import-labels.js';
 import type { TrainableDoc } from '../segment/trainable/stage.js';
 import { STAGES } from './config.js';
 import { PRESETS } from '../synth/presets.js';
-import { CURRENT_FILES, FEM_FILES, RUN_REPORT, runFile, SEGMENT_FILES, STRIP_FILES, THICKNESS_FILES, thicknessFiles, type InterfaceDoc } from '../io/run-folder.js';
+import { CURRENT_FILES, FEM_FILES, RUN_REPORT, runFile, SEGMENT_FILES, STRIP_FILES, THICKNESS_FILES, thicknessFiles, UNCERTAINTY_FILE, type InterfaceDoc } from '../io/run-folder.js';
 
 const UM_PER_MAH_CM2 = 4.85;
 const PHASES: [code: string, name: string, truthKey: keyof PhantomTruth['phase_fractions_in_cell']][] = [
@@ -151,6 +152,8 @@ export const reportStage: StageSpec = {
       labels: d('segment', SEGMENT_FILES.labels),
       scan: scanFile(ctx.input),
     };
+    // a trainable segmentation's uncertainty map (its figure)
+    if (trainableProbabilities(ctx)) files.uncertainty = d('segment', UNCERTAINTY_FILE);
     const truth = truthFilesFor(ctx.input);
     if (truth) {
       files.truth = truth.truth;
@@ -276,6 +279,16 @@ export const reportStage: StageSpec = {
       for (const q of [slices, histogram]) qcFigures.push((figures[q.id] = { id: q.id, svg: q.svg, caption: q.caption }));
     }
 
+    // the trainable segmentation's uncertainty across the interface
+    const trainable = seg.mode === 'trainable' ? seg : null;
+    const uncertaintyFile = runFile(dir, 'segment', UNCERTAINTY_FILE);
+    const phaseFigures: Figure[] = [];
+    if (trainable && existsSync(uncertaintyFile)) {
+      const { writeUncertaintyFigure } = await import('../report/uncertainty-figure.js');
+      const u = await writeUncertaintyFigure(figDir, uncertaintyFile, trainable.layout.normal_axis, width);
+      phaseFigures.push((figures[u.id] = { id: u.id, svg: u.svg, caption: u.caption }));
+    }
+
     // ── tables
     const sections: Section[] = [];
     // the QC section comes first: a reader sees whether to trust the labels before any number built on them
@@ -296,13 +309,14 @@ export const reportStage: StageSpec = {
       { label: 'Li thickness p05 / p50 / p95', value: `${fx(th.p05_um, 1)} / ${fx(th.p50_um, 1)} / ${fx(th.p95_um, 1)} µm`, truth: truth ? `${fx(truth.thickness.p05_um, 1)} / ${fx(truth.thickness.p50_um, 1)} / ${fx(truth.thickness.p95_um, 1)} µm` : undefined },
       { label: 'bare area (no Li)', value: pct(th.zero_fraction, 1), truth: truth ? pct(truth.thickness.zero_fraction, 1) : undefined },
     ];
+    if (trainable) inventory.push(...bandRows(th, trainable, truth));
     if (mapCompare) inventory.push({ label: 'thickness map vs true map (per column)', value: `MAE ${fx(mapCompare.mae)} µm, RMSE ${fx(mapCompare.rmse)} µm, bias ${signed(mapCompare.bias)} µm`, note: `${mapCompare.n} columns` });
     sections.push({
       id: 'phases',
       title: 'Phases and Li inventory',
       intro: `${auto ? `Segmentation (${auto.method}, denoise ${auto.denoise?.applied}, thresholds ${(auto.thresholds ?? []).map((t) => f(t, 5)).join(', ')})` : seg.mode === 'trainable' ? trainableIntro(seg) : importedIntro(seg as ImportedLabelsReport)} of a ${seg.shape?.join(' × ')} scan at ${seg.spacing_um?.join(' × ')} µm. ${region}Areal capacity uses 4.85 µm of Li per mAh/cm².`,
       tables: [{ caption: 'Phase fractions', rows: phaseTable, truthColumn: tcol }, { caption: 'Li inventory', rows: inventory, truthColumn: tcol }],
-      figures: [figures.phase_fractions],
+      figures: [figures.phase_fractions, ...phaseFigures],
     });
     const twoElectrodes = (th.electrodes ?? []).length > 1;
     sections.push({
@@ -388,7 +402,7 @@ export const reportStage: StageSpec = {
     const html = renderReportHtml({
       title,
       banner: qcBanner(qc),
-      subtitle: `Li ${fx(th.mean_um)} µm ≈ ${fx(th.mean_capacity_mah_cm2, 3)} mAh/cm² · ${seg.shape?.join('×')} voxels at ${f(voxel, 4)} µm · ${esc(new Date().toISOString().slice(0, 10))}`,
+      subtitle: `Li ${fx(th.mean_um)} µm${th.mean_um_band ? ` (band ${fx(th.mean_um_band[0])}–${fx(th.mean_um_band[1])} µm)` : ''} ≈ ${fx(th.mean_capacity_mah_cm2, 3)} mAh/cm² · ${seg.shape?.join('×')} voxels at ${f(voxel, 4)} µm · ${esc(new Date().toISOString().slice(0, 10))}`,
       sections,
       footer: `buried-li ${ctx.version} · generated offline; every figure is also in figures/ as SVG and ${width}-px PNG`,
     });

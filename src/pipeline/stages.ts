@@ -17,6 +17,7 @@ import { trainableScan } from '../segment/trainable/stage.js';
 import { writeImportedLabels } from '../segment/write.js';
 import { summarizeThickness } from '../thickness/map.js';
 import { measureThickness } from '../thickness/run.js';
+import { probabilitiesBeside } from '../thickness/band.js';
 import { formatBytes } from '../compute/budget.js';
 import { solveCurrentStage } from '../current/run.js';
 import type { ContactCell, HistoryPoint } from '../fem/contact.js';
@@ -28,7 +29,7 @@ import { coarsenContact } from '../current/coarsen.js';
 export { coarsenContact } from '../current/coarsen.js';
 import type { Progress } from '../io/progress.js';
 import type { RunConfig, StageName } from './config.js';
-import { CURRENT_FILES, FEM_FILES, SEGMENT_FILES, THICKNESS_FILES, thicknessFiles } from '../io/run-folder.js';
+import { CURRENT_FILES, FEM_FILES, probabilityFile, SEGMENT_FILES, THICKNESS_FILES, thicknessFiles } from '../io/run-folder.js';
 
 export interface RunContext {
   dir: string;
@@ -112,6 +113,11 @@ async function segmentLayout(ctx: RunContext): Promise<{ name?: string; normal_a
   } catch {
     return null;
   }
+}
+
+/** The segment folder when it holds a trainable segmentation's probabilities (thickness/band.ts). */
+export function trainableProbabilities(ctx: Pick<RunContext, 'dir'>): string | null {
+  return probabilitiesBeside(path.join(stageDir(ctx, 'segment'), SEGMENT_FILES.labels));
 }
 
 /** The thickness stage's normal: 'segment' resolves to the stack normal recorded in segment.json (z if none). */
@@ -268,10 +274,15 @@ async function trainableStage(ctx: RunContext, out: string): Promise<Record<stri
 export const thicknessStage: StageSpec = {
   name: 'thickness',
   params: (ctx) => ctx.cfg.thickness,
-  inputs: async (ctx) => ({
-    labels: path.join(stageDir(ctx, 'segment'), SEGMENT_FILES.labels),
-    ...(ctx.cfg.thickness.scan_refinement ? { scan: scanFile(ctx.input) } : {}),
-  }),
+  inputs: async (ctx) => {
+    const probabilities = trainableProbabilities(ctx);
+    return {
+      labels: path.join(stageDir(ctx, 'segment'), SEGMENT_FILES.labels),
+      ...(ctx.cfg.thickness.scan_refinement ? { scan: scanFile(ctx.input) } : {}),
+      // the uncertainty band's P(Li) (its competitors come from the same segmentation as the labels)
+      ...(probabilities ? { probability_li: path.join(probabilities, probabilityFile(1)) } : {}),
+    };
+  },
   async run(ctx, out) {
     const layout = await segmentLayout(ctx);
     const c = { ...ctx.cfg.thickness, normal: thicknessNormal(ctx, layout) };
@@ -282,7 +293,7 @@ export const thicknessStage: StageSpec = {
     // the segmentation's layout decides when it found two electrodes; otherwise the maps' own evidence
     const electrodes = c.electrodes === 'auto' && layout?.electrodes === 2 ? 2 : c.electrodes;
     const m = await measureThickness(
-      { labelsFile, labelsOpen: ctx.cfg.run.voxel ? { voxel: ctx.openOptions.voxel } : {}, volume: cached, scanFile: c.scan_refinement ? ctx.input : null, scanOpen: ctx.openOptions },
+      { labelsFile, labelsOpen: ctx.cfg.run.voxel ? { voxel: ctx.openOptions.voxel } : {}, volume: cached, scanFile: c.scan_refinement ? ctx.input : null, scanOpen: ctx.openOptions, probabilitiesDir: trainableProbabilities(ctx) },
       {
         normal: c.normal,
         electrodes,
@@ -298,14 +309,20 @@ export const thicknessStage: StageSpec = {
         beforeScanRead: () => ctx.releaseMemory(), // whatever the segment stage left goes before the scan is read again
       },
     );
-    bar.finish(m.electrodes.map((e) => `${m.electrodes.length > 1 ? `${e.name} ` : ''}mean ${summarizeThickness(e.map).mean_um} µm`).join(', '));
+    const bandOf = (name: string) => {
+      const b = m.band?.electrodes.find((x) => x.name === name);
+      return b ? ` (P(Li) ≥ 0.7 … ≥ 0.3: ${summarizeThickness(b.thin).mean_um}–${summarizeThickness(b.thick).mean_um} µm)` : '';
+    };
+    bar.finish(m.electrodes.map((e) => `${m.electrodes.length > 1 ? `${e.name} ` : ''}mean ${summarizeThickness(e.map).mean_um} µm${bandOf(e.name)}`).join(', '));
     if (m.detection.warning) ctx.note(`warning: thickness: ${m.detection.warning}`);
+    if (m.bandSkipped) ctx.note(`thickness: no uncertainty band: ${m.bandSkipped}`);
+    for (const why of m.band?.skipped ?? []) ctx.note(`thickness: no uncertainty band for ${why}`);
     if (m.electrodes.length > 1) ctx.note(`thickness: two Li electrodes (near: index 0 end of the ${m.axis} axis, far: the other end): maps per electrode, the far one's files end in _far`);
     ctx.releaseMemory(); // labels and scan go before the figures are rendered
     // outputs (figures: resvg) load with the stage that needs them, keeping the segment stage lean
     const { writeElectrodeOutputs } = await import('../thickness/outputs.js');
-    const { summaries, entries } = await writeElectrodeOutputs(out, m, { input: labelsFile, scan: c.scan_refinement ? ctx.input : null, spacing_um: ctx.cfg.run.voxel, volume_shape: null });
-    return { mean_um: summaries[0].mean_um, mean_capacity_mah_cm2: summaries[0].mean_capacity_mah_cm2, contact_fraction: entries[0].contact_fraction, electrodes: entries.map((e) => e.name) };
+    const { summaries, entries } = await writeElectrodeOutputs(out, m, { input: labelsFile, scan: c.scan_refinement ? ctx.input : null, spacing_um: ctx.cfg.run.voxel, volume_shape: null }, m.band);
+    return { mean_um: summaries[0].mean_um, ...(entries[0].mean_um_band ? { mean_um_band: entries[0].mean_um_band } : {}), mean_capacity_mah_cm2: summaries[0].mean_capacity_mah_cm2, contact_fraction: entries[0].contact_fraction, electrodes: entries.map((e) => e.name) };
   },
 };
 

@@ -6,7 +6,8 @@ import { makeVolume, type Shape3, type Spacing3 } from '../io/volume.js';
 import { histogramSvg, mapFigureSvg, svgToPng } from '../report/figures/index.js';
 import { summarizeThickness, type ThicknessMapResult, type ThicknessSummary } from './map.js';
 import type { ElectrodeDetection, ElectrodeMap, ElectrodeMapsResult, ElectrodeName } from './electrodes.js';
-import { THICKNESS_FILES, thicknessFiles } from '../io/run-folder.js';
+import { THICKNESS_FILES, thicknessBandFiles, thicknessFiles } from '../io/run-folder.js';
+import type { ElectrodeBand, ThicknessBand } from './band.js';
 
 export interface ThicknessFiles {
   thickness: string;
@@ -92,6 +93,22 @@ export async function writeFloatVolume(file: string, data: Float32Array, shape: 
 
 const r6 = (v: number) => (Number.isFinite(v) ? +v.toPrecision(6) : v);
 
+function bandBound(res: ThicknessMapResult): BandBound {
+  const s = summarizeThickness(res);
+  return { mean_um: s.mean_um, p05_um: s.p05_um, p50_um: s.p50_um, p95_um: s.p95_um, mean_capacity_mah_cm2: s.mean_capacity_mah_cm2, valid_columns: s.map.valid_columns };
+}
+
+function bandJson(band: ThicknessBand, e: ElectrodeBand): ThicknessBandJson {
+  return {
+    definition: `the Li thickness measured again with Li redefined from the trainable segmentation's probabilities: P(Li) ≥ ${band.thresholds.thin} (thin bound: a Li voxel below it becomes its most probable other class) and P(Li) ≥ ${band.thresholds.thick} (thick bound: any voxel at or above it becomes Li); same method and options as mean_um`,
+    thresholds: band.thresholds,
+    relabelled_voxels: band.relabelled,
+    p70: bandBound(e.thin),
+    p30: bandBound(e.thick),
+    files: { p70: thicknessBandFiles(e.suffix).p70, p30: thicknessBandFiles(e.suffix).p30 },
+  };
+}
+
 /** What each electrode's files and key figures are, listed in thickness.json and interface.json. */
 export interface ElectrodeEntry {
   name: ElectrodeMap['name'];
@@ -105,6 +122,8 @@ export interface ElectrodeEntry {
   through_columns: number;
   contact_fraction: number;
   files: { thickness: string; penetration: string; contact: string; json: string };
+  /** With a trainable segmentation's probabilities: the mean at P(Li) ≥ 0.7 and at P(Li) ≥ 0.3. */
+  mean_um_band?: [number, number];
 }
 
 /** What the caller adds to every electrode's thickness.json: the inputs and, from the CLI, the memory record. */
@@ -116,12 +135,35 @@ export interface ThicknessJsonExtra {
   memory?: { peak_rss_bytes: number; budget_bytes: number; out_of_core: boolean; blocks: number };
 }
 
+/** One electrode measured at both bounds of the uncertainty band (band.ts), in thickness.json. */
+export interface ThicknessBandJson {
+  definition: string;
+  thresholds: { thin: number; thick: number };
+  relabelled_voxels: { thin: number; thick: number };
+  /** Li as P(Li) ≥ 0.7 (thin) and as P(Li) ≥ 0.3 (thick). */
+  p70: BandBound;
+  p30: BandBound;
+  files: { p70: string; p30: string };
+}
+export interface BandBound {
+  mean_um: number;
+  p05_um: number;
+  p50_um: number;
+  p95_um: number;
+  mean_capacity_mah_cm2: number;
+  valid_columns: number;
+}
+
 /** thickness.json (thickness_far.json): one electrode's summary, every electrode's entry, the inputs. */
 export type ThicknessJson = ThicknessSummary & ThicknessJsonExtra & {
   electrode: ElectrodeName;
   electrodes: ElectrodeEntry[];
   electrode_detection: ElectrodeDetection;
   files: Record<string, string>;
+  /** Present with a trainable segmentation's probabilities: [P(Li) ≥ 0.7, P(Li) ≥ 0.3]. */
+  mean_um_band?: [number, number];
+  mean_capacity_mah_cm2_band?: [number, number];
+  band?: ThicknessBandJson;
 };
 
 export interface ElectrodeOutputs {
@@ -134,9 +176,13 @@ export interface ElectrodeOutputs {
  * (contact.tif / contact_far.tif) and interface.json: the first electrode's contact keys at the top
  * level (what the current and fem stages read) and every electrode under `electrodes`.
  */
-export async function writeElectrodeOutputs(dir: string, m: ElectrodeMapsResult, extra: ThicknessJsonExtra): Promise<ElectrodeOutputs> {
+export async function writeElectrodeOutputs(dir: string, m: ElectrodeMapsResult, extra: ThicknessJsonExtra, band: ThicknessBand | null = null): Promise<ElectrodeOutputs> {
   const two = m.electrodes.length > 1;
   const summaries = m.electrodes.map((e) => summarizeThickness(e.map));
+  const bands = m.electrodes.map((e) => {
+    const b = band?.electrodes.find((x) => x.name === e.name);
+    return b && band ? bandJson(band, b) : null;
+  });
   const entries: ElectrodeEntry[] = m.electrodes.map((e, k) => ({
     name: e.name,
     side: e.map.li_side,
@@ -149,11 +195,19 @@ export async function writeElectrodeOutputs(dir: string, m: ElectrodeMapsResult,
     through_columns: summaries[k].penetration.through_columns,
     contact_fraction: r6(e.contact.contactFraction),
     files: { thickness: thicknessFiles(e.suffix).map, penetration: thicknessFiles(e.suffix).penetration, contact: thicknessFiles(e.suffix).contact, json: thicknessFiles(e.suffix).json },
+    ...(bands[k] ? { mean_um_band: [bands[k]!.p70.mean_um, bands[k]!.p30.mean_um] as [number, number] } : {}),
   }));
   for (let k = 0; k < m.electrodes.length; k++) {
     const e = m.electrodes[k];
     const res = e.map;
-    await writeThicknessOutputs(dir, res, summaries[k], { electrode: e.name, electrodes: entries, electrode_detection: m.detection, ...extra }, e.suffix, two ? e.name : null);
+    const b = bands[k];
+    const bandKeys = b ? { mean_um_band: [b.p70.mean_um, b.p30.mean_um], mean_capacity_mah_cm2_band: [b.p70.mean_capacity_mah_cm2, b.p30.mean_capacity_mah_cm2], band: b } : {};
+    await writeThicknessOutputs(dir, res, summaries[k], { electrode: e.name, electrodes: entries, electrode_detection: m.detection, ...extra, ...bandKeys }, e.suffix, two ? e.name : null);
+    const eb = band?.electrodes.find((x) => x.name === e.name);
+    if (eb) {
+      await writeTiff(path.join(dir, thicknessBandFiles(e.suffix).p70), mapVolume(eb.thin.thickness, eb.thin), { description: { quantity: 'Li thickness (µm) with Li as P(Li) ≥ 0.7', electrode: e.name } });
+      await writeTiff(path.join(dir, thicknessBandFiles(e.suffix).p30), mapVolume(eb.thick.thickness, eb.thick), { description: { quantity: 'Li thickness (µm) with Li as P(Li) ≥ 0.3', electrode: e.name } });
+    }
     const mapSpacing: Spacing3 = [res.axis_um, res.pixel_um[0], res.pixel_um[1]];
     await writeTiff(path.join(dir, thicknessFiles(e.suffix).contact), makeVolume(e.contact.contact, [1, res.shape[0], res.shape[1]], mapSpacing), {
       compression: 'deflate',

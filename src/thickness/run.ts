@@ -12,6 +12,7 @@ import { fitsInBudget } from '../compute/budget.js';
 import { peakRssBytes } from '../report/memory.js';
 import { electrodeMaps, type ElectrodeMapsOptions, type ElectrodeMapsResult } from './electrodes.js';
 import { electrodeMapsFromSource, inMemoryMapBytes } from './out-of-core-map.js';
+import { measureBand, type ThicknessBand } from './band.js';
 
 export interface ThicknessInputs {
   /** The labels file (named in errors; opened unless `volume` is given). */
@@ -22,6 +23,11 @@ export interface ThicknessInputs {
   /** Grey-level scan for the sub-voxel refinement. */
   scanFile?: string | null;
   scanOpen?: OpenOptions;
+  /**
+   * Folder of a trainable segmentation's probability_<phase>.tif (opened like the labels): each
+   * electrode is measured again at P(Li) ≥ 0.7 and ≥ 0.3 (band.ts). In memory only.
+   */
+  probabilitiesDir?: string | null;
 }
 
 export interface MeasureThicknessOptions extends Omit<ElectrodeMapsOptions, 'scan' | 'spacing'> {
@@ -38,6 +44,10 @@ export interface ThicknessMeasurement extends ElectrodeMapsResult {
   shape: Shape3;
   spacing: Spacing3 | null;
   memory: { peak_rss_bytes: number; budget_bytes: number; out_of_core: boolean; blocks: number };
+  /** The uncertainty band (probabilities given and the labels measured in memory), else null. */
+  band: ThicknessBand | null;
+  /** Why probabilities were given but no band was measured. */
+  bandSkipped: string | null;
 }
 
 export async function measureThickness(inputs: ThicknessInputs, options: MeasureThicknessOptions): Promise<ThicknessMeasurement> {
@@ -59,11 +69,14 @@ export async function measureThickness(inputs: ThicknessInputs, options: Measure
     const mapOptions = { ...options, spacing };
     let result: ElectrodeMapsResult;
     let blocks = 1;
+    let band: ThicknessBand | null = null;
+    let bandSkipped: string | null = null;
     if (stream) {
       options.onStream?.(shape);
       const r = await electrodeMapsFromSource(labelsSource!, { ...mapOptions, scan: scanSource });
       blocks = r.blocks;
       result = r;
+      if (inputs.probabilitiesDir) bandSkipped = 'the labels were streamed from disk (over the memory budget); the uncertainty band is measured in memory only';
     } else {
       let labels: Volume | null = cached ?? (await readVolume(labelsSource!));
       let scan: Volume | null = null;
@@ -72,10 +85,12 @@ export async function measureThickness(inputs: ThicknessInputs, options: Measure
         scan = await readVolume(scanSource, { onProgress: options.onReadScan });
       }
       result = electrodeMaps(labels, { ...mapOptions, scan });
+      // the same labels (relabelled in place, then restored) and scan, measured at both bounds
+      if (inputs.probabilitiesDir) band = await measureBand(labels, inputs.probabilitiesDir, inputs.labelsOpen ?? {}, { ...mapOptions, scan }, result);
       labels = null;
       scan = null;
     }
-    return { ...result, shape, spacing, memory: { peak_rss_bytes: peakRssBytes(), budget_bytes: options.budgetBytes, out_of_core: stream, blocks } };
+    return { ...result, shape, spacing, memory: { peak_rss_bytes: peakRssBytes(), budget_bytes: options.budgetBytes, out_of_core: stream, blocks }, band, bandSkipped };
   } finally {
     await labelsSource?.close();
     await scanSource?.close();

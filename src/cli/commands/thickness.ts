@@ -8,7 +8,8 @@ import { measureThickness } from '../../thickness/run.js';
 import { importLabels } from '../../segment/import-labels.js';
 import { writeElectrodeOutputs } from '../../thickness/outputs.js';
 import { addInputOptions, ensureOutputDir, FORCE_HELP, openOptionsFrom, type InputFlags } from '../input-options.js';
-import { THICKNESS_FILES, thicknessFiles } from '../../io/run-folder.js';
+import { THICKNESS_FILES, thicknessBandFiles, thicknessFiles } from '../../io/run-folder.js';
+import { probabilitiesBeside } from '../../thickness/band.js';
 import { createProgress } from '../../io/progress.js';
 import { action, emit } from '../run-command.js';
 
@@ -56,15 +57,19 @@ export function registerThickness(program: Command): void {
       // labels of another tool: mapped onto the phase codes in memory (uint8), then measured as ours
       const imported = flags.labelMap !== undefined ? await importLabels(input, { labelMap: flags.labelMap, open }) : null;
       // a problem of the labels (no electrolyte, no interface, ...) names the labels file
+      // a trainable segmentation's labels.tif with its probabilities beside: the uncertainty band too
+      const probabilitiesDir = imported ? null : probabilitiesBeside(input);
       const m = await namingFile(input, measureThickness(
-        { labelsFile: input, labelsOpen: open, volume: imported?.labels ?? null, scanFile: flags.scan ?? null, scanOpen: { voxel: open.voxel, roi: open.roi } },
+        { labelsFile: input, labelsOpen: open, volume: imported?.labels ?? null, scanFile: flags.scan ?? null, scanOpen: { voxel: open.voxel, roi: open.roi }, probabilitiesDir },
         { normal, electrodes, budgetBytes: budget.bytes, onProgress: (d, t) => progress.update(d, t) },
       ));
       progress.finish();
       if (m.detection.warning) process.stderr.write(`buried: warning: ${input}: ${m.detection.warning}\n`);
-      await ensureOutputDir(flags.out, { files: [...Object.values(thicknessFiles()), ...Object.values(thicknessFiles('_far')), THICKNESS_FILES.interface], force: flags.force });
+      if (m.bandSkipped) process.stderr.write(`buried: note: ${input}: no uncertainty band: ${m.bandSkipped}\n`);
+      for (const why of m.band?.skipped ?? []) process.stderr.write(`buried: note: ${input}: no uncertainty band for ${why}\n`);
+      await ensureOutputDir(flags.out, { files: [...Object.values(thicknessFiles()), ...Object.values(thicknessFiles('_far')), ...Object.values(thicknessBandFiles()), ...Object.values(thicknessBandFiles('_far')), THICKNESS_FILES.interface], force: flags.force });
       const memory = m.memory;
-      const { summaries, entries } = await writeElectrodeOutputs(flags.out, m, { input, scan: flags.scan ?? null, spacing_um: m.spacing, volume_shape: m.shape, memory });
+      const { summaries, entries } = await writeElectrodeOutputs(flags.out, m, { input, scan: flags.scan ?? null, spacing_um: m.spacing, volume_shape: m.shape, memory }, m.band);
       const two = m.electrodes.length > 1;
       const lines: string[] = [];
       m.electrodes.forEach((e, k) => {
@@ -78,6 +83,7 @@ export function registerThickness(program: Command): void {
           `${tag}roughness     electrolyte Rq ${summary.roughness.electrolyte_surface.rq_um} µm, Li top Rq ${summary.roughness.li_top.rq_um} µm`,
           `${tag}penetration   max ${summary.penetration.max_um} µm over ${(summary.penetration.area_fraction * 100).toFixed(2)} % of the area` +
             (summary.penetration.through_columns ? `; ${summary.penetration.through_columns} columns joined to the other electrode by Li` : ''),
+          ...(entries[k].mean_um_band ? [`${tag}uncertainty   mean ${entries[k].mean_um_band![0]}–${entries[k].mean_um_band![1]} µm with Li as P(Li) ≥ 0.7 … ≥ 0.3 (${thicknessBandFiles(e.suffix).p70}, ${thicknessBandFiles(e.suffix).p30})`] : []),
           ...(res.refined ? [`${tag}refined with the scan (voxel-count mean ${summary.mean_um_voxel_count} µm)`] : []),
         );
       });
@@ -86,7 +92,7 @@ export function registerThickness(program: Command): void {
         `memory        peak ${(memory.peak_rss_bytes / 2 ** 20).toFixed(0)} MiB, budget ${(memory.budget_bytes / 2 ** 20).toFixed(0)} MiB${memory.out_of_core ? `, streamed in ${memory.blocks} blocks` : ''}`,
         `wrote ${flags.out}/${entries.map((e) => `${e.files.thickness}, ${e.files.penetration}, ${e.files.contact}, ${e.files.json}`).join(', ')}, interface.json`,
       );
-      emit(Boolean(flags.json), { ...summaries[0], electrode: m.electrodes[0].name, electrodes: entries, electrode_detection: m.detection, memory }, lines.join('\n'));
+      emit(Boolean(flags.json), { ...summaries[0], ...(entries[0].mean_um_band ? { mean_um_band: entries[0].mean_um_band } : {}), electrode: m.electrodes[0].name, electrodes: entries, electrode_detection: m.detection, memory }, lines.join('\n'));
     }),
   );
 }

@@ -14,11 +14,9 @@ import { writeFileAtomically } from '../../io/atomic.js';
 import { makeVolume, type Volume } from '../../io/volume.js';
 import { labelsGeometry, liInventory, type LiInventory } from '../import-labels.js';
 import type { AxisName } from '../types.js';
-import { SEGMENT_FILES } from '../../io/run-folder.js';
+import { PROBABILITY_PHASES, probabilityFile, SEGMENT_FILES, UNCERTAINTY_FILE } from '../../io/run-folder.js';
 import { phaseLabelDisplay } from '../../io/label-lut.js';
 import { segmentTrainable, type TrainableModel, type TrainableOptions, type TrainableReport } from './run.js';
-
-const SHORT: Record<number, string> = { 0: 'void', 1: 'li', 2: 'electrolyte', 3: 'collector', 4: 'cathode', 5: 'outside' };
 
 export interface TrainableScanOptions extends Omit<TrainableOptions, 'model' | 'names'> {
   annotations?: string | null;
@@ -60,8 +58,8 @@ export async function trainableScan(input: string, open: OpenOptions, out: strin
     files.push(name);
   };
   await put(SEGMENT_FILES.labels, r.labels, { labels: '0:void,1:Li,2:electrolyte,3:collector,4:cathode,5:outside,255:masked', method: 'trainable (random forest)' }, true);
-  for (const [k, code] of r.model.class_codes.entries()) await put(`probability_${SHORT[code]}.tif`, r.probabilities[k], { probability: `P(${SHORT[code]}) × 255` });
-  await put('uncertainty.tif', r.uncertainty, { uncertainty: '(1 − max class probability) × 255' });
+  for (const [k, code] of r.model.class_codes.entries()) await put(probabilityFile(code), r.probabilities[k], { probability: `P(${PROBABILITY_PHASES[code]}) × 255` });
+  await put(UNCERTAINTY_FILE, r.uncertainty, { uncertainty: '(1 − max class probability) × 255' });
   await writeFileAtomically(path.join(out, 'model.json'), JSON.stringify(r.model) + '\n');
   files.push('model.json');
   const normal = labelsGeometry(r.labels, scan.shape);
