@@ -20,6 +20,7 @@
  * do not depend on the slab it was computed in.
  */
 import { blockMean } from './smooth.js';
+import { sparseGaussian3 } from '../../compute/sparse-gaussian.js';
 import { gaussian3, voxelScaleFeatures as scaleFeatures, type FeatureGrid as Grid } from '../../compute/scale-features.js';
 
 export { symmetricEigenvalues } from '../../compute/scale-features.js';
@@ -169,13 +170,37 @@ export function slabGrey(grey: ArrayLike<number>, h0: number, h1: number, z0: nu
   return { g, f0, depth: f1 - f0 };
 }
 
+/** The voxels of a grid of `depth` planes from f0 whose smoothed values the marked core voxels' features read (3 × 3 × 3 each). */
+function stencilMask(marked: Uint8Array, z0: number, z1: number, f0: number, depth: number, ny: number, nx: number): Uint8Array {
+  const plane = ny * nx;
+  const need = new Uint8Array(depth * plane);
+  for (let z = z0, j = 0; z < z1; z++) for (let y = 0; y < ny; y++) for (let x = 0; x < nx; x++, j++) {
+    if (!marked[j]) continue;
+    for (let dz = -1; dz <= 1; dz++) {
+      const zz = z + dz - f0;
+      if (zz < 0 || zz >= depth) continue;
+      for (let dy = -1; dy <= 1; dy++) {
+        const yy = y + dy;
+        if (yy < 0 || yy >= ny) continue;
+        for (let dx = -1; dx <= 1; dx++) {
+          const xx = x + dx;
+          if (xx >= 0 && xx < nx) need[zz * plane + yy * nx + xx] = 1;
+        }
+      }
+    }
+  }
+  return need;
+}
+
 /**
  * Prepare the features of slices [z0, z1) of a volume of nz slices, from `grey` holding slices
- * [h0, h1) ⊇ slabRange(spec, z0, z1, nz) of a ny × nx plane.
+ * [h0, h1) ⊇ slabRange(spec, z0, z1, nz) of a ny × nx plane. `sparse` ((z1 − z0) × ny·nx, 1 = read):
+ * only those voxels' features are asked for (the training pass): the fine scales are smoothed where
+ * their stencils look (sparse-gaussian.ts) and `plane` is not available.
  */
 export function prepareSlab(
   grey: ArrayLike<number>, h0: number, h1: number, z0: number, z1: number, nz: number, ny: number, nx: number, spec: FeatureSpec, pyramid: Pyramid,
-  dense?: DenseFine,
+  dense?: DenseFine, sparse?: Uint8Array,
 ): PreparedSlab {
   const plane = ny * nx;
   const F = featureCount(spec);
@@ -184,7 +209,9 @@ export function prepareSlab(
   const fine: { s: number; grid: Grid }[] = [];
   const coarse: { s: number; c: CoarseScale }[] = [];
   const given: { s: number; feats: Float32Array }[] = [];
-  const tmp = new Float32Array(dense ? 0 : g.length);
+  const tmp = new Float32Array(dense || sparse ? 0 : g.length);
+  // only the voxels `sparse` marks will be read: smooth where their derivative stencils look
+  const need = sparse ? stencilMask(sparse, z0, z1, f0, depth, ny, nx) : null;
   // the derivatives read one slice beyond the core
   const d0 = Math.max(f0, z0 - 1) - f0, d1 = Math.min(f1, z1 + 1) - f0;
   spec.scales.forEach((sigma, s) => {
@@ -196,7 +223,8 @@ export function prepareSlab(
     }
     if (f === 1) {
       const sm = new Float32Array(g.length);
-      gaussian3(g, sm, tmp, depth, ny, nx, sigma, d0, d1);
+      if (need) sparseGaussian3(g, sm, depth, ny, nx, sigma, need);
+      else gaussian3(g, sm, tmp, depth, ny, nx, sigma, d0, d1);
       fine.push({ s, grid: { data: sm, z0: f0, depth, ny, nx } });
       return;
     }
@@ -269,7 +297,7 @@ export function prepareSlab(
   };
   return {
     z0, z1, count: F, voxel,
-    plane: densePlane,
+    plane: sparse ? () => { throw new Error('a slab prepared for some voxels (sparse) has no dense planes'); } : densePlane,
   };
 }
 

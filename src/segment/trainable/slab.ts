@@ -129,7 +129,9 @@ export function trainingSlab(t: TrainingSlabTask, prepared?: PreparedSlab): Trai
   for (let j = t.z0 * plane; j < t.z1 * plane; j++) if (t.annotations[j] !== 0) n++;
   const X = new Float32Array(n * F), y = new Uint8Array(n);
   if (n === 0) return { X, y, n };
-  const slab = prepared ?? prepareSlab(t.scan.subarray(t.h0 * plane, t.h1 * plane), t.h0, t.h1, t.z0, t.z1, nz, ny, nx, t.spec, t.pyramid);
+  // the annotated voxels are a small part of a slab: features (and smoothing) only where they are
+  const marked = t.annotations.subarray(t.z0 * plane, t.z1 * plane);
+  const slab = prepared ?? prepareSlab(t.scan.subarray(t.h0 * plane, t.h1 * plane), t.h0, t.h1, t.z0, t.z1, nz, ny, nx, t.spec, t.pyramid, undefined, marked);
   let s = 0;
   for (let j = t.z0 * plane; j < t.z1 * plane; j++) {
     const a = t.annotations[j];
