@@ -160,3 +160,11 @@ export function tortuosity(phase: Uint8Array, shape: [number, number, number], o
   const prepMs = performance.now() - t0 - (s.stats.setup_s + s.stats.solve_s) * 1000;
   return finishTortuosity(p, s, backend, prepMs + s.stats.setup_s * 1000, s.stats.solve_s * 1000);
 }
+
+/** The JSON-ready part of a result (for pores.json): the flux maps left out (they go to a TIFF), τ = Infinity written as null. */
+export type TortuositySummary = Omit<TortuosityResult, 'inlet_flux' | 'outlet_flux' | 'tortuosity_factor'> & { tortuosity_factor: number | null };
+
+export function tortuositySummary(r: TortuosityResult): TortuositySummary {
+  const { inlet_flux: _i, outlet_flux: _o, ...rest } = r;
+  return { ...rest, tortuosity_factor: Number.isFinite(r.tortuosity_factor) ? r.tortuosity_factor : null };
+}

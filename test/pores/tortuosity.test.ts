@@ -9,7 +9,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { missingPython, PYTHON, REPO, requireAvailable, tempDir } from '../helpers.js';
 import { porousPhase } from '../../src/pores/synthetic.js';
-import { tortuosity, type Axis } from '../../src/pores/tortuosity.js';
+import { tortuosity, tortuositySummary, type Axis } from '../../src/pores/tortuosity.js';
 import { coarsenableSize } from '../../src/pores/axis-view.js';
 
 type Shape = [number, number, number];
@@ -192,7 +192,12 @@ describe('percolation and convergence', () => {
     expect(r.effective_conductivity_ratio).toBe(0);
     expect(r.iterations).toBe(0);
     expect(r.note).toMatch(/does not connect the two faces normal to z/);
-    expect(JSON.parse(JSON.stringify({ tortuosity_factor: r.tortuosity_factor })).tortuosity_factor).toBeNull();
+    const json = JSON.parse(JSON.stringify(tortuositySummary(r)));
+    expect(json.tortuosity_factor).toBeNull();
+    expect(tortuositySummary(r).tortuosity_factor).toBeNull(); // in memory too, not only once stringified
+    expect(json.percolating).toBe(false);
+    expect(json.inlet_flux).toBeUndefined();
+    expect(tortuositySummary(tortuosity(new Uint8Array(8).fill(1), [2, 2, 2], TIGHT)).tortuosity_factor).toBeCloseTo(1, 9);
     expect(r.inlet_flux.every((f) => f === 0)).toBe(true);
     // a phase that touches both faces only through a diagonal (edge-sharing) step does not percolate either
     const diag = volume([2, 2, 2], (z, y, x) => (z === 0 && y === 0 && x === 0) || (z === 1 && y === 1 && x === 0));
