@@ -16,7 +16,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { freemem, tmpdir, totalmem } from 'node:os';
+import { freemem, loadavg, tmpdir, totalmem } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generatePhantom } from '../../src/synth/index.js';
@@ -30,7 +30,7 @@ function arg(name: string, def: string): string {
   return i > 0 ? process.argv[i + 1] : def;
 }
 
-interface SideResult { features_ms: number; train_ms: number; predict_ms: number; total_ms: number; max_rss_mb: number; threads: number }
+interface SideResult { features_ms: number; train_ms: number; predict_ms: number; total_ms: number; max_rss_mb: number; threads: number; cpu_s?: number }
 
 /** The child: our segmentation of the files the parent wrote. */
 async function child(dir: string, n: number, threads: number): Promise<void> {
@@ -39,11 +39,13 @@ async function child(dir: string, n: number, threads: number): Promise<void> {
   scan.set(new Uint16Array(scanBytes.buffer, scanBytes.byteOffset, scanBytes.length / 2));
   const ann = new Uint8Array(readFileSync(path.join(dir, 'strokes.raw')));
   const t = performance.now();
+  const c0 = process.cpuUsage();
   const r = await segmentTrainable(makeVolume(scan, [n, n, n], [1.5, 1.5, 1.5]), makeVolume(ann, [n, n, n], null), { threads });
   const total = performance.now() - t;
+  const c1 = process.cpuUsage(c0);
   writeFileSync(path.join(dir, 'ours.raw'), r.labels);
   const tm = r.report.timings_ms;
-  const out: SideResult = { features_ms: tm.features_ms, train_ms: tm.train_ms, predict_ms: tm.predict_ms, total_ms: Math.round(total), max_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024), threads: r.report.threads };
+  const out: SideResult = { features_ms: tm.features_ms, train_ms: tm.train_ms, predict_ms: tm.predict_ms, total_ms: Math.round(total), max_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024), threads: r.report.threads, cpu_s: (c1.user + c1.system) / 1e6 };
   console.log(JSON.stringify(out));
 }
 
@@ -68,7 +70,7 @@ lab = predict_segmenter(f, clf)
 t3 = time.perf_counter()
 (lab.astype(np.uint8) - 1).tofile(d + '/peer.raw')
 print(json.dumps({'features_ms': (t1 - t0) * 1e3, 'train_ms': (t2 - t1) * 1e3, 'predict_ms': (t3 - t2) * 1e3, 'total_ms': (t3 - t0) * 1e3,
-  'max_rss_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 'threads': threads, 'features': int(f.shape[-1]), 'dtype': str(f.dtype), 'versions': f'scikit-image {skv}, scikit-learn {sklv}'}))
+  'max_rss_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 'cpu_s': resource.getrusage(resource.RUSAGE_SELF).ru_utime + resource.getrusage(resource.RUSAGE_SELF).ru_stime, 'threads': threads, 'features': int(f.shape[-1]), 'dtype': str(f.dtype), 'versions': f'scikit-image {skv}, scikit-learn {sklv}'}))
 `;
 
 function dice(a: Uint8Array, truth: Uint8Array, c: number): number {
@@ -107,7 +109,7 @@ async function main(): Promise<void> {
     const ol = new Uint8Array(readFileSync(path.join(dir, 'ours.raw')));
     const d = (l: Uint8Array) => `Dice void ${dice(l, truth, 0).toFixed(3)}, Li ${dice(l, truth, 1).toFixed(3)}, electrolyte ${dice(l, truth, 2).toFixed(3)}`;
     const line = (name: string, r: SideResult) => `${name}: features ${(r.features_ms / 1000).toFixed(1)} s (training voxels), train ${(r.train_ms / 1000).toFixed(1)} s, predict ${(r.predict_ms / 1000).toFixed(1)} s, total ${(r.total_ms / 1000).toFixed(1)} s on ${r.threads} threads; peak ${r.max_rss_mb} MiB`;
-    console.log(`${line('ours', ours)}; ${d(ol)}`);
+    console.log(`${line('ours', ours)}; ${d(ol)}; CPU time ${ours.cpu_s?.toFixed(1)} s over all threads (on a busy machine wall time exceeds CPU time / threads; load average now ${loadavg()[0].toFixed(1)})`);
     // the peer's features: 5 per scale × 5 scales, float64, every voxel at once (+ the scan as float32)
     const peerBytes = n ** 3 * (25 * 8 + 8);
     if (process.argv.includes('--no-peer')) console.log('scikit-image: not run (--no-peer)');
@@ -116,7 +118,7 @@ async function main(): Promise<void> {
       try {
         const peer = JSON.parse(execFileSync(PYTHON, ['-c', PEER, dir, String(n), String(threads)], { encoding: 'utf8', maxBuffer: 1 << 24 })) as SideResult & { versions: string; features: number; dtype: string };
         const pl = new Uint8Array(readFileSync(path.join(dir, 'peer.raw')));
-        console.log(`${line(`${peer.versions} (${peer.features} ${peer.dtype} features per voxel)`, { ...peer, features_ms: peer.features_ms })}; ${d(pl)}`);
+        console.log(`${line(`${peer.versions} (${peer.features} ${peer.dtype} features per voxel)`, { ...peer, features_ms: peer.features_ms })}; ${d(pl)}; CPU time ${peer.cpu_s?.toFixed(1)} s`);
         console.log(`ratios peer / ours: train (features + fit) ${((peer.features_ms + peer.train_ms) / (ours.features_ms + ours.train_ms)).toFixed(1)}×, predict (features + forest) ${((peer.features_ms + peer.predict_ms) / ours.predict_ms).toFixed(1)}×, total ${(peer.total_ms / ours.total_ms).toFixed(1)}×, peak memory ${(peer.max_rss_mb / ours.max_rss_mb).toFixed(1)}×`);
       } catch (e) {
         console.log(`scikit-image: not run (${(e as Error).message.split('\n').find((l) => /Error/.test(l)) ?? (e as Error).message.split('\n')[0]})`);

@@ -1,7 +1,7 @@
 /** Accuracy figures of a phase segmentation against a phantom's exact ground truth. */
 import type { Phantom } from '../../src/synth/index.js';
 
-export function dice(a: Uint8Array, b: Uint8Array, label: number): number {
+export function dice(a: ArrayLike<number>, b: ArrayLike<number>, label: number): number {
   let inter = 0, na = 0, nb = 0;
   for (let i = 0; i < a.length; i++) {
     const x = a[i] === label, y = b[i] === label;

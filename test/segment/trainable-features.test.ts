@@ -15,33 +15,10 @@ import { buildPyramid, featureCount, prepareSlab, slabFeatures, slabRange, type 
 import { segmentTrainable } from '../../src/segment/trainable/run.js';
 import { segment } from '../../src/segment/index.js';
 import { testBackend } from './backend.js';
+import { dice } from './metrics.js';
+import { strokes } from './strokes.js';
 
 const missingScipy = missingPython('numpy', 'scipy.ndimage');
-
-function dice(a: ArrayLike<number>, b: ArrayLike<number>, c: number): number {
-  let i = 0, x = 0, y = 0;
-  for (let k = 0; k < a.length; k++) {
-    const p = a[k] === c, q = b[k] === c;
-    if (p && q) i++;
-    if (p) x++;
-    if (q) y++;
-  }
-  return (2 * i) / (x + y);
-}
-
-/** A random 16 % of the voxels of three xz slices, labelled from the truth (annotation = code + 1; 255 never). */
-function strokes(truth: Uint8Array, [nz, ny, nx]: [number, number, number], seed: number): Uint8Array {
-  const ann = new Uint8Array(truth.length);
-  let s = seed;
-  const rnd = () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648);
-  for (const y of [ny >> 2, ny >> 1, (3 * ny) >> 2]) {
-    for (let z = 0; z < nz; z++) for (let x = 0; x < nx; x++) {
-      const i = (z * ny + y) * nx + x;
-      if (truth[i] <= 5 && rnd() < 0.16) ann[i] = truth[i] + 1;
-    }
-  }
-  return ann;
-}
 
 /** Pearson correlation and max |a − b| / max |a| of feature k over voxels ≥ m from every face. */
 function agreement(a: Float32Array, b: Float32Array, k: number, N: number, m: number): { r: number; maxRel: number } {

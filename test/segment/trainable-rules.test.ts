@@ -14,6 +14,7 @@ import { makeVolume, type Shape3 } from '../../src/io/volume.js';
 import { writeTiff } from '../../src/io/tiff/index.js';
 import { applyPhaseRules } from '../../src/segment/trainable/rules.js';
 import { segmentTrainable } from '../../src/segment/trainable/run.js';
+import { strokes } from './strokes.js';
 
 /** A label volume from a function of (z, y, x), with one-hot probabilities (255 for its own class). */
 function build(shape: Shape3, codes: number[], f: (z: number, y: number, x: number) => number) {
@@ -31,21 +32,6 @@ function build(shape: Shape3, codes: number[], f: (z: number, y: number, x: numb
 }
 
 const inBox = (v: number, [lo, hi]: [number, number]) => v >= lo && v <= hi;
-
-/** Strokes: a random 16 % of the voxels of three xz slices, labelled from the truth (as test/segment/trainable.test.ts). */
-function strokes(truth: Uint8Array, shape: Shape3, seed: number): Uint8Array {
-  const [nz, ny, nx] = shape;
-  const ann = new Uint8Array(truth.length);
-  let s = seed;
-  const rnd = () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648);
-  for (const y of [Math.floor(ny / 4), Math.floor(ny / 2), Math.floor((3 * ny) / 4)])
-    for (let z = 0; z < nz; z++)
-      for (let x = 0; x < nx; x++) {
-        const i = (z * ny + y) * nx + x;
-        if (truth[i] <= 5 && rnd() < 0.16) ann[i] = truth[i] + 1;
-      }
-  return ann;
-}
 
 describe('trainable rules on constructed volumes', () => {
   it('a Li speck in the electrolyte goes to its next most probable class; a filament joined to its electrode and Li cut off by the view stay', async () => {

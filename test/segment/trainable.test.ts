@@ -17,19 +17,9 @@ import { CHEAP_CONFIG } from '../run/helpers.js';
 import { strokes } from './strokes.js';
 import { predictForest, trainForest } from '../../src/segment/trainable/forest.js';
 import { segmentTrainable } from '../../src/segment/trainable/run.js';
+import { dice } from './metrics.js';
 
 const missingScipy = missingPython('numpy', 'scipy.ndimage');
-
-function dice(a: ArrayLike<number>, b: ArrayLike<number>, c: number): number {
-  let i = 0, x = 0, y = 0;
-  for (let k = 0; k < a.length; k++) {
-    const p = a[k] === c, q = b[k] === c;
-    if (p && q) i++;
-    if (p) x++;
-    if (q) y++;
-  }
-  return (2 * i) / (x + y);
-}
 
 describe('trainable segmentation: kernels', () => {
   it('Hessian eigenvalues: a rotated diagonal matrix gives its diagonal back, sorted', () => {

@@ -1,5 +1,6 @@
 /**
- * One slab of the trainable segmentation's prediction: its features (features.ts), the forest's
+ * One slab of the trainable segmentation: for the training pass the features of its annotated voxels,
+ * for the prediction its features (features.ts), the forest's
  * class probabilities (forest.ts) and the outputs written into the shared volumes at the slab's
  * place. The same function runs in this thread or in a worker (worker.ts); a slab's outputs do not
  * depend on where it ran.
@@ -8,7 +9,8 @@ import type { Shape3, VoxelArray } from '../../io/volume.js';
 import { featureCount, prepareSlab, type FeatureSpec, type PreparedSlab, type Pyramid } from './features.js';
 import { predictPacked, type PackedForest } from './forest.js';
 
-export interface SlabTask {
+/** What every slab task carries: the scan, its slab and the feature set. */
+export interface SlabWork {
   /** The whole scan (shared memory in a worker), shape [nz, ny, nx]. */
   scan: VoxelArray;
   shape: Shape3;
@@ -20,9 +22,12 @@ export interface SlabTask {
   spec: FeatureSpec;
   /** The large scales' coarse grids of the whole scan (shared memory in a worker). */
   pyramid: Pyramid;
-  forest: PackedForest;
   /** Lines outside the reconstruction field of view (fov.ts), labelled 255 like NaN voxels; null: none. */
   fov: OutsideLines | null;
+}
+
+export interface SlabTask extends SlabWork {
+  forest: PackedForest;
   classCodes: number[];
   /** Outputs over the whole volume (shared memory in a worker). */
   labels: Uint8Array;
@@ -96,19 +101,10 @@ export function predictSlab(t: SlabTask, prepared?: PreparedSlab): SlabStats {
 }
 
 /** One slab of the training pass: the features of its annotated voxels (in voxel order). */
-export interface TrainingSlabTask {
+export interface TrainingSlabTask extends SlabWork {
   kind: 'train';
-  scan: VoxelArray;
-  shape: Shape3;
-  z0: number;
-  z1: number;
-  h0: number;
-  h1: number;
-  spec: FeatureSpec;
-  pyramid: Pyramid;
   /** Annotation values 0–6 over the whole volume (shared memory in a worker). */
   annotations: Uint8Array;
-  fov: OutsideLines | null;
   /** Class index of each annotation value (−1: not a class). */
   classOf: number[];
 }
