@@ -191,6 +191,7 @@ export const SCHEMA = {
     backend: enumField(['auto', 'cpu', 'gpu'] as const, 'auto', 'compute backend for the voxel kernels'),
     mask: optStringField(null, 'one slice across an axis of the scan (after input.roi), non-zero = analyse: the lines outside it are labelled 255 and left out of every number, like the field of view; --mask'),
     annotations: optStringField(null, 'trainable segmentation: a volume of the scan\'s shape, 0 = not annotated, k = phase code k − 1; a random forest learns the phases from it (see buried segment --annotations); --annotations'),
+    annotation_map: optStringField(null, 'codes of segment.annotations onto the phases, SRC:PHASE,… as segment.label_map; 0 stays "not annotated"; null: the file holds phase code + 1; --annotation-map'),
     model: optStringField(null, 'trainable segmentation with the model.json of an earlier run or buried segment --annotations (another scan of the same series)'),
     labels: optStringField(null, 'labels from another tool (TIFF, folder, file.h5:/dataset, raw) used instead of the automatic segmentation, checked against the scan\'s shape and voxel size; the run goes on from the thickness stage; --labels'),
     label_map: optStringField(null, 'codes of segment.labels onto the phases, SRC:PHASE,… (phases void, li, electrolyte, collector, cathode, outside, masked or codes 0–5, 255); null: the file holds those codes; --label-map'),
@@ -311,6 +312,10 @@ export function validateConfig(cfg: RunConfig): void {
   pair('current.j_nominal', 'current.j_crit', cfg.current.j_nominal, cfg.current.j_crit);
   pair('input.shape', 'input.dtype', cfg.input.shape, cfg.input.dtype);
   if (cfg.input.roi !== null) parseRoi(cfg.input.roi, 'config: input.roi');
+  if (cfg.segment.annotation_map !== null) {
+    if (cfg.segment.annotations === null) throw new InputError('config: segment.annotation_map maps the codes of segment.annotations: give the annotations too');
+    parseLabelMap(cfg.segment.annotation_map, 'config: segment.annotation_map');
+  }
   if (cfg.segment.annotations !== null && cfg.segment.model !== null) throw new InputError('config: give segment.annotations (train) or segment.model (reuse), not both');
   if (cfg.segment.labels !== null && (cfg.segment.annotations !== null || cfg.segment.model !== null)) throw new InputError('config: segment.labels replaces the segmentation; segment.annotations and segment.model train or apply one: give one of them');
   if (cfg.segment.labels !== null && cfg.segment.mask !== null) throw new InputError('config: segment.mask applies to the automatic segmentation; imported segment.labels carry their own masked code (255)');

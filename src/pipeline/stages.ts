@@ -256,6 +256,7 @@ async function trainableStage(ctx: RunContext, out: string): Promise<Record<stri
   const bars = new Map<string, Progress>();
   const r = await trainableScan(ctx.input, ctx.openOptions, out, {
     annotations: c.annotations,
+    annotationMap: c.annotation_map,
     modelFile: c.model,
     onProgress: (step, done, total) => {
       let bar = bars.get(step);

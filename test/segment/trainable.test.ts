@@ -244,4 +244,26 @@ describe('buried segment --annotations', () => {
     expect(r.stderr).toContain('not a buried-li trainable model');
     expect(readFileSync(notModel, 'utf8')).toBe('{"hello": 1}');
   }, 60_000);
+
+  it('--annotation-map: another tool\'s codes give the labels of the contract codes; unmapped codes and a mapped 0 are refused', async () => {
+    // the same strokes as codes 10 (void), 20 (Li), 30 (electrolyte) in uint16, as a Weka or ilastik export
+    const own = (await loadVolume(ann)).data;
+    const foreign = Uint16Array.from(own, (v) => (v === 0 ? 0 : [0, 10, 20, 30][v]));
+    const file = path.join(dir, 'foreign.tif');
+    await writeTiff(file, makeVolume(foreign, [64, 96, 96], null));
+    const r = cli(['segment', scan, '--annotations', file, '--annotation-map', '10:void,20:li,30:electrolyte', '-o', path.join(dir, 'mapped')]);
+    expect(r.status, r.stderr).toBe(0);
+    const a = (await loadVolume(path.join(dir, 'mapped', 'labels.tif'))).data;
+    const b = (await loadVolume(path.join(dir, 'seg', 'labels.tif'))).data;
+    expect(Buffer.from(a.buffer).equals(Buffer.from(b.buffer))).toBe(true);
+    let bad = cli(['segment', scan, '--annotations', file, '--annotation-map', '10:void,20:li', '-o', path.join(dir, 'x4')]);
+    expect([bad.status, bad.stderr.trim().split('\n').length]).toEqual([2, 1]);
+    expect(bad.stderr).toContain(`buried: ${file}: annotation code 30 is not in --annotation-map`);
+    bad = cli(['segment', scan, '--annotations', file, '--annotation-map', '0:void,10:void,20:li,30:electrolyte', '-o', path.join(dir, 'x5')]);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain('0 means "not annotated"');
+    bad = cli(['segment', scan, '--annotation-map', '10:void', '-o', path.join(dir, 'x6')]);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain('--annotation-map maps the codes of --annotations');
+  }, 120_000);
 });

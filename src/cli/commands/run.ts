@@ -19,6 +19,7 @@ interface RunFlags extends ConfigFlags {
   roi?: string;
   mask?: string;
   annotations?: string;
+  annotationMap?: string;
   fillHoles?: boolean;
 }
 
@@ -47,6 +48,7 @@ export function registerRun(program: Command): void {
     .option('--roi <box>', 'same as --input-roi: analyse only this box of the scan, AXIS=START:END or AXIS=center:LENGTH per axis, voxels or µm (um suffix), e.g. y=center:800um,x=center:800um')
     .option('--mask <file>', 'same as --segment-mask: one slice across an axis, non-zero = analyse; the lines outside are left out like the field of view')
     .option('--annotations <file>', 'same as --segment-annotations: trainable segmentation from the annotated voxels of this volume (0 = none, k = phase code k − 1)')
+    .option('--annotation-map <map>', 'same as --segment-annotation-map: the annotation file\'s own codes onto the phases, SRC:PHASE,… e.g. "1:li,2:electrolyte,3:void"')
     .option('--labels <file>', 'same as --segment-labels: labels from another tool (Weka, ilastik, Dragonfly, Avizo) instead of the automatic segmentation; the run goes on from the thickness stage')
     .option('--label-map <map>', 'same as --segment-label-map: their codes onto the phases, SRC:PHASE,… e.g. "0:void,1:electrolyte,2:li"')
     .option('--fill-holes', 'same as --segment-fill-holes true (as in buried segment)')
@@ -66,6 +68,7 @@ export function registerRun(program: Command): void {
         ...(flags.roi !== undefined ? { inputRoi: flags.roi } : {}),
         ...(flags.mask !== undefined ? { segmentMask: flags.mask } : {}),
         ...(flags.annotations !== undefined ? { segmentAnnotations: flags.annotations } : {}),
+        ...(flags.annotationMap !== undefined ? { segmentAnnotationMap: flags.annotationMap } : {}),
         ...(flags.fillHoles !== undefined ? { segmentFillHoles: String(flags.fillHoles) } : {}),
       });
       const force = flags.force === undefined ? false : flags.force === true ? true : parseStages('--force', String(flags.force));

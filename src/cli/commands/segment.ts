@@ -28,6 +28,7 @@ interface SegmentFlags extends InputFlags {
   fieldOfView: string;
   mask?: string;
   annotations?: string;
+  annotationMap?: string;
   model?: string;
   trees?: string;
   /** false under --no-rules (trainable segmentation). */
@@ -90,6 +91,7 @@ export function registerSegment(program: Command): void {
       .option('--memory <size>', 'memory budget, e.g. 8G (default 60 % of the available RAM): a scan whose in-memory segmentation does not fit is streamed by slabs through scratch files ($BURIED_SCRATCH or the temporary folder), with identical labels')
       .option('--strict', 'exit 3 when the segmentation confidence is low (labels.tif and segment.json are still written, to inspect)')
       .option('--annotations <file>', 'trainable segmentation: a volume of the scan\'s shape, 0 = not annotated, k = phase code k − 1 (1 void/pore, 2 Li, 3 electrolyte, 4 collector, 5 cathode, 6 outside); a random forest learns the phases from these voxels and labels every voxel, with probability and uncertainty maps and model.json')
+      .option('--annotation-map <map>', 'trainable segmentation: the annotation file\'s own codes onto the phases, SRC:PHASE,… as --label-map (e.g. "1:li,2:electrolyte,3:void"); 0 stays "not annotated"')
       .option('--model <file>', 'trainable segmentation with the model.json of an earlier --annotations run (another scan of the same series)')
       .option('--trees <n>', 'trainable segmentation: trees of the random forest', '16')
       .option('--no-rules', 'trainable segmentation: leave the forest\'s labels as they are, without the connectivity rules (Li specks not joined to an electrode, voids enclosed in Li, collector specks, enclosed "outside" air)')
@@ -101,6 +103,7 @@ export function registerSegment(program: Command): void {
       // before any computing: a read-only or unwritable output folder fails now, in one line
       await checkOutputFolder(flags.out);
       if (flags.annotations !== undefined || flags.model !== undefined) return trainableCommand(input, flags);
+      if (flags.annotationMap !== undefined && flags.annotations === undefined) throw new InputError('--annotation-map maps the codes of --annotations: give the annotations too');
       if (flags.rules === false) throw new InputError('--no-rules applies to the trainable segmentation (--annotations or --model)');
       const backendChoice = oneOf<BackendChoice>('--backend', flags.backend, ['auto', 'cpu', 'gpu']);
       const options: Omit<SegmentScanOptions, 'backend' | 'budgetBytes'> = {
@@ -182,6 +185,7 @@ async function trainableCommand(input: string, flags: SegmentFlags): Promise<voi
   try {
     r = await trainableScan(input, open, flags.out, {
       annotations: flags.annotations ?? null,
+      annotationMap: flags.annotationMap ?? null,
       modelFile: flags.model ?? null,
       trees,
       rules: flags.rules !== false,

@@ -12,6 +12,7 @@
  * O(N · trees · depth).
  */
 import { InputError } from '../../io/errors.js';
+import { parseLabelMap } from '../import-labels.js';
 import type { Volume } from '../../io/volume.js';
 import { buildPyramid, DEFAULT_SCALES, defaultFactor, featureCount, featureNames, prepareSlab, slabRange, type FeatureSpec, type Pyramid } from './features.js';
 import { existsSync } from 'node:fs';
@@ -26,6 +27,17 @@ import { detectFieldOfView } from '../fov.js';
 import type { ComputeBackend, GreyArray } from '../../compute/types.js';
 import { predictSlabsOn, trainingSlabsOn } from './backend-slab.js';
 import { applyPhaseRules, type PhaseRulesOptions, type PhaseRulesReport } from './rules.js';
+
+/** --annotation-map: the file's code → annotation value (phase code + 1). */
+function annotationLookup(text: string): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const [src, code] of parseLabelMap(text, '--annotation-map')) {
+    if (src === 0) throw new InputError('--annotation-map: 0 means "not annotated" and cannot be mapped');
+    if (code > 5) throw new InputError(`--annotation-map: ${src} is mapped to ${code === 255 ? 'masked' : code}, not a phase to learn (void, li, electrolyte, collector, cathode, outside)`);
+    out.set(src, code + 1);
+  }
+  return out;
+}
 
 /** Annotation value k ↔ contract code k − 1. */
 const PHASE_OF_ANNOTATION = [-1, 0, 1, 2, 3, 4, 5];
@@ -55,6 +67,11 @@ export interface TrainableOptions {
   /** Voxels per slab of features (default 2²³). */
   slabVoxels?: number;
   onProgress?: (step: 'features' | 'train' | 'predict', done: number, total: number) => void;
+  /**
+   * The annotation file's own codes onto phases, "SRC:PHASE,…" as --label-map (e.g. "1:li,2:electrolyte,
+   * 7:void"); 0 stays "not annotated". Null: the file holds phase code + 1.
+   */
+  annotationMap?: string | null;
   /** Connectivity rules on the labels (rules.ts): false = off; default on with its defaults. */
   rules?: boolean | PhaseRulesOptions;
   /** A gpu backend computes each slab's fine-scale features (backend-slab.ts; slabs in turn, this thread); otherwise cpu code, slabs on worker threads. */
@@ -127,10 +144,16 @@ export async function segmentTrainable(scan: Volume, annotations: Volume | null,
     if (forest.features !== featureCount(model.spec)) throw new InputError('model.json: feature count does not match its feature set');
   } else {
     if (!annotations) throw new InputError('trainable segmentation needs annotations (or a model)');
+    // annotation values 0–6 (phase code + 1), through the user's map of their own codes if given
+    const ann8 = new Uint8Array(isShared(scan.data) ? new SharedArrayBuffer(N) : new ArrayBuffer(N));
+    const map = o.annotationMap ? annotationLookup(o.annotationMap) : null;
     for (let i = 0; i < N; i++) {
-      const a = Number(annotations.data[i]);
-      if (a === 0) continue;
-      if (!(a >= 1 && a <= 6 && Number.isInteger(a))) throw new InputError(`annotation value ${a} is not 0 (none) or 1–6 (phase code + 1)`, o.names?.annotations);
+      const v = Number(annotations.data[i]);
+      if (v === 0) continue;
+      const a = map ? map.get(v) : v;
+      if (a === undefined) throw new InputError(`annotation code ${v} is not in --annotation-map (0 = not annotated; map every other code the file holds)`, o.names?.annotations);
+      if (!(a >= 1 && a <= 6 && Number.isInteger(a))) throw new InputError(`annotation value ${a} is not 0 (none) or 1–6 (phase code + 1)${map ? '' : '; a file with other codes needs --annotation-map'}`, o.names?.annotations);
+      ann8[i] = a;
       counts.set(a, (counts.get(a) ?? 0) + 1);
     }
     const annotated = [...counts.keys()].sort((p, q) => p - q);
@@ -143,8 +166,6 @@ export async function segmentTrainable(scan: Volume, annotations: Volume | null,
     // features of the annotated voxels only, slab by slab (in worker threads when there are several)
     const F = featureCount(spec);
     const total = [...counts.values()].reduce((x, y) => x + y, 0);
-    const ann8 = new Uint8Array(isShared(scan.data) ? new SharedArrayBuffer(N) : new ArrayBuffer(N));
-    for (let i = 0; i < N; i++) ann8[i] = Number(annotations.data[i]);
     const trainTasks: TrainingSlabTask[] = [];
     for (const slab of slabs(nz, ny, nx, o.slabVoxels, spec)) {
       let any = false;
