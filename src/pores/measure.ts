@@ -194,7 +194,7 @@ export async function measurePores(source: SlabReader, spacing: Spacing3, option
     const json = assemble({
       shape, spacing, axis, layer, prof, other, percolating, percolatingLi, minGapUm, liGapUm, sizes,
       any: any.table, li: li.table, pores: pores.table, depthLow, depthHigh, penLow, penHigh,
-      runs, reason, maxListed: options.maxListed ?? 200, bins: options.bins,
+      runs, reason, maxListed: options.maxListed ?? 200, bins: options.bins, minFilamentUm: (options.minFilamentVoxels ?? 4) * dn,
       memory: { out_of_core: streamed, slab_slices: slabSlices, slabs: Math.ceil(nz / slabSlices), budget_bytes: budget, in_core_bytes: inCoreBytes },
       timings,
     });
@@ -239,6 +239,7 @@ interface Parts {
   reason: string | null;
   maxListed: number;
   bins?: number;
+  minFilamentUm: number;
   memory: PoresJson['memory'];
   timings: Record<string, number>;
 }
@@ -292,7 +293,7 @@ function assemble(p: Parts): PoresJson {
 
   // filaments: Li clusters, deepest first
   const filaments: FilamentRecord[] = [];
-  let crossing = 0, isolated = 0, deepest = 0;
+  let crossing = 0, isolated = 0, bumps = 0, deepest = 0;
   for (let k = 1; k <= p.li.count; k++) {
     const lo = p.li.low[k] === 1, hi = p.li.high[k] === 1;
     const both = lo && hi;
@@ -300,6 +301,7 @@ function assemble(p: Parts): PoresJson {
     if (!lo && !hi) isolated++;
     const depth = both ? Math.max(p.depthLow[k], p.depthHigh[k]) : lo ? p.depthLow[k] : hi ? p.depthHigh[k] : null;
     if (depth !== null && depth > deepest) deepest = depth;
+    if (depth !== null && !both && depth < p.minFilamentUm - 1e-9) bumps++;
     filaments.push({ id: k, from: both ? 'both' : lo ? layer.low.name : hi ? layer.high.name : null, voxels: p.li.sizes[k], volume_um3: r6(p.li.sizes[k] * voxelUm3), depth_um: depth === null ? null : r6(depth), crossing: both });
   }
   filaments.sort((a, b) => (b.depth_um ?? -1) - (a.depth_um ?? -1) || b.voxels - a.voxels);
@@ -364,7 +366,9 @@ function assemble(p: Parts): PoresJson {
       voxels: li,
       volume_um3: r6(li * voxelUm3),
       fraction_of_layer: r6(layerVoxels ? li / layerVoxels : 0),
-      filament_count: p.li.count - isolated,
+      filament_count: p.li.count - isolated - bumps,
+      min_filament_depth_um: r6(p.minFilamentUm),
+      interface_bumps: bumps,
       crossing_count: crossing,
       isolated_count: isolated,
       deepest_um: r6(deepest),

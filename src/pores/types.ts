@@ -22,6 +22,12 @@ export interface PoresOptions {
   threads?: number;
   /** Histogram bins of the pore sizes (default 40). */
   bins?: number;
+  /**
+   * Li touching a side counts as a filament when it reaches at least this many voxels deep along the
+   * normal (default 4); shallower Li is interface roughness (the layer's surface repair treats 2.5
+   * voxels as roughness), counted as `interface_bumps`.
+   */
+  minFilamentVoxels?: number;
   /** Filaments and pore clusters listed one by one in pores.json (largest first; default 200). */
   maxListed?: number;
   /**
@@ -123,7 +129,11 @@ export interface PoresJson {
     voxels: number;
     volume_um3: number;
     fraction_of_layer: number;
+    /** Li clusters touching a side and at least min_filament_depth_um deep (crossing ones included). */
     filament_count: number;
+    min_filament_depth_um: number;
+    /** Li clusters touching a side but shallower than that (interface roughness). */
+    interface_bumps: number;
     crossing_count: number;
     isolated_count: number;
     deepest_um: number;
