@@ -181,7 +181,8 @@ export async function measurePores(source: SlabReader, spacing: Spacing3, option
     else {
       for (const [code, kind] of [[ELECTROLYTE, 'electrolyte'], [PORE, 'pore']] as const) {
         const box = await phaseBox(src, layer, code, range, slabSlices);
-        for (const a of options.tortuosityAxes ?? [axis]) {
+        const axes = [...new Set((options.tortuosityAxes ?? ['normal']).map((a) => (a === 'normal' ? axis : a)))];
+        for (const a of axes) {
           const r = await runTortuosity(fn, box, kind, a, options.tortuosityTol ?? 1e-6, spacing);
           runs.push(r.record);
           if (kind === 'electrolyte' && a === axis && r.flux && r.flux.length === m) flux = r.flux;

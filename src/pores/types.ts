@@ -35,8 +35,8 @@ export interface PoresOptions {
    * computed, `tortuosity_factor: null` with the reason.
    */
   measureTortuosity?: TortuosityFn | null;
-  /** Axes of the tortuosity solve (default: the stack normal only). */
-  tortuosityAxes?: Axis[];
+  /** Axes of the tortuosity solve ('normal': the stack normal; default: the stack normal only). */
+  tortuosityAxes?: (Axis | 'normal')[];
   /** Relative residual of the solve (default 1e-6). */
   tortuosityTol?: number;
   onProgress?: (done: number, total: number) => void;

@@ -29,8 +29,8 @@ fem:
 report:
   figure_width_px: 600
 `;
-const STAGES = ['segment', 'thickness', 'strip', 'current', 'fem', 'report'];
-const RECORD_DIRS: Record<string, string> = { segment: 'segment', thickness: 'thickness', strip: 'strip', current: 'current', fem: 'fem', report: 'figures' };
+const STAGES = ['segment', 'thickness', 'pores', 'strip', 'current', 'fem', 'report'];
+const RECORD_DIRS: Record<string, string> = { segment: 'segment', thickness: 'thickness', pores: 'pores', strip: 'strip', current: 'current', fem: 'fem', report: 'figures' };
 const VERSION = (JSON.parse(readFileSync(path.join(REPO, 'package.json'), 'utf8')) as { version: string }).version;
 
 interface StageLine {
@@ -147,7 +147,7 @@ describe('buried run: resume does not reuse stale results', () => {
     // the report of the earlier run is gone with the record: nothing describes results it was not made from
     expect(files).not.toContain('report.html');
     expect(files).not.toContain('figures/.stage.json');
-    for (const s of ['segment', 'thickness', 'strip', 'current', 'fem']) expect(files, s).toContain(`${s}/.stage.json`);
+    for (const s of ['segment', 'thickness', 'pores', 'strip', 'current', 'fem']) expect(files, s).toContain(`${s}/.stage.json`);
     expect(files.filter((f) => f.endsWith('.partial'))).toEqual([]);
 
     const resumed = run('--current-conductivity', '4', '--report-figure-width-px', '2400');

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { tempDir } from '../helpers.js';
 import { makeFixture, pngWidth, readJson, runCli, walk, type Fixture } from './helpers.js';
 
-const STAGE_DIRS = ['segment', 'thickness', 'strip', 'current', 'fem', 'figures'];
+const STAGE_DIRS = ['segment', 'thickness', 'pores', 'strip', 'current', 'fem', 'figures'];
 const PHASES: [string, string][] = [['0', 'void'], ['1', 'li'], ['2', 'electrolyte'], ['3', 'collector']];
 
 describe('buried run: end to end on a small plated phantom', () => {
@@ -23,7 +23,7 @@ describe('buried run: end to end on a small plated phantom', () => {
     expect(first.status, first.stderr).toBe(0);
     const summary = JSON.parse(first.stdout);
     expect(summary.stages.map((s: { stage: string; status: string }) => `${s.stage}:${s.status}`)).toEqual(
-      ['segment', 'thickness', 'strip', 'current', 'fem', 'report'].map((s) => `${s}:ran`),
+      ['segment', 'thickness', 'pores', 'strip', 'current', 'fem', 'report'].map((s) => `${s}:ran`),
     );
     for (const d of STAGE_DIRS) expect(existsSync(path.join(out, d, '.stage.json')), d).toBe(true);
     for (const f of ['segment/labels.tif', 'thickness/thickness_um.tif', 'strip/stripping.csv', 'strip/stripping_current.csv', 'current/current.json', 'current/current_density.tif', 'fem/contact.json', 'report.html', 'manifest.json']) {
