@@ -101,7 +101,7 @@ describe('buried run: resume does not reuse stale results', () => {
     const { stages, stderr } = run();
     const why = `made by buried-li 0.0.1, this is ${VERSION}`;
     expect(stages.map((s) => `${s.stage}:${s.status}:${s.reason}`)).toEqual(STAGES.map((s) => `${s}:ran:${why}`));
-    expect(stderr).toContain(`stage 1/6: segment done in`);
+    expect(stderr).toContain(`stage 1/7: segment done in`);
     expect(stderr).toContain(`(${why};`);
     for (const stage of STAGES) expect(readJson<StageRecord>(path.join(out, RECORD_DIRS[stage], '.stage.json')).package_version, stage).toBe(VERSION);
     expect(readJson(path.join(out, 'manifest.json')).version).toBe(VERSION);

@@ -30,7 +30,7 @@ describe('buried run: end to end on a small plated phantom', () => {
       expect(existsSync(path.join(out, f)), f).toBe(true);
     }
     // plain progress (not a TTY): an overall "stage k/N" line per stage
-    for (let k = 1; k <= 6; k++) expect(first.stderr).toContain(`stage ${k}/6:`);
+    for (let k = 1; k <= 7; k++) expect(first.stderr).toContain(`stage ${k}/7:`);
   });
 
   it('measures the phantom: Li mean thickness within 1.5 voxels, phase fractions within 3 %', () => {
@@ -42,7 +42,11 @@ describe('buried run: end to end on a small plated phantom', () => {
 
   it('report.html is self-contained, has every section, and shows the measured and true numbers', () => {
     const html = readFileSync(path.join(out, 'report.html'), 'utf8');
-    for (const id of ['phases', 'thickness', 'roughness', 'stripping', 'snapshots', 'current', 'contact', 'parameters']) expect(html).toContain(`<section id="${id}">`);
+    for (const id of ['phases', 'thickness', 'roughness', 'pores', 'stripping', 'snapshots', 'current', 'contact', 'parameters']) expect(html).toContain(`<section id="${id}">`);
+    // the pores stage's porosity, as pores.json has it, against the truth
+    const pores = readJson(path.join(out, 'pores', 'pores.json'));
+    expect(html).toContain(`${(pores.porosity * 100).toFixed(2)} %`);
+    expect(html).toContain('Electrolyte microstructure');
     // no external resources: every src/href is a data: URL or an in-page anchor
     const refs = [...html.matchAll(/\b(?:src|href|xlink:href)\s*=\s*["']([^"']*)["']/gi)].map((m) => m[1]);
     expect(refs.length).toBeGreaterThan(10);
@@ -85,7 +89,7 @@ describe('buried run: end to end on a small plated phantom', () => {
     expect(m.backend).toMatch(/cpu|gpu/);
     expect(m.memory.peak_rss_bytes).toBeGreaterThan(20e6);
     expect(m.memory.peak_reached_in_stage).toMatch(/segment|thickness|strip|current|fem|report/);
-    expect(m.stages).toHaveLength(6);
+    expect(m.stages).toHaveLength(7);
     for (const s of m.stages) expect(s.seconds).toBeGreaterThan(0);
   });
 
