@@ -130,7 +130,7 @@ describe('buried run: resume does not reuse stale results', () => {
     const whole = statSync(file).size;
     truncateSync(file, Math.floor(whole / 2));
     const { stages } = run('--current-conductivity', '4');
-    expect(stages.map((s) => `${s.stage}:${s.status}`)).toEqual(['segment:skipped', 'thickness:skipped', 'strip:skipped', 'current:skipped', 'fem:skipped', 'report:ran']);
+    expect(stages.map((s) => `${s.stage}:${s.status}`)).toEqual(['segment:skipped', 'thickness:skipped', 'pores:skipped', 'strip:skipped', 'current:skipped', 'fem:skipped', 'report:ran']);
     expect(stages.find((s) => s.stage === 'report')?.reason).toBe('outputs missing or changed');
     expect(html().trimEnd()).toMatch(/<\/html>$/);
     expect(statSync(file).size).toBeGreaterThan(whole * 0.9);
@@ -151,7 +151,7 @@ describe('buried run: resume does not reuse stale results', () => {
     expect(files.filter((f) => f.endsWith('.partial'))).toEqual([]);
 
     const resumed = run('--current-conductivity', '4', '--report-figure-width-px', '2400');
-    expect(resumed.stages.map((s) => `${s.stage}:${s.status}`)).toEqual(['segment:skipped', 'thickness:skipped', 'strip:skipped', 'current:skipped', 'fem:skipped', 'report:ran']);
+    expect(resumed.stages.map((s) => `${s.stage}:${s.status}`)).toEqual(['segment:skipped', 'thickness:skipped', 'pores:skipped', 'strip:skipped', 'current:skipped', 'fem:skipped', 'report:ran']);
     expect(html().trimEnd()).toMatch(/<\/html>$/);
   });
 });
