@@ -31,6 +31,7 @@ const COMMANDS: { names: string[]; register: (program: Command) => Promise<void>
   { names: ['thickness'], register: async (p) => (await import('./commands/thickness.js')).registerThickness(p) },
   { names: ['distance'], register: async (p) => (await import('./commands/distance.js')).registerDistance(p) },
   { names: ['local-thickness'], register: async (p) => (await import('./commands/distance.js')).registerLocalThickness(p) },
+  { names: ['pores'], register: async (p) => (await import('./commands/pores.js')).registerPores(p) },
   { names: ['strip'], register: async (p) => (await import('./commands/strip.js')).registerStrip(p) },
   { names: ['current'], register: async (p) => (await import('./commands/current.js')).registerCurrent(p) },
   { names: ['fem'], register: async (p) => (await import('./commands/fem.js')).registerFem(p) },

@@ -19,7 +19,7 @@ export const RUN_LOG = 'run.log';
 export const RUN_SUMMARY = 'summary.csv';
 
 /** Stage folders of a run. */
-export const STAGE_DIRS = { segment: 'segment', thickness: 'thickness', strip: 'strip', current: 'current', fem: 'fem' } as const;
+export const STAGE_DIRS = { segment: 'segment', thickness: 'thickness', pores: 'pores', strip: 'strip', current: 'current', fem: 'fem' } as const;
 export type RunStage = keyof typeof STAGE_DIRS;
 
 export const SEGMENT_FILES = { labels: 'labels.tif', json: 'segment.json' } as const;
@@ -52,6 +52,19 @@ export function thicknessFiles(suffix = '') {
 }
 /** Thickness-stage files shared by the electrodes. */
 export const THICKNESS_FILES = { ...thicknessFiles(), interface: 'interface.json' } as const;
+
+/** Pores-stage files (electrolyte microstructure); `penetration(name)` per Li side (near, far or anode). */
+export const PORES_FILES = {
+  json: 'pores.json',
+  profile: 'porosity_profile.svg',
+  profilePng: 'porosity_profile.png',
+  sizes: 'pore_sizes.svg',
+  sizesPng: 'pore_sizes.png',
+  flux: 'flux_inlet.tif',
+  penetration: (name: string) => `li_penetration_${name}_um.tif`,
+  penetrationFigure: (name: string) => `li_penetration_${name}.svg`,
+  penetrationPng: (name: string) => `li_penetration_${name}.png`,
+} as const;
 
 export const STRIP_FILES = { csv: 'stripping.csv', json: 'stripping.json', figure: 'stripping.svg' } as const;
 

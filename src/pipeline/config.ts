@@ -158,7 +158,7 @@ function autoNumField(doc: string, def: number | 'auto' = 'auto'): Field<number 
   return { default: def, doc, allowed, check, parse: check };
 }
 
-export const STAGES = ['segment', 'thickness', 'strip', 'current', 'fem', 'report'] as const;
+export const STAGES = ['segment', 'thickness', 'pores', 'strip', 'current', 'fem', 'report'] as const;
 export type StageName = (typeof STAGES)[number];
 
 /** THE schema. Add a parameter here and it gets a default, validation, a flag and a manifest entry. */
@@ -203,6 +203,12 @@ export const SCHEMA = {
     window: numField({ min: 1, max: 64, integer: true }, 6, 'voxels looked ahead to accept an electrolyte surface'),
     outlier_voxels: numField({ min: 0, exclusiveMin: true }, 2.5, 'surface deeper than the local median by more than this is repaired'),
     median_radius: numField({ min: 1, max: 64, integer: true }, 6, 'half-width (columns) of the surface median neighbourhood'),
+  },
+  pores: {
+    enabled: boolField(true, 'electrolyte microstructure stage (buried pores): porosity and profile, pore sizes and clusters, Li filaments and penetration maps, percolation, min_gap_um, tortuosity; false skips it'),
+    normal: enumField(['segment', 'x', 'y', 'z', 'auto'] as const, 'segment', 'stack normal: segment = the one the segment stage found (z if none); auto = the axis along which the electrolyte fraction varies most'),
+    min_filament: numField({ min: 1, max: 1000, integer: true }, 4, 'Li at a side of the electrolyte counts as a filament from this depth (voxels along the normal); shallower is interface roughness'),
+    tortuosity_axes: enumListField(['normal', 'x', 'y', 'z'] as const, ['normal'], 'axes of the tortuosity solve (normal = the stack normal)'),
   },
   strip: {
     modes: enumListField(['uniform', 'current'] as const, ['uniform', 'current'], 'replays to run: uniform rate and/or current-aware'),

@@ -23,7 +23,7 @@ import type { ImportedLabelsReport } from '../segment/import-labels.js';
 import type { TrainableDoc } from '../segment/trainable/stage.js';
 import { STAGES } from './config.js';
 import { PRESETS } from '../synth/presets.js';
-import { CURRENT_FILES, FEM_FILES, RUN_REPORT, runFile, SEGMENT_FILES, STRIP_FILES, THICKNESS_FILES, thicknessFiles, UNCERTAINTY_FILE, type InterfaceDoc } from '../io/run-folder.js';
+import { CURRENT_FILES, FEM_FILES, PORES_FILES, RUN_REPORT, runFile, SEGMENT_FILES, STRIP_FILES, THICKNESS_FILES, thicknessFiles, UNCERTAINTY_FILE, type InterfaceDoc } from '../io/run-folder.js';
 
 const UM_PER_MAH_CM2 = 4.85;
 const PHASES: [code: string, name: string, truthKey: keyof PhantomTruth['phase_fractions_in_cell']][] = [
@@ -148,6 +148,7 @@ export const reportStage: StageSpec = {
       current: d('current', CURRENT_FILES.json),
       current_density: d('current', CURRENT_FILES.density),
       fem: d('fem', FEM_FILES.json),
+      ...(ctx.cfg.pores.enabled ? { pores: d('pores', PORES_FILES.json) } : {}),
       // the QC slices show the labels over the scan
       labels: d('segment', SEGMENT_FILES.labels),
       scan: scanFile(ctx.input),
@@ -336,6 +337,8 @@ export const reportStage: StageSpec = {
     // a symmetric cell: both electrodes side by side, then the far one's maps and replays
     const { electrodeSections } = await import('./report-electrodes.js');
     sections.push(...(await electrodeSections({ dir, thickness: th, truth, save, gridTableHtml })));
+    const pores = ctx.cfg.pores.enabled ? await (await import('./report-pores.js')).poresSection({ dir, truth, save }) : null;
+    if (pores) sections.push(pores);
 
     const atRows: Partial<StrippingJson['at_rows'][number]>[] = strip.uniform?.at_rows ?? [];
     const curAt: Partial<NonNullable<StrippingJson['current']>['at_rows'][number]>[] = strip.current?.at_rows ?? [];

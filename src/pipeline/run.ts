@@ -35,13 +35,14 @@ import {
 } from './fingerprint.js';
 import { currentStage, femStage, openOptionsOf, scanFile, segmentStage, stripStage, thicknessStage, type RunContext, type StageSpec } from './stages.js';
 import { reportStage } from './report.js';
+import { poresRunStage } from './pores-stage.js';
 import { readSegmentLiVoxels, readSegmentQc, stopsOnQc } from './segment-qc.js';
 import type { QcBlock } from '../segment/types.js';
 import { readRunDocs, RUN_MANIFEST, RUN_REPORT, RUN_SUMMARY, runFile, SEGMENT_FILES, type ManifestDoc } from '../io/run-folder.js';
 import { writeRunSummary } from '../io/run-summary.js';
 import { scanStem } from '../batch/list.js';
 
-export const STAGE_SPECS: StageSpec[] = [segmentStage, thicknessStage, stripStage, currentStage, femStage, reportStage];
+export const STAGE_SPECS: StageSpec[] = [segmentStage, thicknessStage, poresRunStage, stripStage, currentStage, femStage, reportStage];
 
 /** Walk up from this module to the package root (works from src/ and dist/src/). */
 export function packageRoot(): string {
@@ -198,7 +199,10 @@ async function runInFolder(o: RunOptions, out: string, input: string, sample: bo
     streamed: [],
   };
 
-  const specs = o.until ? STAGE_SPECS.slice(0, STAGE_SPECS.findIndex((s) => s.name === o.until) + 1) : STAGE_SPECS;
+  // stages the configuration switches off (pores.enabled: false) are not run and not listed
+  const active = STAGE_SPECS.filter((s) => s.enabled?.(o.cfg) ?? true);
+  if (o.until && !active.some((s) => s.name === o.until)) throw new InputError(`--until ${o.until}: that stage is switched off by the configuration (${o.until}.enabled: false)`);
+  const specs = o.until ? active.slice(0, active.findIndex((s) => s.name === o.until) + 1) : active;
   const reports: StageReport[] = [];
   const digests = new Map<string, FileDigest>();
   const digestOf = async (file: string): Promise<FileDigest> => {

@@ -60,6 +60,8 @@ export interface StageSpec {
   inputs(ctx: RunContext): Promise<Record<string, string>>;
   /** Output folder (default DIR/<name>). */
   folder?(ctx: RunContext): string;
+  /** false: the configuration switches the stage off (default: on). */
+  enabled?(cfg: RunConfig): boolean;
   run(ctx: RunContext, out: string): Promise<Record<string, unknown>>;
 }
 
@@ -104,7 +106,7 @@ export function scanFile(input: string): string {
 }
 
 /** The layout recorded in segment.json's QC block (null when absent). */
-async function segmentLayout(ctx: RunContext): Promise<{ name?: string; normal_axis?: string; electrodes?: number } | null> {
+export async function segmentLayout(ctx: RunContext): Promise<{ name?: string; normal_axis?: string; electrodes?: number } | null> {
   try {
     type Layout = { name?: string; normal_axis?: string; electrodes?: number };
     // imported labels record their stack normal as `layout` (no QC block)

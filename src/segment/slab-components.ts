@@ -25,8 +25,8 @@ export interface SlabComponentsOptions {
   connectivity: 6 | 26;
   /** Slices per slab (memory ≈ 5 bytes × slab voxels). */
   slabDepth: number;
-  /** Write the mask (0/1) of slices [z0, z1) into `mask` (length (z1 - z0) × ny × nx). */
-  fillMask(z0: number, z1: number, mask: Uint8Array): void;
+  /** Write the mask (0/1) of slices [z0, z1) into `mask` (length (z1 - z0) × ny × nx); may read the slices from disk first. */
+  fillMask(z0: number, z1: number, mask: Uint8Array): void | Promise<void>;
   /** Number of statistics channels accumulated per component. */
   channels?: number;
   /** Channel (0..channels-1) a foreground voxel (global index) counts in, or -1 for none. */
@@ -166,7 +166,7 @@ export async function slabComponents(o: SlabComponentsOptions): Promise<SlabComp
 
   const label = async (z0: number, z1: number) => {
     const m = mask.subarray(0, (z1 - z0) * plane);
-    o.fillMask(z0, z1, m);
+    await o.fillMask(z0, z1, m);
     return o.backend.connectedComponents(m, [z1 - z0, ny, nx], o.connectivity, labelBuffer.subarray(0, m.length));
   };
 

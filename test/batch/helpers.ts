@@ -280,7 +280,7 @@ export const kill = (c: ChildProcess, sig: NodeJS.Signals = 'SIGKILL') => () => 
   if (c.exitCode === null && c.signalCode === null) c.kill(sig);
 };
 
-export const STAGES = ['segment', 'thickness', 'strip', 'current', 'fem', 'report'];
+export const STAGES = ['segment', 'thickness', 'pores', 'strip', 'current', 'fem', 'report'];
 
 /** A run folder's summary.csv (a file, or its text with `isText`) without its wall time: the rows that must not change. */
 export function steadySummary(fileOrText: string, isText = false): Record<string, string>[] {

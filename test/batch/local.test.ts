@@ -27,7 +27,7 @@ describe('buried batch on this machine', () => {
     for (const name of ['cell-a_scan', 'cell-b_scan', 'cell-c_scan']) {
       expect(files).toContain(`${name}/manifest.json`);
       expect(files).toContain(`${name}/report.html`);
-      expect(readJson(path.join(out, name, 'manifest.json')).stages.map((s: { stage: string }) => s.stage)).toEqual(['segment', 'thickness', 'strip', 'current', 'fem', 'report']);
+      expect(readJson(path.join(out, name, 'manifest.json')).stages.map((s: { stage: string }) => s.stage)).toEqual(['segment', 'thickness', 'pores', 'strip', 'current', 'fem', 'report']);
     }
     expect(files.filter((f) => f.endsWith('.partial'))).toEqual([]);
 

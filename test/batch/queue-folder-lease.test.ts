@@ -62,7 +62,7 @@ describe(`two batches into one folder`, () => {
     expect(strip.summary.steps).toBe(steps.get(lastId));
     expect(strip.uniform.rows).toHaveLength(steps.get(lastId)! + 1);
     // (the strip steps change the stripping curve and the report only)
-    expect(m.stages.map((x: { stage: string; status: string }) => `${x.stage}:${x.status}`)).toEqual(['segment:skipped', 'thickness:skipped', 'strip:ran', 'current:skipped', 'fem:skipped', 'report:ran']);
+    expect(m.stages.map((x: { stage: string; status: string }) => `${x.stage}:${x.status}`)).toEqual(['segment:skipped', 'thickness:skipped', 'pores:skipped', 'strip:ran', 'current:skipped', 'fem:skipped', 'report:ran']);
     expect(walk(out).filter((f) => f.endsWith('.partial'))).toEqual([]);
   }, 120_000);
 });

@@ -16,9 +16,9 @@ import { afterFile, attemptHeaders, bounded, cliAsync, freePort, kill, makeScans
 
 const { cleanup, dirs } = afterFile();
 
-const STAGES = ['segment', 'thickness', 'strip', 'current', 'fem', 'report'];
+const STAGES = ['segment', 'thickness', 'pores', 'strip', 'current', 'fem', 'report'];
 /** Where each stage keeps its record (.stage.json: what a later run trusts). */
-const RECORD_DIRS = ['segment', 'thickness', 'strip', 'current', 'fem', 'figures'];
+const RECORD_DIRS = ['segment', 'thickness', 'pores', 'strip', 'current', 'fem', 'figures'];
 
 describe(`buried worker on SIGTERM`, () => {
   beforeEach((ctx) => requireAvailable(ctx, noRedis));

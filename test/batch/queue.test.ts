@@ -77,7 +77,7 @@ describe('buried batch --queue with two workers', () => {
     for (const n of names) {
       const m = readJson(path.join(out, n, 'manifest.json'));
       expect(m.stages.map((s: { stage: string }) => s.stage)).toEqual(STAGES);
-      for (const s of ['segment', 'thickness', 'strip', 'current', 'fem', 'figures']) expect(walk(path.join(out, n))).toContain(`${s}/.stage.json`);
+      for (const s of ['segment', 'thickness', 'pores', 'strip', 'current', 'fem', 'figures']) expect(walk(path.join(out, n))).toContain(`${s}/.stage.json`);
     }
     expect(walk(out).filter((f) => f.endsWith('.partial'))).toEqual([]);
 

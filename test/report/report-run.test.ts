@@ -78,7 +78,7 @@ describe('buried run: report with a foreign truth.json beside the scan', () => {
     const again = runCli(['run', fx.scan, '-o', out, '--config', fx.config, '--json', '--workers', '2']);
     expect(again.status, again.stderr).toBe(0);
     const summary = JSON.parse(again.stdout) as { stages: { stage: string; status: string }[] };
-    expect(summary.stages.map((s) => `${s.stage}:${s.status}`)).toEqual(['segment:skipped', 'thickness:skipped', 'strip:skipped', 'current:skipped', 'fem:skipped', 'report:ran']);
+    expect(summary.stages.map((s) => `${s.stage}:${s.status}`)).toEqual(['segment:skipped', 'thickness:skipped', 'pores:skipped', 'strip:skipped', 'current:skipped', 'fem:skipped', 'report:ran']);
     expect(again.stderr).not.toContain('not a buried-li phantom truth');
     const html = readFileSync(path.join(out, 'report.html'), 'utf8');
     expect(html).toContain('<th class="truth">ground truth</th>');

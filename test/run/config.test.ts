@@ -55,7 +55,7 @@ describe('run configuration', () => {
       expect(f.doc.length, key).toBeGreaterThan(5);
       expect(f.check((d as any)[s][k]), key).toEqual(f.default);
     }
-    expect(Object.keys(SCHEMA)).toEqual(['input', 'run', 'segment', 'thickness', 'strip', 'current', 'fem', 'report']);
+    expect(Object.keys(SCHEMA)).toEqual(['input', 'run', 'segment', 'thickness', 'pores', 'strip', 'current', 'fem', 'report']);
     expect(configTable(d).every((r) => !r.changed)).toBe(true);
   });
 

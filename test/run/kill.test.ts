@@ -40,7 +40,7 @@ describe('buried run: killed with SIGKILL mid-stage', () => {
     const r = runCli(['run', fx.scan, '-o', out, '--config', fx.config, '--workers', '2', '--json']);
     expect(r.status, r.stderr).toBe(0);
     const st = JSON.parse(r.stdout).stages as { stage: string; status: string }[];
-    expect(st.map((s) => `${s.stage}:${s.status}`)).toEqual(['segment:skipped', 'thickness:skipped', 'strip:ran', 'current:ran', 'fem:ran', 'report:ran']);
+    expect(st.map((s) => `${s.stage}:${s.status}`)).toEqual(['segment:skipped', 'thickness:skipped', 'pores:skipped', 'strip:ran', 'current:ran', 'fem:ran', 'report:ran']);
     expect(existsSync(stale)).toBe(false);
     expect(walk(out).filter((f) => f.endsWith('.partial'))).toEqual([]);
     expect(existsSync(path.join(out, 'report.html'))).toBe(true);

@@ -29,8 +29,8 @@ fem:
 report:
   figure_width_px: 600
 `;
-const STAGES = ['segment', 'thickness', 'strip', 'current', 'fem', 'report'];
-const RECORD_DIRS: Record<string, string> = { segment: 'segment', thickness: 'thickness', strip: 'strip', current: 'current', fem: 'fem', report: 'figures' };
+const STAGES = ['segment', 'thickness', 'pores', 'strip', 'current', 'fem', 'report'];
+const RECORD_DIRS: Record<string, string> = { segment: 'segment', thickness: 'thickness', pores: 'pores', strip: 'strip', current: 'current', fem: 'fem', report: 'figures' };
 const VERSION = (JSON.parse(readFileSync(path.join(REPO, 'package.json'), 'utf8')) as { version: string }).version;
 
 interface StageLine {
@@ -101,7 +101,7 @@ describe('buried run: resume does not reuse stale results', () => {
     const { stages, stderr } = run();
     const why = `made by buried-li 0.0.1, this is ${VERSION}`;
     expect(stages.map((s) => `${s.stage}:${s.status}:${s.reason}`)).toEqual(STAGES.map((s) => `${s}:ran:${why}`));
-    expect(stderr).toContain(`stage 1/6: segment done in`);
+    expect(stderr).toContain(`stage 1/7: segment done in`);
     expect(stderr).toContain(`(${why};`);
     for (const stage of STAGES) expect(readJson<StageRecord>(path.join(out, RECORD_DIRS[stage], '.stage.json')).package_version, stage).toBe(VERSION);
     expect(readJson(path.join(out, 'manifest.json')).version).toBe(VERSION);
@@ -130,7 +130,7 @@ describe('buried run: resume does not reuse stale results', () => {
     const whole = statSync(file).size;
     truncateSync(file, Math.floor(whole / 2));
     const { stages } = run('--current-conductivity', '4');
-    expect(stages.map((s) => `${s.stage}:${s.status}`)).toEqual(['segment:skipped', 'thickness:skipped', 'strip:skipped', 'current:skipped', 'fem:skipped', 'report:ran']);
+    expect(stages.map((s) => `${s.stage}:${s.status}`)).toEqual(['segment:skipped', 'thickness:skipped', 'pores:skipped', 'strip:skipped', 'current:skipped', 'fem:skipped', 'report:ran']);
     expect(stages.find((s) => s.stage === 'report')?.reason).toBe('outputs missing or changed');
     expect(html().trimEnd()).toMatch(/<\/html>$/);
     expect(statSync(file).size).toBeGreaterThan(whole * 0.9);
@@ -147,11 +147,11 @@ describe('buried run: resume does not reuse stale results', () => {
     // the report of the earlier run is gone with the record: nothing describes results it was not made from
     expect(files).not.toContain('report.html');
     expect(files).not.toContain('figures/.stage.json');
-    for (const s of ['segment', 'thickness', 'strip', 'current', 'fem']) expect(files, s).toContain(`${s}/.stage.json`);
+    for (const s of ['segment', 'thickness', 'pores', 'strip', 'current', 'fem']) expect(files, s).toContain(`${s}/.stage.json`);
     expect(files.filter((f) => f.endsWith('.partial'))).toEqual([]);
 
     const resumed = run('--current-conductivity', '4', '--report-figure-width-px', '2400');
-    expect(resumed.stages.map((s) => `${s.stage}:${s.status}`)).toEqual(['segment:skipped', 'thickness:skipped', 'strip:skipped', 'current:skipped', 'fem:skipped', 'report:ran']);
+    expect(resumed.stages.map((s) => `${s.stage}:${s.status}`)).toEqual(['segment:skipped', 'thickness:skipped', 'pores:skipped', 'strip:skipped', 'current:skipped', 'fem:skipped', 'report:ran']);
     expect(html().trimEnd()).toMatch(/<\/html>$/);
   });
 });

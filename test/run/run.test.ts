@@ -5,7 +5,7 @@ import path from 'node:path';
 import { tempDir } from '../helpers.js';
 import { makeFixture, pngWidth, readJson, runCli, walk, type Fixture } from './helpers.js';
 
-const STAGE_DIRS = ['segment', 'thickness', 'strip', 'current', 'fem', 'figures'];
+const STAGE_DIRS = ['segment', 'thickness', 'pores', 'strip', 'current', 'fem', 'figures'];
 const PHASES: [string, string][] = [['0', 'void'], ['1', 'li'], ['2', 'electrolyte'], ['3', 'collector']];
 
 describe('buried run: end to end on a small plated phantom', () => {
@@ -23,14 +23,14 @@ describe('buried run: end to end on a small plated phantom', () => {
     expect(first.status, first.stderr).toBe(0);
     const summary = JSON.parse(first.stdout);
     expect(summary.stages.map((s: { stage: string; status: string }) => `${s.stage}:${s.status}`)).toEqual(
-      ['segment', 'thickness', 'strip', 'current', 'fem', 'report'].map((s) => `${s}:ran`),
+      ['segment', 'thickness', 'pores', 'strip', 'current', 'fem', 'report'].map((s) => `${s}:ran`),
     );
     for (const d of STAGE_DIRS) expect(existsSync(path.join(out, d, '.stage.json')), d).toBe(true);
     for (const f of ['segment/labels.tif', 'thickness/thickness_um.tif', 'strip/stripping.csv', 'strip/stripping_current.csv', 'current/current.json', 'current/current_density.tif', 'fem/contact.json', 'report.html', 'manifest.json']) {
       expect(existsSync(path.join(out, f)), f).toBe(true);
     }
     // plain progress (not a TTY): an overall "stage k/N" line per stage
-    for (let k = 1; k <= 6; k++) expect(first.stderr).toContain(`stage ${k}/6:`);
+    for (let k = 1; k <= 7; k++) expect(first.stderr).toContain(`stage ${k}/7:`);
   });
 
   it('measures the phantom: Li mean thickness within 1.5 voxels, phase fractions within 3 %', () => {
@@ -42,7 +42,11 @@ describe('buried run: end to end on a small plated phantom', () => {
 
   it('report.html is self-contained, has every section, and shows the measured and true numbers', () => {
     const html = readFileSync(path.join(out, 'report.html'), 'utf8');
-    for (const id of ['phases', 'thickness', 'roughness', 'stripping', 'snapshots', 'current', 'contact', 'parameters']) expect(html).toContain(`<section id="${id}">`);
+    for (const id of ['phases', 'thickness', 'roughness', 'pores', 'stripping', 'snapshots', 'current', 'contact', 'parameters']) expect(html).toContain(`<section id="${id}">`);
+    // the pores stage's porosity, as pores.json has it, against the truth
+    const pores = readJson(path.join(out, 'pores', 'pores.json'));
+    expect(html).toContain(`${(pores.porosity * 100).toFixed(2)} %`);
+    expect(html).toContain('Electrolyte microstructure');
     // no external resources: every src/href is a data: URL or an in-page anchor
     const refs = [...html.matchAll(/\b(?:src|href|xlink:href)\s*=\s*["']([^"']*)["']/gi)].map((m) => m[1]);
     expect(refs.length).toBeGreaterThan(10);
@@ -85,7 +89,7 @@ describe('buried run: end to end on a small plated phantom', () => {
     expect(m.backend).toMatch(/cpu|gpu/);
     expect(m.memory.peak_rss_bytes).toBeGreaterThan(20e6);
     expect(m.memory.peak_reached_in_stage).toMatch(/segment|thickness|strip|current|fem|report/);
-    expect(m.stages).toHaveLength(6);
+    expect(m.stages).toHaveLength(7);
     for (const s of m.stages) expect(s.seconds).toBeGreaterThan(0);
   });
 

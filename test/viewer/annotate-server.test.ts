@@ -220,7 +220,7 @@ describe('view server: annotation writes', () => {
     expect(st.error).toBeNull();
     expect(st.state).toBe('done');
     expect(st.log.some((l) => /stage 1\/6: segment/.test(l))).toBe(true);
-    expect(st.stages.map((s) => `${s.stage}:${s.status}`)).toEqual(['segment:ran', 'thickness:ran', 'strip:ran', 'current:ran', 'fem:ran', 'report:ran']);
+    expect(st.stages.map((s) => `${s.stage}:${s.status}`)).toEqual(['segment:ran', 'thickness:ran', 'pores:ran', 'strip:ran', 'current:ran', 'fem:ran', 'report:ran']);
     expect(sha(labelsFile)).not.toBe(oldSha);
     const now = (await loadVolume(labelsFile)).data as Uint8Array;
     const after = { void: dice(now, truth, 0), li: dice(now, truth, 1) };

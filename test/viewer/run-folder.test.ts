@@ -50,7 +50,7 @@ describe('viewer on a buried run folder', () => {
     expect(docs.stripping?.uniform?.rows?.length).toBe(21);
     expect(docs.current?.resistance_ohm_cm2).toBeGreaterThan(0);
     expect(docs.contact?.runs?.map((r) => r.pressure_mpa)).toEqual([1, 5]);
-    expect(docs.manifest?.stages?.map((x) => x.stage)).toEqual(['segment', 'thickness', 'strip', 'current', 'fem', 'report']);
+    expect(docs.manifest?.stages?.map((x) => x.stage)).toEqual(['segment', 'thickness', 'pores', 'strip', 'current', 'fem', 'report']);
   });
 
   it('renders the Contact FEM tab with its interface charts (more than the history alone)', async (ctx) => {
