@@ -46,7 +46,7 @@ describe(`buried worker on SIGTERM`, () => {
     cleanup.push(() => client.disconnect());
 
     // SIGTERM once while W1 computes its first scan: it finishes that one, takes no other, exits 0
-    const [, firstId, firstName] = await w1.until(/^job (\S+) (\S+): stage 2\/6: thickness$/m);
+    const [, firstId, firstName] = await w1.until(/^job (\S+) (\S+): stage 2\/\d+: thickness$/m);
     w1.child.kill('SIGTERM');
     await w1.until(/SIGTERM: taking no new scans; finishing 1 running/);
     expect(await bounded(w1.exited, 120_000, 'W1 did not exit after SIGTERM')).toEqual({ code: 0, signal: null });
@@ -59,7 +59,7 @@ describe(`buried worker on SIGTERM`, () => {
     // the other scan: W2 starts it; SIGTERM twice in its third stage stops it now
     const w2 = startWorker([...common, '--name', 'W2']);
     cleanup.push(kill(w2.child));
-    const [, secondId, secondName] = await w2.until(/^job (\S+) (\S+): stage 3\/6: strip$/m);
+    const [, secondId, secondName] = await w2.until(/^job (\S+) (\S+): stage \d\/\d+: strip$/m);
     expect(secondName).not.toBe(firstName);
     w2.child.kill('SIGTERM');
     await w2.until(/SIGTERM: taking no new scans/);
@@ -73,7 +73,7 @@ describe(`buried worker on SIGTERM`, () => {
     expect(inQueue).toEqual([secondId]);
     expect(await client.lrange(`bull:${queueName}:active`, 0, -1)).toEqual([]);
     // the stage it was in (strip, unless strip finished between the two signals)
-    const finished = [...w2.out().matchAll(/^job \S+ \S+: stage \d\/6: (\w+) done in /gm)].map((x) => x[1]);
+    const finished = [...w2.out().matchAll(/^job \S+ \S+: stage \d\/\d+: (\w+) done in /gm)].map((x) => x[1]);
     expect(finished).toEqual(STAGES.slice(0, finished.length));
     expect(finished.length).toBeGreaterThanOrEqual(2);
     expect(finished.length).toBeLessThan(6);

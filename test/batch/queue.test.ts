@@ -42,11 +42,11 @@ describe('buried batch --queue with two workers', () => {
     const batch = cliAsync(['batch', ...fx.scans, '-o', out, '--config', fx.config, '--queue', url, '--queue-name', queueName, '--attempts', '3', '--backoff', '200', '--json']);
     cleanup.push(kill(batch.child));
 
-    // SIGKILL the first worker seen starting its third stage: segment and thickness of that scan are done, the rest is not
+    // SIGKILL the first worker seen starting the strip stage: segment, thickness and pores of that scan are done, the rest is not
     const victim = await new Promise<{ index: number; job: string }>((resolve, reject) => {
       const t = setInterval(() => {
         for (let i = 0; i < workers.length; i++) {
-          const m = /^job (\S+) \S+: stage 3\/6: strip$/m.exec(workers[i].out());
+          const m = /^job (\S+) \S+: stage \d\/\d+: strip$/m.exec(workers[i].out());
           if (m) {
             clearInterval(t);
             workers[i].child.kill('SIGKILL');

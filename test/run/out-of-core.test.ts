@@ -18,7 +18,7 @@ describe('buried run with a memory budget the scan does not fit', () => {
     expect(ooc.status, ooc.stderr).toBe(0);
     expect(ooc.stderr).toMatch(/segment: the scan .* does not fit the memory budget/);
     const manifest = JSON.parse(readFileSync(path.join(dir, 'ooc', 'manifest.json'), 'utf8'));
-    expect(manifest.memory.streamed_stages).toEqual(['segment', 'thickness']);
+    expect(manifest.memory.streamed_stages).toEqual(['segment', 'thickness', 'pores']);
     expect(manifest.memory.budget_bytes).toBe(64 * 2 ** 20);
     expect(manifest.memory.peak_rss_bytes).toBeGreaterThan(0);
     const memManifest = JSON.parse(readFileSync(path.join(dir, 'mem', 'manifest.json'), 'utf8'));
