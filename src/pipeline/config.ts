@@ -209,6 +209,7 @@ export const SCHEMA = {
     normal: enumField(['segment', 'x', 'y', 'z', 'auto'] as const, 'segment', 'stack normal: segment = the one the segment stage found (z if none); auto = the axis along which the electrolyte fraction varies most'),
     min_filament: numField({ min: 1, max: 1000, integer: true }, 4, 'Li at a side of the electrolyte counts as a filament from this depth (voxels along the normal); shallower is interface roughness'),
     tortuosity_axes: enumListField(['normal', 'x', 'y', 'z'] as const, ['normal'], 'axes of the tortuosity solve (normal = the stack normal)'),
+    backend: enumField(['auto', 'cpu', 'gpu'] as const, 'auto', 'where the tortuosity solve runs: auto = the gpu on a hardware WebGPU adapter, else the cpu'),
   },
   strip: {
     modes: enumListField(['uniform', 'current'] as const, ['uniform', 'current'], 'replays to run: uniform rate and/or current-aware'),

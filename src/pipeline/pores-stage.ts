@@ -31,6 +31,7 @@ export const poresRunStage: StageSpec = {
         normal,
         minFilamentVoxels: c.min_filament,
         tortuosityAxes: c.tortuosity_axes as (Axis | 'normal')[],
+        tortuosityBackend: c.backend,
         budgetBytes: ctx.budget.bytes,
         threads: ctx.cfg.run.workers ?? undefined,
         figureWidthPx: ctx.cfg.report.figure_width_px,

@@ -24,7 +24,7 @@ import { minGap } from './gap.js';
 import { LayerScan, placeOf, voxelAt, type Layer } from './layer.js';
 import { poreSizes } from './sizes.js';
 import { diskStore, memoryStore } from './store.js';
-import { defaultTortuosity } from './tortuosity-plugin.js';
+import { tortuosityWith } from './tortuosity-plugin.js';
 import { boxRange, phaseBox, runTortuosity } from './tortuosity-box.js';
 import type { FilamentRecord, PoresJson, PoresOptions, PoresResult, TortuosityRecord } from './types.js';
 
@@ -171,7 +171,7 @@ export async function measurePores(source: SlabReader, spacing: Spacing3, option
     tick();
 
     // 7. tortuosity (options.measureTortuosity, else tortuosity.ts through tortuosity-plugin.ts)
-    const fn = options.measureTortuosity === undefined ? defaultTortuosity : options.measureTortuosity;
+    const fn = options.measureTortuosity === undefined ? tortuosityWith(options.tortuosityBackend ?? 'cpu') : options.measureTortuosity;
     const runs: TortuosityRecord[] = [];
     let flux: Float32Array | null = null;
     let reason: string | null = null;

@@ -70,6 +70,7 @@ export async function runTortuosity(
       converged: r.converged,
       tol: r.tol,
       box: box.shape,
+      backend: r.backend ?? null,
     },
     flux: r.inlet_flux ?? null,
   };

@@ -35,6 +35,8 @@ export interface PoresOptions {
    * own). null: not computed, `tortuosity_factor: null` with the reason.
    */
   measureTortuosity?: TortuosityFn | null;
+  /** Where the tortuosity solve runs: 'cpu' (default), 'gpu', or 'auto' (the gpu on a hardware adapter). */
+  tortuosityBackend?: 'auto' | 'cpu' | 'gpu';
   /** Axes of the tortuosity solve ('normal': the stack normal; default: the stack normal only). */
   tortuosityAxes?: (Axis | 'normal')[];
   /** Relative residual of the solve (default 1e-6). */
@@ -75,6 +77,8 @@ export interface TortuosityRecord {
   converged: boolean;
   tol: number;
   box: Shape3;
+  /** What solved it. */
+  backend: string | null;
 }
 
 export interface PoresJson {

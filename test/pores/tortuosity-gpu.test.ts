@@ -11,6 +11,8 @@ import { gpuAvailability } from '../../src/compute/index.js';
 import { porousPhase } from '../../src/pores/synthetic.js';
 import { tortuosity } from '../../src/pores/tortuosity.js';
 import { tortuosityOn } from '../../src/pores/tortuosity-backend.js';
+import { runPores } from '../../src/pores/measure.js';
+import { makeVolume, type Volume } from '../../src/io/volume.js';
 
 const SWIFTSHADER = '/usr/lib/chromium/vk_swiftshader_icd.json';
 if (existsSync(SWIFTSHADER)) process.env.VK_ICD_FILENAMES ??= SWIFTSHADER;
@@ -35,6 +37,23 @@ describe(`tortuosity on the gpu = cpu (${availability.description})`, () => {
       for (let q = 0; q < cpu.inlet_flux.length; q++) d = Math.max(d, Math.abs(gpu.inlet_flux[q] - cpu.inlet_flux[q]));
       expect(d).toBeLessThan(1e-5);
     }
+  });
+
+  it('the pores stage on the gpu (tortuosityBackend): its runs say so and equal the cpu stage within 1e-5', async () => {
+    // a symmetric cell whose electrolyte holds overlapping-sphere pores
+    const shape: [number, number, number] = [28, 18, 20];
+    const [nz, ny, nx] = shape;
+    const pores = porousPhase([18, ny, nx], { porosity: 0.25, radius: 2, seed: 4 });
+    const data = new Uint8Array(nz * ny * nx);
+    for (let z = 0; z < nz; z++) for (let i = 0; i < ny * nx; i++) data[z * ny * nx + i] = z < 5 || z >= 23 ? 1 : pores[(z - 5) * ny * nx + i] ? 2 : 0;
+    const vol = makeVolume(data, shape, [1, 1, 1]) as Volume<Uint8Array>;
+    const cpu = (await runPores(vol, { threads: 1, tortuosityBackend: 'cpu' })).json;
+    const gpu = (await runPores(vol, { threads: 1, tortuosityBackend: 'gpu' })).json;
+    const runs = (j: typeof cpu) => j.tortuosity.runs as { phase: string; tortuosity_factor: number | null; backend: string | null }[];
+    expect(runs(cpu).map((r) => r.backend?.slice(0, 4))).toEqual(['cpu:', 'cpu:']);
+    expect(runs(gpu).map((r) => r.backend?.slice(0, 4))).toEqual(['gpu:', 'gpu:']);
+    expect(cpu.tortuosity_factor).toBeGreaterThan(1);
+    expect(Math.abs((gpu.tortuosity_factor as number) / (cpu.tortuosity_factor as number) - 1)).toBeLessThan(1e-5);
   });
 
   it('a non-percolating phase answers without a solve on any backend', async () => {

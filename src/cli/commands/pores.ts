@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { checkOutputFolder } from '../../io/output-guard.js';
 import { InputError } from '../../io/errors.js';
 import { formatBytes, memoryBudget } from '../../compute/budget.js';
+import { requireGpuAdapter } from '../../compute/index.js';
 import type { NormalOption } from '../../thickness/map.js';
 import type { Axis } from '../../thickness/map.js';
 import { poresOutputNames, poresStage } from '../../pores/run.js';
@@ -16,6 +17,7 @@ interface PoresFlags extends InputFlags {
   threads?: string;
   minFilament: string;
   tortuosityAxes?: string;
+  backend?: string;
   json?: boolean;
   force?: boolean;
 }
@@ -45,6 +47,7 @@ export function registerPores(program: Command): void {
       .option('--normal <axis>', 'stack normal: x|y|z|auto (auto: the axis along which the electrolyte fraction varies most)', 'z')
       .option('--min-filament <voxels>', 'Li at a side counts as a filament from this depth (voxels along the normal); shallower is interface roughness', '4')
       .option('--tortuosity-axes <list>', 'axes of the tortuosity solve, e.g. z or z,y,x (default: the stack normal)')
+      .option('--backend <b>', 'where the tortuosity solve runs: auto (the gpu on a hardware WebGPU adapter, else the cpu), cpu, gpu', 'auto')
       .option('--threads <n>', 'worker threads (default: all cores)')
       .option('--memory <size>', 'memory budget (e.g. 8G, 512M); a volume that does not fit is streamed in slabs through scratch files (default: 60 % of available memory)')
       .option('--force', FORCE_HELP)
@@ -58,6 +61,10 @@ export function registerPores(program: Command): void {
       const minFilamentVoxels = positiveInt('--min-filament', flags.minFilament);
       const threads = positiveInt('--threads', flags.threads);
       const tortuosityAxes = flags.tortuosityAxes !== undefined ? parseAxes(flags.tortuosityAxes) : undefined;
+      const backend = flags.backend ?? 'auto';
+      if (backend !== 'auto' && backend !== 'cpu' && backend !== 'gpu') throw new InputError(`--backend must be auto, cpu or gpu, got '${flags.backend}'`);
+      // no adapter for --backend gpu: refused (exit 2) before anything is computed
+      if (backend === 'gpu') await requireGpuAdapter();
       const budget = memoryBudget(flags.memory);
       const progress = createProgress('pores');
       const note = (m: string) => process.stderr.write(`buried: note: ${m}\n`);
@@ -69,6 +76,7 @@ export function registerPores(program: Command): void {
           minFilamentVoxels,
           threads,
           tortuosityAxes,
+          tortuosityBackend: backend,
           budgetBytes: budget.bytes,
           onNote: note,
           onProgress: (a, b) => progress.update(a, b),
