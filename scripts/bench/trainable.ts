@@ -108,7 +108,7 @@ async function main(): Promise<void> {
     const ours = JSON.parse(execFileSync(process.execPath, [self, '--child', '--dir', dir, '--size', String(n), '--threads', String(threads)], { encoding: 'utf8', maxBuffer: 1 << 24 }).trim().split('\n').pop()!) as SideResult;
     const ol = new Uint8Array(readFileSync(path.join(dir, 'ours.raw')));
     const d = (l: Uint8Array) => `Dice void ${dice(l, truth, 0).toFixed(3)}, Li ${dice(l, truth, 1).toFixed(3)}, electrolyte ${dice(l, truth, 2).toFixed(3)}`;
-    const line = (name: string, r: SideResult) => `${name}: features ${(r.features_ms / 1000).toFixed(1)} s (training voxels), train ${(r.train_ms / 1000).toFixed(1)} s, predict ${(r.predict_ms / 1000).toFixed(1)} s, total ${(r.total_ms / 1000).toFixed(1)} s on ${r.threads} threads; peak ${r.max_rss_mb} MiB`;
+    const line = (name: string, r: SideResult, which = 'the annotated voxels') => `${name}: features ${(r.features_ms / 1000).toFixed(1)} s (${which}), train ${(r.train_ms / 1000).toFixed(1)} s, predict ${(r.predict_ms / 1000).toFixed(1)} s, total ${(r.total_ms / 1000).toFixed(1)} s on ${r.threads} threads; peak ${r.max_rss_mb} MiB`;
     console.log(`${line('ours', ours)}; ${d(ol)}; CPU time ${ours.cpu_s?.toFixed(1)} s over all threads (on a busy machine wall time exceeds CPU time / threads; load average now ${loadavg()[0].toFixed(1)})`);
     // the peer's features: 5 per scale × 5 scales, float64, every voxel at once (+ the scan as float32)
     const peerBytes = n ** 3 * (25 * 8 + 8);
@@ -118,7 +118,7 @@ async function main(): Promise<void> {
       try {
         const peer = JSON.parse(execFileSync(PYTHON, ['-c', PEER, dir, String(n), String(threads)], { encoding: 'utf8', maxBuffer: 1 << 24 })) as SideResult & { versions: string; features: number; dtype: string };
         const pl = new Uint8Array(readFileSync(path.join(dir, 'peer.raw')));
-        console.log(`${line(`${peer.versions} (${peer.features} ${peer.dtype} features per voxel)`, { ...peer, features_ms: peer.features_ms })}; ${d(pl)}; CPU time ${peer.cpu_s?.toFixed(1)} s`);
+        console.log(`${line(`${peer.versions} (${peer.features} ${peer.dtype} features per voxel)`, { ...peer, features_ms: peer.features_ms }, 'every voxel, held at once')}; ${d(pl)}; CPU time ${peer.cpu_s?.toFixed(1)} s`);
         console.log(`ratios peer / ours: train (features + fit) ${((peer.features_ms + peer.train_ms) / (ours.features_ms + ours.train_ms)).toFixed(1)}×, predict (features + forest) ${((peer.features_ms + peer.predict_ms) / ours.predict_ms).toFixed(1)}×, total ${(peer.total_ms / ours.total_ms).toFixed(1)}×, peak memory ${(peer.max_rss_mb / ours.max_rss_mb).toFixed(1)}×`);
       } catch (e) {
         console.log(`scikit-image: not run (${(e as Error).message.split('\n').find((l) => /Error/.test(l)) ?? (e as Error).message.split('\n')[0]})`);
