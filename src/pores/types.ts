@@ -1,9 +1,9 @@
 /** Options and results of the electrolyte microstructure stage (pores.json). */
 import type { Shape3, Spacing3 } from '../io/volume.js';
-import type { Histogram } from '../thickness/stats.js';
 import type { Axis, NormalOption } from '../thickness/map.js';
 import type { LayerSide } from './layer.js';
-import type { TortuosityFn } from './tortuosity-plugin.js';
+import type { TortuosityFn, TortuosityOutcome } from './tortuosity-plugin.js';
+import type { PoreSizes } from './sizes.js';
 
 export interface PoresOptions {
   /** Voxel size [dz, dy, dx] µm (default: the labels' spacing; required one way or the other). */
@@ -65,21 +65,14 @@ export interface PenetrationSummary {
   file?: string;
 }
 
-export interface TortuosityRecord {
+/** One tortuosity solve as pores.json lists it: the solver's outcome without its maps and times. */
+export type TortuosityRecord = Omit<TortuosityOutcome, 'inlet_flux' | 'timings_ms' | 'backend'> & {
   axis: Axis;
   phase: 'electrolyte' | 'pore';
-  tortuosity_factor: number | null;
-  effective_conductivity_ratio: number | null;
-  volume_fraction: number;
-  percolating: boolean;
-  iterations: number;
-  residual: number;
-  converged: boolean;
-  tol: number;
   box: Shape3;
   /** What solved it. */
   backend: string | null;
-}
+};
 
 export interface PoresJson {
   shape: Shape3;
@@ -104,16 +97,7 @@ export interface PoresJson {
     electrolyte_voxels: number[];
     li_voxels: number[];
   };
-  pore_size: {
-    definition: string;
-    voxels: number;
-    mean_um: number;
-    d10_um: number;
-    d50_um: number;
-    d90_um: number;
-    max_um: number;
-    histogram: Histogram;
-  } | null;
+  pore_size: (PoreSizes & { definition: string }) | null;
   pore_clusters: {
     connectivity: 6;
     count: number;
