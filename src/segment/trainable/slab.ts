@@ -41,9 +41,21 @@ export interface OutsideLines {
   mask: Uint8Array;
 }
 
-/** Whether voxel (z, y, x) lies on a masked line. */
-export function onOutsideLine(o: OutsideLines, z: number, y: number, x: number, ny: number, nx: number): boolean {
-  return (o.axis === 'z' ? o.mask[y * nx + x] : o.axis === 'y' ? o.mask[z * nx + x] : o.mask[z * ny + y]) === 1;
+/**
+ * 1 where a voxel of plane z lies outside the field of view (NaN/Inf grey or a masked line),
+ * written into `out` (ny·nx): row by row from the line mask, not voxel by voxel.
+ */
+export function outsidePlane(t: SlabWork, z: number, out: Uint8Array): Uint8Array {
+  const [, ny, nx] = t.shape;
+  const plane = ny * nx;
+  const o = t.fov;
+  if (!o) out.fill(0);
+  else if (o.axis === 'z') out.set(o.mask);
+  else if (o.axis === 'y') for (let y = 0; y < ny; y++) out.set(o.mask.subarray(z * nx, z * nx + nx), y * nx);
+  else for (let y = 0; y < ny; y++) out.fill(o.mask[z * ny + y], y * nx, y * nx + nx);
+  const base = z * plane;
+  for (let j = 0; j < plane; j++) if (!Number.isFinite(Number(t.scan[base + j]))) out[j] = 1;
+  return out;
 }
 
 export interface SlabStats {
@@ -70,9 +82,9 @@ export function predictSlab(t: SlabTask, prepared?: PreparedSlab): SlabStats {
   const masked = new Uint8Array(plane);
   for (let z = t.z0; z < t.z1; z++) {
     const base = z * plane;
-    // outside the field of view (NaN grey or a fill line): masked (255), no probabilities, not
-    // counted in the uncertainty, not walked through the forest
-    for (let j = 0; j < plane; j++) masked[j] = !Number.isFinite(Number(t.scan[base + j])) || (t.fov !== null && onOutsideLine(t.fov, z, Math.floor(j / nx), j % nx, ny, nx)) ? 1 : 0;
+    // outside the field of view: masked (255), no probabilities, not counted in the uncertainty,
+    // not walked through the forest
+    outsidePlane(t, z, masked);
     slab.plane(z, f);
     predictPacked(t.forest, f, plane, p, masked);
     for (let j = 0; j < plane; j++) {
@@ -129,14 +141,16 @@ export function trainingSlab(t: TrainingSlabTask, prepared?: PreparedSlab): Trai
   const marked = t.annotations.subarray(t.z0 * plane, t.z1 * plane);
   const slab = prepared ?? prepareSlab(t.scan.subarray(t.h0 * plane, t.h1 * plane), t.h0, t.h1, t.z0, t.z1, nz, ny, nx, t.spec, t.pyramid, undefined, marked);
   let s = 0;
-  for (let j = t.z0 * plane; j < t.z1 * plane; j++) {
-    const a = t.annotations[j];
-    if (a === 0) continue;
-    const z = Math.floor(j / plane), r = j - z * plane, yy = Math.floor(r / nx), x = r - yy * nx;
-    // annotated outside the field of view: not trained on
-    if (!Number.isFinite(Number(t.scan[j])) || (t.fov && onOutsideLine(t.fov, z, yy, x, ny, nx))) continue;
-    slab.voxel(z, yy, x, X, s * F, 1);
-    y[s++] = t.classOf[a];
+  const masked = new Uint8Array(plane);
+  for (let z = t.z0; z < t.z1; z++) {
+    outsidePlane(t, z, masked);
+    for (let j = 0, i = z * plane; j < plane; j++, i++) {
+      const a = t.annotations[i];
+      // annotated outside the field of view: not trained on
+      if (a === 0 || masked[j]) continue;
+      slab.voxel(z, Math.floor(j / nx), j % nx, X, s * F, 1);
+      y[s++] = t.classOf[a];
+    }
   }
   return { X, y, n: s };
 }
