@@ -51,7 +51,7 @@ export interface Layer extends LayerGeometry {
   hi: Int32Array;
   /** Columns with a layer. */
   columns: number;
-  repaired: { low: number; high: number; cathode: number };
+  repaired: { low: number; high: number; cathode: number; open_end: number };
   low: LayerSide;
   high: LayerSide;
 }
@@ -110,7 +110,10 @@ export class LayerScan {
   private readonly high: Float64Array;
   private readonly cut: Float64Array;
   private readonly cell: Uint8Array;
-  /** Bits: 1 Li, 2 collector, 4 cathode seen before the low surface; 8, 16, 32 the same after the last high candidate. */
+  /**
+   * Bits: 1 Li, 2 collector, 4 cathode, 64 outside the cell (5, 255) seen before the low surface;
+   * 8, 16, 32, 128 the same after the last high candidate.
+   */
   private readonly seen: Uint8Array;
 
   constructor(shape: Shape3, axis: Axis, window = 6) {
@@ -171,8 +174,12 @@ export class LayerScan {
           for (let k = Math.max(t - wt + 1, tMin); k <= t; k++) if (slab[base + k * stride] === ELECTROLYTE) run++;
           if (run >= Math.ceil(0.6 * wt)) {
             this.high[c] = t;
-            this.seen[c] &= 7;
+            this.seen[c] &= 7 | 64;
           }
+          continue;
+        }
+        if (v >= OUTSIDE_CELL) {
+          this.seen[c] |= lowFound ? 128 : 64;
           continue;
         }
         const bit = v === LI ? 1 : v === COLLECTOR ? 2 : v === CATHODE ? 4 : 0;
@@ -240,6 +247,15 @@ export class LayerScan {
       return { kind, li_fraction: +li.toFixed(4), collector_fraction: +collector.toFixed(4), cathode_fraction: +cathode.toFixed(4) };
     };
     const sl = side(0), sh = side(1);
+    // an open end (the scan cuts the pellet): a column with only pores and electrolyte beyond its
+    // walk's surface runs to the volume's face — pores at a cut face are the pellet's, not
+    // interface voids (a lab-CT foil cell cut along x lost 1780 of its 10 856 pore voxels there)
+    let extended = 0;
+    for (let c = 0; c < m; c++) {
+      if (lo[c] < 0) continue;
+      if (sl.kind === 'open' && !(this.seen[c] & (1 | 2 | 4 | 64)) && lo[c] > 0) { lo[c] = 0; extended++; }
+      if (sh.kind === 'open' && !(this.seen[c] & (8 | 16 | 32 | 128)) && hi[c] < n - 1 && !(Number.isFinite(cut[c]) && cut[c] > lo[c])) { hi[c] = n - 1; extended++; }
+    }
     const two = sl.kind === 'li' && sh.kind === 'li';
     const nameOf = (s: Omit<LayerSide, 'name'>, end: 'low' | 'high') => (s.kind !== 'li' ? end : two ? (end === 'low' ? 'near' : 'far') : 'anode');
     return {
@@ -247,7 +263,7 @@ export class LayerScan {
       lo,
       hi,
       columns,
-      repaired: { low: repairedLow, high: repairedHigh, cathode: repairedCut },
+      repaired: { low: repairedLow, high: repairedHigh, cathode: repairedCut, open_end: extended },
       low: { ...sl, name: nameOf(sl, 'low') },
       high: { ...sh, name: nameOf(sh, 'high') },
     };

@@ -328,7 +328,7 @@ function assemble(p: Parts): PoresJson {
     normal_axis: axis,
     layer: {
       definition:
-        'per column along the stack normal, the voxels between the electrolyte surface found walking from each end (first electrolyte voxel with ≥ 60 % electrolyte in the next 6; surfaces deeper than their neighbourhood median by > 2.5 voxels take the median, as the thickness map), ending before the first cathode voxel (full cells); interface voids outside, Li and pores reaching into the electrolyte inside',
+        'per column along the stack normal, the voxels between the electrolyte surface found walking from each end (first electrolyte voxel with ≥ 60 % electrolyte in the next 6; surfaces deeper than their neighbourhood median by > 2.5 voxels take the median, as the thickness map), ending before the first cathode voxel (full cells); at an open end (the scan cuts the pellet) a column with only pores and electrolyte beyond its surface runs to the volume face; interface voids outside, Li and pores reaching into the electrolyte inside',
       columns: layer.columns,
       columns_total: layer.rows * layer.cols,
       thickness_um: { mean: r6(layer.columns ? thSum / layer.columns : 0), min: r6(thMin), max: r6(thMax) },

@@ -83,7 +83,7 @@ export interface PoresJson {
     columns: number;
     columns_total: number;
     thickness_um: { mean: number; min: number; max: number };
-    repaired_columns: { low: number; high: number; cathode: number };
+    repaired_columns: { low: number; high: number; cathode: number; open_end: number };
     sides: { low: LayerSide; high: LayerSide };
   };
   /** pores / (pores + electrolyte) in the layer; null when the layer holds neither. */

@@ -140,6 +140,29 @@ describe('pores: the streamed path and the stack normal', () => {
   });
 });
 
+describe('pores: an open end', () => {
+  it('pores at the face where the scan cuts the pellet count: the layer of an open end runs to the face', async () => {
+    // Li foil on the low side (z < 5), the pellet cut by the volume's end at z = 19; pores at the cut face
+    const shape: [number, number, number] = [20, 10, 10];
+    const data = new Uint8Array(2000);
+    for (let z = 0; z < 20; z++) data.fill(z < 5 ? 1 : 2, z * 100, (z + 1) * 100);
+    // 4 voxels of pores in two columns of three: the walk from the end stops before them, and they
+    // are the majority, so the median repair does not move them
+    let pores = 0, columns = 0;
+    for (let y = 0; y < 10; y++) for (let x = 0; x < 10; x++) {
+      if ((x + y) % 3 === 2) continue;
+      for (let z = 16; z < 20; z++) data[z * 100 + y * 10 + x] = 0;
+      pores += 4;
+      columns++;
+    }
+    const r = (await runPores(makeVolume(data, shape, [1, 1, 1]) as Volume<Uint8Array>, opts)).json;
+    expect(r.layer.sides.high.kind).toBe('open');
+    expect(r.voxels.pore).toBe(pores);
+    expect(r.porosity).toBeCloseTo(pores / 1500, 6);
+    expect(r.layer.repaired_columns.open_end).toBe(columns);
+  });
+});
+
 describe('pores: tortuosity', () => {
   it('switched off (measureTortuosity: null): tortuosity_factor null with the reason', async () => {
     const r = (await runPores(symmetricCell().vol, { ...opts, measureTortuosity: null })).json;
