@@ -13,12 +13,21 @@
  * per axis.
  */
 import { gaussianWeights } from './reference.js';
+import { gaussian3Simd } from './wasm-gaussian.js';
 
 /**
  * Gaussian of `src` (depth × ny × nx) into `dst` planes [c0, c1) (dst holds depth planes; the others
  * are left as they are). `tmp` holds depth planes.
  */
 export function gaussian3(src: Float32Array, dst: Float32Array, tmp: Float32Array, depth: number, ny: number, nx: number, sigma: number, c0 = 0, c1 = depth): void {
+  // the same bits in WebAssembly SIMD where the engine has it (wasm-gaussian.ts; 48×256², σ 0.7 and
+  // 1.6: 43 → 20 and 53 → 23 ns per voxel, CPU time)
+  if (gaussian3Simd(src, dst, depth, ny, nx, sigma, c0, c1)) return;
+  gaussian3Scalar(src, dst, tmp, depth, ny, nx, sigma, c0, c1);
+}
+
+/** gaussian3 in plain JavaScript: the reference of the SIMD one. */
+export function gaussian3Scalar(src: Float32Array, dst: Float32Array, tmp: Float32Array, depth: number, ny: number, nx: number, sigma: number, c0 = 0, c1 = depth): void {
   const w = gaussianWeights(sigma);
   const r = (w.length - 1) / 2;
   const plane = ny * nx;
@@ -128,19 +137,32 @@ export function symmetricEigenvalues(a: number, b: number, c: number, d: number,
     out[0] = x; out[1] = y; out[2] = z;
     return;
   }
-  const p2 = (a - q) ** 2 + (b - q) ** 2 + (c - q) ** 2 + 2 * p1;
+  const aq = a - q, bq = b - q, cq = c - q;
+  const p2 = aq * aq + bq * bq + cq * cq + 2 * p1;
   const p = Math.sqrt(p2 / 6);
-  const ba = (a - q) / p, bb = (b - q) / p, bc = (c - q) / p, bd = d / p, be = e / p, bf = f / p;
-  const det = ba * (bb * bc - bf * bf) - bd * (bd * bc - bf * be) + be * (bd * bf - bb * be);
-  const r = Math.max(-1, Math.min(1, det / 2));
-  const phi = Math.acos(r) / 3;
-  // cos(φ + 2π/3) = −cos φ / 2 − (√3 / 2) sin φ, sin φ ≥ 0 for φ ∈ [0, π/3]: one cosine instead of two
-  const cs = Math.cos(phi), sn = Math.sqrt(Math.max(0, 1 - cs * cs));
-  const e1 = q + 2 * p * cs;
-  const e3 = q - p * (cs + SQRT3 * sn);
+  // det(B) of B = (A − qI)/p, as det(A − qI)/p³: one division
+  const det = aq * (bq * cq - f * f) - d * (d * cq - f * e) + e * (d * f - bq * e);
+  const half = det / (2 * p * p * p);
+  const r = half < -1 ? -1 : half > 1 ? 1 : half;
+  // the roots of 4c³ − 3c = r are cos φ, cos(φ ± 2π/3), φ = arccos(r)/3: the largest gives e1; the
+  // smallest is −cos(arccos(−r)/3) (the cubic is odd), which keeps full accuracy where sin φ → 0
+  const e1 = q + 2 * p * cosThirdArccos(r);
+  const e3 = q - 2 * p * cosThirdArccos(-r);
   out[0] = e1;
   out[1] = 3 * q - e1 - e3;
   out[2] = e3;
 }
 
-const SQRT3 = Math.sqrt(3);
+/**
+ * cos(arccos(r) / 3) for r ∈ [−1, 1], the largest root of 4c³ − 3c = r: a degree-10 polynomial in
+ * t = √(2(1 + r)) − 1 (c is analytic in √(1 + r), which takes the square-root branch at r = −1; a
+ * Chebyshev fit on t ∈ [−1, 1], converted to powers), max error 2.1e-10 — far below the float32 the
+ * features are stored in — at a third of the cost of Math.acos and Math.cos (measured 35 → 12 ns).
+ */
+export function cosThirdArccos(r: number): number {
+  const t = Math.sqrt(2 * (1 + r)) - 1;
+  return 0.7660444431250442 + t * (0.24740906678683414 + t * (-0.015509188906099362 + t * (0.0024663428623149745 + t * (-0.00050411888479964
+    + t * (0.00011648428483429881 + t * (-2.8945832530126128e-5 + t * (7.401690756711217e-6 + t * (-1.984557799145723e-6
+    + t * (7.041948766929666e-7 + t * -2.0491559208749065e-7)))))))));
+}
+

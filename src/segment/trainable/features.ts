@@ -22,6 +22,7 @@
 import { blockMean } from './smooth.js';
 import { sparseGaussian3 } from '../../compute/sparse-gaussian.js';
 import { gaussian3, voxelScaleFeatures as scaleFeatures, type FeatureGrid as Grid } from '../../compute/scale-features.js';
+import type { PlaneScaleFeatures } from '../../compute/wasm-scale-features.js';
 
 export { symmetricEigenvalues } from '../../compute/scale-features.js';
 
@@ -144,8 +145,11 @@ export interface PreparedSlab {
   readonly count: number;
   /** Features of voxel (z, y, x), z in [z0, z1), into out[at + k × stride] for feature k. */
   voxel(z: number, y: number, x: number, out: Float32Array, at: number, stride: number): void;
-  /** Features of every voxel of plane z, feature-major: out[k × ny·nx + i]. */
-  plane(z: number, out: Float32Array): void;
+  /**
+   * Features of every voxel of plane z, feature-major: out[k × ny·nx + i]. With `kernel` (out in
+   * its memory), the fine scales' inner voxels run in SIMD (wasm-scale-features.ts; the same bits).
+   */
+  plane(z: number, out: Float32Array, kernel?: PlaneScaleFeatures | null): void;
 }
 
 /**
@@ -265,11 +269,12 @@ export function prepareSlab(
   // dense planes: the same interpolation, shared per coarse plane and per coarse row
   const zPlane = new Float32Array(Math.max(1, ...coarse.map(({ c }) => c.ky * c.kx)));
   const rows = new Float32Array(Math.max(1, ...coarse.map(({ c }) => c.ky * nx)));
-  const densePlane = (z: number, out: Float32Array) => {
+  const densePlane = (z: number, out: Float32Array, kernel?: PlaneScaleFeatures | null) => {
     out.set(g.subarray((z - f0) * plane, (z - f0 + 1) * plane), 0);
     for (const { s, grid } of fine) {
       const at = (1 + 6 * s) * plane;
-      for (let y = 0, i = 0; y < ny; y++) for (let x = 0; x < nx; x++, i++) scaleFeatures(grid, z, y, x, 1, out, at + i, plane, ev);
+      if (kernel) kernel.run(grid, z, out, at, plane, ev);
+      else for (let y = 0, i = 0; y < ny; y++) for (let x = 0; x < nx; x++, i++) scaleFeatures(grid, z, y, x, 1, out, at + i, plane, ev);
     }
     for (const { s, feats } of given) for (let k = 0, o = (z - z0) * plane; k < 6; k++, o += n1) out.set(feats.subarray(o, o + plane), (1 + 6 * s + k) * plane);
     for (const { s, c } of coarse) {

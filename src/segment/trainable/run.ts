@@ -22,7 +22,7 @@ import { pathToFileURL } from 'node:url';
 import { Piscina } from 'piscina';
 import { packageRoot } from '../../compute/cpu/backend.js';
 import { forestFromJson, forestToJson, packForest, predictForest, trainForest, type Forest } from './forest.js';
-import { predictSlab, trainingSlab, type OutsideLines, type SlabTask, type TrainingSlabTask } from './slab.js';
+import { predictSlab, releaseCompiledForest, trainingSlab, type OutsideLines, type SlabTask, type TrainingSlabTask } from './slab.js';
 import { detectFieldOfView } from '../fov.js';
 import type { ComputeBackend, GreyArray } from '../../compute/types.js';
 import { predictSlabsOn, trainingSlabsOn } from './backend-slab.js';
@@ -214,6 +214,7 @@ export async function segmentTrainable(scan: Volume, annotations: Volume | null,
     progress('predict', done, nz);
   };
   const stats = gpu ? await predictSlabsOn(gpu, tasks, predicted) : await runSlabs(tasks, o.threads, scan.data, (t) => predictSlab(t), predicted);
+  releaseCompiledForest();
   const usedThreads = gpu ? 1 : slabThreads(tasks.length, o.threads, scan.data);
   const perCode = new Float64Array(256);
   let uSum = 0, li30 = 0, li70 = 0;

@@ -8,6 +8,8 @@
 import type { Shape3, VoxelArray } from '../../io/volume.js';
 import { featureCount, prepareSlab, type FeatureSpec, type PreparedSlab, type Pyramid } from './features.js';
 import { predictPacked, type PackedForest } from './forest.js';
+import { compileForest, type CompiledForest } from './forest-wasm.js';
+import { planeScaleFeatures, planeScratchBytes, type PlaneScaleFeatures } from '../../compute/wasm-scale-features.js';
 
 /** What every slab task carries: the scan, its slab and the feature set. */
 export interface SlabWork {
@@ -74,19 +76,23 @@ export function predictSlab(t: SlabTask, prepared?: PreparedSlab): SlabStats {
   const K = t.classCodes.length;
   const grey = t.scan.subarray(t.h0 * plane, t.h1 * plane);
   const slab = prepared ?? prepareSlab(grey, t.h0, t.h1, t.z0, t.z1, nz, ny, nx, t.spec, t.pyramid);
-  // one plane of features at a time: F × ny·nx floats, whatever the slab's depth
-  const f = new Float32Array(featureCount(t.spec) * plane);
-  const p = new Float32Array(plane * K);
+  // one plane of features at a time: F × ny·nx floats, whatever the slab's depth, written straight
+  // into the compiled forest's memory (forest-wasm.ts; the interpreted walk where it cannot compile)
+  const F = featureCount(t.spec);
+  const { compiled, kernel } = compiledFor(t.forest, F, ny, nx);
+  const f = compiled?.features ?? new Float32Array(F * plane);
+  const p = compiled?.probabilities ?? new Float32Array(plane * K);
+  const masked = compiled?.skip ?? new Uint8Array(plane);
   const liClass = t.classCodes.indexOf(1);
   const stats: SlabStats = { perCode: new Float64Array(256), uncertaintySum: 0, li30: 0, li70: 0 };
-  const masked = new Uint8Array(plane);
   for (let z = t.z0; z < t.z1; z++) {
     const base = z * plane;
     // outside the field of view: masked (255), no probabilities, not counted in the uncertainty,
     // not walked through the forest
     outsidePlane(t, z, masked);
-    slab.plane(z, f);
-    predictPacked(t.forest, f, plane, p, masked);
+    slab.plane(z, f, kernel);
+    if (compiled) compiled.predict(0, plane);
+    else predictPacked(t.forest, f, plane, p, masked);
     for (let j = 0; j < plane; j++) {
       if (masked[j]) {
         t.labels[base + j] = 255;
@@ -110,6 +116,28 @@ export function predictSlab(t: SlabTask, prepared?: PreparedSlab): SlabStats {
     }
   }
   return stats;
+}
+
+/**
+ * The forest compiled for planes of n voxels, kept between the slabs a thread predicts (one per
+ * thread: a worker thread's ends with its pool; this thread's is let go by releaseCompiledForest).
+ */
+let compiledCache: { key: string; compiled: CompiledForest | null; kernel: PlaneScaleFeatures | null } | null = null;
+
+/** The compiled forest and, in its memory, the SIMD plane features (each null where it cannot be had). */
+function compiledFor(forest: PackedForest, F: number, ny: number, nx: number): { compiled: CompiledForest | null; kernel: PlaneScaleFeatures | null } {
+  const key = `${forest.key}/${F}/${ny}x${nx}`;
+  if (compiledCache?.key !== key) {
+    const compiled = compileForest(forest, F, ny * nx, planeScratchBytes(ny, nx));
+    const kernel = compiled ? planeScaleFeatures(compiled.memory, compiled.scratchOffset, ny, nx) : null;
+    compiledCache = { key, compiled, kernel };
+  }
+  return compiledCache;
+}
+
+/** Drop this thread's compiled forest (its F × plane features), after a prediction. */
+export function releaseCompiledForest(): void {
+  compiledCache = null;
 }
 
 /** One slab of the training pass: the features of its annotated voxels (in voxel order). */
