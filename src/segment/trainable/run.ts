@@ -203,6 +203,8 @@ export async function segmentTrainable(scan: Volume, annotations: Volume | null,
   const probabilities = Array.from({ length: K }, () => shared(N));
   const uncertainty = shared(N);
   const t2 = performance.now();
+  // CPU time of this process's threads (workers included): the prediction's cost apart from the machine's load
+  const cpu2 = process.cpuUsage();
   // slabs in worker threads when there are several (same outputs as in this thread: slab.ts)
   const packed = packForest(forest);
   const tasks: SlabTask[] = [...slabs(nz, ny, nx, o.slabVoxels, model.spec)].map((slab) => ({
@@ -226,6 +228,8 @@ export async function segmentTrainable(scan: Volume, annotations: Volume | null,
   }
   const liClass = model.class_codes.indexOf(1);
   timings.predict_ms = performance.now() - t2;
+  const cpu = process.cpuUsage(cpu2);
+  timings.predict_cpu_ms = (cpu.user + cpu.system) / 1000;
   // connectivity rules (rules.ts) correct the labels in place; the counts below follow them
   const rules = o.rules === false ? null : (await applyPhaseRules({ labels, probabilities, classCodes: model.class_codes, shape: scan.shape }, o.rules === true ? {} : o.rules)).report;
   for (const [c, d] of Object.entries(rules?.code_delta ?? {})) perCode[Number(c)] += d;
