@@ -16,6 +16,12 @@ export const OUTSIDE = 255;
 export const OUTSIDE_CELL = 5;
 /** Walk samples beyond the other electrode's interface (two-electrode maps): not label codes. */
 export const BEYOND = 254;
+/**
+ * A tilted line's samples before or after the volume along the axis (through an end face): like a
+ * column's own end, Li starting there is measured (what is in view), where a line leaving through
+ * a side face (OUTSIDE) makes its layer unmeasurable. Not a label code.
+ */
+export const VOLUME_END = 253;
 
 export type NormalOption = 'x' | 'y' | 'z' | 'auto';
 export type Axis = 'z' | 'y' | 'x';

@@ -3,7 +3,7 @@
  * the fitted normal through the plane point above its centre (step half the smallest voxel), the
  * surface found and repaired on those lines, and each line measured as a column.
  */
-import { BEYOND, OUTSIDE, columnAccess, type ColumnBlock, type MapPlan } from './map-plan.js';
+import { BEYOND, OUTSIDE, VOLUME_END, columnAccess, type ColumnBlock, type MapPlan } from './map-plan.js';
 import { repairSurface, surfaceOrMasked, type SurfaceFit } from './map-surface.js';
 import { measureColumn, type MapColumns } from './map-column.js';
 
@@ -84,7 +84,10 @@ function lineFiller(plan: MapPlan, fit: SurfaceFit, lines: TiltedLines, block: C
     const a = Math.floor(p[0] / ds[0]);
     const r = Math.floor(p[1] / ds[1]);
     const c = Math.floor(p[2] / ds[2]);
-    if (a < 0 || a >= dims[0] || r < 0 || r >= dims[1] || c < 0 || c >= dims[2]) return -1;
+    // through a side face: OUTSIDE (−2); through an end face along the axis: VOLUME_END (−1)
+    beyond = false;
+    if (r < 0 || r >= dims[1] || c < 0 || c >= dims[2]) return -2;
+    if (a < 0 || a >= dims[0]) return -1;
     if (other) {
       // past the other electrode's interface in the column the sample lies in
       const h = other[r * g.cols + c];
@@ -101,7 +104,7 @@ function lineFiller(plan: MapPlan, fit: SurfaceFit, lines: TiltedLines, block: C
       p[1] = origin[o + 1] + tau * unit[1];
       p[2] = origin[o + 2] + tau * unit[2];
       const idx = sampleIndex(p);
-      line[t] = idx < 0 ? OUTSIDE : beyond ? BEYOND : data[idx];
+      line[t] = idx === -1 ? VOLUME_END : idx < 0 ? OUTSIDE : beyond ? BEYOND : data[idx];
       if (profile && scan) profile[t] = idx < 0 ? NaN : scan[idx];
     }
   };
