@@ -318,6 +318,7 @@ export const thicknessStage: StageSpec = {
     };
     bar.finish(m.electrodes.map((e) => `${m.electrodes.length > 1 ? `${e.name} ` : ''}mean ${summarizeThickness(e.map).mean_um} µm${bandOf(e.name)}`).join(', '));
     if (m.detection.warning) ctx.note(`warning: thickness: ${m.detection.warning}`);
+    for (const w of m.warnings) ctx.note(`warning: thickness: ${w}`);
     if (m.bandSkipped) ctx.note(`thickness: no uncertainty band: ${m.bandSkipped}`);
     for (const why of m.band?.skipped ?? []) ctx.note(`thickness: no uncertainty band for ${why}`);
     if (m.electrodes.length > 1) ctx.note(`thickness: two Li electrodes (near: index 0 end of the ${m.axis} axis, far: the other end): maps per electrode, the far one's files end in _far`);

@@ -48,6 +48,23 @@ export interface ThicknessMeasurement extends ElectrodeMapsResult {
   band: ThicknessBand | null;
   /** Why probabilities were given but no band was measured. */
   bandSkipped: string | null;
+  /** Plausibility warnings, one line each (an electrode measured in under half of its columns). */
+  warnings: string[];
+}
+
+/** Below this fraction of measured columns an electrode's map is suspect (wrong normal, labels, crop). */
+export const MIN_MEASURED_COLUMNS = 0.5;
+
+/** One line per electrode whose map measures fewer than MIN_MEASURED_COLUMNS of its columns. */
+export function measuredColumnWarnings(result: ElectrodeMapsResult): string[] {
+  return result.electrodes.flatMap((e) => {
+    const m = e.map.thickness.length;
+    let n = 0;
+    for (const v of e.map.thickness) if (Number.isFinite(v)) n++;
+    if (n >= MIN_MEASURED_COLUMNS * m) return [];
+    const who = result.electrodes.length > 1 ? `the ${e.name} electrode's ` : '';
+    return [`${who}Li thickness is measured in only ${n} of ${m} columns (${((100 * n) / m).toFixed(1)} %, normal ${e.map.axis}${e.map.tilt_deg >= 0.05 ? ` tilted ${e.map.tilt_deg.toFixed(1)}°` : ''}): its numbers stand for a small part of the interface; check the normal and the labels`];
+  });
 }
 
 export async function measureThickness(inputs: ThicknessInputs, options: MeasureThicknessOptions): Promise<ThicknessMeasurement> {
@@ -90,7 +107,7 @@ export async function measureThickness(inputs: ThicknessInputs, options: Measure
       labels = null;
       scan = null;
     }
-    return { ...result, shape, spacing, memory: { peak_rss_bytes: peakRssBytes(), budget_bytes: options.budgetBytes, out_of_core: stream, blocks }, band, bandSkipped };
+    return { ...result, shape, spacing, memory: { peak_rss_bytes: peakRssBytes(), budget_bytes: options.budgetBytes, out_of_core: stream, blocks }, band, bandSkipped, warnings: measuredColumnWarnings(result) };
   } finally {
     await labelsSource?.close();
     await scanSource?.close();

@@ -17,6 +17,7 @@ import { segment } from '../../src/segment/index.js';
 import { testBackend } from '../segment/backend.js';
 import { tempDir } from '../helpers.js';
 import { flipZ, mae } from './map-helpers.js';
+import { measuredColumnWarnings } from '../../src/thickness/run.js';
 
 const SHAPE: Shape3 = [120, 80, 80];
 const bytes = (a: VoxelArray) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
@@ -267,6 +268,20 @@ describe('a symmetric cell measured along a fitted plane (normal auto)', () => {
         expect(Math.abs(sum / n - sz / m), `${e.name}, tilt ${tiltDeg}°`).toBeLessThan(ph.labels.spacing![0]);
       }
     }
+  });
+});
+
+describe('measured columns', () => {
+  it('an electrode measured in under half of its columns gets a warning line; a whole map none', () => {
+    const ph = generatePhantom({ preset: 'plated', shape: [48, 40, 40], seed: 2 });
+    expect(measuredColumnWarnings(electrodeMaps(ph.labels, { normal: 'z' }))).toEqual([]);
+    // 60 % of the columns masked (255) end to end: no surface there
+    const l = ph.labels.data.slice();
+    const [nz, ny, nx] = ph.labels.shape;
+    for (let z = 0; z < nz; z++) for (let y = 0; y < ny; y++) for (let x = 0; x < 24; x++) l[(z * ny + y) * nx + x] = 255;
+    const w = measuredColumnWarnings(electrodeMaps(makeVolume(l, ph.labels.shape, ph.labels.spacing), { normal: 'z' }));
+    expect(w).toHaveLength(1);
+    expect(w[0]).toMatch(/measured in only 640 of 1600 columns \(40\.0 %, normal z\)/);
   });
 });
 

@@ -65,6 +65,7 @@ export function registerThickness(program: Command): void {
       ));
       progress.finish();
       if (m.detection.warning) process.stderr.write(`buried: warning: ${input}: ${m.detection.warning}\n`);
+      for (const w of m.warnings) process.stderr.write(`buried: warning: ${input}: ${w}\n`);
       if (m.bandSkipped) process.stderr.write(`buried: note: ${input}: no uncertainty band: ${m.bandSkipped}\n`);
       for (const why of m.band?.skipped ?? []) process.stderr.write(`buried: note: ${input}: no uncertainty band for ${why}\n`);
       await ensureOutputDir(flags.out, { files: [...Object.values(thicknessFiles()), ...Object.values(thicknessFiles('_far')), ...Object.values(thicknessBandFiles()), ...Object.values(thicknessBandFiles('_far')), THICKNESS_FILES.interface], force: flags.force });
