@@ -109,20 +109,23 @@ export function fhLine(f: Float64Array, fo: number, d: Float64Array, dOff: numbe
 }
 
 /**
- * `fhLine` for non-negative f, split at its zeros: for p in a run [a, b) of non-zero samples every
- * q beyond the bounding zero a − 1 (or b) gives (s·(p − q))² + f[q] > (s·(p − zero))², so the run
- * needs only the samples [a − 1, b + 1). Zero samples get 0 without any work.
+ * `fhLine` for non-negative f, split at its barriers: samples with f[b] ≤ s². For p beyond a
+ * barrier b from q, (s·(p − q))² ≥ (s·(p − b))² + s² ≥ (s·(p − b))² + f[b] as |b − q| ≥ 1, so no
+ * parabola crosses a barrier, and a barrier keeps its own f. Each run [a, b) of other samples
+ * needs only [a − 1, b + 1). Barriers (zeros: the background; s²: its neighbours) cost nothing.
  */
 export function fhSegments(f: Float64Array, fo: number, d: Float64Array, dOff: number, n: number, s: number, e: EnvelopeScratch): void {
+  const s2 = s * s;
   let i = 0;
   while (i < n) {
-    if (f[fo + i] === 0) {
-      d[dOff + i] = 0;
+    const fi = f[fo + i];
+    if (fi <= s2) {
+      d[dOff + i] = fi;
       i++;
       continue;
     }
     const a = i;
-    while (i < n && f[fo + i] !== 0) i++;
+    while (i < n && f[fo + i] > s2) i++;
     fhRange(f, fo, d, dOff, a > 0 ? a - 1 : 0, i < n ? i + 1 : n, s, e);
   }
 }
