@@ -27,7 +27,7 @@ function fromFloat(phase: (i: number) => boolean, shape: [number, number, number
 }
 
 describe('EDT kernels', () => {
-  it('lines split at their zeros equal the brute-force lower envelope (runs at both ends, +Infinity samples)', () => {
+  it('lines split at their barriers (f ≤ s²) equal the brute-force lower envelope (runs at both ends, +Infinity samples)', () => {
     const rnd = lcg(11);
     const n = 40;
     const sc = lineScratch(n, 1);
