@@ -2,11 +2,13 @@
  * Worker for the parallel distance transform and local thickness (piscina). Every task works on
  * SharedArrayBuffers owned by the main thread, on a disjoint range of slices or rows.
  */
-import { passXY, passZ, volumeScratch, type LineScratch } from './edt-kernel.js';
+import { passXY, passXYMask, passZ, volumeScratch, type LineScratch } from './edt-kernel.js';
 import { rasterBalls } from './local-thickness-kernel.js';
 
 export type WorkerTask =
   | { op: 'xy' | 'z'; buffer: SharedArrayBuffer; shape: number[]; spacing: number[]; from: number; to: number; sqrt?: boolean }
+  /** x and y passes from the phase bytes (`passXYMask`); answers the voxels outside the phase. */
+  | { op: 'xym'; buffer: SharedArrayBuffer; src: SharedArrayBuffer; match: number; shape: number[]; spacing: number[]; from: number; to: number }
   | {
       op: 'balls';
       out: SharedArrayBuffer;
@@ -29,6 +31,7 @@ function scratchFor(shape: number[]): LineScratch {
   return cached.scratch;
 }
 
+/** Slices or rows done ('xy', 'z', 'balls'), or the voxels outside the phase ('xym'). */
 export default function run(task: WorkerTask): number {
   if (task.op === 'balls') {
     rasterBalls(
@@ -46,6 +49,7 @@ export default function run(task: WorkerTask): number {
   }
   const buf = new Float32Array(task.buffer);
   const scratch = scratchFor(task.shape);
+  if (task.op === 'xym') return passXYMask(buf, new Uint8Array(task.src), task.match, task.shape, task.spacing, task.from, task.to, scratch);
   if (task.op === 'xy') passXY(buf, task.shape, task.spacing, task.from, task.to, scratch);
   else passZ(buf, task.shape, task.spacing, task.from, task.to, scratch, task.sqrt ?? true);
   return task.to - task.from;

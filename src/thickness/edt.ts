@@ -11,9 +11,11 @@
  * everywhere (`noBackground: true`). SciPy returns an artefact there (distances to a virtual
  * voxel at index (−1, 0, 0)); we deliberately do not copy it. The CLI refuses such input.
  *
- * Memory: one float32 output (a SharedArrayBuffer so workers pass over it in place) plus per-thread
- * line scratch; the input is read once. Peak ≈ input + 4 bytes/voxel. For volumes larger than
- * memory, out-of-core.ts (`streamDistance`) runs the same kernels over slabs, bit-identically.
+ * Memory: one float32 output (a SharedArrayBuffer so workers pass over it in place), the phase as
+ * bytes the workers read (a copy of a Uint8Array input, 1 byte/voxel; none on one thread) and
+ * per-thread line scratch. Peak ≈ input + 5 bytes/voxel. The x pass reads the bytes directly, so
+ * there is no full-volume initialisation loop. For volumes larger than memory, out-of-core.ts
+ * (`streamDistance`) runs the same kernels over slabs, bit-identically.
  *
  * Backends (`options.backend`): 'cpu' (default; worker threads, float64 line arithmetic, bit-identical
  * to SciPy on real data), 'gpu' (WebGPU, src/compute/gpu/edt.ts: the same passes with f32 line
@@ -23,7 +25,7 @@
  */
 import type { BackendChoice, BackendName, ComputeBackend } from '../compute/types.js';
 import type { Shape3, Spacing3 } from '../io/volume.js';
-import { passXY, passZ, volumeScratch } from './edt-kernel.js';
+import { passXYMask, passZ, volumeScratch } from './edt-kernel.js';
 import { defaultThreads, openPool, ranges, type TaskPool } from './pool.js';
 
 export interface DistanceOptions {
@@ -97,53 +99,90 @@ function checkSpacing(spacing: Spacing3 | null | undefined): [number, number, nu
 }
 
 /**
- * Initialise a float32 shared buffer with 0 (feature / background) and +Infinity (phase).
- * `inside(i)` is inlined for the common cases by the two callers below.
+ * The phase as bytes the x pass reads (`passXYMask`), in a SharedArrayBuffer when workers will
+ * read it. A Uint8Array is used as it is (one thread) or copied (one memcpy); any other input is
+ * reduced to 0/1 bytes. `match` is the label the kernel compares with, or −1 for "non-zero".
  */
-function sharedFloat32(n: number): Float32Array {
-  return new Float32Array(new SharedArrayBuffer(n * 4));
+function phaseBytes(data: ArrayLike<number>, label: number | undefined, shared: boolean): { src: Uint8Array; match: number } {
+  const n = data.length;
+  const byteLabel = label === undefined || (Number.isInteger(label) && label >= 0 && label <= 255);
+  if (data instanceof Uint8Array && byteLabel) {
+    const match = label ?? -1;
+    if (!shared || data.buffer instanceof SharedArrayBuffer) return { src: data, match };
+    const src = new Uint8Array(new SharedArrayBuffer(n));
+    src.set(data);
+    return { src, match };
+  }
+  const src = shared ? new Uint8Array(new SharedArrayBuffer(n)) : new Uint8Array(n);
+  if (label === undefined) for (let i = 0; i < n; i++) src[i] = data[i] !== 0 ? 1 : 0;
+  else for (let i = 0; i < n; i++) src[i] = data[i] === label ? 1 : 0;
+  return { src, match: -1 };
 }
 
-/** Run the three passes over an initialised squared-distance buffer. */
-export async function runPasses(buf: Float32Array, shape: Shape3, options: DistanceOptions = {}): Promise<number> {
+/**
+ * All three passes from the phase bytes into `buf` (float32, zero-filled): x and y per slice, then
+ * z. Returns the threads used and the number of voxels outside the phase; with none, `buf` is
+ * +Infinity everywhere after the x pass and the z pass is skipped.
+ */
+async function runPasses(
+  buf: Float32Array,
+  src: Uint8Array,
+  match: number,
+  shape: Shape3,
+  options: DistanceOptions,
+  pool: TaskPool | null,
+): Promise<{ threads: number; background: number }> {
   const spacing = checkSpacing(options.spacing);
   const [nz, ny] = shape;
-  const n = buf.length;
-  const threads = options.threads ?? defaultThreads();
-  const minVox = options.parallelMinVoxels ?? 1 << 21;
   const total = nz + ny;
   let done = 0;
-  const ownPool = options.pool === undefined && threads > 1 && n >= minVox && buf.buffer instanceof SharedArrayBuffer;
-  const pool = options.pool !== undefined ? options.pool : ownPool ? openPool(threads) : null;
-  try {
-    if (!pool || !(buf.buffer instanceof SharedArrayBuffer)) {
-      const scratch = volumeScratch(shape);
-      const stepZ = Math.max(1, Math.ceil(nz / 16));
-      for (let z = 0; z < nz; z += stepZ) {
-        passXY(buf, shape, spacing, z, Math.min(nz, z + stepZ), scratch);
-        options.onProgress?.((done += Math.min(nz, z + stepZ) - z), total);
-      }
+  let background = 0;
+  const report = (k: number) => options.onProgress?.((done += k), total);
+  if (!pool || !(buf.buffer instanceof SharedArrayBuffer) || !(src.buffer instanceof SharedArrayBuffer)) {
+    const scratch = volumeScratch(shape);
+    const stepZ = Math.max(1, Math.ceil(nz / 16));
+    for (let z = 0; z < nz; z += stepZ) {
+      background += passXYMask(buf, src, match, shape, spacing, z, Math.min(nz, z + stepZ), scratch);
+      report(Math.min(nz, z + stepZ) - z);
+    }
+    if (background === 0) report(ny);
+    else {
       const stepY = Math.max(1, Math.ceil(ny / 16));
       for (let y = 0; y < ny; y += stepY) {
         passZ(buf, shape, spacing, y, Math.min(ny, y + stepY), scratch);
-        options.onProgress?.((done += Math.min(ny, y + stepY) - y), total);
+        report(Math.min(ny, y + stepY) - y);
       }
-      return 1;
     }
-    const buffer = buf.buffer as SharedArrayBuffer;
-    const parts = pool.threads * 4;
-    const common = { buffer, shape: [...shape], spacing: [...spacing] };
-    await Promise.all(
-      ranges(nz, parts).map(([from, to]) =>
-        pool.run({ op: 'xy', ...common, from, to }).then((k) => options.onProgress?.((done += k), total)),
-      ),
-    );
-    await Promise.all(
-      ranges(ny, parts).map(([from, to]) =>
-        pool.run({ op: 'z', ...common, from, to }).then((k) => options.onProgress?.((done += k), total)),
-      ),
-    );
-    return pool.threads;
+    return { threads: 1, background };
+  }
+  const buffer = buf.buffer;
+  const parts = pool.threads * 4;
+  const common = { buffer, shape: [...shape], spacing: [...spacing] };
+  await Promise.all(
+    ranges(nz, parts).map(([from, to]) =>
+      pool.run({ op: 'xym', ...common, src: src.buffer as SharedArrayBuffer, match, from, to }).then((b) => {
+        background += b;
+        report(to - from);
+      }),
+    ),
+  );
+  if (background === 0) report(ny);
+  else await Promise.all(ranges(ny, parts).map(([from, to]) => pool.run({ op: 'z', ...common, from, to }).then(() => report(to - from))));
+  return { threads: pool.threads, background };
+}
+
+/** The cpu transform of the phase (`label`, or the non-zero voxels when undefined). */
+async function onCpu(data: ArrayLike<number>, shape: Shape3, label: number | undefined, options: DistanceOptions, resolved: ResolvedEdtBackend): Promise<DistanceResult> {
+  const n = shape[0] * shape[1] * shape[2];
+  const threads = options.threads ?? defaultThreads();
+  const ownPool = options.pool === undefined && threads > 1 && n >= (options.parallelMinVoxels ?? 1 << 21);
+  const pool = options.pool !== undefined ? options.pool : ownPool ? openPool(threads) : null;
+  try {
+    const buf = new Float32Array(new SharedArrayBuffer(n * 4));
+    const { src, match } = phaseBytes(data, label, pool !== null);
+    const r = await runPasses(buf, src, match, shape, options, pool);
+    const used = r.background === 0 ? 1 : r.threads;
+    return { distance: buf, noBackground: r.background === 0, threads: used, backend: 'cpu', backendDescription: cpuDescription(used, resolved) };
   } finally {
     if (ownPool && pool) await pool.close();
   }
@@ -160,13 +199,7 @@ export async function distanceTransformLabel(
   if (data.length !== n) throw new RangeError(`data length ${data.length} does not match shape ${shape.join('×')}`);
   const resolved = await resolveEdtBackend(options.backend, shape, options.onWarning);
   if (resolved.name === 'gpu') return onGpu(data, shape, label, resolved, options);
-  const buf = sharedFloat32(n);
-  let background = 0;
-  for (let i = 0; i < n; i++) {
-    if (data[i] === label) buf[i] = Infinity;
-    else background++;
-  }
-  return finish(buf, shape, background, options, resolved);
+  return onCpu(data, shape, label, options, resolved);
 }
 
 /** EDT of the non-zero voxels of a mask (SciPy `distance_transform_edt(mask != 0, sampling)`). */
@@ -175,13 +208,7 @@ export async function distanceTransformMask(mask: ArrayLike<number>, shape: Shap
   if (mask.length !== n) throw new RangeError(`mask length ${mask.length} does not match shape ${shape.join('×')}`);
   const resolved = await resolveEdtBackend(options.backend, shape, options.onWarning);
   if (resolved.name === 'gpu') return onGpu(mask, shape, undefined, resolved, options);
-  const buf = sharedFloat32(n);
-  let background = 0;
-  for (let i = 0; i < n; i++) {
-    if (mask[i] !== 0) buf[i] = Infinity;
-    else background++;
-  }
-  return finish(buf, shape, background, options, resolved);
+  return onCpu(mask, shape, undefined, options, resolved);
 }
 
 async function onGpu(data: ArrayLike<number>, shape: Shape3, label: number | undefined, resolved: ResolvedEdtBackend, options: DistanceOptions): Promise<DistanceResult> {
@@ -198,15 +225,6 @@ async function onGpu(data: ArrayLike<number>, shape: Shape3, label: number | und
 function cpuDescription(threads: number, resolved: ResolvedEdtBackend): string {
   const main = threads > 1 ? `cpu: ${threads} worker threads` : 'cpu: main thread';
   return resolved.reason ? `${main}; auto: ${resolved.reason}` : main;
-}
-
-async function finish(buf: Float32Array, shape: Shape3, background: number, options: DistanceOptions, resolved: ResolvedEdtBackend): Promise<DistanceResult> {
-  if (background === 0) {
-    options.onProgress?.(1, 1);
-    return { distance: buf, noBackground: true, threads: 1, backend: 'cpu', backendDescription: cpuDescription(1, resolved) };
-  }
-  const threads = await runPasses(buf, shape, options);
-  return { distance: buf, noBackground: false, threads, backend: 'cpu', backendDescription: cpuDescription(threads, resolved) };
 }
 
 export interface DistanceSummary {

@@ -14,7 +14,7 @@
 import type { BackendName } from '../compute/types.js';
 import type { Shape3, Spacing3 } from '../io/volume.js';
 import { distanceTransformLabel, type DistanceOptions } from './edt.js';
-import { distanceRidge, rasterBalls } from './local-thickness-kernel.js';
+import { distanceRidge, rasterBalls, sortBallsDescending } from './local-thickness-kernel.js';
 import { defaultThreads, openPool, ranges } from './pool.js';
 import { histogramCounted, type Histogram } from './stats.js';
 
@@ -68,7 +68,9 @@ export async function localThickness(
       out.fill(Infinity);
       return { thickness: out, distance, ridgeVoxels: 0, noBackground, threads: 1, backend, backendDescription, timings_ms: { distance: t1 - t0, ridge: 0, balls: 0 } };
     }
-    const ridge = distanceRidge(distance, data, label, shape, spacing, 0, shape[0]);
+    // one order by decreasing radius shared by every worker (rasterBalls paints each voxel once in it)
+    const found = distanceRidge(distance, data, label, shape, spacing, 0, shape[0]);
+    const ridge = sortBallsDescending(found.centres, found.radii);
     const count = ridge.radii.length;
     const t2 = performance.now();
     report?.(0.5, 1);
