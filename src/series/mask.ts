@@ -3,7 +3,7 @@
  * at least `margin` voxels (box distance) from any Li (1) — Li strips and plates between scans and
  * voids open where it was, so the Li, and the blurred edge beside it, change; the pores inside the
  * electrolyte and the collector's edges do not. Moving side: anything but outside the field of view
- * (255), whose fill value stays with the scanner while the sample moves. O(N · margin) (separable
+ * (255) and near its edge, whose fill value stays with the scanner while the sample moves. O(N · margin) (separable
  * max filter).
  */
 import type { Shape3 } from '../io/volume.js';
@@ -40,17 +40,29 @@ function dilate(v: Uint8Array, shape: Shape3, r: number): void {
   }
 }
 
-export function stablePhaseMask(labels: Uint8Array, shape: Shape3, margin = 2): Uint8Array {
-  const near = new Uint8Array(labels.length);
-  for (let i = 0; i < labels.length; i++) near[i] = labels[i] === LI ? 1 : 0;
-  if (margin > 0) dilate(near, shape, margin);
+/** Voxels within `r` (box) of a voxel with label `code`. */
+function near(labels: Uint8Array, shape: Shape3, code: number, r: number): Uint8Array {
   const out = new Uint8Array(labels.length);
-  for (let i = 0; i < labels.length; i++) out[i] = !near[i] && (labels[i] === ELECTROLYTE || labels[i] === COLLECTOR) ? 1 : 0;
+  for (let i = 0; i < labels.length; i++) out[i] = labels[i] === code ? 1 : 0;
+  if (r > 0) dilate(out, shape, r);
   return out;
 }
 
-export function fieldOfViewMask(labels: Uint8Array): Uint8Array {
+/**
+ * Stable phases at least `margin` voxels from Li and `fovMargin` from the field of view's edge (the
+ * fill there is as sharp an edge as any, stays with the scanner, and the σ = 1 smoothing spreads it).
+ */
+export function stablePhaseMask(labels: Uint8Array, shape: Shape3, margin = 2, fovMargin = 4): Uint8Array {
+  const li = near(labels, shape, LI, margin);
+  const fov = near(labels, shape, MASKED, fovMargin);
   const out = new Uint8Array(labels.length);
-  for (let i = 0; i < labels.length; i++) out[i] = labels[i] === MASKED ? 0 : 1;
+  for (let i = 0; i < labels.length; i++) out[i] = !li[i] && !fov[i] && (labels[i] === ELECTROLYTE || labels[i] === COLLECTOR) ? 1 : 0;
   return out;
+}
+
+/** Voxels at least `margin` voxels (box) inside the field of view (labels other than 255). */
+export function fieldOfViewMask(labels: Uint8Array, shape: Shape3, margin = 4): Uint8Array {
+  const fov = near(labels, shape, MASKED, margin);
+  for (let i = 0; i < fov.length; i++) fov[i] = fov[i] ? 0 : 1;
+  return fov;
 }

@@ -85,7 +85,7 @@ export async function registerSeries(inputs: string[], outDir: string, options: 
   if (!spacing) throw new InputError('no voxel size in the file: pass --voxel UM (translations are reported in µm)', inputs[0]);
   const l0 = await labelsFor(0, first, options);
   const mask = stablePhaseMask(l0.labels, first.shape);
-  const fixedFov = fieldOfViewMask(l0.labels);
+  const fixedFov = fieldOfViewMask(l0.labels, first.shape);
   const transforms: SeriesTransformRecord[] = [];
   const identity = [1, 0, 0, 0, 1, 0, 0, 0, 1];
   let centre: Vec3 = [((first.shape[0] - 1) / 2) * spacing[0], ((first.shape[1] - 1) / 2) * spacing[1], ((first.shape[2] - 1) / 2) * spacing[2]];
@@ -101,7 +101,7 @@ export async function registerSeries(inputs: string[], outDir: string, options: 
     const lk = await labelsFor(k, scan, options);
     options.onProgress?.(`registering scan ${k} to scan 0`);
     const c0 = process.cpuUsage();
-    const r = registerRigid(first, scan, { ...options.register, mask, fixedFov, movingFov: fieldOfViewMask(lk.labels) });
+    const r = registerRigid(first, scan, { ...options.register, mask, fixedFov, movingFov: fieldOfViewMask(lk.labels, scan.shape) });
     const cpu = process.cpuUsage(c0);
     const T = r.transform;
     centre = [T.c[2], T.c[1], T.c[0]];
@@ -143,7 +143,7 @@ export async function registerSeries(inputs: string[], outDir: string, options: 
       kind: 'rigid',
       metric: 'least squares after a fitted gain and offset (normalised cross-correlation), Tukey-weighted',
       optimiser: 'phase-correlation translation search, then inverse-compositional Gauss–Newton over a box pyramid (Gaussian σ = 1 voxel first)',
-      mask: 'scan 0 electrolyte and collector at least 2 voxels from Li; fields of view (label 255) left out',
+      mask: 'scan 0 electrolyte and collector at least 2 voxels from Li; fields of view (label 255) and 4 voxels inside their edges left out',
       library: 'buried-li src/series (own CPU kernels)',
     },
     transforms,

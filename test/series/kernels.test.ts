@@ -7,7 +7,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { phaseCorrelate } from '../../src/series/phase-correlation.js';
 import { resampleLinear, resampleNearest } from '../../src/series/resample.js';
-import { stablePhaseMask } from '../../src/series/mask.js';
+import { fieldOfViewMask, stablePhaseMask } from '../../src/series/mask.js';
 import { apply, fromEulerZYX, indexMap, inverse, rigidFrom, toEulerZYX, volumeCentre, type Vec3 } from '../../src/series/transform.js';
 import type { Shape3, Spacing3 } from '../../src/io/volume.js';
 import { missingPython, requireAvailable, runPython, tempDir } from '../helpers.js';
@@ -138,7 +138,10 @@ describe('stable-phase mask', () => {
   it('keeps electrolyte and collector at least `margin` voxels (box) from Li', () => {
     const shape: Shape3 = [1, 1, 12];
     const labels = Uint8Array.from([3, 3, 3, 1, 1, 2, 2, 2, 2, 0, 2, 255]);
-    expect(Array.from(stablePhaseMask(labels, shape, 2))).toEqual([1, 0, 0, 0, 0, 0, 0, 1, 1, 0, 1, 0]);
-    expect(Array.from(stablePhaseMask(labels, shape, 0))).toEqual([1, 1, 1, 0, 0, 1, 1, 1, 1, 0, 1, 0]);
+    expect(Array.from(stablePhaseMask(labels, shape, 2, 0))).toEqual([1, 0, 0, 0, 0, 0, 0, 1, 1, 0, 1, 0]);
+    expect(Array.from(stablePhaseMask(labels, shape, 0, 0))).toEqual([1, 1, 1, 0, 0, 1, 1, 1, 1, 0, 1, 0]);
+    // 4 voxels (default) from the field of view's edge (label 255 at the end) are left out too.
+    expect(Array.from(stablePhaseMask(labels, shape, 0))).toEqual([1, 1, 1, 0, 0, 1, 1, 0, 0, 0, 0, 0]);
+    expect(Array.from(fieldOfViewMask(labels, shape, 2))).toEqual([1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0]);
   });
 });
