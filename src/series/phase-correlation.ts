@@ -70,51 +70,18 @@ function pow2AtLeast(n: number): number {
   return p;
 }
 
-/**
- * Soft weight of a validity mask: its box mean over ±r voxels per axis, mapped 0.5 → 0 and 1 → 1.
- * A hard mask edge (the field of view's circle) is the same in both scans and would correlate at
- * zero shift; the taper takes it out.
- */
-function taper(valid: Uint8Array, shape: Shape3, r: number): Float64Array {
-  const [nz, ny, nx] = shape;
-  let cur = Float64Array.from(valid);
-  const strides = [1, nx, nx * ny];
-  const sizes = [nx, ny, nz];
-  for (let a = 0; a < 3; a++) {
-    const s = strides[a];
-    const n = sizes[a];
-    const next = new Float64Array(cur.length);
-    for (let p = 0; p < cur.length; p++) {
-      const pos = Math.floor(p / s) % n;
-      let sum = 0;
-      let cnt = 0;
-      for (let d = -r; d <= r; d++) {
-        const q = pos + d;
-        if (q < 0 || q >= n) continue;
-        sum += cur[p + d * s];
-        cnt++;
-      }
-      next[p] = sum / cnt;
-    }
-    cur = next;
-  }
-  for (let p = 0; p < cur.length; p++) cur[p] = valid[p] ? Math.max(0, 2 * cur[p] - 1) : 0;
-  return cur;
-}
-
-/** Windowed, mean-free copy of `data` (valid voxels only, tapered, weight 0 elsewhere) in the padded grid. */
+/** Windowed, mean-free copy of `data` (valid voxels only, weight 0 elsewhere) in the padded grid. */
 function prepare(data: Float32Array, valid: Uint8Array | null, shape: Shape3, pad: Shape3): Float64Array {
   const [nz, ny, nx] = shape;
   const hann = (n: number) => Float64Array.from({ length: n }, (_, i) => 0.5 - 0.5 * Math.cos((2 * Math.PI * (i + 0.5)) / n));
   const [wz, wy, wx] = [hann(nz), hann(ny), hann(nx)];
-  const soft = valid ? taper(valid, shape, 3) : null;
   let sum = 0;
   let wsum = 0;
   for (let k = 0; k < nz; k++) {
     for (let j = 0; j < ny; j++) {
       for (let i = 0; i < nx; i++) {
         const p = (k * ny + j) * nx + i;
-        const w = wz[k] * wy[j] * wx[i] * (soft ? soft[p] : 1);
+        const w = wz[k] * wy[j] * wx[i] * (valid ? valid[p] : 1);
         sum += w * data[p];
         wsum += w;
       }
@@ -126,7 +93,7 @@ function prepare(data: Float32Array, valid: Uint8Array | null, shape: Shape3, pa
     for (let j = 0; j < ny; j++) {
       for (let i = 0; i < nx; i++) {
         const p = (k * ny + j) * nx + i;
-        out[(k * pad[1] + j) * pad[2] + i] = wz[k] * wy[j] * wx[i] * (soft ? soft[p] : 1) * (data[p] - mean);
+        out[(k * pad[1] + j) * pad[2] + i] = wz[k] * wy[j] * wx[i] * (valid ? valid[p] : 1) * (data[p] - mean);
       }
     }
   }

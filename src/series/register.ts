@@ -122,7 +122,7 @@ export function registerRigid(fixed: Volume, moving: Volume, options: RegisterOp
     maxSamples: options.maxSamples ?? 400_000,
     maxIterations: options.maxIterations ?? 40,
     tolerance: options.tolerance ?? 1e-3,
-    damping: options.damping ?? 1e-3,
+    cutoff: options.cutoff ?? 1e-3,
   };
   // Deep enough for the Gauss–Newton levels and for the phase correlation's level (≤ 64 voxels).
   const depth = Math.max(levels, 1 + Math.ceil(Math.log2(Math.max(...fixed.shape) / 64)));

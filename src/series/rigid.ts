@@ -1,6 +1,6 @@
 /**
  * Rigid registration of a moving scan to a fixed one: inverse-compositional Gauss–Newton
- * (Baker & Matthews 2004, "Lucas–Kanade 20 years on", IJCV 56) on a Gaussian-free box pyramid,
+ * (Baker & Matthews 2004, "Lucas–Kanade 20 years on", IJCV 56) on a box pyramid,
  * with a per-iteration linear intensity map (a·M + b ≈ F: the least-squares equivalent of
  * normalised cross-correlation, so gain and offset drift between scans cancel) and Tukey
  * biweights (IRLS) so voxels whose content changed between scans (stripped Li, new voids, ring
@@ -32,7 +32,7 @@ export interface RigidOptions {
   /** Stop when the update moves no sample point by more than this many voxels (default 1e-3). */
   tolerance?: number;
   /** Directions with an eigenvalue below this fraction of the largest stay unsolved (default 1e-3, see solve.ts). */
-  damping?: number;
+  cutoff?: number;
 }
 
 interface Samples {
@@ -143,33 +143,6 @@ function sampleAt(level: Level, spacing: Spacing3, qx: number, qy: number, qz: n
   return c0 + fz * (c1 - c0);
 }
 
-/** Solve the symmetric 6×6 system H x = g (Gaussian elimination with partial pivoting). */
-function solve6(H: Float64Array, g: Float64Array): Float64Array | null {
-  const a = Float64Array.from(H);
-  const b = Float64Array.from(g);
-  for (let c = 0; c < 6; c++) {
-    let piv = c;
-    for (let r = c + 1; r < 6; r++) if (Math.abs(a[r * 6 + c]) > Math.abs(a[piv * 6 + c])) piv = r;
-    if (Math.abs(a[piv * 6 + c]) < 1e-300) return null;
-    if (piv !== c) {
-      for (let k = 0; k < 6; k++) [a[c * 6 + k], a[piv * 6 + k]] = [a[piv * 6 + k], a[c * 6 + k]];
-      [b[c], b[piv]] = [b[piv], b[c]];
-    }
-    for (let r = c + 1; r < 6; r++) {
-      const m = a[r * 6 + c] / a[c * 6 + c];
-      for (let k = c; k < 6; k++) a[r * 6 + k] -= m * a[c * 6 + k];
-      b[r] -= m * b[c];
-    }
-  }
-  const x = new Float64Array(6);
-  for (let r = 5; r >= 0; r--) {
-    let s = b[r];
-    for (let k = r + 1; k < 6; k++) s -= a[r * 6 + k] * x[k];
-    x[r] = s / a[r * 6 + r];
-  }
-  return x;
-}
-
 /** Median of |v| over at most 20 000 evenly spaced entries (robust residual scale). */
 function medianAbs(v: Float64Array, n: number): number {
   const step = Math.max(1, Math.floor(n / 20000));
@@ -270,8 +243,7 @@ export function registerLevel(
       }
     }
     for (let r = 0; r < 6; r++) for (let c = 0; c < r; c++) H[r * 6 + c] = H[c * 6 + r];
-    const { d, rank, values } = solveRigid(H, g, rMax, o.damping);
-    if (process.env.SERIES_DEBUG) console.error(fixed.shape[0], it, rank, Array.from(values, (x) => (x / Math.max(...values)).toExponential(1)).join(' '));
+    const { d, rank } = solveRigid(H, g, rMax, o.cutoff);
     if (rank === 0) break;
     // Trust region: no sample point moves more than one voxel of this level per iteration.
     const reach = (Math.hypot(d[0], d[1], d[2]) + Math.hypot(d[3], d[4], d[5]) * rMax) / levelVoxel;

@@ -2,9 +2,10 @@
  * Normal-equation solve for the 6 rigid parameters that leaves out directions the data do not
  * determine: H is scaled so rotations count as displacements at the samples' reach, then
  * eigen-decomposed (cyclic Jacobi, Golub & Van Loan §8.5, O(6³) per sweep) and only components
- * with eigenvalue ≥ `relative` × the largest are solved. A coarse pyramid level of a layered cell
- * sees only the layers (no lateral texture): its lateral shift and in-plane rotation stay put
- * instead of drifting into a wrong minimum that the fine levels cannot leave.
+ * with eigenvalue ≥ `relative` × the largest are solved: a guard for data with no information in
+ * some direction (ideal flat layers: no lateral texture), which then stays put instead of taking a
+ * huge step. On the phantoms no direction falls below 1e-3 (the lateral ones sit near 5 % at the
+ * coarsest level); the wrong-basin problem there is solved by the translation search instead.
  */
 
 /** Eigenvalues and column eigenvectors (row-major V, V[r*n + c] = component r of vector c) of symmetric A. */
