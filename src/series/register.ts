@@ -7,7 +7,7 @@
 import { InputError } from '../io/errors.js';
 import type { Shape3, Spacing3, Volume } from '../io/volume.js';
 import { phaseCorrelate } from './phase-correlation.js';
-import { buildPyramid, toFloat32, type Level } from './pyramid.js';
+import { buildPyramid, type Level } from './pyramid.js';
 import { gaussian3 } from '../compute/scale-features.js';
 import { registerLevel, type LevelReport, type RigidOptions } from './rigid.js';
 import { IDENTITY, indexMap, volumeCentre, type RigidTransform } from './transform.js';
@@ -83,11 +83,11 @@ export interface RegisterResult {
   overlap: number;
 }
 
+/** A smoothed float32 copy; gaussian3 reads its source only in its first pass, so it smooths in place (2 float copies at the peak, not 3). */
 function smoothed(v: Volume, sigma: number): Float32Array {
-  const src = toFloat32(v.data);
-  const out = new Float32Array(src.length);
-  gaussian3(src, out, new Float32Array(src.length), v.shape[0], v.shape[1], v.shape[2], sigma);
-  return out;
+  const f = Float32Array.from(v.data as ArrayLike<number>);
+  gaussian3(f, f, new Float32Array(f.length), v.shape[0], v.shape[1], v.shape[2], sigma);
+  return f;
 }
 
 export function autoLevels(shape: Shape3): number {

@@ -141,7 +141,7 @@ export async function registerSeries(inputs: string[], outDir: string, options: 
     convention: SERIES_CONVENTION,
     method: {
       kind: 'rigid',
-      metric: 'least squares after a fitted gain and offset (normalised cross-correlation), Tukey-weighted',
+      metric: 'least squares after a fitted gain and offset (normalised cross-correlation)',
       optimiser: 'phase-correlation translation search, then inverse-compositional Gauss–Newton over a box pyramid (Gaussian σ = 1 voxel first)',
       mask: 'scan 0 electrolyte and collector at least 2 voxels from Li; fields of view (label 255) and 4 voxels inside their edges left out',
       library: 'buried-li src/series (own CPU kernels)',
