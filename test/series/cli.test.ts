@@ -85,4 +85,21 @@ describe('buried series', () => {
     expect(r.stderr).toMatch(/other\/labels\.tif: labels shape 40×48×48 does not match/);
     expect(existsSync(path.join(out, 'series.json'))).toBe(false);
   });
+
+  it('synth --series: bad counts and axes exit 2 with one line, nothing written', () => {
+    const cases: [string[], RegExp][] = [
+      [['--series', '1'], /--series must be an integer from 2 to 64/],
+      [['--series', 'two'], /--series must be an integer from 2 to 64/],
+      [['--series', '2', '--axis', 'y'], /--series needs --axis z/],
+      [['--series', '2', '--tile', '64,64'], /--series cannot be combined with --tile/],
+    ];
+    for (const [args, message] of cases) {
+      const out = path.join(dir, `bad-synth-${Math.random().toString(36).slice(2)}`);
+      const r = cli(['synth', out, '--shape', '32,32,32', ...args]);
+      expect(r.status, `${args.join(' ')}: ${r.stderr}`).toBe(2);
+      expect(r.stderr).toMatch(message);
+      expect(existsSync(path.join(out, 'series_truth.json'))).toBe(false);
+      expect(existsSync(path.join(out, 'scan0.tif'))).toBe(false);
+    }
+  });
 });
