@@ -11,6 +11,8 @@ export { writeVti, type VtiArray, type VtiOptions } from './io/vti.js';
 export { sourceRange } from './io/stats.js';
 export { writeAtomically, writeFileAtomically } from './io/atomic.js';
 export { generatePhantom, PRESETS, type PresetName, type SynthOptions, type Phantom, type PhantomTruth } from './synth/index.js';
+export { generateSeries, type SeriesOptions as SynthSeriesOptions, type Series, type SeriesTruth } from './synth/series.js';
+export { registerSeries, registerRigid, type SeriesOptions, type SeriesRecord, type RegisterOptions, type RegisterResult, type RigidTransform } from './series/index.js';
 
 // Compute backends (cpu worker threads, WebGPU) the voxel stages run on.
 export { createBackend, CpuBackend, type CreateBackendOptions } from './compute/index.js';

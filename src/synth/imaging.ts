@@ -36,7 +36,8 @@ function laplacianAt(b: Float32Array, idx: number, k: number, j: number, i: numb
 
 /**
  * Turn the attenuation image `img` into the scan. `refGrey` sets the signal at which the noise σ
- * equals `phys.noise` (σ ∝ √signal).
+ * equals `phys.noise` (σ ∝ √signal). `seed` draws the rings (the detector's), `scanSeed` the drift
+ * and the noise (each acquisition's; a scan series keeps the rings and renews these).
  */
 export function applyImaging(
   img: Float32Array,
@@ -45,6 +46,7 @@ export function applyImaging(
   refGrey: number,
   seed: number,
   progress?: () => void,
+  scanSeed = seed,
 ): { scan: Uint16Array; record: ImagingRecord } {
   const [nz, ny, nx] = shape;
   const plane = ny * nx;
@@ -116,7 +118,7 @@ export function applyImaging(
     const R2 = cx * cx + cy * cy;
     const cup = new Float32Array(plane);
     for (let p = 0; p < plane; p++) cup[p] = 1 - phys.cupping * Math.max(0, 1 - (radius[p] * radius[p]) / R2);
-    const rng = new Rng(seed, 'drift');
+    const rng = new Rng(scanSeed, 'drift');
     const sign = rng.next() < 0.5 ? -1 : 1;
     const phase = rng.uniform(0, 2 * Math.PI);
     record.drift_sign = sign;
@@ -133,7 +135,7 @@ export function applyImaging(
   // 7. Noise: Gaussian with σ = noise·√(signal / refGrey) (photon-counting-like), hashed per voxel
   //    so any slab can be regenerated alone. Then round and clamp to uint16.
   const scan = new Uint16Array(img.length);
-  const key = streamKey(seed, 'noise');
+  const key = streamKey(scanSeed, 'noise');
   const s0 = phys.noise / Math.sqrt(refGrey);
   for (let k = 0; k < nz; k++) {
     const zk = sliceKey(key, k);

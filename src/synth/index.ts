@@ -61,6 +61,22 @@ export interface SynthOptions {
   /** Output scan type (default uint16; uint8 = round(v·255/65535); float32 = the uint16 numbers). */
   dtype?: ScanDtype;
   onProgress?: (done: number, total: number) => void;
+  /** Seed of the acquisition (drift along z and noise; default `seed`): a scan series renews it per scan. */
+  scanSeed?: number;
+  /**
+   * Changes the scene before the image physics (canonical z-normal frame): series.ts strips Li and
+   * moves the cell here. Truth maps and geometry stats stay those of the unchanged cell.
+   */
+  sceneHook?: (scene: Scene) => void;
+}
+
+/** The partial-volume attenuation image and labels before the image physics, in the canonical frame. */
+export interface Scene {
+  labels: Uint8Array;
+  img: Float32Array;
+  shape: Shape3;
+  voxelUm: number;
+  grey: GreyLevels;
 }
 
 export interface ThicknessStats {
@@ -367,9 +383,10 @@ export function generatePhantom(options: SynthOptions): Phantom {
     geom.info.die_bore_radius_px = DIE_BORE_FRACTION * Math.min(ny, nx);
   }
   tick();
+  options.sceneHook?.({ labels, img, shape, voxelUm: v, grey });
 
   // Image physics (steps 2–7), then the output type and the field of view.
-  const { scan: scan16, record } = applyImaging(img, shape, phys, p.grey.li, seed, tick);
+  const { scan: scan16, record } = applyImaging(img, shape, phys, p.grey.li, seed, tick, (options.scanSeed ?? seed) >>> 0);
   const scan = convertScan(scan16, o.dtype);
   const fovOut = o.fov === 'circle' ? fovOutside(ny, nx, o.radiusFraction) : null;
   if (fovOut) applyFov(fovOut, nz, labels, scan, o.fill);

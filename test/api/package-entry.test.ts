@@ -25,6 +25,7 @@ const EXPORTS = [
   'sourceRange', 'spacingFromTiffTags', 'summarizeThickness', 'thicknessFiles', 'thicknessMap', 'valueRange', 'viewAs', 'voxelCount',
   'writeAtomically', 'writeElectrodeOutputs', 'writeFileAtomically', 'writeSegmentation', 'writeTiff', 'writeVti',
   'runContact', 'profilesCsv', 'liMaterial', 'electrolyteMaterial',
+  'generateSeries', 'registerSeries', 'registerRigid',
 ];
 
 /** One library call per stage (src/index.ts: "each stage is a library function first"). */

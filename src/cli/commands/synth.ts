@@ -2,6 +2,8 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { generatePhantom, PRESETS, type NormalAxis, type PresetName, type ScanDtype, type Surroundings, type SynthOptions } from '../../synth/index.js';
 import { writeTiff } from '../../io/tiff/index.js';
+import { makeVolume } from '../../io/volume.js';
+import { generateSeries } from '../../synth/series.js';
 import { phaseLabelDisplay } from '../../io/label-lut.js';
 import { writeFileAtomically } from '../../io/atomic.js';
 import { InputError } from '../../io/errors.js';
@@ -30,6 +32,7 @@ interface SynthFlags {
   fovRadius?: string;
   surroundings?: string;
   dtype?: string;
+  series?: string;
   json?: boolean;
   force?: boolean;
 }
@@ -90,6 +93,39 @@ function parseTile(text: string): [number, number] {
   return [v[0], v[1]];
 }
 
+/** --series N: generateSeries (src/synth/series.ts) written as scan<k>.tif, labels<k>.tif, labels<k>_in_scan0.tif, series_truth.json. */
+async function writeSeries(dir: string, flags: SynthFlags, options: SynthOptions): Promise<void> {
+  const count = Number(flags.series);
+  if (!Number.isInteger(count) || count < 2 || count > 64) throw new InputError(`--series must be an integer from 2 to 64, got '${flags.series}'`);
+  if (flags.tile) throw new InputError('--series cannot be combined with --tile');
+  if ((options.axis ?? 'z') !== 'z') throw new InputError(`--series needs --axis z, got --axis ${options.axis}`);
+  const { axis: _axis, ...rest } = options;
+  const names = ['series_truth.json', ...Array.from({ length: count }, (_, k) => [`scan${k}.tif`, `labels${k}.tif`, `labels${k}_in_scan0.tif`]).flat()];
+  await ensureOutputDir(dir, { files: names, force: flags.force });
+  const progress = createProgress(`synth series ${flags.preset}`);
+  const series = generateSeries({ ...rest, count, onProgress: undefined });
+  progress.finish();
+  const files: string[] = [];
+  for (let k = 0; k < count; k++) {
+    const s = series.scans[k];
+    const f = { scan: path.join(dir, `scan${k}.tif`), labels: path.join(dir, `labels${k}.tif`), first: path.join(dir, `labels${k}_in_scan0.tif`) };
+    await writeTiff(f.scan, s.scan);
+    await writeTiff(f.labels, s.labels, { display: phaseLabelDisplay() });
+    await writeTiff(f.first, makeVolume(series.labelsInFirst[k], s.labels.shape, s.labels.spacing), { display: phaseLabelDisplay() });
+    files.push(f.scan, f.labels, f.first);
+  }
+  const truthFile = path.join(dir, 'series_truth.json');
+  await writeFileAtomically(truthFile, `${JSON.stringify(series.truth, null, 2)}\n`);
+  emit(
+    Boolean(flags.json),
+    { dir, files: [...files, truthFile], truth: series.truth },
+    [
+      `wrote ${dir}: ${count} scans ${series.truth.shape.join('×')} at ${series.truth.voxel_um} µm (scan<k>.tif, labels<k>.tif, labels<k>_in_scan0.tif), series_truth.json`,
+      ...series.truth.scans.slice(1).map((s) => `  scan ${s.index}: moved ${s.translation_voxels.map((x) => x.toFixed(2)).join(', ')} voxels [z, y, x], rotated ${s.rotation_deg.map((x) => x.toFixed(2)).join(', ')}° [z, y, x]; ${s.stripped_mah_cm2.toFixed(2)} mAh/cm² stripped`),
+    ].join('\n'),
+  );
+}
+
 export function registerSynth(program: Command): void {
   program
     .command('synth')
@@ -114,6 +150,7 @@ export function registerSynth(program: Command): void {
     .option('--surroundings <none|air|plunger|die>', 'what lies beyond the stack ends (label 5 air, steel plunger label 3, PEEK die wall label 5)')
     .option('--dtype <uint16|uint8|float32>', 'scan type (uint8 = linear rescale of the uint16 range; default uint16, float32 with a nan fill)')
     .option('--tile <ny,nx>', 'mirror-tile the phantom laterally to NY×NX voxels and stream scan.tif, labels.tif and thickness_um.tif slice by slice (volumes larger than RAM)')
+    .option('--series <n>', 'a time series of N scans of one cell: known rigid motion, non-uniform Li stripping and voids, gain change and fresh noise per scan; writes scan<k>.tif, labels<k>.tif, labels<k>_in_scan0.tif and series_truth.json')
     .option('--force', FORCE_HELP)
     .option('--json', 'print the summary as JSON on stdout')
     .action(
@@ -143,6 +180,10 @@ export function registerSynth(program: Command): void {
           ...(flags.wave !== undefined ? parseWave(flags.wave) : {}),
           ...(flags.fov !== undefined ? parseFov(flags.fov) : {}),
         };
+        if (flags.series !== undefined) {
+          await writeSeries(dir, flags, options);
+          return;
+        }
         // Mirror tiling extends the two lateral axes, which are y and x only for a z stack normal.
         if (flags.tile && (options.axis ?? 'z') !== 'z') throw new InputError(`--tile needs --axis z (the tiled axes are y and x), got --axis ${options.axis}`);
         const names = ['scan.tif', 'labels.tif', 'thickness_um.tif', 'penetration_um.tif', 'truth.json', 'thickness_far_um.tif', 'penetration_far_um.tif'];

@@ -1,0 +1,66 @@
+import type { Command } from 'commander';
+import { InputError } from '../../io/errors.js';
+import { registerSeries } from '../../series/index.js';
+import { addInputOptions, ensureOutputDir, FORCE_HELP, openOptionsFrom, type InputFlags } from '../input-options.js';
+import { action, emit } from '../run-command.js';
+
+interface SeriesFlags extends InputFlags {
+  out: string;
+  labels?: string;
+  charge?: string;
+  levels?: string;
+  json?: boolean;
+  force?: boolean;
+}
+
+function parseCharge(text: string): number[] {
+  const v = text.split(',').map((t) => (t.trim() === '' ? NaN : Number(t)));
+  if (v.some((x) => !Number.isFinite(x))) throw new InputError(`--charge must be comma-separated numbers (mAh/cm² passed at each scan), got '${text}'`);
+  return v;
+}
+
+export function registerSeriesCommand(program: Command): void {
+  addInputOptions(
+    program
+      .command('series')
+      .description('register every scan of a cell to the first (rigid, sub-voxel) and resample each scan and its labels into its frame')
+      .argument('<scans...>', 'scans of one cell in time order; the first is the reference')
+      .requiredOption('-o, --out <dir>', 'output folder (created if missing): series.json, scan<k>/scan.tif, scan<k>/labels.tif')
+      .option('--labels <files>', 'labels of each scan, comma-separated in the same order (default: segment each scan)')
+      .option('--charge <list>', 'charge passed at each scan in mAh/cm², e.g. "0,1.5,3"')
+      .option('--levels <n>', 'pyramid levels (default: halve while the smallest axis stays ≥ 40 voxels)')
+      .option('--force', FORCE_HELP)
+      .option('--json', 'print series.json on stdout'),
+  ).action(
+    action(async (scans: string[], flags: SeriesFlags) => {
+      const labels = flags.labels?.split(',').map((s) => s.trim());
+      const charge = flags.charge !== undefined ? parseCharge(flags.charge) : undefined;
+      let levels: number | undefined;
+      if (flags.levels !== undefined) {
+        levels = Number(flags.levels);
+        if (!Number.isInteger(levels) || levels < 1 || levels > 8) throw new InputError(`--levels must be an integer from 1 to 8, got '${flags.levels}'`);
+      }
+      if (scans.length < 2) throw new InputError(`series needs at least two scans, got ${scans.length}`);
+      const files = ['series.json', ...scans.slice(1).flatMap((_, i) => [`scan${i + 1}/scan.tif`, `scan${i + 1}/labels.tif`])];
+      await ensureOutputDir(flags.out, { files, force: flags.force });
+      const record = await registerSeries(scans, flags.out, {
+        labels,
+        charge,
+        open: openOptionsFrom(flags),
+        register: { levels },
+        onProgress: (m) => process.stderr.write(`series: ${m}\n`),
+      });
+      emit(
+        Boolean(flags.json),
+        record,
+        [
+          `wrote ${flags.out}: series.json and ${scans.length - 1} resampled scan(s)`,
+          ...record.transforms.slice(1).map(
+            (t) =>
+              `  scan ${t.index}: translation ${t.translation_um.map((x) => x.toFixed(2)).join(', ')} µm [z, y, x], rotation ${t.rotation_deg.map((x) => x.toFixed(3)).join(', ')}° [z, y, x], NCC ${t.ncc.toFixed(3)}, overlap ${(100 * t.overlap).toFixed(1)} %`,
+          ),
+        ].join('\n'),
+      );
+    }),
+  );
+}
