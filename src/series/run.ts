@@ -17,6 +17,7 @@ import { fieldOfViewMask, stablePhaseMask } from './mask.js';
 import { registerRigid, type RegisterOptions, type RegisterResult } from './register.js';
 import { resampleLinear, resampleNearest } from './resample.js';
 import { indexMap, toEulerZYX, type Vec3 } from './transform.js';
+import { seriesChange, type SeriesChange } from './change.js';
 
 export const SERIES_CONVENTION =
   'transforms[k] maps scan 0 to scan k: a point p (µm) of scan 0 lies at R (p − c) + c + t in scan k, c = centre_um (voxel centres at index × voxel); ' +
@@ -61,6 +62,15 @@ export interface SeriesRecord {
   convention: string;
   method: { kind: 'rigid'; metric: string; optimiser: string; mask: string; library: string };
   transforms: SeriesTransformRecord[];
+  /**
+   * What changed (change.ts), from the labels in scan 0's frame: per electrode and scan the Li
+   * thickness, capacity, active area, penetration, voids and their events, the change from the first
+   * and the previous scan, the image Coulombic efficiency; null when it could not be measured
+   * (`change_note` says why). The per-column maps are scan<k>/thickness_change_um<suffix>.tif (from
+   * scan 0) and thickness_change_previous_um<suffix>.tif (from scan k − 1).
+   */
+  change: Omit<SeriesChange, 'maps'> | null;
+  change_note: string | null;
 }
 
 async function labelsFor(k: number, scan: Volume, options: SeriesOptions): Promise<{ labels: Uint8Array; source: 'file' | 'segmented' }> {
@@ -87,6 +97,8 @@ export async function registerSeries(inputs: string[], outDir: string, options: 
   const mask = stablePhaseMask(l0.labels, first.shape);
   const fixedFov = fieldOfViewMask(l0.labels, first.shape);
   const transforms: SeriesTransformRecord[] = [];
+  // every scan's labels in scan 0's frame, for the change maps (one byte per voxel each)
+  const framed: Volume[] = [makeVolume(l0.labels, first.shape, spacing)];
   const identity = [1, 0, 0, 0, 1, 0, 0, 0, 1];
   let centre: Vec3 = [((first.shape[0] - 1) / 2) * spacing[0], ((first.shape[1] - 1) / 2) * spacing[1], ((first.shape[2] - 1) / 2) * spacing[2]];
   transforms.push({
@@ -110,6 +122,7 @@ export async function registerSeries(inputs: string[], outDir: string, options: 
     const fill = scan.dtype === 'float32' || scan.dtype === 'float64' ? NaN : 0;
     const moved = makeVolume(resampleLinear(scan.data, scan.shape, first.shape, map, fill, scan.dtype), first.shape, spacing);
     const movedLabels = makeVolume(resampleNearest(lk.labels, scan.shape, first.shape, map, 255), first.shape, spacing);
+    framed.push(movedLabels);
     const dir = path.join(outDir, `scan${k}`);
     await mkdir(dir, { recursive: true });
     const files = { scan: path.join(dir, 'scan.tif'), labels: path.join(dir, 'labels.tif') };
@@ -133,6 +146,28 @@ export async function registerSeries(inputs: string[], outDir: string, options: 
       files,
     });
   }
+  options.onProgress?.('change maps');
+  let change: SeriesChange | null = null;
+  let changeNote: string | null = null;
+  try {
+    change = seriesChange(framed, { chargeMahCm2: options.charge ?? null, spacing });
+  } catch (e) {
+    // a series without a measurable Li layer (no electrolyte surface, …) is still registered
+    if (!(e instanceof InputError)) throw e;
+    changeNote = `no change maps: ${e.message}`;
+  }
+  if (change) {
+    const [rows, cols] = change.map_shape;
+    const mapSpacing: Spacing3 = [spacing[0], change.pixel_um[0], change.pixel_um[1]];
+    for (const m of change.maps) {
+      for (let j = 0; j < m.from_first.length; j++) {
+        const dir = path.join(outDir, `scan${j + 1}`);
+        await writeTiff(path.join(dir, `thickness_change_um${m.suffix}.tif`), makeVolume(m.from_first[j], [1, rows, cols], mapSpacing));
+        await writeTiff(path.join(dir, `thickness_change_previous_um${m.suffix}.tif`), makeVolume(m.from_previous[j], [1, rows, cols], mapSpacing));
+      }
+    }
+  }
+  const { maps: _maps, ...changeRecord } = change ?? { maps: null };
   const record: SeriesRecord = {
     version: 1,
     scans: inputs,
@@ -147,6 +182,8 @@ export async function registerSeries(inputs: string[], outDir: string, options: 
       library: 'buried-li src/series (own CPU kernels)',
     },
     transforms,
+    change: change ? (changeRecord as Omit<SeriesChange, 'maps'>) : null,
+    change_note: changeNote,
   };
   await writeFileAtomically(path.join(outDir, 'series.json'), `${JSON.stringify(record, null, 2)}\n`);
   return record;

@@ -7,8 +7,10 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadVolume } from '../../src/io/open.js';
 import { cli, tempDir } from '../helpers.js';
+import { seriesChange } from '../../src/series/change.js';
 
 interface Truth { voxel_um: number; scans: { translation_voxels: number[]; rotation_deg: number[] }[] }
+interface ChangeRecord { electrodes: Array<{ changes: Array<{ from_first: { stripped_um3: number; deposited_um3: number; mean_um: number } }>; image_efficiency: Array<number | null>; capacity_mah_cm2: number[]; active_area_fraction: number[] }> }
 interface Record { transforms: { index: number; translation_voxels: number[]; rotation_deg: number[]; charge_mah_cm2: number | null; labels_source: string; ncc: number; files: { scan: string; labels: string } | null }[] }
 
 describe('buried series', () => {
@@ -54,6 +56,59 @@ describe('buried series', () => {
       expect(same / n).toBeGreaterThan(0.9);
     }
   });
+
+  /** Thickness-change MAE (voxels) of a series run's maps against the truth labels' change, and the record's first electrode. */
+  async function changeAgainstTruth(out: string): Promise<{ mae: number[]; covered: number[]; e: ChangeRecord['electrodes'][number] }> {
+    const record = JSON.parse(readFileSync(path.join(out, 'series.json'), 'utf8')) as { change: ChangeRecord | null };
+    expect(record.change).not.toBeNull();
+    const truthLabels = await Promise.all(['labels0.tif', 'labels1_in_scan0.tif', 'labels2_in_scan0.tif'].map((f) => loadVolume(path.join(syn, f))));
+    const truth = seriesChange(truthLabels);
+    const voxel = truthLabels[0].spacing![0];
+    const mae: number[] = [], covered: number[] = [];
+    for (const k of [1, 2]) {
+      const mine = (await loadVolume(path.join(out, `scan${k}`, 'thickness_change_um.tif'))).data as Float32Array;
+      const ref = truth.maps[0].from_first[k - 1];
+      let n = 0, err = 0;
+      for (let i = 0; i < ref.length; i++) {
+        if (!Number.isFinite(ref[i]) || !Number.isFinite(mine[i])) continue;
+        n++;
+        err += Math.abs(mine[i] - ref[i]);
+      }
+      mae.push(err / n / voxel);
+      covered.push(n / ref.length);
+    }
+    return { mae, covered, e: record.change!.electrodes[0] };
+  }
+
+  it('change maps from each scan\'s own labels, registered and resampled: thickness change from scan 0 within 0.5 voxel (MAE) of the truth; image efficiency from the charge', async () => {
+    const out = path.join(dir, 'out-change');
+    const scans = [0, 1, 2].map((k) => path.join(syn, `scan${k}.tif`));
+    const labels = [0, 1, 2].map((k) => path.join(syn, `labels${k}.tif`));
+    const r = cli(['series', ...scans, '-o', out, '--labels', labels.join(','), '--charge', '0,0.5,1']);
+    expect(r.status, r.stderr).toBe(0);
+    const { mae, covered, e } = await changeAgainstTruth(out);
+    console.log(`own labels: thickness change MAE ${mae.map((m) => m.toFixed(3)).join(', ')} voxel over ${covered.map((c) => (100 * c).toFixed(1)).join(', ')} % of the columns`);
+    for (const k of [0, 1]) {
+      expect(covered[k]).toBeGreaterThan(0.8);
+      expect(mae[k]).toBeLessThan(0.5);
+      expect(e.changes[k].from_first.mean_um).toBeLessThan(0);
+    }
+    expect(e.changes[1].from_first.stripped_um3).toBeGreaterThan(e.changes[0].from_first.stripped_um3);
+    expect(e.image_efficiency[0]).toBeCloseTo((e.capacity_mah_cm2[0] - e.capacity_mah_cm2[1]) / 0.5, 6);
+    // the truth opens a void over the whole interface by scan 1: the active area collapses
+    expect(e.active_area_fraction[1]).toBeLessThan(0.1);
+  }, 180_000);
+
+  it('change maps from the default segmentation of each scan: 1–2-voxel interfacial gaps it does not resolve leave the change underestimated (MAE ~1.2–1.4 voxel, stated, not the 0.5 target)', async () => {
+    const out = path.join(dir, 'out-change-seg');
+    const r = cli(['series', ...[0, 1, 2].map((k) => path.join(syn, `scan${k}.tif`)), '-o', out]);
+    expect(r.status, r.stderr).toBe(0);
+    const { mae, e } = await changeAgainstTruth(out);
+    console.log(`segmented: thickness change MAE ${mae.map((m) => m.toFixed(3)).join(', ')} voxel`);
+    // measured 1.22 and 1.42 voxel: a guard against getting worse, not the issue's target
+    for (const k of [0, 1]) expect(mae[k]).toBeLessThan(1.7);
+    expect(e.changes[1].from_first.mean_um).toBeLessThan(e.changes[0].from_first.mean_um);
+  }, 180_000);
 
   it('bad input: exit 2, one line naming the problem, no series.json', () => {
     const s0 = path.join(syn, 'scan0.tif');
