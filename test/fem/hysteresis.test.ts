@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { electrolyteMaterial, liMaterial, runContact } from '../../src/fem/contact-run.js';
-import { wavyProfile } from '../../src/fem/profile.js';
+import { selfAffineProfile, wavyProfile } from '../../src/fem/profile.js';
 import type { HistoryPoint } from '../../src/fem/contact.js';
 import type { Material } from '../../src/fem/material.js';
 
@@ -30,6 +30,21 @@ describe('yielding Li in contact', () => {
         expect(last.mean_contact_pressure / sy).toBeLessThan(3.4);
       } else expect(p).toBeGreaterThan(2.5 * sy);
     }
+  });
+
+  it('perfect plasticity at 0.77 MPa on a self-affine profile (64 columns) reaches 5 MPa: full contact, since 5 MPa > 2.97σy', () => {
+    const n = 64, lam = 100;
+    const r = runContact({
+      lambda: lam, h: selfAffineProfile(1, 0.8, 5, 100, lam, n, 1), li: liMaterial('plastic', 298, 0.77), electrolyte: electrolyteMaterial('elastic'),
+      history: [{ t: 0, p: 5 }], stepTol: 0.1, ny: 8, conduction: { thickness: lam, sigmaMsPerCm: 2, rctOhmCm2: 0 },
+    });
+    const last = r.records[r.records.length - 1];
+    expect(last.pressure).toBe(5);
+    expect(last.force_balance_error).toBeLessThan(1e-10);
+    expect(last.contact_fraction).toBe(1);
+    // partial contact on the way, at or below the hardness
+    const mid = r.records.find((x) => x.contact_fraction < 0.9 && x.pressure > 0.5)!;
+    expect(mid.mean_contact_pressure / 0.77).toBeLessThan(3.4);
   });
 
   for (const law of ['plastic', 'viscoplastic'] as const) {
