@@ -542,7 +542,7 @@ export class ContactCell {
     if ((law !== 'creep' && law !== 'viscoplastic') || tEnd <= this.t) { this.finish(); return records; }
     if ((setup.stepControl ?? 'global') === 'global') { this.runGlobal(push, onProgress); this.finish(); return records; }
     const tolDe = setup.stepTol ?? 1e-3;
-    const A = setup.li.A ?? 0, n = setup.li.n ?? 1, s0 = setup.li.sigmaY ?? 0;
+    const A = setup.li.A ?? 0, n = setup.li.n ?? 1, s0 = law === 'creep' ? (setup.li.sigmaY ?? 0) : 0; // viscoplastic: no creep threshold
     let dt = setup.dt0 ?? 0;
     if (!(dt > 0)) {
       let rate = 0;
