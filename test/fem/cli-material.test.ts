@@ -38,6 +38,7 @@ describe('buried fem contact material inputs', () => {
       [['--yield-ref', '10'], /^buried: --yield-ref needs 2 comma-separated numbers/],
       [['--asperity-um', '-3'], /^buried: --asperity-um must be positive/],
       [['--electrolyte', 'elastic', '--electrolyte-e', '0'], /^buried: --electrolyte-e: must be positive \(MPa\), got 0$/],
+      [['--li', 'plastic', '--yield', '0'], /^buried: --yield: the yield stress must be positive \(MPa\), got 0$/],
       [['--li', 'rubber'], /^buried: --li must be elastic, creep, plastic or viscoplastic, got 'rubber'$/],
     ];
     for (const [extra, msg] of cases) {

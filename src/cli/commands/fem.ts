@@ -12,7 +12,7 @@ import type { HistoryPoint } from '../../fem/contact.js';
 import type { Material } from '../../fem/material.js';
 import { asperityLength, electrolyteMaterial, liMaterial, profilesCsv, runContact } from '../../fem/contact-run.js';
 import { liMaterialParams, liYieldStress, type LiMaterial } from '../../fem/li-material.js';
-import { MaterialError } from '../../fem/material.js';
+import { MaterialError, checkMaterial } from '../../fem/material.js';
 import { parseProfileCsv, resamplePeriodic, selfAffineProfile, wavyProfile } from '../../fem/profile.js';
 import { FEM_FILES } from '../../io/run-folder.js';
 
@@ -128,7 +128,7 @@ const r6 = (v: number) => +v.toPrecision(6);
 const FLAG_OF: Record<string, string> = {
   'li.E': '--li-e', 'li.nu': '--li-nu', 'li.creepA': '--creep-a', 'li.creepN': '--creep-n', 'li.creepQ': '--creep-q',
   'li.yieldBulk': '--yield-bulk', 'li.yieldRef': '--yield-ref', 'li.sizeRefUm': '--yield-ref', 'li.sizeExponent': '--yield-size-exponent',
-  'li.lengthUm': '--asperity-um', 'li.temperatureK': '--temperature', 'electrolyte.E': '--electrolyte-e', 'electrolyte.nu': '--electrolyte-nu',
+  'li.lengthUm': '--asperity-um', 'li.sigmaY': '--yield', 'li.temperatureK': '--temperature', 'electrolyte.E': '--electrolyte-e', 'electrolyte.nu': '--electrolyte-nu',
 };
 
 /** Run f, turning a MaterialError into an InputError that names the flag (exit 2). */
@@ -219,7 +219,7 @@ export function registerFem(program: Command): void {
         const yieldStress = flags.yield !== undefined ? num('--yield', flags.yield, { min: 0 }) : undefined;
         const mat = liParamsFromFlags(flags);
         const lengthUm = flags.asperityUm !== undefined ? num('--asperity-um', flags.asperityUm, { positive: true }) : asperityLength(prof.lambda, prof.h);
-        const li = withFlagNames(() => liMaterial(flags.li as Material['law'], T, yieldStress, mat, lengthUm));
+        const li = withFlagNames(() => { const m = liMaterial(flags.li as Material['law'], T, yieldStress, mat, lengthUm); checkMaterial(m, 'li'); return m; });
         const electrolyte = withFlagNames(() => electrolyteMaterial(flags.electrolyte as 'elastic' | 'rigid', {
           E: flags.electrolyteE !== undefined ? num('--electrolyte-e', flags.electrolyteE) : undefined,
           nu: flags.electrolyteNu !== undefined ? num('--electrolyte-nu', flags.electrolyteNu) : undefined,
