@@ -23,6 +23,11 @@ export interface ConductionInput {
   ny?: number;
   /** Averaging window for the hotspot metric (µm), default λ/50. */
   windowUm?: number;
+  /**
+   * Bulk resistance (Ω·cm²) of this geometry, when already known (conductionBulk): the reference of
+   * the constriction. Default: solved here.
+   */
+  bulkOhmCm2?: number;
 }
 
 export interface ConductionResult {
@@ -41,6 +46,11 @@ export interface ConductionResult {
 }
 
 const GP = 1 / Math.sqrt(3);
+
+/** Resistance (Ω·cm²) of the conduction domain with the whole surface in contact, Rct = 0. */
+export function conductionBulk(inp: ConductionInput): number {
+  return solveConduction({ ...inp, contact: new Uint8Array(inp.h.length).fill(1), rctOhmCm2: 0, bulkOhmCm2: 0 }).total_ohm_cm2;
+}
 
 export function solveConduction(inp: ConductionInput): ConductionResult {
   const { lambda, h, contact, thickness } = inp;
@@ -140,7 +150,11 @@ export function solveConduction(inp: ConductionInput): ConductionResult {
   let I = 0;
   for (let i = 0; i < nx; i++) I += cur[i];
   const total = (V * lambda) / I; // Ω·µm²
-  const bulk = thickness / sigma;
+  // the bulk is the same (rough) domain with the whole surface in contact and no Rct, so full contact
+  // has zero constriction; a flat slab L/σ would not match the rough conduction domain
+  let allContact = true;
+  for (let i = 0; i < nx; i++) if (!contact[i]) allContact = false;
+  const bulk = inp.bulkOhmCm2 !== undefined ? inp.bulkOhmCm2 * 1e8 : allContact && !robin ? total : conductionBulk(inp) * 1e8;
   const ratio = new Float64Array(nx);
   const ibar = I / lambda;
   for (let i = 0; i < nx; i++) ratio[i] = cur[i] / dx / ibar;

@@ -6,24 +6,40 @@
  * `profiles.csv` table the viewer's Contact FEM tab reads.
  */
 import { ContactCell, type HistoryPoint, type StepRecord } from './contact.js';
-import { solveConduction, type ConductionResult } from './conduction.js';
-import { LI_DEFAULTS, LPSCL_DEFAULTS, arrhenius, type Material } from './material.js';
+import { conductionBulk, solveConduction, type ConductionResult } from './conduction.js';
+import { LPSCL_DEFAULTS, MaterialError, type Material } from './material.js';
+import { liFeMaterial, liMaterialParams, type LiMaterial } from './li-material.js';
 
-/** The Li model: elastic, Norton creep (Arrhenius at T) or perfectly plastic; `yieldMpa` the creep threshold or yield stress. */
-export function liMaterial(law: Material['law'], temperatureK: number, yieldMpa?: number | null): Material {
-  const li: Material = { E: LI_DEFAULTS.E, nu: LI_DEFAULTS.nu, law, bbar: true };
-  if (law === 'creep') {
-    li.A = LI_DEFAULTS.A * arrhenius(temperatureK);
-    li.n = LI_DEFAULTS.n;
-    li.sigmaY = yieldMpa ?? 0;
-  }
-  if (law === 'plastic') li.sigmaY = yieldMpa ?? LI_DEFAULTS.sigmaY;
-  return li;
+/**
+ * The Li model: elastic, Norton creep (Arrhenius at T), perfectly plastic or viscoplastic (creep plus
+ * a yield cap); `yieldMpa` the creep threshold or a fixed yield stress (else the size law at
+ * `lengthUm`, else the bulk yield); `params` replaces any default constant (li-material.ts).
+ */
+export function liMaterial(law: Material['law'], temperatureK: number, yieldMpa?: number | null, params: Partial<LiMaterial> = {}, lengthUm?: number): Material {
+  return liFeMaterial(liMaterialParams(params), law, { temperatureK, yieldMpa, lengthUm });
 }
 
-/** Li6PS5Cl, elastic, or null for a rigid electrolyte. */
-export function electrolyteMaterial(kind: 'elastic' | 'rigid'): Material | null {
-  return kind === 'rigid' ? null : { E: LPSCL_DEFAULTS.E, nu: LPSCL_DEFAULTS.nu, law: 'elastic' };
+/** Li6PS5Cl, elastic (E, ν replaceable), or null for a rigid electrolyte. */
+export function electrolyteMaterial(kind: 'elastic' | 'rigid', over: { E?: number; nu?: number } = {}): Material | null {
+  if (kind === 'rigid') return null;
+  const m: Material = { E: over.E ?? LPSCL_DEFAULTS.E, nu: over.nu ?? LPSCL_DEFAULTS.nu, law: 'elastic' };
+  if (!(m.E > 0) || !Number.isFinite(m.E)) throw new MaterialError('electrolyte.E', `must be positive (MPa), got ${m.E}`);
+  if (!(m.nu > -1 && m.nu < 0.5)) throw new MaterialError('electrolyte.nu', `must lie in (−1, 0.5), got ${m.nu}`);
+  return m;
+}
+
+/**
+ * Contact/asperity length of a profile for the size-dependent yield: the mean spacing of its summits
+ * (λ over the number of local maxima of the periodic profile; λ for a flat one).
+ */
+export function asperityLength(lambda: number, h: Float64Array): number {
+  const n = h.length;
+  let peaks = 0;
+  for (let i = 0; i < n; i++) {
+    const a = h[(i + n - 1) % n], b = h[i], c = h[(i + 1) % n];
+    if (b > a && b >= c) peaks++;
+  }
+  return lambda / Math.max(1, peaks);
 }
 
 export interface ContactRunOptions {
@@ -66,9 +82,12 @@ export function runContact(o: ContactRunOptions): ContactRun {
   });
   let lastContact: Uint8Array | null = null;
   let cond: ConductionResult | null = null;
+  const geom = { lambda: o.lambda, h: o.h, thickness: o.conduction.thickness, sigmaMsPerCm: o.conduction.sigmaMsPerCm };
+  let bulk: number | undefined; // of the fixed geometry: solved once
   const conduct = (active: Uint8Array): ConductionResult => {
     if (!cond || !lastContact || lastContact.some((v, i) => v !== active[i])) {
-      cond = solveConduction({ lambda: o.lambda, h: o.h, contact: active, thickness: o.conduction.thickness, sigmaMsPerCm: o.conduction.sigmaMsPerCm, rctOhmCm2: o.conduction.rctOhmCm2 });
+      bulk ??= conductionBulk({ ...geom, contact: active });
+      cond = solveConduction({ ...geom, contact: active, rctOhmCm2: o.conduction.rctOhmCm2, bulkOhmCm2: bulk });
       lastContact = active.slice();
     }
     return cond;

@@ -23,7 +23,8 @@ import { Solid } from './solid.js';
 import { SparseLdl } from './ldl-supernodal.js';
 import { solveComplianceLcp, newComplianceCache, type ComplianceLcpCache } from './lcp.js';
 import { denseSpdInverse } from './dense.js';
-import type { Material } from './material.js';
+import { andersonCoefficients, matVec, sameSet, sparseMatVec } from './contact-ops.js';
+import { checkMaterial, type Material } from './material.js';
 
 export interface HistoryPoint { t: number; p: number }
 
@@ -175,6 +176,8 @@ export class ContactCell {
   private aF: Float64Array[] = [];
 
   constructor(readonly setup: ContactSetup) {
+    checkMaterial(setup.li, 'li');
+    if (setup.electrolyte) checkMaterial(setup.electrolyte, 'electrolyte');
     const mesh = buildCell(setup.lambda, setup.h, { ...setup, elDepth: setup.electrolyte ? (setup.elDepth ?? setup.lambda) : null });
     this.mesh = mesh;
     this.li = new Solid(mesh.li, [setup.li]);
@@ -205,8 +208,8 @@ export class ContactCell {
       this.elLdl.factor(el.values);
       this.Se = this.elLdl.schur.slice();
     }
-    this.solverKind = setup.solver ?? (setup.li.law === 'plastic' ? 'newton' : 'fixed-k');
-    if (this.solverKind === 'fixed-k' && setup.li.law === 'plastic') throw new Error("solver 'fixed-k' needs an elastic or creep Li law");
+    const yields = setup.li.law === 'plastic' || setup.li.law === 'viscoplastic';
+    this.solverKind = setup.solver ?? (yields ? 'newton' : 'fixed-k');
     this.stats = {
       li_unknowns: mesh.li.nEq, electrolyte_unknowns: mesh.el?.nEq ?? 0, interface_nodes: nc, nnz_L_li: this.ldl.stats.nnzL,
       factorizations: 0, factor_seconds_total: 0, factor_seconds_last: 0, solve_seconds_total: 0, lcp_iterations: 0,
@@ -284,7 +287,8 @@ export class ContactCell {
     const tol = this.setup.tol ?? 1e-8;
     const newton = this.solverKind === 'newton';
     const law = this.setup.li.law;
-    const nonlinear = law === 'plastic' || (law === 'creep' && dt > 0);
+    const yields = law === 'plastic' || law === 'viscoplastic';
+    const nonlinear = yields || (law === 'creep' && dt > 0);
     const m = this.setup.anderson ?? (newton ? 0 : 6);
     const maxIt = this.setup.maxIter ?? (newton ? 60 : 40);
     const refresh = newton ? 0 : (this.setup.refreshAfter ?? (law === 'creep' ? 2 : 0));
@@ -381,7 +385,11 @@ export class ContactCell {
       if (converged || m === 0) {
         // plain update; the mixing history is kept across contact-set changes (measured: restarting
         // it there costs more iterations than the set changes do)
-        for (let k = 0; k < nEq; k++) U[k] += du[k];
+        // damped Newton for yielding Li: a step after which the residual grew is taken at half length
+        // (full steps cycle between contact sets while a summit flattens plastically)
+        const nr = resHist.length;
+        const w = !converged && yields && nr > 1 && resHist[nr - 1] > resHist[nr - 2] ? 0.5 : 1;
+        for (let k = 0; k < nEq; k++) U[k] += w * du[k];
         aCount = 0; hasPrev = false;
       } else {
         // Anderson (type II) on the fixed-point map x → x + f(x), f = du; the differences of the last
@@ -422,6 +430,34 @@ export class ContactCell {
       }
     }
     return fail();
+  }
+
+  /**
+   * Rate-independent load step from pressure `from` to `to` (dt = 0), committed. A step that fails is
+   * cut in half and retried (perfect plasticity at the first touching summit needs small steps there,
+   * none later); throws after 12 cuts. Returns the iterations of the last sub-step.
+   */
+  private loadTo(from: number, to: number): number {
+    const Usave = new Float64Array(this.U.length);
+    let pNow = from, h = to - from, cuts = 0, iters = 0;
+    while (Math.abs(to - pNow) > 1e-12 * Math.abs(to)) {
+      const p = Math.abs(to - pNow) <= Math.abs(h) * (1 + 1e-12) ? to : pNow + h;
+      Usave.set(this.U);
+      const P = this.P.slice(), act = this.active.slice(), gap = this.gap.slice(), we = this.we.slice();
+      const res = p > 0 ? this.solveStep(p, 0) : { iterations: 0, maxDe: 0 };
+      if (!res) {
+        this.U.set(Usave); this.P = P; this.active = act; this.gap = gap; this.we = we;
+        this.stats.steps_rejected++;
+        if (++cuts > 12) throw new Error(`load step to p = ${p} MPa did not converge after 12 halvings`);
+        h *= 0.5;
+        continue;
+      }
+      this.li.commit();
+      this.stats.steps_accepted++;
+      iters = res.iterations;
+      pNow = p;
+    }
+    return iters;
   }
 
   record(p: number, dt: number, iterations: number, maxDe: number): StepRecord {
@@ -474,25 +510,28 @@ export class ContactCell {
     if (law === 'plastic') {
       // rate-independent: pseudo-time load steps along the history
       const nsub = setup.loadSteps ?? 20;
-      const targets: number[] = [];
       const pts = [{ t: hist[0].t, p: 0 }, ...hist];
-      for (let k = 1; k < pts.length; k++) for (let s = 1; s <= nsub; s++) targets.push(k - 1 + s / nsub);
-      for (const tau of targets) {
-        const k = Math.ceil(tau) ;
-        const frac = tau - (k - 1);
+      let pNow = 0;
+      for (let k = 1; k < pts.length; k++) {
         const a = pts[k - 1], b = pts[k];
-        const p = a.p + (b.p - a.p) * frac;
-        this.t = a.t + (b.t - a.t) * frac;
-        if (p <= 0) continue;
-        const res = this.solveStep(p, 0);
-        if (!res) throw new Error(`plastic load step at p = ${p} did not converge`);
-        this.li.commit();
-        this.stats.steps_accepted++;
-        push(p, 0, res.iterations, res.maxDe);
-        onProgress?.(this.t, tEnd);
+        for (let s = 1; s <= nsub; s++) {
+          const frac = s / nsub;
+          const p = a.p + (b.p - a.p) * frac;
+          if (p <= 0) continue;
+          const it = this.loadTo(pNow, p);
+          pNow = p;
+          this.t = a.t + (b.t - a.t) * frac;
+          push(p, 0, it, 0);
+          onProgress?.(this.t, tEnd);
+        }
       }
       this.finish();
       return records;
+    }
+    if (law === 'viscoplastic' && hist[0].p > 0) {
+      // the instantaneous response yields: reach the first pressure in load steps (then creep)
+      const nsub = setup.loadSteps ?? 20;
+      for (let s = 1; s < nsub; s++) this.loadTo(((s - 1) * hist[0].p) / nsub, (s * hist[0].p) / nsub);
     }
     // initial (instantaneous, elastic) response
     this.t = hist[0].t;
@@ -501,10 +540,10 @@ export class ContactCell {
     if (!r0) throw new Error('initial contact solve did not converge');
     this.li.commit();
     push(p0, 0, r0.iterations, 0);
-    if (law !== 'creep' || tEnd <= this.t) { this.finish(); return records; }
+    if ((law !== 'creep' && law !== 'viscoplastic') || tEnd <= this.t) { this.finish(); return records; }
     if ((setup.stepControl ?? 'global') === 'global') { this.runGlobal(push, onProgress); this.finish(); return records; }
     const tolDe = setup.stepTol ?? 1e-3;
-    const A = setup.li.A ?? 0, n = setup.li.n ?? 1, s0 = setup.li.sigmaY ?? 0;
+    const A = setup.li.A ?? 0, n = setup.li.n ?? 1, s0 = law === 'creep' ? (setup.li.sigmaY ?? 0) : 0; // viscoplastic: no creep threshold
     let dt = setup.dt0 ?? 0;
     if (!(dt > 0)) {
       let rate = 0;
@@ -573,7 +612,7 @@ export class ContactCell {
     let dt = setup.dt0 ?? 0;
     if (!(dt > 0)) {
       // 1 % of the Maxwell relaxation time at the mean pressure, τ = 1/(E·A·p̄^(n−1))
-      const A = setup.li.A ?? 0, n = setup.li.n ?? 1, s0 = setup.li.sigmaY ?? 0;
+      const A = setup.li.A ?? 0, n = setup.li.n ?? 1, s0 = setup.li.law === 'creep' ? (setup.li.sigmaY ?? 0) : 0;
       const p = Math.max(pressureAt(hist, this.t) - s0, 1e-3);
       const tau = A > 0 ? 1 / (setup.li.E * A * Math.pow(p, n - 1)) : tEnd;
       dt = Math.min(0.01 * tau, tEnd - this.t);
@@ -619,75 +658,4 @@ export class ContactCell {
     this.stats.solve_seconds_total = this.ldl.solveSeconds;
     this.stats.wall_seconds = (performance.now() - this.t0) / 1000;
   }
-}
-
-/** Least-squares coefficients γ = argmin ‖f − Σ γ_j dF_j‖₂ over the first mk stored differences (normal equations with the Gram matrix, Tikhonov-regularised). */
-function andersonCoefficients(dF: Float64Array[], mk: number, stride: number, f: Float64Array, gram: Float64Array): Float64Array {
-  const m = mk;
-  const A = new Float64Array(m * m);
-  const rhs = new Float64Array(m);
-  for (let i = 0; i < m; i++) {
-    const fi = dF[i];
-    for (let j = 0; j < m; j++) A[i * m + j] = gram[i * stride + j];
-    let s = 0;
-    for (let k = 0; k < fi.length; k++) s += fi[k] * f[k];
-    rhs[i] = s;
-  }
-  let tr = 0;
-  for (let i = 0; i < m; i++) tr += A[i * m + i];
-  for (let i = 0; i < m; i++) A[i * m + i] += 1e-10 * (tr / m) + 1e-300;
-  // Gaussian elimination with partial pivoting
-  const x = Float64Array.from(rhs);
-  const M = A.slice();
-  for (let c = 0; c < m; c++) {
-    let piv = c;
-    for (let r2 = c + 1; r2 < m; r2++) if (Math.abs(M[r2 * m + c]) > Math.abs(M[piv * m + c])) piv = r2;
-    if (piv !== c) {
-      for (let k = 0; k < m; k++) { const t = M[c * m + k]; M[c * m + k] = M[piv * m + k]; M[piv * m + k] = t; }
-      const t = x[c]; x[c] = x[piv]; x[piv] = t;
-    }
-    const d = M[c * m + c];
-    if (d === 0) return new Float64Array(m);
-    for (let r2 = c + 1; r2 < m; r2++) {
-      const fct = M[r2 * m + c] / d;
-      if (fct === 0) continue;
-      for (let k = c; k < m; k++) M[r2 * m + k] -= fct * M[c * m + k];
-      x[r2] -= fct * x[c];
-    }
-  }
-  for (let c = m - 1; c >= 0; c--) {
-    let s = x[c];
-    for (let k = c + 1; k < m; k++) s -= M[c * m + k] * x[k];
-    x[c] = s / M[c * m + c];
-  }
-  return x;
-}
-
-/** y = A x for a dense n × n row-major matrix (four rows at a time). */
-function matVec(A: Float64Array, n: number, x: Float64Array): Float64Array {
-  const y = new Float64Array(n);
-  let i = 0;
-  for (; i + 3 < n; i += 4) {
-    const r0 = i * n, r1 = r0 + n, r2 = r1 + n, r3 = r2 + n;
-    let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-    for (let j = 0; j < n; j++) { const xj = x[j]; s0 += A[r0 + j] * xj; s1 += A[r1 + j] * xj; s2 += A[r2 + j] * xj; s3 += A[r3 + j] * xj; }
-    y[i] = s0; y[i + 1] = s1; y[i + 2] = s2; y[i + 3] = s3;
-  }
-  for (; i < n; i++) { const ri = i * n; let s = 0; for (let j = 0; j < n; j++) s += A[ri + j] * x[j]; y[i] = s; }
-  return y;
-}
-
-/** y = A x for a dense symmetric n × n matrix and x nonzero only at `idx`: y = Σ_j x_j A[j, :]. */
-function sparseMatVec(A: Float64Array, n: number, x: Float64Array, idx: number[]): Float64Array {
-  const y = new Float64Array(n);
-  for (const j of idx) {
-    const xj = x[j], rj = j * n;
-    for (let i = 0; i < n; i++) y[i] += A[rj + i] * xj;
-  }
-  return y;
-}
-
-function sameSet(a: Uint8Array, b: Uint8Array): boolean {
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }

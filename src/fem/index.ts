@@ -5,6 +5,8 @@ export * from './ldl-simplicial.js';
 export * from './pcg.js';
 export * from './mesh.js';
 export * from './material.js';
+export * from './li-material.js';
+export * from './foil-creep.js';
 export * from './solid.js';
 export * from './static.js';
 export * from './lcp.js';

@@ -22,6 +22,10 @@ export const rng = mulberry32;
  * given RMS, zero mean.
  */
 export function selfAffineProfile(rms: number, hurst: number, lmin: number, lmax: number, lambda: number, nx: number, seed: number): Float64Array {
+  // a negative RMS would flip the profile, a Hurst exponent outside [0, 1] is not self-affine
+  if (!(rms >= 0) || !Number.isFinite(rms)) throw new Error(`RMS must be a number ≥ 0 (µm), got ${rms}`);
+  if (!(hurst >= 0 && hurst <= 1)) throw new Error(`Hurst exponent must lie in [0, 1], got ${hurst}`);
+  if (!(lmin > 0) || !(lmax >= lmin) || !Number.isFinite(lmax)) throw new Error(`wavelengths need 0 < LMIN ≤ LMAX, got ${lmin}, ${lmax}`);
   const rand = rng(seed);
   const h = new Float64Array(nx);
   const kmin = Math.max(1, Math.ceil(lambda / lmax - 1e-9));

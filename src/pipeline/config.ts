@@ -10,6 +10,8 @@ import { InputError } from '../io/errors.js';
 import { parseMemory } from '../compute/budget.js';
 import { parseLabelMap } from '../segment/import-labels.js';
 import { parseRoi } from '../io/roi.js';
+import { LI_MATERIAL_DEFAULTS as LI } from '../fem/li-material.js';
+import { LPSCL_DEFAULTS } from '../fem/material.js';
 
 /** A field of the schema: default, validator of a file value, parser of a flag string. */
 export interface Field<T> {
@@ -239,9 +241,21 @@ export const SCHEMA = {
   fem: {
     pressures: numListField({ min: 0, exclusiveMin: true }, [1, 5], 'stack pressures (MPa), one contact run each', { minLength: 1, increasing: true }),
     hold_s: numField({ min: 0 }, 1800, 'hold time at each pressure (s)'),
-    li: enumField(['elastic', 'creep', 'plastic'] as const, 'creep', 'Li constitutive model'),
+    li: enumField(['elastic', 'creep', 'plastic', 'viscoplastic'] as const, 'creep', 'Li constitutive model (viscoplastic: creep plus the size-dependent yield cap)'),
     electrolyte: enumField(['elastic', 'rigid'] as const, 'elastic', 'electrolyte model'),
-    yield_mpa: optNumField({ min: 0 }, null, 'Li yield stress (plastic) or creep threshold (creep; null = model default)'),
+    yield_mpa: optNumField({ min: 0 }, null, 'fixed Li yield stress (plastic, viscoplastic; null = the size law at fem.asperity_um) or creep threshold (creep; null = 0)'),
+    li_e_mpa: numField({ min: 0, exclusiveMin: true }, LI.E, "Li Young's modulus (MPa; Masias et al. 2019)"),
+    li_nu: numField({ min: -0.999, max: 0.499 }, LI.nu, "Li Poisson's ratio (Masias et al. 2019)"),
+    creep_a: numField({ min: 0 }, LI.creepA, 'Li Norton prefactor at 298 K (MPa^-n/s; fitted to the foil creep rates of Ding et al. 2021)'),
+    creep_n: numField({ min: 1, max: 20 }, LI.creepN, 'Li Norton exponent (Ding et al. 2021)'),
+    creep_q_kj: numField({ min: 0 }, LI.creepQ / 1e3, 'Li creep activation energy (kJ/mol; LePage et al. 2019)'),
+    yield_bulk_mpa: numField({ min: 0, exclusiveMin: true }, LI.yieldBulk, 'Li bulk yield stress, the floor of the size law (MPa; Masias et al. 2019)'),
+    yield_ref_mpa: numField({ min: 0, exclusiveMin: true }, LI.yieldRef, 'size law anchor: Li yield (MPa) at fem.yield_ref_um (Xu et al. 2017)'),
+    yield_ref_um: numField({ min: 0, exclusiveMin: true }, LI.sizeRefUm, 'size law anchor length (µm)'),
+    yield_size_exponent: numField({ min: 0, max: 2 }, LI.sizeExponent, 'size law σy ∝ L^-m (Xu et al. 2017; 0 = bulk yield only)'),
+    asperity_um: optNumField({ min: 0, exclusiveMin: true }, null, 'contact/asperity length for the size law (µm; null = mean summit spacing of the profile)'),
+    electrolyte_e_mpa: numField({ min: 0, exclusiveMin: true }, LPSCL_DEFAULTS.E, "electrolyte Young's modulus (MPa)"),
+    electrolyte_nu: numField({ min: -0.999, max: 0.499 }, LPSCL_DEFAULTS.nu, "electrolyte Poisson's ratio"),
     temperature_k: numField({ min: 0, exclusiveMin: true }, 298, 'temperature for the Arrhenius creep factor (K)'),
     nx: numField({ min: 8, max: 4096, integer: true }, 32, 'interface nodes per period'),
     ny: numField({ min: 2, max: 256, integer: true }, 4, 'element rows in the Li block'),

@@ -23,7 +23,7 @@ import { solveCurrentStage } from '../current/run.js';
 import type { ContactCell, HistoryPoint } from '../fem/contact.js';
 import type { Material } from '../fem/material.js';
 import type { CurrentSummary } from '../current/index.js';
-import { electrolyteMaterial, liMaterial, profilesCsv, runContact } from '../fem/contact-run.js';
+import { asperityLength, electrolyteMaterial, liMaterial, profilesCsv, runContact } from '../fem/contact-run.js';
 import { resamplePeriodic } from '../fem/profile.js';
 import { coarsenContact } from '../current/coarsen.js';
 export { coarsenContact } from '../current/coarsen.js';
@@ -528,8 +528,7 @@ export const femStage: StageSpec = {
     const dx = vol.spacing ? vol.spacing[2] : 1;
     const lambda = dx * cols;
     const h = resamplePeriodic(profileFromSurface(vol.data as Float32Array, rows, cols, row, iface.li_side), c.nx);
-    const li = liMaterial(c.li, c.temperature_k, c.yield_mpa);
-    const electrolyte = electrolyteMaterial(c.electrolyte);
+    const { li, electrolyte } = femMaterials(c, lambda, h);
     const bar = ctx.progress('fem');
     const runs: FemPressureRun[] = [];
     const csv = ['pressure_mpa,t_s,contact_fraction,mean_contact_pressure_mpa,max_contact_pressure_mpa,void_area_um2,li_top_displacement_um'];
@@ -579,3 +578,12 @@ export const femStage: StageSpec = {
     return { final_contact_fraction: Object.fromEntries(runs.map((r) => [String(r.pressure_mpa), r.contact_fraction])) };
   },
 };
+
+/** The fem stage's Li and electrolyte materials from the run config (every constant a fem.* key). */
+export function femMaterials(c: RunConfig['fem'], lambda: number, h: Float64Array): { li: Material; electrolyte: Material | null } {
+  const li = liMaterial(c.li, c.temperature_k, c.yield_mpa, {
+    E: c.li_e_mpa, nu: c.li_nu, creepA: c.creep_a, creepN: c.creep_n, creepQ: c.creep_q_kj * 1e3,
+    yieldBulk: c.yield_bulk_mpa, yieldRef: c.yield_ref_mpa, sizeRefUm: c.yield_ref_um, sizeExponent: c.yield_size_exponent,
+  }, c.asperity_um ?? asperityLength(lambda, h));
+  return { li, electrolyte: electrolyteMaterial(c.electrolyte, { E: c.electrolyte_e_mpa, nu: c.electrolyte_nu }) };
+}

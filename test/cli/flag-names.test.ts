@@ -17,7 +17,7 @@ const FEM = ['fem', 'contact', '--wavy', '0.5,20', '--pressure', '5', '--li', 'e
 const bulk = (sigmaMsPerCm: number) => (20e-4 / (sigmaMsPerCm * 1e-3));
 
 describe('flag names', () => {
-  it('fem contact: -o/--out and --conductivity; --output and --sigma still work with a note; bulk resistance is L/σ', () => {
+  it('fem contact: -o/--out and --conductivity; --output and --sigma still work with a note; bulk resistance ≈ L/σ', () => {
     const dir = tempDir('buried-flags-');
     const runs = [
       { args: ['-o', path.join(dir, 'a'), '--conductivity', '4'], sigma: 4, note: null },
@@ -31,7 +31,8 @@ describe('flag names', () => {
       expect(existsSync(path.join(out, 'contact.json')), out).toBe(true);
       const summary = JSON.parse(res.stdout) as { conduction: { sigma_mS_per_cm: number; bulk_ohm_cm2: number } };
       expect(summary.conduction.sigma_mS_per_cm).toBe(r.sigma);
-      expect(summary.conduction.bulk_ohm_cm2).toBeCloseTo(bulk(r.sigma), 6);
+      // the bulk is the wavy domain in full contact (issue #24), L/σ within 0.5 % for a 1 µm wave on 20 µm (measured −0.19 % at 16 columns)
+      expect(Math.abs(summary.conduction.bulk_ohm_cm2 / bulk(r.sigma) - 1)).toBeLessThan(5e-3);
       const notes = res.stderr.split('\n').filter((l) => l.includes('is deprecated'));
       if (r.note) expect(notes).toEqual([`buried: note: --output is deprecated here; use --out`, `buried: note: --sigma is deprecated here; use --conductivity`]);
       else expect(notes).toEqual([]);

@@ -10,7 +10,9 @@ import { action, emit, renamedFlag } from '../run-command.js';
 import { createProgress } from '../../io/progress.js';
 import type { HistoryPoint } from '../../fem/contact.js';
 import type { Material } from '../../fem/material.js';
-import { electrolyteMaterial, liMaterial, profilesCsv, runContact } from '../../fem/contact-run.js';
+import { asperityLength, electrolyteMaterial, liMaterial, profilesCsv, runContact } from '../../fem/contact-run.js';
+import { liMaterialParams, liYieldStress, type LiMaterial } from '../../fem/li-material.js';
+import { MaterialError, checkMaterial } from '../../fem/material.js';
 import { parseProfileCsv, resamplePeriodic, selfAffineProfile, wavyProfile } from '../../fem/profile.js';
 import { FEM_FILES } from '../../io/run-folder.js';
 
@@ -30,6 +32,17 @@ interface FemFlags {
   li: string;
   electrolyte: string;
   yield?: string;
+  liE?: string;
+  liNu?: string;
+  creepA?: string;
+  creepN?: string;
+  creepQ?: string;
+  yieldBulk?: string;
+  yieldRef?: string;
+  yieldSizeExponent?: string;
+  asperityUm?: string;
+  electrolyteE?: string;
+  electrolyteNu?: string;
   temperature: string;
   conductivity?: string;
   sigma?: string;
@@ -111,6 +124,31 @@ async function profileFrom(flags: FemFlags, nx: number): Promise<{ lambda: numbe
 
 const r6 = (v: number) => +v.toPrecision(6);
 
+/** The command-line spelling of each Li/electrolyte parameter, for one-line errors. */
+const FLAG_OF: Record<string, string> = {
+  'li.E': '--li-e', 'li.nu': '--li-nu', 'li.creepA': '--creep-a', 'li.creepN': '--creep-n', 'li.creepQ': '--creep-q',
+  'li.yieldBulk': '--yield-bulk', 'li.yieldRef': '--yield-ref', 'li.sizeRefUm': '--yield-ref', 'li.sizeExponent': '--yield-size-exponent',
+  'li.lengthUm': '--asperity-um', 'li.sigmaY': '--yield', 'li.temperatureK': '--temperature', 'electrolyte.E': '--electrolyte-e', 'electrolyte.nu': '--electrolyte-nu',
+};
+
+/** Run f, turning a MaterialError into an InputError that names the flag (exit 2). */
+function withFlagNames<T>(f: () => T): T {
+  try { return f(); } catch (e) {
+    if (e instanceof MaterialError) throw new InputError(`${FLAG_OF[e.parameter] ?? e.parameter}: ${e.message.slice(e.parameter.length + 2)}`);
+    throw e;
+  }
+}
+
+function liParamsFromFlags(flags: FemFlags): Partial<LiMaterial> {
+  const opt = (flag: string, v: string | undefined, scale = 1) => (v === undefined ? undefined : num(flag, v) * scale);
+  const ref = flags.yieldRef === undefined ? undefined : list('--yield-ref', flags.yieldRef, 2);
+  return {
+    E: opt('--li-e', flags.liE), nu: opt('--li-nu', flags.liNu), creepA: opt('--creep-a', flags.creepA), creepN: opt('--creep-n', flags.creepN),
+    creepQ: opt('--creep-q', flags.creepQ, 1e3), yieldBulk: opt('--yield-bulk', flags.yieldBulk), yieldRef: ref?.[0], sizeRefUm: ref?.[1],
+    sizeExponent: opt('--yield-size-exponent', flags.yieldSizeExponent),
+  };
+}
+
 export function registerFem(program: Command): void {
   const fem = program.command('fem').description('2D finite-element models of the buried interface');
   fem
@@ -128,10 +166,21 @@ export function registerFem(program: Command): void {
     .option('--pressure <mpa>', 'constant stack pressure (MPa)')
     .option('--history <t:p,...>', 'pressure history, seconds:MPa, linear in between')
     .option('--hold <s>', 'hold the last pressure this long (s)')
-    .option('--li <law>', 'Li model: elastic|creep|plastic', 'creep')
+    .option('--li <law>', 'Li model: elastic|creep|plastic|viscoplastic (creep plus the size-dependent yield cap: permanent set on unloading)', 'creep')
     .option('--electrolyte <kind>', 'electrolyte: elastic|rigid', 'elastic')
-    .option('--yield <mpa>', 'Li yield stress (plastic) or creep threshold (creep; default 0)')
-    .option('--temperature <K>', 'temperature for the Arrhenius creep factor (Q = 37 kJ/mol)', '298')
+    .option('--yield <mpa>', 'fixed Li yield stress (plastic, viscoplastic; default: the size law at --asperity-um) or creep threshold (creep; default 0)')
+    .option('--li-e <mpa>', 'Li Young\'s modulus (MPa; default 7820, Masias et al. 2019)')
+    .option('--li-nu <x>', 'Li Poisson\'s ratio (default 0.381, Masias et al. 2019)')
+    .option('--creep-a <A>', 'Norton prefactor at 298 K (MPa^-n/s; default fitted to Ding et al. 2021: 4.75e-9)')
+    .option('--creep-n <n>', 'Norton exponent (default 4.19, Ding et al. 2021)')
+    .option('--creep-q <kJ_per_mol>', 'creep activation energy (kJ/mol; default 37, LePage et al. 2019)')
+    .option('--yield-bulk <mpa>', 'bulk yield stress, the floor of the size law (MPa; default 0.77, Masias et al. 2019)')
+    .option('--yield-ref <MPA,UM>', 'size law anchor: yield MPA at length UM (default 105,0.5; Xu et al. 2017)')
+    .option('--yield-size-exponent <m>', 'size law σy ∝ L^-m (default 0.68, Xu et al. 2017; 0 = no size effect)')
+    .option('--asperity-um <um>', 'contact/asperity length for the size law (default: mean summit spacing of the profile)')
+    .option('--electrolyte-e <mpa>', 'electrolyte Young\'s modulus (MPa; default 25000)')
+    .option('--electrolyte-nu <x>', 'electrolyte Poisson\'s ratio (default 0.28)')
+    .option('--temperature <K>', 'temperature for the Arrhenius creep factor', '298')
     .option('--conductivity <mS_per_cm>', 'electrolyte ionic conductivity (mS/cm; default 2)')
     .addOption(new Option('--sigma <mS_per_cm>', 'deprecated spelling of --conductivity').hideHelp())
     .option('--rct <ohm_cm2>', 'charge-transfer resistance (0 = equipotential contacts)', '0')
@@ -152,13 +201,12 @@ export function registerFem(program: Command): void {
         const ny = num('--ny', flags.ny, { positive: true });
         if (!Number.isInteger(nx) || nx < 8) throw new InputError('--nx must be an integer ≥ 8');
         if (!Number.isInteger(ny) || ny < 2) throw new InputError('--ny must be an integer ≥ 2');
-        if (!['elastic', 'creep', 'plastic'].includes(flags.li)) throw new InputError(`--li must be elastic, creep or plastic, got '${flags.li}'`);
+        if (!['elastic', 'creep', 'plastic', 'viscoplastic'].includes(flags.li)) throw new InputError(`--li must be elastic, creep, plastic or viscoplastic, got '${flags.li}'`);
         if (flags.solver !== undefined && !['fixed-k', 'newton'].includes(flags.solver)) throw new InputError(`--solver must be fixed-k or newton, got '${flags.solver}'`);
-        if (flags.solver === 'fixed-k' && flags.li === 'plastic') throw new InputError('--solver fixed-k needs --li elastic or creep');
         if (!['elastic', 'rigid'].includes(flags.electrolyte)) throw new InputError(`--electrolyte must be elastic or rigid, got '${flags.electrolyte}'`);
         if ((flags.pressure === undefined) === (flags.history === undefined)) throw new InputError('give exactly one of --pressure and --history');
         let history: HistoryPoint[] = flags.pressure !== undefined ? [{ t: 0, p: num('--pressure', flags.pressure, { positive: true }) }] : parseHistory(flags.history!);
-        const defaultHold = flags.li === 'creep' && history.length === 1 ? 1800 : 0;
+        const defaultHold = (flags.li === 'creep' || flags.li === 'viscoplastic') && history.length === 1 ? 1800 : 0;
         const hold = flags.hold !== undefined ? num('--hold', flags.hold, { min: 0 }) : defaultHold;
         if (hold > 0) history = [...history, { t: history[history.length - 1].t + hold, p: history[history.length - 1].p }];
         const T = num('--temperature', flags.temperature, { positive: true });
@@ -169,8 +217,14 @@ export function registerFem(program: Command): void {
         const prof = await profileFrom(flags, nx);
         const thickness = flags.thickness ? num('--thickness', flags.thickness, { positive: true }) : prof.lambda;
         const yieldStress = flags.yield !== undefined ? num('--yield', flags.yield, { min: 0 }) : undefined;
-        const li = liMaterial(flags.li as Material['law'], T, yieldStress);
-        const electrolyte = electrolyteMaterial(flags.electrolyte as 'elastic' | 'rigid');
+        const mat = liParamsFromFlags(flags);
+        const lengthUm = flags.asperityUm !== undefined ? num('--asperity-um', flags.asperityUm, { positive: true }) : asperityLength(prof.lambda, prof.h);
+        const li = withFlagNames(() => { const m = liMaterial(flags.li as Material['law'], T, yieldStress, mat, lengthUm); checkMaterial(m, 'li'); return m; });
+        const electrolyte = withFlagNames(() => electrolyteMaterial(flags.electrolyte as 'elastic' | 'rigid', {
+          E: flags.electrolyteE !== undefined ? num('--electrolyte-e', flags.electrolyteE) : undefined,
+          nu: flags.electrolyteNu !== undefined ? num('--electrolyte-nu', flags.electrolyteNu) : undefined,
+        }));
+        const params = withFlagNames(() => liMaterialParams(mat));
         const progress = createProgress('fem contact');
         const run = runContact({
           lambda: prof.lambda, h: prof.h, li, electrolyte, history, stepTol, ny,
@@ -194,6 +248,10 @@ export function registerFem(program: Command): void {
           electrolyte: flags.electrolyte,
           temperature_K: T,
           creep_A: li.A ?? null,
+          material: {
+            li: { ...params, law: li.law, E: li.E, nu: li.nu, creep_A_at_T: li.A ?? null, yield_mpa: li.sigmaY ?? null, asperity_um: r6(lengthUm), size_law_yield_mpa: r6(liYieldStress(params, lengthUm)) },
+            electrolyte: electrolyte ? { E: electrolyte.E, nu: electrolyte.nu } : 'rigid',
+          },
           history_input: history,
           contact_fraction: r6(last.contact_fraction),
           mean_contact_pressure_mpa: r6(last.mean_contact_pressure),
