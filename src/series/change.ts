@@ -17,6 +17,7 @@ import { InputError } from '../io/errors.js';
 import type { Spacing3, Volume } from '../io/volume.js';
 import { electrodeMaps, type ElectrodeCount, type ElectrodeName } from '../thickness/electrodes.js';
 import { dominantAxis, type Axis } from '../thickness/map-plan.js';
+import { compareReplays, type ModelAgreement, type ReplayComparison } from './replay.js';
 
 /** µm of Li metal per mAh/cm² (ρ 0.534 g/cm³, M 6.94 g/mol: 1 mAh/cm² = 4.85 µm; physics.md §1.1). */
 export const UM_PER_MAH_CM2 = 4.85;
@@ -31,7 +32,12 @@ export interface SeriesChangeOptions {
   spacing?: Spacing3 | null;
   /** The stack axis (the segment stage's); default: the axis the labels' layers vary along. */
   axis?: Axis;
+  /** Compare scan 0's stripping replay with each later scan (replay.ts): false = off; `current: false` = uniform model only. */
+  replay?: false | { current?: boolean; solveGrid?: number };
 }
+
+/** A replay comparison as recorded (the agreement maps go to files). */
+export type ReplayRecord = Omit<ReplayComparison, 'uniform' | 'current'> & { uniform: Omit<ModelAgreement, 'map'>; current: Omit<ModelAgreement, 'map'> | null };
 
 export interface ChangeStats {
   /** Mean change over the columns measured in both scans (µm; + = Li gained). */
@@ -76,6 +82,8 @@ export interface ElectrodeSeries {
   changes: Array<{ scan: number; from_first: ChangeStats; from_previous: ChangeStats; void_events: VoidEvent[] }>;
   /** Image Coulombic efficiency per later scan: |capacity change from the first| / charge passed (null without charge). */
   image_efficiency: Array<number | null>;
+  /** Per later scan: scan 0's stripping replay at the fraction it lost, against its measured contact (empty when off). */
+  replay: ReplayRecord[];
 }
 
 export interface SeriesChange {
@@ -87,7 +95,7 @@ export interface SeriesChange {
   li_inventory_um3: number[];
   li_inventory_mah_cm2: number[];
   /** Per electrode, per later scan: the thickness change from the first scan (µm, NaN where unmeasured). */
-  maps: Array<{ electrode: ElectrodeName; suffix: '' | '_far'; from_first: Float32Array[]; from_previous: Float32Array[] }>;
+  maps: Array<{ electrode: ElectrodeName; suffix: '' | '_far'; from_first: Float32Array[]; from_previous: Float32Array[]; replay_uniform: Uint8Array[]; replay_current: Uint8Array[] }>;
 }
 
 /** The change between the scans whose labels (one frame, one shape) are given in order. */
@@ -137,6 +145,7 @@ export function seriesChange(labels: Volume[], options: SeriesChangeOptions = {}
       changes.push({ scan: k, from_first: stats(a, pixelUm2, areaUm2), from_previous: stats(b, pixelUm2, areaUm2), void_events: matchVoids(voids[k - 1], voids[k], rows * cols) });
     }
     const capacity = thickness.map((t) => meanFinite(t) / UM_PER_MAH_CM2);
+    const replays = options.replay === false ? [] : compareReplays(thickness[0], thickness.slice(1), series.slice(1).map((e) => e.contact.contact), rows, cols, map0.pixel_um[0], options.replay ?? {});
     electrodes.push({
       name: e0.name, suffix: e0.suffix, side,
       mean_thickness_um: thickness.map(meanFinite),
@@ -147,8 +156,9 @@ export function seriesChange(labels: Volume[], options: SeriesChangeOptions = {}
       voids: voids.map((v) => v.summary),
       changes,
       image_efficiency: labels.slice(1).map((_, j) => (charge && charge[j + 1] > 0 ? Math.abs(capacity[j + 1] - capacity[0]) / charge[j + 1] : null)),
+      replay: replays.map((r) => ({ ...r, uniform: withoutMap(r.uniform), current: r.current ? withoutMap(r.current) : null })),
     });
-    maps.push({ electrode: e0.name, suffix: e0.suffix, from_first: fromFirst, from_previous: fromPrevious });
+    maps.push({ electrode: e0.name, suffix: e0.suffix, from_first: fromFirst, from_previous: fromPrevious, replay_uniform: replays.map((r) => r.uniform.map), replay_current: replays.flatMap((r) => (r.current ? [r.current.map] : [])) });
   }
   return {
     axis: first.axis, map_shape: [rows, cols], pixel_um: map0.pixel_um, electrodes,
@@ -157,6 +167,8 @@ export function seriesChange(labels: Volume[], options: SeriesChangeOptions = {}
     maps,
   };
 }
+
+const withoutMap = ({ map: _map, ...rest }: ModelAgreement): Omit<ModelAgreement, 'map'> => rest;
 
 /** later − earlier per column; NaN where either is unmeasured. */
 function difference(later: Float32Array, earlier: Float32Array): Float32Array {

@@ -164,6 +164,9 @@ export async function registerSeries(inputs: string[], outDir: string, options: 
         const dir = path.join(outDir, `scan${j + 1}`);
         await writeTiff(path.join(dir, `thickness_change_um${m.suffix}.tif`), makeVolume(m.from_first[j], [1, rows, cols], mapSpacing));
         await writeTiff(path.join(dir, `thickness_change_previous_um${m.suffix}.tif`), makeVolume(m.from_previous[j], [1, rows, cols], mapSpacing));
+        // scan 0's stripping replay at the fraction scan j + 1 lost vs its contact (replay.ts codes)
+        if (m.replay_uniform[j]) await writeTiff(path.join(dir, `replay_agreement_uniform${m.suffix}.tif`), makeVolume(m.replay_uniform[j], [1, rows, cols], mapSpacing));
+        if (m.replay_current[j]) await writeTiff(path.join(dir, `replay_agreement_current${m.suffix}.tif`), makeVolume(m.replay_current[j], [1, rows, cols], mapSpacing));
       }
     }
   }

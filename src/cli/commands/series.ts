@@ -42,7 +42,7 @@ export function registerSeriesCommand(program: Command): void {
       }
       if (scans.length < 2) throw new InputError(`series needs at least two scans, got ${scans.length}`);
       const files = ['series.json', ...scans.slice(1).flatMap((_, i) => [`scan${i + 1}/scan.tif`, `scan${i + 1}/labels.tif`,
-        ...['', '_far'].flatMap((far) => [`scan${i + 1}/thickness_change_um${far}.tif`, `scan${i + 1}/thickness_change_previous_um${far}.tif`])])];
+        ...['', '_far'].flatMap((far) => ['thickness_change_um', 'thickness_change_previous_um', 'replay_agreement_uniform', 'replay_agreement_current'].map((f) => `scan${i + 1}/${f}${far}.tif`))])];
       await ensureOutputDir(flags.out, { files, force: flags.force });
       const record = await registerSeries(scans, flags.out, {
         labels,
