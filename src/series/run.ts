@@ -189,5 +189,9 @@ export async function registerSeries(inputs: string[], outDir: string, options: 
     change_note: changeNote,
   };
   await writeFileAtomically(path.join(outDir, 'series.json'), `${JSON.stringify(record, null, 2)}\n`);
+  // the report (vega, resvg) loads only here
+  options.onProgress?.('report');
+  const { seriesReportHtml } = await import('./report.js');
+  await writeFileAtomically(path.join(outDir, 'report.html'), await seriesReportHtml(record, change));
   return record;
 }

@@ -106,6 +106,10 @@ describe('buried series', () => {
     }
     expect(existsSync(path.join(out, 'scan1', 'replay_agreement_uniform.tif'))).toBe(true);
     expect(existsSync(path.join(out, 'scan2', 'replay_agreement_current.tif'))).toBe(true);
+    // the report: registration, what changed, the change maps (one per later scan), the replay, the voids
+    const html = readFileSync(path.join(out, 'report.html'), 'utf8');
+    for (const id of ['registration', 'change', 'change-maps', 'replay', 'voids']) expect(html).toContain(`id="${id}"`);
+    expect(html).toContain('anode, scan 2 − scan 0');
   }, 180_000);
 
   it('change maps from the default segmentation of each scan: 1–2-voxel interfacial gaps it does not resolve leave the change underestimated (MAE ~1.2–1.4 voxel, stated, not the 0.5 target)', async () => {

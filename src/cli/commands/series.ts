@@ -41,7 +41,7 @@ export function registerSeriesCommand(program: Command): void {
         if (!Number.isInteger(levels) || levels < 1 || levels > 8) throw new InputError(`--levels must be an integer from 1 to 8, got '${flags.levels}'`);
       }
       if (scans.length < 2) throw new InputError(`series needs at least two scans, got ${scans.length}`);
-      const files = ['series.json', ...scans.slice(1).flatMap((_, i) => [`scan${i + 1}/scan.tif`, `scan${i + 1}/labels.tif`,
+      const files = ['series.json', 'report.html', ...scans.slice(1).flatMap((_, i) => [`scan${i + 1}/scan.tif`, `scan${i + 1}/labels.tif`,
         ...['', '_far'].flatMap((far) => ['thickness_change_um', 'thickness_change_previous_um', 'replay_agreement_uniform', 'replay_agreement_current'].map((f) => `scan${i + 1}/${f}${far}.tif`))])];
       await ensureOutputDir(flags.out, { files, force: flags.force });
       const record = await registerSeries(scans, flags.out, {
