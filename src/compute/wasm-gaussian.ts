@@ -94,23 +94,31 @@ function combineFunction(): WasmFunction {
   const pairs = () => { get(LEN); i32(1); c.byte(op.i32ShrU); i32(3); c.byte(op.i32Shl); }; // bytes covered by pairs
   /** The pair at byte x of the row whose offset is on the stack, as float64. */
   const loadPair = () => { get(X); c.byte(op.i32Add).simd(simd.load64Zero).mem(2, 0).simd(simd.promoteLow); };
+  /**
+   * acc = w0·c[x] + Σ_k w_k·(a_k[x] + b_k[x]) into local `acc`, with the lane width's weight load,
+   * element load (address on the stack), add and multiply: the same order for pairs and the odd element.
+   */
+  const taps = (acc: number, o: { weight: () => void; load: () => void; add: () => void; mul: () => void }) => {
+    get(W); o.weight(); get(C); o.load(); o.mul(); set(acc);
+    get(TABLE); set(T); get(W); set(A); i32(1); set(K);
+    c.byte(op.block).byte(VOID).byte(op.loop).byte(VOID);
+    get(K); get(R); c.byte(op.i32GtU).byte(op.brIf).u32(1);
+    get(A); i32(8); c.byte(op.i32Add); set(A);
+    get(acc);
+    get(A); o.weight();
+    get(T); c.byte(op.i32Load).mem(2, 0); o.load();
+    get(T); c.byte(op.i32Load).mem(2, 4); o.load();
+    o.add(); o.mul(); o.add(); set(acc);
+    get(T); i32(8); c.byte(op.i32Add); set(T);
+    get(K); i32(1); c.byte(op.i32Add); set(K);
+    c.byte(op.br).u32(0).byte(op.end).byte(op.end);
+  };
   // pairs
   i32(0); set(X);
   c.byte(op.block).byte(VOID).byte(op.loop).byte(VOID);
   get(X); pairs(); c.byte(op.i32GeU).byte(op.brIf).u32(1);
-  get(W); c.simd(simd.load64Splat).mem(3, 0); get(C); loadPair(); c.simd(simd.f64x2Mul); set(ACC);
-  get(TABLE); set(T); get(W); set(A); i32(1); set(K);
-  c.byte(op.block).byte(VOID).byte(op.loop).byte(VOID);
-  get(K); get(R); c.byte(op.i32GtU).byte(op.brIf).u32(1);
-  get(A); i32(8); c.byte(op.i32Add); set(A);
-  get(ACC);
-  get(A); c.simd(simd.load64Splat).mem(3, 0);
-  get(T); c.byte(op.i32Load).mem(2, 0); loadPair();
-  get(T); c.byte(op.i32Load).mem(2, 4); loadPair();
-  c.simd(simd.f64x2Add).simd(simd.f64x2Mul).simd(simd.f64x2Add); set(ACC);
-  get(T); i32(8); c.byte(op.i32Add); set(T);
-  get(K); i32(1); c.byte(op.i32Add); set(K);
-  c.byte(op.br).u32(0).byte(op.end).byte(op.end);
+  const pairOps = { weight: () => c.simd(simd.load64Splat).mem(3, 0), load: loadPair, add: () => c.simd(simd.f64x2Add), mul: () => c.simd(simd.f64x2Mul) };
+  taps(ACC, pairOps);
   get(DST); get(X); c.byte(op.i32Add); get(ACC); c.simd(simd.demoteZero).simd(simd.store64Lane).mem(2, 0).byte(0);
   get(X); i32(8); c.byte(op.i32Add); set(X);
   c.byte(op.br).u32(0).byte(op.end).byte(op.end);
@@ -119,19 +127,7 @@ function combineFunction(): WasmFunction {
   c.byte(op.if).byte(VOID);
   {
     const loadOne = () => { get(X); c.byte(op.i32Add).byte(op.f32Load).mem(2, 0).byte(op.f64PromoteF32); };
-    get(W); c.byte(op.f64Load).mem(3, 0); get(C); loadOne(); c.byte(op.f64Mul); set(S);
-    get(TABLE); set(T); get(W); set(A); i32(1); set(K);
-    c.byte(op.block).byte(VOID).byte(op.loop).byte(VOID);
-    get(K); get(R); c.byte(op.i32GtU).byte(op.brIf).u32(1);
-    get(A); i32(8); c.byte(op.i32Add); set(A);
-    get(S);
-    get(A); c.byte(op.f64Load).mem(3, 0);
-    get(T); c.byte(op.i32Load).mem(2, 0); loadOne();
-    get(T); c.byte(op.i32Load).mem(2, 4); loadOne();
-    c.byte(op.f64Add).byte(op.f64Mul).byte(op.f64Add); set(S);
-    get(T); i32(8); c.byte(op.i32Add); set(T);
-    get(K); i32(1); c.byte(op.i32Add); set(K);
-    c.byte(op.br).u32(0).byte(op.end).byte(op.end);
+    taps(S, { weight: () => c.byte(op.f64Load).mem(3, 0), load: loadOne, add: () => c.byte(op.f64Add), mul: () => c.byte(op.f64Mul) });
     get(DST); get(X); c.byte(op.i32Add); get(S); c.byte(op.f32DemoteF64).byte(op.f32Store).mem(2, 0);
   }
   c.byte(op.end);
