@@ -62,12 +62,20 @@ export async function lowComponentRoles(
   }
   const nx = store.shape[2];
   const rowsPerSlice = store.shape[1];
+  const codeOfRole = [VOID, ELECTRODE, AIR, VOID];
   await low.revisit((z0, z1, lab, finalId) => store.editLabels(z0, z1, (labels) => {
+    // ids come in runs: the code is looked up when the id changes
+    let last = 0, code = VOID;
     for (let r = 0, i = 0; i < lab.length; r++) {
       let any = 0;
       for (const end = i + nx; i < end; i++) {
-        if (!lab[i]) continue;
-        labels[i] = role[finalId(lab[i])] === 1 ? ELECTRODE : role[finalId(lab[i])] === 2 ? AIR : VOID;
+        const l = lab[i];
+        if (!l) continue;
+        if (l !== last) {
+          last = l;
+          code = codeOfRole[role[finalId(l)]];
+        }
+        labels[i] = code;
         any = 1;
       }
       if (any) lowRows[z0 * rowsPerSlice + r] = 1;
