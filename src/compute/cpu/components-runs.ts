@@ -10,15 +10,26 @@
  * are those of any exact labelling (the components are a property of the mask, the first voxel of
  * each a property of raster order): the labels are the same, voxel for voxel.
  *
- * Memory: three int32 per run (start, end, parent) plus one per row, grown on demand; at worst
- * (alternating voxels) 6 bytes per voxel of the slab, typically a small fraction of that.
+ * Memory: four int32 per run (start, end, parent, id) plus one per row, grown on demand and kept
+ * for the next call; at worst (alternating voxels) 8 bytes per voxel of the slab, typically a small
+ * fraction of that.
  */
 import type { Shape3 } from '../../io/volume.js';
 
-/** Growable Int32Array. */
+/**
+ * Run tables kept between calls (each worker thread has its own module): a slab's tables, grown by
+ * doubling, would otherwise be garbage after every call, and tens of MiB of it piled up per worker
+ * between collections on 512² slabs.
+ */
+const tables = { rowStart: new Int32Array(0), x0: new Int32Array(0), x1: new Int32Array(0), parent: new Int32Array(0), id: new Int32Array(0) };
+
+/** Largest tables kept (entries; 4 MiB each). */
+const KEEP_RUNS = 1 << 20;
+
+/** `a` when it holds `need`, else a larger copy. */
 function grow(a: Int32Array<ArrayBuffer>, need: number): Int32Array<ArrayBuffer> {
   if (need <= a.length) return a;
-  const b = new Int32Array(Math.max(need, a.length * 2));
+  const b = new Int32Array(Math.max(need, Math.ceil(a.length * 1.5), 1024));
   b.set(a);
   return b;
 }
@@ -32,10 +43,10 @@ export function componentsSlab(mask: Uint8Array, labels: Uint32Array, shape: Sha
   const [, ny, nx] = shape;
   const plane = nx * ny;
   const rows = (z1 - z0) * ny;
-  const rowStart = new Int32Array(rows + 1); // runs of row r: rowStart[r] .. rowStart[r + 1] − 1
-  let x0 = new Int32Array(Math.max(1024, rows * 2));
-  let x1 = new Int32Array(x0.length); // exclusive end
-  let parent = new Int32Array(x0.length);
+  const rowStart = (tables.rowStart = grow(tables.rowStart, rows + 1)); // runs of row r: rowStart[r] .. rowStart[r + 1] − 1
+  let x0 = tables.x0;
+  let x1 = tables.x1; // exclusive end
+  let parent = tables.parent;
   const wide = connectivity === 26 ? 1 : 0; // how far a run reaches beyond its ends in x
 
   const find = (k: number): number => {
@@ -76,9 +87,9 @@ export function componentsSlab(mask: Uint8Array, labels: Uint32Array, shape: Sha
       const a = x;
       while (x < nx && mask[base + x]) x++;
       if (nRuns >= x0.length) {
-        x0 = grow(x0, nRuns + 1);
-        x1 = grow(x1, nRuns + 1);
-        parent = grow(parent, nRuns + 1);
+        x0 = tables.x0 = grow(x0, nRuns + 1);
+        x1 = tables.x1 = grow(x1, nRuns + 1);
+        parent = tables.parent = grow(parent, nRuns + 1);
       }
       const k = nRuns++;
       x0[k] = a;
@@ -107,7 +118,7 @@ export function componentsSlab(mask: Uint8Array, labels: Uint32Array, shape: Sha
   rowStart[rows] = nRuns;
 
   // 2. ids by first voxel: runs are in raster order and a set's root is its smallest run
-  const id = new Int32Array(nRuns);
+  const id = (tables.id = grow(tables.id, nRuns));
   let n = 0;
   for (let k = 0; k < nRuns; k++) {
     const root = find(k);
@@ -127,5 +138,7 @@ export function componentsSlab(mask: Uint8Array, labels: Uint32Array, shape: Sha
     }
     labels.fill(0, base + x, base + nx);
   }
+  // tables beyond a worker slab's usual size (a whole volume labelled on the main thread) are not kept
+  if (tables.x0.length > KEEP_RUNS || tables.rowStart.length > KEEP_RUNS) for (const k of ['rowStart', 'x0', 'x1', 'parent', 'id'] as const) tables[k] = new Int32Array(0);
   return sizes;
 }
