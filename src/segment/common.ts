@@ -213,12 +213,13 @@ function layoutName(l: PhaseResult['layout']): LayoutName {
 }
 
 /** Step timings in ms (`lap(name)` closes the step started at the previous lap), as in the segment report. */
-export function stageTimer(): { timings: Record<string, number>; lap: (name: string) => void } {
+export function stageTimer(onStep?: (step: string, wallMs: number) => void): { timings: Record<string, number>; lap: (name: string) => void } {
   const timings: Record<string, number> = {};
   let t = performance.now();
   const lap = (name: string) => {
     const now = performance.now();
     timings[name] = Math.round((now - t) * 10) / 10;
+    onStep?.(name, now - t);
     t = now;
   };
   return { timings, lap };

@@ -56,7 +56,7 @@ export async function segment(scan: Volume, options: SegmentOptions): Promise<Se
 }
 
 async function segmentOn(scan: Volume, backend: ComputeBackend, options: SegmentOptions): Promise<SegmentResult> {
-  const { timings, lap } = stageTimer();
+  const { timings, lap } = stageTimer(options.onStep);
   const progress = options.onProgress ?? (() => {});
   const mode = options.mode ?? 'phases';
   const method = options.method ?? 'otsu';

@@ -89,7 +89,7 @@ export async function segmentOutOfCore(source: VolumeSource, options: SegmentOpt
 }
 
 async function segmentOutOfCoreOn(source: VolumeSource, backend: ComputeBackend, options: SegmentOptions, ooc: OutOfCoreOptions): Promise<OutOfCoreResult> {
-  const { timings, lap: lapTime } = stageTimer();
+  const { timings, lap: lapTime } = stageTimer(options.onStep);
   // high-water RSS after each step: which step sets the run's peak
   const peakAfter: Record<string, number> = {};
   const lap = (name: string) => {

@@ -30,6 +30,8 @@ export interface SegmentOptions {
   /** Voxel size (µm); defaults to the scan's. Needed for the Li volume and areal capacity. */
   spacing?: Spacing3 | null;
   onProgress?: (stage: string, done: number, total: number) => void;
+  /** Called as each step ends with its wall time (benchmarks read the CPU time there). */
+  onStep?: (step: string, wallMs: number) => void;
   /**
    * Allow overwriting scan.data (denoised in place) to keep peak memory near input + labels.
    * Off by default: inputs are never modified.

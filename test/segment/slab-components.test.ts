@@ -54,6 +54,28 @@ describe('slab-wise connected components equal whole-volume components', async (
         }
       });
 
+  it('per-slice channels (a whole slice in one channel, none, or by in-plane position) count as the per-voxel channels do', async () => {
+    const mask = blobMask(shape, 7, 0.2);
+    const ref = connectedComponentsRef(mask, shape, 26);
+    // z ≡ 0 (mod 3): channel 0; z ≡ 1: none; z ≡ 2: channel 0 or 2 by the parity of the in-plane position
+    const byPosition = (p: number) => (p % 2 ? 0 : 2);
+    const channelOfSlice = (z: number) => (z % 3 === 0 ? 0 : z % 3 === 1 ? -1 : byPosition);
+    const expected = new Float64Array(3 * (ref.count + 1));
+    for (let i = 0; i < mask.length; i++) {
+      const z = Math.floor(i / plane);
+      const c = z % 3 === 0 ? 0 : z % 3 === 1 ? -1 : byPosition(i - z * plane);
+      if (ref.labels[i] && c >= 0) expected[c * (ref.count + 1) + ref.labels[i]]++;
+    }
+    for (const depth of [1, 4, 37]) {
+      const cc = await slabComponents({
+        backend, shape, connectivity: 26, slabDepth: depth, channels: 3, channelOfSlice, spill: false,
+        fillMask: (z0, z1, m) => m.set(mask.subarray(z0 * plane, z1 * plane)),
+      });
+      expect(cc.count).toBe(ref.count);
+      expect(Array.from(cc.stats), `depth ${depth}`).toEqual(Array.from(expected));
+      cc.discard();
+    }
+  });
   it('spilled slabs come back whatever their form (runs, or ids of 1, 2 or 4 bytes per voxel)', async () => {
     // 3-D checkerboard, 6-connected: every foreground voxel is its own component and every run is
     // one voxel long (spilled as ids), and a slab of d slices holds d·2^15 local ids (256² plane):

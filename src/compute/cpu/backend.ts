@@ -237,7 +237,9 @@ export class CpuBackend implements ComputeBackend {
     const src = toShared(mask);
     // a shared `out` of the right length is written directly (the workers overwrite every voxel)
     const labels = out && out.length === n && isShared(out) ? out : sharedLike(new Uint32Array(0), n);
-    const slabs = splitRange(nz, this.parts);
+    // one slab per worker: every slab boundary is merged on this thread afterwards, and labelling
+    // by runs is fast enough that finer slabs cost more in merging than they gain in balance
+    const slabs = splitRange(nz, this.workers);
     // 1. union-find inside every slab; slab-local ids in raster order of first voxel
     const pieceSizes = await Promise.all(slabs.map(([z0, z1]) => this.run<Float64Array>({
       op: 'components', mask: ref(src), labels: ref(labels), shape: [nz, ny, nx], z0, z1, connectivity,

@@ -34,8 +34,8 @@ export interface Columns {
   farLayerInData: boolean;
   /** Zone of column p at oriented k: 0 outside, 1 collector run, 2 layer, 3 inside the electrolyte, 4 far layer. */
   zoneAt: (p: number, k: number) => number;
-  /** Zone of voxel i (raster index). */
-  zoneOf: (i: number) => number;
+  /** Zones of slice z: the zone of in-plane position p. */
+  zonesOfSlice: (z: number) => (p: number) => number;
 }
 
 export const isLayer = (zone: number): boolean => zone === ZONE_LAYER || zone === ZONE_FAR_LAYER;
@@ -77,11 +77,11 @@ export async function columnLayout(ctx: StepContext, plan: ClassPlan, f3: Float6
     if (k < farInner[p]) return 4;
     return k <= farOuter[p] ? 1 : 0;
   };
-  const zoneOf = (i: number): number => {
-    const z = Math.floor(i / plane);
-    return zoneAt(i - z * plane, oz(z));
+  const zonesOfSlice = (z: number) => {
+    const k = oz(z);
+    return (p: number) => zoneAt(p, k);
   };
-  return { collectorAtStart, oz, collOuter, collInner, elSurf, elBack, farInner, farOuter, farLayer, farLayerInData, zoneAt, zoneOf };
+  return { collectorAtStart, oz, collOuter, collInner, elSurf, elBack, farInner, farOuter, farLayer, farLayerInData, zoneAt, zonesOfSlice };
 }
 
 /** The per-column tables, filled by the passes below. */

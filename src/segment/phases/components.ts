@@ -88,7 +88,7 @@ async function collectorComponents(ctx: StepContext, plan: ClassPlan, scratch: C
   const K = sl.length;
   const cc = await slabComponents({
     backend, shape, connectivity: 26, slabDepth, scratch, fillMask: classesMask(store, thresholds, cls, collectorClasses),
-    channels: K, channelOf: (i) => { const z = Math.floor(i / plane); for (let e = 0; e < K; e++) if (z >= sl[e].z0 && z <= sl[e].z1) return e; return -1; },
+    channels: K, channelOfSlice: (z) => { for (let e = 0; e < K; e++) if (z >= sl[e].z0 && z <= sl[e].z1) return e; return -1; },
   });
   const kept: number[] = [];
   const keep = mostInEachChannel(cc, K, kept);
@@ -103,7 +103,7 @@ async function collectorComponents(ctx: StepContext, plan: ClassPlan, scratch: C
     });
     const carbon = await slabComponents({
       backend, shape, connectivity: 26, slabDepth, scratch, fillMask: classMask(store, thresholds, 1),
-      channels: K, channelOf: (i) => { const z = Math.floor(i / plane); for (let e = 0; e < K; e++) if (carbonRuns[e] >= 2 && z >= ranges[e][0] && z <= ranges[e][1]) return e; return -1; },
+      channels: K, channelOfSlice: (z) => { for (let e = 0; e < K; e++) if (carbonRuns[e] >= 2 && z >= ranges[e][0] && z <= ranges[e][1]) return e; return -1; },
     });
     const keepCarbon = mostInEachChannel(carbon, K, kept);
     if (keepCarbon.size) await keepComponent(ctx, plan, carbon, [1], keepCarbon, COLLECTOR);

@@ -176,23 +176,31 @@ async function finalCodes(ctx: StepContext): Promise<{ liVox: number; undecidedA
   let liVox = 0;
   const undecidedAt = new Float64Array(nz);
   const undecidedRow = new Int32Array(nz * ny);
+  // per label byte: its final code, and whether it is a Li candidate / still open (no branches per voxel)
+  const final = new Uint8Array(256), isCand = new Uint8Array(256), isOpen = new Uint8Array(256);
+  for (let v = 0; v < 256; v++) {
+    const s = v & 15;
+    final[v] = s === CAND ? LI : s === OPEN ? UNDECIDED : s === AIR ? OUTSIDE : s === CAM ? CATHODE : s;
+    isCand[v] = s === CAND ? 1 : 0;
+    isOpen[v] = s === OPEN ? 1 : 0;
+  }
   await store.sweep({ labels: 'write' }, (w) => {
     const L = w.labels;
+    let li = 0;
     for (let z = w.z0; z < w.z1; z++)
       for (let y = 0; y < ny; y++) {
         const base = (z - w.lo) * plane + y * nx;
         let open = 0;
         for (let i = base; i < base + nx; i++) {
-          const s = L[i] & 15;
-          if (s === CAND) { L[i] = LI; liVox++; }
-          else if (s === OPEN) { L[i] = UNDECIDED; open++; }
-          else if (s === AIR) L[i] = OUTSIDE;
-          else if (s === CAM) L[i] = CATHODE;
-          else L[i] = s;
+          const v = L[i];
+          L[i] = final[v];
+          li += isCand[v];
+          open += isOpen[v];
         }
         undecidedAt[z] += open;
         undecidedRow[z * ny + y] = open;
       }
+    liVox += li;
   });
   return { liVox, undecidedAt, undecidedRow };
 }

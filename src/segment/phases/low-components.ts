@@ -31,7 +31,7 @@ export async function lowDensityRoles(ctx: StepContext, plan: ClassPlan, columns
   // only (nothing else becomes one before step 7), so they skip every other row — most of a cell
   // is electrolyte, with the low density in the air, the Li layer and sparse pores.
   const lowRows = new Uint8Array(nz * ny);
-  const { roleVoxels, roleCount } = await lowComponentRoles(store, backend, slabDepth, scratch, classMask(store, plan.thresholds, 0), columns.zoneOf, lowRows);
+  const { roleVoxels, roleCount } = await lowComponentRoles(store, backend, slabDepth, scratch, classMask(store, plan.thresholds, 0), columns.zonesOfSlice, lowRows);
   lap('low_components');
   return { roleVoxels, roleCount, lowRows };
 }
@@ -45,9 +45,9 @@ export async function lowDensityRoles(ctx: StepContext, plan: ClassPlan, columns
  */
 export async function lowComponentRoles(
   store: PhaseStore, backend: ComputeBackend, slabDepth: number, scratch: ComponentsScratch,
-  fillMask: (z0: number, z1: number, m: Uint8Array) => void, zoneOf: (i: number) => number, lowRows: Uint8Array,
+  fillMask: (z0: number, z1: number, m: Uint8Array) => void, zonesOfSlice: (z: number) => (p: number) => number, lowRows: Uint8Array,
 ): Promise<{ roleVoxels: number[]; roleCount: number[] }> {
-  const low = await slabComponents({ backend, shape: store.shape, connectivity: 26, slabDepth, scratch, fillMask, channels: 5, channelOf: zoneOf });
+  const low = await slabComponents({ backend, shape: store.shape, connectivity: 26, slabDepth, scratch, fillMask, channels: 5, channelOfSlice: zonesOfSlice });
   const zone = (zi: number, c: number) => low.stats[zi * (low.count + 1) + c]; // out, inColl, layer, inside, far layer
   // role: 1 electrode, 2 outside air, 3 pore
   const role = new Uint8Array(low.count + 1);
@@ -62,12 +62,20 @@ export async function lowComponentRoles(
   }
   const nx = store.shape[2];
   const rowsPerSlice = store.shape[1];
+  const codeOfRole = [VOID, ELECTRODE, AIR, VOID];
   await low.revisit((z0, z1, lab, finalId) => store.editLabels(z0, z1, (labels) => {
+    // ids come in runs: the code is looked up when the id changes
+    let last = 0, code = VOID;
     for (let r = 0, i = 0; i < lab.length; r++) {
       let any = 0;
       for (const end = i + nx; i < end; i++) {
-        if (!lab[i]) continue;
-        labels[i] = role[finalId(lab[i])] === 1 ? ELECTRODE : role[finalId(lab[i])] === 2 ? AIR : VOID;
+        const l = lab[i];
+        if (!l) continue;
+        if (l !== last) {
+          last = l;
+          code = codeOfRole[role[finalId(l)]];
+        }
+        labels[i] = code;
         any = 1;
       }
       if (any) lowRows[z0 * rowsPerSlice + r] = 1;

@@ -68,13 +68,21 @@ async function considerAll(ctx: StepContext, consider: Consider): Promise<void> 
       for (let y = 0; y < ny; y++) {
         const row = (z - w.lo) * plane + y * nx;
         const edgeRow = z === 0 || z === nz - 1 || y === 0 || y === ny - 1;
-        for (let x = 0; x < nx; x++) {
-          const i = row + x;
-          const a = L[i];
-          // most voxels sit inside their phase: ruled out here, as `consider` would
-          if (a > LAST_PHASE) continue;
-          if (!edgeRow && x > 0 && x < nx - 1 && L[i - 1] === a && L[i + 1] === a && L[i - nx] === a && L[i + nx] === a && L[i - plane] === a && L[i + plane] === a) continue;
-          consider(w, i, x, y, z);
+        // by runs of one label in x: inside a run the left and right neighbours are alike
+        for (let x = 0; x < nx; ) {
+          const a = L[row + x];
+          let end = x + 1;
+          while (end < nx && L[row + end] === a) end++;
+          if (a > LAST_PHASE) {
+            x = end;
+            continue;
+          }
+          for (const first = x; x < end; x++) {
+            const i = row + x;
+            // most voxels sit inside their phase: ruled out here, as `consider` would
+            if (!edgeRow && x > first && x < end - 1 && L[i - nx] === a && L[i + nx] === a && L[i - plane] === a && L[i + plane] === a) continue;
+            consider(w, i, x, y, z);
+          }
         }
       }
   });
