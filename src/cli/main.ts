@@ -35,6 +35,7 @@ const COMMANDS: { names: string[]; register: (program: Command) => Promise<void>
   { names: ['strip'], register: async (p) => (await import('./commands/strip.js')).registerStrip(p) },
   { names: ['current'], register: async (p) => (await import('./commands/current.js')).registerCurrent(p) },
   { names: ['fem'], register: async (p) => (await import('./commands/fem.js')).registerFem(p) },
+  { names: ['contact3d'], register: async (p) => (await import('./commands/contact3d.js')).registerContact3d(p) },
   { names: ['run'], register: async (p) => (await import('./commands/run.js')).registerRun(p) },
   { names: ['view'], register: async (p) => (await import('./commands/view.js')).registerView(p) },
   { names: ['figure'], register: async (p) => (await import('./commands/figure.js')).registerFigure(p) },
