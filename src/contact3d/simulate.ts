@@ -48,11 +48,13 @@ export interface SimulateOptions {
   tol?: number;
   /** Creep step control: the largest change of the contact fraction per step (default 0.05). */
   stepTol?: number;
-  /** First creep step (s); default 1e-3 of the Maxwell time 1/(E*·A·σⁿ⁻¹) at the spots' mean pressure / c. */
+  /** First creep step (s); default the Maxwell time 1/(E*·A·σⁿ⁻¹) at the spots' mean pressure / c. */
   dt0?: number;
   /** Pressures solved between two history points of different pressure (elastic/plastic; default 8). */
   rampSteps?: number;
   maxSteps?: number;
+  /** Iteration cap of one creep step's contact solve (default 300). */
+  maxCreepIter?: number;
   onRecord?: (rec: BemRecord) => void;
 }
 
@@ -78,7 +80,8 @@ export interface SimulateResult {
   p: Float64Array;
   gap: Float64Array;
   sink: Float64Array;
-  stats: { solves: number; iterations: number; steps_accepted: number; steps_rejected: number; worst_residual: number };
+  /** unconverged: creep steps stopped at maxCreepIter iterations (worst_residual says how far). */
+  stats: { solves: number; iterations: number; steps_accepted: number; steps_rejected: number; worst_residual: number; unconverged: number };
 }
 
 export function simulateContact(o: SimulateOptions): SimulateResult {
@@ -94,12 +97,15 @@ export function simulateContact(o: SimulateOptions): SimulateResult {
   const tol = o.tol ?? 1e-8;
   const stepTol = o.stepTol ?? 0.05;
   const p = new Float64Array(N), gap = new Float64Array(N), w = new Float64Array(N), hEff = Float64Array.from(o.h);
-  const stats = { solves: 0, iterations: 0, steps_accepted: 0, steps_rejected: 0, worst_residual: 0 };
+  const stats = { solves: 0, iterations: 0, steps_accepted: 0, steps_rejected: 0, worst_residual: 0, unconverged: 0 };
+  const maxCreepIter = o.maxCreepIter ?? 300;
   const records: BemRecord[] = [];
 
   const solve = (pbar: number, sink: ReturnType<typeof sinkTerm> | null): number => {
-    const r = solveContact(hs, hEff, p, { meanPressure: pbar, hardness, sink, tol }, gap);
+    // a creep step that stalls (pixels at the creep threshold) is accepted after maxCreepIter and counted
+    const r = solveContact(hs, hEff, p, { meanPressure: pbar, hardness, sink, tol, maxIter: sink ? maxCreepIter : undefined }, gap);
     stats.solves++; stats.iterations += r.iterations;
+    if (!r.converged) stats.unconverged++;
     stats.worst_residual = Math.max(stats.worst_residual, r.residual);
     return r.iterations;
   };
@@ -160,7 +166,8 @@ export function simulateContact(o: SimulateOptions): SimulateResult {
   }
   const itFirst = solve(pressureAt(hist, t), null);
   let last = record(t, pressureAt(hist, t), itFirst);
-  let dt = o.dt0 ?? 1e-3 / (eStar * law.A * Math.pow(Math.max(last.mean_contact_pressure / c - law.threshold, 1e-6), law.n - 1));
+  // backward Euler is stable at any step: start at the Maxwell time of the spots and let the contact-fraction control shorten it
+  let dt = o.dt0 ?? 1 / (eStar * law.A * Math.pow(Math.max(last.mean_contact_pressure / c - law.threshold, 1e-6), law.n - 1));
   const maxSteps = o.maxSteps ?? 5000;
   const breaks = hist.map((h) => h.t).filter((x) => x > t);
   const pSave = new Float64Array(N);
