@@ -51,10 +51,6 @@ const sinkOf = (s: SinkTerm, i: number, p: number): number => {
   const x = p / s.c - s.s0;
   return x > 0 ? s.b[i] * Math.pow(x, s.n) : 0;
 };
-const sinkSlope = (s: SinkTerm, i: number, p: number): number => {
-  const x = p / s.c - s.s0;
-  return x > 0 ? ((s.b[i] * s.n) / s.c) * Math.pow(x, s.n - 1) : 0;
-};
 
 /**
  * Solve in place: `p` holds the start (a previous solution, or anything ≥ 0) and gets the pressures;
@@ -75,6 +71,7 @@ export function solveContact(hs: HalfSpace, h: Float64Array, p: Float64Array, o:
   const d0 = hs.selfCompliance();
   const g = new Float64Array(N), t = new Float64Array(N), r = new Float64Array(N), dinv = new Float64Array(N);
   const work = new Uint8Array(N);
+  const phi1 = sink ? new Float64Array(N) : g, phi2 = sink ? new Float64Array(N) : g;
   let sum = 0;
   for (let i = 0; i < N; i++) { p[i] = Math.min(H, Math.max(0, p[i])); sum += p[i]; }
   if (!(sum > 0)) p.fill(o.meanPressure);
@@ -85,7 +82,16 @@ export function solveContact(hs: HalfSpace, h: Float64Array, p: Float64Array, o:
   for (; it < maxIter; it++) {
     hs.displacement(p, g);
     for (let i = 0; i < N; i++) g[i] -= h[i];
-    if (sink) for (let i = 0; i < N; i++) if (p[i] > 0) g[i] += sinkOf(sink, i, p[i]);
+    if (sink) {
+      // Φ' once per pixel and iteration; Φ'' = n·Φ'/(c·x) needs no second power
+      for (let i = 0; i < N; i++) {
+        const x = p[i] / sink.c - sink.s0;
+        const v = p[i] > 0 && x > 0 ? sink.b[i] * Math.pow(x, sink.n) : 0;
+        phi1[i] = v;
+        phi2[i] = v > 0 ? (sink.n * v) / (sink.c * x) : 0;
+        g[i] += v;
+      }
+    }
     // working set: the free contact pixels 0 < p < H; the rigid shift is their mean gap
     let nw = 0, nc = 0, gs = 0, wsum = 0, wg = 0;
     for (let i = 0; i < N; i++) {
@@ -94,7 +100,7 @@ export function solveContact(hs: HalfSpace, h: Float64Array, p: Float64Array, o:
       if (p[i] > 0) nc++;
       if (w) {
         nw++; gs += g[i];
-        const di = 1 / (d0 + (sink ? sinkSlope(sink, i, p[i]) : 0));
+        const di = 1 / (d0 + (sink ? phi2[i] : 0));
         dinv[i] = di; wsum += di; wg += di * g[i];
       }
     }
@@ -157,7 +163,7 @@ export function solveContact(hs: HalfSpace, h: Float64Array, p: Float64Array, o:
       for (let i = 0; i < N; i++) if (work[i]) { tg += t[i] * g[i]; tr += t[i] * r[i]; }
       if (tr > 0 && tg > 0) {
         tau = tg / tr;
-        if (sink) tau = lineSearch(sink, p, t, work, tg, tr, tau);
+        if (sink) tau = lineSearch(sink, p, t, work, tg, tr, tau, phi1, phi2);
         for (let i = 0; i < N; i++) {
           if (work[i]) { const v = p[i] - tau * t[i]; p[i] = v < 0 ? 0 : v > H ? H : v; }
         }
@@ -190,19 +196,26 @@ function kthSmallest(a: Float64Array, k: number): number {
 
 /**
  * The step τ along −t where Σ t_i·g_i(p − τt) = 0: f(τ) = tg − τ·tr + Σ t_i(Φ'(p_i − τt_i) − Φ'(p_i))
- * decreases (Φ convex), f(0) = tg > 0 and f(tg/tr) ≤ 0, so a safeguarded Newton iteration on
- * [0, tg/tr] finds it.
+ * decreases (Φ convex), f(0) = tg > 0 and f(tg/tr) ≤ 0. Newton from τ = 0 with the cached Φ'' gives
+ * the first iterate; safeguarded Newton steps on [0, tg/tr] refine it to 1e-10 of tg (an inexact line
+ * search stalls the iteration at creep thresholds).
  */
-function lineSearch(s: SinkTerm, p: Float64Array, t: Float64Array, work: Uint8Array, tg: number, tr: number, tauMax: number): number {
+function lineSearch(s: SinkTerm, p: Float64Array, t: Float64Array, work: Uint8Array, tg: number, tr: number, tauMax: number, phi1: Float64Array, phi2: Float64Array): number {
   const N = p.length;
-  let lo = 0, hi = tauMax, tau = tauMax;
-  for (let k = 0; k < 40; k++) {
+  let curv = tr;
+  for (let i = 0; i < N; i++) if (work[i]) curv += t[i] * t[i] * phi2[i];
+  let lo = 0, hi = tauMax, tau = Math.min(tauMax, tg / curv);
+  for (let k = 0; k < 30; k++) {
     let f = tg - tau * tr, df = -tr;
     for (let i = 0; i < N; i++) {
       if (!work[i] || t[i] === 0) continue;
-      const q = Math.max(0, p[i] - tau * t[i]);
-      f += t[i] * (sinkOf(s, i, q) - sinkOf(s, i, p[i]));
-      if (q > 0) df -= t[i] * t[i] * sinkSlope(s, i, q);
+      const q = p[i] - tau * t[i];
+      const x = q / s.c - s.s0;
+      if (q > 0 && x > 0) {
+        const v = s.b[i] * Math.pow(x, s.n);
+        f += t[i] * (v - phi1[i]);
+        df -= (t[i] * t[i] * s.n * v) / (s.c * x);
+      } else f -= t[i] * phi1[i];
     }
     if (f > 0) lo = tau; else hi = tau;
     if (Math.abs(f) <= 1e-10 * Math.abs(tg) || hi - lo <= 1e-12 * tauMax) break;

@@ -8,7 +8,7 @@
  * two points that differ): loading only, so the plastic solution is the monotone one. Creeping Li is
  * stepped in time from the instantaneous elastic response at the first positive pressure: each step
  * solves the contact with the end pressure and the creep sink, a step is accepted when it changes
- * the contact fraction by at most `stepTol` (default 0.05), else shortened; the next step grows by up to
+ * the contact fraction by at most `stepTol` (default 0.1, as the 2D FEM's), else shortened; the next step grows by up to
  * 2×. The accumulated sink w is the Li's permanent
  * flattening; the contact geometry of a step is h − w.
  * Cost: per pressure or step, one contact solve (2 FFT pairs per iteration) and one cluster pass.
@@ -46,7 +46,7 @@ export interface SimulateOptions {
   history: HistoryPoint[];
   /** Relative tolerance of each contact solve (default 1e-8). */
   tol?: number;
-  /** Creep step control: the largest change of the contact fraction per step (default 0.05). */
+  /** Creep step control: the largest change of the contact fraction per step (default 0.1, as the 2D FEM's). */
   stepTol?: number;
   /** First creep step (s); default the Maxwell time 1/(E*·A·σⁿ⁻¹) at the spots' mean pressure / c. */
   dt0?: number;
@@ -95,7 +95,9 @@ export function simulateContact(o: SimulateOptions): SimulateResult {
   const hardness = li.law === 'plastic' ? c * (li.yieldMpa ?? NaN) : Infinity;
   if (li.law === 'plastic' && !(hardness > 0)) throw new Error('plastic Li needs a positive yield stress');
   const tol = o.tol ?? 1e-8;
-  const stepTol = o.stepTol ?? 0.05;
+  // a creep step's error is set by the step size (stepTol), not by the last digits of its solve
+  const creepTol = Math.max(tol, 1e-6);
+  const stepTol = o.stepTol ?? 0.1;
   const p = new Float64Array(N), gap = new Float64Array(N), w = new Float64Array(N), hEff = Float64Array.from(o.h);
   const stats = { solves: 0, iterations: 0, steps_accepted: 0, steps_rejected: 0, worst_residual: 0, unconverged: 0 };
   const maxCreepIter = o.maxCreepIter ?? 300;
@@ -103,7 +105,7 @@ export function simulateContact(o: SimulateOptions): SimulateResult {
 
   const solve = (pbar: number, sink: ReturnType<typeof sinkTerm> | null): number => {
     // a creep step that stalls (pixels at the creep threshold) is accepted after maxCreepIter and counted
-    const r = solveContact(hs, hEff, p, { meanPressure: pbar, hardness, sink, tol, maxIter: sink ? maxCreepIter : undefined }, gap);
+    const r = solveContact(hs, hEff, p, { meanPressure: pbar, hardness, sink, tol: sink ? creepTol : tol, maxIter: sink ? maxCreepIter : undefined }, gap);
     stats.solves++; stats.iterations += r.iterations;
     if (!r.converged) stats.unconverged++;
     stats.worst_residual = Math.max(stats.worst_residual, r.residual);
