@@ -36,6 +36,7 @@ const COMMANDS: { names: string[]; register: (program: Command) => Promise<void>
   { names: ['current'], register: async (p) => (await import('./commands/current.js')).registerCurrent(p) },
   { names: ['fem'], register: async (p) => (await import('./commands/fem.js')).registerFem(p) },
   { names: ['series'], register: async (p) => (await import('./commands/series.js')).registerSeriesCommand(p) },
+  { names: ['contact3d'], register: async (p) => (await import('./commands/contact3d.js')).registerContact3d(p) },
   { names: ['run'], register: async (p) => (await import('./commands/run.js')).registerRun(p) },
   { names: ['view'], register: async (p) => (await import('./commands/view.js')).registerView(p) },
   { names: ['figure'], register: async (p) => (await import('./commands/figure.js')).registerFigure(p) },

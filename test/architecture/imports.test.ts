@@ -10,7 +10,7 @@ import { REPO } from '../helpers.js';
 
 const LAYER: Record<string, number> = {
   io: 0, compute: 0,
-  segment: 1, thickness: 1, pores: 1, strip: 1, current: 1, fem: 1, synth: 1, report: 1, series: 1,
+  segment: 1, thickness: 1, pores: 1, strip: 1, current: 1, fem: 1, contact3d: 1, synth: 1, report: 1, series: 1,
   pipeline: 2, view: 2, batch: 2,
   cli: 3,
 };
