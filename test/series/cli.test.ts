@@ -2,7 +2,7 @@
  * `buried synth --series` and `buried series` end to end (built CLI): recovered motion vs the
  * series truth, the resampled files, and bad input (exit 2, one line naming the problem, nothing written).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadVolume } from '../../src/io/open.js';
@@ -121,6 +121,37 @@ describe('buried series', () => {
     // measured 1.22 and 1.42 voxel: a guard against getting worse, not the issue's target
     for (const k of [0, 1]) expect(mae[k]).toBeLessThan(1.7);
     expect(e.changes[1].from_first.mean_um).toBeLessThan(e.changes[0].from_first.mean_um);
+  }, 180_000);
+
+  it('buried run --series LIST.yaml: the same registration and outputs as buried series; a bad list: exit 2 naming it', () => {
+    const list = path.join(dir, 'cell.yaml');
+    writeFileSync(list, ['scans:', '  - scan: syn/scan0.tif', '    charge: 0', '    labels: syn/labels0.tif', '  - scan: syn/scan1.tif', '    charge: 0.5', '    labels: syn/labels1.tif', 'levels: 3', ''].join('\n'));
+    const viaRun = path.join(dir, 'via-run'), viaSeries = path.join(dir, 'via-series');
+    const a = cli(['run', '--series', list, '-o', viaRun, '--json']);
+    expect(a.status, a.stderr).toBe(0);
+    const b = cli(['series', path.join(syn, 'scan0.tif'), path.join(syn, 'scan1.tif'), '-o', viaSeries, '--labels', `${path.join(syn, 'labels0.tif')},${path.join(syn, 'labels1.tif')}`, '--charge', '0,0.5', '--levels', '3', '--json']);
+    expect(b.status, b.stderr).toBe(0);
+    const ra = JSON.parse(a.stdout) as Record, rb = JSON.parse(b.stdout) as Record;
+    expect(ra.transforms[1].translation_voxels).toEqual(rb.transforms[1].translation_voxels);
+    expect(ra.transforms.map((t) => t.charge_mah_cm2)).toEqual([0, 0.5]);
+    expect(existsSync(path.join(viaRun, 'scan1', 'thickness_change_um.tif'))).toBe(true);
+    const bad: [string, RegExp][] = [
+      ['scans:\n  - scan: syn/scan0.tif\n    charge: 0\n  - scan: syn/scan1.tif\n', /charge given for 1 of 2 scans/],
+      ['scan: [a, b]\n', /expected a "scans:" list/],
+      ['scans:\n  - syn/scan0.tif\n  - syn/scan1.tif\nlevel: 3\n', /unknown key level/],
+    ];
+    for (const [text, message] of bad) {
+      writeFileSync(list, text);
+      const out = path.join(dir, `bad-list-${Math.random().toString(36).slice(2)}`);
+      const r = cli(['run', '--series', list, '-o', out]);
+      expect(r.status, r.stderr).toBe(2);
+      expect(r.stderr).toMatch(message);
+      expect(r.stderr).toContain('cell.yaml');
+      expect(existsSync(path.join(out, 'series.json'))).toBe(false);
+    }
+    const both = cli(['run', path.join(syn, 'scan0.tif'), '--series', list, '-o', path.join(dir, 'both')]);
+    expect(both.status).toBe(2);
+    expect(both.stderr).toMatch(/either a scan .* or --series/);
   }, 180_000);
 
   it('bad input: exit 2, one line naming the problem, no series.json', () => {

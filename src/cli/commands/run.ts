@@ -6,6 +6,9 @@ import { addConfigOptions, configFromFlags, type ConfigFlags } from '../config-f
 import { runPipeline } from '../../pipeline/run.js';
 import { action, emit, EXIT_CODES_HELP } from '../run-command.js';
 import { applyQcOutcome, qcOutcome } from '../qc-outcome.js';
+import { readSeriesList } from '../series-list.js';
+import { openOptionsOf } from '../../pipeline/stages.js';
+import { seriesAction } from './series.js';
 
 interface RunFlags extends ConfigFlags {
   out: string;
@@ -21,6 +24,7 @@ interface RunFlags extends ConfigFlags {
   annotations?: string;
   annotationMap?: string;
   fillHoles?: boolean;
+  series?: string;
 }
 
 function parseStages(flag: string, text: string): StageName[] {
@@ -53,12 +57,19 @@ export function registerRun(program: Command): void {
     .option('--label-map <map>', 'same as --segment-label-map: their codes onto the phases, SRC:PHASE,… e.g. "0:void,1:electrolyte,2:li"')
     .option('--fill-holes', 'same as --segment-fill-holes true (as in buried segment)')
     .option('--no-fill-holes', 'same as --segment-fill-holes false')
+    .option('--series <list.yaml>', 'a cell over time instead of one scan: the scans (with charge and labels) listed in this YAML file, registered and compared as `buried series` does (see the README)')
     .option('--json', 'print the run summary as JSON on stdout')
     .addHelpText('after', `\n${EXIT_CODES_HELP}`);
   // --config, --set, --voxel, --workers and one flag per configuration key (--segment-method, ...)
   addConfigOptions(cmd);
   cmd.action(
     action(async (input: string | undefined, flags: RunFlags) => {
+      if (flags.series !== undefined) {
+        if (input !== undefined) throw new InputError(`give either a scan (${input}) or --series ${flags.series}, not both`);
+        const cfg = await configFromFlags(flags);
+        await seriesAction(await readSeriesList(flags.series), flags.out, { open: openOptionsOf(cfg), force: flags.force === true, json: Boolean(flags.json) });
+        return;
+      }
       // --strict is the short form of --run-strict true (the schema key, also settable in the config file)
       const cfg = await configFromFlags({
         ...flags,

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { InputError } from '../../io/errors.js';
 import { registerSeries } from '../../series/index.js';
+import type { OpenOptions } from '../../io/open.js';
 import { addInputOptions, ensureOutputDir, FORCE_HELP, openOptionsFrom, type InputFlags } from '../input-options.js';
 import { action, emit } from '../run-command.js';
 
@@ -40,28 +41,42 @@ export function registerSeriesCommand(program: Command): void {
         levels = Number(flags.levels);
         if (!Number.isInteger(levels) || levels < 1 || levels > 8) throw new InputError(`--levels must be an integer from 1 to 8, got '${flags.levels}'`);
       }
-      if (scans.length < 2) throw new InputError(`series needs at least two scans, got ${scans.length}`);
-      const files = ['series.json', 'report.html', ...scans.slice(1).flatMap((_, i) => [`scan${i + 1}/scan.tif`, `scan${i + 1}/labels.tif`,
-        ...['', '_far'].flatMap((far) => ['thickness_change_um', 'thickness_change_previous_um', 'replay_agreement_uniform', 'replay_agreement_current'].map((f) => `scan${i + 1}/${f}${far}.tif`))])];
-      await ensureOutputDir(flags.out, { files, force: flags.force });
-      const record = await registerSeries(scans, flags.out, {
-        labels,
-        charge,
-        open: openOptionsFrom(flags),
-        register: { levels },
-        onProgress: (m) => process.stderr.write(`series: ${m}\n`),
-      });
-      emit(
-        Boolean(flags.json),
-        record,
-        [
-          `wrote ${flags.out}: series.json and ${scans.length - 1} resampled scan(s)`,
-          ...record.transforms.slice(1).map(
-            (t) =>
-              `  scan ${t.index}: translation ${t.translation_um.map((x) => x.toFixed(2)).join(', ')} µm [z, y, x], rotation ${t.rotation_deg.map((x) => x.toFixed(3)).join(', ')}° [z, y, x], NCC ${t.ncc.toFixed(3)}, overlap ${(100 * t.overlap).toFixed(1)} %`,
-          ),
-        ].join('\n'),
-      );
+      await seriesAction({ scans, labels, charge, levels }, flags.out, { open: openOptionsFrom(flags), force: flags.force, json: Boolean(flags.json) });
     }),
+  );
+}
+
+/** A series as the command line or a YAML list gives it. */
+export interface SeriesInputs {
+  scans: string[];
+  labels?: string[];
+  charge?: number[];
+  levels?: number;
+}
+
+/** `buried series` and `buried run --series`: register, write DIR, print the summary. */
+export async function seriesAction(inputs: SeriesInputs, out: string, o: { open: OpenOptions; force?: boolean; json: boolean }): Promise<void> {
+  const { scans } = inputs;
+  if (scans.length < 2) throw new InputError(`series needs at least two scans, got ${scans.length}`);
+  const files = ['series.json', 'report.html', ...scans.slice(1).flatMap((_, i) => [`scan${i + 1}/scan.tif`, `scan${i + 1}/labels.tif`,
+    ...['', '_far'].flatMap((far) => ['thickness_change_um', 'thickness_change_previous_um', 'replay_agreement_uniform', 'replay_agreement_current'].map((f) => `scan${i + 1}/${f}${far}.tif`))])];
+  await ensureOutputDir(out, { files, force: o.force });
+  const record = await registerSeries(scans, out, {
+    labels: inputs.labels,
+    charge: inputs.charge,
+    open: o.open,
+    register: { levels: inputs.levels },
+    onProgress: (m) => process.stderr.write(`series: ${m}\n`),
+  });
+  emit(
+    o.json,
+    record,
+    [
+      `wrote ${out}: series.json, report.html and ${scans.length - 1} resampled scan(s)`,
+      ...record.transforms.slice(1).map(
+        (t) =>
+          `  scan ${t.index}: translation ${t.translation_um.map((x) => x.toFixed(2)).join(', ')} µm [z, y, x], rotation ${t.rotation_deg.map((x) => x.toFixed(3)).join(', ')}° [z, y, x], NCC ${t.ncc.toFixed(3)}, overlap ${(100 * t.overlap).toFixed(1)} %`,
+      ),
+    ].join('\n'),
   );
 }
