@@ -13,28 +13,41 @@ const ELECTROLYTE = 2;
 const COLLECTOR = 3;
 const MASKED = 255;
 
-/** Separable box dilation of a 0/1 volume by `r` voxels along each axis, in place. */
+/**
+ * Separable box dilation of a 0/1 volume by `r` voxels along each axis, in place: along x row by
+ * row, along y and z with the distance since the last (and to the next) set voxel kept per column,
+ * so every pass walks the volume in memory order.
+ */
 function dilate(v: Uint8Array, shape: Shape3, r: number): void {
   const [nz, ny, nx] = shape;
-  const strides = [1, nx, nx * ny];
-  const sizes = [nx, ny, nz];
-  const line = new Uint8Array(Math.max(nx, ny, nz));
-  for (let a = 0; a < 3; a++) {
-    const s = strides[a];
-    const n = sizes[a];
-    for (let start = 0; start < v.length; start++) {
-      // A line starts where the index along axis a is 0.
-      if (Math.floor(start / s) % n !== 0) continue;
-      for (let i = 0; i < n; i++) line[i] = v[start + i * s];
-      let last = -Infinity;
+  const src = new Uint8Array(v.length);
+  // [count of steps, step between them (voxels), block size walked together, blocks, block stride]
+  const axes: Array<[number, number, number, number, number]> = [
+    [nx, 1, 1, nz * ny, nx], // x: within a row
+    [ny, nx, nx, nz, ny * nx], // y: rows of a plane, every x at once
+    [nz, ny * nx, ny * nx, 1, 0], // z: planes, every (y, x) at once
+  ];
+  const last = new Int32Array(Math.max(nx, ny * nx));
+  for (const [n, step, width, blocks, blockStride] of axes) {
+    src.set(v);
+    for (let b = 0; b < blocks; b++) {
+      const base = b * blockStride;
+      // forward: within r after a set voxel; backward: within r before one
+      last.fill(-1 - r, 0, width);
       for (let i = 0; i < n; i++) {
-        if (line[i]) last = i;
-        if (i - last <= r) v[start + i * s] = 1;
+        const o = base + i * step;
+        for (let c = 0; c < width; c++) {
+          if (src[o + c]) last[c] = i;
+          if (i - last[c] <= r) v[o + c] = 1;
+        }
       }
-      last = Infinity;
+      last.fill(n + r, 0, width);
       for (let i = n - 1; i >= 0; i--) {
-        if (line[i]) last = i;
-        if (last - i <= r) v[start + i * s] = 1;
+        const o = base + i * step;
+        for (let c = 0; c < width; c++) {
+          if (src[o + c]) last[c] = i;
+          if (last[c] - i <= r) v[o + c] = 1;
+        }
       }
     }
   }

@@ -144,4 +144,24 @@ describe('stable-phase mask', () => {
     expect(Array.from(stablePhaseMask(labels, shape, 0))).toEqual([1, 1, 1, 0, 0, 1, 1, 0, 0, 0, 0, 0]);
     expect(Array.from(fieldOfViewMask(labels, shape, 2))).toEqual([1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0]);
   });
+
+  it('in 3D: every voxel farther than the margin (box, per axis) from all 255 voxels, against a brute-force search', () => {
+    const shape: Shape3 = [7, 9, 11];
+    const [nz, ny, nx] = shape;
+    let seed = 5;
+    const rnd = () => ((seed = (seed * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+    const labels = Uint8Array.from({ length: nz * ny * nx }, () => (rnd() < 0.03 ? 255 : 2));
+    for (const margin of [1, 2, 3]) {
+      const got = fieldOfViewMask(labels, shape, margin);
+      let wrong = 0;
+      for (let z = 0; z < nz; z++) for (let y = 0; y < ny; y++) for (let x = 0; x < nx; x++) {
+        let near = false;
+        for (let c = Math.max(0, z - margin); c <= Math.min(nz - 1, z + margin) && !near; c++)
+          for (let b = Math.max(0, y - margin); b <= Math.min(ny - 1, y + margin) && !near; b++)
+            for (let a = Math.max(0, x - margin); a <= Math.min(nx - 1, x + margin); a++) if (labels[(c * ny + b) * nx + a] === 255) { near = true; break; }
+        if (got[(z * ny + y) * nx + x] !== (near ? 0 : 1)) wrong++;
+      }
+      expect(wrong, `margin ${margin}`).toBe(0);
+    }
+  });
 });
