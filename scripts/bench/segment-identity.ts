@@ -15,8 +15,8 @@ import { createBackend } from '../../src/compute/index.js';
 import { generatePhantom, type PresetName, type SynthOptions } from '../../src/synth/index.js';
 import { segment, segmentOutOfCore } from '../../src/segment/index.js';
 import type { SegmentOptions, SegmentReport } from '../../src/segment/index.js';
-import type { VolumeSource } from '../../src/io/source.js';
-import type { Shape3, Volume, VoxelArray } from '../../src/io/volume.js';
+import { memorySource } from '../../src/io/source.js';
+import type { Shape3, Volume } from '../../src/io/volume.js';
 
 const argv = process.argv.slice(2);
 const arg = (name: string, def: string) => {
@@ -41,21 +41,6 @@ const CASES: Record<string, Case> = {
   fullcell: { preset: 'fullcell', shape: [160, 112, 112], slab: 18 },
   'fullcell-plunger': { preset: 'fullcell', shape: [160, 96, 96], synth: { surroundings: 'plunger' }, slab: 20 },
 };
-
-function memorySource(v: Volume): VolumeSource {
-  const plane = v.shape[1] * v.shape[2];
-  return {
-    path: '(memory)', format: 'raw', shape: v.shape, dtype: v.dtype, spacing: v.spacing, spacingOrigin: 'bench', warnings: [], detail: 'in memory',
-    async readSlices(z0: number, z1: number, into?: VoxelArray): Promise<VoxelArray> {
-      const src = v.data.subarray(z0 * plane, z1 * plane);
-      if (!into) return src.slice();
-      const out = into.subarray(0, src.length);
-      out.set(src as never);
-      return out;
-    },
-    async close() {},
-  };
-}
 
 const sha = (b: Uint8Array | string) => createHash('sha256').update(b).digest('hex').slice(0, 24);
 function reportHash(r: SegmentReport): string {

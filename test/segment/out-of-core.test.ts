@@ -8,27 +8,11 @@ import { describe, expect, it } from 'vitest';
 import { generatePhantom, type PresetName, type SynthOptions } from '../../src/synth/index.js';
 import { segment, segmentOutOfCore } from '../../src/segment/index.js';
 import type { SegmentOptions, SegmentReport } from '../../src/segment/index.js';
-import type { VolumeSource } from '../../src/io/source.js';
-import type { Volume, VoxelArray } from '../../src/io/volume.js';
+import { memorySource } from '../../src/io/source.js';
+import type { Volume } from '../../src/io/volume.js';
 import { testBackend } from './backend.js';
 import { MAX_HALO } from '../../src/segment/store.js';
 import { dice } from './metrics.js';
-
-/** A VolumeSource over a volume in memory (copies slices out, like a file reader). */
-function memorySource(v: Volume): VolumeSource {
-  const plane = v.shape[1] * v.shape[2];
-  return {
-    path: '(memory)', format: 'raw', shape: v.shape, dtype: v.dtype, spacing: v.spacing, spacingOrigin: 'test', warnings: [], detail: 'in memory',
-    async readSlices(z0: number, z1: number, into?: VoxelArray): Promise<VoxelArray> {
-      const src = v.data.subarray(z0 * plane, z1 * plane);
-      if (!into) return src.slice();
-      const out = into.subarray(0, src.length);
-      out.set(src as never);
-      return out;
-    },
-    async close() {},
-  };
-}
 
 /** The report fields that must agree (timings and the backend text aside). */
 function numbers(r: SegmentReport) {
