@@ -166,6 +166,8 @@ export interface WasmInstance {
   functions: Record<string, (...args: number[]) => number | undefined>;
 }
 
+const compiled = new WeakMap<Uint8Array, object>();
+
 /** A fresh memory of `pages` × 64 KiB (zeroed), to give a module that imports env.memory. */
 export function newMemory(pages: number): WasmMemory {
   return new (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly.Memory({ initial: pages });
@@ -177,7 +179,10 @@ export function newMemory(pages: number): WasmMemory {
  */
 export function instantiate(bytes: Uint8Array, memory?: WasmMemory): WasmInstance {
   const api = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
-  const { exports } = new api.Instance(new api.Module(bytes), memory ? { env: { memory } } : {});
+  // a module instantiated again (a kernel per call) is compiled once
+  let module = compiled.get(bytes);
+  if (!module) compiled.set(bytes, (module = new api.Module(bytes)));
+  const { exports } = new api.Instance(module, memory ? { env: { memory } } : {});
   const functions: Record<string, (...args: number[]) => number | undefined> = {};
   for (const [name, v] of Object.entries(exports)) if (typeof v === 'function') functions[name] = v as (...args: number[]) => number | undefined;
   return { memory: memory ?? (exports.memory as WasmMemory), functions };

@@ -144,11 +144,12 @@ export function seriesChange(labels: Volume[], options: SeriesChangeOptions = {}
       fromPrevious.push(b);
       changes.push({ scan: k, from_first: stats(a, pixelUm2, areaUm2), from_previous: stats(b, pixelUm2, areaUm2), void_events: matchVoids(voids[k - 1], voids[k], rows * cols) });
     }
-    const capacity = thickness.map((t) => meanFinite(t) / UM_PER_MAH_CM2);
+    const meanThickness = thickness.map(meanFinite);
+    const capacity = meanThickness.map((t) => t / UM_PER_MAH_CM2);
     const replays = options.replay === false ? [] : compareReplays(thickness[0], thickness.slice(1), series.slice(1).map((e) => e.contact.contact), rows, cols, map0.pixel_um[0], options.replay ?? {});
     electrodes.push({
       name: e0.name, suffix: e0.suffix, side,
-      mean_thickness_um: thickness.map(meanFinite),
+      mean_thickness_um: meanThickness,
       capacity_mah_cm2: capacity,
       active_area_fraction: series.map((e) => e.contact.contactFraction),
       max_penetration_um: series.map((e) => maxFinite(e.map.penetration)),
