@@ -29,6 +29,7 @@ export async function readSeriesList(file: string): Promise<SeriesInputs> {
   const { scans, levels, ...rest } = doc as { scans: unknown[]; levels?: unknown };
   const extra = Object.keys(rest);
   if (extra.length) throw bad(`unknown key${extra.length > 1 ? 's' : ''} ${extra.join(', ')} (scans, levels)`);
+  if (scans.length < 2) throw bad(`a series needs at least two scans, got ${scans.length}`);
   const dir = path.dirname(file);
   const entries = scans.map((e, k) => {
     const o = typeof e === 'string' ? { scan: e } : e;

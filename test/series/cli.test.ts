@@ -138,6 +138,7 @@ describe('buried series', () => {
     const bad: [string, RegExp][] = [
       ['scans:\n  - scan: syn/scan0.tif\n    charge: 0\n  - scan: syn/scan1.tif\n', /charge given for 1 of 2 scans/],
       ['scan: [a, b]\n', /expected a "scans:" list/],
+      ['scans:\n  - syn/scan0.tif\n', /scan list: a series needs at least two scans, got 1/],
       ['scans:\n  - syn/scan0.tif\n  - syn/scan1.tif\nlevel: 3\n', /unknown key level/],
     ];
     for (const [text, message] of bad) {
