@@ -9,6 +9,7 @@
  *     - scan: scan1.tif
  *       charge: 1.5
  *   levels: 4                  # optional pyramid levels
+ *   transform: affine          # optional: rigid (default) or affine (pellet creep)
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -26,9 +27,9 @@ export async function readSeriesList(file: string): Promise<SeriesInputs> {
   }
   const bad = (why: string) => new InputError(`scan list: ${why}`, file);
   if (!doc || typeof doc !== 'object' || !Array.isArray((doc as { scans?: unknown }).scans)) throw bad('expected a "scans:" list');
-  const { scans, levels, ...rest } = doc as { scans: unknown[]; levels?: unknown };
+  const { scans, levels, transform, ...rest } = doc as { scans: unknown[]; levels?: unknown; transform?: unknown };
   const extra = Object.keys(rest);
-  if (extra.length) throw bad(`unknown key${extra.length > 1 ? 's' : ''} ${extra.join(', ')} (scans, levels)`);
+  if (extra.length) throw bad(`unknown key${extra.length > 1 ? 's' : ''} ${extra.join(', ')} (scans, levels, transform)`);
   if (scans.length < 2) throw bad(`a series needs at least two scans, got ${scans.length}`);
   const dir = path.dirname(file);
   const entries = scans.map((e, k) => {
@@ -47,7 +48,9 @@ export async function readSeriesList(file: string): Promise<SeriesInputs> {
     return xs as T[];
   };
   if (levels !== undefined && !(Number.isInteger(levels) && (levels as number) >= 1 && (levels as number) <= 8)) throw bad('levels must be an integer from 1 to 8');
+  if (transform !== undefined && transform !== 'rigid' && transform !== 'affine') throw bad(`transform must be rigid or affine, got '${String(transform)}'`);
   return {
+    transform: transform as 'rigid' | 'affine' | undefined,
     scans: entries.map((e) => e.scan),
     charge: all(entries.map((e) => e.charge), 'charge'),
     labels: all(entries.map((e) => e.labels), 'labels'),

@@ -9,7 +9,7 @@ import type { Shape3, Spacing3, Volume } from '../io/volume.js';
 import { phaseCorrelate } from './phase-correlation.js';
 import { buildPyramid, type Level } from './pyramid.js';
 import { gaussian3 } from '../compute/scale-features.js';
-import { registerLevel, type LevelReport, type RigidOptions } from './rigid.js';
+import { registerLevel, type LevelReport, type Model, type RigidOptions } from './rigid.js';
 import { IDENTITY, indexMap, volumeCentre, type RigidTransform } from './transform.js';
 
 export interface RegisterOptions extends RigidOptions {
@@ -26,6 +26,11 @@ export interface RegisterOptions extends RigidOptions {
   initial?: RigidTransform;
   /** Phase-correlation translation search before the Gauss–Newton levels (default true; off with `initial`). */
   search?: boolean;
+  /**
+   * 'rigid' (default) or 'affine': after the rigid levels, a second coarse-to-fine pass solves all 12
+   * affine parameters starting from the rigid solution (pellet creep: a few % of anisotropic scale).
+   */
+  transform?: Model;
 }
 
 export interface SearchReport {
@@ -142,6 +147,12 @@ export function registerRigid(fixed: Volume, moving: Volume, options: RegisterOp
   if (options.movingFov && options.movingFov.length !== moving.data.length) throw new InputError(`moving field-of-view mask has ${options.movingFov.length} voxels, the moving scan ${moving.data.length}`);
   const moved = options.movingFov ? { mask: options.movingFov, shape: moving.shape } : null;
   for (let l = top; l >= 0; l--) reports.push(registerLevel(fp[l], mp[l], spacing, movingSpacing, options.mask ?? null, fixed.shape, T, o, moved));
+  if (options.transform === 'affine') {
+    // the 12-parameter pass starts from the rigid solution (issue #21): only the small non-rigid part is left to find
+    for (let l = top; l >= 0; l--) reports.push({ ...registerLevel(fp[l], mp[l], spacing, movingSpacing, options.mask ?? null, fixed.shape, T, o, moved, 'affine'), model: 'affine' });
+  } else if (options.transform !== undefined && options.transform !== 'rigid') {
+    throw new InputError(`transform must be rigid or affine, got '${String(options.transform)}'`);
+  }
   return {
     transform: T,
     levels: reports,

@@ -1,5 +1,6 @@
 /**
- * Rigid registration of a moving scan to a fixed one: inverse-compositional Gauss–Newton
+ * Rigid (or, with model 'affine', 12-parameter affine) registration of a moving scan to a fixed
+ * one: inverse-compositional Gauss–Newton
  * (Baker & Matthews 2004, "Lucas–Kanade 20 years on", IJCV 56) on a box pyramid,
  * with a per-iteration linear intensity map (a·M + b ≈ F: the least-squares equivalent of
  * normalised cross-correlation, so gain and offset drift between scans cancel). What changed
@@ -14,8 +15,8 @@
  */
 import type { Shape3, Spacing3 } from '../io/volume.js';
 import type { Level } from './pyramid.js';
-import { solveRigid } from './solve.js';
-import { apply, matMul, rodrigues, type Mat3, type RigidTransform, type Vec3 } from './transform.js';
+import { solveAffine, solveRigid } from './solve.js';
+import { apply, invert3, matMul, rodrigues, transpose, type Mat3, type RigidTransform, type Vec3 } from './transform.js';
 
 export interface LevelReport {
   shape: Shape3;
@@ -23,7 +24,13 @@ export interface LevelReport {
   iterations: number;
   /** Normalised cross-correlation of the valid samples after the last iteration. */
   ncc: number;
+  /** Set on the affine pass's levels only (rigid levels carry no such key). */
+  model?: 'affine';
 }
+
+/** The transform family the Gauss–Newton solves for: rigid (6 parameters) or affine (12). */
+export type Model = 'rigid' | 'affine';
+const PARAMS: Record<Model, number> = { rigid: 6, affine: 12 };
 
 export interface RigidOptions {
   /** Most samples per level (default 400 000). */
@@ -40,7 +47,7 @@ interface Samples {
   /** Position relative to the rotation centre (µm, x y z), 3 per sample. */
   r: Float64Array;
   f: Float32Array;
-  /** Jacobian rows [∇F, r × ∇F], 6 per sample. */
+  /** Jacobian rows, P per sample: rigid [∇F, r × ∇F] (6), affine [∇F, ∂F/∂x · r, ∂F/∂y · r, ∂F/∂z · r] (12). */
   J: Float64Array;
   count: number;
 }
@@ -54,7 +61,7 @@ function position(level: Level, spacing: Spacing3, a: number, n: number): number
  * Fixed-image samples of one level: interior voxels on a grid of `stride`, inside the mask (looked
  * up at the fine voxel nearest the level voxel's centre), the `maxSamples` largest gradients.
  */
-function selectSamples(level: Level, spacing: Spacing3, mask: Uint8Array | null, fineShape: Shape3, centre: Vec3, maxSamples: number): Samples {
+function selectSamples(level: Level, spacing: Spacing3, mask: Uint8Array | null, fineShape: Shape3, centre: Vec3, maxSamples: number, model: Model): Samples {
   const [nz, ny, nx] = level.shape;
   const F = level.data;
   const plane = ny * nx;
@@ -94,7 +101,8 @@ function selectSamples(level: Level, spacing: Spacing3, mask: Uint8Array | null,
   }
   const r = new Float64Array(3 * keep);
   const f = new Float32Array(keep);
-  const J = new Float64Array(6 * keep);
+  const P = PARAMS[model];
+  const J = new Float64Array(P * keep);
   let s = 0;
   for (let q = 0; q < idx.length && s < keep; q++) {
     if (mag[q] < threshold) continue;
@@ -112,8 +120,9 @@ function selectSamples(level: Level, spacing: Spacing3, mask: Uint8Array | null,
     r[3 * s + 1] = ry;
     r[3 * s + 2] = rz;
     f[s] = F[p];
-    // ∇F·(ω × r) = ω·(r × ∇F)
-    J.set([gx, gy, gz, ry * gz - rz * gy, rz * gx - rx * gz, rx * gy - ry * gx], 6 * s);
+    // rigid: ∇F·(ω × r) = ω·(r × ∇F); affine: ∇F·(ΔA r) = Σ_ij ∂_iF ΔA_ij r_j
+    if (model === 'rigid') J.set([gx, gy, gz, ry * gz - rz * gy, rz * gx - rx * gz, rx * gy - ry * gx], 6 * s);
+    else J.set([gx, gy, gz, gx * rx, gx * ry, gx * rz, gy * rx, gy * ry, gy * rz, gz * rx, gz * ry, gz * rz], 12 * s);
     s++;
   }
   return { r, f, J, count: s };
@@ -155,8 +164,10 @@ export function registerLevel(
   T: RigidTransform,
   o: Required<RigidOptions>,
   moved: { mask: Uint8Array; shape: Shape3 } | null = null,
+  model: Model = 'rigid',
 ): LevelReport {
-  const S = selectSamples(fixed, spacing, mask, fineShape, T.c, o.maxSamples);
+  const S = selectSamples(fixed, spacing, mask, fineShape, T.c, o.maxSamples, model);
+  const P = PARAMS[model];
   const n = S.count;
   const m = new Float64Array(n);
   // Largest distance of a sample from the centre: turns a rotation step into a voxel displacement.
@@ -166,8 +177,8 @@ export function registerLevel(
   const levelVoxel = Math.min(...[0, 1, 2].map((a) => spacing[a] * fixed.step[a]));
   let it = 0;
   let ncc = NaN;
-  const H = new Float64Array(36);
-  const g = new Float64Array(6);
+  const H = new Float64Array(P * P);
+  const g = new Float64Array(P);
   for (; it < o.maxIterations; it++) {
     // 1. Moving scan at the transformed samples.
     const [R0, R1, R2, R3, R4, R5, R6, R7, R8] = T.R;
@@ -214,26 +225,31 @@ export function registerLevel(
     for (let s = 0; s < n; s++) {
       if (Number.isNaN(m[s])) continue;
       const es = a * m[s] + b - S.f[s];
-      const j = 6 * s;
-      for (let r = 0; r < 6; r++) {
+      const j = P * s;
+      for (let r = 0; r < P; r++) {
         const jr = S.J[j + r];
         g[r] += jr * es;
-        for (let c = r; c < 6; c++) H[r * 6 + c] += jr * S.J[j + c];
+        for (let c = r; c < P; c++) H[r * P + c] += jr * S.J[j + c];
       }
     }
-    for (let r = 0; r < 6; r++) for (let c = 0; c < r; c++) H[r * 6 + c] = H[c * 6 + r];
-    const { d, rank } = solveRigid(H, g, rMax, o.cutoff);
+    for (let r = 0; r < P; r++) for (let c = 0; c < r; c++) H[r * P + c] = H[c * P + r];
+    const { d, rank } = model === 'rigid' ? solveRigid(H, g, rMax, o.cutoff) : solveAffine(H, g, rMax, o.cutoff);
     if (rank === 0) break;
+    // Largest displacement of a sample point by the update: |Δt| + ‖ω‖ (or ‖ΔA‖_F, a bound of its norm) · rMax.
+    const linear = model === 'rigid' ? Math.hypot(d[3], d[4], d[5]) : Math.hypot(...d.subarray(3));
     // Trust region: no sample point moves more than one voxel of this level per iteration.
-    const reach = (Math.hypot(d[0], d[1], d[2]) + Math.hypot(d[3], d[4], d[5]) * rMax) / levelVoxel;
-    if (reach > 1) for (let r = 0; r < 6; r++) d[r] /= reach;
-    // 4. Inverse-compositional update: T ← T ∘ ΔT⁻¹ (R ← R ΔRᵀ, t ← t − R ΔRᵀ Δt).
-    const dR = rodrigues([d[3], d[4], d[5]]);
-    const Rn = matMul(T.R, [dR[0], dR[3], dR[6], dR[1], dR[4], dR[7], dR[2], dR[5], dR[8]] as Mat3);
+    const reach = (Math.hypot(d[0], d[1], d[2]) + linear * rMax) / levelVoxel;
+    if (reach > 1) for (let r = 0; r < P; r++) d[r] /= reach;
+    // 4. Inverse-compositional update: T ← T ∘ ΔT⁻¹, i.e. A ← A M, t ← t − A M Δt with M = ΔR⁻¹ = ΔRᵀ (rigid) or (I + ΔA)⁻¹ (affine).
+    const M: Mat3 =
+      model === 'rigid'
+        ? transpose(rodrigues([d[3], d[4], d[5]]))
+        : invert3([1 + d[3], d[4], d[5], d[6], 1 + d[7], d[8], d[9], d[10], 1 + d[11]]);
+    const Rn = matMul(T.R, M);
     const shift = apply(Rn, [d[0], d[1], d[2]]);
     T.R = Rn;
     T.t = [T.t[0] - shift[0], T.t[1] - shift[1], T.t[2] - shift[2]];
-    const step = (Math.hypot(d[0], d[1], d[2]) + Math.hypot(d[3], d[4], d[5]) * rMax) / voxel;
+    const step = (Math.hypot(d[0], d[1], d[2]) + (model === 'rigid' ? Math.hypot(d[3], d[4], d[5]) : Math.hypot(...d.subarray(3))) * rMax) / voxel;
     if (step < o.tolerance) {
       it++;
       break;

@@ -16,7 +16,7 @@ import { segment } from '../segment/index.js';
 import { fieldOfViewMask, stablePhaseMask } from './mask.js';
 import { registerRigid, type RegisterOptions, type RegisterResult } from './register.js';
 import { resampleLinear, resampleNearest } from './resample.js';
-import { indexMap, toEulerZYX, type Vec3 } from './transform.js';
+import { affineRows, decomposeAffine, indexMap, toEulerZYX, type Vec3 } from './transform.js';
 import { seriesChange, type SeriesChange } from './change.js';
 
 export const SERIES_CONVENTION =
@@ -24,13 +24,16 @@ export const SERIES_CONVENTION =
   'R = Rz·Ry·Rx of rotation_deg [about z, about y, about x], right-handed about the x (columns), y (rows), z (slices) axes; vectors in volume order [z, y, x]; ' +
   'scan<k>/scan.tif is scan k sampled at R (p − c) + c + t for each voxel p of scan 0';
 
+export const AFFINE_CONVENTION =
+  'affine (method.kind affine): the matrix A = R · diag(scale) · (I + shear) takes R\'s place, matrix_xyz is A, affine.matrix_um the 3×4 rows [x; y; z] of q = A p + (c − A c + t) on (x, y, z, 1) in µm, scale along scan 0\'s [z, y, x] axes';
+
 export interface SeriesOptions {
   /** Labels of each scan (same order), or none to segment each scan (phases, Otsu). */
   labels?: string[];
   /** Charge passed at each scan (mAh/cm²), recorded in series.json. */
   charge?: number[];
   open?: OpenOptions;
-  register?: Pick<RegisterOptions, 'levels' | 'maxSamples' | 'smoothSigma' | 'search'>;
+  register?: Pick<RegisterOptions, 'levels' | 'maxSamples' | 'smoothSigma' | 'search' | 'transform'>;
   onProgress?: (message: string) => void;
 }
 
@@ -42,8 +45,15 @@ export interface SeriesTransformRecord {
   translation_um: Vec3;
   translation_voxels: Vec3;
   rotation_deg: Vec3;
-  /** R acting on (x, y, z), row-major. */
+  /** R (affine: A) acting on (x, y, z), row-major. */
   matrix_xyz: number[];
+  /**
+   * Affine registration only (method.kind 'affine'): the map as 3×4 rows [x; y; z] acting on
+   * (x, y, z, 1) in µm (q = M p + m, absolute positions), and A = R · diag(scale) · (I + shear)
+   * with scale along scan 0's axes [z, y, x] and shear [k_xy, k_xz, k_yz] (x gains k_xy·y, …);
+   * rotation_deg is R's. Rigid records have no such key.
+   */
+  affine?: { matrix_um: number[][]; scale: Vec3; shear: Vec3 };
   /** Final normalised cross-correlation over the registration samples (1 = identical up to gain and offset). */
   ncc: number;
   /** Fraction of scan 0's volume that scan k covers after the motion. */
@@ -60,7 +70,7 @@ export interface SeriesRecord {
   spacing_um: Spacing3;
   centre_um: Vec3;
   convention: string;
-  method: { kind: 'rigid'; metric: string; optimiser: string; mask: string; library: string };
+  method: { kind: 'rigid' | 'affine'; metric: string; optimiser: string; mask: string; library: string };
   transforms: SeriesTransformRecord[];
   /**
    * What changed (change.ts), from the labels in scan 0's frame: per electrode and scan the Li
@@ -97,6 +107,7 @@ export async function registerSeries(inputs: string[], outDir: string, options: 
   const mask = stablePhaseMask(l0.labels, first.shape);
   const fixedFov = fieldOfViewMask(l0.labels, first.shape);
   const transforms: SeriesTransformRecord[] = [];
+  const affine = options.register?.transform === 'affine';
   // every scan's labels in scan 0's frame, for the change maps (one byte per voxel each)
   const framed: Volume[] = [makeVolume(l0.labels, first.shape, spacing)];
   const identity = [1, 0, 0, 0, 1, 0, 0, 0, 1];
@@ -105,6 +116,7 @@ export async function registerSeries(inputs: string[], outDir: string, options: 
     index: 0, input: inputs[0], charge_mah_cm2: options.charge?.[0] ?? null, labels_source: l0.source,
     translation_um: [0, 0, 0], translation_voxels: [0, 0, 0], rotation_deg: [0, 0, 0], matrix_xyz: identity,
     ncc: 1, overlap: 1, search: null, levels: [], cpu_s: 0, files: null,
+    ...(affine ? { affine: { matrix_um: [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0]], scale: [1, 1, 1] as Vec3, shear: [0, 0, 0] as Vec3 } } : {}),
   });
   for (let k = 1; k < inputs.length; k++) {
     const scan = await namingFile(inputs[k], loadVolume(inputs[k], options.open));
@@ -129,6 +141,7 @@ export async function registerSeries(inputs: string[], outDir: string, options: 
     await writeTiff(files.scan, moved);
     await writeTiff(files.labels, movedLabels, { display: phaseLabelDisplay() });
     const t: Vec3 = [T.t[2], T.t[1], T.t[0]];
+    const parts = affine ? decomposeAffine(T.R) : null;
     transforms.push({
       index: k,
       input: inputs[k],
@@ -136,8 +149,9 @@ export async function registerSeries(inputs: string[], outDir: string, options: 
       labels_source: lk.source,
       translation_um: t,
       translation_voxels: t.map((x, a) => x / spacing[a]) as Vec3,
-      rotation_deg: toEulerZYX(T.R),
+      rotation_deg: toEulerZYX(parts ? parts.R : T.R),
       matrix_xyz: [...T.R],
+      ...(parts ? { affine: { matrix_um: affineRows(T), scale: [parts.scaleXYZ[2], parts.scaleXYZ[1], parts.scaleXYZ[0]] as Vec3, shear: parts.shear } } : {}),
       ncc: r.ncc,
       overlap: r.overlap,
       search: r.search,
@@ -176,11 +190,11 @@ export async function registerSeries(inputs: string[], outDir: string, options: 
     scans: inputs,
     spacing_um: spacing,
     centre_um: centre,
-    convention: SERIES_CONVENTION,
+    convention: affine ? `${SERIES_CONVENTION}; ${AFFINE_CONVENTION}` : SERIES_CONVENTION,
     method: {
-      kind: 'rigid',
+      kind: affine ? 'affine' : 'rigid',
       metric: 'least squares after a fitted gain and offset (normalised cross-correlation)',
-      optimiser: 'phase-correlation translation search, then inverse-compositional Gauss–Newton over a box pyramid (Gaussian σ = 1 voxel first)',
+      optimiser: `phase-correlation translation search, then inverse-compositional Gauss–Newton over a box pyramid (Gaussian σ = 1 voxel first)${affine ? '; then a second coarse-to-fine pass on the 12 affine parameters from the rigid solution' : ''}`,
       mask: 'scan 0 electrolyte and collector at least 2 voxels from Li; fields of view (label 255) and 4 voxels inside their edges left out',
       library: 'buried-li src/series (own CPU kernels)',
     },

@@ -1,5 +1,5 @@
 /**
- * Normal-equation solve for the 6 rigid parameters that leaves out directions the data do not
+ * Normal-equation solve for the 6 rigid (or 12 affine) parameters that leaves out directions the data do not
  * determine: H is scaled so rotations count as displacements at the samples' reach, then
  * eigen-decomposed (cyclic Jacobi, Golub & Van Loan §8.5, O(6³) per sweep) and only components
  * with eigenvalue ≥ `relative` × the largest are solved: a guard for data with no information in
@@ -52,25 +52,35 @@ export function jacobiEigen(A: Float64Array, n: number): { values: Float64Array;
 }
 
 /**
- * Solve H d = g for d = [Δt (µm), ω (rad)], rotations scaled by `reach` (µm), keeping eigen-directions
- * with eigenvalue ≥ relative × max. Returns d and the number of directions solved.
+ * Solve H d = g for n parameters, each scaled by s[r] before the eigen-decomposition (so all count as
+ * displacements in µm), keeping eigen-directions with eigenvalue ≥ relative × max.
  */
-export function solveRigid(H: Float64Array, g: Float64Array, reach: number, relative: number): { d: Float64Array; rank: number; values: Float64Array } {
-  const s = [1, 1, 1, 1 / reach, 1 / reach, 1 / reach];
-  const Hs = new Float64Array(36);
-  for (let r = 0; r < 6; r++) for (let c = 0; c < 6; c++) Hs[r * 6 + c] = H[r * 6 + c] * s[r] * s[c];
-  const { values, V } = jacobiEigen(Hs, 6);
+export function solveScaled(H: Float64Array, g: Float64Array, s: readonly number[], relative: number): { d: Float64Array; rank: number; values: Float64Array } {
+  const n = s.length;
+  const Hs = new Float64Array(n * n);
+  for (let r = 0; r < n; r++) for (let c = 0; c < n; c++) Hs[r * n + c] = H[r * n + c] * s[r] * s[c];
+  const { values, V } = jacobiEigen(Hs, n);
   const max = Math.max(...values);
-  const y = new Float64Array(6);
+  const y = new Float64Array(n);
   let rank = 0;
-  for (let e = 0; e < 6; e++) {
+  for (let e = 0; e < n; e++) {
     if (!(values[e] > 0) || values[e] < relative * max) continue;
     rank++;
     let proj = 0;
-    for (let r = 0; r < 6; r++) proj += V[r * 6 + e] * g[r] * s[r];
-    for (let r = 0; r < 6; r++) y[r] += (V[r * 6 + e] * proj) / values[e];
+    for (let r = 0; r < n; r++) proj += V[r * n + e] * g[r] * s[r];
+    for (let r = 0; r < n; r++) y[r] += (V[r * n + e] * proj) / values[e];
   }
-  const d = new Float64Array(6);
-  for (let r = 0; r < 6; r++) d[r] = y[r] * s[r];
+  const d = new Float64Array(n);
+  for (let r = 0; r < n; r++) d[r] = y[r] * s[r];
   return { d, rank, values };
+}
+
+/** d = [Δt (µm), ω (rad)], rotations scaled by `reach` (µm). */
+export function solveRigid(H: Float64Array, g: Float64Array, reach: number, relative: number): { d: Float64Array; rank: number; values: Float64Array } {
+  return solveScaled(H, g, [1, 1, 1, 1 / reach, 1 / reach, 1 / reach], relative);
+}
+
+/** d = [Δt (µm), ΔA row-major (9, dimensionless)], the matrix entries scaled by `reach` (µm). */
+export function solveAffine(H: Float64Array, g: Float64Array, reach: number, relative: number): { d: Float64Array; rank: number; values: Float64Array } {
+  return solveScaled(H, g, [1, 1, 1, ...new Array<number>(9).fill(1 / reach)], relative);
 }

@@ -101,3 +101,74 @@ export function inverse(T: RigidTransform): RigidTransform {
   const ti = apply(Rt, T.t);
   return { R: Rt, t: [-ti[0], -ti[1], -ti[2]], c: [...T.c] };
 }
+
+/** Determinant of a 3×3. */
+export function det3(a: Mat3): number {
+  return a[0] * (a[4] * a[8] - a[5] * a[7]) - a[1] * (a[3] * a[8] - a[5] * a[6]) + a[2] * (a[3] * a[7] - a[4] * a[6]);
+}
+
+/** Inverse of a 3×3 (adjugate / determinant); throws on a singular matrix. */
+export function invert3(a: Mat3): Mat3 {
+  const d = det3(a);
+  if (!(Math.abs(d) > 1e-300)) throw new RangeError('singular 3×3 matrix');
+  const i = 1 / d;
+  return [
+    (a[4] * a[8] - a[5] * a[7]) * i, (a[2] * a[7] - a[1] * a[8]) * i, (a[1] * a[5] - a[2] * a[4]) * i,
+    (a[5] * a[6] - a[3] * a[8]) * i, (a[0] * a[8] - a[2] * a[6]) * i, (a[2] * a[3] - a[0] * a[5]) * i,
+    (a[3] * a[7] - a[4] * a[6]) * i, (a[1] * a[6] - a[0] * a[7]) * i, (a[0] * a[4] - a[1] * a[3]) * i,
+  ];
+}
+
+/**
+ * Inverse of an affine map q = A (p − c) + c + t (the `R` field any invertible matrix):
+ * p = A⁻¹ (q − c) + c − A⁻¹ t. Rigid callers keep `inverse` (exact transpose).
+ */
+export function inverseAffine(T: RigidTransform): RigidTransform {
+  const Ai = invert3(T.R);
+  const ti = apply(Ai, T.t);
+  return { R: Ai, t: [-ti[0], -ti[1], -ti[2]], c: [...T.c] };
+}
+
+/** Parts of A = R · diag(s) · (I + K), K strictly upper triangular (x, y, z order), det R = +1. */
+export interface AffineParts {
+  R: Mat3;
+  /** Scale along x, y, z of scan 0 (before the rotation). */
+  scaleXYZ: Vec3;
+  /** Shear K: [k_xy, k_xz, k_yz] (x gains k_xy·y and k_xz·z, y gains k_yz·z). */
+  shear: Vec3;
+}
+
+/**
+ * QR (Gram–Schmidt on the columns) of A: the rotation, the axis scales of scan 0's frame and the
+ * shear. A pure rotation gives scale 1 and shear 0; R · diag(s) gives back R and s exactly (up to
+ * rounding). A reflection (det A < 0) puts the sign on the z scale.
+ */
+export function decomposeAffine(A: Mat3): AffineParts {
+  const col = (c: number): Vec3 => [A[c], A[3 + c], A[6 + c]];
+  const dot = (u: Vec3, v: Vec3) => u[0] * v[0] + u[1] * v[1] + u[2] * v[2];
+  const q: Vec3[] = [];
+  const U = new Array<number>(9).fill(0);
+  for (let c = 0; c < 3; c++) {
+    const v: Vec3 = [...col(c)];
+    for (let r = 0; r < c; r++) {
+      const u = dot(q[r], col(c));
+      U[r * 3 + c] = u;
+      for (let a = 0; a < 3; a++) v[a] -= u * q[r][a];
+    }
+    const n = Math.hypot(v[0], v[1], v[2]);
+    U[c * 3 + c] = n;
+    q.push([v[0] / n, v[1] / n, v[2] / n]);
+  }
+  let R: Mat3 = [q[0][0], q[1][0], q[2][0], q[0][1], q[1][1], q[2][1], q[0][2], q[1][2], q[2][2]];
+  if (det3(R) < 0) {
+    R = [R[0], R[1], -R[2], R[3], R[4], -R[5], R[6], R[7], -R[8]];
+    U[8] = -U[8];
+  }
+  return { R, scaleXYZ: [U[0], U[4], U[8]], shear: [U[1] / U[0], U[2] / U[0], U[5] / U[4]] };
+}
+
+/** The map as 3×4 rows acting on (x, y, z, 1) in µm: q = M p + m with M = A, m = c − A c + t. */
+export function affineRows(T: RigidTransform): number[][] {
+  const Ac = apply(T.R, T.c);
+  return [0, 1, 2].map((r) => [T.R[3 * r], T.R[3 * r + 1], T.R[3 * r + 2], T.c[r] - Ac[r] + T.t[r]]);
+}

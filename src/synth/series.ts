@@ -1,5 +1,6 @@
 /**
- * A time series of one cell: N scans of the same phantom with a known rigid motion of the cell
+ * A time series of one cell: N scans of the same phantom with a known rigid (or, with `scale`,
+ * affine: pellet creep) motion of the cell
  * between scans, Li stripped non-uniformly at the electrolyte side (a smooth depth field with deeper
  * blobs, growing with the scan index: thinning and voids opening at the interface), a global gain
  * change per scan and fresh noise and z drift per scan (the rings stay: they belong to the detector).
@@ -11,7 +12,7 @@
  */
 import { InputError } from '../io/errors.js';
 import type { Shape3, Spacing3 } from '../io/volume.js';
-import { indexMap, inverse, rigidFrom, toEulerZYX, volumeCentre, type RigidTransform, type Vec3 } from '../series/transform.js';
+import { decomposeAffine, indexMap, inverse, inverseAffine, matMul, rigidFrom, toEulerZYX, volumeCentre, type RigidTransform, type Vec3 } from '../series/transform.js';
 import { resampleLinear, resampleNearest } from '../series/resample.js';
 import { LABEL } from './geometry.js';
 import { generatePhantom, type Phantom, type Scene, type SynthOptions } from './index.js';
@@ -21,6 +22,8 @@ import { Rng } from './rng.js';
 export interface SeriesMotion {
   translationVoxels: Vec3;
   rotationDeg: Vec3;
+  /** Scale of the cell along scan 0's [z, y, x] axes before the rotation (default none: rigid). */
+  scale?: Vec3;
 }
 
 export interface SeriesOptions extends Omit<SynthOptions, 'sceneHook' | 'scanSeed' | 'axis'> {
@@ -35,6 +38,11 @@ export interface SeriesOptions extends Omit<SynthOptions, 'sceneHook' | 'scanSee
   maxStripUm?: number;
   /** Gain of each later scan drawn from 1 ± this (default 0.1). */
   gainChange?: number;
+  /**
+   * Pellet creep: the last scan's scale along scan 0's [z, y, x] axes (e.g. [1.02, 1, 0.99]); scan k
+   * gets 1 + (s − 1)·k/(count − 1), so the motion becomes affine. A motion's own `scale` wins.
+   */
+  scale?: Vec3;
 }
 
 export interface SeriesScanTruth {
@@ -44,6 +52,9 @@ export interface SeriesScanTruth {
   translation_voxels: Vec3;
   /** Euler angles [about z, about y, about x], R = Rz·Ry·Rx (see src/series/transform.ts). */
   rotation_deg: Vec3;
+  /** Affine series only: scale along scan 0's [z, y, x] axes (A = R · diag(scale)) and A acting on (x, y, z), row-major. */
+  scale?: Vec3;
+  matrix_xyz?: number[];
   gain: number;
   li_voxels: number;
   stripped_voxels: number;
@@ -134,7 +145,8 @@ function randomMotion(rng: Rng, maxT: number, maxR: number): SeriesMotion {
 }
 
 export function generateSeries(options: SeriesOptions): Series {
-  const { count, motions, maxTranslationVoxels = 8, maxRotationDeg = 2, gainChange = 0.1, ...synth } = options;
+  const { count, motions, maxTranslationVoxels = 8, maxRotationDeg = 2, gainChange = 0.1, scale: creep, ...synth } = options;
+  if (creep && (creep.length !== 3 || creep.some((x) => !(x > 0.5 && x < 2)))) throw new InputError(`series scale must be 3 factors in (0.5, 2), got ${creep.join(',')}`);
   if (!Number.isInteger(count) || count < 2 || count > 64) throw new InputError(`series count must be an integer from 2 to 64 (got ${count})`);
   if (motions && motions.length !== count - 1) throw new InputError(`series needs ${count - 1} motions (one per later scan), got ${motions.length}`);
   const seed = (synth.seed ?? 1) >>> 0;
@@ -146,7 +158,8 @@ export function generateSeries(options: SeriesOptions): Series {
   let field: Float32Array | null = null;
   let centre: Vec3 = [0, 0, 0];
   for (let k = 0; k < count; k++) {
-    const motion = k === 0 ? { translationVoxels: [0, 0, 0] as Vec3, rotationDeg: [0, 0, 0] as Vec3 } : (motions?.[k - 1] ?? randomMotion(rng, maxTranslationVoxels, maxRotationDeg));
+    const motion: SeriesMotion = k === 0 ? { translationVoxels: [0, 0, 0] as Vec3, rotationDeg: [0, 0, 0] as Vec3 } : (motions?.[k - 1] ?? randomMotion(rng, maxTranslationVoxels, maxRotationDeg));
+    const scale: Vec3 | null = k === 0 ? null : (motion.scale ?? (creep ? (creep.map((s) => 1 + ((s - 1) * k) / (count - 1)) as Vec3) : null));
     const gain = k === 0 ? 1 : 1 + rng.uniform(-gainChange, gainChange);
     let liVoxels = 0;
     let stripped = 0;
@@ -162,8 +175,10 @@ export function generateSeries(options: SeriesOptions): Series {
       stripped = strip(scene, field.map((d) => d * frac));
       labelsInFirst.push(scene.labels.slice());
       T = rigidFrom(motion.translationVoxels.map((x) => x * v) as Vec3, motion.rotationDeg, centre);
+      // A = R · diag(scale x, y, z): the cell creeps along scan 0's axes, then moves
+      if (scale) T.R = matMul(T.R, [scale[2], 0, 0, 0, scale[1], 0, 0, 0, scale[0]]);
       if (k > 0) {
-        const map = indexMap(inverse(T), spacing, spacing);
+        const map = indexMap(scale ? inverseAffine(T) : inverse(T), spacing, spacing);
         scene.img.set(resampleLinear(scene.img, scene.shape, scene.shape, map, 'clamp', 'float32'));
         scene.labels.set(resampleNearest(scene.labels, scene.shape, scene.shape, map, 'clamp'));
       }
@@ -178,7 +193,8 @@ export function generateSeries(options: SeriesOptions): Series {
       index: k,
       translation_um: motion.translationVoxels.map((x) => x * v) as Vec3,
       translation_voxels: [...motion.translationVoxels],
-      rotation_deg: toEulerZYX(transforms[k].R),
+      rotation_deg: toEulerZYX(scale ? decomposeAffine(transforms[k].R).R : transforms[k].R),
+      ...(scale ? { scale: [...scale] as Vec3, matrix_xyz: [...transforms[k].R] } : {}),
       gain,
       li_voxels: liVoxels,
       stripped_voxels: stripped,

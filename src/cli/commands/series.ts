@@ -10,6 +10,7 @@ interface SeriesFlags extends InputFlags {
   labels?: string;
   charge?: string;
   levels?: string;
+  transform?: string;
   json?: boolean;
   force?: boolean;
 }
@@ -30,6 +31,7 @@ export function registerSeriesCommand(program: Command): void {
       .option('--labels <files>', 'labels of each scan, comma-separated in the same order (default: segment each scan)')
       .option('--charge <list>', 'charge passed at each scan in mAh/cm², e.g. "0,1.5,3"')
       .option('--levels <n>', 'pyramid levels (default: halve while the smallest axis stays ≥ 40 voxels)')
+      .option('--transform <rigid|affine>', 'rigid (6 parameters, default) or affine (12: adds scale and shear, for pellet creep; series.json records the 3×4 matrix and its decomposition)')
       .option('--force', FORCE_HELP)
       .option('--json', 'print series.json on stdout'),
   ).action(
@@ -41,7 +43,9 @@ export function registerSeriesCommand(program: Command): void {
         levels = Number(flags.levels);
         if (!Number.isInteger(levels) || levels < 1 || levels > 8) throw new InputError(`--levels must be an integer from 1 to 8, got '${flags.levels}'`);
       }
-      await seriesAction({ scans, labels, charge, levels }, flags.out, { open: openOptionsFrom(flags), force: flags.force, json: Boolean(flags.json) });
+      const transform = flags.transform;
+      if (transform !== undefined && transform !== 'rigid' && transform !== 'affine') throw new InputError(`--transform must be rigid or affine, got '${transform}'`);
+      await seriesAction({ scans, labels, charge, levels, transform }, flags.out, { open: openOptionsFrom(flags), force: flags.force, json: Boolean(flags.json) });
     }),
   );
 }
@@ -52,6 +56,7 @@ export interface SeriesInputs {
   labels?: string[];
   charge?: number[];
   levels?: number;
+  transform?: 'rigid' | 'affine';
 }
 
 /** `buried series` and `buried run --series`: register, write DIR, print the summary. */
@@ -65,7 +70,7 @@ export async function seriesAction(inputs: SeriesInputs, out: string, o: { open:
     labels: inputs.labels,
     charge: inputs.charge,
     open: o.open,
-    register: { levels: inputs.levels },
+    register: { levels: inputs.levels, transform: inputs.transform },
     onProgress: (m) => process.stderr.write(`series: ${m}\n`),
   });
   emit(
@@ -75,7 +80,7 @@ export async function seriesAction(inputs: SeriesInputs, out: string, o: { open:
       `wrote ${out}: series.json, report.html and ${scans.length - 1} resampled scan(s)`,
       ...record.transforms.slice(1).map(
         (t) =>
-          `  scan ${t.index}: translation ${t.translation_um.map((x) => x.toFixed(2)).join(', ')} µm [z, y, x], rotation ${t.rotation_deg.map((x) => x.toFixed(3)).join(', ')}° [z, y, x], NCC ${t.ncc.toFixed(3)}, overlap ${(100 * t.overlap).toFixed(1)} %`,
+          `  scan ${t.index}: translation ${t.translation_um.map((x) => x.toFixed(2)).join(', ')} µm [z, y, x], rotation ${t.rotation_deg.map((x) => x.toFixed(3)).join(', ')}° [z, y, x]${t.affine ? `, scale ${t.affine.scale.map((x) => x.toFixed(4)).join(', ')} [z, y, x]` : ''}, NCC ${t.ncc.toFixed(3)}, overlap ${(100 * t.overlap).toFixed(1)} %`,
       ),
     ].join('\n'),
   );

@@ -33,6 +33,7 @@ interface SynthFlags {
   surroundings?: string;
   dtype?: string;
   series?: string;
+  seriesScale?: string;
   json?: boolean;
   force?: boolean;
 }
@@ -93,6 +94,13 @@ function parseTile(text: string): [number, number] {
   return [v[0], v[1]];
 }
 
+/** --series-scale SZ,SY,SX: the last scan's scale along [z, y, x] (pellet creep), each in (0.5, 2). */
+function parseSeriesScale(text: string): [number, number, number] {
+  const v = text.split(',').map((t) => (t.trim() === '' ? NaN : Number(t)));
+  if (v.length !== 3 || v.some((x) => !(x > 0.5 && x < 2))) throw new InputError(`--series-scale must be SZ,SY,SX (three factors in 0.5…2, e.g. 1.02,1,0.99), got '${text}'`);
+  return [v[0], v[1], v[2]];
+}
+
 /** --series N: generateSeries (src/synth/series.ts) written as scan<k>.tif, labels<k>.tif, labels<k>_in_scan0.tif, series_truth.json. */
 async function writeSeries(dir: string, flags: SynthFlags, options: SynthOptions): Promise<void> {
   const count = Number(flags.series);
@@ -103,7 +111,7 @@ async function writeSeries(dir: string, flags: SynthFlags, options: SynthOptions
   const names = ['series_truth.json', ...Array.from({ length: count }, (_, k) => [`scan${k}.tif`, `labels${k}.tif`, `labels${k}_in_scan0.tif`]).flat()];
   await ensureOutputDir(dir, { files: names, force: flags.force });
   const progress = createProgress(`synth series ${flags.preset}`);
-  const series = generateSeries({ ...rest, count, onProgress: undefined });
+  const series = generateSeries({ ...rest, count, onProgress: undefined, scale: flags.seriesScale !== undefined ? parseSeriesScale(flags.seriesScale) : undefined });
   progress.finish();
   const files: string[] = [];
   for (let k = 0; k < count; k++) {
@@ -121,7 +129,7 @@ async function writeSeries(dir: string, flags: SynthFlags, options: SynthOptions
     { dir, files: [...files, truthFile], truth: series.truth },
     [
       `wrote ${dir}: ${count} scans ${series.truth.shape.join('×')} at ${series.truth.voxel_um} µm (scan<k>.tif, labels<k>.tif, labels<k>_in_scan0.tif), series_truth.json`,
-      ...series.truth.scans.slice(1).map((s) => `  scan ${s.index}: moved ${s.translation_voxels.map((x) => x.toFixed(2)).join(', ')} voxels [z, y, x], rotated ${s.rotation_deg.map((x) => x.toFixed(2)).join(', ')}° [z, y, x]; ${s.stripped_mah_cm2.toFixed(2)} mAh/cm² stripped`),
+      ...series.truth.scans.slice(1).map((s) => `  scan ${s.index}: moved ${s.translation_voxels.map((x) => x.toFixed(2)).join(', ')} voxels [z, y, x], rotated ${s.rotation_deg.map((x) => x.toFixed(2)).join(', ')}° [z, y, x]${s.scale ? `, scaled ${s.scale.map((x) => x.toFixed(4)).join(', ')} [z, y, x]` : ''}; ${s.stripped_mah_cm2.toFixed(2)} mAh/cm² stripped`),
     ].join('\n'),
   );
 }
@@ -151,10 +159,12 @@ export function registerSynth(program: Command): void {
     .option('--dtype <uint16|uint8|float32>', 'scan type (uint8 = linear rescale of the uint16 range; default uint16, float32 with a nan fill)')
     .option('--tile <ny,nx>', 'mirror-tile the phantom laterally to NY×NX voxels and stream scan.tif, labels.tif and thickness_um.tif slice by slice (volumes larger than RAM)')
     .option('--series <n>', 'a time series of N scans of one cell: known rigid motion, non-uniform Li stripping and voids, gain change and fresh noise per scan; writes scan<k>.tif, labels<k>.tif, labels<k>_in_scan0.tif and series_truth.json')
+    .option('--series-scale <sz,sy,sx>', 'with --series: pellet creep, the last scan scaled by these factors along [z, y, x] (scan k by 1 + (s − 1)·k/(N − 1)), e.g. 1.02,1,0.99')
     .option('--force', FORCE_HELP)
     .option('--json', 'print the summary as JSON on stdout')
     .action(
       action(async (dir: string, flags: SynthFlags) => {
+        if (flags.seriesScale !== undefined && flags.series === undefined) throw new InputError('--series-scale needs --series N');
         if (!(flags.preset in PRESETS)) throw new InputError(`--preset must be one of ${Object.keys(PRESETS).join(', ')}, got '${flags.preset}'`);
         const seed = Number(flags.seed);
         if (!Number.isInteger(seed)) throw new InputError(`--seed must be an integer, got '${flags.seed}'`);
