@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { generateSeries, type SeriesMotion } from '../../src/synth/series.js';
 import { fieldOfViewMask, stablePhaseMask } from '../../src/series/mask.js';
 import { registerRigid, type RegisterOptions } from '../../src/series/register.js';
-import { decomposeAffine, rotationDistanceDeg } from '../../src/series/transform.js';
+import { affineRows, apply, decomposeAffine, fromEulerZYX, inverseAffine, matMul, rotationDistanceDeg, type Mat3, type Vec3 } from '../../src/series/transform.js';
 import type { Shape3 } from '../../src/io/volume.js';
 
 function register(shape: Shape3, motion: SeriesMotion, seed: number, extra: RegisterOptions = {}) {
@@ -81,5 +81,26 @@ describe('rigid registration unchanged by the affine option', () => {
       expect(r.levels.map(({ shape, samples, iterations }) => ({ shape, samples, iterations }))).toEqual(BEFORE.levels.map(({ shape, samples, iterations }) => ({ shape, samples, iterations })));
       expect(r.levels.every((l) => !('model' in l))).toBe(true);
     }
+  });
+});
+
+describe('decomposeAffine', () => {
+  it('R · diag(s) · (I + K) comes back as R, s and K (closed form), and affineRows is q = A p + c − A c + t', () => {
+    const R = fromEulerZYX([20, -10, 35]);
+    const s = [1.03, 0.98, 1.01];
+    const K = [0.02, -0.01, 0.015];
+    const U: Mat3 = [s[0], s[0] * K[0], s[0] * K[1], 0, s[1], s[1] * K[2], 0, 0, s[2]];
+    const parts = decomposeAffine(matMul(R, U));
+    parts.R.forEach((x, i) => expect(x).toBeCloseTo(R[i], 12));
+    parts.scaleXYZ.forEach((x, i) => expect(x).toBeCloseTo(s[i], 12));
+    parts.shear.forEach((x, i) => expect(x).toBeCloseTo(K[i], 12));
+    const T = { R: matMul(R, U), t: [1, -2, 3] as Vec3, c: [10, 20, 30] as Vec3 };
+    const rows = affineRows(T);
+    const p: Vec3 = [4, -5, 6];
+    const q = apply(T.R, [p[0] - 10, p[1] - 20, p[2] - 30]).map((x, i) => x + T.c[i] + T.t[i]);
+    rows.forEach((row, i) => expect(row[0] * p[0] + row[1] * p[1] + row[2] * p[2] + row[3]).toBeCloseTo(q[i], 12));
+    const back = inverseAffine(T);
+    const p2 = apply(back.R, [q[0] - 10, q[1] - 20, q[2] - 30]).map((x, i) => x + back.c[i] + back.t[i]);
+    p2.forEach((x, i) => expect(x).toBeCloseTo(p[i], 12));
   });
 });
