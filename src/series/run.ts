@@ -1,7 +1,8 @@
 /**
  * `registerSeries`: register every later scan of a cell to the first (register.ts), resample each
  * scan (trilinear) and its labels (nearest) into the first scan's frame, and write
- * DIR/scan<k>/scan.tif, DIR/scan<k>/labels.tif and DIR/series.json. Scans are read one at a time
+ * DIR/scan<k>/scan.tif, DIR/scan<k>/labels.tif, DIR/scan0/labels.tif (scan 0's own: the viewer's
+ * frame 0) and DIR/series.json. Scans are read one at a time
  * (the first stays in memory). Labels come from files or from the phase segmentation.
  */
 import { mkdir } from 'node:fs/promises';
@@ -104,6 +105,9 @@ export async function registerSeries(inputs: string[], outDir: string, options: 
   const spacing = first.spacing;
   if (!spacing) throw new InputError('no voxel size in the file: pass --voxel UM (translations are reported in µm)', inputs[0]);
   const l0 = await labelsFor(0, first, options);
+  // scan 0's labels beside the registered ones (the viewer's frame 0; segmented ones exist nowhere else)
+  await mkdir(path.join(outDir, 'scan0'), { recursive: true });
+  await writeTiff(path.join(outDir, 'scan0', 'labels.tif'), makeVolume(l0.labels, first.shape, spacing), { display: phaseLabelDisplay() });
   const mask = stablePhaseMask(l0.labels, first.shape);
   const fixedFov = fieldOfViewMask(l0.labels, first.shape);
   const transforms: SeriesTransformRecord[] = [];

@@ -11,6 +11,7 @@ import { bytesPerVoxel, voxelCount, type Volume, type VoxelArray } from '../io/v
 import { clampMaxDim, DEFAULT_MAX_DIM, downsampleMap, downsampleSource, levelFor, type Level } from './downsample.js';
 import { storedPyramidLevel, type StoredLevel } from './pyramid.js';
 import { discoverRun, type RunFiles } from './run-dir.js';
+import { discoverSeries, seriesRunFiles } from './series-dir.js';
 import { AnnotationStore, EditError } from './annotations.js';
 import { planRetrain, Retrainer, runInputAnnotations } from './retrain.js';
 import { checkWrite, newToken, readBody, withToken, WriteRefused } from './write-guard.js';
@@ -91,6 +92,8 @@ const MIME: Record<string, string> = {
 
 type VolumeName = 'labels' | 'scan';
 type MapName = 'thickness' | 'surface_height' | 'penetration' | 'current_density';
+/** A series frame's Li thickness change from scan 0 (scan<k>/thickness_change_um.tif). */
+const CHANGE_MAP = 'thickness_change';
 const MAP_FILES: Record<MapName, keyof RunFiles> = {
   thickness: 'thickness',
   surface_height: 'surface_height',
@@ -153,7 +156,9 @@ function float32Of(a: VoxelArray): Float32Array {
  * labels, mean for grey), slices come at full resolution.
  */
 export async function startViewServer(options: ViewServerOptions): Promise<ViewServer> {
-  const files = discoverRun(options.dir, { scan: options.scan });
+  // a series folder (series.json): frames over time, each with its scan, labels and change map
+  const series = discoverSeries(options.dir);
+  const files = series ? seriesRunFiles(series, options.scan) : discoverRun(options.dir, { scan: options.scan });
   const viewerDir = path.resolve(options.viewerDir ?? defaultViewerDir());
   const defaultMax = clampMaxDim(options.maxDim ?? DEFAULT_MAX_DIM);
   const cacheBytes = options.cacheBytes ?? 1 << 30;
@@ -172,7 +177,21 @@ export async function startViewServer(options: ViewServerOptions): Promise<ViewS
     if (!real) throw new HttpError(403, `${path.relative(files.dir, p)} is not a regular file inside the run folder`);
     return real;
   };
-  const pathOf = (name: VolumeName): string => {
+  /** The frame a request names (?frame=k, default 0); a folder that is not a series has frame 0 only. */
+  const frameOf = (url: URL): number => {
+    const f = url.searchParams.get('frame');
+    if (f === null) return 0;
+    const n = series ? series.frames.length : 1;
+    const k = Number(f);
+    if (f.trim() === '' || !Number.isInteger(k) || k < 0 || k >= n) throw new HttpError(400, `frame must be an integer in 0…${n - 1}${series ? '' : ' (this folder is not a series)'}, got '${f}'`);
+    return k;
+  };
+  const pathOf = (name: VolumeName, frame = 0): string => {
+    if (series && frame > 0) {
+      const p = series.frames[frame][name];
+      if (!p) throw new HttpError(404, `no ${name} volume for frame ${frame} (scan${frame}/${name}.tif)`);
+      return runFile(p);
+    }
     const p = name === 'labels' ? files.labels : files.scan;
     if (!p) throw new HttpError(404, `no ${name} volume in this run`);
     // the scan is named by the user (--scan) or the run's manifest and may lie elsewhere
@@ -217,8 +236,8 @@ export async function startViewServer(options: ViewServerOptions): Promise<ViewS
     return { level: stored ? stored.level : levelFor(s.shape, s.spacing, max), stored };
   };
 
-  async function volumeInfo(name: VolumeName, max: number) {
-    const p = pathOf(name);
+  async function volumeInfo(name: VolumeName, max: number, frame = 0) {
+    const p = pathOf(name, frame);
     const s = await source(p);
     const { level, stored } = await levelOf(p, s, max);
     return {
@@ -232,8 +251,8 @@ export async function startViewServer(options: ViewServerOptions): Promise<ViewS
     };
   }
 
-  async function volumeLevel(name: VolumeName, max: number): Promise<Buffer> {
-    const p = pathOf(name);
+  async function volumeLevel(name: VolumeName, max: number, frame = 0): Promise<Buffer> {
+    const p = pathOf(name, frame);
     const s = await source(p);
     if (name === 'labels' && s.dtype !== 'uint8') throw new HttpError(422, `labels must be uint8 (got ${s.dtype})`);
     const { level, stored } = await levelOf(p, s, max);
@@ -249,8 +268,8 @@ export async function startViewServer(options: ViewServerOptions): Promise<ViewS
     return toBytes(await l);
   }
 
-  async function slice(name: VolumeName, axis: string, index: number): Promise<{ bytes: Buffer; shape: [number, number] }> {
-    const p = pathOf(name);
+  async function slice(name: VolumeName, axis: string, index: number, frame = 0): Promise<{ bytes: Buffer; shape: [number, number] }> {
+    const p = pathOf(name, frame);
     const s = await source(p);
     const [nz, ny, nx] = s.shape;
     const n = axis === 'z' ? nz : axis === 'y' ? ny : axis === 'x' ? nx : -1;
@@ -280,9 +299,9 @@ export async function startViewServer(options: ViewServerOptions): Promise<ViewS
     return { bytes: toBytes(out), shape: [rows, cols] };
   }
 
-  async function map(name: MapName, max: number) {
-    const f = files[MAP_FILES[name]] as string | null;
-    if (!f) throw new HttpError(404, `no ${name} map in this run`);
+  async function map(name: MapName | typeof CHANGE_MAP, max: number, frame = 0) {
+    const f = name === CHANGE_MAP ? (series?.frames[frame].change ?? null) : (files[MAP_FILES[name]] as string | null);
+    if (!f) throw new HttpError(404, name === CHANGE_MAP ? `no thickness change map for frame ${frame} (scan 0 is the reference; later scans have scan<k>/thickness_change_um.tif)` : `no ${name} map in this run`);
     const p = runFile(f);
     const s = await source(p);
     const [nz, ny, nx] = s.shape;
@@ -309,8 +328,15 @@ export async function startViewServer(options: ViewServerOptions): Promise<ViewS
     return {
       dir: files.dir,
       default_max_dim: defaultMax,
-      /** Annotating (slices view) needs the grey scan; saving goes to annotations.tif of the run folder. */
-      annotate: Boolean(files.scan),
+      /** Annotating (slices view) needs the grey scan; saving goes to annotations.tif of the run folder (not on a series). */
+      annotate: Boolean(files.scan) && !series,
+      /** A series folder: its frames in time order (the page's time slider picks one with ?frame=k). */
+      series: series
+        ? {
+            transform: series.transform,
+            frames: series.frames.map((f) => ({ index: f.index, charge_mah_cm2: f.charge_mah_cm2, input: f.input, scan: rel(f.scan), labels: rel(f.labels), change: rel(f.change) })),
+          }
+        : null,
       texture_limit: 2048,
       files: Object.fromEntries(Object.entries(files).filter(([k]) => k !== 'dir').map(([k, v]) => [k, rel(v as string | null)])),
       views: {
@@ -320,6 +346,7 @@ export async function startViewServer(options: ViewServerOptions): Promise<ViewS
         strip: Boolean(files.thickness && files.stripping_json),
         current: Boolean(files.current_density),
         fem: Boolean(files.profiles_csv || files.contact_json || files.contact_csv),
+        change: Boolean(series?.frames.some((f) => f.change)),
       },
     };
   }
@@ -364,6 +391,7 @@ export async function startViewServer(options: ViewServerOptions): Promise<ViewS
   // ── annotating: the annotation volume (annotations.ts) and the retrain job (retrain.ts)
   let store: Promise<AnnotationStore> | null = null;
   const annotations = (): Promise<AnnotationStore> => {
+    if (series) throw new HttpError(404, 'annotating is for a run folder, not a series');
     if (!files.scan) throw new HttpError(404, 'annotating needs the grey-level scan (give buried view --scan FILE)');
     const scanPath = files.scan;
     store ??= source(scanPath).then((s) => new AnnotationStore(files.dir, s.shape, s.spacing, runInputAnnotations(files.dir, files.manifest)));
@@ -457,17 +485,18 @@ export async function startViewServer(options: ViewServerOptions): Promise<ViewS
     }
     if (kind === 'volume' && (name === 'labels' || name === 'scan')) {
       const max = maxParam(url);
-      if (sub === 'info') return json(res, await volumeInfo(name, max));
+      const frame = frameOf(url);
+      if (sub === 'info') return json(res, await volumeInfo(name, max, frame));
       if (sub) throw new HttpError(404, 'unknown volume endpoint');
-      const info = await volumeInfo(name, max);
-      return binary(res, await volumeLevel(name, max), { 'x-dtype': info.level.dtype, 'x-shape': info.level.shape.join(',') });
+      const info = await volumeInfo(name, max, frame);
+      return binary(res, await volumeLevel(name, max, frame), { 'x-dtype': info.level.dtype, 'x-shape': info.level.shape.join(',') });
     }
     if (kind === 'slice' && (name === 'labels' || name === 'scan') && !sub) {
-      const s = await slice(name, url.searchParams.get('axis') ?? 'z', Number(url.searchParams.get('index') ?? '0'));
+      const s = await slice(name, url.searchParams.get('axis') ?? 'z', Number(url.searchParams.get('index') ?? '0'), frameOf(url));
       return binary(res, s.bytes, { 'x-dtype': name === 'labels' ? 'uint8' : 'float32', 'x-shape': s.shape.join(',') });
     }
-    if (kind === 'map' && name && name in MAP_FILES) {
-      const m = await map(name as MapName, maxParam(url));
+    if (kind === 'map' && name && (name in MAP_FILES || name === CHANGE_MAP)) {
+      const m = await map(name as MapName | typeof CHANGE_MAP, maxParam(url), frameOf(url));
       if (sub === 'info') return json(res, m.info);
       if (sub) throw new HttpError(404, 'unknown map endpoint');
       return binary(res, toBytes(m.data), { 'x-dtype': 'float32', 'x-shape': m.info.shape.join(',') });

@@ -10,6 +10,16 @@ export interface RunInfo {
   views: Record<string, boolean>;
   /** The slices view can annotate (there is a grey scan). */
   annotate?: boolean;
+  /** A series folder (buried series): its frames in time order, picked with ?frame=k on the volume, slice and map routes. */
+  series?: { transform: string; frames: SeriesFrame[] } | null;
+}
+export interface SeriesFrame {
+  index: number;
+  charge_mah_cm2: number | null;
+  input: string;
+  scan: string | null;
+  labels: string | null;
+  change: string | null;
 }
 export interface VolumeInfo {
   name: string;
@@ -44,8 +54,9 @@ export async function getBytes(url: string): Promise<{ buf: ArrayBuffer; shape: 
   const r = await ok(await fetch(url));
   return { buf: await r.arrayBuffer(), shape: (r.headers.get('x-shape') ?? '').split(',').map(Number) };
 }
-export async function getMap(name: string, max: number): Promise<{ info: MapInfo; data: Float32Array }> {
-  const [info, b] = await Promise.all([getJson<MapInfo>(`api/map/${name}/info?max=${max}`), getBytes(`api/map/${name}?max=${max}`)]);
+export async function getMap(name: string, max: number, frame: number | null = null): Promise<{ info: MapInfo; data: Float32Array }> {
+  const f = frame === null ? '' : `&frame=${frame}`;
+  const [info, b] = await Promise.all([getJson<MapInfo>(`api/map/${name}/info?max=${max}${f}`), getBytes(`api/map/${name}?max=${max}${f}`)]);
   return { info, data: new Float32Array(b.buf) };
 }
 

@@ -5,7 +5,7 @@
  */
 import type { RunInfo } from './api';
 
-export type ViewName = 'labels' | 'slices' | 'thickness' | 'strip' | 'current' | 'fem';
+export type ViewName = 'labels' | 'slices' | 'thickness' | 'strip' | 'current' | 'fem' | 'change';
 export const VIEW_TITLES: Record<ViewName, string> = {
   labels: '3D labels',
   slices: 'Slices',
@@ -13,6 +13,7 @@ export const VIEW_TITLES: Record<ViewName, string> = {
   strip: 'Stripping',
   current: 'Current',
   fem: 'Contact FEM',
+  change: 'Change',
 };
 
 export const params = new URLSearchParams(location.search);
@@ -33,6 +34,9 @@ export interface BuriedApi {
   timeRender(): number;
   pick(x: number, y: number): string | null;
   readonly view: ViewName;
+  /** Series folders: the frame shown, and switching to frame k (reloads the view's data, not the page). */
+  readonly frame: number;
+  setFrame(k: number): Promise<void>;
 }
 /** Headless callers poll these flags: ready once a view has rendered, error when it failed. */
 export const W = window as unknown as { __buriedReady: boolean; __buriedError?: string; buried: BuriedApi };
@@ -43,6 +47,17 @@ export let run: RunInfo;
 export function setRun(r: RunInfo): void {
   run = r;
 }
+
+/**
+ * The series frame shown (time slider, ?frame=k at load): 0 is scan 0, k the registered scan k.
+ * Always 0 on a run folder.
+ */
+export let frame = 0;
+export function setFrame(k: number): void {
+  frame = k;
+}
+/** `&frame=k` for the volume / slice / map routes on a series folder, '' otherwise. */
+export const frameQuery = (): string => (run.series ? `&frame=${frame}` : '');
 
 /**
  * Bumped on every view switch: a view whose data arrives after the user switched away sees

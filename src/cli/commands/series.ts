@@ -63,7 +63,7 @@ export interface SeriesInputs {
 export async function seriesAction(inputs: SeriesInputs, out: string, o: { open: OpenOptions; force?: boolean; json: boolean }): Promise<void> {
   const { scans } = inputs;
   if (scans.length < 2) throw new InputError(`series needs at least two scans, got ${scans.length}`);
-  const files = ['series.json', 'report.html', ...scans.slice(1).flatMap((_, i) => [`scan${i + 1}/scan.tif`, `scan${i + 1}/labels.tif`,
+  const files = ['series.json', 'report.html', 'scan0/labels.tif', ...scans.slice(1).flatMap((_, i) => [`scan${i + 1}/scan.tif`, `scan${i + 1}/labels.tif`,
     ...['', '_far'].flatMap((far) => ['thickness_change_um', 'thickness_change_previous_um', 'replay_agreement_uniform', 'replay_agreement_current'].map((f) => `scan${i + 1}/${f}${far}.tif`))])];
   await ensureOutputDir(out, { files, force: o.force });
   const record = await registerSeries(scans, out, {

@@ -14,13 +14,13 @@ import { getBytes, getJson, type VolumeInfo } from '../api';
 import { fmt, phaseName, PHASES } from '../colors';
 import { drawScaleBar, drawTitle } from '../draw';
 import { interactor, mainRenderer, pickRay, render, setupParallelCamera, softwareGl, style3D, type ViewHooks } from '../scene';
-import { numParam, params, run, token } from '../state';
+import { frameQuery, numParam, params, run, token } from '../state';
 import { checkbox, note, section, slider } from '../ui';
 
 export async function viewLabels(t: number): Promise<ViewHooks> {
   const max = Math.min(run.texture_limit, numParam('max', run.default_max_dim));
-  const info = await getJson<VolumeInfo>(`api/volume/labels/info?max=${max}`);
-  const { buf } = await getBytes(`api/volume/labels?max=${max}`);
+  const info = await getJson<VolumeInfo>(`api/volume/labels/info?max=${max}${frameQuery()}`);
+  const { buf } = await getBytes(`api/volume/labels?max=${max}${frameQuery()}`);
   if (t !== token) return { renderers: [] };
   const labels = new Uint8Array(buf);
   const [oz, oy, ox] = info.level.shape;

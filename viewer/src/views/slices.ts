@@ -13,17 +13,21 @@ import { getBytes, getJson, type VolumeInfo } from '../api';
 import { CROSSHAIR, fmt, percentile, phaseColor, phaseName } from '../colors';
 import { drawScaleBar, drawTitle } from '../draw';
 import { fitImage, IMAGE_VIEW, imageActor, interactor, mainRenderer, pickRay, render, renderWindow, rgbaImage, setRgba, setupParallelCamera, styleImage, toDisplay, type ViewHooks } from '../scene';
-import { figureMode, nextFrame, numParam, run, token, W } from '../state';
+import { figureMode, frameQuery, nextFrame, numParam, run, token, W } from '../state';
 import { note, section, slider } from '../ui';
 import { annotator, type Annotator } from '../annotate';
+
+/** The planes last shown, kept when the view is rebuilt for another series frame (same shape). */
+let kept: { shape: string; idx: { z: number; y: number; x: number } } | null = null;
 
 export async function viewSlices(t: number): Promise<ViewHooks> {
   const useScan = Boolean(run.files.scan);
   const hasLabels = Boolean(run.files.labels);
-  const info = await getJson<VolumeInfo>(`api/volume/${useScan ? 'scan' : 'labels'}/info`);
+  const info = await getJson<VolumeInfo>(`api/volume/${useScan ? 'scan' : 'labels'}/info?${frameQuery().slice(1)}`);
   const [nz, ny, nx] = info.shape;
   const sp = info.spacing_um ?? [1, 1, 1];
-  const idx = { z: Math.round(numParam('z', Math.floor(nz / 2))), y: Math.round(numParam('y', Math.floor(ny / 2))), x: Math.round(numParam('x', Math.floor(nx / 2))) };
+  const idx = kept?.shape === info.shape.join(',') ? kept.idx : { z: Math.round(numParam('z', Math.floor(nz / 2))), y: Math.round(numParam('y', Math.floor(ny / 2))), x: Math.round(numParam('x', Math.floor(nx / 2))) };
+  kept = { shape: info.shape.join(','), idx };
   let alpha = numParam('overlay', hasLabels ? 0.35 : 0);
   const axes = ['z', 'y', 'x'] as const;
   const dims = { z: [nx, ny, sp[2], sp[1]], y: [nx, nz, sp[2], sp[0]], x: [ny, nz, sp[1], sp[0]] } as const;
@@ -66,7 +70,7 @@ export async function viewSlices(t: number): Promise<ViewHooks> {
     return rgba;
   };
   const load = async (a: (typeof axes)[number]) => {
-    const q = `axis=${a}&index=${idx[a]}`;
+    const q = `axis=${a}&index=${idx[a]}${frameQuery()}`;
     const [g, l] = await Promise.all([
       useScan ? getBytes(`api/slice/scan?${q}`) : Promise.resolve(null),
       hasLabels ? getBytes(`api/slice/labels?${q}`) : Promise.resolve(null),
