@@ -29,8 +29,8 @@ export function parseMaxDim(text: string): number {
 export function registerView(program: Command): void {
   program
     .command('view')
-    .description('interactive 3D viewer of a run directory (vtk.js in the browser), served on 127.0.0.1; annotate the slices and retrain (Slices tab: strokes saved to RUN/annotations.tif)')
-    .argument('<dir>', 'run directory (output of buried run, or of the stage commands)')
+    .description('interactive 3D viewer of a run directory (vtk.js in the browser), served on 127.0.0.1; annotate the slices and retrain (Slices tab: strokes saved to RUN/annotations.tif); on a series folder (buried series), a time slider over its scans')
+    .argument('<dir>', 'run directory (output of buried run, or of the stage commands), or a series folder (output of buried series)')
     .option('--port <n>', 'port on 127.0.0.1 (0 = any free port)', '8765')
     .option('--open', 'open the viewer in a browser')
     .option('--scan <file>', 'grey-level scan (default: the one manifest.json names, or input/scan.tif)')
@@ -43,10 +43,12 @@ export function registerView(program: Command): void {
         const problem = viewerBuildProblem();
         if (problem) throw new InputError(problem);
         const server = await startViewServer({ dir, scan: flags.scan, port, maxDim });
-        const views = Object.entries((await (await fetch(`${server.url}api/run`)).json() as { views: Record<string, boolean> }).views)
+        const info = (await (await fetch(`${server.url}api/run`)).json()) as { views: Record<string, boolean>; series: { frames: unknown[] } | null };
+        const views = Object.entries(info.views)
           .filter(([, v]) => v)
           .map(([k]) => k);
-        process.stdout.write(`buried viewer for ${server.files.dir}\n  ${server.url}\n  views: ${views.join(', ')}\n  scan: ${server.files.scan ?? 'none (give --scan FILE)'}\n${server.files.scan ? `  annotate: Slices tab → annotate; strokes are saved to ${path.join(server.files.dir, 'annotations.tif')}\n` : ''}(Ctrl-C to stop)\n`);
+        const frames = info.series ? `  series: ${info.series.frames.length} scans (time slider in the header)\n` : '';
+        process.stdout.write(`buried viewer for ${server.files.dir}\n  ${server.url}\n  views: ${views.join(', ')}\n${frames}  scan: ${server.files.scan ?? 'none (give --scan FILE)'}\n${server.files.scan && !info.series ? `  annotate: Slices tab → annotate; strokes are saved to ${path.join(server.files.dir, 'annotations.tif')}\n` : ''}(Ctrl-C to stop)\n`);
         if (flags.open) {
           const exe = flags.browser ?? (process.platform === 'darwin' ? 'open' : process.platform === 'win32' ? 'explorer' : 'xdg-open');
           const child = spawn(exe, [server.url], { stdio: 'ignore', detached: true });
