@@ -18,9 +18,14 @@ export async function seriesReportHtml(record: SeriesRecord, change: SeriesChang
   sections.push({
     id: 'registration',
     title: 'Registration to the first scan',
-    intro: `Rigid: ${esc(record.method.optimiser)}; metric: ${esc(record.method.metric)}; samples: ${esc(record.method.mask)}.`,
-    html: [gridTableHtml('Each scan\'s motion from scan 0 ([z, y, x])', ['scan', 'charge (mAh/cm²)', 'translation (µm)', 'rotation (°)', 'NCC', 'overlap'],
-      record.transforms.map((t) => [t.index, t.charge_mah_cm2 ?? '–', t.translation_um.map((x) => f(x)).join(', '), t.rotation_deg.map((x) => f(x, 3)).join(', '), f(t.ncc, 4), f(t.overlap, 3)]))],
+    intro: `${record.method.kind === 'affine' ? 'Affine' : 'Rigid'}: ${esc(record.method.optimiser)}; metric: ${esc(record.method.metric)}; samples: ${esc(record.method.mask)}.`,
+    html: [
+      record.method.kind === 'affine'
+        ? gridTableHtml('Each scan\'s motion from scan 0 ([z, y, x]; A = R · diag(scale) · (I + shear))', ['scan', 'charge (mAh/cm²)', 'translation (µm)', 'rotation (°)', 'scale', 'shear [xy, xz, yz]', 'NCC', 'overlap'],
+            record.transforms.map((t) => [t.index, t.charge_mah_cm2 ?? '–', t.translation_um.map((x) => f(x)).join(', '), t.rotation_deg.map((x) => f(x, 3)).join(', '), (t.affine?.scale ?? [1, 1, 1]).map((x) => x.toFixed(4)).join(', '), (t.affine?.shear ?? [0, 0, 0]).map((x) => x.toFixed(4)).join(', '), f(t.ncc, 4), f(t.overlap, 3)]))
+        : gridTableHtml('Each scan\'s motion from scan 0 ([z, y, x])', ['scan', 'charge (mAh/cm²)', 'translation (µm)', 'rotation (°)', 'NCC', 'overlap'],
+            record.transforms.map((t) => [t.index, t.charge_mah_cm2 ?? '–', t.translation_um.map((x) => f(x)).join(', '), t.rotation_deg.map((x) => f(x, 3)).join(', '), f(t.ncc, 4), f(t.overlap, 3)])),
+    ],
   });
   if (!change) {
     sections.push({ id: 'change', title: 'What changed', intro: esc(record.change_note ?? 'no change maps') });

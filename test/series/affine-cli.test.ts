@@ -53,6 +53,10 @@ describe('buried series --transform affine', () => {
     }
     expect(worst).toBeLessThanOrEqual(0.25);
     expect(t.matrix_xyz).toEqual(M.flatMap((row) => row.slice(0, 3)));
+    // the report's registration table gives the scale and shear columns, scan 1's scale as recorded
+    const html = readFileSync(path.join(out, 'report.html'), 'utf8');
+    expect(html).toContain('shear [xy, xz, yz]');
+    expect(html).toContain(t.affine!.scale.map((x) => x.toFixed(4)).join(', '));
     // scan 0: the identity in the same form
     expect(rec.transforms[0].affine).toEqual({ matrix_um: [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0]], scale: [1, 1, 1], shear: [0, 0, 0] });
   });
