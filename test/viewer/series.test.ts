@@ -145,4 +145,24 @@ describe('time slider in headless Chromium', () => {
     expect(changedFraction(c1, c2)).toBeGreaterThan(0.02);
     expect(await session.page.evaluate(() => (window as unknown as { buried: { view: string } }).buried.view)).toBe('change');
   });
+
+  it('3D labels: the viewpoint the user turned to stays when the slider moves to another frame and back', async () => {
+    await session.page.goto(`${server.url}?view=labels`);
+    await waitReady();
+    const fresh = await shot();
+    // turn the cell with the mouse (trackball: a drag across the stage)
+    const box = (await session.page.locator('#vtk').boundingBox())!;
+    await session.page.mouse.move(box.x + box.width * 0.4, box.y + box.height * 0.5);
+    await session.page.mouse.down();
+    await session.page.mouse.move(box.x + box.width * 0.6, box.y + box.height * 0.35, { steps: 8 });
+    await session.page.mouse.up();
+    await session.page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+    const turned = await shot();
+    expect(changedFraction(fresh, turned)).toBeGreaterThan(0.05);
+    await slideTime(1);
+    await slideTime(0);
+    const back = await shot();
+    expect(changedFraction(turned, back)).toBeLessThan(0.01);
+    expect(changedFraction(fresh, back)).toBeGreaterThan(0.05);
+  });
 });

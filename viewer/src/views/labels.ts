@@ -17,6 +17,9 @@ import { interactor, mainRenderer, pickRay, render, setupParallelCamera, softwar
 import { frameQuery, numParam, params, run, token } from '../state';
 import { checkbox, note, section, slider } from '../ui';
 
+/** On a series: the camera of the last 3D labels view, so moving the time slider keeps the viewpoint. */
+let keptCamera: { position: number[]; focalPoint: number[]; viewUp: number[]; parallelScale: number } | null = null;
+
 export async function viewLabels(t: number): Promise<ViewHooks> {
   const max = Math.min(run.texture_limit, numParam('max', run.default_max_dim));
   const info = await getJson<VolumeInfo>(`api/volume/labels/info?max=${max}${frameQuery()}`);
@@ -95,6 +98,14 @@ export async function viewLabels(t: number): Promise<ViewHooks> {
   interactor.setInteractorStyle(style3D);
   setupParallelCamera(mainRenderer, [-0.55, 0.75, -0.42], [0, 0, 1]);
   mainRenderer.getActiveCamera().zoom(numParam('zoom', 1.1));
+  if (run.series && keptCamera) {
+    const cam = mainRenderer.getActiveCamera();
+    cam.setPosition(...(keptCamera.position as [number, number, number]));
+    cam.setFocalPoint(...(keptCamera.focalPoint as [number, number, number]));
+    cam.setViewUp(...(keptCamera.viewUp as [number, number, number]));
+    cam.setParallelScale(keptCamera.parallelScale);
+    mainRenderer.resetCameraClippingRange();
+  }
 
   section('Phases (colour, visibility, opacity)');
   for (const ph of state) {
@@ -172,6 +183,10 @@ export async function viewLabels(t: number): Promise<ViewHooks> {
       return 'no visible voxel along this ray';
     },
     dispose() {
+      if (run.series) {
+        const cam = mainRenderer.getActiveCamera();
+        keptCamera = { position: [...cam.getPosition()], focalPoint: [...cam.getFocalPoint()], viewUp: [...cam.getViewUp()], parallelScale: cam.getParallelScale() };
+      }
       mainRenderer.removeVolume(volume);
       mapper.removeAllClippingPlanes();
     },
