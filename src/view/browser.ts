@@ -64,7 +64,9 @@ export async function openBrowser(executable: string, width: number, height: num
 }
 
 export const VIEWS = ['labels', 'slices', 'thickness', 'strip', 'current', 'fem'] as const;
-export type ViewName = (typeof VIEWS)[number];
+/** Views of a series folder only (buried series): the thickness change from scan 0 of frame k (?frame=k). */
+export const SERIES_VIEWS = ['change'] as const;
+export type ViewName = (typeof VIEWS)[number] | (typeof SERIES_VIEWS)[number];
 
 export interface CaptureOptions {
   view: ViewName;

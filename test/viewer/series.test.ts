@@ -4,6 +4,7 @@
  * map routes serve frame k's files (?frame=k, checked against the files themselves), and in
  * headless Chromium the header's time slider swaps the frame without reloading the page.
  */
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadVolume } from '../../src/io/open.js';
@@ -144,6 +145,25 @@ describe('time slider in headless Chromium', () => {
     const c1 = await shot();
     expect(changedFraction(c1, c2)).toBeGreaterThan(0.02);
     expect(await session.page.evaluate(() => (window as unknown as { buried: { view: string } }).buried.view)).toBe('change');
+  });
+
+  it('buried figure --view change --set frame=K: frame 2 is mostly the stripped (blue) colour, frame 0 (the reference) has none', () => {
+    const blueShare = (file: string): number => {
+      const img = decodePng(readFileSync(file));
+      let blue = 0;
+      for (let i = 0; i < img.width * img.height; i++) {
+        const k = i * img.channels;
+        if (img.data[k + 2] - img.data[k] > 40) blue++;
+      }
+      return blue / (img.width * img.height);
+    };
+    const out = (k: number) => path.join(dir, `change-${k}.png`);
+    for (const k of [0, 2]) {
+      const r = cli(['figure', dir, '--view', 'change', '--set', `frame=${k}`, '--size', '400,300', '-o', out(k)]);
+      expect(r.status, r.stderr).toBe(0);
+    }
+    expect(blueShare(out(2))).toBeGreaterThan(0.15);
+    expect(blueShare(out(0))).toBeLessThan(0.01);
   });
 
   it('3D labels: the viewpoint the user turned to stays when the slider moves to another frame and back', async () => {

@@ -3,7 +3,9 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { InputError } from '../../io/errors.js';
 import { startViewServer, viewerBuildProblem } from '../../view/server.js';
-import { BROWSER_MISSING, captureView, findBrowser, openBrowser, VIEWS, type ViewName } from '../../view/browser.js';
+import { BROWSER_MISSING, captureView, findBrowser, openBrowser, SERIES_VIEWS, VIEWS, type ViewName } from '../../view/browser.js';
+
+const FIGURE_VIEWS: readonly string[] = [...VIEWS, ...SERIES_VIEWS];
 import { writeFileAtomically } from '../../io/atomic.js';
 import { action, emit } from '../run-command.js';
 import { parseMaxDim } from './view.js';
@@ -42,18 +44,18 @@ export function registerFigure(program: Command): void {
   program
     .command('figure')
     .description('render one viewer view of a run directory to PNG with headless Chromium (same path as the viewer\'s export)')
-    .argument('<dir>', 'run directory')
+    .argument('<dir>', 'run directory (or a series folder: --view change, --set frame=K)')
     .requiredOption('-o, --out <file.png>', 'PNG to write')
-    .option('--view <name>', `view: ${VIEWS.join('|')}`, 'labels')
+    .option('--view <name>', `view: ${FIGURE_VIEWS.join('|')} (change: a series folder's, with --set frame=K)`, 'labels')
     .option('--size <W,H>', 'image size in pixels', '1200,800')
     .option('--browser <path>', 'Chromium/Chrome executable (default /usr/bin/chromium)')
     .option('--scan <file>', 'grey-level scan (default: the one manifest.json names)')
     .option('--max-dim <n>', 'largest 3D level per axis (≤ 2048)', '512')
-    .option('--set <key=value...>', 'viewer settings, e.g. z=40 step=20 warp=2 threshold=2.5 time=1')
+    .option('--set <key=value...>', 'viewer settings, e.g. z=40 step=20 warp=2 threshold=2.5 time=1 (frame=K: scan K of a series folder)')
     .option('--json', 'print the summary as JSON on stdout')
     .action(
       action(async (dir: string, flags: FigureFlags) => {
-        if (!(VIEWS as readonly string[]).includes(flags.view)) throw new InputError(`--view must be one of ${VIEWS.join(', ')}, got '${flags.view}'`);
+        if (!FIGURE_VIEWS.includes(flags.view)) throw new InputError(`--view must be one of ${FIGURE_VIEWS.join(', ')}, got '${flags.view}'`);
         const [width, height] = parseSize(flags.size);
         const maxDim = parseMaxDim(flags.maxDim);
         const params = parseSet(flags.set);
