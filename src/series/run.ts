@@ -68,6 +68,8 @@ export interface SeriesTransformRecord {
 export interface SeriesRecord {
   version: 1;
   scans: string[];
+  /** The scans' absolute paths when registered, so a viewer started elsewhere still finds scan 0. */
+  scans_absolute: string[];
   spacing_um: Spacing3;
   centre_um: Vec3;
   convention: string;
@@ -192,6 +194,7 @@ export async function registerSeries(inputs: string[], outDir: string, options: 
   const record: SeriesRecord = {
     version: 1,
     scans: inputs,
+    scans_absolute: inputs.map((p) => path.resolve(p)),
     spacing_um: spacing,
     centre_um: centre,
     convention: affine ? `${SERIES_CONVENTION}; ${AFFINE_CONVENTION}` : SERIES_CONVENTION,

@@ -42,6 +42,7 @@ function inside(dir: string, rel: string): string | null {
 
 interface SeriesDoc {
   scans?: unknown;
+  scans_absolute?: unknown;
   method?: { kind?: unknown };
   transforms?: Array<{ index?: unknown; input?: unknown; charge_mah_cm2?: unknown }>;
 }
@@ -60,13 +61,15 @@ export function discoverSeries(dir: string): SeriesFolder | null {
   const scans = doc.scans;
   if (!Array.isArray(scans) || scans.length < 2 || !scans.every((s) => typeof s === 'string')) throw new InputError('series.json: "scans" must list at least two files', file);
   const transforms = Array.isArray(doc.transforms) ? doc.transforms : [];
+  // a relative path is tried from the folder and the working directory first, then the one recorded at registration
+  const absoluteScan0 = Array.isArray(doc.scans_absolute) && typeof doc.scans_absolute[0] === 'string' ? recordedPath(abs, doc.scans_absolute[0]) : null;
   const frames = (scans as string[]).map((input, k): SeriesFrame => {
     const charge = transforms.find((t) => t.index === k)?.charge_mah_cm2;
     return {
       index: k,
       charge_mah_cm2: typeof charge === 'number' && Number.isFinite(charge) ? charge : null,
       input,
-      scan: k === 0 ? recordedPath(abs, input) : inside(abs, `scan${k}/scan.tif`),
+      scan: k === 0 ? recordedPath(abs, input) ?? absoluteScan0 : inside(abs, `scan${k}/scan.tif`),
       labels: inside(abs, `scan${k}/labels.tif`),
       change: k === 0 ? null : inside(abs, `scan${k}/thickness_change_um.tif`),
     };

@@ -30,6 +30,8 @@ describe('buried series', () => {
     expect(JSON.parse(readFileSync(path.join(out, 'series.json'), 'utf8'))).toEqual(record);
     const truth = JSON.parse(readFileSync(path.join(syn, 'series_truth.json'), 'utf8')) as Truth;
     expect(record.transforms.map((t) => t.charge_mah_cm2)).toEqual([0, 0.5, 1]);
+    // the viewer finds scan 0 from anywhere through its absolute path
+    expect((record as unknown as { scans_absolute: string[] }).scans_absolute).toEqual(scans.map((s) => path.resolve(s)));
     for (const k of [1, 2]) {
       const t = record.transforms[k];
       expect(t.labels_source).toBe('segmented');
