@@ -45,7 +45,8 @@ describe('plasticity at the measured yield on a fine self-affine profile', () =>
     const delta = byLoad.platen();
     expect(delta).toBeLessThan(0);
     const byPlaten = new ContactCell(setup);
-    expect(byPlaten.solveStep(p, 0, delta)).not.toBeNull();
+    // p only scales the tolerance there: a pressure far off shows that the platen, not p, sets the force
+    expect(byPlaten.solveStep(p / 10, 0, delta)).not.toBeNull();
     expect(byPlaten.platen()).toBeCloseTo(delta, 12);
     expect(byPlaten.contactForce() / lambda).toBeCloseTo(p, 6);
     let nA = 0, nB = 0;
