@@ -37,10 +37,10 @@ describe('contact fields for ParaView', () => {
     let fields: CellFields | null = null, cell: ContactCell | null = null, saves = 0;
     runContact({
       lambda, h: wavyProfile(0.5, lambda, nx), li: liMaterial('creep', 298), electrolyte: electrolyteMaterial('elastic'),
-      history: [{ t: 0, p: 5 }, { t: 60, p: 5 }], stepTol: 0.1, ny: 6, conduction: { thickness: lambda, sigmaMsPerCm: 2, rctOhmCm2: 0 },
+      history: [{ t: 0, p: 5 }, { t: 30, p: 5 }, { t: 60, p: 5 }], stepTol: 0.1, ny: 6, conduction: { thickness: lambda, sigmaMsPerCm: 2, rctOhmCm2: 0 },
       onSaved: (_rec, c) => { fields = contactCellFields(c); cell = c; saves++; },
     });
-    expect(saves).toBe(2); // at load and at the end of the hold
+    expect(saves).toBe(3); // at load, at the history point t = 30 s and at the end of the hold
     const f = fields! as CellFields, c = cell! as ContactCell;
     const file = path.join(tempDir(), 'f.vtu');
     await writeVtu(file, f.mesh, f.pointData, f.cellData);
