@@ -6,8 +6,11 @@
  * The cell is periodic: the last element column reuses the first column's nodes. ParaView needs the
  * geometry unwrapped, so the seam nodes get duplicate points at x + λ (same values).
  */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
 import type { ContactCell } from './contact.js';
-import { VTK_QUAD, type VtuField, type VtuMesh } from '../io/vtu.js';
+import { pvdXml, writeVtu, VTK_QUAD, type VtuField, type VtuMesh } from '../io/vtu.js';
+import { writeFileAtomically } from '../io/atomic.js';
 
 export interface CellFields {
   mesh: VtuMesh;
@@ -83,4 +86,17 @@ export function contactCellFields(cell: ContactCell): CellFields {
     ],
     pointNode: Int32Array.from(pointNode),
   };
+}
+
+/** DIR/NAME_NNNN.vtu per saved time and DIR/NAME.pvd listing them with their times (each written atomically). */
+export async function writeFieldSeries(dir: string, name: string, saved: Array<{ time: number; fields: CellFields }>): Promise<void> {
+  await fs.mkdir(dir, { recursive: true });
+  const entries: Array<{ time: number; file: string }> = [];
+  for (let k = 0; k < saved.length; k++) {
+    const file = `${name}_${String(k).padStart(4, '0')}.vtu`;
+    const { mesh, pointData, cellData } = saved[k].fields;
+    await writeVtu(path.join(dir, file), mesh, pointData, cellData);
+    entries.push({ time: saved[k].time, file });
+  }
+  await writeFileAtomically(path.join(dir, `${name}.pvd`), pvdXml(entries));
 }

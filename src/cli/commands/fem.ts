@@ -15,21 +15,7 @@ import { liMaterialParams, liYieldStress, type LiMaterial } from '../../fem/li-m
 import { MaterialError, checkMaterial } from '../../fem/material.js';
 import { parseProfileCsv, resamplePeriodic, selfAffineProfile, wavyProfile } from '../../fem/profile.js';
 import { FEM_FILES } from '../../io/run-folder.js';
-import { contactCellFields, type CellFields } from '../../fem/vtu-fields.js';
-import { pvdXml, writeVtu } from '../../io/vtu.js';
-
-/** DIR/fields_NNNN.vtu per saved time and DIR/fields.pvd listing them (each written atomically). */
-async function writeFieldSeries(dir: string, saved: Array<{ time: number; fields: CellFields }>): Promise<void> {
-  await fs.mkdir(dir, { recursive: true });
-  const entries: Array<{ time: number; file: string }> = [];
-  for (let k = 0; k < saved.length; k++) {
-    const file = `fields_${String(k).padStart(4, '0')}.vtu`;
-    const { mesh, pointData, cellData } = saved[k].fields;
-    await writeVtu(path.join(dir, file), mesh, pointData, cellData);
-    entries.push({ time: saved[k].time, file });
-  }
-  await writeFileAtomically(path.join(dir, 'fields.pvd'), pvdXml(entries));
-}
+import { contactCellFields, writeFieldSeries, type CellFields } from '../../fem/vtu-fields.js';
 
 interface FemFlags {
   out?: string;
@@ -304,7 +290,7 @@ export function registerFem(program: Command): void {
         await writeFileAtomically(path.join(out, FEM_FILES.json), `${JSON.stringify(summary, null, 2)}\n`);
         await writeFileAtomically(path.join(out, FEM_FILES.csv), csv);
         await writeFileAtomically(path.join(out, FEM_FILES.profiles), profilesCsv(run, prof.h));
-        if (flags.vtu !== undefined) await writeFieldSeries(flags.vtu, saved);
+        if (flags.vtu !== undefined) await writeFieldSeries(flags.vtu, 'fields', saved);
         const text = [
           `profile            ${prof.source}, λ = ${r6(prof.lambda)} µm, ${nx} columns`,
           `model              Li ${li.law}, electrolyte ${flags.electrolyte}, T = ${T} K`,
