@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { ContactCell } from '../../src/fem/contact.js';
 import { electrolyteMaterial, liMaterial, runContact } from '../../src/fem/contact-run.js';
 import { selfAffineProfile, wavyProfile } from '../../src/fem/profile.js';
+import { crossByPlaten } from '../../src/fem/plastic-load.js';
 
 describe('plasticity at the measured yield on a fine self-affine profile', () => {
   it('256 columns, σy = 0.77 MPa, ramp to 5 MPa: converges, force balance within 1 %, contact fraction rising with pressure', () => {
@@ -54,5 +55,27 @@ describe('plasticity at the measured yield on a fine self-affine profile', () =>
     expect(nB).toBe(nA);
     expect(nA).toBeGreaterThan(0);
     expect(nA).toBeLessThan(nx); // partial contact: the LCP decides the set
+  });
+});
+
+describe('crossing a load step by platen displacement', () => {
+  it('from 20 to 50 MPa by platen steps ends on the load-controlled solution (elastic: path independent)', () => {
+    const lambda = 20, nx = 32;
+    const setup = {
+      lambda, h: wavyProfile(0.5, lambda, nx), li: liMaterial('elastic', 298), electrolyte: electrolyteMaterial('elastic'),
+      history: [{ t: 0, p: 50 }], nyLi: 6, nyEl: 4,
+    };
+    const direct = new ContactCell(setup);
+    expect(direct.solveStep(50, 0)).not.toBeNull();
+    const crossed = new ContactCell(setup);
+    expect(crossed.solveStep(20, 0)).not.toBeNull();
+    crossed.commitStep();
+    // a first platen step far too short: the march must grow it, pass the force, and bracket it
+    crossByPlaten(crossed, 20, 50, 0.02 * crossed.platen());
+    expect(crossed.stats.platen_steps).toBeGreaterThan(5);
+    expect(crossed.contactForce() / lambda).toBeCloseTo(50, 9);
+    let du = 0, umax = 0;
+    for (let k = 0; k < direct.U.length; k++) { du = Math.max(du, Math.abs(crossed.U[k] - direct.U[k])); umax = Math.max(umax, Math.abs(direct.U[k])); }
+    expect(du).toBeLessThan(1e-7 * umax);
   });
 });
