@@ -5,7 +5,7 @@
  * quads (seam unwrapped) tile the Li block, area λ·T.
  */
 import { describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { electrolyteMaterial, liMaterial, runContact } from '../../src/fem/contact-run.js';
 import type { ContactCell } from '../../src/fem/contact.js';
@@ -75,5 +75,15 @@ describe('contact fields for ParaView', () => {
     const pvd = readFileSync(path.join(dir, 'vtu', 'fields.pvd'), 'utf8');
     expect([...pvd.matchAll(/timestep="([^"]+)" group="" part="0" file="([^"]+)"/g)].map((m) => [m[1], m[2]])).toEqual([['0', 'fields_0000.vtu'], ['60', 'fields_0001.vtu']]);
     expect(readFileSync(path.join(dir, 'vtu', 'fields_0001.vtu'), 'utf8')).toContain('NumberOfPoints="85" NumberOfCells="64"');
+  });
+
+  it('fem contact --vtu naming a file: one line naming it, exit 2, before the run (no contact.json)', () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'taken');
+    writeFileSync(file, 'x');
+    const r = cli(['fem', 'contact', '--wavy', '0.5,20', '--nx', '16', '--ny', '4', '--pressure', '5', '-o', path.join(dir, 'out'), '--vtu', file]);
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim().split('\n').filter((l) => /taken/.test(l))).toEqual([`buried: ${file}: --vtu must name a folder, this is a file`]);
+    expect(existsSync(path.join(dir, 'out', 'contact.json'))).toBe(false);
   });
 });

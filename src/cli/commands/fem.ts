@@ -217,6 +217,11 @@ export function registerFem(program: Command): void {
         const rct = num('--rct', flags.rct, { min: 0 });
         const stepTol = num('--step-tol', flags.stepTol, { positive: true });
         await ensureOutputDir(out, { files: [FEM_FILES.json, FEM_FILES.csv, FEM_FILES.profiles], force: flags.force });
+        if (flags.vtu !== undefined) {
+          // checked before the run: a file in the way would otherwise fail after it
+          const st = await fs.stat(flags.vtu).catch(() => null);
+          if (st && !st.isDirectory()) throw new InputError('--vtu must name a folder, this is a file', flags.vtu);
+        }
         const prof = await profileFrom(flags, nx);
         const thickness = flags.thickness ? num('--thickness', flags.thickness, { positive: true }) : prof.lambda;
         const yieldStress = flags.yield !== undefined ? num('--yield', flags.yield, { min: 0 }) : undefined;
