@@ -67,7 +67,7 @@ export function plasticLoadTo(cell: ContactCell, from: number, to: number): numb
  * displacement: steps of growing size until the contact force passes p·λ, then regula falsi on the
  * platen displacement, then a load-controlled step to p. `dd0` (< 0) is the first platen step.
  */
-function crossByPlaten(cell: ContactCell, pNow: number, p: number, dd0: number): number {
+export function crossByPlaten(cell: ContactCell, pNow: number, p: number, dd0: number): number {
   const target = p * cell.mesh.lambda;
   let lo: Solved = { platen: cell.platen(), force: pNow * cell.mesh.lambda };
   let hi: Solved | null = null;
