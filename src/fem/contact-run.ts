@@ -56,6 +56,8 @@ export interface ContactRunOptions {
   /** Conduction at every record (history columns), not only at the end. */
   conductionPerRecord?: boolean;
   onTime?: (t: number, tEnd: number) => void;
+  /** Called at the saved times: the first record (at load), each history point reached (end of a ramp or hold), and the last. */
+  onSaved?: (rec: StepRecord, cell: ContactCell) => void;
 }
 
 export interface InterfaceSnapshot {
@@ -95,6 +97,7 @@ export function runContact(o: ContactRunOptions): ContactRun {
   const perRecord: ContactRun['conductionPerRecord'] = [];
   const snapshots: InterfaceSnapshot[] = [];
   const tEnd = o.history[o.history.length - 1].t;
+  let lastSaved: StepRecord | null = null;
   const records = cell.run(
     (rec, c) => {
       if (o.conductionPerRecord) {
@@ -102,10 +105,16 @@ export function runContact(o: ContactRunOptions): ContactRun {
         perRecord.push({ constriction_ohm_cm2: cr.constriction_ohm_cm2, hotspot_p99: cr.hotspot_p99 });
       }
       if (snapshots.length === 0) snapshots.push({ t: rec.t, p: c.contactPressure(), gap: c.gap.slice() });
+      if (o.onSaved) {
+        // a history point reached: its time and its pressure (plastic load steps share one time)
+        const atPoint = o.history.some((h) => Math.abs(h.t - rec.t) <= 1e-9 * Math.max(1, tEnd) && Math.abs(h.p - rec.pressure) <= 1e-9 * Math.max(1, Math.abs(h.p)));
+        if (!lastSaved || atPoint) { o.onSaved(rec, c); lastSaved = rec; }
+      }
     },
     o.onTime ? (t) => o.onTime!(t, tEnd) : undefined,
   );
   const last = records[records.length - 1];
+  if (o.onSaved && lastSaved !== last) o.onSaved(last, cell);
   snapshots.push({ t: last.t, p: cell.contactPressure(), gap: cell.gap.slice() });
   return { cell, records, conductionPerRecord: perRecord, snapshots, final: conduct(cell.active) };
 }

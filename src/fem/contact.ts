@@ -25,6 +25,7 @@ import { solveComplianceLcp, newComplianceCache, type ComplianceLcpCache } from 
 import { denseSpdInverse } from './dense.js';
 import { andersonCoefficients, matVec, sameSet, sparseMatVec } from './contact-ops.js';
 import { checkMaterial, type Material } from './material.js';
+import { plasticLoadTo } from './plastic-load.js';
 
 export interface HistoryPoint { t: number; p: number }
 
@@ -127,7 +128,12 @@ export interface SolverStats {
   stress_update_seconds: number;
   /** Contact active-set factor updates (row additions/deletions instead of a refactorisation). */
   lcp_updates: number;
+  /** Plasticity: converged solves with the platen displacement prescribed (across force plateaus). */
+  platen_steps: number;
 }
+
+/** What a rejected step restores. */
+export interface CellState { U: Float64Array; P: Float64Array; active: Uint8Array; gap: Float64Array; we: Float64Array }
 
 export function pressureAt(history: HistoryPoint[], t: number): number {
   if (t <= history[0].t) return history[0].p;
@@ -214,7 +220,7 @@ export class ContactCell {
       li_unknowns: mesh.li.nEq, electrolyte_unknowns: mesh.el?.nEq ?? 0, interface_nodes: nc, nnz_L_li: this.ldl.stats.nnzL,
       factorizations: 0, factor_seconds_total: 0, factor_seconds_last: 0, solve_seconds_total: 0, lcp_iterations: 0,
       newton_iterations: 0, steps_accepted: 0, steps_rejected: 0, wall_seconds: 0, solver: this.solverKind, back_solves: 0,
-      lcp_factorizations: 0, compliance_seconds: 0, compliance_seconds_total: 0, tangent_seconds_total: 0, stress_update_seconds: 0, lcp_updates: 0,
+      lcp_factorizations: 0, compliance_seconds: 0, compliance_seconds_total: 0, tangent_seconds_total: 0, stress_update_seconds: 0, lcp_updates: 0, platen_steps: 0,
     };
     this.factorise();
   }
@@ -260,10 +266,39 @@ export class ContactCell {
 
   /**
    * Solve the step to time t+dt at pressure p (creep uses dt; dt = 0 → elastic response).
+   * With `platen` the platen displacement δ is prescribed instead (displacement control: the platen
+   * equation is dropped, p only scales the tolerance, and the contact force is the reaction).
    * Returns iterations and max Δεeq, or null when Newton failed (state untouched except U, restored by caller).
    */
-  solveStep(p: number, dt: number): { iterations: number; maxDe: number } | null {
-    return this.solveStepIter(p, dt);
+  solveStep(p: number, dt: number, platen?: number): { iterations: number; maxDe: number } | null {
+    return this.solveStepIter(p, dt, platen);
+  }
+
+  /** The state a failed step must restore (the material's trial state is recomputed by the next solve). */
+  saveState(): CellState {
+    return { U: this.U.slice(), P: this.P.slice(), active: this.active.slice(), gap: this.gap.slice(), we: this.we.slice() };
+  }
+
+  restoreState(s: CellState): void {
+    this.U.set(s.U); this.P = s.P; this.active = s.active; this.gap = s.gap; this.we = s.we;
+  }
+
+  /** Accept the last solved step (the material state becomes the committed one). */
+  commitStep(): void {
+    this.li.commit();
+    this.stats.steps_accepted++;
+  }
+
+  /** Platen displacement δ (µm, negative in compression). */
+  platen(): number {
+    return this.U[this.mesh.deltaEq];
+  }
+
+  /** Total contact force per period (MPa·µm). */
+  contactForce(): number {
+    let s = 0;
+    for (let i = 0; i < this.P.length; i++) s += this.P[i];
+    return s;
   }
 
   /**
@@ -277,7 +312,7 @@ export class ContactCell {
    * acting as an eigenstrain load. Converged when the force residual with the new contact forces is
    * ≤ tol·p·dx and the contact set is unchanged.
    */
-  private solveStepIter(p: number, dt: number): { iterations: number; maxDe: number } | null {
+  private solveStepIter(p: number, dt: number, platen?: number): { iterations: number; maxDe: number } | null {
     const { mesh, li, U } = this;
     const nc = mesh.nx, nL = nc + 1;
     const nEq = mesh.li.nEq;
@@ -290,7 +325,7 @@ export class ContactCell {
     const yields = law === 'plastic' || law === 'viscoplastic';
     const nonlinear = yields || (law === 'creep' && dt > 0);
     const m = this.setup.anderson ?? (newton ? 0 : 6);
-    const maxIt = this.setup.maxIter ?? (newton ? 60 : 40);
+    const maxIt = this.setup.maxIter ?? (newton ? (yields ? 150 : 60) : 40); // yielding: with the line-search evaluations
     const refresh = newton ? 0 : (this.setup.refreshAfter ?? (law === 'creep' ? 2 : 0));
     const rate = !nonlinear ? 0 : newton ? 0.25 : (this.setup.refreshRate ?? (law === 'creep' ? 0.8 : 0));
     const minOnK = newton ? 1 : 4, window = newton ? 1 : 2;
@@ -320,13 +355,23 @@ export class ContactCell {
     let maxDe = 0;
     const ifaceEq = new Int32Array(nc);
     for (let i = 0; i < nc; i++) ifaceEq[i] = mesh.li.eq[2 * mesh.liInterface[i] + 1];
+    // Newton on yielding Li: backtracking line search on the residual (see below)
+    const search = newton && yields;
+    const uAcc = search ? new Float64Array(nEq) : xPrev, duAcc = search ? new Float64Array(nEq) : fPrev;
+    let accRes = -1, alpha = 1, trial = false, refreshAt = false;
     const fail = () => { this.needRefresh = rate > 0; this.lastIters = maxIt; return null; };
     for (let it = 0; it < maxIt; it++) {
       // refactorise the algorithmic tangent at the current iterate when the iteration is slow: the
       // residual fell by less than `rate` per iteration over the last `window` iterations, after at
       // least `minOnK` on the present factorisation (not while the iterate is far off its best)
       const nh = resHist.length;
-      if (rate > 0 && sinceRefresh >= minOnK && nh > window && resHist[nh - 1] > rate ** window * resHist[nh - 1 - window] && resHist[nh - 1] < 10 * resMin) {
+      if (search) {
+        if (refreshAt) {
+          refreshNow();
+          Cli = this.Cli!; Ce = this.Ce; W = this.Wc!;
+          refreshAt = false;
+        }
+      } else if (rate > 0 && sinceRefresh >= minOnK && nh > window && resHist[nh - 1] > rate ** window * resHist[nh - 1 - window] && resHist[nh - 1] < 10 * resMin) {
         refreshNow();
         Cli = this.Cli!; Ce = this.Ce; W = this.Wc!;
         aCount = 0; hasPrev = false;
@@ -348,7 +393,7 @@ export class ContactCell {
       for (let i = 0; i < nc; i++) q[i] = this.g0[i] + U[ifaceEq[i]] + Cb[i];
       let lcp: ReturnType<typeof solveComplianceLcp>;
       try {
-        lcp = solveComplianceLcp(nc, W, q, -sumB, this.active, this.lcpCache);
+        lcp = solveComplianceLcp(nc, W, q, -sumB, this.active, this.lcpCache, undefined, platen === undefined ? undefined : platen - U[mesh.deltaEq]);
       } catch {
         return fail(); // contact iteration failed: the caller cuts the step
       }
@@ -367,7 +412,7 @@ export class ContactCell {
       // force residual with the new contact forces: K du = r + Gᵀ P exactly (the interface rows of
       // the condensed solve carry P; the platen row is balanced by ΣP = p̄λ), so no product with K
       let res = 0;
-      for (let k = 0; k < nEq; k++) { const a = Math.abs(r[k]); if (a > res && !this.isIfaceV[k]) res = a; }
+      for (let k = 0; k < nEq; k++) { const a = Math.abs(r[k]); if (a > res && !this.isIfaceV[k] && (platen === undefined || k !== mesh.deltaEq)) res = a; }
       for (let i = 0; i < nc; i++) res = Math.max(res, Math.abs(r[mesh.li.eq[2 * mesh.liInterface[i] + 1]] + lcp.P[i]));
       lastActive = this.active;
       this.active = lcp.active;
@@ -377,10 +422,23 @@ export class ContactCell {
         for (let i = 0; i < nc; i++) we[i] = -we[i];
         this.we = we;
       }
+      if (trial) {
+        // backtracking line search: U is uAcc + α·duAcc, evaluated on the tangent that gave duAcc (so
+        // the residuals compare). No decrease (elastic/plastic switching at many Gauss points,
+        // contact-set changes): halve α. Accepted: refactorise there first when the decrease was
+        // slow (Newton), else go on from this evaluation.
+        if (!(res < accRes) && alpha > 1 / 64) {
+          alpha *= 0.5;
+          for (let k = 0; k < nEq; k++) U[k] = uAcc[k] + alpha * duAcc[k];
+          continue;
+        }
+        trial = false;
+        if (res > 0.25 * accRes && res > tol * scale) { refreshAt = true; continue; }
+      }
       resHist.push(res);
-      if (res < 0.9 * resMin) { resMin = res; itBest = it; }
+      if (res < 0.9 * resMin) { resMin = res; itBest = resHist.length; }
       // diverging, or no progress over the last 10 iterations: give up, the caller cuts the step
-      if (!(res < 1e4 * resMin) || !Number.isFinite(res) || it - itBest >= 10) return fail();
+      if (!(res < 1e4 * resMin) || !Number.isFinite(res) || resHist.length - itBest >= 10) return fail();
       const converged = res <= tol * scale && sameSet(lastActive, this.active);
       if (converged || m === 0) {
         // plain update; the mixing history is kept across contact-set changes (measured: restarting
@@ -388,7 +446,8 @@ export class ContactCell {
         // damped Newton for yielding Li: a step after which the residual grew is taken at half length
         // (full steps cycle between contact sets while a summit flattens plastically)
         const nr = resHist.length;
-        const w = !converged && yields && nr > 1 && resHist[nr - 1] > resHist[nr - 2] ? 0.5 : 1;
+        const w = !converged && yields && !search && nr > 1 && resHist[nr - 1] > resHist[nr - 2] ? 0.5 : 1;
+        if (search) { uAcc.set(U); duAcc.set(du); accRes = res; alpha = 1; trial = !converged; }
         for (let k = 0; k < nEq; k++) U[k] += w * du[k];
         aCount = 0; hasPrev = false;
       } else {
@@ -430,34 +489,6 @@ export class ContactCell {
       }
     }
     return fail();
-  }
-
-  /**
-   * Rate-independent load step from pressure `from` to `to` (dt = 0), committed. A step that fails is
-   * cut in half and retried (perfect plasticity at the first touching summit needs small steps there,
-   * none later); throws after 12 cuts. Returns the iterations of the last sub-step.
-   */
-  private loadTo(from: number, to: number): number {
-    const Usave = new Float64Array(this.U.length);
-    let pNow = from, h = to - from, cuts = 0, iters = 0;
-    while (Math.abs(to - pNow) > 1e-12 * Math.abs(to)) {
-      const p = Math.abs(to - pNow) <= Math.abs(h) * (1 + 1e-12) ? to : pNow + h;
-      Usave.set(this.U);
-      const P = this.P.slice(), act = this.active.slice(), gap = this.gap.slice(), we = this.we.slice();
-      const res = p > 0 ? this.solveStep(p, 0) : { iterations: 0, maxDe: 0 };
-      if (!res) {
-        this.U.set(Usave); this.P = P; this.active = act; this.gap = gap; this.we = we;
-        this.stats.steps_rejected++;
-        if (++cuts > 12) throw new Error(`load step to p = ${p} MPa did not converge after 12 halvings`);
-        h *= 0.5;
-        continue;
-      }
-      this.li.commit();
-      this.stats.steps_accepted++;
-      iters = res.iterations;
-      pNow = p;
-    }
-    return iters;
   }
 
   record(p: number, dt: number, iterations: number, maxDe: number): StepRecord {
@@ -518,7 +549,7 @@ export class ContactCell {
           const frac = s / nsub;
           const p = a.p + (b.p - a.p) * frac;
           if (p <= 0) continue;
-          const it = this.loadTo(pNow, p);
+          const it = plasticLoadTo(this, pNow, p);
           pNow = p;
           this.t = a.t + (b.t - a.t) * frac;
           push(p, 0, it, 0);
@@ -531,7 +562,7 @@ export class ContactCell {
     if (law === 'viscoplastic' && hist[0].p > 0) {
       // the instantaneous response yields: reach the first pressure in load steps (then creep)
       const nsub = setup.loadSteps ?? 20;
-      for (let s = 1; s < nsub; s++) this.loadTo(((s - 1) * hist[0].p) / nsub, (s * hist[0].p) / nsub);
+      for (let s = 1; s < nsub; s++) plasticLoadTo(this, ((s - 1) * hist[0].p) / nsub, (s * hist[0].p) / nsub);
     }
     // initial (instantaneous, elastic) response
     this.t = hist[0].t;

@@ -237,11 +237,21 @@ function setActiveFactor(nc: number, W: Float64Array, active: Uint8Array, cache:
   cache.w1 = choleskySolveStrided(cache.L, cache.idx.length, cache.stride, new Float64Array(cache.idx.length).fill(1));
 }
 
+/**
+ * Contact on the interface compliance W: gap = q + c + W·P ≥ 0, P ≥ 0, P·gap = 0, with the uniform
+ * platen shift c either free and set by the total force ΣP = F (load control), or given (`cFixed`:
+ * displacement control of the platen, F unused; then the contact set may be empty).
+ */
 export function solveComplianceLcp(
-  nc: number, W: Float64Array, q: Float64Array, F: number, warm: Uint8Array, cache: ComplianceLcpCache, maxIt = 25 + 4 * nc,
+  nc: number, W: Float64Array, q: Float64Array, F: number, warm: Uint8Array, cache: ComplianceLcpCache, maxIt = 25 + 4 * nc, cFixed?: number,
 ): { P: Float64Array; gap: Float64Array; c: number; active: Uint8Array; iterations: number } {
+  const fixed = cFixed !== undefined;
   let active = Uint8Array.from(warm);
-  if (!active.some((v) => v === 1)) {
+  if (fixed && !active.some((v) => v === 1)) {
+    // no contact so far: start from the nodes the shift closes
+    for (let i = 0; i < nc; i++) active[i] = q[i] + cFixed < 0 ? 1 : 0;
+  }
+  if (!fixed && !active.some((v) => v === 1)) {
     let best = 0;
     for (let i = 1; i < nc; i++) if (q[i] < q[best]) best = i;
     active[best] = 1;
@@ -249,15 +259,16 @@ export function solveComplianceLcp(
   const P = new Float64Array(nc);
   const gap = new Float64Array(nc);
   for (let it = 1; it <= maxIt; it++) {
-    if (!cache.key || !sameBytes(cache.key, active)) setActiveFactor(nc, W, active, cache);
-    const { idx, L, w1, stride } = cache;
+    const none = !active.some((v) => v === 1); // only with a fixed platen
+    if (!none && (!cache.key || !sameBytes(cache.key, active))) setActiveFactor(nc, W, active, cache);
+    const { idx, L, w1, stride } = none ? { idx: new Int32Array(0), L: new Float64Array(0), w1: new Float64Array(0), stride: 0 } : cache;
     const na = idx.length;
     const qa = new Float64Array(na);
     for (let a = 0; a < na; a++) qa[a] = q[idx[a]];
-    const wq = choleskySolveStrided(L, na, stride, qa);
+    const wq = na > 0 ? choleskySolveStrided(L, na, stride, qa) : qa;
     let s1 = 0, sq = 0;
     for (let a = 0; a < na; a++) { s1 += w1[a]; sq += wq[a]; }
-    const c = -(F + sq) / s1;
+    const c = fixed ? cFixed : -(F + sq) / s1;
     P.fill(0);
     for (let a = 0; a < na; a++) P[idx[a]] = -(wq[a] + c * w1[a]);
     const next = new Uint8Array(nc);
@@ -275,7 +286,7 @@ export function solveComplianceLcp(
       }
       if (next[i] !== active[i]) changed = true;
     }
-    if (!next.some((v) => v === 1)) {
+    if (!fixed && !next.some((v) => v === 1)) {
       let best = 0;
       for (let i = 1; i < nc; i++) if (gap[i] - P[i] < gap[best] - P[best]) best = i;
       next[best] = 1;
@@ -289,7 +300,7 @@ export function solveComplianceLcp(
       for (let i = 0; i < nc; i++) if (next[i] !== active[i]) {
         const flip = active.slice();
         flip[i] = next[i];
-        if (flip.some((v) => v === 1)) { next.set(flip); break; }
+        if (fixed || flip.some((v) => v === 1)) { next.set(flip); break; }
       }
     }
     active = next;

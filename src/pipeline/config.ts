@@ -263,6 +263,7 @@ export const SCHEMA = {
     step_tol: numField({ min: 0, exclusiveMin: true }, 5e-3, 'max Δεeq per creep step'),
     conductivity: numField({ min: 0, exclusiveMin: true }, 2, 'electrolyte ionic conductivity for the contact conduction (mS/cm)'),
     rct: numField({ min: 0 }, 0, 'charge-transfer resistance for the contact conduction (Ω·cm²)'),
+    vtu: boolField(false, 'write the Li stress and creep/plastic strain fields for ParaView: fem/vtu/p<P>MPa.pvd and its .vtu per saved time'),
   },
   report: {
     title: optStringField(null, 'report title (null = from the input name)'),

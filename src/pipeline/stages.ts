@@ -25,6 +25,7 @@ import type { Material } from '../fem/material.js';
 import type { CurrentSummary } from '../current/index.js';
 import { asperityLength, electrolyteMaterial, liMaterial, profilesCsv, runContact } from '../fem/contact-run.js';
 import { resamplePeriodic } from '../fem/profile.js';
+import { contactCellFields, writeFieldSeries, type CellFields } from '../fem/vtu-fields.js';
 import { coarsenContact } from '../current/coarsen.js';
 export { coarsenContact } from '../current/coarsen.js';
 import type { Progress } from '../io/progress.js';
@@ -537,11 +538,14 @@ export const femStage: StageSpec = {
     for (let k = 0; k < total; k++) {
       const p = c.pressures[k];
       const history: HistoryPoint[] = c.hold_s > 0 ? [{ t: 0, p }, { t: c.hold_s, p }] : [{ t: 0, p }];
+      const saved: Array<{ time: number; fields: CellFields }> = [];
       const run = runContact({
         lambda, h, li, electrolyte, history, stepTol: c.step_tol, ny: c.ny,
         conduction: { thickness: lambda, sigmaMsPerCm: c.conductivity, rctOhmCm2: c.rct },
         onTime: (t, tEnd) => bar.update(Math.round(1000 * (k + (tEnd > 0 ? Math.min(1, t / tEnd) : 1))), 1000 * total),
+        onSaved: c.vtu ? (rec, cell) => saved.push({ time: rec.t, fields: contactCellFields(cell) }) : undefined,
       });
+      if (c.vtu) await writeFieldSeries(path.join(out, 'vtu'), `p${p}MPa`, saved);
       const { cell, records } = run;
       const last = records[records.length - 1];
       const cond = run.final;

@@ -15,6 +15,7 @@ import { liMaterialParams, liYieldStress, type LiMaterial } from '../../fem/li-m
 import { MaterialError, checkMaterial } from '../../fem/material.js';
 import { parseProfileCsv, resamplePeriodic, selfAffineProfile, wavyProfile } from '../../fem/profile.js';
 import { FEM_FILES } from '../../io/run-folder.js';
+import { contactCellFields, writeFieldSeries, type CellFields } from '../../fem/vtu-fields.js';
 
 interface FemFlags {
   out?: string;
@@ -54,6 +55,7 @@ interface FemFlags {
   solver?: string;
   json?: boolean;
   force?: boolean;
+  vtu?: string;
 }
 
 function num(flag: string, text: string, opts: { positive?: boolean; min?: number } = {}): number {
@@ -189,6 +191,7 @@ export function registerFem(program: Command): void {
     .option('--ny <n>', 'element rows in the Li block (electrolyte: 2/3 of it)', '24')
     .option('--step-tol <x>', 'creep time steps: max change per step of the contact fraction and of the void area (relative to the initial void area)', '0.1')
     .option('--solver <kind>', 'fixed-k (default for elastic/creep Li: modified Newton, the creep tangent refactorised per time step and when the iteration slows) or newton (consistent tangent every slow iteration; always for plastic)')
+    .option('--vtu <dir>', 'also write the Li stress and creep/plastic strain fields for ParaView: DIR/fields_NNNN.vtu at load, at each history point and at the end, and DIR/fields.pvd')
     .option('--force', FORCE_HELP)
     .option('--json', 'print the summary as JSON on stdout')
     .action(
@@ -214,6 +217,11 @@ export function registerFem(program: Command): void {
         const rct = num('--rct', flags.rct, { min: 0 });
         const stepTol = num('--step-tol', flags.stepTol, { positive: true });
         await ensureOutputDir(out, { files: [FEM_FILES.json, FEM_FILES.csv, FEM_FILES.profiles], force: flags.force });
+        if (flags.vtu !== undefined) {
+          // checked before the run: a file in the way would otherwise fail after it
+          const st = await fs.stat(flags.vtu).catch(() => null);
+          if (st && !st.isDirectory()) throw new InputError('--vtu must name a folder, this is a file', flags.vtu);
+        }
         const prof = await profileFrom(flags, nx);
         const thickness = flags.thickness ? num('--thickness', flags.thickness, { positive: true }) : prof.lambda;
         const yieldStress = flags.yield !== undefined ? num('--yield', flags.yield, { min: 0 }) : undefined;
@@ -226,12 +234,14 @@ export function registerFem(program: Command): void {
         }));
         const params = withFlagNames(() => liMaterialParams(mat));
         const progress = createProgress('fem contact');
+        const saved: Array<{ time: number; fields: CellFields }> = [];
         const run = runContact({
           lambda: prof.lambda, h: prof.h, li, electrolyte, history, stepTol, ny,
           solver: flags.solver as 'fixed-k' | 'newton' | undefined,
           conduction: { thickness, sigmaMsPerCm: sigma, rctOhmCm2: rct },
           conductionPerRecord: true,
           onTime: (t, tEnd) => progress.update(Math.round((1000 * t) / Math.max(tEnd, 1e-30)), 1000),
+          onSaved: flags.vtu !== undefined ? (rec, c) => saved.push({ time: rec.t, fields: contactCellFields(c) }) : undefined,
         });
         const { cell, records } = run;
         const rows = records.map((rec, k) => ({ ...rec, ...run.conductionPerRecord[k] }));
@@ -285,6 +295,7 @@ export function registerFem(program: Command): void {
         await writeFileAtomically(path.join(out, FEM_FILES.json), `${JSON.stringify(summary, null, 2)}\n`);
         await writeFileAtomically(path.join(out, FEM_FILES.csv), csv);
         await writeFileAtomically(path.join(out, FEM_FILES.profiles), profilesCsv(run, prof.h));
+        if (flags.vtu !== undefined) await writeFieldSeries(flags.vtu, 'fields', saved);
         const text = [
           `profile            ${prof.source}, λ = ${r6(prof.lambda)} µm, ${nx} columns`,
           `model              Li ${li.law}, electrolyte ${flags.electrolyte}, T = ${T} K`,
