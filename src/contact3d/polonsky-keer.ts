@@ -33,13 +33,15 @@ export interface PkOptions {
   sink?: SinkTerm | null;
   /** Relative tolerance on the rms gap over the working set, in units of the height range (default 1e-9). */
   tol?: number;
+  /** The height range (µm) the tolerance is relative to; default that of `h`. */
+  scale?: number;
   maxIter?: number;
   /**
-   * Give up (converged = false, aborted = true) once more than this many pixels are in contact after
-   * 10 iterations: a creep step whose contact grows far beyond its tolerance is rejected by its
-   * caller anyway, and such over-long steps are where the iteration converges slowest.
+   * Give up (converged = false, aborted = true) once the number of contact pixels lies outside
+   * [min, max] after 10 iterations: a creep step whose contact changes far beyond its tolerance is
+   * rejected by its caller anyway, and such over-long steps are where the iteration converges slowest.
    */
-  abortContact?: number;
+  abortContact?: { min: number; max: number };
   /** Called every iteration with the residual and the sizes of the working set and the contact. */
   onIteration?: (it: number, residual: number, working: number, contact: number, mixing: boolean) => void;
 }
@@ -77,7 +79,7 @@ export function solveContact(hs: HalfSpace, h: Float64Array, p: Float64Array, o:
   const maxIter = o.maxIter ?? 2000;
   let hmin = Infinity, hmax = -Infinity;
   for (let i = 0; i < N; i++) { if (h[i] < hmin) hmin = h[i]; if (h[i] > hmax) hmax = h[i]; }
-  const scale = hmax - hmin > 0 ? hmax - hmin : 1;
+  const scale = o.scale !== undefined && o.scale > 0 ? o.scale : hmax - hmin > 0 ? hmax - hmin : 1;
   const d0 = hs.selfCompliance();
   const g = new Float64Array(N), t = new Float64Array(N), r = new Float64Array(N), dinv = new Float64Array(N);
   const work = new Uint8Array(N);
@@ -116,7 +118,7 @@ export function solveContact(hs: HalfSpace, h: Float64Array, p: Float64Array, o:
     }
     lastWorking = nw;
     o.onIteration?.(it, residual, nw, nc, Number.isFinite(H) && nw < 0.01 * nc);
-    if (o.abortContact !== undefined && it >= 10 && nc > o.abortContact) { aborted = true; break; }
+    if (o.abortContact && it >= 10 && (nc > o.abortContact.max || nc < o.abortContact.min)) { aborted = true; break; }
     if (Number.isFinite(H) && nw < 0.01 * nc) {
       // nearly all contact is plastic: relax towards the bearing-area solution on the deformed gap
       // (p = H where g lies below the level that carries the force), as ContactMechanics does
