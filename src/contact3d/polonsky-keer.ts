@@ -203,7 +203,10 @@ export function solveContact(hs: HalfSpace, h: Float64Array, p: Float64Array, o:
     }
     // pixels that penetrate without pressure enter, plastic pixels with a gap are released, each by
     // its gap over the self-compliance scaled like the step (restarts the conjugacy)
-    const step = tau > 0 ? tau : 1;
+    // with a sink τ is measured in the stiff pixels' preconditioned units and can exceed 1 by far; an
+    // entering pixel has no sink (Φ'' = 0 at p = 0), so its Jacobi step −(g − gm)/d0 is capped at τ = 1
+    // (uncapped, τ ≈ 2–6 near full contact gave entering pressures that the rescale then crushed)
+    const step = tau > 0 ? (sink ? Math.min(tau, 1) : tau) : 1;
     let changed = 0;
     for (let i = 0; i < N; i++) {
       if (work[i]) continue;
