@@ -75,7 +75,7 @@ export function relaxFoil(p0: number, L0: number, k: number, A: number, n: numbe
   const out: number[] = [];
   let s: FoilState = { L: L0, p: p0 }, t = 0;
   for (const tq of times) {
-    // geometric steps from the last time: the rate is fastest at the start
+    // equal backward-Euler steps between the asked times (a calibration helper, not the BEM's stepping)
     const span = tq - t;
     const m = Math.max(1, Math.ceil(steps / times.length));
     for (let j = 0; j < m && span > 0; j++) {

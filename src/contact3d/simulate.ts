@@ -9,7 +9,9 @@
  * stepped in time from the instantaneous elastic response at the first positive pressure: each step
  * solves the contact with the end pressure and the creep sink, a step is accepted when it changes
  * the contact fraction by at most `stepTol` (default 0.1, as the 2D FEM's), else shortened; the next step grows by up to
- * 2×. The accumulated sink w is the Li's permanent
+ * 2×. In a fixed-gap or spring cell (cell.ts) the pressure after the history's last change is the
+ * fixture's: a step also changes it by at most 1 % and the foil by at most 2 % of its thickness.
+ * The accumulated sink w is the Li's permanent
  * flattening; the contact geometry of a step is h − w.
  * Cost: per pressure or step, one contact solve (2 FFT pairs per iteration) and one cluster pass.
  */
