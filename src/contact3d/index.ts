@@ -6,3 +6,4 @@ export * from './creep.js';
 export * from './surface.js';
 export * from './simulate.js';
 export * from './run.js';
+export * from './cell.js';

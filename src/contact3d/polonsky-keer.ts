@@ -33,7 +33,15 @@ export interface PkOptions {
   sink?: SinkTerm | null;
   /** Relative tolerance on the rms gap over the working set, in units of the height range (default 1e-9). */
   tol?: number;
+  /** The height range (µm) the tolerance is relative to; default that of `h`. */
+  scale?: number;
   maxIter?: number;
+  /**
+   * Give up (converged = false, aborted = true) once the number of contact pixels lies outside
+   * [min, max] after 10 iterations: a creep step whose contact changes far beyond its tolerance is
+   * rejected by its caller anyway, and such over-long steps are where the iteration converges slowest.
+   */
+  abortContact?: { min: number; max: number };
   /** Called every iteration with the residual and the sizes of the working set and the contact. */
   onIteration?: (it: number, residual: number, working: number, contact: number, mixing: boolean) => void;
 }
@@ -45,6 +53,10 @@ export interface PkResult {
   residual: number;
   /** The rigid approach c (µm). */
   approach: number;
+  /** Size of the last working set (free contact pixels). */
+  working: number;
+  /** Stopped by `abortContact`. */
+  aborted: boolean;
 }
 
 const sinkOf = (s: SinkTerm, i: number, p: number): number => {
@@ -67,18 +79,18 @@ export function solveContact(hs: HalfSpace, h: Float64Array, p: Float64Array, o:
   const maxIter = o.maxIter ?? 2000;
   let hmin = Infinity, hmax = -Infinity;
   for (let i = 0; i < N; i++) { if (h[i] < hmin) hmin = h[i]; if (h[i] > hmax) hmax = h[i]; }
-  const scale = hmax - hmin > 0 ? hmax - hmin : 1;
+  const scale = o.scale !== undefined && o.scale > 0 ? o.scale : hmax - hmin > 0 ? hmax - hmin : 1;
   const d0 = hs.selfCompliance();
   const g = new Float64Array(N), t = new Float64Array(N), r = new Float64Array(N), dinv = new Float64Array(N);
   const work = new Uint8Array(N);
-  const phi1 = sink ? new Float64Array(N) : g, phi2 = sink ? new Float64Array(N) : g;
+  const phi1 = sink ? new Float64Array(N) : g, phi2 = sink ? new Float64Array(N) : g, rOld = sink ? new Float64Array(N) : g;
   let sum = 0;
   for (let i = 0; i < N; i++) { p[i] = Math.min(H, Math.max(0, p[i])); sum += p[i]; }
   if (!(sum > 0)) p.fill(o.meanPressure);
   else rescale(p, P, H);
   let zgOld = 1, restart = true, residual = Infinity, gm = 0, mixFactor = 0.5, stable = 0;
   const chosen = new Uint8Array(N);
-  let it = 0;
+  let it = 0, lastWorking = 0, aborted = false;
   for (; it < maxIter; it++) {
     hs.displacement(p, g);
     for (let i = 0; i < N; i++) g[i] -= h[i];
@@ -104,7 +116,9 @@ export function solveContact(hs: HalfSpace, h: Float64Array, p: Float64Array, o:
         dinv[i] = di; wsum += di; wg += di * g[i];
       }
     }
+    lastWorking = nw;
     o.onIteration?.(it, residual, nw, nc, Number.isFinite(H) && nw < 0.01 * nc);
+    if (o.abortContact && it >= 10 && (nc > o.abortContact.max || nc < o.abortContact.min)) { aborted = true; break; }
     if (Number.isFinite(H) && nw < 0.01 * nc) {
       // nearly all contact is plastic: relax towards the bearing-area solution on the deformed gap
       // (p = H where g lies below the level that carries the force), as ContactMechanics does
@@ -149,15 +163,33 @@ export function solveContact(hs: HalfSpace, h: Float64Array, p: Float64Array, o:
     if (residual < tol && !violated && it > 0) break;
     let tau = 0;
     if (nw > 0) {
-      // preconditioned direction z = D⁻¹(g − λ) sums to zero over the working set (force kept)
-      let zg = 0;
-      for (let i = 0; i < N; i++) if (work[i]) zg += dinv[i] * (g[i] - lambda) ** 2;
-      const beta = restart ? 0 : zg / zgOld;
-      let ts = 0;
-      for (let i = 0; i < N; i++) { if (work[i]) { t[i] = dinv[i] * (g[i] - lambda) + beta * t[i]; ts += t[i]; } else t[i] = 0; }
-      const shift = ts / wsum;
-      for (let i = 0; i < N; i++) if (work[i]) t[i] -= shift * dinv[i];
+      // preconditioned direction z = D⁻¹(g − λ) sums to zero over the working set (force kept).
+      // With a sink the energy is not quadratic and D changes between iterations: Polak–Ribière+
+      // (β ≥ 0, with the previous residual) instead of Fletcher–Reeves, which drifts off descent there
+      let zg = 0, zgPrev = 0;
+      for (let i = 0; i < N; i++) {
+        if (!work[i]) continue;
+        const ri = g[i] - lambda;
+        zg += dinv[i] * ri * ri;
+        if (sink) zgPrev += dinv[i] * ri * rOld[i];
+      }
+      let beta = restart ? 0 : sink ? Math.max(0, (zg - zgPrev) / zgOld) : zg / zgOld;
+      for (let pass = 0; pass < 2; pass++) {
+        let ts = 0;
+        for (let i = 0; i < N; i++) { if (work[i]) { t[i] = dinv[i] * (g[i] - lambda) + beta * t[i]; ts += t[i]; } else t[i] = 0; }
+        const shift = ts / wsum;
+        for (let i = 0; i < N; i++) if (work[i]) t[i] -= shift * dinv[i];
+        if (beta === 0) break;
+        let tg0 = 0;
+        for (let i = 0; i < N; i++) if (work[i]) tg0 += t[i] * g[i];
+        if (tg0 > 0) break;
+        // not a descent direction (nonlinear sink): restart from the preconditioned gradient, which
+        // is one (Σ D⁻¹(g − λ)·g = Σ D⁻¹(g − λ)² ≥ 0); t must first lose its old part
+        for (let i = 0; i < N; i++) t[i] = 0;
+        beta = 0;
+      }
       zgOld = zg > 0 ? zg : 1;
+      if (sink) for (let i = 0; i < N; i++) rOld[i] = work[i] ? g[i] - lambda : 0;
       hs.displacement(t, r);
       let tg = 0, tr = 0;
       for (let i = 0; i < N; i++) if (work[i]) { tg += t[i] * g[i]; tr += t[i] * r[i]; }
@@ -171,7 +203,10 @@ export function solveContact(hs: HalfSpace, h: Float64Array, p: Float64Array, o:
     }
     // pixels that penetrate without pressure enter, plastic pixels with a gap are released, each by
     // its gap over the self-compliance scaled like the step (restarts the conjugacy)
-    const step = tau > 0 ? tau : 1;
+    // with a sink τ is measured in the stiff pixels' preconditioned units and can exceed 1 by far; an
+    // entering pixel has no sink (Φ'' = 0 at p = 0), so its Jacobi step −(g − gm)/d0 is capped at τ = 1
+    // (uncapped, τ ≈ 2–6 near full contact gave entering pressures that the rescale then crushed)
+    const step = tau > 0 ? (sink ? Math.min(tau, 1) : tau) : 1;
     let changed = 0;
     for (let i = 0; i < N; i++) {
       if (work[i]) continue;
@@ -185,7 +220,7 @@ export function solveContact(hs: HalfSpace, h: Float64Array, p: Float64Array, o:
     hs.displacement(p, gap);
     for (let i = 0; i < N; i++) gap[i] = gap[i] - h[i] - gm + (sink && p[i] > 0 ? sinkOf(sink, i, p[i]) : 0);
   }
-  return { iterations: it, converged: residual < tol, residual, approach: -gm };
+  return { iterations: it, converged: !aborted && residual < tol, residual, approach: -gm, working: lastWorking, aborted };
 }
 
 /** The k-th smallest value (1-based) of a, by sorting a copy: O(N log N), used only by plastic relaxation. */

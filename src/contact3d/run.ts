@@ -11,6 +11,7 @@ import type { CurrentSummary } from '../current/index.js';
 import { makeVolume, type Volume } from '../io/volume.js';
 import { InputError } from '../io/errors.js';
 import type { ElasticBody } from './kernel.js';
+import type { CellLoading } from './cell.js';
 import { simulateContact, type BemRecord, type LiBem, type SimulateResult } from './simulate.js';
 import { surfaceStats } from './surface.js';
 
@@ -52,6 +53,9 @@ export interface Contact3dOptions {
   history: HistoryPoint[];
   stepTol?: number;
   tol?: number;
+  /** The cell's loading (default constant pressure) and the Li foil thickness (µm) of a gap or spring cell. */
+  cell?: CellLoading;
+  foilUm?: number;
   /** Conduction: slab thickness (µm), conductivity (mS/cm), charge-transfer resistance (Ω·cm²), grid (long side, pixels; null = the map's). */
   conduction: { thicknessUm: number; sigmaMsPerCm: number; rctOhmCm2: number; grid: number | null } | null;
   onRecord?: (rec: BemRecord) => void;
@@ -70,7 +74,7 @@ export async function runContact3d(o: Contact3dOptions): Promise<Contact3dRun> {
   const { map } = o;
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
-  const sim = simulateContact({ h: map.h, ny: map.ny, nx: map.nx, dy: map.dy, dx: map.dx, li: o.li, electrolyte: o.electrolyte, history: o.history, stepTol: o.stepTol, tol: o.tol, onRecord: o.onRecord });
+  const sim = simulateContact({ h: map.h, ny: map.ny, nx: map.nx, dy: map.dy, dx: map.dx, li: o.li, electrolyte: o.electrolyte, history: o.history, stepTol: o.stepTol, tol: o.tol, cell: o.cell, foilUm: o.foilUm, onRecord: o.onRecord });
   const cpu1 = process.cpuUsage(cpu0);
   const contactWall = (performance.now() - t0) / 1000;
   const contact = new Uint8Array(map.ny * map.nx);
@@ -100,6 +104,8 @@ export async function runContact3d(o: Contact3dOptions): Promise<Contact3dRun> {
       e_star_mpa: r6(sim.eStar),
       hardness_mpa: sim.hardness,
       creep_model: o.li.law === 'creep' ? 'spot sink v = a·A·⟨p/c − σ0⟩ⁿ (Bower, Fleck, Needleman & Ogbonna 1993), backward Euler' : null,
+      cell: o.cell ?? { kind: 'pressure' },
+      foil_um: o.cell && o.cell.kind !== 'pressure' ? o.foilUm ?? 100 : null,
     },
     history_input: o.history,
     contact_fraction: r6(last.contact_fraction),

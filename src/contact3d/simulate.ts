@@ -9,12 +9,15 @@
  * stepped in time from the instantaneous elastic response at the first positive pressure: each step
  * solves the contact with the end pressure and the creep sink, a step is accepted when it changes
  * the contact fraction by at most `stepTol` (default 0.1, as the 2D FEM's), else shortened; the next step grows by up to
- * 2×. The accumulated sink w is the Li's permanent
+ * 2×. In a fixed-gap or spring cell (cell.ts) the pressure after the history's last change is the
+ * fixture's: a step also changes it by at most 1 % and the foil by at most 2 % of its thickness.
+ * The accumulated sink w is the Li's permanent
  * flattening; the contact geometry of a step is h − w.
  * Cost: per pressure or step, one contact solve (2 FFT pairs per iteration) and one cluster pass.
  */
 import { pressureAt, type HistoryPoint } from '../fem/index.js';
 import { contactClusters } from './clusters.js';
+import { foilStep, type CellLoading, type FoilState } from './cell.js';
 import { sinkTerm, type NortonLaw } from './creep.js';
 import { compositeModulus, HalfSpace, type ElasticBody } from './kernel.js';
 import { solveContact } from './polonsky-keer.js';
@@ -56,6 +59,30 @@ export interface SimulateOptions {
   /** Iteration cap of one creep step's contact solve (default 300). */
   maxCreepIter?: number;
   onRecord?: (rec: BemRecord) => void;
+  /**
+   * The cell's loading (cell.ts; default constant pressure: the history is the stack pressure). In a
+   * 'gap' or 'spring' cell the history loads the cell up to its last change of pressure; from then the
+   * fixture is locked and the pressure follows dp/dt = −k·(dL/dt + dG/dt), L the foil thickness
+   * (creeping from `foilUm`), G the mean gap. Needs creeping Li.
+   */
+  cell?: CellLoading;
+  /** Li foil thickness (µm) when the fixture locks (default 100). */
+  foilUm?: number;
+  /** Called after every creep step's solve, accepted or not (diagnostics: benches, tests). */
+  onStep?: (s: CreepStepInfo) => void;
+}
+
+/** One creep step as tried: its time, length, solve and verdict. */
+export interface CreepStepInfo {
+  t: number;
+  dt: number;
+  accepted: boolean;
+  iterations: number;
+  residual: number;
+  converged: boolean;
+  /** Free contact pixels of the solve's last iteration. */
+  working: number;
+  contact_fraction: number;
 }
 
 export interface BemRecord {
@@ -70,6 +97,8 @@ export interface BemRecord {
   /** Spread of the accumulated creep sink, max − min over the cell (µm): the Li's flattening. */
   max_sink_um: number;
   iterations: number;
+  /** Li foil thickness (µm) in a locked gap or spring cell; absent under constant pressure. */
+  foil_um?: number;
 }
 
 export interface SimulateResult {
@@ -80,8 +109,12 @@ export interface SimulateResult {
   p: Float64Array;
   gap: Float64Array;
   sink: Float64Array;
-  /** unconverged: creep steps stopped at maxCreepIter iterations (worst_residual says how far). */
-  stats: { solves: number; iterations: number; steps_accepted: number; steps_rejected: number; worst_residual: number; unconverged: number };
+  /**
+   * unconverged: solves whose result was kept although they stopped at their iteration cap
+   * (worst_residual, over the kept solves, says how far); aborted: creep solves given up early because the step's contact
+   * grew beyond twice its tolerance (the step is then shortened; their work is in iterations).
+   */
+  stats: { solves: number; iterations: number; steps_accepted: number; steps_rejected: number; worst_residual: number; unconverged: number; aborted: number };
 }
 
 export function simulateContact(o: SimulateOptions): SimulateResult {
@@ -93,26 +126,36 @@ export function simulateContact(o: SimulateOptions): SimulateResult {
   const hs = new HalfSpace(ny, nx, dy, dx, eStar);
   const c = li.constraint ?? 3;
   const hardness = li.law === 'plastic' ? c * (li.yieldMpa ?? NaN) : Infinity;
+  const cell: CellLoading = o.cell ?? { kind: 'pressure' };
+  const foilUm = o.foilUm ?? 100;
+  if (cell.kind !== 'pressure') {
+    if (li.law !== 'creep') throw new Error(`a ${cell.kind} cell needs creeping Li (its pressure follows the foil's creep)`);
+    if (!(cell.stiffnessMpaPerUm > 0)) throw new Error(`the ${cell.kind} cell's stiffness must be positive (MPa/µm)`);
+    if (!(foilUm > 0)) throw new Error('the foil thickness must be positive (µm)');
+  }
   if (li.law === 'plastic' && !(hardness > 0)) throw new Error('plastic Li needs a positive yield stress');
   const tol = o.tol ?? 1e-8;
   // a creep step's error is set by the step size (stepTol), not by the last digits of its solve
   const creepTol = Math.max(tol, 1e-6);
   const stepTol = o.stepTol ?? 0.1;
   const p = new Float64Array(N), gap = new Float64Array(N), w = new Float64Array(N), hEff = Float64Array.from(o.h);
-  const stats = { solves: 0, iterations: 0, steps_accepted: 0, steps_rejected: 0, worst_residual: 0, unconverged: 0 };
+  let hRange = 0;
+  { let lo = Infinity, hi = -Infinity; for (let i = 0; i < N; i++) { lo = Math.min(lo, o.h[i]); hi = Math.max(hi, o.h[i]); } hRange = hi - lo; }
+  const stats = { solves: 0, iterations: 0, steps_accepted: 0, steps_rejected: 0, worst_residual: 0, unconverged: 0, aborted: 0 };
   const maxCreepIter = o.maxCreepIter ?? 300;
   const records: BemRecord[] = [];
 
-  let lastConverged = true, cuts = 0;
-  const solve = (pbar: number, sink: ReturnType<typeof sinkTerm> | null): number => {
-    // a creep step that stalls (pixels at the creep threshold) is accepted after maxCreepIter and counted
-    const r = solveContact(hs, hEff, p, { meanPressure: pbar, hardness, sink, tol: sink ? creepTol : tol, maxIter: sink ? maxCreepIter : undefined }, gap);
+  let lastConverged = true, lastAborted = false, cuts = 0, lastResidual = 0, lastWorking = 0;
+  const solve = (pbar: number, sink: ReturnType<typeof sinkTerm> | null, abortContact?: { min: number; max: number }): number => {
+    // the tolerance stays relative to the surface's own height range: creep flattens hEff, and a
+    // tolerance relative to its shrinking range asks ever more of the solve (stalls near full contact)
+    const r = solveContact(hs, hEff, p, { meanPressure: pbar, hardness, sink, tol: sink ? creepTol : tol, scale: hRange, maxIter: sink ? maxCreepIter : undefined, abortContact }, gap);
     stats.solves++; stats.iterations += r.iterations;
-    lastConverged = r.converged;
-    if (!r.converged) stats.unconverged++;
-    stats.worst_residual = Math.max(stats.worst_residual, r.residual);
+    lastConverged = r.converged; lastAborted = r.aborted; lastResidual = r.residual; lastWorking = r.working;
+    if (r.aborted) stats.aborted++;
     return r.iterations;
   };
+  let lastFoil: number | null = null;
   const record = (t: number, pbar: number, iterations: number): BemRecord => {
     let nc = 0, sp = 0, pmax = 0, gsum = 0, wmax = 0, wmin = Infinity;
     for (let i = 0; i < N; i++) {
@@ -125,6 +168,7 @@ export function simulateContact(o: SimulateOptions): SimulateResult {
       t, pressure: pbar, contact_fraction: nc / N, mean_contact_pressure: nc > 0 ? sp / nc : 0, max_contact_pressure: pmax,
       mean_gap_um: gsum / N, spots: contactClusters(p, ny, nx, dy, dx).count, max_sink_um: wmax - wmin, iterations,
     };
+    if (lastFoil !== null) rec.foil_um = lastFoil;
     records.push(rec);
     o.onRecord?.(rec);
     return rec;
@@ -154,13 +198,25 @@ export function simulateContact(o: SimulateOptions): SimulateResult {
         o.onRecord?.(rec);
         continue;
       }
-      record(pt.t, pt.p, solve(pt.p, null));
+      const its = solve(pt.p, null);
+      if (!lastConverged) stats.unconverged++;
+      stats.worst_residual = Math.max(stats.worst_residual, lastResidual);
+      record(pt.t, pt.p, its);
     }
     return { records, eStar, hardness: Number.isFinite(hardness) ? hardness : null, p, gap, sink: w, stats };
   }
 
   const law: NortonLaw = { A: li.A ?? NaN, n: li.n ?? NaN, threshold: li.yieldMpa ?? 0 };
   if (!(law.A > 0) || !(law.n >= 1)) throw new Error('creeping Li needs A > 0 and n ≥ 1');
+  // a locked cell: from the end of the history's last pressure change, the fixture holds the stack height
+  const k = cell.kind === 'pressure' ? 0 : cell.stiffnessMpaPerUm;
+  let tLock = Infinity;
+  if (cell.kind !== 'pressure') {
+    tLock = hist[0].t;
+    for (let j = 1; j < hist.length; j++) if (hist[j].p !== hist[j - 1].p) tLock = hist[j].t;
+  }
+  let lock: { p: number; L: number; G: number } | null = null;
+  let foil: FoilState = { L: foilUm, p: 0 };
   // the instantaneous elastic response at the first positive pressure
   let t = t0;
   if (!(pressureAt(hist, t) > 0)) {
@@ -169,6 +225,8 @@ export function simulateContact(o: SimulateOptions): SimulateResult {
     t = t0 + 1e-6 * Math.max(next.t - t0, 1e-6);
   }
   const itFirst = solve(pressureAt(hist, t), null);
+  if (!lastConverged) stats.unconverged++;
+  stats.worst_residual = Math.max(stats.worst_residual, lastResidual);
   let last = record(t, pressureAt(hist, t), itFirst);
   // backward Euler is stable at any step: start at the Maxwell time of the spots and let the contact-fraction control shorten it
   let dt = o.dt0 ?? 1 / (eStar * law.A * Math.pow(Math.max(last.mean_contact_pressure / c - law.threshold, 1e-6), law.n - 1));
@@ -178,25 +236,43 @@ export function simulateContact(o: SimulateOptions): SimulateResult {
   while (t < tEnd * (1 - 1e-12) && stats.steps_accepted + stats.steps_rejected < maxSteps) {
     const nextBreak = breaks.find((b) => b > t * (1 + 1e-12)) ?? tEnd;
     const h = Math.min(dt, nextBreak - t);
-    const pbar = pressureAt(hist, t + h);
+    if (!lock && t >= tLock * (1 - 1e-12)) {
+      lock = { p: last.pressure, L: foilUm, G: last.mean_gap_um };
+      foil = { L: foilUm, p: last.pressure };
+    }
+    // locked: the foil's backward-Euler step at the end pressure, the void closure lagged one step
+    const trial = lock ? foilStep(foil, h, lock, k, lock.G - last.mean_gap_um, law.A, law.n) : null;
+    const pbar = trial ? trial.p : pressureAt(hist, t + h);
+    if (!(pbar > 0)) throw new Error(`the ${cell.kind} cell lost its stack pressure at t = ${t} s`);
     pSave.set(p);
     const clusters = contactClusters(p, ny, nx, dy, dx);
     const sink = sinkTerm(clusters, ny, nx, dy, dx, law, c, h);
-    const its = solve(pbar, sink);
+    // a solve whose contact moves by more than twice the step tolerance is given up early: the step is cut anyway
+    const its = solve(pbar, sink, { min: Math.floor((last.contact_fraction - 2 * stepTol) * N), max: Math.ceil((last.contact_fraction + 2 * stepTol) * N) });
     // accuracy: the change of the contact fraction per step (backward Euler is stable at any step)
     let nc = 0;
     for (let i = 0; i < N; i++) if (p[i] > 0) nc++;
-    const ratio = Math.abs(nc / N - last.contact_fraction) / stepTol;
+    // a locked cell's pressure may change by at most 1 % per step, its foil by 2 % of its locked thickness
+    const ratio = Math.max(
+      Math.abs(nc / N - last.contact_fraction) / stepTol,
+      trial ? Math.abs(pbar - last.pressure) / (0.01 * last.pressure) : 0,
+      trial && lock ? (foil.L - trial.L) / (0.02 * lock.L) : 0,
+    );
     // an unconverged creep solve is not trusted (its pressures drive the sink): the step is cut, up to
     // 3 times (a solve that stalls at the creep threshold is then accepted and counted)
-    const distrust = !lastConverged && cuts < 3;
-    if ((ratio > 1 || distrust) && h > 1e-9 * Math.max(1, tEnd)) {
+    const distrust = !lastConverged && !lastAborted && cuts < 3;
+    const reject = (ratio > 1 || distrust) && h > 1e-9 * Math.max(1, tEnd);
+    o.onStep?.({ t, dt: h, accepted: !reject, iterations: its, residual: lastResidual, converged: lastConverged, working: lastWorking, contact_fraction: nc / N });
+    if (reject) {
       if (distrust) cuts++;
       stats.steps_rejected++;
+      if (lastAborted) { p.set(pSave); dt = h / 4; continue; }
       p.set(pSave);
       dt = distrust ? h / 4 : h * Math.max(0.1, 0.8 / ratio);
       continue;
     }
+    if (!lastConverged) stats.unconverged++;
+    stats.worst_residual = Math.max(stats.worst_residual, lastResidual);
     for (let i = 0; i < N; i++) {
       if (p[i] > 0) {
         const x = p[i] / c - law.threshold;
@@ -207,6 +283,7 @@ export function simulateContact(o: SimulateOptions): SimulateResult {
     t += h;
     cuts = 0;
     stats.steps_accepted++;
+    if (trial) { foil = trial; lastFoil = trial.L; }
     last = record(t, pbar, its);
     dt = h * Math.min(2, ratio > 0 ? 0.8 / ratio : 2);
   }

@@ -70,7 +70,23 @@ describe('buried contact3d', () => {
     ['pressure above the hardness', ['--rough-3d', '1,0.8,4,100', '--pressure', '5', '--li', 'plastic', '--yield', '1'], /at or above the hardness 3 MPa/],
     ['negative pressure', ['--rough-3d', '1,0.8,4,100', '--pressure', '-2'], /--pressure must be positive/],
     ['missing height file', ['--height', '/nonexistent/h.tif', '--pressure', '5'], /nonexistent/],
+    ['bad cell kind', ['--rough-3d', '1,0.8,4,100', '--pressure', '5', '--cell', 'vice'], /--cell must be pressure, gap or spring/],
+    ['gap cell with elastic Li', ['--rough-3d', '1,0.8,4,100', '--pressure', '5', '--cell', 'gap', '--li', 'elastic'], /--cell gap needs --li creep/],
+    ['zero cell stiffness', ['--rough-3d', '1,0.8,4,100', '--pressure', '5', '--cell', 'spring', '--cell-stiffness', '0'], /--cell-stiffness must be positive/],
+    ['stiffness without a locked cell', ['--rough-3d', '1,0.8,4,100', '--pressure', '5', '--cell-stiffness', '0.1'], /--cell-stiffness needs --cell gap or spring/],
   ];
+  it('--cell gap: the 25 MPa hold relaxes to 23 ± 1 MPa in 30 min, the pressure per record in contact3d.json and .csv', async () => {
+    const out = path.join(tempDir('buried-c3d-gap-'), 'out');
+    const r = await contact3d(['-o', out, '--rough-3d', '1,0.8,12.5,100', '--n', '16', '--pressure', '25', '--ramp', '60', '--hold', '1800', '--cell', 'gap', '--no-current']);
+    expect(r.code ?? 0).toBe(0);
+    const s = JSON.parse(readFileSync(path.join(out, 'contact3d.json'), 'utf8'));
+    expect(s.model.cell.kind).toBe('gap');
+    const last = s.history[s.history.length - 1];
+    expect(last.t).toBeCloseTo(1860, 6);
+    expect(Math.abs(last.pressure - 23)).toBeLessThan(1);
+    const csv = readFileSync(path.join(out, 'contact3d.csv'), 'utf8').trim().split('\n');
+    expect(Number(csv[csv.length - 1].split(',')[1])).toBeCloseTo(last.pressure, 10);
+  });
   for (const [what, args, message] of bad) {
     it(`bad input (${what}): exit 2, one line, nothing written`, async () => {
       const out = path.join(tempDir('buried-c3d-bad-'), 'out');

@@ -12,6 +12,7 @@ import { arrhenius, LI_DEFAULTS, LPSCL_DEFAULTS, type HistoryPoint } from '../..
 import { heightMapFromVolume, historyCsv, runContact3d, type HeightMap } from '../../contact3d/run.js';
 import { selfAffineSurface } from '../../contact3d/surface.js';
 import type { LiBem } from '../../contact3d/simulate.js';
+import { FIXED_GAP_STIFFNESS_MPA_PER_UM, SPRING_STIFFNESS_MPA_PER_UM, type CellLoading } from '../../contact3d/cell.js';
 import { parseHistory } from './fem.js';
 
 export const CONTACT3D_FILES = { json: 'contact3d.json', csv: 'contact3d.csv', map: 'contact_map.tif', pressure: 'pressure_mpa.tif' } as const;
@@ -38,6 +39,9 @@ interface Contact3dFlags {
   rct: string;
   grid: string;
   current: boolean;
+  cell: string;
+  cellStiffness?: string;
+  foilUm: string;
   json?: boolean;
   force?: boolean;
 }
@@ -84,6 +88,18 @@ function historyOf(flags: Contact3dFlags): HistoryPoint[] {
   return hist;
 }
 
+function cellOf(flags: Contact3dFlags): CellLoading {
+  if (!['pressure', 'gap', 'spring'].includes(flags.cell)) throw new InputError(`--cell must be pressure, gap or spring, got '${flags.cell}'`);
+  if (flags.cell === 'pressure') {
+    if (flags.cellStiffness !== undefined) throw new InputError('--cell-stiffness needs --cell gap or spring');
+    return { kind: 'pressure' };
+  }
+  const kind = flags.cell as 'gap' | 'spring';
+  const def = kind === 'gap' ? FIXED_GAP_STIFFNESS_MPA_PER_UM : SPRING_STIFFNESS_MPA_PER_UM;
+  const k = flags.cellStiffness !== undefined ? num('--cell-stiffness', flags.cellStiffness, { positive: true }) : def;
+  return { kind, stiffnessMpaPerUm: k };
+}
+
 export function registerContact3d(program: Command): void {
   program
     .command('contact3d')
@@ -103,6 +119,9 @@ export function registerContact3d(program: Command): void {
     .option('--constraint <c>', 'hardness / flow stress ratio c (Tabor)', '3')
     .option('--temperature <K>', 'temperature for the Arrhenius creep factor (Q = 37 kJ/mol)', '298')
     .option('--electrolyte <kind>', 'electrolyte: elastic (Li6PS5Cl) | rigid', 'elastic')
+    .option('--cell <kind>', 'cell loading: pressure (the history is the stack pressure) | gap (fixed gap) | spring: gap and spring lock the fixture at the end of the last pressure change, then the pressure follows the foil creep and void closure', 'pressure')
+    .option('--cell-stiffness <mpa_per_um>', `fixture stiffness, MPa per µm of stack height (default gap ${FIXED_GAP_STIFFNESS_MPA_PER_UM} calibrated, spring ${SPRING_STIFFNESS_MPA_PER_UM.toPrecision(3)} = 3 × 5.5 lb/mm on 0.785 cm²)`)
+    .option('--foil-um <um>', 'Li foil thickness of a gap or spring cell (µm)', '100')
     .option('--step-tol <x>', 'creep: max change of the contact fraction per time step', '0.05')
     .option('--thickness <um>', 'electrolyte thickness for the current constriction (default: the cell side)')
     .option('--conductivity <mS_per_cm>', 'electrolyte ionic conductivity (mS/cm)', '2')
@@ -125,6 +144,9 @@ export function registerContact3d(program: Command): void {
         const maxP = Math.max(...history.map((h) => h.p));
         if (flags.li === 'plastic' && maxP >= constraint * yieldMpa) throw new InputError(`--pressure ${maxP} MPa is at or above the hardness ${constraint * yieldMpa} MPa (c·σy): the Li would be crushed flat`);
         const stepTol = num('--step-tol', flags.stepTol, { positive: true });
+        const cell = cellOf(flags);
+        if (cell.kind !== 'pressure' && flags.li !== 'creep') throw new InputError(`--cell ${cell.kind} needs --li creep (the pressure follows the foil's creep)`);
+        const foilUm = num('--foil-um', flags.foilUm, { positive: true });
         const sigma = num('--conductivity', flags.conductivity, { positive: true });
         const rct = num('--rct', flags.rct, { min: 0 });
         const grid = num('--grid', flags.grid, { integer: true, min: 0 });
@@ -136,7 +158,7 @@ export function registerContact3d(program: Command): void {
         const progress = createProgress('contact3d');
         const tEnd = history[history.length - 1].t;
         const run = await runContact3d({
-          map, li, history, stepTol,
+          map, li, history, stepTol, cell, foilUm,
           electrolyte: flags.electrolyte === 'rigid' ? null : { E: LPSCL_DEFAULTS.E, nu: LPSCL_DEFAULTS.nu },
           conduction: flags.current ? { thicknessUm: thickness, sigmaMsPerCm: sigma, rctOhmCm2: rct, grid: grid > 0 ? grid : null } : null,
           onRecord: (r) => progress.update(Math.round((1000 * r.t) / Math.max(tEnd, 1e-30)), 1000),
@@ -152,7 +174,7 @@ export function registerContact3d(program: Command): void {
         const text = [
           `surface            ${map.source}`,
           `model              Li ${li.law}, electrolyte ${flags.electrolyte}, E* ${run.sim.eStar.toFixed(0)} MPa${run.sim.hardness ? `, H ${run.sim.hardness} MPa` : ''}`,
-          `final              t = ${history[history.length - 1].t} s at ${history[history.length - 1].p} MPa (${run.sim.records.length} records)`,
+          `final              t = ${history[history.length - 1].t} s at ${run.sim.records[run.sim.records.length - 1].pressure.toPrecision(4)} MPa (${cell.kind} cell; ${run.sim.records.length} records)`,
           `contact fraction   ${s.contact_fraction} (${s.spots} spots), mean contact pressure ${s.mean_contact_pressure_mpa} MPa`,
           cond ? `constriction       ${cond.constriction_ohm_cm2.toPrecision(4)} Ω·cm² (total ${cond.resistance_ohm_cm2.toPrecision(4)} Ω·cm² over ${thickness} µm)` : 'constriction       not computed (--no-current)',
           `outputs            ${path.join(out, CONTACT3D_FILES.json)}, ${CONTACT3D_FILES.csv}, ${CONTACT3D_FILES.map}, ${CONTACT3D_FILES.pressure}`,
