@@ -11,7 +11,7 @@ import { Command } from 'commander';
 import { registerContact3d } from '../../src/cli/commands/contact3d.js';
 import { writeTiff } from '../../src/io/tiff/index.js';
 import { makeVolume } from '../../src/io/volume.js';
-import { tempDir } from '../helpers.js';
+import { missingPython, requireAvailable, runPython, tempDir } from '../helpers.js';
 
 async function contact3d(args: string[]): Promise<{ code: number | undefined; stderr: string }> {
   const program = new Command().exitOverride();
@@ -58,7 +58,40 @@ describe('buried contact3d', () => {
     const sigmaUmPerOhm = 2e-3 * 1e-4; // 2 mS/cm in S/µm
     const constriction = ((lambda / (Math.PI * sigmaUmPerOhm)) * Math.log(1 / Math.sin((Math.PI * f) / 2))) * 1e-8; // Ω·µm² → Ω·cm²
     expect(Math.abs(s.conduction.constriction_ohm_cm2 - constriction) / constriction).toBeLessThan(0.03);
-    for (const name of ['contact3d.json', 'contact3d.csv', 'contact_map.tif', 'pressure_mpa.tif']) expect(existsSync(path.join(out, name))).toBe(true);
+    for (const name of ['contact3d.json', 'contact3d.csv', 'contact_map.tif', 'pressure_mpa.tif', 'contact_fields.vti']) expect(existsSync(path.join(out, name))).toBe(true);
+  });
+
+  it('contact_fields.vti: VTK reads the final surface fields back, equal to the TIFF maps and the input heights', async (ctx) => {
+    requireAvailable(ctx, missingPython('vtk', 'numpy', 'tifffile'));
+    const dir = tempDir('buried-c3d-vti-');
+    const nx = 64, ny = 8, dx = 0.5, D = 0.25;
+    const file = await sinusoidMap(dir, nx, ny, dx, D);
+    const out = path.join(dir, 'out');
+    const r = await contact3d(['-o', out, '--height', file, '--pressure', '2', '--ramp', '0', '--hold', '600', '--li', 'creep', '--no-current']);
+    expect(r.stderr).not.toContain('buried:');
+    expect(r.code ?? 0).toBe(0);
+    const got = JSON.parse(runPython(
+      `import sys, json, numpy as np, tifffile, vtk
+from vtk.util.numpy_support import vtk_to_numpy
+r = vtk.vtkXMLImageDataReader(); r.SetFileName(sys.argv[1] + '/contact_fields.vti'); r.Update()
+img = r.GetOutput(); pd = img.GetPointData(); a = lambda n: vtk_to_numpy(pd.GetArray(n)).astype(np.float64)
+p = tifffile.imread(sys.argv[1] + '/pressure_mpa.tif').ravel(); c = tifffile.imread(sys.argv[1] + '/contact_map.tif').ravel()
+h = tifffile.imread(sys.argv[2]).ravel().astype(np.float64)
+print(json.dumps({'dims': list(img.GetDimensions()), 'spacing': list(img.GetSpacing())[:2],
+  'p': float(np.abs(a('contact_pressure_MPa') - p).max()), 'c': int((a('contact') != c).sum()),
+  'h': float(np.abs(a('height_um') - (h - h.mean())).max()), 'contact_iff_p': int(((a('contact') > 0) != (a('contact_pressure_MPa') > 0)).sum()),
+  'gap_off': float(a('gap_um')[a('contact') == 0].min()), 'sink_min': float(a('creep_sink_um').min()), 'sink_max': float(a('creep_sink_um').max())}))`,
+      [out, file],
+    )) as { dims: number[]; spacing: number[]; p: number; c: number; h: number; contact_iff_p: number; gap_off: number; sink_min: number; sink_max: number };
+    expect(got.dims).toEqual([nx, ny, 1]);
+    expect(got.spacing).toEqual([dx, dx]);
+    expect(got.p).toBe(0);
+    expect(got.c).toBe(0);
+    expect(got.h).toBeLessThan(1e-6);
+    expect(got.contact_iff_p).toBe(0);
+    expect(got.gap_off).toBeGreaterThanOrEqual(0);
+    expect(got.sink_min).toBeGreaterThanOrEqual(0);
+    expect(got.sink_max).toBeGreaterThan(0);
   });
 
   const bad: Array<[string, string[], RegExp]> = [

@@ -4,6 +4,7 @@ import { InputError } from '../../io/errors.js';
 import { writeAtomically, writeFileAtomically } from '../../io/atomic.js';
 import { loadVolume } from '../../io/open.js';
 import { writeTiff } from '../../io/tiff/index.js';
+import { writeVti } from '../../io/vti.js';
 import { makeVolume } from '../../io/volume.js';
 import { ensureOutputDir, FORCE_HELP } from '../input-options.js';
 import { action, emit } from '../run-command.js';
@@ -15,7 +16,7 @@ import type { LiBem } from '../../contact3d/simulate.js';
 import { FIXED_GAP_STIFFNESS_MPA_PER_UM, SPRING_STIFFNESS_MPA_PER_UM, type CellLoading } from '../../contact3d/cell.js';
 import { parseHistory } from './fem.js';
 
-export const CONTACT3D_FILES = { json: 'contact3d.json', csv: 'contact3d.csv', map: 'contact_map.tif', pressure: 'pressure_mpa.tif' } as const;
+export const CONTACT3D_FILES = { json: 'contact3d.json', csv: 'contact3d.csv', map: 'contact_map.tif', pressure: 'pressure_mpa.tif', fields: 'contact_fields.vti' } as const;
 
 interface Contact3dFlags {
   out?: string;
@@ -167,6 +168,14 @@ export function registerContact3d(program: Command): void {
         const spacing: [number, number, number] = [map.dx, map.dy, map.dx];
         await writeAtomically(path.join(out, CONTACT3D_FILES.map), (tmp) => writeTiff(tmp, makeVolume(run.contact, [1, map.ny, map.nx], spacing)));
         await writeAtomically(path.join(out, CONTACT3D_FILES.pressure), (tmp) => writeTiff(tmp, makeVolume(Float32Array.from(run.sim.p), [1, map.ny, map.nx], spacing)));
+        // the final surface fields for ParaView: one slice of image data, x fastest as everywhere
+        await writeVti(path.join(out, CONTACT3D_FILES.fields), [
+          { name: 'height_um', data: Float32Array.from(map.h) },
+          { name: 'contact_pressure_MPa', data: Float32Array.from(run.sim.p) },
+          { name: 'gap_um', data: Float32Array.from(run.sim.gap) },
+          { name: 'creep_sink_um', data: Float32Array.from(run.sim.sink) },
+          { name: 'contact', data: run.contact },
+        ], { shape: [1, map.ny, map.nx], spacing });
         await writeFileAtomically(path.join(out, CONTACT3D_FILES.csv), historyCsv(run.sim.records));
         await writeFileAtomically(path.join(out, CONTACT3D_FILES.json), `${JSON.stringify(run.summary, null, 2)}\n`);
         const s = run.summary;
@@ -177,7 +186,7 @@ export function registerContact3d(program: Command): void {
           `final              t = ${history[history.length - 1].t} s at ${run.sim.records[run.sim.records.length - 1].pressure.toPrecision(4)} MPa (${cell.kind} cell; ${run.sim.records.length} records)`,
           `contact fraction   ${s.contact_fraction} (${s.spots} spots), mean contact pressure ${s.mean_contact_pressure_mpa} MPa`,
           cond ? `constriction       ${cond.constriction_ohm_cm2.toPrecision(4)} Ω·cm² (total ${cond.resistance_ohm_cm2.toPrecision(4)} Ω·cm² over ${thickness} µm)` : 'constriction       not computed (--no-current)',
-          `outputs            ${path.join(out, CONTACT3D_FILES.json)}, ${CONTACT3D_FILES.csv}, ${CONTACT3D_FILES.map}, ${CONTACT3D_FILES.pressure}`,
+          `outputs            ${path.join(out, CONTACT3D_FILES.json)}, ${CONTACT3D_FILES.csv}, ${CONTACT3D_FILES.map}, ${CONTACT3D_FILES.pressure}, ${CONTACT3D_FILES.fields}`,
         ].join('\n');
         emit(Boolean(flags.json), s, text);
       }),
