@@ -30,7 +30,8 @@ export async function lowDensityRoles(ctx: StepContext, plan: ClassPlan, columns
   // Rows (z, y) holding a low-density voxel: the passes of steps 5 and 6 act on low-density voxels
   // only (nothing else becomes one before step 7), so they skip every other row — most of a cell
   // is electrolyte, with the low density in the air, the Li layer and sparse pores.
-  const lowRows = new Uint8Array(nz * ny);
+  // (shared: the slab kernels of steps 5, 6 read it on the workers)
+  const lowRows = new Uint8Array(new SharedArrayBuffer(nz * ny));
   const { roleVoxels, roleCount } = await lowComponentRoles(store, backend, slabDepth, scratch, classMask(store, plan.thresholds, 0), columns.zonesOfSlice, lowRows);
   lap('low_components');
   return { roleVoxels, roleCount, lowRows };
