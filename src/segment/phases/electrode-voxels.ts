@@ -72,10 +72,15 @@ async function decideElectrode(ctx: StepContext, columns: Columns, shift: Float6
   const hasLi = new Uint8Array(plane);
   let liNear = 0, liFar = 0;
   const dark = new Uint8Array(plane);
-  const cg = new Float64Array(plane);
+  const cg = new Float64Array(plane).fill(NaN);
+  const cgRow = new Uint8Array(ny); // rows of cg holding values (the others are NaN)
   await store.sweep({ grey: true, labels: 'write' }, (w) => {
     const L = w.labels;
     for (let z = w.z0; z < w.z1; z++) {
+      // a slice without low-density rows has nothing to decide
+      let low = 0;
+      for (let r = z * ny; r < (z + 1) * ny && !low; r++) low = lowRows[r];
+      if (!low) continue;
       const k = oz(z);
       const base = (z - w.lo) * plane;
       // this slice's in-plane decisions first (the writes below would hide the neighbours' fringe
@@ -84,15 +89,23 @@ async function decideElectrode(ctx: StepContext, columns: Columns, shift: Float6
       let any = false;
       for (let y = 0; y < ny; y++) {
         const row = lowRows[z * ny + y];
+        // a row without low-density voxels is all NaN: filled once, when it last held values
+        if (!row) {
+          if (cgRow[y]) cg.fill(NaN, y * nx, (y + 1) * nx);
+          cgRow[y] = 0;
+          continue;
+        }
+        cgRow[y] = 1;
         for (let p = y * nx; p < (y + 1) * nx; p++) {
           const l = L[base + p];
-          if (!row || (l & 15) !== ELECTRODE) { cg[p] = NaN; continue; }
+          if ((l & 15) !== ELECTRODE) { cg[p] = NaN; continue; }
           cg[p] = corrected(w.grey[base + p], l) - otherSide(p, k, l >> 4);
           any = true;
         }
       }
       if (any)
-        for (let y = 0; y < ny; y++)
+        for (let y = 0; y < ny; y++) {
+          if (!cgRow[y]) continue; // no electrode voxel in the row: nothing to decide
           for (let x = 0; x < nx; x++) {
             const p = y * nx + x;
             if (cg[p] !== cg[p] || zoneAt(p, k) === 3) continue;
@@ -107,6 +120,7 @@ async function decideElectrode(ctx: StepContext, columns: Columns, shift: Float6
             }
             dark[p] = sum / c < tVL ? 1 : 0;
           }
+        }
       for (let y = 0; y < ny; y++) {
         if (!lowRows[z * ny + y]) continue;
         for (let p = y * nx; p < (y + 1) * nx; p++) {

@@ -10,7 +10,7 @@
 import type { ComputeBackend } from '../../compute/types.js';
 import { slabComponents, type ComponentsScratch } from '../slab-components.js';
 import type { PhaseStore } from '../store.js';
-import { classMask } from './class-masks.js';
+import { workerMask } from './class-masks.js';
 import { AIR, ELECTRODE, VOID } from './codes.js';
 import type { Columns } from './columns.js';
 import type { ClassPlan, StepContext } from './types.js';
@@ -32,7 +32,7 @@ export async function lowDensityRoles(ctx: StepContext, plan: ClassPlan, columns
   // is electrolyte, with the low density in the air, the Li layer and sparse pores.
   // (shared: the slab kernels of steps 5, 6 read it on the workers)
   const lowRows = new Uint8Array(new SharedArrayBuffer(nz * ny));
-  const { roleVoxels, roleCount } = await lowComponentRoles(store, backend, slabDepth, scratch, classMask(store, plan.thresholds, 0), columns.zonesOfSlice, lowRows);
+  const { roleVoxels, roleCount } = await lowComponentRoles(store, backend, slabDepth, scratch, workerMask(store, plan.thresholds, [0], backend), columns.zonesOfSlice, lowRows);
   lap('low_components');
   return { roleVoxels, roleCount, lowRows };
 }

@@ -11,7 +11,7 @@
  */
 import type { GreyArray } from '../../compute/types.js';
 import type { Shape3 } from '../../io/volume.js';
-import { AIR, CAM, CAND, CATHODE, ELECTRODE, LAST_PHASE, LI, OPEN, OUTSIDE, PENDING, UNDECIDED, VOID } from './codes.js';
+import { AIR, CAM, CAND, CATHODE, ELECTRODE, ELECTROLYTE, LAST_PHASE, LI, OPEN, OUTSIDE, PENDING, UNDECIDED, VOID } from './codes.js';
 import { hasOtherNeighbour, nearestNeighbourPhase } from './neighbours.js';
 
 /** A window's arrays (slices [lo, lo + length / plane)) and the slices [z0, z1) to process. */
@@ -242,4 +242,79 @@ export function phaseSumsSlab(a: SlabArgs & { acc: Float64Array | null }): Float
       }
     }
   return acc;
+}
+
+/**
+ * Components masks (class-masks.ts), elements [i0, i1) of `grey` → `mask`: 1 where the intensity
+ * class (the number of float32 thresholds `ts` ≤ g) is cs[0], or, for several classes, any of `cs`.
+ */
+export function classMaskRange(a: { grey: GreyArray; mask: Uint8Array; i0: number; i1: number; ts: number[]; cs: number[] }): number {
+  const { grey: g, mask: m, i0, i1, ts, cs } = a;
+  const c = cs[0];
+  if (c === 0) {
+    const hi = ts[0];
+    for (let i = i0; i < i1; i++) m[i] = g[i] >= hi ? 0 : 1;
+  } else if (c === ts.length) {
+    const lo = ts[c - 1];
+    for (let i = i0; i < i1; i++) m[i] = g[i] >= lo ? 1 : 0;
+  } else {
+    const lo = ts[c - 1], hi = ts[c];
+    for (let i = i0; i < i1; i++) m[i] = g[i] >= lo && !(g[i] >= hi) ? 1 : 0;
+  }
+  if (cs.length === 1) return 0;
+  // the class as `classifier` computes it (class-stats.ts)
+  const want = new Uint8Array(4);
+  for (const k of cs) want[k] = 1;
+  const t0 = ts[0], t1 = ts.length > 1 ? ts[1] : Infinity, t2 = ts.length > 2 ? ts[2] : Infinity;
+  for (let i = i0; i < i1; i++) {
+    if (m[i]) continue;
+    const v = g[i];
+    if (want[ts.length > 2 && v >= t2 ? 3 : ts.length > 1 && v >= t1 ? 2 : v >= t0 ? 1 : 0]) m[i] = 1;
+  }
+  return 0;
+}
+
+/** Step 2, a class that is one component: `code` on every voxel whose intensity class (as `classifier`, float32 thresholds `ts`) is in `cs`. */
+export function classCodeSlab(a: SlabArgs & { ts: number[]; cs: number[]; code: number }): number {
+  const { grey: g, labels: L, lo, z0, z1, ts, cs, code } = a;
+  const plane = a.shape[1] * a.shape[2];
+  const want = new Uint8Array(4);
+  for (const k of cs) want[k] = 1;
+  const K = ts.length, t0 = ts[0], t1 = K > 1 ? ts[1] : Infinity, t2 = K > 2 ? ts[2] : Infinity;
+  const i1 = (z1 - lo) * plane;
+  for (let i = (z0 - lo) * plane; i < i1; i++) {
+    const v = g[i];
+    if (want[K > 2 && v >= t2 ? 3 : K > 1 && v >= t1 ? 2 : v >= t0 ? 1 : 0]) L[i] = code;
+  }
+  return 0;
+}
+
+/**
+ * Steps 7b, 9: electrolyte voxels inside the electrolyte (oriented k ≥ elSurf + 2 and, with a far
+ * layer, ≤ elBack − 2; no Li 6-neighbour) darker than `level` → VOID; returns how many. A pore
+ * written is not Li, so what the others read does not change.
+ */
+export function poresBelowSlab(a: SlabArgs & { level: number; collectorAtStart: boolean; farLayer: boolean; elSurf: Int32Array; elBack: Int32Array }): number {
+  const { grey: G, labels: L, lo, z0, z1, level, collectorAtStart, farLayer, elSurf, elBack } = a;
+  const [nz, ny, nx] = a.shape;
+  const plane = ny * nx;
+  let marked = 0;
+  for (let z = z0; z < z1; z++) {
+    const k = collectorAtStart ? z : nz - 1 - z; // columns.ts oz
+    for (let y = 0; y < ny; y++)
+      for (let x = 0; x < nx; x++) {
+        const p = y * nx + x;
+        const i = (z - lo) * plane + p;
+        // the grey test first: it rules out nearly every voxel
+        if (!(G[i] < level) || L[i] !== ELECTROLYTE) continue;
+        if (k < elSurf[p] + 2 || (farLayer && k > elBack[p] - 2)) continue;
+        if (
+          (x > 0 && L[i - 1] === LI) || (x < nx - 1 && L[i + 1] === LI) || (y > 0 && L[i - nx] === LI) || (y < ny - 1 && L[i + nx] === LI) ||
+          (z > 0 && L[i - plane] === LI) || (z < nz - 1 && L[i + plane] === LI)
+        ) continue;
+        L[i] = VOID;
+        marked++;
+      }
+  }
+  return marked;
 }

@@ -17,7 +17,7 @@ type Params<N extends SlabKernelName> = Omit<Parameters<Kernels[N]>[0], keyof Sl
 type Result<N extends SlabKernelName> = ReturnType<Kernels[N]>;
 
 /** The compiled kernels module, relative to the package's dist/ (the workers load JavaScript). */
-const KERNELS_MODULE = 'src/segment/phases/slab-kernels.js';
+export const KERNELS_MODULE = 'src/segment/phases/slab-kernels.js';
 /** Slabs per worker thread: the work sits in a few slices (the Li layer, the interfaces), so finer slabs balance it. */
 const SLABS_PER_THREAD = 16;
 /** Fewest slices per slab (a task costs a message round trip). */
