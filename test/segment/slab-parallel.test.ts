@@ -13,6 +13,8 @@ import { segment, segmentOutOfCore } from '../../src/segment/index.js';
 import type { SegmentOptions, SegmentReport } from '../../src/segment/index.js';
 import { memorySource } from '../../src/io/source.js';
 import { KERNELS_MODULE, runSlabKernel } from '../../src/segment/phases/slab-parallel.js';
+import { phaseMeans } from '../../src/segment/phases/neighbours.js';
+import { MemoryStore } from '../../src/segment/store.js';
 import { dice } from './metrics.js';
 
 // three workers whatever the machine: the kernels are split (a one-core machine would not split)
@@ -69,6 +71,31 @@ describe('runModuleTasks', () => {
     });
     expect(got.every((d) => d === 0)).toBe(true);
     expect(labels.filter((v) => v === 1).length).toBe((31 * 32) / 2); // every candidate → Li
+  });
+});
+
+describe('phase means on the workers', () => {
+  it('float grey is summed in raster order on this thread (a split would change the float sums)', async () => {
+    const b = await pool;
+    const shape: [number, number, number] = [16, 8, 8];
+    const n = 16 * 64;
+    const grey = new Float32Array(new SharedArrayBuffer(4 * n)).fill(1);
+    // ±1e30 in slice 8: in raster order the 512 ones before them are lost to rounding
+    // (512 + 1e30 = 1e30), the 510 after them are not
+    grey[8 * 64] = 1e30;
+    grey[8 * 64 + 1] = -1e30;
+    const labels = new Uint8Array(new SharedArrayBuffer(n)); // all void: every voxel interior
+    const mu = await phaseMeans(new MemoryStore(grey, shape, labels), [NaN, NaN, NaN, NaN, NaN, NaN], b);
+    expect(mu[0]).toBe(510 / n);
+    // integer grey sums exactly in any order: split over the workers, the exact mean
+    const g16 = new Uint16Array(new SharedArrayBuffer(2 * n));
+    for (let i = 0; i < n; i++) g16[i] = (i * 37) % 4096;
+    let s = 0;
+    for (let i = 0; i < n; i++) s += g16[i];
+    const calls = counting(b);
+    const mu16 = await phaseMeans(new MemoryStore(g16, shape, labels), [NaN, NaN, NaN, NaN, NaN, NaN], calls.backend);
+    expect(calls.calls()).toBe(1);
+    expect(mu16[0]).toBe(s / n);
   });
 });
 
