@@ -32,18 +32,18 @@ function allShared(values: readonly unknown[]): boolean {
 
 /**
  * Kernel `name` over the interior of window `w` with `params`; the results of its slabs in z
- * order (one result when it ran on this thread). `split: false` keeps it on this thread (float sums
- * carried in raster order).
+ * order (one result when it ran on this thread). `slabsPerThread`: fewer for kernels whose results
+ * are large (histograms).
  */
 export async function runSlabKernel<N extends SlabKernelName>(
-  backend: ComputeBackend, w: Window, shape: SlabArgs['shape'], name: N, params: Params<N>, split = true,
+  backend: ComputeBackend, w: Window, shape: SlabArgs['shape'], name: N, params: Params<N>, slabsPerThread = SLABS_PER_THREAD,
 ): Promise<Result<N>[]> {
   const threads = backend.threads ?? 1;
   const slices = w.z1 - w.z0;
-  const parts = Math.min(threads * SLABS_PER_THREAD, Math.floor(slices / MIN_SLAB_SLICES));
+  const parts = Math.min(threads * slabsPerThread, Math.floor(slices / MIN_SLAB_SLICES));
   const fn = kernels[name] as unknown as (a: SlabArgs & Params<N>) => Result<N>;
   const base = { grey: w.grey, labels: w.labels, lo: w.lo, shape };
-  if (!split || threads < 2 || parts < 2 || !backend.runModuleTasks || !allShared([w.grey, w.labels, ...Object.values(params)])) {
+  if (threads < 2 || parts < 2 || !backend.runModuleTasks || !allShared([w.grey, w.labels, ...Object.values(params)])) {
     return [fn({ ...base, ...params, z0: w.z0, z1: w.z1 })];
   }
   const args: object[] = [];
