@@ -320,14 +320,14 @@ export function poresBelowSlab(a: SlabArgs & { level: number; collectorAtStart: 
 }
 
 /**
- * Step 6a: low-state voxels (rows of `lowRows`) counted per fringe bin and integer grey level:
- * hist[b·levels + g]; hist[bins·levels]: voxels with a bin ≥ `bins` (none expected).
+ * Step 6a: low-state voxels (rows of `lowRows`) counted per fringe bin and integer grey level into
+ * the shared hist[b·levels + g] (atomic adds: one table for every slab, no per-slab copies to hold);
+ * hist[bins·levels]: voxels with a bin ≥ `bins` (none expected).
  */
-export function lowGreyHistSlab(a: SlabArgs & { lowRows: Uint8Array; levels: number; bins: number }): Float64Array {
-  const { grey: G, labels: L, lo, z0, z1, lowRows, levels, bins } = a;
+export function lowGreyHistSlab(a: SlabArgs & { lowRows: Uint8Array; levels: number; bins: number; hist: Uint32Array }): number {
+  const { grey: G, labels: L, lo, z0, z1, lowRows, levels, bins, hist } = a;
   const [, ny, nx] = a.shape;
   const plane = ny * nx;
-  const hist = new Float64Array(bins * levels + 1);
   for (let z = z0; z < z1; z++)
     for (let y = 0; y < ny; y++) {
       if (!lowRows[z * ny + y]) continue;
@@ -336,8 +336,8 @@ export function lowGreyHistSlab(a: SlabArgs & { lowRows: Uint8Array; levels: num
         const l = L[i], s = l & 15;
         if (s !== VOID && s !== ELECTRODE && s !== AIR) continue;
         const b = l >> 4;
-        hist[b < bins ? b * levels + G[i] : bins * levels]++;
+        Atomics.add(hist, b < bins ? b * levels + G[i] : bins * levels, 1);
       }
     }
-  return hist;
+  return 0;
 }

@@ -102,10 +102,11 @@ export async function lowGreyTable(store: PhaseStore, backend: ComputeBackend, s
   let maxAbs = 0;
   for (const x of shift) maxAbs = Math.max(maxAbs, Math.abs(x), Math.abs(levels - 1 - x));
   if (maxAbs >= 2 ** (24 - e)) return null; // fround(g − shift) would round
-  const hist = new Float64Array(bins * levels + 1);
+  // uint32 counts: no count exceeds the voxels of the volume
+  if (shape[0] * shape[1] * shape[2] >= 2 ** 32) return null;
+  const hist = new Uint32Array(new SharedArrayBuffer(4 * (bins * levels + 1)));
   await store.sweep({ grey: true, labels: 'read' }, async (w) => {
-    // two slabs per thread: the histograms are large
-    for (const h of await runSlabKernel(backend, w, shape, 'lowGreyHistSlab', { lowRows, levels, bins }, 2)) for (let k = 0; k < h.length; k++) hist[k] += h[k];
+    await runSlabKernel(backend, w, shape, 'lowGreyHistSlab', { lowRows, levels, bins, hist });
   });
   if (hist[bins * levels]) return null;
   // per bin: prefix counts and sums of the corrected grey over grey levels 0..g
