@@ -10,6 +10,7 @@
  * the peak RSS is the process's.
  */
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { createBackend } from '../../src/compute/index.js';
 import { openVolume, readVolume } from '../../src/io/open.js';
@@ -25,7 +26,28 @@ const file = argv[0];
 const workers = Number(arg('workers', '2'));
 const oocSlabs = Number(arg('ooc', '0'));
 
-const rows: { step: string; wall: number; cpu: number; peak: number }[] = [];
+const rows: { step: string; wall: number; cpu: number; main: number; peak: number }[] = [];
+/**
+ * CPU ms of the main thread alone (Linux: /proc/self/task/<pid>/stat utime + stime, 10 ms ticks;
+ * NaN elsewhere): with the workers' share, what the wall would be on idle cores (main + the
+ * workers' CPU / workers, when they are balanced) — wall figures on shared cores are noise.
+ */
+let main0 = NaN;
+const mainTicks = () => {
+  try {
+    const f = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+    const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
+    return (Number(rest[11]) + Number(rest[12])) * 10;
+  } catch {
+    return NaN;
+  }
+};
+const mainNow = () => {
+  const t = mainTicks();
+  const d = t - main0;
+  main0 = t;
+  return d;
+};
 let cpu0 = process.cpuUsage();
 const cpuNow = () => {
   const c = process.cpuUsage(cpu0);
@@ -33,7 +55,7 @@ const cpuNow = () => {
   return (c.user + c.system) / 1000;
 };
 const peakMiB = () => process.resourceUsage().maxRSS / 1024;
-const onStep = (step: string, wallMs: number) => rows.push({ step, wall: wallMs, cpu: cpuNow(), peak: peakMiB() });
+const onStep = (step: string, wallMs: number) => rows.push({ step, wall: wallMs, cpu: cpuNow(), main: mainNow(), peak: peakMiB() });
 
 const backend = await createBackend('cpu', { workers });
 const source = await openVolume(file, {});
@@ -42,6 +64,7 @@ const load0 = os.loadavg()[0];
 let labels: Uint8Array;
 let t = performance.now();
 cpuNow();
+mainNow();
 if (oocSlabs > 0) {
   const r = await segmentOutOfCore(source, { mode: 'phases', method: 'otsu', backend, onStep }, { budgetBytes: 1 << 30, slabSlices: oocSlabs });
   labels = r.labels.readSlices(0, r.labels.shape[0]) as Uint8Array;
@@ -50,7 +73,7 @@ if (oocSlabs > 0) {
 } else {
   const scan = await readVolume(source, { shared: true });
   await source.close();
-  rows.push({ step: '(read)', wall: performance.now() - t, cpu: cpuNow(), peak: peakMiB() });
+  rows.push({ step: '(read)', wall: performance.now() - t, cpu: cpuNow(), main: mainNow(), peak: peakMiB() });
   const r = await segment(scan, { mode: 'phases', method: 'otsu', backend, onStep, inPlace: true });
   labels = r.labels;
 }
@@ -58,13 +81,20 @@ const totalWall = performance.now() - t;
 await backend.dispose();
 const peak = process.resourceUsage().maxRSS * 1024;
 console.log(`${file}: ${source.shape.join('×')} ${source.dtype}, ${oocSlabs ? `out of core (slabs of ${oocSlabs})` : 'in memory'}, ${workers} workers; load ${load0.toFixed(2)} → ${os.loadavg()[0].toFixed(2)}`);
-console.log('step                wall s   cpu s   peak RSS MiB after');
+console.log('step                wall s   cpu s  main s  idle est s   peak RSS MiB after');
 let sw = 0;
 let sc = 0;
+let sm = 0;
+let se = 0;
+const fmt = (ms: number) => (ms / 1000).toFixed(2).padStart(7);
 for (const r of rows) {
+  // idle estimate: the main thread's CPU, plus the workers' CPU spread over the workers
+  const est = r.main + Math.max(0, r.cpu - r.main) / workers;
   sw += r.wall;
   sc += r.cpu;
-  console.log(`${r.step.padEnd(18)} ${(r.wall / 1000).toFixed(2).padStart(7)} ${(r.cpu / 1000).toFixed(2).padStart(7)} ${r.peak.toFixed(0).padStart(8)}`);
+  sm += r.main;
+  se += est;
+  console.log(`${r.step.padEnd(18)} ${fmt(r.wall)} ${fmt(r.cpu)} ${fmt(r.main)} ${fmt(est)}    ${r.peak.toFixed(0).padStart(8)}`);
 }
-console.log(`${'total'.padEnd(18)} ${(sw / 1000).toFixed(2).padStart(7)} ${(sc / 1000).toFixed(2).padStart(7)}   (wall incl. read ${(totalWall / 1000).toFixed(2)} s)`);
+console.log(`${'total'.padEnd(18)} ${fmt(sw)} ${fmt(sc)} ${fmt(sm)} ${fmt(se)}   (wall incl. read ${(totalWall / 1000).toFixed(2)} s)`);
 console.log(`peak RSS ${(peak / 2 ** 20).toFixed(0)} MiB = ${(peak / scanBytes).toFixed(3)}× the scan; labels sha256 ${createHash('sha256').update(labels).digest('hex').slice(0, 24)}`);

@@ -65,6 +65,17 @@ export interface ComputeBackend {
    * out[k × n + i], n = (c1 − c0)·ny·nx. The cpu backend runs it on the calling thread.
    */
   scaleFeatures(grid: Float32Array, shape: Shape3, sigma: number, c0: number, c1: number, h: number): Promise<Float32Array>;
+  /**
+   * Worker threads behind `runModuleTasks` (cpu backend). A stage runs its own slab kernels there,
+   * on the one pool, instead of starting a second one.
+   */
+  readonly threads?: number;
+  /**
+   * Calls export `name` of the compiled module `distModule` (a path under the package's dist/, e.g.
+   * 'src/segment/slab-kernels.js') once per argument, on the worker threads; results in argument
+   * order. Typed arrays on SharedArrayBuffers are shared with the workers, other arrays copied.
+   */
+  runModuleTasks?<R>(distModule: string, name: string, args: readonly object[]): Promise<R[]>;
 
   dispose(): Promise<void>;
 }

@@ -38,7 +38,9 @@ export function fromCanonical<A extends Typed>(src: A, shape: Shape3, normal: Ax
 function permute<A extends Typed>(src: A, shape: Shape3, normal: AxisName, toC: boolean): A {
   if (normal === 'z') return src;
   const [nz, ny, nx] = shape;
-  const out = new (src.constructor as new (n: number) => A)(src.length);
+  const Ctor = src.constructor as { new (n: number): A; new (b: SharedArrayBuffer): A; BYTES_PER_ELEMENT: number };
+  // the working copy in shared memory: the cpu backend's workers use it without a copy
+  const out = toC ? new Ctor(new SharedArrayBuffer(src.length * Ctor.BYTES_PER_ELEMENT)) : new Ctor(src.length);
   // C index of V(z, y, x = 0) and its step along x
   const step = normal === 'y' ? 1 : nz * ny;
   let i = 0;

@@ -118,11 +118,11 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
   ctx.lap('void_li');
 
   // 7. Undecided voxels by the nearest mean; 7b. pores below the low class's resolution.
-  const mu7 = await phaseLevels(store, plan.collectorMaterialLevels, vl.muVoid, vl.muLi);
+  const mu7 = await phaseLevels(store, plan.collectorMaterialLevels, vl.muVoid, vl.muLi, ctx.backend);
   const undecided = await settleUndecided(step, plan, ev, mu7);
   const pores = await subResolutionPores(step, columns, vl.muVoid, mu7[ELECTROLYTE]);
   // 8. Boundary refinement (means of the phases as they are now); 9. sub-voxel pore dips.
-  const mu8 = await phaseLevels(store, plan.collectorMaterialLevels, vl.muVoid, vl.muLi);
+  const mu8 = await phaseLevels(store, plan.collectorMaterialLevels, vl.muVoid, vl.muLi, ctx.backend);
   const changedPerPass = await refineBoundaries(step, mu8);
   await poreDips(step, columns, pores.tPore, pores.sample);
 

@@ -103,7 +103,8 @@ export class MemoryStore implements PhaseStore {
     edit(this.labels.subarray(z0 * plane, z1 * plane));
   }
   async fillLabels(value: number): Promise<void> {
-    if (this.labels.length !== this.grey.length) this.labels = new Uint8Array(this.grey.length);
+    // shared: slab kernels run on the cpu backend's workers over it (slab-parallel.ts)
+    if (this.labels.length !== this.grey.length) this.labels = new Uint8Array(new SharedArrayBuffer(this.grey.length));
     this.labels.fill(value);
   }
   releaseWindows(): void {} // the window is the volume itself
@@ -116,7 +117,7 @@ export class ScratchStore implements PhaseStore {
   readonly windows = 'slabs' as const;
   maxWindowVoxels = 0;
   private greyBuf: GreyArray;
-  private labelBuf = new Uint8Array(0);
+  private labelBuf: Uint8Array = new Uint8Array(0);
   private sliceBuf: GreyArray;
   constructor(readonly grey: ScratchVolume, readonly labels: ScratchVolume, readonly slabSlices: number) {
     this.shape = grey.shape;
@@ -143,7 +144,8 @@ export class ScratchStore implements PhaseStore {
   }
   /** `widest`: sweeps (size the buffer for any window); editLabels of a few slices takes just what it needs. */
   private labelRoom(n: number, widest = true): Uint8Array {
-    if (this.labelBuf.length < n) this.labelBuf = new Uint8Array(widest ? Math.max(n, this.fullWindow()) : n);
+    // shared: slab kernels run on the cpu backend's workers over the window (slab-parallel.ts)
+    if (this.labelBuf.length < n) this.labelBuf = new Uint8Array(new SharedArrayBuffer(widest ? Math.max(n, this.fullWindow()) : n));
     return this.labelBuf;
   }
   async sweep(o: SweepOptions, kernel: Kernel): Promise<void> {

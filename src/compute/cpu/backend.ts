@@ -51,6 +51,9 @@ export function workerPath(): string {
 
 type AnyArray = GreyArray | Uint32Array;
 
+/** File URLs of stage kernel modules (runModuleTasks), resolved once. */
+const moduleUrls = new Map<string, string>();
+
 function dtypeOfGrey(a: AnyArray): GreyDType | 'uint32' {
   if (a instanceof Uint8Array) return 'uint8';
   if (a instanceof Uint16Array) return 'uint16';
@@ -103,11 +106,13 @@ export class CpuBackend implements ComputeBackend {
   readonly name = 'cpu' as const;
   readonly description: string;
   readonly workers: number;
+  readonly threads: number;
   private readonly pool: Piscina;
   private readonly parts: number;
 
   constructor(options: CpuBackendOptions = {}) {
     this.workers = Math.max(1, Math.floor(options.workers ?? availableParallelism()));
+    this.threads = this.workers;
     this.parts = this.workers * (options.slabsPerWorker ?? 4);
     this.pool = new Piscina({
       filename: pathToFileURL(workerPath()).href,
@@ -276,6 +281,17 @@ export class CpuBackend implements ComputeBackend {
       op: 'relabel', labels: ref(labels), map: ref(map), offset: offsets[s], i0: z0 * plane, i1: z1 * plane,
     })));
     return { labels, count, sizes };
+  }
+
+  async runModuleTasks<R>(distModule: string, name: string, args: readonly object[]): Promise<R[]> {
+    let url = moduleUrls.get(distModule);
+    if (!url) {
+      const file = join(packageRoot(), 'dist', distModule);
+      if (!existsSync(file)) throw new Error(`cpu backend: kernel module ${file} is missing; run \`npm run build\` first`);
+      moduleUrls.set(distModule, (url = pathToFileURL(file).href));
+    }
+    const u = url;
+    return Promise.all(args.map((arg) => this.run<R>({ op: 'module', url: u, name, arg })));
   }
 
   /** On the calling thread: the trainable segmentation parallelises over slabs (segment/trainable/run.ts). */

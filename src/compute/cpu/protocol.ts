@@ -26,4 +26,6 @@ export type Task =
   | { op: 'gaussianZ'; tmp: SharedRef; out: SharedRef; shape: Shape3; z0: number; z1: number; wz: number[] }
   | { op: 'localMeanVariance'; input: SharedRef; mean: SharedRef; variance: SharedRef; shape: Shape3; z0: number; z1: number; radius: number }
   | { op: 'components'; mask: SharedRef; labels: SharedRef; shape: Shape3; z0: number; z1: number; connectivity: 6 | 26 }
-  | { op: 'relabel'; labels: SharedRef; map: SharedRef; offset: number; i0: number; i1: number };
+  | { op: 'relabel'; labels: SharedRef; map: SharedRef; offset: number; i0: number; i1: number }
+  /** A stage's own kernel: export `name` of the module at file URL `url`, called with `arg`. */
+  | { op: 'module'; url: string; name: string; arg: object };

@@ -21,8 +21,22 @@ const grey = (ref: SharedRef) => view(ref) as GreyArray;
 const f32 = (ref: SharedRef) => view(ref) as Float32Array;
 const u32 = (ref: SharedRef) => view(ref) as Uint32Array;
 
-export default function run(task: Task): Float64Array | null {
+type ModuleKernel = (arg: object) => unknown;
+/** Modules of stage kernels, imported once per worker. */
+const modules = new Map<string, Promise<Record<string, unknown>>>();
+
+async function runModule(url: string, name: string, arg: object): Promise<unknown> {
+  let m = modules.get(url);
+  if (!m) modules.set(url, (m = import(url) as Promise<Record<string, unknown>>));
+  const fn = (await m)[name];
+  if (typeof fn !== 'function') throw new Error(`cpu worker: ${url} has no function ${name}`);
+  return (fn as ModuleKernel)(arg);
+}
+
+export default function run(task: Task): Float64Array | null | Promise<unknown> {
   switch (task.op) {
+    case 'module':
+      return runModule(task.url, task.name, task.arg);
     case 'normalize':
       normalizeRange(grey(task.input), f32(task.out), task.i0, task.i1, task.lo, task.hi);
       return null;

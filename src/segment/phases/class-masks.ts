@@ -1,34 +1,35 @@
 /**
  * Masks of intensity classes for the connected-components passes, computed slab by slab from the
- * grey level (no class volume is stored). The comparisons are those of `classifier` (thresholds
- * rounded to float32), inlined: these masks run over every voxel of each components pass.
+ * grey level (no class volume is stored), on the cpu backend's workers. The comparisons are those of
+ * `classifier` (thresholds rounded to float32), inlined: these masks run over every voxel of each
+ * components pass.
  * Complexity: O(voxels of the slab).
  */
+import type { ComputeBackend } from '../../compute/types.js';
 import type { PhaseStore } from '../store.js';
-import type { ClassOf } from './class-stats.js';
+import { classMaskRange } from './slab-kernels.js';
+import { KERNELS_MODULE } from './slab-parallel.js';
 
-export type MaskFiller = (z0: number, z1: number, m: Uint8Array) => void;
+export type MaskFiller = (z0: number, z1: number, m: Uint8Array) => void | Promise<void>;
 
-/** Mask of intensity class c (as `cls`: the number of thresholds ≤ g). */
-export const classMask = (store: PhaseStore, thresholds: readonly number[], c: number): MaskFiller => (z0, z1, m) => {
-  const g = store.greySlices(z0, z1);
+/** Ranges of the mask per worker thread (the fill is memory-bound: a few per thread balance it). */
+const RANGES_PER_THREAD = 4;
+
+/**
+ * The mask of classes `cs` (slab-kernels.ts classMaskRange): split over the cpu backend's workers
+ * when the grey slices and the mask are shared memory, else on this thread. Element-wise: the same
+ * mask either way.
+ */
+export const workerMask = (store: PhaseStore, thresholds: readonly number[], cs: number[], backend: ComputeBackend): MaskFiller => async (z0, z1, m) => {
+  const grey = store.greySlices(z0, z1);
   const ts = thresholds.map(Math.fround); // those of `cls`
-  if (c === 0) {
-    const hi = ts[0];
-    for (let i = 0; i < m.length; i++) m[i] = g[i] >= hi ? 0 : 1;
-  } else if (c === ts.length) {
-    const lo = ts[c - 1];
-    for (let i = 0; i < m.length; i++) m[i] = g[i] >= lo ? 1 : 0;
-  } else {
-    const lo = ts[c - 1], hi = ts[c];
-    for (let i = 0; i < m.length; i++) m[i] = g[i] >= lo && !(g[i] >= hi) ? 1 : 0;
+  const threads = backend.threads ?? 1;
+  const sharedArrays = grey.buffer instanceof SharedArrayBuffer && m.buffer instanceof SharedArrayBuffer;
+  if (threads < 2 || !backend.runModuleTasks || !sharedArrays || m.length < 1 << 16) {
+    classMaskRange({ grey, mask: m, i0: 0, i1: m.length, ts, cs });
+    return;
   }
-};
-
-/** Mask of several intensity classes (the collector's), OR of their masks. */
-export const classesMask = (store: PhaseStore, thresholds: readonly number[], cls: ClassOf, cs: number[]): MaskFiller => (z0, z1, m) => {
-  classMask(store, thresholds, cs[0])(z0, z1, m);
-  if (cs.length === 1) return;
-  const g = store.greySlices(z0, z1);
-  for (let i = 0; i < m.length; i++) if (!m[i] && cs.includes(cls(g[i]))) m[i] = 1;
+  const parts = threads * RANGES_PER_THREAD;
+  const args = Array.from({ length: parts }, (_, k) => ({ grey, mask: m, i0: Math.floor((k * m.length) / parts), i1: Math.floor(((k + 1) * m.length) / parts), ts, cs }));
+  await backend.runModuleTasks(KERNELS_MODULE, 'classMaskRange', args);
 };

@@ -49,12 +49,14 @@ export async function columnLayout(ctx: StepContext, plan: ClassPlan, f3: Float6
   const { options, nz, plane } = ctx;
   const collectorAtStart = collectorAtStartOf(plan, f3);
   const oz = (z: number) => (collectorAtStart ? z : nz - 1 - z);
-  const collOuter = new Int32Array(plane).fill(-1);
-  const collInner = new Int32Array(plane).fill(-1);
-  const elSurf = new Int32Array(plane).fill(nz);
-  const elBack = new Int32Array(plane).fill(nz - 1);
-  const farInner = new Int32Array(plane).fill(nz);
-  const farOuter = new Int32Array(plane).fill(nz);
+  // shared: slab kernels read them on the workers (slab-kernels.ts)
+  const table = (v: number) => new Int32Array(new SharedArrayBuffer(4 * plane)).fill(v);
+  const collOuter = table(-1);
+  const collInner = table(-1);
+  const elSurf = table(nz);
+  const elBack = table(nz - 1);
+  const farInner = table(nz);
+  const farOuter = table(nz);
   const twoCollectors = plan.endSlabs.length === 2;
   // a Li layer beyond the electrolyte's far face: collectors at both ends, or low density dominating
   // the far end (symmetric cell cropped inside its Li foils); a requested layout decides it

@@ -8,7 +8,8 @@
  * Complexity: one components pass per phase, O(N α(N)), plus one write pass.
  */
 import { componentsScratch, slabComponents, type ComponentsScratch } from '../slab-components.js';
-import { classesMask, classMask } from './class-masks.js';
+import { workerMask } from './class-masks.js';
+import { runSlabKernel } from './slab-parallel.js';
 import { CAM, COLLECTOR, ELECTROLYTE, OPEN, TRANSITION } from './codes.js';
 import type { ClassPlan, StepContext } from './types.js';
 
@@ -34,16 +35,12 @@ function mostInEachChannel(cc: { count: number; stats: Float64Array; sizes: Floa
 
 /** Set `code` on voxels of classes `cs` that belong to a component in `keep` (all of them when the class is one component). */
 async function keepComponent(ctx: StepContext, plan: ClassPlan, cc: Components, cs: number[], keep: ReadonlySet<number>, code: number): Promise<void> {
-  const { store, plane } = ctx;
-  const { cls } = plan;
+  const { store } = ctx;
   if (cc.count === 1 && keep.has(1)) {
     cc.discard();
-    await store.sweep({ grey: true, labels: 'write' }, (w) => {
-      const i1 = (w.z1 - w.lo) * plane;
-      if (cs.length === 1) {
-        const c = cs[0];
-        for (let i = (w.z0 - w.lo) * plane; i < i1; i++) if (cls(w.grey[i]) === c) w.labels[i] = code;
-      } else for (let i = (w.z0 - w.lo) * plane; i < i1; i++) if (cs.includes(cls(w.grey[i]))) w.labels[i] = code;
+    const ts = plan.thresholds.map(Math.fround); // those of `cls`
+    await store.sweep({ grey: true, labels: 'write' }, async (w) => {
+      await runSlabKernel(ctx.backend, w, ctx.shape, 'classCodeSlab', { ts, cs, code });
     });
     return;
   }
@@ -83,11 +80,11 @@ export async function mainComponents(ctx: StepContext, plan: ClassPlan): Promise
 /** Per end layer: the component of the collector's class(es) with the most voxels in its z range (and the carbon foil behind a plunger). */
 async function collectorComponents(ctx: StepContext, plan: ClassPlan, scratch: ComponentsScratch): Promise<void> {
   const { store, backend, shape, plane, slabDepth, decisions } = ctx;
-  const { collectorClasses, collectorMaterialLevels, carbonRuns, thresholds, cls } = plan;
+  const { collectorClasses, collectorMaterialLevels, carbonRuns, thresholds } = plan;
   const sl = plan.endSlabs;
   const K = sl.length;
   const cc = await slabComponents({
-    backend, shape, connectivity: 26, slabDepth, scratch, fillMask: classesMask(store, thresholds, cls, collectorClasses),
+    backend, shape, connectivity: 26, slabDepth, scratch, fillMask: workerMask(store, thresholds, collectorClasses, backend),
     channels: K, channelOfSlice: (z) => { for (let e = 0; e < K; e++) if (z >= sl[e].z0 && z <= sl[e].z1) return e; return -1; },
   });
   const kept: number[] = [];
@@ -102,7 +99,7 @@ async function collectorComponents(ctx: StepContext, plan: ClassPlan, scratch: C
       return e.end === 'start' ? [e.z0, e.z1 + reach] : [e.z0 - reach, e.z1];
     });
     const carbon = await slabComponents({
-      backend, shape, connectivity: 26, slabDepth, scratch, fillMask: classMask(store, thresholds, 1),
+      backend, shape, connectivity: 26, slabDepth, scratch, fillMask: workerMask(store, thresholds, [1], backend),
       channels: K, channelOfSlice: (z) => { for (let e = 0; e < K; e++) if (carbonRuns[e] >= 2 && z >= ranges[e][0] && z <= ranges[e][1]) return e; return -1; },
     });
     const keepCarbon = mostInEachChannel(carbon, K, kept);
@@ -115,7 +112,7 @@ async function collectorComponents(ctx: StepContext, plan: ClassPlan, scratch: C
 async function electrolyteComponent(ctx: StepContext, plan: ClassPlan, scratch: ComponentsScratch): Promise<void> {
   const { store, backend, shape, slabDepth, decisions } = ctx;
   const { electrolyteClass } = plan;
-  const cc = await slabComponents({ backend, shape, connectivity: 26, slabDepth, scratch, fillMask: classMask(store, plan.thresholds, electrolyteClass) });
+  const cc = await slabComponents({ backend, shape, connectivity: 26, slabDepth, scratch, fillMask: workerMask(store, plan.thresholds, [electrolyteClass], backend) });
   let best = 0;
   for (let c = 1; c <= cc.count; c++) if (best === 0 || cc.sizes[c] > cc.sizes[best]) best = c;
   if (best) await keepComponent(ctx, plan, cc, [electrolyteClass], new Set([best]), ELECTROLYTE);

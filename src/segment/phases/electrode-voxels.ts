@@ -10,7 +10,8 @@
  * otherwise. Dark cores carry growth marker 1 in the high nibble; voxels reached at step s, s + 1.
  * Complexity: one pass for the decisions, ≤ 2 growth passes (26-neighbourhood), one final pass.
  */
-import { AIR, CAM, CAND, CATHODE, DMAX, ELECTRODE, LI, OPEN, OUTSIDE, UNDECIDED, VOID } from './codes.js';
+import { AIR, CAND, DMAX, ELECTRODE, LI, VOID } from './codes.js';
+import { runSlabKernel } from './slab-parallel.js';
 import type { Columns } from './columns.js';
 import type { StepContext } from './types.js';
 import { correctedGrey, type VoidLiThreshold } from './void-li.js';
@@ -71,10 +72,15 @@ async function decideElectrode(ctx: StepContext, columns: Columns, shift: Float6
   const hasLi = new Uint8Array(plane);
   let liNear = 0, liFar = 0;
   const dark = new Uint8Array(plane);
-  const cg = new Float64Array(plane);
+  const cg = new Float64Array(plane).fill(NaN);
+  const cgRow = new Uint8Array(ny); // rows of cg holding values (the others are NaN)
   await store.sweep({ grey: true, labels: 'write' }, (w) => {
     const L = w.labels;
     for (let z = w.z0; z < w.z1; z++) {
+      // a slice without low-density rows has nothing to decide
+      let low = 0;
+      for (let r = z * ny; r < (z + 1) * ny && !low; r++) low = lowRows[r];
+      if (!low) continue;
       const k = oz(z);
       const base = (z - w.lo) * plane;
       // this slice's in-plane decisions first (the writes below would hide the neighbours' fringe
@@ -83,15 +89,23 @@ async function decideElectrode(ctx: StepContext, columns: Columns, shift: Float6
       let any = false;
       for (let y = 0; y < ny; y++) {
         const row = lowRows[z * ny + y];
+        // a row without low-density voxels is all NaN: filled once, when it last held values
+        if (!row) {
+          if (cgRow[y]) cg.fill(NaN, y * nx, (y + 1) * nx);
+          cgRow[y] = 0;
+          continue;
+        }
+        cgRow[y] = 1;
         for (let p = y * nx; p < (y + 1) * nx; p++) {
           const l = L[base + p];
-          if (!row || (l & 15) !== ELECTRODE) { cg[p] = NaN; continue; }
+          if ((l & 15) !== ELECTRODE) { cg[p] = NaN; continue; }
           cg[p] = corrected(w.grey[base + p], l) - otherSide(p, k, l >> 4);
           any = true;
         }
       }
       if (any)
-        for (let y = 0; y < ny; y++)
+        for (let y = 0; y < ny; y++) {
+          if (!cgRow[y]) continue; // no electrode voxel in the row: nothing to decide
           for (let x = 0; x < nx; x++) {
             const p = y * nx + x;
             if (cg[p] !== cg[p] || zoneAt(p, k) === 3) continue;
@@ -106,6 +120,7 @@ async function decideElectrode(ctx: StepContext, columns: Columns, shift: Float6
             }
             dark[p] = sum / c < tVL ? 1 : 0;
           }
+        }
       for (let y = 0; y < ny; y++) {
         if (!lowRows[z * ny + y]) continue;
         for (let p = y * nx; p < (y + 1) * nx; p++) {
@@ -137,34 +152,15 @@ async function decideElectrode(ctx: StepContext, columns: Columns, shift: Float6
 
 /** Candidates within 2 steps (26-connected, through candidates) of a dark core → void; returns how many. */
 async function growVoidCores(ctx: StepContext): Promise<number> {
-  const { store, nz, ny, nx, plane } = ctx;
+  const { store, backend, shape } = ctx;
   let electrodeVoid = 0;
   for (let step = 1; step <= 2; step++) {
-    const from = VOID | (step << 4);
     let grown = 0;
-    await store.sweep({ halo: 1, labels: 'write' }, (w) => {
-      const L = w.labels;
-      for (let z = w.z0; z < w.z1; z++)
-        for (let y = 0; y < ny; y++)
-          for (let x = 0; x < nx; x++) {
-            const i = (z - w.lo) * plane + y * nx + x;
-            if (L[i] !== CAND) continue;
-            let hit = false;
-            for (let dz = -1; dz <= 1 && !hit; dz++) {
-              const zz = z + dz;
-              if (zz < 0 || zz >= nz) continue;
-              for (let dy = -1; dy <= 1 && !hit; dy++) {
-                const yy = y + dy;
-                if (yy < 0 || yy >= ny) continue;
-                for (let dx = -1; dx <= 1; dx++) {
-                  const xx = x + dx;
-                  if (xx >= 0 && xx < nx && L[(zz - w.lo) * plane + yy * nx + xx] === from) { hit = true; break; }
-                }
-              }
-            }
-            if (hit) { L[i] = VOID | ((step + 1) << 4); electrodeVoid++; grown++; }
-          }
+    // over z-slabs on the workers: a voxel marked in this step (step + 1) is not read as a source (step)
+    await store.sweep({ halo: 1, labels: 'write' }, async (w) => {
+      for (const g of await runSlabKernel(backend, w, shape, 'growCoresSlab', { step })) grown += g;
     });
+    electrodeVoid += grown;
     if (!grown) break;
   }
   return electrodeVoid;
@@ -172,35 +168,13 @@ async function growVoidCores(ctx: StepContext): Promise<number> {
 
 /** Final codes: candidates → Li, markers cleared, still-open voxels → UNDECIDED (counted per slice and row), AIR → OUTSIDE, CAM → CATHODE. */
 async function finalCodes(ctx: StepContext): Promise<{ liVox: number; undecidedAt: Float64Array; undecidedRow: Int32Array }> {
-  const { store, nz, ny, nx, plane } = ctx;
+  const { store, backend, shape, nz, ny } = ctx;
   let liVox = 0;
-  const undecidedAt = new Float64Array(nz);
-  const undecidedRow = new Int32Array(nz * ny);
-  // per label byte: its final code, and whether it is a Li candidate / still open (no branches per voxel)
-  const final = new Uint8Array(256), isCand = new Uint8Array(256), isOpen = new Uint8Array(256);
-  for (let v = 0; v < 256; v++) {
-    const s = v & 15;
-    final[v] = s === CAND ? LI : s === OPEN ? UNDECIDED : s === AIR ? OUTSIDE : s === CAM ? CATHODE : s;
-    isCand[v] = s === CAND ? 1 : 0;
-    isOpen[v] = s === OPEN ? 1 : 0;
-  }
-  await store.sweep({ labels: 'write' }, (w) => {
-    const L = w.labels;
-    let li = 0;
-    for (let z = w.z0; z < w.z1; z++)
-      for (let y = 0; y < ny; y++) {
-        const base = (z - w.lo) * plane + y * nx;
-        let open = 0;
-        for (let i = base; i < base + nx; i++) {
-          const v = L[i];
-          L[i] = final[v];
-          li += isCand[v];
-          open += isOpen[v];
-        }
-        undecidedAt[z] += open;
-        undecidedRow[z * ny + y] = open;
-      }
-    liVox += li;
+  // shared: written by the workers (each its own slices), then step 7's tables
+  const undecidedAt = new Float64Array(new SharedArrayBuffer(8 * nz));
+  const undecidedRow = new Int32Array(new SharedArrayBuffer(4 * nz * ny));
+  await store.sweep({ labels: 'write' }, async (w) => {
+    for (const li of await runSlabKernel(backend, w, shape, 'finalCodesSlab', { undecidedAt, undecidedRow })) liVox += li;
   });
   return { liVox, undecidedAt, undecidedRow };
 }

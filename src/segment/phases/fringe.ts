@@ -9,7 +9,8 @@
  */
 import type { Window } from '../store.js';
 import { Sampler } from './class-stats.js';
-import { AIR, COLLECTOR, DMAX, ELECTRODE, ELECTROLYTE, VOID } from './codes.js';
+import { COLLECTOR, DMAX, ELECTRODE, ELECTROLYTE } from './codes.js';
+import { runSlabKernel } from './slab-parallel.js';
 import { isLayer, type Columns } from './columns.js';
 import type { StepContext } from './types.js';
 
@@ -53,38 +54,21 @@ export async function fringeCorrection(ctx: StepContext, forEachLayer: LayerVisi
 }
 
 async function fringeBins(ctx: StepContext, lowRows: Uint8Array): Promise<void> {
-  const { store, nz, ny, nx, plane } = ctx;
+  const { store, backend, shape } = ctx;
   // The bin a voxel takes in sweep d from a neighbour depends only on the neighbour's label byte v
   // (0: none): d = 1 from a bright phase, else from a low voxel whose bin is at distance d − 1 (its
-  // source kept). One table per sweep.
+  // source kept). One table per sweep. The sweeps run over z-slabs on the workers (slab-kernels.ts):
+  // a bin written in sweep d is never read in it, so the order of the voxels does not matter.
   const binFrom = (v: number, d: number): number => {
     if (d === 1) return (v & 15) === ELECTROLYTE ? 1 : (v & 15) === COLLECTOR ? DMAX + 1 : 0;
     const b = v >> 4;
     return b && distOfBin(b) === d - 1 ? b + 1 : 0;
   };
-  const fromTable = new Uint8Array(256);
+  const table = new Uint8Array(new SharedArrayBuffer(256));
   for (let d = 1; d <= DMAX; d++) {
-    for (let v = 0; v < 256; v++) fromTable[v] = binFrom(v, d);
-    await store.sweep({ halo: 1, labels: 'write' }, (w) => {
-      const L = w.labels, T = fromTable;
-      for (let z = w.z0; z < w.z1; z++)
-        for (let y = 0; y < ny; y++) {
-          if (!lowRows[z * ny + y]) continue;
-          const row = (z - w.lo) * plane + y * nx;
-          for (let x = 0; x < nx; x++) {
-            const i = row + x;
-            const li = L[i];
-            if (li !== VOID && li !== ELECTRODE && li !== AIR) continue; // low state without a bin yet
-            let b = 0;
-            if (x > 0) b = T[L[i - 1]];
-            if (!b && x < nx - 1) b = T[L[i + 1]];
-            if (!b && y > 0) b = T[L[i - nx]];
-            if (!b && y < ny - 1) b = T[L[i + nx]];
-            if (!b && z > 0) b = T[L[i - plane]];
-            if (!b && z < nz - 1) b = T[L[i + plane]];
-            if (b) L[i] = li | (b << 4);
-          }
-        }
+    for (let v = 0; v < 256; v++) table[v] = binFrom(v, d);
+    await store.sweep({ halo: 1, labels: 'write' }, async (w) => {
+      await runSlabKernel(backend, w, shape, 'fringeBinsSlab', { lowRows, table });
     });
   }
 }

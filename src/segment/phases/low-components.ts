@@ -10,7 +10,7 @@
 import type { ComputeBackend } from '../../compute/types.js';
 import { slabComponents, type ComponentsScratch } from '../slab-components.js';
 import type { PhaseStore } from '../store.js';
-import { classMask } from './class-masks.js';
+import { workerMask } from './class-masks.js';
 import { AIR, ELECTRODE, VOID } from './codes.js';
 import type { Columns } from './columns.js';
 import type { ClassPlan, StepContext } from './types.js';
@@ -30,8 +30,9 @@ export async function lowDensityRoles(ctx: StepContext, plan: ClassPlan, columns
   // Rows (z, y) holding a low-density voxel: the passes of steps 5 and 6 act on low-density voxels
   // only (nothing else becomes one before step 7), so they skip every other row — most of a cell
   // is electrolyte, with the low density in the air, the Li layer and sparse pores.
-  const lowRows = new Uint8Array(nz * ny);
-  const { roleVoxels, roleCount } = await lowComponentRoles(store, backend, slabDepth, scratch, classMask(store, plan.thresholds, 0), columns.zonesOfSlice, lowRows);
+  // (shared: the slab kernels of steps 5, 6 read it on the workers)
+  const lowRows = new Uint8Array(new SharedArrayBuffer(nz * ny));
+  const { roleVoxels, roleCount } = await lowComponentRoles(store, backend, slabDepth, scratch, workerMask(store, plan.thresholds, [0], backend), columns.zonesOfSlice, lowRows);
   lap('low_components');
   return { roleVoxels, roleCount, lowRows };
 }

@@ -6,7 +6,10 @@
  * partial volume at boundaries would pull each mean towards its neighbours).
  * Complexity: per voxel O(1); phaseMeans one O(N) pass; neighbourhoodOf O(m log m) for m indices.
  */
+import type { ComputeBackend } from '../../compute/types.js';
 import type { PhaseStore } from '../store.js';
+import { phaseSumsSlab } from './slab-kernels.js';
+import { runSlabKernel } from './slab-parallel.js';
 import { COLLECTOR, COLLECTOR_2ND, LAST_PHASE, LI, OUTSIDE, VOID } from './codes.js';
 
 /** The voxels of `indices` and their 6-neighbours inside the volume and in [from, to), sorted, without repeats. */
@@ -37,52 +40,22 @@ export function neighbourhoodOf(indices: Float64Array, shape: readonly number[],
 
 /**
  * Mean grey per code 0..5 (the phases and the air outside the cell) over interior voxels (all 6
- * neighbours alike), else all, else fallback. Rows are walked run by run (voxels of one label in x):
- * a run's sums stay in locals, added in the same order as voxel by voxel (the same float sums), and
- * inside a run only the 4 neighbours off the row need a look.
+ * neighbours alike), else all, else fallback (sums: slab-kernels.ts phaseSumsSlab). Integer grey
+ * levels sum exactly in float64 (below 2⁵³) in any order, so their slabs run on the workers and the
+ * partial sums are added; float grey is summed on this thread in raster order (the same float sums).
  */
-export async function phaseMeans(store: PhaseStore, fallback: number[]): Promise<number[]> {
-  const shape = store.shape;
-  const [nz, ny, nx] = shape;
-  const plane = ny * nx;
-  const si = new Float64Array(6), ci = new Float64Array(6), sa = new Float64Array(6), ca = new Float64Array(6);
-  await store.sweep({ halo: 1, grey: true, labels: 'read' }, (w) => {
-    const L = w.labels, G = w.grey;
-    for (let z = w.z0; z < w.z1; z++)
-      for (let y = 0; y < ny; y++) {
-        const row = (z - w.lo) * plane + y * nx;
-        const edgeRow = z === 0 || z === nz - 1 || y === 0 || y === ny - 1;
-        for (let x = 0; x < nx; ) {
-          const l = L[row + x];
-          let end = x + 1;
-          while (end < nx && L[row + end] === l) end++;
-          if (l > LAST_PHASE) {
-            x = end;
-            continue;
-          }
-          let s = sa[l], c = ca[l], s2 = si[l], c2 = ci[l];
-          const first = x;
-          for (; x < end; x++) {
-            const i = row + x;
-            const g = G[i];
-            s += g;
-            c++;
-            // the left / right neighbours differ from l at the run's ends only
-            const other = edgeRow || x === 0 || x === nx - 1
-              ? hasOtherNeighbour(L, i, l, x, y, z, nz, ny, nx)
-              : x === first || x === end - 1 || L[i - nx] !== l || L[i + nx] !== l || L[i - plane] !== l || L[i + plane] !== l;
-            if (!other) {
-              s2 += g;
-              c2++;
-            }
-          }
-          sa[l] = s;
-          ca[l] = c;
-          si[l] = s2;
-          ci[l] = c2;
-        }
-      }
+export async function phaseMeans(store: PhaseStore, fallback: number[], backend?: ComputeBackend): Promise<number[]> {
+  let acc: Float64Array = new Float64Array(24);
+  const exact = store.greyDtype !== 'float32';
+  await store.sweep({ halo: 1, grey: true, labels: 'read' }, async (w) => {
+    if (!backend || !exact) {
+      acc = phaseSumsSlab({ grey: w.grey, labels: w.labels, lo: w.lo, z0: w.z0, z1: w.z1, shape: store.shape, acc });
+      return;
+    }
+    const parts = await runSlabKernel(backend, w, store.shape, 'phaseSumsSlab', { acc: null });
+    for (const p of parts) for (let k = 0; k < 24; k++) acc[k] += p[k];
   });
+  const si = acc.subarray(0, 6), ci = acc.subarray(6, 12), sa = acc.subarray(12, 18), ca = acc.subarray(18, 24);
   return [0, 1, 2, 3, 4, 5].map((l) => (ci[l] >= 100 ? si[l] / ci[l] : ca[l] ? sa[l] / ca[l] : fallback[l]));
 }
 
@@ -157,7 +130,7 @@ export function nearestNeighbourPhase(
  * COLLECTOR_2ND: the metal), never by their mixture's mean. Void and Li fall back to the levels of
  * step 6 when they have no voxels.
  */
-export async function phaseLevels(store: PhaseStore, collectorMaterialLevels: readonly number[], muVoid: number, muLi: number): Promise<number[]> {
-  const m = await phaseMeans(store, [muVoid, muLi, NaN, NaN, NaN, NaN]);
+export async function phaseLevels(store: PhaseStore, collectorMaterialLevels: readonly number[], muVoid: number, muLi: number, backend?: ComputeBackend): Promise<number[]> {
+  const m = await phaseMeans(store, [muVoid, muLi, NaN, NaN, NaN, NaN], backend);
   return collectorMaterialLevels.length === 2 ? [m[0], m[1], m[2], collectorMaterialLevels[0], m[4], m[5], collectorMaterialLevels[1]] : m;
 }

@@ -10,7 +10,8 @@
  * Complexity: one O(N) pass each (the grey test first rules out nearly every voxel); ≤ ~200k
  * electrolyte samples for the median and MAD.
  */
-import { ELECTROLYTE, LI, PORE_DIP, VOID } from './codes.js';
+import { ELECTROLYTE, PORE_DIP } from './codes.js';
+import { runSlabKernel } from './slab-parallel.js';
 import type { Columns } from './columns.js';
 import type { StepContext } from './types.js';
 
@@ -27,33 +28,18 @@ export interface ElectrolyteSample {
  * is electrolyte before the pass is appended to it first. Returns the number of pores marked.
  */
 async function poresBelow(ctx: StepContext, columns: Columns, level: number, sample?: ElectrolyteSample): Promise<number> {
-  const { store, nz, ny, nx, plane } = ctx;
-  const { oz, elSurf, elBack, farLayer } = columns;
+  const { store, backend, shape, plane } = ctx;
+  const { collectorAtStart, elSurf, elBack, farLayer } = columns;
   let marked = 0;
-  await store.sweep({ halo: 1, grey: true, labels: 'write' }, (w) => {
+  await store.sweep({ halo: 1, grey: true, labels: 'write' }, async (w) => {
     const L = w.labels, G = w.grey;
     if (sample) {
       const off = w.lo * plane, end = w.z1 * plane;
       for (let idx = Math.ceil((w.z0 * plane) / sample.stride) * sample.stride; idx < end; idx += sample.stride)
         if (L[idx - off] === ELECTROLYTE) sample.values[sample.count++] = G[idx - off];
     }
-    for (let z = w.z0; z < w.z1; z++) {
-      const k = oz(z);
-      for (let y = 0; y < ny; y++)
-        for (let x = 0; x < nx; x++) {
-          const p = y * nx + x;
-          const i = (z - w.lo) * plane + p;
-          // the grey test first: it rules out nearly every voxel
-          if (!(G[i] < level) || L[i] !== ELECTROLYTE) continue;
-          if (k < elSurf[p] + 2 || (farLayer && k > elBack[p] - 2)) continue;
-          if (
-            (x > 0 && L[i - 1] === LI) || (x < nx - 1 && L[i + 1] === LI) || (y > 0 && L[i - nx] === LI) || (y < ny - 1 && L[i + nx] === LI) ||
-            (z > 0 && L[i - plane] === LI) || (z < nz - 1 && L[i + plane] === LI)
-          ) continue;
-          L[i] = VOID;
-          marked++;
-        }
-    }
+    // then the marking (slab-kernels.ts), over z-slabs on the workers
+    for (const m of await runSlabKernel(backend, w, shape, 'poresBelowSlab', { level, collectorAtStart, farLayer, elSurf, elBack })) marked += m;
   });
   return marked;
 }

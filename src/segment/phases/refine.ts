@@ -13,8 +13,10 @@
  */
 import { ChangeLog } from '../change-log.js';
 import type { Window } from '../store.js';
-import { LAST_PHASE, REFINE_CHUNK_SLICES } from './codes.js';
-import { hasOtherNeighbour, nearestNeighbourPhase, neighbourhoodOf } from './neighbours.js';
+import { REFINE_CHUNK_SLICES } from './codes.js';
+import { neighbourhoodOf } from './neighbours.js';
+import { boundaryChange } from './slab-kernels.js';
+import { runSlabKernel } from './slab-parallel.js';
 import type { StepContext } from './types.js';
 
 /** Looks at voxel i of window w (at global x, y, z) and lists its change, if any. */
@@ -31,16 +33,12 @@ export async function refineBoundaries(ctx: StepContext, mu: number[]): Promise<
   try {
     for (let pass = 0; pass < refinePasses; pass++) {
       const changes = (current = new ChangeLog(ctx.changeChunkEntries));
-      const consider: Consider = (w, i, x, y, z) => {
-        const L = w.labels;
-        const a = L[i];
-        if (a > LAST_PHASE) return; // outside the cell: not a phase boundary
-        if (!hasOtherNeighbour(L, i, a, x, y, z, nz, ny, nx)) return;
-        const best = nearestNeighbourPhase(L, i, w.grey[i], mu, x, y, z, nz, ny, nx, a);
-        if (best >= 0 && best !== a) changes.push(z * plane + y * nx + x, best);
-      };
-      if (previous === null) await considerAll(ctx, consider);
+      if (previous === null) await considerAll(ctx, mu, changes);
       else {
+        const consider: Consider = (w, i, x, y, z) => {
+          const best = boundaryChange(w.labels, w.grey, mu, i, x, y, z, nz, ny, nx);
+          if (best >= 0) changes.push(z * plane + y * nx + x, best);
+        };
         await considerNear(ctx, previous, consider);
         previous.discard();
       }
@@ -59,32 +57,16 @@ export async function refineBoundaries(ctx: StepContext, mu: number[]): Promise<
   return changedPerPass;
 }
 
-/** First pass: every voxel with a 6-neighbour of another label. */
-async function considerAll(ctx: StepContext, consider: Consider): Promise<void> {
-  const { store, nz, ny, nx, plane } = ctx;
-  await store.sweep({ halo: 1, grey: true, labels: 'read' }, (w) => {
-    const L = w.labels;
-    for (let z = w.z0; z < w.z1; z++)
-      for (let y = 0; y < ny; y++) {
-        const row = (z - w.lo) * plane + y * nx;
-        const edgeRow = z === 0 || z === nz - 1 || y === 0 || y === ny - 1;
-        // by runs of one label in x: inside a run the left and right neighbours are alike
-        for (let x = 0; x < nx; ) {
-          const a = L[row + x];
-          let end = x + 1;
-          while (end < nx && L[row + end] === a) end++;
-          if (a > LAST_PHASE) {
-            x = end;
-            continue;
-          }
-          for (const first = x; x < end; x++) {
-            const i = row + x;
-            // most voxels sit inside their phase: ruled out here, as `consider` would
-            if (!edgeRow && x > first && x < end - 1 && L[i - nx] === a && L[i + nx] === a && L[i - plane] === a && L[i + plane] === a) continue;
-            consider(w, i, x, y, z);
-          }
-        }
-      }
+/**
+ * First pass: every voxel with a 6-neighbour of another label (slab-kernels.ts
+ * boundaryChangesSlab), over z-slabs on the workers: the pass only reads the labels, and the slabs'
+ * changes, in z order, are the raster order of one pass.
+ */
+async function considerAll(ctx: StepContext, mu: number[], changes: ChangeLog): Promise<void> {
+  const { store, backend, shape } = ctx;
+  await store.sweep({ halo: 1, grey: true, labels: 'read' }, async (w) => {
+    for (const part of await runSlabKernel(backend, w, shape, 'boundaryChangesSlab', { mu }))
+      for (let k = 0; k < part.index.length; k++) changes.push(part.index[k], part.phase[k]);
   });
 }
 

@@ -11,7 +11,7 @@
 import { anyIn } from './class-stats.js';
 import { ELECTROLYTE, PENDING, UNDECIDED, VOID } from './codes.js';
 import type { ElectrodeVoxels } from './electrode-voxels.js';
-import { nearestNeighbourPhase } from './neighbours.js';
+import { runSlabKernel } from './slab-parallel.js';
 import type { ClassPlan, StepContext } from './types.js';
 
 export interface Undecided {
@@ -22,38 +22,22 @@ export interface Undecided {
 }
 
 export async function settleUndecided(ctx: StepContext, plan: ClassPlan, ev: Pick<ElectrodeVoxels, 'undecidedAt' | 'undecidedRow'>, mu: number[]): Promise<Undecided> {
-  const { store, nz, ny, nx, plane } = ctx;
+  const { store, backend, shape, nz, ny, nx, plane } = ctx;
   const { undecidedAt, undecidedRow } = ev;
   let nUndecided = 0;
   for (let z = 0; z < nz; z++) nUndecided += undecidedAt[z];
-  const pendingAt = new Float64Array(nz);
-  const pendingRow = new Uint8Array(nz * ny);
+  // shared: the passes run over z-slabs on the workers (PENDING is not a decided phase, so a pass
+  // reads only what was decided before it), each writing its own slices' and rows' entries
+  const pendingAt = new Float64Array(new SharedArrayBuffer(8 * nz));
+  const pendingRow = new Uint8Array(new SharedArrayBuffer(nz * ny));
   let remaining = nUndecided;
   let firstPass = 0;
   let passes = 0;
   while (remaining && passes < 64) {
     passes++;
     let changed = 0;
-    await store.sweep({ halo: 1, grey: true, labels: 'write', needed: anyIn(undecidedAt) }, (w) => {
-      const L = w.labels;
-      for (let z = w.z0; z < w.z1; z++)
-        for (let y = 0; y < ny; y++) {
-          const r = z * ny + y;
-          if (!undecidedRow[r]) continue;
-          for (let x = 0; x < nx; x++) {
-            const i = (z - w.lo) * plane + y * nx + x;
-            if (L[i] !== UNDECIDED) continue;
-            const best = nearestNeighbourPhase(L, i, w.grey[i], mu, x, y, z, nz, ny, nx, -1);
-            if (best >= 0) {
-              L[i] = PENDING | best;
-              changed++;
-              undecidedAt[z]--;
-              pendingAt[z]++;
-              undecidedRow[r]--;
-              pendingRow[r] = 1;
-            }
-          }
-        }
+    await store.sweep({ halo: 1, grey: true, labels: 'write', needed: anyIn(undecidedAt) }, async (w) => {
+      for (const c of await runSlabKernel(backend, w, shape, 'undecidedSlab', { mu, undecidedAt, undecidedRow, pendingAt, pendingRow })) changed += c;
     });
     if (!changed) break;
     await store.sweep({ labels: 'write', needed: anyIn(pendingAt) }, (w) => {

@@ -1,0 +1,343 @@
+/**
+ * Kernels of the phase steps over the interior slices [z0, z1) of a window (store.ts), written so
+ * that slabs of one window can run at once on the cpu backend's workers (slab-parallel.ts) with the
+ * labels of a single raster pass: each kernel's outcome at a voxel does not depend on the order the
+ * voxels are visited in (what it writes is never what it reads: a fringe bin of distance d is read
+ * only as d − 1, PENDING is not a decided phase, a growth marker step + 1 is not step), it writes
+ * only its own slices (tables per slice and per row (z, y) included), and its sums are of integers
+ * (or carried in raster order when a window is not split). Arguments: plain data (typed arrays,
+ * numbers, arrays of numbers) — they travel to the workers by structured clone.
+ * Complexity: one pass over the slab each (rows without work skipped where a row table says so).
+ */
+import type { GreyArray } from '../../compute/types.js';
+import type { Shape3 } from '../../io/volume.js';
+import { AIR, CAM, CAND, CATHODE, ELECTRODE, ELECTROLYTE, LAST_PHASE, LI, OPEN, OUTSIDE, PENDING, UNDECIDED, VOID } from './codes.js';
+import { hasOtherNeighbour, nearestNeighbourPhase } from './neighbours.js';
+
+/** A window's arrays (slices [lo, lo + length / plane)) and the slices [z0, z1) to process. */
+export interface SlabArgs {
+  grey: GreyArray;
+  labels: Uint8Array;
+  lo: number;
+  z0: number;
+  z1: number;
+  shape: Shape3;
+}
+
+/**
+ * Step 5, one distance sweep: each low-density voxel without a bin (rows of `lowRows` only) takes
+ * the bin table[v] of its first 6-neighbour (−x, +x, −y, +y, −z, +z) whose label byte v gives one.
+ */
+export function fringeBinsSlab(a: SlabArgs & { lowRows: Uint8Array; table: Uint8Array }): number {
+  const { labels: L, lo, z0, z1, lowRows, table: T } = a;
+  const [nz, ny, nx] = a.shape;
+  const plane = ny * nx;
+  for (let z = z0; z < z1; z++)
+    for (let y = 0; y < ny; y++) {
+      if (!lowRows[z * ny + y]) continue;
+      const row = (z - lo) * plane + y * nx;
+      for (let x = 0; x < nx; x++) {
+        const i = row + x;
+        const li = L[i];
+        if (li !== VOID && li !== ELECTRODE && li !== AIR) continue; // low state without a bin yet
+        let b = 0;
+        if (x > 0) b = T[L[i - 1]];
+        if (!b && x < nx - 1) b = T[L[i + 1]];
+        if (!b && y > 0) b = T[L[i - nx]];
+        if (!b && y < ny - 1) b = T[L[i + nx]];
+        if (!b && z > 0) b = T[L[i - plane]];
+        if (!b && z < nz - 1) b = T[L[i + plane]];
+        if (b) L[i] = li | (b << 4);
+      }
+    }
+  return 0;
+}
+
+/** Step 6b, growth step `step`: candidates with a 26-neighbour marked VOID | step << 4 → VOID | (step + 1) << 4; returns how many. */
+export function growCoresSlab(a: SlabArgs & { step: number }): number {
+  const { labels: L, lo, z0, z1 } = a;
+  const [nz, ny, nx] = a.shape;
+  const plane = ny * nx;
+  const from = VOID | (a.step << 4), to = VOID | ((a.step + 1) << 4);
+  let grown = 0;
+  for (let z = z0; z < z1; z++)
+    for (let y = 0; y < ny; y++)
+      for (let x = 0; x < nx; x++) {
+        const i = (z - lo) * plane + y * nx + x;
+        if (L[i] !== CAND) continue;
+        let hit = false;
+        for (let dz = -1; dz <= 1 && !hit; dz++) {
+          const zz = z + dz;
+          if (zz < 0 || zz >= nz) continue;
+          for (let dy = -1; dy <= 1 && !hit; dy++) {
+            const yy = y + dy;
+            if (yy < 0 || yy >= ny) continue;
+            for (let dx = -1; dx <= 1; dx++) {
+              const xx = x + dx;
+              if (xx >= 0 && xx < nx && L[(zz - lo) * plane + yy * nx + xx] === from) { hit = true; break; }
+            }
+          }
+        }
+        if (hit) { L[i] = to; grown++; }
+      }
+  return grown;
+}
+
+/**
+ * Step 6b, final codes: candidates → Li, markers cleared, still-open voxels → UNDECIDED (counted
+ * into undecidedAt[z] and undecidedRow[z·ny + y]), AIR → OUTSIDE, CAM → CATHODE; returns the Li
+ * candidates.
+ */
+export function finalCodesSlab(a: SlabArgs & { undecidedAt: Float64Array; undecidedRow: Int32Array }): number {
+  const { labels: L, lo, z0, z1, undecidedAt, undecidedRow } = a;
+  const [, ny, nx] = a.shape;
+  const plane = ny * nx;
+  // per label byte: its final code, and whether it is a Li candidate / still open (no branches per voxel)
+  const final = new Uint8Array(256), isCand = new Uint8Array(256), isOpen = new Uint8Array(256);
+  for (let v = 0; v < 256; v++) {
+    const s = v & 15;
+    final[v] = s === CAND ? LI : s === OPEN ? UNDECIDED : s === AIR ? OUTSIDE : s === CAM ? CATHODE : s;
+    isCand[v] = s === CAND ? 1 : 0;
+    isOpen[v] = s === OPEN ? 1 : 0;
+  }
+  let li = 0;
+  for (let z = z0; z < z1; z++)
+    for (let y = 0; y < ny; y++) {
+      const base = (z - lo) * plane + y * nx;
+      let open = 0;
+      for (let i = base; i < base + nx; i++) {
+        const v = L[i];
+        L[i] = final[v];
+        li += isCand[v];
+        open += isOpen[v];
+      }
+      undecidedAt[z] += open;
+      undecidedRow[z * ny + y] = open;
+    }
+  return li;
+}
+
+/**
+ * Step 7, one pass: each undecided voxel (rows with undecided voxels only) with a decided neighbour
+ * → PENDING | the nearest-mean phase, the tables updated; returns how many.
+ */
+export function undecidedSlab(a: SlabArgs & { mu: number[]; undecidedAt: Float64Array; undecidedRow: Int32Array; pendingAt: Float64Array; pendingRow: Uint8Array }): number {
+  const { grey, labels: L, lo, z0, z1, mu, undecidedAt, undecidedRow, pendingAt, pendingRow } = a;
+  const [nz, ny, nx] = a.shape;
+  const plane = ny * nx;
+  let changed = 0;
+  for (let z = z0; z < z1; z++)
+    for (let y = 0; y < ny; y++) {
+      const r = z * ny + y;
+      if (!undecidedRow[r]) continue;
+      for (let x = 0; x < nx; x++) {
+        const i = (z - lo) * plane + y * nx + x;
+        if (L[i] !== UNDECIDED) continue;
+        const best = nearestNeighbourPhase(L, i, grey[i], mu, x, y, z, nz, ny, nx, -1);
+        if (best >= 0) {
+          L[i] = PENDING | best;
+          changed++;
+          undecidedAt[z]--;
+          pendingAt[z]++;
+          undecidedRow[r]--;
+          pendingRow[r] = 1;
+        }
+      }
+    }
+  return changed;
+}
+
+/** Step 8: the phase voxel i (window index; global x, y, z) should take, or −1 when it keeps its own. */
+export function boundaryChange(L: Uint8Array, grey: GreyArray, mu: number[], i: number, x: number, y: number, z: number, nz: number, ny: number, nx: number): number {
+  const a = L[i];
+  if (a > LAST_PHASE) return -1; // outside the cell: not a phase boundary
+  if (!hasOtherNeighbour(L, i, a, x, y, z, nz, ny, nx)) return -1;
+  const best = nearestNeighbourPhase(L, i, grey[i], mu, x, y, z, nz, ny, nx, a);
+  return best >= 0 && best !== a ? best : -1;
+}
+
+/** Step 8, first pass: the changes of every voxel with a 6-neighbour of another label, in raster order (global index, new phase). */
+export function boundaryChangesSlab(a: SlabArgs & { mu: number[] }): { index: Float64Array; phase: Uint8Array } {
+  const { grey, labels: L, lo, z0, z1, mu } = a;
+  const [nz, ny, nx] = a.shape;
+  const plane = ny * nx;
+  let index = new Float64Array(1024), phase = new Uint8Array(1024), n = 0;
+  for (let z = z0; z < z1; z++)
+    for (let y = 0; y < ny; y++) {
+      const row = (z - lo) * plane + y * nx;
+      const edgeRow = z === 0 || z === nz - 1 || y === 0 || y === ny - 1;
+      // by runs of one label in x: inside a run the left and right neighbours are alike
+      for (let x = 0; x < nx; ) {
+        const c = L[row + x];
+        let end = x + 1;
+        while (end < nx && L[row + end] === c) end++;
+        if (c > LAST_PHASE) {
+          x = end;
+          continue;
+        }
+        for (const first = x; x < end; x++) {
+          const i = row + x;
+          // most voxels sit inside their phase: ruled out here, as boundaryChange would
+          if (!edgeRow && x > first && x < end - 1 && L[i - nx] === c && L[i + nx] === c && L[i - plane] === c && L[i + plane] === c) continue;
+          const best = boundaryChange(L, grey, mu, i, x, y, z, nz, ny, nx);
+          if (best < 0) continue;
+          if (n === index.length) {
+            const i2 = new Float64Array(2 * n), p2 = new Uint8Array(2 * n);
+            i2.set(index);
+            p2.set(phase);
+            index = i2;
+            phase = p2;
+          }
+          index[n] = z * plane + y * nx + x;
+          phase[n++] = best;
+        }
+      }
+    }
+  return { index: index.slice(0, n), phase: phase.slice(0, n) };
+}
+
+/**
+ * Steps 7, 8: grey sums and counts per code 0..5 over interior voxels (all 6 neighbours alike) and
+ * over all, added onto `acc` = [si(6), ci(6), sa(6), ca(6)] (returned; null: onto zeros). Rows are walked run by run
+ * (voxels of one label in x): a run's sums stay in locals, added in the same order as voxel by voxel
+ * (the same float sums), and inside a run only the 4 neighbours off the row need a look.
+ */
+export function phaseSumsSlab(a: SlabArgs & { acc: Float64Array | null }): Float64Array {
+  const { grey: G, labels: L, lo, z0, z1 } = a;
+  const [nz, ny, nx] = a.shape;
+  const plane = ny * nx;
+  const acc = a.acc ?? new Float64Array(24);
+  for (let z = z0; z < z1; z++)
+    for (let y = 0; y < ny; y++) {
+      const row = (z - lo) * plane + y * nx;
+      const edgeRow = z === 0 || z === nz - 1 || y === 0 || y === ny - 1;
+      for (let x = 0; x < nx; ) {
+        const l = L[row + x];
+        let end = x + 1;
+        while (end < nx && L[row + end] === l) end++;
+        if (l > LAST_PHASE) {
+          x = end;
+          continue;
+        }
+        let s = acc[12 + l], c = acc[18 + l], s2 = acc[l], c2 = acc[6 + l];
+        const first = x;
+        for (; x < end; x++) {
+          const i = row + x;
+          const g = G[i];
+          s += g;
+          c++;
+          // the left / right neighbours differ from l at the run's ends only
+          const other = edgeRow || x === 0 || x === nx - 1
+            ? hasOtherNeighbour(L, i, l, x, y, z, nz, ny, nx)
+            : x === first || x === end - 1 || L[i - nx] !== l || L[i + nx] !== l || L[i - plane] !== l || L[i + plane] !== l;
+          if (!other) {
+            s2 += g;
+            c2++;
+          }
+        }
+        acc[12 + l] = s;
+        acc[18 + l] = c;
+        acc[l] = s2;
+        acc[6 + l] = c2;
+      }
+    }
+  return acc;
+}
+
+/**
+ * Components masks (class-masks.ts), elements [i0, i1) of `grey` → `mask`: 1 where the intensity
+ * class (the number of float32 thresholds `ts` ≤ g) is cs[0], or, for several classes, any of `cs`.
+ */
+export function classMaskRange(a: { grey: GreyArray; mask: Uint8Array; i0: number; i1: number; ts: number[]; cs: number[] }): number {
+  const { grey: g, mask: m, i0, i1, ts, cs } = a;
+  const c = cs[0];
+  if (c === 0) {
+    const hi = ts[0];
+    for (let i = i0; i < i1; i++) m[i] = g[i] >= hi ? 0 : 1;
+  } else if (c === ts.length) {
+    const lo = ts[c - 1];
+    for (let i = i0; i < i1; i++) m[i] = g[i] >= lo ? 1 : 0;
+  } else {
+    const lo = ts[c - 1], hi = ts[c];
+    for (let i = i0; i < i1; i++) m[i] = g[i] >= lo && !(g[i] >= hi) ? 1 : 0;
+  }
+  if (cs.length === 1) return 0;
+  // the class as `classifier` computes it (class-stats.ts)
+  const want = new Uint8Array(4);
+  for (const k of cs) want[k] = 1;
+  const t0 = ts[0], t1 = ts.length > 1 ? ts[1] : Infinity, t2 = ts.length > 2 ? ts[2] : Infinity;
+  for (let i = i0; i < i1; i++) {
+    if (m[i]) continue;
+    const v = g[i];
+    if (want[ts.length > 2 && v >= t2 ? 3 : ts.length > 1 && v >= t1 ? 2 : v >= t0 ? 1 : 0]) m[i] = 1;
+  }
+  return 0;
+}
+
+/** Step 2, a class that is one component: `code` on every voxel whose intensity class (as `classifier`, float32 thresholds `ts`) is in `cs`. */
+export function classCodeSlab(a: SlabArgs & { ts: number[]; cs: number[]; code: number }): number {
+  const { grey: g, labels: L, lo, z0, z1, ts, cs, code } = a;
+  const plane = a.shape[1] * a.shape[2];
+  const want = new Uint8Array(4);
+  for (const k of cs) want[k] = 1;
+  const K = ts.length, t0 = ts[0], t1 = K > 1 ? ts[1] : Infinity, t2 = K > 2 ? ts[2] : Infinity;
+  const i1 = (z1 - lo) * plane;
+  for (let i = (z0 - lo) * plane; i < i1; i++) {
+    const v = g[i];
+    if (want[K > 2 && v >= t2 ? 3 : K > 1 && v >= t1 ? 2 : v >= t0 ? 1 : 0]) L[i] = code;
+  }
+  return 0;
+}
+
+/**
+ * Steps 7b, 9: electrolyte voxels inside the electrolyte (oriented k ≥ elSurf + 2 and, with a far
+ * layer, ≤ elBack − 2; no Li 6-neighbour) darker than `level` → VOID; returns how many. A pore
+ * written is not Li, so what the others read does not change.
+ */
+export function poresBelowSlab(a: SlabArgs & { level: number; collectorAtStart: boolean; farLayer: boolean; elSurf: Int32Array; elBack: Int32Array }): number {
+  const { grey: G, labels: L, lo, z0, z1, level, collectorAtStart, farLayer, elSurf, elBack } = a;
+  const [nz, ny, nx] = a.shape;
+  const plane = ny * nx;
+  let marked = 0;
+  for (let z = z0; z < z1; z++) {
+    const k = collectorAtStart ? z : nz - 1 - z; // columns.ts oz
+    for (let y = 0; y < ny; y++)
+      for (let x = 0; x < nx; x++) {
+        const p = y * nx + x;
+        const i = (z - lo) * plane + p;
+        // the grey test first: it rules out nearly every voxel
+        if (!(G[i] < level) || L[i] !== ELECTROLYTE) continue;
+        if (k < elSurf[p] + 2 || (farLayer && k > elBack[p] - 2)) continue;
+        if (
+          (x > 0 && L[i - 1] === LI) || (x < nx - 1 && L[i + 1] === LI) || (y > 0 && L[i - nx] === LI) || (y < ny - 1 && L[i + nx] === LI) ||
+          (z > 0 && L[i - plane] === LI) || (z < nz - 1 && L[i + plane] === LI)
+        ) continue;
+        L[i] = VOID;
+        marked++;
+      }
+  }
+  return marked;
+}
+
+/**
+ * Step 6a: low-state voxels (rows of `lowRows`) counted per fringe bin and integer grey level into
+ * the shared hist[b·levels + g] (atomic adds: one table for every slab, no per-slab copies to hold);
+ * hist[bins·levels]: voxels with a bin ≥ `bins` (none expected).
+ */
+export function lowGreyHistSlab(a: SlabArgs & { lowRows: Uint8Array; levels: number; bins: number; hist: Uint32Array }): number {
+  const { grey: G, labels: L, lo, z0, z1, lowRows, levels, bins, hist } = a;
+  const [, ny, nx] = a.shape;
+  const plane = ny * nx;
+  for (let z = z0; z < z1; z++)
+    for (let y = 0; y < ny; y++) {
+      if (!lowRows[z * ny + y]) continue;
+      const i1 = (z - lo) * plane + (y + 1) * nx;
+      for (let i = i1 - nx; i < i1; i++) {
+        const l = L[i], s = l & 15;
+        if (s !== VOID && s !== ELECTRODE && s !== AIR) continue;
+        const b = l >> 4;
+        Atomics.add(hist, b < bins ? b * levels + G[i] : bins * levels, 1);
+      }
+    }
+  return 0;
+}
