@@ -6,3 +6,6 @@ export * from './creep.js';
 export * from './surface.js';
 export * from './simulate.js';
 export * from './run.js';
+export * from './interface.js';
+export * from './papers.js';
+export * from './papers-report.js';

@@ -58,6 +58,10 @@ describe('buried contact3d', () => {
     const sigmaUmPerOhm = 2e-3 * 1e-4; // 2 mS/cm in S/µm
     const constriction = ((lambda / (Math.PI * sigmaUmPerOhm)) * Math.log(1 / Math.sin((Math.PI * f) / 2))) * 1e-8; // Ω·µm² → Ω·cm²
     expect(Math.abs(s.conduction.constriction_ohm_cm2 - constriction) / constriction).toBeLessThan(0.03);
+    // interface_ohm_cm2: that constriction + the default (calibrated) r_ct over the true contact fraction
+    expect(s.interface.rct_ohm_cm2).toBe(40.5);
+    expect(s.interface.charge_transfer_ohm_cm2).toBeCloseTo(40.5 / f, 3);
+    expect(s.interface.interface_ohm_cm2).toBeCloseTo(s.conduction.constriction_ohm_cm2 + 40.5 / f, 3);
     for (const name of ['contact3d.json', 'contact3d.csv', 'contact_map.tif', 'pressure_mpa.tif']) expect(existsSync(path.join(out, name))).toBe(true);
   });
 
