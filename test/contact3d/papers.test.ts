@@ -62,9 +62,9 @@ describe('Doux et al. 2020 protocol (1 → 25 MPa, release to 5 MPa)', () => {
   it('release 25 → 5 MPa leaves R below 0.6 × R(5 MPa on loading) (paper: 0.45)', () => {
     expect(R('release', 5)).toBeLessThan(0.6 * R('loading', 5));
   });
-  it('the figure carries the paper points and both citations', () => {
-    expect(svg).toContain('Doux et al. 2020');
-    expect(svg).toContain('Zhang et al. 2020');
+  it('the figure carries the paper points (their legend entry) and both citations', () => {
+    expect(svg.includes('Doux et al. 2020 Fig 4c'), 'legend entry of the paper points').toBe(true);
+    expect(svg.includes('Zhang et al. 2020'), 'Zhang citation').toBe(true);
   });
 });
 
