@@ -36,7 +36,7 @@ export async function runPapers(o: PapersOptions = PAPERS_DEFAULTS): Promise<Pap
     model_charge_transfer_ohm_cm2: r4(r.resistance.charge_transfer_ohm_cm2),
     contact_fraction: r4(r.step.contact_fraction),
     contact_fraction_plastic: r4(r.step.contact_fraction_plastic),
-    spot_diameter_um: r4(r.step.spot_diameter_um),
+    contact_width_um: r4(r.step.contact_width_um),
     yield_mpa: r4(r.step.yield_mpa),
     hardness_mpa: r4(r.step.hardness_mpa),
     crushed_flat: r.step.crushed,
@@ -68,7 +68,7 @@ export async function runPapers(o: PapersOptions = PAPERS_DEFAULTS): Promise<Pap
     zhang_2020: zhang.map((z) => ({
       pressure_mpa: z.pressure_mpa,
       hold_s: o.zhangHoldS,
-      spot_diameter_um: r4(z.step.spot_diameter_um),
+      contact_width_um: r4(z.step.contact_width_um),
       hardness_mpa: r4(z.step.hardness_mpa),
       crushed_flat: z.step.crushed,
       contact_fraction_plastic: r4(z.step.contact_fraction_plastic),

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { Command } from 'commander';
 import { registerContact3d } from '../../src/cli/commands/contact3d.js';
 import { interfaceResistance, solveInterface } from '../../src/contact3d/interface.js';
-import { PAPERS_DEFAULTS, fractionAt, papersSurface, pressStep } from '../../src/contact3d/papers.js';
+import { PAPERS_DEFAULTS, contactWidth, fractionAt, papersSurface, pressStep } from '../../src/contact3d/papers.js';
 import { simulateContact } from '../../src/contact3d/simulate.js';
 import { LPSCL_DEFAULTS } from '../../src/fem/index.js';
 import { tempDir } from '../helpers.js';
@@ -120,6 +120,15 @@ describe('the parts', () => {
     expect(step.crushed).toBe(true);
     expect(step.contact_fraction).toBe(1);
     expect(Math.max(...h.map(Math.abs))).toBe(0);
+  });
+  it('the contact width that sets the yield: the diameter of a disc within 5 %, 8w/π for a strip (isotropic staircase correction)', () => {
+    const n = 128, d = 0.5, D = 30;
+    const disc = new Float64Array(n * n);
+    for (let r = 0; r < n; r++) for (let i = 0; i < n; i++) if (Math.hypot((r - 64) * d, (i - 64) * d) < D / 2) disc[r * n + i] = 1;
+    expect(Math.abs(contactWidth(disc, n, d) - D) / D).toBeLessThan(0.05);
+    const strip = new Float64Array(n * n);
+    for (let r = 0; r < n; r++) for (let i = 0; i < 20; i++) strip[r * n + i] = 1;
+    expect(contactWidth(strip, n, d)).toBeCloseTo((8 * 20 * d) / Math.PI, 9);
   });
   it('fractionAt interpolates the records linearly and holds the ends', () => {
     const recs = [0, 10, 30].map((t, k) => ({ t, pressure: 1, contact_fraction: [0.1, 0.3, 0.4][k], mean_contact_pressure: 0, max_contact_pressure: 0, mean_gap_um: 0, spots: 1, max_sink_um: 0, iterations: 0 }));
