@@ -13,8 +13,11 @@
  * Model, each pressure step on the current (permanently deformed) surface h:
  * 1. instantaneous elastic–plastic loading, hardness H = c·σy(L) with the size-dependent yield of
  *    src/fem/li-material.ts (Xu et al. 2017 micropillar law, 105 MPa at 0.5 µm, exponent 0.68; bulk
- *    floor 0.77 MPa) and L the mean contact-spot diameter 2√(A_c/(π·N_spots)) (clusters.ts), found by
- *    fixed-point iteration (a spot's plastic zone scales with its diameter). The plastic set is kept:
+ *    floor 0.77 MPa) and L the contact's mean width 16·A_c/(π·P_pix) (4·area/perimeter with the
+ *    pixel-edge perimeter P_pix corrected by π/4: a disc's diameter), found by fixed-point iteration
+ *    (a spot's plastic zone scales with its width). The width, not the equivalent diameter of merged
+ *    clusters (2√(A/π) per cluster): that one jumps to the cell size when the contact percolates and
+ *    crushed the Li flat from 10 MPa on every seed tried. The plastic set is kept:
  *    h ← h + g on the contact pixels (g ≤ 0 is the overlap the cap let through), so the elastic solution
  *    on the new h carries the same contact. When c·σy(L) ≤ P the cap cannot carry the load anywhere and
  *    the Li is pressed flat (full contact, h ← 0): the "crushed" flag;
@@ -30,7 +33,6 @@
  */
 import { liMaterialParams, liYieldStress, type LiMaterial } from '../fem/li-material.js';
 import { LPSCL_DEFAULTS } from '../fem/index.js';
-import { contactClusters } from './clusters.js';
 import { solveInterface, type InterfaceResistance } from './interface.js';
 import { simulateContact, type BemRecord } from './simulate.js';
 import { selfAffineSurface, type SelfAffineSpec } from './surface.js';
@@ -89,8 +91,8 @@ export const PAPERS_DEFAULTS: Readonly<PapersOptions> = {
 export interface PressStep {
   pressure_mpa: number;
   hold_s: number;
-  /** Mean spot diameter (µm) that set the yield, the yield σy(L) and the hardness c·σy (MPa). */
-  spot_diameter_um: number;
+  /** Contact width L (µm) that set the yield, the yield σy(L) and the hardness c·σy (MPa). */
+  contact_width_um: number;
   yield_mpa: number;
   hardness_mpa: number;
   /** The cap could not carry the load: Li pressed flat (full contact). */
@@ -107,11 +109,21 @@ export interface PressStep {
   contact: Uint8Array;
 }
 
-const meanSpotDiameter = (p: Float64Array, n: number, d: number): number => {
-  const cl = contactClusters(p, n, n, d, d);
-  let area = 0;
-  for (let k = 0; k < cl.count; k++) area += cl.area[k];
-  return cl.count > 0 ? 2 * Math.sqrt(area / cl.count / Math.PI) : d;
+export const contactWidth = (p: Float64Array, n: number, d: number): number => {
+  // 4·A/P with the pixel-edge perimeter corrected for its staircase (π/4, Cauchy–Crofton): the
+  // diameter for a disc, 8/π widths for a strip, and not blown up when spots merge
+  let area = 0, edges = 0;
+  for (let r = 0; r < n; r++) {
+    for (let i = 0; i < n; i++) {
+      const a = p[r * n + i] > 0;
+      if (a) area++;
+      if (a !== p[r * n + ((i + 1) % n)] > 0) edges++;
+      if (a !== p[((r + 1) % n) * n + i] > 0) edges++;
+    }
+  }
+  if (area === 0) return d;
+  if (edges === 0) return (2 * n * d) / Math.sqrt(Math.PI); // full contact: the whole cell
+  return (16 * area * d) / (Math.PI * edges);
 };
 
 /** Press the surface h (changed in place: plastic set and creep sink) at P for holdS seconds. */
@@ -130,7 +142,7 @@ export function pressStep(h: Float64Array, P: number, holdS: number, o: PapersOp
     if (c * sy <= P) { crushed = true; break; }
     plastic = simulateContact({ ...base, li: { ...liE, law: 'plastic', yieldMpa: sy, constraint: c }, history: [{ t: 0, p: P }], rampSteps: 1 });
     plasticUnconverged = plastic.stats.unconverged;
-    const L2 = meanSpotDiameter(plastic.p, n, d);
+    const L2 = contactWidth(plastic.p, n, d);
     const done = Math.abs(L2 - L) <= 0.05 * L;
     L = L2;
     if (done) break;
@@ -141,7 +153,7 @@ export function pressStep(h: Float64Array, P: number, holdS: number, o: PapersOp
     h.fill(0);
     const rec: BemRecord = { t: 0, pressure: P, contact_fraction: 1, mean_contact_pressure: P, max_contact_pressure: P, mean_gap_um: 0, spots: 1, max_sink_um: 0, iterations: 0 };
     return {
-      pressure_mpa: P, hold_s: holdS, spot_diameter_um: L, yield_mpa: sy, hardness_mpa: c * sy, crushed: true,
+      pressure_mpa: P, hold_s: holdS, contact_width_um: L, yield_mpa: sy, hardness_mpa: c * sy, crushed: true,
       contact_fraction_plastic: 1, contact_fraction: 1, spots: 1, plastic_unconverged: plasticUnconverged, creep_steps: 0, creep_unconverged: 0,
       records: holdS > 0 ? [rec, { ...rec, t: holdS }] : [rec], contact: new Uint8Array(N).fill(1),
     };
@@ -163,7 +175,7 @@ export function pressStep(h: Float64Array, P: number, holdS: number, o: PapersOp
   for (let i = 0; i < N; i++) contact[i] = p[i] > 0 ? 1 : 0;
   const last = records[records.length - 1];
   return {
-    pressure_mpa: P, hold_s: holdS, spot_diameter_um: L, yield_mpa: sy, hardness_mpa: c * sy, crushed: false,
+    pressure_mpa: P, hold_s: holdS, contact_width_um: L, yield_mpa: sy, hardness_mpa: c * sy, crushed: false,
     contact_fraction_plastic: nc0 / N, contact_fraction: last.contact_fraction, spots: last.spots,
     plastic_unconverged: plasticUnconverged, creep_steps: creepSteps, creep_unconverged: creepUnconverged, records, contact,
   };
