@@ -103,4 +103,14 @@ describe('buried contact3d', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/nan\.tif.*non-finite height at row 1, column 2|non-finite height at row 1, column 2.*nan\.tif/);
   });
+  it('--papers refuses a surface or pressure of its own and a grid below 16, exit 2, nothing written', async () => {
+    const dir = tempDir('buried-c3d-papers-');
+    for (const [args, msg] of [[['--papers', '--pressure', '5'], /--papers sets its own surface and pressures: drop --pressure/], [['--papers', '--n', '8'], /--n must be ≥ 16/]] as const) {
+      const out = path.join(dir, `out${args.length}`);
+      const r = await contact3d(['-o', out, ...args]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(msg);
+      expect(existsSync(path.join(out, 'papers.json'))).toBe(false);
+    }
+  });
 });

@@ -122,6 +122,8 @@ export function registerContact3d(program: Command): void {
         if (flags.out === undefined) throw new InputError("required option '-o, --out <dir>' not specified");
         const out = flags.out;
         if (flags.papers) {
+          const own = (['height', 'rough3d', 'pressure', 'history', 'hold'] as const).filter((k) => flags[k] !== undefined);
+          if (own.length > 0) throw new InputError(`--papers sets its own surface and pressures: drop ${own.map((k) => `--${k === 'rough3d' ? 'rough-3d' : k}`).join(', ')}`);
           const n = num('--n', flags.n ?? '64', { integer: true, min: 16 });
           await runPapersCommand(out, { n, holdS: num('--papers-hold', flags.papersHold, { min: 0 }), json: Boolean(flags.json), force: flags.force });
           return;
