@@ -17,8 +17,10 @@
  * constant: fixed so that the S000 protocol (papers.ts) gives R_int(25 MPa) = 40.5 Ω·cm², the
  * symmetric cell's 32 Ω on 12.7 mm Li discs (Doux et al. 2020, Adv. Energy Mater. 10:1903253,
  * doi 10.1002/aenm.201903253, Fig 4c), as Zhang et al. 2020
- * calibrated their model at 41 MPa. At 25 MPa the model's interface is in full contact, so the
- * calibrated value is exactly 40.5 Ω·cm² (papers.ts recomputes it every run and reports it).
+ * calibrated their model at 41 MPa. This default is per *resolved* contact area (a single-scale map,
+ * in full contact at 25 MPa: 40.5 Ω·cm²). The two-scale papers model (two-scale.ts) calibrates r_ct per
+ * *true* contact instead, 5.89 Ω·cm² with the fine contact 14.6 % at 25 MPa: 5.89/0.146 = 40.4 Ω·cm² per
+ * resolved area, the same number (papers.ts recomputes it every run and reports it).
  */
 import { solveCurrentStage } from '../current/run.js';
 import { makeVolume } from '../io/volume.js';
