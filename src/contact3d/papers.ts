@@ -24,12 +24,18 @@
  * 2. a creep hold (Norton, ε̇ = A·σⁿ with Ding et al.'s n = 4.19, A = 4.75e-9 MPa⁻ⁿ s⁻¹, no threshold:
  *    Li creeps well below its 0.77 MPa yield) with the spot sink of creep.ts; the creep sink is kept
  *    (h ← h − w), so unloading is elastic on the flattened surface: the release step's hysteresis.
- * Both through simulateContact (unchanged). Electrolyte elastic (Li6PS5Cl E = 25 GPa, ν = 0.28).
- * Interface resistance: interface.ts on each step's final contact map, r_ct the one calibration
- * constant, fixed every run so that R(25 MPa) = 40.5 Ω·cm² (32 Ω × 1.267 cm²).
- * Surface: periodic self-affine (surface.ts), Rq 2 µm (Zhang), Hurst 0.8, wavelengths 6.25–100 µm on a
- * 100 µm cell (the Hurst exponent and cut-offs are assumptions: Zhang's spectrum is not in the papers).
- * Cost on 64²: about 1 s CPU per protocol pressure step with a creep hold (contact solves, O(N log N)).
+ * Both through simulateContact (unchanged), in press.ts. Electrolyte elastic (Li6PS5Cl E = 25 GPa, ν = 0.28).
+ * Two scales (two-scale.ts): steps 1–2 on the coarse map, then on the sub-grid cell at the coarse
+ * spots' pressure P/f_coarse(t) with its own (sub-µm) contact width and size-scaled creep; the true
+ * contact is f_coarse·f_fine. Without the fine scale the coarse contact is complete from 10–15 MPa
+ * (its width reaches tens of µm, σy falls to the bulk) and R stopped falling there.
+ * Interface resistance: coarse constriction (interface.ts on the coarse map) + the fine map's
+ * constriction / f_coarse + r_ct / f_true, r_ct the one calibration constant (per true contact area),
+ * fixed every run so that R(25 MPa) = 40.5 Ω·cm² (32 Ω × 1.267 cm²).
+ * Surface: one periodic self-affine spectrum (surface.ts), Rq 2 µm (Zhang) over 0.1–100 µm, Hurst 0.8;
+ * 6.25–100 µm on the 100 µm coarse cell, 0.2–6.25 µm on the 6.25 µm fine cell (the Hurst exponent and
+ * cut-offs are assumptions: Zhang's spectrum is not in the papers).
+ * Cost (64² + 64²): both protocols ≈ 25 s CPU, one thread (contact solves O(N log N), conduction solves).
  */
 import { liMaterialParams, type LiMaterial } from '../fem/li-material.js';
 import { solveInterface, type InterfaceResistance } from './interface.js';
