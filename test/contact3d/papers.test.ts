@@ -1,6 +1,7 @@
 /**
  * The stack-pressure papers in kind (issue #24 point 5), run once through `buried contact3d --papers`
- * (64² self-affine surface, Rq 2 µm; both protocols ≈ 8 s CPU): the acceptance criteria against
+ * (two-scale self-affine surface, coarse 64² + fine 64², Rq 2 µm; both protocols ≈ 26 s CPU, the file
+ * 30.6 s CPU): the acceptance criteria against
  * Doux et al. 2020 (Fig 4c) and Zhang et al. 2020, each its own test on papers.json. Then the parts:
  * interface.ts against the periodic-stripe constriction closed form, the plastic set of one pressure
  * step against an independent elastic solve, and the crushed limit.
