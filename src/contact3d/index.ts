@@ -7,3 +7,6 @@ export * from './surface.js';
 export * from './simulate.js';
 export * from './run.js';
 export * from './cell.js';
+export * from './interface.js';
+export * from './papers.js';
+export * from './papers-report.js';

@@ -14,6 +14,7 @@ import type { ElasticBody } from './kernel.js';
 import type { CellLoading } from './cell.js';
 import { simulateContact, type BemRecord, type LiBem, type SimulateResult } from './simulate.js';
 import { surfaceStats } from './surface.js';
+import { interfaceResistance, type InterfaceResistance } from './interface.js';
 
 export interface HeightMap {
   /** Heights (µm) [ny, nx], x fastest. */
@@ -56,7 +57,11 @@ export interface Contact3dOptions {
   /** The cell's loading (default constant pressure) and the Li foil thickness (µm) of a gap or spring cell. */
   cell?: CellLoading;
   foilUm?: number;
-  /** Conduction: slab thickness (µm), conductivity (mS/cm), charge-transfer resistance (Ω·cm²), grid (long side, pixels; null = the map's). */
+  /**
+   * Conduction: slab thickness (µm), conductivity (mS/cm), grid (long side, pixels; null = the map's).
+   * The solve has equipotential contacts; rctOhmCm2 (Ω·cm² of true contact) is added in series as
+   * r_ct/f in `interface_ohm_cm2` (interface.ts).
+   */
   conduction: { thicknessUm: number; sigmaMsPerCm: number; rctOhmCm2: number; grid: number | null } | null;
   onRecord?: (rec: BemRecord) => void;
 }
@@ -65,6 +70,8 @@ export interface Contact3dRun {
   sim: SimulateResult;
   contact: Uint8Array;
   current: CurrentSummary | null;
+  /** Constriction + r_ct/f (interface.ts); null without conduction or contact. */
+  interface: InterfaceResistance | null;
   summary: Record<string, unknown>;
 }
 
@@ -82,9 +89,14 @@ export async function runContact3d(o: Contact3dOptions): Promise<Contact3dRun> {
   let current: CurrentSummary | null = null;
   if (o.conduction) {
     const vol = makeVolume(contact, [1, map.ny, map.nx], [map.dx, map.dy, map.dx]);
-    const res = await solveCurrentStage(vol, { thicknessUm: o.conduction.thicknessUm, sigmaMsPerCm: o.conduction.sigmaMsPerCm, rctOhmCm2: o.conduction.rctOhmCm2, grid: o.conduction.grid, name: 'contact map' });
+    const res = await solveCurrentStage(vol, { thicknessUm: o.conduction.thicknessUm, sigmaMsPerCm: o.conduction.sigmaMsPerCm, rctOhmCm2: 0, grid: o.conduction.grid, name: 'contact map' });
     current = res.summary;
   }
+  let nc = 0;
+  for (let i = 0; i < contact.length; i++) nc += contact[i];
+  const f = nc / contact.length;
+  // full contact carries uniform current: no constriction (the solver's round-off there is not physics)
+  const iface = current && f > 0 && o.conduction ? interfaceResistance(f === 1 ? 0 : current.constriction_ohm_cm2, f, o.conduction.rctOhmCm2) : null;
   const last = sim.records[sim.records.length - 1];
   const stats = surfaceStats(map.h, map.ny, map.nx, map.dy, map.dx);
   const summary = {
@@ -128,8 +140,17 @@ export async function runContact3d(o: Contact3dOptions): Promise<Contact3dRun> {
           hotspot_p99: current.hotspots.p99,
         }
       : null,
+    interface: iface
+      ? {
+          interface_ohm_cm2: r6(iface.interface_ohm_cm2),
+          constriction_ohm_cm2: r6(iface.constriction_ohm_cm2),
+          charge_transfer_ohm_cm2: r6(iface.charge_transfer_ohm_cm2),
+          rct_ohm_cm2: iface.rct_ohm_cm2,
+          definition: 'constriction (equipotential contacts) + r_ct / contact fraction, in series (interface.ts)',
+        }
+      : null,
   };
-  return { sim, contact, current, summary };
+  return { sim, contact, current, interface: iface, summary };
 }
 
 /** history.csv: one row per record. */

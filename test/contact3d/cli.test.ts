@@ -58,6 +58,10 @@ describe('buried contact3d', () => {
     const sigmaUmPerOhm = 2e-3 * 1e-4; // 2 mS/cm in S/µm
     const constriction = ((lambda / (Math.PI * sigmaUmPerOhm)) * Math.log(1 / Math.sin((Math.PI * f) / 2))) * 1e-8; // Ω·µm² → Ω·cm²
     expect(Math.abs(s.conduction.constriction_ohm_cm2 - constriction) / constriction).toBeLessThan(0.03);
+    // interface_ohm_cm2: that constriction + the default (calibrated) r_ct over the true contact fraction
+    expect(s.interface.rct_ohm_cm2).toBe(40.5);
+    expect(s.interface.charge_transfer_ohm_cm2).toBeCloseTo(40.5 / f, 3);
+    expect(s.interface.interface_ohm_cm2).toBeCloseTo(s.conduction.constriction_ohm_cm2 + 40.5 / f, 3);
     for (const name of ['contact3d.json', 'contact3d.csv', 'contact_map.tif', 'pressure_mpa.tif', 'contact_fields.vti']) expect(existsSync(path.join(out, name))).toBe(true);
   });
 
@@ -147,5 +151,15 @@ print(json.dumps({'dims': list(img.GetDimensions()), 'spacing': list(img.GetSpac
     r = await contact3d(['-o', path.join(dir, 'o2'), '--height', nan, '--pressure', '5']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/nan\.tif.*non-finite height at row 1, column 2|non-finite height at row 1, column 2.*nan\.tif/);
+  });
+  it('--papers refuses a surface or pressure of its own and a grid below 16, exit 2, nothing written', async () => {
+    const dir = tempDir('buried-c3d-papers-');
+    for (const [args, msg] of [[['--papers', '--pressure', '5'], /--papers sets its own surface, pressures and cell: drop --pressure/], [['--papers', '--cell', 'gap'], /--papers sets its own surface, pressures and cell: drop --cell$/m], [['--papers', '--n', '8'], /--n must be ≥ 16/]] as const) {
+      const out = path.join(dir, `out${args.length}`);
+      const r = await contact3d(['-o', out, ...args]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(msg);
+      expect(existsSync(path.join(out, 'papers.json'))).toBe(false);
+    }
   });
 });

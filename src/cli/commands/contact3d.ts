@@ -15,6 +15,8 @@ import { selfAffineSurface } from '../../contact3d/surface.js';
 import type { LiBem } from '../../contact3d/simulate.js';
 import { FIXED_GAP_STIFFNESS_MPA_PER_UM, SPRING_STIFFNESS_MPA_PER_UM, type CellLoading } from '../../contact3d/cell.js';
 import { parseHistory } from './fem.js';
+import { RCT_CALIBRATED_OHM_CM2 } from '../../contact3d/interface.js';
+import { runPapersCommand } from './contact3d-papers.js';
 
 export const CONTACT3D_FILES = { json: 'contact3d.json', csv: 'contact3d.csv', map: 'contact_map.tif', pressure: 'pressure_mpa.tif', fields: 'contact_fields.vti' } as const;
 
@@ -23,7 +25,7 @@ interface Contact3dFlags {
   height?: string;
   rough3d?: string;
   size: string;
-  n: string;
+  n?: string;
   seed: string;
   pressure?: string;
   ramp: string;
@@ -43,6 +45,8 @@ interface Contact3dFlags {
   cell: string;
   cellStiffness?: string;
   foilUm: string;
+  papers?: boolean;
+  papersHold: string;
   json?: boolean;
   force?: boolean;
 }
@@ -62,7 +66,7 @@ async function heightMap(flags: Contact3dFlags): Promise<HeightMap> {
   const parts = flags.rough3d!.split(',');
   if (parts.length !== 4) throw new InputError(`--rough-3d needs 4 comma-separated numbers RMS,HURST,LMIN,LMAX (µm), got '${flags.rough3d}'`);
   const [rms, hurst, lmin, lmax] = parts.map((s) => num('--rough-3d', s));
-  const n = num('--n', flags.n, { integer: true, min: 8 });
+  const n = num('--n', flags.n ?? '256', { integer: true, min: 8 });
   const L = flags.size !== '' ? num('--size', flags.size, { positive: true }) : lmax;
   const seed = num('--seed', flags.seed, { integer: true });
   let h: Float64Array;
@@ -109,7 +113,7 @@ export function registerContact3d(program: Command): void {
     .option('--height <file>', 'surface height map [1, ny, nx] in µm with its pixel size, e.g. thickness/surface_height_um.tif')
     .option('--rough-3d <RMS,HURST,LMIN,LMAX>', 'synthetic self-affine surface (µm): rms height, Hurst exponent, shortest and longest wavelength')
     .option('--size <um>', 'cell side for --rough-3d (default LMAX)', '')
-    .option('--n <pixels>', 'pixels per side for --rough-3d', '256')
+    .option('--n <pixels>', 'pixels per side for --rough-3d (default 256) or --papers (default 64)')
     .option('--seed <n>', 'seed for --rough-3d', '1')
     .option('--pressure <mpa>', 'stack pressure (MPa), reached by a linear ramp of --ramp seconds')
     .option('--ramp <s>', 'ramp time to --pressure (0 = applied at once)', '60')
@@ -126,15 +130,25 @@ export function registerContact3d(program: Command): void {
     .option('--step-tol <x>', 'creep: max change of the contact fraction per time step', '0.05')
     .option('--thickness <um>', 'electrolyte thickness for the current constriction (default: the cell side)')
     .option('--conductivity <mS_per_cm>', 'electrolyte ionic conductivity (mS/cm)', '2')
-    .option('--rct <ohm_cm2>', 'charge-transfer resistance (0 = equipotential contacts)', '0')
+    .option('--rct <ohm_cm2>', `interfacial (charge-transfer/film) resistance per true contact area, added as r_ct/f to the constriction in interface_ohm_cm2 (default: calibrated to Doux et al. 2020's 25 MPa impedance, see --papers)`, String(RCT_CALIBRATED_OHM_CM2))
     .option('--grid <n>', 'long side of the conduction grid in pixels (0 = the map\'s own)', '256')
     .option('--no-current', 'skip the current constriction')
+    .option('--papers', 'run the stack-pressure papers\' protocols instead (Doux et al. 2020 loading/release, Zhang et al. 2020 holds): papers.json, papers.svg and a paper-vs-model table; uses --n (default 64 here)')
+    .option('--papers-hold <s>', 'hold per pressure step of the Doux et al. protocol (the paper gives none)', '1200')
     .option('--force', FORCE_HELP)
     .option('--json', 'print the summary as JSON on stdout')
     .action(
       action(async (flags: Contact3dFlags) => {
         if (flags.out === undefined) throw new InputError("required option '-o, --out <dir>' not specified");
         const out = flags.out;
+        if (flags.papers) {
+          const own = (['height', 'rough3d', 'pressure', 'history', 'hold', 'cellStiffness'] as const).filter((k) => flags[k] !== undefined).map((k) => `--${k === 'rough3d' ? 'rough-3d' : k === 'cellStiffness' ? 'cell-stiffness' : k}`);
+          if (flags.cell !== 'pressure') own.push('--cell');
+          if (own.length > 0) throw new InputError(`--papers sets its own surface, pressures and cell: drop ${own.join(', ')}`);
+          const n = num('--n', flags.n ?? '64', { integer: true, min: 16 });
+          await runPapersCommand(out, { n, holdS: num('--papers-hold', flags.papersHold, { min: 0 }), json: Boolean(flags.json), force: flags.force });
+          return;
+        }
         if (!['elastic', 'plastic', 'creep'].includes(flags.li)) throw new InputError(`--li must be elastic, plastic or creep, got '${flags.li}'`);
         if (!['elastic', 'rigid'].includes(flags.electrolyte)) throw new InputError(`--electrolyte must be elastic or rigid, got '${flags.electrolyte}'`);
         const history = historyOf(flags);
@@ -186,6 +200,7 @@ export function registerContact3d(program: Command): void {
           `final              t = ${history[history.length - 1].t} s at ${run.sim.records[run.sim.records.length - 1].pressure.toPrecision(4)} MPa (${cell.kind} cell; ${run.sim.records.length} records)`,
           `contact fraction   ${s.contact_fraction} (${s.spots} spots), mean contact pressure ${s.mean_contact_pressure_mpa} MPa`,
           cond ? `constriction       ${cond.constriction_ohm_cm2.toPrecision(4)} Ω·cm² (total ${cond.resistance_ohm_cm2.toPrecision(4)} Ω·cm² over ${thickness} µm)` : 'constriction       not computed (--no-current)',
+          run.interface ? `interface          ${run.interface.interface_ohm_cm2.toPrecision(4)} Ω·cm² = constriction + r_ct/f = ${run.interface.constriction_ohm_cm2.toPrecision(4)} + ${rct}/${run.interface.contact_fraction.toPrecision(4)}` : 'interface          not computed',
           `outputs            ${path.join(out, CONTACT3D_FILES.json)}, ${CONTACT3D_FILES.csv}, ${CONTACT3D_FILES.map}, ${CONTACT3D_FILES.pressure}, ${CONTACT3D_FILES.fields}`,
         ].join('\n');
         emit(Boolean(flags.json), s, text);
