@@ -34,7 +34,7 @@ export function papersSpec(resistance: PapersResistanceRow[], contact: PapersCon
         mark: { type: 'line', point: { size: 20 }, strokeWidth: 2 },
         encoding: {
           x: { field: 't_h', type: 'quantitative', title: 'hold time (h)' },
-          y: { field: 'contact_fraction', type: 'quantitative', title: 'contact fraction', axis: { format: '.0%' } },
+          y: { field: 'contact_fraction', type: 'quantitative', title: 'true contact fraction (coarse × sub-grid)', axis: { format: '.1%' } },
           color: { field: 'pressure', type: 'nominal', title: null, sort: null, legend: { orient: 'bottom', direction: 'vertical' } },
         },
       },
