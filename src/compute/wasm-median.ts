@@ -7,7 +7,7 @@
  *     three columns keeps the columns sorted, so the matrix is sorted both ways. Element (i, j) has
  *     at least (i+1)(j+1) − 1 elements below it and (9−i)(3−j) − 1 above, so the median (14th of 27)
  *     is one of the 13 elements with (i+1)(j+1) ≤ 14 and (9−i)(3−j) ≤ 14, and exactly 7 of the 27
- *     lie certainly below them: it is the 7th smallest of the 13 (MEDIAN13, a pruned sorting network).
+ *     lie certainly below them: it is the 7th smallest of the 13 (median13(), a pruned sorting network).
  * The median of integers is one value, so the result is the scalar code's, bit for bit
  * (test/compute/median-simd.test.ts). x, y, z edges replicate as in the scalar code.
  *
@@ -63,11 +63,37 @@ export function sortingNetwork(n: number): Array<[number, number]> {
 
 /** sortingNetwork(n) pruned backwards to the comparators that reach output `k`. */
 export function selectionNetwork(n: number, k: number): Comparator[] {
-  const all = sortingNetwork(n);
+  return prune(sortingNetwork(n).map(([lo, hi]) => ({ lo, hi, needLo: true, needHi: true })), k);
+}
+
+/**
+ * Every 0-1 assignment of the 13 candidates that respects the matrix order ((i, j) ≤ (i', j') where
+ * i ≤ i' and j ≤ j'): by the 0-1 principle (thresholds keep the order), a network is right on all
+ * such matrices of any values iff it is right on these.
+ */
+export function orderedZeroOneInputs(): number[][] {
+  const out: number[][] = [];
+  for (let m = 0; m < 1 << 13; m++) {
+    const v = CANDIDATES.map((_, k) => (m >> k) & 1);
+    const ok = CANDIDATES.every(([i, j], a) => CANDIDATES.every(([i2, j2], b) => !(i <= i2 && j <= j2) || v[a] <= v[b]));
+    if (ok) out.push(v);
+  }
+  return out;
+}
+
+/** Output 6 of `net` on `v` (a copy). */
+export function runNetwork(net: ReadonlyArray<Comparator>, v: readonly number[]): number {
+  const w = v.slice();
+  for (const { lo, hi } of net) if (w[lo] > w[hi]) [w[lo], w[hi]] = [w[hi], w[lo]];
+  return w[6];
+}
+
+/** Recompute which outputs of each comparator are read, dropping those none reads. */
+function prune(net: ReadonlyArray<Comparator>, k: number): Comparator[] {
   const needed = new Set<number>([k]);
   const kept: Comparator[] = [];
-  for (let c = all.length - 1; c >= 0; c--) {
-    const [lo, hi] = all[c];
+  for (let c = net.length - 1; c >= 0; c--) {
+    const { lo, hi } = net[c];
     const needLo = needed.has(lo), needHi = needed.has(hi);
     if (!needLo && !needHi) continue;
     kept.push({ lo, hi, needLo, needHi });
@@ -77,8 +103,25 @@ export function selectionNetwork(n: number, k: number): Comparator[] {
   return kept.reverse();
 }
 
-/** The median-of-13 network: its output 6 is the 7th smallest of 13 inputs. */
-export const MEDIAN13 = selectionNetwork(13, 6);
+let median13Net: Comparator[] | null = null;
+/**
+ * The median-of-13 network: selectionNetwork(13, 6) less every comparator the matrix order makes
+ * redundant (greedily: dropped where output 6 stays the 7th smallest on every ordered 0-1 input;
+ * the candidates come in three sorted runs, so many are).
+ */
+export function median13(): Comparator[] {
+  // built once per thread, on first use (~50 ms: not at import, where most workers never need it)
+  if (median13Net) return median13Net;
+  const inputs = orderedZeroOneInputs();
+  const right = (net: Comparator[]) => inputs.every((v) => runNetwork(net, v) === (v.filter((b) => b === 0).length >= 7 ? 0 : 1));
+  let net = selectionNetwork(13, 6);
+  for (let c = net.length - 1; c >= 0; c--) {
+    const without = prune(net.filter((_, i) => i !== c), 6);
+    // pruning may drop earlier comparators too: start again from the end
+    if (right(without)) { net = without; c = net.length; }
+  }
+  return (median13Net = net);
+}
 
 /** The scheme in plain JS on one 3×3×3 neighbourhood (columns of 9): for tests of the argument. */
 export function medianBySelection(columns: [number[], number[], number[]]): number {
@@ -89,8 +132,7 @@ export function medianBySelection(columns: [number[], number[], number[]]): numb
   });
   const ranks = Array.from({ length: 9 }, (_, i) => [cols[0][i], cols[1][i], cols[2][i]].sort((a, b) => a - b));
   const v = CANDIDATES.map(([i, j]) => ranks[i][j]);
-  for (const { lo, hi } of MEDIAN13) if (v[lo] > v[hi]) [v[lo], v[hi]] = [v[hi], v[lo]];
-  return v[6];
+  return runNetwork(median13(), v);
 }
 
 // wasm SIMD opcodes (spec §5.4.8) not in wasm-binary.ts
@@ -156,7 +198,7 @@ function rowFunction(esz: 1 | 2): WasmFunction {
     if (wantMid) { get(a); get(b); vmin(); get(a); get(b); vmax(); get(cc); vmin(); vmax(); set(candidate(r, 1)); }
     if (r < 8) { get(Q); get(RS); c.byte(op.i32Add); set(Q); }
   }
-  for (const { lo, hi, needLo, needHi } of MEDIAN13) ce(CAND + lo, CAND + hi, needLo, needHi);
+  for (const { lo, hi, needLo, needHi } of median13()) ce(CAND + lo, CAND + hi, needLo, needHi);
   get(OUT); get(P); c.byte(op.i32Add); get(CAND + 6); c.simd(V128_STORE).mem(0, 0);
   get(P); i32(16); c.byte(op.i32Add); set(P);
   loopEnd();

@@ -5,21 +5,32 @@
  */
 import { describe, expect, it } from 'vitest';
 import { median3Slab } from '../../src/compute/cpu/kernels.js';
-import { CANDIDATES, MEDIAN13, median3SlabSimd, medianBySelection, sortingNetwork } from '../../src/compute/wasm-median.js';
+import { CANDIDATES, median13, median3SlabSimd, medianBySelection, orderedZeroOneInputs, runNetwork, selectionNetwork, sortingNetwork } from '../../src/compute/wasm-median.js';
 import { mulberry32 as makeRng } from '../../src/compute/rng.js';
 
 type Shape3 = [number, number, number];
 
 describe('median-of-13 selection network', () => {
-  it('output 6 is the 7th smallest for all 2^13 0-1 inputs', () => {
+  it('selectionNetwork(13, 6): output 6 is the 7th smallest for all 2^13 0-1 inputs', () => {
+    const net = selectionNetwork(13, 6);
     let bad = 0;
     for (let m = 0; m < 1 << 13; m++) {
       const v = Array.from({ length: 13 }, (_, i) => (m >> i) & 1);
-      const zeros = v.filter((b) => b === 0).length;
-      for (const { lo, hi } of MEDIAN13) if (v[lo] > v[hi]) [v[lo], v[hi]] = [v[hi], v[lo]];
-      if (v[6] !== (zeros >= 7 ? 0 : 1)) bad++;
+      if (runNetwork(net, v) !== (v.filter((b) => b === 0).length >= 7 ? 0 : 1)) bad++;
     }
     expect(bad).toBe(0);
+    expect(net.length).toBe(39);
+  });
+  it('median13() (pruned by the matrix order) is right on every ordered 0-1 input, and each comparator is needed', () => {
+    const inputs = orderedZeroOneInputs();
+    const MEDIAN13 = median13();
+    // ordered 0-1 9×3 matrices are staircases (zero counts 9 ≥ z0 ≥ z1 ≥ z2 ≥ 0 per column, C(12, 3) = 220);
+    // on the 13 candidates they show 120 distinct patterns (counted independently in numpy-free Python)
+    expect(inputs.length).toBe(120);
+    const right = (net: typeof MEDIAN13) => inputs.filter((v) => runNetwork(net, v) === (v.filter((b) => b === 0).length >= 7 ? 0 : 1)).length;
+    expect(right(MEDIAN13)).toBe(inputs.length);
+    for (let c = 0; c < MEDIAN13.length; c++) expect(right(MEDIAN13.filter((_, i) => i !== c))).toBeLessThan(inputs.length);
+    expect(MEDIAN13.length).toBe(20);
   });
   it('is pruned from a 13-input sorting network that sorts every 0-1 input', () => {
     const full = sortingNetwork(13);
@@ -32,8 +43,6 @@ describe('median-of-13 selection network', () => {
     }
     expect(bad).toBe(0);
     expect(full.length).toBe(48);
-    expect(MEDIAN13.length).toBe(39);
-    expect(MEDIAN13.filter((c) => !c.needLo || !c.needHi).length).toBe(12);
   });
 });
 
