@@ -80,7 +80,7 @@ function volume(kind: 'u8' | 'u16', n: number, seed: number, mode: number): Uint
 
 describe('median3SlabSimd is bit-identical to median3Slab', () => {
   const shapes: Shape3[] = [];
-  for (const nx of [1, 2, 7, 9, 17, 33]) for (const ny of [1, 2, 3, 5]) for (const nz of [1, 2, 3, 4]) shapes.push([nz, ny, nx]);
+  for (const nx of [1, 2, 7, 9, 15, 17, 31, 33]) for (const ny of [1, 2, 3, 5]) for (const nz of [1, 2, 3, 4]) shapes.push([nz, ny, nx]);
   for (const kind of ['u8', 'u16'] as const) {
     it(`${kind}: ${shapes.length} shapes × 3 value modes, whole volume`, () => {
       let compared = 0;
