@@ -219,7 +219,8 @@ function instanceFor(bytes: number): WasmInstance | null {
     state = { inst: instantiate(module, newMemory(pages)), pages };
     return state.inst;
   } catch {
-    unsupported = true;
+    // a module that does not compile means no SIMD here (for good); a memory refused, only this call
+    try { instantiate(module as Uint8Array, newMemory(1)); } catch { unsupported = true; }
     return null;
   }
 }
