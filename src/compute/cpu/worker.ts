@@ -8,6 +8,7 @@ import {
   classifyRange, clipRange, componentsSlab, gaussianXYSlab, gaussianZSlab, histogramRange, localMeanVarianceSlab,
   median3Slab, normalizeRange, relabelRange,
 } from './kernels.js';
+import { median3SlabSimd } from '../wasm-median.js';
 
 function view(ref: SharedRef): GreyArray | Uint32Array {
   switch (ref.dtype) {
@@ -48,10 +49,13 @@ export default function run(task: Task): Float64Array | null | Promise<unknown> 
       return null;
     case 'histogram':
       return histogramRange(grey(task.input), task.i0, task.i1, task.spec);
-    case 'median3':
-      median3Slab(grey(task.input), grey(task.out), task.shape, task.z0, task.z1,
-        task.haloLo ? grey(task.haloLo) : null, task.haloHi ? grey(task.haloHi) : null);
+    case 'median3': {
+      const args = [grey(task.input), grey(task.out), task.shape, task.z0, task.z1,
+        task.haloLo ? grey(task.haloLo) : null, task.haloHi ? grey(task.haloHi) : null] as const;
+      // uint8/uint16 in WebAssembly SIMD (same bits); float32, or no SIMD: the scalar code
+      if (!median3SlabSimd(...args)) median3Slab(...args);
       return null;
+    }
     case 'gaussianXY':
       gaussianXYSlab(grey(task.input), f32(task.tmp), task.shape, task.z0, task.z1, Float32Array.from(task.wx), Float32Array.from(task.wy));
       return null;
