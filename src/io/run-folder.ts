@@ -76,7 +76,7 @@ export const CURRENT_FILES = {
   figurePng: 'current_density.png',
 } as const;
 
-export const FEM_FILES = { json: 'contact.json', csv: 'contact.csv', profiles: 'profiles.csv', profile: 'profile.csv' } as const;
+export const FEM_FILES = { json: 'contact.json', csv: 'contact.csv', profiles: 'profiles.csv', profile: 'profile.csv', papers: 'papers.json' } as const;
 
 /** Path of `file` in the `stage` folder of the run folder `dir`. */
 export function runFile(dir: string, stage: RunStage, file: string): string {

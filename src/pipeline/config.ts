@@ -264,6 +264,7 @@ export const SCHEMA = {
     conductivity: numField({ min: 0, exclusiveMin: true }, 2, 'electrolyte ionic conductivity for the contact conduction (mS/cm)'),
     rct: numField({ min: 0 }, 0, 'charge-transfer resistance for the contact conduction (Ω·cm²)'),
     vtu: boolField(false, 'write the Li stress and creep/plastic strain fields for ParaView: fem/vtu/p<P>MPa.pvd and its .vtu per saved time'),
+    papers: boolField(false, "also run the stack-pressure papers' protocols (as contact3d --papers: Doux et al. 2020, Zhang et al. 2020; about 30 s CPU) and show model vs paper in the report's contact section"),
   },
   report: {
     title: optStringField(null, 'report title (null = from the input name)'),

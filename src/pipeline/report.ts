@@ -13,7 +13,7 @@ import type { StripPoint } from '../report/charts/index.js';
 import type { Figure, Row, Section } from '../report/html/index.js';
 import { configTable } from './config.js';
 import { bandRows } from './report-band.js';
-import { measuredElectrodes, scanFile, stageDir, trainableProbabilities, type CurrentStageJson, type FemStageJson, type RunContext, type StageSpec } from './stages.js';
+import { measuredElectrodes, scanFile, stageDir, trainableProbabilities, type CurrentStageJson, type FemPapersJson, type FemStageJson, type RunContext, type StageSpec } from './stages.js';
 import type { ThicknessJson } from '../thickness/outputs.js';
 import type { StrippingJson } from '../strip/run.js';
 import type { PhantomTruth } from '../synth/index.js';
@@ -148,6 +148,7 @@ export const reportStage: StageSpec = {
       current: d('current', CURRENT_FILES.json),
       current_density: d('current', CURRENT_FILES.density),
       fem: d('fem', FEM_FILES.json),
+      ...(ctx.cfg.fem.papers ? { fem_papers: d('fem', FEM_FILES.papers) } : {}),
       ...(ctx.cfg.pores.enabled ? { pores: d('pores', PORES_FILES.json) } : {}),
       // the QC slices show the labels over the scan
       labels: d('segment', SEGMENT_FILES.labels),
@@ -184,6 +185,7 @@ export const reportStage: StageSpec = {
     const strip = await json<StrippingJson>(runFile(dir, 'strip', STRIP_FILES.json));
     const cur = await json<CurrentStageJson>(runFile(dir, 'current', CURRENT_FILES.json));
     const fem = await json<FemStageJson>(runFile(dir, 'fem', FEM_FILES.json));
+    const papers = ctx.cfg.fem.papers ? await json<FemPapersJson>(runFile(dir, 'fem', FEM_FILES.papers)) : null;
     const truthFound = truthFilesFor(ctx.input);
     const checked = truthFound ? phantomTruthOrNote(await fs.readFile(truthFound.truth, 'utf8'), truthFound.truth) : null;
     if (checked?.note) ctx.note(checked.note);
@@ -269,6 +271,11 @@ export const reportStage: StageSpec = {
       { pressure_mpa: r.pressure_mpa, contact_fraction: r.contact_fraction, stage: 'after the hold' },
     ]);
     await save('contact_pressure', await renderVegaLite(contactPressureSpec(pRows)), 'Contact fraction right after loading and at the end of the hold, per stack pressure.');
+    if (papers) {
+      const { papersSpec } = await import('../report/charts/papers.js');
+      await save('contact_papers', await renderVegaLite(papersSpec(papers.figure.resistance, papers.figure.contact)),
+        "The contact model against the stack-pressure papers (fem.papers; a self-affine surface of Rq 2 µm as in Zhang et al. 2020, not this scan's): interface resistance through Doux et al. 2020's loading 1 → 25 MPa and release to 5 MPa against their symmetric-cell impedance (Fig 4c, × 1.267 cm²), and the true contact fraction during Zhang et al. 2020's 5 h holds. One constant is calibrated: the interfacial resistance per true contact area, at 25 MPa. Doux et al. 2020, Adv. Energy Mater. 10:1903253; Zhang et al. 2020, Cell Rep. Phys. Sci. 1:100012.");
+    }
     tick();
 
     // QC (segment.json's qc block; none in older runs): slices through the centre and the grey histogram
@@ -384,7 +391,8 @@ export const reportStage: StageSpec = {
       ['pressure', 'contact at load', 'contact after hold', 'mean contact pressure', 'void area / period', 'constriction (final)'],
       fem.runs.map((r) => [`${r.pressure_mpa} MPa`, pct(r.contact_fraction_initial, 1), pct(r.contact_fraction, 1), `${f(r.mean_contact_pressure_mpa, 4)} MPa`, `${f(r.void_area_um2, 3)} µm²`, constrictionText(r.conduction.constriction_ohm_cm2, r.conduction.total_ohm_cm2, 3)]),
     );
-    sections.push({ id: 'contact', title: 'Contact under stack pressure', intro: 'Periodic plane-strain finite-element contact of Li pressed onto the electrolyte profile measured in this scan.', figures: [figures.contact_time, figures.contact_pressure], html: [femTable] });
+    const papersHtml = papers ? [`<h3>Model vs the stack-pressure papers</h3><pre>${esc(papers.table)}</pre>`] : [];
+    sections.push({ id: 'contact', title: 'Contact under stack pressure', intro: 'Periodic plane-strain finite-element contact of Li pressed onto the electrolyte profile measured in this scan.', figures: [figures.contact_time, figures.contact_pressure, ...(papers ? [figures.contact_papers] : [])], html: [femTable, ...papersHtml] });
 
     // provenance: effective configuration, stage records
     const stageRows: (string | number)[][] = [];

@@ -23,6 +23,7 @@ import { solveCurrentStage } from '../current/run.js';
 import type { ContactCell, HistoryPoint } from '../fem/contact.js';
 import type { Material } from '../fem/material.js';
 import type { CurrentSummary } from '../current/index.js';
+import type { PapersRun } from '../contact3d/papers-report.js';
 import { asperityLength, electrolyteMaterial, liMaterial, profilesCsv, runContact } from '../fem/contact-run.js';
 import { resamplePeriodic } from '../fem/profile.js';
 import { contactCellFields, writeFieldSeries, type CellFields } from '../fem/vtu-fields.js';
@@ -506,6 +507,8 @@ export interface FemPressureRun {
   history: { t: number; contact_fraction: number; mean_contact_pressure: number; void_area_um2: number }[];
   solver: ContactCell['stats'];
 }
+/** fem/papers.json (fem.papers): the papers' protocols as `contact3d --papers` writes them, with the figure's rows. */
+export interface FemPapersJson { summary: Record<string, unknown>; table: string; figure: PapersRun['figure'] }
 export interface FemStageJson {
   profile: { source: string; lambda_um: number; nx: number; rq_um: number; pixel_um: number };
   model: { li: Material['law']; electrolyte: 'elastic' | 'rigid'; temperature_K: number; hold_s: number; ny: number; step_tol: number };
@@ -579,6 +582,13 @@ export const femStage: StageSpec = {
     await writeFileAtomically(path.join(out, FEM_FILES.profiles), profiles);
     const prof = ['x_um,h_um', ...Array.from(h, (v, i) => `${r6((i * lambda) / c.nx)},${r6(v)}`)];
     await writeFileAtomically(path.join(out, FEM_FILES.profile), prof.join('\n') + '\n');
+    if (c.papers) {
+      // the literature check of the contact model (its own Zhang-like surface, not this scan's): the same call as contact3d --papers
+      const { runPapers } = await import('../contact3d/papers-report.js');
+      const papers = await runPapers();
+      const record: FemPapersJson = { summary: papers.summary, table: papers.table, figure: papers.figure };
+      await writeFileAtomically(path.join(out, FEM_FILES.papers), jsonText(record));
+    }
     return { final_contact_fraction: Object.fromEntries(runs.map((r) => [String(r.pressure_mpa), r.contact_fraction])) };
   },
 };
