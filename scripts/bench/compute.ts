@@ -8,6 +8,7 @@ import { CpuBackend } from '../../src/compute/cpu/backend.js';
 import { createBackend } from '../../src/compute/index.js';
 import { referenceBackend } from '../../src/compute/reference-backend.js';
 import type { ComputeBackend, Shape3 } from '../../src/compute/types.js';
+import { syntheticVolume } from './synthetic-volume.js';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -20,18 +21,7 @@ const workers = Number(arg('workers', '0')) || undefined;
 const ALL = ['median3', 'gaussian', 'histogram', 'classify', 'localMeanVariance', 'connectedComponents'];
 const ops = arg('ops', ALL.join(',')).split(',');
 
-function volume(n: number): Uint16Array {
-  const a = new Uint16Array(new SharedArrayBuffer(n ** 3 * 2));
-  let s = 12345;
-  for (let z = 0, i = 0; z < n; z++)
-    for (let y = 0; y < n; y++)
-      for (let x = 0; x < n; x++, i++) {
-        s = (Math.imul(s, 1103515245) + 12345) >>> 0;
-        const base = 20000 + 15000 * Math.sin(x / 9 + y / 13) * Math.cos(z / 11);
-        a[i] = Math.max(0, Math.min(65535, Math.round(base + ((s >>> 8) % 6000) - 3000)));
-      }
-  return a;
-}
+const volume = syntheticVolume;
 
 let peak = 0;
 const sampler = setInterval(() => { peak = Math.max(peak, process.memoryUsage().rss); }, 20);

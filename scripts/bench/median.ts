@@ -14,6 +14,7 @@ import { CpuBackend } from '../../src/compute/cpu/backend.js';
 import { median3Slab } from '../../src/compute/cpu/kernels.js';
 import type { Shape3 } from '../../src/compute/types.js';
 import { median3SlabSimd } from '../../src/compute/wasm-median.js';
+import { syntheticVolume } from './synthetic-volume.js';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -22,18 +23,7 @@ function arg(name: string, fallback: string): string {
 const sizes = arg('sizes', '256,512').split(',').map(Number);
 const workers = Number(arg('workers', '2'));
 
-function volume(n: number): Uint16Array {
-  const a = new Uint16Array(new SharedArrayBuffer(n ** 3 * 2));
-  let s = 12345;
-  for (let z = 0, i = 0; z < n; z++)
-    for (let y = 0; y < n; y++)
-      for (let x = 0; x < n; x++, i++) {
-        s = (Math.imul(s, 1103515245) + 12345) >>> 0;
-        const base = 20000 + 15000 * Math.sin(x / 9 + y / 13) * Math.cos(z / 11);
-        a[i] = Math.max(0, Math.min(65535, Math.round(base + ((s >>> 8) % 6000) - 3000)));
-      }
-  return a;
-}
+const volume = syntheticVolume;
 
 const equal = (a: Uint16Array, b: Uint16Array) => a.length === b.length && Buffer.compare(Buffer.from(a.buffer, a.byteOffset, a.byteLength), Buffer.from(b.buffer, b.byteOffset, b.byteLength)) === 0;
 
