@@ -18,7 +18,7 @@ import { fieldOfViewMask, stablePhaseMask } from './mask.js';
 import { registerRigid, type RegisterOptions, type RegisterResult } from './register.js';
 import { resampleLinear, resampleNearest } from './resample.js';
 import { affineRows, decomposeAffine, indexMap, toEulerZYX, type Vec3 } from './transform.js';
-import { seriesChange, type SeriesChange } from './change.js';
+import { seriesChange, UM_PER_MAH_CM2, type SeriesChange } from './change.js';
 
 export const SERIES_CONVENTION =
   'transforms[k] maps scan 0 to scan k: a point p (µm) of scan 0 lies at R (p − c) + c + t in scan k, c = centre_um (voxel centres at index × voxel); ' +
@@ -80,7 +80,8 @@ export interface SeriesRecord {
    * thickness, capacity, active area, penetration, voids and their events, the change from the first
    * and the previous scan, the image Coulombic efficiency; null when it could not be measured
    * (`change_note` says why). The per-column maps are scan<k>/thickness_change_um<suffix>.tif (from
-   * scan 0) and thickness_change_previous_um<suffix>.tif (from scan k − 1).
+   * scan 0) and thickness_change_previous_um<suffix>.tif (from scan k − 1); capacity_change_mah_cm2<suffix>.tif
+   * is the change from scan 0 in mAh/cm².
    */
   change: Omit<SeriesChange, 'maps'> | null;
   change_note: string | null;
@@ -184,6 +185,8 @@ export async function registerSeries(inputs: string[], outDir: string, options: 
         const dir = path.join(outDir, `scan${j + 1}`);
         await writeTiff(path.join(dir, `thickness_change_um${m.suffix}.tif`), makeVolume(m.from_first[j], [1, rows, cols], mapSpacing));
         await writeTiff(path.join(dir, `thickness_change_previous_um${m.suffix}.tif`), makeVolume(m.from_previous[j], [1, rows, cols], mapSpacing));
+        // the same change from scan 0 as areal capacity (4.85 µm of Li per mAh/cm²; NaN where unmeasured)
+        await writeTiff(path.join(dir, `capacity_change_mah_cm2${m.suffix}.tif`), makeVolume(m.from_first[j].map((v) => v / UM_PER_MAH_CM2), [1, rows, cols], mapSpacing));
         // scan 0's stripping replay at the fraction scan j + 1 lost vs its contact (replay.ts codes)
         if (m.replay_uniform[j]) await writeTiff(path.join(dir, `replay_agreement_uniform${m.suffix}.tif`), makeVolume(m.replay_uniform[j], [1, rows, cols], mapSpacing));
         if (m.replay_current[j]) await writeTiff(path.join(dir, `replay_agreement_current${m.suffix}.tif`), makeVolume(m.replay_current[j], [1, rows, cols], mapSpacing));

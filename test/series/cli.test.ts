@@ -69,6 +69,13 @@ describe('buried series', () => {
     const mae: number[] = [], covered: number[] = [];
     for (const k of [1, 2]) {
       const mine = (await loadVolume(path.join(out, `scan${k}`, 'thickness_change_um.tif'))).data as Float32Array;
+      // the same map in mAh/cm² (4.85 µm per mAh/cm²), unmeasured columns NaN in both
+      const capacity = (await loadVolume(path.join(out, `scan${k}`, 'capacity_change_mah_cm2.tif'))).data as Float32Array;
+      expect(capacity.length).toBe(mine.length);
+      for (let i = 0; i < mine.length; i++) {
+        if (Number.isFinite(mine[i])) expect(Math.abs(capacity[i] * 4.85 - mine[i])).toBeLessThan(1e-4 * Math.max(1, Math.abs(mine[i])));
+        else expect(Number.isNaN(capacity[i])).toBe(true);
+      }
       const ref = truth.maps[0].from_first[k - 1];
       let n = 0, err = 0;
       for (let i = 0; i < ref.length; i++) {
