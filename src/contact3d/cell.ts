@@ -48,14 +48,15 @@ export const FIXED_GAP_STIFFNESS_MPA_PER_UM = 0.0202;
 export interface FoilState { L: number; p: number }
 
 /**
- * One backward-Euler step of the locked cell's foil: L' = L − h·L'·A·p'ⁿ with
- * p' = pLock − k·(Llock − L') − k·dGap (dGap = the void closure since locking, ≥ 0 when closing).
- * Monotone in L' on [0, L], so Newton safeguarded by bisection converges.
+ * One backward-Euler step of the locked cell's foil: L' = L + dg − h·L'·A·p'ⁿ with
+ * p' = pLock − k·(Llock − L') − k·dGap (dGap = the void closure since locking, ≥ 0 when closing;
+ * dg ≥ 0 = Li plated onto the foil over the step, the stack's growth in a charging cell: it creeps
+ * with the rest of the foil). Monotone in L' on [0, L + dg], so Newton safeguarded by bisection converges.
  */
-export function foilStep(s: FoilState, h: number, lock: { p: number; L: number }, k: number, dGap: number, A: number, n: number): FoilState {
+export function foilStep(s: FoilState, h: number, lock: { p: number; L: number }, k: number, dGap: number, A: number, n: number, dg = 0): FoilState {
   const pOf = (L: number) => Math.max(0, lock.p - k * (lock.L - L) - k * dGap);
-  const F = (L: number) => L - s.L + h * L * A * Math.pow(pOf(L), n);
-  let lo = 0, hi = s.L, L = s.L;
+  const F = (L: number) => L - s.L - dg + h * L * A * Math.pow(pOf(L), n);
+  let lo = 0, hi = s.L + dg, L = s.L + dg;
   for (let it = 0; it < 100; it++) {
     const f = F(L);
     if (Math.abs(f) <= 1e-13 * Math.max(1, s.L)) break;

@@ -57,6 +57,8 @@ export interface Contact3dOptions {
   /** The cell's loading (default constant pressure) and the Li foil thickness (µm) of a gap or spring cell. */
   cell?: CellLoading;
   foilUm?: number;
+  /** Li plated onto the foil after the fixture locks (µm/s; simulate.ts growthUmPerS). */
+  growthUmPerS?: number;
   /**
    * Conduction: slab thickness (µm), conductivity (mS/cm), grid (long side, pixels; null = the map's).
    * The solve has equipotential contacts; rctOhmCm2 (Ω·cm² of true contact) is added in series as
@@ -81,7 +83,7 @@ export async function runContact3d(o: Contact3dOptions): Promise<Contact3dRun> {
   const { map } = o;
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
-  const sim = simulateContact({ h: map.h, ny: map.ny, nx: map.nx, dy: map.dy, dx: map.dx, li: o.li, electrolyte: o.electrolyte, history: o.history, stepTol: o.stepTol, tol: o.tol, cell: o.cell, foilUm: o.foilUm, onRecord: o.onRecord });
+  const sim = simulateContact({ h: map.h, ny: map.ny, nx: map.nx, dy: map.dy, dx: map.dx, li: o.li, electrolyte: o.electrolyte, history: o.history, stepTol: o.stepTol, tol: o.tol, cell: o.cell, foilUm: o.foilUm, growthUmPerS: o.growthUmPerS, onRecord: o.onRecord });
   const cpu1 = process.cpuUsage(cpu0);
   const contactWall = (performance.now() - t0) / 1000;
   const contact = new Uint8Array(map.ny * map.nx);
@@ -118,6 +120,7 @@ export async function runContact3d(o: Contact3dOptions): Promise<Contact3dRun> {
       creep_model: o.li.law === 'creep' ? 'spot sink v = a·A·⟨p/c − σ0⟩ⁿ (Bower, Fleck, Needleman & Ogbonna 1993), backward Euler' : null,
       cell: o.cell ?? { kind: 'pressure' },
       foil_um: o.cell && o.cell.kind !== 'pressure' ? o.foilUm ?? 100 : null,
+      foil_growth_um_per_h: o.growthUmPerS ? r6(o.growthUmPerS * 3600) : 0,
     },
     history_input: o.history,
     contact_fraction: r6(last.contact_fraction),

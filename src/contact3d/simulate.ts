@@ -68,6 +68,12 @@ export interface SimulateOptions {
   cell?: CellLoading;
   /** Li foil thickness (µm) when the fixture locks (default 100). */
   foilUm?: number;
+  /**
+   * Growth of the Li foil after the fixture locks (µm/s; default 0): Li plated by a charging current,
+   * 4.85 µm per mAh/cm² (e.g. 1 mA/cm² = 4.85/3600 µm/s), net of whatever the other electrode loses.
+   * A locked cell's pressure rises with it by the fixture's stiffness, less the foil's creep.
+   */
+  growthUmPerS?: number;
   /** Called after every creep step's solve, accepted or not (diagnostics: benches, tests). */
   onStep?: (s: CreepStepInfo) => void;
 }
@@ -133,6 +139,9 @@ export function simulateContact(o: SimulateOptions): SimulateResult {
     if (!(cell.stiffnessMpaPerUm > 0)) throw new Error(`the ${cell.kind} cell's stiffness must be positive (MPa/µm)`);
     if (!(foilUm > 0)) throw new Error('the foil thickness must be positive (µm)');
   }
+  const growth = o.growthUmPerS ?? 0;
+  if (!(growth >= 0 && Number.isFinite(growth))) throw new Error('the foil growth rate must be ≥ 0 (µm/s)');
+  if (growth > 0 && cell.kind === 'pressure') throw new Error('foil growth acts on a locked cell only (gap or spring): at constant pressure the fixture follows it');
   if (li.law === 'plastic' && !(hardness > 0)) throw new Error('plastic Li needs a positive yield stress');
   const tol = o.tol ?? 1e-8;
   // a creep step's error is set by the step size (stepTol), not by the last digits of its solve
@@ -241,7 +250,7 @@ export function simulateContact(o: SimulateOptions): SimulateResult {
       foil = { L: foilUm, p: last.pressure };
     }
     // locked: the foil's backward-Euler step at the end pressure, the void closure lagged one step
-    const trial = lock ? foilStep(foil, h, lock, k, lock.G - last.mean_gap_um, law.A, law.n) : null;
+    const trial = lock ? foilStep(foil, h, lock, k, lock.G - last.mean_gap_um, law.A, law.n, growth * h) : null;
     const pbar = trial ? trial.p : pressureAt(hist, t + h);
     if (!(pbar > 0)) throw new Error(`the ${cell.kind} cell lost its stack pressure at t = ${t} s`);
     pSave.set(p);
@@ -256,7 +265,7 @@ export function simulateContact(o: SimulateOptions): SimulateResult {
     const ratio = Math.max(
       Math.abs(nc / N - last.contact_fraction) / stepTol,
       trial ? Math.abs(pbar - last.pressure) / (0.01 * last.pressure) : 0,
-      trial && lock ? (foil.L - trial.L) / (0.02 * lock.L) : 0,
+      trial && lock ? Math.abs(foil.L - trial.L) / (0.02 * lock.L) : 0,
     );
     // an unconverged creep solve is not trusted (its pressures drive the sink): the step is cut, up to
     // 3 times (a solve that stalls at the creep threshold is then accepted and counted)

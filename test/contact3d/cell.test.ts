@@ -69,6 +69,32 @@ print(json.dumps([p0 - k * (L0 - L) for L in s.y[0]]))
     expect(dropSpring).toBeLessThan(0.1 * dropGap);
   });
 
+  it('a charging cell (Li plated onto the foil, 1 mA/cm² for 1 h at 5 MPa, no asperities): the pressure follows dL/dt = ġ − L·A·pⁿ (scipy solve_ivp) within 2 % of its rise; the fixed gap rises ≥ 10× the springs (Ham et al. 2023 in kind)', (ctx) => {
+    requireAvailable(ctx, missingPython('numpy', 'scipy'));
+    const n = 8, flat = new Float64Array(n * n), hold = 3600, g = 4.85 / 3600;
+    const charge = (kind: 'gap' | 'spring', k: number) =>
+      simulateContact({ h: flat, ny: n, nx: n, dy: L / n, dx: L / n, li, electrolyte: el, history: history(5, hold), cell: { kind, stiffnessMpaPerUm: k }, foilUm: 100, growthUmPerS: g });
+    const spring = charge('spring', SPRING_STIFFNESS_MPA_PER_UM), gap = charge('gap', FIXED_GAP_STIFFNESS_MPA_PER_UM);
+    const ref = (k: number): number => JSON.parse(runPython(`
+import json
+from scipy.integrate import solve_ivp
+A, n, k, p0, L0, g = ${li.A}, ${li.n}, ${k}, 5.0, 100.0, ${g}
+f = lambda t, y: [g - y[0] * A * max(p0 - k * (L0 - y[0]), 0.0) ** n]
+s = solve_ivp(f, (0, ${hold}), [L0], method='LSODA', rtol=1e-10, atol=1e-12)
+print(json.dumps(p0 - k * (L0 - s.y[0][-1])))
+`)) as number;
+    const rise = (r: SimulateResult) => r.records[r.records.length - 1].pressure - 5;
+    for (const [r, k] of [[spring, SPRING_STIFFNESS_MPA_PER_UM], [gap, FIXED_GAP_STIFFNESS_MPA_PER_UM]] as const) {
+      const want = ref(k) - 5;
+      expect(want).toBeGreaterThan(0);
+      expect(Math.abs(rise(r) - want)).toBeLessThan(0.02 * want);
+      // never more than the stiffness times the plated thickness
+      expect(rise(r)).toBeLessThanOrEqual(k * 4.85 * (1 + 1e-9));
+    }
+    expect(rise(gap)).toBeGreaterThan(10 * rise(spring));
+    expect(() => simulateContact({ h: flat, ny: n, nx: n, dy: L / n, dx: L / n, li, electrolyte: el, history: history(5, 60), growthUmPerS: g })).toThrow(/locked cell only/);
+  });
+
   it('constant pressure (default): every record carries the history pressure; a gap cell departs from it in the hold', () => {
     const n = 16;
     const h = selfAffineSurface({ rms: 1, hurst: 0.8, lminUm: 12.5, lmaxUm: 100, seed: 2 }, L, n);

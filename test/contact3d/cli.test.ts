@@ -111,6 +111,8 @@ print(json.dumps({'dims': list(img.GetDimensions()), 'spacing': list(img.GetSpac
     ['gap cell with elastic Li', ['--rough-3d', '1,0.8,4,100', '--pressure', '5', '--cell', 'gap', '--li', 'elastic'], /--cell gap needs --li creep/],
     ['zero cell stiffness', ['--rough-3d', '1,0.8,4,100', '--pressure', '5', '--cell', 'spring', '--cell-stiffness', '0'], /--cell-stiffness must be positive/],
     ['stiffness without a locked cell', ['--rough-3d', '1,0.8,4,100', '--pressure', '5', '--cell-stiffness', '0.1'], /--cell-stiffness needs --cell gap or spring/],
+    ['plating at constant pressure', ['--rough-3d', '1,0.8,4,100', '--pressure', '5', '--plating', '1'], /--plating needs --cell gap or spring/],
+    ['negative plating', ['--rough-3d', '1,0.8,4,100', '--pressure', '5', '--cell', 'spring', '--plating', '-1'], /--plating/],
   ];
   it('--cell gap: the 25 MPa hold relaxes to 23 ± 1 MPa in 30 min, the pressure per record in contact3d.json and .csv', async () => {
     const out = path.join(tempDir('buried-c3d-gap-'), 'out');

@@ -17,6 +17,7 @@ import { FIXED_GAP_STIFFNESS_MPA_PER_UM, SPRING_STIFFNESS_MPA_PER_UM, type CellL
 import { parseHistory } from './fem.js';
 import { RCT_CALIBRATED_OHM_CM2 } from '../../contact3d/interface.js';
 import { runPapersCommand } from './contact3d-papers.js';
+import { UM_PER_MAH_CM2 } from '../../series/change.js';
 
 export const CONTACT3D_FILES = { json: 'contact3d.json', csv: 'contact3d.csv', map: 'contact_map.tif', pressure: 'pressure_mpa.tif', fields: 'contact_fields.vti' } as const;
 
@@ -45,6 +46,7 @@ interface Contact3dFlags {
   cell: string;
   cellStiffness?: string;
   foilUm: string;
+  plating?: string;
   papers?: boolean;
   papersHold: string;
   json?: boolean;
@@ -127,6 +129,7 @@ export function registerContact3d(program: Command): void {
     .option('--cell <kind>', 'cell loading: pressure (the history is the stack pressure) | gap (fixed gap) | spring: gap and spring lock the fixture at the end of the last pressure change, then the pressure follows the foil creep and void closure', 'pressure')
     .option('--cell-stiffness <mpa_per_um>', `fixture stiffness, MPa per µm of stack height (default gap ${FIXED_GAP_STIFFNESS_MPA_PER_UM} calibrated, spring ${SPRING_STIFFNESS_MPA_PER_UM.toPrecision(3)} = 3 × 5.5 lb/mm on 0.785 cm²)`)
     .option('--foil-um <um>', 'Li foil thickness of a gap or spring cell (µm)', '100')
+    .option('--plating <mA_cm2>', 'a charging gap or spring cell: Li plated onto the foil at this current density after the fixture locks (4.85 µm per mAh/cm²); the pressure rises by the fixture stiffness, less the creep')
     .option('--step-tol <x>', 'creep: max change of the contact fraction per time step', '0.05')
     .option('--thickness <um>', 'electrolyte thickness for the current constriction (default: the cell side)')
     .option('--conductivity <mS_per_cm>', 'electrolyte ionic conductivity (mS/cm)', '2')
@@ -142,7 +145,7 @@ export function registerContact3d(program: Command): void {
         if (flags.out === undefined) throw new InputError("required option '-o, --out <dir>' not specified");
         const out = flags.out;
         if (flags.papers) {
-          const own = (['height', 'rough3d', 'pressure', 'history', 'hold', 'cellStiffness'] as const).filter((k) => flags[k] !== undefined).map((k) => `--${k === 'rough3d' ? 'rough-3d' : k === 'cellStiffness' ? 'cell-stiffness' : k}`);
+          const own = (['height', 'rough3d', 'pressure', 'history', 'hold', 'cellStiffness', 'plating'] as const).filter((k) => flags[k] !== undefined).map((k) => `--${k === 'rough3d' ? 'rough-3d' : k === 'cellStiffness' ? 'cell-stiffness' : k}`);
           if (flags.cell !== 'pressure') own.push('--cell');
           if (own.length > 0) throw new InputError(`--papers sets its own surface, pressures and cell: drop ${own.join(', ')}`);
           const n = num('--n', flags.n ?? '64', { integer: true, min: 16 });
@@ -162,6 +165,8 @@ export function registerContact3d(program: Command): void {
         const cell = cellOf(flags);
         if (cell.kind !== 'pressure' && flags.li !== 'creep') throw new InputError(`--cell ${cell.kind} needs --li creep (the pressure follows the foil's creep)`);
         const foilUm = num('--foil-um', flags.foilUm, { positive: true });
+        const plating = flags.plating !== undefined ? num('--plating', flags.plating, { min: 0 }) : 0;
+        if (plating > 0 && cell.kind === 'pressure') throw new InputError('--plating needs --cell gap or spring (at constant pressure the fixture follows the growth)');
         const sigma = num('--conductivity', flags.conductivity, { positive: true });
         const rct = num('--rct', flags.rct, { min: 0 });
         const grid = num('--grid', flags.grid, { integer: true, min: 0 });
@@ -173,7 +178,7 @@ export function registerContact3d(program: Command): void {
         const progress = createProgress('contact3d');
         const tEnd = history[history.length - 1].t;
         const run = await runContact3d({
-          map, li, history, stepTol, cell, foilUm,
+          map, li, history, stepTol, cell, foilUm, growthUmPerS: (plating * UM_PER_MAH_CM2) / 3600,
           electrolyte: flags.electrolyte === 'rigid' ? null : { E: LPSCL_DEFAULTS.E, nu: LPSCL_DEFAULTS.nu },
           conduction: flags.current ? { thicknessUm: thickness, sigmaMsPerCm: sigma, rctOhmCm2: rct, grid: grid > 0 ? grid : null } : null,
           onRecord: (r) => progress.update(Math.round((1000 * r.t) / Math.max(tEnd, 1e-30)), 1000),
