@@ -23,6 +23,7 @@
  * resolved area, the same number (papers.ts recomputes it every run and reports it).
  */
 import { solveCurrentStage } from '../current/run.js';
+import type { CurrentSummary } from '../current/index.js';
 import { makeVolume } from '../io/volume.js';
 
 /** The calibrated interfacial resistance per true contact area (Ω·cm²): see the header. */
@@ -54,13 +55,17 @@ export interface InterfaceConduction {
   grid?: number | null;
 }
 
-/** Constriction of a contact map (1 = contact, [ny, nx], x fastest) by the 3D conduction solver, then the series sum. */
+/** The 3D conduction under a contact map (1 = contact, [ny, nx], x fastest) with equipotential contacts (r_ct goes in series, not into the solve). */
+export async function contactConduction(contact: Uint8Array, ny: number, nx: number, dy: number, dx: number, o: Omit<InterfaceConduction, 'rctOhmCm2'>): Promise<CurrentSummary> {
+  const vol = makeVolume(contact, [1, ny, nx], [dx, dy, dx]);
+  return (await solveCurrentStage(vol, { thicknessUm: o.thicknessUm, sigmaMsPerCm: o.sigmaMsPerCm, rctOhmCm2: 0, grid: o.grid ?? null, name: 'contact map' })).summary;
+}
+
+/** Constriction of a contact map by the 3D conduction solver, then the series sum. */
 export async function solveInterface(contact: Uint8Array, ny: number, nx: number, dy: number, dx: number, o: InterfaceConduction): Promise<InterfaceResistance> {
   let nc = 0;
   for (let i = 0; i < contact.length; i++) if (contact[i] > 0) nc++;
   const f = nc / contact.length;
   if (nc === contact.length) return interfaceResistance(0, 1, o.rctOhmCm2);
-  const vol = makeVolume(contact, [1, ny, nx], [dx, dy, dx]);
-  const res = await solveCurrentStage(vol, { thicknessUm: o.thicknessUm, sigmaMsPerCm: o.sigmaMsPerCm, rctOhmCm2: 0, grid: o.grid ?? null, name: 'contact map' });
-  return interfaceResistance(res.summary.constriction_ohm_cm2, f, o.rctOhmCm2);
+  return interfaceResistance((await contactConduction(contact, ny, nx, dy, dx, o)).constriction_ohm_cm2, f, o.rctOhmCm2);
 }

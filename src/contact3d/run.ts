@@ -6,15 +6,14 @@
  * Cost: the contact history (see simulate.ts) plus one multigrid conduction solve on the map.
  */
 import type { HistoryPoint } from '../fem/index.js';
-import { solveCurrentStage } from '../current/run.js';
 import type { CurrentSummary } from '../current/index.js';
-import { makeVolume, type Volume } from '../io/volume.js';
+import type { Volume } from '../io/volume.js';
 import { InputError } from '../io/errors.js';
 import type { ElasticBody } from './kernel.js';
 import type { CellLoading } from './cell.js';
 import { simulateContact, type BemRecord, type LiBem, type SimulateResult } from './simulate.js';
 import { surfaceStats } from './surface.js';
-import { interfaceResistance, type InterfaceResistance } from './interface.js';
+import { contactConduction, interfaceResistance, type InterfaceResistance } from './interface.js';
 
 export interface HeightMap {
   /** Heights (µm) [ny, nx], x fastest. */
@@ -89,11 +88,7 @@ export async function runContact3d(o: Contact3dOptions): Promise<Contact3dRun> {
   const contact = new Uint8Array(map.ny * map.nx);
   for (let i = 0; i < contact.length; i++) contact[i] = sim.p[i] > 0 ? 1 : 0;
   let current: CurrentSummary | null = null;
-  if (o.conduction) {
-    const vol = makeVolume(contact, [1, map.ny, map.nx], [map.dx, map.dy, map.dx]);
-    const res = await solveCurrentStage(vol, { thicknessUm: o.conduction.thicknessUm, sigmaMsPerCm: o.conduction.sigmaMsPerCm, rctOhmCm2: 0, grid: o.conduction.grid, name: 'contact map' });
-    current = res.summary;
-  }
+  if (o.conduction) current = await contactConduction(contact, map.ny, map.nx, map.dy, map.dx, o.conduction);
   let nc = 0;
   for (let i = 0; i < contact.length; i++) nc += contact[i];
   const f = nc / contact.length;
