@@ -13,14 +13,15 @@
  * (a symmetric cell's electrodes keep their identity whichever holds more Li later).
  * O(voxels) per scan for the maps, O(map pixels) for the rest.
  */
+import { LI_UM_PER_MAH_CM2 } from '../thickness/map-plan.js';
 import { InputError } from '../io/errors.js';
 import type { Spacing3, Volume } from '../io/volume.js';
 import { electrodeMaps, type ElectrodeCount, type ElectrodeName } from '../thickness/electrodes.js';
 import { dominantAxis, type Axis } from '../thickness/map-plan.js';
 import { compareReplays, type ModelAgreement, type ReplayComparison } from './replay.js';
 
-/** µm of Li metal per mAh/cm² (ρ 0.534 g/cm³, M 6.94 g/mol: 1 mAh/cm² = 4.85 µm; physics.md §1.1). */
-export const UM_PER_MAH_CM2 = 4.85;
+/** µm of Li metal per mAh/cm²: the thickness stage's constant (4.85; physics.md §1.1). */
+export const UM_PER_MAH_CM2 = LI_UM_PER_MAH_CM2;
 /** A matched void whose area changes by less than this fraction is 'stable'. */
 const STABLE_AREA = 0.1;
 

@@ -17,7 +17,7 @@ import { FIXED_GAP_STIFFNESS_MPA_PER_UM, SPRING_STIFFNESS_MPA_PER_UM, type CellL
 import { parseHistory } from './fem.js';
 import { RCT_CALIBRATED_OHM_CM2 } from '../../contact3d/interface.js';
 import { runPapersCommand } from './contact3d-papers.js';
-import { UM_PER_MAH_CM2 } from '../../series/change.js';
+import { LI_UM_PER_MAH_CM2 } from '../../thickness/map-plan.js';
 
 export const CONTACT3D_FILES = { json: 'contact3d.json', csv: 'contact3d.csv', map: 'contact_map.tif', pressure: 'pressure_mpa.tif', fields: 'contact_fields.vti' } as const;
 
@@ -178,7 +178,7 @@ export function registerContact3d(program: Command): void {
         const progress = createProgress('contact3d');
         const tEnd = history[history.length - 1].t;
         const run = await runContact3d({
-          map, li, history, stepTol, cell, foilUm, growthUmPerS: (plating * UM_PER_MAH_CM2) / 3600,
+          map, li, history, stepTol, cell, foilUm, growthUmPerS: (plating * LI_UM_PER_MAH_CM2) / 3600,
           electrolyte: flags.electrolyte === 'rigid' ? null : { E: LPSCL_DEFAULTS.E, nu: LPSCL_DEFAULTS.nu },
           conduction: flags.current ? { thicknessUm: thickness, sigmaMsPerCm: sigma, rctOhmCm2: rct, grid: grid > 0 ? grid : null } : null,
           onRecord: (r) => progress.update(Math.round((1000 * r.t) / Math.max(tEnd, 1e-30)), 1000),
