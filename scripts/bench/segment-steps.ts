@@ -16,6 +16,7 @@ import { createBackend } from '../../src/compute/index.js';
 import { openVolume, readVolume } from '../../src/io/open.js';
 import { bytesPerVoxel, voxelCount } from '../../src/io/volume.js';
 import { segment, segmentOutOfCore } from '../../src/segment/index.js';
+import { scratchIo } from '../../src/io/scratch-volume.js';
 
 const argv = process.argv.slice(2);
 const arg = (name: string, def: string) => {
@@ -26,7 +27,7 @@ const file = argv[0];
 const workers = Number(arg('workers', '2'));
 const oocSlabs = Number(arg('ooc', '0'));
 
-const rows: { step: string; wall: number; cpu: number; main: number; peak: number }[] = [];
+const rows: { step: string; wall: number; cpu: number; main: number; peak: number; readMiB: number; writtenMiB: number }[] = [];
 /**
  * CPU ms of the main thread alone (Linux: /proc/self/task/<pid>/stat utime + stime, 10 ms ticks;
  * NaN elsewhere): with the workers' share, what the wall would be on idle cores (main + the
@@ -55,7 +56,14 @@ const cpuNow = () => {
   return (c.user + c.system) / 1000;
 };
 const peakMiB = () => process.resourceUsage().maxRSS / 1024;
-const onStep = (step: string, wallMs: number) => rows.push({ step, wall: wallMs, cpu: cpuNow(), main: mainNow(), peak: peakMiB() });
+let io0 = { ...scratchIo };
+/** MiB read and written through scratch volumes since the last call (the streamed path's disk traffic). */
+const ioNow = () => {
+  const d = { readMiB: (scratchIo.read - io0.read) / 2 ** 20, writtenMiB: (scratchIo.written - io0.written) / 2 ** 20 };
+  io0 = { ...scratchIo };
+  return d;
+};
+const onStep = (step: string, wallMs: number) => rows.push({ step, wall: wallMs, cpu: cpuNow(), main: mainNow(), peak: peakMiB(), ...ioNow() });
 
 const backend = await createBackend('cpu', { workers });
 const source = await openVolume(file, {});
@@ -73,7 +81,7 @@ if (oocSlabs > 0) {
 } else {
   const scan = await readVolume(source, { shared: true });
   await source.close();
-  rows.push({ step: '(read)', wall: performance.now() - t, cpu: cpuNow(), main: mainNow(), peak: peakMiB() });
+  rows.push({ step: '(read)', wall: performance.now() - t, cpu: cpuNow(), main: mainNow(), peak: peakMiB(), ...ioNow() });
   const r = await segment(scan, { mode: 'phases', method: 'otsu', backend, onStep, inPlace: true });
   labels = r.labels;
 }
@@ -81,11 +89,13 @@ const totalWall = performance.now() - t;
 await backend.dispose();
 const peak = process.resourceUsage().maxRSS * 1024;
 console.log(`${file}: ${source.shape.join('×')} ${source.dtype}, ${oocSlabs ? `out of core (slabs of ${oocSlabs})` : 'in memory'}, ${workers} workers; load ${load0.toFixed(2)} → ${os.loadavg()[0].toFixed(2)}`);
-console.log('step                wall s   cpu s  main s  idle est s   peak RSS MiB after');
+console.log(`step                wall s   cpu s  main s  idle est s   peak RSS MiB after${oocSlabs ? '   scratch read / written MiB' : ''}`);
 let sw = 0;
 let sc = 0;
 let sm = 0;
 let se = 0;
+let sr = 0;
+let swr = 0;
 const fmt = (ms: number) => (ms / 1000).toFixed(2).padStart(7);
 for (const r of rows) {
   // idle estimate: the main thread's CPU, plus the workers' CPU spread over the workers
@@ -94,7 +104,10 @@ for (const r of rows) {
   sc += r.cpu;
   sm += r.main;
   se += est;
-  console.log(`${r.step.padEnd(18)} ${fmt(r.wall)} ${fmt(r.cpu)} ${fmt(r.main)} ${fmt(est)}    ${r.peak.toFixed(0).padStart(8)}`);
+  const io = oocSlabs ? `   ${r.readMiB.toFixed(0).padStart(9)} / ${r.writtenMiB.toFixed(0)}` : '';
+  sr += r.readMiB;
+  swr += r.writtenMiB;
+  console.log(`${r.step.padEnd(18)} ${fmt(r.wall)} ${fmt(r.cpu)} ${fmt(r.main)} ${fmt(est)}    ${r.peak.toFixed(0).padStart(8)}${io}`);
 }
-console.log(`${'total'.padEnd(18)} ${fmt(sw)} ${fmt(sc)} ${fmt(sm)} ${fmt(se)}   (wall incl. read ${(totalWall / 1000).toFixed(2)} s)`);
+console.log(`${'total'.padEnd(18)} ${fmt(sw)} ${fmt(sc)} ${fmt(sm)} ${fmt(se)}   (wall incl. read ${(totalWall / 1000).toFixed(2)} s)${oocSlabs ? `; scratch I/O ${sr.toFixed(0)} MiB read, ${swr.toFixed(0)} MiB written = ${((sr + swr) / (scanBytes / 2 ** 20)).toFixed(1)}× the scan` : ''}`);
 console.log(`peak RSS ${(peak / 2 ** 20).toFixed(0)} MiB = ${(peak / scanBytes).toFixed(3)}× the scan; labels sha256 ${createHash('sha256').update(labels).digest('hex').slice(0, 24)}`);

@@ -24,6 +24,9 @@ export interface ScratchOptions {
   target?: string;
 }
 
+/** Bytes moved by every scratch volume of the process (benchmarks report the I/O per step). */
+export const scratchIo = { read: 0, written: 0 };
+
 export class ScratchVolume {
   readonly shape: Shape3;
   readonly dtype: DType;
@@ -64,6 +67,7 @@ export class ScratchVolume {
 
   private io(kind: 'read' | 'write', buf: VoxelArray, byteOffset: number): void {
     const bytes = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+    scratchIo[kind === 'read' ? 'read' : 'written'] += bytes.length;
     for (let done = 0; done < bytes.length; ) {
       const n = Math.min(MAX_IO_BYTES, bytes.length - done);
       const k = kind === 'read' ? fs.readSync(this.fd, bytes, done, n, byteOffset + done) : fs.writeSync(this.fd, bytes, done, n, byteOffset + done);

@@ -211,7 +211,9 @@ async function segmentOutOfCoreOn(source: VolumeSource, backend: ComputeBackend,
     progress('histogram', 0, 1);
     const floatBins = options.floatBins ?? 4096;
     let store = new ScratchStore(grey, labels, slabSlices);
-    const quickHist = await fullHistogramOfSlabs((visit) => store.sweep({ grey: true }, (w) => visit(w.grey)), store.greyDtype, 'calling-thread', floatBins);
+    // windows of a few million voxels are worth the workers (one bin table per task); thin ones are not
+    const histogramOn = slabSlices * plane >= 1 << 22 ? backend : 'calling-thread';
+    const quickHist = await fullHistogramOfSlabs((visit) => store.sweep({ grey: true }, (w) => visit(w.grey)), store.greyDtype, histogramOn, floatBins);
     const dn = denoiseDecision(mode, options, quickHist, (classOf, classes) =>
       estimateNoiseOfSlices((z) => grey.readSlices(z, z + 1) as GreyArray, shape, classOf, classes));
     lap('noise_estimate');

@@ -165,7 +165,8 @@ export class ScratchStore implements PhaseStore {
   }
   greySlices(z0: number, z1: number): GreyArray {
     const n = (z1 - z0) * this.plane();
-    if (this.sliceBuf.length < n) this.sliceBuf = allocate(this.grey.dtype, n) as GreyArray;
+    // shared: the components passes' mask fill reads these slices on the workers (class-masks.ts)
+    if (this.sliceBuf.length < n) this.sliceBuf = allocate(this.grey.dtype, n, true) as GreyArray;
     return this.grey.readSlices(z0, z1, this.sliceBuf) as GreyArray;
   }
   editLabels(z0: number, z1: number, edit: (labels: Uint8Array) => void): void {
