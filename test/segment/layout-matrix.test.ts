@@ -79,6 +79,9 @@ const CASES: Case[] = [
   { name: 'symmetric die wall', synth: { preset: 'symmetric', surroundings: 'die' }, layout: 'symmetric', floor: { ...SYMMETRIC, 2: 0.965 }, maeVoxels: 2 },
   { name: 'full cell', synth: { preset: 'fullcell' }, layout: 'full-cell', floor: { 0: 0.74, 1: 0.97, 2: 0.93, 4: 0.885 }, maeVoxels: 0.5, anyConfidence: true },
   { name: 'full cell air beyond', synth: { preset: 'fullcell', surroundings: 'air' }, layout: 'full-cell', floor: { 0: 0.74, 1: 0.97, 2: 0.93, 4: 0.885, 5: 0.98 }, maeVoxels: 0.5, anyConfidence: true },
+  // a deep separator (512 slices, 1.5 µm voxels): the Li end's 10 % band is mostly electrolyte, the
+  // NMC's end runs cover most columns — once read as a metal collector with confidence high, Li 0
+  { name: 'full cell, deep separator (512 slices)', synth: { preset: 'fullcell' }, shape: [512, L, L], layout: 'full-cell', floor: { 0: 0.79, 1: 0.97, 2: 0.96, 4: 0.88 }, maeVoxels: 0.5, anyConfidence: true },
   // five materials (air, Li, electrolyte, NMC, steel): the cathode is found inside the metal layer
   { name: 'full cell with plungers', synth: { preset: 'fullcell', surroundings: 'plunger' }, layout: 'full-cell', floor: { 0: 0.7, 1: 0.97, 2: 0.9, 3: 0.99, 4: 0.88, 5: 0.99 }, maeVoxels: 0.5 },
 ];

@@ -8,9 +8,9 @@
  * Complexity: one O(N) slice-fractions pass per candidate split; the no-collector test is O(nz).
  */
 import { histogramAbove, thresholdsFromHistogram, type Histogram } from '../histogram.js';
-import { classifier, endFraction } from './class-stats.js';
+import { classifier } from './class-stats.js';
 import { CATHODE } from './codes.js';
-import type { BrightLayout, SplitBelowMetal } from './collector.js';
+import { particlesAtEnd, type BrightLayout, type SplitBelowMetal } from './collector.js';
 import { cathodeBehindMetal } from './end-layers.js';
 import type { Thresholds } from './thresholds.js';
 import type { ClassPlan, StepContext } from './types.js';
@@ -48,9 +48,7 @@ export function cathodeWithoutCollector(ctx: StepContext, plan: ClassPlan, brigh
   const wanted = cathodeWanted(ctx);
   let { cathodeClass, cathodeEnd, cathodeInData } = plan;
   for (const end of ['start', 'end'] as const) {
-    const other = end === 'start' ? 'end' : 'start';
-    const fc = endFraction(f3, 2, end), fe = endFraction(f3, 1, end), fo = endFraction(f3, 2, other);
-    if (fc >= 0.15 && fc <= 0.9 && fe >= 0.05 && fo < 0.02 && !solidAt(2, end)) {
+    if (particlesAtEnd(f3, solidAt, end)) {
       cathodeInData = true;
       if (wanted) { cathodeClass = 2; cathodeEnd = end; }
     }

@@ -45,6 +45,16 @@ export interface SplitBelowMetal {
   cls4: ClassOf;
 }
 
+/**
+ * Class 2 (the brightest of three) as particles in an electrolyte matrix at one end: 15–90 % of the
+ * end slices, electrolyte mixed in (≥ 5 %), no slice solid (≥ 90 %), and absent (< 2 %) at the
+ * other end — a composite cathode, not a plunger or metal collector.
+ */
+export function particlesAtEnd(f3: Float64Array[], solidAt: BrightLayout['solidAt'], end: 'start' | 'end'): boolean {
+  const fc = endFraction(f3, 2, end), fe = endFraction(f3, 1, end), fo = endFraction(f3, 2, end === 'start' ? 'end' : 'start');
+  return fc >= 0.15 && fc <= 0.9 && fe >= 0.05 && fo < 0.02 && !solidAt(2, end);
+}
+
 export async function findCollector(ctx: StepContext, th3: Thresholds, gmmInfo: GmmInfo): Promise<BrightLayout> {
   const { store, options, lap, nz } = ctx;
   const cls = classifier(th3.thresholds);
@@ -86,7 +96,12 @@ export async function findCollector(ctx: StepContext, th3: Thresholds, gmmInfo: 
   };
   // the electrolyte is usually the bigger bright class; in a shallow scan a thick plunger can outweigh
   // it, which a solid, far brighter layer at an end still identifies
-  const metalLayer = metalSlabs.length > 0 && (bigger === 1 || (metalContrast >= 3.5 && metalSlabs.some((sl) => solidAt(2, sl.end))));
+  // a composite cathode's particles (NMC ≈ 2.7× the electrolyte's contrast) also form end runs in
+  // most columns; with no far brighter class, a brightest class that only partly fills its end, mixed
+  // with electrolyte, and is absent at the other end is that cathode (cathode.ts), not a metal layer.
+  // Depth decides nothing here: a deep separator can make the Li end's 10 % band electrolyte-dominated.
+  const cathodeLike = metalContrast < 3.5 && metalSlabs.every((sl) => particlesAtEnd(f3, solidAt, sl.end));
+  const metalLayer = metalSlabs.length > 0 && !cathodeLike && (bigger === 1 || (metalContrast >= 3.5 && metalSlabs.some((sl) => solidAt(2, sl.end))));
   // a shallow crop can hold more carbon collector than electrolyte: the middle class is still the
   // collector when the brightest is no metal (contrast < 3.5) and a solid layer of it (the electrolyte,
   // not a composite cathode's particles) fills the end opposite the middle-class slab

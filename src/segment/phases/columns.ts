@@ -40,9 +40,16 @@ export interface Columns {
 
 export const isLayer = (zone: number): boolean => zone === ZONE_LAYER || zone === ZONE_FAR_LAYER;
 
-/** Which end the collector is at: its layer's end, else the end where the electrolyte dominates less. */
+/**
+ * Which end the collector is at: its layer's end; with none in view, the end opposite a composite
+ * cathode (the Li side of a full cell), else the end where the electrolyte dominates less (its 10 %
+ * band: with a thin Li foil and a deep separator both ends can be mostly electrolyte, so the cathode,
+ * when there is one, decides).
+ */
 export function collectorAtStartOf(plan: ClassPlan, f3: Float64Array[]): boolean {
-  return plan.slab ? plan.slab.end === 'start' : endFraction(f3, plan.electrolyteClass, 'end') >= endFraction(f3, plan.electrolyteClass, 'start');
+  if (plan.slab) return plan.slab.end === 'start';
+  if (plan.cathodeEnd) return plan.cathodeEnd === 'end';
+  return endFraction(f3, plan.electrolyteClass, 'end') >= endFraction(f3, plan.electrolyteClass, 'start');
 }
 
 export async function columnLayout(ctx: StepContext, plan: ClassPlan, f3: Float64Array[]): Promise<Columns> {
