@@ -76,12 +76,18 @@ const CASES: Case[] = [
   { name: 'symmetric plungers + air', synth: { preset: 'symmetric', surroundings: 'plunger' }, layout: 'symmetric', floor: SYMMETRIC, maeVoxels: 0.5 },
   { name: 'symmetric plungers, FOV, tilt 8°', synth: { preset: 'symmetric', surroundings: 'plunger', fov: 'circle', tiltDeg: 8 }, layout: 'symmetric', floor: { ...SYMMETRIC, 255: 0.999 }, maeVoxels: 1.5 },
   { name: 'symmetric bowed 20 µm, plungers', synth: { preset: 'symmetric', bowUm: 20, surroundings: 'plunger' }, layout: 'symmetric', floor: SYMMETRIC, maeVoxels: 0.5 },
+  // a deep separator (512 slices): each cropped foil is 46 % of its end's 10 % band, so only the
+  // outer 2.5 % shows the far Li layer — once 'unknown', both foils labelled outside
+  { name: 'symmetric, deep separator (512 slices)', synth: { preset: 'symmetric', seed: 1 }, shape: [512, L, L], layout: 'symmetric', floor: SYMMETRIC, maeVoxels: 0.5 },
   { name: 'symmetric die wall', synth: { preset: 'symmetric', surroundings: 'die' }, layout: 'symmetric', floor: { ...SYMMETRIC, 2: 0.965 }, maeVoxels: 2 },
   { name: 'full cell', synth: { preset: 'fullcell' }, layout: 'full-cell', floor: { 0: 0.74, 1: 0.97, 2: 0.93, 4: 0.885 }, maeVoxels: 0.5, anyConfidence: true },
   { name: 'full cell air beyond', synth: { preset: 'fullcell', surroundings: 'air' }, layout: 'full-cell', floor: { 0: 0.74, 1: 0.97, 2: 0.93, 4: 0.885, 5: 0.98 }, maeVoxels: 0.5, anyConfidence: true },
   // a deep separator (512 slices, 1.5 µm voxels): the Li end's 10 % band is mostly electrolyte, the
   // NMC's end runs cover most columns — once read as a metal collector with confidence high, Li 0
   { name: 'full cell, deep separator (512 slices)', synth: { preset: 'fullcell' }, shape: [512, L, L], layout: 'full-cell', floor: { 0: 0.79, 1: 0.97, 2: 0.96, 4: 0.88 }, maeVoxels: 0.5, anyConfidence: true },
+  // a thin separator (100 slices: Li 20, separator ≈ 20, composite 60): the NMC class outweighs the
+  // electrolyte and the separator is a middle-grey slab at one end, read as a carbon collector (GAPS)
+  { name: 'full cell, thin separator (100 slices)', synth: { preset: 'fullcell' }, shape: [100, L, L], layout: 'full-cell', floor: {}, mustBeLow: true },
   // five materials (air, Li, electrolyte, NMC, steel): the cathode is found inside the metal layer
   { name: 'full cell with plungers', synth: { preset: 'fullcell', surroundings: 'plunger' }, layout: 'full-cell', floor: { 0: 0.7, 1: 0.97, 2: 0.9, 3: 0.99, 4: 0.88, 5: 0.99 }, maeVoxels: 0.5 },
 ];
@@ -92,6 +98,7 @@ const GAPS = [
   'Li in the depleted cell (0.885): where the Li is gone a ≈ 1.8-voxel void gap between collector and electrolyte blurs to the grey of Li at the collector (median 3100 vs 2940 after the median filter): 4 400 of the 7 700 false Li voxels; counted right, Li would be 0.93',
   'electrolyte and cathode in the full cells (0.92–0.94, 0.89): NMC particles 3–7 voxels across blur into the matrix; the oracle above reaches electrolyte 0.94 / cathode 0.90 on the median-filtered scan and 0.97 / 0.94 on the noise-free image. The pores by the Li anode are nearly as bright as Li (void | Li ≈ 1.3–1.5 σ, at the QC limit 1.5: the verdict is not asserted)',
   'void in the symmetric FOV / die-wall cases (0.82): at the oracle on the median-filtered scan (0.86, 0.83)',
+  'full cell with a thin separator (100 slices: composite 60 % of the depth): read as anode-free with the separator as a carbon collector, QC low (fallback rules, two grey populations in the electrolyte label). Telling the separator from a carbon foil by "particles at the opposite end" fails on an undenoised anode-free scan (noise mixes the electrolyte\'s end slices the same way): not solved',
   'outside 0.91 in the anode-free plunger + air case: the slice of air at the steel face (grey ≈ 9 200 through blur and fringe) is nearer the level of the carbon foil, which shares the collector label, than the air\'s',
 ];
 

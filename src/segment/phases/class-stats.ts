@@ -62,10 +62,10 @@ export async function sliceFractions(store: PhaseStore, cls: ClassOf, K: number)
   return f;
 }
 
-/** Mean fraction of class c over the last 10 % (≥ 2) slices at one end. */
-export function endFraction(f: Float64Array[], c: number, end: 'start' | 'end'): number {
+/** Mean fraction of class c over the last 10 % (or `depth`; ≥ 2) slices at one end. */
+export function endFraction(f: Float64Array[], c: number, end: 'start' | 'end', depth = 0.1): number {
   const nz = f[0].length;
-  const m = Math.max(2, Math.round(0.1 * nz));
+  const m = Math.max(2, Math.round(depth * nz));
   let s = 0;
   for (let k = 0; k < Math.min(m, nz); k++) s += f[c][end === 'start' ? k : nz - 1 - k];
   return s / Math.min(m, nz);

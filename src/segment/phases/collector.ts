@@ -94,13 +94,13 @@ export async function findCollector(ctx: StepContext, th3: Thresholds, gmmInfo: 
     for (let k = 0; k < q; k++) if (f3[c][end === 'start' ? k : nz - 1 - k] >= 0.9) return true;
     return false;
   };
-  // the electrolyte is usually the bigger bright class; in a shallow scan a thick plunger can outweigh
-  // it, which a solid, far brighter layer at an end still identifies
   // a composite cathode's particles (NMC ≈ 2.7× the electrolyte's contrast) also form end runs in
   // most columns; with no far brighter class, a brightest class that only partly fills its end, mixed
   // with electrolyte, and is absent at the other end is that cathode (cathode.ts), not a metal layer.
   // Depth decides nothing here: a deep separator can make the Li end's 10 % band electrolyte-dominated.
   const cathodeLike = metalContrast < 3.5 && metalSlabs.every((sl) => particlesAtEnd(f3, solidAt, sl.end));
+  // the electrolyte is usually the bigger bright class; in a shallow scan a thick plunger can outweigh
+  // it, which a solid, far brighter layer at an end still identifies
   const metalLayer = metalSlabs.length > 0 && !cathodeLike && (bigger === 1 || (metalContrast >= 3.5 && metalSlabs.some((sl) => solidAt(2, sl.end))));
   // a shallow crop can hold more carbon collector than electrolyte: the middle class is still the
   // collector when the brightest is no metal (contrast < 3.5) and a solid layer of it (the electrolyte,

@@ -66,9 +66,13 @@ export async function columnLayout(ctx: StepContext, plan: ClassPlan, f3: Float6
   const farOuter = table(nz);
   const twoCollectors = plan.endSlabs.length === 2;
   // a Li layer beyond the electrolyte's far face: collectors at both ends, or low density dominating
-  // the far end (symmetric cell cropped inside its Li foils); a requested layout decides it
+  // the far end (symmetric cell cropped inside its Li foils) — in the 10 % band or, as a foil of
+  // fixed thickness is a smaller part of a deeper stack (512 slices: 46 % of the 10 % band), in the
+  // outer 2.5 % — not where a composite cathode ends the stack (air beyond it is low density too);
+  // a requested layout decides it
   const farEnd = collectorAtStart ? 'end' : 'start';
-  const farLayerInData = twoCollectors || endFraction(f3, 0, farEnd) >= 0.5;
+  const lowAtFar = plan.cathodeEnd !== farEnd && (endFraction(f3, 0, farEnd) >= 0.5 || endFraction(f3, 0, farEnd, 0.025) >= 0.5);
+  const farLayerInData = twoCollectors || lowAtFar;
   const wantLayout = options.layout ?? 'auto';
   const farLayer = wantLayout === 'symmetric' ? true : wantLayout !== 'auto' ? false : farLayerInData;
   const faces: ColumnFaces = { collectorAtStart, oz, collOuter, collInner, elSurf, elBack, farInner, farOuter };
