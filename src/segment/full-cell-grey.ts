@@ -24,6 +24,7 @@
 import { gaussianWeights } from '../compute/reference.js';
 import { planSlabs } from '../compute/slabs.js';
 import type { ComputeBackend, GreyArray } from '../compute/types.js';
+import type { ScratchVolume } from '../io/scratch-volume.js';
 import { allocate, type Shape3 } from '../io/volume.js';
 import { segmentPhases } from './phases.js';
 import { COLLECTOR, OUTSIDE } from './phases/codes.js';
@@ -57,6 +58,10 @@ export class CentralCrop {
     this.x0 = (nx - cx) >> 1;
     this.data = make(nz * cy * cx);
   }
+  /** First row of the crop in each slice. */
+  get rowStart(): number {
+    return this.y0;
+  }
   /** Slices [z0, z1) of the volume (`slab` holds exactly those). */
   add(slab: GreyArray, z0: number, z1: number): void {
     const [, ny, nx] = this.full;
@@ -65,6 +70,16 @@ export class CentralCrop {
       for (let y = 0; y < cy; y++) {
         const from = (z - z0) * ny * nx + (y + this.y0) * nx + this.x0;
         this.data.set(slab.subarray(from, from + cx) as ArrayLike<number> & GreyArray, (z * cy + y) * cx);
+      }
+  }
+  /** The crop's rows of every slice, a [nz, cy, nx] block (ScratchVolume.readRows). */
+  addRows(rows: GreyArray): void {
+    const [nz, cy, cx] = this.shape;
+    const nx = this.full[2];
+    for (let z = 0; z < nz; z++)
+      for (let y = 0; y < cy; y++) {
+        const from = (z * cy + y) * nx + this.x0;
+        this.data.set(rows.subarray(from, from + cx) as ArrayLike<number> & GreyArray, (z * cy + y) * cx);
       }
   }
 }
@@ -148,4 +163,42 @@ export async function fullCellSecondPass(ctx: Omit<PhaseContext, 'store'>, raw: 
   const { taken, changed } = mergeLabels(store2.labels, labels1);
   res.decisions.push(secondPassDecision(changed, taken, labels1.length));
   return { labels: store2.labels, res };
+}
+
+/** The predictor streamed: the crop's rows read from the grey scratch file. */
+export async function fullCellLikelyStreamed(backend: ComputeBackend, grey: ScratchVolume, options: SegmentOptions, method: 'otsu' | 'gmm'): Promise<boolean> {
+  const dtype = grey.dtype as 'uint8' | 'uint16' | 'float32';
+  const crop = new CentralCrop(grey.shape, (n) => allocate(dtype, n) as GreyArray);
+  crop.addRows(grey.readRows(crop.rowStart, crop.rowStart + crop.shape[1]) as GreyArray);
+  return fullCellLikely(backend, crop, options, method);
+}
+
+/** Pass 2's grey streamed into `out`: the Gaussian of `raw` over windows of slabs plus its halo, the median where pass 1 said collector or outside. Returns the widest window (voxels). */
+export async function secondPassGreyStreamed(backend: ComputeBackend, raw: ScratchVolume, median: ScratchVolume, labels1: ScratchVolume, out: ScratchVolume, slabSlices: number): Promise<number> {
+  const [nz, ny, nx] = raw.shape;
+  const plane = ny * nx;
+  const halo = (gaussianWeights(FULL_CELL_SIGMA).length - 1) / 2;
+  let widest = 0;
+  for (const { lo, hi, z0, z1 } of planSlabs(nz, slabSlices, halo)) {
+    widest = Math.max(widest, (hi - lo) * plane);
+    const g = await backend.gaussian(raw.readSlices(lo, hi) as GreyArray, [hi - lo, ny, nx], [FULL_CELL_SIGMA, FULL_CELL_SIGMA, FULL_CELL_SIGMA]);
+    const o = allocate(raw.dtype, (z1 - z0) * plane) as GreyArray;
+    roundInto(g.subarray((z0 - lo) * plane, (z1 - lo) * plane), o);
+    hybridGrey(o, median.readSlices(z0, z1) as GreyArray, labels1.readSlices(z0, z1) as Uint8Array);
+    out.writeSlices(z0, o);
+  }
+  return widest;
+}
+
+/** mergeLabels slab by slab over scratch label volumes (`labels2` rewritten). */
+export function mergeLabelsStreamed(labels2: ScratchVolume, labels1: ScratchVolume, slabSlices: number): { taken: number; changed: number } {
+  let taken = 0, changed = 0;
+  for (const { z0, z1 } of planSlabs(labels1.shape[0], slabSlices, 0)) {
+    const l2 = labels2.readSlices(z0, z1) as Uint8Array;
+    const r = mergeLabels(l2, labels1.readSlices(z0, z1) as Uint8Array);
+    labels2.writeSlices(z0, l2);
+    taken += r.taken;
+    changed += r.changed;
+  }
+  return { taken, changed };
 }
