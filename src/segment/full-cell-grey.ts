@@ -165,12 +165,17 @@ export async function fullCellSecondPass(ctx: Omit<PhaseContext, 'store'>, raw: 
   return { labels: store2.labels, res };
 }
 
-/** The predictor streamed: the crop's rows read from the grey scratch file. */
-export async function fullCellLikelyStreamed(backend: ComputeBackend, grey: ScratchVolume, options: SegmentOptions, method: 'otsu' | 'gmm'): Promise<boolean> {
+/** The central crop of a scratch volume: its rows read in one pass. */
+export function cropOfScratch(grey: ScratchVolume): CentralCrop {
   const dtype = grey.dtype as 'uint8' | 'uint16' | 'float32';
   const crop = new CentralCrop(grey.shape, (n) => allocate(dtype, n) as GreyArray);
   crop.addRows(grey.readRows(crop.rowStart, crop.rowStart + crop.shape[1]) as GreyArray);
-  return fullCellLikely(backend, crop, options, method);
+  return crop;
+}
+
+/** The predictor streamed: the crop read from the grey scratch file. */
+export async function fullCellLikelyStreamed(backend: ComputeBackend, grey: ScratchVolume, options: SegmentOptions, method: 'otsu' | 'gmm'): Promise<boolean> {
+  return fullCellLikely(backend, cropOfScratch(grey), options, method);
 }
 
 /** Pass 2's grey streamed into `out`: the Gaussian of `raw` over windows of slabs plus its halo, the median where pass 1 said collector or outside. Returns the widest window (voxels). */

@@ -7,8 +7,9 @@
 import { describe, expect, it } from 'vitest';
 import { generatePhantom, type PresetName, type SynthOptions } from '../../src/synth/index.js';
 import { segment, segmentOutOfCore } from '../../src/segment/index.js';
-import { fullCellLikelyInMemory, gaussianSameType, hybridGrey, mergeLabels, FULL_CELL_SIGMA } from '../../src/segment/full-cell-grey.js';
+import { CentralCrop, cropOfScratch, fullCellLikelyInMemory, gaussianSameType, hybridGrey, mergeLabels, FULL_CELL_SIGMA } from '../../src/segment/full-cell-grey.js';
 import { memorySource } from '../../src/io/source.js';
+import { ScratchVolume } from '../../src/io/scratch-volume.js';
 import type { Shape3 } from '../../src/io/volume.js';
 import { testBackend } from './backend.js';
 import { dice } from './metrics.js';
@@ -99,6 +100,25 @@ describe('full-cell second pass', () => {
     const g = Uint16Array.from([10, 20, 30, 40, 50, 60]);
     hybridGrey(g, Uint16Array.from([1, 2, 3, 4, 5, 6]), Uint8Array.from([0, 3, 1, 5, 4, 2]));
     expect(Array.from(g)).toEqual([10, 2, 30, 4, 50, 60]);
+  });
+
+  it('CentralCrop: the scratch file read by rows and the slabs in memory give the central 64 × 64 columns', () => {
+    const shape: Shape3 = [5, 90, 70];
+    const [nz, ny, nx] = shape;
+    const vol = Uint16Array.from({ length: nz * ny * nx }, (_, i) => i % 65521);
+    const bySlabs = new CentralCrop(shape, (n) => new Uint16Array(n));
+    bySlabs.add(vol.subarray(0, 2 * ny * nx), 0, 2);
+    bySlabs.add(vol.subarray(2 * ny * nx), 2, nz);
+    expect(bySlabs.shape).toEqual([5, 64, 64]);
+    // voxel (z, y, x) of the crop is (z, 13 + y, 3 + x) of the volume
+    for (const [z, y, x] of [[0, 0, 0], [4, 63, 63], [2, 10, 50]]) expect(bySlabs.data[(z * 64 + y) * 64 + x]).toBe(vol[(z * ny + 13 + y) * nx + 3 + x]);
+    const scratch = ScratchVolume.create(shape, 'uint16');
+    try {
+      scratch.writeSlices(0, vol);
+      expect(Array.from(cropOfScratch(scratch).data)).toEqual(Array.from(bySlabs.data));
+    } finally {
+      scratch.discard();
+    }
   });
 
   it('gaussianSameType over windows of 3 slices equals the whole-volume Gaussian, rounded', async () => {
