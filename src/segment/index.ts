@@ -26,7 +26,7 @@ import { fullHistogram, minMax, requireContrast, summarise, thresholdsFromHistog
 import { estimateNoise } from './noise.js';
 import { cleanup } from './cleanup.js';
 import { segmentPhases } from './phases.js';
-import { fullCellLikelyInMemory, fullCellSecondPass, secondPassAllowed } from './full-cell-grey.js';
+import { secondPassLikelyInMemory, secondPassInMemory, secondPassAllowed, secondPassWanted } from './second-pass.js';
 import { MemoryStore } from './store.js';
 import { prepareFrame, qcFieldOfView, type Frame } from './frame.js';
 import { denoiseDecision, denoiseReport, invertGrey, labelStats, phasesReport, stageTimer } from './common.js';
@@ -105,8 +105,8 @@ async function segmentOn(scan: Volume, backend: ComputeBackend, options: Segment
   // 2. Denoise.
   progress('denoise', 0, 1);
   let work: GreyArray = grey;
-  // a full cell gets a second pass on the scan itself (full-cell-grey.ts): then the median goes to a copy
-  const twoPass = secondPassAllowed(mode, options, dn.applied) && (await fullCellLikelyInMemory(backend, grey, shape, options, method));
+  // all cells but anode-free get a second pass on the scan itself (second-pass.ts): then the median goes to a copy
+  const twoPass = secondPassAllowed(mode, options, dn.applied) && (await secondPassLikelyInMemory(backend, grey, shape, options, method));
   if (dn.applied === 'median') {
     work = await backend.median3(grey, shape, (owned || options.inPlace) && !twoPass ? grey : undefined);
   } else if (dn.applied === 'gaussian') {
@@ -147,8 +147,8 @@ async function segmentOn(scan: Volume, backend: ComputeBackend, options: Segment
     const fr = frame!;
     let store = new MemoryStore(work, shape);
     let res = await segmentPhases({ store, spacing: spacing ?? null, backend, method, options, progress, lap });
-    if (twoPass && res.layout.cathode) {
-      const second = await fullCellSecondPass({ spacing: spacing ?? null, backend, method, options, progress, lap: (name) => lap(`full_cell_${name}`) }, grey, work, store.labels, shape);
+    if (twoPass && secondPassWanted(res.layout)) {
+      const second = await secondPassInMemory({ spacing: spacing ?? null, backend, method, options, progress, lap: (name) => lap(`pass2_${name}`) }, grey, work, store.labels, shape, res);
       // the report and QC read the median grey, as for every other cell
       store = new MemoryStore(work, shape, second.labels);
       res = second.res;

@@ -32,7 +32,7 @@ import { cleanupActive, emptyCleanupReport } from './cleanup.js';
 import { fullHistogramOfSlabs, minMax } from './histogram.js';
 import { estimateNoiseOfSlices } from './noise.js';
 import { CC_SLAB_VOXELS, segmentPhases } from './phases.js';
-import { FULL_CELL_SIGMA, fullCellLikelyStreamed, mergeLabelsStreamed, secondPassAllowed, secondPassDecision, secondPassGreyStreamed } from './full-cell-grey.js';
+import { SECOND_PASS_SIGMA, secondPassLikelyStreamed, mergeLabelsStreamed, secondPassAllowed, secondPassDecision, secondPassGreyStreamed, secondPassRejected, secondPassWanted } from './second-pass.js';
 import { MAX_HALO, ScratchStore } from './store.js';
 import { detectFrame, markOutside, qcFieldOfView } from './frame.js';
 import { canonicalShape, canonicalSpacing, fillOutsideFieldOfView } from './orient.js';
@@ -216,8 +216,8 @@ async function segmentOutOfCoreOn(source: VolumeSource, backend: ComputeBackend,
     const dn = denoiseDecision(mode, options, quickHist, (classOf, classes) =>
       estimateNoiseOfSlices((z) => grey.readSlices(z, z + 1) as GreyArray, shape, classOf, classes));
     lap('noise_estimate');
-    // a full cell gets a second pass on the scan itself (full-cell-grey.ts): then the median goes to a copy
-    const twoPass = secondPassAllowed(mode, options, dn.applied) && (await fullCellLikelyStreamed(backend, grey, options, method));
+    // all cells but anode-free get a second pass on the scan itself (second-pass.ts): then the median goes to a copy
+    const twoPass = secondPassAllowed(mode, options, dn.applied) && (await secondPassLikelyStreamed(backend, grey, options, method));
     let raw: ScratchVolume | null = null;
 
     // 2. Denoise slab by slab (window = slab + the filter's halo).
@@ -273,27 +273,33 @@ async function segmentOutOfCoreOn(source: VolumeSource, backend: ComputeBackend,
 
     // 3. Phases (same kernels as in memory, over slabs).
     let res = await segmentPhases({ store, spacing: spacing ?? null, backend, method, options, progress, lap, ccSlabSlices: slabSlices, changeChunkEntries: ooc.changeChunkEntries });
-    if (raw && res.layout.cathode) {
+    if (raw && secondPassWanted(res.layout)) {
       // pass 2 (as in memory): Gaussian grey, phases again, pass 1's collector and outside kept
       const grey2 = make(greyDtype);
       // window: scan + float32 temporary and output of the Gaussian; interior: median, labels, pass-2 grey
-      const halo = (gaussianWeights(FULL_CELL_SIGMA).length - 1) / 2;
+      const halo = (gaussianWeights(SECOND_PASS_SIGMA).length - 1) / 2;
       const gSlices = Math.max(1, Math.min(nz, Math.floor(ooc.slabSlices ?? slicesPerSlab(ooc.budgetBytes, plane * (3 * gb + 8 + 1 + BACKEND_BYTES_PER_WINDOW_VOXEL), nz, halo, fixed))));
       maxWindow = Math.max(maxWindow, await secondPassGreyStreamed(backend, raw, grey, labels, grey2, gSlices));
       drop(raw);
       raw = null;
       const labels2 = make('uint8');
       const store2 = new ScratchStore(grey2, labels2, slabSlices);
-      const res2 = await segmentPhases({ store: store2, spacing: spacing ?? null, backend, method, options, progress, lap: (name) => lap(`full_cell_${name}`), ccSlabSlices: slabSlices, changeChunkEntries: ooc.changeChunkEntries });
+      const res2 = await segmentPhases({ store: store2, spacing: spacing ?? null, backend, method, options, progress, lap: (name) => lap(`pass2_${name}`), ccSlabSlices: slabSlices, changeChunkEntries: ooc.changeChunkEntries });
       maxWindow = Math.max(maxWindow, store2.maxWindowVoxels);
-      const { taken, changed } = mergeLabelsStreamed(labels2, labels, slabSlices);
-      res2.decisions.push(secondPassDecision(changed, taken, n));
       drop(grey2);
-      drop(labels);
-      labels = labels2;
+      const rejected = secondPassRejected(res, res2);
+      if (rejected) {
+        res.decisions.push(rejected);
+        drop(labels2);
+      } else {
+        const { taken, changed } = mergeLabelsStreamed(labels2, labels, slabSlices);
+        res2.decisions.push(secondPassDecision(changed, taken, n));
+        drop(labels);
+        labels = labels2;
+        res = res2;
+      }
       // the report and QC read the median grey, as for every other cell
       store = new ScratchStore(grey, labels, slabSlices);
-      res = res2;
     }
     if (raw) drop(raw);
     res.decisions.unshift(...frame.decisions);

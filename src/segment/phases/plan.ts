@@ -1,7 +1,7 @@
 /**
  * Step 1 as one call: intensity classes and which phase each is (collector, a plunger behind it, a
- * composite cathode, electrolyte). `segmentPhases` runs it on the denoised volume; the full-cell
- * predictor (../full-cell-grey.ts) runs it on a small central crop before the denoise.
+ * composite cathode, electrolyte). `segmentPhases` runs it on the denoised volume; the second pass's
+ * predictor (../second-pass.ts) runs it on a small central crop before the denoise.
  */
 import type { Histogram } from '../histogram.js';
 import { cathodeInMetal, cathodeWanted, cathodeWithoutCollector } from './cathode.js';
