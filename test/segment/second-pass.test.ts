@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { generatePhantom, type PresetName, type SynthOptions } from '../../src/synth/index.js';
 import { segment, segmentOutOfCore } from '../../src/segment/index.js';
-import { CentralCrop, cropOfScratch, secondPassLikelyInMemory, gaussianSameType, hybridGrey, mergeLabels, SECOND_PASS_SIGMA, secondPassRejected } from '../../src/segment/second-pass.js';
+import { CentralCrop, cropOfScratch, secondPassLikelyInMemory, gaussianSameType, hybridGrey, mergeLabels, SECOND_PASS_SIGMA, secondPassRejected, secondPassWanted } from '../../src/segment/second-pass.js';
 import type { PhaseResult } from '../../src/segment/phases/types.js';
 import { memorySource } from '../../src/io/source.js';
 import { ScratchVolume } from '../../src/io/scratch-volume.js';
@@ -83,17 +83,23 @@ describe('second phase pass', () => {
       ['depleted', {}, false],
     ];
     for (const [preset, synth, want] of cases) {
-      // the matrix's 96 columns (at 80 the die wall enters the crop and the predictor says yes: the
-      // scan is then kept at a memory cost only, as pass 2 runs where pass 1 finds no anode-free cell)
+      // the matrix's 96 columns (at 80 the plated die-wall scan's crop reads a collector that is not
+      // carbon: the scan would be kept at a memory cost only, pass 2 running only after pass 1)
       const shape: Shape3 = [preset === 'plated' || preset === 'depleted' ? 160 : 200, 96, 96];
       const p = generatePhantom({ preset, seed: 3, shape, ...synth });
       expect(await secondPassLikelyInMemory(backend, p.scan.data as Uint16Array, shape, {}, 'otsu'), `${preset} ${JSON.stringify(synth)}`).toBe(want);
     }
   });
 
-  it('pass 2 stands only where it finds pass 1\'s layout', () => {
+  it('pass 2 runs after pass 1 finds a full cell, a symmetric cell or a Li foil, and stands only where it finds the same layout', () => {
     const layout = { collector: 'metal', electrodes: 1, li_column_coverage: 1, cathode: false } as PhaseResult['layout'];
     const res = (l: Partial<PhaseResult['layout']>) => ({ layout: { ...layout, ...l }, decisions: [] }) as unknown as PhaseResult;
+    expect(secondPassWanted(layout)).toBe(true); // li-foil
+    expect(secondPassWanted({ ...layout, electrodes: 2 })).toBe(true); // symmetric
+    expect(secondPassWanted({ ...layout, collector: 'none', cathode: true })).toBe(true); // full cell
+    expect(secondPassWanted({ ...layout, collector: 'carbon' })).toBe(false); // anode-free
+    expect(secondPassWanted({ ...layout, li_column_coverage: 0.9 })).toBe(false); // anode-free: Li missing from columns
+    expect(secondPassWanted({ ...layout, collector: 'none', electrodes: 0 })).toBe(false); // unknown
     expect(secondPassRejected(res({}), res({ li_column_coverage: 0.995 }))).toBeNull();
     // li-foil → anode-free (Li missing from columns), → symmetric, → full cell
     expect(secondPassRejected(res({}), res({ li_column_coverage: 0.9 }))?.evidence).toEqual({ pass1: 'li-foil', pass2: 'anode-free' });
