@@ -217,7 +217,7 @@ async function segmentOutOfCoreOn(source: VolumeSource, backend: ComputeBackend,
       estimateNoiseOfSlices((z) => grey.readSlices(z, z + 1) as GreyArray, shape, classOf, classes));
     lap('noise_estimate');
     // all cells but anode-free get a second pass on the scan itself (second-pass.ts): then the median goes to a copy
-    const twoPass = secondPassAllowed(mode, options, dn.applied) && (await secondPassLikelyStreamed(backend, grey, options, method));
+    const twoPass = secondPassAllowed(mode, options, dn.applied) && (await secondPassLikelyStreamed(backend, grey, slabSlices, options, method));
     let raw: ScratchVolume | null = null;
 
     // 2. Denoise slab by slab (window = slab + the filter's halo).

@@ -61,10 +61,6 @@ export class CentralCrop {
     this.x0 = (nx - cx) >> 1;
     this.data = make(nz * cy * cx);
   }
-  /** First row of the crop in each slice. */
-  get rowStart(): number {
-    return this.y0;
-  }
   /** Slices [z0, z1) of the volume (`slab` holds exactly those). */
   add(slab: GreyArray, z0: number, z1: number): void {
     const [, ny, nx] = this.full;
@@ -73,16 +69,6 @@ export class CentralCrop {
       for (let y = 0; y < cy; y++) {
         const from = (z - z0) * ny * nx + (y + this.y0) * nx + this.x0;
         this.data.set(slab.subarray(from, from + cx) as ArrayLike<number> & GreyArray, (z * cy + y) * cx);
-      }
-  }
-  /** The crop's rows of every slice, a [nz, cy, nx] block (ScratchVolume.readRows). */
-  addRows(rows: GreyArray): void {
-    const [nz, cy, cx] = this.shape;
-    const nx = this.full[2];
-    for (let z = 0; z < nz; z++)
-      for (let y = 0; y < cy; y++) {
-        const from = (z * cy + y) * nx + this.x0;
-        this.data.set(rows.subarray(from, from + cx) as ArrayLike<number> & GreyArray, (z * cy + y) * cx);
       }
   }
 }
@@ -197,17 +183,18 @@ export async function secondPassInMemory(ctx: Omit<PhaseContext, 'store'>, raw: 
   return { labels: store2.labels, res };
 }
 
-/** The central crop of a scratch volume: its rows read in one pass. */
-export function cropOfScratch(grey: ScratchVolume): CentralCrop {
+/** The central crop of a scratch volume, read by slabs of `slabSlices` (the memory budget's), one buffer for all. */
+export function cropOfScratch(grey: ScratchVolume, slabSlices: number): CentralCrop {
   const dtype = grey.dtype as 'uint8' | 'uint16' | 'float32';
   const crop = new CentralCrop(grey.shape, (n) => allocate(dtype, n) as GreyArray);
-  crop.addRows(grey.readRows(crop.rowStart, crop.rowStart + crop.shape[1]) as GreyArray);
+  const buf = allocate(dtype, Math.min(slabSlices, grey.shape[0]) * grey.shape[1] * grey.shape[2]);
+  for (const { z0, z1 } of planSlabs(grey.shape[0], slabSlices, 0)) crop.add(grey.readSlices(z0, z1, buf) as GreyArray, z0, z1);
   return crop;
 }
 
 /** The predictor streamed: the crop read from the grey scratch file. */
-export async function secondPassLikelyStreamed(backend: ComputeBackend, grey: ScratchVolume, options: SegmentOptions, method: 'otsu' | 'gmm'): Promise<boolean> {
-  return secondPassLikely(backend, cropOfScratch(grey), options, method);
+export async function secondPassLikelyStreamed(backend: ComputeBackend, grey: ScratchVolume, slabSlices: number, options: SegmentOptions, method: 'otsu' | 'gmm'): Promise<boolean> {
+  return secondPassLikely(backend, cropOfScratch(grey, slabSlices), options, method);
 }
 
 /** Pass 2's grey streamed into `out`: the Gaussian of `raw` over windows of slabs plus its halo, the median where pass 1 said collector or outside. Returns the widest window (voxels). */
