@@ -205,7 +205,7 @@ export async function phasesReport(a: {
  * missing from some columns, else 'li-foil' (a foil on a metal collector or plunger, or a foil with no
  * collector in view); nothing else is a layout these steps know.
  */
-function layoutName(l: PhaseResult['layout']): LayoutName {
+export function layoutName(l: PhaseResult['layout']): LayoutName {
   if (l.cathode) return 'full-cell';
   if (l.electrodes === 2) return 'symmetric';
   if (l.collector === 'none') return l.electrodes === 1 ? 'li-foil' : 'unknown';

@@ -26,6 +26,7 @@ import { fullHistogram, minMax, requireContrast, summarise, thresholdsFromHistog
 import { estimateNoise } from './noise.js';
 import { cleanup } from './cleanup.js';
 import { segmentPhases } from './phases.js';
+import { secondPassLikelyInMemory, secondPassInMemory, secondPassAllowed, secondPassWanted } from './second-pass.js';
 import { MemoryStore } from './store.js';
 import { prepareFrame, qcFieldOfView, type Frame } from './frame.js';
 import { denoiseDecision, denoiseReport, invertGrey, labelStats, phasesReport, stageTimer } from './common.js';
@@ -104,8 +105,10 @@ async function segmentOn(scan: Volume, backend: ComputeBackend, options: Segment
   // 2. Denoise.
   progress('denoise', 0, 1);
   let work: GreyArray = grey;
+  // all cells but anode-free get a second pass on the scan itself (second-pass.ts): then the median goes to a copy
+  const twoPass = secondPassAllowed(mode, options, dn.applied) && (await secondPassLikelyInMemory(backend, grey, shape, options, method));
   if (dn.applied === 'median') {
-    work = await backend.median3(grey, shape, owned || options.inPlace ? grey : undefined);
+    work = await backend.median3(grey, shape, (owned || options.inPlace) && !twoPass ? grey : undefined);
   } else if (dn.applied === 'gaussian') {
     const s = dn.sigma;
     work = await backend.gaussian(grey, shape, [s, s, s]);
@@ -142,8 +145,14 @@ async function segmentOn(scan: Volume, backend: ComputeBackend, options: Segment
     };
   } else {
     const fr = frame!;
-    const store = new MemoryStore(work, shape);
-    const res = await segmentPhases({ store, spacing: spacing ?? null, backend, method, options, progress, lap });
+    let store = new MemoryStore(work, shape);
+    let res = await segmentPhases({ store, spacing: spacing ?? null, backend, method, options, progress, lap });
+    if (twoPass && secondPassWanted(res.layout)) {
+      const second = await secondPassInMemory({ spacing: spacing ?? null, backend, method, options, progress, lap: (name) => lap(`pass2_${name}`) }, grey, work, store.labels, shape, res);
+      // the report and QC read the median grey, as for every other cell
+      store = new MemoryStore(work, shape, second.labels);
+      res = second.res;
+    }
     res.decisions.unshift(...fr.decisions);
     const cl = await cleanup(store.labels, shape, backend, 4, options.minIslandVoxels ?? 0, options.fillHoles ?? false);
     fr.markOutside(store.labels);

@@ -32,6 +32,7 @@ import { cleanupActive, emptyCleanupReport } from './cleanup.js';
 import { fullHistogramOfSlabs, minMax } from './histogram.js';
 import { estimateNoiseOfSlices } from './noise.js';
 import { CC_SLAB_VOXELS, segmentPhases } from './phases.js';
+import { SECOND_PASS_SIGMA, secondPassLikelyStreamed, mergeLabelsStreamed, secondPassAllowed, secondPassDecision, secondPassGreyStreamed, secondPassRejected, secondPassWanted } from './second-pass.js';
 import { MAX_HALO, ScratchStore } from './store.js';
 import { detectFrame, markOutside, qcFieldOfView } from './frame.js';
 import { canonicalShape, canonicalSpacing, fillOutsideFieldOfView } from './orient.js';
@@ -204,7 +205,7 @@ async function segmentOutOfCoreOn(source: VolumeSource, backend: ComputeBackend,
       // a mask of lines along the normal indexes the working plane as it indexes the input one
       if (fillAxis === normal) fillSlabs({ ...frame.fill, axis: 'z' });
     }
-    const labels = make('uint8');
+    let labels = make('uint8');
     lap('prepare');
 
     // 1. Quick histogram, noise estimate → denoise choice.
@@ -217,6 +218,9 @@ async function segmentOutOfCoreOn(source: VolumeSource, backend: ComputeBackend,
     const dn = denoiseDecision(mode, options, quickHist, (classOf, classes) =>
       estimateNoiseOfSlices((z) => grey.readSlices(z, z + 1) as GreyArray, shape, classOf, classes));
     lap('noise_estimate');
+    // all cells but anode-free get a second pass on the scan itself (second-pass.ts): then the median goes to a copy
+    const twoPass = secondPassAllowed(mode, options, dn.applied) && (await secondPassLikelyStreamed(backend, grey, slabSlices, options, method));
+    let raw: ScratchVolume | null = null;
 
     // 2. Denoise slab by slab (window = slab + the filter's halo).
     progress('denoise', 0, 1);
@@ -231,7 +235,7 @@ async function segmentOutOfCoreOn(source: VolumeSource, backend: ComputeBackend,
       // Same type in and out (median): denoised in place, one scratch copy of the scan less on disk.
       // The slices below a window's interior were overwritten by the slabs before: their original
       // values are kept from the previous window (`below`: the `halo` slices under its top).
-      const inPlace = outDtype === greyDtype;
+      const inPlace = outDtype === greyDtype && !twoPass;
       const work = inPlace ? grey : make(outDtype);
       const cap = Math.min(nz, denoiseSlices + 2 * halo) * plane;
       const inBuf = allocate(greyDtype, cap, true) as GreyArray;
@@ -257,7 +261,8 @@ async function segmentOutOfCoreOn(source: VolumeSource, backend: ComputeBackend,
         progress('denoise', k + 1, slabs.length);
       }
       if (!inPlace) {
-        drop(grey);
+        if (twoPass) raw = grey;
+        else drop(grey);
         grey = work;
       }
       store = new ScratchStore(grey, labels, slabSlices);
@@ -269,7 +274,36 @@ async function segmentOutOfCoreOn(source: VolumeSource, backend: ComputeBackend,
     const denoise = denoiseReport(options, dn);
 
     // 3. Phases (same kernels as in memory, over slabs).
-    const res = await segmentPhases({ store, spacing: spacing ?? null, backend, method, options, progress, lap, ccSlabSlices: slabSlices, changeChunkEntries: ooc.changeChunkEntries });
+    let res = await segmentPhases({ store, spacing: spacing ?? null, backend, method, options, progress, lap, ccSlabSlices: slabSlices, changeChunkEntries: ooc.changeChunkEntries });
+    if (raw && secondPassWanted(res.layout)) {
+      // pass 2 (as in memory): Gaussian grey, phases again, pass 1's collector and outside kept
+      const grey2 = make(greyDtype);
+      // window: scan + float32 temporary and output of the Gaussian; interior: median, labels, pass-2 grey
+      const halo = (gaussianWeights(SECOND_PASS_SIGMA).length - 1) / 2;
+      const gSlices = Math.max(1, Math.min(nz, Math.floor(ooc.slabSlices ?? slicesPerSlab(ooc.budgetBytes, plane * (3 * gb + 8 + 1 + BACKEND_BYTES_PER_WINDOW_VOXEL), nz, halo, fixed))));
+      maxWindow = Math.max(maxWindow, await secondPassGreyStreamed(backend, raw, grey, labels, grey2, gSlices));
+      drop(raw);
+      raw = null;
+      const labels2 = make('uint8');
+      const store2 = new ScratchStore(grey2, labels2, slabSlices);
+      const res2 = await segmentPhases({ store: store2, spacing: spacing ?? null, backend, method, options, progress, lap: (name) => lap(`pass2_${name}`), ccSlabSlices: slabSlices, changeChunkEntries: ooc.changeChunkEntries });
+      maxWindow = Math.max(maxWindow, store2.maxWindowVoxels);
+      drop(grey2);
+      const rejected = secondPassRejected(res, res2);
+      if (rejected) {
+        res.decisions.push(rejected);
+        drop(labels2);
+      } else {
+        const { taken, changed } = mergeLabelsStreamed(labels2, labels, slabSlices);
+        res2.decisions.push(secondPassDecision(changed, taken, n));
+        drop(labels);
+        labels = labels2;
+        res = res2;
+      }
+      // the report and QC read the median grey, as for every other cell
+      store = new ScratchStore(grey, labels, slabSlices);
+    }
+    if (raw) drop(raw);
     res.decisions.unshift(...frame.decisions);
     if (frame.fill.detected) {
       const buf = new Uint8Array(slabSlices * plane);

@@ -42,6 +42,7 @@
  *   class-masks.ts      class masks for the components passes
  *   end-layers.ts       layers at the z ends (collector slabs, a layer behind a plunger, a cathode in metal)
  *   neighbours.ts       6-neighbourhood rules (nearest mean, boundary test) and the phase levels
+ *   plan.ts             step 1 as one call (1a–1c)
  *   thresholds.ts       step 1a: histogram, three classes (multi-Otsu, GMM)
  *   collector.ts        step 1b: collector class, carbon foil behind a plunger, the final class decision
  *   cathode.ts          step 1c: composite cathode (inside a metal layer or with no collector)
@@ -57,8 +58,6 @@
  *   refine.ts           step 8: boundary refinement
  *   report.ts           the 'low density' decision and the result
  */
-import { collectorBehindPlunger, findCollector, settleClasses, splitBelowMetal } from './phases/collector.js';
-import { cathodeInMetal, cathodeWanted, cathodeWithoutCollector } from './phases/cathode.js';
 import { CC_SLAB_VOXELS, ELECTROLYTE } from './phases/codes.js';
 import { columnLayout } from './phases/columns.js';
 import { mainComponents } from './phases/components.js';
@@ -70,7 +69,7 @@ import { phaseLevels } from './phases/neighbours.js';
 import { poreDips, subResolutionPores } from './phases/pores.js';
 import { refineBoundaries } from './phases/refine.js';
 import { lowDensityDecision, phaseResult } from './phases/report.js';
-import { intensityClasses } from './phases/thresholds.js';
+import { classPlan } from './phases/plan.js';
 import type { PhaseContext, PhaseResult, StepContext } from './phases/types.js';
 import { settleUndecided } from './phases/undecided.js';
 import { voidLiThreshold } from './phases/void-li.js';
@@ -91,14 +90,7 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
   };
 
   // 1. Intensity classes and which phase each is: collector (and a plunger behind it), cathode, electrolyte.
-  const { hist, th3, gmmInfo } = await intensityClasses(step);
-  const bright = await findCollector(step, th3, gmmInfo);
-  let plan = bright.plan;
-  const split4 = splitBelowMetal(step, plan, hist, th3);
-  if (split4) plan = await collectorBehindPlunger(step, plan, split4, th3);
-  if (split4 && plan.collectorKind === 'metal' && cathodeWanted(step)) plan = await cathodeInMetal(step, plan, split4, hist, th3);
-  plan = cathodeWithoutCollector(step, plan, bright, th3);
-  plan = settleClasses(step, plan, bright, hist, th3);
+  const { plan, hist, bright } = await classPlan(step);
 
   // 2. Main collector and electrolyte components, cathode voxels.
   let scratch: ComponentsScratch | null = await mainComponents(step, plan);

@@ -12,6 +12,7 @@ import { memorySource } from '../../src/io/source.js';
 import type { Volume } from '../../src/io/volume.js';
 import { testBackend } from './backend.js';
 import { MAX_HALO } from '../../src/segment/store.js';
+import { SECOND_PASS_SIGMA } from '../../src/segment/second-pass.js';
 import { dice } from './metrics.js';
 
 /** The report fields that must agree (timings and the backend text aside). */
@@ -86,8 +87,9 @@ describe('segmentOutOfCore equals segment()', () => {
           expect(ooc.report.thresholds).toEqual(mem.report.thresholds);
           expect(ooc.report.phase_fractions).toEqual(mem.report.phase_fractions);
           expect(ooc.slab_slices).toBe(slabSlices);
-          // bounded windows: slab + halo (the gaussian's halo is ceil(4σ); the QC pass's is MAX_HALO)
-          const halo = Math.max(MAX_HALO, mem.report.denoise.applied === 'gaussian' ? Math.ceil(4 * (mem.report.denoise.sigma_voxels ?? 0)) : 1);
+          // bounded windows: slab + halo (the gaussian's halo is ceil(4σ); the QC pass's is MAX_HALO; the second pass's Gaussian is σ 0.6)
+          const pass2 = mem.report.decisions.some((d) => d.step === 'second pass') ? Math.ceil(4 * SECOND_PASS_SIGMA) : 1;
+          const halo = Math.max(MAX_HALO, pass2, mem.report.denoise.applied === 'gaussian' ? Math.ceil(4 * (mem.report.denoise.sigma_voxels ?? 0)) : 1);
           expect(ooc.max_window_voxels).toBeLessThanOrEqual((slabSlices + 2 * halo) * plane);
           expect(ooc.max_window_voxels).toBeLessThan(n);
           expect(ooc.scratch_bytes).toBeGreaterThan(0);
