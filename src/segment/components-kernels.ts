@@ -7,7 +7,7 @@
  * Everything here is a plain function of typed arrays (SharedArrayBuffer views on the workers), also
  * called on the main thread when there are no workers.
  */
-import { componentsSlab } from '../compute/cpu/components-runs.js';
+import { componentsSlab, dropLargeTables, runsOfSlab, type SlabRuns } from '../compute/cpu/components-runs.js';
 import { readAt, writeAt } from '../io/scratch-file.js';
 
 /**
@@ -89,6 +89,8 @@ export interface LabelPieceArgs {
   spec: ChannelSpec | null;
   /** Spill file descriptor (the piece goes at byte 4·(zBase + z0)·plane), or −1 for none. */
   fd: number;
+  /** Write every voxel's label (a revisit without spill); else only the piece's first and last planes, unless the spill needs them. */
+  full: boolean;
 }
 
 export interface LabelPieceResult {
@@ -100,36 +102,57 @@ export interface LabelPieceResult {
 }
 
 /**
- * Labels one piece (componentsSlab: local ids by first voxel), counts its voxels per channel and,
- * with a spill file, writes the piece there: as runs built in the piece's own mask bytes (free once
- * labelled) when they are fewer bytes than the ids, else narrowed to bytes in the mask when the ids
- * fit (under 256), else the uint32 labels as they are (kept intact: the main thread reads the
- * piece's end planes for its union-find). spill null: no file, or the write failed.
+ * Labels one piece (runs and their local ids by first voxel: components-runs.ts), counts its voxels
+ * per channel from the runs and, with a spill file, writes the piece there: as (id, length) runs
+ * built from the run tables in the piece's own mask bytes (free once labelled) when they are fewer
+ * bytes than the ids, else every voxel's id, narrowed to bytes in the mask when the ids fit (under
+ * 256), else the uint32 labels. Only the piece's first and last planes are written to `labels` (the
+ * main thread joins pieces across them) unless the ids are needed. spill null: no file, or the
+ * write failed.
  */
 export function labelPiece(a: LabelPieceArgs): LabelPieceResult {
   const [, ny, nx] = a.shape;
   const plane = ny * nx;
-  const sizes = componentsSlab(a.mask, a.labels, a.shape, a.z0, a.z1, a.connectivity);
-  const n = sizes.length - 1;
-  const lab = a.labels.subarray(a.z0 * plane, a.z1 * plane);
+  if (a.full) {
+    const sizes = componentsSlab(a.mask, a.labels, a.shape, a.z0, a.z1, a.connectivity);
+    return { sizes, stats: new Float64Array(0), spill: null };
+  }
+  const runs = runsOfSlab(a.mask, a.shape, a.z0, a.z1, a.connectivity);
+  const n = runs.count;
+  const sizes = new Float64Array(n + 1);
   const stats = new Float64Array(a.channels * (n + 1));
-  if (a.channels && a.spec) countChannels(a.spec, stats, n + 1, lab, a.zBase + a.z0, plane);
-  if (a.fd < 0) return { sizes, stats, spill: null };
+  countRuns(runs, sizes, a.channels && a.spec ? a.spec : null, stats, a.zBase + a.z0, ny, nx);
+  writeRows(runs, a.labels, 0, ny, a.z0, ny, nx);
+  if (runs.rows > ny) writeRows(runs, a.labels, runs.rows - ny, runs.rows, a.z0, ny, nx);
+  let result: LabelPieceResult = { sizes, stats, spill: null };
+  if (a.fd >= 0) result = spillPiece(a, runs, sizes, stats, plane);
+  dropLargeTables();
+  return result;
+}
+
+/** Writes the piece to the spill file (see labelPiece). */
+function spillPiece(a: LabelPieceArgs, runs: SlabRuns, sizes: Float64Array, stats: Float64Array, plane: number): LabelPieceResult {
+  const nx = a.shape[2];
   const m = a.mask.subarray(a.z0 * plane, a.z1 * plane);
-  const width = widthFor(n);
-  const runBytes = encodeRuns(lab, m, width * lab.length - 1);
+  const n = m.length;
+  const width = widthFor(runs.count);
+  const runBytes = encodeSlabRuns(runs, nx, m, width * n - 1);
   let spill: PieceSpill;
   let bytes: Uint8Array;
   if (runBytes >= 0) {
     spill = { runBytes, width: 4 };
     bytes = m.subarray(0, runBytes);
-  } else if (width === 1) {
-    for (let i = 0; i < lab.length; i++) m[i] = lab[i];
-    spill = { runBytes: -1, width: 1 };
-    bytes = m;
   } else {
-    spill = { runBytes: -1, width: 4 };
-    bytes = new Uint8Array(lab.buffer, lab.byteOffset, lab.byteLength);
+    writeRows(runs, a.labels, 0, runs.rows, a.z0, a.shape[1], nx);
+    const lab = a.labels.subarray(a.z0 * plane, a.z1 * plane);
+    if (width === 1) {
+      for (let i = 0; i < n; i++) m[i] = lab[i];
+      spill = { runBytes: -1, width: 1 };
+      bytes = m;
+    } else {
+      spill = { runBytes: -1, width: 4 };
+      bytes = new Uint8Array(lab.buffer, lab.byteOffset, lab.byteLength);
+    }
   }
   try {
     writeAt(a.fd, bytes, 4 * (a.zBase + a.z0) * plane, 'connected components spill');
@@ -139,26 +162,78 @@ export function labelPiece(a: LabelPieceArgs): LabelPieceResult {
   return { sizes, stats, spill };
 }
 
-/** Per-channel voxel counts of the local ids of `lab` (slices from global z `zg`). */
-function countChannels(spec: ChannelSpec, stats: Float64Array, row: number, lab: Uint32Array, zg: number, plane: number): void {
-  const slices = lab.length / plane;
-  for (let s = 0; s < slices; s++) {
-    const base = s * plane;
-    const z = zg + s;
-    if (spec.kind === 'slices') {
-      const c = spec.ofSlice[z];
-      if (c < 0) continue;
-      const o = c * row;
-      for (let p = 0; p < plane; p++) {
-        const l = lab[base + p];
-        if (l) stats[o + l]++;
-      }
-      continue;
+/** Labels of rows [r0, r1) of the runs written into `labels` (slab-local index; the runs start at slice z0). */
+function writeRows(runs: SlabRuns, labels: Uint32Array, r0: number, r1: number, z0: number, ny: number, nx: number): void {
+  const { rowStart, x0, x1, id } = runs;
+  for (let r = r0; r < r1; r++) {
+    const base = (z0 * ny + r) * nx;
+    let x = 0;
+    for (let k = rowStart[r]; k < rowStart[r + 1]; k++) {
+      const a = x0[k], b = x1[k];
+      labels.fill(0, base + x, base + a);
+      labels.fill(id[k], base + a, base + b);
+      x = b;
     }
-    const k = spec.collectorAtStart ? z : spec.nz - 1 - z;
-    for (let p = 0; p < plane; p++) {
-      const l = lab[base + p];
-      if (l) stats[zoneOf(spec, p, k) * row + l]++;
+    labels.fill(0, base + x, base + nx);
+  }
+}
+
+/**
+ * The piece's ids as (id, length) uint32 pairs of maximal runs in raster order (background
+ * included), made from the run tables, in `out` (4-byte aligned); the bytes used, or −1 when more
+ * than `limit` bytes (or than `out` holds) would be needed. The same bytes as encodeRuns of the labels.
+ */
+export function encodeSlabRuns(runs: SlabRuns, nx: number, out: Uint8Array, limit: number): number {
+  if (out.byteOffset & 3) return -1;
+  const pairs = new Uint32Array(out.buffer, out.byteOffset, Math.min(limit, out.length) >> 2);
+  const cap = pairs.length;
+  const { rowStart, x0, x1, id } = runs;
+  let k = 0, cur = 0, len = 0;
+  for (let r = 0; r < runs.rows; r++) {
+    let x = 0;
+    for (let j = rowStart[r]; j <= rowStart[r + 1]; j++) {
+      // the background before run j (or before the row's end), then run j
+      const a = j < rowStart[r + 1] ? x0[j] : nx;
+      if (a > x) {
+        if (cur === 0) len += a - x;
+        else {
+          if (len) { if (k + 2 > cap) return -1; pairs[k++] = cur; pairs[k++] = len; }
+          cur = 0;
+          len = a - x;
+        }
+      }
+      if (j === rowStart[r + 1]) break;
+      const l = id[j], b = x1[j];
+      if (cur === l) len += b - a;
+      else {
+        if (len) { if (k + 2 > cap) return -1; pairs[k++] = cur; pairs[k++] = len; }
+        cur = l;
+        len = b - a;
+      }
+      x = b;
+    }
+  }
+  if (len) { if (k + 2 > cap) return -1; pairs[k++] = cur; pairs[k++] = len; }
+  return 4 * k;
+}
+
+/** Voxels per local id and per channel (spec null: none), from the runs of slices from global z `zg`. */
+function countRuns(runs: SlabRuns, sizes: Float64Array, spec: ChannelSpec | null, stats: Float64Array, zg: number, ny: number, nx: number): void {
+  const { rowStart, x0, x1, id } = runs;
+  const row = sizes.length;
+  for (let r = 0; r < runs.rows; r++) {
+    const s = Math.floor(r / ny);
+    const z = zg + s;
+    const pRow = (r - s * ny) * nx;
+    const c = spec && spec.kind === 'slices' ? spec.ofSlice[z] : -1;
+    const k = spec && spec.kind === 'zones' ? (spec.collectorAtStart ? z : spec.nz - 1 - z) : 0;
+    for (let j = rowStart[r]; j < rowStart[r + 1]; j++) {
+      const a = x0[j], b = x1[j], l = id[j];
+      sizes[l] += b - a;
+      if (!spec) continue;
+      if (spec.kind === 'slices') {
+        if (c >= 0) stats[c * row + l] += b - a;
+      } else for (let p = pRow + a; p < pRow + b; p++) stats[zoneOf(spec, p, k) * row + l]++;
     }
   }
 }

@@ -58,7 +58,7 @@ export async function pieceComponents(o: SlabComponentsOptions, scratch: Compone
     const ranges = splitRange(z1 - z0, parts);
     const args: LabelPieceArgs[] = ranges.map(([a, b]) => ({
       mask, labels, shape, z0: a, z1: b, zBase: z0, connectivity: o.connectivity,
-      channels: withStats ? channels : 0, spec: withStats ? spec : null, fd: withStats && spillOk && spill !== null ? spill : -1,
+      channels: withStats ? channels : 0, spec: withStats ? spec : null, fd: withStats && spillOk && spill !== null ? spill : -1, full: !withStats,
     }));
     const res = await backend.runModuleTasks<LabelPieceResult>(MODULE, 'labelPiece', args);
     return { ranges, res };

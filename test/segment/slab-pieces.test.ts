@@ -12,7 +12,8 @@ import { connectedComponentsRef } from '../../src/compute/reference.js';
 import { referenceBackend } from '../../src/compute/reference-backend.js';
 import type { ComputeBackend } from '../../src/compute/types.js';
 import type { Shape3 } from '../../src/io/volume.js';
-import { channelOfSliceFromSpec, type ChannelSpec } from '../../src/segment/components-kernels.js';
+import { channelOfSliceFromSpec, encodeRuns, encodeSlabRuns, type ChannelSpec } from '../../src/segment/components-kernels.js';
+import { componentsSlab, runsOfSlab } from '../../src/compute/cpu/components-runs.js';
 import { slabComponents } from '../../src/segment/slab-components.js';
 
 const rng = (seed: number) => {
@@ -149,6 +150,31 @@ describe('slab components on worker pieces equal the reference labelling', async
         expect(diff, `${what}, depth ${depth}`).toBe(0);
       }
     }
+  });
+});
+
+describe('encodeSlabRuns (runs straight from the run tables)', () => {
+  it('gives the bytes of encodeRuns over the labels, and −1 past the limit', () => {
+    const shape: Shape3 = [7, 10, 12];
+    const plane = shape[1] * shape[2];
+    for (const connectivity of [6, 26] as const)
+      for (const [seed, p] of [[1, 0.05], [2, 0.3], [4, 0.7], [6, 0.98]] as const) {
+        const mask = randomMask(shape, seed, p);
+        for (const [z0, z1] of [[0, 7], [2, 5], [6, 7]]) {
+          const labels = new Uint32Array(mask.length);
+          componentsSlab(mask, labels, shape, z0, z1, connectivity);
+          const lab = labels.subarray(z0 * plane, z1 * plane);
+          const want = new Uint8Array(8 * lab.length + 8);
+          const wantBytes = encodeRuns(lab, want, want.length);
+          const got = new Uint8Array(8 * lab.length + 8);
+          const runs = runsOfSlab(mask, shape, z0, z1, connectivity);
+          const at = `${connectivity}, seed ${seed}, [${z0}, ${z1})`;
+          expect(encodeSlabRuns(runs, shape[2], got, got.length), at).toBe(wantBytes);
+          expect(Array.from(got.subarray(0, wantBytes)), at).toEqual(Array.from(want.subarray(0, wantBytes)));
+          // one pair short of room: refused
+          expect(encodeSlabRuns(runsOfSlab(mask, shape, z0, z1, connectivity), shape[2], got, wantBytes - 1), at).toBe(-1);
+        }
+      }
   });
 });
 

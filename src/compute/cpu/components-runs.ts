@@ -35,11 +35,21 @@ function grow(a: Int32Array<ArrayBuffer>, need: number): Int32Array<ArrayBuffer>
 }
 
 /**
- * Labels of the foreground (mask ≠ 0) of slices [z0, z1) written into `labels` (0 background;
- * neighbours outside the slab are not looked at). Returns the voxel count of each local id
- * (sizes[0] unused).
+ * The runs of slices [z0, z1) of a slab and their ids, in this module's tables (valid until the next
+ * call in this thread): the runs of row r (r = (z − z0)·ny + y) are rowStart[r] .. rowStart[r + 1] − 1,
+ * run k covers x ∈ [x0[k], x1[k]) and has local id id[k] (1..count, by first voxel in raster order).
  */
-export function componentsSlab(mask: Uint8Array, labels: Uint32Array, shape: Shape3, z0: number, z1: number, connectivity: 6 | 26): Float64Array {
+export interface SlabRuns {
+  rows: number;
+  count: number;
+  rowStart: Int32Array;
+  x0: Int32Array;
+  x1: Int32Array;
+  id: Int32Array;
+}
+
+/** Components of the foreground (mask ≠ 0) of slices [z0, z1) as runs (neighbours outside the slab are not looked at). */
+export function runsOfSlab(mask: Uint8Array, shape: Shape3, z0: number, z1: number, connectivity: 6 | 26): SlabRuns {
   const [, ny, nx] = shape;
   const plane = nx * ny;
   const rows = (z1 - z0) * ny;
@@ -124,6 +134,18 @@ export function componentsSlab(mask: Uint8Array, labels: Uint32Array, shape: Sha
     const root = find(k);
     id[k] = root === k ? ++n : id[root];
   }
+  return { rows, count: n, rowStart, x0, x1, id };
+}
+
+/**
+ * Labels of the foreground (mask ≠ 0) of slices [z0, z1) written into `labels` (0 background;
+ * neighbours outside the slab are not looked at). Returns the voxel count of each local id
+ * (sizes[0] unused).
+ */
+export function componentsSlab(mask: Uint8Array, labels: Uint32Array, shape: Shape3, z0: number, z1: number, connectivity: 6 | 26): Float64Array {
+  const [, ny, nx] = shape;
+  const plane = nx * ny;
+  const { rows, count: n, rowStart, x0, x1, id } = runsOfSlab(mask, shape, z0, z1, connectivity);
   const sizes = new Float64Array(n + 1);
   for (let r = 0; r < rows; r++) {
     const z = z0 + Math.floor(r / ny);
@@ -138,7 +160,11 @@ export function componentsSlab(mask: Uint8Array, labels: Uint32Array, shape: Sha
     }
     labels.fill(0, base + x, base + nx);
   }
-  // tables beyond a worker slab's usual size (a whole volume labelled on the main thread) are not kept
-  if (tables.x0.length > KEEP_RUNS || tables.rowStart.length > KEEP_RUNS) for (const k of ['rowStart', 'x0', 'x1', 'parent', 'id'] as const) tables[k] = new Int32Array(0);
+  dropLargeTables();
   return sizes;
+}
+
+/** Tables beyond a worker slab's usual size (a whole volume labelled on the main thread) are not kept. */
+export function dropLargeTables(): void {
+  if (tables.x0.length > KEEP_RUNS || tables.rowStart.length > KEEP_RUNS) for (const k of ['rowStart', 'x0', 'x1', 'parent', 'id'] as const) tables[k] = new Int32Array(0);
 }
