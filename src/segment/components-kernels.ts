@@ -9,6 +9,16 @@
  */
 import { componentsSlab, dropLargeTables, runsOfSlab, type SlabRuns } from '../compute/cpu/components-runs.js';
 import { readAt, writeAt } from '../io/scratch-file.js';
+import type { GreyArray } from '../compute/types.js';
+import { classMaskRange } from './phases/slab-kernels.js';
+
+/** A class mask as data: the voxels of classes `cs` under thresholds `ts` (float32) of the slab's grey slices (phases/slab-kernels.ts classMaskRange). */
+export interface MaskData { grey: GreyArray; ts: number[]; cs: number[] }
+
+/** The mask of the piece's slices [z0, z1) (slab-local) from `from`, when given: made by the worker that labels the piece, one task less per slab. */
+function pieceMask(from: MaskData | null, mask: Uint8Array, z0: number, z1: number, plane: number): void {
+  if (from) classMaskRange({ grey: from.grey, mask, i0: z0 * plane, i1: z1 * plane, ts: from.ts, cs: from.cs });
+}
 
 /**
  * The statistics channel of a voxel, as data the workers can take: per slice (−1 none), or the
@@ -91,6 +101,8 @@ export interface LabelPieceArgs {
   fd: number;
   /** Write every voxel's label (a revisit without spill); else only the piece's first and last planes, unless the spill needs them. */
   full: boolean;
+  /** The piece's mask made here from these data, else null: `mask` is filled. */
+  maskFrom: MaskData | null;
 }
 
 export interface LabelPieceResult {
@@ -113,6 +125,7 @@ export interface LabelPieceResult {
 export function labelPiece(a: LabelPieceArgs): LabelPieceResult {
   const [, ny, nx] = a.shape;
   const plane = ny * nx;
+  pieceMask(a.maskFrom, a.mask, a.z0, a.z1, plane);
   if (a.full) {
     const sizes = componentsSlab(a.mask, a.labels, a.shape, a.z0, a.z1, a.connectivity);
     return { sizes, stats: new Float64Array(0), spill: null };
@@ -256,6 +269,8 @@ export interface PaintPieceArgs {
   target: Uint8Array;
   /** lowRows[z·ny + y] set for every row holding a foreground voxel (null: not asked). */
   lowRows: Uint8Array | null;
+  /** Without a spill: the piece's mask made from these data, else null (`mask` is filled). */
+  maskFrom: MaskData | null;
 }
 
 /** Paints one piece's codes into `target`, from its spill (runs: one `fill` per run) or a new labelling. */
@@ -290,6 +305,7 @@ export function paintPiece(a: PaintPieceArgs): void {
     readAt(a.fd, new Uint8Array(lab.buffer, lab.byteOffset, lab.byteLength), at, 'connected components spill');
     ids = lab;
   } else {
+    pieceMask(a.maskFrom, a.mask, a.z0, a.z1, plane);
     componentsSlab(a.mask, a.labels, a.shape, a.z0, a.z1, a.connectivity);
     ids = lab;
   }

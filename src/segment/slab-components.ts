@@ -21,11 +21,11 @@ import { readAt, writeAt } from '../io/scratch-file.js';
 import type { ComputeBackend } from '../compute/types.js';
 import type { Shape3 } from '../io/volume.js';
 import { mergeAcrossPlane } from '../compute/union-find.js';
-import { decodeRuns, encodeRuns, widthFor, type ChannelSpec } from './components-kernels.js';
+import { decodeRuns, encodeRuns, widthFor, type ChannelSpec, type MaskData } from './components-kernels.js';
 import { pieceComponents, piecesApply } from './slab-pieces.js';
 import { finalNumbering, Grow, openSpill, paintVisit, type PaintTarget } from './slab-union.js';
 
-export type { ChannelSpec } from './components-kernels.js';
+export type { ChannelSpec, MaskData } from './components-kernels.js';
 export type { PaintTarget } from './slab-union.js';
 
 export interface SlabComponentsOptions {
@@ -36,6 +36,12 @@ export interface SlabComponentsOptions {
   slabDepth: number;
   /** Write the mask (0/1) of slices [z0, z1) into `mask` (length (z1 - z0) × ny × nx); may read the slices from disk first. */
   fillMask(z0: number, z1: number, mask: Uint8Array): void | Promise<void>;
+  /**
+   * The mask as data the cpu backend's workers compute it from, each for the piece it labels
+   * (slab-pieces.ts; class-masks.ts workerMaskData): then fillMask is not called on that path.
+   * null for a slab: fillMask.
+   */
+  maskData?(z0: number, z1: number): MaskData | null;
   /** Number of statistics channels accumulated per component. */
   channels?: number;
   /** Channel (0..channels-1) a foreground voxel (global index) counts in, or -1 for none. */

@@ -52,13 +52,13 @@ export async function pieceComponents(o: SlabComponentsOptions, scratch: Compone
   };
   /** Labels slab [z0, z1) in pieces (mask filled first); the pieces' results in z order. */
   const label = async (z0: number, z1: number, withStats: boolean) => {
-    const m = mask.subarray(0, (z1 - z0) * plane);
-    await o.fillMask(z0, z1, m);
+    const maskFrom = o.maskData?.(z0, z1) ?? null;
+    if (!maskFrom) await o.fillMask(z0, z1, mask.subarray(0, (z1 - z0) * plane));
     const shape: [number, number, number] = [z1 - z0, ny, nx];
     const ranges = splitRange(z1 - z0, parts);
     const args: LabelPieceArgs[] = ranges.map(([a, b]) => ({
       mask, labels, shape, z0: a, z1: b, zBase: z0, connectivity: o.connectivity,
-      channels: withStats ? channels : 0, spec: withStats ? spec : null, fd: withStats && spillOk && spill !== null ? spill : -1, full: !withStats,
+      channels: withStats ? channels : 0, spec: withStats ? spec : null, fd: withStats && spillOk && spill !== null ? spill : -1, full: !withStats, maskFrom,
     }));
     const res = await backend.runModuleTasks<LabelPieceResult>(MODULE, 'labelPiece', args);
     return { ranges, res };
@@ -136,12 +136,13 @@ export async function pieceComponents(o: SlabComponentsOptions, scratch: Compone
       try {
         for (let s = 0; s < slabs.length; s++) {
           const [z0, z1] = slabs[s];
-          if (spill === null) await o.fillMask(z0, z1, mask.subarray(0, (z1 - z0) * plane));
+          const maskFrom = spill === null ? o.maskData?.(z0, z1) ?? null : null;
+          if (spill === null && !maskFrom) await o.fillMask(z0, z1, mask.subarray(0, (z1 - z0) * plane));
           const shape: [number, number, number] = [z1 - z0, ny, nx];
           const args: PaintPieceArgs[] = pieces[s].map((pc) => ({
             mask, labels, shape, z0: pc.z0 - z0, z1: pc.z1 - z0, zBase: z0, connectivity: o.connectivity,
             spill: spill === null ? null : pc.spill, fd: spill ?? -1, codes: prov, off: pc.off,
-            target: vol.subarray(pc.z0 * plane, pc.z1 * plane), lowRows: to.lowRows ?? null,
+            target: vol.subarray(pc.z0 * plane, pc.z1 * plane), lowRows: to.lowRows ?? null, maskFrom,
           }));
           await backend.runModuleTasks(MODULE, 'paintPiece', args);
         }

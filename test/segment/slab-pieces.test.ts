@@ -128,6 +128,38 @@ describe('slab components on worker pieces equal the reference labelling', async
         }
       });
 
+  it('pieces make their own class mask from shared grey slices (maskData): same components and paint as the mask itself', async () => {
+    const shape: Shape3 = [10, 12, 14];
+    const [nz, ny, nx] = shape;
+    const plane = ny * nx;
+    const r = rng(11);
+    const grey = new Uint16Array(new SharedArrayBuffer(2 * nz * plane));
+    // smooth-ish levels in three bands, then noise: runs of each class
+    for (let i = 0; i < grey.length; i++) grey[i] = 1000 * (Math.floor((i % nx) / 5) % 3) + Math.floor(r() * 1200);
+    const ts = [1000, 2000];
+    for (const [cs, connectivity] of [[[0], 26], [[1], 6], [[2], 26]] as const) {
+      const lo = cs[0] === 0 ? -Infinity : ts[cs[0] - 1], hi = cs[0] === 2 ? Infinity : ts[cs[0]];
+      const mask = grey.map((v) => (v >= lo && v < hi ? 1 : 0)) as unknown as Uint8Array;
+      const ones = Uint8Array.from(mask);
+      const ref = connectedComponentsRef(ones, shape, connectivity);
+      for (const [depth, spill] of [[3, true], [4, false], [10, false]] as const) {
+        const at = `class ${cs[0]}, ${connectivity}, depth ${depth}, spill ${spill}`;
+        const cc = await slabComponents({
+          backend: pieces, shape, connectivity, slabDepth: depth, spill,
+          fillMask: () => { throw new Error('fillMask called'); },
+          maskData: (z0, z1) => ({ grey: grey.subarray(z0 * plane, z1 * plane), ts, cs: [...cs] }),
+        });
+        expect(cc.count, at).toBe(ref.count);
+        expect(Array.from(cc.sizes.subarray(1)), at).toEqual(Array.from(ref.sizes.subarray(1)));
+        const codes = Uint8Array.from({ length: ref.count + 1 }, (_, k) => (k % 4 === 0 ? 255 : 1 + (k % 9)));
+        const volume = new Uint8Array(new SharedArrayBuffer(ones.length)).fill(200);
+        await cc.paint(codes, { volume, edit: () => { throw new Error('not on the workers'); } });
+        const want = Uint8Array.from(ref.labels, (l) => (l && codes[l] !== 255 ? codes[l] : 200));
+        expect(countDiff(volume, want), at).toBe(0);
+      }
+    }
+  });
+
   it('pieces spilled as runs, as 1-byte ids and as 4-byte ids come back and paint the same', async () => {
     // 3-D checkerboards: 6-connected every voxel is its own component (runs of one voxel, ≥ 256 ids
     // per piece → 4-byte ids); 26-connected one component (runs of one voxel, 1 id → 1-byte ids);

@@ -10,7 +10,7 @@
 import { componentsScratch, slabComponents, type ChannelSpec, type ComponentsScratch, type PaintTarget } from '../slab-components.js';
 import { channelOfSliceFromSpec } from '../components-kernels.js';
 import { MemoryStore, type PhaseStore } from '../store.js';
-import { workerMask } from './class-masks.js';
+import { classMask } from './class-masks.js';
 import { runSlabKernel } from './slab-parallel.js';
 import { CAM, COLLECTOR, ELECTROLYTE, OPEN, TRANSITION } from './codes.js';
 import type { ClassPlan, StepContext } from './types.js';
@@ -90,7 +90,7 @@ async function collectorComponents(ctx: StepContext, plan: ClassPlan, scratch: C
   const sl = plan.endSlabs;
   const K = sl.length;
   const cc = await slabComponents({
-    backend, shape, connectivity: 26, slabDepth, scratch, fillMask: workerMask(store, thresholds, collectorClasses, backend),
+    backend, shape, connectivity: 26, slabDepth, scratch, ...classMask(store, thresholds, collectorClasses, backend),
     ...sliceChannels(ctx.nz, sl.map((e) => [e.z0, e.z1] as const)),
   });
   const kept: number[] = [];
@@ -105,7 +105,7 @@ async function collectorComponents(ctx: StepContext, plan: ClassPlan, scratch: C
       return e.end === 'start' ? [e.z0, e.z1 + reach] : [e.z0 - reach, e.z1];
     });
     const carbon = await slabComponents({
-      backend, shape, connectivity: 26, slabDepth, scratch, fillMask: workerMask(store, thresholds, [1], backend),
+      backend, shape, connectivity: 26, slabDepth, scratch, ...classMask(store, thresholds, [1], backend),
       ...sliceChannels(ctx.nz, ranges.map((r, e) => (carbonRuns[e] >= 2 ? [r[0], r[1]] as const : null))),
     });
     const keepCarbon = mostInEachChannel(carbon, K, kept);
@@ -118,7 +118,7 @@ async function collectorComponents(ctx: StepContext, plan: ClassPlan, scratch: C
 async function electrolyteComponent(ctx: StepContext, plan: ClassPlan, scratch: ComponentsScratch): Promise<void> {
   const { store, backend, shape, slabDepth, decisions } = ctx;
   const { electrolyteClass } = plan;
-  const cc = await slabComponents({ backend, shape, connectivity: 26, slabDepth, scratch, fillMask: workerMask(store, plan.thresholds, [electrolyteClass], backend) });
+  const cc = await slabComponents({ backend, shape, connectivity: 26, slabDepth, scratch, ...classMask(store, plan.thresholds, [electrolyteClass], backend) });
   let best = 0;
   for (let c = 1; c <= cc.count; c++) if (best === 0 || cc.sizes[c] > cc.sizes[best]) best = c;
   if (best) await keepComponent(ctx, plan, cc, [electrolyteClass], new Set([best]), ELECTROLYTE);

@@ -10,7 +10,7 @@
 import type { ComputeBackend } from '../../compute/types.js';
 import { slabComponents, type ChannelSpec, type ComponentsScratch } from '../slab-components.js';
 import type { PhaseStore } from '../store.js';
-import { workerMask, type MaskFiller } from './class-masks.js';
+import { classMask, type ClassMask } from './class-masks.js';
 import { paintTarget } from './components.js';
 import { AIR, ELECTRODE, VOID } from './codes.js';
 import type { Columns } from './columns.js';
@@ -33,7 +33,7 @@ export async function lowDensityRoles(ctx: StepContext, plan: ClassPlan, columns
   // is electrolyte, with the low density in the air, the Li layer and sparse pores.
   // (shared: the slab kernels of steps 5, 6 read it on the workers)
   const lowRows = new Uint8Array(new SharedArrayBuffer(nz * ny));
-  const { roleVoxels, roleCount } = await lowComponentRoles(store, backend, slabDepth, scratch, workerMask(store, plan.thresholds, [0], backend), columns.zonesOfSlice, lowRows, zoneSpec(columns, nz));
+  const { roleVoxels, roleCount } = await lowComponentRoles(store, backend, slabDepth, scratch, classMask(store, plan.thresholds, [0], backend), columns.zonesOfSlice, lowRows, zoneSpec(columns, nz));
   lap('low_components');
   return { roleVoxels, roleCount, lowRows };
 }
@@ -53,9 +53,9 @@ export function zoneSpec(c: Columns, nz: number): ChannelSpec {
  */
 export async function lowComponentRoles(
   store: PhaseStore, backend: ComputeBackend, slabDepth: number, scratch: ComponentsScratch,
-  fillMask: MaskFiller, zonesOfSlice: (z: number) => (p: number) => number, lowRows: Uint8Array, channelSpec?: ChannelSpec,
+  mask: ClassMask, zonesOfSlice: (z: number) => (p: number) => number, lowRows: Uint8Array, channelSpec?: ChannelSpec,
 ): Promise<{ roleVoxels: number[]; roleCount: number[] }> {
-  const low = await slabComponents({ backend, shape: store.shape, connectivity: 26, slabDepth, scratch, fillMask, channels: 5, channelOfSlice: zonesOfSlice, channelSpec });
+  const low = await slabComponents({ backend, shape: store.shape, connectivity: 26, slabDepth, scratch, ...mask, channels: 5, channelOfSlice: zonesOfSlice, channelSpec });
   const zone = (zi: number, c: number) => low.stats[zi * (low.count + 1) + c]; // out, inColl, layer, inside, far layer
   // role: 1 electrode, 2 outside air, 3 pore
   const role = new Uint8Array(low.count + 1);
