@@ -133,17 +133,22 @@ describe('slab components on worker pieces equal the reference labelling', async
     const [nz, ny, nx] = shape;
     const plane = ny * nx;
     const r = rng(11);
-    const grey = new Uint16Array(new SharedArrayBuffer(2 * nz * plane));
-    // smooth-ish levels in three bands, then noise: runs of each class
-    for (let i = 0; i < grey.length; i++) grey[i] = 1000 * (Math.floor((i % nx) / 5) % 3) + Math.floor(r() * 1200);
-    const ts = [1000, 2000];
-    for (const [cs, connectivity] of [[[0], 26], [[1], 6], [[2], 26]] as const) {
+    // three bands of grey, then noise: runs of each class; uint16 and uint8 (tables), float32 (comparisons);
+    // thresholds on a grey value and between two (float32 ones), as the segmentation's (Math.fround)
+    const n = nz * plane;
+    const greys = [new Uint16Array(new SharedArrayBuffer(2 * n)), new Uint8Array(new SharedArrayBuffer(n)), new Float32Array(new SharedArrayBuffer(4 * n))];
+    const scale = [10, 0.1, 10];
+    const tss = [[1000, 2000.5], [10, Math.fround(20.3)], [Math.fround(1000.1), 2000]];
+    for (const [cs, connectivity, kind] of [[[0], 26, 0], [[1], 6, 0], [[2], 26, 0], [[0], 6, 1], [[2], 26, 1], [[1], 26, 2], [[2], 6, 2]] as const) {
+      const grey = greys[kind];
+      const ts = tss[kind];
+      for (let i = 0; i < n; i++) grey[i] = scale[kind] * (100 * (Math.floor((i % nx) / 5) % 3) + Math.floor(r() * 120));
       const lo = cs[0] === 0 ? -Infinity : ts[cs[0] - 1], hi = cs[0] === 2 ? Infinity : ts[cs[0]];
-      const mask = grey.map((v) => (v >= lo && v < hi ? 1 : 0)) as unknown as Uint8Array;
-      const ones = Uint8Array.from(mask);
+      const ones = Uint8Array.from(grey, (v) => (v >= lo && v < hi ? 1 : 0));
+      expect(ones.some((v) => v === 1) && ones.some((v) => v === 0)).toBe(true);
       const ref = connectedComponentsRef(ones, shape, connectivity);
       for (const [depth, spill] of [[3, true], [4, false], [10, false]] as const) {
-        const at = `class ${cs[0]}, ${connectivity}, depth ${depth}, spill ${spill}`;
+        const at = `${grey.constructor.name}, class ${cs[0]}, ${connectivity}, depth ${depth}, spill ${spill}`;
         const cc = await slabComponents({
           backend: pieces, shape, connectivity, slabDepth: depth, spill,
           fillMask: () => { throw new Error('fillMask called'); },
