@@ -99,6 +99,8 @@ export interface SlabComponents {
   paint(codes: Uint8Array, to: PaintTarget): Promise<void>;
   /** Release the spill file without revisiting (revisit releases it too). */
   discard(): void;
+  /** Whether the pass ran on worker pieces (slab-pieces.ts): `paint` then runs there too, on a shared label volume. */
+  pieces: boolean;
 }
 
 /**
@@ -253,5 +255,5 @@ export async function slabComponents(o: SlabComponentsOptions): Promise<SlabComp
       releaseSpill();
     }
   };
-  return { count, sizes, stats, revisit, paint: (codes, to) => revisit(paintVisit(codes, to, ny, nx)), discard: releaseSpill };
+  return { count, sizes, stats, revisit, paint: (codes, to) => revisit(paintVisit(codes, to, ny, nx)), discard: releaseSpill, pieces: false };
 }

@@ -151,6 +151,7 @@ export async function pieceComponents(o: SlabComponentsOptions, scratch: Compone
       }
     },
     discard: releaseSpill,
+    pieces: true,
   };
 }
 

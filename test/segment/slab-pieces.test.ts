@@ -100,6 +100,7 @@ describe('slab components on worker pieces equal the reference labelling', async
               const at = `${spec.kind}, seed ${seed}, depth ${depth}, spill ${spill}`;
               const cc = await run();
               expect(cc.count, at).toBe(ref.count);
+              expect(cc.pieces, at).toBe(backend === pieces);
               expect(Array.from(cc.sizes.subarray(1)), at).toEqual(Array.from(ref.sizes.subarray(1)));
               expect(Array.from(cc.stats), at).toEqual(Array.from(expected));
               const got = new Uint32Array(mask.length);

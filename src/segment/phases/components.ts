@@ -48,10 +48,15 @@ function mostInEachChannel(cc: { count: number; stats: Float64Array; sizes: Floa
   return keep;
 }
 
-/** Set `code` on voxels of classes `cs` that belong to a component in `keep` (all of them when the class is one component). */
+/**
+ * Set `code` on voxels of classes `cs` that belong to a component in `keep`. When the class is one
+ * component, a sweep over the grey sets it on all of them instead, unless the pass paints on the
+ * workers from its spilled runs (cheaper than classifying every voxel again).
+ */
 async function keepComponent(ctx: StepContext, plan: ClassPlan, cc: Components, cs: number[], keep: ReadonlySet<number>, code: number): Promise<void> {
   const { store } = ctx;
-  if (cc.count === 1 && keep.has(1)) {
+  const target = paintTarget(store);
+  if (cc.count === 1 && keep.has(1) && !(cc.pieces && target.volume)) {
     cc.discard();
     const ts = plan.thresholds.map(Math.fround); // those of `cls`
     await store.sweep({ grey: true, labels: 'write' }, async (w) => {
@@ -61,7 +66,7 @@ async function keepComponent(ctx: StepContext, plan: ClassPlan, cc: Components, 
   }
   const codes = new Uint8Array(cc.count + 1).fill(255);
   for (const k of keep) codes[k] = code;
-  await cc.paint(codes, paintTarget(store));
+  await cc.paint(codes, target);
 }
 
 /** All labels OPEN, then the steps below; returns the slab buffers, reused by step 4. */
