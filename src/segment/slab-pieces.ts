@@ -66,8 +66,9 @@ export async function pieceComponents(o: SlabComponentsOptions, scratch: Compone
 
   // Pass 1: provisional ids (piece offset + local id), sizes and statistics per provisional id, unions.
   const parent = new Grow(new Int32Array(1024), (n) => new Int32Array(n));
-  const size = new Grow(new Float64Array(1024), (n) => new Float64Array(n));
-  const stat = Array.from({ length: channels }, () => new Grow(new Float64Array(1024), (n) => new Float64Array(n)));
+  // (uint32: a provisional id lies in one piece; half the bytes of float64 for the millions of ids of a low-density pass)
+  const size = new Grow(new Uint32Array(1024), (n) => new Uint32Array(n));
+  const stat = Array.from({ length: channels }, () => new Grow(new Uint32Array(1024), (n) => new Uint32Array(n)));
   const pieces: Piece[][] = [];
   let total = 0;
   const lastPlane = new Uint32Array(plane); // provisional ids of the previous slab's last plane
