@@ -12,12 +12,21 @@
  * buffer, which is free by then) when they take fewer bytes than the ids, else as 1, 2 or 4 bytes
  * per voxel, the fewest its local ids fit in: writing the spill was most of the main thread's time
  * in these passes, and a phase's ids come in long runs. Callers that do not revisit call `discard`.
+ * With a cpu backend's worker pool and shared slab buffers the same pass runs on worker pieces
+ * instead (slab-pieces.ts: labelling, channel counts, spill and painting on the workers); the
+ * backend's `connectedComponents` below is for the other backends and the in-thread callers.
  */
-import { closeSync, statfsSync } from 'node:fs';
-import { openScratchFile, readAt, scratchFolder, writeAt } from '../io/scratch-file.js';
+import { closeSync } from 'node:fs';
+import { readAt, writeAt } from '../io/scratch-file.js';
 import type { ComputeBackend } from '../compute/types.js';
 import type { Shape3 } from '../io/volume.js';
-import { findRoot, mergeAcrossPlane } from '../compute/union-find.js';
+import { mergeAcrossPlane } from '../compute/union-find.js';
+import { decodeRuns, encodeRuns, widthFor, type ChannelSpec, type MaskData } from './components-kernels.js';
+import { pieceComponents, piecesApply } from './slab-pieces.js';
+import { finalNumbering, Grow, openSpill, paintVisit, type PaintTarget } from './slab-union.js';
+
+export type { ChannelSpec, MaskData } from './components-kernels.js';
+export type { PaintTarget } from './slab-union.js';
 
 export interface SlabComponentsOptions {
   backend: ComputeBackend;
@@ -27,6 +36,12 @@ export interface SlabComponentsOptions {
   slabDepth: number;
   /** Write the mask (0/1) of slices [z0, z1) into `mask` (length (z1 - z0) × ny × nx); may read the slices from disk first. */
   fillMask(z0: number, z1: number, mask: Uint8Array): void | Promise<void>;
+  /**
+   * The mask as data the cpu backend's workers compute it from, each for the piece it labels
+   * (slab-pieces.ts; class-masks.ts workerMaskData): then fillMask is not called on that path.
+   * null for a slab: fillMask.
+   */
+  maskData?(z0: number, z1: number): MaskData | null;
   /** Number of statistics channels accumulated per component. */
   channels?: number;
   /** Channel (0..channels-1) a foreground voxel (global index) counts in, or -1 for none. */
@@ -36,6 +51,12 @@ export interface SlabComponentsOptions {
    * every voxel of slice z (−1 none), or that of the voxel at in-plane position p.
    */
   channelOfSlice?(z: number): number | ((p: number) => number);
+  /**
+   * The channels as data (components-kernels.ts), which the cpu backend's workers can count in
+   * (slab-pieces.ts); give channelOfSlice too (the same channels: channelOfSliceFromSpec) for
+   * backends without workers.
+   */
+  channelSpec?: ChannelSpec;
   /** false: never spill the first pass's labels to disk (revisit labels again). Default: spill when there is room. */
   spill?: boolean;
   /**
@@ -70,23 +91,17 @@ export interface SlabComponents {
    * local labels (0 background) and finalId(local) the component 1..count it belongs to.
    */
   revisit(visit: (z0: number, z1: number, labels: Uint32Array, finalId: (local: number) => number) => void): Promise<void>;
+  /**
+   * Writes codes[k] (255: leave the voxel) on the voxels of every component k, and marks
+   * `to.lowRows`: on the workers when the label volume is shared memory and the pass ran on worker
+   * pieces, else through revisit and `to.edit`. Releases the spill, like revisit.
+   */
+  paint(codes: Uint8Array, to: PaintTarget): Promise<void>;
   /** Release the spill file without revisiting (revisit releases it too). */
   discard(): void;
+  /** Whether the pass ran on worker pieces (slab-pieces.ts): `paint` then runs there too, on a shared label volume. */
+  pieces: boolean;
 }
-
-/** An unlinked temporary file for the first pass's slab labels, or null when the disk is short. */
-function openSpill(bytes: number): number | null {
-  try {
-    const fsInfo = statfsSync(scratchFolder());
-    if (bytes > 0.5 * fsInfo.bavail * fsInfo.bsize) return null;
-    return openScratchFile('buried-cc');
-  } catch {
-    return null;
-  }
-}
-
-/** Bytes per voxel that local ids 0..count fit in. */
-const widthFor = (count: number): 1 | 2 | 4 => (count < 256 ? 1 : count < 65536 ? 2 : 4);
 
 /**
  * `lab` narrowed in place to `width` bytes per voxel; returns those bytes. Ascending order is safe:
@@ -116,35 +131,6 @@ function widenInPlace(lab: Uint32Array, width: 1 | 2 | 4): void {
   }
 }
 
-/**
- * Runs of equal ids of `lab` as (id, length) uint32 pairs in `out` (4-byte aligned); the bytes
- * used, or -1 when more than `limit` bytes (or than `out` holds) would be needed.
- */
-function encodeRuns(lab: Uint32Array, out: Uint8Array, limit: number): number {
-  if (out.byteOffset & 3) return -1;
-  const pairs = new Uint32Array(out.buffer, out.byteOffset, Math.min(limit, out.length) >> 2);
-  const n = lab.length;
-  let k = 0;
-  for (let i = 0; i < n; ) {
-    const v = lab[i];
-    let j = i + 1;
-    while (j < n && lab[j] === v) j++;
-    if (k + 2 > pairs.length) return -1;
-    pairs[k++] = v;
-    pairs[k++] = j - i;
-    i = j;
-  }
-  return 4 * k;
-}
-
-/** Inverse of encodeRuns: the ids of `pairs` written over `lab`. */
-function decodeRuns(pairs: Uint32Array, lab: Uint32Array): void {
-  for (let k = 0, i = 0; k < pairs.length; k += 2) {
-    const v = pairs[k];
-    for (const end = i + pairs[k + 1]; i < end; i++) lab[i] = v;
-  }
-}
-
 /** Per-channel voxel counts of the provisional ids `off + label` of slab [z0, z1), slice by slice. */
 function countChannelsBySlice(channelOfSlice: NonNullable<SlabComponentsOptions['channelOfSlice']>, stat: Uint32Array[], off: number, lab: Uint32Array, z0: number, z1: number, plane: number): void {
   for (let z = z0; z < z1; z++) {
@@ -168,17 +154,6 @@ function countChannelsBySlice(channelOfSlice: NonNullable<SlabComponentsOptions[
   }
 }
 
-/** Growable Int32 / Uint32 storage indexed by provisional id. */
-class Grow<A extends Int32Array | Uint32Array> {
-  constructor(public a: A, private readonly make: (n: number) => A) {}
-  ensure(n: number): void {
-    if (n <= this.a.length) return;
-    const b = this.make(Math.max(n, Math.ceil(this.a.length * 1.5)));
-    b.set(this.a);
-    this.a = b;
-  }
-}
-
 export async function slabComponents(o: SlabComponentsOptions): Promise<SlabComponents> {
   const [nz, ny, nx] = o.shape;
   const plane = ny * nx;
@@ -187,6 +162,7 @@ export async function slabComponents(o: SlabComponentsOptions): Promise<SlabComp
   // shared and reused across slabs: the cpu backend's workers read and write them without copies,
   // and no per-slab garbage piles up between collections
   const scratch = o.scratch && o.scratch.mask.length >= depth * plane && o.scratch.labels.length >= depth * plane ? o.scratch : componentsScratch(depth * plane);
+  if (piecesApply(o, scratch)) return pieceComponents(o, scratch, depth);
   const mask = scratch.mask;
   const labelBuffer = scratch.labels;
   const slabs: [number, number][] = [];
@@ -254,47 +230,30 @@ export async function slabComponents(o: SlabComponentsOptions): Promise<SlabComp
   }
 
   // Final ids in order of first voxel (provisional ids are in that order within and across slabs).
-  const finalOf = new Int32Array(total + 1);
-  let count = 0;
-  for (let g = 1; g <= total; g++) {
-    const r = findRoot(parent.a, g);
-    finalOf[g] = r === g ? ++count : finalOf[r];
-  }
-  const sizes = new Float64Array(count + 1);
-  const stats = new Float64Array(channels * (count + 1));
-  for (let g = 1; g <= total; g++) {
-    const k = finalOf[g];
-    sizes[k] += size.a[g];
-    for (let c = 0; c < channels; c++) stats[c * (count + 1) + k] += stat[c].a[g];
-  }
+  const { finalOf, count, sizes, stats } = finalNumbering(parent.a, total, size.a, stat.map((s) => s.a));
 
-  return {
-    count,
-    sizes,
-    stats,
-    async revisit(visit) {
-      try {
-        for (let s = 0; s < slabs.length; s++) {
-          const [z0, z1] = slabs[s];
-          let lab: Uint32Array;
-          if (spill !== null) {
-            lab = labelBuffer.subarray(0, (z1 - z0) * plane);
-            const { runBytes, width } = spilled[s];
-            if (runBytes >= 0) {
-              readAt(spill, mask.subarray(0, runBytes), 4 * z0 * plane, 'connected components spill');
-              decodeRuns(new Uint32Array(mask.buffer, mask.byteOffset, runBytes >> 2), lab);
-            } else {
-              readAt(spill, new Uint8Array(lab.buffer, lab.byteOffset, width * lab.length), 4 * z0 * plane, 'connected components spill');
-              widenInPlace(lab, width);
-            }
-          } else lab = (await label(z0, z1)).labels;
-          const off = offsets[s];
-          visit(z0, z1, lab, (local) => (local ? finalOf[off + local] : 0));
-        }
-      } finally {
-        releaseSpill();
+  const revisit: SlabComponents['revisit'] = async (visit) => {
+    try {
+      for (let s = 0; s < slabs.length; s++) {
+        const [z0, z1] = slabs[s];
+        let lab: Uint32Array;
+        if (spill !== null) {
+          lab = labelBuffer.subarray(0, (z1 - z0) * plane);
+          const { runBytes, width } = spilled[s];
+          if (runBytes >= 0) {
+            readAt(spill, mask.subarray(0, runBytes), 4 * z0 * plane, 'connected components spill');
+            decodeRuns(new Uint32Array(mask.buffer, mask.byteOffset, runBytes >> 2), lab);
+          } else {
+            readAt(spill, new Uint8Array(lab.buffer, lab.byteOffset, width * lab.length), 4 * z0 * plane, 'connected components spill');
+            widenInPlace(lab, width);
+          }
+        } else lab = (await label(z0, z1)).labels;
+        const off = offsets[s];
+        visit(z0, z1, lab, (local) => (local ? finalOf[off + local] : 0));
       }
-    },
-    discard: releaseSpill,
+    } finally {
+      releaseSpill();
+    }
   };
+  return { count, sizes, stats, revisit, paint: (codes, to) => revisit(paintVisit(codes, to, ny, nx)), discard: releaseSpill, pieces: false };
 }

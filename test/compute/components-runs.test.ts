@@ -63,4 +63,25 @@ describe('componentsSlab by runs = flood fill', () => {
     expect(check(mask, shape, 0, 1, 26)).toBe(1);
     expect(check(mask, shape, 0, 1, 6)).toBe(10);
   });
+  it('rows read 4 bytes at a time: any non-zero byte is foreground, at every byte offset of the buffer, runs of every length', () => {
+    // random runs of 0..9 voxels and gaps of 0..9 (every phase against the 4-byte words), values
+    // 1, 2, 128 and 255 (a word of them has no zero byte), the mask starting at buffer offsets 0..3
+    const shape: Shape3 = [4, 16, 61];
+    const n = shape[0] * shape[1] * shape[2];
+    const values = [1, 2, 128, 255];
+    let s = 7;
+    const next = (m: number) => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) % m;
+    for (let offset = 0; offset < 4; offset++) {
+      const mask = new Uint8Array(new ArrayBuffer(n + 8), offset, n);
+      for (let i = next(10); i < n; i += next(10)) for (let run = next(10); run > 0 && i < n; run--) mask[i++] = values[next(4)];
+      const ones = mask.map((v) => (v ? 1 : 0));
+      for (const connectivity of [6, 26] as const) {
+        const labels = new Uint32Array(n);
+        const sizes = componentsSlab(mask, labels, shape, 0, shape[0], connectivity);
+        const ref = connectedComponentsRef(ones, shape, connectivity);
+        expect(sizes.length - 1, `offset ${offset}`).toBe(ref.count);
+        expectEqualArrays(labels, ref.labels, `labels, offset ${offset}, ${connectivity}`);
+      }
+    }
+  });
 });

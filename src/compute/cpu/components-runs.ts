@@ -34,12 +34,56 @@ function grow(a: Int32Array<ArrayBuffer>, need: number): Int32Array<ArrayBuffer>
   return b;
 }
 
-/**
- * Labels of the foreground (mask ≠ 0) of slices [z0, z1) written into `labels` (0 background;
- * neighbours outside the slab are not looked at). Returns the voxel count of each local id
- * (sizes[0] unused).
+/** A uint32 view of the whole buffer under `mask` (the last one kept: one buffer per pass). */
+let lastWords: { buffer: ArrayBufferLike; words: Uint32Array } | null = null;
+function wordsOf(mask: Uint8Array): Uint32Array {
+  if (lastWords?.buffer !== mask.buffer) lastWords = { buffer: mask.buffer, words: new Uint32Array(mask.buffer, 0, mask.buffer.byteLength >> 2) };
+  return lastWords.words;
+}
+
+/*
+ * The row scans read the mask 4 bytes at a time where aligned (`words`; byte i of the mask is byte
+ * i0 + i of the buffer): a word of 0 is background throughout, a word with no zero byte foreground
+ * throughout. Most rows are long runs of either, and the byte loop was most of the labelling's time.
  */
-export function componentsSlab(mask: Uint8Array, labels: Uint32Array, shape: Shape3, z0: number, z1: number, connectivity: 6 | 26): Float64Array {
+
+/** First i in [i, end) with mask[i] ≠ 0, else end. */
+function nextForeground(mask: Uint8Array, words: Uint32Array, i0: number, i: number, end: number): number {
+  for (; i < end && (i0 + i) & 3; i++) if (mask[i]) return i;
+  for (let w = (i0 + i) >> 2; i + 4 <= end && words[w] === 0; w++) i += 4;
+  while (i < end && !mask[i]) i++;
+  return i;
+}
+
+/** First i in [i, end) with mask[i] = 0, else end. */
+function nextBackground(mask: Uint8Array, words: Uint32Array, i0: number, i: number, end: number): number {
+  for (; i < end && (i0 + i) & 3; i++) if (!mask[i]) return i;
+  // (v − 0x01010101) & ~v & 0x80808080 is non-zero exactly when some byte of v is 0
+  for (let w = (i0 + i) >> 2; i + 4 <= end; w++) {
+    const v = words[w];
+    if ((v - 0x01010101) & ~v & 0x80808080) break;
+    i += 4;
+  }
+  while (i < end && mask[i]) i++;
+  return i;
+}
+
+/**
+ * The runs of slices [z0, z1) of a slab and their ids, in this module's tables (valid until the next
+ * call in this thread): the runs of row r (r = (z − z0)·ny + y) are rowStart[r] .. rowStart[r + 1] − 1,
+ * run k covers x ∈ [x0[k], x1[k]) and has local id id[k] (1..count, by first voxel in raster order).
+ */
+export interface SlabRuns {
+  rows: number;
+  count: number;
+  rowStart: Int32Array;
+  x0: Int32Array;
+  x1: Int32Array;
+  id: Int32Array;
+}
+
+/** Components of the foreground (mask ≠ 0) of slices [z0, z1) as runs (neighbours outside the slab are not looked at). */
+export function runsOfSlab(mask: Uint8Array, shape: Shape3, z0: number, z1: number, connectivity: 6 | 26): SlabRuns {
   const [, ny, nx] = shape;
   const plane = nx * ny;
   const rows = (z1 - z0) * ny;
@@ -48,6 +92,8 @@ export function componentsSlab(mask: Uint8Array, labels: Uint32Array, shape: Sha
   let x1 = tables.x1; // exclusive end
   let parent = tables.parent;
   const wide = connectivity === 26 ? 1 : 0; // how far a run reaches beyond its ends in x
+  const words = wordsOf(mask);
+  const i0 = mask.byteOffset;
 
   const find = (k: number): number => {
     while (parent[k] !== k) {
@@ -82,10 +128,11 @@ export function componentsSlab(mask: Uint8Array, labels: Uint32Array, shape: Sha
     const z = z0 + Math.floor(r / ny);
     const y = r - (z - z0) * ny;
     const base = z * plane + y * nx;
-    for (let x = 0; x < nx; ) {
-      if (!mask[base + x]) { x++; continue; }
-      const a = x;
-      while (x < nx && mask[base + x]) x++;
+    const end = base + nx;
+    for (let i = nextForeground(mask, words, i0, base, end); i < end; i = nextForeground(mask, words, i0, i, end)) {
+      const a = i - base;
+      i = nextBackground(mask, words, i0, i, end);
+      const x = i - base;
       if (nRuns >= x0.length) {
         x0 = tables.x0 = grow(x0, nRuns + 1);
         x1 = tables.x1 = grow(x1, nRuns + 1);
@@ -124,6 +171,18 @@ export function componentsSlab(mask: Uint8Array, labels: Uint32Array, shape: Sha
     const root = find(k);
     id[k] = root === k ? ++n : id[root];
   }
+  return { rows, count: n, rowStart, x0, x1, id };
+}
+
+/**
+ * Labels of the foreground (mask ≠ 0) of slices [z0, z1) written into `labels` (0 background;
+ * neighbours outside the slab are not looked at). Returns the voxel count of each local id
+ * (sizes[0] unused).
+ */
+export function componentsSlab(mask: Uint8Array, labels: Uint32Array, shape: Shape3, z0: number, z1: number, connectivity: 6 | 26): Float64Array {
+  const [, ny, nx] = shape;
+  const plane = nx * ny;
+  const { rows, count: n, rowStart, x0, x1, id } = runsOfSlab(mask, shape, z0, z1, connectivity);
   const sizes = new Float64Array(n + 1);
   for (let r = 0; r < rows; r++) {
     const z = z0 + Math.floor(r / ny);
@@ -138,7 +197,11 @@ export function componentsSlab(mask: Uint8Array, labels: Uint32Array, shape: Sha
     }
     labels.fill(0, base + x, base + nx);
   }
-  // tables beyond a worker slab's usual size (a whole volume labelled on the main thread) are not kept
-  if (tables.x0.length > KEEP_RUNS || tables.rowStart.length > KEEP_RUNS) for (const k of ['rowStart', 'x0', 'x1', 'parent', 'id'] as const) tables[k] = new Int32Array(0);
+  dropLargeTables();
   return sizes;
+}
+
+/** Tables beyond a worker slab's usual size (a whole volume labelled on the main thread) are not kept. */
+export function dropLargeTables(): void {
+  if (tables.x0.length > KEEP_RUNS || tables.rowStart.length > KEEP_RUNS) for (const k of ['rowStart', 'x0', 'x1', 'parent', 'id'] as const) tables[k] = new Int32Array(0);
 }

@@ -6,7 +6,8 @@
  * Complexity: O(voxels of the slab).
  */
 import type { ComputeBackend } from '../../compute/types.js';
-import type { PhaseStore } from '../store.js';
+import { MemoryStore, type PhaseStore } from '../store.js';
+import type { MaskData, SlabComponentsOptions } from '../slab-components.js';
 import { classMaskRange } from './slab-kernels.js';
 import { KERNELS_MODULE } from './slab-parallel.js';
 
@@ -33,3 +34,21 @@ export const workerMask = (store: PhaseStore, thresholds: readonly number[], cs:
   const args = Array.from({ length: parts }, (_, k) => ({ grey, mask: m, i0: Math.floor((k * m.length) / parts), i1: Math.floor(((k + 1) * m.length) / parts), ts, cs }));
   await backend.runModuleTasks(KERNELS_MODULE, 'classMaskRange', args);
 };
+
+/**
+ * The same mask as data for slabComponents' workers (maskData: each makes the mask of the piece it
+ * labels, in the same task): the grey slices of an in-memory store, which are shared memory; null
+ * otherwise (fillMask, e.g. workerMask, then makes it).
+ */
+export const workerMaskData = (store: PhaseStore, thresholds: readonly number[], cs: number[]) => (z0: number, z1: number): MaskData | null => {
+  if (!(store instanceof MemoryStore)) return null;
+  const grey = store.greySlices(z0, z1);
+  return grey.buffer instanceof SharedArrayBuffer ? { grey, ts: thresholds.map(Math.fround), cs } : null;
+};
+
+/** fillMask and maskData of slabComponents for the classes `cs`. */
+export type ClassMask = Pick<SlabComponentsOptions, 'fillMask' | 'maskData'>;
+export const classMask = (store: PhaseStore, thresholds: readonly number[], cs: number[], backend: ComputeBackend): ClassMask => ({
+  fillMask: workerMask(store, thresholds, cs, backend),
+  maskData: workerMaskData(store, thresholds, cs),
+});

@@ -7,13 +7,28 @@
  * membership is written on a second pass, skipped when the class is one component.
  * Complexity: one components pass per phase, O(N α(N)), plus one write pass.
  */
-import { componentsScratch, slabComponents, type ComponentsScratch } from '../slab-components.js';
-import { workerMask } from './class-masks.js';
+import { componentsScratch, slabComponents, type ChannelSpec, type ComponentsScratch, type PaintTarget } from '../slab-components.js';
+import { channelOfSliceFromSpec } from '../components-kernels.js';
+import { MemoryStore, type PhaseStore } from '../store.js';
+import { classMask } from './class-masks.js';
 import { runSlabKernel } from './slab-parallel.js';
 import { CAM, COLLECTOR, ELECTROLYTE, OPEN, TRANSITION } from './codes.js';
 import type { ClassPlan, StepContext } from './types.js';
 
 type Components = Awaited<ReturnType<typeof slabComponents>>;
+
+/** Where a components pass paints: the in-memory label volume itself (on the workers), else slab edits. */
+export function paintTarget(store: PhaseStore, lowRows?: Uint8Array): PaintTarget {
+  return { volume: store instanceof MemoryStore ? store.labels : null, edit: (z0, z1, fn) => store.editLabels(z0, z1, fn), lowRows };
+}
+
+/** Channel per slice: the first range [z0, z1] (inclusive) holding it, −1 none. */
+function sliceChannels(nz: number, ranges: readonly (readonly [number, number] | null)[]): { channels: number; channelSpec: ChannelSpec; channelOfSlice: (z: number) => number | ((p: number) => number) } {
+  const ofSlice = new Int8Array(nz).fill(-1);
+  for (let z = 0; z < nz; z++) for (let e = 0; e < ranges.length; e++) { const r = ranges[e]; if (r && z >= r[0] && z <= r[1]) { ofSlice[z] = e; break; } }
+  const channelSpec: ChannelSpec = { kind: 'slices', ofSlice };
+  return { channels: ranges.length, channelSpec, channelOfSlice: channelOfSliceFromSpec(channelSpec) };
+}
 
 /**
  * For each statistics channel 0..K−1 of a components result (voxels per channel per component), the
@@ -33,10 +48,15 @@ function mostInEachChannel(cc: { count: number; stats: Float64Array; sizes: Floa
   return keep;
 }
 
-/** Set `code` on voxels of classes `cs` that belong to a component in `keep` (all of them when the class is one component). */
+/**
+ * Set `code` on voxels of classes `cs` that belong to a component in `keep`. When the class is one
+ * component, a sweep over the grey sets it on all of them instead, unless the pass paints on the
+ * workers from its spilled runs (cheaper than classifying every voxel again).
+ */
 async function keepComponent(ctx: StepContext, plan: ClassPlan, cc: Components, cs: number[], keep: ReadonlySet<number>, code: number): Promise<void> {
   const { store } = ctx;
-  if (cc.count === 1 && keep.has(1)) {
+  const target = paintTarget(store);
+  if (cc.count === 1 && keep.has(1) && !(cc.pieces && target.volume)) {
     cc.discard();
     const ts = plan.thresholds.map(Math.fround); // those of `cls`
     await store.sweep({ grey: true, labels: 'write' }, async (w) => {
@@ -44,18 +64,9 @@ async function keepComponent(ctx: StepContext, plan: ClassPlan, cc: Components, 
     });
     return;
   }
-  await cc.revisit((z0, z1, lab, finalId) => store.editLabels(z0, z1, (labels) => {
-    let lastLocal = -1, lastKeep = false;
-    for (let i = 0; i < lab.length; i++) {
-      const l = lab[i];
-      if (!l) continue;
-      if (l !== lastLocal) {
-        lastLocal = l;
-        lastKeep = keep.has(finalId(l));
-      }
-      if (lastKeep) labels[i] = code;
-    }
-  }));
+  const codes = new Uint8Array(cc.count + 1).fill(255);
+  for (const k of keep) codes[k] = code;
+  await cc.paint(codes, target);
 }
 
 /** All labels OPEN, then the steps below; returns the slab buffers, reused by step 4. */
@@ -84,8 +95,8 @@ async function collectorComponents(ctx: StepContext, plan: ClassPlan, scratch: C
   const sl = plan.endSlabs;
   const K = sl.length;
   const cc = await slabComponents({
-    backend, shape, connectivity: 26, slabDepth, scratch, fillMask: workerMask(store, thresholds, collectorClasses, backend),
-    channels: K, channelOfSlice: (z) => { for (let e = 0; e < K; e++) if (z >= sl[e].z0 && z <= sl[e].z1) return e; return -1; },
+    backend, shape, connectivity: 26, slabDepth, scratch, ...classMask(store, thresholds, collectorClasses, backend),
+    ...sliceChannels(ctx.nz, sl.map((e) => [e.z0, e.z1] as const)),
   });
   const kept: number[] = [];
   const keep = mostInEachChannel(cc, K, kept);
@@ -99,8 +110,8 @@ async function collectorComponents(ctx: StepContext, plan: ClassPlan, scratch: C
       return e.end === 'start' ? [e.z0, e.z1 + reach] : [e.z0 - reach, e.z1];
     });
     const carbon = await slabComponents({
-      backend, shape, connectivity: 26, slabDepth, scratch, fillMask: workerMask(store, thresholds, [1], backend),
-      channels: K, channelOfSlice: (z) => { for (let e = 0; e < K; e++) if (carbonRuns[e] >= 2 && z >= ranges[e][0] && z <= ranges[e][1]) return e; return -1; },
+      backend, shape, connectivity: 26, slabDepth, scratch, ...classMask(store, thresholds, [1], backend),
+      ...sliceChannels(ctx.nz, ranges.map((r, e) => (carbonRuns[e] >= 2 ? [r[0], r[1]] as const : null))),
     });
     const keepCarbon = mostInEachChannel(carbon, K, kept);
     if (keepCarbon.size) await keepComponent(ctx, plan, carbon, [1], keepCarbon, COLLECTOR);
@@ -112,7 +123,7 @@ async function collectorComponents(ctx: StepContext, plan: ClassPlan, scratch: C
 async function electrolyteComponent(ctx: StepContext, plan: ClassPlan, scratch: ComponentsScratch): Promise<void> {
   const { store, backend, shape, slabDepth, decisions } = ctx;
   const { electrolyteClass } = plan;
-  const cc = await slabComponents({ backend, shape, connectivity: 26, slabDepth, scratch, fillMask: workerMask(store, plan.thresholds, [electrolyteClass], backend) });
+  const cc = await slabComponents({ backend, shape, connectivity: 26, slabDepth, scratch, ...classMask(store, plan.thresholds, [electrolyteClass], backend) });
   let best = 0;
   for (let c = 1; c <= cc.count; c++) if (best === 0 || cc.sizes[c] > cc.sizes[best]) best = c;
   if (best) await keepComponent(ctx, plan, cc, [electrolyteClass], new Set([best]), ELECTROLYTE);

@@ -8,9 +8,10 @@
  * Complexity: one components pass O(N α(N)) and one write pass; ≈ 40 bytes per component.
  */
 import type { ComputeBackend } from '../../compute/types.js';
-import { slabComponents, type ComponentsScratch } from '../slab-components.js';
+import { slabComponents, type ChannelSpec, type ComponentsScratch } from '../slab-components.js';
 import type { PhaseStore } from '../store.js';
-import { workerMask } from './class-masks.js';
+import { classMask, type ClassMask } from './class-masks.js';
+import { paintTarget } from './components.js';
 import { AIR, ELECTRODE, VOID } from './codes.js';
 import type { Columns } from './columns.js';
 import type { ClassPlan, StepContext } from './types.js';
@@ -32,9 +33,15 @@ export async function lowDensityRoles(ctx: StepContext, plan: ClassPlan, columns
   // is electrolyte, with the low density in the air, the Li layer and sparse pores.
   // (shared: the slab kernels of steps 5, 6 read it on the workers)
   const lowRows = new Uint8Array(new SharedArrayBuffer(nz * ny));
-  const { roleVoxels, roleCount } = await lowComponentRoles(store, backend, slabDepth, scratch, workerMask(store, plan.thresholds, [0], backend), columns.zonesOfSlice, lowRows);
+  const { roleVoxels, roleCount } = await lowComponentRoles(store, backend, slabDepth, scratch, classMask(store, plan.thresholds, [0], backend), columns.zonesOfSlice, lowRows, zoneSpec(columns, nz));
   lap('low_components');
   return { roleVoxels, roleCount, lowRows };
+}
+
+/** The zones of the column layout as data for the workers (components-kernels.ts: the comparisons of columns.ts zoneAt). */
+export function zoneSpec(c: Columns, nz: number): ChannelSpec {
+  const { collectorAtStart, farLayer, collOuter, collInner, elSurf, elBack, farInner, farOuter } = c;
+  return { kind: 'zones', nz, collectorAtStart, farLayer, collOuter, collInner, elSurf, elBack, farInner, farOuter };
 }
 
 /**
@@ -46,9 +53,9 @@ export async function lowDensityRoles(ctx: StepContext, plan: ClassPlan, columns
  */
 export async function lowComponentRoles(
   store: PhaseStore, backend: ComputeBackend, slabDepth: number, scratch: ComponentsScratch,
-  fillMask: (z0: number, z1: number, m: Uint8Array) => void, zonesOfSlice: (z: number) => (p: number) => number, lowRows: Uint8Array,
+  mask: ClassMask, zonesOfSlice: (z: number) => (p: number) => number, lowRows: Uint8Array, channelSpec?: ChannelSpec,
 ): Promise<{ roleVoxels: number[]; roleCount: number[] }> {
-  const low = await slabComponents({ backend, shape: store.shape, connectivity: 26, slabDepth, scratch, fillMask, channels: 5, channelOfSlice: zonesOfSlice });
+  const low = await slabComponents({ backend, shape: store.shape, connectivity: 26, slabDepth, scratch, ...mask, channels: 5, channelOfSlice: zonesOfSlice, channelSpec });
   const zone = (zi: number, c: number) => low.stats[zi * (low.count + 1) + c]; // out, inColl, layer, inside, far layer
   // role: 1 electrode, 2 outside air, 3 pore
   const role = new Uint8Array(low.count + 1);
@@ -61,26 +68,9 @@ export async function lowComponentRoles(
     roleVoxels[r] += size;
     roleCount[r]++;
   }
-  const nx = store.shape[2];
-  const rowsPerSlice = store.shape[1];
   const codeOfRole = [VOID, ELECTRODE, AIR, VOID];
-  await low.revisit((z0, z1, lab, finalId) => store.editLabels(z0, z1, (labels) => {
-    // ids come in runs: the code is looked up when the id changes
-    let last = 0, code = VOID;
-    for (let r = 0, i = 0; i < lab.length; r++) {
-      let any = 0;
-      for (const end = i + nx; i < end; i++) {
-        const l = lab[i];
-        if (!l) continue;
-        if (l !== last) {
-          last = l;
-          code = codeOfRole[role[finalId(l)]];
-        }
-        labels[i] = code;
-        any = 1;
-      }
-      if (any) lowRows[z0 * rowsPerSlice + r] = 1;
-    }
-  }));
+  const codes = new Uint8Array(low.count + 1);
+  for (let c = 1; c <= low.count; c++) codes[c] = codeOfRole[role[c]];
+  await low.paint(codes, paintTarget(store, lowRows));
   return { roleVoxels, roleCount };
 }
