@@ -341,3 +341,65 @@ export function lowGreyHistSlab(a: SlabArgs & { lowRows: Uint8Array; levels: num
     }
   return 0;
 }
+
+/** Step 7, after a pass: its PENDING | phase marks (rows of `pendingRow`) → the phase, the slices' and rows' tables cleared. */
+export function commitPendingSlab(a: SlabArgs & { pendingAt: Float64Array; pendingRow: Uint8Array }): number {
+  const { labels: L, lo, z0, z1, pendingAt, pendingRow } = a;
+  const [, ny, nx] = a.shape;
+  const plane = ny * nx;
+  for (let z = z0; z < z1; z++) {
+    if (!pendingAt[z]) continue;
+    for (let y = 0; y < ny; y++) {
+      if (!pendingRow[z * ny + y]) continue;
+      pendingRow[z * ny + y] = 0;
+      const i1 = (z - lo) * plane + (y + 1) * nx;
+      for (let i = i1 - nx; i < i1; i++) if ((L[i] & ~7) === PENDING) L[i] &= 7;
+    }
+    pendingAt[z] = 0;
+  }
+  return 0;
+}
+
+/**
+ * Label statistics (common.ts labelStats): voxels and grey sum per label byte, added onto
+ * `acc` = [counts(256), sums(256)] (returned; null: onto zeros) in raster order.
+ */
+export function labelSumsSlab(a: SlabArgs & { acc: Float64Array | null }): Float64Array {
+  const { grey: G, labels: L, lo, z0, z1 } = a;
+  const plane = a.shape[1] * a.shape[2];
+  const acc = a.acc ?? new Float64Array(512);
+  const i1 = (z1 - lo) * plane;
+  for (let i = (z0 - lo) * plane; i < i1; i++) {
+    const l = L[i];
+    acc[l]++;
+    acc[256 + l] += G[i];
+  }
+  return acc;
+}
+
+/**
+ * Fraction of each intensity class 0..K−1 per slice (class-stats.ts sliceFractions; the class as
+ * `classifier` computes it, thresholds `ts` rounded to float32) → f[k·nz + z].
+ */
+export function sliceFractionsSlab(a: SlabArgs & { ts: number[]; K: number; f: Float64Array }): number {
+  const { grey: G, lo, z0, z1, ts, K, f } = a;
+  const [nz, ny, nx] = a.shape;
+  const plane = ny * nx;
+  const T = ts.length, t0 = Math.fround(ts[0]), t1 = T > 1 ? Math.fround(ts[1]) : 0, t2 = T > 2 ? Math.fround(ts[2]) : 0;
+  for (let z = z0; z < z1; z++) {
+    const base = (z - lo) * plane;
+    // counts in locals (classes 0..3 at most), not an array element per voxel
+    let n1 = 0, n2 = 0, n3 = 0;
+    for (let i = base; i < base + plane; i++) {
+      const g = G[i];
+      if (g >= t0) {
+        if (T > 2 && g >= t2) n3++;
+        else if (T > 1 && g >= t1) n2++;
+        else n1++;
+      }
+    }
+    const n = [plane - n1 - n2 - n3, n1, n2, n3];
+    for (let k = 0; k < K; k++) f[k * nz + z] = n[k] / plane;
+  }
+  return 0;
+}
