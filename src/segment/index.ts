@@ -86,7 +86,7 @@ async function segmentOn(scan: Volume, backend: ComputeBackend, options: Segment
   // Phase mode works with the stack normal along z and without the field-of-view fill.
   let frame: Frame | null = null;
   if (mode === 'phases') {
-    frame = await prepareFrame(grey, shape, spacing ?? null, { normal: options.normal, fieldOfView: options.fieldOfView, mask: options.mask }, owned || Boolean(options.inPlace));
+    frame = await prepareFrame(grey, shape, spacing ?? null, { normal: options.normal, fieldOfView: options.fieldOfView, mask: options.mask }, owned || Boolean(options.inPlace), backend);
     grey = frame.grey;
     owned ||= frame.owned;
     shape = frame.shape;
