@@ -11,6 +11,7 @@
  */
 import { endFraction } from './class-stats.js';
 import { TRANSITION } from './codes.js';
+import { zoneOf } from './layout-kernels.js';
 import { runColumnKernel } from './slab-parallel.js';
 import type { ClassPlan, StepContext } from './types.js';
 
@@ -72,14 +73,8 @@ export async function columnLayout(ctx: StepContext, plan: ClassPlan, f3: Float6
   const runGap = plan.collectorMaterialLevels.length === 2 ? TRANSITION : 0;
   await collectorRuns(ctx, faces, runGap, twoCollectors);
   await electrolyteFaces(ctx, faces);
-  const zoneAt = (p: number, k: number): number => {
-    if (collOuter[p] >= 0 && k < collOuter[p]) return 0;
-    if (k <= collInner[p]) return 1;
-    if (k < elSurf[p]) return 2;
-    if (!farLayer || k <= elBack[p]) return 3;
-    if (k < farInner[p]) return 4;
-    return k <= farOuter[p] ? 1 : 0;
-  };
+  const tables = { collOuter, collInner, elSurf, elBack, farInner, farOuter, farLayer };
+  const zoneAt = (p: number, k: number): number => zoneOf(tables, p, k);
   const zonesOfSlice = (z: number) => {
     const k = oz(z);
     return (p: number) => zoneAt(p, k);

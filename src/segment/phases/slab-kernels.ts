@@ -11,7 +11,7 @@
  */
 import type { GreyArray } from '../../compute/types.js';
 import type { Shape3 } from '../../io/volume.js';
-import { AIR, CAM, CAND, CATHODE, COLLECTOR, ELECTRODE, ELECTROLYTE, LAST_PHASE, LI, OPEN, OUTSIDE, PENDING, UNDECIDED, VOID } from './codes.js';
+import { AIR, CAM, CAND, CATHODE, ELECTRODE, ELECTROLYTE, LAST_PHASE, LI, OPEN, OUTSIDE, PENDING, UNDECIDED, VOID } from './codes.js';
 import { hasOtherNeighbour, nearestNeighbourPhase } from './neighbours.js';
 
 /** A window's arrays (slices [lo, lo + length / plane)) and the slices [z0, z1) to process. */
@@ -404,84 +404,5 @@ export function sliceFractionsSlab(a: SlabArgs & { ts: number[]; K: number; f: F
   return 0;
 }
 
-/**
- * Column kernels (columns.ts): a window's interior slices in oriented order (k = 0 at the collector
- * end), for the columns p ∈ [p0, p1) only. Each column's state lives in its own table entries, so
- * ranges of columns run at once on the workers (slab-parallel.ts runColumnKernel) with the
- * outcome of one pass; windows come in the sweep's oriented order and the tables carry across them.
- */
-export interface ColumnArgs extends SlabArgs {
-  p0: number;
-  p1: number;
-  collectorAtStart: boolean;
-}
-
-/** Slice z of the interior visited s-th (s = 0.. z1 − z0 − 1) from the collector end (`fromFar`: from the far end). */
-const orientedSlice = (a: ColumnArgs, s: number, fromFar: boolean): number => (a.collectorAtStart !== fromFar ? a.z0 + s : a.z1 - 1 - s);
-
-/**
- * Step 3: the first contiguous run of collector voxels of each column from the collector end
- * (`fromFar`: from the far end: far runs), gaps up to `runGap` bridged; `outer` / `inner` hold
- * its first and last oriented k (near: −1 none yet; far: nz none yet), `runDone` marks a closed run.
- */
-export function collectorRunsCols(a: ColumnArgs & { fromFar: boolean; runGap: number; outer: Int32Array; inner: Int32Array; runDone: Uint8Array }): number {
-  const { labels: L, lo, p0, p1, fromFar, runGap, outer, inner, runDone } = a;
-  const [nz, ny, nx] = a.shape;
-  const plane = ny * nx;
-  for (let s = 0; s < a.z1 - a.z0; s++) {
-    const z = orientedSlice(a, s, fromFar);
-    const k = a.collectorAtStart ? z : nz - 1 - z;
-    const base = (z - lo) * plane;
-    if (!fromFar) {
-      for (let p = p0; p < p1; p++) {
-        if (L[base + p] === COLLECTOR) {
-          // first contiguous run from the outer side (partial-volume collector-like voxels further
-          // in, e.g. at thin-Li spots, do not move the inner face)
-          if (outer[p] < 0) outer[p] = inner[p] = k;
-          else if (inner[p] >= k - 1 - runGap && !runDone[p]) inner[p] = k;
-          else runDone[p] = 1;
-        } else if (outer[p] >= 0 && k - inner[p] > runGap) runDone[p] = 1;
-      }
-    } else {
-      for (let p = p0; p < p1; p++) {
-        if (L[base + p] === COLLECTOR) {
-          if (outer[p] === nz) outer[p] = inner[p] = k;
-          else if (inner[p] <= k + 1 + runGap && !runDone[p]) inner[p] = k;
-          else runDone[p] = 1;
-        } else if (outer[p] < nz && inner[p] - k > runGap) runDone[p] = 1;
-      }
-    }
-  }
-  return 0;
-}
-
-/**
- * Step 3: collector-class voxels past the first run and cathode-class voxels before the electrolyte
- * surface (or from the far run on) → OPEN; each column's electrolyte surface and back face. Returns
- * [collector voxels demoted, cathode voxels demoted].
- */
-export function electrolyteFacesCols(a: ColumnArgs & { collInner: Int32Array; elSurf: Int32Array; elBack: Int32Array; farInner: Int32Array }): number[] {
-  const { labels: L, lo, p0, p1, collInner, elSurf, elBack, farInner } = a;
-  const [nz, ny, nx] = a.shape;
-  const plane = ny * nx;
-  let demoted = 0, demotedCam = 0;
-  for (let s = 0; s < a.z1 - a.z0; s++) {
-    const z = orientedSlice(a, s, false);
-    const k = a.collectorAtStart ? z : nz - 1 - z;
-    const base = (z - lo) * plane;
-    for (let p = p0; p < p1; p++) {
-      const l = L[base + p];
-      if (l === COLLECTOR && k > collInner[p] && k < farInner[p]) {
-        L[base + p] = OPEN;
-        demoted++;
-      } else if (l === CAM && (elSurf[p] === nz || k >= farInner[p])) {
-        L[base + p] = OPEN;
-        demotedCam++;
-      } else if (l === ELECTROLYTE && k > collInner[p] && k < farInner[p]) {
-        if (elSurf[p] === nz) elSurf[p] = k;
-        elBack[p] = k;
-      }
-    }
-  }
-  return [demoted, demotedCam];
-}
+// the layout steps' kernels (columns, electrode voxels): in their own file, loaded with these
+export * from './layout-kernels.js';
