@@ -12,7 +12,7 @@
 import type { GreyArray } from '../../compute/types.js';
 import type { Shape3 } from '../../io/volume.js';
 import { AIR, CAM, CAND, CATHODE, ELECTRODE, ELECTROLYTE, LAST_PHASE, LI, OPEN, OUTSIDE, PENDING, UNDECIDED, VOID } from './codes.js';
-import { hasOtherNeighbour, nearestNeighbourPhase } from './neighbours.js';
+import { hasOtherNeighbour, nearestNeighbourPhase, neighbourhoodOf } from './neighbours.js';
 
 /** A window's arrays (slices [lo, lo + length / plane)) and the slices [z0, z1) to process. */
 export interface SlabArgs {
@@ -406,3 +406,29 @@ export function sliceFractionsSlab(a: SlabArgs & { ts: number[]; K: number; f: F
 
 // the layout steps' kernels (columns, electrode voxels): in their own file, loaded with these
 export * from './layout-kernels.js';
+
+/**
+ * Step 8, a later pass over slices [z0, z1): the previous pass's changed voxels `prev` (global
+ * indices, sorted; those within a slice of the chunk) and their 6-neighbours inside the chunk, each
+ * looked at once in raster order; their changes (global index, new phase). Chunks only read the
+ * labels, so they run at once on the workers (refine.ts).
+ */
+export function nearChangesSlab(a: SlabArgs & { mu: number[]; prev: Float64Array }): { index: Float64Array; phase: Uint8Array } {
+  const { grey, labels: L, lo, z0, z1, mu, prev } = a;
+  const [nz, ny, nx] = a.shape;
+  const plane = ny * nx;
+  const cand = neighbourhoodOf(prev, a.shape, z0 * plane, z1 * plane);
+  const index = new Float64Array(cand.length), phase = new Uint8Array(cand.length);
+  let n = 0;
+  const off = lo * plane;
+  for (let j = 0; j < cand.length; j++) {
+    const g = cand[j];
+    const z = Math.floor(g / plane), r = g - z * plane, y = Math.floor(r / nx), x = r - y * nx;
+    const best = boundaryChange(L, grey, mu, g - off, x, y, z, nz, ny, nx);
+    if (best >= 0) {
+      index[n] = g;
+      phase[n++] = best;
+    }
+  }
+  return { index: index.slice(0, n), phase: phase.slice(0, n) };
+}
