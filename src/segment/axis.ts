@@ -62,7 +62,7 @@ export async function detectStackAxisOfSlices(read: SliceReader, shape: Shape3, 
       // the rows' sums (exact integers), then added in raster order as one pass adds them
       const rows = (z1 - z0) * ny;
       const parts = Math.min(threads * 2, ny);
-      const shared = grey.buffer instanceof SharedArrayBuffer && parts > 1 && rows * nx >= 1 << 20;
+      const shared = threads > 1 && grey.buffer instanceof SharedArrayBuffer && parts > 1 && rows * nx >= 1 << 20;
       const rowS = shared ? new Float64Array(new SharedArrayBuffer(8 * rows)) : new Float64Array(rows);
       const rowQ = shared ? new Float64Array(new SharedArrayBuffer(8 * rows)) : new Float64Array(rows);
       const args = { grey, z0: 0, z1: z1 - z0, ny, nx, c1, c2, rowS, rowQ };
