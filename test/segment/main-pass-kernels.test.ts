@@ -12,6 +12,9 @@ import { generatePhantom } from '../../src/synth/index.js';
 import { detectStackAxis } from '../../src/segment/axis.js';
 import { labelStats } from '../../src/segment/common.js';
 import { sliceFractions } from '../../src/segment/phases/class-stats.js';
+import { DMAX, ELECTRODE } from '../../src/segment/phases/codes.js';
+import { FRINGE_BINS } from '../../src/segment/phases/layer-kernels.js';
+import { runSlabKernel } from '../../src/segment/phases/slab-parallel.js';
 import { MemoryStore } from '../../src/segment/store.js';
 
 const pool = createBackend('cpu', { workers: 3 });
@@ -96,4 +99,60 @@ describe('main-thread passes on the workers', () => {
     for (let z = 0; z < nz; z++) s += grey[z * ny * nx + p];
     expect(split.columnsZ.s1[p]).toBe(s);
   });
+
+  it('layer samples (fringe profile, Li spread): every stride-th voxel of the raster sequence, on the workers as on this thread', async () => {
+    const shape: Shape3 = [48, 40, 40];
+    const [nz, ny, nx] = shape;
+    const plane = ny * nx, n = nz * plane;
+    const { grey: g0 } = phantom(shape);
+    const labels = new Uint8Array(new SharedArrayBuffer(n));
+    // electrode voxels (every 3rd not) with a pseudo-random fringe bin; row 7 of each slice without low-density voxels
+    for (let i = 0; i < n; i++) labels[i] = i % 3 === 2 ? 2 : ELECTRODE | ((i * 7919) % FRINGE_BINS) << 4;
+    const lowRows = new Uint8Array(new SharedArrayBuffer(nz * ny)).fill(1);
+    for (let z = 0; z < nz; z++) lowRows[z * ny + 7] = 0;
+    const table = (v: number) => new Int32Array(new SharedArrayBuffer(4 * plane)).fill(v);
+    // every voxel in the layer zone (no collector run, electrolyte surface beyond the volume)
+    const tables = { collOuter: table(-1), collInner: table(-1), elSurf: table(nz), elBack: table(nz - 1), farInner: table(nz), farOuter: table(nz), farLayer: false };
+    const layer = { lowRows, collectorAtStart: true, ...tables };
+    const w = { grey: g0, labels, lo: 0, hi: nz, z0: 0, z1: nz };
+    const counts = new Float64Array(new SharedArrayBuffer(8 * nz * FRINGE_BINS));
+    const c = counting(await pool);
+    await runSlabKernel(c.backend, w, shape, 'layerCountsSlab', { ...layer, counts });
+    const strides = [3, 0, 5, 7, 1, 2, 11, 4, 13];
+    const params = { ...layer, counts, strides, refKind: 1, refStride: 6, allStride: 17 };
+    const split = await runSlabKernel(c.backend, w, shape, 'layerSamplesSlab', params);
+    expect(split.length, 'slabs on the workers').toBeGreaterThan(2);
+    // the backend without worker kernels: one call on this thread
+    const calling = Object.create(await pool, { threads: { value: 1 }, runModuleTasks: { value: undefined } }) as ComputeBackend;
+    const [one] = await runSlabKernel(calling, w, shape, 'layerSamplesSlab', params);
+    const join = <T extends Float32Array | Float64Array | Uint8Array>(parts: T[]) => parts.flatMap((p) => [...p]);
+    for (let b = 0; b < FRINGE_BINS; b++) expect(join(split.map((p) => p.bins[b]))).toEqual([...one.bins[b]]);
+    expect(join(split.map((p) => p.ref))).toEqual([...one.ref]);
+    expect(join(split.map((p) => p.allGrey))).toEqual([...one.allGrey]);
+    expect(join(split.map((p) => p.allLabel))).toEqual([...one.allLabel]);
+    // the raster sequence by a plain loop
+    const seen = new Array(FRINGE_BINS).fill(0);
+    const bins: number[][] = strides.map(() => []), ref: number[] = [], all: number[] = [];
+    let refSeen = 0, allSeen = 0, total = 0;
+    for (let z = 0; z < nz; z++)
+      for (let y = 0; y < ny; y++) {
+        if (y === 7) continue;
+        for (let x = 0; x < nx; x++) {
+          const i = z * plane + y * nx + x;
+          if ((labels[i] & 15) !== ELECTRODE) continue;
+          total++;
+          const b = labels[i] >> 4;
+          if (strides[b] && seen[b]++ % strides[b] === 0) bins[b].push(Math.fround(g0[i]));
+          if ((!b || ((b - 1) % DMAX) + 1 >= 3) && refSeen++ % 6 === 0) ref.push(Math.fround(g0[i]));
+          if (allSeen++ % 17 === 0) all.push(g0[i]);
+        }
+      }
+    let counted = 0;
+    for (const v of counts) counted += v;
+    expect(counted).toBe(total);
+    for (let b = 0; b < FRINGE_BINS; b++) expect([...one.bins[b]]).toEqual(bins[b]);
+    expect([...one.ref]).toEqual(ref);
+    expect([...one.allGrey]).toEqual(all);
+  });
 });
+

@@ -35,6 +35,12 @@ export class Sampler {
   offer(g: number): void {
     if (this.seen++ % this.stride === 0 && this.m < this.buf.length) this.buf[this.m++] = g;
   }
+  /** Values kept elsewhere from this sampler's voxels, in order (slab kernels: each slab's kept values, in z order). */
+  append(values: Float32Array): void {
+    const n = Math.min(values.length, this.buf.length - this.m);
+    this.buf.set(values.subarray(0, n), this.m);
+    this.m += n;
+  }
   median(): number {
     return median(this.buf.subarray(0, this.m));
   }

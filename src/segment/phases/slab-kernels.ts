@@ -406,6 +406,7 @@ export function sliceFractionsSlab(a: SlabArgs & { ts: number[]; K: number; f: F
 
 // the layout steps' kernels (columns, electrode voxels): in their own file, loaded with these
 export * from './layout-kernels.js';
+export * from './layer-kernels.js';
 
 /**
  * Step 8, a later pass over slices [z0, z1): the previous pass's changed voxels `prev` (global
