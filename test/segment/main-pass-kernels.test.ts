@@ -14,6 +14,7 @@ import { labelStats } from '../../src/segment/common.js';
 import { sliceFractions } from '../../src/segment/phases/class-stats.js';
 import { DMAX, ELECTRODE } from '../../src/segment/phases/codes.js';
 import { FRINGE_BINS } from '../../src/segment/phases/layer-kernels.js';
+import { phaseSumsSlab } from '../../src/segment/phases/slab-kernels.js';
 import { runSlabKernel } from '../../src/segment/phases/slab-parallel.js';
 import { MemoryStore } from '../../src/segment/store.js';
 
@@ -153,6 +154,50 @@ describe('main-thread passes on the workers', () => {
     for (let b = 0; b < FRINGE_BINS; b++) expect([...one.bins[b]]).toEqual(bins[b]);
     expect([...one.ref]).toEqual(ref);
     expect([...one.allGrey]).toEqual(all);
+  });
+
+  it('phase sums (interior and all voxels per phase): the word-at-a-time integer path equals a plain 6-neighbour loop', () => {
+    for (const shape of [[72, 48, 52], [72, 36, 30]] as Shape3[]) {
+      // nx = 52: rows word-aligned (the word path); nx = 30: not (the voxel-by-voxel path)
+      const [nz, ny, nx] = shape;
+      const plane = ny * nx;
+      const { grey, labels } = phantom(shape);
+      // speckle: runs of every length, words of mixed labels
+      for (let i = 0; i < labels.length; i++) if ((i * 2654435761) % 97 < 3) labels[i] = (i >> 3) % 7;
+      const sums = new Float64Array(24);
+      for (let z = 0; z < nz; z++)
+        for (let y = 0; y < ny; y++)
+          for (let x = 0; x < nx; x++) {
+            const i = z * plane + y * nx + x, l = labels[i];
+            if (l > 5) continue;
+            sums[12 + l] += grey[i];
+            sums[18 + l]++;
+            const nb = [x > 0 ? i - 1 : -1, x < nx - 1 ? i + 1 : -1, y > 0 ? i - nx : -1, y < ny - 1 ? i + nx : -1, z > 0 ? i - plane : -1, z < nz - 1 ? i + plane : -1];
+            if (nb.every((j) => j < 0 || labels[j] === l)) {
+              sums[l] += grey[i];
+              sums[6 + l]++;
+            }
+          }
+      // the whole volume, and a window of slices [9, 21) with its halo
+      expect([...phaseSumsSlab({ grey, labels, lo: 0, z0: 0, z1: nz, shape, acc: null })]).toEqual([...sums]);
+      const inner = new Float64Array(24);
+      for (let z = 9; z < 21; z++)
+        for (let i = z * plane; i < (z + 1) * plane; i++) {
+          const l = labels[i];
+          if (l > 5) continue;
+          const x = i % nx, y = Math.floor(i / nx) % ny;
+          inner[12 + l] += grey[i];
+          inner[18 + l]++;
+          const nb = [x > 0 ? i - 1 : -1, x < nx - 1 ? i + 1 : -1, y > 0 ? i - nx : -1, y < ny - 1 ? i + nx : -1, i - plane, i + plane];
+          if (nb.every((j) => j < 0 || labels[j] === l)) {
+            inner[l] += grey[i];
+            inner[6 + l]++;
+          }
+        }
+      const w = { grey: grey.subarray(8 * plane, 22 * plane), labels: labels.subarray(8 * plane, 22 * plane), lo: 8, z0: 9, z1: 21, shape, acc: null };
+      expect([...phaseSumsSlab(w)]).toEqual([...inner]);
+      expect(sums[6 + 2], 'interior electrolyte').toBeGreaterThan(1000);
+    }
   });
 });
 

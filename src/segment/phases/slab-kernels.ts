@@ -13,6 +13,7 @@ import type { GreyArray } from '../../compute/types.js';
 import type { Shape3 } from '../../io/volume.js';
 import { AIR, CAM, CAND, CATHODE, ELECTRODE, ELECTROLYTE, LAST_PHASE, LI, OPEN, OUTSIDE, PENDING, UNDECIDED, VOID } from './codes.js';
 import { hasOtherNeighbour, nearestNeighbourPhase, neighbourhoodOf } from './neighbours.js';
+import { labelWords, phaseSumsWords } from './word-kernels.js';
 
 /** A window's arrays (slices [lo, lo + length / plane)) and the slices [z0, z1) to process. */
 export interface SlabArgs {
@@ -207,6 +208,12 @@ export function phaseSumsSlab(a: SlabArgs & { acc: Float64Array | null }): Float
   const [nz, ny, nx] = a.shape;
   const plane = ny * nx;
   const acc = a.acc ?? new Float64Array(24);
+  // integer grey: four labels at a time (word-kernels.ts; the same sums)
+  const W = labelWords(L, G, nx);
+  if (W) {
+    phaseSumsWords(G, L, W, lo, z0, z1, a.shape, acc);
+    return acc;
+  }
   for (let z = z0; z < z1; z++)
     for (let y = 0; y < ny; y++) {
       const row = (z - lo) * plane + y * nx;
