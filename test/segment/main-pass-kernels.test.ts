@@ -12,9 +12,9 @@ import { generatePhantom } from '../../src/synth/index.js';
 import { detectStackAxis } from '../../src/segment/axis.js';
 import { labelStats } from '../../src/segment/common.js';
 import { sliceFractions } from '../../src/segment/phases/class-stats.js';
-import { DMAX, ELECTRODE } from '../../src/segment/phases/codes.js';
+import { AIR, CAM, CAND, CATHODE, DMAX, ELECTRODE, ELECTROLYTE, LI, OPEN, OUTSIDE, UNDECIDED, VOID } from '../../src/segment/phases/codes.js';
 import { FRINGE_BINS } from '../../src/segment/phases/layer-kernels.js';
-import { phaseSumsSlab } from '../../src/segment/phases/slab-kernels.js';
+import { finalCodesSlab, phaseSumsSlab } from '../../src/segment/phases/slab-kernels.js';
 import { runSlabKernel } from '../../src/segment/phases/slab-parallel.js';
 import { MemoryStore } from '../../src/segment/store.js';
 
@@ -198,6 +198,30 @@ describe('main-thread passes on the workers', () => {
       expect([...phaseSumsSlab(w)]).toEqual([...inner]);
       expect(sums[6 + 2], 'interior electrolyte').toBeGreaterThan(1000);
     }
+  });
+
+  it('final codes (step 6b): words of four equal unchanged labels skipped, every other byte mapped as one by one', () => {
+    const shape: Shape3 = [6, 10, 16];
+    const n = 6 * 160;
+    // long electrolyte stretches (skipped words) broken by every working code, with and without markers
+    const codes = [ELECTROLYTE, VOID, VOID | (2 << 4), ELECTRODE, CAND, OPEN, AIR, CAM, LI, ELECTROLYTE | (1 << 4)];
+    const labels = new Uint8Array(n);
+    for (let i = 0; i < n; i++) labels[i] = (i * 2654435761) % 7 < 4 ? ELECTROLYTE : codes[(i * 40503) % codes.length];
+    const expected = Array.from(labels, (v) => {
+      const s = v & 15;
+      return s === CAND ? LI : s === OPEN ? UNDECIDED : s === AIR ? OUTSIDE : s === CAM ? CATHODE : s;
+    });
+    const cands = labels.filter((v) => (v & 15) === CAND).length;
+    const undecidedAt = new Float64Array(6), undecidedRow = new Int32Array(60);
+    const li = finalCodesSlab({ grey: new Uint16Array(0), labels, lo: 0, z0: 0, z1: 6, shape, undecidedAt, undecidedRow });
+    expect([...labels]).toEqual(expected);
+    expect(li).toBe(cands);
+    for (let r = 0; r < 60; r++) expect(undecidedRow[r]).toBe(expected.slice(r * 16, (r + 1) * 16).filter((v) => v === UNDECIDED).length);
+    expect(undecidedAt.reduce((x, y) => x + y, 0)).toBe(expected.filter((v) => v === UNDECIDED).length);
+    // some words were whole electrolyte (the skip was taken), some mixed
+    let whole = 0;
+    for (let i = 0; i < n; i += 4) if (expected.slice(i, i + 4).every((v) => v === ELECTROLYTE)) whole++;
+    expect(whole).toBeGreaterThan(5);
   });
 });
 

@@ -142,53 +142,48 @@ export function decideElectrodeSlab(a: SlabArgs & ColumnTables & { lowRows: Uint
   let liVox = 0, electrodeVoid = 0, cores = 0, liNear = 0, liFar = 0;
   // made at the first slice with low-density rows (most slabs have none)
   let cg: Float64Array | null = null, dark: Uint8Array | null = null;
-  const cgRow = new Uint8Array(ny); // rows of cg holding values (the others are NaN)
+  // the in-plane places holding a value in cg (the others are NaN): cleared at the next slice, so
+  // a slice writes only its electrode voxels, not every voxel of its rows
+  let held: Int32Array | null = null, nHeld = 0;
   for (let z = z0; z < z1; z++) {
     let low = 0;
     for (let r = z * ny; r < (z + 1) * ny && !low; r++) low = lowRows[r];
     if (!low) continue;
-    if (!cg || !dark) {
+    if (!cg || !dark || !held) {
       cg = new Float64Array(plane).fill(NaN);
       dark = new Uint8Array(plane);
+      held = new Int32Array(plane);
     }
     const k = a.collectorAtStart ? z : nz - 1 - z;
     const base = (z - lo) * plane;
     // this slice's in-plane decisions first (the writes below would hide the neighbours' fringe
     // bins): each electrode voxel's corrected grey once (NaN elsewhere), then the 3 × 3 means
-    let any = false;
+    for (let j = 0; j < nHeld; j++) cg[held[j]] = NaN;
+    nHeld = 0;
     for (let y = 0; y < ny; y++) {
-      if (!lowRows[z * ny + y]) {
-        // a row without low-density voxels is all NaN: filled once, when it last held values
-        if (cgRow[y]) cg.fill(NaN, y * nx, (y + 1) * nx);
-        cgRow[y] = 0;
-        continue;
-      }
-      cgRow[y] = 1;
+      if (!lowRows[z * ny + y]) continue;
       for (let p = y * nx; p < (y + 1) * nx; p++) {
         const l = L[base + p];
-        if ((l & 15) !== ELECTRODE) { cg[p] = NaN; continue; }
+        if ((l & 15) !== ELECTRODE) continue;
         cg[p] = corrected(G[base + p], l) - otherSideShift(a, shift, nz, p, k, l >> 4);
-        any = true;
+        held[nHeld++] = p;
       }
     }
-    if (any)
-      for (let y = 0; y < ny; y++) {
-        if (!cgRow[y]) continue;
-        for (let x = 0; x < nx; x++) {
-          const p = y * nx + x;
-          if (cg[p] !== cg[p] || zoneOf(a, p, k) === 3) continue;
-          let sum = 0, c = 0;
-          for (let dy = -1; dy <= 1; dy++) {
-            if (y + dy < 0 || y + dy >= ny) continue;
-            for (let dx = -1; dx <= 1; dx++) {
-              if (x + dx < 0 || x + dx >= nx) continue;
-              const v = cg[p + dy * nx + dx];
-              if (v === v) { sum += v; c++; }
-            }
-          }
-          dark[p] = sum / c < tVL ? 1 : 0;
+    for (let j = 0; j < nHeld; j++) {
+      const p = held[j];
+      if (cg[p] !== cg[p] || zoneOf(a, p, k) === 3) continue;
+      const y = Math.floor(p / nx), x = p - y * nx;
+      let sum = 0, c = 0;
+      for (let dy = -1; dy <= 1; dy++) {
+        if (y + dy < 0 || y + dy >= ny) continue;
+        for (let dx = -1; dx <= 1; dx++) {
+          if (x + dx < 0 || x + dx >= nx) continue;
+          const v = cg[p + dy * nx + dx];
+          if (v === v) { sum += v; c++; }
         }
       }
+      dark[p] = sum / c < tVL ? 1 : 0;
+    }
     for (let y = 0; y < ny; y++) {
       if (!lowRows[z * ny + y]) continue;
       for (let p = y * nx; p < (y + 1) * nx; p++) {

@@ -13,7 +13,7 @@ import type { GreyArray } from '../../compute/types.js';
 import type { Shape3 } from '../../io/volume.js';
 import { AIR, CAM, CAND, CATHODE, ELECTRODE, ELECTROLYTE, LAST_PHASE, LI, OPEN, OUTSIDE, PENDING, UNDECIDED, VOID } from './codes.js';
 import { hasOtherNeighbour, nearestNeighbourPhase, neighbourhoodOf } from './neighbours.js';
-import { labelWords, phaseSumsWords } from './word-kernels.js';
+import { labelWords, phaseSumsWords, wordsOf } from './word-kernels.js';
 
 /** A window's arrays (slices [lo, lo + length / plane)) and the slices [z0, z1) to process. */
 export interface SlabArgs {
@@ -101,16 +101,28 @@ export function finalCodesSlab(a: SlabArgs & { undecidedAt: Float64Array; undeci
     isCand[v] = s === CAND ? 1 : 0;
     isOpen[v] = s === OPEN ? 1 : 0;
   }
+  // a word of four equal label bytes that stay as they are (most of the volume: electrolyte) is skipped whole
+  const still = new Uint8Array(256);
+  for (let v = 0; v < 256; v++) still[v] = final[v] === v && !isCand[v] && !isOpen[v] ? 1 : 0;
+  const W = wordsOf(L, nx);
   let li = 0;
   for (let z = z0; z < z1; z++)
     for (let y = 0; y < ny; y++) {
       const base = (z - lo) * plane + y * nx;
       let open = 0;
-      for (let i = base; i < base + nx; i++) {
+      for (let i = base; i < base + nx; ) {
+        if (W && (i & 3) === 0 && i + 4 <= base + nx) {
+          const w = W[i >> 2], v = w & 255;
+          if (still[v] && Math.imul(v, 0x01010101) >>> 0 === w) {
+            i += 4;
+            continue;
+          }
+        }
         const v = L[i];
         L[i] = final[v];
         li += isCand[v];
         open += isOpen[v];
+        i++;
       }
       undecidedAt[z] += open;
       undecidedRow[z * ny + y] = open;
@@ -376,10 +388,15 @@ export function labelSumsSlab(a: SlabArgs & { acc: Float64Array | null }): Float
   const plane = a.shape[1] * a.shape[2];
   const acc = a.acc ?? new Float64Array(512);
   const i1 = (z1 - lo) * plane;
-  for (let i = (z0 - lo) * plane; i < i1; i++) {
+  // by runs of one label: the run's count and sum in locals (the same additions in the same order
+  // as voxel by voxel), not a store and reload of one table entry per voxel
+  for (let i = (z0 - lo) * plane; i < i1; ) {
     const l = L[i];
-    acc[l]++;
-    acc[256 + l] += G[i];
+    let s = acc[256 + l];
+    const start = i;
+    for (; i < i1 && L[i] === l; i++) s += G[i];
+    acc[l] += i - start;
+    acc[256 + l] = s;
   }
   return acc;
 }
