@@ -14,7 +14,7 @@ import { labelStats } from '../../src/segment/common.js';
 import { sliceFractions } from '../../src/segment/phases/class-stats.js';
 import { AIR, CAM, CAND, CATHODE, DMAX, ELECTRODE, ELECTROLYTE, LI, OPEN, OUTSIDE, UNDECIDED, VOID } from '../../src/segment/phases/codes.js';
 import { FRINGE_BINS } from '../../src/segment/phases/layer-kernels.js';
-import { finalCodesSlab, phaseSumsSlab } from '../../src/segment/phases/slab-kernels.js';
+import { finalCodesSlab, fringeBinsSlab, phaseSumsSlab } from '../../src/segment/phases/slab-kernels.js';
 import { runSlabKernel } from '../../src/segment/phases/slab-parallel.js';
 import { MemoryStore } from '../../src/segment/store.js';
 
@@ -222,6 +222,39 @@ describe('main-thread passes on the workers', () => {
     let whole = 0;
     for (let i = 0; i < n; i += 4) if (expected.slice(i, i + 4).every((v) => v === ELECTROLYTE)) whole++;
     expect(whole).toBeGreaterThan(5);
+  });
+
+  it('fringe bins (step 5): words of four equal bytes that are no low state skipped, every low voxel takes its first neighbour\'s bin', () => {
+    const shape: Shape3 = [8, 12, 20];
+    const [nz, ny, nx] = shape;
+    const plane = ny * nx, n = nz * plane;
+    const codes = [VOID, ELECTRODE, AIR, VOID | (1 << 4), ELECTROLYTE, 3, ELECTRODE | (2 << 4)];
+    const labels = new Uint8Array(n);
+    for (let i = 0; i < n; i++) labels[i] = (i * 2654435761) % 5 < 3 ? ELECTROLYTE : codes[(i * 40503) % codes.length];
+    const lowRows = new Uint8Array(nz * ny).fill(1);
+    lowRows[3] = 0;
+    // sweep 2: a bin at distance 1 passes on as its bin + 1
+    const table = new Uint8Array(256);
+    for (let v = 0; v < 256; v++) table[v] = v >> 4 === 1 || v >> 4 === 5 ? (v >> 4) + 1 : 0;
+    const before = labels.slice();
+    const expected = before.slice();
+    for (let z = 0; z < nz; z++)
+      for (let y = 0; y < ny; y++) {
+        if (!lowRows[z * ny + y]) continue;
+        for (let x = 0; x < nx; x++) {
+          const i = z * plane + y * nx + x, v = before[i];
+          if (v !== VOID && v !== ELECTRODE && v !== AIR) continue;
+          // the neighbours as the kernel reads them: those before i in raster order may already carry their new bin
+          const nb = [x > 0 ? i - 1 : -1, x < nx - 1 ? i + 1 : -1, y > 0 ? i - nx : -1, y < ny - 1 ? i + nx : -1, z > 0 ? i - plane : -1, z < nz - 1 ? i + plane : -1];
+          const b = nb.map((j) => (j < 0 ? 0 : table[expected[j]])).find((t) => t) ?? 0;
+          if (b) expected[i] = v | (b << 4);
+        }
+      }
+    fringeBinsSlab({ grey: new Uint16Array(0), labels, lo: 0, z0: 0, z1: nz, shape, lowRows, table });
+    expect([...labels]).toEqual([...expected]);
+    let binned = 0;
+    for (let i = 0; i < n; i++) if (labels[i] !== before[i]) binned++;
+    expect(binned).toBeGreaterThan(20);
   });
 });
 
