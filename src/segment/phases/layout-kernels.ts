@@ -127,6 +127,16 @@ function otherSideShift(t: ColumnTables, shift: Float64Array, nz: number, p: num
   return 0;
 }
 
+/** decideElectrodeSlab's in-plane buffers, kept by the thread from one slab to the next (one plane's worth, not one per slab). */
+let scratch: { cg: Float64Array; dark: Uint8Array; held: Int32Array } | null = null;
+function planeScratch(plane: number): { cg: Float64Array; dark: Uint8Array; held: Int32Array } {
+  if (!scratch || scratch.cg.length !== plane) scratch = { cg: new Float64Array(plane), dark: new Uint8Array(plane), held: new Int32Array(plane) };
+  // as new: what a slab reads must not depend on which slab the thread ran before
+  scratch.cg.fill(NaN);
+  scratch.dark.fill(0);
+  return scratch;
+}
+
 /**
  * Step 6b, electrode-voxels.ts: layer voxels (rows of `lowRows`) → LI or VOID by the 3 × 3 in-plane
  * mean of the corrected grey (g − shift[bin], float32, minus the other side's shift) against `tVL`;
@@ -149,11 +159,7 @@ export function decideElectrodeSlab(a: SlabArgs & ColumnTables & { lowRows: Uint
     let low = 0;
     for (let r = z * ny; r < (z + 1) * ny && !low; r++) low = lowRows[r];
     if (!low) continue;
-    if (!cg || !dark || !held) {
-      cg = new Float64Array(plane).fill(NaN);
-      dark = new Uint8Array(plane);
-      held = new Int32Array(plane);
-    }
+    if (!cg || !dark || !held) ({ cg, dark, held } = planeScratch(plane));
     const k = a.collectorAtStart ? z : nz - 1 - z;
     const base = (z - lo) * plane;
     // this slice's in-plane decisions first (the writes below would hide the neighbours' fringe
