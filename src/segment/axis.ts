@@ -11,7 +11,9 @@
 import type { GreyArray } from '../compute/types.js';
 import type { Shape3 } from '../io/volume.js';
 import type { AxisName } from './types.js';
-import { forEachSlab, type FieldOfView, type SliceReader } from './fov.js';
+import type { ComputeBackend } from '../compute/types.js';
+import { AXIS_KERNELS_MODULE, axisSumsRows } from './axis-kernels.js';
+import type { FieldOfView, SliceReader } from './fov.js';
 
 export interface StackAxis {
   axis: AxisName;
@@ -30,42 +32,52 @@ export interface ColumnSums {
   cnt: Float64Array;
 }
 
-export function detectStackAxis(grey: GreyArray, shape: Shape3, fov: FieldOfView | null): Promise<StackAxis> {
-  return detectStackAxisOfSlices((z0, z1) => grey.subarray(z0 * shape[1] * shape[2], z1 * shape[1] * shape[2]), shape, fov, shape[0]);
+export function detectStackAxis(grey: GreyArray, shape: Shape3, fov: FieldOfView | null, backend?: ComputeBackend): Promise<StackAxis> {
+  return detectStackAxisOfSlices((z0, z1) => grey.subarray(z0 * shape[1] * shape[2], z1 * shape[1] * shape[2]), shape, fov, shape[0], backend);
 }
 
-export async function detectStackAxisOfSlices(read: SliceReader, shape: Shape3, fov: FieldOfView | null, slabSlices: number): Promise<StackAxis> {
+/** `backend`: integer grey on shared memory without a mask runs as ranges of rows on its workers (axis-kernels.ts). */
+export async function detectStackAxisOfSlices(read: SliceReader, shape: Shape3, fov: FieldOfView | null, slabSlices: number, backend?: ComputeBackend): Promise<StackAxis> {
   const [nz, ny, nx] = shape;
   const m = fov?.detected && fov.mask ? fov.mask : null;
   const sum = { z: new Float64Array(nz), y: new Float64Array(ny), x: new Float64Array(nx) };
   const cnt = { z: new Float64Array(nz), y: new Float64Array(ny), x: new Float64Array(nx) };
   const sx = sum.x, cx = cnt.x;
   const plane = ny * nx;
-  const columnsZ: ColumnSums = { s1: new Float64Array(plane), s2: new Float64Array(plane), cnt: new Float64Array(plane) };
+  const threads = backend?.runModuleTasks ? (backend.threads ?? 1) : 1;
+  // shared when the workers add onto them (each range of rows its own columns)
+  const table = () => (threads > 1 ? new Float64Array(new SharedArrayBuffer(8 * plane)) : new Float64Array(plane));
+  const columnsZ: ColumnSums = { s1: table(), s2: table(), cnt: new Float64Array(plane) };
   const c1 = columnsZ.s1, c2 = columnsZ.s2, cc = columnsZ.cnt;
   let s = 0, s2 = 0, n = 0;
   // Integer grey and no mask: every voxel counts, and sums of integers are exact in float64
   // (< 2^53 here), so the per-x sums and all counts come from the column sums afterwards instead
   // of five accumulator updates per voxel.
   let exact = false;
-  await forEachSlab(read, nz, slabSlices, (grey, z0, z1) => {
+  for (let z0 = 0; z0 < nz; z0 += slabSlices) {
+    const z1 = Math.min(nz, z0 + slabSlices);
+    const grey = await read(z0, z1);
     exact = !m && !(grey instanceof Float32Array);
     if (exact) {
+      // the rows' sums (exact integers), then added in raster order as one pass adds them
+      const rows = (z1 - z0) * ny;
+      const parts = Math.min(threads * 2, ny);
+      const shared = threads > 1 && grey.buffer instanceof SharedArrayBuffer && parts > 1 && rows * nx >= 1 << 20;
+      const rowS = shared ? new Float64Array(new SharedArrayBuffer(8 * rows)) : new Float64Array(rows);
+      const rowQ = shared ? new Float64Array(new SharedArrayBuffer(8 * rows)) : new Float64Array(rows);
+      const args = { grey, z0: 0, z1: z1 - z0, ny, nx, c1, c2, rowS, rowQ };
+      if (shared) {
+        const tasks = Array.from({ length: parts }, (_, k) => ({ ...args, y0: Math.floor((k * ny) / parts), y1: Math.floor(((k + 1) * ny) / parts) }));
+        await backend!.runModuleTasks!(AXIS_KERNELS_MODULE, 'axisSumsRows', tasks);
+      } else axisSumsRows({ ...args, y0: 0, y1: ny });
       for (let z = z0; z < z1; z++)
         for (let y = 0; y < ny; y++) {
-          const row = ((z - z0) * ny + y) * nx;
-          let rs = 0, rq = 0;
-          for (let x = 0, p = y * nx; x < nx; x++, p++) {
-            const g = grey[row + x];
-            const q = g * g;
-            c1[p] += g; c2[p] += q;
-            rs += g; rq += q;
-          }
+          const rs = rowS[(z - z0) * ny + y], rq = rowQ[(z - z0) * ny + y];
           sum.z[z] += rs; cnt.z[z] += nx;
           sum.y[y] += rs; cnt.y[y] += nx;
           s += rs; s2 += rq; n += nx;
         }
-      return;
+      continue;
     }
     for (let z = z0; z < z1; z++)
       for (let y = 0; y < ny; y++) {
@@ -90,7 +102,7 @@ export async function detectStackAxisOfSlices(read: SliceReader, shape: Shape3, 
         sum.y[y] += rs; cnt.y[y] += rc;
         s += rs; s2 += rq; n += rc;
       }
-  });
+  }
   if (exact) {
     cc.fill(nz);
     for (let y = 0; y < ny; y++)

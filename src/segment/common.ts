@@ -12,6 +12,8 @@ import type { PhaseResult } from './phases.js';
 import type { PhaseStore } from './store.js';
 import type { AxisName, DenoiseReport, LayoutName, QcBlock, SegmentOptions, SegmentReport } from './types.js';
 import { assessQuality } from './qc.js';
+import { labelSumsSlab } from './phases/slab-kernels.js';
+import { runSlabKernel } from './phases/slab-parallel.js';
 
 export const PHASE_NAMES: Record<string, string> = { '0': 'void/pore', '1': 'Li', '2': 'electrolyte', '3': 'collector', '4': 'cathode', '5': 'outside the cell', '255': 'outside the field of view' };
 export const UM_PER_MAH_CM2 = 4.85;
@@ -82,19 +84,20 @@ export function lowRangeSplit(h: Histogram, upper: number): { means: number[]; t
  * (outside the cell, outside the field of view) are left out of the fractions' denominator and
  * reported as fractions of the whole volume in `excluded`.
  */
-export async function labelStats(store: PhaseStore, K: number, excludeFrom = 256): Promise<{ fractions: Record<string, number>; meansByLabel: Record<string, number | null>; excluded: Record<string, number> }> {
-  const counts = new Float64Array(256);
-  const sums = new Float64Array(256);
-  const plane = store.shape[1] * store.shape[2];
+export async function labelStats(store: PhaseStore, K: number, excludeFrom = 256, backend?: ComputeBackend): Promise<{ fractions: Record<string, number>; meansByLabel: Record<string, number | null>; excluded: Record<string, number> }> {
   const n = voxelCount(store.shape);
-  await store.sweep({ grey: true, labels: 'read' }, (w) => {
-    const { labels, grey } = w;
-    const i1 = (w.z1 - w.lo) * plane;
-    for (let i = (w.z0 - w.lo) * plane; i < i1; i++) {
-      counts[labels[i]]++;
-      sums[labels[i]] += grey[i];
+  // integer grey levels sum exactly in float64 (below 2⁵³) in any order: z-slabs on the workers,
+  // their sums added; float grey is summed on this thread in raster order (the same float sums)
+  const exact = store.greyDtype !== 'float32';
+  let acc: Float64Array = new Float64Array(512);
+  await store.sweep({ grey: true, labels: 'read' }, async (w) => {
+    if (!backend || !exact) {
+      acc = labelSumsSlab({ grey: w.grey, labels: w.labels, lo: w.lo, z0: w.z0, z1: w.z1, shape: store.shape, acc });
+      return;
     }
+    for (const p of await runSlabKernel(backend, w, store.shape, 'labelSumsSlab', { acc: null })) for (let k = 0; k < 512; k++) acc[k] += p[k];
   });
+  const counts = acc.subarray(0, 256), sums = acc.subarray(256);
   const fractions: Record<string, number> = {};
   const meansByLabel: Record<string, number | null> = {};
   const excluded: Record<string, number> = {};
@@ -169,7 +172,7 @@ export async function phasesReport(a: {
   const { store, res, spacing } = a;
   const shape: Shape3 = [...(a.frame?.inputShape ?? store.shape)];
   const n = voxelCount(shape);
-  const { fractions, meansByLabel, excluded } = await labelStats(store, 4, 5);
+  const { fractions, meansByLabel, excluded } = await labelStats(store, 4, 5, a.backend);
   const analysedVoxels = n * (1 - Object.values(excluded).reduce((x, y) => x + y, 0));
   const liVoxels = Math.round(fractions['1'] * analysedVoxels);
   const vox = spacing ? spacing[0] * spacing[1] * spacing[2] : null;

@@ -3,7 +3,7 @@
  * its labels back: field of view (fov.ts) and stack normal (axis.ts) detected from the data unless
  * requested, masked lines filled from their neighbours and the volume permuted (orient.ts).
  */
-import type { GreyArray } from '../compute/types.js';
+import type { ComputeBackend, GreyArray } from '../compute/types.js';
 import type { Shape3, Spacing3 } from '../io/volume.js';
 import { detectFieldOfViewOfSlices, planeShape, type FieldOfView, type SliceReader } from './fov.js';
 import { detectStackAxisOfSlices, type ColumnSums } from './axis.js';
@@ -68,7 +68,8 @@ export interface FrameDetection {
   decisions: PhaseDecision[];
 }
 
-export async function detectFrame(read: SliceReader, shape: Shape3, o: FrameOptions, slabSlices: number): Promise<FrameDetection> {
+/** `backend`: the stack-normal pass runs on its workers where it can (axis.ts). */
+export async function detectFrame(read: SliceReader, shape: Shape3, o: FrameOptions, slabSlices: number, backend?: ComputeBackend): Promise<FrameDetection> {
   const decisions: PhaseDecision[] = [];
   let fov: FieldOfView = (o.fieldOfView ?? 'auto') === 'none'
     ? { detected: false, axis: null, fill: null, mask: null, masked_fraction: 0, evidence: { reason: 'not looked for (requested)' } }
@@ -96,7 +97,7 @@ export async function detectFrame(read: SliceReader, shape: Shape3, o: FrameOpti
     normalSource = 'requested';
     decisions.push({ step: 'stack normal', decision: `stack normal along ${normal} (requested)` });
   } else {
-    const ax = await detectStackAxisOfSlices(read, shape, fov, slabSlices);
+    const ax = await detectStackAxisOfSlices(read, shape, fov, slabSlices, backend);
     columnsZ = ax.columnsZ;
     // a weak layering signal defers to the rotation axis, which is the cell axis in a die or coin cell
     normal = ax.ratio < 2 && fov.detected && fov.axis ? fov.axis : ax.axis;
@@ -150,9 +151,9 @@ export interface Frame extends FrameDetection {
 }
 
 /** In memory. `mayOverwrite`: the input grey may be modified in place (the caller owns it or allowed it). */
-export async function prepareFrame(grey: GreyArray, shape: Shape3, spacing: Spacing3 | null, o: FrameOptions, mayOverwrite: boolean): Promise<Frame> {
+export async function prepareFrame(grey: GreyArray, shape: Shape3, spacing: Spacing3 | null, o: FrameOptions, mayOverwrite: boolean, backend?: ComputeBackend): Promise<Frame> {
   const plane = shape[1] * shape[2];
-  const d = await detectFrame((z0, z1) => grey.subarray(z0 * plane, z1 * plane), shape, o, shape[0]);
+  const d = await detectFrame((z0, z1) => grey.subarray(z0 * plane, z1 * plane), shape, o, shape[0], backend);
   let work = grey;
   let owned = false;
   if (d.fill.detected && d.near) {

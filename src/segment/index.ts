@@ -87,7 +87,7 @@ async function segmentOn(scan: Volume, backend: ComputeBackend, options: Segment
   // Phase mode works with the stack normal along z and without the field-of-view fill.
   let frame: Frame | null = null;
   if (mode === 'phases') {
-    frame = await prepareFrame(grey, shape, spacing ?? null, { normal: options.normal, fieldOfView: options.fieldOfView, mask: options.mask }, owned || Boolean(options.inPlace));
+    frame = await prepareFrame(grey, shape, spacing ?? null, { normal: options.normal, fieldOfView: options.fieldOfView, mask: options.mask }, owned || Boolean(options.inPlace), backend);
     grey = frame.grey;
     owned ||= frame.owned;
     shape = frame.shape;
@@ -134,7 +134,7 @@ async function segmentOn(scan: Volume, backend: ComputeBackend, options: Segment
     lap('classify');
     const cl = await cleanup(labels, shape, backend, K, options.minIslandVoxels ?? 0, options.fillHoles ?? false);
     lap('cleanup');
-    const { fractions, meansByLabel } = await labelStats(new MemoryStore(work, shape, labels), K);
+    const { fractions, meansByLabel } = await labelStats(new MemoryStore(work, shape, labels), K, 256, backend);
     report = {
       version: 1, mode, method, classes: K, shape, input_dtype: scan.dtype, spacing_um: spacing ?? null, li_contrast: liContrast, grey_inverted: false,
       thresholds: th.thresholds, threshold_convention: th.convention, otsu_variant: options.otsuVariant ?? 'exact', histogram: summarise(hist), gmm: th.gmm ?? null,

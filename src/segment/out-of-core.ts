@@ -174,7 +174,7 @@ async function segmentOutOfCoreOn(source: VolumeSource, backend: ComputeBackend,
       }
     }
     // Stack normal and field of view (same detection as in memory, over slabs).
-    const frame = await detectFrame((z0, z1) => grey.readSlices(z0, z1) as GreyArray, shape, { normal: options.normal, fieldOfView: options.fieldOfView, mask: options.mask }, slabSlices);
+    const frame = await detectFrame((z0, z1) => grey.readSlices(z0, z1) as GreyArray, shape, { normal: options.normal, fieldOfView: options.fieldOfView, mask: options.mask }, slabSlices, backend);
     const normal = frame.normal;
     // masked lines are filled slab by slab where each lies within a slab: lines along z in the input
     // frame, lines along the stack normal (die wall, a rotation axis along the normal) in the working frame

@@ -62,7 +62,7 @@ import { CC_SLAB_VOXELS, ELECTROLYTE } from './phases/codes.js';
 import { columnLayout } from './phases/columns.js';
 import { mainComponents } from './phases/components.js';
 import { electrodeVoxels } from './phases/electrode-voxels.js';
-import { fringeCorrection, layerVisitor } from './phases/fringe.js';
+import { fringeCorrection } from './phases/fringe.js';
 import { airAtOpenEnds } from './phases/air.js';
 import { lowDensityRoles } from './phases/low-components.js';
 import { phaseLevels } from './phases/neighbours.js';
@@ -101,9 +101,8 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
   scratch = null;
 
   // 5. Fringe correction; 6. void | Li threshold, each electrode voxel, air at open ends.
-  const forEachLayer = layerVisitor(step, columns, roles.lowRows);
-  const fringe = await fringeCorrection(step, forEachLayer, roles.lowRows);
-  const vl = await voidLiThreshold(step, fringe, forEachLayer, roles.lowRows);
+  const fringe = await fringeCorrection(step, columns, roles.lowRows);
+  const vl = await voidLiThreshold(step, fringe, roles.lowRows);
   const ev = await electrodeVoxels(step, columns, fringe.shift, vl, roles.lowRows);
   await airAtOpenEnds(step, columns);
   lowDensityDecision(step, roles, fringe, vl, ev);

@@ -31,7 +31,7 @@ export async function cathodeInMetal(ctx: StepContext, plan: ClassPlan, split4: 
   ];
   const tried: Record<string, unknown> = {};
   for (const c of candidates) {
-    const found = await cathodeBehindMetal(ctx.store, c.cls4, c.hist, c.lo, c.hi, c.t);
+    const found = await cathodeBehindMetal(ctx.store, c.th4, c.hist, c.lo, c.hi, c.t, ctx.backend);
     tried[c.where] = { thresholds: c.th4, ...found.evidence };
     if (!found.end) continue;
     ctx.decisions.push({ step: 'cathode behind metal', decision: `composite cathode at the ${found.end} of z inside the metal layer: split ${c.where} the metal threshold, class 2 of low | electrolyte | cathode | metal is mixed with electrolyte there (${(100 * found.evidence.ratio[found.end]).toFixed(0)} % of the bright voxels), absent inside the other end, and a population of its own (valley ${found.evidence.valley_ratio} of the lower peak) → cathode active material (code ${CATHODE}); metal = collector (class 3)`, evidence: tried });

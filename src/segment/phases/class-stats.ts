@@ -5,7 +5,10 @@
  * where needed rather than stored (one uint8 label volume is the only full-volume working memory).
  * Complexity: sliceFractions one pass over the volume, O(N); the rest O(nz) or O(samples · log).
  */
+import type { ComputeBackend } from '../../compute/types.js';
 import type { PhaseStore } from '../store.js';
+import { sliceFractionsSlab } from './slab-kernels.js';
+import { runSlabKernel } from './slab-parallel.js';
 
 /** Intensity class of a grey level (thresholds rounded to float32 like `classify`). */
 export type ClassOf = (g: number) => number;
@@ -32,34 +35,32 @@ export class Sampler {
   offer(g: number): void {
     if (this.seen++ % this.stride === 0 && this.m < this.buf.length) this.buf[this.m++] = g;
   }
+  /** Values kept elsewhere from this sampler's voxels, in order (slab kernels: each slab's kept values, in z order). */
+  append(values: Float32Array): void {
+    const n = Math.min(values.length, this.buf.length - this.m);
+    this.buf.set(values.subarray(0, n), this.m);
+    this.m += n;
+  }
   median(): number {
     return median(this.buf.subarray(0, this.m));
   }
 }
 
-/** Fraction of each class 0..K−1 per slice (K ≤ 4). */
-export async function sliceFractions(store: PhaseStore, cls: ClassOf, K: number): Promise<Float64Array[]> {
-  const [nz, ny, nx] = store.shape;
-  const plane = ny * nx;
-  const f = Array.from({ length: K }, () => new Float64Array(nz));
-  await store.sweep({ grey: true }, (w) => {
-    const G = w.grey;
-    for (let z = w.z0; z < w.z1; z++) {
-      const base = (z - w.lo) * plane;
-      // counts in locals (classes 0..3 at most), not an array element per voxel
-      let n0 = 0, n1 = 0, n2 = 0, n3 = 0;
-      for (let i = base; i < base + plane; i++) {
-        const c = cls(G[i]);
-        if (c === 0) n0++;
-        else if (c === 1) n1++;
-        else if (c === 2) n2++;
-        else n3++;
-      }
-      const n = [n0, n1, n2, n3];
-      for (let k = 0; k < K; k++) f[k][z] = n[k] / plane;
-    }
+/**
+ * Fraction of each class 0..K−1 per slice (K ≤ 4; the classes of `classifier(thresholds)`): one
+ * count per slice, so z-slabs run on the workers (slab-kernels.ts sliceFractionsSlab) when a
+ * backend is given.
+ */
+export async function sliceFractions(store: PhaseStore, thresholds: readonly number[], K: number, backend?: ComputeBackend): Promise<Float64Array[]> {
+  const nz = store.shape[0];
+  // shared: the workers write their slices' entries
+  const f = new Float64Array(new SharedArrayBuffer(8 * K * nz));
+  const ts = [...thresholds];
+  await store.sweep({ grey: true }, async (w) => {
+    if (backend) await runSlabKernel(backend, w, store.shape, 'sliceFractionsSlab', { ts, K, f });
+    else sliceFractionsSlab({ grey: w.grey, labels: w.labels, lo: w.lo, z0: w.z0, z1: w.z1, shape: store.shape, ts, K, f });
   });
-  return f;
+  return Array.from({ length: K }, (_, k) => f.slice(k * nz, (k + 1) * nz));
 }
 
 /** Mean fraction of class c over the last 10 % (or `depth`; ≥ 2) slices at one end. */

@@ -59,7 +59,7 @@ export async function findCollector(ctx: StepContext, th3: Thresholds, gmmInfo: 
   const { store, options, lap, nz } = ctx;
   const cls = classifier(th3.thresholds);
   lap('classify');
-  const f3 = await sliceFractions(store, cls, 3);
+  const f3 = await sliceFractions(store, th3.thresholds, 3, ctx.backend);
   const ends = await slabsAtEnds(store, cls, [1, 2], 0);
   const wanted = options.collector ?? 'auto';
   let collectorClass = -1;

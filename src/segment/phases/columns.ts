@@ -6,11 +6,13 @@
  * The collector is one layer on one side: collector-class voxels past a column's first run, and
  * cathode-class voxels before the electrolyte surface (partial volume of metal faces), go back to
  * undecided.
- * Complexity: two or three O(N) label passes; per-column tables of ny × nx int32.
+ * Complexity: two or three O(N) label passes (slab-kernels.ts column kernels, ranges of columns on
+ * the workers); per-column tables of ny × nx int32.
  */
-import type { Window } from '../store.js';
 import { endFraction } from './class-stats.js';
-import { CAM, COLLECTOR, ELECTROLYTE, OPEN, TRANSITION } from './codes.js';
+import { TRANSITION } from './codes.js';
+import { zoneOf } from './layout-kernels.js';
+import { runColumnKernel } from './slab-parallel.js';
 import type { ClassPlan, StepContext } from './types.js';
 
 /** Zone of a voxel (zoneAt). */
@@ -82,14 +84,8 @@ export async function columnLayout(ctx: StepContext, plan: ClassPlan, f3: Float6
   const runGap = plan.collectorMaterialLevels.length === 2 ? TRANSITION : 0;
   await collectorRuns(ctx, faces, runGap, twoCollectors);
   await electrolyteFaces(ctx, faces);
-  const zoneAt = (p: number, k: number): number => {
-    if (collOuter[p] >= 0 && k < collOuter[p]) return 0;
-    if (k <= collInner[p]) return 1;
-    if (k < elSurf[p]) return 2;
-    if (!farLayer || k <= elBack[p]) return 3;
-    if (k < farInner[p]) return 4;
-    return k <= farOuter[p] ? 1 : 0;
-  };
+  const tables = { collOuter, collInner, elSurf, elBack, farInner, farOuter, farLayer };
+  const zoneAt = (p: number, k: number): number => zoneOf(tables, p, k);
   const zonesOfSlice = (z: number) => {
     const k = oz(z);
     return (p: number) => zoneAt(p, k);
@@ -100,45 +96,18 @@ export async function columnLayout(ctx: StepContext, plan: ClassPlan, f3: Float6
 /** The per-column tables, filled by the passes below. */
 type ColumnFaces = Pick<Columns, 'collectorAtStart' | 'oz' | 'collOuter' | 'collInner' | 'elSurf' | 'elBack' | 'farInner' | 'farOuter'>;
 
-/** Slices of the window's interior in oriented order: visit(k, local slice base). */
-function oriented(faces: ColumnFaces, plane: number, w: Window, visit: (k: number, base: number) => void): void {
-  for (let s = 0; s < w.z1 - w.z0; s++) {
-    const z = faces.collectorAtStart ? w.z0 + s : w.z1 - 1 - s;
-    visit(faces.oz(z), (z - w.lo) * plane);
-  }
-}
-
-/** The first collector run of each column from the collector end, and (two collectors) from the far end. */
+/** The first collector run of each column from the collector end, and (two collectors) from the far end (column ranges on the workers). */
 async function collectorRuns(ctx: StepContext, faces: ColumnFaces, runGap: number, twoCollectors: boolean): Promise<void> {
-  const { store, nz, plane } = ctx;
-  const { collectorAtStart, oz, collOuter, collInner, farInner, farOuter } = faces;
-  const runDone = new Uint8Array(plane);
-  await store.sweep({ labels: 'read', descending: !collectorAtStart }, (w) => oriented(faces, plane, w, (k, base) => {
-    for (let p = 0; p < plane; p++) {
-      const l = w.labels[base + p];
-      if (l === COLLECTOR) {
-        // first contiguous run of collector voxels from the outer side (partial-volume collector-like
-        // voxels further in, e.g. at thin-Li spots, do not move the inner face)
-        if (collOuter[p] < 0) collOuter[p] = collInner[p] = k;
-        else if (collInner[p] >= k - 1 - runGap && !runDone[p]) collInner[p] = k;
-        else runDone[p] = 1;
-      } else if (collOuter[p] >= 0 && k - collInner[p] > runGap) runDone[p] = 1;
-    }
-  }));
+  const { store, backend, shape, plane } = ctx;
+  const { collectorAtStart, collOuter, collInner, farInner, farOuter } = faces;
+  const runDone = new Uint8Array(new SharedArrayBuffer(plane));
+  await store.sweep({ labels: 'read', descending: !collectorAtStart }, async (w) => {
+    await runColumnKernel(backend, w, shape, 'collectorRunsCols', { collectorAtStart, fromFar: false, runGap, outer: collOuter, inner: collInner, runDone });
+  });
   if (!twoCollectors) return;
   runDone.fill(0);
-  await store.sweep({ labels: 'read', descending: collectorAtStart }, (w) => {
-    for (let s = 0; s < w.z1 - w.z0; s++) {
-      const z = collectorAtStart ? w.z1 - 1 - s : w.z0 + s; // far end first
-      const k = oz(z), base = (z - w.lo) * plane;
-      for (let p = 0; p < plane; p++) {
-        if (w.labels[base + p] === COLLECTOR) {
-          if (farOuter[p] === nz) farOuter[p] = farInner[p] = k;
-          else if (farInner[p] <= k + 1 + runGap && !runDone[p]) farInner[p] = k;
-          else runDone[p] = 1;
-        } else if (farOuter[p] < nz && farInner[p] - k > runGap) runDone[p] = 1;
-      }
-    }
+  await store.sweep({ labels: 'read', descending: collectorAtStart }, async (w) => {
+    await runColumnKernel(backend, w, shape, 'collectorRunsCols', { collectorAtStart, fromFar: true, runGap, outer: farOuter, inner: farInner, runDone });
   });
 }
 
@@ -153,24 +122,15 @@ async function collectorRuns(ctx: StepContext, faces: ColumnFaces, runGap: numbe
  * undecided too.
  */
 async function electrolyteFaces(ctx: StepContext, faces: ColumnFaces): Promise<void> {
-  const { store, decisions, nz, plane } = ctx;
+  const { store, backend, decisions, shape } = ctx;
   const { collectorAtStart, collInner, elSurf, elBack, farInner } = faces;
   let demoted = 0, demotedCam = 0;
-  await store.sweep({ labels: 'write', descending: !collectorAtStart }, (w) => oriented(faces, plane, w, (k, base) => {
-    for (let p = 0; p < plane; p++) {
-      const l = w.labels[base + p];
-      if (l === COLLECTOR && k > collInner[p] && k < farInner[p]) {
-        w.labels[base + p] = OPEN;
-        demoted++;
-      } else if (l === CAM && (elSurf[p] === nz || k >= farInner[p])) {
-        w.labels[base + p] = OPEN;
-        demotedCam++;
-      } else if (l === ELECTROLYTE && k > collInner[p] && k < farInner[p]) {
-        if (elSurf[p] === nz) elSurf[p] = k;
-        elBack[p] = k;
-      }
+  await store.sweep({ labels: 'write', descending: !collectorAtStart }, async (w) => {
+    for (const [d, dc] of await runColumnKernel(backend, w, shape, 'electrolyteFacesCols', { collectorAtStart, collInner, elSurf, elBack, farInner })) {
+      demoted += d;
+      demotedCam += dc;
     }
-  }));
+  });
   if (demoted) decisions.push({ step: 'collector layer', decision: `${demoted} collector-class voxels beyond the first collector run of their column left undecided (the collector is a single layer)` });
   if (demotedCam) decisions.push({ step: 'cathode layer', decision: `${demotedCam} cathode-class voxels before the electrolyte surface or in and beyond the far metal layer left undecided (partial volume of metal faces; the composite lies beyond the electrolyte surface)` });
 }

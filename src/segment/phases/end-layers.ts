@@ -7,6 +7,7 @@
  * Complexity: each walk visits slices in from one end over ≤ 16 384 sampled columns and stops when
  * every column is decided, O(depth walked · 16 384); cathodeBehindMetal one O(N) fractions pass.
  */
+import type { ComputeBackend } from '../../compute/types.js';
 import type { Histogram } from '../histogram.js';
 import type { PhaseStore } from '../store.js';
 import { sliceFractions, type ClassOf } from './class-stats.js';
@@ -143,15 +144,15 @@ export async function layerBehind(store: PhaseStore, cls: ClassOf, end: 'start' 
 }
 
 /**
- * A composite cathode inside a metal layer (a full cell between steel plungers). `cls4`: low |
+ * A composite cathode inside a metal layer (a full cell between steel plungers). `th4`: thresholds of low |
  * electrolyte | brighter | metal. Per end, over the first slices inward that are neither mostly metal
  * nor mostly low density (up to 10 % of the depth): the brighter class's share of the two middle
  * classes. A cathode end has a share of 15–90 % and no slice above 90 % (particles in a matrix, not a
  * layer); the other end < 2 %; and the histogram has a valley between the two middle classes' means
  * below 75 % of the lower peak (a grey drift along z broadens one population, it does not make two).
  */
-export async function cathodeBehindMetal(store: PhaseStore, cls4: ClassOf, hist: Histogram, lowerMean: number, upperMean: number, threshold: number): Promise<{ end: 'start' | 'end' | null; evidence: { ratio: Record<'start' | 'end', number>; max_slice_ratio: Record<'start' | 'end', number>; valley_ratio: number } }> {
-  const f = await sliceFractions(store, cls4, 4);
+export async function cathodeBehindMetal(store: PhaseStore, th4: readonly number[], hist: Histogram, lowerMean: number, upperMean: number, threshold: number, backend?: ComputeBackend): Promise<{ end: 'start' | 'end' | null; evidence: { ratio: Record<'start' | 'end', number>; max_slice_ratio: Record<'start' | 'end', number>; valley_ratio: number } }> {
+  const f = await sliceFractions(store, th4, 4, backend);
   const nz = f[0].length;
   const m = Math.max(2, Math.round(0.1 * nz));
   const share = (end: 'start' | 'end') => {

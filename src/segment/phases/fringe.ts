@@ -7,11 +7,11 @@
  * from the collector); one sweep per distance, so a voxel set at distance d is not read as d − 1.
  * Complexity: DMAX + 2 passes over the rows holding low-density voxels; ≤ ~200k samples per bin.
  */
-import type { Window } from '../store.js';
 import { Sampler } from './class-stats.js';
 import { COLLECTOR, DMAX, ELECTRODE, ELECTROLYTE } from './codes.js';
+import type { Columns } from './columns.js';
+import { FRINGE_BINS } from './layer-kernels.js';
 import { runSlabKernel } from './slab-parallel.js';
-import { isLayer, type Columns } from './columns.js';
 import type { StepContext } from './types.js';
 
 /** Distance (1..DMAX) of a fringe bin, 0 for bin 0 (far). */
@@ -25,30 +25,14 @@ export interface Fringe {
   totalLayer: number;
   /** The Li level: median of the far field, else of voxels ≥ 3 steps from bright phases, else of all layer voxels. */
   reference: number;
-}
-
-/** Electrode voxels in the layer (between collector and electrolyte surface, or the far layer), visited in raster order. */
-export type LayerVisitor = (grey: boolean, visit: (w: Window, i: number) => void) => Promise<void>;
-
-export function layerVisitor(ctx: StepContext, columns: Columns, lowRows: Uint8Array): LayerVisitor {
-  const { store, ny, nx, plane } = ctx;
-  const { oz, zoneAt } = columns;
-  return (grey, visit) => store.sweep({ grey, labels: 'read' }, (w) => {
-    for (let z = w.z0; z < w.z1; z++) {
-      const k = oz(z);
-      const base = (z - w.lo) * plane;
-      for (let y = 0; y < ny; y++) {
-        if (!lowRows[z * ny + y]) continue;
-        for (let p = y * nx; p < (y + 1) * nx; p++) if ((w.labels[base + p] & 15) === ELECTRODE && isLayer(zoneAt(p, k))) visit(w, base + p);
-      }
-    }
-  });
+  /** Every ⌈totalLayer / 200 000⌉-th layer voxel in raster order: grey and label byte (step 6: the Li level's spread). */
+  layerSample: { grey: Float64Array; labels: Uint8Array };
 }
 
 /** Fringe bins into the labels' high nibble, then the fringe profile. */
-export async function fringeCorrection(ctx: StepContext, forEachLayer: LayerVisitor, lowRows: Uint8Array): Promise<Fringe> {
+export async function fringeCorrection(ctx: StepContext, columns: Columns, lowRows: Uint8Array): Promise<Fringe> {
   await fringeBins(ctx, lowRows);
-  const fringe = await fringeProfile(forEachLayer);
+  const fringe = await fringeProfile(ctx, columns, lowRows);
   ctx.lap('fringe_profile');
   return fringe;
 }
@@ -75,33 +59,60 @@ async function fringeBins(ctx: StepContext, lowRows: Uint8Array): Promise<void> 
 
 /**
  * Median grey per (source phase, distance) over electrode voxels in the layer (where Li dominates),
- * minus the far-field (Li) median. Every sample in one pass (each sampler keeps every stride-th of
- * its own voxels in raster order).
+ * minus the far-field (Li) median. Two passes over z-slabs on the workers (layer-kernels.ts): the
+ * layer voxels per slice and bin, then every sampler's voxels (each keeps every stride-th of its own
+ * voxels in raster order; a slab starts its count where the slices below it end), and the sample
+ * of all layer voxels that step 6 takes the Li level's spread from.
  */
-async function fringeProfile(forEachLayer: LayerVisitor): Promise<Fringe> {
-  const NB = 2 * DMAX + 1;
-  const binCounts = new Float64Array(NB);
-  let deep = 0;
-  await forEachLayer(false, (w, i) => {
-    const b = w.labels[i] >> 4;
-    binCounts[b]++;
-    if (!b || distOfBin(b) >= 3) deep++;
+async function fringeProfile(ctx: StepContext, columns: Columns, lowRows: Uint8Array): Promise<Fringe> {
+  const { store, backend, shape, nz } = ctx;
+  const NB = FRINGE_BINS;
+  const { collectorAtStart, collOuter, collInner, elSurf, elBack, farInner, farOuter, farLayer } = columns;
+  const layer = { lowRows, collectorAtStart, collOuter, collInner, elSurf, elBack, farInner, farOuter, farLayer };
+  // shared: each slab writes its slices' rows
+  const counts = new Float64Array(new SharedArrayBuffer(8 * nz * NB));
+  await store.sweep({ labels: 'read' }, async (w) => {
+    await runSlabKernel(backend, w, shape, 'layerCountsSlab', { ...layer, counts });
   });
-  let totalLayer = 0;
-  for (const c of binCounts) totalLayer += c;
+  // integer counts: exact in any order
+  const binCounts = new Float64Array(NB);
+  for (let z = 0; z < nz; z++) for (let b = 0; b < NB; b++) binCounts[b] += counts[z * NB + b];
+  let deep = 0, totalLayer = 0;
+  for (let b = 0; b < NB; b++) {
+    totalLayer += binCounts[b];
+    if (!b || distOfBin(b) >= 3) deep += binCounts[b];
+  }
   // Li level: far-field median; thin layers: voxels ≥ 3 steps from bright phases; else all layer voxels.
   const binSamplers = Array.from(binCounts, (c) => (c >= 200 ? new Sampler(c) : null));
   const refKind = binCounts[0] >= 1000 ? 'far' : deep >= 1000 ? 'deep' : 'all';
   const refSampler = refKind === 'deep' ? new Sampler(deep) : refKind === 'all' && totalLayer > 0 ? new Sampler(totalLayer) : null;
-  await forEachLayer(true, (w, i) => {
-    const b = w.labels[i] >> 4;
-    const g = w.grey[i];
-    binSamplers[b]?.offer(g);
-    if (refSampler && (refKind === 'all' || !b || distOfBin(b) >= 3)) refSampler.offer(g);
+  const allStride = Math.max(1, Math.ceil(totalLayer / 200_000));
+  const params = {
+    ...layer, counts, strides: binSamplers.map((s) => s?.stride ?? 0),
+    refKind: refSampler ? (refKind === 'deep' ? 1 : 2) : 0, refStride: refSampler?.stride ?? 1, allStride,
+  };
+  const allGrey: Float64Array[] = [], allLabel: Uint8Array[] = [];
+  await store.sweep({ grey: true, labels: 'read' }, async (w) => {
+    for (const part of await runSlabKernel(backend, w, shape, 'layerSamplesSlab', params)) {
+      part.bins.forEach((v, b) => binSamplers[b]?.append(v));
+      refSampler?.append(part.ref);
+      allGrey.push(part.allGrey);
+      allLabel.push(part.allLabel);
+    }
   });
   const med = binSamplers.map((s) => (s ? s.median() : NaN));
   const reference = refKind === 'far' ? med[0] : refSampler ? refSampler.median() : NaN;
   const shift = new Float64Array(NB);
   for (let b = 1; b < NB; b++) shift[b] = Number.isFinite(med[b]) && Number.isFinite(reference) ? med[b] - reference : 0;
-  return { shift, binCounts, totalLayer, reference };
+  return { shift, binCounts, totalLayer, reference, layerSample: { grey: concat(allGrey, Float64Array), labels: concat(allLabel, Uint8Array) } };
+}
+
+function concat<T extends Float64Array | Uint8Array>(parts: T[], Ctor: new (n: number) => T): T {
+  const out = new Ctor(parts.reduce((n, p) => n + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
 }

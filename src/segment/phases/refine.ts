@@ -12,19 +12,16 @@
  * chunk (change-log.ts), and candidates are made REFINE_CHUNK_SLICES slices at a time.
  */
 import { ChangeLog } from '../change-log.js';
-import type { Window } from '../store.js';
 import { REFINE_CHUNK_SLICES } from './codes.js';
-import { neighbourhoodOf } from './neighbours.js';
-import { boundaryChange } from './slab-kernels.js';
-import { runSlabKernel } from './slab-parallel.js';
+import { nearChangesSlab, type SlabArgs } from './slab-kernels.js';
+import { KERNELS_MODULE, runSlabKernel } from './slab-parallel.js';
 import type { StepContext } from './types.js';
 
-/** Looks at voxel i of window w (at global x, y, z) and lists its change, if any. */
-type Consider = (w: Window, i: number, x: number, y: number, z: number) => void;
+/** Chunks of a later pass per worker thread in one batch (the changes cluster in a few slices). */
+const CHUNKS_PER_THREAD = 4;
 
 /** Returns the number of changes per pass (the last pass: 0 when it converged). */
 export async function refineBoundaries(ctx: StepContext, mu: number[]): Promise<number[]> {
-  const { nz, ny, nx, plane } = ctx;
   const refinePasses = ctx.options.refinePasses ?? 3;
   const changedPerPass: number[] = [];
   // the last pass's changes (raster order; spilled to disk beyond a chunk), null: look at every voxel
@@ -35,11 +32,7 @@ export async function refineBoundaries(ctx: StepContext, mu: number[]): Promise<
       const changes = (current = new ChangeLog(ctx.changeChunkEntries));
       if (previous === null) await considerAll(ctx, mu, changes);
       else {
-        const consider: Consider = (w, i, x, y, z) => {
-          const best = boundaryChange(w.labels, w.grey, mu, i, x, y, z, nz, ny, nx);
-          if (best >= 0) changes.push(z * plane + y * nx + x, best);
-        };
-        await considerNear(ctx, previous, consider);
+        await considerNear(ctx, mu, previous, changes);
         previous.discard();
       }
       previous = changes;
@@ -71,11 +64,13 @@ async function considerAll(ctx: StepContext, mu: number[], changes: ChangeLog): 
 }
 
 /**
- * Later passes: the previous pass's changed voxels and their 6-neighbours, made a few slices at a
- * time: memory bounded by the changes near those slices, not by all changes of the volume.
+ * Later passes: the previous pass's changed voxels and their 6-neighbours (slab-kernels.ts
+ * nearChangesSlab), made REFINE_CHUNK_SLICES slices at a time: memory bounded by the changes near
+ * a batch of chunks, not by all changes of the volume. The chunks of a batch run at once on the
+ * workers (they only read the labels); their changes, in chunk order, are the raster order.
  */
-async function considerNear(ctx: StepContext, previous: ChangeLog, consider: Consider): Promise<void> {
-  const { store, shape, nx, plane } = ctx;
+async function considerNear(ctx: StepContext, mu: number[], previous: ChangeLog, changes: ChangeLog): Promise<void> {
+  const { store, backend, shape, plane } = ctx;
   const prev = previous.reader();
   let k = 0; // first change not below the chunk's slices − 1
   const near = (z0: number, z1: number) => {
@@ -83,20 +78,25 @@ async function considerNear(ctx: StepContext, previous: ChangeLog, consider: Con
     prev.release(k);
     return k < prev.length && prev.index(k) < (z1 + 1) * plane;
   };
-  await store.sweep({ halo: 1, grey: true, labels: 'read', needed: near }, (w) => {
-    const off = w.lo * plane;
+  const threads = backend.runModuleTasks ? (backend.threads ?? 1) : 1;
+  const batch = threads > 1 ? threads * CHUNKS_PER_THREAD : 1;
+  await store.sweep({ halo: 1, grey: true, labels: 'read', needed: near }, async (w) => {
+    const onWorkers = batch > 1 && w.grey.buffer instanceof SharedArrayBuffer && w.labels.buffer instanceof SharedArrayBuffer;
+    let args: (SlabArgs & { mu: number[]; prev: Float64Array })[] = [];
+    const run = async () => {
+      const parts = onWorkers && args.length > 1 ? await backend.runModuleTasks!<ReturnType<typeof nearChangesSlab>>(KERNELS_MODULE, 'nearChangesSlab', args) : args.map(nearChangesSlab);
+      for (const part of parts) for (let j = 0; j < part.index.length; j++) changes.push(part.index[j], part.phase[j]);
+      args = [];
+    };
     for (let c0 = w.z0; c0 < w.z1; c0 += REFINE_CHUNK_SLICES) {
       const c1 = Math.min(w.z1, c0 + REFINE_CHUNK_SLICES);
       if (!near(c0, c1)) continue;
       let e = k;
       while (e < prev.length && prev.index(e) < (c1 + 1) * plane) e++;
-      const cand = neighbourhoodOf(prev.indices(k, e), shape, c0 * plane, c1 * plane);
-      for (let j = 0; j < cand.length; j++) {
-        const g = cand[j];
-        const z = Math.floor(g / plane), r = g - z * plane, y = Math.floor(r / nx), x = r - y * nx;
-        consider(w, g - off, x, y, z);
-      }
+      args.push({ grey: w.grey, labels: w.labels, lo: w.lo, z0: c0, z1: c1, shape, mu, prev: prev.indices(k, e) });
+      if (args.length === batch) await run();
     }
+    if (args.length) await run();
   });
 }
 

@@ -12,7 +12,8 @@
 import type { GreyArray } from '../../compute/types.js';
 import type { Shape3 } from '../../io/volume.js';
 import { AIR, CAM, CAND, CATHODE, ELECTRODE, ELECTROLYTE, LAST_PHASE, LI, OPEN, OUTSIDE, PENDING, UNDECIDED, VOID } from './codes.js';
-import { hasOtherNeighbour, nearestNeighbourPhase } from './neighbours.js';
+import { hasOtherNeighbour, nearestNeighbourPhase, neighbourhoodOf } from './neighbours.js';
+import { labelWords, phaseSumsWords, wordsOf } from './word-kernels.js';
 
 /** A window's arrays (slices [lo, lo + length / plane)) and the slices [z0, z1) to process. */
 export interface SlabArgs {
@@ -32,6 +33,8 @@ export function fringeBinsSlab(a: SlabArgs & { lowRows: Uint8Array; table: Uint8
   const { labels: L, lo, z0, z1, lowRows, table: T } = a;
   const [nz, ny, nx] = a.shape;
   const plane = ny * nx;
+  // words of four equal bytes that are not a low state without a bin (the electrolyte's bulk) are skipped whole
+  const W = wordsOf(L, nx);
   for (let z = z0; z < z1; z++)
     for (let y = 0; y < ny; y++) {
       if (!lowRows[z * ny + y]) continue;
@@ -39,7 +42,10 @@ export function fringeBinsSlab(a: SlabArgs & { lowRows: Uint8Array; table: Uint8
       for (let x = 0; x < nx; x++) {
         const i = row + x;
         const li = L[i];
-        if (li !== VOID && li !== ELECTRODE && li !== AIR) continue; // low state without a bin yet
+        if (li !== VOID && li !== ELECTRODE && li !== AIR) {
+          if (W && (x & 3) === 0 && x + 4 <= nx && Math.imul(li, 0x01010101) >>> 0 === W[i >> 2]) x += 3;
+          continue; // low state without a bin yet
+        }
         let b = 0;
         if (x > 0) b = T[L[i - 1]];
         if (!b && x < nx - 1) b = T[L[i + 1]];
@@ -100,16 +106,28 @@ export function finalCodesSlab(a: SlabArgs & { undecidedAt: Float64Array; undeci
     isCand[v] = s === CAND ? 1 : 0;
     isOpen[v] = s === OPEN ? 1 : 0;
   }
+  // a word of four equal label bytes that stay as they are (most of the volume: electrolyte) is skipped whole
+  const still = new Uint8Array(256);
+  for (let v = 0; v < 256; v++) still[v] = final[v] === v && !isCand[v] && !isOpen[v] ? 1 : 0;
+  const W = wordsOf(L, nx);
   let li = 0;
   for (let z = z0; z < z1; z++)
     for (let y = 0; y < ny; y++) {
       const base = (z - lo) * plane + y * nx;
       let open = 0;
-      for (let i = base; i < base + nx; i++) {
+      for (let i = base; i < base + nx; ) {
+        if (W && (i & 3) === 0 && i + 4 <= base + nx) {
+          const w = W[i >> 2], v = w & 255;
+          if (still[v] && Math.imul(v, 0x01010101) >>> 0 === w) {
+            i += 4;
+            continue;
+          }
+        }
         const v = L[i];
         L[i] = final[v];
         li += isCand[v];
         open += isOpen[v];
+        i++;
       }
       undecidedAt[z] += open;
       undecidedRow[z * ny + y] = open;
@@ -207,6 +225,12 @@ export function phaseSumsSlab(a: SlabArgs & { acc: Float64Array | null }): Float
   const [nz, ny, nx] = a.shape;
   const plane = ny * nx;
   const acc = a.acc ?? new Float64Array(24);
+  // integer grey: four labels at a time (word-kernels.ts; the same sums)
+  const W = labelWords(L, G, nx);
+  if (W) {
+    phaseSumsWords(G, L, W, lo, z0, z1, a.shape, acc);
+    return acc;
+  }
   for (let z = z0; z < z1; z++)
     for (let y = 0; y < ny; y++) {
       const row = (z - lo) * plane + y * nx;
@@ -340,4 +364,101 @@ export function lowGreyHistSlab(a: SlabArgs & { lowRows: Uint8Array; levels: num
       }
     }
   return 0;
+}
+
+/** Step 7, after a pass: its PENDING | phase marks (rows of `pendingRow`) → the phase, the slices' and rows' tables cleared. */
+export function commitPendingSlab(a: SlabArgs & { pendingAt: Float64Array; pendingRow: Uint8Array }): number {
+  const { labels: L, lo, z0, z1, pendingAt, pendingRow } = a;
+  const [, ny, nx] = a.shape;
+  const plane = ny * nx;
+  for (let z = z0; z < z1; z++) {
+    if (!pendingAt[z]) continue;
+    for (let y = 0; y < ny; y++) {
+      if (!pendingRow[z * ny + y]) continue;
+      pendingRow[z * ny + y] = 0;
+      const i1 = (z - lo) * plane + (y + 1) * nx;
+      for (let i = i1 - nx; i < i1; i++) if ((L[i] & ~7) === PENDING) L[i] &= 7;
+    }
+    pendingAt[z] = 0;
+  }
+  return 0;
+}
+
+/**
+ * Label statistics (common.ts labelStats): voxels and grey sum per label byte, added onto
+ * `acc` = [counts(256), sums(256)] (returned; null: onto zeros) in raster order.
+ */
+export function labelSumsSlab(a: SlabArgs & { acc: Float64Array | null }): Float64Array {
+  const { grey: G, labels: L, lo, z0, z1 } = a;
+  const plane = a.shape[1] * a.shape[2];
+  const acc = a.acc ?? new Float64Array(512);
+  const i1 = (z1 - lo) * plane;
+  // by runs of one label: the run's count and sum in locals (the same additions in the same order
+  // as voxel by voxel), not a store and reload of one table entry per voxel
+  for (let i = (z0 - lo) * plane; i < i1; ) {
+    const l = L[i];
+    let s = acc[256 + l];
+    const start = i;
+    for (; i < i1 && L[i] === l; i++) s += G[i];
+    acc[l] += i - start;
+    acc[256 + l] = s;
+  }
+  return acc;
+}
+
+/**
+ * Fraction of each intensity class 0..K−1 per slice (class-stats.ts sliceFractions; the class as
+ * `classifier` computes it, thresholds `ts` rounded to float32) → f[k·nz + z].
+ */
+export function sliceFractionsSlab(a: SlabArgs & { ts: number[]; K: number; f: Float64Array }): number {
+  const { grey: G, lo, z0, z1, ts, K, f } = a;
+  const [nz, ny, nx] = a.shape;
+  const plane = ny * nx;
+  const T = ts.length, t0 = Math.fround(ts[0]), t1 = T > 1 ? Math.fround(ts[1]) : 0, t2 = T > 2 ? Math.fround(ts[2]) : 0;
+  for (let z = z0; z < z1; z++) {
+    const base = (z - lo) * plane;
+    // counts in locals (classes 0..3 at most), not an array element per voxel
+    let n1 = 0, n2 = 0, n3 = 0;
+    for (let i = base; i < base + plane; i++) {
+      const g = G[i];
+      if (g >= t0) {
+        if (T > 2 && g >= t2) n3++;
+        else if (T > 1 && g >= t1) n2++;
+        else n1++;
+      }
+    }
+    const n = [plane - n1 - n2 - n3, n1, n2, n3];
+    for (let k = 0; k < K; k++) f[k * nz + z] = n[k] / plane;
+  }
+  return 0;
+}
+
+// the layout steps' kernels (columns, electrode voxels): in their own file, loaded with these
+export * from './layout-kernels.js';
+export * from './layer-kernels.js';
+
+/**
+ * Step 8, a later pass over slices [z0, z1): the previous pass's changed voxels `prev` (global
+ * indices, sorted; those within a slice of the chunk) and their 6-neighbours inside the chunk, each
+ * looked at once in raster order; their changes (global index, new phase). Chunks only read the
+ * labels, so they run at once on the workers (refine.ts).
+ */
+export function nearChangesSlab(a: SlabArgs & { mu: number[]; prev: Float64Array }): { index: Float64Array; phase: Uint8Array } {
+  const { grey, labels: L, lo, z0, z1, mu, prev } = a;
+  const [nz, ny, nx] = a.shape;
+  const plane = ny * nx;
+  const cand = neighbourhoodOf(prev, a.shape, z0 * plane, z1 * plane);
+  const index = new Float64Array(cand.length), phase = new Uint8Array(cand.length);
+  let n = 0;
+  const off = lo * plane;
+  for (let j = 0; j < cand.length; j++) {
+    const g = cand[j];
+    const z = Math.floor(g / plane), r = g - z * plane, y = Math.floor(r / nx), x = r - y * nx;
+    const best = boundaryChange(L, grey, mu, g - off, x, y, z, nz, ny, nx);
+    if (best >= 0) {
+      index[n] = g;
+      phase[n++] = best;
+    }
+  }
+  return { index: index.slice(0, n), phase: phase.slice(0, n) };
 }

@@ -53,3 +53,27 @@ export async function runSlabKernel<N extends SlabKernelName>(
   }
   return backend.runModuleTasks<Result<N>>(KERNELS_MODULE, name, args);
 }
+
+export type ColumnKernelName = { [K in SlabKernelName]: Parameters<Kernels[K]>[0] extends kernels.ColumnArgs ? K : never }[SlabKernelName];
+type ColumnParams<N extends ColumnKernelName> = Omit<Parameters<Kernels[N]>[0], keyof kernels.ColumnArgs> & { collectorAtStart: boolean };
+/** Column ranges per worker thread (the work is even across columns: a few ranges each for balance). */
+const RANGES_PER_THREAD = 4;
+
+/**
+ * Column kernel `name` (slab-kernels.ts ColumnArgs) over the interior of window `w`: split into
+ * ranges of columns (y·nx + x) on the workers, the same conditions as runSlabKernel, else one call on
+ * this thread; the results of the ranges in column order.
+ */
+export async function runColumnKernel<N extends ColumnKernelName>(backend: ComputeBackend, w: Window, shape: SlabArgs['shape'], name: N, params: ColumnParams<N>): Promise<Result<N>[]> {
+  const threads = backend.threads ?? 1;
+  const plane = shape[1] * shape[2];
+  const parts = Math.min(threads * RANGES_PER_THREAD, Math.floor(plane / 1024));
+  const fn = kernels[name] as unknown as (a: kernels.ColumnArgs & ColumnParams<N>) => Result<N>;
+  const base = { grey: w.grey, labels: w.labels, lo: w.lo, z0: w.z0, z1: w.z1, shape };
+  if (threads < 2 || parts < 2 || !backend.runModuleTasks || !allShared([w.grey, w.labels, ...Object.values(params)])) {
+    return [fn({ ...base, ...params, p0: 0, p1: plane })];
+  }
+  const args: object[] = [];
+  for (let k = 0; k < parts; k++) args.push({ ...base, ...params, p0: Math.floor((k * plane) / parts), p1: Math.floor(((k + 1) * plane) / parts) });
+  return backend.runModuleTasks<Result<N>>(KERNELS_MODULE, name, args);
+}

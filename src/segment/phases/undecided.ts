@@ -9,7 +9,7 @@
  * Complexity: ≤ 64 passes over the slabs that hold undecided voxels, O(undecided rows · nx) each.
  */
 import { anyIn } from './class-stats.js';
-import { ELECTROLYTE, PENDING, UNDECIDED, VOID } from './codes.js';
+import { ELECTROLYTE, UNDECIDED, VOID } from './codes.js';
 import type { ElectrodeVoxels } from './electrode-voxels.js';
 import { runSlabKernel } from './slab-parallel.js';
 import type { ClassPlan, StepContext } from './types.js';
@@ -40,15 +40,9 @@ export async function settleUndecided(ctx: StepContext, plan: ClassPlan, ev: Pic
       for (const c of await runSlabKernel(backend, w, shape, 'undecidedSlab', { mu, undecidedAt, undecidedRow, pendingAt, pendingRow })) changed += c;
     });
     if (!changed) break;
-    await store.sweep({ labels: 'write', needed: anyIn(pendingAt) }, (w) => {
-      for (let z = w.z0; z < w.z1; z++)
-        for (let y = 0; y < ny; y++) {
-          if (!pendingRow[z * ny + y]) continue;
-          pendingRow[z * ny + y] = 0;
-          const i1 = (z - w.lo) * plane + (y + 1) * nx;
-          for (let i = i1 - nx; i < i1; i++) if ((w.labels[i] & ~7) === PENDING) w.labels[i] &= 7;
-        }
-      pendingAt.fill(0, w.z0, w.z1);
+    // the pass's marks committed, over z-slabs on the workers too (each voxel is its own)
+    await store.sweep({ labels: 'write', needed: anyIn(pendingAt) }, async (w) => {
+      await runSlabKernel(backend, w, shape, 'commitPendingSlab', { pendingAt, pendingRow });
     });
     remaining -= changed;
     if (passes === 1) firstPass = changed;

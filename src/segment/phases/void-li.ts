@@ -8,7 +8,7 @@
  * then O(bins · log levels) per iteration; float grey: O(N_low rows) per iteration.
  */
 import { AIR, ELECTRODE, VOID } from './codes.js';
-import type { Fringe, LayerVisitor } from './fringe.js';
+import type { Fringe } from './fringe.js';
 import type { ComputeBackend } from '../../compute/types.js';
 import type { PhaseStore } from '../store.js';
 import { runSlabKernel } from './slab-parallel.js';
@@ -31,19 +31,16 @@ export interface VoidLiThreshold {
 
 const isLowState = (s: number) => s === VOID || s === ELECTRODE || s === AIR;
 
-export async function voidLiThreshold(ctx: StepContext, fringe: Fringe, forEachLayer: LayerVisitor, lowRows: Uint8Array): Promise<VoidLiThreshold> {
+export async function voidLiThreshold(ctx: StepContext, fringe: Fringe, lowRows: Uint8Array): Promise<VoidLiThreshold> {
   const { store, ny, nx, plane } = ctx;
   const corrected = correctedGrey(fringe.shift);
   const muLi = fringe.reference;
   let liSpread = NaN;
   {
-    // robust spread of the Li level (MAD of far/deep layer voxels)
-    const stride = Math.max(1, Math.ceil(fringe.totalLayer / 200_000));
+    // robust spread of the Li level (MAD of the layer voxels fringe.ts sampled, every stride-th in raster order)
+    const { grey, labels } = fringe.layerSample;
     const dev: number[] = [];
-    let seen = 0;
-    await forEachLayer(true, (w, i) => {
-      if (seen++ % stride === 0) dev.push(Math.abs(corrected(w.grey[i], w.labels[i]) - muLi));
-    });
+    for (let k = 0; k < grey.length; k++) dev.push(Math.abs(corrected(grey[k], labels[k]) - muLi));
     dev.sort((x, y) => x - y);
     liSpread = dev.length ? 1.4826 * dev[dev.length >> 1] : NaN;
   }

@@ -1,0 +1,219 @@
+/**
+ * Kernels of the layout steps (3, 6b), loaded with slab-kernels.ts (which re-exports them) on the
+ * cpu backend's workers; the same rules as there: plain-data arguments, each kernel writes only its
+ * own part, integer counts.
+ * Column kernels: a window's interior slices in oriented order (k = 0 at the collector end), for
+ * the columns p ∈ [p0, p1) only. Each column's state lives in its own table entries, so ranges of
+ * columns run at once (slab-parallel.ts runColumnKernel) with the outcome of one pass; windows come
+ * in the sweep's oriented order and the tables carry across them.
+ */
+import { AIR, CAM, CAND, COLLECTOR, DMAX, ELECTRODE, ELECTROLYTE, LI, OPEN, VOID } from './codes.js';
+import type { SlabArgs } from './slab-kernels.js';
+
+export interface ColumnArgs extends SlabArgs {
+  p0: number;
+  p1: number;
+  collectorAtStart: boolean;
+}
+
+/** Slice z of the interior visited s-th (s = 0.. z1 − z0 − 1) from the collector end (`fromFar`: from the far end). */
+const orientedSlice = (a: ColumnArgs, s: number, fromFar: boolean): number => (a.collectorAtStart !== fromFar ? a.z0 + s : a.z1 - 1 - s);
+
+/**
+ * Step 3: the first contiguous run of collector voxels of each column from the collector end
+ * (`fromFar`: from the far end: far runs), gaps up to `runGap` bridged; `outer` / `inner` hold
+ * its first and last oriented k (near: −1 none yet; far: nz none yet), `runDone` marks a closed run.
+ */
+export function collectorRunsCols(a: ColumnArgs & { fromFar: boolean; runGap: number; outer: Int32Array; inner: Int32Array; runDone: Uint8Array }): number {
+  const { labels: L, lo, p0, p1, fromFar, runGap, outer, inner, runDone } = a;
+  const [nz, ny, nx] = a.shape;
+  const plane = ny * nx;
+  for (let s = 0; s < a.z1 - a.z0; s++) {
+    const z = orientedSlice(a, s, fromFar);
+    const k = a.collectorAtStart ? z : nz - 1 - z;
+    const base = (z - lo) * plane;
+    if (!fromFar) {
+      for (let p = p0; p < p1; p++) {
+        if (L[base + p] === COLLECTOR) {
+          // first contiguous run from the outer side (partial-volume collector-like voxels further
+          // in, e.g. at thin-Li spots, do not move the inner face)
+          if (outer[p] < 0) outer[p] = inner[p] = k;
+          else if (inner[p] >= k - 1 - runGap && !runDone[p]) inner[p] = k;
+          else runDone[p] = 1;
+        } else if (outer[p] >= 0 && k - inner[p] > runGap) runDone[p] = 1;
+      }
+    } else {
+      for (let p = p0; p < p1; p++) {
+        if (L[base + p] === COLLECTOR) {
+          if (outer[p] === nz) outer[p] = inner[p] = k;
+          else if (inner[p] <= k + 1 + runGap && !runDone[p]) inner[p] = k;
+          else runDone[p] = 1;
+        } else if (outer[p] < nz && inner[p] - k > runGap) runDone[p] = 1;
+      }
+    }
+  }
+  return 0;
+}
+
+/**
+ * Step 3: collector-class voxels past the first run and cathode-class voxels before the electrolyte
+ * surface (or from the far run on) → OPEN; each column's electrolyte surface and back face. Returns
+ * [collector voxels demoted, cathode voxels demoted].
+ */
+export function electrolyteFacesCols(a: ColumnArgs & { collInner: Int32Array; elSurf: Int32Array; elBack: Int32Array; farInner: Int32Array }): number[] {
+  const { labels: L, lo, p0, p1, collInner, elSurf, elBack, farInner } = a;
+  const [nz, ny, nx] = a.shape;
+  const plane = ny * nx;
+  let demoted = 0, demotedCam = 0;
+  for (let s = 0; s < a.z1 - a.z0; s++) {
+    const z = orientedSlice(a, s, false);
+    const k = a.collectorAtStart ? z : nz - 1 - z;
+    const base = (z - lo) * plane;
+    for (let p = p0; p < p1; p++) {
+      const l = L[base + p];
+      if (l === COLLECTOR && k > collInner[p] && k < farInner[p]) {
+        L[base + p] = OPEN;
+        demoted++;
+      } else if (l === CAM && (elSurf[p] === nz || k >= farInner[p])) {
+        L[base + p] = OPEN;
+        demotedCam++;
+      } else if (l === ELECTROLYTE && k > collInner[p] && k < farInner[p]) {
+        if (elSurf[p] === nz) elSurf[p] = k;
+        elBack[p] = k;
+      }
+    }
+  }
+  return [demoted, demotedCam];
+}
+
+/** Per-column faces of the layout (columns.ts Columns): oriented k of each face per column p. */
+export interface ColumnTables {
+  collOuter: Int32Array;
+  collInner: Int32Array;
+  elSurf: Int32Array;
+  elBack: Int32Array;
+  farInner: Int32Array;
+  farOuter: Int32Array;
+  /** A Li layer beyond the electrolyte's far face. */
+  farLayer: boolean;
+}
+
+/** Zone of column p at oriented k: 0 outside, 1 collector run, 2 layer, 3 inside the electrolyte, 4 far layer. */
+export function zoneOf(t: ColumnTables, p: number, k: number): number {
+  if (t.collOuter[p] >= 0 && k < t.collOuter[p]) return 0;
+  if (k <= t.collInner[p]) return 1;
+  if (k < t.elSurf[p]) return 2;
+  if (!t.farLayer || k <= t.elBack[p]) return 3;
+  if (k < t.farInner[p]) return 4;
+  return k <= t.farOuter[p] ? 1 : 0;
+}
+
+/**
+ * A voxel's fringe bin names the nearest bright phase only; in a layer a few voxels thin the phase on
+ * the other side spills into it too: its shift at the voxel's distance along the column from that
+ * phase (collector run or electrolyte surface, ≤ DMAX); bin b of column p at k.
+ */
+function otherSideShift(t: ColumnTables, shift: Float64Array, nz: number, p: number, k: number, b: number): number {
+  if (!b) return 0;
+  const zone = zoneOf(t, p, k);
+  if (zone === 2) {
+    if (b <= DMAX) { const d = k - t.collInner[p]; return t.collOuter[p] >= 0 && d >= 1 && d <= DMAX ? shift[DMAX + d] : 0; }
+    const d = t.elSurf[p] - k; return d >= 1 && d <= DMAX ? shift[d] : 0;
+  }
+  if (zone === 4) {
+    if (b <= DMAX) { const d = t.farInner[p] - k; return t.farOuter[p] < nz && d >= 1 && d <= DMAX ? shift[DMAX + d] : 0; }
+    const d = k - t.elBack[p]; return d >= 1 && d <= DMAX ? shift[d] : 0;
+  }
+  return 0;
+}
+
+/** decideElectrodeSlab's in-plane buffers, kept by the thread from one slab to the next (one plane's worth, not one per slab). */
+let scratch: { cg: Float64Array; dark: Uint8Array; held: Int32Array } | null = null;
+function planeScratch(plane: number): { cg: Float64Array; dark: Uint8Array; held: Int32Array } {
+  if (!scratch || scratch.cg.length !== plane) scratch = { cg: new Float64Array(plane), dark: new Uint8Array(plane), held: new Int32Array(plane) };
+  // as new: what a slab reads must not depend on which slab the thread ran before
+  scratch.cg.fill(NaN);
+  scratch.dark.fill(0);
+  return scratch;
+}
+
+/**
+ * Step 6b, electrode-voxels.ts: layer voxels (rows of `lowRows`) → LI or VOID by the 3 × 3 in-plane
+ * mean of the corrected grey (g − shift[bin], float32, minus the other side's shift) against `tVL`;
+ * voxels below the electrolyte surface → CAND or a dark core (VOID | 1 << 4); VOID and AIR lose their
+ * fringe bin; hasLi[p] = 1 for columns with near-layer Li. A slice reads and writes only itself.
+ * Returns [Li, electrode void, dark cores, near-layer Li, far-layer Li].
+ */
+export function decideElectrodeSlab(a: SlabArgs & ColumnTables & { lowRows: Uint8Array; shift: Float64Array; tVL: number; collectorAtStart: boolean; hasLi: Uint8Array }): number[] {
+  const { grey: G, labels: L, lo, z0, z1, lowRows, shift, tVL, hasLi } = a;
+  const [nz, ny, nx] = a.shape;
+  const plane = ny * nx;
+  const corrected = (g: number, l: number) => Math.fround(g - shift[l >> 4]);
+  let liVox = 0, electrodeVoid = 0, cores = 0, liNear = 0, liFar = 0;
+  // made at the first slice with low-density rows (most slabs have none)
+  let cg: Float64Array | null = null, dark: Uint8Array | null = null;
+  // the in-plane places holding a value in cg (the others are NaN): cleared at the next slice, so
+  // a slice writes only its electrode voxels, not every voxel of its rows
+  let held: Int32Array | null = null, nHeld = 0;
+  for (let z = z0; z < z1; z++) {
+    let low = 0;
+    for (let r = z * ny; r < (z + 1) * ny && !low; r++) low = lowRows[r];
+    if (!low) continue;
+    if (!cg || !dark || !held) ({ cg, dark, held } = planeScratch(plane));
+    const k = a.collectorAtStart ? z : nz - 1 - z;
+    const base = (z - lo) * plane;
+    // this slice's in-plane decisions first (the writes below would hide the neighbours' fringe
+    // bins): each electrode voxel's corrected grey once (NaN elsewhere), then the 3 × 3 means
+    for (let j = 0; j < nHeld; j++) cg[held[j]] = NaN;
+    nHeld = 0;
+    for (let y = 0; y < ny; y++) {
+      if (!lowRows[z * ny + y]) continue;
+      for (let p = y * nx; p < (y + 1) * nx; p++) {
+        const l = L[base + p];
+        if ((l & 15) !== ELECTRODE) continue;
+        cg[p] = corrected(G[base + p], l) - otherSideShift(a, shift, nz, p, k, l >> 4);
+        held[nHeld++] = p;
+      }
+    }
+    for (let j = 0; j < nHeld; j++) {
+      const p = held[j];
+      if (cg[p] !== cg[p] || zoneOf(a, p, k) === 3) continue;
+      const y = Math.floor(p / nx), x = p - y * nx;
+      let sum = 0, c = 0;
+      for (let dy = -1; dy <= 1; dy++) {
+        if (y + dy < 0 || y + dy >= ny) continue;
+        for (let dx = -1; dx <= 1; dx++) {
+          if (x + dx < 0 || x + dx >= nx) continue;
+          const v = cg[p + dy * nx + dx];
+          if (v === v) { sum += v; c++; }
+        }
+      }
+      dark[p] = sum / c < tVL ? 1 : 0;
+    }
+    for (let y = 0; y < ny; y++) {
+      if (!lowRows[z * ny + y]) continue;
+      for (let p = y * nx; p < (y + 1) * nx; p++) {
+        const i = base + p;
+        const s = L[i] & 15;
+        if (s === VOID) { L[i] = VOID; continue; }
+        if (s === AIR) { L[i] = AIR; continue; }
+        if (s !== ELECTRODE) continue;
+        const zone = zoneOf(a, p, k);
+        const inside = zone === 3;
+        if (inside ? corrected(G[i], L[i]) < tVL : dark[p]) {
+          electrodeVoid++;
+          if (inside) cores++;
+          L[i] = inside ? VOID | (1 << 4) : VOID;
+        } else if (inside) {
+          L[i] = CAND;
+        } else {
+          L[i] = LI;
+          liVox++;
+          if (zone === 4) liFar++;
+          else { liNear++; hasLi[p] = 1; }
+        }
+      }
+    }
+  }
+  return [liVox, electrodeVoid, cores, liNear, liFar];
+}
