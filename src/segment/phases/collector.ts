@@ -26,6 +26,8 @@ export type CollectorEvidence = {
   metal_slab: Slab | null;
   carbon_slab: Slab | null;
   end_fractions: { start: number[]; end: number[] };
+  /** Set when a middle-class slab at one end was taken as a full cell's separator (a composite cathode opposite), not a carbon collector. */
+  carbon_slab_is_separator?: true;
 };
 
 export interface BrightLayout {
@@ -106,13 +108,26 @@ export async function findCollector(ctx: StepContext, th3: Thresholds, gmmInfo: 
   // collector when the brightest is no metal (contrast < 3.5) and a solid layer of it (the electrolyte,
   // not a composite cathode's particles) fills the end opposite the middle-class slab
   const carbonOutweighs = () => bigger === 1 && metalContrast < 3.5 && carbonSlabs.some((sl) => solidAt(2, sl.end === 'start' ? 'end' : 'start'));
+  // a thin separator before a thick composite cathode (100 slices: Li 20, separator 20, composite
+  // 60) makes the NMC class outweigh the electrolyte and the separator a middle-class slab: with the
+  // brightest class as particles at the opposite end and almost no low density there (a porous
+  // electrolyte's pores are dark), that slab is the separator, not a carbon collector. Only on a
+  // denoised scan: unfiltered noise mixes a solid electrolyte's end slices the same way.
+  const compositeOpposite = (sl: Slab) => {
+    const other = sl.end === 'start' ? 'end' : 'start';
+    return particlesAtEnd(f3, solidAt, other) && endFraction(f3, 0, other) < 0.05;
+  };
+  const denoised = (options.denoise ?? 'auto') !== 'none';
+  const carbonLayer = carbonSlabs.some((sl) => !(denoised && compositeOpposite(sl)));
   if (wanted === 'metal' || (wanted === 'auto' && metalLayer)) {
     collectorKind = 'metal';
     collectorClass = 2;
     electrolyteClass = 1;
     slab = longest(metalSlabs) ?? longest(ends.get(2)!);
     endSlabs = metalSlabs.length ? metalSlabs : slab ? [slab] : [];
-  } else if (wanted === 'carbon' || (wanted === 'auto' && carbonSlabs.length && (bigger === 2 || carbonOutweighs()))) {
+  } else if (wanted === 'auto' && carbonSlabs.length && !carbonLayer && (bigger === 2 || carbonOutweighs())) {
+    evidence.carbon_slab_is_separator = true;
+  } else if (wanted === 'carbon' || (wanted === 'auto' && carbonLayer && (bigger === 2 || carbonOutweighs()))) {
     collectorKind = 'carbon';
     collectorClass = 1;
     electrolyteClass = 2;
