@@ -1,42 +1,15 @@
 /**
  * 6-neighbourhood rules of the undecided and refinement steps (7, 8): the nearest-mean phase among a
  * voxel's decided neighbours (the half-way rule: a boundary sits where the grey crosses
- * (μa + μb)/2), whether a voxel sits on a phase boundary, the neighbourhood of a list of changed
- * voxels, and the phase means over interior voxels that the rule compares against (interior: the
+ * (μa + μb)/2), whether a voxel sits on a phase boundary, and the phase means over interior voxels that the rule compares against (interior: the
  * partial volume at boundaries would pull each mean towards its neighbours).
- * Complexity: per voxel O(1); phaseMeans one O(N) pass; neighbourhoodOf O(m log m) for m indices.
+ * Complexity: per voxel O(1); phaseMeans one O(N) pass.
  */
 import type { ComputeBackend } from '../../compute/types.js';
 import type { PhaseStore } from '../store.js';
 import { phaseSumsSlab } from './slab-kernels.js';
 import { runSlabKernel } from './slab-parallel.js';
 import { COLLECTOR, COLLECTOR_2ND, LAST_PHASE, LI, OUTSIDE, VOID } from './codes.js';
-
-/** The voxels of `indices` and their 6-neighbours inside the volume and in [from, to), sorted, without repeats. */
-export function neighbourhoodOf(indices: Float64Array, shape: readonly number[], from: number, to: number): Float64Array {
-  const [nz, ny, nx] = shape;
-  const plane = ny * nx;
-  const out = new Float64Array(7 * indices.length);
-  let n = 0;
-  const add = (g: number) => {
-    if (g >= from && g < to) out[n++] = g;
-  };
-  for (let k = 0; k < indices.length; k++) {
-    const g = indices[k];
-    const z = Math.floor(g / plane), r = g - z * plane, y = Math.floor(r / nx), x = r - y * nx;
-    add(g);
-    if (x > 0) add(g - 1);
-    if (x < nx - 1) add(g + 1);
-    if (y > 0) add(g - nx);
-    if (y < ny - 1) add(g + nx);
-    if (z > 0) add(g - plane);
-    if (z < nz - 1) add(g + plane);
-  }
-  const sorted = out.subarray(0, n).sort();
-  let m = 0;
-  for (let k = 0; k < n; k++) if (m === 0 || sorted[k] !== sorted[m - 1]) sorted[m++] = sorted[k];
-  return sorted.slice(0, m);
-}
 
 /**
  * Mean grey per code 0..5 (the phases and the air outside the cell) over interior voxels (all 6

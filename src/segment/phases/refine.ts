@@ -85,7 +85,10 @@ async function considerNear(ctx: StepContext, mu: number[], previous: ChangeLog,
     let args: (SlabArgs & { mu: number[]; prev: Float64Array })[] = [];
     const run = async () => {
       const parts = onWorkers && args.length > 1 ? await backend.runModuleTasks!<ReturnType<typeof nearChangesSlab>>(KERNELS_MODULE, 'nearChangesSlab', args) : args.map(nearChangesSlab);
-      for (const part of parts) for (let j = 0; j < part.index.length; j++) changes.push(part.index[j], part.phase[j]);
+      for (let c = 0; c < parts.length; c++) {
+        const part = parts[c], from = args[c].z0 * plane;
+        for (let j = 0; j < part.offset.length; j++) changes.push(from + part.offset[j], part.phase[j]);
+      }
       args = [];
     };
     for (let c0 = w.z0; c0 < w.z1; c0 += REFINE_CHUNK_SLICES) {
@@ -93,7 +96,11 @@ async function considerNear(ctx: StepContext, mu: number[], previous: ChangeLog,
       if (!near(c0, c1)) continue;
       let e = k;
       while (e < prev.length && prev.index(e) < (c1 + 1) * plane) e++;
-      args.push({ grey: w.grey, labels: w.labels, lo: w.lo, z0: c0, z1: c1, shape, mu, prev: prev.indices(k, e) });
+      // shared when sent to the workers: passed by reference, not copied into each worker's heap
+      const nearby = prev.indices(k, e);
+      const shared = onWorkers ? new Float64Array(new SharedArrayBuffer(8 * nearby.length)) : nearby;
+      if (shared !== nearby) shared.set(nearby);
+      args.push({ grey: w.grey, labels: w.labels, lo: w.lo, z0: c0, z1: c1, shape, mu, prev: shared });
       if (args.length === batch) await run();
     }
     if (args.length) await run();
