@@ -183,6 +183,7 @@ export const SCHEMA = {
     method: enumField(['otsu', 'gmm'] as const, 'otsu', 'thresholds: exact multi-Otsu or Gaussian mixture (EM)'),
     denoise: enumField(['auto', 'none', 'median', 'gaussian'] as const, 'auto', 'denoising before thresholding (auto decides from the contrast-to-noise ratio)'),
     sigma: optNumField({ min: 0, exclusiveMin: true }, null, 'Gaussian σ in voxels for denoise gaussian (null = automatic)'),
+    second_pass: boolField(false, 'full, symmetric and Li-foil cells: phases decided again on a Gaussian (σ 0.6) of the scan (Dice +0.01–0.04; ≈ 1.8× the CPU, in memory ≈ 9.5× the scan); buried segment --second-pass'),
     li_contrast: enumField(['auto', 'dark', 'bright'] as const, 'auto', 'Li darker than the electrolyte (attenuation) or brighter (inverted rendering); auto: attenuation, the inverted rendering when that gives a low QC verdict'),
     collector: enumField(['auto', 'carbon', 'metal', 'none'] as const, 'auto', 'current collector kind'),
     normal: enumField(['auto', 'z', 'y', 'x'] as const, 'auto', 'stack normal of the scan (auto: the axis along which the slice means vary most)'),

@@ -189,6 +189,7 @@ export const segmentStage: StageSpec = {
       method: c.method,
       denoise: c.denoise,
       sigma: c.sigma ?? undefined,
+      secondPass: c.second_pass,
       liContrast: c.li_contrast,
       collector: c.collector,
       normal: c.normal,

@@ -44,7 +44,7 @@ export const CROP_COLUMNS = 64;
 
 /** Pass 2 may apply when the denoise was the automatic median of phase mode and the requested layout is not anode-free. */
 export function secondPassAllowed(mode: 'phases' | 'classes', options: SegmentOptions, applied: DenoiseReport['applied']): boolean {
-  return mode === 'phases' && applied === 'median' && (options.denoise ?? 'auto') === 'auto' && options.layout !== 'anode-free';
+  return options.secondPass === true && mode === 'phases' && applied === 'median' && (options.denoise ?? 'auto') === 'auto' && options.layout !== 'anode-free';
 }
 
 /** The central ≤ 64 × 64 columns of every slice, gathered from slabs of slices in z order. */

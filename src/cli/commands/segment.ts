@@ -22,6 +22,7 @@ interface SegmentFlags extends InputFlags {
   method: string;
   denoise: string;
   sigma?: string;
+  secondPass?: boolean;
   liContrast: string;
   collector: string;
   normal: string;
@@ -77,6 +78,7 @@ export function registerSegment(program: Command): void {
       .option('--classes <K>', 'generic mode: K classes labelled 0..K-1 by increasing intensity')
       .option('--method <m>', 'thresholds: otsu (exact multi-Otsu) | gmm (Gaussian mixture by EM)', 'otsu')
       .option('--denoise <d>', 'auto | none | median (3×3×3) | gaussian', 'auto')
+      .option('--second-pass', 'full, symmetric and Li-foil cells: phases decided again on a Gaussian (σ 0.6) of the scan (Dice +0.01–0.04; ≈ 1.8× the CPU, in memory ≈ 9.5× the scan)')
       .option('--sigma <voxels>', 'Gaussian σ in voxels for --denoise gaussian')
       .option('--li-contrast <c>', 'auto (attenuation contrast; the inverted rendering when that gives a low QC verdict) | dark (attenuation: Li darker than electrolyte) | bright (inverted rendering)', 'auto')
       .option('--collector <c>', 'auto | carbon | metal | none', 'auto')
@@ -112,6 +114,7 @@ export function registerSegment(program: Command): void {
         method: oneOf('--method', flags.method, ['otsu', 'gmm'] as const),
         denoise: oneOf('--denoise', flags.denoise, ['auto', 'none', 'median', 'gaussian'] as const),
         sigma: flags.sigma !== undefined ? Number(flags.sigma) : undefined,
+        secondPass: Boolean(flags.secondPass),
         liContrast: oneOf('--li-contrast', flags.liContrast, ['auto', 'dark', 'bright'] as const),
         collector: oneOf('--collector', flags.collector, ['auto', 'carbon', 'metal', 'none'] as const),
         normal: oneOf('--normal', flags.normal, ['auto', 'z', 'y', 'x'] as const),
