@@ -100,6 +100,8 @@ export interface CpuBackendOptions {
   workers?: number;
   /** Slabs per worker (load balance vs. halo work); default 4. */
   slabsPerWorker?: number;
+  /** Appended to the description (e.g. why 'auto' chose the cpu). */
+  note?: string;
 }
 
 export class CpuBackend implements ComputeBackend {
@@ -121,7 +123,7 @@ export class CpuBackend implements ComputeBackend {
       idleTimeout: 60_000,
       concurrentTasksPerWorker: 1,
     });
-    this.description = `cpu: ${this.workers} worker thread${this.workers === 1 ? '' : 's'} (piscina)`;
+    this.description = `cpu: ${this.workers} worker thread${this.workers === 1 ? '' : 's'} (piscina)${options.note ? `; ${options.note}` : ''}`;
   }
 
   private run<T = null>(task: Task): Promise<T> {

@@ -565,6 +565,15 @@ export class GpuBackend implements ComputeBackend {
     return result;
   }
 
+  /** The cpu pool's threads: the stages' slab kernels (runModuleTasks) run there beside the gpu kernels. */
+  get threads(): number {
+    return this.cpuBackend().threads;
+  }
+
+  runModuleTasks<R>(distModule: string, name: string, args: readonly object[]): Promise<R[]> {
+    return this.cpuBackend().runModuleTasks<R>(distModule, name, args);
+  }
+
   connectedComponents(mask: Uint8Array, shape: Shape3, connectivity: 6 | 26, out?: Uint32Array): Promise<ComponentResult> {
     return this.cpuBackend().connectedComponents(mask, shape, connectivity, out);
   }
