@@ -190,6 +190,7 @@ export async function phasesReport(a: {
     fieldOfView: a.frame?.fieldOfView ?? { detected: false, axis: null, fill: null, masked_fraction: 0, evidence: {} },
     fallbackVoxels: res.fallbackVoxels,
     collectorMaterials: res.layout.collector_materials,
+    denoise: { requested: a.denoise.requested, applied: a.denoise.applied, min_cnr: a.denoise.min_cnr },
     adjacentPairs: [[0, 1], [1, 2], [0, 2], ...(res.layout.collector !== 'none' ? [[1, 3]] as [number, number][] : []), ...(res.layout.cathode ? [[2, 4], [0, 4]] as [number, number][] : [])],
   });
   a.timings.qc = Math.round((performance.now() - qcStart) * 10) / 10;

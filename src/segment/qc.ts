@@ -44,6 +44,8 @@ export const QC_LIMITS = {
   bimodalMinorWeight: 0.02,
   fallback: 0.05,
   electrolyte: 0.05,
+  /** Smallest class contrast-to-noise ratio when the caller turned denoising off: the auto choice filters below it (common.ts chooseDenoise). */
+  unfilteredCnr: 8,
 } as const;
 
 export interface QcInputs {
@@ -59,6 +61,8 @@ export interface QcInputs {
   fallbackVoxels: number;
   /** Pairs of phase codes that meet in this layout (e.g. [0,1], [1,2], [1,3]). */
   adjacentPairs: [number, number][];
+  /** The denoise choice: a caller's `none` on a noisy scan is checked (the auto choice filters it). */
+  denoise?: { requested: string; applied: string; min_cnr: number | null };
 }
 
 interface PhaseStats {
@@ -182,6 +186,13 @@ function robustLevel(hist: Float64Array, lo: number, width: number): { median: n
   return { median: lo + (m + 0.5) * width, sigma: 1.4826 * quantileBin(dev, 0.5) * width };
 }
 
+/** P(Z > x) of a standard normal (Abramowitz & Stegun 7.1.26, |error| < 1.5e-7), x ≥ 0. */
+function normalTail(x: number): number {
+  const t = 1 / (1 + 0.3275911 * (x / Math.SQRT2));
+  const poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))));
+  return 0.5 * poly * Math.exp(-(x * x) / 2);
+}
+
 const pct = (v: number) => `${(100 * v).toFixed(1)} %`;
 
 export async function assessQuality(q: QcInputs): Promise<QcBlock> {
@@ -273,6 +284,22 @@ export async function assessQuality(q: QcInputs): Promise<QcBlock> {
       message: two
         ? `the ${NAMES[l]} label holds two grey populations (means ${bm.means[0].toPrecision(5)} and ${bm.means[1].toPrecision(5)}, ${bm.separation.toFixed(1)} σ apart, smaller ${pct(bm.minorWeight)}): a material the layout did not recognise is labelled ${NAMES[l]}`
         : `the ${NAMES[l]} label is one grey population (2-class split ${bm.separation.toFixed(1)} σ apart, smaller part ${pct(bm.minorWeight)})`,
+    });
+  }
+
+  // denoising turned off by the caller on a noisy scan: every grey-level rule then works on raw noise
+  // (a half-way threshold misreads Φ(−CNR/2) of the closest pair's voxels), and the layout steps'
+  // class fractions mix like a composite's (a plunger-backed anode-free cell read as a Li foil, Li
+  // Dice 0.62, at QC high before this check)
+  const dn = q.denoise;
+  if (dn && dn.requested === 'none' && dn.applied === 'none' && dn.min_cnr !== null) {
+    const cnr = dn.min_cnr;
+    const misread = normalTail(cnr / 2);
+    add({
+      name: 'noise_unfiltered', ok: cnr >= QC_LIMITS.unfilteredCnr, severity: 'error', value: cnr, limit: `≥ ${QC_LIMITS.unfilteredCnr} with --denoise none`,
+      message: cnr >= QC_LIMITS.unfilteredCnr
+        ? `no denoising requested; the closest classes are ${cnr.toFixed(1)} noise σ apart (≈ ${pct(misread)} of their voxels misread by grey alone)`
+        : `no denoising requested on a scan the automatic choice would filter: the closest classes are ${cnr.toFixed(1)} noise σ apart (< ${QC_LIMITS.unfilteredCnr}; ≈ ${pct(misread)} of their voxels misread by grey alone, and the layout steps' class fractions are read through the noise); use --denoise auto`,
     });
   }
 
