@@ -10,6 +10,7 @@
 import { componentsSlab, dropLargeTables, runsOfSlab, type SlabRuns } from '../compute/cpu/components-runs.js';
 import { readAt, writeAt } from '../io/scratch-file.js';
 import type { GreyArray } from '../compute/types.js';
+import { zoneOf } from './phases/layout-kernels.js';
 import { classMaskRange } from './phases/slab-kernels.js';
 
 /** A class mask as data: the voxels of classes `cs` under thresholds `ts` (float32) of the slab's grey slices (phases/slab-kernels.ts classMaskRange). */
@@ -31,15 +32,6 @@ export type ChannelSpec =
     collOuter: Int32Array; collInner: Int32Array; elSurf: Int32Array; elBack: Int32Array; farInner: Int32Array; farOuter: Int32Array;
   };
 
-/** Zone of column p at oriented depth k (columns.ts zoneAt, which the identity check holds this to). */
-function zoneOf(s: Extract<ChannelSpec, { kind: 'zones' }>, p: number, k: number): number {
-  if (s.collOuter[p] >= 0 && k < s.collOuter[p]) return 0;
-  if (k <= s.collInner[p]) return 1;
-  if (k < s.elSurf[p]) return 2;
-  if (!s.farLayer || k <= s.elBack[p]) return 3;
-  if (k < s.farInner[p]) return 4;
-  return k <= s.farOuter[p] ? 1 : 0;
-}
 
 /** channelOfSlice (slab-components.ts) of a spec: the same channels on the main thread. */
 export function channelOfSliceFromSpec(s: ChannelSpec): (z: number) => number | ((p: number) => number) {

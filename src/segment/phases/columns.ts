@@ -11,28 +11,19 @@
  */
 import { endFraction } from './class-stats.js';
 import { TRANSITION } from './codes.js';
-import { zoneOf } from './layout-kernels.js';
+import { zoneOf, type ColumnTables } from './layout-kernels.js';
 import { runColumnKernel } from './slab-parallel.js';
 import type { ClassPlan, StepContext } from './types.js';
 
 /** Zone of a voxel (zoneAt). */
 export const ZONE_OUTSIDE = 0, ZONE_COLLECTOR = 1, ZONE_LAYER = 2, ZONE_INSIDE = 3, ZONE_FAR_LAYER = 4;
 
-export interface Columns {
+/** The per-column faces (layout-kernels.ts ColumnTables) with the orientation and the zone rule. */
+export interface Columns extends ColumnTables {
   collectorAtStart: boolean;
   /** Oriented z of array slice z (0 at the collector end). */
   oz: (z: number) => number;
-  /** Per column (p = y·nx + x), oriented k: collector run's outer / inner voxel (−1: none). */
-  collOuter: Int32Array;
-  collInner: Int32Array;
-  /** First electrolyte voxel past the collector (nz: none) and the last one. */
-  elSurf: Int32Array;
-  elBack: Int32Array;
-  /** Far collector run from the far end (nz: none). */
-  farInner: Int32Array;
-  farOuter: Int32Array;
-  /** A Li layer beyond the electrolyte's far face (as requested), and whether the data show one. */
-  farLayer: boolean;
+  /** Whether the data show a Li layer beyond the electrolyte's far face (`farLayer`: as requested). */
   farLayerInData: boolean;
   /** Zone of column p at oriented k: 0 outside, 1 collector run, 2 layer, 3 inside the electrolyte, 4 far layer. */
   zoneAt: (p: number, k: number) => number;

@@ -86,15 +86,18 @@ export function electrolyteFacesCols(a: ColumnArgs & { collInner: Int32Array; el
   return [demoted, demotedCam];
 }
 
-/** Per-column faces of the layout (columns.ts Columns): oriented k of each face per column p. */
+/** Per-column faces of the layout (columns.ts Columns): oriented k of each face per column p = y·nx + x. */
 export interface ColumnTables {
+  /** Collector run's outer / inner voxel (−1: none). */
   collOuter: Int32Array;
   collInner: Int32Array;
+  /** First electrolyte voxel past the collector (nz: none) and the last one. */
   elSurf: Int32Array;
   elBack: Int32Array;
+  /** Far collector run from the far end (nz: none). */
   farInner: Int32Array;
   farOuter: Int32Array;
-  /** A Li layer beyond the electrolyte's far face. */
+  /** A Li layer beyond the electrolyte's far face (as requested). */
   farLayer: boolean;
 }
 
