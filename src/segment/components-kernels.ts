@@ -77,7 +77,8 @@ export function decodeRuns(pairs: Uint32Array, lab: Uint32Array): void {
 /** How a piece went to the spill file: (id, length) runs of `runBytes` bytes, else ids of `width` bytes per voxel. */
 export interface PieceSpill { runBytes: number; width: 1 | 4 }
 
-export interface LabelPieceArgs {
+/** One z-piece of a slab: what labelling and painting it both need. */
+interface PieceArgs {
   /** Mask and labels of the whole slab (slab-local index); the piece is slices [z0, z1) of it. */
   mask: Uint8Array;
   labels: Uint32Array;
@@ -87,6 +88,9 @@ export interface LabelPieceArgs {
   /** Global z of the slab's first slice. */
   zBase: number;
   connectivity: 6 | 26;
+}
+
+export interface LabelPieceArgs extends PieceArgs {
   channels: number;
   spec: ChannelSpec | null;
   /** Spill file descriptor (the piece goes at byte 4·(zBase + z0)·plane), or −1 for none. */
@@ -243,14 +247,7 @@ function countRuns(runs: SlabRuns, sizes: Float64Array, spec: ChannelSpec | null
   }
 }
 
-export interface PaintPieceArgs {
-  mask: Uint8Array;
-  labels: Uint32Array;
-  shape: [number, number, number];
-  z0: number;
-  z1: number;
-  zBase: number;
-  connectivity: 6 | 26;
+export interface PaintPieceArgs extends PieceArgs {
   /** How the piece was spilled, or null: label it again (the slab's mask is filled). */
   spill: PieceSpill | null;
   fd: number;
