@@ -112,10 +112,12 @@ export async function findCollector(ctx: StepContext, th3: Thresholds, gmmInfo: 
   // 60) makes the NMC class outweigh the electrolyte and the separator a middle-class slab: with the
   // brightest class as particles at the opposite end and almost no low density there (a porous
   // electrolyte's pores are dark), that slab is the separator, not a carbon collector. Only on a
-  // denoised scan: unfiltered noise mixes a solid electrolyte's end slices the same way.
+  // denoised scan and with the brightest class ≥ 2× the middle one's contrast (NMC | Li6PS5Cl:
+  // measured 2.26–2.30; Li6PS5Cl | carbon 1.53–1.56): noise mixes a solid electrolyte's end slices
+  // the same way (unfiltered, or at twice the presets' noise after the median).
   const compositeOpposite = (sl: Slab) => {
     const other = sl.end === 'start' ? 'end' : 'start';
-    return particlesAtEnd(f3, solidAt, other) && endFraction(f3, 0, other) < 0.05;
+    return metalContrast >= 2 && particlesAtEnd(f3, solidAt, other) && endFraction(f3, 0, other) < 0.05;
   };
   const denoised = (options.denoise ?? 'auto') !== 'none';
   const carbonLayer = carbonSlabs.some((sl) => !(denoised && compositeOpposite(sl)));
