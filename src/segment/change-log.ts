@@ -128,9 +128,10 @@ export class ChangeReader {
     return this.chunkOf(k).phase[k % this.log.chunkEntries];
   }
 
-  /** Entries [k0, k1) as one array of voxel indices. */
-  indices(k0: number, k1: number): Float64Array {
-    const out = new Float64Array(Math.max(0, k1 - k0));
+  /** Entries [k0, k1) as one array of voxel indices (`shared`: in a SharedArrayBuffer, for worker threads). */
+  indices(k0: number, k1: number, shared = false): Float64Array {
+    const n0 = Math.max(0, k1 - k0);
+    const out = shared ? new Float64Array(new SharedArrayBuffer(8 * n0)) : new Float64Array(n0);
     const per = this.log.chunkEntries;
     for (let k = k0; k < k1; ) {
       const within = k % per, n = Math.min(k1 - k, per - within);

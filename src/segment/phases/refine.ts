@@ -97,10 +97,7 @@ async function considerNear(ctx: StepContext, mu: number[], previous: ChangeLog,
       let e = k;
       while (e < prev.length && prev.index(e) < (c1 + 1) * plane) e++;
       // shared when sent to the workers: passed by reference, not copied into each worker's heap
-      const nearby = prev.indices(k, e);
-      const shared = onWorkers ? new Float64Array(new SharedArrayBuffer(8 * nearby.length)) : nearby;
-      if (shared !== nearby) shared.set(nearby);
-      args.push({ grey: w.grey, labels: w.labels, lo: w.lo, z0: c0, z1: c1, shape, mu, prev: shared });
+      args.push({ grey: w.grey, labels: w.labels, lo: w.lo, z0: c0, z1: c1, shape, mu, prev: prev.indices(k, e, onWorkers) });
       if (args.length === batch) await run();
     }
     if (args.length) await run();
