@@ -49,11 +49,17 @@ async function fringeBins(ctx: StepContext, lowRows: Uint8Array): Promise<void> 
     return b && distOfBin(b) === d - 1 ? b + 1 : 0;
   };
   const table = new Uint8Array(new SharedArrayBuffer(256));
+  // the rows each sweep set a bin in: the next sweep visits only the rows beside them (same bins)
+  let changedIn: Uint8Array | null = null;
   for (let d = 1; d <= DMAX; d++) {
     for (let v = 0; v < 256; v++) table[v] = binFrom(v, d);
+    const changedOut = new Uint8Array(new SharedArrayBuffer(lowRows.length));
+    let set = 0;
     await store.sweep({ halo: 1, labels: 'write' }, async (w) => {
-      await runSlabKernel(backend, w, shape, 'fringeBinsSlab', { lowRows, table });
+      for (const n of await runSlabKernel(backend, w, shape, 'fringeBinsSlab', { lowRows, table, changedIn, changedOut })) set += n;
     });
+    if (!set) break;
+    changedIn = changedOut;
   }
 }
 

@@ -7,7 +7,8 @@
  */
 import { DMAX, ELECTRODE } from './codes.js';
 import type { ColumnTables } from './layout-kernels.js';
-import { zoneOf } from './layout-kernels.js';
+import { columnTables, zoneOf } from './layout-kernels.js';
+import { wordsOf } from './word-kernels.js';
 import type { SlabArgs } from './slab-kernels.js';
 
 /** Fringe bins: 0 far, 1..DMAX from the electrolyte, DMAX+1..2·DMAX from the collector. */
@@ -15,20 +16,27 @@ export const FRINGE_BINS = 2 * DMAX + 1;
 
 type LayerArgs = SlabArgs & ColumnTables & { lowRows: Uint8Array; collectorAtStart: boolean };
 
-/** Visits the layer's electrode voxels of slices [z0, z1) in raster order: visit(local index). */
-function forLayer(a: LayerArgs, visit: (i: number) => void): void {
+/** Visits the layer's electrode voxels of slices [z0, z1) in raster order: visit(local index, z). */
+function forLayer(a: LayerArgs, visit: (i: number, z: number) => void): void {
   const { labels: L, lo, z0, z1, lowRows } = a;
+  const t = columnTables(a);
   const [nz, ny, nx] = a.shape;
   const plane = ny * nx;
+  // four equal label bytes of another state (the electrolyte's bulk) are skipped at once
+  const W = wordsOf(L, nx);
   for (let z = z0; z < z1; z++) {
     const k = a.collectorAtStart ? z : nz - 1 - z;
     const base = (z - lo) * plane;
     for (let y = 0; y < ny; y++) {
       if (!lowRows[z * ny + y]) continue;
       for (let p = y * nx; p < (y + 1) * nx; p++) {
-        if ((L[base + p] & 15) !== ELECTRODE) continue;
-        const zone = zoneOf(a, p, k);
-        if (zone === 2 || zone === 4) visit(base + p);
+        const l = L[base + p];
+        if ((l & 15) !== ELECTRODE) {
+          if (W && (p & 3) === 0 && Math.imul(l, 0x01010101) >>> 0 === W[(base + p) >> 2]) p += 3;
+          continue;
+        }
+        const zone = zoneOf(t, p, k);
+        if (zone === 2 || zone === 4) visit(base + p, z);
       }
     }
   }
@@ -36,10 +44,9 @@ function forLayer(a: LayerArgs, visit: (i: number) => void): void {
 
 /** Step 5, first pass: layer voxels per (slice, fringe bin) → counts[z · FRINGE_BINS + bin] (each slice its own entries). */
 export function layerCountsSlab(a: LayerArgs & { counts: Float64Array }): number {
-  const { labels: L, lo, counts } = a;
-  const plane = a.shape[1] * a.shape[2];
-  forLayer(a, (i) => {
-    counts[(lo + Math.floor(i / plane)) * FRINGE_BINS + (L[i] >> 4)]++;
+  const { labels: L, counts } = a;
+  forLayer(a, (i, z) => {
+    counts[z * FRINGE_BINS + (L[i] >> 4)]++;
   });
   return 0;
 }
@@ -72,14 +79,25 @@ export function layerSamplesSlab(a: LayerArgs & { counts: Float64Array; strides:
   }
   const bins: number[][] = Array.from({ length: FRINGE_BINS }, () => []);
   const ref: number[] = [], allGrey: number[] = [], allLabel: number[] = [];
+  // places in each sequence modulo its stride (kept at 0), counted on rather than divided per voxel
+  const binAt = Int32Array.from(seen, (n, b) => (strides[b] ? n % strides[b] : 0));
+  let refAt = refSeen % refStride, allAt = allSeen % allStride;
   forLayer(a, (i) => {
     const l = L[i], b = l >> 4, g = G[i];
-    if (strides[b] && seen[b]++ % strides[b] === 0) bins[b].push(g);
-    if (refKind && isRef(b) && refSeen++ % refStride === 0) ref.push(g);
-    if (allSeen++ % allStride === 0) {
+    const sb = strides[b];
+    if (sb) {
+      if (binAt[b] === 0) bins[b].push(g);
+      if (++binAt[b] === sb) binAt[b] = 0;
+    }
+    if (refKind && isRef(b)) {
+      if (refAt === 0) ref.push(g);
+      if (++refAt === refStride) refAt = 0;
+    }
+    if (allAt === 0) {
       allGrey.push(g);
       allLabel.push(l);
     }
+    if (++allAt === allStride) allAt = 0;
   });
   return { bins: bins.map((v) => Float32Array.from(v)), ref: Float32Array.from(ref), allGrey: Float64Array.from(allGrey), allLabel: Uint8Array.from(allLabel) };
 }

@@ -9,6 +9,7 @@
  */
 import { AIR, CAM, CAND, COLLECTOR, DMAX, ELECTRODE, ELECTROLYTE, LI, OPEN, VOID } from './codes.js';
 import type { SlabArgs } from './slab-kernels.js';
+import { wordsOf } from './word-kernels.js';
 
 export interface ColumnArgs extends SlabArgs {
   p0: number;
@@ -28,32 +29,39 @@ export function collectorRunsCols(a: ColumnArgs & { fromFar: boolean; runGap: nu
   const { labels: L, lo, p0, p1, fromFar, runGap, outer, inner, runDone } = a;
   const [nz, ny, nx] = a.shape;
   const plane = ny * nx;
+  const none = fromFar ? nz : -1;
+  // Columns inside a run (one begun, not closed) change at any voxel; the others only at a collector
+  // voxel. Four columns none of which is inside a run, under four label bytes none of which is
+  // collector, are skipped at once (word views: rows and this table aligned alike).
+  const W = wordsOf(L, nx);
+  const pa = p0 & ~3;
+  const inRun = new Uint8Array((p1 - pa + 3) & ~3);
+  for (let p = p0; p < p1; p++) inRun[p - pa] = outer[p] !== none && !runDone[p] ? 1 : 0;
+  const R = new Uint32Array(inRun.buffer);
   for (let s = 0; s < a.z1 - a.z0; s++) {
     const z = orientedSlice(a, s, fromFar);
     const k = a.collectorAtStart ? z : nz - 1 - z;
     const base = (z - lo) * plane;
-    if (!fromFar) {
-      for (let p = p0; p < p1; p++) {
-        if (L[base + p] === COLLECTOR) {
-          // first contiguous run from the outer side (partial-volume collector-like voxels further
-          // in, e.g. at thin-Li spots, do not move the inner face)
-          if (outer[p] < 0) outer[p] = inner[p] = k;
-          else if (inner[p] >= k - 1 - runGap && !runDone[p]) inner[p] = k;
-          else runDone[p] = 1;
-        } else if (outer[p] >= 0 && k - inner[p] > runGap) runDone[p] = 1;
+    for (let p = p0; p < p1; p++) {
+      if (W && (p & 3) === 0 && p + 4 <= p1 && R[(p - pa) >> 2] === 0) {
+        const v = W[(base + p) >> 2] ^ NO_COLLECTOR_BYTES;
+        // no zero byte in v: no collector byte in the word
+        if (((v - 0x01010101) & ~v & 0x80808080) === 0) { p += 3; continue; }
       }
-    } else {
-      for (let p = p0; p < p1; p++) {
-        if (L[base + p] === COLLECTOR) {
-          if (outer[p] === nz) outer[p] = inner[p] = k;
-          else if (inner[p] <= k + 1 + runGap && !runDone[p]) inner[p] = k;
-          else runDone[p] = 1;
-        } else if (outer[p] < nz && inner[p] - k > runGap) runDone[p] = 1;
-      }
+      if (L[base + p] === COLLECTOR) {
+        // first contiguous run from the outer side (partial-volume collector-like voxels further
+        // in, e.g. at thin-Li spots, do not move the inner face)
+        if (outer[p] === none) { outer[p] = inner[p] = k; inRun[p - pa] = 1; }
+        else if ((fromFar ? inner[p] <= k + 1 + runGap : inner[p] >= k - 1 - runGap) && !runDone[p]) inner[p] = k;
+        else { runDone[p] = 1; inRun[p - pa] = 0; }
+      } else if (outer[p] !== none && (fromFar ? inner[p] - k : k - inner[p]) > runGap) { runDone[p] = 1; inRun[p - pa] = 0; }
     }
   }
   return 0;
 }
+
+/** COLLECTOR in each byte: a label word XOR this has a zero byte where the word holds a collector voxel. */
+const NO_COLLECTOR_BYTES = Math.imul(COLLECTOR, 0x01010101);
 
 /**
  * Step 3: collector-class voxels past the first run and cathode-class voxels before the electrolyte
@@ -116,9 +124,8 @@ export function zoneOf(t: ColumnTables, p: number, k: number): number {
  * the other side spills into it too: its shift at the voxel's distance along the column from that
  * phase (collector run or electrolyte surface, ≤ DMAX); bin b of column p at k.
  */
-function otherSideShift(t: ColumnTables, shift: Float64Array, nz: number, p: number, k: number, b: number): number {
+function otherSideShift(t: ColumnTables, shift: Float64Array, nz: number, p: number, k: number, b: number, zone: number): number {
   if (!b) return 0;
-  const zone = zoneOf(t, p, k);
   if (zone === 2) {
     if (b <= DMAX) { const d = k - t.collInner[p]; return t.collOuter[p] >= 0 && d >= 1 && d <= DMAX ? shift[DMAX + d] : 0; }
     const d = t.elSurf[p] - k; return d >= 1 && d <= DMAX ? shift[d] : 0;
@@ -130,13 +137,25 @@ function otherSideShift(t: ColumnTables, shift: Float64Array, nz: number, p: num
   return 0;
 }
 
+/**
+ * The column tables as an object of one fixed shape: kernels' argument objects differ in shape (each
+ * kernel its own parameters), and zoneOf reading several of them per voxel went megamorphic.
+ */
+export const columnTables = (a: ColumnTables): ColumnTables => ({
+  collOuter: a.collOuter, collInner: a.collInner, elSurf: a.elSurf, elBack: a.elBack, farInner: a.farInner, farOuter: a.farOuter, farLayer: a.farLayer,
+});
+
+/** Label bytes decideElectrodeSlab acts on: electrode voxels, and void or air still carrying a fringe bin. */
+const ACTS = Uint8Array.from({ length: 256 }, (_, b) => ((b & 15) === ELECTRODE || (((b & 15) === VOID || (b & 15) === AIR) && b >> 4 !== 0) ? 1 : 0));
+
 /** decideElectrodeSlab's in-plane buffers, kept by the thread from one slab to the next (one plane's worth, not one per slab). */
-let scratch: { cg: Float64Array; dark: Uint8Array; held: Int32Array } | null = null;
-function planeScratch(plane: number): { cg: Float64Array; dark: Uint8Array; held: Int32Array } {
-  if (!scratch || scratch.cg.length !== plane) scratch = { cg: new Float64Array(plane), dark: new Uint8Array(plane), held: new Int32Array(plane) };
+let scratch: { cg: Float64Array; dark: Uint8Array; zoneAt: Uint8Array; held: Int32Array } | null = null;
+function planeScratch(plane: number): { cg: Float64Array; dark: Uint8Array; zoneAt: Uint8Array; held: Int32Array } {
+  if (!scratch || scratch.cg.length !== plane) scratch = { cg: new Float64Array(plane), dark: new Uint8Array(plane), zoneAt: new Uint8Array(plane), held: new Int32Array(plane) };
   // as new: what a slab reads must not depend on which slab the thread ran before
   scratch.cg.fill(NaN);
   scratch.dark.fill(0);
+  scratch.zoneAt.fill(0);
   return scratch;
 }
 
@@ -149,72 +168,88 @@ function planeScratch(plane: number): { cg: Float64Array; dark: Uint8Array; held
  */
 export function decideElectrodeSlab(a: SlabArgs & ColumnTables & { lowRows: Uint8Array; shift: Float64Array; tVL: number; collectorAtStart: boolean; hasLi: Uint8Array }): number[] {
   const { grey: G, labels: L, lo, z0, z1, lowRows, shift, tVL, hasLi } = a;
+  const t = columnTables(a);
   const [nz, ny, nx] = a.shape;
   const plane = ny * nx;
-  const corrected = (g: number, l: number) => Math.fround(g - shift[l >> 4]);
+  const W = wordsOf(L, nx);
   let liVox = 0, electrodeVoid = 0, cores = 0, liNear = 0, liFar = 0;
   // made at the first slice with low-density rows (most slabs have none)
-  let cg: Float64Array | null = null, dark: Uint8Array | null = null;
-  // the in-plane places holding a value in cg (the others are NaN): cleared at the next slice, so
-  // a slice writes only its electrode voxels, not every voxel of its rows
+  let cg: Float64Array | null = null, dark: Uint8Array | null = null, zoneAt: Uint8Array | null = null;
+  // the slice's electrode voxels (in-plane places, raster order): they alone hold a value in cg
+  // (the others are NaN) and a zone + 1 in zoneAt (the others 0), cleared at the next slice
   let held: Int32Array | null = null, nHeld = 0;
   for (let z = z0; z < z1; z++) {
     let low = 0;
     for (let r = z * ny; r < (z + 1) * ny && !low; r++) low = lowRows[r];
     if (!low) continue;
-    if (!cg || !dark || !held) ({ cg, dark, held } = planeScratch(plane));
+    if (!cg || !dark || !zoneAt || !held) ({ cg, dark, zoneAt, held } = planeScratch(plane));
     const k = a.collectorAtStart ? z : nz - 1 - z;
     const base = (z - lo) * plane;
-    // this slice's in-plane decisions first (the writes below would hide the neighbours' fringe
-    // bins): each electrode voxel's corrected grey once (NaN elsewhere), then the 3 × 3 means
-    for (let j = 0; j < nHeld; j++) cg[held[j]] = NaN;
+    for (let j = 0; j < nHeld; j++) { cg[held[j]] = NaN; zoneAt[held[j]] = 0; }
     nHeld = 0;
+    // each electrode voxel's zone and corrected grey once, before any electrode voxel is written
+    // (the writes hide the fringe bins); void and air lose their bin here (no voxel reads it)
     for (let y = 0; y < ny; y++) {
       if (!lowRows[z * ny + y]) continue;
-      for (let p = y * nx; p < (y + 1) * nx; p++) {
-        const l = L[base + p];
-        if ((l & 15) !== ELECTRODE) continue;
-        cg[p] = corrected(G[base + p], l) - otherSideShift(a, shift, nz, p, k, l >> 4);
+      const row = base + y * nx;
+      for (let x = 0; x < nx; x++) {
+        // four voxels of one byte with nothing to do (electrolyte, collector, a cleared void): skipped at once
+        if (W && (x & 3) === 0) {
+          const word = W[(row + x) >> 2];
+          if (!ACTS[word & 255] && word === Math.imul(word & 255, 0x01010101) >>> 0) { x += 3; continue; }
+        }
+        const i = row + x, l = L[i];
+        if (!ACTS[l]) continue;
+        const s = l & 15;
+        if (s !== ELECTRODE) { L[i] = s; continue; }
+        const p = i - base;
+        const zone = zoneOf(t, p, k);
+        zoneAt[p] = zone + 1;
+        cg[p] = Math.fround(G[i] - shift[l >> 4]) - otherSideShift(t, shift, nz, p, k, l >> 4, zone);
         held[nHeld++] = p;
       }
     }
-    for (let j = 0; j < nHeld; j++) {
+    // the 3 × 3 in-plane means of the layer voxels
+    for (let j = 0, y = -1, rowEnd = 0; j < nHeld; j++) {
       const p = held[j];
-      if (cg[p] !== cg[p] || zoneOf(a, p, k) === 3) continue;
-      const y = Math.floor(p / nx), x = p - y * nx;
-      let sum = 0, c = 0;
-      for (let dy = -1; dy <= 1; dy++) {
-        if (y + dy < 0 || y + dy >= ny) continue;
-        for (let dx = -1; dx <= 1; dx++) {
-          if (x + dx < 0 || x + dx >= nx) continue;
-          const v = cg[p + dy * nx + dx];
-          if (v === v) { sum += v; c++; }
-        }
+      while (p >= rowEnd) { y++; rowEnd += nx; }
+      if (zoneAt[p] === 4 || cg[p] !== cg[p]) continue;
+      const x = p - (rowEnd - nx);
+      const up = y > 0, down = y < ny - 1, left = x > 0, right = x < nx - 1;
+      // the neighbours in raster order (dy, then dx): the sum's rounding depends on its order
+      let sum = 0, c = 0, v = 0;
+      if (up) {
+        const q = p - nx;
+        if (left) { v = cg[q - 1]; if (v === v) { sum += v; c++; } }
+        v = cg[q]; if (v === v) { sum += v; c++; }
+        if (right) { v = cg[q + 1]; if (v === v) { sum += v; c++; } }
+      }
+      if (left) { v = cg[p - 1]; if (v === v) { sum += v; c++; } }
+      sum += cg[p]; c++;
+      if (right) { v = cg[p + 1]; if (v === v) { sum += v; c++; } }
+      if (down) {
+        const q = p + nx;
+        if (left) { v = cg[q - 1]; if (v === v) { sum += v; c++; } }
+        v = cg[q]; if (v === v) { sum += v; c++; }
+        if (right) { v = cg[q + 1]; if (v === v) { sum += v; c++; } }
       }
       dark[p] = sum / c < tVL ? 1 : 0;
     }
-    for (let y = 0; y < ny; y++) {
-      if (!lowRows[z * ny + y]) continue;
-      for (let p = y * nx; p < (y + 1) * nx; p++) {
-        const i = base + p;
-        const s = L[i] & 15;
-        if (s === VOID) { L[i] = VOID; continue; }
-        if (s === AIR) { L[i] = AIR; continue; }
-        if (s !== ELECTRODE) continue;
-        const zone = zoneOf(a, p, k);
-        const inside = zone === 3;
-        if (inside ? corrected(G[i], L[i]) < tVL : dark[p]) {
-          electrodeVoid++;
-          if (inside) cores++;
-          L[i] = inside ? VOID | (1 << 4) : VOID;
-        } else if (inside) {
-          L[i] = CAND;
-        } else {
-          L[i] = LI;
-          liVox++;
-          if (zone === 4) liFar++;
-          else { liNear++; hasLi[p] = 1; }
-        }
+    for (let j = 0; j < nHeld; j++) {
+      const p = held[j], i = base + p;
+      const zone = zoneAt[p] - 1;
+      const inside = zone === 3;
+      if (inside ? Math.fround(G[i] - shift[L[i] >> 4]) < tVL : dark[p]) {
+        electrodeVoid++;
+        if (inside) cores++;
+        L[i] = inside ? VOID | (1 << 4) : VOID;
+      } else if (inside) {
+        L[i] = CAND;
+      } else {
+        L[i] = LI;
+        liVox++;
+        if (zone === 4) liFar++;
+        else { liNear++; hasLi[p] = 1; }
       }
     }
   }

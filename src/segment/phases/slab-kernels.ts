@@ -28,17 +28,26 @@ export interface SlabArgs {
 /**
  * Step 5, one distance sweep: each low-density voxel without a bin (rows of `lowRows` only) takes
  * the bin table[v] of its first 6-neighbour (−x, +x, −y, +y, −z, +z) whose label byte v gives one.
+ * `changedIn` (sweeps after the first): the rows (z, y) where the previous sweep set a bin — sweep d
+ * passes on only bins of distance d − 1, which sweep d − 1 set, so a row none of whose 6-neighbour
+ * rows ((z, y), (z, y ± 1), (z ± 1, y)) changed has nothing to take and is skipped. `changedOut`:
+ * this sweep's rows with a bin set (its own slices only).
  */
-export function fringeBinsSlab(a: SlabArgs & { lowRows: Uint8Array; table: Uint8Array }): number {
+export function fringeBinsSlab(a: SlabArgs & { lowRows: Uint8Array; table: Uint8Array; changedIn?: Uint8Array | null; changedOut?: Uint8Array | null }): number {
   const { labels: L, lo, z0, z1, lowRows, table: T } = a;
+  const changedIn = a.changedIn ?? null, changedOut = a.changedOut ?? null;
   const [nz, ny, nx] = a.shape;
   const plane = ny * nx;
   // words of four equal bytes that are not a low state without a bin (the electrolyte's bulk) are skipped whole
   const W = wordsOf(L, nx);
+  let set = 0;
   for (let z = z0; z < z1; z++)
     for (let y = 0; y < ny; y++) {
-      if (!lowRows[z * ny + y]) continue;
+      const r = z * ny + y;
+      if (!lowRows[r]) continue;
+      if (changedIn && !changedIn[r] && !(y > 0 && changedIn[r - 1]) && !(y < ny - 1 && changedIn[r + 1]) && !(z > 0 && changedIn[r - ny]) && !(z < nz - 1 && changedIn[r + ny])) continue;
       const row = (z - lo) * plane + y * nx;
+      let rowSet = 0;
       for (let x = 0; x < nx; x++) {
         const i = row + x;
         const li = L[i];
@@ -53,10 +62,12 @@ export function fringeBinsSlab(a: SlabArgs & { lowRows: Uint8Array; table: Uint8
         if (!b && y < ny - 1) b = T[L[i + nx]];
         if (!b && z > 0) b = T[L[i - plane]];
         if (!b && z < nz - 1) b = T[L[i + plane]];
-        if (b) L[i] = li | (b << 4);
+        if (b) { L[i] = li | (b << 4); rowSet++; }
       }
+      if (changedOut) changedOut[r] = rowSet ? 1 : 0;
+      set += rowSet;
     }
-  return 0;
+  return set;
 }
 
 /** Step 6b, growth step `step`: candidates with a 26-neighbour marked VOID | step << 4 → VOID | (step + 1) << 4; returns how many. */
@@ -65,11 +76,17 @@ export function growCoresSlab(a: SlabArgs & { step: number }): number {
   const [nz, ny, nx] = a.shape;
   const plane = ny * nx;
   const from = VOID | (a.step << 4), to = VOID | ((a.step + 1) << 4);
+  // words with no candidate byte (nearly all) are skipped whole
+  const W = wordsOf(L, nx);
   let grown = 0;
   for (let z = z0; z < z1; z++)
     for (let y = 0; y < ny; y++)
       for (let x = 0; x < nx; x++) {
         const i = (z - lo) * plane + y * nx + x;
+        if (W && (x & 3) === 0) {
+          const v = W[i >> 2] ^ CAND_BYTES;
+          if (((v - 0x01010101) & ~v & 0x80808080) === 0) { x += 3; continue; }
+        }
         if (L[i] !== CAND) continue;
         let hit = false;
         for (let dz = -1; dz <= 1 && !hit; dz++) {
@@ -88,6 +105,9 @@ export function growCoresSlab(a: SlabArgs & { step: number }): number {
       }
   return grown;
 }
+
+/** CAND in each byte: a label word XOR this has a zero byte where the word holds a candidate. */
+const CAND_BYTES = Math.imul(CAND, 0x01010101);
 
 /**
  * Step 6b, final codes: candidates → Li, markers cleared, still-open voxels → UNDECIDED (counted
@@ -352,19 +372,42 @@ export function lowGreyHistSlab(a: SlabArgs & { lowRows: Uint8Array; levels: num
   const { grey: G, labels: L, lo, z0, z1, lowRows, levels, bins, hist } = a;
   const [, ny, nx] = a.shape;
   const plane = ny * nx;
+  // counted into this thread's own table first, then added onto the shared one over the grey range
+  // met per bin (an atomic add per voxel cost more than the rest of the pass)
+  const size = bins * levels + 1;
+  if (!histScratch || histScratch.length < size) histScratch = new Uint32Array(size);
+  const own = histScratch;
+  const gLo = new Int32Array(bins).fill(levels), gHi = new Int32Array(bins).fill(-1);
+  let over = 0;
+  const W = wordsOf(L, nx);
   for (let z = z0; z < z1; z++)
     for (let y = 0; y < ny; y++) {
       if (!lowRows[z * ny + y]) continue;
-      const i1 = (z - lo) * plane + (y + 1) * nx;
-      for (let i = i1 - nx; i < i1; i++) {
+      const i0 = (z - lo) * plane + y * nx, i1 = i0 + nx;
+      for (let i = i0; i < i1; i++) {
         const l = L[i], s = l & 15;
-        if (s !== VOID && s !== ELECTRODE && s !== AIR) continue;
+        if (s !== VOID && s !== ELECTRODE && s !== AIR) {
+          // four equal bytes of another state (the electrolyte's bulk): skipped at once
+          if (W && ((i - i0) & 3) === 0 && Math.imul(l, 0x01010101) >>> 0 === W[i >> 2]) i += 3;
+          continue;
+        }
         const b = l >> 4;
-        Atomics.add(hist, b < bins ? b * levels + G[i] : bins * levels, 1);
+        if (b >= bins) { over++; continue; }
+        const g = G[i];
+        own[b * levels + g]++;
+        if (g < gLo[b]) gLo[b] = g;
+        if (g > gHi[b]) gHi[b] = g;
       }
     }
+  for (let b = 0; b < bins; b++)
+    for (let j = b * levels + gLo[b]; j <= b * levels + gHi[b]; j++)
+      if (own[j]) { Atomics.add(hist, j, own[j]); own[j] = 0; }
+  if (over) Atomics.add(hist, bins * levels, over);
   return 0;
 }
+
+/** lowGreyHistSlab's own table, kept by the thread (all zero between calls). */
+let histScratch: Uint32Array | null = null;
 
 /** Step 7, after a pass: its PENDING | phase marks (rows of `pendingRow`) → the phase, the slices' and rows' tables cleared. */
 export function commitPendingSlab(a: SlabArgs & { pendingAt: Float64Array; pendingRow: Uint8Array }): number {
