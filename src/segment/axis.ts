@@ -47,35 +47,37 @@ export async function detectStackAxisOfSlices(read: SliceReader, shape: Shape3, 
   const threads = backend?.runModuleTasks ? (backend.threads ?? 1) : 1;
   // shared when the workers add onto them (each range of rows its own columns)
   const table = () => (threads > 1 ? new Float64Array(new SharedArrayBuffer(8 * plane)) : new Float64Array(plane));
-  const columnsZ: ColumnSums = { s1: table(), s2: table(), cnt: new Float64Array(plane) };
+  const columnsZ: ColumnSums = { s1: table(), s2: table(), cnt: table() };
   const c1 = columnsZ.s1, c2 = columnsZ.s2, cc = columnsZ.cnt;
   let s = 0, s2 = 0, n = 0;
-  // Integer grey and no mask: every voxel counts, and sums of integers are exact in float64
-  // (< 2^53 here), so the per-x sums and all counts come from the column sums afterwards instead
-  // of five accumulator updates per voxel.
+  // Integer grey: sums of integers are exact in float64 (< 2^53 here), so rows run on the workers
+  // (each range of rows its own columns) and the per-x sums and counts come from the column sums
+  // afterwards instead of five accumulator updates per voxel; with a field-of-view mask the masked
+  // voxels are skipped and counted per row and column (axis-kernels.ts).
   let exact = false;
   for (let z0 = 0; z0 < nz; z0 += slabSlices) {
     const z1 = Math.min(nz, z0 + slabSlices);
     const grey = await read(z0, z1);
-    exact = !m && !(grey instanceof Float32Array);
+    exact = !(grey instanceof Float32Array);
     if (exact) {
       // the rows' sums (exact integers), then added in raster order as one pass adds them
       const rows = (z1 - z0) * ny;
       const parts = Math.min(threads * 2, ny);
-      const shared = threads > 1 && grey.buffer instanceof SharedArrayBuffer && parts > 1 && rows * nx >= 1 << 20;
-      const rowS = shared ? new Float64Array(new SharedArrayBuffer(8 * rows)) : new Float64Array(rows);
-      const rowQ = shared ? new Float64Array(new SharedArrayBuffer(8 * rows)) : new Float64Array(rows);
-      const args = { grey, z0: 0, z1: z1 - z0, ny, nx, c1, c2, rowS, rowQ };
+      const shared = threads > 1 && grey.buffer instanceof SharedArrayBuffer && (!m || m.buffer instanceof SharedArrayBuffer) && parts > 1 && rows * nx >= 1 << 20;
+      const rowTable = () => (shared ? new Float64Array(new SharedArrayBuffer(8 * rows)) : new Float64Array(rows));
+      const rowS = rowTable(), rowQ = rowTable(), rowC = m ? rowTable() : null;
+      const args = { grey, z0: 0, z1: z1 - z0, ny, nx, c1, c2, rowS, rowQ, mask: m, maskAxis: m ? fov!.axis : null, zFirst: z0, cc: m ? cc : null, rowC };
       if (shared) {
         const tasks = Array.from({ length: parts }, (_, k) => ({ ...args, y0: Math.floor((k * ny) / parts), y1: Math.floor(((k + 1) * ny) / parts) }));
         await backend!.runModuleTasks!(AXIS_KERNELS_MODULE, 'axisSumsRows', tasks);
       } else axisSumsRows({ ...args, y0: 0, y1: ny });
       for (let z = z0; z < z1; z++)
         for (let y = 0; y < ny; y++) {
-          const rs = rowS[(z - z0) * ny + y], rq = rowQ[(z - z0) * ny + y];
-          sum.z[z] += rs; cnt.z[z] += nx;
-          sum.y[y] += rs; cnt.y[y] += nx;
-          s += rs; s2 += rq; n += nx;
+          const r = (z - z0) * ny + y;
+          const rs = rowS[r], rq = rowQ[r], rc = rowC ? rowC[r] : nx;
+          sum.z[z] += rs; cnt.z[z] += rc;
+          sum.y[y] += rs; cnt.y[y] += rc;
+          s += rs; s2 += rq; n += rc;
         }
       continue;
     }
@@ -104,10 +106,13 @@ export async function detectStackAxisOfSlices(read: SliceReader, shape: Shape3, 
       }
   }
   if (exact) {
-    cc.fill(nz);
+    if (!m) cc.fill(nz);
     for (let y = 0; y < ny; y++)
-      for (let x = 0; x < nx; x++) sx[x] += c1[y * nx + x];
-    cx.fill(nz * ny);
+      for (let x = 0; x < nx; x++) {
+        sx[x] += c1[y * nx + x];
+        if (m) cx[x] += cc[y * nx + x];
+      }
+    if (!m) cx.fill(nz * ny);
   }
   const mean = n ? s / n : 0;
   const total = n ? s2 / n - mean * mean : 0;

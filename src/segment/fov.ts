@@ -102,7 +102,8 @@ export async function detectFieldOfViewOfSlices(read: SliceReader, shape: Shape3
     const [a, b] = planeShape(shape, axis);
     const counts = lineCounts[axis];
     const len = lengths[axis];
-    const mask = new Uint8Array(a * b);
+    // shared: the stack-normal pass reads it on the workers (axis-kernels.ts)
+    const mask = new Uint8Array(new SharedArrayBuffer(a * b));
     let masked = 0, fillIn = 0;
     for (let p = 0; p < a * b; p++) {
       if (counts[p] >= LINE_FILL * len) {

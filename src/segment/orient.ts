@@ -121,15 +121,19 @@ export function markOutsideFieldOfView(labels: Uint8Array, k0: number, k1: numbe
   const [, ny, nx] = shape;
   const m = fov.mask;
   const [, cy, cx] = canonicalShape(shape, normal);
+  // the mask's in-plane index of working-frame (k, r, c) is sk·k + sr·r + sc·c: input (z, y, x) is
+  // (k, r, c), (r, k, c) or (r, c, k) for the normal along z, y or x, and the mask's plane is (y, x),
+  // (z, x) or (z, y) for its axis along z, y or x
+  const stride = { z: 0, y: 0, x: 0 };
+  if (fov.axis === 'z') { stride.y = nx; stride.x = 1; } else if (fov.axis === 'y') { stride.z = nx; stride.x = 1; } else { stride.z = ny; stride.y = 1; }
+  const [sk, sr, sc] = normal === 'z' ? [stride.z, stride.y, stride.x] : normal === 'y' ? [stride.y, stride.z, stride.x] : [stride.x, stride.z, stride.y];
   let marked = 0;
-  // input coordinates of working-frame (k, r, c)
   for (let k = k0; k < k1; k++)
-    for (let r = 0; r < cy; r++)
-      for (let c = 0; c < cx; c++) {
-        const [z, y, x] = normal === 'z' ? [k, r, c] : normal === 'y' ? [r, k, c] : [r, c, k];
-        const p = fov.axis === 'z' ? y * nx + x : fov.axis === 'y' ? z * nx + x : z * ny + y;
-        if (m[p]) { labels[((k - k0) * cy + r) * cx + c] = code; marked++; }
-      }
+    for (let r = 0; r < cy; r++) {
+      const row = ((k - k0) * cy + r) * cx, p0 = sk * k + sr * r;
+      for (let c = 0; c < cx; c++)
+        if (m[p0 + sc * c]) { labels[row + c] = code; marked++; }
+    }
   return marked;
 }
 

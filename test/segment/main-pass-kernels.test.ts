@@ -9,7 +9,7 @@ import { createBackend } from '../../src/compute/index.js';
 import type { ComputeBackend } from '../../src/compute/types.js';
 import type { Shape3 } from '../../src/io/volume.js';
 import { generatePhantom } from '../../src/synth/index.js';
-import { detectStackAxis } from '../../src/segment/axis.js';
+import { detectStackAxis, detectStackAxisOfSlices } from '../../src/segment/axis.js';
 import { labelStats } from '../../src/segment/common.js';
 import { sliceFractions } from '../../src/segment/phases/class-stats.js';
 import { AIR, CAM, CAND, CATHODE, DMAX, ELECTRODE, ELECTROLYTE, LI, OPEN, OUTSIDE, UNDECIDED, VOID } from '../../src/segment/phases/codes.js';
@@ -99,6 +99,50 @@ describe('main-thread passes on the workers', () => {
     let s = 0;
     for (let z = 0; z < nz; z++) s += grey[z * ny * nx + p];
     expect(split.columnsZ.s1[p]).toBe(s);
+  });
+
+  it('detectStackAxis inside a field of view (mask along z, y or x): the workers\' sums and counts equal a plain loop over the unmasked voxels', async () => {
+    const shape: Shape3 = [96, 112, 112];
+    const [nz, ny, nx] = shape;
+    const { grey } = phantom(shape);
+    for (const axis of ['z', 'y', 'x'] as const) {
+      const [a, b] = axis === 'z' ? [ny, nx] : axis === 'y' ? [nz, nx] : [nz, ny];
+      // a disc's outside, on shared memory as fov.ts makes it
+      const mask = new Uint8Array(new SharedArrayBuffer(a * b));
+      for (let i = 0; i < a; i++) for (let j = 0; j < b; j++) mask[i * b + j] = (i - a / 2) ** 2 + (j - b / 2) ** 2 > (0.45 * Math.min(a, b)) ** 2 ? 1 : 0;
+      const fov = { detected: true, axis, fill: 0, mask, masked_fraction: 0, evidence: {} };
+      const c = counting(await pool);
+      const split = await detectStackAxis(grey, shape, fov, c.backend);
+      expect(c.calls(), `axis ${axis}: rows on the workers`).toBeGreaterThan(2);
+      // plain loop: per-axis slice sums and counts of the voxels outside the mask
+      const sum = { z: new Float64Array(nz), y: new Float64Array(ny), x: new Float64Array(nx) };
+      const cnt = { z: new Float64Array(nz), y: new Float64Array(ny), x: new Float64Array(nx) };
+      const cs = new Float64Array(ny * nx), cc = new Float64Array(ny * nx);
+      let s = 0, s2 = 0, n = 0;
+      for (let z = 0; z < nz; z++)
+        for (let y = 0; y < ny; y++)
+          for (let x = 0; x < nx; x++) {
+            if (mask[axis === 'z' ? y * nx + x : axis === 'y' ? z * nx + x : z * ny + y]) continue;
+            const g = grey[(z * ny + y) * nx + x];
+            sum.z[z] += g; sum.y[y] += g; sum.x[x] += g;
+            cnt.z[z]++; cnt.y[y]++; cnt.x[x]++;
+            cs[y * nx + x] += g; cc[y * nx + x]++;
+            s += g; s2 += g * g; n++;
+          }
+      const mean = s / n, total = s2 / n - mean * mean;
+      for (const ax of ['z', 'y', 'x'] as const) {
+        let v = 0;
+        for (let k = 0; k < sum[ax].length; k++) if (cnt[ax][k]) v += cnt[ax][k] * (sum[ax][k] / cnt[ax][k] - mean) ** 2;
+        expect(split.scores[ax], `axis ${axis}, score ${ax}`).toBeCloseTo(v / n / total, 12);
+      }
+      expect([...split.columnsZ.s1]).toEqual([...cs]);
+      expect([...split.columnsZ.cnt]).toEqual([...cc]);
+      // read in slabs of 90 slices (as streamed): the mask along y is indexed by the slab's place
+      const plane = ny * nx;
+      const slabs = await detectStackAxisOfSlices((z0, z1) => grey.subarray(z0 * plane, z1 * plane), shape, fov, 90, c.backend);
+      expect(slabs.scores).toEqual(split.scores);
+      expect([...slabs.columnsZ.cnt]).toEqual([...cc]);
+    }
   });
 
   it('layer samples (fringe profile, Li spread): every stride-th voxel of the raster sequence, on the workers as on this thread', async () => {
