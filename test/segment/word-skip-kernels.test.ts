@@ -6,9 +6,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Shape3 } from '../../src/io/volume.js';
-import { AIR, CAND, COLLECTOR, DMAX, ELECTRODE, ELECTROLYTE, LI, VOID } from '../../src/segment/phases/codes.js';
+import { AIR, CAM, CAND, COLLECTOR, DMAX, ELECTRODE, ELECTROLYTE, LI, OPEN, VOID } from '../../src/segment/phases/codes.js';
 import { collectorRunsCols, decideElectrodeSlab, zoneOf } from '../../src/segment/phases/layout-kernels.js';
-import { fringeBinsSlab, growCoresSlab, lowGreyHistSlab } from '../../src/segment/phases/slab-kernels.js';
+import { fringeBinsSlab, growCoresSlab, lowGreyHistSlab, openClassSlab } from '../../src/segment/phases/slab-kernels.js';
+import { classifier } from '../../src/segment/phases/class-stats.js';
 
 /** A deterministic generator (mulberry32). */
 function rng(seed: number): () => number {
@@ -221,6 +222,27 @@ describe('word-skipping kernels equal a voxel-by-voxel loop', () => {
       const again = new Uint32Array(new SharedArrayBuffer(4 * (bins * levels + 1)));
       lowGreyHistSlab({ grey: G, labels: L, lo: 0, z0: 0, z1: nz, shape, lowRows, levels, bins, hist: again });
       expect([...again]).toEqual([...want]);
+    }
+  });
+
+  it('cathode voxels (step 2): open voxels of the cathode class → CAM, words with no open voxel skipped', () => {
+    for (const shape of SHAPES) {
+      const [nz, ny, nx] = shape;
+      const n = nz * ny * nx;
+      const r = rng(53 + nx);
+      const L = runs(n, [OPEN, OPEN, ELECTROLYTE, ELECTROLYTE, COLLECTOR], 19 + nx);
+      const G = new Uint16Array(n);
+      for (let i = 0; i < n; i++) G[i] = Math.floor(r() * 4000);
+      const thresholds = [1000.4, 2000.6, 3000.2];
+      const cls = classifier(thresholds);
+      const want = L.slice();
+      let wantN = 0;
+      for (let i = 0; i < n; i++) if (want[i] === OPEN && cls(G[i]) === 2) { want[i] = CAM; wantN++; }
+      let got = 0;
+      for (const [z0, z1] of [[0, 5], [5, nz]]) got += openClassSlab({ grey: G, labels: L, lo: 0, z0, z1, shape, ts: thresholds.map(Math.fround), c: 2, code: CAM });
+      expect(got).toBe(wantN);
+      expect([...L]).toEqual([...want]);
+      expect(wantN).toBeGreaterThan(50);
     }
   });
 

@@ -133,12 +133,12 @@ async function electrolyteComponent(ctx: StepContext, plan: ClassPlan, scratch: 
 
 /** Every still-open voxel of the cathode's class → cathode active material (the composite is particles, not one component). */
 async function cathodeVoxels(ctx: StepContext, plan: ClassPlan): Promise<void> {
-  const { store, plane } = ctx;
-  const { cls, cathodeClass } = plan;
+  const { store } = ctx;
+  const { cathodeClass } = plan;
+  const ts = plan.thresholds.map(Math.fround); // those of `cls`
   let cam = 0;
-  await store.sweep({ grey: true, labels: 'write' }, (w) => {
-    const i1 = (w.z1 - w.lo) * plane;
-    for (let i = (w.z0 - w.lo) * plane; i < i1; i++) if (w.labels[i] === OPEN && cls(w.grey[i]) === cathodeClass) { w.labels[i] = CAM; cam++; }
+  await store.sweep({ grey: true, labels: 'write' }, async (w) => {
+    for (const n of await runSlabKernel(ctx.backend, w, ctx.shape, 'openClassSlab', { ts, c: cathodeClass, code: CAM })) cam += n;
   });
   ctx.decisions.push({ step: 'cathode voxels', decision: `${cam} voxels of class ${cathodeClass} → cathode active material`, evidence: { voxels: cam } });
 }

@@ -334,6 +334,32 @@ export function classCodeSlab(a: SlabArgs & { ts: number[]; cs: number[]; code: 
 }
 
 /**
+ * Step 2, cathode voxels: every still-open voxel (OPEN) whose intensity class (as `classifier`,
+ * float32 thresholds `ts`) is `c` → `code`; returns how many. Words with no open byte are skipped.
+ */
+export function openClassSlab(a: SlabArgs & { ts: number[]; c: number; code: number }): number {
+  const { grey: g, labels: L, lo, z0, z1, ts, c, code } = a;
+  const plane = a.shape[1] * a.shape[2];
+  const K = ts.length, t0 = ts[0], t1 = K > 1 ? ts[1] : Infinity, t2 = K > 2 ? ts[2] : Infinity;
+  const W = wordsOf(L, a.shape[2]);
+  let n = 0;
+  const i1 = (z1 - lo) * plane;
+  for (let i = (z0 - lo) * plane; i < i1; i++) {
+    if (W && (i & 3) === 0 && i + 4 <= i1) {
+      const v = W[i >> 2] ^ OPEN_BYTES;
+      if (((v - 0x01010101) & ~v & 0x80808080) === 0) { i += 3; continue; }
+    }
+    if (L[i] !== OPEN) continue;
+    const v = g[i];
+    if ((K > 2 && v >= t2 ? 3 : K > 1 && v >= t1 ? 2 : v >= t0 ? 1 : 0) === c) { L[i] = code; n++; }
+  }
+  return n;
+}
+
+/** OPEN in each byte: a label word XOR this has a zero byte where the word holds an open voxel. */
+const OPEN_BYTES = Math.imul(OPEN, 0x01010101);
+
+/**
  * Steps 7b, 9: electrolyte voxels inside the electrolyte (oriented k ≥ elSurf + 2 and, with a far
  * layer, ≤ elBack − 2; no Li 6-neighbour) darker than `level` → VOID; returns how many. A pore
  * written is not Li, so what the others read does not change.
