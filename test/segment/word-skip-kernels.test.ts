@@ -5,23 +5,12 @@
  * at aligned (nx % 4 = 0) and unaligned widths, over column ranges that start and end mid-word.
  */
 import { describe, expect, it } from 'vitest';
+import { mulberry32 as rng } from '../../src/compute/rng.js';
 import type { Shape3 } from '../../src/io/volume.js';
 import { AIR, CAM, CAND, COLLECTOR, DMAX, ELECTRODE, ELECTROLYTE, LI, OPEN, VOID } from '../../src/segment/phases/codes.js';
 import { collectorRunsCols, decideElectrodeSlab, zoneOf } from '../../src/segment/phases/layout-kernels.js';
 import { fringeBinsSlab, growCoresSlab, lowGreyHistSlab, openClassSlab } from '../../src/segment/phases/slab-kernels.js';
 import { classifier } from '../../src/segment/phases/class-stats.js';
-
-/** A deterministic generator (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Labels in runs of 1–12 voxels, each run one of `codes` (weights: how often). */
 function runs(n: number, codes: number[], seed: number): Uint8Array {
