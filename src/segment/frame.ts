@@ -146,8 +146,8 @@ export interface Frame extends FrameDetection {
   spacing: Spacing3 | null;
   /** Label the voxels outside the field of view (working-frame labels of the whole volume). */
   markOutside(labels: Uint8Array): number;
-  /** Working-frame labels → input frame. */
-  restore(labels: Uint8Array): Uint8Array;
+  /** Working-frame labels → input frame (into `out` when given: same length, not overlapping). */
+  restore(labels: Uint8Array, out?: Uint8Array): Uint8Array;
 }
 
 /** In memory. `mayOverwrite`: the input grey may be modified in place (the caller owns it or allowed it). */
@@ -168,6 +168,6 @@ export async function prepareFrame(grey: GreyArray, shape: Shape3, spacing: Spac
   return {
     ...d, grey: work, owned, shape: cshape, spacing: canonicalSpacing(spacing, d.normal),
     markOutside: (labels) => markOutside(d, labels, 0, cshape[0]),
-    restore: (labels) => fromCanonical(labels, shape, d.normal),
+    restore: (labels, out) => fromCanonical(labels, shape, d.normal, out),
   };
 }

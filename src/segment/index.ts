@@ -86,8 +86,14 @@ async function segmentOn(scan: Volume, backend: ComputeBackend, options: Segment
   }
   // Phase mode works with the stack normal along z and without the field-of-view fill.
   let frame: Frame | null = null;
+  // the input's memory, free once the frame has permuted a copy (stack normal along y or x) of a
+  // grey the caller gave up (inPlace) or that is our own: the labels, and their copy back in the
+  // input frame, live there instead of in new buffers (a uint16 scan holds both)
+  let spare: SharedArrayBuffer | null = null;
   if (mode === 'phases') {
+    const before = grey;
     frame = await prepareFrame(grey, shape, spacing ?? null, { normal: options.normal, fieldOfView: options.fieldOfView, mask: options.mask }, owned || Boolean(options.inPlace), backend);
+    if (frame.normal !== 'z' && (owned || options.inPlace) && before.buffer instanceof SharedArrayBuffer && before.byteOffset === 0) spare = before.buffer;
     grey = frame.grey;
     owned ||= frame.owned;
     shape = frame.shape;
@@ -145,7 +151,7 @@ async function segmentOn(scan: Volume, backend: ComputeBackend, options: Segment
     };
   } else {
     const fr = frame!;
-    let store = new MemoryStore(work, shape);
+    let store = new MemoryStore(work, shape, spare && spare.byteLength >= n ? new Uint8Array(spare, 0, n) : undefined);
     let res = await segmentPhases({ store, spacing: spacing ?? null, backend, method, options, progress, lap });
     if (twoPass && secondPassWanted(res.layout)) {
       const second = await secondPassInMemory({ spacing: spacing ?? null, backend, method, options, progress, lap: (name) => lap(`pass2_${name}`) }, grey, work, store.labels, shape, res);
@@ -161,7 +167,7 @@ async function segmentOn(scan: Volume, backend: ComputeBackend, options: Segment
       store, res, cleanup: cl, options, spacing: spacing ?? null, inputDtype: scan.dtype, inverted, denoise, backend, timings,
       frame: { normal: fr.normal, source: fr.normalSource, fieldOfView: qcFieldOfView(fr.fov), inputShape: fr.inputShape, inputSpacing: inputSpacing ?? null },
     });
-    labels = fr.restore(store.labels);
+    labels = fr.restore(store.labels, spare && spare.byteLength >= 2 * n && store.labels.buffer === spare ? new Uint8Array(spare, n, n) : undefined);
   }
   timings.total = Object.entries(timings).reduce((a, [k, v]) => (k === 'total' ? a : a + v), 0);
   progress('done', 1, 1);

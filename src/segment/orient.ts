@@ -29,18 +29,19 @@ export function toCanonical<A extends Typed>(src: A, shape: Shape3, normal: Axis
   return permute(src, shape, normal, true);
 }
 
-/** C (normal along z) → V (input frame of shape `shape`). Returns `src` itself for normal z. */
-export function fromCanonical<A extends Typed>(src: A, shape: Shape3, normal: AxisName): A {
-  return permute(src, shape, normal, false);
+/** C (normal along z) → V (input frame of shape `shape`), into `out` when given. Returns `src` itself for normal z. */
+export function fromCanonical<A extends Typed>(src: A, shape: Shape3, normal: AxisName, out?: A): A {
+  return permute(src, shape, normal, false, out);
 }
 
 /** One walk over V in raster order with the matching C index: normal y C[(y·nz + z)·nx + x], x C[(x·nz + z)·ny + y]. */
-function permute<A extends Typed>(src: A, shape: Shape3, normal: AxisName, toC: boolean): A {
+function permute<A extends Typed>(src: A, shape: Shape3, normal: AxisName, toC: boolean, into?: A): A {
   if (normal === 'z') return src;
   const [nz, ny, nx] = shape;
   const Ctor = src.constructor as { new (n: number): A; new (b: SharedArrayBuffer): A; BYTES_PER_ELEMENT: number };
+  if (into && (into.length !== src.length || into.buffer === src.buffer && into.byteOffset < src.byteOffset + src.byteLength && src.byteOffset < into.byteOffset + into.byteLength)) throw new RangeError('permute: the output must be as long as the input and not overlap it');
   // the working copy in shared memory: the cpu backend's workers use it without a copy
-  const out = toC ? new Ctor(new SharedArrayBuffer(src.length * Ctor.BYTES_PER_ELEMENT)) : new Ctor(src.length);
+  const out = into ?? (toC ? new Ctor(new SharedArrayBuffer(src.length * Ctor.BYTES_PER_ELEMENT)) : new Ctor(src.length));
   // C index of V(z, y, x = 0) and its step along x
   const step = normal === 'y' ? 1 : nz * ny;
   let i = 0;

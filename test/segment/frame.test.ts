@@ -110,6 +110,27 @@ describe('segmentation in any frame', () => {
     expect(res.report.li?.mean_thickness_um).toBeCloseTo(ref.report.li!.mean_thickness_um!, 0);
   });
 
+  it('stack along y or x with inPlace: the labels and their copy back live in the scan\'s own memory, and equal a run that keeps the scan', async () => {
+    const backend = await testBackend();
+    const p = generatePhantom({ preset: 'plated', seed: 4, shape: [96, 48, 48] });
+    const [nz, ny, nx] = p.scan.shape;
+    for (const normal of ['y', 'x'] as const) {
+      const inShape: Shape3 = normal === 'y' ? [ny, nz, nx] : [ny, nx, nz];
+      const permuted = fromCanonical(p.scan.data as Uint16Array, inShape, normal);
+      // the scan on shared memory, as segmentScan reads it
+      const shared = () => { const d = new Uint16Array(new SharedArrayBuffer(permuted.byteLength)); d.set(permuted); return d; };
+      const kept = shared();
+      const ref = await segment({ ...p.scan, data: kept, shape: inShape }, { backend, mode: 'phases', method: 'otsu' });
+      expect([...kept].every((v, i) => v === permuted[i]), 'the scan left as it was').toBe(true);
+      const given = shared();
+      const res = await segment({ ...p.scan, data: given, shape: inShape }, { backend, mode: 'phases', method: 'otsu', inPlace: true });
+      expect(res.labels.buffer, `normal ${normal}: labels in the scan's buffer`).toBe(given.buffer);
+      expect(res.labels.byteOffset).toBe(res.labels.length);
+      expect(Buffer.from(res.labels).equals(Buffer.from(ref.labels)), `normal ${normal}: same labels`).toBe(true);
+      expect(res.report.phase_fractions).toEqual(ref.report.phase_fractions);
+    }
+  });
+
   it('the stack normal is the axis whose slice means vary most', async () => {
     const p = generatePhantom({ preset: 'foil', seed: 2, shape: [200, 48, 48], noise: 1000 });
     const ax = await detectStackAxis(p.scan.data, p.scan.shape, null);
