@@ -6,7 +6,7 @@
  * repeated calls in one thread (the candidate marks are reused) and chunk spans not a multiple of 4.
  */
 import { describe, expect, it } from 'vitest';
-import { boundaryChange, nearChangesSlab } from '../../src/segment/phases/slab-kernels.js';
+import { boundaryChange, boundaryChangesSlab, nearChangesSlab } from '../../src/segment/phases/slab-kernels.js';
 import type { Shape3 } from '../../src/io/volume.js';
 
 function rng(seed: number): () => number {
@@ -64,5 +64,34 @@ describe('refinement near the previous changes (nearChangesSlab)', () => {
     const want = reference(wl, wg, mu, shape, nz - 2, nz - 1, nz, lastPrev);
     expect(want.length).toBeGreaterThan(0);
     expect(Array.from(got.offset, (o, j) => [(nz - 1) * plane + o, got.phase[j]])).toEqual(want);
+  });
+
+  it('first pass (boundaryChangesSlab): slab by slab, from + offset give every boundary voxel\'s change in raster order', () => {
+    const shape: Shape3 = [17, 9, 7];
+    const [nz, ny, nx] = shape;
+    const plane = ny * nx, n = nz * plane;
+    const r = rng(9);
+    const labels = new Uint8Array(n), grey = new Uint16Array(n);
+    for (let i = 0; i < n; i++) {
+      labels[i] = r() < 0.7 ? 2 : Math.floor(r() * 3);
+      grey[i] = Math.floor(r() * 12000);
+    }
+    const mu = [2000, 4000, 9000, 20000, 15000, 1500];
+    const want: [number, number][] = [];
+    for (let z = 0; z < nz; z++)
+      for (let y = 0; y < ny; y++)
+        for (let x = 0; x < nx; x++) {
+          const i = (z * ny + y) * nx + x;
+          const best = boundaryChange(labels, grey, mu, i, x, y, z, nz, ny, nx);
+          if (best >= 0) want.push([i, best]);
+        }
+    const got: [number, number][] = [];
+    for (const [z0, z1] of [[0, 6], [6, 7], [7, nz]]) {
+      const part = boundaryChangesSlab({ grey, labels, lo: 0, z0, z1, shape, mu });
+      expect(part.from).toBe(z0 * plane);
+      for (let k = 0; k < part.offset.length; k++) got.push([part.from + part.offset[k], part.phase[k]]);
+    }
+    expect(got).toEqual(want);
+    expect(want.length).toBeGreaterThan(50);
   });
 });

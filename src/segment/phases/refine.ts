@@ -59,7 +59,7 @@ async function considerAll(ctx: StepContext, mu: number[], changes: ChangeLog): 
   const { store, backend, shape } = ctx;
   await store.sweep({ halo: 1, grey: true, labels: 'read' }, async (w) => {
     for (const part of await runSlabKernel(backend, w, shape, 'boundaryChangesSlab', { mu }))
-      for (let k = 0; k < part.index.length; k++) changes.push(part.index[k], part.phase[k]);
+      for (let k = 0; k < part.offset.length; k++) changes.push(part.from + part.offset[k], part.phase[k]);
   });
 }
 

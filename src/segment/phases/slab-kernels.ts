@@ -194,12 +194,20 @@ export function boundaryChange(L: Uint8Array, grey: GreyArray, mu: number[], i: 
   return best >= 0 && best !== a ? best : -1;
 }
 
-/** Step 8, first pass: the changes of every voxel with a 6-neighbour of another label, in raster order (global index, new phase). */
-export function boundaryChangesSlab(a: SlabArgs & { mu: number[] }): { index: Float64Array; phase: Uint8Array } {
+/**
+ * Step 8, first pass: the changes of every voxel with a 6-neighbour of another label, in raster order
+ * (new phase, and the voxel's global index as `from` + offset). Offsets from the slab's first voxel
+ * fit int32 below 2³¹ voxels per slab (else float64): the lists cross threads as copies, and a full
+ * cell's first pass changes ≈ 3 M voxels at 512³.
+ */
+export function boundaryChangesSlab(a: SlabArgs & { mu: number[] }): { from: number; offset: Int32Array | Float64Array; phase: Uint8Array } {
   const { grey, labels: L, lo, z0, z1, mu } = a;
   const [nz, ny, nx] = a.shape;
   const plane = ny * nx;
-  let index = new Float64Array(1024), phase = new Uint8Array(1024), n = 0;
+  const from = z0 * plane;
+  const wide = (z1 - z0) * plane >= 2 ** 31;
+  const list = (n: number): Int32Array | Float64Array => (wide ? new Float64Array(n) : new Int32Array(n));
+  let offset = list(1024), phase = new Uint8Array(1024), n = 0;
   for (let z = z0; z < z1; z++)
     for (let y = 0; y < ny; y++) {
       const row = (z - lo) * plane + y * nx;
@@ -219,19 +227,19 @@ export function boundaryChangesSlab(a: SlabArgs & { mu: number[] }): { index: Fl
           if (!edgeRow && x > first && x < end - 1 && L[i - nx] === c && L[i + nx] === c && L[i - plane] === c && L[i + plane] === c) continue;
           const best = boundaryChange(L, grey, mu, i, x, y, z, nz, ny, nx);
           if (best < 0) continue;
-          if (n === index.length) {
-            const i2 = new Float64Array(2 * n), p2 = new Uint8Array(2 * n);
-            i2.set(index);
+          if (n === offset.length) {
+            const o2 = list(2 * n), p2 = new Uint8Array(2 * n);
+            o2.set(offset);
             p2.set(phase);
-            index = i2;
+            offset = o2;
             phase = p2;
           }
-          index[n] = z * plane + y * nx + x;
+          offset[n] = z * plane + y * nx + x - from;
           phase[n++] = best;
         }
       }
     }
-  return { index: index.slice(0, n), phase: phase.slice(0, n) };
+  return { from, offset: offset.slice(0, n), phase: phase.slice(0, n) };
 }
 
 /**
