@@ -57,24 +57,14 @@ export function nearestNeighbourPhase(
 ): number {
   const plane = ny * nx;
   let present = own >= 0 && own <= LAST_PHASE ? 1 << own : 0;
-  let nVoid = 0, nLi = 0;
-  for (let n = 0; n < 6; n++) {
-    let j: number;
-    switch (n) {
-      case 0: if (x === 0) continue; j = i - 1; break;
-      case 1: if (x === nx - 1) continue; j = i + 1; break;
-      case 2: if (y === 0) continue; j = i - nx; break;
-      case 3: if (y === ny - 1) continue; j = i + nx; break;
-      case 4: if (z === 0) continue; j = i - plane; break;
-      default: if (z === nz - 1) continue; j = i + plane;
-    }
-    const l = labels[j];
-    if (l <= LAST_PHASE) {
-      present |= 1 << l;
-      if (l === VOID) nVoid++;
-      else if (l === LI) nLi++;
-    }
-  }
+  let nVoid = 0, nLi = 0, l = 0;
+  // the six neighbours one by one (the set and the counts do not depend on the order)
+  if (x > 0 && (l = labels[i - 1]) <= LAST_PHASE) { present |= 1 << l; if (l === VOID) nVoid++; else if (l === LI) nLi++; }
+  if (x < nx - 1 && (l = labels[i + 1]) <= LAST_PHASE) { present |= 1 << l; if (l === VOID) nVoid++; else if (l === LI) nLi++; }
+  if (y > 0 && (l = labels[i - nx]) <= LAST_PHASE) { present |= 1 << l; if (l === VOID) nVoid++; else if (l === LI) nLi++; }
+  if (y < ny - 1 && (l = labels[i + nx]) <= LAST_PHASE) { present |= 1 << l; if (l === VOID) nVoid++; else if (l === LI) nLi++; }
+  if (z > 0 && (l = labels[i - plane]) <= LAST_PHASE) { present |= 1 << l; if (l === VOID) nVoid++; else if (l === LI) nLi++; }
+  if (z < nz - 1 && (l = labels[i + plane]) <= LAST_PHASE) { present |= 1 << l; if (l === VOID) nVoid++; else if (l === LI) nLi++; }
   if (!present) return -1;
   let best = -1, bestD = Infinity;
   // the air only against a collector (its faces to the air); elsewhere the layout placed it
