@@ -249,7 +249,9 @@ export function decideElectrodeSlab(a: SlabArgs & ColumnTables & { lowRows: Uint
         L[i] = LI;
         liVox++;
         if (zone === 4) liFar++;
-        else { liNear++; hasLi[p] = 1; }
+        // written once per column: both workers set the same columns from their own slices, and a
+        // store to a shared line each Li voxel kept it moving between the cores
+        else { liNear++; if (!hasLi[p]) hasLi[p] = 1; }
       }
     }
   }
