@@ -14,6 +14,7 @@
  * for the next call; at worst (alternating voxels) 8 bytes per voxel of the slab, typically a small
  * fraction of that.
  */
+import { hasZeroByte } from '../words.js';
 import type { Shape3 } from '../../io/volume.js';
 
 /**
@@ -58,12 +59,7 @@ function nextForeground(mask: Uint8Array, words: Uint32Array, i0: number, i: num
 /** First i in [i, end) with mask[i] = 0, else end. */
 function nextBackground(mask: Uint8Array, words: Uint32Array, i0: number, i: number, end: number): number {
   for (; i < end && (i0 + i) & 3; i++) if (!mask[i]) return i;
-  // (v − 0x01010101) & ~v & 0x80808080 is non-zero exactly when some byte of v is 0
-  for (let w = (i0 + i) >> 2; i + 4 <= end; w++) {
-    const v = words[w];
-    if ((v - 0x01010101) & ~v & 0x80808080) break;
-    i += 4;
-  }
+  for (let w = (i0 + i) >> 2; i + 4 <= end && !hasZeroByte(words[w]); w++) i += 4;
   while (i < end && mask[i]) i++;
   return i;
 }

@@ -8,6 +8,7 @@
 import { DMAX, ELECTRODE } from './codes.js';
 import type { ColumnTables } from './layout-kernels.js';
 import { columnTables, zoneOf } from './layout-kernels.js';
+import { fourOf } from '../../compute/words.js';
 import { wordsOf } from './word-kernels.js';
 import type { SlabArgs } from './slab-kernels.js';
 
@@ -32,7 +33,7 @@ function forLayer(a: LayerArgs, visit: (i: number, z: number) => void): void {
       for (let p = y * nx; p < (y + 1) * nx; p++) {
         const l = L[base + p];
         if ((l & 15) !== ELECTRODE) {
-          if (W && (p & 3) === 0 && Math.imul(l, 0x01010101) >>> 0 === W[(base + p) >> 2]) p += 3;
+          if (W && (p & 3) === 0 && W[(base + p) >> 2] === fourOf(l)) p += 3;
           continue;
         }
         const zone = zoneOf(t, p, k);

@@ -9,6 +9,7 @@
  */
 import { AIR, CAM, CAND, COLLECTOR, DMAX, ELECTRODE, ELECTROLYTE, LI, OPEN, VOID } from './codes.js';
 import type { SlabArgs } from './slab-kernels.js';
+import { fourOf, hasByte, oneByteWord } from '../../compute/words.js';
 import { wordsOf } from './word-kernels.js';
 
 export interface ColumnArgs extends SlabArgs {
@@ -44,9 +45,7 @@ export function collectorRunsCols(a: ColumnArgs & { fromFar: boolean; runGap: nu
     const base = (z - lo) * plane;
     for (let p = p0; p < p1; p++) {
       if (W && (p & 3) === 0 && p + 4 <= p1 && R[(p - pa) >> 2] === 0) {
-        const v = W[(base + p) >> 2] ^ NO_COLLECTOR_BYTES;
-        // no zero byte in v: no collector byte in the word
-        if (((v - 0x01010101) & ~v & 0x80808080) === 0) { p += 3; continue; }
+        if (!hasByte(W[(base + p) >> 2], COLLECTOR_BYTES)) { p += 3; continue; }
       }
       if (L[base + p] === COLLECTOR) {
         // first contiguous run from the outer side (partial-volume collector-like voxels further
@@ -60,8 +59,7 @@ export function collectorRunsCols(a: ColumnArgs & { fromFar: boolean; runGap: nu
   return 0;
 }
 
-/** COLLECTOR in each byte: a label word XOR this has a zero byte where the word holds a collector voxel. */
-const NO_COLLECTOR_BYTES = Math.imul(COLLECTOR, 0x01010101);
+const COLLECTOR_BYTES = fourOf(COLLECTOR);
 
 /**
  * Step 3: collector-class voxels past the first run and cathode-class voxels before the electrolyte
@@ -196,7 +194,7 @@ export function decideElectrodeSlab(a: SlabArgs & ColumnTables & { lowRows: Uint
         // four voxels of one byte with nothing to do (electrolyte, collector, a cleared void): skipped at once
         if (W && (x & 3) === 0) {
           const word = W[(row + x) >> 2];
-          if (!ACTS[word & 255] && word === Math.imul(word & 255, 0x01010101) >>> 0) { x += 3; continue; }
+          if (!ACTS[word & 255] && oneByteWord(word)) { x += 3; continue; }
         }
         const i = row + x, l = L[i];
         if (!ACTS[l]) continue;

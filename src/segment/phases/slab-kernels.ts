@@ -13,6 +13,7 @@ import type { GreyArray } from '../../compute/types.js';
 import type { Shape3 } from '../../io/volume.js';
 import { AIR, CAM, CAND, CATHODE, ELECTRODE, ELECTROLYTE, LAST_PHASE, LI, OPEN, OUTSIDE, PENDING, UNDECIDED, VOID } from './codes.js';
 import { hasOtherNeighbour, nearestNeighbourPhase } from './neighbours.js';
+import { fourOf, hasByte } from '../../compute/words.js';
 import { labelWords, phaseSumsWords, wordsOf } from './word-kernels.js';
 
 /** A window's arrays (slices [lo, lo + length / plane)) and the slices [z0, z1) to process. */
@@ -52,7 +53,7 @@ export function fringeBinsSlab(a: SlabArgs & { lowRows: Uint8Array; table: Uint8
         const i = row + x;
         const li = L[i];
         if (li !== VOID && li !== ELECTRODE && li !== AIR) {
-          if (W && (x & 3) === 0 && x + 4 <= nx && Math.imul(li, 0x01010101) >>> 0 === W[i >> 2]) x += 3;
+          if (W && (x & 3) === 0 && x + 4 <= nx && W[i >> 2] === fourOf(li)) x += 3;
           continue; // low state without a bin yet
         }
         let b = 0;
@@ -84,8 +85,7 @@ export function growCoresSlab(a: SlabArgs & { step: number }): number {
       for (let x = 0; x < nx; x++) {
         const i = (z - lo) * plane + y * nx + x;
         if (W && (x & 3) === 0) {
-          const v = W[i >> 2] ^ CAND_BYTES;
-          if (((v - 0x01010101) & ~v & 0x80808080) === 0) { x += 3; continue; }
+          if (!hasByte(W[i >> 2], CAND_BYTES)) { x += 3; continue; }
         }
         if (L[i] !== CAND) continue;
         let hit = false;
@@ -106,8 +106,7 @@ export function growCoresSlab(a: SlabArgs & { step: number }): number {
   return grown;
 }
 
-/** CAND in each byte: a label word XOR this has a zero byte where the word holds a candidate. */
-const CAND_BYTES = Math.imul(CAND, 0x01010101);
+const CAND_BYTES = fourOf(CAND);
 
 /**
  * Step 6b, final codes: candidates → Li, markers cleared, still-open voxels → UNDECIDED (counted
@@ -138,7 +137,7 @@ export function finalCodesSlab(a: SlabArgs & { undecidedAt: Float64Array; undeci
       for (let i = base; i < base + nx; ) {
         if (W && (i & 3) === 0 && i + 4 <= base + nx) {
           const w = W[i >> 2], v = w & 255;
-          if (still[v] && Math.imul(v, 0x01010101) >>> 0 === w) {
+          if (still[v] && w === fourOf(v)) {
             i += 4;
             continue;
           }
@@ -354,8 +353,7 @@ export function openClassSlab(a: SlabArgs & { ts: number[]; c: number; code: num
   const i1 = (z1 - lo) * plane;
   for (let i = (z0 - lo) * plane; i < i1; i++) {
     if (W && (i & 3) === 0 && i + 4 <= i1) {
-      const v = W[i >> 2] ^ OPEN_BYTES;
-      if (((v - 0x01010101) & ~v & 0x80808080) === 0) { i += 3; continue; }
+      if (!hasByte(W[i >> 2], OPEN_BYTES)) { i += 3; continue; }
     }
     if (L[i] !== OPEN) continue;
     const v = g[i];
@@ -364,8 +362,7 @@ export function openClassSlab(a: SlabArgs & { ts: number[]; c: number; code: num
   return n;
 }
 
-/** OPEN in each byte: a label word XOR this has a zero byte where the word holds an open voxel. */
-const OPEN_BYTES = Math.imul(OPEN, 0x01010101);
+const OPEN_BYTES = fourOf(OPEN);
 
 /**
  * Steps 7b, 9: electrolyte voxels inside the electrolyte (oriented k ≥ elSurf + 2 and, with a far
@@ -422,7 +419,7 @@ export function lowGreyHistSlab(a: SlabArgs & { lowRows: Uint8Array; levels: num
         const l = L[i], s = l & 15;
         if (s !== VOID && s !== ELECTRODE && s !== AIR) {
           // four equal bytes of another state (the electrolyte's bulk): skipped at once
-          if (W && ((i - i0) & 3) === 0 && Math.imul(l, 0x01010101) >>> 0 === W[i >> 2]) i += 3;
+          if (W && ((i - i0) & 3) === 0 && W[i >> 2] === fourOf(l)) i += 3;
           continue;
         }
         const b = l >> 4;

@@ -4,6 +4,7 @@
  * a run's grey summed in int32. Every sum is of integers, exact in float64, so the accumulators
  * come out bit-identical to the voxel-by-voxel pass; float grey and unaligned rows keep that pass.
  */
+import { fourOf } from '../../compute/words.js';
 import type { GreyArray } from '../../compute/types.js';
 import { LAST_PHASE } from './codes.js';
 import { hasOtherNeighbour } from './neighbours.js';
@@ -24,7 +25,7 @@ export function labelWords(L: Uint8Array, grey: GreyArray, nx: number): Uint32Ar
  * whole words, then bytes.
  */
 export function runEnd(L: Uint8Array, W: Uint32Array, row: number, x: number, nx: number, l: number): number {
-  const rep = Math.imul(l, 0x01010101) >>> 0;
+  const rep = fourOf(l);
   let end = x + 1;
   while (end < nx && (end & 3) !== 0 && L[row + end] === l) end++;
   if ((end & 3) === 0) {
@@ -51,7 +52,7 @@ export function phaseSumsWords(G: GreyArray, L: Uint8Array, W: Uint32Array, lo: 
       const edgeRow = z === 0 || z === nz - 1 || y === 0 || y === ny - 1;
       for (let x = 0; x < nx; ) {
         const l = L[row + x];
-        const rep = Math.imul(l, 0x01010101) >>> 0;
+        const rep = fourOf(l);
         const end = runEnd(L, W, row, x, nx, l);
         if (l > LAST_PHASE) {
           x = end;
