@@ -3,7 +3,7 @@
  * SharedArrayBuffers owned by the main thread, on a disjoint range of slices or rows.
  */
 import { passXY, passXYMask, passZ, volumeScratch, type LineScratch } from './edt-kernel.js';
-import { rasterBalls } from './local-thickness-kernel.js';
+import { distanceRidge, rasterBalls } from './local-thickness-kernel.js';
 
 export type WorkerTask =
   | { op: 'xy' | 'z'; buffer: SharedArrayBuffer; shape: number[]; spacing: number[]; from: number; to: number; sqrt?: boolean }
@@ -23,6 +23,23 @@ export type WorkerTask =
       to: number;
     };
 
+/** The distance ridge of slices [from, to) (`distanceRidge`). */
+export interface RidgeTask {
+  op: 'ridge';
+  dist: SharedArrayBuffer;
+  labels: SharedArrayBuffer;
+  label: number;
+  shape: number[];
+  spacing: number[];
+  from: number;
+  to: number;
+}
+
+export interface RidgePart {
+  centres: Int32Array;
+  radii: Float32Array;
+}
+
 let cached: { key: string; scratch: LineScratch } | null = null;
 
 function scratchFor(shape: number[]): LineScratch {
@@ -31,8 +48,9 @@ function scratchFor(shape: number[]): LineScratch {
   return cached.scratch;
 }
 
-/** Slices or rows done ('xy', 'z', 'balls'), or the voxels outside the phase ('xym'). */
-export default function run(task: WorkerTask): number {
+/** Slices or rows done ('xy', 'z', 'balls'), the voxels outside the phase ('xym'), or the ridge found ('ridge'). */
+export default function run(task: WorkerTask | RidgeTask): number | RidgePart {
+  if (task.op === 'ridge') return distanceRidge(new Float32Array(task.dist), new Uint8Array(task.labels), task.label, task.shape, task.spacing, task.from, task.to);
   if (task.op === 'balls') {
     rasterBalls(
       new Float32Array(task.out),

@@ -15,7 +15,7 @@ import type { BackendName } from '../compute/types.js';
 import type { Shape3, Spacing3 } from '../io/volume.js';
 import { distanceTransformLabel, type DistanceOptions } from './edt.js';
 import { distanceRidge, rasterBalls, sortBallsDescending } from './local-thickness-kernel.js';
-import { defaultThreads, openPool, ranges } from './pool.js';
+import { defaultThreads, openPool, ranges, type TaskPool } from './pool.js';
 import { histogramCounted, type Histogram } from './stats.js';
 
 export interface LocalThicknessResult {
@@ -69,7 +69,9 @@ export async function localThickness(
       return { thickness: out, distance, ridgeVoxels: 0, noBackground, threads: 1, backend, backendDescription, timings_ms: { distance: t1 - t0, ridge: 0, balls: 0 } };
     }
     // one order by decreasing radius shared by every worker (rasterBalls paints each voxel once in it)
-    const found = distanceRidge(distance, data, label, shape, spacing, 0, shape[0]);
+    const shared = pool !== null && distance.buffer instanceof SharedArrayBuffer;
+    const labels = shared ? sharedBytes(data) : data;
+    const found = shared ? await ridgeOnWorkers(pool, distance, labels, label, shape, spacing) : distanceRidge(distance, data, label, shape, spacing, 0, shape[0]);
     const ridge = sortBallsDescending(found.centres, found.radii);
     const count = ridge.radii.length;
     const t2 = performance.now();
@@ -78,8 +80,6 @@ export async function localThickness(
     if (!pool || count < 64) {
       rasterBalls(out, data, label, shape, spacing, ridge.centres, ridge.radii, 0, shape[0]);
     } else {
-      const labels = new Uint8Array(new SharedArrayBuffer(n));
-      labels.set(data);
       const centres = new Int32Array(new SharedArrayBuffer(count * 4));
       centres.set(ridge.centres);
       const radii = new Float32Array(new SharedArrayBuffer(count * 4));
@@ -91,7 +91,7 @@ export async function localThickness(
             .run({
               op: 'balls',
               out: out.buffer as SharedArrayBuffer,
-              labels: labels.buffer as SharedArrayBuffer,
+              labels: (labels.buffer instanceof SharedArrayBuffer ? labels : sharedBytes(labels)).buffer as SharedArrayBuffer,
               label,
               shape: [...shape],
               spacing: [...spacing],
@@ -111,6 +111,33 @@ export async function localThickness(
   } finally {
     if (options.pool === undefined && pool) await pool.close();
   }
+}
+
+/** The labels in a SharedArrayBuffer the workers read (as they are when already shared). */
+function sharedBytes(data: Uint8Array): Uint8Array {
+  if (data.buffer instanceof SharedArrayBuffer) return data;
+  const bytes = new Uint8Array(new SharedArrayBuffer(data.length));
+  bytes.set(data);
+  return bytes;
+}
+
+/** The distance ridge found by the workers over z ranges, joined in index order (as one pass finds it). */
+async function ridgeOnWorkers(pool: TaskPool, distance: Float32Array, labels: Uint8Array, label: number, shape: Shape3, spacing: Spacing3): Promise<{ centres: Int32Array; radii: Float32Array }> {
+  const parts = await Promise.all(
+    ranges(shape[0], pool.threads * 4).map(([from, to]) =>
+      pool.ridge({ op: 'ridge', dist: distance.buffer as SharedArrayBuffer, labels: labels.buffer as SharedArrayBuffer, label, shape: [...shape], spacing: [...spacing], from, to }),
+    ),
+  );
+  const count = parts.reduce((s, p) => s + p.centres.length, 0);
+  const centres = new Int32Array(count);
+  const radii = new Float32Array(count);
+  let at = 0;
+  for (const p of parts) {
+    centres.set(p.centres, at);
+    radii.set(p.radii, at);
+    at += p.centres.length;
+  }
+  return { centres, radii };
 }
 
 /** Mean, std, median, max and histogram of the local thickness over the phase voxels. */

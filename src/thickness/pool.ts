@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Piscina } from 'piscina';
-import type { WorkerTask } from './edt-worker.js';
+import type { RidgePart, RidgeTask, WorkerTask } from './edt-worker.js';
 
 /** Path of the compiled worker, or null when it has not been built. */
 export function workerPath(): string | null {
@@ -31,6 +31,7 @@ export function defaultThreads(): number {
 export interface TaskPool {
   threads: number;
   run(task: WorkerTask): Promise<number>;
+  ridge(task: RidgeTask): Promise<RidgePart>;
   close(): Promise<void>;
 }
 
@@ -43,6 +44,7 @@ export function openPool(threads: number): TaskPool | null {
   return {
     threads,
     run: (task) => pool.run(task) as Promise<number>,
+    ridge: (task) => pool.run(task) as Promise<RidgePart>,
     close: () => pool.destroy(),
   };
 }

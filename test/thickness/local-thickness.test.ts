@@ -74,6 +74,7 @@ describe('local thickness (Hildebrand–Rüegsegger)', () => {
     const one = await localThickness(data, shape, 1, { threads: 1 });
     const two = await localThickness(data, shape, 1, { threads: 2, parallelMinVoxels: 0 });
     expect(two.threads).toBe(2);
+    expect(two.ridgeVoxels).toBe(one.ridgeVoxels); // the ridge found on the workers' z ranges
     expect(Buffer.from(two.thickness.buffer).equals(Buffer.from(one.thickness.buffer))).toBe(true);
     const s = summarizeLocalThickness(one.thickness, data, 1, one.ridgeVoxels);
     expect(s.max_um).toBeGreaterThan(0);
