@@ -82,6 +82,9 @@ const CASES: Case[] = [
   { name: 'symmetric die wall', synth: { preset: 'symmetric', surroundings: 'die' }, layout: 'symmetric', floor: { ...SYMMETRIC, 2: 0.965 }, maeVoxels: 2 },
   { name: 'full cell', synth: { preset: 'fullcell' }, layout: 'full-cell', floor: { 0: 0.74, 1: 0.97, 2: 0.93, 4: 0.885 }, maeVoxels: 0.5, anyConfidence: true },
   { name: 'full cell air beyond', synth: { preset: 'fullcell', surroundings: 'air' }, layout: 'full-cell', floor: { 0: 0.74, 1: 0.97, 2: 0.93, 4: 0.885, 5: 0.98 }, maeVoxels: 0.5, anyConfidence: true },
+  // tilted 15° towards 120°: the phantom's composite once ended short of the volume end in half the
+  // columns (particle-free electrolyte beyond it), read as a Li foil with QC low (sweep `contrast`)
+  { name: 'full cell tilted 15°', synth: { preset: 'fullcell', tiltDeg: 15, tiltAzimuthDeg: 120 }, layout: 'full-cell', floor: { 0: 0.69, 1: 0.98, 2: 0.9, 4: 0.885 }, maeVoxels: 0.5, anyConfidence: true },
   // a deep separator (512 slices, 1.5 µm voxels): the Li end's 10 % band is mostly electrolyte, the
   // NMC's end runs cover most columns — once read as a metal collector with confidence high, Li 0
   { name: 'full cell, deep separator (512 slices)', synth: { preset: 'fullcell' }, shape: [512, L, L], layout: 'full-cell', floor: { 0: 0.79, 1: 0.97, 2: 0.96, 4: 0.88 }, maeVoxels: 0.5, anyConfidence: true },

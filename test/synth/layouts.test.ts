@@ -105,6 +105,28 @@ describe('synth: new presets', () => {
     expect(t.electrolyte_porosity).toBeLessThan(0.16);
   });
 
+  it('fullcell tilted 15° or bowed, cropped: the composite runs to the volume end in every column (no particle-free electrolyte beyond the cathode)', () => {
+    for (const warp of [{ tiltDeg: 15, tiltAzimuthDeg: 120 }, { bowUm: -20 }]) {
+      const p = gen({ preset: 'fullcell', seed: 4, shape: [160, 64, 64], ...OFF, ...warp });
+      const [nz, ny, nx] = p.labels.shape;
+      const plane = ny * nx;
+      const last = p.labels.data.subarray((nz - 1) * plane);
+      let cathode = 0;
+      for (const l of last) if (l === 4) cathode++;
+      // the untilted composite's last slice holds ≈ 64 % CAM; a cut-short composite left < 10 % here
+      expect(cathode / plane, JSON.stringify(warp)).toBeGreaterThan(0.45);
+      // columns: nearly every column's last 8 slices hold some CAM (5.8 % miss the particles in the tilted one)
+      let bare = 0;
+      for (let c = 0; c < plane; c++) {
+        let any = false;
+        for (let k = nz - 8; k < nz && !any; k++) any = p.labels.data[k * plane + c] === 4;
+        if (!any) bare++;
+      }
+      expect(bare / plane, JSON.stringify(warp)).toBeLessThan(0.1);
+      expectFractionsMatch(p);
+    }
+  });
+
   it('labct: plunger, air and a circular field of view by default; foil thickness exact', () => {
     const p = gen({ preset: 'labct', seed: 4, shape: [160, 48, 48] });
     const t = p.truth;
