@@ -78,6 +78,21 @@ describe('main-thread passes on the workers', () => {
       }
       for (let k = 0; k < 4; k++) expect(split[k][z]).toBe(n[k] / plane);
     }
+    // two thresholds (three classes), three inside the grey range (all four classes met), and
+    // thresholds out of order (the nested tests' reading)
+    for (const [t, K] of [[[9000.5, 20000.25], 3], [[3000.5, 6000.25, 9000.5], 4], [[20000.25, 9000.5, 40000], 4]] as [number[], number][]) {
+      const two = await sliceFractions(new MemoryStore(grey, shape), t, K, (await pool));
+      const tf = t.map((v) => Math.fround(v));
+      for (const z of [0, 33, 71]) {
+        const n = [0, 0, 0, 0];
+        for (let i = z * plane; i < (z + 1) * plane; i++) {
+          const g = grey[i];
+          // the class as the nested tests give it: the last threshold met, tested from the top
+          n[g < tf[0] ? 0 : tf.length > 2 && g >= tf[2] ? 3 : g >= tf[1] ? 2 : 1]++;
+        }
+        for (let k = 0; k < K; k++) expect(two[k][z], `${t} class ${k} slice ${z}`).toBe(n[k] / plane);
+      }
+    }
   });
 
   it('detectStackAxis: column sums, scores and ratio equal the calling thread (rows split over the workers)', async () => {
