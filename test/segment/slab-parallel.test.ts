@@ -53,6 +53,19 @@ describe('runModuleTasks', () => {
     let wrong = 0;
     for (let i = 0; i < n; i++) if (mask[i] !== (grey[i] >= 300 && grey[i] < 700 ? 1 : 0)) wrong++;
     expect(wrong).toBe(0);
+    // the lowest and the highest class, two classes at once, float grey with NaN (class 0)
+    const fgrey = new Float32Array(new SharedArrayBuffer(4 * n));
+    for (let i = 0; i < n; i++) fgrey[i] = i % 97 === 0 ? NaN : ((i * 7919) % 1000) + 0.5;
+    const classOf = (v: number, ts: number[]) => (v >= ts[2] ? 3 : v >= ts[1] ? 2 : v >= ts[0] ? 1 : 0);
+    for (const cs of [[0], [3], [1, 3], [0, 2]])
+      for (const g of [grey, fgrey]) {
+        const ts = [250.5, 500, 750]; // greys equal to 500 and 750 (uint16): the ≥ at each threshold
+        const m2 = new Uint8Array(new SharedArrayBuffer(n));
+        await b.runModuleTasks!<number>(KERNELS_MODULE, 'classMaskRange', Array.from({ length: parts }, (_, k) => ({ grey: g, mask: m2, i0: (k * n) / parts, i1: ((k + 1) * n) / parts, ts, cs })));
+        let bad = 0;
+        for (let i = 0; i < n; i++) if (m2[i] !== (cs.includes(classOf(g[i], ts)) ? 1 : 0)) bad++;
+        expect(bad, `classes ${cs} ${g.constructor.name}`).toBe(0);
+      }
     // per-slab results in z order: Li candidates (label CAND = 5) counted per slab of a window
     const shape: [number, number, number] = [32, 8, 8];
     const labels = new Uint8Array(new SharedArrayBuffer(32 * 64));

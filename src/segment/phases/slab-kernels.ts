@@ -302,15 +302,20 @@ export function phaseSumsSlab(a: SlabArgs & { acc: Float64Array | null }): Float
 export function classMaskRange(a: { grey: GreyArray; mask: Uint8Array; i0: number; i1: number; ts: number[]; cs: number[] }): number {
   const { grey: g, mask: m, i0, i1, ts, cs } = a;
   const c = cs[0];
+  // comparisons turned into 0/1 without branches: interface grey is a coin toss for the branch
+  // predictor (NaN compares false: class 0, as the classifier has it)
   if (c === 0) {
     const hi = ts[0];
-    for (let i = i0; i < i1; i++) m[i] = g[i] >= hi ? 0 : 1;
+    for (let i = i0; i < i1; i++) m[i] = 1 - +(g[i] >= hi);
   } else if (c === ts.length) {
     const lo = ts[c - 1];
-    for (let i = i0; i < i1; i++) m[i] = g[i] >= lo ? 1 : 0;
+    for (let i = i0; i < i1; i++) m[i] = +(g[i] >= lo);
   } else {
     const lo = ts[c - 1], hi = ts[c];
-    for (let i = i0; i < i1; i++) m[i] = g[i] >= lo && !(g[i] >= hi) ? 1 : 0;
+    for (let i = i0; i < i1; i++) {
+      const v = g[i];
+      m[i] = +(v >= lo) & (1 - +(v >= hi));
+    }
   }
   if (cs.length === 1) return 0;
   // the class as `classifier` computes it (class-stats.ts)
