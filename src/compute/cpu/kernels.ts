@@ -74,6 +74,7 @@ export function histogramRange(input: GreyArray, i0: number, i1: number, spec: H
       four[b2 + lut[input[i + 2]]]++;
       four[b3 + lut[input[i + 3]]]++;
     }
+    for (; i < i1; i++) four[lut[input[i]]]++;
     for (let b = 0; b < spec.bins; b++) c32[b] = four[b] + four[b1 + b] + four[b2 + b] + four[b3 + b];
   } else {
     const { lo, width, bins } = spec;
