@@ -17,6 +17,10 @@
 import { createBackend } from '../src/compute/index.js';
 import type { Shape3 } from '../src/io/volume.js';
 import { segment } from '../src/segment/index.js';
+import { invertGrey } from '../src/segment/common.js';
+import { minMax } from '../src/segment/histogram.js';
+import { invertedReadingWorthTrying } from '../src/segment/run.js';
+import type { GreyArray } from '../src/compute/types.js';
 import type { LayoutName } from '../src/segment/types.js';
 import { generatePhantom, type PresetName, type SynthOptions } from '../src/synth/index.js';
 
@@ -79,13 +83,16 @@ try {
       console.log(`| ${c.name} | – | – | no such phantom: ${(e as Error).message} | skipped |`);
       continue;
     }
-    if (c.invert) invertGrey(p.scan.data);
-    // as `buried segment --li-contrast auto` (segment/run.ts): an inverted reading when the
-    // attenuation reading's QC is low for a reason other than two phases' grey separation
+    if (c.invert) {
+      const data = p.scan.data as GreyArray;
+      const { min, max } = minMax(data);
+      invertGrey(data, data, min, max);
+    }
+    // as `buried segment --li-contrast auto` (segment/run.ts): a second, inverted reading when the
+    // attenuation reading calls for it (each reading gets its own copy: segment may filter in place)
     const grey = c.invert ? p.scan.data.slice() : null;
     let res = await segment(grey ? { ...p.scan, data: grey.slice() } : p.scan, { backend, mode: 'phases', method: 'otsu' });
-    const failed = (res.report.qc?.checks ?? []).filter((k) => !k.ok && k.severity === 'error').map((k) => k.name);
-    if (grey && res.report.qc?.confidence === 'low' && failed.some((n) => !n.startsWith('separation_'))) {
+    if (grey && invertedReadingWorthTrying(res.report)) {
       const bright = await segment({ ...p.scan, data: grey }, { backend, mode: 'phases', method: 'otsu', liContrast: 'bright' });
       if (bright.report.qc?.confidence === 'high') res = bright;
     }
@@ -118,16 +125,5 @@ try {
 } finally {
   await backend.dispose();
 }
-/** Mirror the grey in its range, in place (NaN stays NaN). */
-function invertGrey(data: ArrayLike<number> & { [i: number]: number }): void {
-  let lo = Infinity, hi = -Infinity;
-  for (let i = 0; i < data.length; i++) {
-    const v = data[i];
-    if (v < lo) lo = v;
-    if (v > hi) hi = v;
-  }
-  for (let i = 0; i < data.length; i++) data[i] = lo + hi - data[i];
-}
-
 console.log(`${cases.length} cases, ${silent} silently wrong`);
 process.exitCode = silent ? 1 : 0;

@@ -149,6 +149,16 @@ async function segmentOnce(input: string, open: OpenOptions, o: SegmentScanOptio
 }
 
 /**
+ * Whether `--li-contrast auto` reads the scan again inverted after this attenuation-contrast
+ * reading: its QC verdict is low, by a failure an inverted grey scale causes — two phases that
+ * merely sit close in grey (a separation check) fail the same way either way up.
+ */
+export function invertedReadingWorthTrying(report: SegmentReport): boolean {
+  if (report.qc?.confidence !== 'low') return false;
+  return report.qc.checks.some((c) => !c.ok && c.severity === 'error' && !c.name.startsWith('separation_'));
+}
+
+/**
  * Segment the scan `input` into `out` (labels.tif, segment.json). Li contrast 'auto' (phase mode):
  * attenuation contrast (Li darker than the electrolyte) first; when its QC verdict is low the scan is
  * segmented again as an inverted rendering (Li brighter), which is kept only if its verdict is high.
@@ -162,15 +172,11 @@ export async function segmentScan(input: string, open: OpenOptions, out: string,
   if (auto) {
     const verdict = (a: Attempt) => ({ confidence: a.report.qc?.confidence ?? null, warnings: a.report.qc?.warnings ?? [] });
     const dark = verdict(chosen);
-    // only failures an inverted grey scale causes send it to the second reading: two phases that
-    // merely sit close in grey (a separation check) fail the same way either way up
-    const failed = (chosen.report.qc?.checks ?? []).filter((c) => !c.ok && c.severity === 'error').map((c) => c.name);
-    const contrastSuspect = failed.some((n) => !n.startsWith('separation_'));
     let decision = dark.confidence === 'low'
       ? 'Li darker than the electrolyte kept: only the grey separation of two phases failed, which an inverted reading does not change'
       : 'Li darker than the electrolyte (attenuation contrast): the QC verdict is high';
     let bright: ReturnType<typeof verdict> | null = null;
-    if (dark.confidence === 'low' && contrastSuspect) {
+    if (invertedReadingWorthTrying(chosen.report)) {
       o.onNote?.('the segmentation as attenuation contrast (Li darker than the electrolyte) has low confidence: trying an inverted rendering (Li brighter)');
       const second = await segmentOnce(input, open, o, 'bright', false);
       bright = verdict(second);

@@ -3,6 +3,13 @@
  * ball rasterisation. Pure functions over typed arrays so they run in this thread or in workers.
  */
 
+/**
+ * The digital ball of a voxel at distance d holds the offsets o with |o|² < ballD(d): the squared
+ * distance shrunk a hair, so that voxels at exactly the distance (outside the phase) stay out
+ * despite float32 rounding. The ridge test and the painting use this one definition.
+ */
+const ballD = (d: number): number => d * d * (1 - 1e-6);
+
 /** Neighbour offset classes up to reflection: components in {0, 1}, [dz, dy, dx]. */
 const CLASSES: Array<[number, number, number]> = [
   [1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 1, 0], [1, 0, 1], [0, 1, 1], [1, 1, 1],
@@ -87,7 +94,7 @@ export function distanceRidge(
         if (interiorKJ && i > 0 && i < nx - 1) {
           for (let t = 0; t < nn; t++) {
             const dn = dist[idx + offs[t]];
-            if (dn > r && dn * dn * (1 - 1e-6) > M[at + cls[t]]) {
+            if (dn > r && ballD(dn) > M[at + cls[t]]) {
               ridge = false;
               break;
             }
@@ -99,7 +106,7 @@ export function distanceRidge(
             const ii = i + dxs[t];
             if (kk < 0 || kk >= nz || jj < 0 || jj >= ny || ii < 0 || ii >= nx) continue;
             const dn = dist[idx + offs[t]];
-            if (dn > r && dn * dn * (1 - 1e-6) > M[at + cls[t]]) {
+            if (dn > r && ballD(dn) > M[at + cls[t]]) {
               ridge = false;
               break;
             }
@@ -161,9 +168,7 @@ class ShiftedMaxMemo {
     }
     this.keys[h] = key;
     this.size++;
-    // D of a voxel: squared distance, shrunk a hair so that voxels at exactly the distance
-    // (outside the phase) are excluded despite float32 rounding.
-    this.values.set(shiftedMax(this.float[0] * this.float[0] * (1 - 1e-6), this.spacing), 7 * h);
+    this.values.set(shiftedMax(ballD(this.float[0]), this.spacing), 7 * h);
     return 7 * h;
   }
 
@@ -326,7 +331,7 @@ function paintChunk(
       W = 2 * RY + 1;
       if (table.length < (2 * RZ + 1) * W) table = new Int32Array((2 * RZ + 1) * W);
       if (rowsOf.length < 2 * RZ + 1) rowsOf = new Int32Array(2 * RZ + 1);
-      const r2 = r * r * (1 - 1e-6); // same digital ball as distanceRidge (see Dof there)
+      const r2 = ballD(r);
       for (let dk = -RZ; dk <= RZ; dk++) {
         const ez = dk * dz;
         const remZ = r2 - ez * ez;

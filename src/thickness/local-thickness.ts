@@ -91,7 +91,7 @@ export async function localThickness(
             .run({
               op: 'balls',
               out: out.buffer as SharedArrayBuffer,
-              labels: (labels.buffer instanceof SharedArrayBuffer ? labels : sharedBytes(labels)).buffer as SharedArrayBuffer,
+              labels: sharedBytes(labels).buffer as SharedArrayBuffer,
               label,
               shape: [...shape],
               spacing: [...spacing],
