@@ -1,6 +1,6 @@
 /**
  * Byte-identity of the default phase segmentation across builds: segments a set of phantoms (every
- * preset, stacks along x and y, a field of view, plungers, a die wall) in memory and out of core,
+ * preset, stacks along x and y, a field of view, plungers, a die wall, a full cell's Al foil) in memory and out of core,
  * and prints the sha256 of each label volume and of the report's numbers (timings and the backend
  * text aside). A speed-up that must not change any label is checked against a build without it:
  *
@@ -40,6 +40,8 @@ const CASES: Record<string, Case> = {
   'foil-gmm': { preset: 'foil', shape: [96, 112, 112], options: { method: 'gmm' }, slab: 8 },
   fullcell: { preset: 'fullcell', shape: [160, 112, 112], slab: 18 },
   'fullcell-plunger': { preset: 'fullcell', shape: [160, 96, 96], synth: { surroundings: 'plunger' }, slab: 20 },
+  'fullcell-foil': { preset: 'fullcell', shape: [160, 96, 96], synth: { cathodeFoilUm: 15, tiltDeg: 10, tiltAzimuthDeg: 60 }, slab: 13 },
+  'fullcell-foil-plunger': { preset: 'fullcell', shape: [160, 96, 96], synth: { cathodeFoilUm: 12, surroundings: 'plunger' }, slab: 11 },
 };
 
 const sha = (b: Uint8Array | string) => createHash('sha256').update(b).digest('hex').slice(0, 24);

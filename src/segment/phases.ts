@@ -53,6 +53,7 @@
  *   void-li.ts          step 6a: void | Li threshold
  *   electrode-voxels.ts step 6b: Li or void per electrode voxel, final codes
  *   air.ts              step 6c: air at ends with no collector
+ *   cathode-foil.ts     steps 1c′, 10: a current collector foil beyond a composite cathode
  *   undecided.ts        step 7: undecided voxels by the nearest mean
  *   pores.ts            steps 7b, 9: sub-resolution pores and pore dips
  *   refine.ts           step 8: boundary refinement
@@ -64,6 +65,7 @@ import { mainComponents } from './phases/components.js';
 import { electrodeVoxels } from './phases/electrode-voxels.js';
 import { fringeCorrection } from './phases/fringe.js';
 import { airAtOpenEnds } from './phases/air.js';
+import { cathodeFoilVoxels } from './phases/cathode-foil.js';
 import { lowDensityRoles } from './phases/low-components.js';
 import { phaseLevels } from './phases/neighbours.js';
 import { poreDips, subResolutionPores } from './phases/pores.js';
@@ -116,6 +118,9 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
   const mu8 = await phaseLevels(store, plan.collectorMaterialLevels, vl.muVoid, vl.muLi, ctx.backend);
   const changedPerPass = await refineBoundaries(step, mu8);
   await poreDips(step, columns, pores.tPore, pores.sample);
+  // 10. A current collector foil beyond a composite cathode: decided as electrolyte until here (its
+  // grey is the electrolyte's class), so the collector's level stays the plunger's.
+  const foil = await cathodeFoilVoxels(step, plan);
 
-  return phaseResult(step, plan, hist, columns, vl, ev, changedPerPass, undecided.nUndecided - undecided.firstPass);
+  return phaseResult(step, plan, hist, columns, vl, ev, changedPerPass, undecided.nUndecided - undecided.firstPass, foil);
 }

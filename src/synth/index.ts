@@ -60,6 +60,8 @@ export interface SynthOptions {
   surroundings?: Surroundings;
   /** Output scan type (default uint16; uint8 = round(v·255/65535); float32 = the uint16 numbers). */
   dtype?: ScanDtype;
+  /** Full cell: an Al current collector foil this thick (µm) beyond the composite cathode (label 3; default 0, none). */
+  cathodeFoilUm?: number;
   onProgress?: (done: number, total: number) => void;
   /** Seed of the acquisition (drift along z and noise; default `seed`): a scan series renews it per scan. */
   scanSeed?: number;
@@ -325,6 +327,9 @@ export function generatePhantom(options: SynthOptions): Phantom {
   const layout = layoutOf(preset, p);
   const twoEnded = layout === 'symmetric' || layout === 'full-cell';
   const grey = fullGrey(p.grey);
+  const foilUm = options.cathodeFoilUm ?? 0;
+  if (!(Number.isFinite(foilUm) && foilUm >= 0)) throw new InputError(`cathode foil must be a thickness ≥ 0 µm (got ${foilUm})`);
+  if (foilUm > 0 && layout !== 'full-cell') throw new InputError(`a cathode foil needs a full cell (preset fullcell), not the ${preset} preset`);
 
   const total = 9;
   let done = 0;
@@ -345,7 +350,7 @@ export function generatePhantom(options: SynthOptions): Phantom {
   const buildShape: Shape3 = [plan.nzBuild, ny, nx];
   let lg: LayoutGeometry;
   if (twoEnded) {
-    lg = buildTwoEnded(preset, p, layout, buildShape, v, seed);
+    lg = buildTwoEnded(preset, p, layout, buildShape, v, seed, foilUm);
   } else {
     const g = buildLayers(preset, p, buildShape, v, seed);
     lg = { layout, geom: g, electrodes: [{ name: 'anode', surface: g.surface, liThickness: g.liThickness, mirror: false }] };

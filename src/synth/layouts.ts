@@ -11,7 +11,7 @@ import type { Shape3 } from '../io/volume.js';
 import { InputError } from '../io/errors.js';
 import { gaussianField2D, normalQuantile, rankMap } from './fields.js';
 import { LABEL, maxOf, meanOf, minOf, standardise, type Geometry } from './geometry.js';
-import type { Layout, PresetDefaults, PresetName } from './presets.js';
+import { fullGrey, type Layout, type PresetDefaults, type PresetName } from './presets.js';
 import { Rng } from './rng.js';
 
 export type ElectrodeName = 'near' | 'far' | 'anode';
@@ -37,6 +37,8 @@ export interface LayoutGeometry {
   bottom?: Float64Array;
   /** full-cell: separator | composite interface and the composite's far end. */
   composite?: { start: Float64Array; end: Float64Array };
+  /** full-cell: an Al current collector foil this thick (µm) beyond the composite (label 3). */
+  foilUm?: number;
 }
 
 /** One Li electrode: smooth thickness field (own stream) plus the pellet roughness on its face. */
@@ -63,7 +65,8 @@ function filled(n: number, value: number): Float64Array {
   return new Float64Array(n).fill(value);
 }
 
-export function buildTwoEnded(preset: PresetName, p: PresetDefaults, layout: Layout, shape: Shape3, v: number, seed: number): LayoutGeometry {
+/** `foilUm` (full cell): an Al current collector foil beyond the composite, its outer face at the stack's far end. */
+export function buildTwoEnded(preset: PresetName, p: PresetDefaults, layout: Layout, shape: Shape3, v: number, seed: number, foilUm = 0): LayoutGeometry {
   const [nz, ny, nx] = shape;
   const n = ny * nx;
   const depth = nz * v;
@@ -118,7 +121,8 @@ export function buildTwoEnded(preset: PresetName, p: PresetDefaults, layout: Lay
   const tA = electrodeThickness(p, ny, nx, v, seed, 'anode', means.uniform(e.meanUm[0], e.meanUm[1]));
   const tC = standardise(gaussianField2D(ny, nx, v, v, c.corrUm, new Rng(seed, 'composite'), 256), c.rqUm);
   for (let i = 0; i < n; i++) tC[i] += c.thicknessUm;
-  const zScale = fit(preset, shape, v, maxOf(tA) + maxOf(tC));
+  const zScale = fit(preset, shape, v, maxOf(tA) + maxOf(tC) + foilUm);
+  const foil = foilUm * zScale;
   const surfA = new Float64Array(n);
   const start = new Float64Array(n);
   const room = new Float64Array(n);
@@ -126,19 +130,22 @@ export function buildTwoEnded(preset: PresetName, p: PresetDefaults, layout: Lay
     tA[i] *= zScale;
     tC[i] *= zScale;
     surfA[i] = tA[i];
-    start[i] = depth - tC[i];
+    start[i] = depth - foil - tC[i];
     room[i] = start[i] - surfA[i];
   }
-  const end = filled(n, depth);
+  const end = filled(n, depth - foil);
   info.li_anode_mean_um = meanOf(tA);
   info.separator_in_view_mean_um = meanOf(room);
   info.composite_mean_um = meanOf(tC);
   info.surface_rq_um = p.surface.rqUm;
+  if (foil > 0) info.cathode_foil_um = foil;
   // The composite matrix is electrolyte (label 2): one segment from the anode surface on; the CAM
-  // particles (cathode.ts) are carved into [start, end).
+  // particles (cathode.ts) are carved into [start, end). A foil is the last segment, at its own grey.
+  const grey = fullGrey(p.grey);
   const geom: Geometry = {
-    phases: [LABEL.li, LABEL.electrolyte],
-    bounds: [surfA],
+    phases: foil > 0 ? [LABEL.li, LABEL.electrolyte, LABEL.collector] : [LABEL.li, LABEL.electrolyte],
+    bounds: foil > 0 ? [surfA, end] : [surfA],
+    segGrey: foil > 0 ? [grey.li, grey.electrolyte, grey.foil] : undefined,
     surface: surfA,
     liThickness: tA,
     voidThickness: new Float64Array(n),
@@ -151,7 +158,8 @@ export function buildTwoEnded(preset: PresetName, p: PresetDefaults, layout: Lay
     geom,
     electrodes: [{ name: 'anode', surface: surfA, liThickness: tA, mirror: false, room }],
     top: filled(n, 0),
-    bottom: end,
+    bottom: foil > 0 ? filled(n, depth) : end,
     composite: { start, end },
+    foilUm: foil > 0 ? foil : undefined,
   };
 }

@@ -179,7 +179,8 @@ export function place(lg: LayoutGeometry, off: Float64Array, plan: Placement, su
     // does; a full cell's composite was built to end at the build frame's depth, which a tilt or
     // bow shifts short of the volume end in some columns, leaving particle-free electrolyte beyond
     // the cathode — no cell has that — so its end (also the pores' end) moves to the volume end.
-    if (lg.composite) lg.composite.end.fill(depthUm);
+    // With a current collector foil beyond it, the foil (the last segment) runs to the volume end.
+    if (lg.composite && !lg.foilUm) lg.composite.end.fill(depthUm);
     // The outer Li runs to the volume ends, so the Li in view is the truth.
     for (const e of lg.electrodes) {
       for (let i = 0; i < e.surface.length; i++) e.liThickness[i] = e.mirror ? depthUm - e.surface[i] : e.surface[i];

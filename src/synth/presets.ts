@@ -23,6 +23,8 @@ export interface GreyLevels {
   plunger?: number;
   /** PEEK die wall (label 5) added by the 'die' surroundings. */
   die?: number;
+  /** Al current collector foil on a full cell's cathode (label 3, `cathodeFoilUm`). */
+  foil?: number;
 }
 
 /** Two Li electrodes (symmetric) or one Li anode (full cell), each with its own random fields. */
@@ -110,8 +112,10 @@ const LAB_GREY: GreyLevels = { void: 400, li: 2200, electrolyte: 9000, collector
 // far more than Li6PS5Cl (1.86 g/cm³, S/P/Cl): cathode ≈ 2.4× the electrolyte, below steel. PEEK
 // (C/H/O polymer, 1.3 g/cm³) reads a little above air. Steel at 25 keV is nearly opaque: saturated
 // high in a synchrotron reconstruction.
-const LAB_GREY_FULL: GreyLevels = { ...LAB_GREY, cathode: 22000, air: 400, plunger: 30000, die: 1600 };
-const SYNCHROTRON_GREY_FULL: GreyLevels = { ...SYNCHROTRON_GREY, cathode: 21000, air: 1200, plunger: 40000, die: 2400 };
+// Al (2.7 g/cm³, Z = 13) absorbs ≈ 1.2× Li6PS5Cl at 80 kV (μ ≈ 1.5 vs 1.25 cm⁻¹ at 40 keV) and
+// about as much at 25 keV: an Al current collector reads just above the electrolyte.
+const LAB_GREY_FULL: GreyLevels = { ...LAB_GREY, cathode: 22000, air: 400, plunger: 30000, die: 1600, foil: 10800 };
+const SYNCHROTRON_GREY_FULL: GreyLevels = { ...SYNCHROTRON_GREY, cathode: 21000, air: 1200, plunger: 40000, die: 2400, foil: 10800 };
 
 /** Grey of air / plunger / die / cathode for any preset (the original presets leave them implicit). */
 export function fullGrey(g: GreyLevels): Required<GreyLevels> {
@@ -123,6 +127,7 @@ export function fullGrey(g: GreyLevels): Required<GreyLevels> {
     air: g.air ?? g.void,
     plunger: g.plunger ?? (ref.plunger as number),
     die: g.die ?? (ref.die as number),
+    foil: g.foil ?? (ref.foil as number),
   };
 }
 

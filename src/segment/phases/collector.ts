@@ -186,7 +186,7 @@ export function settleClasses(ctx: StepContext, plan: ClassPlan, bright: BrightL
   if (cathodeClass >= 0) {
     decisions.push({
       step: 'cathode',
-      decision: `composite cathode at the ${cathodeEnd} of z: the brightest class (mean ${th3.classes_stats[2].mean.toFixed(0)}) fills ${(100 * endFraction(f3, 2, cathodeEnd!)).toFixed(0)} % of the end slices mixed with electrolyte (class 1, mean ${th3.classes_stats[1].mean.toFixed(0)}) and is absent at the other end → cathode active material (code ${CATHODE}); no collector in view`,
+      decision: `composite cathode at the ${cathodeEnd} of z: the brightest class (mean ${th3.classes_stats[2].mean.toFixed(0)}) fills ${(100 * endFraction(f3, 2, cathodeEnd!)).toFixed(0)} % of the end slices mixed with electrolyte (class 1, mean ${th3.classes_stats[1].mean.toFixed(0)}) and is absent at the other end → cathode active material (code ${CATHODE}); ${plan.cathodeFoil ? `a current collector foil beyond it (step 'cathode foil'), no other collector` : 'no collector in view'}`,
       evidence,
     });
     return { ...plan, electrolyteClass: 1 };

@@ -5,6 +5,7 @@
  */
 import type { Histogram } from '../histogram.js';
 import { cathodeInMetal, cathodeWanted, cathodeWithoutCollector } from './cathode.js';
+import { cathodeBehindFoil } from './cathode-foil.js';
 import { collectorBehindPlunger, findCollector, settleClasses, splitBelowMetal, type BrightLayout } from './collector.js';
 import { intensityClasses, type Thresholds } from './thresholds.js';
 import type { ClassPlan, GmmInfo, StepContext } from './types.js';
@@ -25,6 +26,7 @@ export async function classPlan(step: StepContext): Promise<PlanResult> {
   if (split4) plan = await collectorBehindPlunger(step, plan, split4, th3);
   if (split4 && plan.collectorKind === 'metal' && cathodeWanted(step)) plan = await cathodeInMetal(step, plan, split4, hist, th3);
   plan = cathodeWithoutCollector(step, plan, bright, th3);
+  plan = await cathodeBehindFoil(step, plan, bright, th3, cathodeWanted(step));
   plan = settleClasses(step, plan, bright, hist, th3);
   return { plan, hist, th3, gmmInfo, bright };
 }

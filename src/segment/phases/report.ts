@@ -35,10 +35,10 @@ export function lowDensityDecision(ctx: StepContext, roles: LowRoles, fringe: Fr
   });
 }
 
-/** The result of the phase steps (the labels stay in the store). An electrode: Li in its layer at least half a voxel thick on average. */
+/** The result of the phase steps (the labels stay in the store). An electrode: Li in its layer at least half a voxel thick on average. `cathodeFoilVoxels`: the median foil thickness (step 10), 0 none. */
 export function phaseResult(
   ctx: StepContext, plan: ClassPlan, hist: Histogram, columns: Columns, vl: VoidLiThreshold, ev: ElectrodeVoxels,
-  changedPerPass: number[], fallbackVoxels: number,
+  changedPerPass: number[], fallbackVoxels: number, cathodeFoilVoxels = 0,
 ): PhaseResult {
   const { plane } = ctx;
   const { collectorKind, collectorMaterialLevels, endSlabs, slab, cathodeClass, cathodeInData } = plan;
@@ -54,7 +54,7 @@ export function phaseResult(
     refinement: { passes: changedPerPass.length, changed_per_pass: changedPerPass },
     layout: {
       collector: collectorKind, electrodes: (liNear >= 0.5 * plane ? 1 : 0) + (liFar >= 0.5 * plane ? 1 : 0), li_column_coverage: covered / plane,
-      collector_at: endSlabs.length === 2 ? 'both' : slab ? slab.end : null, collector_materials: collectorMaterialLevels.length === 2 ? 2 : collectorKind === 'none' ? 0 : 1, cathode: cathodeClass >= 0, li_voxels_near: liNear, li_voxels_far: liFar, far_layer: columns.farLayer, far_layer_in_data: columns.farLayerInData, cathode_in_data: cathodeInData,
+      collector_at: endSlabs.length === 2 ? 'both' : slab ? slab.end : null, collector_materials: (collectorMaterialLevels.length === 2 ? 2 : collectorKind === 'none' ? 0 : 1) + (cathodeFoilVoxels > 0 ? 1 : 0), cathode: cathodeClass >= 0, cathode_foil: cathodeFoilVoxels, li_voxels_near: liNear, li_voxels_far: liFar, far_layer: columns.farLayer, far_layer_in_data: columns.farLayerInData, cathode_in_data: cathodeInData,
     },
     fallbackVoxels,
   };

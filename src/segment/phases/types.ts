@@ -12,6 +12,7 @@ import type { PhaseStore } from '../store.js';
 import type { PhaseDecision, SegmentOptions } from '../types.js';
 import type { ClassOf } from './class-stats.js';
 import type { Slab } from './end-layers.js';
+import type { FoilEvidence } from './cathode-foil.js';
 
 export interface PhaseContext {
   /** Grey levels (denoised, possibly inverted) and the label volume: in memory or on disk. */
@@ -49,6 +50,8 @@ export interface PhaseResult {
     collector_materials: number;
     /** A composite cathode was found (its active material labelled 4). */
     cathode: boolean;
+    /** A current collector foil beyond the composite cathode (labelled 3): its median thickness in voxels, 0 none. */
+    cathode_foil: number;
   };
   /** Voxels decided by fallback rules: undecided after the layout steps (nearest mean among neighbours, or class alone). */
   fallbackVoxels: number;
@@ -101,4 +104,6 @@ export interface ClassPlan {
   cathodeEnd: 'start' | 'end' | null;
   /** A composite cathode in the data whatever the requested layout. */
   cathodeInData: boolean;
+  /** A current collector foil beyond the composite (cathode-foil.ts), labelled collector in step 10. */
+  cathodeFoil?: FoilEvidence;
 }
