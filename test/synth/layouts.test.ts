@@ -127,6 +127,45 @@ describe('synth: new presets', () => {
     }
   });
 
+  it('fullcell --cathode-foil: an Al collector (3) of the foil thickness beyond the composite, at the Al grey, no pores in it; the composite ends at the foil', () => {
+    const v = 1.5;
+    for (const surroundings of ['none', 'air'] as const) {
+      const p = gen({ preset: 'fullcell', seed: 4, shape: [160, 48, 48], ...OFF, cathodeFoilUm: 15, surroundings });
+      const [nz, ny, nx] = p.labels.shape;
+      const plane = ny * nx;
+      const L = p.labels.data, S = p.scan.data as Uint16Array;
+      for (let c = 0; c < plane; c++) {
+        // the column from the far end: air (none when cropped), then the foil, then the composite
+        let k = nz - 1;
+        while (k >= 0 && L[k * plane + c] === 5) k--;
+        let foil = 0;
+        while (k >= 0 && L[k * plane + c] === 3) { foil++; k--; }
+        // 15 µm = 10 voxels (a boundary voxel goes to the label at its centre); no collector anywhere else
+        expect(Math.abs(foil - 15 / v), `column ${c} (${surroundings})`).toBeLessThanOrEqual(1);
+        for (; k >= 0; k--) expect(L[k * plane + c]).not.toBe(3);
+      }
+      let cam = 0, sum = 0, n = 0;
+      const kIn = surroundings === 'none' ? nz - 5 : -1;
+      for (let c = 0; c < plane; c++) {
+        // the slice just inside the foil holds CAM; the foil's middle reads the Al grey (no noise, no blur)
+        let k = nz - 1;
+        while (L[k * plane + c] !== 3) k--;
+        const mid = surroundings === 'none' ? kIn : k - 4;
+        if (L[mid * plane + c] === 3) { sum += S[mid * plane + c]; n++; }
+        let e = k;
+        while (e >= 0 && L[e * plane + c] === 3) e--;
+        if (L[e * plane + c] === 4) cam++;
+      }
+      expect(n).toBeGreaterThan(0.9 * plane);
+      expect(sum / n).toBeCloseTo(10800, -2);
+      expect(cam / plane).toBeGreaterThan(0.4);
+      expect(p.truth.geometry.cathode_foil_um).toBeCloseTo(15, 6);
+      expectFractionsMatch(p);
+    }
+    expect(() => gen({ preset: 'symmetric', shape: [64, 16, 16], cathodeFoilUm: 10 })).toThrow(InputError);
+    expect(() => gen({ preset: 'fullcell', shape: [160, 16, 16], cathodeFoilUm: -1 })).toThrow(InputError);
+  });
+
   it('labct: plunger, air and a circular field of view by default; foil thickness exact', () => {
     const p = gen({ preset: 'labct', seed: 4, shape: [160, 48, 48] });
     const t = p.truth;

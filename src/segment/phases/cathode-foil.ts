@@ -87,12 +87,13 @@ export function faceRuns(seq: Uint8Array, columns: number, depth: number, metal:
   for (let j = 0; j < columns; j++) {
     const c = seq.subarray(j * depth, (j + 1) * depth);
     let i = 0, outer = 0, gap = 0, metalSeen = false;
-    for (; i < depth && i <= maxSkip; i++) {
+    for (; i < depth; i++) {
       const v = c[i];
       if (v === 0 || v === metal) { outer = i + 1; gap = 0; if (v === metal) metalSeen = true; continue; }
       if (++gap > TRANSITION) break;
     }
-    if (i > maxSkip || i >= depth) continue;
+    // the face past the first maxSkip voxels, or no layer behind it in the walked depth
+    if (outer > maxSkip || i >= depth) continue;
     let k = outer;
     if (metalSeen) for (let t = 0; t < TRANSITION && k < depth && c[k] !== 1; t++) k++;
     from[j] = k;
