@@ -8,7 +8,7 @@
  * Complexity: DMAX + 2 passes over the rows holding low-density voxels; ≤ ~200k samples per bin.
  */
 import { Sampler } from './class-stats.js';
-import { COLLECTOR, DMAX, ELECTRODE, ELECTROLYTE } from './codes.js';
+import { AIR, COLLECTOR, DMAX, ELECTRODE, ELECTROLYTE, VOID } from './codes.js';
 import type { Columns } from './columns.js';
 import { FRINGE_BINS } from './layer-kernels.js';
 import { runSlabKernel } from './slab-parallel.js';
@@ -25,6 +25,8 @@ export interface Fringe {
   totalLayer: number;
   /** The Li level: median of the far field, else of voxels ≥ 3 steps from bright phases, else of all layer voxels. */
   reference: number;
+  /** Robust σ of the Li level when it was taken from the brighter of two far-field populations (liLevelUnderAir), else undefined. */
+  referenceSpread?: number;
   /** Every ⌈totalLayer / 200 000⌉-th layer voxel in raster order: grey and label byte (step 6: the Li level's spread). */
   layerSample: { grey: Float64Array; labels: Uint8Array };
 }
@@ -107,10 +109,81 @@ async function fringeProfile(ctx: StepContext, columns: Columns, lowRows: Uint8A
     }
   });
   const med = binSamplers.map((s) => (s ? s.median() : NaN));
-  const reference = refKind === 'far' ? med[0] : refSampler ? refSampler.median() : NaN;
+  const farSample = binSamplers[0];
+  const openFace = refKind === 'far' && farSample ? await lowDensityFace(ctx, columns) : null;
+  const upper = openFace ? liLevelUnderAir(farSample!.buf.subarray(0, farSample!.m)) : null;
+  if (upper) ctx.decisions.push({ step: 'li level', decision: `low density at the ${openFace} face with no collector in view, and the layer's far field holds two grey populations, the darker the larger (${(100 * upper.lowerWeight).toFixed(0)} %, ${upper.separation.toFixed(1)} σ apart): air beyond the Li face (a tilted face leaves a wedge of it); the Li level is the brighter population's median (${upper.level.toFixed(1)}), not the far field's (${med[0].toFixed(1)})`, evidence: { ...upper, far_field_median: med[0], face: openFace } });
+  const reference = upper ? upper.level : refKind === 'far' ? med[0] : refSampler ? refSampler.median() : NaN;
   const shift = new Float64Array(NB);
   for (let b = 1; b < NB; b++) shift[b] = Number.isFinite(med[b]) && Number.isFinite(reference) ? med[b] - reference : 0;
-  return { shift, binCounts, totalLayer, reference, layerSample: { grey: concat(allGrey, Float64Array), labels: concat(allLabel, Uint8Array) } };
+  return { shift, binCounts, totalLayer, reference, referenceSpread: upper?.spread, layerSample: { grey: concat(allGrey, Float64Array), labels: concat(allLabel, Uint8Array) } };
+}
+
+/**
+ * An end whose face slice is low density (void or electrode states) in at least half of the columns
+ * with no collector at that end: where air may lie beyond a Li face ('start' / 'end' of z), else null.
+ */
+async function lowDensityFace(ctx: StepContext, columns: Columns): Promise<'start' | 'end' | null> {
+  const { store, nz, plane } = ctx;
+  const { collectorAtStart, collOuter, farOuter } = columns;
+  for (const end of ['start', 'end'] as const) {
+    const fromCollectorSide = (end === 'start') === collectorAtStart;
+    const zEdge = end === 'start' ? 0 : nz - 1;
+    let open = 0, low = 0;
+    await store.sweep({ labels: 'read', needed: (z0, z1) => zEdge >= z0 && zEdge < z1 }, (w) => {
+      const base = (zEdge - w.lo) * plane;
+      for (let p = 0; p < plane; p++) {
+        if (fromCollectorSide ? collOuter[p] >= 0 : farOuter[p] < nz) continue;
+        open++;
+        const s = w.labels[base + p] & 15;
+        if (s === VOID || s === ELECTRODE || s === AIR) low++;
+      }
+    });
+    if (open && low >= 0.5 * plane) return end;
+  }
+  return null;
+}
+
+/**
+ * Two populations this many pooled within-class σ apart (after the split, which trims each one's
+ * tails: one Gaussian split at its mean reads 2.7, two 2.7 σ apart 3.2) count as two. Air | Li
+ * beyond a tilted face on the lab phantoms after the 3³ median: 7.1–7.6.
+ */
+export const LI_LEVEL_SEPARATION = 4;
+
+/**
+ * The Li level when the layer's far field is mostly something darker: an Otsu split of the sample
+ * into two populations ≥ LI_LEVEL_SEPARATION pooled σ apart with the darker ≥ half of it (its median
+ * then lies in the darker one) → the brighter population's median; else null (the far-field median
+ * stands: Li is the majority). Complexity: O(n log n) for the sort.
+ */
+export function liLevelUnderAir(sample: Float32Array | Float64Array): { level: number; spread: number; lowerWeight: number; separation: number; split: number } | null {
+  const n = sample.length;
+  if (n < 1000) return null;
+  const v = Float64Array.from(sample).sort();
+  const pre = new Float64Array(n + 1), pre2 = new Float64Array(n + 1);
+  for (let i = 0; i < n; i++) { pre[i + 1] = pre[i] + v[i]; pre2[i + 1] = pre2[i] + v[i] * v[i]; }
+  // Otsu over split positions i (lower = v[0..i)) at value changes
+  let best = -1, bestI = 0;
+  for (let i = 1; i < n; i++) {
+    if (v[i] === v[i - 1]) continue;
+    const w0 = i / n, m0 = pre[i] / i, m1 = (pre[n] - pre[i]) / (n - i);
+    const b = w0 * (1 - w0) * (m1 - m0) * (m1 - m0);
+    if (b > best) { best = b; bestI = i; }
+  }
+  if (best <= 0) return null;
+  const i = bestI;
+  const m0 = pre[i] / i, m1 = (pre[n] - pre[i]) / (n - i);
+  const within = (pre2[n] - i * m0 * m0 - (n - i) * m1 * m1) / n;
+  const separation = (m1 - m0) / Math.sqrt(Math.max(within, 1e-12));
+  const lowerWeight = i / n;
+  if (!(lowerWeight >= 0.5 && separation >= LI_LEVEL_SEPARATION)) return null;
+  const k = i + ((n - i) >> 1);
+  const level = (n - i) % 2 ? v[k] : 0.5 * (v[k - 1] + v[k]);
+  // robust spread of the brighter population (MAD), not of the mixture
+  const dev = Float64Array.from(v.subarray(i), (x) => Math.abs(x - level)).sort();
+  const spread = 1.4826 * dev[dev.length >> 1];
+  return { level, spread, lowerWeight, separation, split: v[i] };
 }
 
 function concat<T extends Float64Array | Uint8Array>(parts: T[], Ctor: new (n: number) => T): T {

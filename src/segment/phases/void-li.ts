@@ -35,8 +35,9 @@ export async function voidLiThreshold(ctx: StepContext, fringe: Fringe, lowRows:
   const { store, ny, nx, plane } = ctx;
   const corrected = correctedGrey(fringe.shift);
   const muLi = fringe.reference;
-  let liSpread = NaN;
-  {
+  let liSpread = fringe.referenceSpread ?? NaN;
+  // (air beyond a tilted Li face: the spread of the Li population itself, the layer's mixture with the air would put the first guess below every voxel)
+  if (fringe.referenceSpread === undefined) {
     // robust spread of the Li level (MAD of the layer voxels fringe.ts sampled, every stride-th in raster order)
     const { grey, labels } = fringe.layerSample;
     const dev: number[] = [];
