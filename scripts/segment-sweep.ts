@@ -4,7 +4,7 @@
  * (test/segment/layout-matrix.test.ts, 96 × 96 columns at the presets' depth, seed 3) does not hold.
  * A phantom we wrote tests what we thought of; this one tests what we did not.
  *
- *   npm run build && node dist/scripts/segment-sweep.js [--presets plated,foil,...] [--set shapes|variants|contrast|all] [--workers 2]
+ *   npm run build && node dist/scripts/segment-sweep.js [--presets plated,foil,...] [--set shapes|variants|contrast|faces|all] [--workers 2]
  *
  * Per case one line: layout and stack normal found, QC verdict, Dice per phase against the truth.
  * A case is SILENT when the QC says high and a phase with ≥ 1 % of the truth voxels (Li: ≥ 0.1 %) has Dice < 0.8
@@ -12,7 +12,7 @@
  * the README's Gaps), or the layout is not the preset's: the one failure a user cannot see. Exit 1 when any case is
  * silent, so the sweep can gate a change. Each found failure that was fixed became a matrix row.
  * Cost: the `shapes` set ≈ 48 cases of 1–8 M voxels (≈ 6 min on 2 cores), `variants` 30 cases,
- * `contrast` 48 cases (≈ 5 min).
+ * `contrast` 48 cases (≈ 5 min), `faces` 10 cases (symmetric and full cells: air beyond tilted faces, Al foils).
  */
 import { createBackend } from '../src/compute/index.js';
 import type { Shape3 } from '../src/io/volume.js';
@@ -67,6 +67,23 @@ for (const preset of presets) {
       { name: `${preset} small FOV disc (0.35), wavy 5 µm / 60 µm`, synth: { preset, fov: 'circle', fovRadiusFraction: 0.35, wave: { amplitudeUm: 5, periodUm: 60 }, shape: [200, 160, 160], seed: 4 } },
       { name: `${preset} small crop 48×96×96`, synth: { preset, shape: [48, 96, 96], seed: 4 } },
     );
+  }
+  if ((set === 'faces' || set === 'all') && (preset === 'symmetric' || preset === 'fullcell')) {
+    // what lies beyond a two-ended stack's faces: air beyond a tilted Li face, a full cell's Al collector foil
+    cases.push(
+      { name: `${preset} air beyond, tilt 15°`, synth: { preset, surroundings: 'air', tiltDeg: 15, tiltAzimuthDeg: 250, shape: [200, 128, 128], seed: 5 } },
+      { name: `${preset} air beyond, tilt 12°, along x`, synth: { preset, surroundings: 'air', tiltDeg: 12, tiltAzimuthDeg: 10, axis: 'x', shape: [128, 128, 200], seed: 5 } },
+    );
+    if (preset === 'fullcell') {
+      cases.push(
+        { name: 'fullcell Al foil 10 µm, air, tilt 8°', synth: { preset, cathodeFoilUm: 10, surroundings: 'air', tiltDeg: 8, tiltAzimuthDeg: 70, shape: [200, 128, 128], seed: 5 } },
+        { name: 'fullcell Al foil 20 µm, plungers, FOV', synth: { preset, cathodeFoilUm: 20, surroundings: 'plunger', fov: 'circle', shape: [200, 128, 128], seed: 5 } },
+        { name: 'fullcell Al foil 15 µm, 8-bit, along y', synth: { preset, cathodeFoilUm: 15, dtype: 'uint8', axis: 'y', shape: [128, 200, 128], seed: 5 } },
+        { name: 'fullcell Al foil 12 µm, voxel 0.7 µm', synth: { preset, cathodeFoilUm: 12, voxelUm: 0.7, shape: [300, 128, 128], seed: 5 } },
+        { name: 'fullcell Al foil 15 µm, blur σ 1.6, noise 2×', synth: { preset, cathodeFoilUm: 15, blurSigmaVoxels: 1.6, noise: 2000, shape: [200, 128, 128], seed: 5 } },
+        { name: 'fullcell Al foil 15 µm, deep (400 slices)', synth: { preset, cathodeFoilUm: 15, shape: [400, 96, 96], seed: 5 } },
+      );
+    }
   }
 }
 
