@@ -52,6 +52,7 @@
  *   fringe.ts           step 5: fringe distance bins and profile
  *   void-li.ts          step 6a: void | Li threshold
  *   electrode-voxels.ts step 6b: Li or void per electrode voxel, final codes
+ *   filament-links.ts   step 6b′: Li below the surface not connected through Li to a layer → void
  *   air.ts              step 6c: air at ends with no collector
  *   cathode-foil.ts     steps 1c′, 10: a current collector foil beyond a composite cathode
  *   undecided.ts        step 7: undecided voxels by the nearest mean

@@ -7,9 +7,11 @@
  * phantoms fell below the half-way threshold) without thinning a void only 1–2 voxels tall.
  * Below the electrolyte surface (filaments, pores attached to the electrode; not layers: per-voxel
  * rule): void within 2 voxels of a dark core (geodesic growth inside the low-density mask), Li
- * otherwise. Dark cores carry growth marker 1 in the high nibble; voxels reached at step s, s + 1.
+ * otherwise; then candidates not connected through Li to the layer → void (filament-links.ts).
+ * Dark cores carry growth marker 1 in the high nibble; voxels reached at step s, s + 1.
  * Complexity: one pass for the decisions, ≤ 2 growth passes (26-neighbourhood), one final pass.
  */
+import { detachedCandidates } from './filament-links.js';
 import { runSlabKernel } from './slab-parallel.js';
 import type { Columns } from './columns.js';
 import type { StepContext } from './types.js';
@@ -31,6 +33,7 @@ export interface ElectrodeVoxels {
 export async function electrodeVoxels(ctx: StepContext, columns: Columns, shift: Float64Array, vl: VoidLiThreshold, lowRows: Uint8Array): Promise<ElectrodeVoxels> {
   const decided = await decideElectrode(ctx, columns, shift, vl.tVL, lowRows);
   if (decided.cores) decided.electrodeVoid += await growVoidCores(ctx);
+  decided.electrodeVoid += await detachedCandidates(ctx);
   const final = await finalCodes(ctx);
   return {
     liVox: decided.liVox + final.liVox, electrodeVoid: decided.electrodeVoid, hasLi: decided.hasLi, liNear: decided.liNear, liFar: decided.liFar,
