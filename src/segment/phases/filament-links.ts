@@ -14,59 +14,28 @@
  *
  * Seeds: candidates with a 26-neighbour that is layer Li; a breadth-first walk through the
  * candidates (26-connected, the candidates' sorted indices searched by bisection).
- * Complexity: one sweep reading the labels with a 1-slice halo (words without a candidate byte
- * skipped), O(C · 26 · log C) for C candidates, one write sweep over the slabs holding detached ones.
+ * Complexity: one sweep reading the labels with a 1-slice halo on the workers (words without a
+ * candidate byte skipped), O(C · 26 · log C) for C candidates, one write sweep over the slabs holding detached ones.
  */
-import { fourOf, hasByte } from '../../compute/words.js';
-import { CAND, LI, VOID } from './codes.js';
-import { wordsOf } from './word-kernels.js';
+import { VOID } from './codes.js';
+import { runSlabKernel } from './slab-parallel.js';
 import type { StepContext } from './types.js';
 
-const CAND_BYTES = fourOf(CAND);
-
-/** Candidates' global indices (ascending) and whether each touches layer Li. */
+/** Candidates' global indices (ascending) and whether each touches layer Li (slab-kernels.ts filamentCandidatesSlab, z-slabs on the workers). */
 async function candidates(ctx: StepContext): Promise<{ index: Float64Array; seed: Uint8Array }> {
-  const { store, nz, ny, nx, plane } = ctx;
-  let index = new Float64Array(1024), seed = new Uint8Array(1024), n = 0;
-  await store.sweep({ halo: 1, labels: 'read' }, (w) => {
-    const L = w.labels;
-    const W = wordsOf(L, nx);
-    for (let z = w.z0; z < w.z1; z++) {
-      for (let y = 0; y < ny; y++) {
-        const row = (z - w.lo) * plane + y * nx;
-        for (let x = 0; x < nx; x++) {
-          const i = row + x;
-          if (W && (x & 3) === 0 && !hasByte(W[i >> 2], CAND_BYTES)) { x += 3; continue; }
-          if (L[i] !== CAND) continue;
-          let touches = 0;
-          for (let dz = -1; dz <= 1 && !touches; dz++) {
-            const zz = z + dz;
-            if (zz < 0 || zz >= nz) continue;
-            for (let dy = -1; dy <= 1 && !touches; dy++) {
-              const yy = y + dy;
-              if (yy < 0 || yy >= ny) continue;
-              const r = (zz - w.lo) * plane + yy * nx;
-              for (let dx = -1; dx <= 1; dx++) {
-                const xx = x + dx;
-                if (xx >= 0 && xx < nx && (L[r + xx] & 15) === LI) { touches = 1; break; }
-              }
-            }
-          }
-          if (n === index.length) {
-            const bigger = new Float64Array(2 * n);
-            bigger.set(index);
-            index = bigger;
-            const s = new Uint8Array(2 * n);
-            s.set(seed);
-            seed = s;
-          }
-          index[n] = z * plane + y * nx + x;
-          seed[n++] = touches;
-        }
-      }
-    }
+  const parts: { index: Float64Array; seed: Uint8Array }[] = [];
+  await ctx.store.sweep({ halo: 1, labels: 'read' }, async (w) => {
+    for (const part of await runSlabKernel(ctx.backend, w, ctx.shape, 'filamentCandidatesSlab', {})) if (part.index.length) parts.push(part);
   });
-  return { index: index.subarray(0, n), seed: seed.subarray(0, n) };
+  const n = parts.reduce((k, p) => k + p.index.length, 0);
+  const index = new Float64Array(n), seed = new Uint8Array(n);
+  let o = 0;
+  for (const p of parts) {
+    index.set(p.index, o);
+    seed.set(p.seed, o);
+    o += p.index.length;
+  }
+  return { index, seed };
 }
 
 /** Position of global index g in the ascending `index`, or −1. */

@@ -109,6 +109,53 @@ export function growCoresSlab(a: SlabArgs & { step: number }): number {
 const CAND_BYTES = fourOf(CAND);
 
 /**
+ * Step 6b′ (filament-links.ts): the Li candidates of the slab in raster order — global indices and
+ * whether each has a 26-neighbour that is layer Li (low nibble LI: a seed). Reads the 1-slice halo.
+ */
+export function filamentCandidatesSlab(a: SlabArgs): { index: Float64Array; seed: Uint8Array } {
+  const { labels: L, lo, z0, z1 } = a;
+  const [nz, ny, nx] = a.shape;
+  const plane = ny * nx;
+  const W = wordsOf(L, nx);
+  let index = new Float64Array(256), seed = new Uint8Array(256), n = 0;
+  for (let z = z0; z < z1; z++) {
+    for (let y = 0; y < ny; y++) {
+      const row = (z - lo) * plane + y * nx;
+      for (let x = 0; x < nx; x++) {
+        const i = row + x;
+        if (W && (x & 3) === 0 && !hasByte(W[i >> 2], CAND_BYTES)) { x += 3; continue; }
+        if (L[i] !== CAND) continue;
+        let touches = 0;
+        for (let dz = -1; dz <= 1 && !touches; dz++) {
+          const zz = z + dz;
+          if (zz < 0 || zz >= nz) continue;
+          for (let dy = -1; dy <= 1 && !touches; dy++) {
+            const yy = y + dy;
+            if (yy < 0 || yy >= ny) continue;
+            const r = (zz - lo) * plane + yy * nx;
+            for (let dx = -1; dx <= 1; dx++) {
+              const xx = x + dx;
+              if (xx >= 0 && xx < nx && (L[r + xx] & 15) === LI) { touches = 1; break; }
+            }
+          }
+        }
+        if (n === index.length) {
+          const bigger = new Float64Array(2 * n);
+          bigger.set(index);
+          index = bigger;
+          const s = new Uint8Array(2 * n);
+          s.set(seed);
+          seed = s;
+        }
+        index[n] = z * plane + y * nx + x;
+        seed[n++] = touches;
+      }
+    }
+  }
+  return { index: index.slice(0, n), seed: seed.slice(0, n) };
+}
+
+/**
  * Step 6b, final codes: candidates → Li, markers cleared, still-open voxels → UNDECIDED (counted
  * into undecidedAt[z] and undecidedRow[z·ny + y]), AIR → OUTSIDE, CAM → CATHODE; returns the Li
  * candidates.
