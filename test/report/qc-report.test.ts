@@ -42,6 +42,13 @@ describe('report: QC banner and section', () => {
     expect(html).toMatch(/<td>fragmentation<\/td><td class="num">3 %<\/td><td class="num">≤ 5 %<\/td><td class="num">ok<\/td>/);
     expect(html).toMatch(/<td>void\/pore \| Li<\/td><td class="num">900 \/ 1400<\/td><td class="num">80 \/ 100<\/td><td class="num">4\.5<\/td>/);
     expect(page(qcBlock('high'))).toMatch(/<td>contrast<\/td><td class="num">4\.5<\/td><td class="num">≥ 2\.0<\/td><td class="num">ok<\/td>/);
+    expect(html).not.toContain('collector foil');
+  });
+
+  it('a full cell with a current collector foil beyond its cathode says so beside the collector kind', () => {
+    const qc = qcBlock('high');
+    const html = page({ ...qc, layout: { ...qc.layout, name: 'full-cell', collector: 'none', evidence: { ...qc.layout.evidence, cathode: true, cathode_foil: 9 } } });
+    expect(html).toContain('collector none; a current collector foil beyond the cathode (9 voxels);');
   });
 });
 

@@ -31,10 +31,11 @@ export function compactEvidence(evidence: Record<string, unknown>, max = 400): s
 export function qcSection(qc: QcBlock, phaseNames: Record<string, string>, figures: Figure[]): Section {
   const name = (code: string) => phaseNames[code] ?? code;
   const l = qc.layout;
+  const foil = Number(l.evidence.cathode_foil ?? 0);
   const fov = qc.field_of_view;
   const rows: Row[] = [
     { label: 'confidence', value: qc.confidence, note: qc.confidence === 'low' ? 'an error-level check failed (see the table below)' : 'every error-level check passed' },
-    { label: 'layout', value: `${l.name} (${l.source})`, note: `stack normal ${l.normal_axis}; collector ${l.collector}; ${l.electrodes} Li electrode${l.electrodes === 1 ? '' : 's'}` },
+    { label: 'layout', value: `${l.name} (${l.source})`, note: `stack normal ${l.normal_axis}; collector ${l.collector}${foil > 0 ? `; a current collector foil beyond the cathode (${foil} voxels)` : ''}; ${l.electrodes} Li electrode${l.electrodes === 1 ? '' : 's'}` },
     { label: 'layout evidence', value: compactEvidence(l.evidence) },
     {
       label: 'field of view',
