@@ -4,7 +4,7 @@
  * current collector foil) and where it starts. Class sequences written by hand, read from the face.
  */
 import { describe, expect, it } from 'vitest';
-import { faceRuns } from '../../src/segment/phases/cathode-foil.js';
+import { faceCathodeAccepted, faceRuns, type FoilEvidence } from '../../src/segment/phases/cathode-foil.js';
 
 /** Columns of equal depth from strings of class digits. */
 function columns(...cols: string[]): { seq: Uint8Array; depth: number } {
@@ -52,5 +52,24 @@ describe('faceRuns: the foil run behind the face', () => {
     const { seq, depth } = columns('0000001111122222');
     expect(Array.from(faceRuns(seq, 1, depth, -1, 5).from)).toEqual([-1]);
     expect(Array.from(faceRuns(seq, 1, depth, -1, 6).from)).toEqual([6]);
+  });
+});
+
+describe('faceCathodeAccepted: what the face walk may decide', () => {
+  const evidence = (o: Partial<FoilEvidence>): FoilEvidence => ({
+    end: 'end', bright_mass_at_end: 1, sampled_columns: 1000, columns_with_run: 1, run_p20: 10, run_median: 10, window: 20,
+    window_bright: 0.6, window_electrolyte: 0.3, window_bright_max_depth: 0.7, foil: true, composite: true, valley_ratio: 0.6, ...o,
+  });
+  it('alone (no cathode from the end slices): particles behind the face, and the brightest class its own grey population', () => {
+    expect(faceCathodeAccepted(evidence({}), false, true)).toBe(true);
+    expect(faceCathodeAccepted(evidence({ foil: false }), false, true)).toBe(true);
+    // an electrolyte split in two by the three-class threshold: no valley between the halves
+    expect(faceCathodeAccepted(evidence({ valley_ratio: 0.9 }), false, true)).toBe(false);
+    expect(faceCathodeAccepted(evidence({ composite: false }), false, true)).toBe(false);
+  });
+  it('after the end slices found the cathode: only a foil at the same end adds anything', () => {
+    expect(faceCathodeAccepted(evidence({ valley_ratio: 0.9 }), true, true)).toBe(true);
+    expect(faceCathodeAccepted(evidence({ foil: false }), true, true)).toBe(false);
+    expect(faceCathodeAccepted(evidence({}), true, false)).toBe(false);
   });
 });

@@ -26,6 +26,8 @@ import type { PhaseStore } from '../store.js';
 import { endFraction, type ClassOf } from './class-stats.js';
 import { CATHODE, COLLECTOR, ELECTROLYTE, OUTSIDE, TRANSITION, UNDECIDED, VOID } from './codes.js';
 import type { BrightLayout } from './collector.js';
+import { valleyRatio } from './end-layers.js';
+import type { Histogram } from '../histogram.js';
 import type { Thresholds } from './thresholds.js';
 import type { ClassPlan, StepContext } from './types.js';
 
@@ -49,11 +51,15 @@ export type FoilEvidence = {
   foil: boolean;
   /** The window holds particles in a matrix. */
   composite: boolean;
+  /** The histogram's valley between the electrolyte and the brightest class (end-layers.ts valleyRatio): a population of its own below 0.75. */
+  valley_ratio: number;
 };
 
 const RUN_MIN = 2;
 const COLUMNS_WITH_RUN = 0.8;
 const BRIGHT_MASS = 0.9;
+/** Histogram valley ratio below which the brightest class is a population of its own (as cathodeBehindMetal). */
+const VALLEY = 0.75;
 /** Lateral half-width (columns) of the neighbourhood whose lower-quartile run is a column's foil thickness. */
 const FOIL_R = 4;
 
@@ -138,7 +144,7 @@ async function foilAtEnd(ctx: StepContext, cls: ClassOf, f3: Float64Array[], met
   const mass = known ? 1 : Math.max(near, all - near) / all;
   const window = Math.max(4, Math.round(0.1 * nz));
   const r3 = (v: number) => +v.toFixed(3);
-  const evidence: FoilEvidence = { end, bright_mass_at_end: r3(mass), sampled_columns: 0, columns_with_run: 0, run_p20: 0, run_median: 0, window, window_bright: 0, window_electrolyte: 0, window_bright_max_depth: 0, foil: false, composite: false };
+  const evidence: FoilEvidence = { end, bright_mass_at_end: r3(mass), sampled_columns: 0, columns_with_run: 0, run_p20: 0, run_median: 0, window, window_bright: 0, window_electrolyte: 0, window_bright_max_depth: 0, foil: false, composite: false, valley_ratio: NaN };
   if (mass < BRIGHT_MASS) return evidence;
   const maxSkip = Math.floor(nz / 2);
   const depth = Math.min(nz, maxSkip + Math.floor(nz / 4) + window + 1);
@@ -167,7 +173,7 @@ async function foilAtEnd(ctx: StepContext, cls: ClassOf, f3: Float64Array[], met
  * a current collector foil), where the end-band test found none; where it found one, whether a foil
  * lies beyond it. Only with the collector kind found, not requested, no metal in view and three classes.
  */
-export async function cathodeBehindFoil(ctx: StepContext, plan: ClassPlan, bright: BrightLayout, th3: Thresholds, wanted: boolean): Promise<ClassPlan> {
+export async function cathodeBehindFoil(ctx: StepContext, plan: ClassPlan, bright: BrightLayout, th3: Thresholds, hist: Histogram, wanted: boolean): Promise<ClassPlan> {
   if ((ctx.options.collector ?? 'auto') !== 'auto') return plan;
   // a cathode found inside a metal layer (classes low | electrolyte | cathode | metal): a foil between them
   const inMetal = plan.collectorKind === 'metal' && plan.cathodeClass === 2 && plan.thresholds.length === 3;
@@ -176,7 +182,10 @@ export async function cathodeBehindFoil(ctx: StepContext, plan: ClassPlan, brigh
   const evidence = await foilAtEnd(ctx, plan.cls, bright.f3, inMetal ? 3 : -1, inMetal ? plan.cathodeEnd : null);
   if (!evidence) return plan;
   const sameEnd = !plan.cathodeEnd || plan.cathodeEnd === evidence.end;
-  if (!(evidence.composite && sameEnd && (evidence.foil || plan.cathodeClass < 0))) {
+  // found here alone (no cathode from the end slices): the brightest class must also be a grey
+  // population of its own, not the bright half of an electrolyte split in two
+  evidence.valley_ratio = +valleyRatio(hist, th3.classes_stats[1].mean, th3.classes_stats[2].mean, th3.thresholds[1]).toFixed(3);
+  if (!faceCathodeAccepted(evidence, plan.cathodeClass >= 0, sameEnd)) {
     if (evidence.sampled_columns > 0) ctx.decisions.push({ step: 'cathode face', decision: `${plan.cathodeClass >= 0 ? 'no current collector foil beyond the composite cathode' : 'no composite cathode behind the face of either end'}: ${describe(evidence)}`, evidence });
     return plan;
   }
@@ -190,8 +199,18 @@ export async function cathodeBehindFoil(ctx: StepContext, plan: ClassPlan, brigh
   return wanted ? { ...plan, ...found, cathodeClass: 2, cathodeEnd: evidence.end } : { ...plan, cathodeInData: true };
 }
 
+/**
+ * Whether the face walk's evidence stands: particles in a matrix behind the face, at the end-slice
+ * test's cathode end if it found one; then a foil is what the walk adds. Alone (no cathode from the
+ * end slices), the brightest class must also be a grey population of its own (valley < VALLEY).
+ */
+export function faceCathodeAccepted(e: FoilEvidence, cathodeFromEndSlices: boolean, sameEnd: boolean): boolean {
+  if (!(e.composite && sameEnd)) return false;
+  return cathodeFromEndSlices ? e.foil : e.valley_ratio < VALLEY;
+}
+
 function describe(e: FoilEvidence): string {
-  return `${(100 * e.columns_with_run).toFixed(0)} % of the sampled columns show an electrolyte-grey run of ≥ ${RUN_MIN} voxels from the face past the air (median ${e.run_median}; a foil: ≥ ${(100 * COLUMNS_WITH_RUN).toFixed(0)} %), behind ${e.foil ? `the foil (${e.run_p20} voxels)` : 'the air'} ${(100 * e.window_bright).toFixed(0)} % brightest class mixed with ${(100 * e.window_electrolyte).toFixed(0)} % electrolyte class over ${e.window} voxels (particles: 15–90 % and ≥ 5 %; largest share at one depth ${(100 * e.window_bright_max_depth).toFixed(0)} %, a layer ≥ 90 %), ${(100 * e.bright_mass_at_end).toFixed(0)} % of the brightest class in that half`;
+  return `${(100 * e.columns_with_run).toFixed(0)} % of the sampled columns show an electrolyte-grey run of ≥ ${RUN_MIN} voxels from the face past the air (median ${e.run_median}; a foil: ≥ ${(100 * COLUMNS_WITH_RUN).toFixed(0)} %), behind ${e.foil ? `the foil (${e.run_p20} voxels)` : 'the air'} ${(100 * e.window_bright).toFixed(0)} % brightest class mixed with ${(100 * e.window_electrolyte).toFixed(0)} % electrolyte class over ${e.window} voxels (particles: 15–90 % and ≥ 5 %; largest share at one depth ${(100 * e.window_bright_max_depth).toFixed(0)} %, a layer ≥ 90 %), ${(100 * e.bright_mass_at_end).toFixed(0)} % of the brightest class in that half, histogram valley ${e.valley_ratio} of the lower peak (its own population: < ${VALLEY})`;
 }
 
 /** Lower quartile of the runs over each column's (2R+1)² neighbourhood (clipped at the edges). */

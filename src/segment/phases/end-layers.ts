@@ -144,6 +144,23 @@ export async function layerBehind(store: PhaseStore, cls: ClassOf, end: 'start' 
 }
 
 /**
+ * The histogram's height at `threshold` over the lower of its heights at the two means (each
+ * smoothed over ±1/128 of the bins): below 0.75, two populations; near 1, one split in two (a grey
+ * drift along z broadens one population, it does not make two).
+ */
+export function valleyRatio(hist: Histogram, lowerMean: number, upperMean: number, threshold: number): number {
+  const b = hist.binning;
+  const at = (v: number) => {
+    const i = Math.round((v - b.lo) / b.width);
+    const w = Math.max(1, Math.round(hist.counts.length / 128));
+    let sum = 0, n = 0;
+    for (let j = Math.max(0, i - w); j <= Math.min(hist.counts.length - 1, i + w); j++) { sum += hist.counts[j]; n++; }
+    return n ? sum / n : 0;
+  };
+  return at(threshold) / Math.max(1e-12, Math.min(at(lowerMean), at(upperMean)));
+}
+
+/**
  * A composite cathode inside a metal layer (a full cell between steel plungers). `th4`: thresholds of low |
  * electrolyte | brighter | metal. Per end, over the first slices inward that are neither mostly metal
  * nor mostly low density (up to 10 % of the depth): the brighter class's share of the two middle
@@ -169,16 +186,7 @@ export async function cathodeBehindMetal(store: PhaseStore, th4: readonly number
     return { ratio: n ? sum / n : 0, max };
   };
   const s = { start: share('start'), end: share('end') };
-  // smoothed histogram heights at the two means and at the threshold between them
-  const b = hist.binning;
-  const at = (v: number) => {
-    const i = Math.round((v - b.lo) / b.width);
-    const w = Math.max(1, Math.round(hist.counts.length / 128));
-    let sum = 0, n = 0;
-    for (let j = Math.max(0, i - w); j <= Math.min(hist.counts.length - 1, i + w); j++) { sum += hist.counts[j]; n++; }
-    return n ? sum / n : 0;
-  };
-  const valley = at(threshold) / Math.max(1e-12, Math.min(at(lowerMean), at(upperMean)));
+  const valley = valleyRatio(hist, lowerMean, upperMean, threshold);
   let end: 'start' | 'end' | null = null;
   for (const e of ['start', 'end'] as const) {
     const o = e === 'start' ? 'end' : 'start';

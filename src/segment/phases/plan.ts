@@ -26,7 +26,7 @@ export async function classPlan(step: StepContext): Promise<PlanResult> {
   if (split4) plan = await collectorBehindPlunger(step, plan, split4, th3);
   if (split4 && plan.collectorKind === 'metal' && cathodeWanted(step)) plan = await cathodeInMetal(step, plan, split4, hist, th3);
   plan = cathodeWithoutCollector(step, plan, bright, th3);
-  plan = await cathodeBehindFoil(step, plan, bright, th3, cathodeWanted(step));
+  plan = await cathodeBehindFoil(step, plan, bright, th3, hist, cathodeWanted(step));
   plan = settleClasses(step, plan, bright, hist, th3);
   return { plan, hist, th3, gmmInfo, bright };
 }
