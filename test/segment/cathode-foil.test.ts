@@ -4,7 +4,7 @@
  * current collector foil) and where it starts. Class sequences written by hand, read from the face.
  */
 import { describe, expect, it } from 'vitest';
-import { faceCathodeAccepted, faceRuns, type FoilEvidence } from '../../src/segment/phases/cathode-foil.js';
+import { faceCathodeAccepted, faceRuns, foilThickness, type FoilEvidence } from '../../src/segment/phases/cathode-foil.js';
 
 /** Columns of equal depth from strings of class digits. */
 function columns(...cols: string[]): { seq: Uint8Array; depth: number } {
@@ -71,5 +71,28 @@ describe('faceCathodeAccepted: what the face walk may decide', () => {
     expect(faceCathodeAccepted(evidence({ valley_ratio: 0.9 }), true, true)).toBe(true);
     expect(faceCathodeAccepted(evidence({ foil: false }), true, true)).toBe(false);
     expect(faceCathodeAccepted(evidence({}), true, false)).toBe(false);
+  });
+});
+
+describe('foilThickness: the lower quartile over each column’s neighbourhood', () => {
+  /** The definition: sort the (clipped) window, take the ⌊(n − 1)/4⌋-th. */
+  function reference(runs: Int32Array, ny: number, nx: number, R: number): Int32Array {
+    const out = new Int32Array(ny * nx);
+    for (let y = 0; y < ny; y++)
+      for (let x = 0; x < nx; x++) {
+        const w: number[] = [];
+        for (let j = Math.max(0, y - R); j <= Math.min(ny - 1, y + R); j++) for (let i = Math.max(0, x - R); i <= Math.min(nx - 1, x + R); i++) w.push(runs[j * nx + i]);
+        w.sort((a, b) => a - b);
+        out[y * nx + x] = w[Math.floor(0.25 * (w.length - 1))];
+      }
+    return out;
+  }
+  it('equals sorting each window, at the edges, for windows wider than the plane, and with long runs', () => {
+    let state = 7;
+    const next = () => (state = (state * 1103515245 + 12345) >>> 0);
+    for (const [ny, nx, R, spread] of [[13, 17, 4, 20], [5, 3, 4, 6], [1, 9, 2, 3], [20, 20, 1, 200]] as const) {
+      const runs = Int32Array.from({ length: ny * nx }, () => 8 + (next() % spread) - (next() % 3 === 0 ? 8 : 0));
+      expect(Array.from(foilThickness(runs, ny, nx, R)), `${ny}×${nx}, R ${R}`).toEqual(Array.from(reference(runs, ny, nx, R)));
+    }
   });
 });

@@ -213,16 +213,35 @@ function describe(e: FoilEvidence): string {
   return `${(100 * e.columns_with_run).toFixed(0)} % of the sampled columns show an electrolyte-grey run of ≥ ${RUN_MIN} voxels from the face past the air (median ${e.run_median}; a foil: ≥ ${(100 * COLUMNS_WITH_RUN).toFixed(0)} %), behind ${e.foil ? `the foil (${e.run_p20} voxels)` : 'the air'} ${(100 * e.window_bright).toFixed(0)} % brightest class mixed with ${(100 * e.window_electrolyte).toFixed(0)} % electrolyte class over ${e.window} voxels (particles: 15–90 % and ≥ 5 %; largest share at one depth ${(100 * e.window_bright_max_depth).toFixed(0)} %, a layer ≥ 90 %), ${(100 * e.bright_mass_at_end).toFixed(0)} % of the brightest class in that half, histogram valley ${e.valley_ratio} of the lower peak (its own population: < ${VALLEY})`;
 }
 
-/** Lower quartile of the runs over each column's (2R+1)² neighbourhood (clipped at the edges). */
-function foilThickness(runs: Int32Array, ny: number, nx: number, R: number): Int32Array {
+/**
+ * Lower quartile (the ⌊(n − 1)/4⌋-th smallest of n) of the runs over each column's (2R+1)²
+ * neighbourhood, clipped at the edges. A histogram of the window's runs slides along each row (add
+ * a column, drop one; the quartile by a walk over the bins): O(plane · (2R + 1) + plane · q) for a
+ * quartile q, instead of a sort of (2R+1)² values per column (≈ 20 s on a 2000² plane).
+ */
+export function foilThickness(runs: Int32Array, ny: number, nx: number, R: number): Int32Array {
   const out = new Int32Array(ny * nx);
-  const buf: number[] = [];
+  let max = 0;
+  for (let p = 0; p < runs.length; p++) if (runs[p] > max) max = runs[p];
+  const hist = new Int32Array(max + 1);
   for (let y = 0; y < ny; y++) {
+    const j0 = Math.max(0, y - R), j1 = Math.min(ny - 1, y + R);
+    const rows = j1 - j0 + 1;
+    hist.fill(0);
+    const addColumn = (x: number, d: number) => {
+      for (let j = j0; j <= j1; j++) hist[runs[j * nx + x]] += d;
+    };
+    for (let x = 0; x <= Math.min(nx - 1, R); x++) addColumn(x, 1);
     for (let x = 0; x < nx; x++) {
-      buf.length = 0;
-      for (let j = Math.max(0, y - R); j <= Math.min(ny - 1, y + R); j++) for (let i = Math.max(0, x - R); i <= Math.min(nx - 1, x + R); i++) buf.push(runs[j * nx + i]);
-      buf.sort((a, b) => a - b);
-      out[y * nx + x] = buf[Math.floor(0.25 * (buf.length - 1))];
+      if (x > 0) {
+        if (x + R < nx) addColumn(x + R, 1);
+        if (x - R - 1 >= 0) addColumn(x - R - 1, -1);
+      }
+      const n = rows * (Math.min(nx - 1, x + R) - Math.max(0, x - R) + 1);
+      const k = Math.floor(0.25 * (n - 1));
+      let v = 0, seen = hist[0];
+      while (seen <= k) seen += hist[++v];
+      out[y * nx + x] = v;
     }
   }
   return out;
