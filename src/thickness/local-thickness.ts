@@ -11,6 +11,7 @@
  * Output in µm; 0 outside the phase. Out of core (same results bit for bit): out-of-core.ts,
  * `streamLocalThickness`.
  */
+import { concatArrays } from '../compute/concat.js';
 import type { BackendName } from '../compute/types.js';
 import type { Shape3, Spacing3 } from '../io/volume.js';
 import { distanceTransformLabel, type DistanceOptions } from './edt.js';
@@ -128,16 +129,7 @@ async function ridgeOnWorkers(pool: TaskPool, distance: Float32Array, labels: Ui
       pool.ridge({ op: 'ridge', dist: distance.buffer as SharedArrayBuffer, labels: labels.buffer as SharedArrayBuffer, label, shape: [...shape], spacing: [...spacing], from, to }),
     ),
   );
-  const count = parts.reduce((s, p) => s + p.centres.length, 0);
-  const centres = new Int32Array(count);
-  const radii = new Float32Array(count);
-  let at = 0;
-  for (const p of parts) {
-    centres.set(p.centres, at);
-    radii.set(p.radii, at);
-    at += p.centres.length;
-  }
-  return { centres, radii };
+  return { centres: concatArrays(parts.map((p) => p.centres), Int32Array), radii: concatArrays(parts.map((p) => p.radii), Float32Array) };
 }
 
 /** Mean, std, median, max and histogram of the local thickness over the phase voxels. */

@@ -14,13 +14,14 @@
  * behind the foil ≥ 90 % bright: a layer, not particles). Decided per column, so a tilted or bowed
  * foil counts as well as a flat one.
  *
- * Step 10 (`cathodeFoilVoxels`, after the refinement): on the labels, each column's run of electrolyte from the cathode
- * face (past the air) is the foil plus the matrix up to the first particle; the foil's thickness per
- * column is the lower quartile of those runs over a (2R+1)² neighbourhood (R = 4: the first voxel
- * behind a flat foil is a particle in most columns at the composite's 60–65 % CAM), and those
- * electrolyte voxels become collector (3). Voxels left undecided keep going to step 7.
- * Complexity: step 1c′ a walk over ≤ 16 384 sampled columns that stops when each is decided;
- * step 10 two walks in from the face over every column (O(plane · foil depth)) and O(plane · R²).
+ * Step 10 (`cathodeFoilVoxels`, after the refinement): on the labels, each column's run of
+ * electrolyte from the cathode face (past the air) is the foil plus the matrix up to the first
+ * particle; the foil's thickness per column is the lower quartile of those runs over a (2R+1)²
+ * neighbourhood (R = 4: the first voxel behind a flat foil is a particle in most columns at the
+ * composite's 60–65 % CAM), and those electrolyte voxels become collector (3).
+ * Complexity: step 1c′ reads the classes of ≤ 16 384 sampled columns over ≤ 85 % of the depth from
+ * one end; step 10 a walk in from the face over every column (O(plane · foil depth)), the quartile
+ * by a sliding histogram (O(plane · R)), one write over the foil's slices.
  */
 import type { PhaseStore } from '../store.js';
 import { endFraction, type ClassOf } from './class-stats.js';
@@ -144,28 +145,27 @@ async function foilAtEnd(ctx: StepContext, cls: ClassOf, f3: Float64Array[], met
   const mass = known ? 1 : Math.max(near, all - near) / all;
   const window = Math.max(4, Math.round(0.1 * nz));
   const r3 = (v: number) => +v.toFixed(3);
-  const evidence: FoilEvidence = { end, bright_mass_at_end: r3(mass), sampled_columns: 0, columns_with_run: 0, run_p20: 0, run_median: 0, window, window_bright: 0, window_electrolyte: 0, window_bright_max_depth: 0, foil: false, composite: false, valley_ratio: NaN };
-  if (mass < BRIGHT_MASS) return evidence;
+  const none = { sampled_columns: 0, columns_with_run: 0, run_p20: 0, run_median: 0, window_bright: 0, window_electrolyte: 0, window_bright_max_depth: 0, foil: false, composite: false };
+  if (mass < BRIGHT_MASS) return { end, bright_mass_at_end: r3(mass), window, valley_ratio: NaN, ...none };
   const maxSkip = Math.floor(nz / 2);
   const depth = Math.min(nz, maxSkip + Math.floor(nz / 4) + window + 1);
   const { seq, columns } = await columnClasses(store, cls, end, depth);
   const face = faceRuns(seq, columns, depth, metal, maxSkip);
   const runs = Array.from(face.runs).sort((a, b) => a - b);
   const n = runs.length;
+  const p20 = runs[Math.floor(0.2 * (n - 1))], median = runs[n >> 1];
   const withRun = runs.filter((r) => r >= RUN_MIN).length / n;
-  const foil = withRun >= COLUMNS_WITH_RUN && runs[n >> 1] <= nz / 4;
+  const foil = withRun >= COLUMNS_WITH_RUN && median <= nz / 4;
   // the composite behind a foil as thick as the thinner runs (a run ends at a particle: the window
   // right behind each run would start on one), else right past the air
-  const w = windowShares(seq, depth, face.from, foil ? runs[Math.floor(0.2 * (n - 1))] : 0, window);
-  const fc = w.bright, fe = w.matrix, maxAt = w.brightMaxDepth;
-  Object.assign(evidence, {
-    sampled_columns: n, columns_with_run: r3(withRun), run_p20: runs[Math.floor(0.2 * (n - 1))], run_median: runs[n >> 1],
-    window_bright: r3(fc), window_electrolyte: r3(fe), window_bright_max_depth: r3(maxAt),
-  });
+  const w = windowShares(seq, depth, face.from, foil ? p20 : 0, window);
   const opposite = known ? 0 : endFraction(f3, 2, end === 'start' ? 'end' : 'start');
-  evidence.foil = foil;
-  evidence.composite = fc >= 0.15 && fc <= 0.9 && fe >= 0.05 && maxAt < 0.9 && opposite < 0.02;
-  return evidence;
+  return {
+    end, bright_mass_at_end: r3(mass), sampled_columns: n, columns_with_run: r3(withRun), run_p20: p20, run_median: median, window,
+    window_bright: r3(w.bright), window_electrolyte: r3(w.matrix), window_bright_max_depth: r3(w.brightMaxDepth), foil,
+    composite: w.bright >= 0.15 && w.bright <= 0.9 && w.matrix >= 0.05 && w.brightMaxDepth < 0.9 && opposite < 0.02,
+    valley_ratio: NaN,
+  };
 }
 
 /**
@@ -189,14 +189,12 @@ export async function cathodeBehindFoil(ctx: StepContext, plan: ClassPlan, brigh
     if (evidence.sampled_columns > 0) ctx.decisions.push({ step: 'cathode face', decision: `${plan.cathodeClass >= 0 ? 'no current collector foil beyond the composite cathode' : 'no composite cathode behind the face of either end'}: ${describe(evidence)}`, evidence });
     return plan;
   }
-  ctx.decisions.push({
-    step: 'cathode face',
-    decision: `${evidence.foil ? `current collector foil at the ${evidence.end} of z beyond a composite cathode` : `composite cathode behind the face at the ${evidence.end} of z`}: ${describe(evidence)} → ${evidence.foil ? 'the foil is collector (code 3)' : ''}${evidence.foil && plan.cathodeClass < 0 ? ', ' : ''}${plan.cathodeClass >= 0 ? '' : 'the brightest class cathode active material'}`,
-    evidence,
-  });
-  const found = { cathodeFoil: evidence.foil ? evidence : undefined, cathodeInData: true };
-  if (plan.cathodeClass >= 0) return { ...plan, ...found };
-  return wanted ? { ...plan, ...found, cathodeClass: 2, cathodeEnd: evidence.end } : { ...plan, cathodeInData: true };
+  const found = evidence.foil ? `current collector foil at the ${evidence.end} of z beyond a composite cathode` : `composite cathode behind the face at the ${evidence.end} of z`;
+  const outcome = [evidence.foil ? 'the foil is collector (code 3)' : '', plan.cathodeClass < 0 ? 'the brightest class cathode active material' : ''].filter(Boolean).join(', ');
+  ctx.decisions.push({ step: 'cathode face', decision: `${found}: ${describe(evidence)} → ${outcome}`, evidence });
+  const seen = { cathodeFoil: evidence.foil ? evidence : undefined, cathodeInData: true };
+  if (plan.cathodeClass >= 0) return { ...plan, ...seen };
+  return wanted ? { ...plan, ...seen, cathodeClass: 2, cathodeEnd: evidence.end } : { ...plan, cathodeInData: true };
 }
 
 /**
@@ -305,11 +303,25 @@ export async function cathodeFoilVoxels(ctx: StepContext, plan: ClassPlan): Prom
       }
     }
   });
-  const sorted = Array.from(foil).sort((a, b) => a - b);
+  const rank = rankOf(foil);
+  const median = rank(plane >> 1);
   ctx.decisions.push({
     step: 'cathode foil voxels',
-    decision: `${relabelled} electrolyte voxels of the foil at the ${end} of z → collector (code 3): per column the lower quartile, over ${2 * FOIL_R + 1}×${2 * FOIL_R + 1} columns, of the electrolyte run from the face (median ${sorted[sorted.length >> 1]} voxels, 5–95 % ${sorted[Math.floor(0.05 * (plane - 1))]}–${sorted[Math.floor(0.95 * (plane - 1))]})`,
-    evidence: { voxels: relabelled, thickness_median: sorted[sorted.length >> 1], grey_mean: relabelled ? foilSum / relabelled : null },
+    decision: `${relabelled} electrolyte voxels of the foil at the ${end} of z → collector (code 3): per column the lower quartile, over ${2 * FOIL_R + 1}×${2 * FOIL_R + 1} columns, of the electrolyte run from the face (median ${median} voxels, 5–95 % ${rank(Math.floor(0.05 * (plane - 1)))}–${rank(Math.floor(0.95 * (plane - 1)))})`,
+    evidence: { voxels: relabelled, thickness_median: median, grey_mean: relabelled ? foilSum / relabelled : null },
   });
-  return relabelled ? Math.max(1, sorted[sorted.length >> 1]) : 0;
+  return relabelled ? Math.max(1, median) : 0;
+}
+
+/** The k-th smallest (0-based) of non-negative integers, by counting (no sort of a plane of values). */
+function rankOf(values: Int32Array): (k: number) => number {
+  let max = 0;
+  for (let p = 0; p < values.length; p++) if (values[p] > max) max = values[p];
+  const counts = new Float64Array(max + 1);
+  for (let p = 0; p < values.length; p++) counts[values[p]]++;
+  return (k) => {
+    let v = 0, seen = counts[0];
+    while (seen <= k && v < max) seen += counts[++v];
+    return v;
+  };
 }

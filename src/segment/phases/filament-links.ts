@@ -17,6 +17,7 @@
  * Complexity: one sweep reading the labels with a 1-slice halo on the workers (words without a
  * candidate byte skipped), O(C · 26 · log C) for C candidates, one write sweep over the slabs holding detached ones.
  */
+import { concatArrays } from '../../compute/concat.js';
 import { VOID } from './codes.js';
 import { runSlabKernel } from './slab-parallel.js';
 import type { StepContext } from './types.js';
@@ -27,28 +28,18 @@ async function candidates(ctx: StepContext): Promise<{ index: Float64Array; seed
   await ctx.store.sweep({ halo: 1, labels: 'read' }, async (w) => {
     for (const part of await runSlabKernel(ctx.backend, w, ctx.shape, 'filamentCandidatesSlab', {})) if (part.index.length) parts.push(part);
   });
-  const n = parts.reduce((k, p) => k + p.index.length, 0);
-  const index = new Float64Array(n), seed = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    index.set(p.index, o);
-    seed.set(p.seed, o);
-    o += p.index.length;
-  }
-  return { index, seed };
+  return { index: concatArrays(parts.map((p) => p.index), Float64Array), seed: concatArrays(parts.map((p) => p.seed), Uint8Array) };
 }
 
-/** Position of global index g in the ascending `index`, or −1. */
-function find(index: Float64Array, g: number): number {
-  let lo = 0, hi = index.length - 1;
-  while (lo <= hi) {
+/** First position in the ascending `index` whose value is ≥ g (index.length: none). */
+function lowerBound(index: Float64Array, g: number): number {
+  let lo = 0, hi = index.length;
+  while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    const v = index[mid];
-    if (v === g) return mid;
-    if (v < g) lo = mid + 1;
-    else hi = mid - 1;
+    if (index[mid] < g) lo = mid + 1;
+    else hi = mid;
   }
-  return -1;
+  return lo;
 }
 
 /**
@@ -75,8 +66,9 @@ export function reachedFromSeeds(index: Float64Array, seed: Uint8Array, shape: r
         for (let dx = -1; dx <= 1; dx++) {
           const xx = x + dx;
           if (xx < 0 || xx >= nx || (dz === 0 && dy === 0 && dx === 0)) continue;
-          const j = find(index, zz * plane + yy * nx + xx);
-          if (j >= 0 && !reached[j]) { reached[j] = 1; queue[tail++] = j; }
+          const g2 = zz * plane + yy * nx + xx;
+          const j = lowerBound(index, g2);
+          if (j < index.length && index[j] === g2 && !reached[j]) { reached[j] = 1; queue[tail++] = j; }
         }
       }
     }
@@ -101,10 +93,8 @@ export async function detachedCandidates(ctx: StepContext): Promise<number> {
   if (detached) {
     await store.sweep({ labels: 'write', needed: (z0, z1) => z0 <= zMax && z1 > zMin }, (w) => {
       const g0 = w.z0 * plane, g1 = w.z1 * plane;
-      // the candidates of this window's interior: a bisection to the first, then in order
-      let lo = 0, hi = index.length;
-      while (lo < hi) { const mid = (lo + hi) >> 1; if (index[mid] < g0) lo = mid + 1; else hi = mid; }
-      for (let k = lo; k < index.length && index[k] < g1; k++) if (!reached[k]) w.labels[index[k] - w.lo * plane] = VOID;
+      // the candidates of this window's interior, in order from the first
+      for (let k = lowerBound(index, g0); k < index.length && index[k] < g1; k++) if (!reached[k]) w.labels[index[k] - w.lo * plane] = VOID;
     });
   }
   ctx.decisions.push({

@@ -7,8 +7,10 @@
  * from the collector); one sweep per distance, so a voxel set at distance d is not read as d − 1.
  * Complexity: DMAX + 2 passes over the rows holding low-density voxels; ≤ ~200k samples per bin.
  */
+import { concatArrays } from '../../compute/concat.js';
 import { Sampler } from './class-stats.js';
 import { AIR, COLLECTOR, DMAX, ELECTRODE, ELECTROLYTE, VOID } from './codes.js';
+import { openFace } from './air.js';
 import type { Columns } from './columns.js';
 import { FRINGE_BINS } from './layer-kernels.js';
 import { runSlabKernel } from './slab-parallel.js';
@@ -116,31 +118,13 @@ async function fringeProfile(ctx: StepContext, columns: Columns, lowRows: Uint8A
   const reference = upper ? upper.level : refKind === 'far' ? med[0] : refSampler ? refSampler.median() : NaN;
   const shift = new Float64Array(NB);
   for (let b = 1; b < NB; b++) shift[b] = Number.isFinite(med[b]) && Number.isFinite(reference) ? med[b] - reference : 0;
-  return { shift, binCounts, totalLayer, reference, referenceSpread: upper?.spread, layerSample: { grey: concat(allGrey, Float64Array), labels: concat(allLabel, Uint8Array) } };
+  return { shift, binCounts, totalLayer, reference, referenceSpread: upper?.spread, layerSample: { grey: concatArrays(allGrey, Float64Array), labels: concatArrays(allLabel, Uint8Array) } };
 }
 
-/**
- * An end whose face slice is low density (void or electrode states) in at least half of the columns
- * with no collector at that end: where air may lie beyond a Li face ('start' / 'end' of z), else null.
- */
+/** An end whose face voxel is low density (void or electrode states) in at least half of the columns, with no collector there: where air may lie beyond a Li face. */
 async function lowDensityFace(ctx: StepContext, columns: Columns): Promise<'start' | 'end' | null> {
-  const { store, nz, plane } = ctx;
-  const { collectorAtStart, collOuter, farOuter } = columns;
-  for (const end of ['start', 'end'] as const) {
-    const fromCollectorSide = (end === 'start') === collectorAtStart;
-    const zEdge = end === 'start' ? 0 : nz - 1;
-    let open = 0, low = 0;
-    await store.sweep({ labels: 'read', needed: (z0, z1) => zEdge >= z0 && zEdge < z1 }, (w) => {
-      const base = (zEdge - w.lo) * plane;
-      for (let p = 0; p < plane; p++) {
-        if (fromCollectorSide ? collOuter[p] >= 0 : farOuter[p] < nz) continue;
-        open++;
-        const s = w.labels[base + p] & 15;
-        if (s === VOID || s === ELECTRODE || s === AIR) low++;
-      }
-    });
-    if (open && low >= 0.5 * plane) return end;
-  }
+  const low = (l: number) => { const s = l & 15; return s === VOID || s === ELECTRODE || s === AIR; };
+  for (const end of ['start', 'end'] as const) if (await openFace(ctx, columns, end, low)) return end;
   return null;
 }
 
@@ -184,14 +168,4 @@ export function liLevelUnderAir(sample: Float32Array | Float64Array): { level: n
   const dev = Float64Array.from(v.subarray(i), (x) => Math.abs(x - level)).sort();
   const spread = 1.4826 * dev[dev.length >> 1];
   return { level, spread, lowerWeight, separation, split: v[i] };
-}
-
-function concat<T extends Float64Array | Uint8Array>(parts: T[], Ctor: new (n: number) => T): T {
-  const out = new Ctor(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
 }
