@@ -1,6 +1,6 @@
 /**
  * Byte-identity of the default phase segmentation across builds: segments a set of phantoms (every
- * preset, stacks along x and y, a field of view, plungers, a die wall, a full cell's Al foil) in memory and out of core,
+ * preset, stacks along x and y, a field of view, plungers (also behind a carbon foil), a die wall, a full cell's Al foil) in memory and out of core,
  * and prints the sha256 of each label volume and of the report's numbers (timings and the backend
  * text aside). A speed-up that must not change any label is checked against a build without it:
  *
@@ -30,6 +30,9 @@ const CASES: Record<string, Case> = {
   'plated-y': { preset: 'plated', shape: [96, 160, 96], synth: { axis: 'y' }, slab: 17 },
   'plated-none': { preset: 'plated', shape: [96, 128, 128], options: { denoise: 'none' }, slab: 9 },
   'plated-gauss': { preset: 'plated', shape: [96, 128, 128], options: { denoise: 'gaussian', sigma: 1.3 }, slab: 9 },
+  // a carbon foil behind a steel plunger (two-material collector; the collector runs read the grey), tilted
+  'plated-plunger': { preset: 'plated', shape: [128, 112, 112], synth: { surroundings: 'plunger', tiltDeg: 8, tiltAzimuthDeg: 40 }, slab: 11 },
+  'plated-die': { preset: 'plated', shape: [128, 96, 96], synth: { surroundings: 'die' }, slab: 9 },
   depleted: { preset: 'depleted', shape: [128, 128, 128], slab: 11 },
   'depleted-bright': { preset: 'depleted', shape: [96, 112, 112], options: { liContrast: 'bright' }, slab: 10 },
   symmetric: { preset: 'symmetric', shape: [160, 112, 112], slab: 15 },

@@ -2,7 +2,8 @@
  * The nearest-mean rule of steps 7 and 8 (phases/neighbours.ts nearestNeighbourPhase) against the
  * rule as its documentation states it, written here voxel by voxel from the list of the six
  * neighbours: the phases present (own and decided neighbours, codes ≤ 5), the air only against a
- * collector, the nearest mean (a two-material collector by its nearer level), air kept unless the
+ * collector, the nearest mean (a two-material collector by its nearer level; by its metal's alone for
+ * a voxel not of the collector that faces the air), air kept unless the
  * collector wins, and the low phases keeping their own split or taking the majority of void / Li.
  */
 import { describe, expect, it } from 'vitest';
@@ -27,7 +28,9 @@ function rule(labels: Uint8Array, i: number, g: number, mu: number[], x: number,
   let best = -1, bestD = Infinity;
   for (let p = 0; p <= LAST_PHASE; p++) {
     if (!present.has(p) || !Number.isFinite(mu[p])) continue;
-    const d = p === COLLECTOR && mu.length > COLLECTOR_2ND ? Math.min(Math.abs(g - mu[p]), Math.abs(g - mu[COLLECTOR_2ND])) : Math.abs(g - mu[p]);
+    // two materials: by the nearer level, but by the metal's alone for a voxel not of the collector facing the air
+    const metalOnly = own !== COLLECTOR && present.has(OUTSIDE);
+    const d = p === COLLECTOR && mu.length > COLLECTOR_2ND ? (metalOnly ? Math.abs(g - mu[COLLECTOR_2ND]) : Math.min(Math.abs(g - mu[p]), Math.abs(g - mu[COLLECTOR_2ND]))) : Math.abs(g - mu[p]);
     if (d < bestD) { bestD = d; best = p; }
   }
   if (own === OUTSIDE && best !== COLLECTOR) return own;
@@ -66,5 +69,21 @@ describe('nearest-mean rule', () => {
     }
     expect(checked).toBeGreaterThan(3000);
     expect(differs).toBeGreaterThan(500);
+  });
+
+  it('the air at a steel plunger behind a carbon foil: its bright fringe stays air, the foil and plunger stay collector', () => {
+    // a 1 × 1 × 3 column: air | voxel | collector; levels: void, Li, electrolyte, carbon, –, air, metal
+    const mu = [1000, 2000, 9000, 5000, NaN, 500, 40000];
+    const labels = Uint8Array.from([OUTSIDE, 255, COLLECTOR]);
+    const at = (g: number, own: number) => nearestNeighbourPhase(labels, 1, g, mu, 0, 0, 1, 3, 1, 1, own);
+    // grey 9 200 (air blurred with the steel's fringe): nearer the carbon (5 000) than the air (500), but the air faces the metal
+    expect(at(9200, -1)).toBe(OUTSIDE);
+    expect(at(9200, OUTSIDE)).toBe(OUTSIDE);
+    // past the half-way grey of air and metal: the plunger
+    expect(at(21000, -1)).toBe(COLLECTOR);
+    // a collector voxel (the foil's own grey) next to the air keeps both levels
+    expect(at(5200, COLLECTOR)).toBe(COLLECTOR);
+    // one material: no second level, the collector's own mean decides
+    expect(nearestNeighbourPhase(labels, 1, 9200, mu.slice(0, 6), 0, 0, 1, 3, 1, 1, -1)).toBe(COLLECTOR);
   });
 });

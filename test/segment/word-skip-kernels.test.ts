@@ -26,39 +26,76 @@ function runs(n: number, codes: number[], seed: number): Uint8Array {
 const SHAPES: Shape3[] = [[14, 10, 24], [12, 9, 21]];
 
 describe('word-skipping kernels equal a voxel-by-voxel loop', () => {
-  it('collector runs (step 3): near and far, with and without a gap, over column ranges starting mid-word', () => {
+  it('collector runs (step 3): near and far, with and without a gap, one or two materials, over column ranges starting mid-word', () => {
     for (const shape of SHAPES)
       for (const fromFar of [false, true])
         for (const runGap of [0, 2])
-          for (const collectorAtStart of [true, false]) {
-            const [nz, ny, nx] = shape;
-            const plane = ny * nx;
-            const L = runs(nz * plane, [COLLECTOR, COLLECTOR, ELECTROLYTE, ELECTROLYTE, ELECTROLYTE, LI, VOID], 5 + nz + runGap);
-            const none = fromFar ? nz : -1;
-            const fresh = () => ({ outer: new Int32Array(plane).fill(none), inner: new Int32Array(plane).fill(none), runDone: new Uint8Array(plane) });
-            const got = fresh(), want = fresh();
-            // three column ranges, none word-aligned
-            const cuts = [0, 7, plane - 5, plane];
-            for (let c = 0; c < 3; c++)
-              collectorRunsCols({ grey: new Uint16Array(0), labels: L, lo: 0, z0: 0, z1: nz, shape, p0: cuts[c], p1: cuts[c + 1], collectorAtStart, fromFar, runGap, ...got });
-            // the rule, one voxel at a time, slices in oriented order from the chosen end
-            for (let s = 0; s < nz; s++) {
-              const z = collectorAtStart !== fromFar ? s : nz - 1 - s;
-              const k = collectorAtStart ? z : nz - 1 - z;
-              for (let p = 0; p < plane; p++) {
-                const { outer, inner, runDone } = want;
-                if (L[z * plane + p] === COLLECTOR) {
-                  if (outer[p] === none) outer[p] = inner[p] = k;
-                  else if ((fromFar ? inner[p] <= k + 1 + runGap : inner[p] >= k - 1 - runGap) && !runDone[p]) inner[p] = k;
-                  else runDone[p] = 1;
-                } else if (outer[p] !== none && (fromFar ? inner[p] - k : k - inner[p]) > runGap) runDone[p] = 1;
+          for (const twoMaterials of [false, true])
+            for (const collectorAtStart of [true, false]) {
+              const [nz, ny, nx] = shape;
+              const plane = ny * nx;
+              const L = runs(nz * plane, [COLLECTOR, COLLECTOR, ELECTROLYTE, ELECTROLYTE, ELECTROLYTE, LI, VOID], 5 + nz + runGap);
+              // grey: half the collector voxels metal (≥ metalFrom) when two materials
+              const r = rng(31 + nx);
+              const G = Uint16Array.from({ length: nz * plane }, () => Math.floor(r() * 20000));
+              const metalFrom = twoMaterials ? 10000 : Infinity, fringeGap = 5;
+              const none = fromFar ? nz : -1;
+              const fresh = () => ({ outer: new Int32Array(plane).fill(none), inner: new Int32Array(plane).fill(none), runDone: new Uint8Array(plane), lastMetal: new Int32Array(plane).fill(none) });
+              const got = fresh(), want = fresh();
+              // three column ranges, none word-aligned
+              const cuts = [0, 7, plane - 5, plane];
+              for (let c = 0; c < 3; c++)
+                collectorRunsCols({ grey: G, labels: L, lo: 0, z0: 0, z1: nz, shape, p0: cuts[c], p1: cuts[c + 1], collectorAtStart, fromFar, runGap, metalFrom, fringeGap, ...got });
+              // the rule, one voxel at a time, slices in oriented order from the chosen end
+              const { outer, inner, runDone, lastMetal } = want;
+              const gapOf = (p: number) => (twoMaterials && lastMetal[p] !== none && Math.abs(inner[p] - lastMetal[p]) <= runGap ? fringeGap : runGap);
+              for (let s = 0; s < nz; s++) {
+                const z = collectorAtStart !== fromFar ? s : nz - 1 - s;
+                const k = collectorAtStart ? z : nz - 1 - z;
+                for (let p = 0; p < plane; p++) {
+                  const i = z * plane + p;
+                  if (L[i] === COLLECTOR) {
+                    let inRun = false;
+                    if (outer[p] === none) { outer[p] = inner[p] = k; inRun = true; }
+                    else if ((fromFar ? inner[p] <= k + 1 + gapOf(p) : inner[p] >= k - 1 - gapOf(p)) && !runDone[p]) { inner[p] = k; inRun = true; }
+                    else runDone[p] = 1;
+                    if (inRun && G[i] >= metalFrom) lastMetal[p] = k;
+                  } else if (outer[p] !== none && (fromFar ? inner[p] - k : k - inner[p]) > gapOf(p)) runDone[p] = 1;
+                }
               }
+              expect([...got.outer]).toEqual([...want.outer]);
+              expect([...got.inner]).toEqual([...want.inner]);
+              expect([...got.runDone]).toEqual([...want.runDone]);
+              expect(want.outer.filter((v) => v !== none).length, 'columns with a run').toBeGreaterThan(plane / 2);
             }
-            expect([...got.outer]).toEqual([...want.outer]);
-            expect([...got.inner]).toEqual([...want.inner]);
-            expect([...got.runDone]).toEqual([...want.runDone]);
-            expect(want.outer.filter((v) => v !== none).length, 'columns with a run').toBeGreaterThan(plane / 2);
-          }
+  });
+
+  it('collector runs (step 3): a steel face\'s dark fringe is bridged to the carbon foil behind it, a thin Li layer past the foil is not', () => {
+    // one column each, from the collector end: metal ×5 | fringe | carbon ×4 | Li ×3 | a carbon-grey partial-volume voxel | electrolyte
+    const column = (fringe: number) => {
+      const seq: [number, number][] = [];
+      for (let k = 0; k < 5; k++) seq.push([COLLECTOR, 40000]);
+      for (let k = 0; k < fringe; k++) seq.push([LI, 700]);
+      for (let k = 0; k < 4; k++) seq.push([COLLECTOR, 5000]);
+      for (let k = 0; k < 3; k++) seq.push([LI, 2100]);
+      seq.push([COLLECTOR, 5200]);
+      while (seq.length < 24) seq.push([ELECTROLYTE, 9000]);
+      return seq;
+    };
+    const innerOf = (fringe: number, twoMaterials: boolean) => {
+      const seq = column(fringe), nz = seq.length, shape: Shape3 = [nz, 1, 1];
+      const L = Uint8Array.from(seq, (v) => v[0]), G = Uint16Array.from(seq, (v) => v[1]);
+      const t = { outer: new Int32Array(1).fill(-1), inner: new Int32Array(1).fill(-1), runDone: new Uint8Array(1), lastMetal: new Int32Array(1).fill(-1) };
+      collectorRunsCols({ grey: G, labels: L, lo: 0, z0: 0, z1: nz, shape, p0: 0, p1: 1, collectorAtStart: true, fromFar: false, runGap: 2, metalFrom: twoMaterials ? 20000 : Infinity, fringeGap: 5, ...t });
+      return t.inner[0];
+    };
+    // a 3-voxel fringe: the run goes on to the foil's last voxel (5 + 3 + 4 − 1), not past the Li
+    expect(innerOf(3, true)).toBe(11);
+    expect(innerOf(5, true)).toBe(13);
+    // one material (no metal level): the fringe ends the run at the metal
+    expect(innerOf(3, false)).toBe(4);
+    // a gap wider than the fringe allowance is a layer of its own
+    expect(innerOf(6, true)).toBe(4);
   });
 
   it('electrode decision (step 6b): 3 × 3 in-plane means in the layers, per voxel inside, void and air bins cleared', () => {

@@ -39,3 +39,9 @@ export const DMAX = 4;
 export const TRANSITION = 2;
 /** Robust σ below the electrolyte median that makes a voxel a sub-voxel pore (step 9). */
 export const PORE_DIP = 4;
+/**
+ * Voxels bridged between a metal plunger's face and the carbon foil behind it when walking a
+ * collector run: the steel face's dark phase-contrast fringe (2–3 voxels on the phantoms, darker
+ * than Li) and the partial volume on both sides of it.
+ */
+export const FRINGE_GAP = 2 * TRANSITION + 1;

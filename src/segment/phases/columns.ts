@@ -10,7 +10,7 @@
  * the workers); per-column tables of ny × nx int32.
  */
 import { endFraction } from './class-stats.js';
-import { TRANSITION } from './codes.js';
+import { FRINGE_GAP, TRANSITION } from './codes.js';
 import { zoneOf, type ColumnTables } from './layout-kernels.js';
 import { runColumnKernel } from './slab-parallel.js';
 import type { ClassPlan, StepContext } from './types.js';
@@ -72,8 +72,11 @@ export async function columnLayout(ctx: StepContext, plan: ClassPlan, f3: Float6
   // a collector of two materials (metal plunger | carbon foil) has partial-volume voxels of other
   // classes between them: gaps up to TRANSITION stay in the run; one material: no gap (a thin Li
   // layer must not be bridged to collector-grey partial volume further in)
-  const runGap = plan.collectorMaterialLevels.length === 2 ? TRANSITION : 0;
-  await collectorRuns(ctx, faces, runGap, twoCollectors);
+  const twoMaterials = plan.collectorMaterialLevels.length === 2;
+  const runGap = twoMaterials ? TRANSITION : 0;
+  // metal voxels: the 4-class split's brightest class (collector.ts collectorBehindPlunger)
+  const metalFrom = twoMaterials ? plan.thresholds[plan.thresholds.length - 1] : Infinity;
+  await collectorRuns(ctx, faces, runGap, metalFrom, twoCollectors);
   await electrolyteFaces(ctx, faces);
   const tables = { collOuter, collInner, elSurf, elBack, farInner, farOuter, farLayer };
   const zoneAt = (p: number, k: number): number => zoneOf(tables, p, k);
@@ -87,18 +90,27 @@ export async function columnLayout(ctx: StepContext, plan: ClassPlan, f3: Float6
 /** The per-column tables, filled by the passes below. */
 type ColumnFaces = Pick<Columns, 'collectorAtStart' | 'oz' | 'collOuter' | 'collInner' | 'elSurf' | 'elBack' | 'farInner' | 'farOuter'>;
 
-/** The first collector run of each column from the collector end, and (two collectors) from the far end (column ranges on the workers). */
-async function collectorRuns(ctx: StepContext, faces: ColumnFaces, runGap: number, twoCollectors: boolean): Promise<void> {
+/**
+ * The first collector run of each column from the collector end, and (two collectors) from the far
+ * end (column ranges on the workers). Behind a metal plunger (`metalFrom` finite) the run bridges
+ * the steel face's fringe to the carbon foil (FRINGE_GAP), which needs the grey.
+ */
+async function collectorRuns(ctx: StepContext, faces: ColumnFaces, runGap: number, metalFrom: number, twoCollectors: boolean): Promise<void> {
   const { store, backend, shape, plane } = ctx;
   const { collectorAtStart, collOuter, collInner, farInner, farOuter } = faces;
   const runDone = new Uint8Array(new SharedArrayBuffer(plane));
-  await store.sweep({ labels: 'read', descending: !collectorAtStart }, async (w) => {
-    await runColumnKernel(backend, w, shape, 'collectorRunsCols', { collectorAtStart, fromFar: false, runGap, outer: collOuter, inner: collInner, runDone });
+  const grey = metalFrom < Infinity;
+  const lastMetal = new Int32Array(new SharedArrayBuffer(grey ? 4 * plane : 0));
+  const fringe = { metalFrom, fringeGap: FRINGE_GAP, lastMetal };
+  lastMetal.fill(-1);
+  await store.sweep({ labels: 'read', grey, descending: !collectorAtStart }, async (w) => {
+    await runColumnKernel(backend, w, shape, 'collectorRunsCols', { collectorAtStart, fromFar: false, runGap, outer: collOuter, inner: collInner, runDone, ...fringe });
   });
   if (!twoCollectors) return;
   runDone.fill(0);
-  await store.sweep({ labels: 'read', descending: collectorAtStart }, async (w) => {
-    await runColumnKernel(backend, w, shape, 'collectorRunsCols', { collectorAtStart, fromFar: true, runGap, outer: farOuter, inner: farInner, runDone });
+  lastMetal.fill(ctx.nz);
+  await store.sweep({ labels: 'read', grey, descending: collectorAtStart }, async (w) => {
+    await runColumnKernel(backend, w, shape, 'collectorRunsCols', { collectorAtStart, fromFar: true, runGap, outer: farOuter, inner: farInner, runDone, ...fringe });
   });
 }
 

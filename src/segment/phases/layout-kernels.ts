@@ -25,12 +25,19 @@ const orientedSlice = (a: ColumnArgs, s: number, fromFar: boolean): number => (a
  * Step 3: the first contiguous run of collector voxels of each column from the collector end
  * (`fromFar`: from the far end: far runs), gaps up to `runGap` bridged; `outer` / `inner` hold
  * its first and last oriented k (near: −1 none yet; far: nz none yet), `runDone` marks a closed run.
+ * Two-material collectors (`metalFrom` finite: the grey from which a collector voxel is the metal
+ * plunger): a gap of up to `fringeGap` is bridged where the run's inner voxel is within `runGap` of
+ * its last metal voxel (`lastMetal`, oriented k): the steel face's dark phase-contrast fringe and
+ * partial volume between the plunger and the carbon foil, which is not Li.
  */
-export function collectorRunsCols(a: ColumnArgs & { fromFar: boolean; runGap: number; outer: Int32Array; inner: Int32Array; runDone: Uint8Array }): number {
-  const { labels: L, lo, p0, p1, fromFar, runGap, outer, inner, runDone } = a;
+export function collectorRunsCols(a: ColumnArgs & { fromFar: boolean; runGap: number; outer: Int32Array; inner: Int32Array; runDone: Uint8Array; metalFrom: number; fringeGap: number; lastMetal: Int32Array }): number {
+  const { grey: G, labels: L, lo, p0, p1, fromFar, runGap, outer, inner, runDone, metalFrom, fringeGap, lastMetal } = a;
   const [nz, ny, nx] = a.shape;
   const plane = ny * nx;
   const none = fromFar ? nz : -1;
+  const twoMaterials = metalFrom < Infinity;
+  // the gap bridged after column p's run so far
+  const gapOf = (p: number): number => (twoMaterials && lastMetal[p] !== none && Math.abs(inner[p] - lastMetal[p]) <= runGap ? fringeGap : runGap);
   // Columns inside a run (one begun, not closed) change at any voxel; the others only at a collector
   // voxel. Four columns none of which is inside a run, under four label bytes none of which is
   // collector, are skipped at once (word views: rows and this table aligned alike).
@@ -50,10 +57,12 @@ export function collectorRunsCols(a: ColumnArgs & { fromFar: boolean; runGap: nu
       if (L[base + p] === COLLECTOR) {
         // first contiguous run from the outer side (partial-volume collector-like voxels further
         // in, e.g. at thin-Li spots, do not move the inner face)
-        if (outer[p] === none) { outer[p] = inner[p] = k; inRun[p - pa] = 1; }
-        else if ((fromFar ? inner[p] <= k + 1 + runGap : inner[p] >= k - 1 - runGap) && !runDone[p]) inner[p] = k;
+        let inRunNow = false;
+        if (outer[p] === none) { outer[p] = inner[p] = k; inRun[p - pa] = 1; inRunNow = true; }
+        else if (!runDone[p] && (fromFar ? inner[p] <= k + 1 + gapOf(p) : inner[p] >= k - 1 - gapOf(p))) { inner[p] = k; inRunNow = true; }
         else { runDone[p] = 1; inRun[p - pa] = 0; }
-      } else if (outer[p] !== none && (fromFar ? inner[p] - k : k - inner[p]) > runGap) { runDone[p] = 1; inRun[p - pa] = 0; }
+        if (inRunNow && twoMaterials && G[base + p] >= metalFrom) lastMetal[p] = k;
+      } else if (outer[p] !== none && !runDone[p] && (fromFar ? inner[p] - k : k - inner[p]) > gapOf(p)) { runDone[p] = 1; inRun[p - pa] = 0; }
     }
   }
   return 0;

@@ -12,12 +12,12 @@ import { slabComponents, type ChannelSpec, type ComponentsScratch } from '../sla
 import type { PhaseStore } from '../store.js';
 import { classMask, type ClassMask } from './class-masks.js';
 import { paintTarget } from './components.js';
-import { AIR, ELECTRODE, VOID } from './codes.js';
+import { AIR, ELECTRODE, OPEN, VOID } from './codes.js';
 import type { Columns } from './columns.js';
 import type { ClassPlan, StepContext } from './types.js';
 
 export interface LowRoles {
-  /** Voxels and components per role (index 1 electrode, 2 outside air, 3 pore). */
+  /** Voxels and components per role (index 1 electrode, 2 outside air, 3 pore, 4 a pocket inside the collector run). */
   roleVoxels: number[];
   roleCount: number[];
   /** lowRows[z·ny + y] is set for the rows (z, y) that hold a low-density voxel. */
@@ -57,18 +57,20 @@ export async function lowComponentRoles(
 ): Promise<{ roleVoxels: number[]; roleCount: number[] }> {
   const low = await slabComponents({ backend, shape: store.shape, connectivity: 26, slabDepth, scratch, ...mask, channels: 5, channelOfSlice: zonesOfSlice, channelSpec });
   const zone = (zi: number, c: number) => low.stats[zi * (low.count + 1) + c]; // out, inColl, layer, inside, far layer
-  // role: 1 electrode, 2 outside air, 3 pore
+  // role: 1 electrode, 2 outside air, 3 pore, 4 inside the collector run
   const role = new Uint8Array(low.count + 1);
-  const roleVoxels = [0, 0, 0, 0];
-  const roleCount = [0, 0, 0, 0];
+  const roleVoxels = [0, 0, 0, 0, 0];
+  const roleCount = [0, 0, 0, 0, 0];
   for (let c = 1; c <= low.count; c++) {
     const size = low.sizes[c];
-    const r = zone(2, c) + zone(4, c) >= 0.25 * size ? 1 : zone(0, c) + zone(1, c) >= zone(3, c) ? 2 : 3;
+    // a pocket enclosed in the collector run (none of it beyond the collector or in the electrolyte):
+    // a metal face's dark fringe or partial volume, left for the nearest-mean rule, not air
+    const r = zone(2, c) + zone(4, c) >= 0.25 * size ? 1 : zone(0, c) === 0 && zone(3, c) === 0 && zone(1, c) > 0 ? 4 : zone(0, c) + zone(1, c) >= zone(3, c) ? 2 : 3;
     role[c] = r;
     roleVoxels[r] += size;
     roleCount[r]++;
   }
-  const codeOfRole = [VOID, ELECTRODE, AIR, VOID];
+  const codeOfRole = [VOID, ELECTRODE, AIR, VOID, OPEN];
   const codes = new Uint8Array(low.count + 1);
   for (let c = 1; c <= low.count; c++) codes[c] = codeOfRole[role[c]];
   await low.paint(codes, paintTarget(store, lowRows));

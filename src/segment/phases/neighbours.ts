@@ -69,10 +69,14 @@ export function nearestNeighbourPhase(
   let best = -1, bestD = Infinity;
   // the air only against a collector (its faces to the air); elsewhere the layout placed it
   if (!(present & (1 << COLLECTOR))) present &= ~(1 << OUTSIDE);
+  // a collector of two materials (mu[COLLECTOR_2ND]: the metal plunger behind a carbon foil) faces
+  // the air with its metal: a voxel not of the collector next to the air is weighed against the
+  // metal's level only (the bright fringe of air at the steel face is nearer the carbon's level)
+  const twoMaterials = mu.length > COLLECTOR_2ND;
+  const metalOnly = twoMaterials && own !== COLLECTOR && (present & (1 << OUTSIDE)) !== 0;
   for (let p = 0; p <= LAST_PHASE; p++) {
     if (!(present & (1 << p)) || !Number.isFinite(mu[p])) continue;
-    // mu[COLLECTOR_2ND]: the collector's second material (carbon foil + metal plunger)
-    const d = p === COLLECTOR && mu.length > COLLECTOR_2ND ? Math.min(Math.abs(g - mu[p]), Math.abs(g - mu[COLLECTOR_2ND])) : Math.abs(g - mu[p]);
+    const d = p === COLLECTOR && twoMaterials ? (metalOnly ? Math.abs(g - mu[COLLECTOR_2ND]) : Math.min(Math.abs(g - mu[p]), Math.abs(g - mu[COLLECTOR_2ND]))) : Math.abs(g - mu[p]);
     if (d < bestD) {
       bestD = d;
       best = p;

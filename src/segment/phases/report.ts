@@ -19,7 +19,7 @@ export function lowDensityDecision(ctx: StepContext, roles: LowRoles, fringe: Fr
   const { tVL, muVoid, muLi, liSpread, voidCount } = vl;
   ctx.decisions.push({
     step: 'low density',
-    decision: `low-density 26-connected components: ${roleCount[1]} in the layer between collector and electrolyte → Li electrode (${roleVoxels[1]} voxels), ${roleCount[2]} beyond the collector → outside the cell (code 5) (${roleVoxels[2]} voxels), ${roleCount[3]} enclosed by the electrolyte → pores (${roleVoxels[3]} voxels). Electrode voxels in the layer are Li unless their fringe-corrected grey < ${tVL.toFixed(1)} (half-way between the void level ${muVoid.toFixed(1)} and the Li level ${muLi.toFixed(1)}) → interfacial void; electrode voxels below the electrolyte surface are void within 2 voxels of a dark core, else Li (filaments)`,
+    decision: `low-density 26-connected components: ${roleCount[1]} in the layer between collector and electrolyte → Li electrode (${roleVoxels[1]} voxels), ${roleCount[2]} beyond the collector → outside the cell (code 5) (${roleVoxels[2]} voxels), ${roleCount[3]} enclosed by the electrolyte → pores (${roleVoxels[3]} voxels)${roleCount[4] ? `, ${roleCount[4]} enclosed in the collector run (a metal face's fringe) → decided by the nearest-mean rule (${roleVoxels[4]} voxels)` : ''}. Electrode voxels in the layer are Li unless their fringe-corrected grey < ${tVL.toFixed(1)} (half-way between the void level ${muVoid.toFixed(1)} and the Li level ${muLi.toFixed(1)}) → interfacial void; electrode voxels below the electrolyte surface are void within 2 voxels of a dark core, else Li (filaments)`,
     evidence: {
       li_voxels: ev.liVox,
       electrode_void_voxels: ev.electrodeVoid,
