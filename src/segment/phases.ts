@@ -115,13 +115,15 @@ export async function segmentPhases(ctx: PhaseContext): Promise<PhaseResult> {
   const mu7 = await phaseLevels(store, plan.collectorMaterialLevels, vl.muVoid, vl.muLi, ctx.backend);
   const undecided = await settleUndecided(step, plan, ev, mu7);
   const pores = await subResolutionPores(step, columns, vl.muVoid, mu7[ELECTROLYTE]);
-  // 8. Boundary refinement (means of the phases as they are now); 9. sub-voxel pore dips.
+  // 8. Boundary refinement (means of the phases as they are now).
   const mu8 = await phaseLevels(store, plan.collectorMaterialLevels, vl.muVoid, vl.muLi, ctx.backend);
   const changedPerPass = await refineBoundaries(step, mu8);
-  await poreDips(step, columns, pores.tPore, pores.sample);
   // 10. A current collector foil beyond a composite cathode: decided as electrolyte until here (its
-  // grey is the electrolyte's class), so the collector's level stays the plunger's.
+  // grey is the electrolyte's class), so the collector's level stays the plunger's; before step 9,
+  // whose local electrolyte level must not hold the foil's brighter grey.
   const foil = await cathodeFoilVoxels(step, plan);
+  // 9. Sub-voxel pore dips against the local electrolyte level.
+  await poreDips(step, columns, pores.tPore, pores.sample);
 
   return phaseResult(step, plan, hist, columns, vl, ev, changedPerPass, undecided.nUndecided - undecided.firstPass, foil);
 }

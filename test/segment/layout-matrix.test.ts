@@ -61,6 +61,8 @@ const CASES: Case[] = [
   // the steel face's dark fringe between plunger and carbon foil is collector (columns.ts FRINGE_GAP), its bright fringe on the air side air (neighbours.ts)
   { name: 'anode-free plunger + air', synth: { preset: 'plated', surroundings: 'plunger' }, layout: 'anode-free', floor: { ...ANODE_FREE, 3: 0.995, 5: 0.995 }, maeVoxels: 0.5 },
   { name: 'anode-free die wall', synth: { preset: 'plated', surroundings: 'die' }, layout: 'anode-free', floor: { ...ANODE_FREE, 2: 0.98, 3: 0.995, 5: 0.995 }, maeVoxels: 0.5 },
+  // lab CT artefacts: the pores are dips below the local electrolyte level (electrolyte-level.ts), not one global level (void 0.36 before)
+  { name: 'anode-free, strong lab artefacts (rings 600, cupping 20 %, drift 10 %)', synth: { preset: 'plated', rings: 600, cupping: 0.2, drift: 0.1 }, layout: 'anode-free', floor: { ...ANODE_FREE, 0: 0.53 }, maeVoxels: 0.5 },
   { name: 'anode-free 8-bit', synth: { preset: 'plated', dtype: 'uint8' }, layout: 'anode-free', floor: ANODE_FREE, maeVoxels: 0.5 },
   { name: 'anode-free float32', synth: { preset: 'plated', dtype: 'float32' }, layout: 'anode-free', floor: ANODE_FREE, maeVoxels: 0.5 },
   { name: 'anode-free Li bright (inverted)', synth: { preset: 'plated' }, invert: true, layout: 'anode-free', floor: ANODE_FREE, maeVoxels: 0.5 },

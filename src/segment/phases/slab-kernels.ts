@@ -13,6 +13,7 @@ import type { GreyArray } from '../../compute/types.js';
 import type { Shape3 } from '../../io/volume.js';
 import { AIR, CAM, CAND, CATHODE, ELECTRODE, ELECTROLYTE, LAST_PHASE, LI, OPEN, OUTSIDE, PENDING, UNDECIDED, VOID } from './codes.js';
 import { hasOtherNeighbour, nearestNeighbourPhase } from './neighbours.js';
+import { gridValueAt } from './electrolyte-level.js';
 import { fourOf, hasByte } from '../../compute/words.js';
 import { labelWords, phaseSumsWords, wordsOf } from './word-kernels.js';
 
@@ -418,11 +419,14 @@ const OPEN_BYTES = fourOf(OPEN);
 
 /**
  * Steps 7b, 9: electrolyte voxels inside the electrolyte (oriented k ≥ elSurf + 2 and, with a far
- * layer, ≤ elBack − 2; no Li 6-neighbour) darker than `level` → VOID; returns how many. A pore
+ * layer, ≤ elBack − 2; no Li 6-neighbour) darker than `level` → VOID; returns how many. With a
+ * level grid (step 9: electrolyte-level.ts; `grid` non-empty, `gridDims` its cells along z, y, x)
+ * the threshold is the grid's trilinear value at the voxel and `level` its largest cell. A pore
  * written is not Li, so what the others read does not change.
  */
-export function poresBelowSlab(a: SlabArgs & { level: number; collectorAtStart: boolean; farLayer: boolean; elSurf: Int32Array; elBack: Int32Array }): number {
-  const { grey: G, labels: L, lo, z0, z1, level, collectorAtStart, farLayer, elSurf, elBack } = a;
+export function poresBelowSlab(a: SlabArgs & { level: number; collectorAtStart: boolean; farLayer: boolean; elSurf: Int32Array; elBack: Int32Array; grid: Float64Array; gridDims: [number, number, number] }): number {
+  const { grey: G, labels: L, lo, z0, z1, level, collectorAtStart, farLayer, elSurf, elBack, grid, gridDims } = a;
+  const local = grid.length > 0;
   const [nz, ny, nx] = a.shape;
   const plane = ny * nx;
   let marked = 0;
@@ -435,6 +439,7 @@ export function poresBelowSlab(a: SlabArgs & { level: number; collectorAtStart: 
         // the grey test first: it rules out nearly every voxel
         if (!(G[i] < level) || L[i] !== ELECTROLYTE) continue;
         if (k < elSurf[p] + 2 || (farLayer && k > elBack[p] - 2)) continue;
+        if (local && !(G[i] < gridValueAt(grid, gridDims, a.shape, z, y, x))) continue;
         if (
           (x > 0 && L[i - 1] === LI) || (x < nx - 1 && L[i + 1] === LI) || (y > 0 && L[i - nx] === LI) || (y < ny - 1 && L[i + nx] === LI) ||
           (z > 0 && L[i - plane] === LI) || (z < nz - 1 && L[i + plane] === LI)
