@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { mulberry32 } from '../../src/compute/rng.js';
-import { electrolyteLevelGrid, gridDims, gridValueAt } from '../../src/segment/phases/electrolyte-level.js';
+import { electrolyteLevelGrid, gridDims, gridValueAt, LevelRows, medianOf } from '../../src/segment/phases/electrolyte-level.js';
 
 /** Standard normal deviates (Box–Muller) from a seeded uniform generator. */
 function gaussian(seed: number): () => number {
@@ -47,6 +47,23 @@ describe('local electrolyte level (step 9)', () => {
       const want = lin(cellCoord(z, nz, 4), cellCoord(y, ny, 5), cellCoord(x, nx, 6));
       expect(gridValueAt(cells, dims, shape, z, y, x)).toBeCloseTo(want, 9);
     }
+    // the kernel's row-wise evaluation (slice, row, x step) gives the same values and bounds each row
+    const r = mulberry32(3);
+    const rough = Float64Array.from(cells, (v) => v + 50 * r());
+    const rows = new LevelRows(rough, dims, shape);
+    for (let z = 0; z < nz; z += 3) {
+      rows.slice(z);
+      for (let y = 0; y < ny; y += 4) {
+        rows.rowAt(y);
+        let max = -Infinity;
+        for (let x = 0; x < nx; x++) {
+          const v = rows.at(x);
+          max = Math.max(max, v);
+          expect(Math.abs(v - gridValueAt(rough, dims, shape, z, y, x))).toBeLessThan(1e-9);
+        }
+        expect(rows.rowMax).toBeGreaterThanOrEqual(max - 1e-9);
+      }
+    }
   });
 
   it('recovers a cupping + drift field under noise and 3 % pores; the residual σ is the noise, the global σ larger', () => {
@@ -86,5 +103,17 @@ describe('local electrolyte level (step 9)', () => {
     const below = gridValueAt(grid.level, grid.dims, shape, nz / 2 - 3, ny >> 1, nx >> 1);
     expect(Math.abs(top - below)).toBeLessThan(200);
     expect(electrolyteLevelGrid(s.values, s.index, 999, shape, 4)).toBeNull();
+  });
+
+  it('the median by quickselect equals the sorted middle (odd and even lengths, ties)', () => {
+    const r = mulberry32(41);
+    for (const n of [1, 2, 3, 10, 11, 1000, 1001]) {
+      for (const levels of [5, 1e6]) {
+        const a = Float32Array.from({ length: n }, () => Math.floor(r() * levels));
+        const s = Float64Array.from(a).sort();
+        const want = n % 2 ? s[n >> 1] : 0.5 * (s[n / 2 - 1] + s[n / 2]);
+        expect(medianOf(a)).toBe(want);
+      }
+    }
   });
 });

@@ -36,10 +36,40 @@ export interface LevelGrid {
   fieldMax: number;
 }
 
-function medianOf(a: Float64Array | Float32Array): number {
-  const s = Float64Array.from(a).sort();
+/** The median of `a` (not modified): a copy partitioned by quickselect (Hoare), O(n) expected. */
+export function medianOf(a: Float64Array | Float32Array): number {
+  const s = Float64Array.from(a);
   const n = s.length;
-  return n % 2 ? s[n >> 1] : 0.5 * (s[n / 2 - 1] + s[n / 2]);
+  const upper = kth(s, n >> 1);
+  if (n % 2) return upper;
+  // the lower middle: the largest value left of the upper one after the partition
+  let lower = -Infinity;
+  for (let i = 0; i < n >> 1; i++) if (s[i] > lower) lower = s[i];
+  return 0.5 * (lower + upper);
+}
+
+/** The k-th smallest of s (0-based), s partitioned around it in place. */
+function kth(s: Float64Array, k: number): number {
+  let lo = 0, hi = s.length - 1;
+  while (lo < hi) {
+    const pivot = s[(lo + hi) >> 1];
+    let i = lo, j = hi;
+    while (i <= j) {
+      while (s[i] < pivot) i++;
+      while (s[j] > pivot) j--;
+      if (i <= j) {
+        const t = s[i];
+        s[i] = s[j];
+        s[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else break;
+  }
+  return s[k];
 }
 
 /** Grid dimensions: ≈ count / (2·MIN_SAMPLES_PER_CELL) cells, near-cubic, at least one along each axis. */
@@ -144,6 +174,67 @@ export function gridValueAt(cells: Float64Array, dims: readonly [number, number,
   const row = (a: number, b: number) => at(a, b, x0) + tx * (at(a, b, x1) - at(a, b, x0));
   const plane = (a: number) => row(a, y0) + ty * (row(a, y1) - row(a, y0));
   return plane(z0) + tz * (plane(z1) - plane(z0));
+}
+
+/**
+ * The grid's trilinear values along the rows of the volume, for a kernel that visits voxels in
+ * raster order: per slice the lateral grid interpolated in z, per row the cells' row interpolated in
+ * y, per voxel one linear step in x with precomputed weights (the same trilinear value as
+ * gridValueAt, summed in another order). `rowMax` bounds the row's values.
+ */
+export class LevelRows {
+  private readonly lateral: Float64Array;
+  readonly row: Float64Array;
+  rowMax = -Infinity;
+  /** Per x: the cell column left of the voxel centre and the weight of the one right of it. */
+  readonly x0: Int32Array;
+  readonly x1: Int32Array;
+  readonly tx: Float64Array;
+
+  constructor(private readonly cells: Float64Array, private readonly dims: readonly [number, number, number], private readonly shape: readonly [number, number, number]) {
+    const [, Gy, Gx] = dims;
+    const nx = shape[2];
+    this.lateral = new Float64Array(Gy * Gx);
+    this.row = new Float64Array(Gx);
+    this.x0 = new Int32Array(nx);
+    this.x1 = new Int32Array(nx);
+    this.tx = new Float64Array(nx);
+    for (let x = 0; x < nx; x++) {
+      const f = Math.min(Math.max(((x + 0.5) * Gx) / nx - 0.5, 0), Gx - 1);
+      this.x0[x] = Math.floor(f);
+      this.x1[x] = Math.min(this.x0[x] + 1, Gx - 1);
+      this.tx[x] = f - this.x0[x];
+    }
+  }
+
+  /** The lateral grid at slice z. */
+  slice(z: number): void {
+    const [K, Gy, Gx] = this.dims;
+    const f = Math.min(Math.max(((z + 0.5) * K) / this.shape[0] - 0.5, 0), K - 1);
+    const z0 = Math.floor(f), z1 = Math.min(z0 + 1, K - 1), t = f - z0;
+    const n = Gy * Gx, a = z0 * n, b = z1 * n;
+    for (let c = 0; c < n; c++) this.lateral[c] = this.cells[a + c] + t * (this.cells[b + c] - this.cells[a + c]);
+  }
+
+  /** Row y of the current slice: `row` (per cell column) and `rowMax`. */
+  rowAt(y: number): void {
+    const [, Gy, Gx] = this.dims;
+    const f = Math.min(Math.max(((y + 0.5) * Gy) / this.shape[1] - 0.5, 0), Gy - 1);
+    const y0 = Math.floor(f), y1 = Math.min(y0 + 1, Gy - 1), t = f - y0;
+    let max = -Infinity;
+    for (let c = 0; c < Gx; c++) {
+      const v = this.lateral[y0 * Gx + c] + t * (this.lateral[y1 * Gx + c] - this.lateral[y0 * Gx + c]);
+      this.row[c] = v;
+      if (v > max) max = v;
+    }
+    this.rowMax = max;
+  }
+
+  /** The value at x of the current row. */
+  at(x: number): number {
+    const a = this.row[this.x0[x]];
+    return a + this.tx[x] * (this.row[this.x1[x]] - a);
+  }
 }
 
 function fieldAt(field: Float64Array, dims: readonly [number, number, number], shape: readonly [number, number, number], g: number): number {

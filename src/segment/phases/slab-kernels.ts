@@ -13,7 +13,7 @@ import type { GreyArray } from '../../compute/types.js';
 import type { Shape3 } from '../../io/volume.js';
 import { AIR, CAM, CAND, CATHODE, ELECTRODE, ELECTROLYTE, LAST_PHASE, LI, OPEN, OUTSIDE, PENDING, UNDECIDED, VOID } from './codes.js';
 import { hasOtherNeighbour, nearestNeighbourPhase } from './neighbours.js';
-import { gridValueAt } from './electrolyte-level.js';
+import { LevelRows } from './electrolyte-level.js';
 import { fourOf, hasByte } from '../../compute/words.js';
 import { labelWords, phaseSumsWords, wordsOf } from './word-kernels.js';
 
@@ -425,21 +425,28 @@ const OPEN_BYTES = fourOf(OPEN);
  * written is not Li, so what the others read does not change.
  */
 export function poresBelowSlab(a: SlabArgs & { level: number; collectorAtStart: boolean; farLayer: boolean; elSurf: Int32Array; elBack: Int32Array; grid: Float64Array; gridDims: [number, number, number] }): number {
-  const { grey: G, labels: L, lo, z0, z1, level, collectorAtStart, farLayer, elSurf, elBack, grid, gridDims } = a;
-  const local = grid.length > 0;
+  const { grey: G, labels: L, lo, z0, z1, collectorAtStart, farLayer, elSurf, elBack, grid, gridDims } = a;
+  // with a level grid: per row its largest value bounds the grey test, per voxel its own value
+  const rows = grid.length > 0 ? new LevelRows(grid, gridDims, a.shape) : null;
+  let level = a.level;
   const [nz, ny, nx] = a.shape;
   const plane = ny * nx;
   let marked = 0;
   for (let z = z0; z < z1; z++) {
     const k = collectorAtStart ? z : nz - 1 - z; // columns.ts oz
-    for (let y = 0; y < ny; y++)
+    rows?.slice(z);
+    for (let y = 0; y < ny; y++) {
+      if (rows) {
+        rows.rowAt(y);
+        level = rows.rowMax;
+      }
       for (let x = 0; x < nx; x++) {
         const p = y * nx + x;
         const i = (z - lo) * plane + p;
         // the grey test first: it rules out nearly every voxel
         if (!(G[i] < level) || L[i] !== ELECTROLYTE) continue;
         if (k < elSurf[p] + 2 || (farLayer && k > elBack[p] - 2)) continue;
-        if (local && !(G[i] < gridValueAt(grid, gridDims, a.shape, z, y, x))) continue;
+        if (rows && !(G[i] < rows.at(x))) continue;
         if (
           (x > 0 && L[i - 1] === LI) || (x < nx - 1 && L[i + 1] === LI) || (y > 0 && L[i - nx] === LI) || (y < ny - 1 && L[i + nx] === LI) ||
           (z > 0 && L[i - plane] === LI) || (z < nz - 1 && L[i + plane] === LI)
@@ -447,6 +454,7 @@ export function poresBelowSlab(a: SlabArgs & { level: number; collectorAtStart: 
         L[i] = VOID;
         marked++;
       }
+    }
   }
   return marked;
 }
