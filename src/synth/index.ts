@@ -18,7 +18,7 @@ import { applyImaging, type RingTruth } from './imaging.js';
 import { buildTwoEnded, type ElectrodeGeom, type ElectrodeName, type LayoutGeometry } from './layouts.js';
 import { canonicalShape, outputShape, toOutput, type NormalAxis } from './orient.js';
 import { applyDie, DIE_BORE_FRACTION, dieColumns, offsets, place, planPlacement, PLUNGER_UM } from './placement.js';
-import { fullGrey, layoutOf, PRESETS, type GreyLevels, type ImagePhysics, type Layout, type PresetDefaults, type PresetName, type Surroundings } from './presets.js';
+import { fullGrey, layoutOf, PRESETS, withCopperCollector, type GreyLevels, type ImagePhysics, type Layout, type PresetDefaults, type PresetName, type Surroundings } from './presets.js';
 
 export { PRESETS } from './presets.js';
 export type { GreyLevels, ImagePhysics, Layout, PresetDefaults, PresetName, Surroundings } from './presets.js';
@@ -62,6 +62,8 @@ export interface SynthOptions {
   dtype?: ScanDtype;
   /** Full cell: an Al current collector foil this thick (µm) beyond the composite cathode (label 3; default 0, none). */
   cathodeFoilUm?: number;
+  /** Anode-free presets: the current collector's material (default carbon, the preset's Grafoil; copper: a 12 µm Cu foil, metal-bright). */
+  collectorMaterial?: 'carbon' | 'copper';
   onProgress?: (done: number, total: number) => void;
   /** Seed of the acquisition (drift along z and noise; default `seed`): a scan series renews it per scan. */
   scanSeed?: number;
@@ -146,7 +148,7 @@ export interface PhantomTruth {
   dtype: ScanDtype;
   /** What the thickness maps measure. */
   thickness_definition: string;
-  collector: 'carbon' | 'steel';
+  collector: 'carbon' | 'steel' | 'copper';
   /** Volume fractions of each label in the whole volume. */
   phase_fractions: PhaseFractions;
   /** Fractions over the cell only (labels 5 and 255 excluded). */
@@ -304,8 +306,11 @@ export function generatePhantom(options: SynthOptions): Phantom;
 export function generatePhantom(options: SynthOptions): Phantom {
   const t0 = performance.now();
   const preset = options.preset;
-  const p: PresetDefaults | undefined = PRESETS[preset];
-  if (!p) throw new InputError(`unknown preset '${String(preset)}' (expected ${Object.keys(PRESETS).join(', ')})`);
+  const base: PresetDefaults | undefined = PRESETS[preset];
+  if (!base) throw new InputError(`unknown preset '${String(preset)}' (expected ${Object.keys(PRESETS).join(', ')})`);
+  const copper = options.collectorMaterial === 'copper';
+  if (copper && layoutOf(preset, base) !== 'anode-free') throw new InputError(`a copper collector needs an anode-free preset (plated, depleted), not ${preset}`);
+  const p = copper ? withCopperCollector(base) : base;
   const seed = (options.seed ?? 1) >>> 0;
   const outShape: Shape3 = options.shape ? [...options.shape] : [...p.shape];
   if (outShape.length !== 3 || outShape.some((d) => !Number.isInteger(d) || d < 4)) {

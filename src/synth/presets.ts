@@ -78,7 +78,7 @@ export interface PresetDefaults extends ImagePhysics {
   voxelUm: number;
   shape: Shape3;
   grey: GreyLevels;
-  collectorKind: 'carbon' | 'steel';
+  collectorKind: 'carbon' | 'steel' | 'copper';
   /** Li layer thickness distribution imposed on the field of view. */
   thickness: { distribution: 'lognormal' | 'normal'; medianOrMeanUm: number; sigma: number; corrUm: number };
   /**
@@ -129,6 +129,16 @@ export function fullGrey(g: GreyLevels): Required<GreyLevels> {
     die: g.die ?? (ref.die as number),
     foil: g.foil ?? (ref.foil as number),
   };
+}
+
+/**
+ * An anode-free preset plated on a Cu foil instead of Grafoil (the common anode-free current
+ * collector): Cu (8.96 g/cm³, Z = 29) is nearly opaque at 25 keV, saturated high like a steel
+ * plunger in a synchrotron reconstruction; a 12 µm foil.
+ */
+export const COPPER_GREY = 40000;
+export function withCopperCollector(p: PresetDefaults): PresetDefaults {
+  return { ...p, grey: { ...SYNCHROTRON_GREY_FULL, ...p.grey, collector: COPPER_GREY, plunger: SYNCHROTRON_GREY_FULL.plunger }, collectorKind: 'copper', collector: { ...p.collector, thicknessUm: 12, stdUm: 0.5 } };
 }
 
 /** Layout of a preset. */

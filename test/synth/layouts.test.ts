@@ -166,6 +166,38 @@ describe('synth: new presets', () => {
     expect(() => gen({ preset: 'fullcell', shape: [160, 16, 16], cathodeFoilUm: -1 })).toThrow(InputError);
   });
 
+  it('--collector copper: an anode-free cell plated on a 12 µm Cu foil at the metal grey; the Li and electrolyte as with Grafoil; refused for other layouts', () => {
+    for (const preset of ['plated', 'depleted'] as const) {
+      const cu = gen({ preset, seed: 4, shape: [120, 32, 32], ...OFF, collectorMaterial: 'copper' });
+      const c = gen({ preset, seed: 4, shape: [120, 32, 32], ...OFF });
+      const [nz, ny, nx] = cu.labels.shape;
+      const plane = ny * nx;
+      const L = cu.labels.data, S = cu.scan.data as Uint16Array;
+      let foil = 0, sum = 0, n = 0;
+      for (let q = 0; q < plane; q++) {
+        let run = 0;
+        for (let k = 0; k < nz; k++) {
+          if (L[k * plane + q] !== 3) continue;
+          run++;
+          // the foil's inside (both z-neighbours Cu): no partial volume
+          if (k > 0 && k < nz - 1 && L[(k - 1) * plane + q] === 3 && L[(k + 1) * plane + q] === 3) { sum += S[k * plane + q]; n++; }
+        }
+        foil += run;
+      }
+      // 12 µm at 1.7 µm voxels ≈ 7 voxels per column; the Cu grey (no noise, no blur)
+      expect(foil / plane).toBeGreaterThan(6);
+      expect(foil / plane).toBeLessThan(8.5);
+      expect(sum / n).toBeCloseTo(40000, -2);
+      expect(cu.truth.collector).toBe('copper');
+      expect(c.truth.collector).toBe('carbon');
+      // the Li is the preset's (the same thickness statistics)
+      expect(cu.truth.thickness.mean_um).toBeCloseTo(c.truth.thickness.mean_um, 6);
+      expectFractionsMatch(cu);
+    }
+    expect(() => gen({ preset: 'foil', shape: [64, 16, 16], collectorMaterial: 'copper' })).toThrow(InputError);
+    expect(() => gen({ preset: 'fullcell', shape: [160, 16, 16], collectorMaterial: 'copper' })).toThrow(InputError);
+  });
+
   it('labct: plunger, air and a circular field of view by default; foil thickness exact', () => {
     const p = gen({ preset: 'labct', seed: 4, shape: [160, 48, 48] });
     const t = p.truth;

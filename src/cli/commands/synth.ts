@@ -33,6 +33,7 @@ interface SynthFlags {
   surroundings?: string;
   dtype?: string;
   cathodeFoil?: string;
+  collector?: string;
   series?: string;
   seriesScale?: string;
   json?: boolean;
@@ -159,6 +160,7 @@ export function registerSynth(program: Command): void {
     .option('--surroundings <none|air|plunger|die>', 'what lies beyond the stack ends (label 5 air, steel plunger label 3, PEEK die wall label 5)')
     .option('--dtype <uint16|uint8|float32>', 'scan type (uint8 = linear rescale of the uint16 range; default uint16, float32 with a nan fill)')
     .option('--cathode-foil <um>', 'full cell: an Al current collector foil UM thick beyond the composite cathode (label 3)')
+    .option('--collector <carbon|copper>', 'anode-free presets: the current collector (default carbon: Grafoil; copper: a 12 µm Cu foil, metal-bright)')
     .option('--tile <ny,nx>', 'mirror-tile the phantom laterally to NY×NX voxels and stream scan.tif, labels.tif and thickness_um.tif slice by slice (volumes larger than RAM)')
     .option('--series <n>', 'a time series of N scans of one cell: known rigid motion, non-uniform Li stripping and voids, gain change and fresh noise per scan; writes scan<k>.tif, labels<k>.tif, labels<k>_in_scan0.tif and series_truth.json')
     .option('--series-scale <sz,sy,sx>', 'with --series: pellet creep, the last scan scaled by these factors along [z, y, x] (scan k by 1 + (s − 1)·k/(N − 1)), e.g. 1.02,1,0.99')
@@ -188,6 +190,7 @@ export function registerSynth(program: Command): void {
           dtype: choice<ScanDtype>('--dtype', flags.dtype, ['uint16', 'uint8', 'float32']),
           fovRadiusFraction: nonNegative('--fov-radius', flags.fovRadius),
           cathodeFoilUm: nonNegative('--cathode-foil', flags.cathodeFoil),
+          collectorMaterial: choice<'carbon' | 'copper'>('--collector', flags.collector, ['carbon', 'copper']),
           ...(flags.tilt !== undefined ? parseTilt(flags.tilt) : {}),
           ...(flags.bow !== undefined ? parseBow(flags.bow) : {}),
           ...(flags.wave !== undefined ? parseWave(flags.wave) : {}),

@@ -77,7 +77,9 @@ export async function columnLayout(ctx: StepContext, plan: ClassPlan, f3: Float6
   // metal voxels: the 4-class split's brightest class (collector.ts collectorBehindPlunger)
   const metalFrom = twoMaterials ? plan.thresholds[plan.thresholds.length - 1] : Infinity;
   await collectorRuns(ctx, faces, runGap, metalFrom, twoCollectors);
-  await electrolyteFaces(ctx, faces);
+  // a metal collector (one material): its face blurred against thin Li passes through the electrolyte's grey
+  const shell = plan.collectorKind === 'metal' && !twoMaterials;
+  await electrolyteFaces(ctx, faces, shell, shell && farLayer);
   const tables = { collOuter, collInner, elSurf, elBack, farInner, farOuter, farLayer };
   const zoneAt = (p: number, k: number): number => zoneOf(tables, p, k);
   const zonesOfSlice = (z: number) => {
@@ -124,16 +126,28 @@ async function collectorRuns(ctx: StepContext, faces: ColumnFaces, runGap: numbe
  * through the NMC grey), not the composite, which lies beyond the electrolyte surface: left
  * undecided too.
  */
-async function electrolyteFaces(ctx: StepContext, faces: ColumnFaces): Promise<void> {
-  const { store, backend, decisions, shape } = ctx;
+async function electrolyteFaces(ctx: StepContext, faces: ColumnFaces, shell: boolean, farShell: boolean): Promise<void> {
+  const { store, backend, decisions, shape, plane, nz } = ctx;
   const { collectorAtStart, collInner, elSurf, elBack, farInner } = faces;
-  let demoted = 0, demotedCam = 0;
+  let demoted = 0, demotedCam = 0, sheets = 0;
+  const pend = new Int32Array(new SharedArrayBuffer(shell ? 4 * plane : 0)).fill(-1);
+  const prevEl = new Uint8Array(new SharedArrayBuffer(shell ? plane : 0));
   await store.sweep({ labels: 'write', descending: !collectorAtStart }, async (w) => {
-    for (const [d, dc] of await runColumnKernel(backend, w, shape, 'electrolyteFacesCols', { collectorAtStart, collInner, elSurf, elBack, farInner })) {
+    for (const [d, dc, sh] of await runColumnKernel(backend, w, shape, 'electrolyteFacesCols', { collectorAtStart, collInner, elSurf, elBack, farInner, shell, farShell, pend, prevEl })) {
       demoted += d;
       demotedCam += dc;
+      sheets += sh;
     }
   });
+  if (shell) {
+    // a run still pending where its column ended: the electrolyte's surface after all
+    for (let p = 0; p < plane; p++) if (elSurf[p] === nz && pend[p] >= 0) elSurf[p] = pend[p];
+    let opened = 0;
+    await store.sweep({ labels: 'write', descending: !collectorAtStart }, async (w) => {
+      for (const n of await runColumnKernel(backend, w, shape, 'sheetsToOpenCols', { collectorAtStart, collInner, elSurf, elBack, farInner, farShell })) opened += n;
+    });
+    if (opened) decisions.push({ step: 'metal face sheet', decision: `${opened} electrolyte-grey voxels in a sheet of ≤ ${TRANSITION} voxels at the metal collector's face, followed by low density (${sheets} columns near the collector), are the face's partial volume against thin Li, not the electrolyte's surface: left undecided`, evidence: { voxels: opened, columns: sheets } });
+  }
   if (demoted) decisions.push({ step: 'collector layer', decision: `${demoted} collector-class voxels beyond the first collector run of their column left undecided (the collector is a single layer)` });
   if (demotedCam) decisions.push({ step: 'cathode layer', decision: `${demotedCam} cathode-class voxels before the electrolyte surface or in and beyond the far metal layer left undecided (partial volume of metal faces; the composite lies beyond the electrolyte surface)` });
 }

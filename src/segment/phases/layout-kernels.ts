@@ -7,7 +7,7 @@
  * columns run at once (slab-parallel.ts runColumnKernel) with the outcome of one pass; windows come
  * in the sweep's oriented order and the tables carry across them.
  */
-import { AIR, CAM, CAND, COLLECTOR, DMAX, ELECTRODE, ELECTROLYTE, LI, OPEN, VOID } from './codes.js';
+import { AIR, CAM, CAND, COLLECTOR, DMAX, ELECTRODE, ELECTROLYTE, LI, OPEN, TRANSITION, VOID } from './codes.js';
 import type { SlabArgs } from './slab-kernels.js';
 import { fourOf, hasByte, oneByteWord } from '../../compute/words.js';
 import { wordsOf } from './word-kernels.js';
@@ -73,32 +73,83 @@ const COLLECTOR_BYTES = fourOf(COLLECTOR);
 /**
  * Step 3: collector-class voxels past the first run and cathode-class voxels before the electrolyte
  * surface (or from the far run on) → OPEN; each column's electrolyte surface and back face. Returns
- * [collector voxels demoted, cathode voxels demoted].
+ * [collector voxels demoted, cathode voxels demoted, shells skipped].
+ * `shell` (a metal collector): a metal face blurred against Li passes through the electrolyte's grey,
+ * and where the Li is thin or gone that partial-volume sheet is one component with the electrolyte.
+ * A run of ≤ TRANSITION electrolyte voxels right at the collector run (k ≤ collInner + TRANSITION)
+ * followed by a voxel of another label is that sheet, not the electrolyte's surface: `pend` holds
+ * the run's first k while undecided (−1 none, −2 a sheet was skipped), resolved when the run goes on
+ * past TRANSITION (the surface) or meets another label (a sheet); a run still pending at the end of
+ * the column is resolved by the caller (the surface). The same at the far collector for the back
+ * face (`farShell`: a Li layer expected there): a run of electrolyte voxels begun within TRANSITION
+ * of the far run right after a voxel of another label does not move it (`prevEl`: 0 another label, 1 electrolyte, 2 electrolyte of such a
+ * sheet).
  */
-export function electrolyteFacesCols(a: ColumnArgs & { collInner: Int32Array; elSurf: Int32Array; elBack: Int32Array; farInner: Int32Array }): number[] {
-  const { labels: L, lo, p0, p1, collInner, elSurf, elBack, farInner } = a;
+export function electrolyteFacesCols(a: ColumnArgs & { collInner: Int32Array; elSurf: Int32Array; elBack: Int32Array; farInner: Int32Array; shell: boolean; farShell: boolean; pend: Int32Array; prevEl: Uint8Array }): number[] {
+  const { labels: L, lo, p0, p1, collInner, elSurf, elBack, farInner, shell, farShell, pend, prevEl } = a;
   const [nz, ny, nx] = a.shape;
   const plane = ny * nx;
-  let demoted = 0, demotedCam = 0;
+  let demoted = 0, demotedCam = 0, shells = 0;
   for (let s = 0; s < a.z1 - a.z0; s++) {
     const z = orientedSlice(a, s, false);
     const k = a.collectorAtStart ? z : nz - 1 - z;
     const base = (z - lo) * plane;
     for (let p = p0; p < p1; p++) {
       const l = L[base + p];
-      if (l === COLLECTOR && k > collInner[p] && k < farInner[p]) {
+      const inside = k > collInner[p] && k < farInner[p];
+      if (l === COLLECTOR && inside) {
         L[base + p] = OPEN;
         demoted++;
       } else if (l === CAM && (elSurf[p] === nz || k >= farInner[p])) {
         L[base + p] = OPEN;
         demotedCam++;
-      } else if (l === ELECTROLYTE && k > collInner[p] && k < farInner[p]) {
-        if (elSurf[p] === nz) elSurf[p] = k;
-        elBack[p] = k;
+      }
+      if (l === ELECTROLYTE && inside) {
+        if (elSurf[p] === nz) {
+          if (!shell) elSurf[p] = k;
+          else if (pend[p] >= 0) { if (k - collInner[p] > TRANSITION) elSurf[p] = pend[p]; }
+          else if (pend[p] === -1 && collInner[p] >= 0 && k - collInner[p] <= TRANSITION) pend[p] = k;
+          else elSurf[p] = k;
+        }
+        // a run begun within TRANSITION of the far run, after a voxel of another label: the sheet there
+        if (farShell && farInner[p] < nz && farInner[p] - k <= TRANSITION && prevEl[p] !== 1) prevEl[p] = 2;
+        else {
+          elBack[p] = k;
+          if (shell) prevEl[p] = 1;
+        }
+      } else if (shell) {
+        if (inside && pend[p] >= 0 && elSurf[p] === nz) { pend[p] = -2; shells++; }
+        prevEl[p] = 0;
       }
     }
   }
-  return [demoted, demotedCam];
+  return [demoted, demotedCam, shells];
+}
+
+/**
+ * Step 3, after electrolyteFacesCols skipped a metal face's partial-volume sheet: the sheet's
+ * electrolyte voxels (between the collector run and the electrolyte surface, or between the back
+ * face and the far run) → OPEN, for the nearest-mean rule (collector or Li by their grey). Returns
+ * how many.
+ */
+export function sheetsToOpenCols(a: ColumnArgs & { collInner: Int32Array; elSurf: Int32Array; elBack: Int32Array; farInner: Int32Array; farShell: boolean }): number {
+  const { labels: L, lo, p0, p1, collInner, elSurf, elBack, farInner, farShell } = a;
+  const [nz, ny, nx] = a.shape;
+  const plane = ny * nx;
+  let opened = 0;
+  for (let s = 0; s < a.z1 - a.z0; s++) {
+    const z = orientedSlice(a, s, false);
+    const k = a.collectorAtStart ? z : nz - 1 - z;
+    const base = (z - lo) * plane;
+    for (let p = p0; p < p1; p++) {
+      if (L[base + p] !== ELECTROLYTE) continue;
+      if ((k > collInner[p] && k < elSurf[p]) || (farShell && elSurf[p] < nz && k > elBack[p] && k < farInner[p])) {
+        L[base + p] = OPEN;
+        opened++;
+      }
+    }
+  }
+  return opened;
 }
 
 /** Per-column faces of the layout (columns.ts Columns): oriented k of each face per column p = y·nx + x. */
