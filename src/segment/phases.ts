@@ -56,7 +56,8 @@
  *   air.ts              step 6c: air at ends with no collector
  *   cathode-foil.ts     steps 1c′, 10: a current collector foil beyond a composite cathode
  *   undecided.ts        step 7: undecided voxels by the nearest mean
- *   pores.ts            steps 7b, 9: sub-resolution pores and pore dips
+ *   pores.ts            steps 7b, 9: sub-resolution pores and pore dips (after step 10)
+ *   electrolyte-level.ts step 9's reference: the electrolyte's local level (cupping, drift, stitching)
  *   refine.ts           step 8: boundary refinement
  *   report.ts           the 'low density' decision and the result
  */

@@ -246,8 +246,9 @@ export function foilThickness(runs: Int32Array, ny: number, nx: number, R: numbe
 }
 
 /**
- * Step 10: the foil's voxels → collector, after the nearest-mean rules (steps 7–9 decide the foil
- * as electrolyte, its intensity class: with the foil's level beside a plunger's, the collector's
+ * Step 10: the foil's voxels → collector, after the nearest-mean rules (steps 7–8 decide the foil
+ * as electrolyte, its intensity class; before step 9, whose local electrolyte level must not hold
+ * the foil's brighter grey: with the foil's level beside a plunger's, the collector's
  * mixed mean drew the NMC at the foil, and the Li and air at the plunger, into the collector). Per
  * column from the cathode face: past air, void and undecided voxels (and a plunger), the run of
  * electrolyte and undecided voxels (the foil, then matrix up to the first particle, pore or Li);
