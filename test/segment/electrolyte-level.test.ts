@@ -5,7 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { mulberry32 } from '../../src/compute/rng.js';
-import { electrolyteLevelGrid, gridDims, gridValueAt, LevelRows, medianOf } from '../../src/segment/phases/electrolyte-level.js';
+import { electrolyteLevelGrid, gridDims, gridValueAt, LevelRows } from '../../src/segment/phases/electrolyte-level.js';
+import { median as medianOf } from '../../src/segment/phases/class-stats.js';
 
 /** Standard normal deviates (Box–Muller) from a seeded uniform generator. */
 function gaussian(seed: number): () => number {

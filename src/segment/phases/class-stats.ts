@@ -72,13 +72,43 @@ export function endFraction(f: Float64Array[], c: number, end: 'start' | 'end', 
   return s / Math.min(m, nz);
 }
 
-/** Median (NaN when empty); even counts: the mean of the two middle values. */
-export function median(values: Float32Array): number {
-  if (!values.length) return NaN;
-  const a = values.slice().sort();
-  const n = a.length;
-  return n % 2 ? a[(n - 1) / 2] : 0.5 * (a[n / 2 - 1] + a[n / 2]);
+/** Median of `a` (not modified; NaN when empty; even counts: the mean of the two middle values): a copy partitioned by quickselect (Hoare), O(n) expected. */
+export function median(a: Float64Array | Float32Array): number {
+  if (!a.length) return NaN;
+  const s = Float64Array.from(a);
+  const n = s.length;
+  const upper = kth(s, n >> 1);
+  if (n % 2) return upper;
+  // the lower middle: the largest value left of the upper one after the partition
+  let lower = -Infinity;
+  for (let i = 0; i < n >> 1; i++) if (s[i] > lower) lower = s[i];
+  return 0.5 * (lower + upper);
 }
+
+/** The k-th smallest of s (0-based), s partitioned around it in place. */
+function kth(s: Float64Array, k: number): number {
+  let lo = 0, hi = s.length - 1;
+  while (lo < hi) {
+    const pivot = s[(lo + hi) >> 1];
+    let i = lo, j = hi;
+    while (i <= j) {
+      while (s[i] < pivot) i++;
+      while (s[j] > pivot) j--;
+      if (i <= j) {
+        const t = s[i];
+        s[i] = s[j];
+        s[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else break;
+  }
+  return s[k];
+}
+
 
 /** Whether any of counts[z0..z1) is non-zero (slabs a sparse pass may skip). */
 export const anyIn = (counts: Float64Array) => (z0: number, z1: number): boolean => {

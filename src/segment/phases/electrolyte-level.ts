@@ -14,6 +14,8 @@
  * Complexity: O(S log S) for S samples (≤ ~200 k); the field at a voxel O(1).
  */
 
+import { median } from './class-stats.js';
+
 /** Fewest samples for a cell's own median (fewer: filled from its neighbours). */
 const MIN_SAMPLES_PER_CELL = 150;
 /** Most cells of the grid. */
@@ -34,42 +36,6 @@ export interface LevelGrid {
   /** Range of the field (cell medians). */
   fieldMin: number;
   fieldMax: number;
-}
-
-/** The median of `a` (not modified): a copy partitioned by quickselect (Hoare), O(n) expected. */
-export function medianOf(a: Float64Array | Float32Array): number {
-  const s = Float64Array.from(a);
-  const n = s.length;
-  const upper = kth(s, n >> 1);
-  if (n % 2) return upper;
-  // the lower middle: the largest value left of the upper one after the partition
-  let lower = -Infinity;
-  for (let i = 0; i < n >> 1; i++) if (s[i] > lower) lower = s[i];
-  return 0.5 * (lower + upper);
-}
-
-/** The k-th smallest of s (0-based), s partitioned around it in place. */
-function kth(s: Float64Array, k: number): number {
-  let lo = 0, hi = s.length - 1;
-  while (lo < hi) {
-    const pivot = s[(lo + hi) >> 1];
-    let i = lo, j = hi;
-    while (i <= j) {
-      while (s[i] < pivot) i++;
-      while (s[j] > pivot) j--;
-      if (i <= j) {
-        const t = s[i];
-        s[i] = s[j];
-        s[j] = t;
-        i++;
-        j--;
-      }
-    }
-    if (k <= j) hi = j;
-    else if (k >= i) lo = i;
-    else break;
-  }
-  return s[k];
 }
 
 /** Grid dimensions: ≈ count / (2·MIN_SAMPLES_PER_CELL) cells, near-cubic, at least one along each axis. */
@@ -107,21 +73,21 @@ export function electrolyteLevelGrid(values: Float32Array, index: Float64Array, 
   let ownCells = 0;
   for (let c = 0; c < nCells; c++)
     if (start[c + 1] - start[c] >= MIN_SAMPLES_PER_CELL) {
-      field[c] = medianOf(grouped.subarray(start[c], start[c + 1]));
+      field[c] = median(grouped.subarray(start[c], start[c + 1]));
       ownCells++;
     }
   const all = values.subarray(0, count);
-  const globalMedian = medianOf(all);
+  const globalMedian = median(all);
   fillEmpty(field, dims, globalMedian);
   // residuals about the field at each sample's own place
   const res = new Float64Array(count);
   for (let s = 0; s < count; s++) res[s] = values[s] - fieldAt(field, dims, shape, index[s]);
-  const resMedian = medianOf(res);
+  const resMedian = median(res);
   for (let s = 0; s < count; s++) res[s] = Math.abs(res[s] - resMedian);
-  const sigma = 1.4826 * medianOf(res);
+  const sigma = 1.4826 * median(res);
   const dev = new Float64Array(count);
   for (let s = 0; s < count; s++) dev[s] = Math.abs(values[s] - globalMedian);
-  const globalSigma = 1.4826 * medianOf(dev);
+  const globalSigma = 1.4826 * median(dev);
   const level = new Float64Array(new SharedArrayBuffer(8 * nCells));
   let max = -Infinity, fieldMin = Infinity, fieldMax = -Infinity;
   for (let c = 0; c < nCells; c++) {
